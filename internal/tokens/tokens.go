@@ -1,0 +1,119 @@
+// Package tokens manages API tokens: random secrets shown once, stored only
+// as a SHA-256 hash, presented as "Authorization: Bearer tgm_…".
+package tokens
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// Prefix marks Telegramate tokens, so secret scanners and people can
+// recognise one that leaked.
+const Prefix = "tgm_"
+
+// shownPrefixLen is how much of a token the UI lists to tell tokens apart:
+// "tgm_" and 6 random characters (30 bits), useless to an attacker.
+const shownPrefixLen = len(Prefix) + 6
+
+const maxNameLen = 100
+
+// touchEvery limits last-used updates to one write per token per minute.
+const touchEvery = time.Minute
+
+var ErrInvalidToken = &apperr.Error{
+	Code:    "unauthorized",
+	Message: "Invalid or revoked API token",
+	Hint:    "Send a valid token as 'Authorization: Bearer <token>'. Create one on the API tokens page or with `telegramate token create`.",
+	Status:  http.StatusUnauthorized,
+}
+
+var enc = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+type Service struct {
+	st  store.Store
+	now func() time.Time
+}
+
+func New(st store.Store) *Service {
+	return &Service{st: st, now: time.Now}
+}
+
+// Create makes a token for userID. The plain value is returned once and
+// never stored.
+func (s *Service) Create(ctx context.Context, userID int64, name string) (secrets.Secret, store.Token, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", store.Token{}, apperr.Validation("name", "Give the token a name")
+	case utf8.RuneCountInString(name) > maxNameLen:
+		return "", store.Token{}, apperr.Validation("name", "Use a name of at most 100 characters")
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", store.Token{}, fmt.Errorf("token: %w", err)
+	}
+	plain := Prefix + strings.ToLower(enc.EncodeToString(raw))
+	t, err := s.st.CreateToken(ctx, store.NewToken{
+		UserID: userID,
+		Name:   name,
+		Hash:   Hash(plain),
+		Prefix: plain[:shownPrefixLen],
+		Now:    s.now().UTC(),
+	})
+	if err != nil {
+		return "", store.Token{}, fmt.Errorf("create token for user %d: %w", userID, err)
+	}
+	return secrets.Secret(plain), t, nil
+}
+
+// Hash is what the store keeps for a token value.
+func Hash(plain string) []byte {
+	h := sha256.Sum256([]byte(plain))
+	return h[:]
+}
+
+func (s *Service) List(ctx context.Context, userID int64) ([]store.Token, error) {
+	return s.st.ListTokens(ctx, userID)
+}
+
+// Revoke is apperr not_found for a token of another user.
+func (s *Service) Revoke(ctx context.Context, userID, tokenID int64) error {
+	err := s.st.RevokeToken(ctx, userID, tokenID, s.now().UTC())
+	if errors.Is(err, store.ErrNotFound) {
+		return apperr.NotFound("Token").Wrap(err)
+	}
+	return err
+}
+
+// Authenticate returns the owner of an unrevoked token, or ErrInvalidToken.
+func (s *Service) Authenticate(ctx context.Context, plain string) (store.User, store.Token, error) {
+	if !strings.HasPrefix(plain, Prefix) {
+		return store.User{}, store.Token{}, ErrInvalidToken
+	}
+	t, u, err := s.st.TokenByHash(ctx, Hash(plain))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, store.Token{}, ErrInvalidToken.Wrap(err)
+	}
+	if err != nil {
+		return store.User{}, store.Token{}, fmt.Errorf("find token: %w", err)
+	}
+	if now := s.now().UTC(); now.Sub(t.LastUsedAt) >= touchEvery {
+		if err := s.st.TouchToken(ctx, t.ID, now); err != nil {
+			return store.User{}, store.Token{}, fmt.Errorf("touch token %d: %w", t.ID, err)
+		}
+		t.LastUsedAt = now
+	}
+	return u, t, nil
+}
