@@ -1,0 +1,106 @@
+// Package api is Telegramate's JSON API (v1) for automation and tests,
+// built with huma on the shared ServeMux. Each endpoint group is one file
+// with a register method listed in routes.go; handlers read the user with
+// auth.UserFrom(ctx) and return domain errors as they are (errors.go gives
+// every error the {"error":{"code","message","hint"}} shape).
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/tokens"
+	"github.com/telegramate/telegramate/internal/web/auth"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// Deps are the domain services endpoints call. An engineer adding an
+// endpoint group adds its service here.
+type Deps struct {
+	Tokens  *tokens.Service
+	Logger  *slog.Logger
+	Version string
+}
+
+type API struct {
+	huma huma.API
+	deps Deps
+}
+
+var errMissingToken = &apperr.Error{
+	Code:    "unauthorized",
+	Message: "Missing API token",
+	Hint:    "Send 'Authorization: Bearer <token>'. Create a token on the API tokens page or with `telegramate token create`.",
+	Status:  http.StatusUnauthorized,
+}
+
+// New registers the API's routes on mux.
+func New(mux *http.ServeMux, deps Deps) *API {
+	cfg := huma.DefaultConfig("Telegramate API", deps.Version)
+	// No "$schema" links in bodies, no schema routes, and no CDN-loaded
+	// docs page: docs.go serves an embedded one.
+	cfg.CreateHooks = nil
+	cfg.SchemasPath = ""
+	cfg.DocsPath = ""
+	cfg.OpenAPIPath = "/openapi"
+	cfg.Info.Description = "Automate Telegramate: connect Telegram accounts, extract members, run campaigns. " +
+		"Authenticate with `Authorization: Bearer <token>`; errors are `{\"error\":{\"code\",\"message\",\"hint\"}}`."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An API token (tgm_…) from the API tokens page or `telegramate token create`."},
+	}
+	// Every operation needs a token unless it says otherwise with an empty,
+	// non-nil Security.
+	cfg.Security = []map[string][]string{{"bearer": {}}}
+
+	a := &API{huma: humago.NewWithPrefix(mux, Prefix, cfg), deps: deps}
+	a.huma.UseMiddleware(a.authenticate)
+	a.routes()
+
+	mux.HandleFunc("GET "+Prefix+"/docs", serveDocs)
+	// Anything else under /api/ answers in the API's error shape too.
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		e := apperr.NotFound("Endpoint")
+		e.Hint = "See " + Prefix + "/docs for the endpoints and methods."
+		WriteError(w, r, e)
+	})
+	return a
+}
+
+// Huma exposes the huma.API, e.g. for tests that check the OpenAPI document.
+func (a *API) Huma() huma.API { return a.huma }
+
+func (a *API) authenticate(ctx huma.Context, next func(huma.Context)) {
+	if op := ctx.Operation(); op != nil && op.Security != nil && len(op.Security) == 0 {
+		next(ctx)
+		return
+	}
+	scheme, token, ok := strings.Cut(ctx.Header("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		a.deny(ctx, errMissingToken)
+		return
+	}
+	u, _, err := a.deps.Tokens.Authenticate(ctx.Context(), strings.TrimSpace(token))
+	if err != nil {
+		a.deny(ctx, err)
+		return
+	}
+	next(huma.WithContext(ctx, auth.WithUser(ctx.Context(), u)))
+}
+
+func (a *API) deny(ctx huma.Context, err error) {
+	resp := FromError(err)
+	if resp.GetStatus() == http.StatusUnauthorized {
+		ctx.SetHeader("WWW-Authenticate", `Bearer realm="telegramate"`)
+	}
+	if resp.GetStatus() >= 500 {
+		auth.NoteError(ctx.Context(), err)
+	}
+	_ = huma.WriteErr(a.huma, ctx, resp.GetStatus(), resp.Err.Message, resp)
+}

@@ -1,0 +1,6 @@
+package api
+
+// routes registers every endpoint group; add one line per new file.
+func (a *API) routes() {
+	a.registerMe()
+}

@@ -1,0 +1,53 @@
+// Package auth carries the logged-in platform user through a request's
+// context, for UI pages (session cookie) and API endpoints (bearer token)
+// alike, so handlers read it the same way.
+package auth
+
+import (
+	"context"
+
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+type ctxKey struct{}
+
+func WithUser(ctx context.Context, u store.User) context.Context {
+	if info := RequestInfoFrom(ctx); info != nil {
+		info.UserID = u.ID
+	}
+	return context.WithValue(ctx, ctxKey{}, &u)
+}
+
+// UserFrom returns the authenticated user. Handlers behind the login or
+// token middleware can rely on it being non-nil.
+func UserFrom(ctx context.Context) *store.User {
+	u, _ := ctx.Value(ctxKey{}).(*store.User)
+	return u
+}
+
+// RequestInfo is filled in while a request is handled and read by the
+// request log and metrics once it is done.
+type RequestInfo struct {
+	Route  string // the ServeMux pattern that matched, "" if none
+	UserID int64
+	Err    error // an internal error worth logging with the request
+}
+
+type infoKey struct{}
+
+func WithRequestInfo(ctx context.Context, info *RequestInfo) context.Context {
+	return context.WithValue(ctx, infoKey{}, info)
+}
+
+func RequestInfoFrom(ctx context.Context) *RequestInfo {
+	info, _ := ctx.Value(infoKey{}).(*RequestInfo)
+	return info
+}
+
+// NoteError records an internal error for the request's log line; the
+// client only ever sees a generic message for it.
+func NoteError(ctx context.Context, err error) {
+	if info := RequestInfoFrom(ctx); info != nil && err != nil {
+		info.Err = err
+	}
+}

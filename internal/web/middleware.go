@@ -1,0 +1,158 @@
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/web/api"
+	"github.com/telegramate/telegramate/internal/web/auth"
+)
+
+// statusWriter remembers the status and size of a response for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush for SSE streams.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// requestLog writes one line per request and records the HTTP metrics.
+// It logs the path but never the query string, headers or form values:
+// they can hold tokens, codes and passwords.
+func requestLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &auth.RequestInfo{}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(auth.WithRequestInfo(r.Context(), info)))
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		elapsed := time.Since(start)
+		route := info.Route
+		if route == "" {
+			route = "unmatched"
+		}
+		m.observe(route, sw.status, elapsed)
+
+		level := slog.LevelInfo
+		switch {
+		case info.Err != nil || sw.status >= 500:
+			level = slog.LevelError
+		case strings.HasPrefix(r.URL.Path, "/static/") || route == "GET /healthz" || route == "GET /metrics":
+			level = slog.LevelDebug
+		}
+		if !logger.Enabled(r.Context(), level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("route", route),
+			slog.Int("status", sw.status),
+			slog.Int("bytes", sw.bytes),
+			slog.Duration("duration", elapsed),
+			slog.String("remote", remoteHost(r)),
+		}
+		if info.UserID != 0 {
+			attrs = append(attrs, slog.Int64("user", info.UserID))
+		}
+		if info.Err != nil {
+			attrs = append(attrs, slog.String("error", info.Err.Error()))
+		}
+		logger.LogAttrs(r.Context(), level, "http request", attrs...)
+	})
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// capturePattern sits right around the ServeMux, which records the
+// matched pattern on the request it is given; the request log reads it
+// from RequestInfo, since middleware in between may pass on copies.
+func capturePattern(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if info := auth.RequestInfoFrom(r.Context()); info != nil {
+			info.Route = r.Pattern
+		}
+	})
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		// Pages load only our own scripts (no inline ones); Bootstrap and
+		// swagger-ui set inline styles.
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
+			"img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+var errCrossOrigin = &apperr.Error{
+	Code:    "cross_origin_refused",
+	Message: "Cross-origin request refused",
+	Hint:    "This form or request came from another site. Reload the page on this site and try again.",
+	Status:  http.StatusForbidden,
+}
+
+func crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+		api.WriteError(w, r, errCrossOrigin)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	fmt.Fprintln(w, errCrossOrigin.Message+". "+errCrossOrigin.Hint)
+}
+
+func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // the server's way to abort a response quietly
+			}
+			logger.Error("panic serving request", slog.String("path", r.URL.Path),
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,43 @@
+package ui
+
+import "net/http"
+
+// routes lists every page. public pages see the session (to know who is
+// logged in) but do not require it; private ones redirect to /login.
+func (h *Handler) routes(mux *http.ServeMux) {
+	mux.Handle("GET /static/", staticHandler())
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
+
+	h.public(mux, "GET /login", h.showLogin)
+	h.public(mux, "POST /login", h.submitLogin)
+	h.public(mux, "GET /signup", h.showSignup)
+	h.public(mux, "POST /signup", h.submitSignup)
+	h.public(mux, "POST /logout", h.logout)
+
+	h.private(mux, "GET /{$}", h.dashboard)
+	h.private(mux, "GET /accounts", h.accounts)
+	h.private(mux, "GET /accounts/connect", h.accountConnect)
+	h.private(mux, "GET /member-lists", h.memberLists)
+	h.private(mux, "GET /campaigns", h.campaigns)
+	h.private(mux, "GET /suppressions", h.suppressions)
+	h.private(mux, "GET /tokens", h.listTokens)
+	h.private(mux, "POST /tokens", h.createToken)
+	h.private(mux, "POST /tokens/{id}/revoke", h.revokeToken)
+
+	h.admin(mux, "/admin/jobs", h.jobs)
+	h.admin(mux, "/admin/jobs/", h.jobs)
+
+	h.public(mux, "/", h.notFound)
+}
+
+func (h *Handler) public(mux *http.ServeMux, pattern string, fn http.HandlerFunc) {
+	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(fn)))
+}
+
+func (h *Handler) private(mux *http.ServeMux, pattern string, fn http.HandlerFunc) {
+	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.requireUser(fn))))
+}
+
+func (h *Handler) admin(mux *http.ServeMux, pattern string, fn http.HandlerFunc) {
+	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.requireUser(h.requireAdmin(fn)))))
+}

@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"net/http"
+
+	"github.com/telegramate/telegramate/internal/users"
+	"github.com/telegramate/telegramate/internal/web/auth"
+)
+
+// GET /signup
+func (h *Handler) showSignup(w http.ResponseWriter, r *http.Request) {
+	if auth.UserFrom(r.Context()) != nil {
+		redirect(w, r, "/")
+		return
+	}
+	if !h.Users.SignupOpen() {
+		h.renderError(w, r, "login", &Page{Title: "Log in"}, users.ErrSignupClosed)
+		return
+	}
+	h.render(w, r, http.StatusOK, "signup", &Page{Title: "Sign up"})
+}
+
+// POST /signup
+func (h *Handler) submitSignup(w http.ResponseWriter, r *http.Request) {
+	email := r.PostFormValue("email")
+	page := &Page{Title: "Sign up", Form: map[string]string{"email": email}}
+	u, err := h.Users.SignUp(r.Context(), email, r.PostFormValue("password"))
+	if err != nil {
+		if err == users.ErrSignupClosed {
+			h.renderError(w, r, "login", &Page{Title: "Log in"}, err)
+			return
+		}
+		h.renderError(w, r, "signup", page, err)
+		return
+	}
+	if err := h.Sessions.RenewToken(r.Context()); err != nil {
+		h.renderError(w, r, "signup", page, err)
+		return
+	}
+	h.Sessions.Put(r.Context(), sessionUserKey, u.ID)
+	h.flash(r, "success", "Welcome to Telegramate! Your account is ready.")
+	redirect(w, r, "/")
+}

@@ -1,0 +1,23 @@
+// Small behaviours the pages share. Everything is attached by data
+// attributes, so pages need no inline scripts (the CSP forbids them).
+document.addEventListener("click", function (e) {
+  var btn = e.target.closest("[data-copy]");
+  if (!btn) return;
+  var input = document.querySelector(btn.dataset.copy);
+  if (!input) return;
+  input.select();
+  var done = function () {
+    btn.innerHTML = '<i class="bi bi-check-lg"></i> Copied';
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(input.value).then(done);
+  } else {
+    document.execCommand("copy");
+    done();
+  }
+});
+
+document.addEventListener("submit", function (e) {
+  var msg = e.target.dataset && e.target.dataset.confirm;
+  if (msg && !window.confirm(msg)) e.preventDefault();
+});

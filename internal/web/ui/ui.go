@@ -1,0 +1,68 @@
+// Package ui is Telegramate's server-rendered web interface: one small
+// handler file per page (Miniflux style), html/template pages on one base
+// layout, htmx for partial updates, Bootstrap for looks. All front-end files
+// are embedded (static/vendor comes from npm via scripts/vendor-assets.sh).
+//
+// To add a page: a handler file with methods on *Handler, a template in
+// templates/pages/, and one line in routes.go.
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/telegramate/telegramate/internal/tokens"
+	"github.com/telegramate/telegramate/internal/users"
+)
+
+// AccountsSummary is what the dashboard shell needs from the accounts
+// domain: whether to show the yellow "Connect Telegram Account" alert.
+type AccountsSummary interface {
+	// ConnectedAccounts counts the user's Telegram accounts.
+	ConnectedAccounts(ctx context.Context, userID int64) (int, error)
+}
+
+// Deps are the domain services pages call. An engineer adding pages adds
+// their service here.
+type Deps struct {
+	Users    *users.Service
+	Tokens   *tokens.Service
+	Sessions *scs.SessionManager
+	// Accounts may be nil until the accounts domain exists: every user
+	// then has no connected account.
+	Accounts AccountsSummary
+	// JobsUI is River's UI, served to instance admins at /admin/jobs.
+	JobsUI http.Handler
+	Logger *slog.Logger
+}
+
+type Handler struct {
+	Deps
+	tmpl *templates
+}
+
+func New(d Deps) (*Handler, error) {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	t, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{Deps: d, tmpl: t}, nil
+}
+
+// Register adds the UI's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	h.routes(mux)
+}
+
+func (h *Handler) connectedAccounts(ctx context.Context, userID int64) (int, error) {
+	if h.Accounts == nil {
+		return 0, nil
+	}
+	return h.Accounts.ConnectedAccounts(ctx, userID)
+}

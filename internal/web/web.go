@@ -1,0 +1,101 @@
+// Package web is Telegramate's HTTP face: the server-rendered UI (ui), the
+// JSON API (api), /healthz and /metrics, behind shared middleware (request
+// log, metrics, cross-origin protection, security headers).
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/tokens"
+	"github.com/telegramate/telegramate/internal/users"
+	"github.com/telegramate/telegramate/internal/web/api"
+	"github.com/telegramate/telegramate/internal/web/ui"
+)
+
+// Deps is everything the web layer needs. Users and Tokens are required;
+// the rest may be nil until the part that provides it exists.
+type Deps struct {
+	Store  store.Store
+	Users  *users.Service
+	Tokens *tokens.Service
+	// Accounts tells the dashboard whether to show the yellow "Connect
+	// Telegram Account" alert.
+	Accounts ui.AccountsSummary
+	// JobsUI is River's UI handler, mounted at /admin/jobs for admins.
+	JobsUI http.Handler
+	// Collectors are registered on /metrics next to the HTTP metrics (job
+	// counts, deliveries, …).
+	Collectors []prometheus.Collector
+	Logger     *slog.Logger
+	// BaseURL is the address people use to reach the instance; an https
+	// one makes session cookies Secure and is trusted for cross-origin
+	// checks behind a reverse proxy that rewrites Host.
+	BaseURL string
+	Version string
+}
+
+// New builds the whole HTTP handler.
+func New(d Deps) (http.Handler, error) {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	base, err := parseBaseURL(d.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+
+	metrics, err := newMetrics(d.Collectors)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /metrics", metrics.handler())
+	mux.Handle("GET /healthz", healthz(d.Store))
+
+	api.New(mux, api.Deps{Tokens: d.Tokens, Logger: d.Logger, Version: d.Version})
+
+	pages, err := ui.New(ui.Deps{
+		Users:    d.Users,
+		Tokens:   d.Tokens,
+		Sessions: ui.NewSessions(d.Store, base != nil && base.Scheme == "https"),
+		Accounts: d.Accounts,
+		JobsUI:   d.JobsUI,
+		Logger:   d.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(mux)
+
+	cop := http.NewCrossOriginProtection()
+	if base != nil {
+		if err := cop.AddTrustedOrigin(base.Scheme + "://" + base.Host); err != nil {
+			return nil, fmt.Errorf("base URL: %w", err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(crossOriginDenied))
+
+	var h http.Handler = capturePattern(mux)
+	h = cop.Handler(h)
+	h = securityHeaders(h)
+	h = requestLog(d.Logger, metrics, h)
+	h = recoverPanics(d.Logger, h)
+	return h, nil
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q: want http(s)://host[:port]", s)
+	}
+	return u, nil
+}
