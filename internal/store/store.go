@@ -32,6 +32,10 @@ type Store interface {
 	DB() *sql.DB
 	Ping(ctx context.Context) error
 	Close() error
+	// Migrate brings the schema, River's tables included, up to date. On
+	// PostgreSQL it holds an advisory lock, so nodes starting together take
+	// turns. storeopen.Open calls it unless told not to.
+	Migrate(ctx context.Context) error
 
 	// InTx runs fn in a transaction, committed when fn returns nil. River
 	// jobs are enqueued with tx.SQL() so they commit with the rows they act

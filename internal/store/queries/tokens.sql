@@ -1,0 +1,22 @@
+-- name: CreateToken :one
+INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at)
+VALUES (sqlc.arg(user_id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sqlc.arg(created_at))
+RETURNING *;
+
+-- name: ListTokens :many
+SELECT * FROM api_tokens WHERE user_id = sqlc.arg(user_id) ORDER BY created_at DESC, id DESC;
+
+-- name: RevokeToken :execrows
+UPDATE api_tokens SET revoked_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id) AND revoked_at IS NULL;
+
+-- name: TokenExists :one
+SELECT COUNT(*) FROM api_tokens WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
+
+-- name: TokenByHash :one
+SELECT sqlc.embed(api_tokens), sqlc.embed(users)
+FROM api_tokens JOIN users ON users.id = api_tokens.user_id
+WHERE api_tokens.token_hash = sqlc.arg(token_hash) AND api_tokens.revoked_at IS NULL;
+
+-- name: TouchToken :exec
+UPDATE api_tokens SET last_used_at = sqlc.arg(now) WHERE id = sqlc.arg(id);

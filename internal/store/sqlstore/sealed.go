@@ -1,0 +1,94 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+)
+
+// SealedColumn names a column holding secrets.Keyring output, in a table
+// whose key is "id".
+type SealedColumn struct{ Table, Column string }
+
+// SealedColumns is every sealed column. A migration that adds one adds a
+// line here; TestSealedColumnsListed fails until it does.
+var SealedColumns = []SealedColumn{
+	{"telegram_accounts", "api_hash_sealed"},
+	{"telegram_accounts", "session_sealed"},
+	{"pending_logins", "api_hash_sealed"},
+	{"pending_logins", "phone_code_hash_sealed"},
+	{"pending_logins", "session_sealed"},
+}
+
+// rewrapBatch bounds how many values are held in memory at once.
+const rewrapBatch = 200
+
+func (q queries) RewrapSealed(ctx context.Context, fn func(sealed []byte) ([]byte, error)) (int, error) {
+	total := 0
+	err := q.inTx(ctx, func(q queries) error {
+		for _, c := range SealedColumns {
+			n, err := q.rewrapColumn(ctx, c, fn)
+			if err != nil {
+				return fmt.Errorf("rewrap %s.%s: %w", c.Table, c.Column, err)
+			}
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+type sealedValue struct {
+	id    int64
+	value []byte
+}
+
+// rewrapColumn walks one column in id order, a batch at a time, and writes
+// back the values fn changed.
+func (q queries) rewrapColumn(ctx context.Context, c SealedColumn, fn func([]byte) ([]byte, error)) (int, error) {
+	p := q.d.Placeholder
+	sel := fmt.Sprintf("SELECT id, %s FROM %s WHERE %s IS NOT NULL AND id > %s ORDER BY id LIMIT %d",
+		c.Column, c.Table, c.Column, p(1), rewrapBatch)
+	upd := fmt.Sprintf("UPDATE %s SET %s = %s WHERE id = %s", c.Table, c.Column, p(1), p(2))
+	n := 0
+	for after := int64(0); ; {
+		batch, err := q.sealedBatch(ctx, sel, after)
+		if err != nil || len(batch) == 0 {
+			return n, err
+		}
+		for _, v := range batch {
+			out, err := fn(v.value)
+			if err != nil {
+				return n, fmt.Errorf("id %d: %w", v.id, err)
+			}
+			if bytes.Equal(out, v.value) {
+				continue
+			}
+			if _, err := q.tx.ExecContext(ctx, upd, out, v.id); err != nil {
+				return n, fmt.Errorf("id %d: %w", v.id, err)
+			}
+			n++
+		}
+		after = batch[len(batch)-1].id
+	}
+}
+
+func (q queries) sealedBatch(ctx context.Context, sel string, after int64) ([]sealedValue, error) {
+	rows, err := q.tx.QueryContext(ctx, sel, after)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var batch []sealedValue
+	for rows.Next() {
+		var v sealedValue
+		if err := rows.Scan(&v.id, &v.value); err != nil {
+			return nil, err
+		}
+		batch = append(batch, v)
+	}
+	return batch, rows.Err()
+}

@@ -1,0 +1,106 @@
+// Package sqlstore is the one implementation of store.Store, shared by the
+// SQLite and PostgreSQL packages. It runs sqlc's generated queries through
+// the PostgreSQL package's types (db.Querier); internal/store/sqlite adapts
+// its own generated package to that shape, so the logic here is written
+// once. What really differs per engine lives in Dialect.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+
+	"github.com/telegramate/telegramate/internal/store"
+	gen "github.com/telegramate/telegramate/internal/store/postgres/db"
+)
+
+// Dialect is what an engine contributes.
+type Dialect struct {
+	Name string // "sqlite" or "postgres"
+	// Queries wraps a connection or transaction in the engine's generated
+	// queries.
+	Queries func(gen.DBTX) gen.Querier
+	// IsUniqueViolation reports whether err is a unique constraint refusal.
+	IsUniqueViolation func(error) bool
+	// Placeholder renders the n-th (1-based) bind parameter of hand-written
+	// SQL (only RewrapSealed has any).
+	Placeholder func(n int) string
+	// SerializeUsers, when set, runs first in CreateUser's transaction so
+	// that two concurrent first sign-ups cannot both become admin. SQLite
+	// needs none: its transactions already write one at a time.
+	SerializeUsers string
+	// Migrate applies goose's and River's migrations.
+	Migrate func(ctx context.Context, db *sql.DB, logger *slog.Logger) error
+}
+
+// Store implements store.Store over one pool.
+type Store struct {
+	queries
+	db     *sql.DB
+	logger *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New wraps an open pool.
+func New(db *sql.DB, d *Dialect, logger *slog.Logger) *Store {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Store{queries: newQueries(d, db, nil), db: db, logger: logger}
+}
+
+func (s *Store) Dialect() string                   { return s.d.Name }
+func (s *Store) DB() *sql.DB                       { return s.db }
+func (s *Store) Ping(ctx context.Context) error    { return s.db.PingContext(ctx) }
+func (s *Store) Close() error                      { return s.db.Close() }
+func (s *Store) Migrate(ctx context.Context) error { return s.d.Migrate(ctx, s.db, s.logger) }
+
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.inTx(ctx, func(q queries) error { return fn(txQueries{q}) })
+}
+
+// txQueries is the store.Tx handed to InTx's function.
+type txQueries struct{ queries }
+
+func (t txQueries) SQL() *sql.Tx { return t.tx }
+
+// queries implements store.Queries on a pool or on one transaction.
+type queries struct {
+	d  *Dialect
+	db *sql.DB // nil inside a transaction
+	tx *sql.Tx // nil outside one
+	q  gen.Querier
+}
+
+func newQueries(d *Dialect, db *sql.DB, tx *sql.Tx) queries {
+	var conn gen.DBTX = db
+	if tx != nil {
+		conn = tx
+	}
+	return queries{d: d, db: db, tx: tx, q: d.Queries(utcArgs{conn})}
+}
+
+// inTx runs fn in a transaction, or in the current one when there is one.
+func (q queries) inTx(ctx context.Context, fn func(q queries) error) (err error) {
+	if q.tx != nil {
+		return fn(q)
+	}
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(newQueries(q.d, nil, tx)); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapErr(q.d, err))
+	}
+	return nil
+}
