@@ -10,7 +10,9 @@ import (
 	"testing"
 )
 
-func b64(fill byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{fill}, KeySize)) }
+func b64(fill byte) string {
+	return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{fill}, KeySize))
+}
 
 func TestParseKeys(t *testing.T) {
 	keys, err := ParseKeys("new:" + b64(2) + ", " + b64(1) + "\n# a comment\n" +
