@@ -1,0 +1,87 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/web"
+)
+
+func TestHealthz(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		newEnv(t, s).client().get("/healthz").wantStatus(t, http.StatusOK).wantBody(t, `"status":"ok"`, s.Dialect())
+		r := newEnv(t, downStore{s}).client().get("/healthz").wantStatus(t, http.StatusServiceUnavailable)
+		r.wantBody(t, `"status":"unavailable"`, "database unreachable")
+		r.wantNoBody(t, "10.1.2.3") // the cause stays in the log
+	})
+}
+
+type downStore struct{ store.Store }
+
+func (downStore) Ping(context.Context) error {
+	return errors.New("dial tcp 10.1.2.3:5432: connection refused")
+}
+
+func TestMetrics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		jobs := prometheus.NewGauge(prometheus.GaugeOpts{Name: "telegramate_jobs_test", Help: "x"})
+		jobs.Set(3)
+		e := newEnv(t, s, withDeps(func(d *web.Deps) { d.Collectors = append(d.Collectors, jobs) }))
+		c := e.client()
+		c.get("/healthz").wantStatus(t, http.StatusOK)
+		c.get("/tokens").wantStatus(t, http.StatusSeeOther)
+		c.get("/no/such/page").wantStatus(t, http.StatusNotFound)
+		c.get("/metrics").wantStatus(t, http.StatusOK).wantBody(t,
+			`telegramate_http_requests_total{code="200",route="GET /healthz"} 1`,
+			`telegramate_http_requests_total{code="303",route="GET /tokens"} 1`,
+			`telegramate_http_requests_total{code="404",route="/"} 1`,
+			`telegramate_http_request_duration_seconds_bucket{route="GET /healthz",le="+Inf"} 1`,
+			"telegramate_jobs_test 3",
+			"go_goroutines",
+		)
+	})
+}
+
+func TestJobsDashboardIsForAdminsOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		riverUI := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte("river ui at " + r.URL.Path))
+		})
+		e := newEnv(t, s, withDeps(func(d *web.Deps) { d.JobsUI = riverUI }))
+		admin := e.loggedIn("admin@example.com") // the first user
+		user := e.loggedIn("user@example.com")
+
+		admin.get("/admin/jobs").wantStatus(t, http.StatusOK).wantBody(t, "river ui at /admin/jobs")
+		admin.get("/admin/jobs/queues").wantStatus(t, http.StatusOK).wantBody(t, "river ui at /admin/jobs/queues")
+		admin.get("/").wantBody(t, `href="/admin/jobs"`)
+
+		user.get("/admin/jobs").wantStatus(t, http.StatusForbidden).wantBody(t, "Only instance administrators")
+		user.get("/admin/jobs/queues").wantStatus(t, http.StatusForbidden).wantNoBody(t, "river ui")
+		user.get("/").wantNoBody(t, `href="/admin/jobs"`)
+		e.client().get("/admin/jobs").wantRedirect(t, "/login?next=%2Fadmin%2Fjobs")
+	})
+}
+
+func TestShellPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		c := e.loggedIn("ann@example.com")
+		for path, want := range map[string]string{
+			"/accounts":         "No Telegram account connected yet",
+			"/accounts/connect": "Where do I get an API ID and API Hash?",
+			"/member-lists":     "No member lists yet",
+			"/campaigns":        "No campaigns yet",
+			"/suppressions":     "Nobody is suppressed",
+		} {
+			r := c.get(path).wantStatus(t, http.StatusOK)
+			r.wantBody(t, want, `href="/member-lists"`, `href="/campaigns"`, `href="/suppressions"`, `href="/tokens"`, `href="/accounts"`)
+		}
+		c.get("/no/such/page").wantStatus(t, http.StatusNotFound).wantBody(t, "Page not found")
+	})
+}
