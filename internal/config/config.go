@@ -1,0 +1,107 @@
+// Package config turns flags and TELEGRAMATE_* environment variables into
+// a Config. A flag given on the command line wins over its variable; the
+// variable's name is the flag's, upper-cased with '-' as '_' (--data-dir →
+// TELEGRAMATE_DATA_DIR).
+//
+//	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+//	cfg := config.Register(fs) // or RegisterData for commands that only need the database
+//	if err := cfg.Load(fs, args, os.Getenv); err != nil { … }
+package config
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/telegramate/telegramate/internal/secrets"
+)
+
+// Sign-up modes.
+const (
+	SignupOpen   = "open"
+	SignupClosed = "closed"
+)
+
+// Config is everything `telegramate serve` is told.
+type Config struct {
+	Data
+	Listen   string // host:port
+	BaseURL  string // public URL, for links; empty means "as requested"
+	Signup   string // SignupOpen or SignupClosed
+	Telegram Telegram
+
+	server bool // Register (not only RegisterData) was called
+}
+
+// Data is what every command that opens the database needs.
+type Data struct {
+	DataDir       string
+	DatabaseURL   secrets.Secret // may carry a password
+	SecretKey     secrets.Secret
+	SecretKeyFile string
+	LogFormat     string // text or json
+	LogLevel      string // debug, info, warn or error
+}
+
+// Telegram says which data centers to talk to.
+type Telegram struct {
+	// DCs replace Telegram's own addresses when set (a sandbox, or test
+	// servers at other addresses).
+	DCs []DC
+	// PublicKeyFile is the PEM RSA key of those data centers.
+	PublicKeyFile string
+	// TestServers selects Telegram's test environment.
+	TestServers bool
+}
+
+// DC is one data center address.
+type DC struct {
+	ID   int
+	Addr string // host:port
+}
+
+func (d DC) String() string { return fmt.Sprintf("%d=%s", d.ID, d.Addr) }
+
+// EnvPrefix starts every environment variable's name.
+const EnvPrefix = "TELEGRAMATE_"
+
+// EnvName is the variable that sets a flag.
+func EnvName(flagName string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// RegisterData adds the database, secret key and log flags (for commands
+// such as migrate and user create).
+func RegisterData(fs *flag.FlagSet) *Config {
+	c := &Config{}
+	c.registerData(fs)
+	return c
+}
+
+// Register adds every flag of `telegramate serve`.
+func Register(fs *flag.FlagSet) *Config {
+	c := RegisterData(fs)
+	c.server = true
+	str(fs, &c.Listen, "listen", "127.0.0.1:8080", "address the web server listens on, host:port")
+	str(fs, &c.BaseURL, "base-url", "", "public URL of this instance, e.g. https://tg.example.com (default: taken from each request)")
+	str(fs, &c.Signup, "signup", SignupOpen, "who may create an account: open (anyone) or closed (only 'telegramate user create' adds users)")
+	fs.Var((*dcList)(&c.Telegram.DCs), "telegram-dc", help("Telegram data center address `ID=HOST:PORT`, repeatable (comma-separated in the variable); replaces Telegram's own", "telegram-dc"))
+	str(fs, &c.Telegram.PublicKeyFile, "telegram-public-key", "", "PEM file with the RSA public key of the --telegram-dc data centers")
+	fs.BoolVar(&c.Telegram.TestServers, "telegram-test-servers", false, help("use Telegram's test environment instead of production", "telegram-test-servers"))
+	return c
+}
+
+func (c *Config) registerData(fs *flag.FlagSet) {
+	str(fs, &c.DataDir, "data-dir", "./telegramate-data", "directory for the SQLite database and the generated secret key")
+	fs.Var((*secretValue)(&c.DatabaseURL), "database-url", help("PostgreSQL `URL` (postgres://…) to share the work between nodes; empty for SQLite in --data-dir", "database-url"))
+	fs.Var((*secretValue)(&c.SecretKey), "secret-key", help("master `keys` sealing API hashes and sessions: base64 of 32 bytes, or comma-separated \"id:base64\" entries, the first sealing", "secret-key"))
+	str(fs, &c.SecretKeyFile, "secret-key-file", "", "file holding the master key(s), same syntax, mode 0600 (default: <data-dir>/secret.key, generated)")
+	str(fs, &c.LogFormat, "log-format", "text", "log format: text or json")
+	str(fs, &c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+func str(fs *flag.FlagSet, p *string, name, def, usage string) {
+	fs.StringVar(p, name, def, help(usage, name))
+}
+
+func help(usage, name string) string { return usage + " [" + EnvName(name) + "]" }

@@ -1,0 +1,55 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+)
+
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(flag, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("--%s: "+format, append([]any{flag}, args...)...))
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data-dir", "must not be empty")
+	}
+	if u := c.DatabaseURL.Reveal(); u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		// Never echo the URL: it may hold a password.
+		bad("database-url", "must start with postgres:// or postgresql:// (leave it empty for SQLite)")
+	}
+	if !slices.Contains([]string{"text", "json"}, c.LogFormat) {
+		bad("log-format", "%q: want text or json", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		bad("log-level", "%v", err)
+	}
+	if !c.server {
+		return errors.Join(errs...)
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "%q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("base-url", "%q: want an absolute http:// or https:// URL", c.BaseURL)
+		}
+	}
+	if c.Signup != SignupOpen && c.Signup != SignupClosed {
+		bad("signup", "%q: want open or closed", c.Signup)
+	}
+	if f := c.Telegram.PublicKeyFile; f != "" {
+		if _, err := os.Stat(f); err != nil {
+			bad("telegram-public-key", "%v", err)
+		}
+	}
+	if c.Telegram.TestServers && len(c.Telegram.DCs) > 0 {
+		bad("telegram-test-servers", "cannot be combined with --telegram-dc, which already says where to connect")
+	}
+	return errors.Join(errs...)
+}
