@@ -169,3 +169,7 @@ func (c Config) network() (network, error) {
 	}
 	return n, nil
 }
+
+func (n network) has(dc int) bool {
+	return slices.ContainsFunc(n.list.Options, func(o tg.DCOption) bool { return o.ID == dc })
+}

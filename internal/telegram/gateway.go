@@ -117,6 +117,10 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 	if !validSession(session) {
 		return session, ErrSessionInvalid
 	}
+	if dc := SessionDC(session); dc != 0 && !g.net.has(dc) {
+		// gotd would retry "no addresses for DC" until ConnectTimeout.
+		return session, fmt.Errorf("telegram: the session is on DC %d, which the configured data centers (--telegram-dc) do not include: %w", dc, ErrUnavailable)
+	}
 	storage := newMemStorage(session)
 	mws := []telegram.Middleware{classifyMiddleware()}
 	if o.floodWaitMax > 0 {
