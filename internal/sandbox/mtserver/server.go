@@ -1,0 +1,213 @@
+// Package mtserver serves MTProto over TCP for the sandbox.
+//
+// It is gotd's tgtest server loop (key exchange through gotd's exchange
+// package, encryption through gotd's crypto package, transports through
+// gotd's transport package) reshaped for a long-lived data center. tgtest.Server
+// keeps its auth keys in a private map, so a restarted sandbox could not keep
+// sessions and a session could not be revoked; it looks keys up under the
+// wrong mutex, which the race detector reports as soon as two clients connect;
+// it routes replies by session id to the first connection that used it; and it
+// closes the connection on any method it has no handler for. This package fixes
+// those four things and nothing else.
+package mtserver
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/crypto"
+	"github.com/gotd/td/exchange"
+	"github.com/gotd/td/mtproto"
+	"github.com/gotd/td/proto"
+	"github.com/gotd/td/transport"
+)
+
+// ErrDropConnection, returned by a Handler, closes the connection without an
+// answer, the way a data center that restarts mid-request looks to a client.
+var ErrDropConnection = errors.New("drop connection")
+
+// Request is one RPC call with its invokeWith* wrappers removed.
+type Request struct {
+	DC        int
+	AuthKeyID int64
+	SessionID int64
+	MsgID     int64
+	TypeID    uint32
+	Body      *bin.Buffer
+	// Init is the last initConnection the client sent with this auth key
+	// (zero before the first one); Telegram ties device info and api_id to it.
+	Init InitInfo
+	// After, when a Handler sets it, runs once the answer has been written:
+	// what a call causes later (a reply from the other side) must reach the
+	// client after the answer, as it does from Telegram.
+	After func()
+}
+
+// InitInfo is the part of initConnection a data center remembers per key.
+type InitInfo struct {
+	APIID          int
+	DeviceModel    string
+	SystemVersion  string
+	AppVersion     string
+	SystemLangCode string
+	LangCode       string
+}
+
+// Handler answers RPC calls. A *tgerr.Error result is sent as rpc_error; any
+// other error is logged and sent as 500 INTERNAL, except ErrDropConnection.
+type Handler interface {
+	Handle(ctx context.Context, req *Request) (bin.Encoder, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, req *Request) (bin.Encoder, error)
+
+// Handle implements Handler.
+func (f HandlerFunc) Handle(ctx context.Context, req *Request) (bin.Encoder, error) {
+	return f(ctx, req)
+}
+
+// Options of a Server.
+type Options struct {
+	DC      int
+	Key     *rsa.PrivateKey
+	Handler Handler
+	Logger  *slog.Logger
+	// OnNewKey is called after a key exchange creates a key, so the owner can
+	// persist it.
+	OnNewKey func(key crypto.AuthKey)
+	// IdleTimeout closes a connection that sent nothing for this long.
+	// Default 5 minutes, longer than gotd's ping interval.
+	IdleTimeout time.Duration
+}
+
+// Server is one data center.
+type Server struct {
+	dc      int
+	key     exchange.PrivateKey
+	handler Handler
+	log     *slog.Logger
+	onKey   func(crypto.AuthKey)
+	idle    time.Duration
+	cipher  crypto.Cipher
+	msgID   mtproto.MessageIDSource
+
+	mu       sync.Mutex
+	keys     map[[8]byte]crypto.AuthKey
+	inits    map[[8]byte]InitInfo
+	sessions map[int64]*session // by session id
+	latest   map[[8]byte]*session
+	conns    map[*conn]struct{}
+}
+
+type session struct {
+	id      int64
+	key     crypto.AuthKey
+	conn    *conn
+	created bool
+}
+
+// New makes a Server; call Serve to run it.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = 5 * time.Minute
+	}
+	return &Server{
+		dc:       opts.DC,
+		key:      exchange.PrivateKey{RSA: opts.Key},
+		handler:  opts.Handler,
+		log:      opts.Logger.With(slog.Int("dc", opts.DC)),
+		onKey:    opts.OnNewKey,
+		idle:     opts.IdleTimeout,
+		cipher:   crypto.NewServerCipher(crypto.DefaultRand()),
+		msgID:    proto.NewMessageIDGen(time.Now),
+		keys:     map[[8]byte]crypto.AuthKey{},
+		inits:    map[[8]byte]InitInfo{},
+		sessions: map[int64]*session{},
+		latest:   map[[8]byte]*session{},
+		conns:    map[*conn]struct{}{},
+	}
+}
+
+// AddKey registers an auth key made earlier (restored from a state file).
+func (s *Server) AddKey(k crypto.AuthKey) {
+	s.mu.Lock()
+	s.keys[k.ID] = k
+	s.mu.Unlock()
+}
+
+// Keys lists every auth key this data center knows.
+func (s *Server) Keys() []crypto.AuthKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]crypto.AuthKey, 0, len(s.keys))
+	for _, k := range s.keys {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (s *Server) lookupKey(id [8]byte) (crypto.AuthKey, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.keys[id]
+	return k, ok
+}
+
+// Serve accepts connections until ctx is cancelled or l fails.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	tl := transport.Listen(l)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	stop := context.AfterFunc(ctx, func() { _ = tl.Close() })
+	defer stop()
+	for {
+		c, err := tl.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				s.closeAll()
+				return nil
+			}
+			// A client that hung up before sending a transport header.
+			s.log.Debug("accept", slog.Any("error", err))
+			continue
+		}
+		cn := &conn{Conn: c}
+		s.mu.Lock()
+		s.conns[cn] = struct{}{}
+		s.mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.serveConn(ctx, cn)
+		}()
+	}
+}
+
+func (s *Server) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+}
+
+// DropConnections closes every open connection; clients reconnect with the
+// keys they have, as after a data center restart.
+func (s *Server) DropConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+	return len(s.conns)
+}
