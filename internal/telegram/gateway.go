@@ -114,12 +114,13 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 	if creds.APIID <= 0 || creds.APIHash == "" {
 		return session, fmt.Errorf("telegram: api_id and api_hash are required: %w", ErrAPIIDInvalid)
 	}
-	if !validSession(session) {
+	data, ok := checkSession(session)
+	if !ok {
 		return session, ErrSessionInvalid
 	}
-	if dc := SessionDC(session); dc != 0 && !g.net.has(dc) {
+	if data != nil && data.DC != 0 && !g.net.has(data.DC) {
 		// gotd would retry "no addresses for DC" until ConnectTimeout.
-		return session, fmt.Errorf("telegram: the session is on DC %d, which the configured data centers (--telegram-dc) do not include: %w", dc, ErrUnavailable)
+		return session, fmt.Errorf("telegram: the session is on DC %d, which the configured data centers (--telegram-dc) do not include: %w", data.DC, ErrUnavailable)
 	}
 	storage := newMemStorage(session)
 	mws := []telegram.Middleware{classifyMiddleware()}

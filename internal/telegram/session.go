@@ -37,15 +37,19 @@ func loadSessionData(s Session) (*session.Data, error) {
 	return loader.Load(context.Background())
 }
 
-// validSession reports whether s is empty or a usable gotd session. gotd
-// itself would treat an unknown version as "no session" and silently log in
-// from scratch, and a corrupt blob would surface deep inside the client.
-func validSession(s Session) bool {
+// checkSession decodes s, reporting whether it is empty (nil data) or a
+// usable gotd session. gotd itself would treat an unknown version as "no
+// session" and silently log in from scratch, and a corrupt blob would
+// surface deep inside the client.
+func checkSession(s Session) (*session.Data, bool) {
 	if len(s) == 0 {
-		return true
+		return nil, true
 	}
 	data, err := loadSessionData(s)
-	return err == nil && data != nil && len(data.AuthKey) == 256 && len(data.AuthKeyID) == 8
+	if err != nil || data == nil || len(data.AuthKey) != 256 || len(data.AuthKeyID) != 8 {
+		return nil, false
+	}
+	return data, true
 }
 
 // memStorage is gotd's session.Storage over a byte slice the caller seeded.

@@ -51,12 +51,15 @@ func TestSessionDCAndValidity(t *testing.T) {
 	if dc := SessionDC(s); dc != 4 {
 		t.Errorf("SessionDC = %d", dc)
 	}
-	if !validSession(s) || !validSession(nil) {
+	if _, ok := checkSession(s); !ok {
+		t.Error("good session rejected")
+	}
+	if data, ok := checkSession(nil); !ok || data != nil {
 		t.Error("good session rejected")
 	}
 	for _, bad := range []string{"garbage", `{"Version":2,"Data":{}}`, `{"Version":1,"Data":{"AuthKey":"AAAA"}}`} {
-		if validSession(Session(bad)) {
-			t.Errorf("validSession(%q) = true", bad)
+		if _, ok := checkSession(Session(bad)); ok {
+			t.Errorf("checkSession(%q) accepted", bad)
 		}
 		if SessionDC(Session(bad)) != 0 {
 			t.Errorf("SessionDC(%q) != 0", bad)
