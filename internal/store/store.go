@@ -56,6 +56,7 @@ type Queries interface {
 	LoginThrottle
 	Tokens
 	Sealed
+	Accounts
 }
 
 // User is a platform user (not a Telegram account).

@@ -10,25 +10,42 @@ import (
 )
 
 type Querier interface {
+	AccountByID(ctx context.Context, arg AccountByIDParams) (TelegramAccount, error)
+	AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error)
+	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
+	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
+	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
+	CreatePendingLogin(ctx context.Context, arg CreatePendingLoginParams) (PendingLogin, error)
 	CreateToken(ctx context.Context, arg CreateTokenParams) (ApiToken, error)
 	// The first user of an instance becomes an admin in the same statement
 	// that inserts it.
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
+	DeletePendingLogin(ctx context.Context, arg DeletePendingLoginParams) (int64, error)
+	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
+	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
+	ListActivity(ctx context.Context, arg ListActivityParams) ([]AccountActivity, error)
 	ListTokens(ctx context.Context, userID int64) ([]ApiToken, error)
 	ListUsers(ctx context.Context) ([]User, error)
+	// Whoever owns it: an API ID or phone is connected once per instance.
+	LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccountByAPIIDOrPhoneParams) (TelegramAccount, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
+	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	SessionDelete(ctx context.Context, token string) error
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
+	SetAccountStatus(ctx context.Context, arg SetAccountStatusParams) (int64, error)
 	SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error)
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
+	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
+	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 }

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Telegram account statuses.
+const (
+	AccountPending      = "pending"
+	AccountActive       = "active"
+	AccountNeedsRelogin = "needs_relogin"
+	AccountLimited      = "limited"
+	AccountFloodWait    = "flood_wait"
+	// AccountDisconnected is final: the sealed columns are cleared and the
+	// API ID and phone are free to connect again.
+	AccountDisconnected = "disconnected"
+)
+
+// Pending login states.
+const (
+	LoginCodeSent       = "code_sent"
+	LoginPasswordNeeded = "password_needed"
+)
+
+// Account is a connected Telegram account. The *Sealed fields hold
+// secrets.Keyring output.
+type Account struct {
+	ID            int64
+	UserID        int64
+	APIID         int64
+	APIHashSealed []byte // nil once disconnected
+	Phone         string // digits only, as the accounts package normalises it
+	TGUserID      int64  // 0 when not known
+	FirstName     string
+	LastName      string
+	Username      string
+	DC            int
+	SessionSealed []byte // nil once disconnected
+	Status        string
+	FloodUntil    time.Time // zero unless waiting
+	StatusDetail  string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ConnectedAt   time.Time
+}
+
+// AccountLogin is what a finished login knows about the account.
+type AccountLogin struct {
+	APIID         int64
+	APIHashSealed []byte
+	Phone         string
+	TGUserID      int64
+	FirstName     string
+	LastName      string
+	Username      string
+	DC            int
+	SessionSealed []byte
+	Now           time.Time
+}
+
+// PendingLogin is a login waiting for its code or 2FA password; it
+// survives a restart. AccountID is set when the login renews an existing
+// account's credentials.
+type PendingLogin struct {
+	ID                  int64
+	UserID              int64
+	AccountID           int64 // 0 for a new account
+	APIID               int64
+	APIHashSealed       []byte
+	Phone               string
+	PhoneCodeHashSealed []byte
+	SessionSealed       []byte
+	CodeType            string
+	NextType            string
+	CodeTimeoutSeconds  int
+	PasswordHint        string
+	State               string
+	CreatedAt           time.Time
+	ExpiresAt           time.Time
+}
+
+// Activity is one line of an account's activity log.
+type Activity struct {
+	ID        int64
+	AccountID int64 // 0 for events before an account existed
+	UserID    int64
+	Event     string
+	Detail    string
+	IP        string
+	CreatedAt time.Time
+}
+
+// Accounts holds Telegram accounts, logins in progress and their activity.
+// Methods taking a userID are ErrNotFound for another user's rows.
+type Accounts interface {
+	// CreatePendingLogin inserts p (ID and AccountID 0 are ignored/NULL).
+	CreatePendingLogin(ctx context.Context, p PendingLogin) (PendingLogin, error)
+	PendingLoginByID(ctx context.Context, userID, id int64) (PendingLogin, error)
+	// UpdatePendingLogin saves p's code hash, session, code details, hint,
+	// state and expiry.
+	UpdatePendingLogin(ctx context.Context, p PendingLogin) error
+	DeletePendingLogin(ctx context.Context, userID, id int64) error
+	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
+
+	// CreateAccount inserts an active account. A live account with the same
+	// API ID or phone (any user's) is ErrConflict.
+	CreateAccount(ctx context.Context, userID int64, l AccountLogin) (Account, error)
+	// ActivateAccount stores a new login for an existing account (renewed
+	// credentials, or a re-login) and makes it active again.
+	ActivateAccount(ctx context.Context, userID, accountID int64, l AccountLogin) (Account, error)
+	AccountByID(ctx context.Context, userID, id int64) (Account, error)
+	// ListAccounts lists a user's accounts, disconnected ones included,
+	// oldest first.
+	ListAccounts(ctx context.Context, userID int64) ([]Account, error)
+	// AccountsByStatus lists every user's accounts in one status (for
+	// background work).
+	AccountsByStatus(ctx context.Context, status string) ([]Account, error)
+	// AccountByAPIIDOrPhone finds the live (not disconnected) account of
+	// any user using either; ErrNotFound when both are free.
+	AccountByAPIIDOrPhone(ctx context.Context, apiID int64, phone string) (Account, error)
+	// UpdateAccountSession stores a refreshed session of a live account.
+	UpdateAccountSession(ctx context.Context, id int64, sessionSealed []byte, now time.Time) error
+	// SetAccountStatus records the account's health; floodUntil is zero
+	// unless the status is AccountFloodWait.
+	SetAccountStatus(ctx context.Context, id int64, status string, floodUntil time.Time, detail string, now time.Time) error
+	// DisconnectAccount marks the account disconnected and erases its
+	// sealed API hash and session.
+	DisconnectAccount(ctx context.Context, userID, id int64, now time.Time) error
+
+	AddActivity(ctx context.Context, a Activity) (Activity, error)
+	// ListActivity is an account's log, newest first, at most limit lines.
+	ListActivity(ctx context.Context, userID, accountID int64, limit int) ([]Activity, error)
+}

@@ -1,0 +1,110 @@
+-- name: CreatePendingLogin :one
+INSERT INTO pending_logins (
+    user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed,
+    code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at
+) VALUES (
+    sqlc.arg(user_id), sqlc.narg(account_id), sqlc.arg(api_id), sqlc.arg(api_hash_sealed), sqlc.arg(phone),
+    sqlc.arg(phone_code_hash_sealed), sqlc.arg(session_sealed), sqlc.arg(code_type), sqlc.arg(next_type),
+    sqlc.arg(code_timeout_seconds), sqlc.arg(password_hint), sqlc.arg(state), sqlc.arg(created_at), sqlc.arg(expires_at)
+)
+RETURNING *;
+
+-- name: PendingLoginByID :one
+SELECT * FROM pending_logins WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
+
+-- name: UpdatePendingLogin :execrows
+UPDATE pending_logins SET
+    phone_code_hash_sealed = sqlc.arg(phone_code_hash_sealed),
+    session_sealed = sqlc.arg(session_sealed),
+    code_type = sqlc.arg(code_type),
+    next_type = sqlc.arg(next_type),
+    code_timeout_seconds = sqlc.arg(code_timeout_seconds),
+    password_hint = sqlc.arg(password_hint),
+    state = sqlc.arg(state),
+    expires_at = sqlc.arg(expires_at)
+WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
+
+-- name: DeletePendingLogin :execrows
+DELETE FROM pending_logins WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
+
+-- name: DeleteExpiredPendingLogins :execrows
+DELETE FROM pending_logins WHERE expires_at <= sqlc.arg(now);
+
+-- name: CreateAccount :one
+INSERT INTO telegram_accounts (
+    user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc,
+    session_sealed, status, status_detail, created_at, updated_at, connected_at
+) VALUES (
+    sqlc.arg(user_id), sqlc.arg(api_id), sqlc.arg(api_hash_sealed), sqlc.arg(phone), sqlc.narg(tg_user_id),
+    sqlc.arg(first_name), sqlc.arg(last_name), sqlc.arg(username), sqlc.arg(dc), sqlc.arg(session_sealed),
+    'active', '', sqlc.arg(now), sqlc.arg(now), sqlc.arg(now)
+)
+RETURNING *;
+
+-- name: ActivateAccount :one
+UPDATE telegram_accounts SET
+    api_id = sqlc.arg(api_id),
+    api_hash_sealed = sqlc.arg(api_hash_sealed),
+    phone = sqlc.arg(phone),
+    tg_user_id = sqlc.narg(tg_user_id),
+    first_name = sqlc.arg(first_name),
+    last_name = sqlc.arg(last_name),
+    username = sqlc.arg(username),
+    dc = sqlc.arg(dc),
+    session_sealed = sqlc.arg(session_sealed),
+    status = 'active',
+    flood_until = NULL,
+    status_detail = '',
+    updated_at = sqlc.arg(now),
+    connected_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id)
+RETURNING *;
+
+-- name: AccountByID :one
+SELECT * FROM telegram_accounts WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
+
+-- name: ListAccounts :many
+SELECT * FROM telegram_accounts WHERE user_id = sqlc.arg(user_id) ORDER BY id;
+
+-- name: AccountsByStatus :many
+SELECT * FROM telegram_accounts WHERE status = sqlc.arg(status) ORDER BY id;
+
+-- name: LiveAccountByAPIIDOrPhone :one
+-- Whoever owns it: an API ID or phone is connected once per instance.
+SELECT * FROM telegram_accounts
+WHERE status <> 'disconnected' AND (api_id = sqlc.arg(api_id) OR phone = sqlc.arg(phone))
+ORDER BY id
+LIMIT 1;
+
+-- name: UpdateAccountSession :execrows
+UPDATE telegram_accounts SET session_sealed = sqlc.arg(session_sealed), updated_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND status <> 'disconnected';
+
+-- name: SetAccountStatus :execrows
+UPDATE telegram_accounts SET
+    status = sqlc.arg(status),
+    flood_until = sqlc.narg(flood_until),
+    status_detail = sqlc.arg(status_detail),
+    updated_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id);
+
+-- name: DisconnectAccount :execrows
+UPDATE telegram_accounts SET
+    status = 'disconnected',
+    api_hash_sealed = NULL,
+    session_sealed = NULL,
+    flood_until = NULL,
+    status_detail = '',
+    updated_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
+
+-- name: AddActivity :one
+INSERT INTO account_activity (account_id, user_id, event, detail, ip, created_at)
+VALUES (sqlc.narg(account_id), sqlc.arg(user_id), sqlc.arg(event), sqlc.arg(detail), sqlc.arg(ip), sqlc.arg(created_at))
+RETURNING *;
+
+-- name: ListActivity :many
+SELECT * FROM account_activity
+WHERE account_id = sqlc.arg(account_id) AND user_id = sqlc.arg(user_id)
+ORDER BY id DESC
+LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);

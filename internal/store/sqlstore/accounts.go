@@ -1,0 +1,202 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/store"
+	gen "github.com/telegramate/telegramate/internal/store/postgres/db"
+)
+
+func toAccount(a gen.TelegramAccount) store.Account {
+	return store.Account{
+		ID:            a.ID,
+		UserID:        a.UserID,
+		APIID:         a.ApiID,
+		APIHashSealed: a.ApiHashSealed,
+		Phone:         a.Phone,
+		TGUserID:      a.TgUserID.Int64,
+		FirstName:     a.FirstName,
+		LastName:      a.LastName,
+		Username:      a.Username,
+		DC:            int(a.Dc),
+		SessionSealed: a.SessionSealed,
+		Status:        a.Status,
+		FloodUntil:    fromNullTime(a.FloodUntil),
+		StatusDetail:  a.StatusDetail,
+		CreatedAt:     a.CreatedAt.UTC(),
+		UpdatedAt:     a.UpdatedAt.UTC(),
+		ConnectedAt:   fromNullTime(a.ConnectedAt),
+	}
+}
+
+func toPendingLogin(p gen.PendingLogin) store.PendingLogin {
+	return store.PendingLogin{
+		ID:                  p.ID,
+		UserID:              p.UserID,
+		AccountID:           p.AccountID.Int64,
+		APIID:               p.ApiID,
+		APIHashSealed:       p.ApiHashSealed,
+		Phone:               p.Phone,
+		PhoneCodeHashSealed: p.PhoneCodeHashSealed,
+		SessionSealed:       p.SessionSealed,
+		CodeType:            p.CodeType,
+		NextType:            p.NextType,
+		CodeTimeoutSeconds:  int(p.CodeTimeoutSeconds),
+		PasswordHint:        p.PasswordHint,
+		State:               p.State,
+		CreatedAt:           p.CreatedAt.UTC(),
+		ExpiresAt:           p.ExpiresAt.UTC(),
+	}
+}
+
+func toActivity(a gen.AccountActivity) store.Activity {
+	return store.Activity{
+		ID:        a.ID,
+		AccountID: a.AccountID.Int64,
+		UserID:    a.UserID,
+		Event:     a.Event,
+		Detail:    a.Detail,
+		IP:        a.Ip,
+		CreatedAt: a.CreatedAt.UTC(),
+	}
+}
+
+// nullID maps 0 to NULL.
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func (q queries) CreatePendingLogin(ctx context.Context, p store.PendingLogin) (store.PendingLogin, error) {
+	r, err := q.q.CreatePendingLogin(ctx, gen.CreatePendingLoginParams{
+		UserID:              p.UserID,
+		AccountID:           nullID(p.AccountID),
+		ApiID:               p.APIID,
+		ApiHashSealed:       p.APIHashSealed,
+		Phone:               p.Phone,
+		PhoneCodeHashSealed: p.PhoneCodeHashSealed,
+		SessionSealed:       p.SessionSealed,
+		CodeType:            p.CodeType,
+		NextType:            p.NextType,
+		CodeTimeoutSeconds:  int64(p.CodeTimeoutSeconds),
+		PasswordHint:        p.PasswordHint,
+		State:               p.State,
+		CreatedAt:           p.CreatedAt,
+		ExpiresAt:           p.ExpiresAt,
+	})
+	return one(q.d, r, err, toPendingLogin)
+}
+
+func (q queries) PendingLoginByID(ctx context.Context, userID, id int64) (store.PendingLogin, error) {
+	r, err := q.q.PendingLoginByID(ctx, gen.PendingLoginByIDParams{ID: id, UserID: userID})
+	return one(q.d, r, err, toPendingLogin)
+}
+
+func (q queries) UpdatePendingLogin(ctx context.Context, p store.PendingLogin) error {
+	n, err := q.q.UpdatePendingLogin(ctx, gen.UpdatePendingLoginParams{
+		PhoneCodeHashSealed: p.PhoneCodeHashSealed,
+		SessionSealed:       p.SessionSealed,
+		CodeType:            p.CodeType,
+		NextType:            p.NextType,
+		CodeTimeoutSeconds:  int64(p.CodeTimeoutSeconds),
+		PasswordHint:        p.PasswordHint,
+		State:               p.State,
+		ExpiresAt:           p.ExpiresAt,
+		ID:                  p.ID,
+		UserID:              p.UserID,
+	})
+	return affected(q.d, n, err)
+}
+
+func (q queries) DeletePendingLogin(ctx context.Context, userID, id int64) error {
+	n, err := q.q.DeletePendingLogin(ctx, gen.DeletePendingLoginParams{ID: id, UserID: userID})
+	return affected(q.d, n, err)
+}
+
+func (q queries) DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error) {
+	n, err := q.q.DeleteExpiredPendingLogins(ctx, now)
+	return n, mapErr(q.d, err)
+}
+
+func (q queries) CreateAccount(ctx context.Context, userID int64, l store.AccountLogin) (store.Account, error) {
+	r, err := q.q.CreateAccount(ctx, gen.CreateAccountParams{
+		UserID:        userID,
+		ApiID:         l.APIID,
+		ApiHashSealed: l.APIHashSealed,
+		Phone:         l.Phone,
+		TgUserID:      nullID(l.TGUserID),
+		FirstName:     l.FirstName,
+		LastName:      l.LastName,
+		Username:      l.Username,
+		Dc:            int64(l.DC),
+		SessionSealed: l.SessionSealed,
+		Now:           l.Now,
+	})
+	return one(q.d, r, err, toAccount)
+}
+
+func (q queries) ActivateAccount(ctx context.Context, userID, accountID int64, l store.AccountLogin) (store.Account, error) {
+	r, err := q.q.ActivateAccount(ctx, gen.ActivateAccountParams{
+		ApiID:         l.APIID,
+		ApiHashSealed: l.APIHashSealed,
+		Phone:         l.Phone,
+		TgUserID:      nullID(l.TGUserID),
+		FirstName:     l.FirstName,
+		LastName:      l.LastName,
+		Username:      l.Username,
+		Dc:            int64(l.DC),
+		SessionSealed: l.SessionSealed,
+		Now:           l.Now,
+		ID:            accountID,
+		UserID:        userID,
+	})
+	return one(q.d, r, err, toAccount)
+}
+
+func (q queries) AccountByID(ctx context.Context, userID, id int64) (store.Account, error) {
+	r, err := q.q.AccountByID(ctx, gen.AccountByIDParams{ID: id, UserID: userID})
+	return one(q.d, r, err, toAccount)
+}
+
+func (q queries) ListAccounts(ctx context.Context, userID int64) ([]store.Account, error) {
+	rs, err := q.q.ListAccounts(ctx, userID)
+	return many(q.d, rs, err, toAccount)
+}
+
+func (q queries) AccountsByStatus(ctx context.Context, status string) ([]store.Account, error) {
+	rs, err := q.q.AccountsByStatus(ctx, status)
+	return many(q.d, rs, err, toAccount)
+}
+
+func (q queries) AccountByAPIIDOrPhone(ctx context.Context, apiID int64, phone string) (store.Account, error) {
+	r, err := q.q.LiveAccountByAPIIDOrPhone(ctx, gen.LiveAccountByAPIIDOrPhoneParams{ApiID: apiID, Phone: phone})
+	return one(q.d, r, err, toAccount)
+}
+
+func (q queries) UpdateAccountSession(ctx context.Context, id int64, sessionSealed []byte, now time.Time) error {
+	n, err := q.q.UpdateAccountSession(ctx, gen.UpdateAccountSessionParams{ID: id, SessionSealed: sessionSealed, Now: now})
+	return affected(q.d, n, err)
+}
+
+func (q queries) SetAccountStatus(ctx context.Context, id int64, status string, floodUntil time.Time, detail string, now time.Time) error {
+	n, err := q.q.SetAccountStatus(ctx, gen.SetAccountStatusParams{
+		ID: id, Status: status, FloodUntil: nullTime(floodUntil), StatusDetail: detail, Now: now,
+	})
+	return affected(q.d, n, err)
+}
+
+func (q queries) DisconnectAccount(ctx context.Context, userID, id int64, now time.Time) error {
+	n, err := q.q.DisconnectAccount(ctx, gen.DisconnectAccountParams{ID: id, UserID: userID, Now: now})
+	return affected(q.d, n, err)
+}
+
+func (q queries) AddActivity(ctx context.Context, a store.Activity) (store.Activity, error) {
+	r, err := q.q.AddActivity(ctx, gen.AddActivityParams{
+		AccountID: nullID(a.AccountID), UserID: a.UserID, Event: a.Event, Detail: a.Detail, Ip: a.IP, CreatedAt: a.CreatedAt,
+	})
+	return one(q.d, r, err, toActivity)
+}
+
+func (q queries) ListActivity(ctx context.Context, userID, accountID int64, limit int) ([]store.Activity, error) {
+	rs, err := q.q.ListActivity(ctx, gen.ListActivityParams{AccountID: nullID(accountID), UserID: userID, MaxRows: int64(limit)})
+	return many(q.d, rs, err, toActivity)
+}
