@@ -115,6 +115,12 @@ func sharedKey(t testing.TB) *rsa.PrivateKey {
 // product's gateway does: DC list, public key, MTProto over TCP.
 func clientFor(t testing.TB, s *Server, dc int, apiID int, apiHash string, storage telegram.SessionStorage) *telegram.Client {
 	t.Helper()
+	return clientWith(t, s, dc, apiID, apiHash, storage, nil)
+}
+
+// clientWith is clientFor with an update handler (nil: no updates mode).
+func clientWith(t testing.TB, s *Server, dc int, apiID int, apiHash string, storage telegram.SessionStorage, h telegram.UpdateHandler) *telegram.Client {
+	t.Helper()
 	keys, err := crypto.ParseRSAPublicKeys(s.PublicKeyPEM())
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +138,8 @@ func clientFor(t testing.TB, s *Server, dc int, apiID int, apiHash string, stora
 		DCList:         list,
 		PublicKeys:     []telegram.PublicKey{{RSA: keys[0]}},
 		SessionStorage: storage,
-		NoUpdates:      true,
+		NoUpdates:      h == nil,
+		UpdateHandler:  h,
 	}
 	if os.Getenv("SANDBOX_DEBUG") != "" {
 		opts.Logger = logslog.New(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
@@ -220,4 +227,26 @@ func loggedIn(t testing.TB, s *Server, phone string) *telegram.Client {
 	s.auths[ref] = &authz{DC: ref.DC, KeyID: ref.KeyID, UserID: p.ID, Hash: randInt64(), Created: s.now().Unix()}
 	s.mu.Unlock()
 	return clientFor(t, s, p.DC, testAPIID, testAPIHash, store)
+}
+
+// loggedInWith is loggedIn with an update handler.
+func loggedInWith(t testing.TB, s *Server, phone string, h telegram.UpdateHandler) *telegram.Client {
+	t.Helper()
+	s.mu.Lock()
+	p := s.byPhone[phone]
+	s.mu.Unlock()
+	store, ref := fabricatedSession(t, s, p.DC)
+	s.mu.Lock()
+	s.auths[ref] = &authz{DC: ref.DC, KeyID: ref.KeyID, UserID: p.ID, Hash: randInt64(), Created: s.now().Unix()}
+	s.mu.Unlock()
+	return clientWith(t, s, p.DC, testAPIID, testAPIHash, store, h)
+}
+
+// inputChannel is what a client would have from dialogs or resolveUsername.
+func channelInput(s *Server, id int64) *tg.InputChannel {
+	return &tg.InputChannel{ChannelID: id, AccessHash: s.chats[id].accessHash}
+}
+
+func userInput(s *Server, id int64) *tg.InputPeerUser {
+	return &tg.InputPeerUser{UserID: id, AccessHash: s.people[id].accessHash}
 }

@@ -168,7 +168,7 @@ func NormalizePhone(p string) string {
 
 var (
 	hashRe     = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	usernameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{3,31}$`)
+	usernameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{2,31}$`)
 	faultErrRe = regexp.MustCompile(`^(FLOOD_WAIT_[0-9]+|INTERNAL|DROP_CONNECTION|PEER_FLOOD|[0-9]{3}:[A-Z][A-Z0-9_]*)$`)
 )
 
@@ -223,7 +223,7 @@ func (w *World) Validate() error {
 		}
 		if u.Username != "" {
 			if !usernameRe.MatchString(u.Username) {
-				return fieldErr(f+".username", "%q is not a Telegram username (5-32 letters, digits, _; starts with a letter)", u.Username)
+				return fieldErr(f+".username", "%q is not a username (3-32 letters, digits or _, starting with a letter)", u.Username)
 			}
 			if other, ok := usernames[strings.ToLower(u.Username)]; ok {
 				return fieldErr(f+".username", "%q is already used by %s", u.Username, other)
@@ -302,7 +302,7 @@ func (c *Chat) validate(f string, users map[int64]bool, usernames map[string]str
 			return fieldErr(f+".username", "a basic group cannot have a username")
 		}
 		if !usernameRe.MatchString(c.Username) {
-			return fieldErr(f+".username", "%q is not a Telegram username (5-32 letters, digits, _; starts with a letter)", c.Username)
+			return fieldErr(f+".username", "%q is not a username (3-32 letters, digits or _, starting with a letter)", c.Username)
 		}
 		if other, ok := usernames[strings.ToLower(c.Username)]; ok {
 			return fieldErr(f+".username", "%q is already used by %s", c.Username, other)
