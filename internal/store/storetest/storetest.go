@@ -31,6 +31,14 @@ func SQLite(t testing.TB) store.Store {
 // from one migrated once per test process).
 func Postgres(t testing.TB) store.Store {
 	t.Helper()
+	s, _ := PostgresURL(t)
+	return s
+}
+
+// PostgresURL is Postgres and the database's URL, for code that opens its
+// own connections (River's listener, a second node).
+func PostgresURL(t testing.TB) (store.Store, string) {
+	t.Helper()
 	url := testkit.PostgresTemplate(t, "telegramate-store", func(url string) error {
 		s, err := storeopen.Open(context.Background(), storeopen.Options{DatabaseURL: url})
 		if err != nil {
@@ -39,7 +47,7 @@ func Postgres(t testing.TB) store.Store {
 		return s.Close()
 	})
 	// The template is migrated already.
-	return open(t, storeopen.Options{DatabaseURL: url, NoMigrate: true})
+	return open(t, storeopen.Options{DatabaseURL: url, NoMigrate: true}), url
 }
 
 func open(t testing.TB, o storeopen.Options) store.Store {

@@ -1,0 +1,156 @@
+// Package jobs runs background work with River, on the store's own
+// database: riversqlite on SQLite, riverdatabasesql on PostgreSQL (with a
+// pgx listener for LISTEN/NOTIFY when given the database URL, polling
+// otherwise). Jobs are enqueued in the transaction of the rows they act
+// on: client.InsertTx(ctx, tx.SQL(), args, nil) inside store.InTx.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// Options configure the client.
+type Options struct {
+	Store  store.Store
+	Logger *slog.Logger
+	// DatabaseURL, on PostgreSQL, lets River hear of new jobs at once
+	// through LISTEN/NOTIFY instead of polling every FetchPollInterval.
+	DatabaseURL string
+	// Register adds the workers of the domain packages.
+	Register func(*river.Workers)
+	// PeriodicJobs are added to the built-in pruning job.
+	PeriodicJobs []*river.PeriodicJob
+	// Queues defaults to the default queue with 10 workers.
+	Queues map[string]river.QueueConfig
+	// PruneInterval is how often expired rows are deleted (default 10
+	// minutes; the first run is at start).
+	PruneInterval time.Duration
+	// LoginFailureRetention is how long failed log-ins are kept (default 24
+	// hours); it must exceed the log-in throttle's window.
+	LoginFailureRetention time.Duration
+	// FetchPollInterval is how often idle workers look for jobs when not
+	// listening (default: River's, 1s).
+	FetchPollInterval time.Duration
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+	// InsertOnly builds a client that enqueues but never works (for
+	// commands such as `telegramate user create`).
+	InsertOnly bool
+}
+
+// Client is River's client on the store's database, *sql.Tx transactions
+// on both engines.
+type Client struct {
+	*river.Client[*sql.Tx]
+	store        store.Store
+	listenerPool *pgxpool.Pool
+}
+
+// New builds the client; Start runs it.
+func New(ctx context.Context, o Options) (*Client, error) {
+	if o.Store == nil {
+		return nil, errors.New("jobs: no store")
+	}
+	o = withDefaults(o)
+	c := &Client{store: o.Store}
+	driver, err := c.driver(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &river.Config{Logger: o.Logger, FetchPollInterval: o.FetchPollInterval}
+	if !o.InsertOnly {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &pruneWorker{store: o.Store, logger: o.Logger, now: o.Now, loginFailureRetention: o.LoginFailureRetention})
+		if o.Register != nil {
+			o.Register(workers)
+		}
+		cfg.Workers = workers
+		cfg.Queues = o.Queues
+		cfg.PeriodicJobs = append([]*river.PeriodicJob{prunePeriodically(o.PruneInterval)}, o.PeriodicJobs...)
+	}
+	rc, err := river.NewClient(driver, cfg)
+	if err != nil {
+		c.closeListener()
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	c.Client = rc
+	return c, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Queues == nil {
+		o.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
+	}
+	if o.PruneInterval <= 0 {
+		o.PruneInterval = 10 * time.Minute
+	}
+	if o.LoginFailureRetention <= 0 {
+		o.LoginFailureRetention = 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+func (c *Client) driver(ctx context.Context, o Options) (riverdriver.Driver[*sql.Tx], error) {
+	db := o.Store.DB()
+	switch o.Store.Dialect() {
+	case "sqlite":
+		return riversqlite.New(db), nil
+	case "postgres":
+		if o.DatabaseURL == "" || o.InsertOnly {
+			return riverdatabasesql.New(db), nil
+		}
+		// The listener holds one connection of its own for LISTEN.
+		cfg, err := pgxpool.ParseConfig(o.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: database URL: %w", err)
+		}
+		cfg.MaxConns = 2
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: listener pool: %w", err)
+		}
+		c.listenerPool = pool
+		return riverdatabasesql.NewWithPgxListener(db, pool), nil
+	}
+	return nil, fmt.Errorf("jobs: unknown store dialect %q", o.Store.Dialect())
+}
+
+// Close stops working (letting running jobs finish until ctx ends) and
+// releases the listener.
+func (c *Client) Close(ctx context.Context) error {
+	defer c.closeListener()
+	if c.Client == nil {
+		return nil
+	}
+	err := c.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = c.StopAndCancel(context.WithoutCancel(ctx))
+	}
+	return err
+}
+
+func (c *Client) closeListener() {
+	if c.listenerPool != nil {
+		c.listenerPool.Close()
+		c.listenerPool = nil
+	}
+}

@@ -1,0 +1,55 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// PruneArgs is the periodic clean-up of rows nobody needs any more:
+// expired web sessions, old failed log-ins, abandoned Telegram logins.
+// Periodic jobs are enqueued by the elected leader only; a prune that runs
+// twice does no harm.
+type PruneArgs struct{}
+
+func (PruneArgs) Kind() string { return "prune" }
+
+func prunePeriodically(every time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "prune", RunOnStart: true})
+}
+
+type pruneWorker struct {
+	river.WorkerDefaults[PruneArgs]
+	store                 store.Store
+	logger                *slog.Logger
+	now                   func() time.Time
+	loginFailureRetention time.Duration
+}
+
+func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
+	now := w.now()
+	sessions, err := w.store.SessionDeleteExpired(ctx, now)
+	if err != nil {
+		return fmt.Errorf("prune web sessions: %w", err)
+	}
+	failures, err := w.store.DeleteLoginFailuresBefore(ctx, now.Add(-w.loginFailureRetention))
+	if err != nil {
+		return fmt.Errorf("prune login failures: %w", err)
+	}
+	logins, err := w.store.DeleteExpiredPendingLogins(ctx, now)
+	if err != nil {
+		return fmt.Errorf("prune pending logins: %w", err)
+	}
+	if sessions+failures+logins > 0 {
+		w.logger.Info("pruned expired rows", slog.Int64("web_sessions", sessions),
+			slog.Int64("login_failures", failures), slog.Int64("pending_logins", logins))
+	}
+	return nil
+}
