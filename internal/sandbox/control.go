@@ -1,7 +1,179 @@
 package sandbox
 
-type controlServer struct{ url string }
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
 
-func (c *controlServer) close() error { return nil }
+// controlServer is the sandbox's HTTP side door for tests, demos and
+// benchmarks: what it recorded, and switches for faults and sessions.
+type controlServer struct {
+	url string
+	srv *http.Server
+	ln  net.Listener
+}
 
-func (s *Server) startControl(string) (*controlServer, error) { return nil, nil }
+func (s *Server) startControl(addr string) (*controlServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox control: listen %s: %w", addr, err)
+	}
+	c := &controlServer{
+		url: "http://" + ln.Addr().String(),
+		srv: &http.Server{Handler: s.controlMux(), ReadHeaderTimeout: 10 * time.Second},
+		ln:  ln,
+	}
+	go func() {
+		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("sandbox control stopped", "error", err)
+		}
+	}()
+	return c, nil
+}
+
+func (c *controlServer) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return c.srv.Shutdown(ctx)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+// controlMessage is a delivered message on the wire; random_id is a string
+// because JavaScript loses int64 precision.
+type controlMessage struct {
+	From     int64     `json:"from"`
+	To       int64     `json:"to"`
+	Text     string    `json:"text"`
+	RandomID string    `json:"random_id"`
+	Date     time.Time `json:"date"`
+}
+
+func (s *Server) controlMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"dcs":        s.DCs(),
+			"public_key": string(s.PublicKeyPEM()),
+			"endpoints": []string{
+				"GET /codes", "GET /codes/{phone}", "GET /messages?from=&to=&after=",
+				"GET /counts", "GET /faults", "POST /faults", "DELETE /faults",
+				"POST /sessions/revoke {\"phone\"}", "POST /connections/drop",
+			},
+		})
+	})
+	mux.HandleFunc("GET /codes", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		out := make(map[string]string, len(s.lastCodes))
+		for p, c := range s.lastCodes {
+			out[p] = c
+		}
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("GET /codes/{phone}", func(w http.ResponseWriter, r *http.Request) {
+		phone := NormalizePhone(r.PathValue("phone"))
+		code, ok := s.Code(phone)
+		if !ok {
+			writeError(w, http.StatusNotFound, "not_found", "no code was sent to "+phone)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"phone": phone, "code": code})
+	})
+	mux.HandleFunc("GET /messages", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		var from, to int64
+		after := -1
+		for name, dst := range map[string]*int64{"from": &from, "to": &to} {
+			if v := q.Get(name); v != "" {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					writeError(w, http.StatusBadRequest, "validation_failed", name+" must be a user id")
+					return
+				}
+				*dst = n
+			}
+		}
+		if v := q.Get("after"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				writeError(w, http.StatusBadRequest, "validation_failed", "after must be a message index (0 or more)")
+				return
+			}
+			after = n
+		}
+		out := []map[string]any{}
+		for i, m := range s.Messages() {
+			if i <= after || (from != 0 && m.From != from) || (to != 0 && m.To != to) {
+				continue
+			}
+			out = append(out, map[string]any{"index": i, "message": controlMessage{
+				From: m.From, To: m.To, Text: m.Text, RandomID: strconv.FormatInt(m.RandomID, 10), Date: m.Date,
+			}})
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("GET /counts", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Counts())
+	})
+	mux.HandleFunc("GET /faults", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Faults())
+	})
+	mux.HandleFunc("POST /faults", func(w http.ResponseWriter, r *http.Request) {
+		var f Fault
+		body := http.MaxBytesReader(w, r.Body, 1<<16)
+		data, err := readAll(body)
+		if err == nil {
+			err = strictUnmarshal(data, &f)
+		}
+		if err == nil {
+			err = s.SetFault(f)
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "validation_failed", err.Error())
+			return
+		}
+		writeJSON(w, http.StatusCreated, s.Faults())
+	})
+	mux.HandleFunc("DELETE /faults", func(w http.ResponseWriter, r *http.Request) {
+		s.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /sessions/revoke", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Phone string `json:"phone"`
+		}
+		data, err := readAll(http.MaxBytesReader(w, r.Body, 1<<12))
+		if err == nil {
+			err = strictUnmarshal(data, &req)
+		}
+		if err != nil || NormalizePhone(req.Phone) == "" {
+			writeError(w, http.StatusBadRequest, "validation_failed", `send {"phone": "..."}`)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"revoked": s.RevokeSessions(req.Phone)})
+	})
+	mux.HandleFunc("POST /connections/drop", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]int{"dropped": s.DropConnections()})
+	})
+	return mux
+}
+
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }

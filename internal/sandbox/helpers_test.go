@@ -250,3 +250,5 @@ func channelInput(s *Server, id int64) *tg.InputChannel {
 func userInput(s *Server, id int64) *tg.InputPeerUser {
 	return &tg.InputPeerUser{UserID: id, AccessHash: s.people[id].accessHash}
 }
+
+func authOpts() auth.SendCodeOptions { return auth.SendCodeOptions{} }
