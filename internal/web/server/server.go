@@ -1,0 +1,145 @@
+// Package server assembles the whole application behind one listener:
+// store, secrets, domain services, background jobs and the web handler.
+// `telegramate serve` runs it with a signal context; testkit.StartApp runs
+// it in-process on a free port.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/config"
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/tokens"
+	"github.com/telegramate/telegramate/internal/users"
+	"github.com/telegramate/telegramate/internal/web"
+)
+
+// After a stop signal, in-flight requests get streamGrace to finish on
+// their own; then request contexts are cancelled, which ends long-lived
+// streams (SSE progress), and ShutdownTimeout bounds the whole stop.
+const (
+	streamGrace     = 3 * time.Second
+	ShutdownTimeout = 15 * time.Second
+)
+
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Listener, when set, is used instead of listening on Config.Listen
+	// (tests pass one on 127.0.0.1:0).
+	Listener net.Listener
+	Version  string
+	// Ready, when set, is called with the listening address once requests
+	// are being served.
+	Ready func(addr net.Addr)
+	// HashParams overrides argon2id's cost (tests); zero means the default.
+	HashParams users.HashParams
+}
+
+// Run serves until ctx is cancelled, then stops accepting requests, lets
+// in-flight ones finish (up to ShutdownTimeout), stops the jobs and closes
+// the database.
+func Run(ctx context.Context, o Options) (err error) {
+	cfg, logger := o.Config, o.Logger
+	if logger == nil {
+		logger = config.Logger(cfg)
+	}
+
+	st, err := storeopen.Open(ctx, cfg.StoreOptions(logger))
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close database: %w", cerr)
+		}
+	}()
+	// Loading the keyring now fails fast on a bad key and creates the key
+	// file on first start, before anyone connects an account.
+	if _, err := secrets.LoadKeyring(cfg.KeyOptions(logger)); err != nil {
+		return fmt.Errorf("secret key: %w", err)
+	}
+
+	userSvc := users.New(st, users.Options{SignupOpen: cfg.Signup == config.SignupOpen, Hash: o.HashParams})
+	if err := warnIfNobodyCanSignUp(ctx, st, cfg, logger); err != nil {
+		return err
+	}
+
+	handler, err := web.New(web.Deps{
+		Store:   st,
+		Users:   userSvc,
+		Tokens:  tokens.New(st),
+		Logger:  logger,
+		BaseURL: cfg.BaseURL,
+		Version: o.Version,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	baseCtx, stopRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRequests()
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("database", st.Dialect()),
+		slog.String("signup", cfg.Signup))
+	if o.Ready != nil {
+		o.Ready(ln.Addr())
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	grace := time.AfterFunc(streamGrace, stopRequests)
+	defer grace.Stop()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// warnIfNobodyCanSignUp points the operator at the CLI when sign-up is
+// closed and no user exists yet: the instance would be unusable otherwise.
+func warnIfNobodyCanSignUp(ctx context.Context, st store.Store, cfg *config.Config, logger *slog.Logger) error {
+	if cfg.Signup != config.SignupClosed {
+		return nil
+	}
+	list, err := st.ListUsers(ctx)
+	if err != nil {
+		return fmt.Errorf("list users: %w", err)
+	}
+	if len(list) == 0 {
+		logger.Warn("sign-up is closed and there is no user yet; create the first (admin) user with: telegramate user create --email EMAIL --admin")
+	}
+	return nil
+}
