@@ -48,7 +48,9 @@ func server(t *testing.T) *httptest.Server {
 			return nil, errors.New("pq: password authentication failed for secret-host")
 		})
 	huma.Register(a.Huma(), huma.Operation{Method: http.MethodGet, Path: "/gone", Security: public},
-		func(ctx context.Context, _ *struct{}) (*struct{}, error) { return nil, huma.Error404NotFound("no such thing") })
+		func(ctx context.Context, _ *struct{}) (*struct{}, error) {
+			return nil, huma.Error404NotFound("no such thing")
+		})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
