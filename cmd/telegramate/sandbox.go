@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
+
+	"github.com/telegramate/telegramate/internal/sandbox"
 )
 
-// runSandbox is wired to sandbox.RunCommand once the sandbox package
-// provides it.
+// runSandbox is `telegramate sandbox`: a Telegram data center on loopback,
+// owned by package sandbox.
 func runSandbox(ctx context.Context, e *env, args []string) error {
-	return errors.New("sandbox: not available in this build yet")
+	return sandbox.RunCommand(ctx, args, e.stdout, e.stderr)
 }

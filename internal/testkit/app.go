@@ -34,7 +34,8 @@ type appSettings struct {
 	logLevel string
 }
 
-// AppArgs passes `serve` flags, e.g. AppArgs("--signup", "closed").
+// AppArgs passes `serve` flags, e.g. AppArgs("--signup", "closed"); they
+// win over StartApp's own (AppArgs("--data-dir", dir) reuses a directory).
 func AppArgs(args ...string) AppOption {
 	return func(s *appSettings) { s.args = append(s.args, args...) }
 }
@@ -126,5 +127,5 @@ func StartApp(t testing.TB, opts ...AppOption) *App {
 			t.Errorf("app did not stop within %v", appserver.ShutdownTimeout+5*time.Second)
 		}
 	})
-	return &App{URL: "http://" + ln.Addr().String(), DataDir: dataDir, Config: cfg}
+	return &App{URL: "http://" + ln.Addr().String(), DataDir: cfg.DataDir, Config: cfg}
 }

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/telegramate/telegramate/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// cli runs telegramate in-process with the given data flags prepended to
+// every command's own.
+type cli struct {
+	t    *testing.T
+	data []string
+}
+
+func (c cli) run(stdin string, args ...string) (code int, stdout, stderr string) {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	full := append(append([]string{}, args...), c.data...)
+	code = run(context.Background(), full, &env{
+		stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut,
+		getenv: func(string) string { return "" },
+	})
+	return code, out.String(), errOut.String()
+}
+
+// eachDatabase runs body with flags for a fresh SQLite data directory and
+// for a fresh PostgreSQL database.
+func eachDatabase(t *testing.T, body func(t *testing.T, c cli, serveArgs []string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		body(t, cli{t, []string{"--data-dir", dir}}, []string{"--data-dir", dir})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dir, db := t.TempDir(), testkit.Postgres(t)
+		flags := []string{"--data-dir", dir, "--database-url", db}
+		body(t, cli{t, flags}, flags)
+	})
+}
+
+var tokenLine = regexp.MustCompile(`^tgm_[a-z2-7]{52}\n$`)
+
+func TestUserCreateThenLogIn(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, c cli, serveArgs []string) {
+		code, out, errOut := c.run("", "user", "create", "--email", "Ann@Example.com", "--password", "correct horse battery")
+		if code != 0 || !strings.Contains(out, "Created administrator ann@example.com") {
+			t.Fatalf("user create: %d %q %q", code, out, errOut)
+		}
+		// The password may come on standard input instead.
+		code, out, errOut = c.run("another long password\n", "user", "create", "--email", "bob@example.com")
+		if code != 0 || !strings.Contains(out, "Created user bob@example.com") {
+			t.Fatalf("user create from stdin: %d %q %q", code, out, errOut)
+		}
+		code, out, _ = c.run("", "user", "list")
+		if code != 0 || !regexp.MustCompile(`(?m)^1\s+ann@example.com\s+yes`).MatchString(out) ||
+			!regexp.MustCompile(`(?m)^2\s+bob@example.com\s+no`).MatchString(out) {
+			t.Fatalf("user list: %d\n%s", code, out)
+		}
+
+		app := testkit.StartApp(t, testkit.AppArgs(serveArgs...))
+		for _, u := range []struct{ email, password string }{
+			{"ann@example.com", "correct horse battery"},
+			{"bob@example.com", "another long password"},
+		} {
+			if loc := logIn(t, app.URL, u.email, u.password); loc != "/" {
+				t.Fatalf("log in as %s after user create: redirected to %q, want /", u.email, loc)
+			}
+		}
+
+		code, _, _ = c.run("", "user", "password", "--email", "bob@example.com", "--password", "a new long password")
+		if code != 0 || logIn(t, app.URL, "bob@example.com", "a new long password") != "/" {
+			t.Fatal("log in with the password set by user password failed")
+		}
+	})
+}
+
+func TestUserCreateRejectsBadInput(t *testing.T) {
+	c := cli{t, []string{"--data-dir", t.TempDir()}}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--email", "not-an-email", "--password", "correct horse battery"}, 1, "This is not a valid email address"},
+		{[]string{"--email", "ann@example.com", "--password", "short"}, 1, "Use at least 10 characters"},
+		{[]string{"--password", "correct horse battery"}, 2, "--email is required"},
+		{[]string{"--email", "ann@example.com", "--bogus"}, 2, "flag provided but not defined"},
+	} {
+		code, out, errOut := c.run("", append([]string{"user", "create"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) || out != "" {
+			t.Errorf("user create %v: code %d stdout %q stderr %q; want %d and %q", tc.args, code, out, errOut, tc.code, tc.want)
+		}
+	}
+	if _, out, _ := c.run("", "user", "list"); strings.Contains(out, "@") {
+		t.Fatalf("bad input created users:\n%s", out)
+	}
+}
+
+func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, c cli, serveArgs []string) {
+		if code, _, errOut := c.run("", "user", "create", "--email", "ann@example.com", "--password", "correct horse battery"); code != 0 {
+			t.Fatalf("user create: %s", errOut)
+		}
+		code, token, errOut := c.run("", "token", "create", "--email", "ann@example.com", "--name", "ci")
+		if code != 0 || !tokenLine.MatchString(token) {
+			t.Fatalf("token create: code %d, stdout %q (want the token alone), stderr %q", code, token, errOut)
+		}
+		token = strings.TrimSpace(token)
+
+		app := testkit.StartApp(t, testkit.AppArgs(serveArgs...))
+		if status := apiMe(t, app.URL, token); status != http.StatusOK {
+			t.Fatalf("/api/v1/me with the CLI's token: %d", status)
+		}
+
+		code, out, _ := c.run("", "token", "list", "--email", "ann@example.com")
+		m := regexp.MustCompile(`(?m)^(\d+)\s+ci\s+` + regexp.QuoteMeta(token[:10]) + `….*active$`).FindStringSubmatch(out)
+		if code != 0 || m == nil {
+			t.Fatalf("token list: %d\n%s", code, out)
+		}
+		if code, _, errOut := c.run("", "token", "revoke", "--email", "ann@example.com", "--id", m[1]); code != 0 {
+			t.Fatalf("token revoke: %s", errOut)
+		}
+		if status := apiMe(t, app.URL, token); status != http.StatusUnauthorized {
+			t.Fatalf("/api/v1/me with a revoked token: %d, want 401", status)
+		}
+
+		if code, out, errOut := c.run("", "token", "create", "--email", "nobody@example.com", "--name", "x"); code != 1 || out != "" ||
+			!strings.Contains(errOut, "User not found") {
+			t.Fatalf("token for an unknown user: %d %q %q", code, out, errOut)
+		}
+	})
+}
+
+func TestUsage(t *testing.T) {
+	c := cli{t, nil}
+	if code, _, errOut := c.run("", "serve", "--help"); code != 0 || !strings.Contains(errOut, "--signup closed") ||
+		!strings.Contains(errOut, "-database-url") || !strings.Contains(errOut, "TELEGRAMATE_LISTEN") {
+		t.Fatalf("serve --help: %d\n%s", code, errOut)
+	}
+	if code, _, errOut := c.run("", "nope"); code != 2 || !strings.Contains(errOut, `unknown command "nope"`) {
+		t.Fatalf("unknown command: %d %q", code, errOut)
+	}
+	if code, _, _ := c.run(""); code != 2 {
+		t.Fatalf("no command: %d, want 2", code)
+	}
+}
+
+func logIn(t *testing.T, base, email, password string) (location string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return ""
+	}
+	return resp.Header.Get("Location")
+}
+
+func apiMe(t *testing.T, base, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
