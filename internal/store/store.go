@@ -4,6 +4,12 @@
 //
 // Times are passed in from Go and stored in UTC; SQL never calls
 // CURRENT_TIMESTAMP, because the two dialects disagree about it.
+//
+// Where things are: storeopen.Open picks the engine; queries/ and
+// migrations/ are the SQL; sqlstore is the shared implementation; sqlite/
+// and postgres/ hold what differs; storetest.Each runs a test on both.
+// Adding a query: write it in queries/, run go generate ./internal/store/...,
+// implement the method in sqlstore.
 package store
 
 import (
