@@ -28,6 +28,12 @@ type group struct {
 	kicked     map[int64]bool
 	banned     map[int64]bool
 	created    time.Time
+	// Members never change at run time, so the lists that filters page
+	// through most are made once: newest first, all of them; only admins and
+	// bots (what a non-admin sees of hidden members); only bots.
+	recent       []int64
+	recentHidden []int64
+	recentBots   []int64
 }
 
 func (g *group) isMember(id int64) bool { _, ok := g.memberIdx[id]; return ok }

@@ -69,7 +69,10 @@ func (s *Server) participantIDs(viewer int64, g *group, filter tg.ChannelPartici
 	}
 	switch f := filter.(type) {
 	case nil, *tg.ChannelParticipantsRecent:
-		return recent(visible), nil
+		if g.HiddenMembers && !admin {
+			return g.recentHidden, nil
+		}
+		return g.recent, nil
 	case *tg.ChannelParticipantsAdmins:
 		var out []int64
 		for _, id := range g.members {
@@ -79,8 +82,11 @@ func (s *Server) participantIDs(viewer int64, g *group, filter tg.ChannelPartici
 		}
 		return out, nil
 	case *tg.ChannelParticipantsBots:
-		return recent(func(p *person) bool { return p.Bot }), nil
+		return g.recentBots, nil
 	case *tg.ChannelParticipantsSearch:
+		if f.Q == "" {
+			return s.participantIDs(viewer, g, &tg.ChannelParticipantsRecent{})
+		}
 		return recent(func(p *person) bool { return visible(p) && matches(p, f.Q) }), nil
 	case *tg.ChannelParticipantsMentions:
 		return recent(func(p *person) bool { return visible(p) && matches(p, f.Q) }), nil

@@ -302,6 +302,16 @@ func (s *Server) build() {
 		if c.Username != "" {
 			s.byUsername[strings.ToLower(c.Username)] = peerRef{chat: c.ID}
 		}
+		for i := len(g.members) - 1; i >= 0; i-- {
+			id := g.members[i]
+			g.recent = append(g.recent, id)
+			if s.people[id].Bot {
+				g.recentBots = append(g.recentBots, id)
+			}
+			if s.people[id].Bot || g.isAdmin(id) {
+				g.recentHidden = append(g.recentHidden, id)
+			}
+		}
 		s.chats[c.ID] = g
 		s.chatOrder = append(s.chatOrder, c.ID)
 	}
