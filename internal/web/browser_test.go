@@ -134,3 +134,22 @@ func assertYellow(t *testing.T, b *testkit.Browser, selector string) {
 		t.Fatalf("%s background is rgb%v, not yellow", selector, rgb)
 	}
 }
+
+// TestBrowserJobsDashboard opens River's UI as the instance admin, under
+// our Content-Security-Policy.
+func TestBrowserJobsDashboard(t *testing.T) {
+	app := testkit.StartApp(t)
+	b := testkit.NewBrowser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	b.Do(
+		chromedp.Navigate(app.URL+"/signup"),
+		chromedp.SendKeys(css("#email"), "admin@example.com"),
+		chromedp.SendKeys(css("#password"), "correct horse battery"),
+	)
+	b.Load(chromedp.Click(css("#signup-submit")))
+	b.Do(chromedp.Navigate(app.URL+"/admin/jobs"), chromedp.WaitVisible(css("#root nav")))
+	b.Screenshot("river-ui")
+	if p := b.Problems(); len(p) > 0 {
+		t.Fatalf("the browser reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}

@@ -13,7 +13,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/telegramate/telegramate/internal/config"
+	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
@@ -45,8 +48,8 @@ type Options struct {
 }
 
 // Run serves until ctx is cancelled, then stops accepting requests, lets
-// in-flight ones finish (up to ShutdownTimeout), stops the jobs and closes
-// the database.
+// in-flight ones finish (up to ShutdownTimeout), stops the jobs (running
+// ones may finish, again up to ShutdownTimeout) and closes the database.
 func Run(ctx context.Context, o Options) (err error) {
 	cfg, logger := o.Config, o.Logger
 	if logger == nil {
@@ -73,13 +76,38 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
+	// Jobs and River's UI run on a context of their own: they stop after
+	// the last request, not at the signal.
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: logger, DatabaseURL: cfg.DatabaseURL.Reveal()})
+	if err != nil {
+		return err
+	}
+	if err := jc.Start(jobsCtx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		if cerr := jc.Close(stopCtx); cerr != nil && err == nil {
+			err = fmt.Errorf("stop jobs: %w", cerr)
+		}
+	}()
+	jobsUI, err := jc.UIHandler(jobsCtx, "/admin/jobs", logger)
+	if err != nil {
+		return err
+	}
+
 	handler, err := web.New(web.Deps{
-		Store:   st,
-		Users:   userSvc,
-		Tokens:  tokens.New(st),
-		Logger:  logger,
-		BaseURL: cfg.BaseURL,
-		Version: o.Version,
+		Store:      st,
+		Users:      userSvc,
+		Tokens:     tokens.New(st),
+		JobsUI:     jobsUI,
+		Collectors: []prometheus.Collector{jc.Collector()},
+		Logger:     logger,
+		BaseURL:    cfg.BaseURL,
+		Version:    o.Version,
 	})
 	if err != nil {
 		return err
