@@ -60,8 +60,9 @@ type AccountLogin struct {
 }
 
 // PendingLogin is a login waiting for its code or 2FA password; it
-// survives a restart. AccountID is set when the login renews an existing
-// account's credentials.
+// survives a restart. AccountID is the account the login finishes: a
+// pending account created with it, or an existing one being rotated or
+// logged in again.
 type PendingLogin struct {
 	ID                  int64
 	UserID              int64
@@ -74,10 +75,23 @@ type PendingLogin struct {
 	CodeType            string
 	NextType            string
 	CodeTimeoutSeconds  int
+	CodeLength          int       // digits expected, 0 when Telegram did not say
+	CodeSentAt          time.Time // when the current code was (re)sent
 	PasswordHint        string
 	State               string
 	CreatedAt           time.Time
 	ExpiresAt           time.Time
+}
+
+// AccountUse is what FinishAccountUse stores.
+type AccountUse struct {
+	ID               int64
+	OldSessionSealed []byte
+	SessionSealed    []byte
+	Status           string
+	FloodUntil       time.Time // zero unless Status is AccountFloodWait
+	StatusDetail     string
+	Now              time.Time
 }
 
 // Activity is one line of an account's activity log.
@@ -97,6 +111,12 @@ type Accounts interface {
 	// CreatePendingLogin inserts p (ID and AccountID 0 are ignored/NULL).
 	CreatePendingLogin(ctx context.Context, p PendingLogin) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, userID, id int64) (PendingLogin, error)
+	// PendingLoginByAccount is the login in progress for an account (at most
+	// one: pending_logins.account_id is unique).
+	PendingLoginByAccount(ctx context.Context, userID, accountID int64) (PendingLogin, error)
+	// DeletePendingLoginsOfAccount drops the account's login in progress, if
+	// any (no error when there is none).
+	DeletePendingLoginsOfAccount(ctx context.Context, userID, accountID int64) error
 	// UpdatePendingLogin saves p's code hash, session, code details, hint,
 	// state and expiry.
 	UpdatePendingLogin(ctx context.Context, p PendingLogin) error
@@ -106,8 +126,20 @@ type Accounts interface {
 	// CreateAccount inserts an active account. A live account with the same
 	// API ID or phone (any user's) is ErrConflict.
 	CreateAccount(ctx context.Context, userID int64, l AccountLogin) (Account, error)
-	// ActivateAccount stores a new login for an existing account (renewed
-	// credentials, or a re-login) and makes it active again.
+	// CreatePendingAccount inserts an account in status AccountPending: a
+	// login's first step. It holds no secret, and neither its API ID nor its
+	// phone count as connected until ActivateAccount.
+	CreatePendingAccount(ctx context.Context, userID, apiID int64, phone string, now time.Time) (Account, error)
+	// DeletePendingAccount removes an account that never finished its
+	// login; ErrNotFound for any other status.
+	DeletePendingAccount(ctx context.Context, userID, id int64) error
+	// DeleteAbandonedPendingAccounts removes pending accounts created before
+	// before whose login is gone (expired and pruned).
+	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
+	// ActivateAccount stores a finished login on an account (a pending one,
+	// renewed credentials, or a re-login) and makes it active. A
+	// disconnected account is ErrNotFound; an API ID or phone live on
+	// another account is ErrConflict.
 	ActivateAccount(ctx context.Context, userID, accountID int64, l AccountLogin) (Account, error)
 	AccountByID(ctx context.Context, userID, id int64) (Account, error)
 	// ListAccounts lists a user's accounts, disconnected ones included,
@@ -116,14 +148,23 @@ type Accounts interface {
 	// AccountsByStatus lists every user's accounts in one status (for
 	// background work).
 	AccountsByStatus(ctx context.Context, status string) ([]Account, error)
-	// AccountByAPIIDOrPhone finds the live (not disconnected) account of
-	// any user using either; ErrNotFound when both are free.
+	// AccountByAPIIDOrPhone finds the live (neither pending nor
+	// disconnected) account of any user using either; ErrNotFound when both
+	// are free.
 	AccountByAPIIDOrPhone(ctx context.Context, apiID int64, phone string) (Account, error)
+	// LiveAccountsByAPIIDOrPhone is every such account, oldest first (a
+	// rotation must look past the account being rotated).
+	LiveAccountsByAPIIDOrPhone(ctx context.Context, apiID int64, phone string) ([]Account, error)
 	// UpdateAccountSession stores a refreshed session of a live account.
 	UpdateAccountSession(ctx context.Context, id int64, sessionSealed []byte, now time.Time) error
 	// SetAccountStatus records the account's health; floodUntil is zero
 	// unless the status is AccountFloodWait.
 	SetAccountStatus(ctx context.Context, id int64, status string, floodUntil time.Time, detail string, now time.Time) error
+	// FinishAccountUse stores what one use of a live account learned — its
+	// refreshed session and its health — if the account still has the
+	// session u.OldSessionSealed the use started with. It reports whether it
+	// did: false after a rotation, re-login or disconnect in the meantime.
+	FinishAccountUse(ctx context.Context, u AccountUse) (bool, error)
 	// DisconnectAccount marks the account disconnected and erases its
 	// sealed API hash and session.
 	DisconnectAccount(ctx context.Context, userID, id int64, now time.Time) error

@@ -1,11 +1,13 @@
 -- name: CreatePendingLogin :one
 INSERT INTO pending_logins (
     user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed,
-    code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at
+    code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at,
+    code_length, code_sent_at
 ) VALUES (
     sqlc.arg(user_id), sqlc.narg(account_id), sqlc.arg(api_id), sqlc.arg(api_hash_sealed), sqlc.arg(phone),
     sqlc.arg(phone_code_hash_sealed), sqlc.arg(session_sealed), sqlc.arg(code_type), sqlc.arg(next_type),
-    sqlc.arg(code_timeout_seconds), sqlc.arg(password_hint), sqlc.arg(state), sqlc.arg(created_at), sqlc.arg(expires_at)
+    sqlc.arg(code_timeout_seconds), sqlc.arg(password_hint), sqlc.arg(state), sqlc.arg(created_at), sqlc.arg(expires_at),
+    sqlc.arg(code_length), sqlc.narg(code_sent_at)
 )
 RETURNING *;
 
@@ -21,7 +23,9 @@ UPDATE pending_logins SET
     code_timeout_seconds = sqlc.arg(code_timeout_seconds),
     password_hint = sqlc.arg(password_hint),
     state = sqlc.arg(state),
-    expires_at = sqlc.arg(expires_at)
+    expires_at = sqlc.arg(expires_at),
+    code_length = sqlc.arg(code_length),
+    code_sent_at = sqlc.narg(code_sent_at)
 WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
 
 -- name: DeletePendingLogin :execrows
@@ -57,7 +61,7 @@ UPDATE telegram_accounts SET
     status_detail = '',
     updated_at = sqlc.arg(now),
     connected_at = sqlc.arg(now)
-WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id)
+WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id) AND status <> 'disconnected'
 RETURNING *;
 
 -- name: AccountByID :one
@@ -70,9 +74,10 @@ SELECT * FROM telegram_accounts WHERE user_id = sqlc.arg(user_id) ORDER BY id;
 SELECT * FROM telegram_accounts WHERE status = sqlc.arg(status) ORDER BY id;
 
 -- name: LiveAccountByAPIIDOrPhone :one
--- Whoever owns it: an API ID or phone is connected once per instance.
+-- Whoever owns it: an API ID or phone is connected once per instance. A
+-- login still in progress ('pending') holds neither.
 SELECT * FROM telegram_accounts
-WHERE status <> 'disconnected' AND (api_id = sqlc.arg(api_id) OR phone = sqlc.arg(phone))
+WHERE status NOT IN ('disconnected', 'pending') AND (api_id = sqlc.arg(api_id) OR phone = sqlc.arg(phone))
 ORDER BY id
 LIMIT 1;
 
@@ -108,3 +113,43 @@ SELECT * FROM account_activity
 WHERE account_id = sqlc.arg(account_id) AND user_id = sqlc.arg(user_id)
 ORDER BY id DESC
 LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);
+
+-- name: LiveAccountsByAPIIDOrPhone :many
+SELECT * FROM telegram_accounts
+WHERE status NOT IN ('disconnected', 'pending') AND (api_id = sqlc.arg(api_id) OR phone = sqlc.arg(phone))
+ORDER BY id;
+
+-- name: CreatePendingAccount :one
+-- A login's first step: the account exists (one id from start to finish)
+-- but holds no secret and no credentials against others until it is active.
+INSERT INTO telegram_accounts (user_id, api_id, phone, status, status_detail, created_at, updated_at)
+VALUES (sqlc.arg(user_id), sqlc.arg(api_id), sqlc.arg(phone), 'pending', '', sqlc.arg(now), sqlc.arg(now))
+RETURNING *;
+
+-- name: DeletePendingAccount :execrows
+DELETE FROM telegram_accounts WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id) AND status = 'pending';
+
+-- name: DeleteAbandonedPendingAccounts :execrows
+-- Pending accounts whose login is gone (expired and pruned) for a while.
+DELETE FROM telegram_accounts
+WHERE telegram_accounts.status = 'pending' AND telegram_accounts.created_at < sqlc.arg(before)
+  AND NOT EXISTS (SELECT 1 FROM pending_logins WHERE pending_logins.account_id = telegram_accounts.id);
+
+-- name: PendingLoginByAccount :one
+SELECT * FROM pending_logins WHERE account_id = sqlc.arg(account_id) AND user_id = sqlc.arg(user_id);
+
+-- name: DeletePendingLoginsOfAccount :execrows
+DELETE FROM pending_logins WHERE account_id = sqlc.arg(account_id) AND user_id = sqlc.arg(user_id);
+
+-- name: FinishAccountUse :execrows
+-- Stores what one use of a live account learned (refreshed session, health)
+-- only if its session is still the one the use started with: a rotation or
+-- re-login in the meantime must not be overwritten by the old session.
+UPDATE telegram_accounts SET
+    session_sealed = sqlc.arg(session_sealed),
+    status = sqlc.arg(status),
+    flood_until = sqlc.narg(flood_until),
+    status_detail = sqlc.arg(status_detail),
+    updated_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND session_sealed = sqlc.arg(old_session_sealed)
+  AND status NOT IN ('disconnected', 'pending');

@@ -43,6 +43,11 @@ func (s queries) CreateAccount(ctx context.Context, arg gen.CreateAccountParams)
 	return convTelegramAccount(r), err
 }
 
+func (s queries) CreatePendingAccount(ctx context.Context, arg gen.CreatePendingAccountParams) (gen.TelegramAccount, error) {
+	r, err := s.q.CreatePendingAccount(ctx, db.CreatePendingAccountParams(arg))
+	return convTelegramAccount(r), err
+}
+
 func (s queries) CreatePendingLogin(ctx context.Context, arg gen.CreatePendingLoginParams) (gen.PendingLogin, error) {
 	r, err := s.q.CreatePendingLogin(ctx, db.CreatePendingLoginParams(arg))
 	return convPendingLogin(r), err
@@ -58,6 +63,10 @@ func (s queries) CreateUser(ctx context.Context, arg gen.CreateUserParams) (gen.
 	return convUser(r), err
 }
 
+func (s queries) DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error) {
+	return s.q.DeleteAbandonedPendingAccounts(ctx, before)
+}
+
 func (s queries) DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error) {
 	return s.q.DeleteExpiredPendingLogins(ctx, now)
 }
@@ -66,12 +75,24 @@ func (s queries) DeleteLoginFailuresBefore(ctx context.Context, before time.Time
 	return s.q.DeleteLoginFailuresBefore(ctx, before)
 }
 
+func (s queries) DeletePendingAccount(ctx context.Context, arg gen.DeletePendingAccountParams) (int64, error) {
+	return s.q.DeletePendingAccount(ctx, db.DeletePendingAccountParams(arg))
+}
+
 func (s queries) DeletePendingLogin(ctx context.Context, arg gen.DeletePendingLoginParams) (int64, error) {
 	return s.q.DeletePendingLogin(ctx, db.DeletePendingLoginParams(arg))
 }
 
+func (s queries) DeletePendingLoginsOfAccount(ctx context.Context, arg gen.DeletePendingLoginsOfAccountParams) (int64, error) {
+	return s.q.DeletePendingLoginsOfAccount(ctx, db.DeletePendingLoginsOfAccountParams(arg))
+}
+
 func (s queries) DisconnectAccount(ctx context.Context, arg gen.DisconnectAccountParams) (int64, error) {
 	return s.q.DisconnectAccount(ctx, db.DisconnectAccountParams(arg))
+}
+
+func (s queries) FinishAccountUse(ctx context.Context, arg gen.FinishAccountUseParams) (int64, error) {
+	return s.q.FinishAccountUse(ctx, db.FinishAccountUseParams(arg))
 }
 
 func (s queries) ListAccounts(ctx context.Context, userID int64) ([]gen.TelegramAccount, error) {
@@ -99,8 +120,18 @@ func (s queries) LiveAccountByAPIIDOrPhone(ctx context.Context, arg gen.LiveAcco
 	return convTelegramAccount(r), err
 }
 
+func (s queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, arg gen.LiveAccountsByAPIIDOrPhoneParams) ([]gen.TelegramAccount, error) {
+	rs, err := s.q.LiveAccountsByAPIIDOrPhone(ctx, db.LiveAccountsByAPIIDOrPhoneParams(arg))
+	return each(rs, convTelegramAccount), err
+}
+
 func (s queries) LoginFailuresSince(ctx context.Context, arg gen.LoginFailuresSinceParams) (int64, error) {
 	return s.q.LoginFailuresSince(ctx, db.LoginFailuresSinceParams(arg))
+}
+
+func (s queries) PendingLoginByAccount(ctx context.Context, arg gen.PendingLoginByAccountParams) (gen.PendingLogin, error) {
+	r, err := s.q.PendingLoginByAccount(ctx, db.PendingLoginByAccountParams(arg))
+	return convPendingLogin(r), err
 }
 
 func (s queries) PendingLoginByID(ctx context.Context, arg gen.PendingLoginByIDParams) (gen.PendingLogin, error) {

@@ -44,6 +44,8 @@ func toPendingLogin(p gen.PendingLogin) store.PendingLogin {
 		CodeType:            p.CodeType,
 		NextType:            p.NextType,
 		CodeTimeoutSeconds:  int(p.CodeTimeoutSeconds),
+		CodeLength:          int(p.CodeLength),
+		CodeSentAt:          fromNullTime(p.CodeSentAt),
 		PasswordHint:        p.PasswordHint,
 		State:               p.State,
 		CreatedAt:           p.CreatedAt.UTC(),
@@ -82,6 +84,8 @@ func (q queries) CreatePendingLogin(ctx context.Context, p store.PendingLogin) (
 		State:               p.State,
 		CreatedAt:           p.CreatedAt,
 		ExpiresAt:           p.ExpiresAt,
+		CodeLength:          int64(p.CodeLength),
+		CodeSentAt:          nullTime(p.CodeSentAt),
 	})
 	return one(q.d, r, err, toPendingLogin)
 }
@@ -101,6 +105,8 @@ func (q queries) UpdatePendingLogin(ctx context.Context, p store.PendingLogin) e
 		PasswordHint:        p.PasswordHint,
 		State:               p.State,
 		ExpiresAt:           p.ExpiresAt,
+		CodeLength:          int64(p.CodeLength),
+		CodeSentAt:          nullTime(p.CodeSentAt),
 		ID:                  p.ID,
 		UserID:              p.UserID,
 	})
@@ -199,4 +205,45 @@ func (q queries) AddActivity(ctx context.Context, a store.Activity) (store.Activ
 func (q queries) ListActivity(ctx context.Context, userID, accountID int64, limit int) ([]store.Activity, error) {
 	rs, err := q.q.ListActivity(ctx, gen.ListActivityParams{AccountID: nullID(accountID), UserID: userID, MaxRows: int64(limit)})
 	return many(q.d, rs, err, toActivity)
+}
+
+func (q queries) PendingLoginByAccount(ctx context.Context, userID, accountID int64) (store.PendingLogin, error) {
+	r, err := q.q.PendingLoginByAccount(ctx, gen.PendingLoginByAccountParams{AccountID: nullID(accountID), UserID: userID})
+	return one(q.d, r, err, toPendingLogin)
+}
+
+func (q queries) DeletePendingLoginsOfAccount(ctx context.Context, userID, accountID int64) error {
+	_, err := q.q.DeletePendingLoginsOfAccount(ctx, gen.DeletePendingLoginsOfAccountParams{AccountID: nullID(accountID), UserID: userID})
+	return mapErr(q.d, err)
+}
+
+func (q queries) CreatePendingAccount(ctx context.Context, userID, apiID int64, phone string, now time.Time) (store.Account, error) {
+	r, err := q.q.CreatePendingAccount(ctx, gen.CreatePendingAccountParams{UserID: userID, ApiID: apiID, Phone: phone, Now: now})
+	return one(q.d, r, err, toAccount)
+}
+
+func (q queries) DeletePendingAccount(ctx context.Context, userID, id int64) error {
+	n, err := q.q.DeletePendingAccount(ctx, gen.DeletePendingAccountParams{ID: id, UserID: userID})
+	return affected(q.d, n, err)
+}
+
+func (q queries) DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error) {
+	n, err := q.q.DeleteAbandonedPendingAccounts(ctx, before)
+	return n, mapErr(q.d, err)
+}
+
+func (q queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, apiID int64, phone string) ([]store.Account, error) {
+	rs, err := q.q.LiveAccountsByAPIIDOrPhone(ctx, gen.LiveAccountsByAPIIDOrPhoneParams{ApiID: apiID, Phone: phone})
+	return many(q.d, rs, err, toAccount)
+}
+
+func (q queries) FinishAccountUse(ctx context.Context, u store.AccountUse) (bool, error) {
+	n, err := q.q.FinishAccountUse(ctx, gen.FinishAccountUseParams{
+		SessionSealed: u.SessionSealed, Status: u.Status, FloodUntil: nullTime(u.FloodUntil),
+		StatusDetail: u.StatusDetail, Now: u.Now, ID: u.ID, OldSessionSealed: u.OldSessionSealed,
+	})
+	if err != nil {
+		return false, mapErr(q.d, err)
+	}
+	return n > 0, nil
 }

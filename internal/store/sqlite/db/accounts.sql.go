@@ -106,7 +106,7 @@ UPDATE telegram_accounts SET
     status_detail = '',
     updated_at = ?10,
     connected_at = ?10
-WHERE id = ?11 AND user_id = ?12
+WHERE id = ?11 AND user_id = ?12 AND status <> 'disconnected'
 RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at
 `
 
@@ -263,16 +263,63 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) (T
 	return i, err
 }
 
+const createPendingAccount = `-- name: CreatePendingAccount :one
+INSERT INTO telegram_accounts (user_id, api_id, phone, status, status_detail, created_at, updated_at)
+VALUES (?1, ?2, ?3, 'pending', '', ?4, ?4)
+RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at
+`
+
+type CreatePendingAccountParams struct {
+	UserID int64
+	ApiID  int64
+	Phone  string
+	Now    time.Time
+}
+
+// A login's first step: the account exists (one id from start to finish)
+// but holds no secret and no credentials against others until it is active.
+func (q *Queries) CreatePendingAccount(ctx context.Context, arg CreatePendingAccountParams) (TelegramAccount, error) {
+	row := q.db.QueryRowContext(ctx, createPendingAccount,
+		arg.UserID,
+		arg.ApiID,
+		arg.Phone,
+		arg.Now,
+	)
+	var i TelegramAccount
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.ApiID,
+		&i.ApiHashSealed,
+		&i.Phone,
+		&i.TgUserID,
+		&i.FirstName,
+		&i.LastName,
+		&i.Username,
+		&i.Dc,
+		&i.SessionSealed,
+		&i.Status,
+		&i.FloodUntil,
+		&i.StatusDetail,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ConnectedAt,
+	)
+	return i, err
+}
+
 const createPendingLogin = `-- name: CreatePendingLogin :one
 INSERT INTO pending_logins (
     user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed,
-    code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at
+    code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at,
+    code_length, code_sent_at
 ) VALUES (
     ?1, ?2, ?3, ?4, ?5,
     ?6, ?7, ?8, ?9,
-    ?10, ?11, ?12, ?13, ?14
+    ?10, ?11, ?12, ?13, ?14,
+    ?15, ?16
 )
-RETURNING id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at
+RETURNING id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at
 `
 
 type CreatePendingLoginParams struct {
@@ -290,6 +337,8 @@ type CreatePendingLoginParams struct {
 	State               string
 	CreatedAt           time.Time
 	ExpiresAt           time.Time
+	CodeLength          int64
+	CodeSentAt          sql.NullTime
 }
 
 func (q *Queries) CreatePendingLogin(ctx context.Context, arg CreatePendingLoginParams) (PendingLogin, error) {
@@ -308,6 +357,8 @@ func (q *Queries) CreatePendingLogin(ctx context.Context, arg CreatePendingLogin
 		arg.State,
 		arg.CreatedAt,
 		arg.ExpiresAt,
+		arg.CodeLength,
+		arg.CodeSentAt,
 	)
 	var i PendingLogin
 	err := row.Scan(
@@ -326,8 +377,25 @@ func (q *Queries) CreatePendingLogin(ctx context.Context, arg CreatePendingLogin
 		&i.State,
 		&i.CreatedAt,
 		&i.ExpiresAt,
+		&i.CodeLength,
+		&i.CodeSentAt,
 	)
 	return i, err
+}
+
+const deleteAbandonedPendingAccounts = `-- name: DeleteAbandonedPendingAccounts :execrows
+DELETE FROM telegram_accounts
+WHERE telegram_accounts.status = 'pending' AND telegram_accounts.created_at < ?1
+  AND NOT EXISTS (SELECT 1 FROM pending_logins WHERE pending_logins.account_id = telegram_accounts.id)
+`
+
+// Pending accounts whose login is gone (expired and pruned) for a while.
+func (q *Queries) DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deleteAbandonedPendingAccounts, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const deleteExpiredPendingLogins = `-- name: DeleteExpiredPendingLogins :execrows
@@ -336,6 +404,23 @@ DELETE FROM pending_logins WHERE expires_at <= ?1
 
 func (q *Queries) DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error) {
 	result, err := q.db.ExecContext(ctx, deleteExpiredPendingLogins, now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const deletePendingAccount = `-- name: DeletePendingAccount :execrows
+DELETE FROM telegram_accounts WHERE id = ?1 AND user_id = ?2 AND status = 'pending'
+`
+
+type DeletePendingAccountParams struct {
+	ID     int64
+	UserID int64
+}
+
+func (q *Queries) DeletePendingAccount(ctx context.Context, arg DeletePendingAccountParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deletePendingAccount, arg.ID, arg.UserID)
 	if err != nil {
 		return 0, err
 	}
@@ -353,6 +438,23 @@ type DeletePendingLoginParams struct {
 
 func (q *Queries) DeletePendingLogin(ctx context.Context, arg DeletePendingLoginParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, deletePendingLogin, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const deletePendingLoginsOfAccount = `-- name: DeletePendingLoginsOfAccount :execrows
+DELETE FROM pending_logins WHERE account_id = ?1 AND user_id = ?2
+`
+
+type DeletePendingLoginsOfAccountParams struct {
+	AccountID sql.NullInt64
+	UserID    int64
+}
+
+func (q *Queries) DeletePendingLoginsOfAccount(ctx context.Context, arg DeletePendingLoginsOfAccountParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deletePendingLoginsOfAccount, arg.AccountID, arg.UserID)
 	if err != nil {
 		return 0, err
 	}
@@ -378,6 +480,46 @@ type DisconnectAccountParams struct {
 
 func (q *Queries) DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, disconnectAccount, arg.Now, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const finishAccountUse = `-- name: FinishAccountUse :execrows
+UPDATE telegram_accounts SET
+    session_sealed = ?1,
+    status = ?2,
+    flood_until = ?3,
+    status_detail = ?4,
+    updated_at = ?5
+WHERE id = ?6 AND session_sealed = ?7
+  AND status NOT IN ('disconnected', 'pending')
+`
+
+type FinishAccountUseParams struct {
+	SessionSealed    []byte
+	Status           string
+	FloodUntil       sql.NullTime
+	StatusDetail     string
+	Now              time.Time
+	ID               int64
+	OldSessionSealed []byte
+}
+
+// Stores what one use of a live account learned (refreshed session, health)
+// only if its session is still the one the use started with: a rotation or
+// re-login in the meantime must not be overwritten by the old session.
+func (q *Queries) FinishAccountUse(ctx context.Context, arg FinishAccountUseParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, finishAccountUse,
+		arg.SessionSealed,
+		arg.Status,
+		arg.FloodUntil,
+		arg.StatusDetail,
+		arg.Now,
+		arg.ID,
+		arg.OldSessionSealed,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -475,7 +617,7 @@ func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]A
 
 const liveAccountByAPIIDOrPhone = `-- name: LiveAccountByAPIIDOrPhone :one
 SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at FROM telegram_accounts
-WHERE status <> 'disconnected' AND (api_id = ?1 OR phone = ?2)
+WHERE status NOT IN ('disconnected', 'pending') AND (api_id = ?1 OR phone = ?2)
 ORDER BY id
 LIMIT 1
 `
@@ -485,7 +627,8 @@ type LiveAccountByAPIIDOrPhoneParams struct {
 	Phone string
 }
 
-// Whoever owns it: an API ID or phone is connected once per instance.
+// Whoever owns it: an API ID or phone is connected once per instance. A
+// login still in progress ('pending') holds neither.
 func (q *Queries) LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccountByAPIIDOrPhoneParams) (TelegramAccount, error) {
 	row := q.db.QueryRowContext(ctx, liveAccountByAPIIDOrPhone, arg.ApiID, arg.Phone)
 	var i TelegramAccount
@@ -511,8 +654,94 @@ func (q *Queries) LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccount
 	return i, err
 }
 
+const liveAccountsByAPIIDOrPhone = `-- name: LiveAccountsByAPIIDOrPhone :many
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at FROM telegram_accounts
+WHERE status NOT IN ('disconnected', 'pending') AND (api_id = ?1 OR phone = ?2)
+ORDER BY id
+`
+
+type LiveAccountsByAPIIDOrPhoneParams struct {
+	ApiID int64
+	Phone string
+}
+
+func (q *Queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error) {
+	rows, err := q.db.QueryContext(ctx, liveAccountsByAPIIDOrPhone, arg.ApiID, arg.Phone)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TelegramAccount{}
+	for rows.Next() {
+		var i TelegramAccount
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.ApiID,
+			&i.ApiHashSealed,
+			&i.Phone,
+			&i.TgUserID,
+			&i.FirstName,
+			&i.LastName,
+			&i.Username,
+			&i.Dc,
+			&i.SessionSealed,
+			&i.Status,
+			&i.FloodUntil,
+			&i.StatusDetail,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.ConnectedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pendingLoginByAccount = `-- name: PendingLoginByAccount :one
+SELECT id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at FROM pending_logins WHERE account_id = ?1 AND user_id = ?2
+`
+
+type PendingLoginByAccountParams struct {
+	AccountID sql.NullInt64
+	UserID    int64
+}
+
+func (q *Queries) PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error) {
+	row := q.db.QueryRowContext(ctx, pendingLoginByAccount, arg.AccountID, arg.UserID)
+	var i PendingLogin
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.AccountID,
+		&i.ApiID,
+		&i.ApiHashSealed,
+		&i.Phone,
+		&i.PhoneCodeHashSealed,
+		&i.SessionSealed,
+		&i.CodeType,
+		&i.NextType,
+		&i.CodeTimeoutSeconds,
+		&i.PasswordHint,
+		&i.State,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.CodeLength,
+		&i.CodeSentAt,
+	)
+	return i, err
+}
+
 const pendingLoginByID = `-- name: PendingLoginByID :one
-SELECT id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at FROM pending_logins WHERE id = ?1 AND user_id = ?2
+SELECT id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at FROM pending_logins WHERE id = ?1 AND user_id = ?2
 `
 
 type PendingLoginByIDParams struct {
@@ -539,6 +768,8 @@ func (q *Queries) PendingLoginByID(ctx context.Context, arg PendingLoginByIDPara
 		&i.State,
 		&i.CreatedAt,
 		&i.ExpiresAt,
+		&i.CodeLength,
+		&i.CodeSentAt,
 	)
 	return i, err
 }
@@ -602,8 +833,10 @@ UPDATE pending_logins SET
     code_timeout_seconds = ?5,
     password_hint = ?6,
     state = ?7,
-    expires_at = ?8
-WHERE id = ?9 AND user_id = ?10
+    expires_at = ?8,
+    code_length = ?9,
+    code_sent_at = ?10
+WHERE id = ?11 AND user_id = ?12
 `
 
 type UpdatePendingLoginParams struct {
@@ -615,6 +848,8 @@ type UpdatePendingLoginParams struct {
 	PasswordHint        string
 	State               string
 	ExpiresAt           time.Time
+	CodeLength          int64
+	CodeSentAt          sql.NullTime
 	ID                  int64
 	UserID              int64
 }
@@ -629,6 +864,8 @@ func (q *Queries) UpdatePendingLogin(ctx context.Context, arg UpdatePendingLogin
 		arg.PasswordHint,
 		arg.State,
 		arg.ExpiresAt,
+		arg.CodeLength,
+		arg.CodeSentAt,
 		arg.ID,
 		arg.UserID,
 	)

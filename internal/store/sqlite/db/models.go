@@ -52,6 +52,8 @@ type PendingLogin struct {
 	State               string
 	CreatedAt           time.Time
 	ExpiresAt           time.Time
+	CodeLength          int64
+	CodeSentAt          sql.NullTime
 }
 
 type TelegramAccount struct {

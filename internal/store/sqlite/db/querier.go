@@ -17,22 +17,36 @@ type Querier interface {
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
+	// A login's first step: the account exists (one id from start to finish)
+	// but holds no secret and no credentials against others until it is active.
+	CreatePendingAccount(ctx context.Context, arg CreatePendingAccountParams) (TelegramAccount, error)
 	CreatePendingLogin(ctx context.Context, arg CreatePendingLoginParams) (PendingLogin, error)
 	CreateToken(ctx context.Context, arg CreateTokenParams) (ApiToken, error)
 	// The first user of an instance becomes an admin in the same statement
 	// that inserts it.
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	// Pending accounts whose login is gone (expired and pruned) for a while.
+	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
+	DeletePendingAccount(ctx context.Context, arg DeletePendingAccountParams) (int64, error)
 	DeletePendingLogin(ctx context.Context, arg DeletePendingLoginParams) (int64, error)
+	DeletePendingLoginsOfAccount(ctx context.Context, arg DeletePendingLoginsOfAccountParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
+	// Stores what one use of a live account learned (refreshed session, health)
+	// only if its session is still the one the use started with: a rotation or
+	// re-login in the meantime must not be overwritten by the old session.
+	FinishAccountUse(ctx context.Context, arg FinishAccountUseParams) (int64, error)
 	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
 	ListActivity(ctx context.Context, arg ListActivityParams) ([]AccountActivity, error)
 	ListTokens(ctx context.Context, userID int64) ([]ApiToken, error)
 	ListUsers(ctx context.Context) ([]User, error)
-	// Whoever owns it: an API ID or phone is connected once per instance.
+	// Whoever owns it: an API ID or phone is connected once per instance. A
+	// login still in progress ('pending') holds neither.
 	LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccountByAPIIDOrPhoneParams) (TelegramAccount, error)
+	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
+	PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
