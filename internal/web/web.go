@@ -25,7 +25,7 @@ type Deps struct {
 	Users  *users.Service
 	Tokens *tokens.Service
 	// Accounts tells the dashboard whether to show the yellow "Connect
-	// Telegram Account" alert.
+	// Telegram Account" alert; nil counts the store's accounts.
 	Accounts ui.AccountsSummary
 	// JobsUI is River's UI handler, mounted at /admin/jobs for admins.
 	JobsUI http.Handler
@@ -48,6 +48,9 @@ func New(d Deps) (http.Handler, error) {
 	base, err := parseBaseURL(d.BaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if d.Accounts == nil {
+		d.Accounts = storeAccounts{d.Store}
 	}
 	mux := http.NewServeMux()
 
