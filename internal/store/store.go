@@ -63,6 +63,7 @@ type Queries interface {
 	Tokens
 	Sealed
 	Accounts
+	Extractions
 }
 
 // User is a platform user (not a Telegram account).

@@ -15,6 +15,11 @@ func (s queries) AccountByID(ctx context.Context, arg gen.AccountByIDParams) (ge
 	return convTelegramAccount(r), err
 }
 
+func (s queries) AccountChatByTGID(ctx context.Context, arg gen.AccountChatByTGIDParams) (gen.AccountChat, error) {
+	r, err := s.q.AccountChatByTGID(ctx, db.AccountChatByTGIDParams(arg))
+	return convAccountChat(r), err
+}
+
 func (s queries) AccountsByStatus(ctx context.Context, status string) ([]gen.TelegramAccount, error) {
 	rs, err := s.q.AccountsByStatus(ctx, status)
 	return each(rs, convTelegramAccount), err
@@ -34,13 +39,40 @@ func (s queries) AddLoginFailure(ctx context.Context, arg gen.AddLoginFailurePar
 	return s.q.AddLoginFailure(ctx, db.AddLoginFailureParams(arg))
 }
 
+func (s queries) CancelExtraction(ctx context.Context, arg gen.CancelExtractionParams) (gen.Extraction, error) {
+	r, err := s.q.CancelExtraction(ctx, db.CancelExtractionParams(arg))
+	return convExtraction(r), err
+}
+
+func (s queries) CheckpointExtraction(ctx context.Context, arg gen.CheckpointExtractionParams) (int64, error) {
+	return s.q.CheckpointExtraction(ctx, db.CheckpointExtractionParams(arg))
+}
+
 func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) error {
 	return s.q.ClearLoginFailures(ctx, throttleKey)
+}
+
+func (s queries) CopyListMembers(ctx context.Context, arg gen.CopyListMembersParams) (int64, error) {
+	return s.q.CopyListMembers(ctx, db.CopyListMembersParams(arg))
+}
+
+func (s queries) CountListMembers(ctx context.Context, listID int64) (int64, error) {
+	return s.q.CountListMembers(ctx, listID)
 }
 
 func (s queries) CreateAccount(ctx context.Context, arg gen.CreateAccountParams) (gen.TelegramAccount, error) {
 	r, err := s.q.CreateAccount(ctx, db.CreateAccountParams(arg))
 	return convTelegramAccount(r), err
+}
+
+func (s queries) CreateExtraction(ctx context.Context, arg gen.CreateExtractionParams) (gen.Extraction, error) {
+	r, err := s.q.CreateExtraction(ctx, db.CreateExtractionParams(arg))
+	return convExtraction(r), err
+}
+
+func (s queries) CreateMemberList(ctx context.Context, arg gen.CreateMemberListParams) (gen.MemberList, error) {
+	r, err := s.q.CreateMemberList(ctx, db.CreateMemberListParams(arg))
+	return convMemberList(r), err
 }
 
 func (s queries) CreatePendingAccount(ctx context.Context, arg gen.CreatePendingAccountParams) (gen.TelegramAccount, error) {
@@ -75,6 +107,10 @@ func (s queries) DeleteLoginFailuresBefore(ctx context.Context, before time.Time
 	return s.q.DeleteLoginFailuresBefore(ctx, before)
 }
 
+func (s queries) DeleteMemberList(ctx context.Context, arg gen.DeleteMemberListParams) (int64, error) {
+	return s.q.DeleteMemberList(ctx, db.DeleteMemberListParams(arg))
+}
+
 func (s queries) DeletePendingAccount(ctx context.Context, arg gen.DeletePendingAccountParams) (int64, error) {
 	return s.q.DeletePendingAccount(ctx, db.DeletePendingAccountParams(arg))
 }
@@ -87,12 +123,40 @@ func (s queries) DeletePendingLoginsOfAccount(ctx context.Context, arg gen.Delet
 	return s.q.DeletePendingLoginsOfAccount(ctx, db.DeletePendingLoginsOfAccountParams(arg))
 }
 
+func (s queries) DeleteStaleAccountChats(ctx context.Context, arg gen.DeleteStaleAccountChatsParams) (int64, error) {
+	return s.q.DeleteStaleAccountChats(ctx, db.DeleteStaleAccountChatsParams(arg))
+}
+
 func (s queries) DisconnectAccount(ctx context.Context, arg gen.DisconnectAccountParams) (int64, error) {
 	return s.q.DisconnectAccount(ctx, db.DisconnectAccountParams(arg))
 }
 
+func (s queries) ExtractionByID(ctx context.Context, arg gen.ExtractionByIDParams) (gen.Extraction, error) {
+	r, err := s.q.ExtractionByID(ctx, db.ExtractionByIDParams(arg))
+	return convExtraction(r), err
+}
+
+func (s queries) ExtractionByListID(ctx context.Context, arg gen.ExtractionByListIDParams) (gen.Extraction, error) {
+	r, err := s.q.ExtractionByListID(ctx, db.ExtractionByListIDParams(arg))
+	return convExtraction(r), err
+}
+
+func (s queries) ExtractionForWork(ctx context.Context, id int64) (gen.Extraction, error) {
+	r, err := s.q.ExtractionForWork(ctx, id)
+	return convExtraction(r), err
+}
+
 func (s queries) FinishAccountUse(ctx context.Context, arg gen.FinishAccountUseParams) (int64, error) {
 	return s.q.FinishAccountUse(ctx, db.FinishAccountUseParams(arg))
+}
+
+func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
+	return s.q.FinishExtraction(ctx, db.FinishExtractionParams(arg))
+}
+
+func (s queries) ListAccountChats(ctx context.Context, arg gen.ListAccountChatsParams) ([]gen.AccountChat, error) {
+	rs, err := s.q.ListAccountChats(ctx, db.ListAccountChatsParams(arg))
+	return each(rs, convAccountChat), err
 }
 
 func (s queries) ListAccounts(ctx context.Context, userID int64) ([]gen.TelegramAccount, error) {
@@ -103,6 +167,16 @@ func (s queries) ListAccounts(ctx context.Context, userID int64) ([]gen.Telegram
 func (s queries) ListActivity(ctx context.Context, arg gen.ListActivityParams) ([]gen.AccountActivity, error) {
 	rs, err := s.q.ListActivity(ctx, db.ListActivityParams(arg))
 	return each(rs, convAccountActivity), err
+}
+
+func (s queries) ListExtractions(ctx context.Context, arg gen.ListExtractionsParams) ([]gen.Extraction, error) {
+	rs, err := s.q.ListExtractions(ctx, db.ListExtractionsParams(arg))
+	return each(rs, convExtraction), err
+}
+
+func (s queries) ListMemberLists(ctx context.Context, userID int64) ([]gen.MemberList, error) {
+	rs, err := s.q.ListMemberLists(ctx, userID)
+	return each(rs, convMemberList), err
 }
 
 func (s queries) ListTokens(ctx context.Context, userID int64) ([]gen.ApiToken, error) {
@@ -129,6 +203,15 @@ func (s queries) LoginFailuresSince(ctx context.Context, arg gen.LoginFailuresSi
 	return s.q.LoginFailuresSince(ctx, db.LoginFailuresSinceParams(arg))
 }
 
+func (s queries) MemberListByID(ctx context.Context, arg gen.MemberListByIDParams) (gen.MemberList, error) {
+	r, err := s.q.MemberListByID(ctx, db.MemberListByIDParams(arg))
+	return convMemberList(r), err
+}
+
+func (s queries) PeerAccessHash(ctx context.Context, arg gen.PeerAccessHashParams) (int64, error) {
+	return s.q.PeerAccessHash(ctx, db.PeerAccessHashParams(arg))
+}
+
 func (s queries) PendingLoginByAccount(ctx context.Context, arg gen.PendingLoginByAccountParams) (gen.PendingLogin, error) {
 	r, err := s.q.PendingLoginByAccount(ctx, db.PendingLoginByAccountParams(arg))
 	return convPendingLogin(r), err
@@ -137,6 +220,10 @@ func (s queries) PendingLoginByAccount(ctx context.Context, arg gen.PendingLogin
 func (s queries) PendingLoginByID(ctx context.Context, arg gen.PendingLoginByIDParams) (gen.PendingLogin, error) {
 	r, err := s.q.PendingLoginByID(ctx, db.PendingLoginByIDParams(arg))
 	return convPendingLogin(r), err
+}
+
+func (s queries) RenameMemberList(ctx context.Context, arg gen.RenameMemberListParams) (int64, error) {
+	return s.q.RenameMemberList(ctx, db.RenameMemberListParams(arg))
 }
 
 func (s queries) RevokeToken(ctx context.Context, arg gen.RevokeTokenParams) (int64, error) {
@@ -163,8 +250,25 @@ func (s queries) SetAccountStatus(ctx context.Context, arg gen.SetAccountStatusP
 	return s.q.SetAccountStatus(ctx, db.SetAccountStatusParams(arg))
 }
 
+func (s queries) SetExtractionJob(ctx context.Context, arg gen.SetExtractionJobParams) (int64, error) {
+	return s.q.SetExtractionJob(ctx, db.SetExtractionJobParams(arg))
+}
+
+func (s queries) SetExtractionWaiting(ctx context.Context, arg gen.SetExtractionWaitingParams) (int64, error) {
+	return s.q.SetExtractionWaiting(ctx, db.SetExtractionWaitingParams(arg))
+}
+
+func (s queries) SetMemberListCount(ctx context.Context, arg gen.SetMemberListCountParams) error {
+	return s.q.SetMemberListCount(ctx, db.SetMemberListCountParams(arg))
+}
+
 func (s queries) SetUserPassword(ctx context.Context, arg gen.SetUserPasswordParams) (int64, error) {
 	return s.q.SetUserPassword(ctx, db.SetUserPasswordParams(arg))
+}
+
+func (s queries) StartExtractionRun(ctx context.Context, arg gen.StartExtractionRunParams) (gen.Extraction, error) {
+	r, err := s.q.StartExtractionRun(ctx, db.StartExtractionRunParams(arg))
+	return convExtraction(r), err
 }
 
 func (s queries) TokenByHash(ctx context.Context, tokenHash []byte) (gen.TokenByHashRow, error) {
@@ -188,6 +292,10 @@ func (s queries) UpdatePendingLogin(ctx context.Context, arg gen.UpdatePendingLo
 	return s.q.UpdatePendingLogin(ctx, db.UpdatePendingLoginParams(arg))
 }
 
+func (s queries) UpsertAccountChat(ctx context.Context, arg gen.UpsertAccountChatParams) error {
+	return s.q.UpsertAccountChat(ctx, db.UpsertAccountChatParams(arg))
+}
+
 func (s queries) UserByEmail(ctx context.Context, email string) (gen.User, error) {
 	r, err := s.q.UserByEmail(ctx, email)
 	return convUser(r), err
@@ -200,7 +308,13 @@ func (s queries) UserByID(ctx context.Context, id int64) (gen.User, error) {
 
 func convAccountActivity(r db.AccountActivity) gen.AccountActivity { return gen.AccountActivity(r) }
 
+func convAccountChat(r db.AccountChat) gen.AccountChat { return gen.AccountChat(r) }
+
 func convApiToken(r db.ApiToken) gen.ApiToken { return gen.ApiToken(r) }
+
+func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
+
+func convMemberList(r db.MemberList) gen.MemberList { return gen.MemberList(r) }
 
 func convPendingLogin(r db.PendingLogin) gen.PendingLogin { return gen.PendingLogin(r) }
 

@@ -19,6 +19,21 @@ type AccountActivity struct {
 	CreatedAt time.Time
 }
 
+type AccountChat struct {
+	ID            int64
+	AccountID     int64
+	TgChatID      int64
+	AccessHash    int64
+	Kind          string
+	Title         string
+	Username      string
+	MembersCount  int64
+	IsAdmin       bool
+	IsCreator     bool
+	MembersHidden bool
+	RefreshedAt   time.Time
+}
+
 type ApiToken struct {
 	ID         int64
 	UserID     int64
@@ -30,10 +45,80 @@ type ApiToken struct {
 	RevokedAt  sql.NullTime
 }
 
+type Extraction struct {
+	ID              int64
+	UserID          int64
+	AccountID       int64
+	ListID          int64
+	ChatTgID        int64
+	ChatAccessHash  int64
+	ChatKind        string
+	ChatTitle       string
+	ChatUsername    string
+	Search          string
+	Status          string
+	Phase           string
+	PhaseOffset     int64
+	Fetched         int64
+	Total           int64
+	Partial         bool
+	CapCount        int64
+	MembersHidden   bool
+	Notice          string
+	ErrorCode       string
+	ErrorMessage    string
+	ErrorHint       string
+	WaitUntil       sql.NullTime
+	RunToken        string
+	RunStartedAt    sql.NullTime
+	RunStartFetched int64
+	JobID           sql.NullInt64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	FinishedAt      sql.NullTime
+}
+
 type LoginFailure struct {
 	ID          int64
 	ThrottleKey string
 	FailedAt    time.Time
+}
+
+type Member struct {
+	ID         int64
+	ListID     int64
+	AccountID  int64
+	TgUserID   int64
+	AccessHash int64
+	Username   string
+	Usernames  string
+	FirstName  string
+	LastName   string
+	Phone      string
+	Bot        bool
+	Deleted    bool
+	Premium    bool
+	Verified   bool
+	Scam       bool
+	Fake       bool
+	LastSeen   string
+	LastSeenAt sql.NullTime
+	SeenRank   int64
+	Role       string
+	JoinedAt   sql.NullTime
+	SearchText string
+	SortName   string
+	FetchedAt  time.Time
+}
+
+type MemberList struct {
+	ID          int64
+	UserID      int64
+	Name        string
+	Source      string
+	MemberCount int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 type PendingLogin struct {

@@ -11,12 +11,20 @@ import (
 
 type Querier interface {
 	AccountByID(ctx context.Context, arg AccountByIDParams) (TelegramAccount, error)
+	AccountChatByTGID(ctx context.Context, arg AccountChatByTGIDParams) (AccountChat, error)
 	AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error)
 	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
 	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
+	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
+	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
+	// Merging: the first list to bring a user wins, duplicates are skipped.
+	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
+	CountListMembers(ctx context.Context, listID int64) (int64, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
+	CreateExtraction(ctx context.Context, arg CreateExtractionParams) (Extraction, error)
+	CreateMemberList(ctx context.Context, arg CreateMemberListParams) (MemberList, error)
 	// A login's first step: the account exists (one id from start to finish)
 	// but holds no secret and no credentials against others until it is active.
 	CreatePendingAccount(ctx context.Context, arg CreatePendingAccountParams) (TelegramAccount, error)
@@ -29,16 +37,26 @@ type Querier interface {
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
+	DeleteMemberList(ctx context.Context, arg DeleteMemberListParams) (int64, error)
 	DeletePendingAccount(ctx context.Context, arg DeletePendingAccountParams) (int64, error)
 	DeletePendingLogin(ctx context.Context, arg DeletePendingLoginParams) (int64, error)
 	DeletePendingLoginsOfAccount(ctx context.Context, arg DeletePendingLoginsOfAccountParams) (int64, error)
+	// The chats a refresh did not see any more (the account left them).
+	DeleteStaleAccountChats(ctx context.Context, arg DeleteStaleAccountChatsParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
+	ExtractionByID(ctx context.Context, arg ExtractionByIDParams) (Extraction, error)
+	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
+	ExtractionForWork(ctx context.Context, id int64) (Extraction, error)
 	// Stores what one use of a live account learned (refreshed session, health)
 	// only if its session is still the one the use started with: a rotation or
 	// re-login in the meantime must not be overwritten by the old session.
 	FinishAccountUse(ctx context.Context, arg FinishAccountUseParams) (int64, error)
+	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
+	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
 	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
 	ListActivity(ctx context.Context, arg ListActivityParams) ([]AccountActivity, error)
+	ListExtractions(ctx context.Context, arg ListExtractionsParams) ([]Extraction, error)
+	ListMemberLists(ctx context.Context, userID int64) ([]MemberList, error)
 	ListTokens(ctx context.Context, userID int64) ([]ApiToken, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	// Whoever owns it: an API ID or phone is connected once per instance. A
@@ -46,20 +64,30 @@ type Querier interface {
 	LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccountByAPIIDOrPhoneParams) (TelegramAccount, error)
 	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
+	MemberListByID(ctx context.Context, arg MemberListByIDParams) (MemberList, error)
+	// The newest access hash an account was given for a user.
+	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
 	PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
+	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	SessionDelete(ctx context.Context, token string) error
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
 	SetAccountStatus(ctx context.Context, arg SetAccountStatusParams) (int64, error)
+	SetExtractionJob(ctx context.Context, arg SetExtractionJobParams) (int64, error)
+	SetExtractionWaiting(ctx context.Context, arg SetExtractionWaitingParams) (int64, error)
+	SetMemberListCount(ctx context.Context, arg SetMemberListCountParams) error
 	SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error)
+	// A run takes over the extraction: later checkpoints must carry its token.
+	StartExtractionRun(ctx context.Context, arg StartExtractionRunParams) (Extraction, error)
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
+	UpsertAccountChat(ctx context.Context, arg UpsertAccountChatParams) error
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 }

@@ -1,0 +1,194 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// Members are written and read with hand-written SQL, kept to what both
+// engines accept: a page of members is one multi-row INSERT (one statement
+// per page instead of one per member, which is most of an extraction's
+// database time), and the member browser's filters and keyset orders are
+// composed at run time, which sqlc cannot express.
+
+const memberColumns = "list_id, account_id, tg_user_id, access_hash, username, usernames, first_name, last_name, phone, " +
+	"bot, deleted, premium, verified, scam, fake, last_seen, last_seen_at, seen_rank, role, joined_at, " +
+	"search_text, sort_name, fetched_at"
+
+var memberColumnCount = strings.Count(memberColumns, ",") + 1
+
+// insertChunk keeps one statement's parameters well under both engines'
+// limits (SQLite 32766, PostgreSQL 65535).
+const insertChunk = 500
+
+// conn is the connection or transaction, with times normalised as the
+// generated queries have them.
+func (q queries) conn() utcArgs {
+	if q.tx != nil {
+		return utcArgs{q.tx}
+	}
+	return utcArgs{q.db}
+}
+
+// insertMembers adds members to a list, skipping users already in it, and
+// returns how many it added.
+func (q queries) insertMembers(ctx context.Context, listID int64, members []store.Member) (int64, error) {
+	var added int64
+	for start := 0; start < len(members); start += insertChunk {
+		chunk := members[start:min(start+insertChunk, len(members))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO members (" + memberColumns + ") VALUES ")
+		args := make([]any, 0, len(chunk)*memberColumnCount)
+		for i, m := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for c := range memberColumnCount {
+				if c > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(q.d.Placeholder(len(args) + c + 1))
+			}
+			b.WriteByte(')')
+			args = append(args, listID, m.AccountID, m.TGUserID, m.AccessHash, m.Username, strings.Join(m.Usernames, " "),
+				m.FirstName, m.LastName, m.Phone, m.Bot, m.Deleted, m.Premium, m.Verified, m.Scam, m.Fake,
+				m.LastSeen, nullTime(m.LastSeenAt), m.SeenRank, m.Role, nullTime(m.JoinedAt),
+				m.SearchText(), m.SortName(), m.FetchedAt)
+		}
+		b.WriteString(" ON CONFLICT (list_id, tg_user_id) DO NOTHING")
+		res, err := q.conn().ExecContext(ctx, b.String(), args...)
+		if err != nil {
+			return added, fmt.Errorf("insert members: %w", mapErr(q.d, err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return added, fmt.Errorf("insert members: %w", err)
+		}
+		added += n
+	}
+	return added, nil
+}
+
+// memberQuery composes a filter into SQL.
+type memberQuery struct {
+	d     *Dialect
+	where []string
+	args  []any
+}
+
+func (m *memberQuery) arg(v any) string {
+	m.args = append(m.args, v)
+	return m.d.Placeholder(len(m.args))
+}
+
+// sortKey is the column expression of the filter's order ("" for the order
+// of discovery, which is the row id).
+func sortKey(f store.MemberFilter) string {
+	switch f.Sort {
+	case store.SortName:
+		return "sort_name"
+	case store.SortUsername:
+		return "lower(username)"
+	case store.SortLastSeen:
+		return "seen_rank"
+	}
+	return ""
+}
+
+func newMemberQuery(d *Dialect, listID int64, f store.MemberFilter) *memberQuery {
+	m := &memberQuery{d: d}
+	m.where = append(m.where, "list_id = "+m.arg(listID))
+	if f.ExcludeBots {
+		m.where = append(m.where, "NOT bot")
+	}
+	if f.ExcludeDeleted {
+		m.where = append(m.where, "NOT deleted")
+	}
+	if f.HasUsername {
+		m.where = append(m.where, "username <> ''")
+	}
+	if f.AdminsOnly {
+		m.where = append(m.where, "role IN ('admin', 'creator')")
+	}
+	if f.PremiumOnly {
+		m.where = append(m.where, "premium")
+	}
+	if !f.SeenSince.IsZero() {
+		m.where = append(m.where, "seen_rank >= "+m.arg(f.SeenSince.Unix()))
+	}
+	if s := strings.TrimSpace(f.Search); s != "" {
+		m.where = append(m.where, "search_text LIKE "+m.arg("%"+escapeLike(strings.ToLower(s))+"%")+` ESCAPE '\'`)
+	}
+	return m
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (q queries) CountMembers(ctx context.Context, listID int64, f store.MemberFilter) (int, error) {
+	m := newMemberQuery(q.d, listID, f)
+	var n int64
+	err := q.conn().QueryRowContext(ctx, "SELECT COUNT(*) FROM members WHERE "+strings.Join(m.where, " AND "), m.args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count members: %w", mapErr(q.d, err))
+	}
+	return int(n), nil
+}
+
+const memberSelect = "SELECT id, " + memberColumns + " FROM members WHERE "
+
+func (q queries) ListMembers(ctx context.Context, listID int64, f store.MemberFilter, after store.MemberCursor, limit int) ([]store.Member, error) {
+	m := newMemberQuery(q.d, listID, f)
+	key := sortKey(f)
+	cmp, dir := ">", "ASC"
+	if f.Desc {
+		cmp, dir = "<", "DESC"
+	}
+	if after.ID != 0 {
+		if key == "" {
+			m.where = append(m.where, "id "+cmp+" "+m.arg(after.ID))
+		} else {
+			k1, k2, id := m.arg(after.Key), m.arg(after.Key), m.arg(after.ID)
+			m.where = append(m.where, fmt.Sprintf("(%s %s %s OR (%s = %s AND id %s %s))", key, cmp, k1, key, k2, cmp, id))
+		}
+	}
+	order := "id " + dir
+	if key != "" {
+		order = key + " " + dir + ", " + order
+	}
+	query := memberSelect + strings.Join(m.where, " AND ") + " ORDER BY " + order + " LIMIT " + m.arg(int64(limit))
+	rows, err := q.conn().QueryContext(ctx, query, m.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", mapErr(q.d, err))
+	}
+	defer rows.Close()
+	out := make([]store.Member, 0, limit)
+	for rows.Next() {
+		var (
+			mb                 store.Member
+			usernames          string
+			lastSeenAt, joined sql.NullTime
+			searchText, sortBy string
+		)
+		if err := rows.Scan(&mb.ID, &mb.ListID, &mb.AccountID, &mb.TGUserID, &mb.AccessHash, &mb.Username, &usernames,
+			&mb.FirstName, &mb.LastName, &mb.Phone, &mb.Bot, &mb.Deleted, &mb.Premium, &mb.Verified, &mb.Scam, &mb.Fake,
+			&mb.LastSeen, &lastSeenAt, &mb.SeenRank, &mb.Role, &joined, &searchText, &sortBy, &mb.FetchedAt); err != nil {
+			return nil, fmt.Errorf("list members: %w", err)
+		}
+		mb.Usernames = strings.Fields(usernames)
+		mb.LastSeenAt = fromNullTime(lastSeenAt)
+		mb.JoinedAt = fromNullTime(joined)
+		mb.FetchedAt = mb.FetchedAt.UTC()
+		out = append(out, mb)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	return out, nil
+}
