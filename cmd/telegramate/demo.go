@@ -3,10 +3,140 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/config"
+	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/users"
+	"github.com/telegramate/telegramate/internal/web/server"
 )
 
-// runDemo arrives with Telegram accounts: it needs the accounts domain to
-// connect the sample accounts.
+const demoUsage = `demo [flags]
+
+Runs Telegramate against a built-in Telegram sandbox (a data center on
+loopback with sample groups, channels and accounts), in its own data
+directory, and prints how to log in and which API credentials, phone
+numbers and codes to use when connecting an account. Nothing reaches the
+real Telegram. Stop it with Ctrl+C; run it again to continue where you left.`
+
+const (
+	demoDataDir  = "./telegramate-demo"
+	demoEmail    = "demo@example.com"
+	demoPassword = "telegramate-demo"
+)
+
 func runDemo(ctx context.Context, e *env, args []string) error {
-	return errors.New("demo: not yet available; it arrives with Telegram account connection")
+	fs := newFlags(e, "demo", demoUsage)
+	cfg := config.Register(fs)
+	email := fs.String("email", demoEmail, "the demo user's email")
+	password := fs.String("password", demoPassword, "the demo user's password (set on every start)")
+	if err := parse(e, fs, cfg, args); err != nil {
+		return err
+	}
+	if len(cfg.Telegram.DCs) > 0 || cfg.Telegram.TestServers || cfg.Telegram.PublicKeyFile != "" {
+		return errors.New("demo: runs its own sandbox; use 'serve' to choose Telegram servers")
+	}
+	// Keep the demo's data away from a real instance's default folder.
+	if cfg.DataDir == fs.Lookup("data-dir").DefValue {
+		cfg.DataDir = demoDataDir
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	log := logger(e, cfg)
+
+	// The state file keeps the sandbox's auth keys, so Telegram sessions
+	// stored by Telegramate stay valid across demo restarts.
+	sb, err := sandbox.Start(ctx, sandbox.DemoWorld(), sandbox.Options{
+		Listen:    "127.0.0.1:0",
+		Control:   "127.0.0.1:0",
+		StateFile: filepath.Join(cfg.DataDir, "sandbox-state.json"),
+		Logger:    log,
+	})
+	if err != nil {
+		return fmt.Errorf("demo: start sandbox: %w", err)
+	}
+	defer sb.Close()
+	keyFile := filepath.Join(cfg.DataDir, "sandbox-key.pem")
+	if err := os.WriteFile(keyFile, sb.PublicKeyPEM(), 0o644); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	for id, addr := range sb.DCs() {
+		cfg.Telegram.DCs = append(cfg.Telegram.DCs, config.DC{ID: id, Addr: addr})
+	}
+	slices.SortFunc(cfg.Telegram.DCs, func(a, b config.DC) int { return a.ID - b.ID })
+	cfg.Telegram.PublicKeyFile = keyFile
+
+	if err := demoUser(ctx, cfg, *email, *password); err != nil {
+		return err
+	}
+	return server.Run(ctx, server.Options{
+		Config:  cfg,
+		Logger:  log,
+		Version: version,
+		Ready: func(addr net.Addr) {
+			printDemo(e, "http://"+addr.String(), *email, *password, sb)
+		},
+	})
+}
+
+// demoUser makes sure the demo user exists with the announced password.
+func demoUser(ctx context.Context, cfg *config.Config, email, password string) error {
+	st, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := users.New(st, users.Options{})
+	_, err = svc.Create(ctx, users.NewUser{Email: email, Password: password})
+	if errors.Is(err, users.ErrEmailTaken) {
+		err = svc.SetPassword(ctx, email, password)
+	}
+	if e, ok := apperr.As(err); ok {
+		return fmt.Errorf("demo user: %s", e.Message)
+	}
+	return err
+}
+
+func printDemo(e *env, url, email, password string, sb *sandbox.Server) {
+	w := e.stdout
+	fmt.Fprintf(w, "Telegramate demo is running at %s\n", url)
+	fmt.Fprintf(w, "  Log in as %s with the password %q.\n\n", email, password)
+	fmt.Fprintln(w, "Connect a sandbox Telegram account with:")
+	for _, a := range sb.World().Apps {
+		fmt.Fprintf(w, "  API ID %d, API Hash %s\n", a.APIID, a.APIHash)
+	}
+	for _, u := range sb.World().Users {
+		if u.Phone == "" || u.Bot || u.Deleted {
+			continue
+		}
+		line := fmt.Sprintf("  phone +%s (%s)", strings.TrimPrefix(u.Phone, "+"), strings.TrimSpace(u.FirstName+" "+u.LastName))
+		if code := testCode(u.Phone); code != "" {
+			line += ", code " + code
+		}
+		if u.Password != "" {
+			line += fmt.Sprintf(", 2FA password %q", u.Password)
+		}
+		fmt.Fprintln(w, line)
+	}
+	if c := sb.ControlURL(); c != "" {
+		fmt.Fprintf(w, "Login codes sent so far: %s/codes\n", c)
+	}
+	fmt.Fprintln(w, "Press Ctrl+C to stop.")
+}
+
+// testCode follows Telegram's test-number convention: 99966XYYYY gets the
+// login code XXXXX.
+func testCode(phone string) string {
+	p := strings.TrimPrefix(phone, "+")
+	if len(p) == 10 && strings.HasPrefix(p, "99966") {
+		return strings.Repeat(p[5:6], 5)
+	}
+	return ""
 }

@@ -80,7 +80,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	// the last request, not at the signal.
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
-	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: logger, DatabaseURL: cfg.DatabaseURL.Reveal()})
+	jobsLog := slog.New(atLeast{logger.Handler(), slog.LevelWarn})
+	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal()})
 	if err != nil {
 		return err
 	}
