@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -154,5 +153,3 @@ func (s *Server) Messages() []Message {
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.delivered...)
 }
-
-var _ = fmt.Sprint

@@ -1,7 +1,8 @@
 package sandbox
 
 import (
-	"encoding/binary"
+	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -120,17 +121,9 @@ func codeFor(phone string) string {
 	if len(phone) == 10 && strings.HasPrefix(phone, "99966") {
 		return strings.Repeat(phone[5:6], 5)
 	}
-	// Any other number in a world gets a code derived from its digits.
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(accessHashFor('c', int64(len(phone)))))
-	sum := 0
-	for _, r := range phone {
-		sum = sum*31 + int(r-'0')
-	}
-	code := []byte("00000")
-	for i := range code {
-		code[i] = byte('0' + (sum+int(b[i]))%10)
-		sum /= 7
-	}
-	return string(code)
+	// Any other number in a world gets a fixed code made from its digits,
+	// so a demo can be repeated; the control endpoint shows it.
+	h := fnv.New32a()
+	h.Write([]byte(phone))
+	return fmt.Sprintf("%05d", h.Sum32()%100000)
 }
