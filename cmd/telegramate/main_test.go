@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/telegramate/telegramate/internal/testkit"
+	"github.com/telegramate/telegramate/internal/testkit/apptest"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -65,7 +66,7 @@ func TestUserCreateThenLogIn(t *testing.T) {
 			t.Fatalf("user list: %d\n%s", code, out)
 		}
 
-		app := testkit.StartApp(t, testkit.AppArgs(serveArgs...))
+		app := apptest.StartApp(t, apptest.AppArgs(serveArgs...))
 		for _, u := range []struct{ email, password string }{
 			{"ann@example.com", "correct horse battery"},
 			{"bob@example.com", "another long password"},
@@ -115,7 +116,7 @@ func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
 		}
 		token = strings.TrimSpace(token)
 
-		app := testkit.StartApp(t, testkit.AppArgs(serveArgs...))
+		app := apptest.StartApp(t, apptest.AppArgs(serveArgs...))
 		if status := apiMe(t, app.URL, token); status != http.StatusOK {
 			t.Fatalf("/api/v1/me with the CLI's token: %d", status)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/telegramate/telegramate/internal/testkit"
+	"github.com/telegramate/telegramate/internal/testkit/apptest"
 )
 
 // TestBrowserSignUpLogOutLogIn walks the first minutes of a new user in a
@@ -14,7 +15,7 @@ import (
 // Telegram Account" alert the help article promises, log out, mistype the
 // password, log in. Each step leaves a screenshot.
 func TestBrowserSignUpLogOutLogIn(t *testing.T) {
-	app := testkit.StartApp(t)
+	app := apptest.StartApp(t)
 	b := testkit.NewBrowser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 
@@ -74,7 +75,7 @@ func TestBrowserSignUpLogOutLogIn(t *testing.T) {
 // the navigation works at a phone's width, and that the API reference
 // (swagger-ui served from our own files) renders under our CSP.
 func TestBrowserShellOnPhoneAndDesktop(t *testing.T) {
-	app := testkit.StartApp(t)
+	app := apptest.StartApp(t)
 	b := testkit.NewBrowser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 
@@ -138,7 +139,7 @@ func assertYellow(t *testing.T, b *testkit.Browser, selector string) {
 // TestBrowserJobsDashboard opens River's UI as the instance admin, under
 // our Content-Security-Policy.
 func TestBrowserJobsDashboard(t *testing.T) {
-	app := testkit.StartApp(t)
+	app := apptest.StartApp(t)
 	b := testkit.NewBrowser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	b.Do(

@@ -1,6 +1,6 @@
 // Package server assembles the whole application behind one listener:
 // store, secrets, domain services, background jobs and the web handler.
-// `telegramate serve` runs it with a signal context; testkit.StartApp runs
+// `telegramate serve` runs it with a signal context; apptest.StartApp runs
 // it in-process on a free port.
 package server
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/telegramate/telegramate/internal/testkit"
+	"github.com/telegramate/telegramate/internal/testkit/apptest"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -15,12 +16,12 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 // job metrics and the login page answer, and it stops cleanly (StartApp's
 // cleanup fails the test otherwise).
 func TestAppServesAndStops(t *testing.T) {
-	for name, opts := range map[string][]testkit.AppOption{
+	for name, opts := range map[string][]apptest.AppOption{
 		"sqlite":   nil,
-		"postgres": {testkit.AppOnPostgres()},
+		"postgres": {apptest.AppOnPostgres()},
 	} {
 		t.Run(name, func(t *testing.T) {
-			app := testkit.StartApp(t, opts...)
+			app := apptest.StartApp(t, opts...)
 			for path, want := range map[string]string{
 				"/healthz": `"database":"` + name + `"`,
 				"/metrics": `telegramate_jobs{state="available"}`,

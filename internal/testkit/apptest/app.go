@@ -1,4 +1,8 @@
-package testkit
+// Package apptest starts the whole Telegramate application in-process for
+// tests. It lives apart from testkit because it imports every package of the
+// app: a domain package whose tests use testkit (PostgreSQL, SQLite, the
+// browser) must not pull in the web layer that imports it back.
+package apptest
 
 import (
 	"context"
@@ -11,6 +15,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/config"
+	"github.com/telegramate/telegramate/internal/testkit"
 	appserver "github.com/telegramate/telegramate/internal/web/server"
 )
 
@@ -76,7 +81,7 @@ func StartApp(t testing.TB, opts ...AppOption) *App {
 	dataDir := t.TempDir()
 	args := []string{"--data-dir", dataDir, "--log-level", s.logLevel}
 	if s.postgres {
-		args = append(args, "--database-url", Postgres(t))
+		args = append(args, "--database-url", testkit.Postgres(t))
 	}
 	args = append(args, s.args...)
 
