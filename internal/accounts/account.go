@@ -1,0 +1,202 @@
+package accounts
+
+import (
+	"strings"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// Account statuses (the store's).
+const (
+	StatusPending      = store.AccountPending
+	StatusActive       = store.AccountActive
+	StatusNeedsRelogin = store.AccountNeedsRelogin
+	StatusLimited      = store.AccountLimited
+	StatusFloodWait    = store.AccountFloodWait
+	StatusDisconnected = store.AccountDisconnected
+)
+
+// Login states.
+const (
+	LoginCodeSent       = store.LoginCodeSent
+	LoginPasswordNeeded = store.LoginPasswordNeeded
+	// LoginExpired is a pending account whose login ran out of time.
+	LoginExpired = "login_expired"
+)
+
+// Account is a user's Telegram account as the product shows it. It never
+// holds a secret.
+type Account struct {
+	ID        int64
+	UserID    int64
+	APIID     int64
+	TGUserID  int64 // 0 until the first login finishes
+	FirstName string
+	LastName  string
+	Username  string
+	// Phone is the digits; show MaskedPhone to people.
+	Phone string
+	DC    int
+	// Status is one of the Status* constants.
+	Status string
+	// FloodUntil is when Telegram lets the account call again, for
+	// StatusFloodWait.
+	FloodUntil time.Time
+	// StatusDetail is what Telegram said last time the health changed
+	// ("PEER_FLOOD", "FLOOD_WAIT_30", "SESSION_REVOKED").
+	StatusDetail string
+	CreatedAt    time.Time
+	ConnectedAt  time.Time
+	UpdatedAt    time.Time
+	// Login is the login in progress: always set for a pending account,
+	// set for a live one while it rotates credentials or logs in again.
+	Login *Login
+}
+
+// Login is a login waiting for its code or 2FA password.
+type Login struct {
+	// State is LoginCodeSent, LoginPasswordNeeded or LoginExpired.
+	State string
+	// APIID is the API ID the login uses (new credentials in a rotation).
+	APIID int64
+	// CodeType is where the code went: "app" (the Telegram app on another
+	// device), "sms", "call", "flash_call", "missed_call", "email", ...
+	CodeType   string
+	CodeLength int
+	// NextType is how "Resend code" sends it ("sms", "call", ...), "" if
+	// Telegram offers no other way.
+	NextType string
+	SentAt   time.Time
+	// ResendAfter is when Telegram's timeout for the next way runs out
+	// (zero if it gave none).
+	ResendAfter  time.Time
+	ExpiresAt    time.Time
+	PasswordHint string
+}
+
+// Name is the account's display name.
+func (a Account) Name() string {
+	n := strings.TrimSpace(a.FirstName + " " + a.LastName)
+	if n == "" {
+		return a.MaskedPhone()
+	}
+	return n
+}
+
+// MaskedPhone shows the country part and the last digits only:
+// 9996621002 → "+99 •••• 1002".
+func (a Account) MaskedPhone() string { return MaskPhone(a.Phone) }
+
+// MaskPhone masks a phone number's digits for display.
+func MaskPhone(digits string) string {
+	if len(digits) < 7 {
+		return "+" + strings.Repeat("•", len(digits))
+	}
+	return "+" + digits[:2] + " " + strings.Repeat("•", len(digits)-6) + " " + digits[len(digits)-4:]
+}
+
+// Live is true for an account that finished its login and was not
+// disconnected, whatever its health.
+func (a Account) Live() bool {
+	return a.Status != StatusPending && a.Status != StatusDisconnected
+}
+
+// Waiting reports whether the account is inside a FLOOD_WAIT at now.
+func (a Account) Waiting(now time.Time) bool {
+	return a.Status == StatusFloodWait && now.Before(a.FloodUntil)
+}
+
+// Step is where the account's connection stands for a client following a
+// login: the login's state while one is in progress, else the status.
+func (a Account) Step() string {
+	if a.Login != nil {
+		return a.Login.State
+	}
+	return a.Status
+}
+
+// StatusLabel is the status in words.
+func (a Account) StatusLabel(now time.Time) string {
+	switch a.Status {
+	case StatusPending:
+		if a.Login != nil && a.Login.State == LoginExpired {
+			return "Login expired"
+		}
+		return "Login not finished"
+	case StatusActive:
+		return "Active"
+	case StatusNeedsRelogin:
+		return "Needs re-login"
+	case StatusLimited:
+		return "Limited by Telegram"
+	case StatusFloodWait:
+		if !a.Waiting(now) {
+			return "Active"
+		}
+		return "Waiting for Telegram until " + a.FloodUntil.UTC().Format("15:04:05 UTC")
+	case StatusDisconnected:
+		return "Disconnected"
+	}
+	return a.Status
+}
+
+// Problem is why Use would refuse the account at now, nil when it is usable.
+func (a Account) Problem(now time.Time) *apperr.Error {
+	switch a.Status {
+	case StatusPending:
+		return ErrNotConnectedYet
+	case StatusDisconnected:
+		return ErrDisconnected
+	case StatusNeedsRelogin:
+		return ErrNeedsRelogin
+	case StatusLimited:
+		return ErrLimited
+	case StatusFloodWait:
+		if a.Waiting(now) {
+			return floodWait(a.FloodUntil.Sub(now), now)
+		}
+	}
+	return nil
+}
+
+func fromStore(a store.Account) Account {
+	return Account{
+		ID:           a.ID,
+		UserID:       a.UserID,
+		APIID:        a.APIID,
+		TGUserID:     a.TGUserID,
+		FirstName:    a.FirstName,
+		LastName:     a.LastName,
+		Username:     a.Username,
+		Phone:        a.Phone,
+		DC:           a.DC,
+		Status:       a.Status,
+		FloodUntil:   a.FloodUntil,
+		StatusDetail: a.StatusDetail,
+		CreatedAt:    a.CreatedAt,
+		ConnectedAt:  a.ConnectedAt,
+		UpdatedAt:    a.UpdatedAt,
+	}
+}
+
+func loginFrom(p store.PendingLogin, now time.Time) *Login {
+	l := &Login{
+		State:        p.State,
+		APIID:        p.APIID,
+		CodeType:     p.CodeType,
+		CodeLength:   p.CodeLength,
+		NextType:     p.NextType,
+		SentAt:       p.CodeSentAt,
+		ExpiresAt:    p.ExpiresAt,
+		PasswordHint: p.PasswordHint,
+	}
+	if p.CodeTimeoutSeconds > 0 && !p.CodeSentAt.IsZero() {
+		l.ResendAfter = p.CodeSentAt.Add(time.Duration(p.CodeTimeoutSeconds) * time.Second)
+	}
+	if !now.Before(p.ExpiresAt) {
+		l.State = LoginExpired
+	}
+	return l
+}

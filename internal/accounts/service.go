@@ -1,0 +1,226 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// LoginTTL is how long a login waits for its next step (code or password).
+const LoginTTL = 15 * time.Minute
+
+// abandonedAfter is how long a pending account whose login is gone stays
+// listed (as "Login expired"), so a person coming back sees what happened.
+const abandonedAfter = 24 * time.Hour
+
+// Gateway is the part of internal/telegram this package uses;
+// *telegram.Gateway implements it.
+type Gateway interface {
+	SendCode(ctx context.Context, creds telegram.Credentials, phone string) (telegram.Pending, error)
+	ResendCode(ctx context.Context, creds telegram.Credentials, phone string, prev telegram.Pending) (telegram.Pending, error)
+	SignIn(ctx context.Context, creds telegram.Credentials, phone string, p telegram.Pending, code secrets.Secret) (telegram.Result, error)
+	CheckPassword(ctx context.Context, creds telegram.Credentials, session telegram.Session, password secrets.Secret) (telegram.Result, error)
+	LogOut(ctx context.Context, creds telegram.Credentials, session telegram.Session) error
+	Authorizations(ctx context.Context, creds telegram.Credentials, session telegram.Session) ([]telegram.Authorization, error)
+	ResetAuthorization(ctx context.Context, creds telegram.Credentials, session telegram.Session, hash int64) error
+	Run(ctx context.Context, creds telegram.Credentials, session telegram.Session, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) (telegram.Session, error)
+}
+
+var _ Gateway = (*telegram.Gateway)(nil)
+
+// Options are a Service's parts.
+type Options struct {
+	Store   store.Store
+	Keyring *secrets.Keyring
+	Gateway Gateway
+	Logger  *slog.Logger
+	// Now is the clock (tests move it); nil is time.Now.
+	Now func() time.Time
+}
+
+// Service connects and runs users' Telegram accounts. It is safe for
+// concurrent use; it keeps no state between calls.
+type Service struct {
+	st   store.Store
+	keys *secrets.Keyring
+	tg   Gateway
+	log  *slog.Logger
+	now  func() time.Time
+}
+
+// New returns a Service.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Keyring == nil || o.Gateway == nil {
+		return nil, errors.New("accounts: Store, Keyring and Gateway are required")
+	}
+	s := &Service{st: o.Store, keys: o.Keyring, tg: o.Gateway, log: o.Logger, now: o.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// Actor is who asks, for the activity log.
+type Actor struct {
+	UserID int64
+	IP     string
+}
+
+// Sealed values are bound to their column and account, so a value copied
+// to another row or column does not open there.
+func adAccount(column string, accountID int64) []byte {
+	return fmt.Appendf(nil, "telegram_accounts.%s:%d", column, accountID)
+}
+
+func adLogin(column string, accountID int64) []byte {
+	return fmt.Appendf(nil, "pending_logins.%s:account:%d", column, accountID)
+}
+
+func (s *Service) seal(plain []byte, ad []byte) ([]byte, error) {
+	out, err := s.keys.Seal(plain, ad)
+	if err != nil {
+		return nil, fmt.Errorf("seal %s: %w", ad, err)
+	}
+	return out, nil
+}
+
+func (s *Service) open(sealed []byte, ad []byte) ([]byte, error) {
+	if sealed == nil {
+		return nil, nil
+	}
+	out, err := s.keys.Open(sealed, ad)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", ad, err)
+	}
+	return out, nil
+}
+
+// sealedLogin is a pending login's secrets, opened.
+type openLogin struct {
+	row     store.PendingLogin
+	creds   telegram.Credentials
+	pending telegram.Pending
+}
+
+func (s *Service) openLogin(p store.PendingLogin) (openLogin, error) {
+	hash, err := s.open(p.APIHashSealed, adLogin("api_hash_sealed", p.AccountID))
+	if err != nil {
+		return openLogin{}, err
+	}
+	codeHash, err := s.open(p.PhoneCodeHashSealed, adLogin("phone_code_hash_sealed", p.AccountID))
+	if err != nil {
+		return openLogin{}, err
+	}
+	session, err := s.open(p.SessionSealed, adLogin("session_sealed", p.AccountID))
+	if err != nil {
+		return openLogin{}, err
+	}
+	return openLogin{
+		row:   p,
+		creds: telegram.Credentials{APIID: int(p.APIID), APIHash: secrets.Secret(hash)},
+		pending: telegram.Pending{
+			Session:       telegram.Session(session),
+			PhoneCodeHash: string(codeHash),
+			CodeType:      p.CodeType,
+			CodeLength:    p.CodeLength,
+			NextType:      p.NextType,
+			Timeout:       time.Duration(p.CodeTimeoutSeconds) * time.Second,
+		},
+	}, nil
+}
+
+// sealLogin fills p's sealed columns.
+func (s *Service) sealLogin(p *store.PendingLogin, apiHash secrets.Secret, pending telegram.Pending) error {
+	var err error
+	if p.APIHashSealed, err = s.seal([]byte(apiHash.Reveal()), adLogin("api_hash_sealed", p.AccountID)); err != nil {
+		return err
+	}
+	if p.PhoneCodeHashSealed, err = s.seal([]byte(pending.PhoneCodeHash), adLogin("phone_code_hash_sealed", p.AccountID)); err != nil {
+		return err
+	}
+	p.SessionSealed, err = s.seal(pending.Session, adLogin("session_sealed", p.AccountID))
+	return err
+}
+
+// openAccount is a live account's credentials and session, opened.
+type openAccount struct {
+	row     store.Account
+	creds   telegram.Credentials
+	session telegram.Session
+}
+
+func (s *Service) openAccount(a store.Account) (openAccount, error) {
+	hash, err := s.open(a.APIHashSealed, adAccount("api_hash_sealed", a.ID))
+	if err != nil {
+		return openAccount{}, err
+	}
+	session, err := s.open(a.SessionSealed, adAccount("session_sealed", a.ID))
+	if err != nil {
+		return openAccount{}, err
+	}
+	return openAccount{
+		row:     a,
+		creds:   telegram.Credentials{APIID: int(a.APIID), APIHash: secrets.Secret(hash)},
+		session: telegram.Session(session),
+	}, nil
+}
+
+// record writes one line of the activity log. A failure to write it is
+// logged, not returned: the step it describes already happened.
+func (s *Service) record(ctx context.Context, q store.Queries, by Actor, accountID int64, event, detail string) {
+	if _, err := q.AddActivity(ctx, store.Activity{
+		AccountID: accountID, UserID: by.UserID, Event: event, Detail: detail, IP: by.IP, CreatedAt: s.now().UTC(),
+	}); err != nil {
+		s.log.Error("account activity not recorded", slog.Int64("account", accountID), slog.String("event", event), slog.Any("err", err))
+	}
+}
+
+// get is the user's account with its login in progress, if any.
+func (s *Service) get(ctx context.Context, userID, accountID int64) (Account, error) {
+	row, err := s.st.AccountByID(ctx, userID, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Account{}, errNotFound()
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("account %d: %w", accountID, err)
+	}
+	a := fromStore(row)
+	if err := s.attachLogin(ctx, &a); err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+func (s *Service) attachLogin(ctx context.Context, a *Account) error {
+	if a.Status == StatusDisconnected {
+		return nil
+	}
+	p, err := s.st.PendingLoginByAccount(ctx, a.UserID, a.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if a.Status == StatusPending {
+			a.Login = &Login{State: LoginExpired}
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("account %d login: %w", a.ID, err)
+	}
+	l := loginFrom(p, s.now())
+	if l.State == LoginExpired && a.Status != StatusPending {
+		// An expired rotation or re-login is simply over.
+		return nil
+	}
+	a.Login = l
+	return nil
+}

@@ -1,0 +1,146 @@
+package accounts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// Use opens the account's sealed session, runs fn on a live gotd client,
+// stores the refreshed session sealed again, and records the account's
+// health from what Telegram said: a revoked session (AUTH_KEY_UNREGISTERED,
+// SESSION_REVOKED, …) makes it "needs re-login", PEER_FLOOD "limited" (until
+// a person calls ResetLimited), a FLOOD_WAIT longer than the run honours
+// "flood_wait" until the time Telegram named.
+//
+// It refuses, with an *apperr.Error saying why and what to do, an account
+// that is not the user's (not_found), not connected, needing re-login,
+// limited, or still waiting for Telegram (flood_wait with RetryAfter).
+// Errors of fn come back as fn returned them, those three health errors
+// wrapped in the *apperr.Error the user reads (errors.Is and errors.As
+// still find telegram's errors).
+func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error {
+	return s.withSession(ctx, Actor{UserID: userID, IP: ipFrom(ctx)}, accountID, func(o openAccount) (telegram.Session, error) {
+		return s.tg.Run(ctx, o.creds, o.session, fn, opts...)
+	})
+}
+
+// withSession runs one step on a usable account's session and records what
+// it learned.
+func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, step func(openAccount) (telegram.Session, error)) error {
+	row, err := s.st.AccountByID(ctx, by.UserID, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound()
+	}
+	if err != nil {
+		return fmt.Errorf("account %d: %w", accountID, err)
+	}
+	if p := fromStore(row).Problem(s.now()); p != nil {
+		return p
+	}
+	open, err := s.openAccount(row)
+	if err != nil {
+		return err
+	}
+	out, stepErr := step(open)
+	s.finishUse(ctx, by, row, open.session, out, stepErr)
+	return accountError(stepErr, s.now())
+}
+
+// finishUse stores the refreshed session and the health change, if any.
+func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, before, after telegram.Session, stepErr error) {
+	now := s.now().UTC()
+	u := store.AccountUse{
+		ID: row.ID, OldSessionSealed: row.SessionSealed, SessionSealed: row.SessionSealed,
+		Status: row.Status, FloodUntil: row.FloodUntil, StatusDetail: row.StatusDetail, Now: now,
+	}
+	var (
+		fw      *telegram.FloodWaitError
+		changed string // the activity line for a health change
+	)
+	switch {
+	case errors.As(stepErr, &fw):
+		u.Status, u.FloodUntil, u.StatusDetail = store.AccountFloodWait, now.Add(fw.Wait), telegramCode(stepErr)
+		changed = fmt.Sprintf("Telegram asked to wait %s (%s on %s)", apperr.FormatWait(fw.Wait), u.StatusDetail, fw.Method)
+	case errors.Is(stepErr, telegram.ErrSessionRevoked):
+		u.Status, u.FloodUntil, u.StatusDetail = store.AccountNeedsRelogin, time.Time{}, telegramCode(stepErr)
+		changed = "Telegram ended the session: the account needs to log in again"
+	case errors.Is(stepErr, telegram.ErrPeerFlood):
+		u.Status, u.FloodUntil, u.StatusDetail = store.AccountLimited, time.Time{}, telegramCode(stepErr)
+		changed = "Telegram limited the account (PEER_FLOOD): it stops until someone resets it"
+	case row.Status == store.AccountFloodWait:
+		// Only a usable account gets here: its wait is over.
+		u.Status, u.FloodUntil, u.StatusDetail = store.AccountActive, time.Time{}, ""
+	}
+	if len(after) > 0 && !bytes.Equal(after, before) {
+		sealed, err := s.seal(after, adAccount("session_sealed", row.ID))
+		if err != nil {
+			s.log.Error("refreshed session not sealed", slog.Int64("account", row.ID), slog.Any("err", err))
+		} else {
+			u.SessionSealed = sealed
+		}
+	}
+	if bytes.Equal(u.SessionSealed, u.OldSessionSealed) && u.Status == row.Status && u.FloodUntil.Equal(row.FloodUntil) {
+		return
+	}
+	stored, err := s.st.FinishAccountUse(ctx, u)
+	switch {
+	case err != nil:
+		s.log.Error("account use not stored", slog.Int64("account", row.ID), slog.Any("err", err))
+		return
+	case !stored:
+		// Rotated, renewed or disconnected meanwhile: what this use
+		// learned is about a session that is no longer the account's.
+		return
+	}
+	if changed != "" {
+		s.record(ctx, s.st, by, row.ID, "status_"+u.Status, changed)
+		s.log.Warn("telegram account health changed", slog.Int64("account", row.ID), slog.String("status", u.Status),
+			slog.String("telegram", u.StatusDetail))
+	}
+}
+
+// ResetLimited is a person's word that Telegram lifted a PEER_FLOOD limit:
+// the account is active again. An account that is not limited is left as
+// it is.
+func (s *Service) ResetLimited(ctx context.Context, userID, accountID int64) error {
+	row, err := s.st.AccountByID(ctx, userID, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound()
+	}
+	if err != nil {
+		return fmt.Errorf("account %d: %w", accountID, err)
+	}
+	if row.Status != store.AccountLimited {
+		return nil
+	}
+	if err := s.st.SetAccountStatus(ctx, row.ID, store.AccountActive, time.Time{}, "", s.now().UTC()); err != nil {
+		return fmt.Errorf("reset account %d: %w", accountID, err)
+	}
+	s.record(ctx, s.st, Actor{UserID: userID, IP: ipFrom(ctx)}, row.ID, "limit_reset", "Marked active again after a PEER_FLOOD limit")
+	s.log.Info("telegram account limit reset", slog.Int64("user", userID), slog.Int64("account", accountID))
+	return nil
+}
+
+type ipKey struct{}
+
+// WithIP tells the activity log which client address a request came from,
+// for calls whose signature has no Actor (Use, ResetLimited).
+func WithIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, ipKey{}, ip)
+}
+
+func ipFrom(ctx context.Context) string {
+	ip, _ := ctx.Value(ipKey{}).(string)
+	return ip
+}

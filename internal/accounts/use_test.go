@@ -1,0 +1,269 @@
+package accounts_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// selfCheck is a Use body that checks who the session is.
+func selfCheck(want int64) func(ctx context.Context, api *tg.Client) error {
+	return func(ctx context.Context, api *tg.Client) error {
+		users, err := api.UsersGetUsers(ctx, []tg.InputUserClass{&tg.InputUserSelf{}})
+		if err != nil {
+			return err
+		}
+		if u, ok := users[0].(*tg.User); !ok || u.ID != want {
+			return fmt.Errorf("logged in as %v, want %d", users[0], want)
+		}
+		return nil
+	}
+}
+
+// TestAccountLifecycle follows one account through what can happen to it:
+// use, FLOOD_WAIT, PEER_FLOOD, a revoked session, re-login, rotation, its
+// other sessions, and disconnection.
+func TestAccountLifecycle(t *testing.T) {
+	e := sqliteEnv(t)
+	ctx := ctxFor(t)
+	t.Cleanup(sbx.ClearFaults)
+	acct := e.connect(e.ann, appE, phoneCleo, "")
+	use := func() error { return e.svc.Use(ctx, e.ann.UserID, acct.ID, selfCheck(3003)) }
+	status := func() accounts.Account {
+		t.Helper()
+		a, err := e.svc.Get(ctx, e.ann.UserID, acct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if err := use(); err != nil {
+		t.Fatalf("use: %v", err)
+	}
+	if err := e.svc.Use(ctx, e.bea.UserID, acct.ID, selfCheck(3003)); wantCode(t, err, "not_found") == nil {
+		t.Fatal("bea used ann's account")
+	}
+
+	t.Run("flood wait", func(t *testing.T) {
+		if err := sbx.SetFault(sandbox.Fault{Method: "users.getUsers", Error: "FLOOD_WAIT_300"}); err != nil {
+			t.Fatal(err)
+		}
+		err := use()
+		var fw *telegram.FloodWaitError
+		if !errors.As(err, &fw) || fw.Wait != 300*time.Second || wantCode(t, err, "flood_wait").RetryAfter != 300*time.Second {
+			t.Fatalf("use under FLOOD_WAIT: %v", err)
+		}
+		a := status()
+		if a.Status != accounts.StatusFloodWait || a.FloodUntil.Sub(clock.Now()) < 290*time.Second || a.StatusDetail != "FLOOD_WAIT_300" {
+			t.Fatalf("status %s until %v (%s)", a.Status, a.FloodUntil, a.StatusDetail)
+		}
+		n := calls()
+		err = use()
+		if got := wantCode(t, err, "flood_wait"); got.RetryAfter <= 0 || got.RetryAfter > 300*time.Second {
+			t.Errorf("refusal retry after %v", got.RetryAfter)
+		}
+		if calls() != n {
+			t.Error("a waiting account called Telegram")
+		}
+		clock.Advance(301 * time.Second)
+		if err := use(); err != nil {
+			t.Fatalf("after the wait: %v", err)
+		}
+		if a := status(); a.Status != accounts.StatusActive || !a.FloodUntil.IsZero() {
+			t.Errorf("after the wait: %s %v", a.Status, a.FloodUntil)
+		}
+	})
+
+	t.Run("peer flood", func(t *testing.T) {
+		sbx.ClearFaults()
+		if err := sbx.SetFault(sandbox.Fault{Method: "users.getUsers", Error: "PEER_FLOOD"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := use(); !errors.Is(err, telegram.ErrPeerFlood) || wantCode(t, err, "account_limited") == nil {
+			t.Fatalf("use under PEER_FLOOD: %v", err)
+		}
+		sbx.ClearFaults()
+		if err := use(); wantCode(t, err, "account_limited") == nil {
+			t.Fatal("limited account used")
+		}
+		if a := status(); a.Status != accounts.StatusLimited || a.StatusLabel(clock.Now()) != "Limited by Telegram" {
+			t.Errorf("status %s", a.Status)
+		}
+		if err := e.svc.ResetLimited(ctx, e.bea.UserID, acct.ID); wantCode(t, err, "not_found") == nil {
+			t.Error("bea reset ann's account")
+		}
+		if err := e.svc.ResetLimited(accounts.WithIP(ctx, "192.0.2.99"), e.ann.UserID, acct.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := use(); err != nil {
+			t.Fatalf("after reset: %v", err)
+		}
+	})
+
+	t.Run("revoked then re-login", func(t *testing.T) {
+		if sbx.RevokeSessions(phoneCleo) == 0 {
+			t.Fatal("nothing revoked")
+		}
+		if err := use(); !errors.Is(err, telegram.ErrSessionRevoked) || wantCode(t, err, "account_needs_relogin") == nil {
+			t.Fatalf("use of a revoked session: %v", err)
+		}
+		if a := status(); a.Status != accounts.StatusNeedsRelogin {
+			t.Fatalf("status %s", a.Status)
+		}
+		if _, err := e.svc.Sessions(ctx, e.ann, acct.ID); wantCode(t, err, "account_needs_relogin") == nil {
+			t.Error("sessions of a revoked account")
+		}
+		a, err := e.svc.Relogin(ctx, e.ann, acct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != accounts.StatusNeedsRelogin || a.Step() != accounts.LoginCodeSent {
+			t.Fatalf("relogin started: %s / %s", a.Status, a.Step())
+		}
+		if a, err = e.svc.SubmitCode(ctx, e.ann, acct.ID, codeFor(phoneCleo)); err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != accounts.StatusActive || a.Login != nil {
+			t.Fatalf("after relogin %+v", a)
+		}
+		if err := use(); err != nil {
+			t.Fatalf("use after relogin: %v", err)
+		}
+	})
+
+	t.Run("rotate", func(t *testing.T) {
+		oldSession := e.session(acct.ID)
+		if _, err := e.svc.Rotate(ctx, e.ann, acct.ID, accounts.RotateInput{APIID: "2000001", APIHash: "short"}); wantCode(t, err, "validation_failed").Field != "api_hash" {
+			t.Errorf("bad rotate input: %v", err)
+		}
+		// appA is live on another user's account.
+		e.connect(e.bea, appA, phoneAnn, "")
+		if _, err := e.svc.Rotate(ctx, e.ann, acct.ID, accounts.RotateInput{APIID: "2000001", APIHash: appA.hash}); wantCode(t, err, "phone_in_use") == nil {
+			t.Error("rotated onto an API ID in use")
+		}
+		a, err := e.svc.Rotate(ctx, e.ann, acct.ID, accounts.RotateInput{APIID: "2000006", APIHash: appF.hash})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != accounts.StatusActive || a.Step() != accounts.LoginCodeSent || a.Login.APIID != appF.id || a.APIID != appE.id {
+			t.Fatalf("rotation started %+v %+v", a, a.Login)
+		}
+		// The account keeps working with the old credentials meanwhile.
+		if err := use(); err != nil {
+			t.Fatalf("use during rotation: %v", err)
+		}
+		if a, err = e.svc.SubmitCode(ctx, e.ann, acct.ID, codeFor(phoneCleo)); err != nil {
+			t.Fatal(err)
+		}
+		if a.APIID != appF.id || a.Login != nil || a.Status != accounts.StatusActive {
+			t.Fatalf("rotated %+v", a)
+		}
+		if err := use(); err != nil {
+			t.Fatalf("use after rotation: %v", err)
+		}
+		// The old session was logged out at Telegram.
+		_, err = e.gw.Self(ctx, telegram.Credentials{APIID: int(appE.id), APIHash: appE.hash}, oldSession)
+		if !errors.Is(err, telegram.ErrSessionRevoked) {
+			t.Errorf("old session after rotation: %v", err)
+		}
+	})
+
+	t.Run("sessions", func(t *testing.T) {
+		// The owner's phone: another device logged in to the same account.
+		creds := telegram.Credentials{APIID: int(appG.id), APIHash: appG.hash}
+		p, err := e.gw.SendCode(ctx, creds, phoneCleo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.gw.SignIn(ctx, creds, phoneCleo, p, secrets.Secret(codeFor(phoneCleo))); err != nil {
+			t.Fatal(err)
+		}
+		list, err := e.svc.Sessions(ctx, e.ann, acct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var current, other []accounts.Session
+		for _, s := range list {
+			if s.Current {
+				current = append(current, s)
+			} else {
+				other = append(other, s)
+			}
+		}
+		if len(current) != 1 || len(other) != 1 || other[0].APIID != int(appG.id) || current[0].APIID != int(appF.id) {
+			t.Fatalf("sessions %+v", list)
+		}
+		if err := e.svc.TerminateSession(ctx, e.ann, acct.ID, 0); wantCode(t, err, "current_session") == nil {
+			t.Error("terminated Telegramate's own session")
+		}
+		if err := e.svc.TerminateSession(ctx, e.ann, acct.ID, 12345); wantCode(t, err, "not_found") == nil {
+			t.Error("terminated an unknown session")
+		}
+		if err := e.svc.TerminateSession(ctx, e.bea, acct.ID, other[0].Hash); wantCode(t, err, "not_found") == nil {
+			t.Error("bea terminated ann's session")
+		}
+		if err := e.svc.TerminateSession(ctx, e.ann, acct.ID, other[0].Hash); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := e.svc.Sessions(ctx, e.ann, acct.ID); len(list) != 1 || !list[0].Current {
+			t.Errorf("after terminate %+v", list)
+		}
+	})
+
+	t.Run("disconnect", func(t *testing.T) {
+		session := e.session(acct.ID)
+		if _, err := e.svc.Disconnect(ctx, e.bea, acct.ID); wantCode(t, err, "not_found") == nil {
+			t.Fatal("bea disconnected ann's account")
+		}
+		res, err := e.svc.Disconnect(ctx, e.ann, acct.ID)
+		if err != nil || !res.LoggedOut {
+			t.Fatalf("disconnect %+v %v", res, err)
+		}
+		if _, err := e.gw.Self(ctx, telegram.Credentials{APIID: int(appF.id), APIHash: appF.hash}, session); !errors.Is(err, telegram.ErrSessionRevoked) {
+			t.Errorf("session after disconnect: %v", err)
+		}
+		row, _ := e.st.AccountByID(ctx, e.ann.UserID, acct.ID)
+		if row.APIHashSealed != nil || row.SessionSealed != nil || row.Status != accounts.StatusDisconnected {
+			t.Errorf("disconnected row keeps secrets: %+v", row)
+		}
+		if err := use(); wantCode(t, err, "account_disconnected") == nil {
+			t.Error("disconnected account used")
+		}
+		if n, _ := e.svc.ConnectedAccounts(ctx, e.ann.UserID); n != 0 {
+			t.Errorf("%d connected after disconnect", n)
+		}
+	})
+
+	want := []string{
+		"code_requested", "connected", "status_flood_wait", "status_limited", "limit_reset",
+		"status_needs_relogin", "relogin_started", "logged_in_again", "old_session_logged_out",
+		"rotation_started", "rotated", "old_session_logged_out", "session_terminated", "disconnected",
+	}
+	if got := e.events(e.ann, acct.ID); !slices.Equal(got, want) {
+		t.Errorf("activity\n got %v\nwant %v", got, want)
+	}
+}
+
+// session opens an account's stored session the way the service does.
+func (e *env) session(id int64) telegram.Session {
+	e.t.Helper()
+	row, err := e.st.AccountByID(context.Background(), e.ann.UserID, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, err := e.keys.Open(row.SessionSealed, fmt.Appendf(nil, "telegram_accounts.session_sealed:%d", id))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return telegram.Session(b)
+}
