@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
@@ -67,4 +68,48 @@ func (s *Service) Activity(ctx context.Context, userID, accountID int64) ([]Acti
 		out = append(out, Activity{ID: r.ID, Event: r.Event, Detail: r.Detail, By: email, IP: r.IP, CreatedAt: r.CreatedAt})
 	}
 	return out, nil
+}
+
+var eventLabels = map[string]string{
+	"code_requested":         "Login code requested",
+	"code_resent":            "Login code sent again",
+	"code_resend_failed":     "Login code not sent again",
+	"code_request_failed":    "Login code not sent",
+	"code_failed":            "Wrong or expired login code",
+	"code_accepted":          "Login code accepted",
+	"password_failed":        "Wrong 2FA password",
+	"connected":              "Connected",
+	"rotation_started":       "Credential rotation started",
+	"rotated":                "Credentials rotated",
+	"relogin_started":        "Re-login started",
+	"logged_in_again":        "Logged in again",
+	"old_session_logged_out": "Previous session logged out",
+	"old_session_kept":       "Previous session still active",
+	"login_refused":          "Login refused",
+	"disconnected":           "Disconnected",
+	"session_terminated":     "Telegram session terminated",
+	"limit_reset":            "Limit reset",
+	"status_flood_wait":      "Waiting for Telegram (FLOOD_WAIT)",
+	"status_limited":         "Limited by Telegram (PEER_FLOOD)",
+	"status_needs_relogin":   "Session ended by Telegram",
+	"extraction_started":     "Member extraction started",
+	"campaign_started":       "Campaign started",
+}
+
+// Label is the event in words.
+func (a Activity) Label() string {
+	if l, ok := eventLabels[a.Event]; ok {
+		return l
+	}
+	return strings.ReplaceAll(a.Event, "_", " ")
+}
+
+// Warning marks the events a person checking for suspicious activity
+// should look at first.
+func (a Activity) Warning() bool {
+	switch a.Event {
+	case "code_failed", "password_failed", "login_refused", "status_limited", "status_needs_relogin", "old_session_kept", "code_resend_failed", "code_request_failed":
+		return true
+	}
+	return false
 }

@@ -30,7 +30,7 @@ import (
 // wrapped in the *apperr.Error the user reads (errors.Is and errors.As
 // still find telegram's errors).
 func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error {
-	return s.withSession(ctx, Actor{UserID: userID, IP: ipFrom(ctx)}, accountID, func(o openAccount) (telegram.Session, error) {
+	return s.withSession(ctx, Actor{UserID: userID, IP: IPFrom(ctx)}, accountID, func(o openAccount) (telegram.Session, error) {
 		return s.tg.Run(ctx, o.creds, o.session, fn, opts...)
 	})
 }
@@ -127,7 +127,7 @@ func (s *Service) ResetLimited(ctx context.Context, userID, accountID int64) err
 	if err := s.st.SetAccountStatus(ctx, row.ID, store.AccountActive, time.Time{}, "", s.now().UTC()); err != nil {
 		return fmt.Errorf("reset account %d: %w", accountID, err)
 	}
-	s.record(ctx, s.st, Actor{UserID: userID, IP: ipFrom(ctx)}, row.ID, "limit_reset", "Marked active again after a PEER_FLOOD limit")
+	s.record(ctx, s.st, Actor{UserID: userID, IP: IPFrom(ctx)}, row.ID, "limit_reset", "Marked active again after a PEER_FLOOD limit")
 	s.log.Info("telegram account limit reset", slog.Int64("user", userID), slog.Int64("account", accountID))
 	return nil
 }
@@ -140,7 +140,8 @@ func WithIP(ctx context.Context, ip string) context.Context {
 	return context.WithValue(ctx, ipKey{}, ip)
 }
 
-func ipFrom(ctx context.Context) string {
+// IPFrom is the client address WithIP recorded, "" when none.
+func IPFrom(ctx context.Context) string {
 	ip, _ := ctx.Value(ipKey{}).(string)
 	return ip
 }

@@ -92,7 +92,7 @@ func TestBrowserShellOnPhoneAndDesktop(t *testing.T) {
 	b.Do(chromedp.WaitVisible(css("#new-token-alert")))
 	b.Screenshot("tokens-desktop")
 
-	b.Do(chromedp.Navigate(app.URL+"/accounts/connect"), chromedp.WaitVisible(css("#connect-coming-soon")))
+	b.Do(chromedp.Navigate(app.URL+"/accounts/connect"), chromedp.WaitVisible(css("#connect-form")))
 	b.Screenshot("connect-desktop")
 
 	b.Do(chromedp.Navigate(app.URL+"/member-lists"), chromedp.WaitVisible(css(".empty-state")))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -27,6 +28,10 @@ type Deps struct {
 	// Accounts tells the dashboard whether to show the yellow "Connect
 	// Telegram Account" alert; nil counts the store's accounts.
 	Accounts ui.AccountsSummary
+	// AccountService connects and manages Telegram accounts (pages and
+	// /api/v1/accounts); nil leaves them empty. It also answers Accounts
+	// when that is nil.
+	AccountService *accounts.Service
 	// JobsUI is River's UI handler, mounted at /admin/jobs for admins.
 	JobsUI http.Handler
 	// Collectors are registered on /metrics next to the HTTP metrics (job
@@ -49,6 +54,9 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Accounts == nil && d.AccountService != nil {
+		d.Accounts = d.AccountService
+	}
 	if d.Accounts == nil {
 		d.Accounts = storeAccounts{d.Store}
 	}
@@ -61,15 +69,16 @@ func New(d Deps) (http.Handler, error) {
 	mux.Handle("GET /metrics", metrics.handler())
 	mux.Handle("GET /healthz", healthz(d.Store))
 
-	api.New(mux, api.Deps{Tokens: d.Tokens, Logger: d.Logger, Version: d.Version})
+	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Logger: d.Logger, Version: d.Version})
 
 	pages, err := ui.New(ui.Deps{
-		Users:    d.Users,
-		Tokens:   d.Tokens,
-		Sessions: ui.NewSessions(d.Store, base != nil && base.Scheme == "https"),
-		Accounts: d.Accounts,
-		JobsUI:   d.JobsUI,
-		Logger:   d.Logger,
+		Users:          d.Users,
+		Tokens:         d.Tokens,
+		Sessions:       ui.NewSessions(d.Store, base != nil && base.Scheme == "https"),
+		Accounts:       d.Accounts,
+		AccountService: d.AccountService,
+		JobsUI:         d.JobsUI,
+		Logger:         d.Logger,
 	})
 	if err != nil {
 		return nil, err

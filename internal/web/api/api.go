@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/auth"
@@ -24,9 +25,11 @@ const Prefix = "/api/v1"
 // Deps are the domain services endpoints call. An engineer adding an
 // endpoint group adds its service here.
 type Deps struct {
-	Tokens  *tokens.Service
-	Logger  *slog.Logger
-	Version string
+	Tokens *tokens.Service
+	// Accounts serves /accounts; nil leaves those endpoints out.
+	Accounts *accounts.Service
+	Logger   *slog.Logger
+	Version  string
 }
 
 type API struct {

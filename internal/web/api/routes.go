@@ -3,4 +3,5 @@ package api
 // routes registers every endpoint group; add one line per new file.
 func (a *API) routes() {
 	a.registerMe()
+	a.registerAccounts()
 }

@@ -67,8 +67,13 @@ func Run(ctx context.Context, o Options) (err error) {
 	}()
 	// Loading the keyring now fails fast on a bad key and creates the key
 	// file on first start, before anyone connects an account.
-	if _, err := secrets.LoadKeyring(cfg.KeyOptions(logger)); err != nil {
+	keys, err := secrets.LoadKeyring(cfg.KeyOptions(logger))
+	if err != nil {
 		return fmt.Errorf("secret key: %w", err)
+	}
+	accountSvc, err := newAccounts(st, keys, cfg, logger, o.Version)
+	if err != nil {
+		return err
 	}
 
 	userSvc := users.New(st, users.Options{SignupOpen: cfg.Signup == config.SignupOpen, Hash: o.HashParams})
@@ -101,14 +106,15 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 
 	handler, err := web.New(web.Deps{
-		Store:      st,
-		Users:      userSvc,
-		Tokens:     tokens.New(st),
-		JobsUI:     jobsUI,
-		Collectors: []prometheus.Collector{jc.Collector()},
-		Logger:     logger,
-		BaseURL:    cfg.BaseURL,
-		Version:    o.Version,
+		Store:          st,
+		Users:          userSvc,
+		Tokens:         tokens.New(st),
+		AccountService: accountSvc,
+		JobsUI:         jobsUI,
+		Collectors:     []prometheus.Collector{jc.Collector()},
+		Logger:         logger,
+		BaseURL:        cfg.BaseURL,
+		Version:        o.Version,
 	})
 	if err != nil {
 		return err

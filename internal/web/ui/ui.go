@@ -14,6 +14,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
 )
@@ -34,6 +35,9 @@ type Deps struct {
 	// Accounts may be nil until the accounts domain exists: every user
 	// then has no connected account.
 	Accounts AccountsSummary
+	// AccountService connects and manages Telegram accounts; nil leaves
+	// the account pages empty and refuses to connect.
+	AccountService *accounts.Service
 	// JobsUI is River's UI, served to instance admins at /admin/jobs.
 	JobsUI http.Handler
 	Logger *slog.Logger

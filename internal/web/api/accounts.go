@@ -1,0 +1,248 @@
+package api
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/web/auth"
+)
+
+// The login steps of the help article, one request each; the account's id
+// stays the same from "send code" to "active".
+
+type accountIn struct {
+	ID int64 `path:"id" doc:"The account's id"`
+}
+
+type connectIn struct {
+	Body struct {
+		APIID   flexID `json:"api_id,omitempty"`
+		APIHash string `json:"api_hash,omitempty" doc:"32 hexadecimal characters; surrounding spaces are removed" example:"0123456789abcdef0123456789abcdef"`
+		Phone   string `json:"phone,omitempty" doc:"International format, 7–15 digits, optional +, spaces and dashes ignored" example:"+44 7700 900123"`
+	}
+}
+
+type codeIn struct {
+	accountIn
+	Body struct {
+		Code string `json:"code,omitempty" doc:"The login code Telegram sent" example:"12345"`
+	}
+}
+
+type passwordIn struct {
+	accountIn
+	Body struct {
+		Password string `json:"password,omitempty" doc:"The account's two-step verification password; never stored"`
+	}
+}
+
+type rotateIn struct {
+	accountIn
+	Body struct {
+		APIID   flexID `json:"api_id,omitempty"`
+		APIHash string `json:"api_hash,omitempty" doc:"32 hexadecimal characters"`
+	}
+}
+
+type sessionIn struct {
+	accountIn
+	Hash string `path:"hash" doc:"The session's hash from GET …/sessions"`
+}
+
+type stepOut struct {
+	Body LoginStep
+}
+
+type accountOut struct {
+	Body Account
+}
+
+type accountsOut struct {
+	Body struct {
+		Accounts []Account `json:"accounts"`
+	}
+}
+
+type disconnectOut struct {
+	Body struct {
+		ID        int64  `json:"id"`
+		Status    string `json:"status" example:"disconnected"`
+		LoggedOut bool   `json:"logged_out" doc:"false when Telegram could not be reached to end the session; the stored secrets are deleted all the same"`
+	}
+}
+
+type activityOut struct {
+	Body struct {
+		Activity []Activity `json:"activity"`
+	}
+}
+
+type sessionsOut struct {
+	Body struct {
+		Sessions []Session `json:"sessions"`
+	}
+}
+
+func (a *API) registerAccounts() {
+	svc := a.deps.Accounts
+	if svc == nil {
+		return
+	}
+	tags := []string{"Telegram accounts"}
+	op := func(id, method, path, summary string, status int) huma.Operation {
+		return huma.Operation{
+			OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags,
+			DefaultStatus: status, Middlewares: huma.Middlewares{withClientIP},
+		}
+	}
+
+	huma.Register(a.huma, op("connect-account", http.MethodPost, "/accounts",
+		"Connect a Telegram account: check the credentials and phone, have Telegram send a login code", http.StatusCreated),
+		func(ctx context.Context, in *connectIn) (*stepOut, error) {
+			acct, err := svc.Start(ctx, actor(ctx), accounts.ConnectInput{
+				APIID: string(in.Body.APIID), APIHash: secrets.Secret(in.Body.APIHash), Phone: in.Body.Phone,
+			})
+			return step(acct, err)
+		})
+	huma.Register(a.huma, op("submit-account-code", http.MethodPost, "/accounts/{id}/code",
+		"Enter the login code: active, or password_needed with the 2FA password hint", 0),
+		func(ctx context.Context, in *codeIn) (*stepOut, error) {
+			return step(svc.SubmitCode(ctx, actor(ctx), in.ID, in.Body.Code))
+		})
+	huma.Register(a.huma, op("submit-account-password", http.MethodPost, "/accounts/{id}/password",
+		"Enter the two-step verification password", 0),
+		func(ctx context.Context, in *passwordIn) (*stepOut, error) {
+			return step(svc.SubmitPassword(ctx, actor(ctx), in.ID, secrets.Secret(in.Body.Password)))
+		})
+	huma.Register(a.huma, op("resend-account-code", http.MethodPost, "/accounts/{id}/resend-code",
+		"Have Telegram send the login code again, the next way it offers (auth.resendCode)", 0),
+		func(ctx context.Context, in *accountIn) (*stepOut, error) {
+			return step(svc.ResendCode(ctx, actor(ctx), in.ID))
+		})
+	huma.Register(a.huma, op("rotate-account", http.MethodPost, "/accounts/{id}/rotate",
+		"Rotate credentials: new API ID and Hash, then the code (and password) again; the old session is logged out", 0),
+		func(ctx context.Context, in *rotateIn) (*stepOut, error) {
+			return step(svc.Rotate(ctx, actor(ctx), in.ID, accounts.RotateInput{
+				APIID: string(in.Body.APIID), APIHash: secrets.Secret(in.Body.APIHash),
+			}))
+		})
+	huma.Register(a.huma, op("relogin-account", http.MethodPost, "/accounts/{id}/relogin",
+		"Log in again with the stored credentials, after Telegram ended the session", 0),
+		func(ctx context.Context, in *accountIn) (*stepOut, error) {
+			return step(svc.Relogin(ctx, actor(ctx), in.ID))
+		})
+	huma.Register(a.huma, op("list-accounts", http.MethodGet, "/accounts", "Your Telegram accounts", 0),
+		func(ctx context.Context, _ *struct{}) (*accountsOut, error) {
+			list, err := svc.List(ctx, auth.UserFrom(ctx).ID)
+			if err != nil {
+				return nil, err
+			}
+			out := &accountsOut{}
+			out.Body.Accounts = make([]Account, 0, len(list))
+			for _, acct := range list {
+				out.Body.Accounts = append(out.Body.Accounts, accountBody(acct))
+			}
+			return out, nil
+		})
+	huma.Register(a.huma, op("get-account", http.MethodGet, "/accounts/{id}", "One Telegram account", 0),
+		func(ctx context.Context, in *accountIn) (*accountOut, error) {
+			acct, err := svc.Get(ctx, auth.UserFrom(ctx).ID, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return &accountOut{Body: accountBody(acct)}, nil
+		})
+	huma.Register(a.huma, op("disconnect-account", http.MethodDelete, "/accounts/{id}",
+		"Disconnect: log the session out at Telegram (auth.logOut), then delete the stored secrets; cancels a login in progress", 0),
+		func(ctx context.Context, in *accountIn) (*disconnectOut, error) {
+			res, err := svc.Disconnect(ctx, actor(ctx), in.ID)
+			if err != nil {
+				return nil, err
+			}
+			out := &disconnectOut{}
+			out.Body.ID, out.Body.Status, out.Body.LoggedOut = in.ID, accounts.StatusDisconnected, res.LoggedOut
+			return out, nil
+		})
+	huma.Register(a.huma, op("reset-account-limit", http.MethodPost, "/accounts/{id}/reset-limit",
+		"Mark a limited (PEER_FLOOD) account active again once Telegram lifted the limit", 0),
+		func(ctx context.Context, in *accountIn) (*accountOut, error) {
+			if err := svc.ResetLimited(ctx, auth.UserFrom(ctx).ID, in.ID); err != nil {
+				return nil, err
+			}
+			acct, err := svc.Get(ctx, auth.UserFrom(ctx).ID, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return &accountOut{Body: accountBody(acct)}, nil
+		})
+	huma.Register(a.huma, op("list-account-activity", http.MethodGet, "/accounts/{id}/activity",
+		"The account's activity log, newest first", 0),
+		func(ctx context.Context, in *accountIn) (*activityOut, error) {
+			list, err := svc.Activity(ctx, auth.UserFrom(ctx).ID, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			out := &activityOut{}
+			out.Body.Activity = make([]Activity, 0, len(list))
+			for _, x := range list {
+				out.Body.Activity = append(out.Body.Activity, Activity{
+					ID: x.ID, Event: x.Event, Label: x.Label(), Detail: x.Detail, By: x.By, IP: x.IP, CreatedAt: x.CreatedAt.UTC(),
+				})
+			}
+			return out, nil
+		})
+	huma.Register(a.huma, op("list-account-sessions", http.MethodGet, "/accounts/{id}/sessions",
+		"The devices logged in to the Telegram account (account.getAuthorizations)", 0),
+		func(ctx context.Context, in *accountIn) (*sessionsOut, error) {
+			list, err := svc.Sessions(ctx, actor(ctx), in.ID)
+			if err != nil {
+				return nil, err
+			}
+			out := &sessionsOut{}
+			out.Body.Sessions = make([]Session, 0, len(list))
+			for _, s := range list {
+				out.Body.Sessions = append(out.Body.Sessions, Session{
+					Hash: strconv.FormatInt(s.Hash, 10), Current: s.Current, Device: s.Device, Platform: s.Platform,
+					System: s.System, AppName: s.AppName, AppVersion: s.AppVersion, APIID: s.APIID, IP: s.IP,
+					Country: s.Country, Region: s.Region, DateCreated: s.DateCreated, DateActive: s.DateActive,
+				})
+			}
+			return out, nil
+		})
+	huma.Register(a.huma, op("terminate-account-session", http.MethodDelete, "/accounts/{id}/sessions/{hash}",
+		"Log another device out of the Telegram account (account.resetAuthorization)", http.StatusNoContent),
+		func(ctx context.Context, in *sessionIn) (*struct{}, error) {
+			hash, err := strconv.ParseInt(in.Hash, 10, 64)
+			if err != nil {
+				return nil, apperr.NotFound("Session")
+			}
+			return nil, svc.TerminateSession(ctx, actor(ctx), in.ID, hash)
+		})
+}
+
+func step(acct accounts.Account, err error) (*stepOut, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &stepOut{Body: loginStep(acct)}, nil
+}
+
+func actor(ctx context.Context) accounts.Actor {
+	return accounts.Actor{UserID: auth.UserFrom(ctx).ID, IP: accounts.IPFrom(ctx)}
+}
+
+// withClientIP keeps the client's address for the accounts' activity log.
+func withClientIP(ctx huma.Context, next func(huma.Context)) {
+	ip := ctx.RemoteAddr()
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	next(huma.WithContext(ctx, accounts.WithIP(ctx.Context(), ip)))
+}

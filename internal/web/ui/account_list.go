@@ -1,0 +1,37 @@
+package ui
+
+import (
+	"net/http"
+
+	"github.com/telegramate/telegramate/internal/web/auth"
+)
+
+type accountListData struct {
+	Live         []accountView // connected, whatever their health
+	Pending      []accountView // logins not finished
+	Disconnected []accountView
+}
+
+// GET /accounts
+func (h *Handler) accountList(w http.ResponseWriter, r *http.Request) {
+	var d accountListData
+	if h.AccountService != nil {
+		list, err := h.AccountService.List(r.Context(), auth.UserFrom(r.Context()).ID)
+		if err != nil {
+			h.renderError(w, r, "error", &Page{Title: "Error"}, err)
+			return
+		}
+		for _, a := range list {
+			v := viewOf(a)
+			switch {
+			case a.Live():
+				d.Live = append(d.Live, v)
+			case a.Login != nil:
+				d.Pending = append(d.Pending, v)
+			default:
+				d.Disconnected = append(d.Disconnected, v)
+			}
+		}
+	}
+	h.render(w, r, http.StatusOK, "account_list", &Page{Title: "Telegram accounts", Nav: "accounts", Data: d})
+}
