@@ -1,0 +1,220 @@
+package extract_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// The kill test runs the extraction in a child process (this test binary,
+// started with childEnv set), which stops inside a page's transaction;
+// the parent kills it there with SIGKILL and lets River, after rescuing the
+// job, finish it from the checkpoint.
+const childEnv = "TELEGRAMATE_EXTRACT_CHILD"
+
+type childConf struct {
+	DataDir   string
+	DCs       map[int]string
+	PublicKey []byte
+	Phones    map[int64]string
+	Sessions  map[string][]byte
+	// PauseAt is the phase offset whose page's transaction never commits.
+	PauseAt int
+}
+
+func runChild() int {
+	var c childConf
+	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &c); err != nil {
+		fmt.Println("child: bad conf:", err)
+		return 1
+	}
+	ctx := context.Background()
+	var err error
+	gw, err = telegram.New(telegram.Config{DCs: c.DCs, PublicKeyPEM: c.PublicKey})
+	if err != nil {
+		fmt.Println("child:", err)
+		return 1
+	}
+	for phone, s := range c.Sessions {
+		sessions[phone] = s
+	}
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: c.DataDir, NoMigrate: true})
+	if err != nil {
+		fmt.Println("child:", err)
+		return 1
+	}
+	svc, err := extract.New(extract.Options{Store: st, Accounts: &tgAccounts{phones: c.Phones}})
+	if err != nil {
+		fmt.Println("child:", err)
+		return 1
+	}
+	extract.SetAfterPage(svc, func(e store.Extraction) {
+		if e.Phase == "recent" && e.PhaseOffset == c.PauseAt {
+			fmt.Printf("paused in the transaction of the page ending at %d\n", c.PauseAt)
+			select {} // until killed
+		}
+	})
+	jc, err := jobs.New(ctx, jobs.Options{
+		Store: st, Register: func(w *river.Workers) { extract.Register(w, svc) }, FetchPollInterval: 100 * time.Millisecond,
+	})
+	if err != nil {
+		fmt.Println("child:", err)
+		return 1
+	}
+	if err := jc.Start(ctx); err != nil {
+		fmt.Println("child:", err)
+		return 1
+	}
+	fmt.Println("child working")
+	select {}
+}
+
+func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := newEnvWith(t, st, false, extract.Options{RunBudget: 300 * time.Millisecond})
+	// This client leads River's maintenance (so the dying child never
+	// does, and its leadership need not expire) and enqueues, but works
+	// another queue.
+	lead := riverClient(t, st, e.svc, "idle", time.Hour)
+	e.svc.SetQueue(lead)
+	x := e.start(extract.StartInput{AccountID: e.ann, ChatID: chatGoDevs})
+
+	sessMu.Lock()
+	conf := childConf{DataDir: dir, DCs: sbx.DCs(), PublicKey: sbx.PublicKeyPEM(), Phones: e.acc.phones,
+		Sessions: map[string][]byte{phoneAnn: sessions[phoneAnn]}, PauseAt: 1000}
+	sessMu.Unlock()
+	confJSON, _ := json.Marshal(conf)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(confJSON))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	before := participantCalls()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	t.Cleanup(func() {
+		if !killed {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	paused := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			t.Log("child:", sc.Text())
+			if strings.HasPrefix(sc.Text(), "paused") {
+				paused <- sc.Text()
+			}
+		}
+	}()
+	select {
+	case <-paused:
+	case <-time.After(90 * time.Second):
+		t.Fatal("the child never reached the page to be killed in")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	killed = true
+	childCalls := participantCalls() - before
+
+	// What survived: the four pages before, not the one being written.
+	got, err := e.svc.Get(ctx, e.user.ID, x.ID)
+	if err != nil || got.Status != store.ExtractionRunning || got.PhaseOffset != 800 || got.Fetched != 800 {
+		t.Fatalf("after the kill: %+v, %v", got, err)
+	}
+	if n, _ := st.CountMembers(ctx, x.ListID, store.MemberFilter{}); n != 800 {
+		t.Fatalf("%d members saved, want 800", n)
+	}
+
+	// River rescues a job whose worker died once it has been running for
+	// its timeout and RescueStuckJobsAfter; a real deployment waits far
+	// longer, the test a second. The leader resigns so the rescuing client
+	// leads at once.
+	stopClient(t, lead)
+	for {
+		x, err := st.ExtractionForWork(ctx, x.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(x.RunStartedAt) > 1200*time.Millisecond {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	before = participantCalls()
+	riverClient(t, st, e.svc, river.QueueDefault, time.Second)
+	done := e.wait(x.ID)
+	if done.Status != store.ExtractionCompleted || done.Fetched != 1506 {
+		t.Fatalf("finished %+v", done)
+	}
+	// Pages at 800, 1000, 1200 and 1400, then admins and bots: nothing
+	// before the checkpoint was fetched again.
+	if calls := participantCalls() - before; calls != 6 {
+		t.Errorf("%d getParticipants calls after the restart, want 6 (the child made %d)", calls, childCalls)
+	}
+	e.checkMembers(e.members(x.ListID), expected(chatGoDevs, false), e.ann)
+}
+
+// riverClient works queue with the extraction worker.
+func riverClient(t *testing.T, st store.Store, svc *extract.Service, queue string, rescueAfter time.Duration) *river.Client[*sql.Tx] {
+	t.Helper()
+	w := river.NewWorkers()
+	extract.Register(w, svc)
+	c, err := river.NewClient(riversqlite.New(st.DB()), &river.Config{
+		Workers:              w,
+		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: 2}},
+		FetchPollInterval:    100 * time.Millisecond,
+		JobTimeout:           500 * time.Millisecond,
+		RescueStuckJobsAfter: rescueAfter,
+		Logger:               slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopClient(t, c) })
+	return c
+}
+
+func stopClient(t *testing.T, c *river.Client[*sql.Tx]) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Stop(ctx); err != nil {
+		t.Errorf("stop river: %v", err)
+	}
+}

@@ -1,0 +1,255 @@
+package extract
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// pageSize is channels.getParticipants' largest page.
+const pageSize = 200
+
+// Phases of an extraction, saved in its checkpoint. A supergroup is listed
+// as recent members, then admins and bots (who may be past the cap or the
+// only ones shown); a search run lists only its term's matches.
+const (
+	phaseFull   = "full" // basic group: messages.getFullChat
+	phaseRecent = "recent"
+	phaseAdmins = "admins"
+	phaseBots   = "bots"
+	phaseSearch = "search"
+	phaseDone   = "done"
+)
+
+func phasesFor(e store.Extraction, hidden bool) []string {
+	switch {
+	case e.ChatKind == store.ChatGroup:
+		return []string{phaseFull}
+	case e.Search != "":
+		return []string{phaseSearch}
+	case hidden:
+		// Telegram shows only these; listing recent members would fetch
+		// the same people again.
+		return []string{phaseAdmins, phaseBots}
+	}
+	return []string{phaseRecent, phaseAdmins, phaseBots}
+}
+
+// run is one job run's pass over an extraction: it continues from the
+// checkpoint, one page per step, saving each page with the next
+// checkpoint.
+type run struct {
+	s     *Service
+	api   *tg.Client
+	e     store.Extraction
+	cp    store.Checkpoint // the last saved checkpoint
+	token string
+	until time.Time // the run's budget ends here
+}
+
+func newRun(s *Service, api *tg.Client, e store.Extraction, until time.Time) *run {
+	return &run{
+		s: s, api: api, e: e, token: e.RunToken, until: until,
+		cp: store.Checkpoint{
+			ExtractionID: e.ID, RunToken: e.RunToken, Phase: e.Phase, PhaseOffset: e.PhaseOffset, Total: e.Total,
+			Partial: e.Partial, Cap: e.Cap, MembersHidden: e.MembersHidden, Notice: e.Notice,
+		},
+	}
+}
+
+func (r *run) do(ctx context.Context) error {
+	if r.cp.Phase == "" {
+		if err := r.prepare(ctx); err != nil {
+			return err
+		}
+	}
+	for r.cp.Phase != phaseDone {
+		if !r.s.now().Before(r.until) {
+			return errYield
+		}
+		var err error
+		if r.cp.Phase == phaseFull {
+			err = r.fullChat(ctx)
+		} else {
+			err = r.page(ctx)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) channel() *tg.InputChannel {
+	return &tg.InputChannel{ChannelID: r.e.ChatTGID, AccessHash: r.e.ChatAccessHash}
+}
+
+// prepare learns what Telegram will show of the chat before the first page.
+func (r *run) prepare(ctx context.Context) error {
+	cp := r.cp
+	if r.e.ChatKind == store.ChatGroup {
+		cp.Phase = phaseFull
+		return r.save(ctx, cp, nil)
+	}
+	full, err := r.api.ChannelsGetFullChannel(ctx, r.channel())
+	if err != nil {
+		return fmt.Errorf("extraction %d: channel info: %w", r.e.ID, err)
+	}
+	var ch *tg.Channel
+	for _, c := range full.Chats {
+		if v, ok := c.(*tg.Channel); ok && v.ID == r.e.ChatTGID {
+			ch = v
+		}
+	}
+	cf, ok := full.FullChat.(*tg.ChannelFull)
+	if ch == nil || !ok {
+		return ErrChatUnavailable
+	}
+	_, hasRights := ch.GetAdminRights()
+	admin := hasRights || ch.Creator
+	if ch.Broadcast && !admin {
+		return ErrChannelAdminRequired
+	}
+	hidden := cf.ParticipantsHidden && !admin
+	cp.Total = cf.ParticipantsCount
+	cp.MembersHidden = hidden
+	if hidden {
+		cp.Partial, cp.Notice = true, noticeHidden
+	}
+	cp.Phase = phasesFor(r.e, hidden)[0]
+	return r.save(ctx, cp, nil)
+}
+
+// Notices saved with the checkpoint; Progress words them with the numbers.
+const (
+	noticeHidden = "hidden"
+	noticeCap    = "cap"
+)
+
+func filterFor(phase, search string) tg.ChannelParticipantsFilterClass {
+	switch phase {
+	case phaseAdmins:
+		return &tg.ChannelParticipantsAdmins{}
+	case phaseBots:
+		return &tg.ChannelParticipantsBots{}
+	case phaseSearch:
+		return &tg.ChannelParticipantsSearch{Q: search}
+	}
+	return &tg.ChannelParticipantsRecent{}
+}
+
+func (r *run) nextPhase(phase string) string {
+	phases := phasesFor(r.e, r.cp.MembersHidden)
+	for i, p := range phases {
+		if p == phase && i+1 < len(phases) {
+			return phases[i+1]
+		}
+	}
+	return phaseDone
+}
+
+// page fetches and saves one page of a channels.getParticipants list.
+func (r *run) page(ctx context.Context) error {
+	phase, offset := r.cp.Phase, r.cp.PhaseOffset
+	res, err := r.api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{
+		Channel: r.channel(), Filter: filterFor(phase, r.e.Search), Offset: offset, Limit: pageSize,
+	})
+	if err != nil {
+		return fmt.Errorf("extraction %d: %s page at %d: %w", r.e.ID, phase, offset, err)
+	}
+	var (
+		parts []tg.ChannelParticipantClass
+		users []tg.UserClass
+		count int
+	)
+	if p, ok := res.(*tg.ChannelsChannelParticipants); ok {
+		parts, users, count = p.Participants, p.Users, p.Count
+	}
+	now := r.s.now()
+	byID := usersByID(users)
+	members := make([]store.Member, 0, len(parts))
+	for _, p := range parts {
+		id, role, joined, ok := channelParticipant(p)
+		if u := byID[id]; ok && u != nil {
+			members = append(members, memberFrom(r.e.AccountID, u, role, joined, now))
+		}
+	}
+
+	cp := r.cp
+	next := offset + len(parts)
+	switch phase {
+	case phaseRecent:
+		cp.Total = max(cp.Total, count)
+	case phaseSearch:
+		cp.Total = count
+	}
+	if len(parts) == 0 || next >= count {
+		if (phase == phaseRecent || phase == phaseSearch) && next < count {
+			// Telegram stops listing here: report it, never sweep past it.
+			cp.Partial, cp.Cap, cp.Notice = true, next, noticeCap
+		}
+		cp.Phase, cp.PhaseOffset = r.nextPhase(phase), 0
+	} else {
+		cp.PhaseOffset = next
+	}
+	return r.save(ctx, cp, members)
+}
+
+// fullChat saves a basic group's members, all in one call.
+func (r *run) fullChat(ctx context.Context) error {
+	res, err := r.api.MessagesGetFullChat(ctx, r.e.ChatTGID)
+	if err != nil {
+		return fmt.Errorf("extraction %d: full chat: %w", r.e.ID, err)
+	}
+	full, ok := res.FullChat.(*tg.ChatFull)
+	if !ok {
+		return ErrChatUnavailable
+	}
+	list, ok := full.Participants.(*tg.ChatParticipants)
+	if !ok {
+		// ChatParticipantsForbidden: the account may not see them.
+		return ErrChatAdminRequired
+	}
+	now := r.s.now()
+	byID := usersByID(res.Users)
+	members := make([]store.Member, 0, len(list.Participants))
+	for _, p := range list.Participants {
+		id, role, joined := chatParticipant(p)
+		if u := byID[id]; u != nil {
+			members = append(members, memberFrom(r.e.AccountID, u, role, joined, now))
+		}
+	}
+	cp := r.cp
+	cp.Total, cp.Phase, cp.PhaseOffset = len(list.Participants), phaseDone, 0
+	return r.save(ctx, cp, members)
+}
+
+// save writes the page's members and the checkpoint that follows them in
+// one transaction.
+func (r *run) save(ctx context.Context, cp store.Checkpoint, members []store.Member) error {
+	cp.Now = r.s.now()
+	var fetched int
+	err := r.s.st.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.SaveMembersPage(ctx, cp, members)
+		if err != nil {
+			return err
+		}
+		fetched = n
+		if r.s.afterPage != nil {
+			e := r.e
+			e.Phase, e.PhaseOffset, e.Fetched = cp.Phase, cp.PhaseOffset, n
+			r.s.afterPage(e)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("extraction %d: save page: %w", r.e.ID, err)
+	}
+	r.cp = cp
+	r.e.Fetched = fetched
+	return nil
+}

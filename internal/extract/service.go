@@ -1,0 +1,99 @@
+package extract
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// Accounts runs calls on a user's connected Telegram account;
+// *accounts.Service implements it. Use opens the account's session, runs fn,
+// saves the session and records the account's health, and refuses (with an
+// *apperr.Error) an account that is not the user's, needs to log in again,
+// is limited or is still waiting out a FLOOD_WAIT.
+type Accounts interface {
+	Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error
+	LogActivity(ctx context.Context, userID, accountID int64, event, detail, ip string) error
+}
+
+// Queue is the part of River's client the service uses; *jobs.Client
+// implements it.
+type Queue interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobCancel(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
+}
+
+// Options are a Service's parts.
+type Options struct {
+	Store    store.Store
+	Accounts Accounts
+	Logger   *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+	// RunBudget is how long one job run pages before it hands the job back
+	// to the queue (a snooze of 0), so no extraction holds a worker for
+	// hours; default 5 minutes.
+	RunBudget time.Duration
+}
+
+// Service runs extractions and serves member lists. It is safe for
+// concurrent use.
+type Service struct {
+	st     store.Store
+	acc    Accounts
+	log    *slog.Logger
+	now    func() time.Time
+	budget time.Duration
+
+	mu    sync.RWMutex
+	queue Queue
+
+	// afterPage, when set (tests), runs inside each page's transaction
+	// before it commits.
+	afterPage func(e store.Extraction)
+}
+
+// New returns a Service. Call SetQueue before starting extractions.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Accounts == nil {
+		return nil, errors.New("extract: Store and Accounts are required")
+	}
+	s := &Service{st: o.Store, acc: o.Accounts, log: o.Logger, now: o.Now, budget: o.RunBudget}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.budget <= 0 {
+		s.budget = 5 * time.Minute
+	}
+	return s, nil
+}
+
+// SetQueue gives the service River's client. The client is built after the
+// service, because the service's worker must be registered on it first.
+func (s *Service) SetQueue(q Queue) {
+	s.mu.Lock()
+	s.queue = q
+	s.mu.Unlock()
+}
+
+func (s *Service) jobs() (Queue, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.queue == nil {
+		return nil, errors.New("extract: no job queue (SetQueue was not called)")
+	}
+	return s.queue, nil
+}

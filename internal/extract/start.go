@@ -1,0 +1,142 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// StartInput is what a user asks to extract: a chat from the account's
+// chats (ChatID, Telegram's id) or a pasted @username / t.me link (Chat).
+type StartInput struct {
+	AccountID int64
+	ChatID    int64
+	Chat      string
+	// Search narrows the run to members matching it (Telegram's own member
+	// search); empty lists everyone Telegram shows.
+	Search string
+	// IP is the client's address, for the account's activity log.
+	IP string
+}
+
+const maxSearch = 64
+
+func (in *StartInput) check() error {
+	in.Chat = strings.TrimSpace(in.Chat)
+	in.Search = strings.TrimSpace(in.Search)
+	switch {
+	case in.AccountID <= 0:
+		return apperr.Validation("account_id", "Choose a Telegram account")
+	case in.ChatID == 0 && in.Chat == "":
+		return apperr.Validation("chat", "Choose a chat, or enter a @username or t.me link")
+	case in.ChatID != 0 && in.Chat != "":
+		return apperr.Validation("chat", "Choose a chat or enter a @username, not both")
+	case utf8.RuneCountInString(in.Search) > maxSearch:
+		return apperr.Validation("search", fmt.Sprintf("The search term can be at most %d characters", maxSearch))
+	}
+	return nil
+}
+
+// Start queues an extraction of a chat the account can see and logs
+// "extraction started" in the account's activity.
+func (s *Service) Start(ctx context.Context, userID int64, in StartInput) (store.Extraction, error) {
+	if err := in.check(); err != nil {
+		return store.Extraction{}, err
+	}
+	q, err := s.jobs()
+	if err != nil {
+		return store.Extraction{}, err
+	}
+	if _, err := s.account(ctx, userID, in.AccountID); err != nil {
+		return store.Extraction{}, err
+	}
+	chat, err := s.chatFor(ctx, userID, in)
+	if err != nil {
+		return store.Extraction{}, err
+	}
+	if chat.Kind == store.ChatChannel && !chat.IsAdmin {
+		return store.Extraction{}, ErrChannelAdminRequired
+	}
+	name := chat.Title
+	if in.Search != "" {
+		name = fmt.Sprintf("%s — “%s”", chat.Title, in.Search)
+	}
+	var e store.Extraction
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		e, err = tx.CreateExtraction(ctx, store.NewExtraction{
+			UserID: userID, AccountID: in.AccountID, Chat: chat, Search: in.Search, ListName: name, Now: s.now(),
+		})
+		if err != nil {
+			return err
+		}
+		res, err := q.InsertTx(ctx, tx.SQL(), JobArgs{ExtractionID: e.ID}, nil)
+		if err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		e.JobID = res.Job.ID
+		return tx.SetExtractionJob(ctx, e.ID, res.Job.ID)
+	})
+	if err != nil {
+		return store.Extraction{}, fmt.Errorf("start extraction: %w", err)
+	}
+	detail := chatLabel(e)
+	if in.Search != "" {
+		detail += fmt.Sprintf(", search “%s”", in.Search)
+	}
+	if err := s.acc.LogActivity(ctx, userID, in.AccountID, "extraction started", detail, in.IP); err != nil {
+		s.log.Warn("activity not recorded", slog.Int64("extraction", e.ID), slog.Any("err", err))
+	}
+	s.log.Info("extraction queued", slog.Int64("extraction", e.ID), slog.Int64("account", in.AccountID), slog.Int64("chat", chat.TGChatID))
+	return e, nil
+}
+
+// Get is one of the user's extractions.
+func (s *Service) Get(ctx context.Context, userID, id int64) (store.Extraction, error) {
+	e, err := s.st.ExtractionByID(ctx, userID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Extraction{}, apperr.NotFound("Extraction")
+	}
+	if err != nil {
+		return store.Extraction{}, fmt.Errorf("extraction %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// List is the user's extractions, newest first.
+func (s *Service) List(ctx context.Context, userID int64, limit int) ([]store.Extraction, error) {
+	out, err := s.st.ListExtractions(ctx, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list extractions: %w", err)
+	}
+	return out, nil
+}
+
+// Cancel stops an extraction. A running page finishes, but its members are
+// not saved: the run sees the cancellation when it saves them. What was
+// saved before stays in the list.
+func (s *Service) Cancel(ctx context.Context, userID, id int64) (store.Extraction, error) {
+	e, err := s.st.CancelExtraction(ctx, userID, id, s.now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.Extraction{}, apperr.NotFound("Extraction")
+	case errors.Is(err, store.ErrConflict):
+		return store.Extraction{}, ErrAlreadyOver
+	case err != nil:
+		return store.Extraction{}, fmt.Errorf("cancel extraction %d: %w", id, err)
+	}
+	if q, qerr := s.jobs(); qerr == nil && e.JobID != 0 {
+		// A queued or snoozed job need not wake up to find out.
+		if _, err := q.JobCancel(ctx, e.JobID); err != nil {
+			s.log.Debug("river job not cancelled", slog.Int64("job", e.JobID), slog.Any("err", err))
+		}
+	}
+	s.log.Info("extraction cancelled", slog.Int64("extraction", id))
+	return e, nil
+}
