@@ -35,14 +35,14 @@ const (
 // Chats of the test world. The participant cap is 2,000 so that one chat
 // is past it with few members.
 const (
-	chatGoDevs  = 5001 // 1,506 members, under the cap
-	chatCrowd   = 5002 // 2,602 members, past the cap
-	chatQuiet   = 5003 // hidden members
-	chatNews    = 5004 // broadcast channel, Ann not admin
-	chatFamily  = 5005 // basic group, Ann creator
-	chatPublic  = 5006 // public supergroup Ann is not in
-	testCap     = 2000
-	worldJSON   = `{
+	chatGoDevs = 5001 // 1,506 members, under the cap
+	chatCrowd  = 5002 // 2,602 members, past the cap
+	chatQuiet  = 5003 // hidden members
+	chatNews   = 5004 // broadcast channel, Ann not admin
+	chatFamily = 5005 // basic group, Ann creator
+	chatPublic = 5006 // public supergroup Ann is not in
+	testCap    = 2000
+	worldJSON  = `{
 	  "dcs": [1],
 	  "apps": [{"api_id": 1234567, "api_hash": "0123456789abcdef0123456789abcdef"}],
 	  "users": [
