@@ -11,10 +11,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/config"
+	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/testkit"
 	appserver "github.com/telegramate/telegramate/internal/web/server"
 )
@@ -28,7 +32,13 @@ type App struct {
 	DataDir string
 	// Config is what the app was started with.
 	Config *config.Config
+
+	stop func()
 }
+
+// Stop stops the app now (a restart test starts another on the same
+// DataDir); the test's end does nothing more.
+func (a *App) Stop() { a.stop() }
 
 // AppOption adjusts how StartApp starts the app.
 type AppOption func(*appSettings)
@@ -37,6 +47,7 @@ type appSettings struct {
 	args     []string
 	postgres bool
 	logLevel string
+	logTo    io.Writer
 }
 
 // AppArgs passes `serve` flags, e.g. AppArgs("--signup", "closed"); they
@@ -67,6 +78,26 @@ func AppTelegramPublicKey(path string) AppOption {
 // test's output, shown on failure or with -v.
 func AppLogLevel(level string) AppOption {
 	return func(s *appSettings) { s.logLevel = level }
+}
+
+// AppLogTo copies the app's log lines to w as well (a test searching them).
+func AppLogTo(w io.Writer) AppOption {
+	return func(s *appSettings) { s.logTo = w }
+}
+
+// AppSandbox points the app at a sandbox's data centers, as
+// --telegram-dc and --telegram-public-key would.
+func AppSandbox(t testing.TB, sb *sandbox.Server) AppOption {
+	t.Helper()
+	key := filepath.Join(t.TempDir(), "sandbox-key.pem")
+	if err := os.WriteFile(key, sb.PublicKeyPEM(), 0o600); err != nil {
+		t.Fatalf("sandbox key: %v", err)
+	}
+	args := []string{"--telegram-public-key", key}
+	for id, addr := range sb.DCs() {
+		args = append(args, "--telegram-dc", fmt.Sprintf("%d=%s", id, addr))
+	}
+	return AppArgs(args...)
 }
 
 // StartApp starts the app on a free port with a fresh data directory and
@@ -100,13 +131,17 @@ func StartApp(t testing.TB, opts ...AppOption) *App {
 	}
 	cfg.Listen = ln.Addr().String()
 
+	var logOut io.Writer = t.Output()
+	if s.logTo != nil {
+		logOut = io.MultiWriter(t.Output(), s.logTo)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
 		done <- appserver.Run(ctx, appserver.Options{
 			Config:   cfg,
-			Logger:   config.NewLogger(t.Output(), cfg.LogFormat, cfg.LogLevel).With(slog.String("app", "testkit")),
+			Logger:   config.NewLogger(logOut, cfg.LogFormat, cfg.LogLevel).With(slog.String("app", "testkit")),
 			Listener: ln,
 			Version:  "test",
 			Ready:    func(net.Addr) { close(ready) },
@@ -121,16 +156,20 @@ func StartApp(t testing.TB, opts ...AppOption) *App {
 		cancel()
 		t.Fatal("start app: not serving after a minute")
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("app stopped with: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("app stopped with: %v", err)
+				}
+			case <-time.After(appserver.ShutdownTimeout + 5*time.Second):
+				t.Errorf("app did not stop within %v", appserver.ShutdownTimeout+5*time.Second)
 			}
-		case <-time.After(appserver.ShutdownTimeout + 5*time.Second):
-			t.Errorf("app did not stop within %v", appserver.ShutdownTimeout+5*time.Second)
-		}
-	})
-	return &App{URL: "http://" + ln.Addr().String(), DataDir: cfg.DataDir, Config: cfg}
+		})
+	}
+	t.Cleanup(stop)
+	return &App{URL: "http://" + ln.Addr().String(), DataDir: cfg.DataDir, Config: cfg, stop: stop}
 }

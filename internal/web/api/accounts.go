@@ -30,21 +30,21 @@ type connectIn struct {
 }
 
 type codeIn struct {
-	accountIn
+	ID   int64 `path:"id" doc:"The account's id"`
 	Body struct {
 		Code string `json:"code,omitempty" doc:"The login code Telegram sent" example:"12345"`
 	}
 }
 
 type passwordIn struct {
-	accountIn
+	ID   int64 `path:"id" doc:"The account's id"`
 	Body struct {
 		Password string `json:"password,omitempty" doc:"The account's two-step verification password; never stored"`
 	}
 }
 
 type rotateIn struct {
-	accountIn
+	ID   int64 `path:"id" doc:"The account's id"`
 	Body struct {
 		APIID   flexID `json:"api_id,omitempty"`
 		APIHash string `json:"api_hash,omitempty" doc:"32 hexadecimal characters"`
@@ -52,7 +52,7 @@ type rotateIn struct {
 }
 
 type sessionIn struct {
-	accountIn
+	ID   int64  `path:"id" doc:"The account's id"`
 	Hash string `path:"hash" doc:"The session's hash from GET …/sessions"`
 }
 

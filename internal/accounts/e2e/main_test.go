@@ -1,0 +1,254 @@
+// Package e2e tests connecting Telegram accounts through the whole
+// application (JSON API, web pages, a browser), against the sandbox over
+// real MTProto.
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/accounts/accountstest"
+	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
+	"github.com/telegramate/telegramate/internal/testkit/apptest"
+	"github.com/telegramate/telegramate/internal/tokens"
+	"github.com/telegramate/telegramate/internal/users"
+	"github.com/telegramate/telegramate/internal/web/api"
+)
+
+// One sandbox for the package: a fresh auth key costs about a second.
+var sbx *sandbox.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	sbx, err = sandbox.Start(context.Background(), accountstest.World(), sandbox.Options{Listen: "127.0.0.1:0"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox:", err)
+		os.Exit(1)
+	}
+	testkit.Main(m)
+}
+
+type (
+	app   = accountstest.App
+	apiT  = api.LoginStep
+	acctT = api.Account
+)
+
+// startApp runs Telegramate against the sandbox.
+func startApp(t *testing.T, opts ...apptest.AppOption) *apptest.App {
+	t.Helper()
+	return apptest.StartApp(t, append([]apptest.AppOption{apptest.AppSandbox(t, sbx)}, opts...)...)
+}
+
+// client is a platform user of the app, calling the API with a token.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+	id    int64
+	email string
+}
+
+// newUser creates a user and an API token in the app's database.
+func newUser(t *testing.T, a *apptest.App, email string) *client {
+	t.Helper()
+	st := openStore(t, a)
+	defer st.Close()
+	_, err := users.New(st, users.Options{SignupOpen: true, Hash: users.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}).
+		Create(context.Background(), users.NewUser{Email: email, Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tokenFor(t, a, email)
+}
+
+// tokenFor makes an API token for an existing user.
+func tokenFor(t *testing.T, a *apptest.App, email string) *client {
+	t.Helper()
+	st := openStore(t, a)
+	defer st.Close()
+	u, err := st.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := tokens.New(st).Create(context.Background(), u.ID, "tests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{t: t, base: a.URL, token: tok.Reveal(), id: u.ID, email: email}
+}
+
+// openStore opens the app's database beside the running app.
+func openStore(t *testing.T, a *apptest.App) store.Store {
+	t.Helper()
+	st, err := storeopen.Open(context.Background(), storeopen.Options{
+		DataDir: a.Config.DataDir, DatabaseURL: a.Config.DatabaseURL.Reveal(), NoMigrate: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (c *client) call(method, path string, body any) response {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+"/api/v1"+path, rd)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// into decodes a successful answer, failing on another status.
+func (r response) into(t *testing.T, status int, v any) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	if v != nil {
+		// Decode into a zero value: fields absent from this answer must
+		// not keep an earlier one's.
+		reflect.ValueOf(v).Elem().SetZero()
+		if err := json.Unmarshal(r.body, v); err != nil {
+			t.Fatalf("decode %s: %v", r.body, err)
+		}
+	}
+}
+
+// apiError checks an error answer and returns its body.
+func (r response) apiError(t *testing.T, status int, code string) api.ErrorBody {
+	t.Helper()
+	var e api.ErrorResponse
+	if err := json.Unmarshal(r.body, &e); err != nil || r.status != status || e.Err.Code != code {
+		t.Fatalf("got %d %s, want %d %s", r.status, r.body, status, code)
+	}
+	return e.Err
+}
+
+// connect runs the whole login over the API and returns the account.
+func (c *client) connect(a app, phone, password string) acctT {
+	c.t.Helper()
+	var s apiT
+	c.call("POST", "/accounts", map[string]any{"api_id": a.ID, "api_hash": a.Hash, "phone": "+" + phone}).into(c.t, 201, &s)
+	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(phone)}).into(c.t, 200, &s)
+	if password != "" {
+		c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": password}).into(c.t, 200, &s)
+	}
+	if s.Status != "active" {
+		c.t.Fatalf("connected %s: %+v", phone, s)
+	}
+	return s.Account
+}
+
+func (c *client) events(id int64) []string {
+	c.t.Helper()
+	var out struct{ Activity []api.Activity }
+	c.call("GET", fmt.Sprintf("/accounts/%d/activity", id), nil).into(c.t, 200, &out)
+	var ev []string
+	for i := len(out.Activity) - 1; i >= 0; i-- {
+		ev = append(ev, out.Activity[i].Event)
+	}
+	return ev
+}
+
+// browserClient is a logged-in web session (cookies), for page checks.
+type browserClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func signUp(t *testing.T, a *apptest.App, email string) *browserClient {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	b := &browserClient{t: t, base: a.URL, http: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+	if r := b.post("/signup", url.Values{"email": {email}, "password": {"correct horse battery"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("sign up: %d %s", r.status, r.body)
+	}
+	return b
+}
+
+func (b *browserClient) get(path string) response {
+	b.t.Helper()
+	resp, err := b.http.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, body}
+}
+
+func (b *browserClient) post(path string, form url.Values) response {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", b.base)
+	resp, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, body}
+}
+
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
