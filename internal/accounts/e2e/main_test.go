@@ -235,7 +235,6 @@ func (b *browserClient) post(path string, form url.Values) response {
 	return response{resp.StatusCode, resp.Header, body}
 }
 
-
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
