@@ -30,7 +30,7 @@ func TestChatsListEveryKindWithTheirRules(t *testing.T) {
 		{TGChatID: chatCrowd, Kind: store.ChatSupergroup, Title: "Crowd", Username: "big_crowd", MembersCount: 2602},
 		{TGChatID: chatQuiet, Kind: store.ChatSupergroup, Title: "Quiet Room", MembersCount: 404, MembersHidden: true},
 		{TGChatID: chatNews, Kind: store.ChatChannel, Title: "News", Username: "news_chan", MembersCount: 302},
-		{TGChatID: chatFamily, Kind: store.ChatGroup, Title: "Family", MembersCount: 4, IsAdmin: true, IsCreator: true},
+		{TGChatID: chatFamily, Kind: store.ChatGroup, Title: "Family", MembersCount: 5, IsAdmin: true, IsCreator: true},
 	} {
 		got, ok := byID[want.TGChatID]
 		if !ok {
@@ -191,7 +191,7 @@ func TestBasicGroupInOneCall(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	before := sbx.Counts()
 	x := e.wait(e.start(extract.StartInput{AccountID: e.ann, ChatID: chatFamily}).ID)
-	if x.Status != store.ExtractionCompleted || x.Fetched != 4 || x.Total != 4 || x.Partial {
+	if x.Status != store.ExtractionCompleted || x.Fetched != 5 || x.Total != 5 || x.Partial {
 		t.Fatalf("finished %+v", x)
 	}
 	after := sbx.Counts()

@@ -51,7 +51,8 @@ const (
 	    {"id": 1003, "phone": "9996611003", "first_name": "Cleo", "username": "cleo_c", "status": "online", "verified": true},
 	    {"id": 1004, "phone": "9996611004", "first_name": "Dan", "last_name": "O'Neil, \"Jr\"", "status": "offline:1767225600"},
 	    {"id": 1005, "first_name": "Helper", "username": "helper_bot", "bot": true},
-	    {"id": 1006, "deleted": true}
+	    {"id": 1006, "deleted": true},
+	    {"id": 1007, "first_name": "=HYPERLINK(\"http://x.test\")", "last_name": "@evil", "username": "formula_fan"}
 	  ],
 	  "chats": [
 	    {"id": 5001, "type": "supergroup", "title": "Go Devs", "username": "go_devs", "creator": 1002,
@@ -62,7 +63,7 @@ const (
 	     "admins": [1003], "hidden_members": true, "generate_members": {"count": 400, "seed": 9}},
 	    {"id": 5004, "type": "channel", "title": "News", "username": "news_chan", "creator": 1002,
 	     "members": [1002, 1001], "generate_members": {"count": 300, "seed": 10}},
-	    {"id": 5005, "type": "group", "title": "Family", "creator": 1001, "members": [1001, 1003, 1004, 1005], "admins": [1003]},
+	    {"id": 5005, "type": "group", "title": "Family", "creator": 1001, "members": [1001, 1003, 1004, 1005, 1007], "admins": [1003]},
 	    {"id": 5006, "type": "supergroup", "title": "Public Square", "username": "public_square", "creator": 1002, "members": [1002],
 	     "generate_members": {"count": 250, "seed": 11}}
 	  ],

@@ -109,8 +109,8 @@ func (s *Service) Get(ctx context.Context, userID, id int64) (store.Extraction, 
 	return e, nil
 }
 
-// List is the user's extractions, newest first.
-func (s *Service) List(ctx context.Context, userID int64, limit int) ([]store.Extraction, error) {
+// Extractions is the user's extractions, newest first.
+func (s *Service) Extractions(ctx context.Context, userID int64, limit int) ([]store.Extraction, error) {
 	out, err := s.st.ListExtractions(ctx, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list extractions: %w", err)

@@ -1,0 +1,288 @@
+package extract
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// ListInfo is a member list with the extraction that filled it, if any.
+type ListInfo struct {
+	store.MemberList
+	Extraction *store.Extraction
+}
+
+// Lists is the user's member lists, newest first.
+func (s *Service) Lists(ctx context.Context, userID int64) ([]ListInfo, error) {
+	lists, err := s.st.ListMemberLists(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("member lists: %w", err)
+	}
+	xs, err := s.st.ListExtractions(ctx, userID, len(lists)+1)
+	if err != nil {
+		return nil, fmt.Errorf("member lists: %w", err)
+	}
+	byList := map[int64]*store.Extraction{}
+	for i := range xs {
+		byList[xs[i].ListID] = &xs[i]
+	}
+	out := make([]ListInfo, len(lists))
+	for i, l := range lists {
+		out[i] = ListInfo{MemberList: l, Extraction: byList[l.ID]}
+	}
+	return out, nil
+}
+
+// List is one of the user's member lists.
+func (s *Service) List(ctx context.Context, userID, listID int64) (ListInfo, error) {
+	l, err := s.st.MemberListByID(ctx, userID, listID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ListInfo{}, apperr.NotFound("Member list")
+	}
+	if err != nil {
+		return ListInfo{}, fmt.Errorf("member list %d: %w", listID, err)
+	}
+	info := ListInfo{MemberList: l}
+	if l.Source == store.ListFromExtraction {
+		x, err := s.st.ExtractionByListID(ctx, userID, listID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return ListInfo{}, fmt.Errorf("member list %d: %w", listID, err)
+		}
+		if err == nil {
+			info.Extraction = &x
+		}
+	}
+	return info, nil
+}
+
+// ExtractionList is the member list an extraction fills.
+func (s *Service) ExtractionList(ctx context.Context, userID, extractionID int64) (ListInfo, error) {
+	x, err := s.Get(ctx, userID, extractionID)
+	if err != nil {
+		return ListInfo{}, err
+	}
+	return s.List(ctx, userID, x.ListID)
+}
+
+// Rename renames a list.
+func (s *Service) Rename(ctx context.Context, userID, listID int64, name string) error {
+	name, err := checkName(name)
+	if err != nil {
+		return err
+	}
+	err = s.st.RenameMemberList(ctx, userID, listID, name, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return apperr.NotFound("Member list")
+	}
+	return err
+}
+
+// Delete deletes a list and its members (and the extraction that filled it
+// stays in no list; it is deleted with it).
+func (s *Service) Delete(ctx context.Context, userID, listID int64) error {
+	err := s.st.DeleteMemberList(ctx, userID, listID)
+	if errors.Is(err, store.ErrNotFound) {
+		return apperr.NotFound("Member list")
+	}
+	return err
+}
+
+func checkName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", apperr.Validation("name", "Give the list a name")
+	case utf8.RuneCountInString(name) > 200:
+		return "", apperr.Validation("name", "A list name can be at most 200 characters")
+	}
+	return name, nil
+}
+
+// Merge makes an audience: a new list of everyone in the given lists, each
+// person once.
+func (s *Service) Merge(ctx context.Context, userID int64, name string, listIDs []int64) (store.MemberList, error) {
+	name, err := checkName(name)
+	if err != nil {
+		return store.MemberList{}, err
+	}
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, id := range listIDs {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) < 2 {
+		return store.MemberList{}, ErrTooManyLists
+	}
+	l, err := s.st.MergeMemberLists(ctx, userID, name, ids, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return store.MemberList{}, apperr.NotFound("Member list")
+	}
+	if err != nil {
+		return store.MemberList{}, fmt.Errorf("merge lists: %w", err)
+	}
+	return l, nil
+}
+
+// MemberPage is one page of a filtered view.
+type MemberPage struct {
+	Members []store.Member
+	Total   int    // members passing the filter
+	Next    string // cursor of the next page; "" on the last
+}
+
+// MaxPerPage bounds a browsing page.
+const MaxPerPage = 500
+
+// Members is a page of a list's filtered view, after the cursor a
+// previous page gave ("" for the first).
+func (s *Service) Members(ctx context.Context, userID, listID int64, f store.MemberFilter, cursor string, perPage int) (MemberPage, error) {
+	if _, err := s.List(ctx, userID, listID); err != nil {
+		return MemberPage{}, err
+	}
+	after, err := decodeCursor(f, cursor)
+	if err != nil {
+		return MemberPage{}, err
+	}
+	perPage = min(max(perPage, 1), MaxPerPage)
+	total, err := s.st.CountMembers(ctx, listID, f)
+	if err != nil {
+		return MemberPage{}, err
+	}
+	ms, err := s.st.ListMembers(ctx, listID, f, after, perPage+1)
+	if err != nil {
+		return MemberPage{}, err
+	}
+	p := MemberPage{Members: ms, Total: total}
+	if len(ms) > perPage {
+		p.Members = ms[:perPage]
+		p.Next = encodeCursor(f.CursorAfter(ms[perPage-1]))
+	}
+	return p, nil
+}
+
+// Cursors are "<row id>" for the order of discovery and "<row
+// id>.<base64url key>" for the others.
+func encodeCursor(c store.MemberCursor) string {
+	id := strconv.FormatInt(c.ID, 10)
+	switch k := c.Key.(type) {
+	case string:
+		return id + "." + base64.RawURLEncoding.EncodeToString([]byte(k))
+	case int64:
+		return id + "." + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(k, 10)))
+	}
+	return id
+}
+
+var errBadCursor = apperr.Validation("after", "The page link is not valid; start from the first page")
+
+func decodeCursor(f store.MemberFilter, s string) (store.MemberCursor, error) {
+	if s == "" {
+		return store.MemberCursor{}, nil
+	}
+	idText, keyText, hasKey := strings.Cut(s, ".")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id <= 0 {
+		return store.MemberCursor{}, errBadCursor
+	}
+	c := store.MemberCursor{ID: id}
+	zero := f.CursorAfter(store.Member{})
+	if zero.Key == nil {
+		return c, nil
+	}
+	if !hasKey {
+		return store.MemberCursor{}, errBadCursor
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(keyText)
+	if err != nil {
+		return store.MemberCursor{}, errBadCursor
+	}
+	switch zero.Key.(type) {
+	case string:
+		c.Key = string(raw)
+	case int64:
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil {
+			return store.MemberCursor{}, errBadCursor
+		}
+		c.Key = n
+	}
+	return c, nil
+}
+
+// Filter query parameters, shared by the UI and the API.
+const (
+	ParamExcludeBots    = "exclude_bots"
+	ParamExcludeDeleted = "exclude_deleted"
+	ParamHasUsername    = "has_username"
+	ParamAdminsOnly     = "admins_only"
+	ParamPremium        = "premium"
+	ParamSeenWithin     = "seen_within" // days
+	ParamSearch         = "q"
+	ParamSort           = "sort"
+	ParamOrder          = "order" // asc or desc
+)
+
+// ParseFilter reads a filtered view from query parameters; now anchors
+// "last seen within N days".
+func ParseFilter(v url.Values, now time.Time) (store.MemberFilter, error) {
+	var f store.MemberFilter
+	flags := []struct {
+		name string
+		to   *bool
+	}{
+		{ParamExcludeBots, &f.ExcludeBots}, {ParamExcludeDeleted, &f.ExcludeDeleted}, {ParamHasUsername, &f.HasUsername},
+		{ParamAdminsOnly, &f.AdminsOnly}, {ParamPremium, &f.PremiumOnly},
+	}
+	for _, fl := range flags {
+		switch strings.ToLower(strings.TrimSpace(v.Get(fl.name))) {
+		case "", "0", "false", "no", "off":
+		case "1", "true", "yes", "on":
+			*fl.to = true
+		default:
+			return f, apperr.Validation(fl.name, fl.name+" must be true or false")
+		}
+	}
+	if d := strings.TrimSuffix(strings.TrimSpace(v.Get(ParamSeenWithin)), "d"); d != "" {
+		days, err := strconv.Atoi(d)
+		if err != nil || days < 1 || days > 3650 {
+			return f, apperr.Validation(ParamSeenWithin, "seen_within is a number of days, 1 or more")
+		}
+		f.SeenSince = now.Add(-time.Duration(days) * 24 * time.Hour)
+	}
+	f.Search = strings.TrimSpace(v.Get(ParamSearch))
+	if utf8.RuneCountInString(f.Search) > 100 {
+		return f, apperr.Validation(ParamSearch, "The search text can be at most 100 characters")
+	}
+	switch sort := strings.TrimSpace(v.Get(ParamSort)); sort {
+	case "", store.SortPosition:
+		f.Sort = store.SortPosition
+	case store.SortName, store.SortUsername, store.SortLastSeen:
+		f.Sort = sort
+		// Most recently seen first unless asked otherwise.
+		f.Desc = sort == store.SortLastSeen
+	default:
+		return f, apperr.Validation(ParamSort, "sort is one of position, name, username, last_seen")
+	}
+	switch strings.ToLower(strings.TrimSpace(v.Get(ParamOrder))) {
+	case "":
+	case "asc":
+		f.Desc = false
+	case "desc":
+		f.Desc = true
+	default:
+		return f, apperr.Validation(ParamOrder, "order is asc or desc")
+	}
+	return f, nil
+}
