@@ -29,10 +29,13 @@ const (
 // Account is a user's Telegram account as the product shows it. It never
 // holds a secret.
 type Account struct {
-	ID        int64
-	UserID    int64
-	APIID     int64
-	TGUserID  int64 // 0 until the first login finishes
+	ID       int64
+	UserID   int64
+	APIID    int64
+	TGUserID int64 // 0 until the first login finishes
+	// Name is the display name: first and last name, or the masked phone
+	// while Telegram has not told them yet.
+	Name      string
 	FirstName string
 	LastName  string
 	Username  string
@@ -76,13 +79,11 @@ type Login struct {
 	PasswordHint string
 }
 
-// Name is the account's display name.
-func (a Account) Name() string {
-	n := strings.TrimSpace(a.FirstName + " " + a.LastName)
-	if n == "" {
-		return a.MaskedPhone()
+func displayNameOf(first, last, phone string) string {
+	if n := strings.TrimSpace(first + " " + last); n != "" {
+		return n
 	}
-	return n
+	return MaskPhone(phone)
 }
 
 // MaskedPhone shows the country part and the last digits only:
@@ -167,6 +168,7 @@ func fromStore(a store.Account) Account {
 		UserID:       a.UserID,
 		APIID:        a.APIID,
 		TGUserID:     a.TGUserID,
+		Name:         displayNameOf(a.FirstName, a.LastName, a.Phone),
 		FirstName:    a.FirstName,
 		LastName:     a.LastName,
 		Username:     a.Username,

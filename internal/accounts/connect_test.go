@@ -62,7 +62,7 @@ func TestConnectWithoutPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acct.Status != accounts.StatusActive || acct.Login != nil || acct.Name() != "Ann Lee" || acct.Username != "ann_lee" ||
+	if acct.Status != accounts.StatusActive || acct.Login != nil || acct.Name != "Ann Lee" || acct.Username != "ann_lee" ||
 		acct.TGUserID != 3001 || acct.DC != 1 || acct.APIID != appA.id {
 		t.Errorf("connected %+v", acct)
 	}

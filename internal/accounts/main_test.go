@@ -85,7 +85,7 @@ func TestMain(m *testing.M) {
 
 // env is a Service on a fresh database, with its logs captured.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	svc  *accounts.Service
 	st   store.Store
 	keys *secrets.Keyring
@@ -95,7 +95,7 @@ type env struct {
 	bea  accounts.Actor // another one
 }
 
-func newEnv(t *testing.T, st store.Store) *env {
+func newEnv(t testing.TB, st store.Store) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -130,7 +130,7 @@ func (e *env) user(email string) int64 {
 	return u.ID
 }
 
-func ctxFor(t *testing.T) context.Context {
+func ctxFor(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx

@@ -71,7 +71,7 @@ func timePtr(t time.Time) *time.Time {
 
 func accountBody(a accounts.Account) Account {
 	out := Account{
-		ID: a.ID, Status: a.Status, Name: a.Name(), FirstName: a.FirstName, LastName: a.LastName, Username: a.Username,
+		ID: a.ID, Status: a.Status, Name: a.Name, FirstName: a.FirstName, LastName: a.LastName, Username: a.Username,
 		Phone: a.MaskedPhone(), APIID: a.APIID, TGUserID: a.TGUserID, DC: a.DC, StatusDetail: a.StatusDetail,
 		CreatedAt: a.CreatedAt.UTC(), ConnectedAt: timePtr(a.ConnectedAt),
 	}

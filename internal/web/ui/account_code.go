@@ -70,9 +70,9 @@ func connectedMessage(before accountView, after accounts.Account) string {
 	v := viewOf(after)
 	switch {
 	case !before.Renewal():
-		return fmt.Sprintf("%s is connected. Telegramate can now work through this account.", v.Name())
+		return fmt.Sprintf("%s is connected. Telegramate can now work through this account.", v.Name)
 	case before.Login != nil && before.Login.APIID != before.APIID:
-		return fmt.Sprintf("Credentials rotated: %s now uses API ID %d, and its previous session was logged out.", v.Name(), after.APIID)
+		return fmt.Sprintf("Credentials rotated: %s now uses API ID %d, and its previous session was logged out.", v.Name, after.APIID)
 	}
-	return fmt.Sprintf("%s is logged in again.", v.Name())
+	return fmt.Sprintf("%s is logged in again.", v.Name)
 }

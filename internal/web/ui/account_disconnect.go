@@ -34,9 +34,9 @@ func (h *Handler) submitDisconnect(w http.ResponseWriter, r *http.Request) {
 	case a.Status == accounts.StatusPending:
 		h.flash(r, "info", "The login was cancelled.")
 	case !res.LoggedOut:
-		h.flash(r, "warning", a.Name()+" is disconnected and its stored credentials are deleted, but Telegram could not be reached to end the session. End “Telegramate” under Settings → Devices in a Telegram app.")
+		h.flash(r, "warning", a.Name+" is disconnected and its stored credentials are deleted, but Telegram could not be reached to end the session. End “Telegramate” under Settings → Devices in a Telegram app.")
 	default:
-		h.flash(r, "success", a.Name()+" is disconnected: its session was logged out at Telegram and its stored credentials deleted.")
+		h.flash(r, "success", a.Name+" is disconnected: its session was logged out at Telegram and its stored credentials deleted.")
 	}
 	redirect(w, r, "/accounts")
 }

@@ -28,7 +28,7 @@ func (h *Handler) showAccount(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "account_show", &Page{Title: a.Name(), Nav: "accounts", Data: accountShowData{a, log}})
+	h.render(w, r, http.StatusOK, "account_show", &Page{Title: a.Name, Nav: "accounts", Data: accountShowData{a, log}})
 }
 
 // POST /accounts/{id}/reset-limit — a person says Telegram lifted the
