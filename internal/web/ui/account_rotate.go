@@ -20,6 +20,10 @@ func (h *Handler) showRotate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !a.Live() {
+		redirect(w, r, nextStep(a.Account))
+		return
+	}
 	h.render(w, r, http.StatusOK, "account_rotate", rotatePage(a, nil, nil))
 }
 
