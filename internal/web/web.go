@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -32,6 +33,9 @@ type Deps struct {
 	// /api/v1/accounts); nil leaves them empty. It also answers Accounts
 	// when that is nil.
 	AccountService *accounts.Service
+	// Extract runs member extractions and serves member lists (pages and
+	// /api/v1/extractions); nil leaves them out.
+	Extract *extract.Service
 	// JobsUI is River's UI handler, mounted at /admin/jobs for admins.
 	JobsUI http.Handler
 	// Collectors are registered on /metrics next to the HTTP metrics (job
@@ -69,7 +73,7 @@ func New(d Deps) (http.Handler, error) {
 	mux.Handle("GET /metrics", metrics.handler())
 	mux.Handle("GET /healthz", healthz(d.Store))
 
-	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Logger: d.Logger, Version: d.Version})
+	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Logger: d.Logger, Version: d.Version})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,
@@ -77,6 +81,7 @@ func New(d Deps) (http.Handler, error) {
 		Sessions:       ui.NewSessions(d.Store, base != nil && base.Scheme == "https"),
 		Accounts:       d.Accounts,
 		AccountService: d.AccountService,
+		Extract:        d.Extract,
 		JobsUI:         d.JobsUI,
 		Logger:         d.Logger,
 	})

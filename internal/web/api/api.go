@@ -15,6 +15,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
@@ -28,8 +29,10 @@ type Deps struct {
 	Tokens *tokens.Service
 	// Accounts serves /accounts; nil leaves those endpoints out.
 	Accounts *accounts.Service
-	Logger   *slog.Logger
-	Version  string
+	// Extract serves chats, extractions and member lists; nil leaves them out.
+	Extract *extract.Service
+	Logger  *slog.Logger
+	Version string
 }
 
 type API struct {

@@ -4,4 +4,6 @@ package api
 func (a *API) routes() {
 	a.registerMe()
 	a.registerAccounts()
+	a.registerChats()
+	a.registerExtractions()
 }

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 
 	"github.com/telegramate/telegramate/internal/config"
+	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -86,10 +88,16 @@ func Run(ctx context.Context, o Options) (err error) {
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
 	jobsLog := slog.New(atLeast{logger.Handler(), slog.LevelWarn})
-	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal()})
+	extractSvc, err := extract.New(extract.Options{Store: st, Accounts: accountSvc, Logger: logger})
 	if err != nil {
 		return err
 	}
+	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
+		Register: func(w *river.Workers) { extract.Register(w, extractSvc) }})
+	if err != nil {
+		return err
+	}
+	extractSvc.SetQueue(jc)
 	if err := jc.Start(jobsCtx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
@@ -110,6 +118,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Users:          userSvc,
 		Tokens:         tokens.New(st),
 		AccountService: accountSvc,
+		Extract:        extractSvc,
 		JobsUI:         jobsUI,
 		Collectors:     []prometheus.Collector{jc.Collector()},
 		Logger:         logger,

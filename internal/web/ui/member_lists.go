@@ -1,8 +1,103 @@
 package ui
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
 
-// GET /member-lists
+	"github.com/telegramate/telegramate/internal/extract"
+)
+
+type memberListsData struct {
+	Accounts int // connected accounts (none: point at connecting one)
+	Lists    []listRow
+}
+
+type listRow struct {
+	extract.ListInfo
+	Progress *progressView
+}
+
+// Count is the member count with thousands separators.
+func (l listRow) Count() string { return extract.Thousands(l.MemberCount) }
+
+// GET /member-lists — every list, with its extraction's state, and the
+// merge form.
 func (h *Handler) memberLists(w http.ResponseWriter, r *http.Request) {
-	h.shellPage(w, r, "member_lists", &Page{Title: "Member lists", Nav: "lists"})
+	d, err := h.memberListsData(r)
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "member_lists", &Page{Title: "Member lists", Nav: "lists", Data: d})
+}
+
+func (h *Handler) memberListsData(r *http.Request) (memberListsData, error) {
+	n, err := h.connectedAccounts(r.Context(), userID(r))
+	if err != nil {
+		return memberListsData{}, err
+	}
+	d := memberListsData{Accounts: n}
+	if h.Extract == nil {
+		return d, nil
+	}
+	lists, err := h.Extract.Lists(r.Context(), userID(r))
+	if err != nil {
+		return memberListsData{}, err
+	}
+	for _, l := range lists {
+		row := listRow{ListInfo: l}
+		if l.Extraction != nil {
+			v := viewProgress(*l.Extraction)
+			row.Progress = &v
+		}
+		d.Lists = append(d.Lists, row)
+	}
+	return d, nil
+}
+
+// POST /member-lists/merge — an audience from several lists.
+func (h *Handler) mergeLists(w http.ResponseWriter, r *http.Request) {
+	if !h.extractOn(w, r) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, err)
+		return
+	}
+	var ids []int64
+	for _, s := range r.PostForm["list"] {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	l, err := h.Extract.Merge(r.Context(), userID(r), r.PostFormValue("name"), ids)
+	if err != nil {
+		d, derr := h.memberListsData(r)
+		if derr != nil {
+			h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, derr)
+			return
+		}
+		h.renderError(w, r, "member_lists", &Page{Title: "Member lists", Nav: "lists", Data: d,
+			Form: map[string]string{"name": r.PostFormValue("name")}}, err)
+		return
+	}
+	h.flash(r, "success", "Merged into “"+l.Name+"”: "+extract.Thousands(l.MemberCount)+" people, each once.")
+	redirect(w, r, "/member-lists/"+strconv.FormatInt(l.ID, 10))
+}
+
+// POST /member-lists/{id}/delete
+func (h *Handler) deleteList(w http.ResponseWriter, r *http.Request) {
+	if !h.extractOn(w, r) {
+		return
+	}
+	id, err := pathID(r, "Member list")
+	if err == nil {
+		err = h.Extract.Delete(r.Context(), userID(r), id)
+	}
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Delete list", Nav: "lists"}, err)
+		return
+	}
+	h.flash(r, "success", "List deleted.")
+	redirect(w, r, "/member-lists")
 }

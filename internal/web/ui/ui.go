@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
 )
@@ -38,6 +39,9 @@ type Deps struct {
 	// AccountService connects and manages Telegram accounts; nil leaves
 	// the account pages empty and refuses to connect.
 	AccountService *accounts.Service
+	// Extract runs member extractions and serves member lists; nil leaves
+	// those pages empty.
+	Extract *extract.Service
 	// JobsUI is River's UI, served to instance admins at /admin/jobs.
 	JobsUI http.Handler
 	Logger *slog.Logger

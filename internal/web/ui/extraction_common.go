@@ -1,0 +1,52 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/web/auth"
+)
+
+var errExtractOff = &apperr.Error{
+	Code:    "extraction_unavailable",
+	Message: "Member extraction is not available on this instance",
+	Hint:    "The administrator has to start Telegramate with its Telegram settings (telegramate serve).",
+	Status:  http.StatusServiceUnavailable,
+}
+
+// extractOn renders why extraction pages are off, when they are.
+func (h *Handler) extractOn(w http.ResponseWriter, r *http.Request) bool {
+	if h.Extract == nil || h.AccountService == nil {
+		h.renderError(w, r, "error", &Page{Title: "Unavailable", Nav: "lists"}, errExtractOff)
+		return false
+	}
+	return true
+}
+
+// pathID is the path's {id}, or not-found for what.
+func pathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFound(what)
+	}
+	return id, nil
+}
+
+func userID(r *http.Request) int64 { return auth.UserFrom(r.Context()).ID }
+
+// fragment renders one named block of a page's template set (htmx swaps
+// and server-sent events).
+func (h *Handler) fragment(page, block string, data any) ([]byte, error) {
+	t, ok := h.tmpl.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("ui: no template %s", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return nil, fmt.Errorf("render %s/%s: %w", page, block, err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// progressView is what the progress block shows.
+type progressView struct {
+	extract.Progress
+	Live bool // still changing: keep listening
+}
+
+func viewProgress(x store.Extraction) progressView {
+	p := extract.ProgressOf(x, time.Now())
+	return progressView{Progress: p, Live: !p.Final()}
+}
+
+// GET /extractions/{id} — the progress bar, live over server-sent events.
+func (h *Handler) showExtraction(w http.ResponseWriter, r *http.Request) {
+	if !h.extractOn(w, r) {
+		return
+	}
+	id, err := pathID(r, "Extraction")
+	var x store.Extraction
+	if err == nil {
+		x, err = h.Extract.Get(r.Context(), userID(r), id)
+	}
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Extraction not found", Nav: "lists"}, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "extraction_show", &Page{Title: "Extracting " + x.ChatTitle, Nav: "lists", Data: viewProgress(x)})
+}
+
+// POST /extractions/{id}/cancel
+func (h *Handler) cancelExtraction(w http.ResponseWriter, r *http.Request) {
+	if !h.extractOn(w, r) {
+		return
+	}
+	id, err := pathID(r, "Extraction")
+	if err == nil {
+		_, err = h.Extract.Cancel(r.Context(), userID(r), id)
+	}
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Cancel extraction", Nav: "lists"}, err)
+		return
+	}
+	h.flash(r, "info", "Extraction cancelled. The members saved so far stay in its list.")
+	redirect(w, r, "/extractions/"+strconv.FormatInt(id, 10))
+}
+
+// How often the event stream looks at the extraction. The job may run on
+// another node, so the database is what it watches.
+const progressPoll = 500 * time.Millisecond
+
+// GET /extractions/{id}/events — "progress" events carrying the progress
+// block's HTML whenever it changes (every second while waiting, for the
+// countdown), then "done" when the extraction is over.
+func (h *Handler) extractionEvents(w http.ResponseWriter, r *http.Request) {
+	if !h.extractOn(w, r) {
+		return
+	}
+	id, err := pathID(r, "Extraction")
+	if err == nil {
+		_, err = h.Extract.Get(r.Context(), userID(r), id)
+	}
+	if err != nil {
+		http.Error(w, "Not found", http.StatusNotFound)
+		return
+	}
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+
+	var last []byte
+	tick := time.NewTicker(progressPoll)
+	defer tick.Stop()
+	for {
+		x, err := h.Extract.Get(r.Context(), userID(r), id)
+		if err != nil {
+			return
+		}
+		v := viewProgress(x)
+		html, err := h.fragment("extraction_show", "extraction-progress", v)
+		if err != nil {
+			h.Logger.Error("progress event", "err", err)
+			return
+		}
+		if !bytes.Equal(html, last) {
+			if err := writeEvent(w, "progress", html); err != nil {
+				return
+			}
+			last = html
+		}
+		if !v.Live {
+			_ = writeEvent(w, "done", []byte("done"))
+			_ = rc.Flush()
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// writeEvent writes one server-sent event; data's lines each get "data: ".
+func writeEvent(w http.ResponseWriter, event string, data []byte) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "event: %s\n", event)
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		b.WriteString("data: ")
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	_, err := w.Write(b.Bytes())
+	return err
+}

@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"fmt"
+	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+const membersPerPage = 50
+
+type memberListData struct {
+	extract.ListInfo
+	Progress *progressView
+	Page     extract.MemberPage
+	Rows     []memberRow
+	Filter   url.Values // the view's parameters (without the page cursor)
+	First    bool       // on the first page
+	Sort     string
+	Desc     bool
+}
+
+// Flag reports whether a filter checkbox is on.
+func (d *memberListData) Flag(name string) bool {
+	switch d.Filter.Get(name) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// Total is the filtered count with thousands separators.
+func (d *memberListData) Total() string { return extract.Thousands(d.Page.Total) }
+
+// Count is the list's size with thousands separators.
+func (d *memberListData) Count() string { return extract.Thousands(d.MemberCount) }
+
+// Filtered reports whether any filter narrows the view.
+func (d *memberListData) Filtered() bool {
+	for k := range d.Filter {
+		if k != extract.ParamSort && k != extract.ParamOrder && d.Filter.Get(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *memberListData) link(path string, extra url.Values) template.URL {
+	v := url.Values{}
+	for k, vs := range d.Filter {
+		if len(vs) > 0 && vs[0] != "" {
+			v[k] = vs
+		}
+	}
+	for k, vs := range extra {
+		v[k] = vs
+	}
+	u := path
+	if q := v.Encode(); q != "" {
+		u += "?" + q
+	}
+	return template.URL(u) // built from url.Values: escaped already
+}
+
+// ExportURL downloads the filtered view in format.
+func (d *memberListData) ExportURL(format string) template.URL {
+	return d.link(fmt.Sprintf("/member-lists/%d/export", d.ID), url.Values{"format": {format}})
+}
+
+// NextURL is the next page of the view.
+func (d *memberListData) NextURL() template.URL {
+	return d.link(fmt.Sprintf("/member-lists/%d", d.ID), url.Values{"after": {d.Page.Next}})
+}
+
+// FirstURL is the view's first page.
+func (d *memberListData) FirstURL() template.URL {
+	return d.link(fmt.Sprintf("/member-lists/%d", d.ID), nil)
+}
+
+// memberRow is a member as the table shows it.
+type memberRow struct{ store.Member }
+
+func (m memberRow) Name() string {
+	if m.Deleted {
+		return "Deleted account"
+	}
+	return strings.TrimSpace(m.FirstName + " " + m.LastName)
+}
+
+var seenLabels = map[string]string{
+	store.SeenOnline: "online", store.SeenRecently: "recently", store.SeenLastWeek: "within a week",
+	store.SeenLastMonth: "within a month", store.SeenLongAgo: "long ago", store.SeenHidden: "hidden",
+}
+
+// Seen is the last-seen bucket in words, with the exact time when known.
+func (m memberRow) Seen() string {
+	s := seenLabels[m.LastSeen]
+	if !m.LastSeenAt.IsZero() && m.LastSeen != store.SeenOnline {
+		s += " · " + m.LastSeenAt.UTC().Format("2 Jan 2006 15:04")
+	}
+	return s
+}
+
+func (m memberRow) Joined() string {
+	if m.JoinedAt.IsZero() {
+		return ""
+	}
+	return m.JoinedAt.UTC().Format("2 Jan 2006")
+}
+
+// GET /member-lists/{id} — browse with filters, order and pages; export
+// the filtered view.
+func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
+	if !h.extractOn(w, r) {
+		return
+	}
+	id, err := pathID(r, "Member list")
+	var l extract.ListInfo
+	if err == nil {
+		l, err = h.Extract.List(r.Context(), userID(r), id)
+	}
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "List not found", Nav: "lists"}, err)
+		return
+	}
+	q := r.URL.Query()
+	cursor := q.Get("after")
+	q.Del("after")
+	d := memberListData{ListInfo: l, Filter: q, First: cursor == ""}
+	if l.Extraction != nil {
+		v := viewProgress(*l.Extraction)
+		d.Progress = &v
+	}
+	p := &Page{Title: l.Name, Nav: "lists", Data: &d}
+	f, err := extract.ParseFilter(q, time.Now())
+	if err == nil {
+		d.Sort, d.Desc = f.Sort, f.Desc
+		d.Page, err = h.Extract.Members(r.Context(), userID(r), id, f, cursor, membersPerPage)
+		for _, m := range d.Page.Members {
+			d.Rows = append(d.Rows, memberRow{m})
+		}
+	}
+	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			h.renderError(w, r, "member_list_show", p, err)
+			return
+		}
+		h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "member_list_show", p)
+}
+
+// GET /member-lists/{id}/export?format=csv|xlsx|json&… — the filtered view
+// as a file, streamed.
+func (h *Handler) exportList(w http.ResponseWriter, r *http.Request) {
+	if !h.extractOn(w, r) {
+		return
+	}
+	q := r.URL.Query()
+	format := q.Get("format")
+	id, err := pathID(r, "Member list")
+	var (
+		l extract.ListInfo
+		f store.MemberFilter
+	)
+	if err == nil {
+		err = extract.CheckFormat(format)
+	}
+	if err == nil {
+		l, err = h.Extract.List(r.Context(), userID(r), id)
+	}
+	if err == nil {
+		f, err = extract.ParseFilter(q, time.Now())
+	}
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Export", Nav: "lists"}, err)
+		return
+	}
+	w.Header().Set("Content-Type", extract.ContentType(format))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": extract.FileName(l.Name, format)}))
+	if err := h.Extract.Export(r.Context(), userID(r), id, f, format, w); err != nil {
+		// The headers are gone; the client sees a cut-short file.
+		h.Logger.Error("export", "list", id, "err", fmt.Errorf("export: %w", err))
+	}
+}
