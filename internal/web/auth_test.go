@@ -37,6 +37,11 @@ func TestSignUpBadInputShowsMessageNextToFieldAndChangesNothing(t *testing.T) {
 				[]string{`id="email" name="email"`, "is-invalid", "This is not a valid email address", `value="ann.example.com"`}},
 			{"short password", "bob@example.com", "short", http.StatusUnprocessableEntity,
 				[]string{"Use at least 10 characters", `value="bob@example.com"`}},
+			// Every mistake is shown at once, as on the connect form, not
+			// one per round trip.
+			{"bad email and short password", "ann.example.com", "short", http.StatusUnprocessableEntity,
+				[]string{"This is not a valid email address", "Use at least 10 characters",
+					`is-invalid" id="password"`, `value="ann.example.com"`}},
 			{"duplicate email", "ANN@example.com", goodPassword, http.StatusConflict,
 				[]string{"An account with this email already exists", `data-code="email_taken"`}},
 		} {

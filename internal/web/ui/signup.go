@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
@@ -17,18 +18,29 @@ func (h *Handler) showSignup(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "login", &Page{Title: "Log in"}, users.ErrSignupClosed)
 		return
 	}
-	h.render(w, r, http.StatusOK, "signup", &Page{Title: "Sign up"})
+	h.render(w, r, http.StatusOK, "signup", &Page{Title: "Sign up", Data: signupData{}})
+}
+
+type signupData struct {
+	More fieldErrors
 }
 
 // POST /signup
 func (h *Handler) submitSignup(w http.ResponseWriter, r *http.Request) {
-	email := r.PostFormValue("email")
-	page := &Page{Title: "Sign up", Form: map[string]string{"email": email}}
-	u, err := h.Users.SignUp(r.Context(), email, r.PostFormValue("password"))
+	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	page := &Page{Title: "Sign up", Form: map[string]string{"email": email}, Data: signupData{}}
+	u, err := h.Users.SignUp(r.Context(), email, password)
 	if err != nil {
 		if err == users.ErrSignupClosed {
 			h.renderError(w, r, "login", &Page{Title: "Log in"}, err)
 			return
+		}
+		// Users stops at a bad email; a short password is shown with it
+		// rather than on the next round trip.
+		if e, ok := apperr.As(err); ok && e.Field == "email" {
+			if perr := users.ValidatePassword(password); perr != nil {
+				page.Data = signupData{More: fieldErrors{"password": perr}}
+			}
 		}
 		h.renderError(w, r, "signup", page, err)
 		return
