@@ -128,7 +128,12 @@ func newHumaError(status int, msg string, errs ...error) huma.StatusError {
 		return FromError(errInternal)
 	}
 	e := &apperr.Error{Code: codeFor(status), Message: sentence(msg, status), Status: status}
-	if status == http.StatusUnprocessableEntity || status == http.StatusBadRequest {
+	switch status {
+	case http.StatusUnsupportedMediaType:
+		// huma says "validation failed"; the fix is a header, so name it.
+		e.Message = "The request body must be JSON"
+		e.Hint = "Send it with the header Content-Type: application/json."
+	case http.StatusUnprocessableEntity, http.StatusBadRequest:
 		e.Code = "validation_failed"
 		e.Message = "The request is not valid"
 		e.Hint = details(msg, errs)

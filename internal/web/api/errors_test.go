@@ -95,6 +95,22 @@ func TestHumaErrorsHaveOurShape(t *testing.T) {
 		t.Fatalf("bad JSON: %d %v", resp.StatusCode, e)
 	}
 
+	// A body sent without Content-Type: application/json (curl -d's
+	// default) must say so, not "Validation failed".
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/echo", strings.NewReader(`{"n": 1}`))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ct struct{ Error map[string]string }
+	_ = json.NewDecoder(res.Body).Decode(&ct)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnsupportedMediaType || ct.Error["code"] != "unsupported_media_type" ||
+		!strings.Contains(ct.Error["message"], "JSON") || !strings.Contains(ct.Error["hint"], "Content-Type: application/json") {
+		t.Fatalf("form-encoded body: %d %v", res.StatusCode, ct.Error)
+	}
+
 	resp, e = call(t, http.MethodGet, srv.URL+"/api/v1/flood", "")
 	if resp.StatusCode != http.StatusTooManyRequests || e["code"] != "flood_wait" ||
 		e["retry_after"] != float64(37) || resp.Header.Get("Retry-After") != "37" {
