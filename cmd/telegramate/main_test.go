@@ -134,7 +134,7 @@ func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
 		}
 
 		if code, out, errOut := c.run("", "token", "create", "--email", "nobody@example.com", "--name", "x"); code != 1 || out != "" ||
-			!strings.Contains(errOut, "User not found") {
+			!strings.Contains(errOut, "No user has the email nobody@example.com") || !strings.Contains(errOut, "telegramate user list") {
 			t.Fatalf("token for an unknown user: %d %q %q", code, out, errOut)
 		}
 	})

@@ -146,10 +146,15 @@ func (s *Service) ByID(ctx context.Context, id int64) (store.User, error) {
 	return u, err
 }
 
+// ByEmail finds the user the CLI names with --email; its not-found error
+// speaks to that reader (the generic one talks of links and ids).
 func (s *Service) ByEmail(ctx context.Context, email string) (store.User, error) {
 	u, err := s.st.UserByEmail(ctx, NormalizeEmail(email))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, apperr.NotFound("User").Wrap(err)
+		e := apperr.NotFound("User")
+		e.Message = "No user has the email " + NormalizeEmail(email)
+		e.Hint = "Check the spelling; `telegramate user list` shows every user."
+		return store.User{}, e.Wrap(err)
 	}
 	return u, err
 }
