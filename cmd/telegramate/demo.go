@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -34,6 +35,12 @@ const (
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", demoUsage)
 	cfg := config.Register(fs)
+	// Keep the demo's data away from a real instance's default folder,
+	// and say so in --help.
+	dataDir := fs.Lookup("data-dir")
+	dataDir.DefValue = demoDataDir
+	_ = dataDir.Value.Set(demoDataDir)
+	fs.Usage = demoHelp(fs)
 	email := fs.String("email", demoEmail, "the demo user's email")
 	password := fs.String("password", demoPassword, "the demo user's password (set on every start)")
 	if err := parse(e, fs, cfg, args); err != nil {
@@ -41,10 +48,6 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if len(cfg.Telegram.DCs) > 0 || cfg.Telegram.TestServers || cfg.Telegram.PublicKeyFile != "" {
 		return errors.New("demo: runs its own sandbox; use 'serve' to choose Telegram servers")
-	}
-	// Keep the demo's data away from a real instance's default folder.
-	if cfg.DataDir == fs.Lookup("data-dir").DefValue {
-		cfg.DataDir = demoDataDir
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
@@ -84,6 +87,23 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			printDemo(e, "http://"+addr.String(), *email, *password, sb)
 		},
 	})
+}
+
+// demoHelp is --help without the --telegram-* flags, which the demo
+// refuses: its sandbox is its Telegram.
+func demoHelp(fs *flag.FlagSet) func() {
+	return func() {
+		shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+		shown.SetOutput(fs.Output())
+		fs.VisitAll(func(f *flag.Flag) {
+			if !strings.HasPrefix(f.Name, "telegram-") {
+				shown.Var(f.Value, f.Name, f.Usage)
+				shown.Lookup(f.Name).DefValue = f.DefValue
+			}
+		})
+		fmt.Fprintf(fs.Output(), "Usage: telegramate %s\n\nFlags:\n", strings.TrimSpace(demoUsage))
+		shown.PrintDefaults()
+	}
 }
 
 // demoUser makes sure the demo user exists with the announced password.

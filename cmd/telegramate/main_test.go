@@ -146,6 +146,12 @@ func TestUsage(t *testing.T) {
 		!strings.Contains(errOut, "-database-url") || !strings.Contains(errOut, "TELEGRAMATE_LISTEN") {
 		t.Fatalf("serve --help: %d\n%s", code, errOut)
 	}
+	// The demo's --help names the folder it really uses and leaves out the
+	// --telegram-* flags it refuses (it is its own Telegram).
+	if code, _, errOut := c.run("", "demo", "--help"); code != 0 || !strings.Contains(errOut, `(default "./telegramate-demo")`) ||
+		strings.Contains(errOut, "telegram-dc") || strings.Contains(errOut, "telegram-test-servers") {
+		t.Fatalf("demo --help: %d\n%s", code, errOut)
+	}
 	if code, _, errOut := c.run("", "nope"); code != 2 || !strings.Contains(errOut, `unknown command "nope"`) {
 		t.Fatalf("unknown command: %d %q", code, errOut)
 	}
