@@ -4,8 +4,9 @@
 //
 // An extraction is a River job. It pages through Telegram's lists the way
 // Telegram allows and no further: channels.getParticipants in pages of 200
-// (recent members, then admins and bots) for supergroups and channels a
-// member may list, messages.getFullChat for basic groups. It reports what
+// (recent members; admins and bots too when a cap or hidden members keep
+// some back) for supergroups and channels a member may list,
+// messages.getFullChat for basic groups. It reports what
 // Telegram holds back — the participant cap, hidden members, a broadcast
 // channel's subscribers for non-admins — instead of working around it, and
 // never sweeps search terms to get past a cap.

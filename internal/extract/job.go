@@ -89,7 +89,7 @@ func (s *Service) work(ctx context.Context, id int64, lastAttempt bool) error {
 			}
 			return fmt.Errorf("extraction %d: %w", id, err)
 		}
-		log.Info("extraction waiting for Telegram", slog.Duration("wait", o.wait), slog.Int("fetched", r.e.Fetched))
+		log.Info("extraction waiting for Telegram", slog.Duration("wait", o.wait), slog.Int("fetched", r.fetched))
 		return river.JobSnooze(o.wait)
 	case o.fail != nil:
 		return s.finish(ctx, log, r, store.ExtractionFailed, o.fail)
@@ -120,13 +120,13 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, r *run, status s
 	if err != nil {
 		return fmt.Errorf("extraction %d: finish: %w", r.e.ID, err)
 	}
-	detail := fmt.Sprintf("%s: %d members", chatLabel(r.e), r.e.Fetched)
+	detail := fmt.Sprintf("%s: %d members", chatLabel(r.e), r.fetched)
 	event := "extraction completed"
 	if status == store.ExtractionFailed {
 		event, detail = "extraction failed", chatLabel(r.e)+": "+msg
 		log.Info("extraction failed", slog.String("code", code), slog.Any("err", fail))
 	} else {
-		log.Info("extraction completed", slog.Int("fetched", r.e.Fetched), slog.Int("total", r.cp.Total))
+		log.Info("extraction completed", slog.Int("fetched", r.fetched), slog.Int("total", r.cp.Total))
 	}
 	if err := s.acc.LogActivity(ctx, r.e.UserID, r.e.AccountID, event, detail, ""); err != nil {
 		log.Warn("activity not recorded", slog.Any("err", err))

@@ -14,8 +14,10 @@ import (
 const pageSize = 200
 
 // Phases of an extraction, saved in its checkpoint. A supergroup is listed
-// as recent members, then admins and bots (who may be past the cap or the
-// only ones shown); a search run lists only its term's matches.
+// as recent members; when Telegram's cap stops that list, admins and bots
+// follow (those past the cap are worth having); when members are hidden,
+// admins and bots are all Telegram shows. A search run lists only its
+// term's matches.
 const (
 	phaseFull   = "full" // basic group: messages.getFullChat
 	phaseRecent = "recent"
@@ -25,11 +27,11 @@ const (
 	phaseDone   = "done"
 )
 
-func phasesFor(e store.Extraction, hidden bool) []string {
+func phasesFor(kind, search string, hidden bool) []string {
 	switch {
-	case e.ChatKind == store.ChatGroup:
+	case kind == store.ChatGroup:
 		return []string{phaseFull}
-	case e.Search != "":
+	case search != "":
 		return []string{phaseSearch}
 	case hidden:
 		// Telegram shows only these; listing recent members would fetch
@@ -43,17 +45,18 @@ func phasesFor(e store.Extraction, hidden bool) []string {
 // checkpoint, one page per step, saving each page with the next
 // checkpoint.
 type run struct {
-	s     *Service
-	api   *tg.Client
-	e     store.Extraction
-	cp    store.Checkpoint // the last saved checkpoint
-	token string
-	until time.Time // the run's budget ends here
+	s       *Service
+	api     *tg.Client
+	e       store.Extraction // as the run started; the fetcher reads it
+	cp      store.Checkpoint // the last saved checkpoint
+	fetched int              // members in the list after the last save
+	token   string
+	until   time.Time // the run's budget ends here
 }
 
 func newRun(s *Service, api *tg.Client, e store.Extraction, until time.Time) *run {
 	return &run{
-		s: s, api: api, e: e, token: e.RunToken, until: until,
+		s: s, api: api, e: e, token: e.RunToken, until: until, fetched: e.Fetched,
 		cp: store.Checkpoint{
 			ExtractionID: e.ID, RunToken: e.RunToken, Phase: e.Phase, PhaseOffset: e.PhaseOffset, Total: e.Total,
 			Partial: e.Partial, Cap: e.Cap, MembersHidden: e.MembersHidden, Notice: e.Notice,
@@ -67,17 +70,59 @@ func (r *run) do(ctx context.Context) error {
 			return err
 		}
 	}
-	for r.cp.Phase != phaseDone {
-		if !r.s.now().Before(r.until) {
-			return errYield
+	switch r.cp.Phase {
+	case phaseDone:
+		return nil
+	case phaseFull:
+		return r.fullChat(ctx)
+	}
+	return r.pages(ctx)
+}
+
+// page is one fetched page and the checkpoint that follows it.
+type page struct {
+	cp      store.Checkpoint
+	members []store.Member
+	err     error
+}
+
+// pages fetches page after page while the previous one is being saved:
+// Telegram's answer and the database's write overlap, and each page is
+// still saved, in order, with its own checkpoint.
+func (r *run) pages(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan page, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		cp := r.cp
+		for cp.Phase != phaseDone {
+			if !r.s.now().Before(r.until) {
+				out <- page{err: errYield}
+				return
+			}
+			next, members, err := r.fetch(ctx, cp)
+			select {
+			case out <- page{cp: next, members: members, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			cp = next
 		}
-		var err error
-		if r.cp.Phase == phaseFull {
-			err = r.fullChat(ctx)
-		} else {
-			err = r.page(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-done // the client must outlive every call made on it
+	}()
+	for p := range out {
+		if p.err != nil {
+			return p.err
 		}
-		if err != nil {
+		if err := r.save(ctx, p.cp, p.members); err != nil {
 			return err
 		}
 	}
@@ -120,7 +165,7 @@ func (r *run) prepare(ctx context.Context) error {
 	if hidden {
 		cp.Partial, cp.Notice = true, noticeHidden
 	}
-	cp.Phase = phasesFor(r.e, hidden)[0]
+	cp.Phase = phasesFor(r.e.ChatKind, r.e.Search, hidden)[0]
 	return r.save(ctx, cp, nil)
 }
 
@@ -142,8 +187,8 @@ func filterFor(phase, search string) tg.ChannelParticipantsFilterClass {
 	return &tg.ChannelParticipantsRecent{}
 }
 
-func (r *run) nextPhase(phase string) string {
-	phases := phasesFor(r.e, r.cp.MembersHidden)
+func (r *run) nextPhase(phase string, hidden bool) string {
+	phases := phasesFor(r.e.ChatKind, r.e.Search, hidden)
 	for i, p := range phases {
 		if p == phase && i+1 < len(phases) {
 			return phases[i+1]
@@ -152,14 +197,15 @@ func (r *run) nextPhase(phase string) string {
 	return phaseDone
 }
 
-// page fetches and saves one page of a channels.getParticipants list.
-func (r *run) page(ctx context.Context) error {
-	phase, offset := r.cp.Phase, r.cp.PhaseOffset
+// fetch asks for the page that follows checkpoint cp and returns its
+// members and the checkpoint after them.
+func (r *run) fetch(ctx context.Context, cp store.Checkpoint) (store.Checkpoint, []store.Member, error) {
+	phase, offset := cp.Phase, cp.PhaseOffset
 	res, err := r.api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{
 		Channel: r.channel(), Filter: filterFor(phase, r.e.Search), Offset: offset, Limit: pageSize,
 	})
 	if err != nil {
-		return fmt.Errorf("extraction %d: %s page at %d: %w", r.e.ID, phase, offset, err)
+		return cp, nil, fmt.Errorf("extraction %d: %s page at %d: %w", r.e.ID, phase, offset, err)
 	}
 	var (
 		parts []tg.ChannelParticipantClass
@@ -179,7 +225,6 @@ func (r *run) page(ctx context.Context) error {
 		}
 	}
 
-	cp := r.cp
 	next := offset + len(parts)
 	switch phase {
 	case phaseRecent:
@@ -192,11 +237,16 @@ func (r *run) page(ctx context.Context) error {
 			// Telegram stops listing here: report it, never sweep past it.
 			cp.Partial, cp.Cap, cp.Notice = true, next, noticeCap
 		}
-		cp.Phase, cp.PhaseOffset = r.nextPhase(phase), 0
+		cp.Phase, cp.PhaseOffset = r.nextPhase(phase, cp.MembersHidden), 0
+		if phase == phaseRecent && next >= count {
+			// Every member was listed, admins and bots among them: asking
+			// for them again would only repeat pages.
+			cp.Phase = phaseDone
+		}
 	} else {
 		cp.PhaseOffset = next
 	}
-	return r.save(ctx, cp, members)
+	return cp, members, nil
 }
 
 // fullChat saves a basic group's members, all in one call.
@@ -250,6 +300,6 @@ func (r *run) save(ctx context.Context, cp store.Checkpoint, members []store.Mem
 		return fmt.Errorf("extraction %d: save page: %w", r.e.ID, err)
 	}
 	r.cp = cp
-	r.e.Fetched = fetched
+	r.fetched = fetched
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -34,34 +35,70 @@ func (q queries) conn() utcArgs {
 	return utcArgs{q.db}
 }
 
+// insertStmts caches the multi-row INSERT per pool and row count: a
+// 200-row statement has 4,600 parameters, and parsing it again for every
+// page costs more than the insert itself. database/sql prepares it once per
+// connection.
+var insertStmts sync.Map // insertKey → *sql.Stmt
+
+type insertKey struct {
+	db   *sql.DB
+	rows int
+}
+
+func (q queries) insertStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
+	k := insertKey{q.db, rows}
+	if st, ok := insertStmts.Load(k); ok {
+		return st.(*sql.Stmt), nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO members (" + memberColumns + ") VALUES ")
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range memberColumnCount {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(q.d.Placeholder(i*memberColumnCount + c + 1))
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(" ON CONFLICT (list_id, tg_user_id) DO NOTHING")
+	st, err := q.db.PrepareContext(ctx, b.String())
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := insertStmts.LoadOrStore(k, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
 // insertMembers adds members to a list, skipping users already in it, and
 // returns how many it added.
 func (q queries) insertMembers(ctx context.Context, listID int64, members []store.Member) (int64, error) {
 	var added int64
 	for start := 0; start < len(members); start += insertChunk {
 		chunk := members[start:min(start+insertChunk, len(members))]
-		var b strings.Builder
-		b.WriteString("INSERT INTO members (" + memberColumns + ") VALUES ")
 		args := make([]any, 0, len(chunk)*memberColumnCount)
-		for i, m := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for c := range memberColumnCount {
-				if c > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(q.d.Placeholder(len(args) + c + 1))
-			}
-			b.WriteByte(')')
+		for _, m := range chunk {
 			args = append(args, listID, m.AccountID, m.TGUserID, m.AccessHash, m.Username, strings.Join(m.Usernames, " "),
 				m.FirstName, m.LastName, m.Phone, m.Bot, m.Deleted, m.Premium, m.Verified, m.Scam, m.Fake,
 				m.LastSeen, nullTime(m.LastSeenAt), m.SeenRank, m.Role, nullTime(m.JoinedAt),
 				m.SearchText(), m.SortName(), m.FetchedAt)
 		}
-		b.WriteString(" ON CONFLICT (list_id, tg_user_id) DO NOTHING")
-		res, err := q.conn().ExecContext(ctx, b.String(), args...)
+		st, err := q.insertStmt(ctx, len(chunk))
+		if err != nil {
+			return added, fmt.Errorf("insert members: %w", mapErr(q.d, err))
+		}
+		if q.tx != nil {
+			st = q.tx.StmtContext(ctx, st)
+		}
+		res, err := st.ExecContext(ctx, normalizeTimes(args)...)
 		if err != nil {
 			return added, fmt.Errorf("insert members: %w", mapErr(q.d, err))
 		}

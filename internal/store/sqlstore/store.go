@@ -69,7 +69,7 @@ func (t txQueries) SQL() *sql.Tx { return t.tx }
 // queries implements store.Queries on a pool or on one transaction.
 type queries struct {
 	d  *Dialect
-	db *sql.DB // nil inside a transaction
+	db *sql.DB // the pool, inside a transaction too (prepared statements)
 	tx *sql.Tx // nil outside one
 	q  gen.Querier
 }
@@ -96,7 +96,7 @@ func (q queries) inTx(ctx context.Context, fn func(q queries) error) (err error)
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(newQueries(q.d, nil, tx)); err != nil {
+	if err = fn(newQueries(q.d, q.db, tx)); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
