@@ -128,8 +128,9 @@ func printDemo(e *env, url, email, password string, sb *sandbox.Server) {
 	w := e.stdout
 	fmt.Fprintf(w, "Telegramate demo is running at %s\n", url)
 	fmt.Fprintf(w, "  Log in as %s with the password %q.\n\n", email, password)
-	fmt.Fprintln(w, "Connect a sandbox Telegram account (Accounts → Connect Telegram Account) with")
-	fmt.Fprintln(w, "one of these API credential sets (each connects one account):")
+	// The path the help article describes: the dashboard's yellow alert.
+	fmt.Fprintln(w, "Connect a sandbox Telegram account (the dashboard's yellow alert → Connect")
+	fmt.Fprintln(w, "Telegram Account) with one of these API credential sets (each connects one account):")
 	for _, a := range sb.World().Apps {
 		fmt.Fprintf(w, "  API ID %d, API Hash %s\n", a.APIID, a.APIHash)
 	}

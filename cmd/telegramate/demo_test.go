@@ -59,7 +59,7 @@ func TestDemoServesWithASandboxAndADemoUser(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	summary := out.String()
-	for _, want := range []string{"http://" + addr, "demo@example.com", "API ID", "API Hash", "phone +99966", "code ", "/codes"} {
+	for _, want := range []string{"http://" + addr, "demo@example.com", "API ID", "API Hash", "phone +99966", "code ", `2FA password "`, "yellow alert", "/codes"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
