@@ -102,7 +102,7 @@ func TestSupergroupListsEveryMemberInTheFewestCalls(t *testing.T) {
 			t.Errorf("list %+v, %v", l, err)
 		}
 		ev := e.acc.events()
-		if len(ev) != 2 || !strings.Contains(ev[0], "extraction started: Go Devs (@go_devs)") || !strings.Contains(ev[1], "extraction completed") {
+		if len(ev) != 2 || !strings.Contains(ev[0], "extraction_started: Go Devs (@go_devs)") || !strings.Contains(ev[1], "extraction_completed") {
 			t.Errorf("activity %q", ev)
 		}
 	})
@@ -330,7 +330,7 @@ func TestPeerFloodStopsTheJob(t *testing.T) {
 	if x.Status != store.ExtractionFailed || x.ErrorCode != "account_limited" || x.Fetched != 400 || x.ErrorHint == "" {
 		t.Errorf("finished %+v", x)
 	}
-	if ev := e.acc.events(); len(ev) != 2 || !strings.Contains(ev[1], "extraction failed") {
+	if ev := e.acc.events(); len(ev) != 2 || !strings.Contains(ev[1], "extraction_failed") {
 		t.Errorf("activity %q", ev)
 	}
 }

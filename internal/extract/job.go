@@ -16,6 +16,13 @@ import (
 	"github.com/telegramate/telegramate/internal/store"
 )
 
+// Events in the account's activity log (read "extraction started", …).
+const (
+	EventStarted   = "extraction_started"
+	EventCompleted = "extraction_completed"
+	EventFailed    = "extraction_failed"
+)
+
 // JobArgs is the River job of one extraction.
 type JobArgs struct {
 	ExtractionID int64 `json:"extraction_id"`
@@ -120,10 +127,10 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, r *run, status s
 	if err != nil {
 		return fmt.Errorf("extraction %d: finish: %w", r.e.ID, err)
 	}
-	detail := fmt.Sprintf("%s: %d members", chatLabel(r.e), r.fetched)
-	event := "extraction completed"
+	detail := fmt.Sprintf("%s: %s members", chatLabel(r.e), Thousands(r.fetched))
+	event := EventCompleted
 	if status == store.ExtractionFailed {
-		event, detail = "extraction failed", chatLabel(r.e)+": "+msg
+		event, detail = EventFailed, chatLabel(r.e)+": "+msg
 		log.Info("extraction failed", slog.String("code", code), slog.Any("err", fail))
 	} else {
 		log.Info("extraction completed", slog.Int("fetched", r.fetched), slog.Int("total", r.cp.Total))

@@ -90,7 +90,7 @@ func (s *Service) Start(ctx context.Context, userID int64, in StartInput) (store
 	if in.Search != "" {
 		detail += fmt.Sprintf(", search “%s”", in.Search)
 	}
-	if err := s.acc.LogActivity(ctx, userID, in.AccountID, "extraction started", detail, in.IP); err != nil {
+	if err := s.acc.LogActivity(ctx, userID, in.AccountID, EventStarted, detail, in.IP); err != nil {
 		s.log.Warn("activity not recorded", slog.Int64("extraction", e.ID), slog.Any("err", err))
 	}
 	s.log.Info("extraction queued", slog.Int64("extraction", e.ID), slog.Int64("account", in.AccountID), slog.Int64("chat", chat.TGChatID))

@@ -128,7 +128,7 @@ func TestAPIExtraction(t *testing.T) {
 			c.call("GET", fmt.Sprintf("/accounts/%d/activity", acct), nil).into(t, 200, &act)
 			started := 0
 			for _, x := range act.Activity {
-				if x.Event == "extraction started" {
+				if x.Event == extract.EventStarted {
 					started++
 				}
 			}
