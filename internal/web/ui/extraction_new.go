@@ -14,7 +14,7 @@ import (
 type extractionNewData struct {
 	Accounts []accounts.Account // live ones
 	Account  *accounts.Account  // the chosen one
-	Chats    []store.Chat
+	Chats    []chatRow
 	Query    string
 	ChatsErr *apperr.Error
 }
@@ -47,11 +47,19 @@ func (h *Handler) newExtractionPage(r *http.Request, accountID int64, query stri
 		} else if err != nil {
 			return nil, err
 		}
-		d.Chats = chats
+		for _, c := range chats {
+			d.Chats = append(d.Chats, chatRow{c})
+		}
 	}
 	return &Page{Title: "New extraction", Nav: "lists", Data: d,
 		Form: map[string]string{"account_id": strconv.FormatInt(accountIDOf(d.Account), 10)}}, nil
 }
+
+// chatRow is a chat as the table shows it.
+type chatRow struct{ store.Chat }
+
+// Members is the member count with thousands separators.
+func (c chatRow) Members() string { return extract.Thousands(c.MembersCount) }
 
 func accountIDOf(a *accounts.Account) int64 {
 	if a == nil {
