@@ -26,8 +26,8 @@ type Progress struct {
 	Percent      int        `json:"percent" doc:"0-100; 100 once completed, even when Telegram held members back"`
 	Rate         float64    `json:"rate" doc:"Members per second in the current run"`
 	Partial      bool       `json:"partial" doc:"Telegram did not list every member (cap or hidden members)"`
-	Cap          int        `json:"cap,omitempty" doc:"Where Telegram's participant cap stopped the list"`
-	Hidden       bool       `json:"members_hidden,omitempty"`
+	Cap          int        `json:"cap" doc:"Where Telegram's participant cap stopped the list; 0 when it did not"`
+	Hidden       bool       `json:"members_hidden" doc:"Telegram shows this account only the chat's admins and bots"`
 	Notice       string     `json:"notice,omitempty" doc:"Why the list is partial, in words"`
 	WaitUntil    time.Time  `json:"wait_until,omitzero" doc:"While waiting: when Telegram allows the next call"`
 	WaitSeconds  int        `json:"wait_seconds,omitempty"`
