@@ -44,6 +44,10 @@ type Options struct {
 	// FetchPollInterval is how often idle workers look for jobs when not
 	// listening (default: River's, 1s).
 	FetchPollInterval time.Duration
+	// RescueStuckJobsAfter is how long a job may run before River takes it
+	// for a crashed node's and runs it again (default 15 minutes, River's
+	// is an hour); a worker with a longer Timeout is left that long.
+	RescueStuckJobsAfter time.Duration
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 	// InsertOnly builds a client that enqueues but never works (for
@@ -70,7 +74,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &river.Config{Logger: o.Logger, FetchPollInterval: o.FetchPollInterval}
+	cfg := &river.Config{Logger: o.Logger, FetchPollInterval: o.FetchPollInterval, RescueStuckJobsAfter: o.RescueStuckJobsAfter}
 	if !o.InsertOnly {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &pruneWorker{store: o.Store, logger: o.Logger, now: o.Now, loginFailureRetention: o.LoginFailureRetention})
@@ -102,6 +106,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.LoginFailureRetention <= 0 {
 		o.LoginFailureRetention = 24 * time.Hour
+	}
+	if o.RescueStuckJobsAfter <= 0 {
+		o.RescueStuckJobsAfter = 15 * time.Minute
 	}
 	if o.Now == nil {
 		o.Now = time.Now
