@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -117,20 +118,27 @@ func (benchAccounts) LogActivity(context.Context, int64, int64, string, string, 
 	return nil
 }
 
-// peakHeap samples the heap in use until stop, returning its peak.
-func peakHeap(stop <-chan struct{}) <-chan uint64 {
-	out := make(chan uint64, 1)
+// heapPeak is the largest heap in use (garbage not yet collected
+// included) and the largest live heap (what the last GC kept) seen.
+type heapPeak struct{ inuse, live uint64 }
+
+// peakHeap samples the heap until stop.
+func peakHeap(stop <-chan struct{}) <-chan heapPeak {
+	out := make(chan heapPeak, 1)
 	go func() {
-		var peak uint64
+		var p heapPeak
 		var ms runtime.MemStats
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
 			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
+			metrics.Read(live)
+			p.inuse = max(p.inuse, ms.HeapInuse)
+			p.live = max(p.live, live[0].Value.Uint64())
 			select {
 			case <-stop:
-				out <- peak
+				out <- p
 				return
 			case <-t.C:
 			}
@@ -139,11 +147,30 @@ func peakHeap(stop <-chan struct{}) <-chan uint64 {
 	return out
 }
 
-func idleHeap() uint64 {
+// idleHeap collects garbage and returns the heap in use, then live.
+func idleHeap() heapPeak {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	return heapPeak{ms.HeapInuse, live[0].Value.Uint64()}
+}
+
+// growth is how far p went above idle.
+func (p heapPeak) growth(idle heapPeak) heapPeak {
+	g := heapPeak{}
+	if p.inuse > idle.inuse {
+		g.inuse = p.inuse - idle.inuse
+	}
+	if p.live > idle.live {
+		g.live = p.live - idle.live
+	}
+	return g
+}
+
+func (p heapPeak) max(q heapPeak) heapPeak {
+	return heapPeak{max(p.inuse, q.inuse), max(p.live, q.live)}
 }
 
 // BenchmarkExtract100k extracts a 100,000-member supergroup through River
@@ -197,7 +224,8 @@ func benchExtract(b *testing.B, st store.Store) {
 	}
 
 	var plain, ours time.Duration
-	var peak uint64
+	var peak heapPeak
+	exportPeak, exportBytes := map[string]heapPeak{}, map[string]int64{}
 	var calls int64
 	b.ResetTimer()
 	for range b.N {
@@ -226,9 +254,7 @@ func benchExtract(b *testing.B, st store.Store) {
 		}
 		ours += time.Since(start)
 		close(stop)
-		if p := <-peakCh; p > idle {
-			peak = max(peak, p-idle)
-		}
+		peak = peak.max((<-peakCh).growth(idle))
 		atomic.StoreInt64(&calls, int64(env.sbx.Counts()["channels.getParticipants"]-before))
 		if x.Status != store.ExtractionCompleted || x.Fetched != benchMembers || x.Partial {
 			b.Fatalf("extraction %+v", x)
@@ -236,13 +262,39 @@ func benchExtract(b *testing.B, st store.Store) {
 		if want := (benchMembers + 199) / 200; calls != int64(want) {
 			b.Fatalf("%d getParticipants calls, want %d", calls, want)
 		}
+		for _, format := range []string{extract.FormatCSV, extract.FormatJSON, extract.FormatXLSX} {
+			idle := idleHeap()
+			stop := make(chan struct{})
+			peakCh := peakHeap(stop)
+			var w countingWriter
+			if err := svc.Export(ctx, u.ID, x.ListID, store.MemberFilter{Sort: store.SortName}, format, &w); err != nil {
+				b.Fatal(err)
+			}
+			close(stop)
+			exportPeak[format] = exportPeak[format].max((<-peakCh).growth(idle))
+			exportBytes[format] = w.n
+		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "extract-ms/op")
 	b.ReportMetric(float64(plain.Milliseconds())/float64(b.N), "gotd-ms/op")
 	b.ReportMetric(float64(ours)/float64(plain), "ratio")
 	b.ReportMetric(float64(calls), "calls/op")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak.inuse)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak.live)/(1<<20), "peak-live-MB")
+	for f, p := range exportPeak {
+		b.ReportMetric(float64(p.inuse)/(1<<20), f+"-export-peak-heap-MB")
+		b.ReportMetric(float64(p.live)/(1<<20), f+"-export-peak-live-MB")
+		b.ReportMetric(float64(exportBytes[f])/(1<<20), f+"-export-MB")
+	}
+}
+
+// countingWriter discards what it is given, counting it.
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return len(p), nil
 }
 
 // plainIterator is gotd's own participants iterator on a client built

@@ -103,12 +103,9 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
-// exportBatch is how many members are read from the database at a time:
-// an export holds one batch in memory whatever the list's size.
-const exportBatch = 1000
-
 // Export writes the filtered view of a list to w, in the filter's order,
-// reading the list a batch at a time.
+// each member as it is read from the database: memory does not grow with
+// the list.
 func (s *Service) Export(ctx context.Context, userID, listID int64, f store.MemberFilter, format string, w io.Writer) error {
 	if err := CheckFormat(format); err != nil {
 		return err
@@ -132,21 +129,9 @@ func (s *Service) Export(ctx context.Context, userID, listID int64, f store.Memb
 	if err := ew.begin(); err != nil {
 		return err
 	}
-	var after store.MemberCursor
-	for {
-		batch, err := s.st.ListMembers(ctx, listID, f, after, exportBatch)
-		if err != nil {
-			return fmt.Errorf("export list %d: %w", listID, err)
-		}
-		for _, m := range batch {
-			if err := ew.row(m); err != nil {
-				return fmt.Errorf("export list %d: %w", listID, err)
-			}
-		}
-		if len(batch) < exportBatch {
-			break
-		}
-		after = f.CursorAfter(batch[len(batch)-1])
+	err := s.st.ScanMembers(ctx, listID, f, ew.row)
+	if err != nil {
+		return fmt.Errorf("export list %d: %w", listID, err)
 	}
 	if err := ew.end(); err != nil {
 		return fmt.Errorf("export list %d: %w", listID, err)

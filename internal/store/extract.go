@@ -257,6 +257,11 @@ type Extractions interface {
 	// ListMembers is a keyset page of a list in the filter's order: at
 	// most limit members after the cursor.
 	ListMembers(ctx context.Context, listID int64, f MemberFilter, after MemberCursor, limit int) ([]Member, error)
+	// ScanMembers calls fn with every member of a list that passes the
+	// filter, in its order, through one cursor: memory does not grow with
+	// the list, and the list is sorted once (keyset pages would sort it
+	// again for every page). fn's error stops the scan and is returned.
+	ScanMembers(ctx context.Context, listID int64, f MemberFilter, fn func(Member) error) error
 	// PeerAccessHash is the newest access hash an account was given for a
 	// user; ErrNotFound when it has none.
 	PeerAccessHash(ctx context.Context, accountID, tgUserID int64) (int64, error)

@@ -287,6 +287,22 @@ func TestMemberFiltersAndKeysetOrders(t *testing.T) {
 			if len(all) != count(f) {
 				t.Errorf("%+v: walked %d, count %d", f, len(all), count(f))
 			}
+			var scanned []store.Member
+			if err := s.ScanMembers(ctx, e.ListID, f, func(m store.Member) error {
+				scanned = append(scanned, m)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(scanned) != len(all) {
+				t.Errorf("%+v: scanned %d, walked %d", f, len(scanned), len(all))
+			}
+			for i := range min(len(scanned), len(all)) {
+				if scanned[i].ID != all[i].ID {
+					t.Errorf("%+v: scan and keyset walk part at %d", f, i)
+					break
+				}
+			}
 			seen := map[int64]bool{}
 			for i, m := range all {
 				if seen[m.TGUserID] {
@@ -301,6 +317,18 @@ func TestMemberFiltersAndKeysetOrders(t *testing.T) {
 					t.Errorf("%+v: %v before %v", f, all[i-1], m)
 				}
 			}
+		}
+
+		stop := errors.New("enough")
+		seen := 0
+		if err := s.ScanMembers(ctx, e.ListID, store.MemberFilter{}, func(store.Member) error {
+			seen++
+			if seen == 3 {
+				return stop
+			}
+			return nil
+		}); !errors.Is(err, stop) || seen != 3 {
+			t.Errorf("scan stopped with %v after %d", err, seen)
 		}
 
 		got, _ := s.ListMembers(ctx, e.ListID, store.MemberFilter{Search: "ольга"}, store.MemberCursor{}, 10)

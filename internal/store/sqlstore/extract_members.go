@@ -195,17 +195,45 @@ func (q queries) ListMembers(ctx context.Context, listID int64, f store.MemberFi
 			m.where = append(m.where, fmt.Sprintf("(%s %s %s OR (%s = %s AND id %s %s))", key, cmp, k1, key, k2, cmp, id))
 		}
 	}
-	order := "id " + dir
-	if key != "" {
-		order = key + " " + dir + ", " + order
-	}
-	query := memberSelect + strings.Join(m.where, " AND ") + " ORDER BY " + order + " LIMIT " + m.arg(int64(limit))
-	rows, err := q.conn().QueryContext(ctx, query, m.args...)
+	query := memberSelect + strings.Join(m.where, " AND ") + " ORDER BY " + memberOrder(key, dir) + " LIMIT " + m.arg(int64(limit))
+	out := make([]store.Member, 0, limit)
+	err := q.scan(ctx, query, m.args, func(mb store.Member) error {
+		out = append(out, mb)
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list members: %w", mapErr(q.d, err))
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	return out, nil
+}
+
+func memberOrder(key, dir string) string {
+	if key == "" {
+		return "id " + dir
+	}
+	return key + " " + dir + ", id " + dir
+}
+
+func (q queries) ScanMembers(ctx context.Context, listID int64, f store.MemberFilter, fn func(store.Member) error) error {
+	m := newMemberQuery(q.d, listID, f)
+	dir := "ASC"
+	if f.Desc {
+		dir = "DESC"
+	}
+	query := memberSelect + strings.Join(m.where, " AND ") + " ORDER BY " + memberOrder(sortKey(f), dir)
+	if err := q.scan(ctx, query, m.args, fn); err != nil {
+		return fmt.Errorf("scan members: %w", err)
+	}
+	return nil
+}
+
+// scan runs a member query and hands each row to fn as it is read.
+func (q queries) scan(ctx context.Context, query string, args []any, fn func(store.Member) error) error {
+	rows, err := q.conn().QueryContext(ctx, query, args...)
+	if err != nil {
+		return mapErr(q.d, err)
 	}
 	defer rows.Close()
-	out := make([]store.Member, 0, limit)
 	for rows.Next() {
 		var (
 			mb                 store.Member
@@ -216,16 +244,15 @@ func (q queries) ListMembers(ctx context.Context, listID int64, f store.MemberFi
 		if err := rows.Scan(&mb.ID, &mb.ListID, &mb.AccountID, &mb.TGUserID, &mb.AccessHash, &mb.Username, &usernames,
 			&mb.FirstName, &mb.LastName, &mb.Phone, &mb.Bot, &mb.Deleted, &mb.Premium, &mb.Verified, &mb.Scam, &mb.Fake,
 			&mb.LastSeen, &lastSeenAt, &mb.SeenRank, &mb.Role, &joined, &searchText, &sortBy, &mb.FetchedAt); err != nil {
-			return nil, fmt.Errorf("list members: %w", err)
+			return err
 		}
 		mb.Usernames = strings.Fields(usernames)
 		mb.LastSeenAt = fromNullTime(lastSeenAt)
 		mb.JoinedAt = fromNullTime(joined)
 		mb.FetchedAt = mb.FetchedAt.UTC()
-		out = append(out, mb)
+		if err := fn(mb); err != nil {
+			return err
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list members: %w", err)
-	}
-	return out, nil
+	return rows.Err()
 }
