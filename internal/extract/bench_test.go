@@ -225,7 +225,7 @@ func benchExtract(b *testing.B, st store.Store) {
 
 	var plain, ours time.Duration
 	var peak heapPeak
-	exportPeak, exportBytes := map[string]heapPeak{}, map[string]int64{}
+	exportPeak, exportBytes, exportTime := map[string]heapPeak{}, map[string]int64{}, map[string]time.Duration{}
 	var calls int64
 	b.ResetTimer()
 	for range b.N {
@@ -267,12 +267,14 @@ func benchExtract(b *testing.B, st store.Store) {
 			stop := make(chan struct{})
 			peakCh := peakHeap(stop)
 			var w countingWriter
+			start := time.Now()
 			if err := svc.Export(ctx, u.ID, x.ListID, store.MemberFilter{Sort: store.SortName}, format, &w); err != nil {
 				b.Fatal(err)
 			}
 			close(stop)
 			exportPeak[format] = exportPeak[format].max((<-peakCh).growth(idle))
 			exportBytes[format] = w.n
+			exportTime[format] += time.Since(start)
 		}
 	}
 	b.StopTimer()
@@ -286,6 +288,7 @@ func benchExtract(b *testing.B, st store.Store) {
 		b.ReportMetric(float64(p.inuse)/(1<<20), f+"-export-peak-heap-MB")
 		b.ReportMetric(float64(p.live)/(1<<20), f+"-export-peak-live-MB")
 		b.ReportMetric(float64(exportBytes[f])/(1<<20), f+"-export-MB")
+		b.ReportMetric(float64(exportTime[f].Milliseconds())/float64(b.N), f+"-export-ms")
 	}
 }
 
