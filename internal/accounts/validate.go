@@ -1,6 +1,8 @@
 package accounts
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -71,8 +73,13 @@ func parseAPIID(s string) (int64, *apperr.Error) {
 		return 0, invalid("api_id", "Enter your API ID", "It is the number shown as “App api_id” on my.telegram.org, e.g. 12345678.")
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
-	// Telegram's api_id is a 32-bit integer.
-	if err != nil || id <= 0 || id > math.MaxInt32 {
+	// Telegram's api_id is a 32-bit integer: a longer number is not a
+	// typo of the kind "positive whole number" describes, so say what it is.
+	if (err == nil && id > math.MaxInt32) || (err != nil && errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-")) {
+		return 0, invalid("api_id", "The API ID is too large",
+			fmt.Sprintf("Telegram API IDs are 32-bit numbers, at most %d. Copy the number shown as “App api_id” on my.telegram.org, e.g. 12345678.", math.MaxInt32))
+	}
+	if err != nil || id <= 0 {
 		return 0, invalid("api_id", "The API ID must be a positive whole number",
 			"Copy the number shown as “App api_id” on my.telegram.org, e.g. 12345678, without other characters.")
 	}

@@ -135,6 +135,7 @@ func TestAPIValidation(t *testing.T) {
 		{"api id zero", with("api_id", 0), "The API ID must be a positive whole number"},
 		{"api id negative", with("api_id", -4), "The API ID must be a positive whole number"},
 		{"api id fraction", with("api_id", 1.5), "The API ID must be a positive whole number"},
+		{"api id over 32 bits", with("api_id", 2147483648), "The API ID is too large"},
 		{"no hash", with("api_hash", nil), "Enter your API Hash"},
 		{"hash short", with("api_hash", "abc"), "The API Hash must be 32 hexadecimal characters (0–9 and a–f)"},
 		{"hash not hex", with("api_hash", strings.Repeat("g", 32)), "The API Hash must be 32 hexadecimal characters (0–9 and a–f)"},

@@ -1,0 +1,28 @@
+package accounts_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+)
+
+// TestAPIIDTooLarge: Telegram API IDs are 32-bit, and a longer number is
+// told so rather than "must be a positive whole number".
+func TestAPIIDTooLarge(t *testing.T) {
+	for _, id := range []string{"2147483648", "99999999999", "99999999999999999999999"} {
+		errs := accounts.CheckRotate(accounts.RotateInput{APIID: id, APIHash: "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"})
+		if len(errs) != 1 || errs[0].Field != "api_id" || errs[0].Message != "The API ID is too large" || !strings.Contains(errs[0].Hint, "2147483647") {
+			t.Errorf("%s reads %+v", id, errs)
+		}
+	}
+	for _, id := range []string{"-99999999999999999999999", "0", "12ab"} {
+		errs := accounts.CheckRotate(accounts.RotateInput{APIID: id, APIHash: "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"})
+		if len(errs) != 1 || errs[0].Message != "The API ID must be a positive whole number" {
+			t.Errorf("%s reads %+v", id, errs)
+		}
+	}
+	if errs := accounts.CheckRotate(accounts.RotateInput{APIID: "2147483647", APIHash: "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"}); len(errs) != 0 {
+		t.Errorf("the largest API ID is refused: %+v", errs)
+	}
+}
