@@ -101,14 +101,14 @@ func parseAPIHash(s secrets.Secret) (secrets.Secret, *apperr.Error) {
 }
 
 // NormalizePhone checks an international phone number (7–15 digits, an
-// optional leading +, spaces and dashes ignored) and returns its digits.
+// optional leading + or 00, spaces and dashes ignored) and returns its digits.
 // Telegram's test numbers 99966XYYYY pass, although 999 is no country code.
 func NormalizePhone(s string) (string, *apperr.Error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", invalid("phone", "Enter your phone number", "Use international format with the country code, e.g. +44 7700 900123.")
 	}
-	s = strings.TrimPrefix(s, "+")
+	s, plus := strings.CutPrefix(s, "+")
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -121,6 +121,11 @@ func NormalizePhone(s string) (string, *apperr.Error) {
 		}
 	}
 	digits := b.String()
+	if !plus {
+		// 00 is the international call prefix in most countries, the
+		// same as + (0044 7700 900123 is +44 7700 900123).
+		digits = strings.TrimPrefix(digits, "00")
+	}
 	if len(digits) < 7 || len(digits) > 15 {
 		return "", invalid("phone", "An international phone number has 7 to 15 digits",
 			"Include the country code, e.g. +44 7700 900123.")

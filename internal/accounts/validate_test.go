@@ -26,3 +26,18 @@ func TestAPIIDTooLarge(t *testing.T) {
 		t.Errorf("the largest API ID is refused: %+v", errs)
 	}
 }
+
+// TestPhoneInternationalPrefix: 00 is the international prefix, as + is.
+func TestPhoneInternationalPrefix(t *testing.T) {
+	for in, want := range map[string]string{
+		"0044 7700 900123":  "447700900123",
+		"00-44-7700-900123": "447700900123",
+		"+44 7700 900123":   "447700900123",
+		"00999 66 11 101":   "9996611101",
+	} {
+		got, err := accounts.NormalizePhone(in)
+		if err != nil || got != want {
+			t.Errorf("%q is %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

@@ -25,7 +25,7 @@ type connectIn struct {
 	Body struct {
 		APIID   flexID `json:"api_id,omitempty"`
 		APIHash string `json:"api_hash,omitempty" doc:"32 hexadecimal characters; surrounding spaces are removed" example:"0123456789abcdef0123456789abcdef"`
-		Phone   string `json:"phone,omitempty" doc:"International format, 7–15 digits, optional +, spaces and dashes ignored" example:"+44 7700 900123"`
+		Phone   string `json:"phone,omitempty" doc:"International format, 7–15 digits, optional + or 00, spaces and dashes ignored" example:"+44 7700 900123"`
 	}
 }
 
