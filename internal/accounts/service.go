@@ -210,7 +210,9 @@ func (s *Service) attachLogin(ctx context.Context, a *Account) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if a.Status == StatusPending {
-			a.Login = &Login{State: LoginExpired}
+			// The pruned login's API ID is the account's: a pending account
+			// carries the one its login tried.
+			a.Login = &Login{State: LoginExpired, APIID: a.APIID}
 		}
 		return nil
 	case err != nil:
