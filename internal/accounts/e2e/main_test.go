@@ -251,3 +251,35 @@ func (b *syncBuffer) Bytes() []byte {
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf.Bytes()...)
 }
+
+// ageLogin moves an account's login back in time by d, as if its code had
+// been sent d earlier (the app runs on the real clock).
+func ageLogin(t *testing.T, a *apptest.App, email string, accountID int64, d time.Duration) {
+	t.Helper()
+	st := openStore(t, a)
+	defer st.Close()
+	ctx := context.Background()
+	u, err := st.UserByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.PendingLoginByAccount(ctx, u.ID, accountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.CodeSentAt, p.ExpiresAt = p.CodeSentAt.Add(-d), p.ExpiresAt.Add(-d)
+	if err := st.UpdatePendingLogin(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startConnect submits the connect form and returns the new account's id.
+func (b *browserClient) startConnect(app accountstest.App, phone string) int64 {
+	b.t.Helper()
+	r := b.post("/accounts/connect", url.Values{"api_id": {app.IDString()}, "api_hash": {app.Hash}, "phone": {"+" + phone}})
+	var id int64
+	if _, err := fmt.Sscanf(r.header.Get("Location"), "/accounts/%d/code", &id); r.status != http.StatusSeeOther || err != nil {
+		b.t.Fatalf("connect answered %d %q: %s", r.status, r.header.Get("Location"), r.body)
+	}
+	return id
+}

@@ -117,10 +117,17 @@ func (accountView) At(t time.Time) string {
 }
 
 // In renders the time left before t, "" when it has passed.
-func (accountView) In(t time.Time) string {
-	d := time.Until(t)
-	if d <= 0 {
+func (accountView) In(t time.Time) string { return inWords(time.Until(t)) }
+
+// inWords is a wait in whole minutes: the pages are not live, so seconds
+// would be wrong by the time they are read, and under a minute rounding
+// to minutes would give nothing (FormatWait then says "1 second").
+func inWords(d time.Duration) string {
+	switch {
+	case d <= 0:
 		return ""
+	case d < time.Minute:
+		return "less than a minute"
 	}
 	return apperr.FormatWait(d.Round(time.Minute))
 }
