@@ -22,3 +22,39 @@ func TestExpiredLoginPage(t *testing.T) {
 		t.Errorf("expired login page:\n%s", page)
 	}
 }
+
+// TestDiscardLoginPages: expired logins are listed apart, each unfinished
+// login has a Discard button that only its owner can use, and the API's
+// DELETE removes a pending account as well.
+func TestDiscardLoginPages(t *testing.T) {
+	a := startApp(t)
+	ann := signUp(t, a, "ann@example.com")
+	waiting := ann.startConnect(accountstest.AppA, accountstest.PhoneAnn)
+	expired := ann.startConnect(accountstest.AppB, accountstest.PhoneCleo)
+	ageLogin(t, a, "ann@example.com", expired, 16*time.Minute)
+
+	page := string(ann.get("/accounts").body)
+	pendingPart, expiredPart, ok := strings.Cut(page, `id="expired-logins"`)
+	if !ok || !strings.Contains(pendingPart, fmt.Sprintf(`action="/accounts/%d/cancel-login"`, waiting)) ||
+		!strings.Contains(expiredPart, fmt.Sprintf(`action="/accounts/%d/cancel-login"`, expired)) ||
+		strings.Contains(expiredPart, fmt.Sprintf(`action="/accounts/%d/cancel-login"`, waiting)) {
+		t.Fatalf("accounts page:\n%s", page)
+	}
+
+	bea := signUp(t, a, "bea@example.com")
+	if r := bea.post(fmt.Sprintf("/accounts/%d/cancel-login", expired), nil); r.status != 404 {
+		t.Errorf("bea discarding ann's login: %d", r.status)
+	}
+	if r := ann.post(fmt.Sprintf("/accounts/%d/cancel-login", expired), nil); r.status != 303 || r.header.Get("Location") != "/accounts" {
+		t.Fatalf("discard: %d %s", r.status, r.header.Get("Location"))
+	}
+	page = string(ann.get("/accounts").body)
+	if strings.Contains(page, "expired-logins") || !strings.Contains(page, "was discarded") {
+		t.Errorf("after discarding:\n%s", page)
+	}
+
+	// The API: DELETE on a pending account discards it too.
+	c := tokenFor(t, a, "ann@example.com")
+	c.call("DELETE", fmt.Sprintf("/accounts/%d", waiting), nil).into(t, 200, nil)
+	c.call("GET", fmt.Sprintf("/accounts/%d", waiting), nil).apiError(t, 404, "not_found")
+}

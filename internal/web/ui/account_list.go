@@ -3,12 +3,14 @@ package ui
 import (
 	"net/http"
 
+	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
 type accountListData struct {
 	Live         []accountView // connected, whatever their health
-	Pending      []accountView // logins not finished
+	Pending      []accountView // logins waiting for their code or password
+	Expired      []accountView // logins that ran out of time, until discarded or pruned
 	Disconnected []accountView
 }
 
@@ -26,6 +28,8 @@ func (h *Handler) accountList(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case a.Live():
 				d.Live = append(d.Live, v)
+			case a.Login != nil && a.Login.State == accounts.LoginExpired:
+				d.Expired = append(d.Expired, v)
 			case a.Login != nil:
 				d.Pending = append(d.Pending, v)
 			default:

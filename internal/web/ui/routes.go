@@ -22,6 +22,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "GET /accounts/{id}/code", h.showCode)
 	h.private(mux, "POST /accounts/{id}/code", h.submitCode)
 	h.private(mux, "POST /accounts/{id}/resend-code", h.resendCode)
+	h.private(mux, "POST /accounts/{id}/cancel-login", h.cancelLogin)
 	h.private(mux, "GET /accounts/{id}/password", h.showPassword)
 	h.private(mux, "POST /accounts/{id}/password", h.submitPassword)
 	h.private(mux, "GET /accounts/{id}/rotate", h.showRotate)
