@@ -97,7 +97,9 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := newEnvWith(t, st, false, extract.Options{RunBudget: 300 * time.Millisecond})
+	// A short budget gives the worker a short Timeout (twice the budget),
+	// which River waits out before it rescues the dead run's job.
+	e := newEnvWith(t, st, false, extract.Options{RunBudget: time.Second})
 	// This client leads River's maintenance (so the dying child never
 	// does, and its leadership need not expire) and enqueues, but works
 	// another queue.
@@ -169,7 +171,7 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if time.Since(x.RunStartedAt) > 1200*time.Millisecond {
+		if time.Since(x.RunStartedAt) > 2200*time.Millisecond {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
