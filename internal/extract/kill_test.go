@@ -163,7 +163,7 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 
 	// River rescues a job whose worker died once it has been running for
 	// its timeout and RescueStuckJobsAfter; a real deployment waits far
-	// longer, the test a second. The leader resigns so the rescuing client
+	// longer, the test two seconds. The leader resigns so the rescuing client
 	// leads at once.
 	stopClient(t, lead)
 	for {
