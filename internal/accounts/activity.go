@@ -83,6 +83,7 @@ var eventLabels = map[string]string{
 	"rotated":                "Credentials rotated",
 	"relogin_started":        "Re-login started",
 	"logged_in_again":        "Logged in again",
+	"login_cancelled":        "Login cancelled",
 	"old_session_logged_out": "Previous session logged out",
 	"old_session_kept":       "Previous session still active",
 	"login_refused":          "Login refused",

@@ -1,6 +1,8 @@
 package accounts_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,6 +48,38 @@ func TestDiscardLogin(t *testing.T) {
 		live := e.connect(e.ann, appC, phoneAnn, "")
 		if err := e.svc.CancelLogin(ctx, e.ann, live.ID); wantCode(t, err, "no_login") == nil {
 			t.Error("discarded a connected account")
+		}
+	})
+}
+
+// TestCancelRotation: cancelling a rotation keeps the account as it was,
+// with its old credentials, and says so in the activity log.
+func TestCancelRotation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st)
+		ctx := ctxFor(t)
+		acct := e.connect(e.ann, appD, phoneDan, "")
+		if _, err := e.svc.Rotate(ctx, e.ann, acct.ID, accounts.RotateInput{APIID: fmt.Sprint(appE.id), APIHash: appE.hash}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.CancelLogin(ctx, e.bea, acct.ID); wantCode(t, err, "not_found") == nil {
+			t.Fatal("bea cancelled ann's rotation")
+		}
+		if err := e.svc.CancelLogin(ctx, e.ann, acct.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.svc.Get(ctx, e.ann.UserID, acct.ID)
+		if err != nil || got.Login != nil || got.Status != accounts.StatusActive || got.APIID != appD.id {
+			t.Fatalf("after cancelling: %+v %v", got, err)
+		}
+		if _, err := e.svc.SubmitCode(ctx, e.ann, acct.ID, codeFor(phoneDan)); wantCode(t, err, "no_login") == nil {
+			t.Error("the cancelled rotation took a code")
+		}
+		if ev := e.events(e.ann, acct.ID); !slices.Equal(ev, []string{"code_requested", "connected", "rotation_started", "login_cancelled"}) {
+			t.Errorf("activity %v", ev)
+		}
+		if err := e.svc.CancelLogin(ctx, e.ann, acct.ID); wantCode(t, err, "no_login") == nil {
+			t.Error("cancelled a login twice")
 		}
 	})
 }

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +58,50 @@ func TestDiscardLoginPages(t *testing.T) {
 	c := tokenFor(t, a, "ann@example.com")
 	c.call("DELETE", fmt.Sprintf("/accounts/%d", waiting), nil).into(t, 200, nil)
 	c.call("GET", fmt.Sprintf("/accounts/%d", waiting), nil).apiError(t, 404, "not_found")
+}
+
+// TestCancelRotationPage: the rotation's code page has a Cancel, which
+// leaves the account on its current credentials; the API has it too.
+func TestCancelRotationPage(t *testing.T) {
+	a := startApp(t)
+	ann := signUp(t, a, "ann@example.com")
+	id := ann.startConnect(accountstest.AppE, accountstest.PhoneEve)
+	if r := ann.post(fmt.Sprintf("/accounts/%d/code", id), url.Values{"code": {accountstest.Code(accountstest.PhoneEve)}}); r.status != 303 {
+		t.Fatalf("code: %d %s", r.status, r.body)
+	}
+	rotate := func() {
+		t.Helper()
+		r := ann.post(fmt.Sprintf("/accounts/%d/rotate", id), url.Values{"api_id": {accountstest.AppF.IDString()}, "api_hash": {accountstest.AppF.Hash}})
+		if r.status != 303 || r.header.Get("Location") != fmt.Sprintf("/accounts/%d/code", id) {
+			t.Fatalf("rotate: %d %s", r.status, r.body)
+		}
+	}
+	rotate()
+	page := string(ann.get(fmt.Sprintf("/accounts/%d/code", id)).body)
+	if !strings.Contains(page, fmt.Sprintf(`action="/accounts/%d/cancel-login"`, id)) || !strings.Contains(page, `id="cancel-login"`) {
+		t.Fatalf("rotation code page has no Cancel:\n%s", page)
+	}
+	bea := signUp(t, a, "bea@example.com")
+	if r := bea.post(fmt.Sprintf("/accounts/%d/cancel-login", id), nil); r.status != 404 {
+		t.Errorf("bea cancelling ann's rotation: %d", r.status)
+	}
+	r := ann.post(fmt.Sprintf("/accounts/%d/cancel-login", id), nil)
+	if r.status != 303 || r.header.Get("Location") != fmt.Sprintf("/accounts/%d", id) {
+		t.Fatalf("cancel: %d %s", r.status, r.header.Get("Location"))
+	}
+	page = string(ann.get(fmt.Sprintf("/accounts/%d", id)).body)
+	if strings.Contains(page, "login-in-progress") || !strings.Contains(page, "keeps its current credentials") ||
+		!strings.Contains(page, accountstest.AppE.IDString()) {
+		t.Errorf("account after cancelling:\n%s", page)
+	}
+
+	rotate()
+	c := tokenFor(t, a, "ann@example.com")
+	c.call("DELETE", fmt.Sprintf("/accounts/%d/login", id), nil).into(t, 204, nil)
+	var got acctT
+	c.call("GET", fmt.Sprintf("/accounts/%d", id), nil).into(t, 200, &got)
+	if got.Login != nil || got.Status != "active" || got.APIID != accountstest.AppE.ID {
+		t.Errorf("after DELETE …/login: %+v", got)
+	}
+	tokenFor(t, a, "bea@example.com").call("DELETE", fmt.Sprintf("/accounts/%d/login", id), nil).apiError(t, 404, "not_found")
 }

@@ -170,6 +170,11 @@ func (a *API) registerAccounts() {
 			out.Body.ID, out.Body.Status, out.Body.LoggedOut = in.ID, accounts.StatusDisconnected, res.LoggedOut
 			return out, nil
 		})
+	huma.Register(a.huma, op("cancel-account-login", http.MethodDelete, "/accounts/{id}/login",
+		"Cancel the login in progress: a first login goes with its account; a rotation or re-login is dropped and the account keeps its current credentials", http.StatusNoContent),
+		func(ctx context.Context, in *accountIn) (*struct{}, error) {
+			return nil, svc.CancelLogin(ctx, actor(ctx), in.ID)
+		})
 	huma.Register(a.huma, op("reset-account-limit", http.MethodPost, "/accounts/{id}/reset-limit",
 		"Mark a limited (PEER_FLOOD) account active again once Telegram lifted the limit", 0),
 		func(ctx context.Context, in *accountIn) (*accountOut, error) {
