@@ -170,6 +170,12 @@ func (s *Service) ResendCode(ctx context.Context, by Actor, accountID int64) (Ac
 	if l.row.State != store.LoginCodeSent {
 		return Account{}, ErrResendUnavailable
 	}
+	// auth.sentCode's timeout is the seconds before next_type may be used
+	// (TDLib refuses to resend before it, too): asking earlier would only
+	// get a Telegram error, or count against the number's limits.
+	if after := loginFrom(l.row, s.now()).ResendAfter; s.now().Before(after) {
+		return Account{}, resendTooEarly(after, s.now())
+	}
 	sent, err := s.tg.ResendCode(ctx, l.creds, l.row.Phone, l.pending)
 	if err != nil {
 		s.record(ctx, s.st, by, acct.ID, "code_resend_failed", telegramCode(err))

@@ -167,6 +167,22 @@ func floodWait(wait time.Duration, now time.Time) *apperr.Error {
 	}
 }
 
+// resendTooEarly is "Resend code" before Telegram's timeout ran out.
+func resendTooEarly(after, now time.Time) *apperr.Error {
+	wait := after.Sub(now).Round(time.Second)
+	if wait < time.Second {
+		wait = time.Second
+	}
+	return &apperr.Error{
+		Code:    "resend_too_early",
+		Message: "Telegram allows a new code from " + after.UTC().Format("15:04:05 UTC"),
+		Hint: "Telegram asks to wait " + apperr.FormatWait(wait) +
+			" more before it sends the code another way. Check the Telegram app on your other devices meanwhile.",
+		Status:     http.StatusTooManyRequests,
+		RetryAfter: wait,
+	}
+}
+
 // loginError translates what Telegram said during a login step into what
 // the user reads. The original error stays in the chain for the log.
 func loginError(err error, now time.Time) error {

@@ -6,16 +6,36 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
 )
 
+// TestResendCode: "Resend code" waits for Telegram's timeout (the seconds
+// before next_type may be used), then sends the code the next way.
 func TestResendCode(t *testing.T) {
-	e := sqliteEnv(t)
+	storetest.Each(t, func(t *testing.T, st store.Store) { testResendCode(t, newEnv(t, st)) })
+}
+
+func testResendCode(t *testing.T, e *env) {
 	ctx := ctxFor(t)
 	acct, err := e.svc.Start(ctx, e.ann, input(appA, phoneDan))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if acct.Login.ResendAfter.IsZero() {
+		t.Fatal("the sandbox gave no timeout")
+	}
 	clock.Advance(time.Minute)
+	n := calls()
+	_, err = e.svc.ResendCode(ctx, e.ann, acct.ID)
+	if got := wantCode(t, err, "resend_too_early"); got.HTTPStatus() != 429 || got.RetryAfter <= 0 ||
+		got.Message != "Telegram allows a new code from "+acct.Login.ResendAfter.UTC().Format("15:04:05 UTC") {
+		t.Errorf("early resend reads %+v", got)
+	}
+	if calls() != n {
+		t.Error("an early resend called Telegram")
+	}
+	clock.Advance(acct.Login.ResendAfter.Sub(clock.Now()) + time.Second)
 	again, err := e.svc.ResendCode(ctx, e.ann, acct.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -220,6 +220,12 @@ func TestAPIResendCode(t *testing.T) {
 	c := newUser(t, a, "ann@example.com")
 	var s api.LoginStep
 	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneFay}).into(t, 201, &s)
+	// Telegram's timeout first: a clear message, not Telegram's error.
+	r := c.call("POST", fmt.Sprintf("/accounts/%d/resend-code", s.ID), nil)
+	if e := r.apiError(t, 429, "resend_too_early"); !strings.HasPrefix(e.Message, "Telegram allows a new code from ") || r.header.Get("Retry-After") == "" {
+		t.Errorf("early resend: %s %v", r.body, r.header)
+	}
+	ageLogin(t, a, "ann@example.com", s.ID, s.ResendAfter.Sub(time.Now())+time.Second)
 	var again api.LoginStep
 	c.call("POST", fmt.Sprintf("/accounts/%d/resend-code", s.ID), nil).into(t, 200, &again)
 	if again.Status != "code_sent" || again.CodeType != "sms" || again.ID != s.ID {

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -70,8 +71,16 @@ func TestBrowserConnectFollowsTheArticle(t *testing.T) {
 	text("#code-where", "in the Telegram app")
 	text("#code-expiry", "Enter it before")
 	text("#resend-code", "Resend code by SMS")
+	text("#resend-after", "Telegram allows it from")
+	if disabled, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[bool](`document.querySelector("#resend-code").disabled`)); err != nil || !disabled {
+		t.Fatal("Resend code is clickable before Telegram allows it")
+	}
 	b.Screenshot("code-sent")
 
+	// Once Telegram's timeout has run out, the button works.
+	ageLogin(t, a, "bob@example.com", 1, 6*time.Minute)
+	b.Load(chromedp.Reload())
+	b.Do(chromedp.WaitEnabled(css("#resend-code")))
 	b.Load(chromedp.Click(css("#resend-code")))
 	b.Do(chromedp.WaitVisible(css("#code-form")))
 	text("#flash", "Telegram is sending the code again by SMS")

@@ -122,7 +122,7 @@ func (a *API) registerAccounts() {
 			return step(svc.SubmitPassword(ctx, actor(ctx), in.ID, secrets.Secret(in.Body.Password)))
 		})
 	huma.Register(a.huma, op("resend-account-code", http.MethodPost, "/accounts/{id}/resend-code",
-		"Have Telegram send the login code again, the next way it offers (auth.resendCode)", 0),
+		"Have Telegram send the login code again, the next way it offers (auth.resendCode); before the login's resend_after it answers 429 resend_too_early", 0),
 		func(ctx context.Context, in *accountIn) (*stepOut, error) {
 			return step(svc.ResendCode(ctx, actor(ctx), in.ID))
 		})

@@ -116,6 +116,14 @@ func (accountView) At(t time.Time) string {
 	return t.UTC().Format("15:04 UTC")
 }
 
+// AtSeconds is At to the second, for times a few minutes away.
+func (accountView) AtSeconds(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("15:04:05 UTC")
+}
+
 // In renders the time left before t, "" when it has passed.
 func (accountView) In(t time.Time) string { return inWords(time.Until(t)) }
 
