@@ -182,7 +182,7 @@ func (s *Service) ResendCode(ctx context.Context, by Actor, accountID int64) (Ac
 		if errors.Is(err, telegram.ErrPhoneCodeExpired) {
 			return Account{}, ErrLoginExpired.Wrap(err)
 		}
-		return Account{}, loginError(err, s.now())
+		return Account{}, loginStepError(err, l.row.ExpiresAt, s.now())
 	}
 	now := s.now().UTC()
 	p := l.row
@@ -234,7 +234,7 @@ func (s *Service) SubmitCode(ctx context.Context, by Actor, accountID int64, cod
 		return s.get(ctx, by.UserID, accountID)
 	case err != nil:
 		s.record(ctx, s.st, by, acct.ID, "code_failed", telegramCode(err))
-		return Account{}, loginError(err, s.now())
+		return Account{}, loginStepError(err, l.row.ExpiresAt, s.now())
 	}
 	return s.finish(ctx, by, acct, l, res)
 }
@@ -255,7 +255,7 @@ func (s *Service) SubmitPassword(ctx context.Context, by Actor, accountID int64,
 	res, err := s.tg.CheckPassword(ctx, l.creds, l.pending.Session, password)
 	if err != nil {
 		s.record(ctx, s.st, by, acct.ID, "password_failed", telegramCode(err))
-		return Account{}, loginError(err, s.now())
+		return Account{}, loginStepError(err, l.row.ExpiresAt, s.now())
 	}
 	return s.finish(ctx, by, acct, l, res)
 }

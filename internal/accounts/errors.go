@@ -212,6 +212,22 @@ func loginError(err error, now time.Time) error {
 	return accountError(err, now)
 }
 
+// loginStepError is loginError for a step of a login that expires at
+// expires: a FLOOD_WAIT that outlasts the login would have the person wait
+// for nothing, so it says to start again after the wait instead.
+func loginStepError(err error, expires, now time.Time) error {
+	var fw *telegram.FloodWaitError
+	if !errors.As(err, &fw) || now.Add(fw.Wait).Before(expires) {
+		return loginError(err, now)
+	}
+	e := floodWait(fw.Wait, now)
+	until := now.Add(e.RetryAfter).UTC().Format("15:04 UTC")
+	e.Message = "Too many attempts — this login will have expired by then"
+	e.Hint = fmt.Sprintf("Telegram asked us to wait %s, until %s, but this login expires at %s. Start again after %s.",
+		apperr.FormatWait(e.RetryAfter), until, expires.UTC().Format("15:04 UTC"), until)
+	return e.Wrap(err)
+}
+
 // accountError translates errors of steps on a connected account.
 func accountError(err error, now time.Time) error {
 	var fw *telegram.FloodWaitError
