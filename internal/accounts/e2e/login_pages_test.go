@@ -105,3 +105,25 @@ func TestCancelRotationPage(t *testing.T) {
 	}
 	tokenFor(t, a, "bea@example.com").call("DELETE", fmt.Sprintf("/accounts/%d/login", id), nil).apiError(t, 404, "not_found")
 }
+
+// TestDashboardOffersToContinueALogin: the yellow alert offers to continue
+// a login waiting for its code, as well as to start a new one; an expired
+// login is not offered.
+func TestDashboardOffersToContinueALogin(t *testing.T) {
+	a := startApp(t)
+	ann := signUp(t, a, "ann@example.com")
+	page := string(ann.get("/").body)
+	if !strings.Contains(page, `id="connect-telegram-button"`) || strings.Contains(page, "continue-login-button") {
+		t.Fatalf("dashboard without a login:\n%s", page)
+	}
+	id := ann.startConnect(accountstest.AppA, accountstest.PhoneAnn)
+	page = string(ann.get("/").body)
+	if !strings.Contains(page, fmt.Sprintf(`href="/accounts/%d/code" id="continue-login-button"`, id)) ||
+		!strings.Contains(page, `id="connect-telegram-button"`) || !strings.Contains(page, "99 •••• 1101</strong> is waiting") {
+		t.Fatalf("dashboard with a login waiting:\n%s", page)
+	}
+	ageLogin(t, a, "ann@example.com", id, 16*time.Minute)
+	if page = string(ann.get("/").body); strings.Contains(page, "continue-login-button") || !strings.Contains(page, `id="connect-telegram-button"`) {
+		t.Errorf("dashboard with an expired login:\n%s", page)
+	}
+}
