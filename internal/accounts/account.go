@@ -51,8 +51,12 @@ type Account struct {
 	// ("PEER_FLOOD", "FLOOD_WAIT_30", "SESSION_REVOKED").
 	StatusDetail string
 	CreatedAt    time.Time
-	ConnectedAt  time.Time
-	UpdatedAt    time.Time
+	// ConnectedAt is when the first login finished; rotations and
+	// re-logins keep it.
+	ConnectedAt time.Time
+	// DisconnectedAt is when a disconnected account was disconnected.
+	DisconnectedAt time.Time
+	UpdatedAt      time.Time
 	// Login is the login in progress: always set for a pending account,
 	// set for a live one while it rotates credentials or logs in again.
 	Login *Login
@@ -163,23 +167,29 @@ func (a Account) Problem(now time.Time) *apperr.Error {
 }
 
 func fromStore(a store.Account) Account {
+	var disconnectedAt time.Time
+	if a.Status == StatusDisconnected {
+		// Disconnecting is the last change a disconnected row gets.
+		disconnectedAt = a.UpdatedAt
+	}
 	return Account{
-		ID:           a.ID,
-		UserID:       a.UserID,
-		APIID:        a.APIID,
-		TGUserID:     a.TGUserID,
-		Name:         displayNameOf(a.FirstName, a.LastName, a.Phone),
-		FirstName:    a.FirstName,
-		LastName:     a.LastName,
-		Username:     a.Username,
-		Phone:        a.Phone,
-		DC:           a.DC,
-		Status:       a.Status,
-		FloodUntil:   a.FloodUntil,
-		StatusDetail: a.StatusDetail,
-		CreatedAt:    a.CreatedAt,
-		ConnectedAt:  a.ConnectedAt,
-		UpdatedAt:    a.UpdatedAt,
+		DisconnectedAt: disconnectedAt,
+		ID:             a.ID,
+		UserID:         a.UserID,
+		APIID:          a.APIID,
+		TGUserID:       a.TGUserID,
+		Name:           displayNameOf(a.FirstName, a.LastName, a.Phone),
+		FirstName:      a.FirstName,
+		LastName:       a.LastName,
+		Username:       a.Username,
+		Phone:          a.Phone,
+		DC:             a.DC,
+		Status:         a.Status,
+		FloodUntil:     a.FloodUntil,
+		StatusDetail:   a.StatusDetail,
+		CreatedAt:      a.CreatedAt,
+		ConnectedAt:    a.ConnectedAt,
+		UpdatedAt:      a.UpdatedAt,
 	}
 }
 

@@ -127,3 +127,24 @@ func TestDashboardOffersToContinueALogin(t *testing.T) {
 		t.Errorf("dashboard with an expired login:\n%s", page)
 	}
 }
+
+// TestDisconnectedAccountPage: a disconnected account says when it was
+// disconnected, not "Connected".
+func TestDisconnectedAccountPage(t *testing.T) {
+	a := startApp(t)
+	ann := signUp(t, a, "ann@example.com")
+	id := ann.startConnect(accountstest.AppH, accountstest.PhoneFay)
+	if r := ann.post(fmt.Sprintf("/accounts/%d/code", id), url.Values{"code": {accountstest.Code(accountstest.PhoneFay)}}); r.status != 303 {
+		t.Fatalf("code: %d %s", r.status, r.body)
+	}
+	if page := string(ann.get(fmt.Sprintf("/accounts/%d", id)).body); !strings.Contains(page, `id="account-connected-at"`) {
+		t.Fatalf("connected account page:\n%s", page)
+	}
+	if r := ann.post(fmt.Sprintf("/accounts/%d/disconnect", id), nil); r.status != 303 {
+		t.Fatalf("disconnect: %d", r.status)
+	}
+	page := string(ann.get(fmt.Sprintf("/accounts/%d", id)).body)
+	if !strings.Contains(page, `<dt>Disconnected</dt><dd id="account-disconnected-at">`) || strings.Contains(page, "<dt>Connected</dt>") {
+		t.Errorf("disconnected account page:\n%s", page)
+	}
+}

@@ -60,7 +60,8 @@ UPDATE telegram_accounts SET
     flood_until = NULL,
     status_detail = '',
     updated_at = sqlc.arg(now),
-    connected_at = sqlc.arg(now)
+    -- The first connection's date: a rotation or re-login keeps it.
+    connected_at = COALESCE(telegram_accounts.connected_at, sqlc.arg(now))
 WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id) AND status <> 'disconnected'
 RETURNING *;
 

@@ -17,21 +17,22 @@ type Account struct {
 	ID int64 `json:"id"`
 	// Status is the login's state for an account that never finished its
 	// login, else its health.
-	Status       string     `json:"status" enum:"code_sent,password_needed,login_expired,active,needs_relogin,limited,flood_wait,disconnected" doc:"code_sent, password_needed or login_expired while the first login runs; then active, needs_relogin (Telegram ended the session), limited (PEER_FLOOD, reset by a person), flood_wait (until flood_until) or disconnected"`
-	Name         string     `json:"name" example:"Ann Lee"`
-	FirstName    string     `json:"first_name,omitempty"`
-	LastName     string     `json:"last_name,omitempty"`
-	Username     string     `json:"username,omitempty" example:"ann_lee"`
-	Phone        string     `json:"phone" doc:"Masked" example:"+44 •••• 0123"`
-	APIID        int64      `json:"api_id"`
-	TGUserID     int64      `json:"telegram_user_id,omitempty"`
-	DC           int        `json:"dc,omitempty"`
-	FloodUntil   *time.Time `json:"flood_until,omitempty" doc:"For flood_wait: when Telegram lets the account call again"`
-	RetryAfter   int        `json:"retry_after,omitempty" doc:"For flood_wait: seconds left"`
-	StatusDetail string     `json:"status_detail,omitempty" doc:"What Telegram said last, e.g. PEER_FLOOD or FLOOD_WAIT_30"`
-	CreatedAt    time.Time  `json:"created_at"`
-	ConnectedAt  *time.Time `json:"connected_at,omitempty"`
-	Login        *Login     `json:"login,omitempty" doc:"The login in progress: the first one, a rotation or a re-login"`
+	Status         string     `json:"status" enum:"code_sent,password_needed,login_expired,active,needs_relogin,limited,flood_wait,disconnected" doc:"code_sent, password_needed or login_expired while the first login runs; then active, needs_relogin (Telegram ended the session), limited (PEER_FLOOD, reset by a person), flood_wait (until flood_until) or disconnected"`
+	Name           string     `json:"name" example:"Ann Lee"`
+	FirstName      string     `json:"first_name,omitempty"`
+	LastName       string     `json:"last_name,omitempty"`
+	Username       string     `json:"username,omitempty" example:"ann_lee"`
+	Phone          string     `json:"phone" doc:"Masked" example:"+44 •••• 0123"`
+	APIID          int64      `json:"api_id"`
+	TGUserID       int64      `json:"telegram_user_id,omitempty"`
+	DC             int        `json:"dc,omitempty"`
+	FloodUntil     *time.Time `json:"flood_until,omitempty" doc:"For flood_wait: when Telegram lets the account call again"`
+	RetryAfter     int        `json:"retry_after,omitempty" doc:"For flood_wait: seconds left"`
+	StatusDetail   string     `json:"status_detail,omitempty" doc:"What Telegram said last, e.g. PEER_FLOOD or FLOOD_WAIT_30"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ConnectedAt    *time.Time `json:"connected_at,omitempty" doc:"When the first login finished; rotations and re-logins keep it"`
+	DisconnectedAt *time.Time `json:"disconnected_at,omitempty" doc:"For disconnected: when it was disconnected"`
+	Login          *Login     `json:"login,omitempty" doc:"The login in progress: the first one, a rotation or a re-login"`
 }
 
 // Login is a login waiting for its code or 2FA password.
@@ -73,7 +74,7 @@ func accountBody(a accounts.Account) Account {
 	out := Account{
 		ID: a.ID, Status: a.Status, Name: a.Name, FirstName: a.FirstName, LastName: a.LastName, Username: a.Username,
 		Phone: a.MaskedPhone(), APIID: a.APIID, TGUserID: a.TGUserID, DC: a.DC, StatusDetail: a.StatusDetail,
-		CreatedAt: a.CreatedAt.UTC(), ConnectedAt: timePtr(a.ConnectedAt),
+		CreatedAt: a.CreatedAt.UTC(), ConnectedAt: timePtr(a.ConnectedAt), DisconnectedAt: timePtr(a.DisconnectedAt),
 	}
 	if a.Status == accounts.StatusPending {
 		out.Status = a.Step()

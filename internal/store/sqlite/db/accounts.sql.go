@@ -105,7 +105,8 @@ UPDATE telegram_accounts SET
     flood_until = NULL,
     status_detail = '',
     updated_at = ?10,
-    connected_at = ?10
+    -- The first connection's date: a rotation or re-login keeps it.
+    connected_at = COALESCE(telegram_accounts.connected_at, ?10)
 WHERE id = ?11 AND user_id = ?12 AND status <> 'disconnected'
 RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at
 `
