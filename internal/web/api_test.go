@@ -104,7 +104,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			t.Fatalf("OpenAPI document does not describe the error shape")
 		}
 		docs := c.get("/api/v1/docs").wantStatus(t, http.StatusOK)
-		docs.wantBody(t, "/static/vendor/swagger-ui/swagger-ui-bundle.js", "/api/v1/openapi.json")
+		docs.wantBody(t, "/static/vendor/swagger-ui/swagger-ui-bundle.js", "/api/v1/openapi.json", `<a href="/"`, `<a href="/tokens"`)
 		docs.wantNoBody(t, "unpkg.com", "cdn")
 		c.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").wantStatus(t, http.StatusOK)
 	})

@@ -15,6 +15,10 @@ const docsPage = `<!doctype html>
 <link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
 </head>
 <body>
+<nav id="docs-nav" style="display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;align-items:center;padding:.75rem 1.25rem;border-bottom:1px solid #e4e8ef;font:14px/1.4 system-ui,sans-serif">
+<a href="/" style="color:#1a7fb0;font-weight:600;text-decoration:none">&larr; Back to Telegramate</a>
+<a href="/tokens" style="color:#1a7fb0;text-decoration:none">API tokens</a>
+</nav>
 <div id="swagger-ui" data-url="` + Prefix + `/openapi.json"></div>
 <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
 <script src="/static/js/api-docs.js"></script>
