@@ -71,6 +71,14 @@ func TestAPIErrorsHaveOneShape(t *testing.T) {
 		if code, _, _, _ := r.apiError(t); code != "not_found" {
 			t.Fatalf("unknown endpoint code %q", code)
 		}
+		// A known path with another method is 405 with Allow, in the same shape.
+		r = c.api(http.MethodPut, "/api/v1/me", token).wantStatus(t, http.StatusMethodNotAllowed)
+		if code, msg, _, _ := r.apiError(t); code != "method_not_allowed" || !strings.Contains(msg, "PUT") {
+			t.Fatalf("PUT /me reads %q %q", code, msg)
+		}
+		if allow := r.Header.Get("Allow"); allow != "GET, HEAD" {
+			t.Errorf("Allow: %q", allow)
+		}
 		// A cross-origin browser request to the API is refused in the same shape.
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/me", nil)
 		req.Header.Set("Sec-Fetch-Site", "cross-site")

@@ -58,6 +58,13 @@ func TestDiscardLoginPages(t *testing.T) {
 	c := tokenFor(t, a, "ann@example.com")
 	c.call("DELETE", fmt.Sprintf("/accounts/%d", waiting), nil).into(t, 200, nil)
 	c.call("GET", fmt.Sprintf("/accounts/%d", waiting), nil).apiError(t, 404, "not_found")
+
+	// A method the endpoint does not have is 405 with Allow, not 404.
+	r := c.call("PUT", fmt.Sprintf("/accounts/%d", waiting), map[string]any{})
+	r.apiError(t, 405, "method_not_allowed")
+	if allow := r.header.Get("Allow"); allow != "GET, HEAD, DELETE" {
+		t.Errorf("Allow: %q", allow)
+	}
 }
 
 // TestCancelRotationPage: the rotation's code page has a Cancel, which

@@ -70,13 +70,41 @@ func New(mux *http.ServeMux, deps Deps) *API {
 	a.routes()
 
 	mux.HandleFunc("GET "+Prefix+"/docs", serveDocs)
-	// Anything else under /api/ answers in the API's error shape too.
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+	// Anything else under /api/ answers in the API's error shape too. This
+	// catch-all matches every method, which keeps the mux from answering
+	// 405 itself, so it asks the mux which methods the path has.
+	mux.HandleFunc(catchAll, func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			WriteError(w, r, &apperr.Error{
+				Code:    "method_not_allowed",
+				Message: "Method " + r.Method + " is not allowed here",
+				Hint:    "This endpoint accepts " + strings.Join(allow, ", ") + ". See " + Prefix + "/docs for the endpoints and methods.",
+				Status:  http.StatusMethodNotAllowed,
+			})
+			return
+		}
 		e := apperr.NotFound("Endpoint")
 		e.Hint = "See " + Prefix + "/docs for the endpoints and methods."
 		WriteError(w, r, e)
 	})
 	return a
+}
+
+// catchAll is the pattern of the API's "no such endpoint" handler.
+const catchAll = "/api/"
+
+// allowedMethods lists the methods that have a route for r's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != catchAll {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // Huma exposes the huma.API, e.g. for tests that check the OpenAPI document.
