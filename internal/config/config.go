@@ -11,6 +11,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/telegramate/telegramate/internal/secrets"
@@ -29,6 +30,9 @@ type Config struct {
 	BaseURL  string // public URL, for links; empty means "as requested"
 	Signup   string // SignupOpen or SignupClosed
 	Telegram Telegram
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed; empty trusts nobody, and the client is the direct peer.
+	TrustedProxies []netip.Prefix
 
 	server bool // Register (not only RegisterData) was called
 }
@@ -87,6 +91,7 @@ func Register(fs *flag.FlagSet) *Config {
 	str(fs, &c.Signup, "signup", SignupOpen, "who may create an account: open (anyone) or closed (only 'telegramate user create' adds users)")
 	fs.Var((*dcList)(&c.Telegram.DCs), "telegram-dc", help("Telegram data center address `ID=HOST:PORT`, repeatable (comma-separated in the variable); replaces Telegram's own", "telegram-dc"))
 	str(fs, &c.Telegram.PublicKeyFile, "telegram-public-key", "", "PEM file with the RSA public key of the --telegram-dc data centers")
+	fs.Var((*prefixList)(&c.TrustedProxies), "trusted-proxies", help("reverse proxies whose X-Forwarded-For gives the client's address (for login throttling, the activity log and request logs): comma-separated `CIDRs or IPs`, e.g. 127.0.0.1,10.0.0.0/8 (default: none, the direct peer is the client)", "trusted-proxies"))
 	fs.BoolVar(&c.Telegram.TestServers, "telegram-test-servers", false, help("use Telegram's test environment instead of production", "telegram-test-servers"))
 	return c
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -55,6 +56,54 @@ func ParseDC(v string) (DC, error) {
 		return DC{}, fmt.Errorf("%q: port must be 1-65535", v)
 	}
 	return DC{ID: id, Addr: addr}, nil
+}
+
+// prefixList is --trusted-proxies: comma-separated CIDRs or single IPs.
+// Given twice, the lists add up.
+type prefixList []netip.Prefix
+
+func (l *prefixList) String() string {
+	if l == nil {
+		return ""
+	}
+	parts := make([]string, len(*l))
+	for i, p := range *l {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *prefixList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := ParseTrustedProxy(part)
+		if err != nil {
+			return err
+		}
+		*l = append(*l, p)
+	}
+	return nil
+}
+
+// ParseTrustedProxy reads a CIDR (10.0.0.0/8, fd00::/8) or an IP (one
+// address).
+func ParseTrustedProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q: want a CIDR such as 10.0.0.0/8 or an IP such as 127.0.0.1", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q: want an IP such as 127.0.0.1 or a CIDR such as 10.0.0.0/8", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // secretValue is a flag whose value never shows in --help or errors.

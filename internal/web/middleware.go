@@ -3,8 +3,8 @@ package web
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -42,11 +42,13 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // requestLog writes one line per request and records the HTTP metrics.
 // It logs the path but never the query string, headers or form values:
-// they can hold tokens, codes and passwords.
-func requestLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
+// they can hold tokens, codes and passwords. It is also the one place that
+// works out the client's address (see clientIP), for the log line, login
+// throttling and the activity log alike.
+func requestLog(logger *slog.Logger, m *metrics, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &auth.RequestInfo{}
+		info := &auth.RequestInfo{ClientIP: clientIP(r, trusted)}
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(auth.WithRequestInfo(r.Context(), info)))
 		if sw.status == 0 {
@@ -76,7 +78,7 @@ func requestLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler
 			slog.Int("status", sw.status),
 			slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", elapsed),
-			slog.String("remote", remoteHost(r)),
+			slog.String("remote", info.ClientIP),
 		}
 		if info.UserID != 0 {
 			attrs = append(attrs, slog.Int64("user", info.UserID))
@@ -86,14 +88,6 @@ func requestLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler
 		}
 		logger.LogAttrs(r.Context(), level, "http request", attrs...)
 	})
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // capturePattern sits right around the ServeMux, which records the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,7 +47,10 @@ type Deps struct {
 	// one makes session cookies Secure and is trusted for cross-origin
 	// checks behind a reverse proxy that rewrites Host.
 	BaseURL string
-	Version string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; empty trusts nobody.
+	TrustedProxies []netip.Prefix
+	Version        string
 }
 
 // New builds the whole HTTP handler.
@@ -101,7 +105,7 @@ func New(d Deps) (http.Handler, error) {
 	var h http.Handler = capturePattern(mux)
 	h = cop.Handler(h)
 	h = securityHeaders(h)
-	h = requestLog(d.Logger, metrics, h)
+	h = requestLog(d.Logger, metrics, d.TrustedProxies, h)
 	h = recoverPanics(d.Logger, h)
 	return h, nil
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strconv"
 
@@ -245,9 +244,6 @@ func actor(ctx context.Context) accounts.Actor {
 
 // withClientIP keeps the client's address for the accounts' activity log.
 func withClientIP(ctx huma.Context, next func(huma.Context)) {
-	ip := ctx.RemoteAddr()
-	if host, _, err := net.SplitHostPort(ip); err == nil {
-		ip = host
-	}
+	ip := auth.ClientIP(ctx.Context(), ctx.RemoteAddr())
 	next(huma.WithContext(ctx, accounts.WithIP(ctx.Context(), ip)))
 }

@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"net"
 
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -31,6 +32,10 @@ type RequestInfo struct {
 	Route  string // the ServeMux pattern that matched, "" if none
 	UserID int64
 	Err    error // an internal error worth logging with the request
+	// ClientIP is the client's address: the direct peer, or behind a
+	// trusted reverse proxy the one X-Forwarded-For names. It is set once,
+	// before any handler runs.
+	ClientIP string
 }
 
 type infoKey struct{}
@@ -50,4 +55,18 @@ func NoteError(ctx context.Context, err error) {
 	if info := RequestInfoFrom(ctx); info != nil && err != nil {
 		info.Err = err
 	}
+}
+
+// ClientIP is the request's client address, for login throttling and the
+// activity log: the one the web layer worked out (see RequestInfo), else
+// remoteAddr's host (a handler run on its own, as in some tests).
+func ClientIP(ctx context.Context, remoteAddr string) string {
+	if info := RequestInfoFrom(ctx); info != nil && info.ClientIP != "" {
+		return info.ClientIP
+	}
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return remoteAddr
+	}
+	return host
 }

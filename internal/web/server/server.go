@@ -123,6 +123,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Collectors:     []prometheus.Collector{jc.Collector()},
 		Logger:         logger,
 		BaseURL:        cfg.BaseURL,
+		TrustedProxies: cfg.TrustedProxies,
 		Version:        o.Version,
 	})
 	if err != nil {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"net"
 	"net/http"
 
 	"github.com/telegramate/telegramate/internal/web/auth"
@@ -42,13 +41,6 @@ func nextParam(r *http.Request) string {
 	return ""
 }
 
-// clientIP is the peer address. Behind a reverse proxy every client shares
-// the proxy's address, which the per-IP throttle allows for with a higher
-// limit than the per-email one.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the client's address as the web layer worked it out once
+// for the request (behind a trusted reverse proxy, from X-Forwarded-For).
+func clientIP(r *http.Request) string { return auth.ClientIP(r.Context(), r.RemoteAddr) }
