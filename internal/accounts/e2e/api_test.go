@@ -31,36 +31,36 @@ func TestAPIConnectWithoutPassword(t *testing.T) {
 	before := time.Now()
 	var s api.LoginStep
 	r := c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": "  " + accountstest.AppA.Hash + " ", "phone": "+999 661-1101"})
-	r.into(t, 201, &s)
+	r.Into(t, 201, &s)
 	if s.ID == 0 || s.Status != "code_sent" || s.CodeType != "app" || s.CodeLength != 5 || s.NextType != "sms" ||
 		s.ExpiresAt == nil || s.ExpiresAt.Sub(before) < 14*time.Minute || s.ResendAfter == nil ||
 		s.Account.Status != "code_sent" || s.Account.Phone != "+99 •••• 1101" {
-		t.Fatalf("send code answered %s", r.body)
+		t.Fatalf("send code answered %s", r.Body)
 	}
-	if strings.Contains(string(r.body), accountstest.AppA.Hash) {
+	if strings.Contains(string(r.Body), accountstest.AppA.Hash) {
 		t.Fatal("the answer carries the API hash")
 	}
 	var got api.Account
-	c.call("GET", fmt.Sprintf("/accounts/%d", s.ID), nil).into(t, 200, &got)
+	c.call("GET", fmt.Sprintf("/accounts/%d", s.ID), nil).Into(t, 200, &got)
 	if got.Status != "code_sent" || got.Login == nil || got.Login.State != "code_sent" {
 		t.Errorf("pending account %+v", got)
 	}
 
-	e := c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": "12345"}).apiError(t, 400, "authorization_failed")
+	e := c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": "12345"}).APIError(t, 400, "authorization_failed")
 	if e.Message != msgAuthFailed || e.Hint != hintAuthFailed {
 		t.Errorf("wrong code reads %+v", e)
 	}
-	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": ""}).apiError(t, 422, "validation_failed")
+	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": ""}).APIError(t, 422, "validation_failed")
 
 	r = c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": "11111"})
 	s = api.LoginStep{}
-	r.into(t, 200, &s)
+	r.Into(t, 200, &s)
 	if s.Status != "active" || s.Account.Status != "active" || s.Account.Name != "Ann Lee" || s.Account.Username != "ann_lee" ||
 		s.Account.TGUserID != 3001 || s.Account.APIID != accountstest.AppA.ID || s.Account.Login != nil {
-		t.Fatalf("code answered %s", r.body)
+		t.Fatalf("code answered %s", r.Body)
 	}
 	var list struct{ Accounts []api.Account }
-	c.call("GET", "/accounts", nil).into(t, 200, &list)
+	c.call("GET", "/accounts", nil).Into(t, 200, &list)
 	if len(list.Accounts) != 1 || list.Accounts[0].ID != s.ID || list.Accounts[0].Status != "active" {
 		t.Errorf("list %+v", list)
 	}
@@ -68,7 +68,7 @@ func TestAPIConnectWithoutPassword(t *testing.T) {
 		t.Errorf("activity %v", ev)
 	}
 	var act struct{ Activity []api.Activity }
-	c.call("GET", fmt.Sprintf("/accounts/%d/activity", s.ID), nil).into(t, 200, &act)
+	c.call("GET", fmt.Sprintf("/accounts/%d/activity", s.ID), nil).Into(t, 200, &act)
 	if act.Activity[0].By != "ann@example.com" || act.Activity[0].IP != "127.0.0.1" || act.Activity[0].Label != "Connected" {
 		t.Errorf("activity line %+v", act.Activity[0])
 	}
@@ -82,17 +82,17 @@ func TestAPIConnectWithPassword(t *testing.T) {
 			a := startApp(t, opts...)
 			c := newUser(t, a, "bob@example.com")
 			var s api.LoginStep
-			c.call("POST", "/accounts", map[string]any{"api_id": fmt.Sprint(accountstest.AppB.ID), "api_hash": accountstest.AppB.Hash, "phone": accountstest.PhoneBob}).into(t, 201, &s)
-			c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": "x"}).apiError(t, 409, "code_needed")
-			c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(accountstest.PhoneBob)}).into(t, 200, &s)
+			c.call("POST", "/accounts", map[string]any{"api_id": fmt.Sprint(accountstest.AppB.ID), "api_hash": accountstest.AppB.Hash, "phone": accountstest.PhoneBob}).Into(t, 201, &s)
+			c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": "x"}).APIError(t, 409, "code_needed")
+			c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(accountstest.PhoneBob)}).Into(t, 200, &s)
 			if s.Status != "password_needed" || s.PasswordHint != accountstest.BobHint || s.Account.Status != "password_needed" {
 				t.Fatalf("after the code %+v", s)
 			}
-			e := c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": "wrong"}).apiError(t, 400, "password_invalid")
+			e := c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": "wrong"}).APIError(t, 400, "password_invalid")
 			if e.Message != "Incorrect 2FA password" {
 				t.Errorf("wrong password reads %+v", e)
 			}
-			c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": accountstest.BobPassword}).into(t, 200, &s)
+			c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": accountstest.BobPassword}).Into(t, 200, &s)
 			if s.Status != "active" || s.Account.DC != 2 || s.Account.Username != "bob_stone" {
 				t.Fatalf("after the password %+v", s)
 			}
@@ -146,7 +146,7 @@ func TestAPIValidation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := calls()
-			e := c.call("POST", "/accounts", tc.body).apiError(t, 422, "validation_failed")
+			e := c.call("POST", "/accounts", tc.body).APIError(t, 422, "validation_failed")
 			if e.Message != tc.msg {
 				t.Errorf("reads %q, want %q", e.Message, tc.msg)
 			}
@@ -156,7 +156,7 @@ func TestAPIValidation(t *testing.T) {
 		})
 	}
 	var list struct{ Accounts []api.Account }
-	c.call("GET", "/accounts", nil).into(t, 200, &list)
+	c.call("GET", "/accounts", nil).Into(t, 200, &list)
 	if len(list.Accounts) != 0 {
 		t.Errorf("bad input stored %+v", list.Accounts)
 	}
@@ -169,19 +169,19 @@ func TestAPITelegramErrors(t *testing.T) {
 	c := newUser(t, a, "ann@example.com")
 	t.Cleanup(sbx.ClearFaults)
 
-	e := c.call("POST", "/accounts", map[string]any{"api_id": 2999999, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneAnn}).apiError(t, 400, "invalid_api_credentials")
+	e := c.call("POST", "/accounts", map[string]any{"api_id": 2999999, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneAnn}).APIError(t, 400, "invalid_api_credentials")
 	if e.Message != msgInvalidCreds || e.Hint != hintInvalidCred {
 		t.Errorf("unknown app reads %+v", e)
 	}
-	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppB.Hash, "phone": accountstest.PhoneAnn}).apiError(t, 400, "invalid_api_credentials")
-	e = c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneUnknown}).apiError(t, 400, "phone_invalid")
+	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppB.Hash, "phone": accountstest.PhoneAnn}).APIError(t, 400, "invalid_api_credentials")
+	e = c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneUnknown}).APIError(t, 400, "phone_invalid")
 	if e.Message != "The phone number is not valid" {
 		t.Errorf("unknown phone reads %+v", e)
 	}
 	if err := sbx.SetFault(sandbox.Fault{Method: "auth.sendCode", Error: "400:PHONE_NUMBER_BANNED"}); err != nil {
 		t.Fatal(err)
 	}
-	e = c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneAnn}).apiError(t, 400, "phone_banned")
+	e = c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneAnn}).APIError(t, 400, "phone_banned")
 	if e.Message != "The phone number is banned by Telegram" {
 		t.Errorf("banned phone reads %+v", e)
 	}
@@ -190,9 +190,9 @@ func TestAPITelegramErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneAnn})
-	e = r.apiError(t, 429, "flood_wait")
-	if e.Message != "Too many attempts — try again in 2 minutes" || e.RetryAfter != 120 || r.header.Get("Retry-After") != "120" {
-		t.Errorf("flood wait reads %+v, Retry-After %q", e, r.header.Get("Retry-After"))
+	e = r.APIError(t, 429, "flood_wait")
+	if e.Message != "Too many attempts — try again in 2 minutes" || e.RetryAfter != 120 || r.Header.Get("Retry-After") != "120" {
+		t.Errorf("flood wait reads %+v, Retry-After %q", e, r.Header.Get("Retry-After"))
 	}
 }
 
@@ -207,7 +207,7 @@ func TestAPIPhoneInUse(t *testing.T) {
 		{"api_id": accountstest.AppD.ID, "api_hash": accountstest.AppD.Hash, "phone": accountstest.PhoneCleo},
 	} {
 		for _, c := range []*client{ann, bea} {
-			e := c.call("POST", "/accounts", body).apiError(t, 409, "phone_in_use")
+			e := c.call("POST", "/accounts", body).APIError(t, 409, "phone_in_use")
 			if e.Message != msgInUse || e.Hint != hintInUse {
 				t.Errorf("reads %+v", e)
 			}
@@ -219,19 +219,19 @@ func TestAPIResendCode(t *testing.T) {
 	a := startApp(t)
 	c := newUser(t, a, "ann@example.com")
 	var s api.LoginStep
-	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneFay}).into(t, 201, &s)
+	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneFay}).Into(t, 201, &s)
 	// Telegram's timeout first: a clear message, not Telegram's error.
 	r := c.call("POST", fmt.Sprintf("/accounts/%d/resend-code", s.ID), nil)
-	if e := r.apiError(t, 429, "resend_too_early"); !strings.HasPrefix(e.Message, "Telegram allows a new code from ") || r.header.Get("Retry-After") == "" {
-		t.Errorf("early resend: %s %v", r.body, r.header)
+	if e := r.APIError(t, 429, "resend_too_early"); !strings.HasPrefix(e.Message, "Telegram allows a new code from ") || r.Header.Get("Retry-After") == "" {
+		t.Errorf("early resend: %s %v", r.Body, r.Header)
 	}
 	ageLogin(t, a, "ann@example.com", s.ID, s.ResendAfter.Sub(time.Now())+time.Second)
 	var again api.LoginStep
-	c.call("POST", fmt.Sprintf("/accounts/%d/resend-code", s.ID), nil).into(t, 200, &again)
+	c.call("POST", fmt.Sprintf("/accounts/%d/resend-code", s.ID), nil).Into(t, 200, &again)
 	if again.Status != "code_sent" || again.CodeType != "sms" || again.ID != s.ID {
 		t.Fatalf("resent %+v", again)
 	}
-	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(accountstest.PhoneFay)}).into(t, 200, &s)
+	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(accountstest.PhoneFay)}).Into(t, 200, &s)
 	if ev := c.events(s.ID); !slices.Equal(ev, []string{"code_requested", "code_resent", "connected"}) {
 		t.Errorf("activity %v", ev)
 	}
@@ -248,7 +248,7 @@ func TestAPIHealthSessionsRotateDisconnect(t *testing.T) {
 	path := fmt.Sprintf("/accounts/%d", acct.ID)
 	get := func() api.Account {
 		var out api.Account
-		c.call("GET", path, nil).into(t, 200, &out)
+		c.call("GET", path, nil).Into(t, 200, &out)
 		return out
 	}
 
@@ -268,7 +268,7 @@ func TestAPIHealthSessionsRotateDisconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ss struct{ Sessions []api.Session }
-	c.call("GET", path+"/sessions", nil).into(t, 200, &ss)
+	c.call("GET", path+"/sessions", nil).Into(t, 200, &ss)
 	if len(ss.Sessions) != 2 {
 		t.Fatalf("sessions %+v", ss)
 	}
@@ -280,9 +280,9 @@ func TestAPIHealthSessionsRotateDisconnect(t *testing.T) {
 			t.Errorf("own session %+v", s)
 		}
 	}
-	c.call("DELETE", path+"/sessions/0", nil).apiError(t, 409, "current_session")
-	c.call("DELETE", path+"/sessions/"+other.Hash, nil).into(t, 204, nil)
-	c.call("GET", path+"/sessions", nil).into(t, 200, &ss)
+	c.call("DELETE", path+"/sessions/0", nil).APIError(t, 409, "current_session")
+	c.call("DELETE", path+"/sessions/"+other.Hash, nil).Into(t, 204, nil)
+	c.call("GET", path+"/sessions", nil).Into(t, 200, &ss)
 	if len(ss.Sessions) != 1 {
 		t.Errorf("after terminate %+v", ss)
 	}
@@ -290,7 +290,7 @@ func TestAPIHealthSessionsRotateDisconnect(t *testing.T) {
 	if err := sbx.SetFault(sandbox.Fault{Method: "account.getAuthorizations", Error: "FLOOD_WAIT_30"}); err != nil {
 		t.Fatal(err)
 	}
-	c.call("GET", path+"/sessions", nil).apiError(t, 429, "flood_wait")
+	c.call("GET", path+"/sessions", nil).APIError(t, 429, "flood_wait")
 	if got := get(); got.Status != "flood_wait" || got.FloodUntil == nil || got.RetryAfter <= 0 || got.RetryAfter > 30 {
 		t.Errorf("after FLOOD_WAIT %+v", got)
 	}
@@ -299,23 +299,23 @@ func TestAPIHealthSessionsRotateDisconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The account waits out its FLOOD_WAIT first: refused without Telegram.
-	c.call("GET", path+"/sessions", nil).apiError(t, 429, "flood_wait")
+	c.call("GET", path+"/sessions", nil).APIError(t, 429, "flood_wait")
 
 	sbx.ClearFaults()
 	sbx.RevokeSessions(accountstest.PhoneDan)
 	var s api.LoginStep
-	c.call("POST", path+"/relogin", nil).into(t, 200, &s)
-	c.call("POST", path+"/code", map[string]string{"code": accountstest.Code(accountstest.PhoneDan)}).into(t, 200, &s)
+	c.call("POST", path+"/relogin", nil).Into(t, 200, &s)
+	c.call("POST", path+"/code", map[string]string{"code": accountstest.Code(accountstest.PhoneDan)}).Into(t, 200, &s)
 	if s.Status != "active" || get().Status != "active" {
 		t.Fatalf("after relogin %+v", s)
 	}
 
-	c.call("POST", path+"/rotate", map[string]any{"api_id": accountstest.AppE.ID, "api_hash": "nope"}).apiError(t, 422, "validation_failed")
-	c.call("POST", path+"/rotate", map[string]any{"api_id": accountstest.AppE.ID, "api_hash": accountstest.AppE.Hash}).into(t, 200, &s)
+	c.call("POST", path+"/rotate", map[string]any{"api_id": accountstest.AppE.ID, "api_hash": "nope"}).APIError(t, 422, "validation_failed")
+	c.call("POST", path+"/rotate", map[string]any{"api_id": accountstest.AppE.ID, "api_hash": accountstest.AppE.Hash}).Into(t, 200, &s)
 	if s.Status != "code_sent" || s.Account.Status != "active" || s.Account.Login == nil || s.Account.Login.APIID != accountstest.AppE.ID {
 		t.Fatalf("rotation started %+v", s)
 	}
-	c.call("POST", path+"/code", map[string]string{"code": accountstest.Code(accountstest.PhoneDan)}).into(t, 200, &s)
+	c.call("POST", path+"/code", map[string]string{"code": accountstest.Code(accountstest.PhoneDan)}).Into(t, 200, &s)
 	if s.Status != "active" || s.Account.APIID != accountstest.AppE.ID {
 		t.Fatalf("rotated %+v", s)
 	}
@@ -324,11 +324,11 @@ func TestAPIHealthSessionsRotateDisconnect(t *testing.T) {
 		Status    string
 		LoggedOut bool `json:"logged_out"`
 	}
-	c.call("DELETE", path, nil).into(t, 200, &d)
+	c.call("DELETE", path, nil).Into(t, 200, &d)
 	if d.Status != "disconnected" || !d.LoggedOut || get().Status != "disconnected" {
 		t.Errorf("disconnect %+v", d)
 	}
-	c.call("GET", path+"/sessions", nil).apiError(t, 409, "account_disconnected")
+	c.call("GET", path+"/sessions", nil).APIError(t, 409, "account_disconnected")
 	want := []string{"code_requested", "connected", "session_terminated", "status_flood_wait", "relogin_started",
 		"logged_in_again", "old_session_logged_out", "rotation_started", "rotated", "old_session_logged_out", "disconnected"}
 	if ev := c.events(acct.ID); !slices.Equal(ev, want) {
@@ -349,15 +349,15 @@ func TestAPILimitedAccount(t *testing.T) {
 	if err := sbx.SetFault(sandbox.Fault{Method: "account.getAuthorizations", Error: "PEER_FLOOD"}); err != nil {
 		t.Fatal(err)
 	}
-	c.call("GET", path+"/sessions", nil).apiError(t, 409, "account_limited")
+	c.call("GET", path+"/sessions", nil).APIError(t, 409, "account_limited")
 	sbx.ClearFaults()
-	c.call("GET", path+"/sessions", nil).apiError(t, 409, "account_limited")
+	c.call("GET", path+"/sessions", nil).APIError(t, 409, "account_limited")
 	var got api.Account
-	c.call("POST", path+"/reset-limit", nil).into(t, 200, &got)
+	c.call("POST", path+"/reset-limit", nil).Into(t, 200, &got)
 	if got.Status != "active" {
 		t.Fatalf("after reset %+v", got)
 	}
-	c.call("GET", path+"/sessions", nil).into(t, 200, nil)
+	c.call("GET", path+"/sessions", nil).Into(t, 200, nil)
 }
 
 // TestTenantIsolation: another user gets not_found for an account on every
@@ -367,7 +367,7 @@ func TestTenantIsolation(t *testing.T) {
 	ann := newUser(t, a, "ann@example.com")
 	acct := ann.connect(accountstest.AppG, accountstest.PhoneGus, accountstest.GusPassword)
 	var pending api.LoginStep
-	ann.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneAnn}).into(t, 201, &pending)
+	ann.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppA.ID, "api_hash": accountstest.AppA.Hash, "phone": accountstest.PhoneAnn}).Into(t, 201, &pending)
 
 	bea := newUser(t, a, "bea@example.com")
 	web := signUp(t, a, "cat@example.com")
@@ -392,37 +392,37 @@ func TestTenantIsolation(t *testing.T) {
 				{"DELETE", p + "/sessions/123", nil},
 			} {
 				r := c.call(req.method, req.path, req.body)
-				if r.status != 404 || !strings.Contains(string(r.body), `"code":"not_found"`) {
-					t.Errorf("%s %s %s: %d %s", c.email, req.method, req.path, r.status, r.body)
+				if r.Status != 404 || !strings.Contains(string(r.Body), `"code":"not_found"`) {
+					t.Errorf("%s %s %s: %d %s", c.email, req.method, req.path, r.Status, r.Body)
 				}
 			}
 		}
 		for _, page := range []string{"", "/code", "/password", "/rotate", "/sessions", "/disconnect"} {
-			if r := web.get(p + page); r.status != 404 || !strings.Contains(string(r.body), "Account not found") {
-				t.Errorf("page %s%s: %d", p, page, r.status)
+			if r := web.get(p + page); r.Status != 404 || !strings.Contains(string(r.Body), "Account not found") {
+				t.Errorf("page %s%s: %d", p, page, r.Status)
 			}
 		}
 		for _, action := range []string{"/code", "/password", "/resend-code", "/rotate", "/relogin", "/reset-limit", "/disconnect", "/sessions/123/terminate"} {
-			if r := web.post(p+action, nil); r.status != 404 {
-				t.Errorf("post %s%s: %d", p, action, r.status)
+			if r := web.post(p+action, nil); r.Status != 404 {
+				t.Errorf("post %s%s: %d", p, action, r.Status)
 			}
 		}
 	}
 	var list struct{ Accounts []api.Account }
-	bea.call("GET", "/accounts", nil).into(t, 200, &list)
+	bea.call("GET", "/accounts", nil).Into(t, 200, &list)
 	if len(list.Accounts) != 0 {
 		t.Errorf("bea lists %+v", list)
 	}
-	if r := web.get("/accounts"); strings.Contains(string(r.body), "Gus") || !strings.Contains(string(r.body), "No Telegram account connected yet") {
+	if r := web.get("/accounts"); strings.Contains(string(r.Body), "Gus") || !strings.Contains(string(r.Body), "No Telegram account connected yet") {
 		t.Errorf("cat's account list shows someone else's account")
 	}
 	// The owner still has both, untouched.
 	var got api.Account
-	ann.call("GET", fmt.Sprintf("/accounts/%d", acct.ID), nil).into(t, 200, &got)
+	ann.call("GET", fmt.Sprintf("/accounts/%d", acct.ID), nil).Into(t, 200, &got)
 	if got.Status != "active" {
 		t.Errorf("ann's account after the others tried: %+v", got)
 	}
-	ann.call("GET", fmt.Sprintf("/accounts/%d", pending.ID), nil).into(t, 200, &got)
+	ann.call("GET", fmt.Sprintf("/accounts/%d", pending.ID), nil).Into(t, 200, &got)
 	if got.Status != "code_sent" {
 		t.Errorf("ann's pending login after the others tried: %+v", got)
 	}

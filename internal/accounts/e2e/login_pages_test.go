@@ -17,7 +17,7 @@ func TestExpiredLoginPage(t *testing.T) {
 	b := signUp(t, a, "ann@example.com")
 	id := b.startConnect(accountstest.AppA, accountstest.PhoneAnn)
 	ageLogin(t, a, "ann@example.com", id, 16*time.Minute)
-	page := string(b.get(fmt.Sprintf("/accounts/%d/code", id)).body)
+	page := string(b.get(fmt.Sprintf("/accounts/%d/code", id)).Body)
 	if !strings.Contains(page, `id="login-expired"`) || !strings.Contains(page, "This login ran out of time") ||
 		strings.Contains(page, "Enter the verification code") {
 		t.Errorf("expired login page:\n%s", page)
@@ -34,7 +34,7 @@ func TestDiscardLoginPages(t *testing.T) {
 	expired := ann.startConnect(accountstest.AppB, accountstest.PhoneCleo)
 	ageLogin(t, a, "ann@example.com", expired, 16*time.Minute)
 
-	page := string(ann.get("/accounts").body)
+	page := string(ann.get("/accounts").Body)
 	pendingPart, expiredPart, ok := strings.Cut(page, `id="expired-logins"`)
 	if !ok || !strings.Contains(pendingPart, fmt.Sprintf(`action="/accounts/%d/cancel-login"`, waiting)) ||
 		!strings.Contains(expiredPart, fmt.Sprintf(`action="/accounts/%d/cancel-login"`, expired)) ||
@@ -43,26 +43,26 @@ func TestDiscardLoginPages(t *testing.T) {
 	}
 
 	bea := signUp(t, a, "bea@example.com")
-	if r := bea.post(fmt.Sprintf("/accounts/%d/cancel-login", expired), nil); r.status != 404 {
-		t.Errorf("bea discarding ann's login: %d", r.status)
+	if r := bea.post(fmt.Sprintf("/accounts/%d/cancel-login", expired), nil); r.Status != 404 {
+		t.Errorf("bea discarding ann's login: %d", r.Status)
 	}
-	if r := ann.post(fmt.Sprintf("/accounts/%d/cancel-login", expired), nil); r.status != 303 || r.header.Get("Location") != "/accounts" {
-		t.Fatalf("discard: %d %s", r.status, r.header.Get("Location"))
+	if r := ann.post(fmt.Sprintf("/accounts/%d/cancel-login", expired), nil); r.Status != 303 || r.Header.Get("Location") != "/accounts" {
+		t.Fatalf("discard: %d %s", r.Status, r.Header.Get("Location"))
 	}
-	page = string(ann.get("/accounts").body)
+	page = string(ann.get("/accounts").Body)
 	if strings.Contains(page, "expired-logins") || !strings.Contains(page, "was discarded") {
 		t.Errorf("after discarding:\n%s", page)
 	}
 
 	// The API: DELETE on a pending account discards it too.
 	c := tokenFor(t, a, "ann@example.com")
-	c.call("DELETE", fmt.Sprintf("/accounts/%d", waiting), nil).into(t, 200, nil)
-	c.call("GET", fmt.Sprintf("/accounts/%d", waiting), nil).apiError(t, 404, "not_found")
+	c.call("DELETE", fmt.Sprintf("/accounts/%d", waiting), nil).Into(t, 200, nil)
+	c.call("GET", fmt.Sprintf("/accounts/%d", waiting), nil).APIError(t, 404, "not_found")
 
 	// A method the endpoint does not have is 405 with Allow, not 404.
 	r := c.call("PUT", fmt.Sprintf("/accounts/%d", waiting), map[string]any{})
-	r.apiError(t, 405, "method_not_allowed")
-	if allow := r.header.Get("Allow"); allow != "GET, HEAD, DELETE" {
+	r.APIError(t, 405, "method_not_allowed")
+	if allow := r.Header.Get("Allow"); allow != "GET, HEAD, DELETE" {
 		t.Errorf("Allow: %q", allow)
 	}
 }
@@ -73,30 +73,30 @@ func TestCancelRotationPage(t *testing.T) {
 	a := startApp(t)
 	ann := signUp(t, a, "ann@example.com")
 	id := ann.startConnect(accountstest.AppE, accountstest.PhoneEve)
-	if r := ann.post(fmt.Sprintf("/accounts/%d/code", id), url.Values{"code": {accountstest.Code(accountstest.PhoneEve)}}); r.status != 303 {
-		t.Fatalf("code: %d %s", r.status, r.body)
+	if r := ann.post(fmt.Sprintf("/accounts/%d/code", id), url.Values{"code": {accountstest.Code(accountstest.PhoneEve)}}); r.Status != 303 {
+		t.Fatalf("code: %d %s", r.Status, r.Body)
 	}
 	rotate := func() {
 		t.Helper()
 		r := ann.post(fmt.Sprintf("/accounts/%d/rotate", id), url.Values{"api_id": {accountstest.AppF.IDString()}, "api_hash": {accountstest.AppF.Hash}})
-		if r.status != 303 || r.header.Get("Location") != fmt.Sprintf("/accounts/%d/code", id) {
-			t.Fatalf("rotate: %d %s", r.status, r.body)
+		if r.Status != 303 || r.Header.Get("Location") != fmt.Sprintf("/accounts/%d/code", id) {
+			t.Fatalf("rotate: %d %s", r.Status, r.Body)
 		}
 	}
 	rotate()
-	page := string(ann.get(fmt.Sprintf("/accounts/%d/code", id)).body)
+	page := string(ann.get(fmt.Sprintf("/accounts/%d/code", id)).Body)
 	if !strings.Contains(page, fmt.Sprintf(`action="/accounts/%d/cancel-login"`, id)) || !strings.Contains(page, `id="cancel-login"`) {
 		t.Fatalf("rotation code page has no Cancel:\n%s", page)
 	}
 	bea := signUp(t, a, "bea@example.com")
-	if r := bea.post(fmt.Sprintf("/accounts/%d/cancel-login", id), nil); r.status != 404 {
-		t.Errorf("bea cancelling ann's rotation: %d", r.status)
+	if r := bea.post(fmt.Sprintf("/accounts/%d/cancel-login", id), nil); r.Status != 404 {
+		t.Errorf("bea cancelling ann's rotation: %d", r.Status)
 	}
 	r := ann.post(fmt.Sprintf("/accounts/%d/cancel-login", id), nil)
-	if r.status != 303 || r.header.Get("Location") != fmt.Sprintf("/accounts/%d", id) {
-		t.Fatalf("cancel: %d %s", r.status, r.header.Get("Location"))
+	if r.Status != 303 || r.Header.Get("Location") != fmt.Sprintf("/accounts/%d", id) {
+		t.Fatalf("cancel: %d %s", r.Status, r.Header.Get("Location"))
 	}
-	page = string(ann.get(fmt.Sprintf("/accounts/%d", id)).body)
+	page = string(ann.get(fmt.Sprintf("/accounts/%d", id)).Body)
 	if strings.Contains(page, "login-in-progress") || !strings.Contains(page, "keeps its current credentials") ||
 		!strings.Contains(page, accountstest.AppE.IDString()) {
 		t.Errorf("account after cancelling:\n%s", page)
@@ -104,13 +104,13 @@ func TestCancelRotationPage(t *testing.T) {
 
 	rotate()
 	c := tokenFor(t, a, "ann@example.com")
-	c.call("DELETE", fmt.Sprintf("/accounts/%d/login", id), nil).into(t, 204, nil)
+	c.call("DELETE", fmt.Sprintf("/accounts/%d/login", id), nil).Into(t, 204, nil)
 	var got acctT
-	c.call("GET", fmt.Sprintf("/accounts/%d", id), nil).into(t, 200, &got)
+	c.call("GET", fmt.Sprintf("/accounts/%d", id), nil).Into(t, 200, &got)
 	if got.Login != nil || got.Status != "active" || got.APIID != accountstest.AppE.ID {
 		t.Errorf("after DELETE …/login: %+v", got)
 	}
-	tokenFor(t, a, "bea@example.com").call("DELETE", fmt.Sprintf("/accounts/%d/login", id), nil).apiError(t, 404, "not_found")
+	tokenFor(t, a, "bea@example.com").call("DELETE", fmt.Sprintf("/accounts/%d/login", id), nil).APIError(t, 404, "not_found")
 }
 
 // TestDashboardOffersToContinueALogin: the yellow alert offers to continue
@@ -119,18 +119,18 @@ func TestCancelRotationPage(t *testing.T) {
 func TestDashboardOffersToContinueALogin(t *testing.T) {
 	a := startApp(t)
 	ann := signUp(t, a, "ann@example.com")
-	page := string(ann.get("/").body)
+	page := string(ann.get("/").Body)
 	if !strings.Contains(page, `id="connect-telegram-button"`) || strings.Contains(page, "continue-login-button") {
 		t.Fatalf("dashboard without a login:\n%s", page)
 	}
 	id := ann.startConnect(accountstest.AppA, accountstest.PhoneAnn)
-	page = string(ann.get("/").body)
+	page = string(ann.get("/").Body)
 	if !strings.Contains(page, fmt.Sprintf(`href="/accounts/%d/code" id="continue-login-button"`, id)) ||
 		!strings.Contains(page, `id="connect-telegram-button"`) || !strings.Contains(page, "99 •••• 1101</strong> is waiting") {
 		t.Fatalf("dashboard with a login waiting:\n%s", page)
 	}
 	ageLogin(t, a, "ann@example.com", id, 16*time.Minute)
-	if page = string(ann.get("/").body); strings.Contains(page, "continue-login-button") || !strings.Contains(page, `id="connect-telegram-button"`) {
+	if page = string(ann.get("/").Body); strings.Contains(page, "continue-login-button") || !strings.Contains(page, `id="connect-telegram-button"`) {
 		t.Errorf("dashboard with an expired login:\n%s", page)
 	}
 }
@@ -141,16 +141,16 @@ func TestDisconnectedAccountPage(t *testing.T) {
 	a := startApp(t)
 	ann := signUp(t, a, "ann@example.com")
 	id := ann.startConnect(accountstest.AppH, accountstest.PhoneFay)
-	if r := ann.post(fmt.Sprintf("/accounts/%d/code", id), url.Values{"code": {accountstest.Code(accountstest.PhoneFay)}}); r.status != 303 {
-		t.Fatalf("code: %d %s", r.status, r.body)
+	if r := ann.post(fmt.Sprintf("/accounts/%d/code", id), url.Values{"code": {accountstest.Code(accountstest.PhoneFay)}}); r.Status != 303 {
+		t.Fatalf("code: %d %s", r.Status, r.Body)
 	}
-	if page := string(ann.get(fmt.Sprintf("/accounts/%d", id)).body); !strings.Contains(page, `id="account-connected-at"`) {
+	if page := string(ann.get(fmt.Sprintf("/accounts/%d", id)).Body); !strings.Contains(page, `id="account-connected-at"`) {
 		t.Fatalf("connected account page:\n%s", page)
 	}
-	if r := ann.post(fmt.Sprintf("/accounts/%d/disconnect", id), nil); r.status != 303 {
-		t.Fatalf("disconnect: %d", r.status)
+	if r := ann.post(fmt.Sprintf("/accounts/%d/disconnect", id), nil); r.Status != 303 {
+		t.Fatalf("disconnect: %d", r.Status)
 	}
-	page := string(ann.get(fmt.Sprintf("/accounts/%d", id)).body)
+	page := string(ann.get(fmt.Sprintf("/accounts/%d", id)).Body)
 	if !strings.Contains(page, `<dt>Disconnected</dt><dd id="account-disconnected-at">`) || strings.Contains(page, "<dt>Connected</dt>") {
 		t.Errorf("disconnected account page:\n%s", page)
 	}

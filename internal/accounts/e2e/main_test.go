@@ -6,14 +6,12 @@ package e2e_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -105,72 +103,21 @@ func openStore(t *testing.T, a *apptest.App) store.Store {
 	return st
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = apptest.Response
 
 func (c *client) call(method, path string, body any) response {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+"/api/v1"+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
-}
-
-// into decodes a successful answer, failing on another status.
-func (r response) into(t *testing.T, status int, v any) {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
-	}
-	if v != nil {
-		// Decode into a zero value: fields absent from this answer must
-		// not keep an earlier one's.
-		reflect.ValueOf(v).Elem().SetZero()
-		if err := json.Unmarshal(r.body, v); err != nil {
-			t.Fatalf("decode %s: %v", r.body, err)
-		}
-	}
-}
-
-// apiError checks an error answer and returns its body.
-func (r response) apiError(t *testing.T, status int, code string) api.ErrorBody {
-	t.Helper()
-	var e api.ErrorResponse
-	if err := json.Unmarshal(r.body, &e); err != nil || r.status != status || e.Err.Code != code {
-		t.Fatalf("got %d %s, want %d %s", r.status, r.body, status, code)
-	}
-	return e.Err
+	return apptest.APIClient{T: c.t, Base: c.base, Token: c.token}.Call(method, path, body)
 }
 
 // connect runs the whole login over the API and returns the account.
 func (c *client) connect(a app, phone, password string) acctT {
 	c.t.Helper()
 	var s apiT
-	c.call("POST", "/accounts", map[string]any{"api_id": a.ID, "api_hash": a.Hash, "phone": "+" + phone}).into(c.t, 201, &s)
-	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(phone)}).into(c.t, 200, &s)
+	c.call("POST", "/accounts", map[string]any{"api_id": a.ID, "api_hash": a.Hash, "phone": "+" + phone}).Into(c.t, 201, &s)
+	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(phone)}).Into(c.t, 200, &s)
 	if password != "" {
-		c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": password}).into(c.t, 200, &s)
+		c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": password}).Into(c.t, 200, &s)
 	}
 	if s.Status != "active" {
 		c.t.Fatalf("connected %s: %+v", phone, s)
@@ -181,7 +128,7 @@ func (c *client) connect(a app, phone, password string) acctT {
 func (c *client) events(id int64) []string {
 	c.t.Helper()
 	var out struct{ Activity []api.Activity }
-	c.call("GET", fmt.Sprintf("/accounts/%d/activity", id), nil).into(c.t, 200, &out)
+	c.call("GET", fmt.Sprintf("/accounts/%d/activity", id), nil).Into(c.t, 200, &out)
 	var ev []string
 	for i := len(out.Activity) - 1; i >= 0; i-- {
 		ev = append(ev, out.Activity[i].Event)
@@ -203,8 +150,8 @@ func signUp(t *testing.T, a *apptest.App, email string) *browserClient {
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
-	if r := b.post("/signup", url.Values{"email": {email}, "password": {"correct horse battery"}}); r.status != http.StatusSeeOther {
-		t.Fatalf("sign up: %d %s", r.status, r.body)
+	if r := b.post("/signup", url.Values{"email": {email}, "password": {"correct horse battery"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("sign up: %d %s", r.Status, r.Body)
 	}
 	return b
 }
@@ -217,7 +164,7 @@ func (b *browserClient) get(path string) response {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, resp.Header, body}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }
 
 func (b *browserClient) post(path string, form url.Values) response {
@@ -232,7 +179,7 @@ func (b *browserClient) post(path string, form url.Values) response {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, resp.Header, body}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }
 
 type syncBuffer struct {
@@ -278,8 +225,8 @@ func (b *browserClient) startConnect(app accountstest.App, phone string) int64 {
 	b.t.Helper()
 	r := b.post("/accounts/connect", url.Values{"api_id": {app.IDString()}, "api_hash": {app.Hash}, "phone": {"+" + phone}})
 	var id int64
-	if _, err := fmt.Sscanf(r.header.Get("Location"), "/accounts/%d/code", &id); r.status != http.StatusSeeOther || err != nil {
-		b.t.Fatalf("connect answered %d %q: %s", r.status, r.header.Get("Location"), r.body)
+	if _, err := fmt.Sscanf(r.Header.Get("Location"), "/accounts/%d/code", &id); r.Status != http.StatusSeeOther || err != nil {
+		b.t.Fatalf("connect answered %d %q: %s", r.Status, r.Header.Get("Location"), r.Body)
 	}
 	return id
 }

@@ -45,12 +45,12 @@ func TestActivityLogBehindTrustedProxy(t *testing.T) {
 
 	for who, want := range map[*client]string{c: "203.0.113.9", tokenFor(t, a, "bea@example.com"): "203.0.113.10"} {
 		var list struct{ Accounts []api.Account }
-		who.call("GET", "/accounts", nil).into(t, 200, &list)
+		who.call("GET", "/accounts", nil).Into(t, 200, &list)
 		if len(list.Accounts) != 1 {
 			t.Fatalf("%s has %+v", who.email, list.Accounts)
 		}
 		var act struct{ Activity []api.Activity }
-		who.call("GET", fmt.Sprintf("/accounts/%d/activity", list.Accounts[0].ID), nil).into(t, 200, &act)
+		who.call("GET", fmt.Sprintf("/accounts/%d/activity", list.Accounts[0].ID), nil).Into(t, 200, &act)
 		if len(act.Activity) == 0 || act.Activity[0].IP != want {
 			t.Errorf("%s's activity %+v, want IP %s", who.email, act.Activity, want)
 		}

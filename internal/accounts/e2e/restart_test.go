@@ -24,12 +24,12 @@ func TestPendingLoginSurvivesRestart(t *testing.T) {
 	a := startApp(t, apptest.AppArgs("--data-dir", dir))
 	c := newUser(t, a, "gus@example.com")
 	var s api.LoginStep
-	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppB.ID, "api_hash": accountstest.AppB.Hash, "phone": accountstest.PhoneGus}).into(t, 201, &s)
+	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppB.ID, "api_hash": accountstest.AppB.Hash, "phone": accountstest.PhoneGus}).Into(t, 201, &s)
 
 	a.Stop()
 	a = startApp(t, apptest.AppArgs("--data-dir", dir))
 	c.base = a.URL
-	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(accountstest.PhoneGus)}).into(t, 200, &s)
+	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(accountstest.PhoneGus)}).Into(t, 200, &s)
 	if s.Status != "password_needed" {
 		t.Fatalf("after restart and code: %+v", s)
 	}
@@ -37,11 +37,11 @@ func TestPendingLoginSurvivesRestart(t *testing.T) {
 	a.Stop()
 	a = startApp(t, apptest.AppArgs("--data-dir", dir))
 	c.base = a.URL
-	c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": accountstest.GusPassword}).into(t, 200, &s)
+	c.call("POST", fmt.Sprintf("/accounts/%d/password", s.ID), map[string]string{"password": accountstest.GusPassword}).Into(t, 200, &s)
 	if s.Status != "active" || s.Account.Name != "Gus" {
 		t.Fatalf("after restart and password: %+v", s)
 	}
-	c.call("GET", fmt.Sprintf("/accounts/%d/sessions", s.ID), nil).into(t, 200, nil)
+	c.call("GET", fmt.Sprintf("/accounts/%d/sessions", s.ID), nil).Into(t, 200, nil)
 }
 
 // TestLoginStepsOnTwoNodes: two nodes share a PostgreSQL database and a
@@ -58,12 +58,12 @@ func TestLoginStepsOnTwoNodes(t *testing.T) {
 	onB := *onA
 	onB.base = b.URL
 	var s api.LoginStep
-	onA.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppC.ID, "api_hash": accountstest.AppC.Hash, "phone": accountstest.PhoneFay}).into(t, 201, &s)
-	onB.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(accountstest.PhoneFay)}).into(t, 200, &s)
+	onA.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppC.ID, "api_hash": accountstest.AppC.Hash, "phone": accountstest.PhoneFay}).Into(t, 201, &s)
+	onB.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": accountstest.Code(accountstest.PhoneFay)}).Into(t, 200, &s)
 	if s.Status != "active" {
 		t.Fatalf("on node B: %+v", s)
 	}
-	onA.call("GET", fmt.Sprintf("/accounts/%d/sessions", s.ID), nil).into(t, 200, nil)
+	onA.call("GET", fmt.Sprintf("/accounts/%d/sessions", s.ID), nil).Into(t, 200, nil)
 }
 
 // TestSecretsNeverStoredOrLogged: after a login with a wrong code and a
@@ -75,13 +75,13 @@ func TestSecretsNeverStoredOrLogged(t *testing.T) {
 	a := startApp(t, apptest.AppLogLevel("debug"), apptest.AppLogTo(logs))
 	c := newUser(t, a, "gus@example.com")
 	var s api.LoginStep
-	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppG.ID, "api_hash": accountstest.AppG.Hash, "phone": accountstest.PhoneGus}).into(t, 201, &s)
+	c.call("POST", "/accounts", map[string]any{"api_id": accountstest.AppG.ID, "api_hash": accountstest.AppG.Hash, "phone": accountstest.PhoneGus}).Into(t, 201, &s)
 	path := fmt.Sprintf("/accounts/%d", s.ID)
-	c.call("POST", path+"/code", map[string]string{"code": "98789"}).apiError(t, 400, "authorization_failed")
-	c.call("POST", path+"/code", map[string]string{"code": accountstest.Code(accountstest.PhoneGus)}).into(t, 200, &s)
-	c.call("POST", path+"/password", map[string]string{"password": "wrong-Pa55word"}).apiError(t, 400, "password_invalid")
-	c.call("POST", path+"/password", map[string]string{"password": accountstest.GusPassword}).into(t, 200, &s)
-	c.call("GET", path+"/sessions", nil).into(t, 200, nil)
+	c.call("POST", path+"/code", map[string]string{"code": "98789"}).APIError(t, 400, "authorization_failed")
+	c.call("POST", path+"/code", map[string]string{"code": accountstest.Code(accountstest.PhoneGus)}).Into(t, 200, &s)
+	c.call("POST", path+"/password", map[string]string{"password": "wrong-Pa55word"}).APIError(t, 400, "password_invalid")
+	c.call("POST", path+"/password", map[string]string{"password": accountstest.GusPassword}).Into(t, 200, &s)
+	c.call("GET", path+"/sessions", nil).Into(t, 200, nil)
 
 	// The session as the app stored it, to know what to look for.
 	st := openStore(t, a)

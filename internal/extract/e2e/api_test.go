@@ -22,7 +22,7 @@ func (c *client) waitDone(id int64) extract.Progress {
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		var p extract.Progress
-		c.call("GET", fmt.Sprintf("/extractions/%d", id), nil).into(c.t, 200, &p)
+		c.call("GET", fmt.Sprintf("/extractions/%d", id), nil).Into(c.t, 200, &p)
 		if p.Final() {
 			return p
 		}
@@ -44,18 +44,18 @@ func TestAPIExtraction(t *testing.T) {
 			acct := c.connect(apiID, apiHash, phoneAnn)
 
 			var chats struct{ Chats []api.Chat }
-			c.call("GET", fmt.Sprintf("/accounts/%d/chats", acct), nil).into(t, 200, &chats)
+			c.call("GET", fmt.Sprintf("/accounts/%d/chats", acct), nil).Into(t, 200, &chats)
 			if len(chats.Chats) != 2 || chats.Chats[0].ID != chatGoDevs || chats.Chats[0].MembersCount != 1502 || chats.Chats[0].Type != "supergroup" ||
 				chats.Chats[1].Type != "channel" || chats.Chats[1].IsAdmin {
 				t.Fatalf("chats %+v", chats)
 			}
-			c.call("GET", fmt.Sprintf("/accounts/%d/chats?q=NEWS&refresh=true", acct), nil).into(t, 200, &chats)
+			c.call("GET", fmt.Sprintf("/accounts/%d/chats?q=NEWS&refresh=true", acct), nil).Into(t, 200, &chats)
 			if len(chats.Chats) != 1 || chats.Chats[0].ID != chatNews {
 				t.Errorf("search: %+v", chats)
 			}
 
 			var p extract.Progress
-			c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat_id": chatGoDevs}).into(t, 201, &p)
+			c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat_id": chatGoDevs}).Into(t, 201, &p)
 			if p.ID == 0 || p.Status != "queued" || p.ChatTitle != "Go Devs" {
 				t.Fatalf("started %+v", p)
 			}
@@ -65,7 +65,7 @@ func TestAPIExtraction(t *testing.T) {
 			}
 
 			var all []extract.MemberJSON
-			c.call("GET", fmt.Sprintf("/extractions/%d/members?format=json", p.ID), nil).into(t, 200, &all)
+			c.call("GET", fmt.Sprintf("/extractions/%d/members?format=json", p.ID), nil).Into(t, 200, &all)
 			if len(all) != 1502 || all[0].ID == 0 || all[0].AccessHash == "" || all[0].AccountID != acct {
 				t.Fatalf("%d members, first %+v", len(all), all[0])
 			}
@@ -79,24 +79,24 @@ func TestAPIExtraction(t *testing.T) {
 				}
 			}
 			var humans []extract.MemberJSON
-			c.call("GET", fmt.Sprintf("/extractions/%d/members?exclude_bots=true&exclude_deleted=1&sort=name", p.ID), nil).into(t, 200, &humans)
+			c.call("GET", fmt.Sprintf("/extractions/%d/members?exclude_bots=true&exclude_deleted=1&sort=name", p.ID), nil).Into(t, 200, &humans)
 			if len(humans) == 0 || len(humans) >= len(all) || slices.ContainsFunc(humans, func(m extract.MemberJSON) bool { return m.Bot || m.Deleted }) {
 				t.Errorf("filtered: %d of %d", len(humans), len(all))
 			}
 
 			r := c.call("GET", fmt.Sprintf("/extractions/%d/members?format=csv&exclude_bots=true&exclude_deleted=true", p.ID), nil)
-			if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
-				r.header.Get("Content-Disposition") != `attachment; filename="Go Devs.csv"` || !bytes.HasPrefix(r.body, []byte("\xEF\xBB\xBF")) {
-				t.Fatalf("csv: %d %v %.80q", r.status, r.header, r.body)
+			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") ||
+				r.Header.Get("Content-Disposition") != `attachment; filename="Go Devs.csv"` || !bytes.HasPrefix(r.Body, []byte("\xEF\xBB\xBF")) {
+				t.Fatalf("csv: %d %v %.80q", r.Status, r.Header, r.Body)
 			}
-			recs, err := csv.NewReader(bytes.NewReader(r.body[3:])).ReadAll()
+			recs, err := csv.NewReader(bytes.NewReader(r.Body[3:])).ReadAll()
 			if err != nil || len(recs) != len(humans)+1 || recs[0][0] != "id" {
 				t.Errorf("csv rows %d (want %d), %v", len(recs), len(humans)+1, err)
 			}
 			r = c.call("GET", fmt.Sprintf("/extractions/%d/members?format=xlsx", p.ID), nil)
-			x, err := excelize.OpenReader(bytes.NewReader(r.body))
+			x, err := excelize.OpenReader(bytes.NewReader(r.Body))
 			if err != nil {
-				t.Fatalf("xlsx: %v (%d %s)", err, r.status, r.header.Get("Content-Type"))
+				t.Fatalf("xlsx: %v (%d %s)", err, r.Status, r.Header.Get("Content-Type"))
 			}
 			rows, _ := x.GetRows("Members")
 			if len(rows) != 1503 {
@@ -104,28 +104,28 @@ func TestAPIExtraction(t *testing.T) {
 			}
 			x.Close()
 
-			c.call("GET", fmt.Sprintf("/extractions/%d/members?format=pdf", p.ID), nil).apiError(t, 422, "validation_failed")
-			c.call("GET", fmt.Sprintf("/extractions/%d/members?sort=age", p.ID), nil).apiError(t, 422, "validation_failed")
+			c.call("GET", fmt.Sprintf("/extractions/%d/members?format=pdf", p.ID), nil).APIError(t, 422, "validation_failed")
+			c.call("GET", fmt.Sprintf("/extractions/%d/members?sort=age", p.ID), nil).APIError(t, 422, "validation_failed")
 
 			// A pasted link; the channel rule; bad input.
-			c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat": "https://t.me/go_devs", "search": "anna"}).into(t, 201, &p)
+			c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat": "https://t.me/go_devs", "search": "anna"}).Into(t, 201, &p)
 			if p = c.waitDone(p.ID); p.Status != "completed" || p.Search != "anna" || p.Fetched == 0 || p.Fetched >= 1502 {
 				t.Errorf("search run %+v", p)
 			}
-			e := c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat_id": chatNews}).apiError(t, 409, "channel_admin_required")
+			e := c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat_id": chatNews}).APIError(t, 409, "channel_admin_required")
 			if e.Message != "Only admins can see a channel's subscribers" || e.Hint == "" {
 				t.Errorf("channel error %+v", e)
 			}
-			c.call("POST", "/extractions", map[string]any{"account_id": acct}).apiError(t, 422, "validation_failed")
-			c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat": "t.me/+secret"}).apiError(t, 422, "invite_link")
+			c.call("POST", "/extractions", map[string]any{"account_id": acct}).APIError(t, 422, "validation_failed")
+			c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat": "t.me/+secret"}).APIError(t, 422, "invite_link")
 
 			var list struct{ Extractions []extract.Progress }
-			c.call("GET", "/extractions", nil).into(t, 200, &list)
+			c.call("GET", "/extractions", nil).Into(t, 200, &list)
 			if len(list.Extractions) != 2 {
 				t.Errorf("%d extractions listed", len(list.Extractions))
 			}
 			var act struct{ Activity []api.Activity }
-			c.call("GET", fmt.Sprintf("/accounts/%d/activity", acct), nil).into(t, 200, &act)
+			c.call("GET", fmt.Sprintf("/accounts/%d/activity", acct), nil).Into(t, 200, &act)
 			started := 0
 			for _, x := range act.Activity {
 				if x.Event == extract.EventStarted {
@@ -138,13 +138,13 @@ func TestAPIExtraction(t *testing.T) {
 
 			// Another user sees none of it.
 			other := newUser(t, a, "eve@example.com", true)
-			other.call("GET", fmt.Sprintf("/extractions/%d", p.ID), nil).apiError(t, 404, "not_found")
-			other.call("GET", fmt.Sprintf("/extractions/%d/members", p.ID), nil).apiError(t, 404, "not_found")
-			other.call("POST", fmt.Sprintf("/extractions/%d/cancel", p.ID), nil).apiError(t, 404, "not_found")
-			other.call("GET", fmt.Sprintf("/accounts/%d/chats", acct), nil).apiError(t, 404, "not_found")
-			other.call("POST", "/extractions", map[string]any{"account_id": acct, "chat_id": chatGoDevs}).apiError(t, 404, "not_found")
+			other.call("GET", fmt.Sprintf("/extractions/%d", p.ID), nil).APIError(t, 404, "not_found")
+			other.call("GET", fmt.Sprintf("/extractions/%d/members", p.ID), nil).APIError(t, 404, "not_found")
+			other.call("POST", fmt.Sprintf("/extractions/%d/cancel", p.ID), nil).APIError(t, 404, "not_found")
+			other.call("GET", fmt.Sprintf("/accounts/%d/chats", acct), nil).APIError(t, 404, "not_found")
+			other.call("POST", "/extractions", map[string]any{"account_id": acct, "chat_id": chatGoDevs}).APIError(t, 404, "not_found")
 
-			c.call("POST", fmt.Sprintf("/extractions/%d/cancel", p.ID), nil).apiError(t, 409, "extraction_over")
+			c.call("POST", fmt.Sprintf("/extractions/%d/cancel", p.ID), nil).APIError(t, 409, "extraction_over")
 		})
 	}
 }

@@ -4,16 +4,10 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"reflect"
 	"testing"
-	"time"
 
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/store"
@@ -115,64 +109,20 @@ func newUser(t *testing.T, a *apptest.App, email string, create bool) *client {
 	return &client{t: t, base: a.URL, token: tok.Reveal()}
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = apptest.Response
 
 func (c *client) call(method, path string, body any) response {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+"/api/v1"+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
-}
-
-func (r response) into(t *testing.T, status int, v any) {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
-	}
-	if v != nil {
-		reflect.ValueOf(v).Elem().SetZero()
-		if err := json.Unmarshal(r.body, v); err != nil {
-			t.Fatalf("decode %s: %v", r.body, err)
-		}
-	}
-}
-
-func (r response) apiError(t *testing.T, status int, code string) api.ErrorBody {
-	t.Helper()
-	var e api.ErrorResponse
-	if err := json.Unmarshal(r.body, &e); err != nil || r.status != status || e.Err.Code != code {
-		t.Fatalf("got %d %s, want %d %s", r.status, r.body, status, code)
-	}
-	return e.Err
+	return apptest.APIClient{T: c.t, Base: c.base, Token: c.token}.Call(method, path, body)
 }
 
 // connect logs a sandbox account in through the accounts API.
 func (c *client) connect(id int, hash, phone string) int64 {
 	c.t.Helper()
 	var s api.LoginStep
-	c.call("POST", "/accounts", map[string]any{"api_id": id, "api_hash": hash, "phone": "+" + phone}).into(c.t, 201, &s)
+	c.call("POST", "/accounts", map[string]any{"api_id": id, "api_hash": hash, "phone": "+" + phone}).Into(c.t, 201, &s)
 	code := string([]byte{phone[5], phone[5], phone[5], phone[5], phone[5]})
-	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": code}).into(c.t, 200, &s)
+	c.call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": code}).Into(c.t, 200, &s)
 	if s.Status != "active" {
 		c.t.Fatalf("connect %s: %+v", phone, s)
 	}
