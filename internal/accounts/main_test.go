@@ -24,7 +24,7 @@ import (
 // second, five under -race); each test logs in its own phone numbers.
 var (
 	sbx   *sandbox.Server
-	clock = &testClock{}
+	clock = &testkit.Clock{}
 )
 
 type app struct {
@@ -53,23 +53,6 @@ const (
 	bobPass   = accountstest.BobPassword
 	gusPass   = accountstest.GusPassword
 )
-
-type testClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
 
 func TestMain(m *testing.M) {
 	// The sandbox dies with the process: testkit.Main exits once it has

@@ -10,6 +10,7 @@ import (
 	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // wantRPC checks for a Telegram error; inside a client's Run it must not
@@ -97,7 +98,7 @@ func TestLoginWith2FAAfterPhoneMigrate(t *testing.T) {
 }
 
 func TestLoginErrors(t *testing.T) {
-	clock := &testClock{}
+	clock := &testkit.Clock{}
 	s := startSandbox(t, testWorld(t), Options{Clock: clock.Now})
 
 	t.Run("API_ID_INVALID", func(t *testing.T) {

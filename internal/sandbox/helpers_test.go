@@ -60,24 +60,6 @@ func testWorld(t *testing.T) *World {
 	return w
 }
 
-// testClock is a settable clock for code lifetimes and flood windows.
-type testClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
-
 func startSandbox(t testing.TB, w *World, opts Options) *Server {
 	t.Helper()
 	if opts.Logger == nil && os.Getenv("SANDBOX_DEBUG") != "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 func send(ctx context.Context, api *tg.Client, to tg.InputPeerClass, text string, randomID int64) (tg.UpdatesClass, error) {
@@ -81,7 +82,7 @@ func TestPrivacyAndSendErrors(t *testing.T) {
 }
 
 func TestPeerFloodAfterStrangersInADay(t *testing.T) {
-	clock := &testClock{}
+	clock := &testkit.Clock{}
 	s := startSandbox(t, testWorld(t), Options{Clock: clock.Now})
 	c := loggedIn(t, s, annPhone)
 	// Generated members of Go Devs who accept strangers.
@@ -194,7 +195,7 @@ func TestScriptedReplyReachesSenderAsUpdateAndHistory(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
-	clock := &testClock{}
+	clock := &testkit.Clock{}
 	s := startSandbox(t, testWorld(t), Options{Clock: clock.Now})
 	c := loggedIn(t, s, annPhone)
 	run(t, c, func(ctx context.Context) error {

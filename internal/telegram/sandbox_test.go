@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,13 +14,14 @@ import (
 
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // One sandbox serves every integration test; each test logs in its own
 // account so tests do not see each other's sessions.
 var (
 	sbx   *sandbox.Server
-	clock = &sandboxClock{}
+	clock = &testkit.Clock{}
 	creds = Credentials{APIID: 1234567, APIHash: "0123456789abcdef0123456789abcdef"}
 )
 
@@ -55,23 +55,6 @@ const (
 	  ]
 	}`
 )
-
-type sandboxClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *sandboxClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *sandboxClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
