@@ -24,7 +24,7 @@ import (
 )
 
 // The kill test runs the extraction in a child process (this test binary,
-// started with childEnv set), which stops inside a page's transaction;
+// started with childEnv set), which stops inside a save's transaction;
 // the parent kills it there with SIGKILL and lets River, after rescuing the
 // job, finish it from the checkpoint.
 const childEnv = "TELEGRAMATE_EXTRACT_CHILD"
@@ -35,7 +35,7 @@ type childConf struct {
 	PublicKey []byte
 	Phones    map[int64]string
 	Sessions  map[string][]byte
-	// PauseAt is the phase offset whose page's transaction never commits.
+	// PauseAt: the first save to bring the list to this many members never commits.
 	PauseAt int
 }
 
@@ -66,8 +66,11 @@ func runChild() int {
 		return 1
 	}
 	extract.SetAfterPage(svc, func(e store.Extraction) {
-		if e.Phase == "recent" && e.PhaseOffset == c.PauseAt {
-			fmt.Printf("paused in the transaction of the page ending at %d\n", c.PauseAt)
+		// Pages wait to be saved together when fetching outruns saving, so
+		// the save that pauses is the first to reach PauseAt members, in
+		// whichever phase its last page is.
+		if e.Fetched >= c.PauseAt {
+			fmt.Printf("paused in the transaction that would bring the list to %d members\n", e.Fetched)
 			select {} // until killed
 		}
 	})
@@ -152,13 +155,17 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 	killed = true
 	childCalls := participantCalls() - before
 
-	// What survived: the four pages before, not the one being written.
+	// What survived: the pages committed before, not the ones being
+	// written, and the checkpoint says exactly where they end.
 	got, err := e.svc.Get(ctx, e.user.ID, x.ID)
-	if err != nil || got.Status != store.ExtractionRunning || got.PhaseOffset != 800 || got.Fetched != 800 {
+	if err != nil || got.Status != store.ExtractionRunning || got.Phase != "recent" ||
+		got.PhaseOffset >= 1000 || got.PhaseOffset%200 != 0 || got.Fetched != got.PhaseOffset {
 		t.Fatalf("after the kill: %+v, %v", got, err)
 	}
-	if n, _ := st.CountMembers(ctx, x.ListID, store.MemberFilter{}); n != 800 {
-		t.Fatalf("%d members saved, want 800", n)
+	saved := got.PhaseOffset
+	t.Logf("killed with %d members committed", saved)
+	if n, _ := st.CountMembers(ctx, x.ListID, store.MemberFilter{}); n != saved {
+		t.Fatalf("%d members saved, want %d", n, saved)
 	}
 
 	// River rescues a job whose worker died once it has been running for
@@ -182,10 +189,10 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 	if done.Status != store.ExtractionCompleted || done.Fetched != 1506 {
 		t.Fatalf("finished %+v", done)
 	}
-	// Pages at 800, 1000, 1200 and 1400: nothing before the checkpoint was
-	// fetched again.
-	if calls := participantCalls() - before; calls != 4 {
-		t.Errorf("%d getParticipants calls after the restart, want 4 (the child made %d)", calls, childCalls)
+	// The pages from the checkpoint on (at 800, 1000, 1200 and 1400 when
+	// it is 800): nothing before it was fetched again.
+	if calls, want := participantCalls()-before, (1506-saved+199)/200; calls != want {
+		t.Errorf("%d getParticipants calls after the restart from %d, want %d (the child made %d)", calls, saved, want, childCalls)
 	}
 	e.checkMembers(e.members(x.ListID), expected(chatGoDevs, false), e.ann)
 }

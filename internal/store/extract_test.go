@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -415,6 +416,63 @@ func TestMergeMemberLists(t *testing.T) {
 		}
 		if c, _ := s.CountMembers(ctx, m.ID, store.MemberFilter{}); c != 0 {
 			t.Errorf("deleted list keeps %d members", c)
+		}
+	})
+}
+
+// TestSavedMembersReadBackAsWritten covers the page INSERT's packing: the
+// six flags travel as one integer on SQLite and as arrays on PostgreSQL,
+// and one save may hold pages fetched at different times (pages that
+// waited to be saved together), more than one statement's worth of rows.
+func TestSavedMembersReadBackAsWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		alice := mustUser(t, s, "alice@example.com")
+		a := mustAccount(t, s, alice.ID, 1, "9996620001")
+		e := newExtraction(t, s, alice.ID, a.ID)
+		if _, err := s.StartExtractionRun(ctx, e.ID, "r", t0); err != nil {
+			t.Fatal(err)
+		}
+		var want []store.Member
+		for i := range 1088 { // 17 × 64: each flag set on exactly half
+			m := member(a.ID, int64(i+1), fmt.Sprintf("First%d", i), "Last", fmt.Sprintf("u%d", i))
+			m.FetchedAt = t0.Add(time.Duration(i/200) * time.Second) // one fetch time per page of 200
+			flags := i % 64
+			m.Bot, m.Deleted, m.Premium = flags&1 != 0, flags&2 != 0, flags&4 != 0
+			m.Verified, m.Scam, m.Fake = flags&8 != 0, flags&16 != 0, flags&32 != 0
+			if i%7 == 0 {
+				m.Usernames = []string{"second", "third"}
+				m.Phone = "15550001"
+				m.LastSeen, m.LastSeenAt = store.SeenOnline, t0.Add(-time.Duration(i)*time.Minute)
+				m.JoinedAt = t0.Add(-time.Duration(i) * time.Hour)
+				m.Role = store.RoleAdmin
+			}
+			want = append(want, m)
+		}
+		n, err := s.SaveMembersPage(ctx, store.Checkpoint{ExtractionID: e.ID, RunToken: "r", Phase: "recent", PhaseOffset: len(want), Now: t0}, want)
+		if err != nil || n != len(want) {
+			t.Fatalf("save: %d, %v", n, err)
+		}
+		got, err := s.ListMembers(ctx, e.ListID, store.MemberFilter{}, store.MemberCursor{}, 2000)
+		if err != nil || len(got) != len(want) {
+			t.Fatalf("read %d members, %v", len(got), err)
+		}
+		for i := range want {
+			w, g := want[i], got[i]
+			w.ID, w.ListID = g.ID, e.ListID
+			us := func(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) } // what the store keeps
+			w.LastSeenAt, w.JoinedAt, w.FetchedAt = us(w.LastSeenAt), us(w.JoinedAt), us(w.FetchedAt)
+			if len(w.Usernames) == 0 && len(g.Usernames) == 0 {
+				w.Usernames = g.Usernames
+			}
+			if !reflect.DeepEqual(g, w) {
+				t.Fatalf("member %d:\n got %+v\nwant %+v", i, g, w)
+			}
+		}
+		for _, f := range []store.MemberFilter{{ExcludeBots: true}, {ExcludeDeleted: true}, {PremiumOnly: true}} {
+			if c, _ := s.CountMembers(ctx, e.ListID, f); c != len(want)/2 {
+				t.Errorf("%+v counts %d, want %d", f, c, len(want)/2)
+			}
 		}
 	})
 }

@@ -52,6 +52,12 @@ WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
 -- name: DeleteMemberList :execrows
 DELETE FROM member_lists WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
 
+-- name: DeleteListMembers :exec
+-- Members have no foreign key (see migration 00004): they go with their
+-- list, after it, so a page committed while the list was being deleted
+-- goes too.
+DELETE FROM members WHERE list_id = sqlc.arg(list_id);
+
 -- name: CountListMembers :one
 SELECT COUNT(*) FROM members WHERE list_id = sqlc.arg(list_id);
 
@@ -70,10 +76,16 @@ ORDER BY m.id
 ON CONFLICT (list_id, tg_user_id) DO NOTHING;
 
 -- name: PeerAccessHash :one
--- The newest access hash an account was given for a user.
-SELECT access_hash FROM members
-WHERE account_id = sqlc.arg(account_id) AND tg_user_id = sqlc.arg(tg_user_id)
-ORDER BY id DESC
+-- The newest access hash an account was given for a user, found through
+-- the lists of the account's owner and (list_id, tg_user_id).
+SELECT m.access_hash FROM members m
+WHERE m.tg_user_id = sqlc.arg(tg_user_id) AND m.account_id = sqlc.arg(account_id)
+  AND m.list_id IN (
+    SELECT l.id FROM member_lists l
+    JOIN telegram_accounts a ON a.user_id = l.user_id
+    WHERE a.id = sqlc.arg(account_id)
+  )
+ORDER BY m.id DESC
 LIMIT 1;
 
 -- name: CreateExtraction :one
@@ -95,6 +107,13 @@ SELECT * FROM extractions WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id
 
 -- name: ExtractionForWork :one
 SELECT * FROM extractions WHERE id = sqlc.arg(id);
+
+-- name: ClaimExtractionForSave :one
+-- Writing the row first locks it until the page's transaction ends, so its
+-- list cannot be deleted under the members being inserted (members have no
+-- foreign key: see migration 00004).
+UPDATE extractions SET updated_at = sqlc.arg(now) WHERE id = sqlc.arg(id)
+RETURNING *;
 
 -- name: ExtractionByListID :one
 SELECT * FROM extractions WHERE list_id = sqlc.arg(list_id) AND user_id = sqlc.arg(user_id);

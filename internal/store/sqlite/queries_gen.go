@@ -48,6 +48,11 @@ func (s queries) CheckpointExtraction(ctx context.Context, arg gen.CheckpointExt
 	return s.q.CheckpointExtraction(ctx, db.CheckpointExtractionParams(arg))
 }
 
+func (s queries) ClaimExtractionForSave(ctx context.Context, arg gen.ClaimExtractionForSaveParams) (gen.Extraction, error) {
+	r, err := s.q.ClaimExtractionForSave(ctx, db.ClaimExtractionForSaveParams(arg))
+	return convExtraction(r), err
+}
+
 func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) error {
 	return s.q.ClearLoginFailures(ctx, throttleKey)
 }
@@ -101,6 +106,10 @@ func (s queries) DeleteAbandonedPendingAccounts(ctx context.Context, before time
 
 func (s queries) DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error) {
 	return s.q.DeleteExpiredPendingLogins(ctx, now)
+}
+
+func (s queries) DeleteListMembers(ctx context.Context, listID int64) error {
+	return s.q.DeleteListMembers(ctx, listID)
 }
 
 func (s queries) DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error) {

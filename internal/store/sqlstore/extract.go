@@ -172,9 +172,9 @@ func (q queries) StartExtractionRun(ctx context.Context, id int64, runToken stri
 func (q queries) SaveMembersPage(ctx context.Context, cp store.Checkpoint, members []store.Member) (int, error) {
 	var fetched int64
 	err := q.inTx(ctx, func(q queries) error {
-		e, err := q.q.ExtractionForWork(ctx, cp.ExtractionID)
+		e, err := q.q.ClaimExtractionForSave(ctx, gen.ClaimExtractionForSaveParams{ID: cp.ExtractionID, Now: cp.Now})
 		if err != nil {
-			return mapErr(q.d, err)
+			return lostRun(q.d, cp.ExtractionID, err)
 		}
 		if e.RunToken != cp.RunToken || e.Status != store.ExtractionRunning {
 			return fmt.Errorf("extraction %d: run lost: %w", cp.ExtractionID, store.ErrConflict)
@@ -264,8 +264,13 @@ func (q queries) RenameMemberList(ctx context.Context, userID, id int64, name st
 }
 
 func (q queries) DeleteMemberList(ctx context.Context, userID, id int64) error {
-	n, err := q.q.DeleteMemberList(ctx, gen.DeleteMemberListParams{ID: id, UserID: userID})
-	return affected(q.d, n, err)
+	return q.inTx(ctx, func(q queries) error {
+		n, err := q.q.DeleteMemberList(ctx, gen.DeleteMemberListParams{ID: id, UserID: userID})
+		if err := affected(q.d, n, err); err != nil {
+			return err
+		}
+		return mapErr(q.d, q.q.DeleteListMembers(ctx, id))
+	})
 }
 
 func (q queries) MergeMemberLists(ctx context.Context, userID int64, name string, listIDs []int64, now time.Time) (store.MemberList, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -35,10 +36,9 @@ func (q queries) conn() utcArgs {
 	return utcArgs{q.db}
 }
 
-// insertStmts caches the multi-row INSERT per pool and row count: a
-// 200-row statement has 4,600 parameters, and parsing it again for every
-// page costs more than the insert itself. database/sql prepares it once per
-// connection.
+// insertStmts caches SQLite's page INSERT per pool and row count: parsing
+// a statement of thousands of parameters again for every page costs more
+// than the insert itself. database/sql prepares it once per connection.
 var insertStmts sync.Map // insertKey → *sql.Stmt
 
 type insertKey struct {
@@ -46,27 +46,44 @@ type insertKey struct {
 	rows int
 }
 
+// SQLite binds every parameter with a call into the engine, and binding is
+// a third of a member's insert, so a page binds what is the same for all
+// its members (list, account, fetch time) once, and the six flags as one
+// integer that SQL takes apart. Parameters are plain "?" in the order the
+// arguments come (list, account, fetch time, then the rows): the driver
+// matches numbered ones ("?NNN") to arguments in time that grows with
+// their count squared.
+const (
+	memberValueColumns  = 15
+	insertMembersSelect = "INSERT INTO members (" + memberColumns + ") " +
+		"SELECT ?, ?, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, " +
+		"(v.column8 & 1) <> 0, (v.column8 & 2) <> 0, (v.column8 & 4) <> 0, (v.column8 & 8) <> 0, " +
+		"(v.column8 & 16) <> 0, (v.column8 & 32) <> 0, " +
+		"v.column9, v.column10, v.column11, v.column12, v.column13, v.column14, v.column15, ? FROM (VALUES "
+	insertMembersTail = ") AS v WHERE true ON CONFLICT (list_id, tg_user_id) DO NOTHING"
+)
+
 func (q queries) insertStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
 	k := insertKey{q.db, rows}
 	if st, ok := insertStmts.Load(k); ok {
 		return st.(*sql.Stmt), nil
 	}
 	var b strings.Builder
-	b.WriteString("INSERT INTO members (" + memberColumns + ") VALUES ")
+	b.WriteString(insertMembersSelect)
 	for i := range rows {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteByte('(')
-		for c := range memberColumnCount {
+		for c := range memberValueColumns {
 			if c > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(q.d.Placeholder(i*memberColumnCount + c + 1))
+			b.WriteByte('?')
 		}
 		b.WriteByte(')')
 	}
-	b.WriteString(" ON CONFLICT (list_id, tg_user_id) DO NOTHING")
+	b.WriteString(insertMembersTail)
 	st, err := q.db.PrepareContext(ctx, b.String())
 	if err != nil {
 		return nil, err
@@ -81,15 +98,26 @@ func (q queries) insertStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
 // insertMembers adds members to a list, skipping users already in it, and
 // returns how many it added.
 func (q queries) insertMembers(ctx context.Context, listID int64, members []store.Member) (int64, error) {
+	if q.d.Name == "postgres" {
+		return q.insertMemberArrays(ctx, listID, members)
+	}
 	var added int64
-	for start := 0; start < len(members); start += insertChunk {
-		chunk := members[start:min(start+insertChunk, len(members))]
-		args := make([]any, 0, len(chunk)*memberColumnCount)
+	for len(members) > 0 {
+		// A statement takes members that share an account and a fetch
+		// time: one page, in practice.
+		n := 1
+		for n < len(members) && n < insertChunk && members[n].AccountID == members[0].AccountID &&
+			members[n].FetchedAt.Equal(members[0].FetchedAt) {
+			n++
+		}
+		chunk := members[:n]
+		members = members[n:]
+		args := make([]any, 3, 3+len(chunk)*memberValueColumns)
+		args[0], args[1], args[2] = listID, chunk[0].AccountID, Time(chunk[0].FetchedAt)
 		for _, m := range chunk {
-			args = append(args, listID, m.AccountID, m.TGUserID, m.AccessHash, m.Username, strings.Join(m.Usernames, " "),
-				m.FirstName, m.LastName, m.Phone, m.Bot, m.Deleted, m.Premium, m.Verified, m.Scam, m.Fake,
-				m.LastSeen, nullTime(m.LastSeenAt), m.SeenRank, m.Role, nullTime(m.JoinedAt),
-				m.SearchText(), m.SortName(), m.FetchedAt)
+			args = append(args, m.TGUserID, m.AccessHash, m.Username, strings.Join(m.Usernames, " "),
+				m.FirstName, m.LastName, m.Phone, memberFlags(m), m.LastSeen, nullTime(Time(m.LastSeenAt)),
+				m.SeenRank, m.Role, nullTime(Time(m.JoinedAt)), m.SearchText(), m.SortName())
 		}
 		st, err := q.insertStmt(ctx, len(chunk))
 		if err != nil {
@@ -98,17 +126,78 @@ func (q queries) insertMembers(ctx context.Context, listID int64, members []stor
 		if q.tx != nil {
 			st = q.tx.StmtContext(ctx, st)
 		}
-		res, err := st.ExecContext(ctx, normalizeTimes(args)...)
+		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return added, fmt.Errorf("insert members: %w", mapErr(q.d, err))
 		}
-		n, err := res.RowsAffected()
+		affected, err := res.RowsAffected()
 		if err != nil {
 			return added, fmt.Errorf("insert members: %w", err)
 		}
-		added += n
+		added += affected
 	}
 	return added, nil
+}
+
+// memberFlags packs the six flags in the bit order insertMembersSelect
+// unpacks them.
+func memberFlags(m store.Member) int64 {
+	var f int64
+	for i, b := range []bool{m.Bot, m.Deleted, m.Premium, m.Verified, m.Scam, m.Fake} {
+		if b {
+			f |= 1 << i
+		}
+	}
+	return f
+}
+
+// insertMemberArrays is insertMembers for PostgreSQL: one array per column
+// and unnest() on the server, so a page is one statement with 23
+// parameters, whatever its size, instead of 23 per member (the server parses
+// and plans it once, and pgx sends the arrays in binary).
+const insertMemberArrays = "INSERT INTO members (" + memberColumns + ") " +
+	"SELECT $1, u.* FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], " +
+	"$8::text[], $9::text[], $10::boolean[], $11::boolean[], $12::boolean[], $13::boolean[], $14::boolean[], " +
+	"$15::boolean[], $16::text[], $17::timestamptz[], $18::bigint[], $19::text[], $20::timestamptz[], $21::text[], " +
+	"$22::text[], $23::timestamptz[]) AS u " +
+	"ON CONFLICT (list_id, tg_user_id) DO NOTHING"
+
+func (q queries) insertMemberArrays(ctx context.Context, listID int64, members []store.Member) (int64, error) {
+	n := len(members)
+	var (
+		accountID, userID, accessHash, seenRank                                 = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		username, usernames, first, last, phone, lastSeen, role, search, sortBy = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		bot, deleted, premium, verified, scam, fake                             = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
+		lastSeenAt, joinedAt                                                    = make([]*time.Time, n), make([]*time.Time, n)
+		fetchedAt                                                               = make([]time.Time, n)
+	)
+	for i, m := range members {
+		accountID[i], userID[i], accessHash[i], seenRank[i] = m.AccountID, m.TGUserID, m.AccessHash, m.SeenRank
+		username[i], usernames[i], first[i], last[i], phone[i] = m.Username, strings.Join(m.Usernames, " "), m.FirstName, m.LastName, m.Phone
+		lastSeen[i], role[i], search[i], sortBy[i] = m.LastSeen, m.Role, m.SearchText(), m.SortName()
+		bot[i], deleted[i], premium[i], verified[i], scam[i], fake[i] = m.Bot, m.Deleted, m.Premium, m.Verified, m.Scam, m.Fake
+		lastSeenAt[i], joinedAt[i], fetchedAt[i] = timePtr(m.LastSeenAt), timePtr(m.JoinedAt), Time(m.FetchedAt)
+	}
+	res, err := q.conn().ExecContext(ctx, insertMemberArrays, listID, accountID, userID, accessHash, username, usernames,
+		first, last, phone, bot, deleted, premium, verified, scam, fake, lastSeen, lastSeenAt, seenRank, role, joinedAt,
+		search, sortBy, fetchedAt)
+	if err != nil {
+		return 0, fmt.Errorf("insert members: %w", mapErr(q.d, err))
+	}
+	added, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("insert members: %w", err)
+	}
+	return added, nil
+}
+
+// timePtr is t as the store keeps it, or nil (NULL) for the zero time.
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = Time(t)
+	return &t
 }
 
 // memberQuery composes a filter into SQL.

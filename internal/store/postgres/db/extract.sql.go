@@ -140,6 +140,57 @@ func (q *Queries) CheckpointExtraction(ctx context.Context, arg CheckpointExtrac
 	return fetched, err
 }
 
+const claimExtractionForSave = `-- name: ClaimExtractionForSave :one
+UPDATE extractions SET updated_at = $1 WHERE id = $2
+RETURNING id, user_id, account_id, list_id, chat_tg_id, chat_access_hash, chat_kind, chat_title, chat_username, search, status, phase, phase_offset, fetched, total, partial, cap_count, members_hidden, notice, error_code, error_message, error_hint, wait_until, run_token, run_started_at, run_start_fetched, job_id, created_at, updated_at, finished_at
+`
+
+type ClaimExtractionForSaveParams struct {
+	Now time.Time
+	ID  int64
+}
+
+// Writing the row first locks it until the page's transaction ends, so its
+// list cannot be deleted under the members being inserted (members have no
+// foreign key: see migration 00004).
+func (q *Queries) ClaimExtractionForSave(ctx context.Context, arg ClaimExtractionForSaveParams) (Extraction, error) {
+	row := q.db.QueryRowContext(ctx, claimExtractionForSave, arg.Now, arg.ID)
+	var i Extraction
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.AccountID,
+		&i.ListID,
+		&i.ChatTgID,
+		&i.ChatAccessHash,
+		&i.ChatKind,
+		&i.ChatTitle,
+		&i.ChatUsername,
+		&i.Search,
+		&i.Status,
+		&i.Phase,
+		&i.PhaseOffset,
+		&i.Fetched,
+		&i.Total,
+		&i.Partial,
+		&i.CapCount,
+		&i.MembersHidden,
+		&i.Notice,
+		&i.ErrorCode,
+		&i.ErrorMessage,
+		&i.ErrorHint,
+		&i.WaitUntil,
+		&i.RunToken,
+		&i.RunStartedAt,
+		&i.RunStartFetched,
+		&i.JobID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.FinishedAt,
+	)
+	return i, err
+}
+
 const copyListMembers = `-- name: CopyListMembers :execrows
 INSERT INTO members (
     list_id, account_id, tg_user_id, access_hash, username, usernames, first_name, last_name, phone,
@@ -284,6 +335,18 @@ func (q *Queries) CreateMemberList(ctx context.Context, arg CreateMemberListPara
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const deleteListMembers = `-- name: DeleteListMembers :exec
+DELETE FROM members WHERE list_id = $1
+`
+
+// Members have no foreign key (see migration 00004): they go with their
+// list, after it, so a page committed while the list was being deleted
+// goes too.
+func (q *Queries) DeleteListMembers(ctx context.Context, listID int64) error {
+	_, err := q.db.ExecContext(ctx, deleteListMembers, listID)
+	return err
 }
 
 const deleteMemberList = `-- name: DeleteMemberList :execrows
@@ -667,20 +730,26 @@ func (q *Queries) MemberListByID(ctx context.Context, arg MemberListByIDParams) 
 }
 
 const peerAccessHash = `-- name: PeerAccessHash :one
-SELECT access_hash FROM members
-WHERE account_id = $1 AND tg_user_id = $2
-ORDER BY id DESC
+SELECT m.access_hash FROM members m
+WHERE m.tg_user_id = $1 AND m.account_id = $2
+  AND m.list_id IN (
+    SELECT l.id FROM member_lists l
+    JOIN telegram_accounts a ON a.user_id = l.user_id
+    WHERE a.id = $2
+  )
+ORDER BY m.id DESC
 LIMIT 1
 `
 
 type PeerAccessHashParams struct {
-	AccountID int64
 	TgUserID  int64
+	AccountID int64
 }
 
-// The newest access hash an account was given for a user.
+// The newest access hash an account was given for a user, found through
+// the lists of the account's owner and (list_id, tg_user_id).
 func (q *Queries) PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, peerAccessHash, arg.AccountID, arg.TgUserID)
+	row := q.db.QueryRowContext(ctx, peerAccessHash, arg.TgUserID, arg.AccountID)
 	var access_hash int64
 	err := row.Scan(&access_hash)
 	return access_hash, err

@@ -18,6 +18,10 @@ type Querier interface {
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
+	// Writing the row first locks it until the page's transaction ends, so its
+	// list cannot be deleted under the members being inserted (members have no
+	// foreign key: see migration 00004).
+	ClaimExtractionForSave(ctx context.Context, arg ClaimExtractionForSaveParams) (Extraction, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
@@ -36,6 +40,10 @@ type Querier interface {
 	// Pending accounts whose login is gone (expired and pruned) for a while.
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
+	// Members have no foreign key (see migration 00004): they go with their
+	// list, after it, so a page committed while the list was being deleted
+	// goes too.
+	DeleteListMembers(ctx context.Context, listID int64) error
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
 	DeleteMemberList(ctx context.Context, arg DeleteMemberListParams) (int64, error)
 	DeletePendingAccount(ctx context.Context, arg DeletePendingAccountParams) (int64, error)
@@ -65,7 +73,8 @@ type Querier interface {
 	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
 	MemberListByID(ctx context.Context, arg MemberListByIDParams) (MemberList, error)
-	// The newest access hash an account was given for a user.
+	// The newest access hash an account was given for a user, found through
+	// the lists of the account's owner and (list_id, tg_user_id).
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
 	PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
