@@ -26,12 +26,16 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	state := fs.String("state", "", "file that keeps auth keys and messages across restarts")
 	keyOut := fs.String("public-key-out", "", "where to write the public key PEM (default: next to --state, or a temp file)")
 	verbose := fs.Bool("v", false, "log every login, fault and session change")
+	latency := fs.Duration("latency", 0, "delay every answer by this much, like a round trip to Telegram (e.g. 50ms)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: telegramate sandbox (--world FILE | --generate members=N) [flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *latency < 0 {
+		return fmt.Errorf("sandbox: --latency %s is negative; give a delay such as 50ms, or 0 for none", *latency)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("sandbox: unexpected argument %q", fs.Arg(0))
@@ -45,7 +49,7 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	s, err := Start(ctx, w, Options{Listen: *listen, Control: *control, StateFile: *state, Logger: logger})
+	s, err := Start(ctx, w, Options{Listen: *listen, Control: *control, StateFile: *state, Logger: logger, Latency: *latency})
 	if err != nil {
 		return err
 	}

@@ -222,6 +222,8 @@ func TestCommandRefusesBadArguments(t *testing.T) {
 		{"--generate", "people=5"},
 		{"--world", "x.json", "--generate", "members=5"},
 		{"--world", filepath.Join(t.TempDir(), "missing.json")},
+		{"--generate", "members=5", "--latency", "-5ms"},
+		{"--generate", "members=5", "--latency", "fast"},
 	} {
 		var out, errOut syncBuffer
 		if err := RunCommand(context.Background(), args, &out, &errOut); err == nil {

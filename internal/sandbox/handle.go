@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -89,6 +90,15 @@ func (s *Server) handle(ctx context.Context, req *mtserver.Request) (bin.Encoder
 		return nil, err
 	}
 
+	if d := time.Duration(s.latency.Load()); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
 	c := &caller{ref: ref, userID: userID, req: req}
 	res, err := s.disp.Handle(context.WithValue(ctx, callerKey{}, c), req.Body)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 )
@@ -297,5 +298,28 @@ func TestDialogsChatsAndUsers(t *testing.T) {
 		}
 		_, err = api.UsersGetFullUser(ctx, &tg.InputUser{UserID: 1002, AccessHash: 42})
 		return wantRPC(t, err, "USER_ID_INVALID")
+	})
+}
+
+// TestLatencyDelaysEveryAnswer: with a latency set, no answer comes sooner;
+// SetLatency switches it at run time. (A lower bound only: a sleep is never
+// shorter, so this cannot flake on a busy machine.)
+func TestLatencyDelaysEveryAnswer(t *testing.T) {
+	const d = 150 * time.Millisecond
+	s := startSandbox(t, testWorld(t), Options{Latency: d})
+	c := loggedIn(t, s, annPhone)
+	run(t, c, func(ctx context.Context) error {
+		for range 2 {
+			start := time.Now()
+			if _, err := c.API().HelpGetConfig(ctx); err != nil {
+				return err
+			}
+			if took := time.Since(start); took < d {
+				t.Errorf("help.getConfig answered in %v with a latency of %v", took, d)
+			}
+		}
+		s.SetLatency(0)
+		_, err := c.API().HelpGetConfig(ctx)
+		return err
 	})
 }

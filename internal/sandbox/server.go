@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/crypto"
@@ -40,6 +41,10 @@ type Options struct {
 	// windows, PEER_FLOOD days, message dates); nil is time.Now. MTProto
 	// message ids always use the real time, which gotd checks.
 	Clock func() time.Time
+	// Latency delays every RPC answer, as the network and Telegram's own
+	// work do (tens to hundreds of milliseconds a call); 0 answers at once.
+	// Calls on one connection are answered one after another.
+	Latency time.Duration
 }
 
 // Server is a running sandbox: one MTProto listener per data center.
@@ -55,6 +60,7 @@ type Server struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	control *controlServer
+	latency atomic.Int64 // time.Duration
 
 	mu         sync.Mutex
 	people     map[int64]*person
@@ -135,6 +141,7 @@ func Start(ctx context.Context, w *World, opts Options) (*Server, error) {
 		counts:     map[string]int{},
 		floods:     map[floodKey]time.Time{},
 	}
+	s.latency.Store(int64(opts.Latency))
 	s.build()
 	for _, f := range w.Faults {
 		s.faults = append(s.faults, &faultState{Fault: f, calls: map[int64]int{}})
@@ -378,3 +385,6 @@ func (s *Server) markDirty() {
 	s.dirty = true
 	s.mu.Unlock()
 }
+
+// SetLatency changes Options.Latency at run time.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
