@@ -173,12 +173,7 @@ func TestExtractionCheckpoints(t *testing.T) {
 func TestExtractionFinish(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		alice := mustUser(t, s, "alice@example.com")
-		a := mustAccount(t, s, alice.ID, 1, "9996620001")
-		e := newExtraction(t, s, alice.ID, a.ID)
-		if _, err := s.StartExtractionRun(ctx, e.ID, "r", t0); err != nil {
-			t.Fatal(err)
-		}
+		alice, _, e := runningExtraction(t, s)
 		if err := s.FinishExtraction(ctx, e.ID, "r", store.ExtractionFailed, "chat_admin_required", "Only admins", "Ask", t0); err != nil {
 			t.Fatal(err)
 		}
@@ -420,6 +415,19 @@ func TestMergeMemberLists(t *testing.T) {
 	})
 }
 
+// runningExtraction is alice's extraction on her account, with run "r"
+// started.
+func runningExtraction(t *testing.T, s store.Store) (store.User, store.Account, store.Extraction) {
+	t.Helper()
+	alice := mustUser(t, s, "alice@example.com")
+	a := mustAccount(t, s, alice.ID, 1, "9996620001")
+	e := newExtraction(t, s, alice.ID, a.ID)
+	if _, err := s.StartExtractionRun(context.Background(), e.ID, "r", t0); err != nil {
+		t.Fatal(err)
+	}
+	return alice, a, e
+}
+
 // TestSavedMembersReadBackAsWritten covers the page INSERT's packing: the
 // six flags travel as one integer on SQLite and as arrays on PostgreSQL,
 // and one save may hold pages fetched at different times (pages that
@@ -427,12 +435,7 @@ func TestMergeMemberLists(t *testing.T) {
 func TestSavedMembersReadBackAsWritten(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		alice := mustUser(t, s, "alice@example.com")
-		a := mustAccount(t, s, alice.ID, 1, "9996620001")
-		e := newExtraction(t, s, alice.ID, a.ID)
-		if _, err := s.StartExtractionRun(ctx, e.ID, "r", t0); err != nil {
-			t.Fatal(err)
-		}
+		_, a, e := runningExtraction(t, s)
 		var want []store.Member
 		for i := range 1088 { // 17 × 64: each flag set on exactly half
 			m := member(a.ID, int64(i+1), fmt.Sprintf("First%d", i), "Last", fmt.Sprintf("u%d", i))
@@ -473,6 +476,53 @@ func TestSavedMembersReadBackAsWritten(t *testing.T) {
 			if c, _ := s.CountMembers(ctx, e.ListID, f); c != len(want)/2 {
 				t.Errorf("%+v counts %d, want %d", f, c, len(want)/2)
 			}
+		}
+	})
+}
+
+// TestDeletingAListDuringASaveLeavesNoMembers: members have no foreign key,
+// so a list deleted while a page of it is being saved must still take the
+// page's rows with it, whichever commits first; and a save after the
+// deletion is refused as a lost run.
+func TestDeletingAListDuringASaveLeavesNoMembers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		alice, a, e := runningExtraction(t, s)
+		page := []store.Member{member(a.ID, 1, "Ann", "", ""), member(a.ID, 2, "Bob", "", "")}
+		cp := store.Checkpoint{ExtractionID: e.ID, RunToken: "r", Phase: "recent", PhaseOffset: 2, Now: t0}
+
+		saving, deleted := make(chan struct{}), make(chan error, 1)
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			if _, err := tx.SaveMembersPage(ctx, cp, page); err != nil {
+				return err
+			}
+			close(saving)
+			go func() { deleted <- s.DeleteMemberList(ctx, alice.ID, e.ListID) }()
+			// The deletion must wait for this transaction, not go ahead
+			// and leave the page's rows behind.
+			select {
+			case err := <-deleted:
+				return fmt.Errorf("the list was deleted while its page was being saved (%v)", err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-saving
+		if err := <-deleted; err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		if n, err := s.CountMembers(ctx, e.ListID, store.MemberFilter{}); err != nil || n != 0 {
+			t.Errorf("%d members of the deleted list remain (%v)", n, err)
+		}
+		cp.PhaseOffset = 4
+		if _, err := s.SaveMembersPage(ctx, cp, []store.Member{member(a.ID, 3, "Cy", "", "")}); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("a page saved after its list was deleted: %v", err)
+		}
+		if n, _ := s.CountMembers(ctx, e.ListID, store.MemberFilter{}); n != 0 {
+			t.Errorf("%d members written after the list was deleted", n)
 		}
 	})
 }

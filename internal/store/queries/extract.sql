@@ -54,8 +54,8 @@ DELETE FROM member_lists WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id)
 
 -- name: DeleteListMembers :exec
 -- Members have no foreign key (see migration 00004): they go with their
--- list, after it, so a page committed while the list was being deleted
--- goes too.
+-- list, after it, so a page whose save the deletion waited for goes too
+-- (see CheckpointExtraction).
 DELETE FROM members WHERE list_id = sqlc.arg(list_id);
 
 -- name: CountListMembers :one
@@ -108,13 +108,6 @@ SELECT * FROM extractions WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id
 -- name: ExtractionForWork :one
 SELECT * FROM extractions WHERE id = sqlc.arg(id);
 
--- name: ClaimExtractionForSave :one
--- Writing the row first locks it until the page's transaction ends, so its
--- list cannot be deleted under the members being inserted (members have no
--- foreign key: see migration 00004).
-UPDATE extractions SET updated_at = sqlc.arg(now) WHERE id = sqlc.arg(id)
-RETURNING *;
-
 -- name: ExtractionByListID :one
 SELECT * FROM extractions WHERE list_id = sqlc.arg(list_id) AND user_id = sqlc.arg(user_id);
 
@@ -136,6 +129,12 @@ WHERE id = sqlc.arg(id) AND status IN ('queued', 'running', 'waiting')
 RETURNING *;
 
 -- name: CheckpointExtraction :one
+-- Runs in the transaction that inserted the page's members. Members have
+-- no foreign key (migration 00004); this write is what keeps them from
+-- outliving their list: it finds no row if the list (and with it the
+-- extraction) was deleted first, which rolls the page back, and otherwise
+-- it locks the row until commit, so a deletion waits and then removes the
+-- page's members too (DeleteMemberList deletes them after the list).
 UPDATE extractions SET
     phase = sqlc.arg(phase),
     phase_offset = sqlc.arg(phase_offset),

@@ -48,11 +48,6 @@ func (s queries) CheckpointExtraction(ctx context.Context, arg gen.CheckpointExt
 	return s.q.CheckpointExtraction(ctx, db.CheckpointExtractionParams(arg))
 }
 
-func (s queries) ClaimExtractionForSave(ctx context.Context, arg gen.ClaimExtractionForSaveParams) (gen.Extraction, error) {
-	r, err := s.q.ClaimExtractionForSave(ctx, db.ClaimExtractionForSaveParams(arg))
-	return convExtraction(r), err
-}
-
 func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) error {
 	return s.q.ClearLoginFailures(ctx, throttleKey)
 }

@@ -172,7 +172,7 @@ func (q queries) StartExtractionRun(ctx context.Context, id int64, runToken stri
 func (q queries) SaveMembersPage(ctx context.Context, cp store.Checkpoint, members []store.Member) (int, error) {
 	var fetched int64
 	err := q.inTx(ctx, func(q queries) error {
-		e, err := q.q.ClaimExtractionForSave(ctx, gen.ClaimExtractionForSaveParams{ID: cp.ExtractionID, Now: cp.Now})
+		e, err := q.q.ExtractionForWork(ctx, cp.ExtractionID)
 		if err != nil {
 			return lostRun(q.d, cp.ExtractionID, err)
 		}

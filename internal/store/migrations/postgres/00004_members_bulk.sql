@@ -2,9 +2,10 @@
 -- extraction's time goes to: a foreign key costs PostgreSQL a trigger and a
 -- parent-row lock for every member (measured: more than the insert itself),
 -- and the (account, user) index is one more B-tree per member. Integrity
--- is kept by the store instead: a page is saved only after its extraction
--- row is locked (so its list exists until commit), and a list's members are
--- deleted with the list (DeleteMemberList). Access hashes are looked up
+-- is kept by the store instead: a page's members commit only with the
+-- update of their extraction's checkpoint (which fails if the list is gone,
+-- and otherwise holds the row until commit), and a list's members are
+-- deleted after the list (DeleteMemberList). Access hashes are looked up
 -- through the account owner's lists and (list_id, tg_user_id).
 -- Keep in step with ../sqlite/00004_members_bulk.sql (TestMigrationsInStep).
 

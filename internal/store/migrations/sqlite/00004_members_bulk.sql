@@ -1,9 +1,10 @@
 -- Members are written a page at a time, and per-row work is what an
 -- extraction's time goes to: the foreign keys cost a parent lookup each for
 -- every member, and the (account, user) index is one more B-tree per
--- member. Integrity is kept by the store instead: a page is saved only
--- after its extraction row is claimed in the same transaction, and a
--- list's members are deleted with the list (DeleteMemberList). Access
+-- member. Integrity is kept by the store instead: a page's members commit
+-- only with the update of their extraction's checkpoint (which fails if
+-- the list is gone), and a list's members are deleted after the list
+-- (DeleteMemberList). Access
 -- hashes are looked up through the account owner's lists and
 -- (list_id, tg_user_id). SQLite cannot drop a constraint, so the table is
 -- rebuilt (nothing references members).

@@ -121,6 +121,12 @@ type CheckpointExtractionParams struct {
 	RunToken      string
 }
 
+// Runs in the transaction that inserted the page's members. Members have
+// no foreign key (migration 00004); this write is what keeps them from
+// outliving their list: it finds no row if the list (and with it the
+// extraction) was deleted first, which rolls the page back, and otherwise
+// it locks the row until commit, so a deletion waits and then removes the
+// page's members too (DeleteMemberList deletes them after the list).
 func (q *Queries) CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error) {
 	row := q.db.QueryRowContext(ctx, checkpointExtraction,
 		arg.Phase,
@@ -138,57 +144,6 @@ func (q *Queries) CheckpointExtraction(ctx context.Context, arg CheckpointExtrac
 	var fetched int64
 	err := row.Scan(&fetched)
 	return fetched, err
-}
-
-const claimExtractionForSave = `-- name: ClaimExtractionForSave :one
-UPDATE extractions SET updated_at = $1 WHERE id = $2
-RETURNING id, user_id, account_id, list_id, chat_tg_id, chat_access_hash, chat_kind, chat_title, chat_username, search, status, phase, phase_offset, fetched, total, partial, cap_count, members_hidden, notice, error_code, error_message, error_hint, wait_until, run_token, run_started_at, run_start_fetched, job_id, created_at, updated_at, finished_at
-`
-
-type ClaimExtractionForSaveParams struct {
-	Now time.Time
-	ID  int64
-}
-
-// Writing the row first locks it until the page's transaction ends, so its
-// list cannot be deleted under the members being inserted (members have no
-// foreign key: see migration 00004).
-func (q *Queries) ClaimExtractionForSave(ctx context.Context, arg ClaimExtractionForSaveParams) (Extraction, error) {
-	row := q.db.QueryRowContext(ctx, claimExtractionForSave, arg.Now, arg.ID)
-	var i Extraction
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.AccountID,
-		&i.ListID,
-		&i.ChatTgID,
-		&i.ChatAccessHash,
-		&i.ChatKind,
-		&i.ChatTitle,
-		&i.ChatUsername,
-		&i.Search,
-		&i.Status,
-		&i.Phase,
-		&i.PhaseOffset,
-		&i.Fetched,
-		&i.Total,
-		&i.Partial,
-		&i.CapCount,
-		&i.MembersHidden,
-		&i.Notice,
-		&i.ErrorCode,
-		&i.ErrorMessage,
-		&i.ErrorHint,
-		&i.WaitUntil,
-		&i.RunToken,
-		&i.RunStartedAt,
-		&i.RunStartFetched,
-		&i.JobID,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.FinishedAt,
-	)
-	return i, err
 }
 
 const copyListMembers = `-- name: CopyListMembers :execrows
@@ -342,8 +297,8 @@ DELETE FROM members WHERE list_id = $1
 `
 
 // Members have no foreign key (see migration 00004): they go with their
-// list, after it, so a page committed while the list was being deleted
-// goes too.
+// list, after it, so a page whose save the deletion waited for goes too
+// (see CheckpointExtraction).
 func (q *Queries) DeleteListMembers(ctx context.Context, listID int64) error {
 	_, err := q.db.ExecContext(ctx, deleteListMembers, listID)
 	return err

@@ -17,11 +17,13 @@ type Querier interface {
 	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
+	// Runs in the transaction that inserted the page's members. Members have
+	// no foreign key (migration 00004); this write is what keeps them from
+	// outliving their list: it finds no row if the list (and with it the
+	// extraction) was deleted first, which rolls the page back, and otherwise
+	// it locks the row until commit, so a deletion waits and then removes the
+	// page's members too (DeleteMemberList deletes them after the list).
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
-	// Writing the row first locks it until the page's transaction ends, so its
-	// list cannot be deleted under the members being inserted (members have no
-	// foreign key: see migration 00004).
-	ClaimExtractionForSave(ctx context.Context, arg ClaimExtractionForSaveParams) (Extraction, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
@@ -41,8 +43,8 @@ type Querier interface {
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
 	// Members have no foreign key (see migration 00004): they go with their
-	// list, after it, so a page committed while the list was being deleted
-	// goes too.
+	// list, after it, so a page whose save the deletion waited for goes too
+	// (see CheckpointExtraction).
 	DeleteListMembers(ctx context.Context, listID int64) error
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
 	DeleteMemberList(ctx context.Context, arg DeleteMemberListParams) (int64, error)
