@@ -91,6 +91,7 @@ func (s *Server) sendCode(ctx context.Context, req *tg.AuthSendCodeRequest) (tg.
 	}
 	s.codes[acct.Phone] = pc
 	s.lastCodes[acct.Phone] = pc.Code
+	s.dirty = true // a login waiting for its code survives a restart
 	s.log.Info("sandbox login code sent", "phone", acct.Phone)
 	return &tg.AuthSentCode{
 		Type:          &tg.AuthSentCodeTypeApp{Length: len(pc.Code)},
@@ -130,6 +131,7 @@ func (s *Server) resendCode(ctx context.Context, req *tg.AuthResendCodeRequest) 
 	}
 	// The same code again by SMS, with a fresh lifetime.
 	pc.Sent = s.now()
+	s.dirty = true
 	s.log.Info("sandbox login code re-sent", "phone", pc.Phone)
 	return &tg.AuthSentCode{
 		Type:          &tg.AuthSentCodeTypeSMS{Length: len(pc.Code)},
@@ -146,6 +148,7 @@ func (s *Server) cancelCode(ctx context.Context, req *tg.AuthCancelCodeRequest) 
 		return false, err
 	}
 	delete(s.codes, NormalizePhone(req.PhoneNumber))
+	s.dirty = true
 	return true, nil
 }
 
@@ -168,9 +171,10 @@ func (s *Server) signIn(ctx context.Context, req *tg.AuthSignInRequest) (tg.Auth
 		return nil, errPhoneCodeInvalid
 	}
 	delete(s.codes, acct.Phone)
+	s.dirty = true
 	a := s.auths[c.ref]
 	if acct.Password != "" {
-		a.pwUserID = acct.ID
+		a.PasswordUserID = acct.ID
 		return nil, errPasswordNeeded
 	}
 	return s.authorize(a, acct), nil
@@ -179,7 +183,7 @@ func (s *Server) signIn(ctx context.Context, req *tg.AuthSignInRequest) (tg.Auth
 // authorize logs the key in as acct.
 func (s *Server) authorize(a *authz, acct *person) *tg.AuthAuthorization {
 	a.UserID = acct.ID
-	a.pwUserID = 0
+	a.PasswordUserID = 0
 	a.srp = nil
 	a.Created = s.now().Unix()
 	s.dirty = true
@@ -193,7 +197,7 @@ func (s *Server) getPassword(ctx context.Context) (*tg.AccountPassword, error) {
 	a := s.auths[c.ref]
 	uid := a.UserID
 	if uid == 0 {
-		uid = a.pwUserID
+		uid = a.PasswordUserID
 	}
 	s.mu.Unlock()
 	if uid == 0 {
@@ -252,17 +256,17 @@ func (s *Server) checkPassword(ctx context.Context, in tg.InputCheckPasswordSRPC
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.auths[c.ref]
-	if a.pwUserID == 0 {
+	if a.PasswordUserID == 0 {
 		if a.UserID != 0 {
 			// Already logged in: Telegram checks the password the same way.
-			a.pwUserID = a.UserID
+			a.PasswordUserID = a.UserID
 		} else {
 			return nil, errAuthKeyUnregistered
 		}
 	}
 	sess := a.srp
 	a.srp = nil // one try per account.getPassword, as on Telegram
-	if sess == nil || sess.id != check.SRPID || sess.userID != a.pwUserID {
+	if sess == nil || sess.id != check.SRPID || sess.userID != a.PasswordUserID {
 		return nil, errSRPIDInvalid
 	}
 	if !sess.check(check.A, check.M1) {

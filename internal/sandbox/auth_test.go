@@ -314,3 +314,64 @@ func TestRestartWithStateKeepsSessions(t *testing.T) {
 		return nil
 	})
 }
+
+// TestLoginInProgressSurvivesRestart: a code sent before a restart still
+// signs in after it, and a login waiting for its 2FA password still takes
+// the password (the demo keeps its sandbox state across restarts).
+func TestLoginInProgressSurvivesRestart(t *testing.T) {
+	path := tempState(t)
+	s, err := Start(context.Background(), testWorld(t), Options{StateFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	annStore, _ := fabricatedSession(t, s, 1)
+	bobStore, _ := fabricatedSession(t, s, 2)
+	var annHash string
+	ann := clientFor(t, s, 1, testAPIID, testAPIHash, annStore)
+	run(t, ann, func(ctx context.Context) error {
+		sent, err := ann.Auth().SendCode(ctx, annPhone, authOpts())
+		if err != nil {
+			return err
+		}
+		annHash = sent.(*tg.AuthSentCode).PhoneCodeHash
+		return nil
+	})
+	bob := clientFor(t, s, 2, testAPIID, testAPIHash, bobStore)
+	run(t, bob, func(ctx context.Context) error {
+		sent, err := bob.Auth().SendCode(ctx, bobPhone, authOpts())
+		if err != nil {
+			return err
+		}
+		_, err = bob.Auth().SignIn(ctx, bobPhone, "22222", sent.(*tg.AuthSentCode).PhoneCodeHash)
+		if !errors.Is(err, auth.ErrPasswordAuthNeeded) {
+			t.Errorf("bob's sign-in before the password: %v", err)
+		}
+		return nil
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := startSandbox(t, testWorld(t), Options{StateFile: path})
+	if code, ok := s2.Code(annPhone); !ok || code != "11111" {
+		t.Errorf("control endpoint's code for ann after the restart: %q, %v", code, ok)
+	}
+	ann = clientFor(t, s2, 1, testAPIID, testAPIHash, annStore)
+	run(t, ann, func(ctx context.Context) error {
+		a, err := ann.Auth().SignIn(ctx, annPhone, "11111", annHash)
+		if err != nil {
+			return fmt.Errorf("ann signs in with the code sent before the restart: %w", err)
+		}
+		if id := a.User.(*tg.User).ID; id != 1001 {
+			t.Errorf("ann signed in as %d", id)
+		}
+		return nil
+	})
+	bob = clientFor(t, s2, 2, testAPIID, testAPIHash, bobStore)
+	run(t, bob, func(ctx context.Context) error {
+		if _, err := bob.Auth().Password(ctx, "secret"); err != nil {
+			return fmt.Errorf("bob's password after the restart: %w", err)
+		}
+		return nil
+	})
+}

@@ -50,30 +50,31 @@ func (g *group) joined(id int64) int {
 
 // authz is what the data center knows about one auth key.
 type authz struct {
-	DC       int               `json:"dc"`
-	KeyID    int64             `json:"key_id"`
-	UserID   int64             `json:"user_id,omitempty"`
-	Hash     int64             `json:"hash"`
-	Created  int64             `json:"created"`
-	Active   int64             `json:"active"`
-	Init     mtserver.InitInfo `json:"init"`
-	Revoked  bool              `json:"revoked,omitempty"`
-	pwUserID int64             // signIn passed, waiting for auth.checkPassword
-	srp      *srpSession
+	DC      int               `json:"dc"`
+	KeyID   int64             `json:"key_id"`
+	UserID  int64             `json:"user_id,omitempty"`
+	Hash    int64             `json:"hash"`
+	Created int64             `json:"created"`
+	Active  int64             `json:"active"`
+	Init    mtserver.InitInfo `json:"init"`
+	Revoked bool              `json:"revoked,omitempty"`
+	// PasswordUserID: signIn passed, waiting for auth.checkPassword.
+	PasswordUserID int64 `json:"password_user_id,omitempty"`
+	srp            *srpSession
 }
 
 type keyRef struct {
-	DC    int
-	KeyID int64
+	DC    int   `json:"dc"`
+	KeyID int64 `json:"key_id"`
 }
 
 // pendingCode is a login code sent to a phone.
 type pendingCode struct {
-	Code  string
-	Hash  string
-	Key   keyRef
-	Sent  time.Time
-	Phone string
+	Code  string    `json:"code"`
+	Hash  string    `json:"hash"`
+	Key   keyRef    `json:"key"`
+	Sent  time.Time `json:"sent"`
+	Phone string    `json:"phone"`
 }
 
 // boxMsg is a message in one user's private message box.

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,6 +30,11 @@ type stateFile struct {
 	Delivered []Message               `json:"delivered"`
 	Strangers map[string]*strangerDay `json:"strangers"`
 	Replied   [][2]int64              `json:"replied"`
+	// Codes are the logins waiting for their code, LastCodes what the
+	// control endpoint shows: a restart in the middle of a login (the demo
+	// restarted while a person reads the code) must not lose it.
+	Codes     []*pendingCode    `json:"codes,omitempty"`
+	LastCodes map[string]string `json:"last_codes,omitempty"`
 }
 
 type stateKey struct {
@@ -112,6 +118,16 @@ func (s *Server) restore(st *stateFile) {
 	for _, r := range st.Replied {
 		s.replied[r] = true
 	}
+	for _, pc := range st.Codes {
+		if _, ok := s.byPhone[pc.Phone]; ok {
+			s.codes[pc.Phone] = pc
+		}
+	}
+	for phone, code := range st.LastCodes {
+		if _, ok := s.byPhone[phone]; ok {
+			s.lastCodes[phone] = code
+		}
+	}
 }
 
 func (s *Server) snapshot() *stateFile {
@@ -144,6 +160,13 @@ func (s *Server) snapshot() *stateFile {
 	}
 	for r := range s.replied {
 		st.Replied = append(st.Replied, r)
+	}
+	for _, pc := range s.codes {
+		cp := *pc
+		st.Codes = append(st.Codes, &cp)
+	}
+	if len(s.lastCodes) > 0 {
+		st.LastCodes = maps.Clone(s.lastCodes)
 	}
 	return st
 }
