@@ -16,7 +16,7 @@ func (s *Service) Get(ctx context.Context, userID, accountID int64) (Account, er
 func (s *Service) List(ctx context.Context, userID int64) ([]Account, error) {
 	// Cleaning up here keeps abandoned logins off the list without a job of
 	// their own; the prune job removes their sealed secrets at expiry.
-	if n, err := s.st.DeleteAbandonedPendingAccounts(ctx, s.now().UTC().Add(-abandonedAfter)); err != nil {
+	if n, err := s.st.DeleteAbandonedPendingAccounts(ctx, s.now().UTC().Add(-AbandonedAfter)); err != nil {
 		s.log.Warn("abandoned logins not cleaned up", slog.Any("err", err))
 	} else if n > 0 {
 		s.log.Info("abandoned logins cleaned up", slog.Int64("accounts", n))

@@ -17,9 +17,9 @@ import (
 // LoginTTL is how long a login waits for its next step (code or password).
 const LoginTTL = 15 * time.Minute
 
-// abandonedAfter is how long a pending account whose login is gone stays
+// AbandonedAfter is how long a pending account whose login is gone stays
 // listed (as "Login expired"), so a person coming back sees what happened.
-const abandonedAfter = 24 * time.Hour
+const AbandonedAfter = 24 * time.Hour
 
 // Gateway is the part of internal/telegram this package uses;
 // *telegram.Gateway implements it.

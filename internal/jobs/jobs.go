@@ -41,6 +41,11 @@ type Options struct {
 	// LoginFailureRetention is how long failed log-ins are kept (default 24
 	// hours); it must exceed the log-in throttle's window.
 	LoginFailureRetention time.Duration
+	// AbandonedAccountRetention is how long a pending Telegram account
+	// whose login is gone stays listed, as "Login expired", before the
+	// prune deletes it (default 24 hours; the accounts package's list view
+	// uses the same figure).
+	AbandonedAccountRetention time.Duration
 	// FetchPollInterval is how often idle workers look for jobs when not
 	// listening (default: River's, 1s).
 	FetchPollInterval time.Duration
@@ -77,7 +82,8 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	cfg := &river.Config{Logger: o.Logger, FetchPollInterval: o.FetchPollInterval, RescueStuckJobsAfter: o.RescueStuckJobsAfter}
 	if !o.InsertOnly {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &pruneWorker{store: o.Store, logger: o.Logger, now: o.Now, loginFailureRetention: o.LoginFailureRetention})
+		river.AddWorker(workers, &pruneWorker{store: o.Store, logger: o.Logger, now: o.Now,
+			loginFailureRetention: o.LoginFailureRetention, abandonedAccountRetention: o.AbandonedAccountRetention})
 		if o.Register != nil {
 			o.Register(workers)
 		}
@@ -106,6 +112,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.LoginFailureRetention <= 0 {
 		o.LoginFailureRetention = 24 * time.Hour
+	}
+	if o.AbandonedAccountRetention <= 0 {
+		o.AbandonedAccountRetention = 24 * time.Hour
 	}
 	if o.RescueStuckJobsAfter <= 0 {
 		o.RescueStuckJobsAfter = 15 * time.Minute

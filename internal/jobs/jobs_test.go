@@ -98,6 +98,23 @@ func TestPruneRunsAtStartAndDeletesExpiredRows(t *testing.T) {
 			}
 		}
 
+		// A pending account from two days ago whose login is gone, and one
+		// whose login is still waiting.
+		abandoned, err := s.CreatePendingAccount(ctx, u.ID, 2, "9996620002", now.Add(-48*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waiting, err := s.CreatePendingAccount(ctx, u.ID, 3, "9996620003", now.Add(-48*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreatePendingLogin(ctx, store.PendingLogin{
+			UserID: u.ID, AccountID: waiting.ID, APIID: 3, APIHashSealed: []byte("h"), Phone: "9996620003", PhoneCodeHashSealed: []byte("c"),
+			State: store.LoginCodeSent, CreatedAt: now, ExpiresAt: now.Add(time.Minute),
+		}); err != nil {
+			t.Fatal(err)
+		}
+
 		c, err := jobs.New(ctx, jobs.Options{Store: s, DatabaseURL: url, Now: func() time.Time { return now }, FetchPollInterval: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
@@ -124,8 +141,14 @@ func TestPruneRunsAtStartAndDeletesExpiredRows(t *testing.T) {
 		if n, _ := s.DeleteExpiredPendingLogins(ctx, now.Add(-time.Hour)); n != 0 {
 			t.Error("nothing should be older")
 		}
-		if n, _ := s.DeleteExpiredPendingLogins(ctx, now.Add(time.Hour)); n != 1 {
-			t.Errorf("%d pending logins left, want the unexpired one", n)
+		if _, err := s.AccountByID(ctx, u.ID, abandoned.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("abandoned pending account: %v", err)
+		}
+		if _, err := s.AccountByID(ctx, u.ID, waiting.ID); err != nil {
+			t.Errorf("pending account whose login waits: %v", err)
+		}
+		if n, _ := s.DeleteExpiredPendingLogins(ctx, now.Add(time.Hour)); n != 2 {
+			t.Errorf("%d pending logins left, want the two unexpired ones", n)
 		}
 	})
 }

@@ -27,10 +27,11 @@ func prunePeriodically(every time.Duration) *river.PeriodicJob {
 
 type pruneWorker struct {
 	river.WorkerDefaults[PruneArgs]
-	store                 store.Store
-	logger                *slog.Logger
-	now                   func() time.Time
-	loginFailureRetention time.Duration
+	store                     store.Store
+	logger                    *slog.Logger
+	now                       func() time.Time
+	loginFailureRetention     time.Duration
+	abandonedAccountRetention time.Duration
 }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
@@ -47,9 +48,16 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 	if err != nil {
 		return fmt.Errorf("prune pending logins: %w", err)
 	}
-	if sessions+failures+logins > 0 {
+	// Accounts whose owner never comes back to the account list (where
+	// they are also cleaned up) go here.
+	accounts, err := w.store.DeleteAbandonedPendingAccounts(ctx, now.Add(-w.abandonedAccountRetention))
+	if err != nil {
+		return fmt.Errorf("prune abandoned accounts: %w", err)
+	}
+	if sessions+failures+logins+accounts > 0 {
 		w.logger.Info("pruned expired rows", slog.Int64("web_sessions", sessions),
-			slog.Int64("login_failures", failures), slog.Int64("pending_logins", logins))
+			slog.Int64("login_failures", failures), slog.Int64("pending_logins", logins),
+			slog.Int64("abandoned_accounts", accounts))
 	}
 	return nil
 }

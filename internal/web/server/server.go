@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/config"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/jobs"
@@ -93,7 +94,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
-		Register: func(w *river.Workers) { extract.Register(w, extractSvc) }})
+		AbandonedAccountRetention: accounts.AbandonedAfter,
+		Register:                  func(w *river.Workers) { extract.Register(w, extractSvc) }})
 	if err != nil {
 		return err
 	}
