@@ -35,6 +35,27 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 	})
 }
 
+// Usable refuses, as Use would, an account that cannot be used now for a
+// reason only a person can change (not the user's, not connected yet,
+// disconnected, needing re-login, limited), so work that would fail later
+// is refused before anything is created. An account waiting for Telegram
+// is usable: queued work waits for Telegram's time.
+func (s *Service) Usable(ctx context.Context, userID, accountID int64) error {
+	row, err := s.st.AccountByID(ctx, userID, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound()
+	}
+	if err != nil {
+		return fmt.Errorf("account %d: %w", accountID, err)
+	}
+	if a := fromStore(row); a.Status != StatusFloodWait {
+		if p := a.Problem(s.now()); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
 // withSession runs one step on a usable account's session and records what
 // it learned.
 func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, step func(openAccount) (telegram.Session, error)) error {

@@ -136,6 +136,10 @@ func (a *tgAccounts) Use(ctx context.Context, userID, accountID int64, fn func(c
 	return err
 }
 
+// Usable: these tests' accounts are always connected; the refusal itself
+// is tested end to end in e2e with the real accounts service.
+func (a *tgAccounts) Usable(context.Context, int64, int64) error { return nil }
+
 func (a *tgAccounts) LogActivity(_ context.Context, _, accountID int64, event, detail, _ string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -56,6 +56,11 @@ func (s *Service) Start(ctx context.Context, userID int64, in StartInput) (store
 	if _, err := s.account(ctx, userID, in.AccountID); err != nil {
 		return store.Extraction{}, err
 	}
+	// Refused now rather than created to fail in the job, leaving an empty
+	// list behind.
+	if err := s.acc.Usable(ctx, userID, in.AccountID); err != nil {
+		return store.Extraction{}, err
+	}
 	chat, err := s.chatFor(ctx, userID, in)
 	if err != nil {
 		return store.Extraction{}, err

@@ -145,6 +145,18 @@ func TestAPIExtraction(t *testing.T) {
 			other.call("POST", "/extractions", map[string]any{"account_id": acct, "chat_id": chatGoDevs}).APIError(t, 404, "not_found")
 
 			c.call("POST", fmt.Sprintf("/extractions/%d/cancel", p.ID), nil).APIError(t, 409, "extraction_over")
+
+			// A disconnected account is refused before anything is created,
+			// not queued to fail and leave an empty list behind.
+			c.call("DELETE", fmt.Sprintf("/accounts/%d", acct), nil).Into(t, 200, nil)
+			e = c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat_id": chatGoDevs}).APIError(t, 409, "account_disconnected")
+			if e.Hint == "" {
+				t.Errorf("disconnected account's error has no hint: %+v", e)
+			}
+			c.call("GET", "/extractions", nil).Into(t, 200, &list)
+			if len(list.Extractions) != 2 {
+				t.Errorf("%d extractions after the refused one, want 2", len(list.Extractions))
+			}
 		})
 	}
 }
