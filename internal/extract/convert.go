@@ -1,7 +1,9 @@
 package extract
 
 import (
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gotd/td/tg"
 
@@ -128,4 +130,36 @@ func usersByID(users []tg.UserClass) map[int64]*tg.User {
 		}
 	}
 	return out
+}
+
+// matchesSearch is Telegram's member search (channelParticipantsSearch) for
+// lists it cannot search itself: a username, or a word of the name, that
+// (split at spaces and hyphens) that starts with the term, in any case;
+// deleted accounts never match.
+func matchesSearch(u *tg.User, term string) bool {
+	if u.Deleted {
+		return false
+	}
+	term = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(term), "@"))
+	if term == "" {
+		return true
+	}
+	names := []string{u.Username}
+	for _, un := range u.Usernames {
+		names = append(names, un.Username)
+	}
+	for _, n := range names {
+		if n != "" && strings.HasPrefix(strings.ToLower(n), term) {
+			return true
+		}
+	}
+	words := strings.FieldsFunc(strings.ToLower(u.FirstName+" "+u.LastName), func(r rune) bool {
+		return unicode.IsSpace(r) || r == '-'
+	})
+	for _, w := range words {
+		if strings.HasPrefix(w, term) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package extract_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -123,8 +124,9 @@ func TestCapIsReportedNotSwept(t *testing.T) {
 	}
 	e.checkMembers(e.members(x.ListID), want, e.ann)
 	p := extract.ProgressOf(x, time.Now())
-	if !strings.HasPrefix(p.Notice, "Telegram returned 2,000 of 2,602 members") || !p.Partial {
-		t.Errorf("notice %q", p.Notice)
+	if !strings.HasPrefix(p.Notice, "Telegram returned 2,000 of 2,602 members") || !p.Partial ||
+		!strings.HasSuffix(p.Notice, fmt.Sprintf("which bring this list to %s.", extract.Thousands(x.Fetched))) {
+		t.Errorf("notice %q (fetched %d)", p.Notice, x.Fetched)
 	}
 }
 
@@ -142,6 +144,12 @@ func TestHiddenMembersGiveAdminsAndBotsWithAnExplanation(t *testing.T) {
 	e.checkMembers(e.members(x.ListID), want, e.ann)
 	if n := extract.ProgressOf(x, time.Now()).Notice; !strings.Contains(n, "hidden") || !strings.Contains(n, "of its 404 members") {
 		t.Errorf("notice %q", n)
+	}
+	// A search sees only the admins and bots too, and the notice does not
+	// count its matches as the group's members.
+	z := e.wait(e.start(extract.StartInput{AccountID: e.ann, ChatID: chatQuiet, Search: "b"}).ID)
+	if n := extract.ProgressOf(z, time.Now()).Notice; z.Status != store.ExtractionCompleted || !strings.Contains(n, "matching “b”") || strings.Contains(n, "of its") {
+		t.Errorf("hidden members with a search: %+v, notice %q", z, n)
 	}
 	// An admin sees everyone.
 	y := e.wait(e.start(extract.StartInput{AccountID: e.bob, ChatID: chatQuiet}).ID)
@@ -391,4 +399,26 @@ func TestRevokedSessionStopsTheJob(t *testing.T) {
 	if x.Status != store.ExtractionFailed || x.ErrorCode != "account_needs_relogin" || x.Fetched != 0 {
 		t.Errorf("finished %+v", x)
 	}
+}
+
+// TestSearchTermNarrowsABasicGroup: Telegram cannot search a basic group's
+// members, so the term is applied to what getFullChat returns, as Telegram's
+// member search matches, instead of being ignored.
+func TestSearchTermNarrowsABasicGroup(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	const term = "c"
+	x := e.wait(e.start(extract.StartInput{AccountID: e.ann, ChatID: chatFamily, Search: term}).ID)
+	want := map[int64]sandbox.ChatMember{}
+	for id, m := range expected(chatFamily, false) {
+		if !m.Deleted && (strings.HasPrefix(strings.ToLower(m.Username), term) || hasWordPrefix(m.FirstName+" "+m.LastName, term)) {
+			want[id] = m
+		}
+	}
+	if len(want) == 0 || len(want) == len(expected(chatFamily, false)) {
+		t.Fatalf("the term %q should match some of the family, not %d", term, len(want))
+	}
+	if x.Status != store.ExtractionCompleted || x.Fetched != len(want) || x.Total != len(want) || x.Partial {
+		t.Fatalf("finished %+v, want %d matches", x, len(want))
+	}
+	e.checkMembers(e.members(x.ListID), want, e.ann)
 }

@@ -77,15 +77,24 @@ func ProgressOf(e store.Extraction, now time.Time) Progress {
 func notice(e store.Extraction) string {
 	switch e.Notice {
 	case noticeHidden:
-		return fmt.Sprintf("Members of this group are hidden: Telegram shows accounts that are not admins only its admins and bots, "+
-			"so this list holds %s of its %s members.", Thousands(e.Fetched), Thousands(e.Total))
+		const hidden = "Members of this group are hidden: Telegram shows accounts that are not admins only its admins and bots, "
+		if e.Search != "" {
+			// The search's count is of the admins and bots it could see,
+			// not of the group.
+			return fmt.Sprintf(hidden+"so this list holds only those of them matching “%s” (%s).", e.Search, Thousands(e.Fetched))
+		}
+		return fmt.Sprintf(hidden+"so this list holds %s of its %s members.", Thousands(e.Fetched), Thousands(e.Total))
 	case noticeCap:
 		what := "members"
 		if e.Search != "" {
 			what = fmt.Sprintf("members matching “%s”", e.Search)
 		}
-		return fmt.Sprintf("Telegram returned %s of %s %s: it lists no more than that to anyone, so the rest cannot be fetched.",
+		n := fmt.Sprintf("Telegram returned %s of %s %s: it lists no more than that to anyone, so the rest cannot be fetched.",
 			Thousands(e.Cap), Thousands(e.Total), what)
+		if e.Fetched > e.Cap {
+			n += fmt.Sprintf(" Its admins and bots come from lists of their own, which bring this list to %s.", Thousands(e.Fetched))
+		}
+		return n
 	}
 	return ""
 }

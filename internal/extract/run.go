@@ -300,12 +300,17 @@ func (r *run) fullChat(ctx context.Context) error {
 	members := make([]store.Member, 0, len(list.Participants))
 	for _, p := range list.Participants {
 		id, role, joined := chatParticipant(p)
-		if u := byID[id]; u != nil {
+		// Telegram cannot search a basic group's members, so a search term
+		// is applied here, the way its member search matches.
+		if u := byID[id]; u != nil && (r.e.Search == "" || matchesSearch(u, r.e.Search)) {
 			members = append(members, memberFrom(r.e.AccountID, u, role, joined, now))
 		}
 	}
 	cp := r.cp
 	cp.Total, cp.Phase, cp.PhaseOffset = len(list.Participants), phaseDone, 0
+	if r.e.Search != "" {
+		cp.Total = len(members) // what a supergroup's search reports: the matches
+	}
 	return r.save(ctx, cp, members)
 }
 
