@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -68,6 +67,11 @@ func FromError(err error) *ErrorResponse {
 		e = errInternal
 	}
 	body := ErrorBody{Code: e.Code, Message: e.Message, Hint: e.Hint}
+	if body.Hint == "" && e.Code == "validation_failed" {
+		// The shape promises a hint; a domain check that only says what
+		// is wrong still leaves the client knowing what to do.
+		body.Hint = fallbackHint(e.Field)
+	}
 	if e.RetryAfter > 0 {
 		body.RetryAfter = int(math.Ceil(e.RetryAfter.Seconds()))
 	}
@@ -134,11 +138,16 @@ func newHumaError(status int, msg string, errs ...error) huma.StatusError {
 		e.Message = "The request body must be JSON"
 		e.Hint = "Send it with the header Content-Type: application/json."
 	case http.StatusUnprocessableEntity, http.StatusBadRequest:
-		e.Code = "validation_failed"
-		e.Message = "The request is not valid"
-		e.Hint = details(msg, errs)
+		e = badRequest(status, msg, errs)
 	}
 	return FromError(e)
+}
+
+func fallbackHint(field string) string {
+	if field == "" {
+		return "Correct the request and send it again."
+	}
+	return "Correct " + field + " and send the request again."
 }
 
 func codeFor(status int) string {
@@ -170,30 +179,4 @@ func sentence(msg string, status int) string {
 		return http.StatusText(status)
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:]
-}
-
-// details lists huma's validation findings ("body.api_id: expected
-// integer") as the hint, which is where a client looks for what to fix.
-func details(msg string, errs []error) string {
-	var parts []string
-	for _, err := range errs {
-		if err == nil {
-			continue
-		}
-		var d huma.ErrorDetailer
-		if errors.As(err, &d) {
-			dd := d.ErrorDetail()
-			if dd.Location != "" {
-				parts = append(parts, fmt.Sprintf("%s: %s", dd.Location, dd.Message))
-				continue
-			}
-			parts = append(parts, dd.Message)
-			continue
-		}
-		parts = append(parts, err.Error())
-	}
-	if len(parts) == 0 {
-		return sentence(msg, http.StatusBadRequest) + "."
-	}
-	return strings.Join(parts, "; ")
 }

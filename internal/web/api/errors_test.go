@@ -29,6 +29,21 @@ type echoInput struct {
 	}
 }
 
+// startInput and membersInput ask for what POST /extractions and GET
+// /extractions/{id}/members do.
+type startInput struct {
+	Body struct {
+		AccountID int64  `json:"account_id"`
+		ChatID    int64  `json:"chat_id,omitempty"`
+		Chat      string `json:"chat,omitempty" maxLength:"200"`
+	}
+}
+
+type membersInput struct {
+	SeenWithin int    `query:"seen_within" minimum:"0"`
+	Sort       string `query:"sort" enum:"position,name,username,last_seen" default:"position"`
+}
+
 // server has the API plus public test endpoints that fail in the ways
 // real handlers will.
 func server(t *testing.T) *httptest.Server {
@@ -37,6 +52,13 @@ func server(t *testing.T) *httptest.Server {
 	public := []map[string][]string{}
 	huma.Register(a.Huma(), huma.Operation{Method: http.MethodPost, Path: "/echo", Security: public},
 		func(ctx context.Context, in *echoInput) (*struct{}, error) { return nil, nil })
+	huma.Register(a.Huma(), huma.Operation{Method: http.MethodPost, Path: "/start", Security: public},
+		func(ctx context.Context, in *startInput) (*struct{}, error) {
+			// A domain check that says what is wrong but not what to do.
+			return nil, fmt.Errorf("resolve: %w", apperr.Validation("chat", "Enter a @username or a t.me link of a group or channel"))
+		})
+	huma.Register(a.Huma(), huma.Operation{Method: http.MethodGet, Path: "/members", Security: public},
+		func(ctx context.Context, in *membersInput) (*struct{}, error) { return nil, nil })
 	huma.Register(a.Huma(), huma.Operation{Method: http.MethodGet, Path: "/flood", Security: public},
 		func(ctx context.Context, _ *struct{}) (*struct{}, error) {
 			return nil, fmt.Errorf("send code: %w", (&apperr.Error{
@@ -83,7 +105,7 @@ func TestHumaErrorsHaveOurShape(t *testing.T) {
 
 	resp, e := call(t, http.MethodPost, srv.URL+"/api/v1/echo", `{"n": "seven"}`)
 	if resp.StatusCode != http.StatusUnprocessableEntity || e["code"] != "validation_failed" ||
-		!strings.Contains(e["hint"].(string), "body.n") {
+		e["message"] != "n must be a whole number" {
 		t.Fatalf("validation error: %d %v", resp.StatusCode, e)
 	}
 	resp, e = call(t, http.MethodPost, srv.URL+"/api/v1/echo", `{"n": 0}`)
@@ -131,5 +153,43 @@ func TestHumaErrorsHaveOurShape(t *testing.T) {
 	resp, e = call(t, http.MethodGet, srv.URL+"/api/v1/me", "")
 	if resp.StatusCode != http.StatusUnauthorized || e["code"] != "unauthorized" {
 		t.Fatalf("no token: %d %v", resp.StatusCode, e)
+	}
+}
+
+// TestInputErrorsReadInUserTerms: what huma refuses before a handler runs
+// reads as what is wrong with which field and what to do, with none of
+// JSON Schema's, encoding/json's or Go's own words.
+func TestInputErrorsReadInUserTerms(t *testing.T) {
+	srv := server(t)
+	docs := "See /api/v1/docs for this endpoint's fields."
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		message, hint      string
+	}{
+		{"POST", "/start", `{"chat":"@go_devs"}`, 422, "account_id is required", docs},
+		{"POST", "/start", `{"account_id":1,"chat_id":99999999999999999999}`, 422, "chat_id is not a valid number", docs},
+		{"POST", "/start", `{"account_id":"one"}`, 422, "account_id must be a whole number", docs},
+		{"POST", "/start", `{"account_id":1,"chat":7,"color":"red"}`, 422, "chat must be a string; color is not a field of this endpoint", docs},
+		{"POST", "/start", `[1]`, 422, "The request body must be a JSON object", docs},
+		{"POST", "/start", `not json`, 400, "The request body is not valid JSON", "Check the body's quotes, commas and braces, and send one JSON object. " + docs},
+		{"POST", "/start", `{"account_id":1`, 400, "The request body is not valid JSON", "Check the body's quotes, commas and braces, and send one JSON object. " + docs},
+		{"POST", "/start", ``, 400, "The request body is required", "Send a JSON object with Content-Type: application/json. " + docs},
+		{"GET", "/members?seen_within=abc", "", 422, "seen_within must be a whole number", docs},
+		{"GET", "/members?seen_within=-1", "", 422, "seen_within must be at least 0", docs},
+		{"GET", "/members?sort=banana", "", 422, "sort must be one of position, name, username, last_seen", docs},
+		// A domain validation error without a hint gets one.
+		{"POST", "/start", `{"account_id":1,"chat":"t.me/"}`, 422, "Enter a @username or a t.me link of a group or channel", "Correct chat and send the request again."},
+	} {
+		resp, e := call(t, c.method, srv.URL+"/api/v1"+c.path, c.body)
+		if resp.StatusCode != c.status || e["code"] != "validation_failed" || e["message"] != c.message || e["hint"] != c.hint {
+			t.Errorf("%s %s %s: %d %q / %q, want %d %q / %q", c.method, c.path, c.body, resp.StatusCode, e["message"], e["hint"], c.status, c.message, c.hint)
+		}
+		text := fmt.Sprint(e["message"], " ", e["hint"])
+		for _, internal := range []string{"Go struct", "int64", "json:", "invalid character", "expected", "body.", "query.", "unmarshal"} {
+			if strings.Contains(text, internal) {
+				t.Errorf("%s %s %s: %q shows %q", c.method, c.path, c.body, text, internal)
+			}
+		}
 	}
 }
