@@ -259,12 +259,18 @@ func TestMemberFiltersAndKeysetOrders(t *testing.T) {
 			}
 		}
 
+		// Deleted accounts have no name; they end name orders.
+		blank := []store.Member{member(a.ID, 1001, "", "", ""), member(a.ID, 1002, "", "", "")}
+		if _, err := s.SaveMembersPage(ctx, store.Checkpoint{ExtractionID: e.ID, RunToken: "r", Phase: "recent", PhaseOffset: n + 2, Now: t0}, blank); err != nil {
+			t.Fatal(err)
+		}
+
 		// Every order, walked in keyset pages of 7, gives every member once,
 		// in order.
 		for _, f := range []store.MemberFilter{
 			{}, {Desc: true},
 			{Sort: store.SortName}, {Sort: store.SortName, Desc: true},
-			{Sort: store.SortUsername, HasUsername: true}, {Sort: store.SortUsername, Desc: true},
+			{Sort: store.SortUsername, HasUsername: true}, {Sort: store.SortUsername}, {Sort: store.SortUsername, Desc: true},
 			{Sort: store.SortLastSeen, Desc: true}, {Sort: store.SortLastSeen, ExcludeBots: true},
 		} {
 			var all []store.Member
@@ -308,9 +314,16 @@ func TestMemberFiltersAndKeysetOrders(t *testing.T) {
 				if i == 0 {
 					continue
 				}
-				c := compareBy(f, all[i-1], m)
-				if (!f.Desc && c > 0) || (f.Desc && c < 0) {
-					t.Errorf("%+v: %v before %v", f, all[i-1], m)
+				// Blank names and usernames end their order either way.
+				switch pb, mb := blankKey(f, all[i-1]), blankKey(f, m); {
+				case pb && !mb:
+					t.Errorf("%+v: blank %v before %v", f, all[i-1], m)
+				case pb != mb:
+				default:
+					c := compareBy(f, all[i-1], m)
+					if (!f.Desc && c > 0) || (f.Desc && c < 0) {
+						t.Errorf("%+v: %v before %v", f, all[i-1], m)
+					}
 				}
 			}
 		}
@@ -336,6 +349,12 @@ func TestMemberFiltersAndKeysetOrders(t *testing.T) {
 			t.Errorf("usernames: %+v", got)
 		}
 	})
+}
+
+// blankKey: m has no value to sort by (no name, no username).
+func blankKey(f store.MemberFilter, m store.Member) bool {
+	k, ok := f.CursorAfter(m).Key.(string)
+	return ok && k == "" && f.Sort != store.SortPosition
 }
 
 func compareBy(f store.MemberFilter, a, b store.Member) int {

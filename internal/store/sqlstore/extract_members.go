@@ -277,14 +277,21 @@ func (q queries) ListMembers(ctx context.Context, listID int64, f store.MemberFi
 		cmp, dir = "<", "DESC"
 	}
 	if after.ID != 0 {
-		if key == "" {
+		switch k, _ := after.Key.(string); {
+		case key == "":
 			m.where = append(m.where, "id "+cmp+" "+m.arg(after.ID))
-		} else {
+		case blanksLast(f) && k == "":
+			// Past the cursor, among the blanks that end the list.
+			m.where = append(m.where, fmt.Sprintf("(%s = '' AND id %s %s)", key, cmp, m.arg(after.ID)))
+		case blanksLast(f):
+			k1, k2, id := m.arg(after.Key), m.arg(after.Key), m.arg(after.ID)
+			m.where = append(m.where, fmt.Sprintf("(%s = '' OR %s %s %s OR (%s = %s AND id %s %s))", key, key, cmp, k1, key, k2, cmp, id))
+		default:
 			k1, k2, id := m.arg(after.Key), m.arg(after.Key), m.arg(after.ID)
 			m.where = append(m.where, fmt.Sprintf("(%s %s %s OR (%s = %s AND id %s %s))", key, cmp, k1, key, k2, cmp, id))
 		}
 	}
-	query := memberSelect + strings.Join(m.where, " AND ") + " ORDER BY " + memberOrder(key, dir) + " LIMIT " + m.arg(int64(limit))
+	query := memberSelect + strings.Join(m.where, " AND ") + " ORDER BY " + memberOrder(f, key, dir) + " LIMIT " + m.arg(int64(limit))
 	out := make([]store.Member, 0, limit)
 	err := q.scan(ctx, query, m.args, func(mb store.Member) error {
 		out = append(out, mb)
@@ -296,11 +303,21 @@ func (q queries) ListMembers(ctx context.Context, listID int64, f store.MemberFi
 	return out, nil
 }
 
-func memberOrder(key, dir string) string {
+func memberOrder(f store.MemberFilter, key, dir string) string {
 	if key == "" {
 		return "id " + dir
 	}
-	return key + " " + dir + ", id " + dir
+	order := key + " " + dir + ", id " + dir
+	if blanksLast(f) {
+		order = "(" + key + " = '') ASC, " + order
+	}
+	return order
+}
+
+// blanksLast: members without a name or username end a list sorted by
+// it, in either direction, instead of filling its first pages.
+func blanksLast(f store.MemberFilter) bool {
+	return f.Sort == store.SortName || f.Sort == store.SortUsername
 }
 
 func (q queries) ScanMembers(ctx context.Context, listID int64, f store.MemberFilter, fn func(store.Member) error) error {
@@ -309,7 +326,7 @@ func (q queries) ScanMembers(ctx context.Context, listID int64, f store.MemberFi
 	if f.Desc {
 		dir = "DESC"
 	}
-	query := memberSelect + strings.Join(m.where, " AND ") + " ORDER BY " + memberOrder(sortKey(f), dir)
+	query := memberSelect + strings.Join(m.where, " AND ") + " ORDER BY " + memberOrder(f, sortKey(f), dir)
 	if err := q.scan(ctx, query, m.args, fn); err != nil {
 		return fmt.Errorf("scan members: %w", err)
 	}
