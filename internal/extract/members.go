@@ -257,7 +257,7 @@ func ParseFilter(v url.Values, now time.Time) (store.MemberFilter, error) {
 	if d := strings.TrimSuffix(strings.TrimSpace(v.Get(ParamSeenWithin)), "d"); d != "" {
 		days, err := strconv.Atoi(d)
 		if err != nil || days < 1 || days > 3650 {
-			return f, apperr.Validation(ParamSeenWithin, "seen_within is a number of days, 1 or more")
+			return f, apperr.Validation(ParamSeenWithin, "seen_within is a number of days, from 1 to 3650")
 		}
 		f.SeenSince = now.Add(-time.Duration(days) * 24 * time.Hour)
 	}
