@@ -21,7 +21,8 @@ type memberListData struct {
 	Progress *progressView
 	Page     extract.MemberPage
 	Rows     []memberRow
-	Filter   url.Values // the view's parameters (without the page cursor)
+	Filter   url.Values // the view's parameters (without the page cursor and bad ones)
+	Asked    url.Values // the parameters as the link gave them
 	First    bool       // on the first page
 	Sort     string
 	Desc     bool
@@ -34,6 +35,15 @@ func (d *memberListData) Flag(name string) bool {
 		return true
 	}
 	return false
+}
+
+// SearchText is the search as typed, kept in its box even when it was
+// refused, so it can be corrected.
+func (d *memberListData) SearchText() string {
+	if v := d.Filter.Get(extract.ParamSearch); v != "" {
+		return v
+	}
+	return d.Asked.Get(extract.ParamSearch)
 }
 
 // Total is the filtered count with thousands separators.
@@ -133,26 +143,32 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cursor := q.Get("after")
 	q.Del("after")
-	d := memberListData{ListInfo: l, Filter: q, First: cursor == ""}
+	d := memberListData{ListInfo: l, Filter: q, Asked: r.URL.Query()}
 	if l.Extraction != nil {
 		v := viewProgress(*l.Extraction)
 		d.Progress = &v
 	}
 	p := &Page{Title: l.Name, Nav: "lists", Data: &d}
-	f, err := extract.ParseFilter(q, time.Now())
-	if err == nil {
-		d.Sort, d.Desc = f.Sort, f.Desc
+	// A bad parameter (an edited or stale link) is left out and named
+	// above the filters, so the list still shows instead of looking empty.
+	f, bad := parseView(q, time.Now())
+	d.Sort, d.Desc = f.Sort, f.Desc
+	d.Page, err = h.Extract.Members(r.Context(), userID(r), id, f, cursor, membersPerPage)
+	if e, ok := apperr.As(err); ok && e.Field == "after" && cursor != "" {
+		bad = append(bad, rejected{Field: "after", Value: cursor})
+		cursor = ""
 		d.Page, err = h.Extract.Members(r.Context(), userID(r), id, f, cursor, membersPerPage)
-		for _, m := range d.Page.Members {
-			d.Rows = append(d.Rows, memberRow{m})
-		}
 	}
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			h.renderError(w, r, "member_list_show", p, err)
-			return
-		}
 		h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, err)
+		return
+	}
+	d.First = cursor == ""
+	for _, m := range d.Page.Members {
+		d.Rows = append(d.Rows, memberRow{m})
+	}
+	if len(bad) > 0 {
+		h.renderError(w, r, "member_list_show", p, viewError(bad))
 		return
 	}
 	h.render(w, r, http.StatusOK, "member_list_show", p)
