@@ -24,7 +24,14 @@ type chatRef struct {
 	channelID int64
 }
 
-var errBadChatRef = apperr.Validation("chat", "Enter a @username or a t.me link of a group or channel")
+var errBadChatRef = withHint(apperr.Validation("chat", "Enter a @username or a t.me link of a group or channel"),
+	"For example @go_devs, t.me/go_devs or https://t.me/c/1234567890/1. A group without a public link: choose it from the account's chats instead.")
+
+// withHint is e with what to do next.
+func withHint(e *apperr.Error, hint string) *apperr.Error {
+	e.Hint = hint
+	return e
+}
 
 // parseChatRef reads "@name", "name", "t.me/name", "https://t.me/name/123",
 // "t.me/s/name" and "t.me/c/1234567/89".

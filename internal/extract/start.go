@@ -32,11 +32,14 @@ func (in *StartInput) check() error {
 	in.Search = strings.TrimSpace(in.Search)
 	switch {
 	case in.AccountID <= 0:
-		return apperr.Validation("account_id", "Choose a Telegram account")
+		return withHint(apperr.Validation("account_id", "Choose a Telegram account"),
+			"Connect one on the Accounts page first if there is none; the API takes its id as account_id.")
 	case in.ChatID == 0 && in.Chat == "":
-		return apperr.Validation("chat", "Choose a chat, or enter a @username or t.me link")
+		return withHint(apperr.Validation("chat", "Choose a chat, or enter a @username or t.me link"),
+			"The account's groups and channels are listed on its Chats page (GET /api/v1/accounts/{id}/chats).")
 	case in.ChatID != 0 && in.Chat != "":
-		return apperr.Validation("chat", "Choose a chat or enter a @username, not both")
+		return withHint(apperr.Validation("chat", "Choose a chat or enter a @username, not both"),
+			"Send chat_id for a chat from the account's list, or chat for a @username or t.me link.")
 	case utf8.RuneCountInString(in.Search) > maxSearch:
 		return apperr.Validation("search", fmt.Sprintf("The search term can be at most %d characters", maxSearch))
 	}

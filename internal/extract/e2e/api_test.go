@@ -118,6 +118,9 @@ func TestAPIExtraction(t *testing.T) {
 			}
 			c.call("POST", "/extractions", map[string]any{"account_id": acct}).APIError(t, 422, "validation_failed")
 			c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat": "t.me/+secret"}).APIError(t, 422, "invite_link")
+			if e := c.call("POST", "/extractions", map[string]any{"account_id": acct, "chat": "t.me/"}).APIError(t, 422, "validation_failed"); !strings.Contains(e.Hint, "t.me/go_devs") {
+				t.Errorf("a malformed link's error says no example: %+v", e)
+			}
 
 			var list struct{ Extractions []extract.Progress }
 			c.call("GET", "/extractions", nil).Into(t, 200, &list)
