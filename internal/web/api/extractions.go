@@ -44,11 +44,11 @@ type extractionsOut struct {
 type membersIn struct {
 	ID             int64  `path:"id" doc:"The extraction's or member list's id"`
 	Format         string `query:"format" enum:"json,csv,xlsx" default:"json" doc:"json: an array of member objects; csv (UTF-8 with BOM) and xlsx: the same rows as a file"`
-	ExcludeBots    bool   `query:"exclude_bots"`
-	ExcludeDeleted bool   `query:"exclude_deleted"`
-	HasUsername    bool   `query:"has_username"`
-	AdminsOnly     bool   `query:"admins_only"`
-	Premium        bool   `query:"premium"`
+	ExcludeBots    bool   `query:"exclude_bots" doc:"true leaves bots out; false or absent does not filter"`
+	ExcludeDeleted bool   `query:"exclude_deleted" doc:"true leaves deleted accounts out; false or absent does not filter"`
+	HasUsername    bool   `query:"has_username" doc:"true keeps only members with a username; false or absent does not filter"`
+	AdminsOnly     bool   `query:"admins_only" doc:"true keeps only admins and the creator; false or absent does not filter"`
+	Premium        bool   `query:"premium" doc:"true keeps only Telegram Premium members; false or absent does not filter"`
 	SeenWithin     int    `query:"seen_within" minimum:"0" doc:"Last seen within this many days (\"recently\" counts as 3, \"last week\" as 7, \"last month\" as 30)"`
 	Q              string `query:"q" doc:"Name, username or phone contains this, ignoring case"`
 	Sort           string `query:"sort" enum:"position,name,username,last_seen" default:"position"`
