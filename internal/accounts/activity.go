@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,11 +27,8 @@ const ActivityLimit = 200
 // "extraction_started", "campaign_started", …). ip is the client's address
 // when a person caused it, "" for background work.
 func (s *Service) LogActivity(ctx context.Context, userID, accountID int64, event, detail, ip string) error {
-	if _, err := s.st.AccountByID(ctx, userID, accountID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return errNotFound()
-		}
-		return fmt.Errorf("account %d: %w", accountID, err)
+	if _, err := s.row(ctx, userID, accountID); err != nil {
+		return err
 	}
 	_, err := s.st.AddActivity(ctx, store.Activity{
 		AccountID: accountID, UserID: userID, Event: event, Detail: detail, IP: ip, CreatedAt: s.now().UTC(),
@@ -45,11 +41,8 @@ func (s *Service) LogActivity(ctx context.Context, userID, accountID int64, even
 
 // Activity is the account's log, newest first.
 func (s *Service) Activity(ctx context.Context, userID, accountID int64) ([]Activity, error) {
-	if _, err := s.st.AccountByID(ctx, userID, accountID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, errNotFound()
-		}
-		return nil, fmt.Errorf("account %d: %w", accountID, err)
+	if _, err := s.row(ctx, userID, accountID); err != nil {
+		return nil, err
 	}
 	rows, err := s.st.ListActivity(ctx, userID, accountID, ActivityLimit)
 	if err != nil {

@@ -15,12 +15,9 @@ import (
 // the account keeps its current credentials and session. Another user's
 // account is not_found.
 func (s *Service) CancelLogin(ctx context.Context, by Actor, accountID int64) error {
-	row, err := s.st.AccountByID(ctx, by.UserID, accountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound()
-	}
+	row, err := s.row(ctx, by.UserID, accountID)
 	if err != nil {
-		return fmt.Errorf("account %d: %w", accountID, err)
+		return err
 	}
 	switch row.Status {
 	case store.AccountDisconnected:

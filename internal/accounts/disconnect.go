@@ -23,12 +23,9 @@ type Disconnected struct {
 // disconnected with its activity log, and its API ID and phone are free to
 // connect again. A login that never finished is simply removed.
 func (s *Service) Disconnect(ctx context.Context, by Actor, accountID int64) (Disconnected, error) {
-	row, err := s.st.AccountByID(ctx, by.UserID, accountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return Disconnected{}, errNotFound()
-	}
+	row, err := s.row(ctx, by.UserID, accountID)
 	if err != nil {
-		return Disconnected{}, fmt.Errorf("account %d: %w", accountID, err)
+		return Disconnected{}, err
 	}
 	switch row.Status {
 	case store.AccountDisconnected:

@@ -188,12 +188,9 @@ func (s *Service) record(ctx context.Context, q store.Queries, by Actor, account
 
 // get is the user's account with its login in progress, if any.
 func (s *Service) get(ctx context.Context, userID, accountID int64) (Account, error) {
-	row, err := s.st.AccountByID(ctx, userID, accountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return Account{}, errNotFound()
-	}
+	row, err := s.row(ctx, userID, accountID)
 	if err != nil {
-		return Account{}, fmt.Errorf("account %d: %w", accountID, err)
+		return Account{}, err
 	}
 	a := fromStore(row)
 	if err := s.attachLogin(ctx, &a); err != nil {

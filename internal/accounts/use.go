@@ -41,12 +41,9 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 // is refused before anything is created. An account waiting for Telegram
 // is usable: queued work waits for Telegram's time.
 func (s *Service) Usable(ctx context.Context, userID, accountID int64) error {
-	row, err := s.st.AccountByID(ctx, userID, accountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound()
-	}
+	row, err := s.row(ctx, userID, accountID)
 	if err != nil {
-		return fmt.Errorf("account %d: %w", accountID, err)
+		return err
 	}
 	if a := fromStore(row); a.Status != StatusFloodWait {
 		if p := a.Problem(s.now()); p != nil {
@@ -56,15 +53,24 @@ func (s *Service) Usable(ctx context.Context, userID, accountID int64) error {
 	return nil
 }
 
+// row is the user's account; another user's is not_found.
+func (s *Service) row(ctx context.Context, userID, accountID int64) (store.Account, error) {
+	row, err := s.st.AccountByID(ctx, userID, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Account{}, errNotFound()
+	}
+	if err != nil {
+		return store.Account{}, fmt.Errorf("account %d: %w", accountID, err)
+	}
+	return row, nil
+}
+
 // withSession runs one step on a usable account's session and records what
 // it learned.
 func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, step func(openAccount) (telegram.Session, error)) error {
-	row, err := s.st.AccountByID(ctx, by.UserID, accountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound()
-	}
+	row, err := s.row(ctx, by.UserID, accountID)
 	if err != nil {
-		return fmt.Errorf("account %d: %w", accountID, err)
+		return err
 	}
 	if p := fromStore(row).Problem(s.now()); p != nil {
 		return p
