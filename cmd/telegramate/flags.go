@@ -48,7 +48,7 @@ func logger(e *env, cfg *config.Config) *slog.Logger {
 
 // openStore opens (and migrates) the configured database.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
-	st, err := storeopen.Open(ctx, cfg.StoreOptions(log))
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL.Reveal(), Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

@@ -38,7 +38,7 @@ old key.`)
 		return err
 	}
 	defer st.Close()
-	n, err := secrets.Rotate(ctx, st, keys)
+	n, err := st.RewrapSealed(ctx, keys.Rewrap)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,14 @@ func (s *Service) Get(ctx context.Context, userID, accountID int64) (Account, er
 	return s.get(ctx, userID, accountID)
 }
 
+// Owned answers not_found unless the account is the user's, for domains
+// that keep rows of their own per account (extraction's chat lists) and
+// must not read accounts from the store themselves.
+func (s *Service) Owned(ctx context.Context, userID, accountID int64) error {
+	_, err := s.row(ctx, userID, accountID)
+	return err
+}
+
 // List is the user's accounts, oldest first, disconnected ones included.
 func (s *Service) List(ctx context.Context, userID int64) ([]Account, error) {
 	// Cleaning up here keeps abandoned logins off the list without a job of

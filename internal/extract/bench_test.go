@@ -114,6 +114,8 @@ func (a benchAccounts) Use(ctx context.Context, _, _ int64, fn func(ctx context.
 	return err
 }
 
+func (benchAccounts) Owned(context.Context, int64, int64) error { return nil }
+
 func (benchAccounts) Usable(context.Context, int64, int64) error { return nil }
 
 func (benchAccounts) LogActivity(context.Context, int64, int64, string, string, string) error {

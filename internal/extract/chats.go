@@ -2,7 +2,6 @@ package extract
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/gotd/td/telegram/query/dialogs"
 	"github.com/gotd/td/tg"
 
-	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -21,23 +19,11 @@ import (
 // waits out; a longer one is reported to the user.
 const refreshFloodMax = 10 * time.Second
 
-// account checks the account is the user's.
-func (s *Service) account(ctx context.Context, userID, accountID int64) (store.Account, error) {
-	a, err := s.st.AccountByID(ctx, userID, accountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Account{}, apperr.NotFound("Account")
-	}
-	if err != nil {
-		return store.Account{}, fmt.Errorf("account %d: %w", accountID, err)
-	}
-	return a, nil
-}
-
 // Chats lists the account's groups, supergroups and channels as the last
 // refresh found them, fetching them first when there is none yet; search
 // keeps the ones whose title or username contains it.
 func (s *Service) Chats(ctx context.Context, userID, accountID int64, search string) ([]store.Chat, error) {
-	if _, err := s.account(ctx, userID, accountID); err != nil {
+	if err := s.acc.Owned(ctx, userID, accountID); err != nil {
 		return nil, err
 	}
 	chats, err := s.st.ListAccountChats(ctx, userID, accountID)
@@ -70,7 +56,7 @@ func filterChats(chats []store.Chat, search string) []store.Chat {
 // each channel's full info for member counts and hidden members) and
 // stores them.
 func (s *Service) RefreshChats(ctx context.Context, userID, accountID int64) ([]store.Chat, error) {
-	if _, err := s.account(ctx, userID, accountID); err != nil {
+	if err := s.acc.Owned(ctx, userID, accountID); err != nil {
 		return nil, err
 	}
 	var chats []store.Chat

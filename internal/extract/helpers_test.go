@@ -41,7 +41,7 @@ func newEnvWith(t *testing.T, st store.Store, work bool, o extract.Options) *env
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: st, user: u, acc: &tgAccounts{phones: map[int64]string{}}}
+	e := &env{t: t, st: st, user: u, acc: &tgAccounts{st: st, phones: map[int64]string{}}}
 	for i, phone := range []string{phoneAnn, phoneBob} {
 		a, err := st.CreateAccount(ctx, u.ID, store.AccountLogin{
 			APIID: int64(100 + i), APIHashSealed: []byte("h"), Phone: phone, SessionSealed: []byte("s"), Now: now,

@@ -60,7 +60,7 @@ func runChild() int {
 		fmt.Println("child:", err)
 		return 1
 	}
-	svc, err := extract.New(extract.Options{Store: st, Accounts: &tgAccounts{phones: c.Phones}})
+	svc, err := extract.New(extract.Options{Store: st, Accounts: &tgAccounts{st: st, phones: c.Phones}})
 	if err != nil {
 		fmt.Println("child:", err)
 		return 1

@@ -2,6 +2,7 @@ package extract_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,8 +12,10 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/testkit"
 )
@@ -114,6 +117,7 @@ func startSandbox() error {
 // tgAccounts is extract.Accounts over the real gateway and the sandbox
 // logins: what accounts.Service does, minus sealing and health.
 type tgAccounts struct {
+	st       store.Store
 	mu       sync.Mutex
 	phones   map[int64]string // account id → phone
 	activity []string
@@ -134,6 +138,17 @@ func (a *tgAccounts) Use(ctx context.Context, userID, accountID int64, fn func(c
 	sessions[phone] = out
 	sessMu.Unlock()
 	return err
+}
+
+// Owned asks the store, as accounts.Service does.
+func (a *tgAccounts) Owned(ctx context.Context, userID, accountID int64) error {
+	if _, err := a.st.AccountByID(ctx, userID, accountID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.NotFound("Account")
+		}
+		return err
+	}
+	return nil
 }
 
 // Usable: these tests' accounts are always connected; the refusal itself

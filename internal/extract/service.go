@@ -23,6 +23,8 @@ import (
 // is limited or is still waiting out a FLOOD_WAIT.
 type Accounts interface {
 	Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error
+	// Owned answers not_found unless the account is the user's.
+	Owned(ctx context.Context, userID, accountID int64) error
 	// Usable refuses an account that no extraction could run on until a
 	// person acts (disconnected, needing re-login, ...).
 	Usable(ctx context.Context, userID, accountID int64) error

@@ -56,7 +56,7 @@ func (s *Service) Start(ctx context.Context, userID int64, in StartInput) (store
 	if err != nil {
 		return store.Extraction{}, err
 	}
-	if _, err := s.account(ctx, userID, in.AccountID); err != nil {
+	if err := s.acc.Owned(ctx, userID, in.AccountID); err != nil {
 		return store.Extraction{}, err
 	}
 	// Refused now rather than created to fail in the job, leaving an empty

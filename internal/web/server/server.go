@@ -59,7 +59,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		logger = config.Logger(cfg)
 	}
 
-	st, err := storeopen.Open(ctx, cfg.StoreOptions(logger))
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL.Reveal(), Logger: logger})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}

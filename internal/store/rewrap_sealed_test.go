@@ -1,4 +1,4 @@
-package secrets_test
+package store_test
 
 import (
 	"bytes"
@@ -10,20 +10,19 @@ import (
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
-	"github.com/telegramate/telegramate/internal/testkit"
 )
 
-func TestMain(m *testing.M) { testkit.Main(m) }
-
-func key(id string, fill byte) secrets.Key {
+func sealKey(id string, fill byte) secrets.Key {
 	return secrets.Key{ID: id, Secret: bytes.Repeat([]byte{fill}, secrets.KeySize)}
 }
 
-func TestRotateReSealsEverythingWithTheNewKey(t *testing.T) {
+// Rotation (`telegramate secrets rotate`) is the store walking its sealed
+// values with the keyring's Rewrap.
+func TestRewrapSealedReSealsEverythingWithTheNewKey(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-		old, _ := secrets.NewKeyring(key("old", 1))
+		old, _ := secrets.NewKeyring(sealKey("old", 1))
 		seal := func(k *secrets.Keyring, v, ad string) []byte {
 			b, err := k.Seal([]byte(v), []byte(ad))
 			if err != nil {
@@ -48,13 +47,13 @@ func TestRotateReSealsEverythingWithTheNewKey(t *testing.T) {
 			}
 		}
 
-		both, _ := secrets.NewKeyring(key("new", 2), key("old", 1))
+		both, _ := secrets.NewKeyring(sealKey("new", 2), sealKey("old", 1))
 		// One value already under the new key is left alone.
 		accounts, _ := s.ListAccounts(ctx, u.ID)
 		if err := s.UpdateAccountSession(ctx, accounts[0].ID, seal(both, "session0", "session"), now); err != nil {
 			t.Fatal(err)
 		}
-		rewrapped, err := secrets.Rotate(ctx, s, both)
+		rewrapped, err := s.RewrapSealed(ctx, both.Rewrap)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +61,7 @@ func TestRotateReSealsEverythingWithTheNewKey(t *testing.T) {
 			t.Errorf("rotated %d values, want %d", rewrapped, 2*n-1)
 		}
 
-		onlyNew, _ := secrets.NewKeyring(key("new", 2))
+		onlyNew, _ := secrets.NewKeyring(sealKey("new", 2))
 		accounts, _ = s.ListAccounts(ctx, u.ID)
 		for i, a := range accounts {
 			h, err1 := onlyNew.Open(a.APIHashSealed, []byte("api_hash"))
@@ -71,7 +70,7 @@ func TestRotateReSealsEverythingWithTheNewKey(t *testing.T) {
 				t.Fatalf("account %d after rotation: %q %q %v %v", i, h, sess, err1, err2)
 			}
 		}
-		if again, err := secrets.Rotate(ctx, s, both); err != nil || again != 0 {
+		if again, err := s.RewrapSealed(ctx, both.Rewrap); err != nil || again != 0 {
 			t.Errorf("second rotation rewrote %d, %v; want 0", again, err)
 		}
 	})

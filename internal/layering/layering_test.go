@@ -1,0 +1,108 @@
+// Package layering holds one test: that imports point the way the design
+// says (web → domain → store, telegram, secrets), so a shortcut through a
+// lower layer is caught when it is written, not when a reviewer reads it.
+package layering
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/telegramate/telegramate/"
+
+// forbidden lists, per package, the packages it must not reach, directly
+// or through another package.
+var forbidden = map[string][]string{
+	// telegram knows gotd and nothing of storage or of our domain.
+	"internal/telegram": {"internal/store", "internal/accounts", "internal/extract", "internal/campaign", "internal/web"},
+	// secrets seals bytes; rotation walks the store from the command.
+	"internal/secrets": {"internal/store"},
+	// config is flags and variables; opening the database is its callers'.
+	"internal/config": {"internal/store"},
+	// Domain packages never import web, and extraction asks the accounts
+	// service about accounts through its own interface.
+	"internal/accounts": {"internal/web"},
+	"internal/extract":  {"internal/web", "internal/accounts"},
+	"internal/store":    {"internal/web", "internal/accounts", "internal/extract", "internal/telegram"},
+}
+
+func TestImportsPointOneWay(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	graph := importGraph(t, root)
+	for pkg, bad := range forbidden {
+		if _, ok := graph[pkg]; !ok {
+			t.Errorf("package %s not found; update the list", pkg)
+			continue
+		}
+		for dep, path := range reach(graph, pkg) {
+			for _, b := range bad {
+				if dep == b || strings.HasPrefix(dep, b+"/") {
+					t.Errorf("%s reaches %s: %s", pkg, dep, strings.Join(path, " → "))
+				}
+			}
+		}
+	}
+}
+
+// importGraph maps each package under internal/ to the module's packages
+// its non-test files import.
+func importGraph(t *testing.T, root string) map[string][]string {
+	t.Helper()
+	graph := map[string][]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(filepath.Join(root, "internal"), func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		pkg := filepath.ToSlash(rel)
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		if _, ok := graph[pkg]; !ok {
+			graph[pkg] = nil
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if dep, ok := strings.CutPrefix(p, module); ok && !slices.Contains(graph[pkg], dep) {
+				graph[pkg] = append(graph[pkg], dep)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return graph
+}
+
+// reach is every package pkg depends on, each with one import path to it.
+func reach(graph map[string][]string, pkg string) map[string][]string {
+	seen := map[string][]string{}
+	queue := [][]string{{pkg}}
+	for len(queue) > 0 {
+		path := queue[0]
+		queue = queue[1:]
+		for _, dep := range graph[path[len(path)-1]] {
+			if _, ok := seen[dep]; ok || dep == pkg {
+				continue
+			}
+			p := append(slices.Clone(path), dep)
+			seen[dep] = p
+			queue = append(queue, p)
+		}
+	}
+	return seen
+}
