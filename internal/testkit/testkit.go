@@ -32,16 +32,7 @@ func SQLitePath(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "test.db")
 }
 
-// FreePort is a TCP port on 127.0.0.1 nobody listened on a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	return port
-}
-
+// freePort is a TCP port on 127.0.0.1 nobody listened on a moment ago.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -12,7 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -52,6 +56,22 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 	}
 	d.Users = users.New(s, uo)
 	d.Tokens = tokens.New(s)
+	// These tests never reach Telegram: the gateway points at Telegram's
+	// own servers and is never called.
+	gw, err := telegram.New(telegram.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secrets.NewKeyring(secrets.Key{ID: "test", Secret: make([]byte, secrets.KeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.AccountService, err = accounts.New(accounts.Options{Store: s, Keyring: keys, Gateway: gw}); err != nil {
+		t.Fatal(err)
+	}
+	if d.Extract, err = extract.New(extract.Options{Store: s, Accounts: d.AccountService}); err != nil {
+		t.Fatal(err)
+	}
 	h, err := web.New(d)
 	if err != nil {
 		t.Fatal(err)

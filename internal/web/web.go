@@ -4,6 +4,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,23 +22,20 @@ import (
 	"github.com/telegramate/telegramate/internal/web/ui"
 )
 
-// Deps is everything the web layer needs. Users and Tokens are required;
-// the rest may be nil until the part that provides it exists.
+// Deps is everything the web layer needs. Store, Users, Tokens,
+// AccountService and Extract are required.
 type Deps struct {
 	Store  store.Store
 	Users  *users.Service
 	Tokens *tokens.Service
-	// Accounts tells the dashboard whether to show the yellow "Connect
-	// Telegram Account" alert; nil counts the store's accounts.
-	Accounts ui.AccountsSummary
 	// AccountService connects and manages Telegram accounts (pages and
-	// /api/v1/accounts); nil leaves them empty. It also answers Accounts
-	// when that is nil.
+	// /api/v1/accounts).
 	AccountService *accounts.Service
 	// Extract runs member extractions and serves member lists (pages and
-	// /api/v1/extractions); nil leaves them out.
+	// /api/v1/extractions).
 	Extract *extract.Service
-	// JobsUI is River's UI handler, mounted at /admin/jobs for admins.
+	// JobsUI is River's UI handler, mounted at /admin/jobs for admins; nil
+	// leaves that page out.
 	JobsUI http.Handler
 	// Collectors are registered on /metrics next to the HTTP metrics (job
 	// counts, deliveries, …).
@@ -62,11 +60,8 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Accounts == nil && d.AccountService != nil {
-		d.Accounts = d.AccountService
-	}
-	if d.Accounts == nil {
-		d.Accounts = storeAccounts{d.Store}
+	if d.Store == nil || d.Users == nil || d.Tokens == nil || d.AccountService == nil || d.Extract == nil {
+		return nil, errors.New("web: Store, Users, Tokens, AccountService and Extract are required")
 	}
 	mux := http.NewServeMux()
 
@@ -83,7 +78,6 @@ func New(d Deps) (http.Handler, error) {
 		Users:          d.Users,
 		Tokens:         d.Tokens,
 		Sessions:       ui.NewSessions(d.Store, base != nil && base.Scheme == "https"),
-		Accounts:       d.Accounts,
 		AccountService: d.AccountService,
 		Extract:        d.Extract,
 		JobsUI:         d.JobsUI,

@@ -62,18 +62,6 @@ func AppOnPostgres() AppOption {
 	return func(s *appSettings) { s.postgres = true }
 }
 
-// AppTelegramDC points the app at a data center (a sandbox), as
-// --telegram-dc ID=HOST:PORT does; repeat for several.
-func AppTelegramDC(id int, addr string) AppOption {
-	return AppArgs("--telegram-dc", fmt.Sprintf("%d=%s", id, addr))
-}
-
-// AppTelegramPublicKey is --telegram-public-key: the PEM file of the data
-// centers' RSA key.
-func AppTelegramPublicKey(path string) AppOption {
-	return AppArgs("--telegram-public-key", path)
-}
-
 // AppLogLevel sets the app's log level (default "info"); logs go to the
 // test's output, shown on failure or with -v.
 func AppLogLevel(level string) AppOption {

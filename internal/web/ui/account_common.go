@@ -14,13 +14,6 @@ import (
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
-var errAccountsOff = &apperr.Error{
-	Code:    "accounts_unavailable",
-	Message: "Telegram accounts are not available on this instance",
-	Hint:    "The administrator has to start Telegramate with its Telegram settings (telegramate serve).",
-	Status:  http.StatusServiceUnavailable,
-}
-
 // accountView is an account as the pages show it.
 type accountView struct {
 	accounts.Account
@@ -160,10 +153,6 @@ func (h *Handler) actor(r *http.Request) accounts.Actor {
 
 // account loads the account named by the path's {id}, or renders why not.
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) (accountView, bool) {
-	if h.AccountService == nil {
-		h.renderError(w, r, "error", &Page{Title: "Accounts unavailable"}, errAccountsOff)
-		return accountView{}, false
-	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	var a accounts.Account
 	if err == nil {

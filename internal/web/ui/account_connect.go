@@ -31,10 +31,6 @@ func (h *Handler) submitConnect(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "account_connect", connectPage(form, connectData{More: moreErrors(errs[1:])}), errs[0])
 		return
 	}
-	if h.AccountService == nil {
-		h.renderError(w, r, "account_connect", connectPage(form, connectData{}), errAccountsOff)
-		return
-	}
 	acct, err := h.AccountService.Start(r.Context(), h.actor(r), in)
 	if err != nil {
 		h.renderError(w, r, "account_connect", connectPage(form, connectData{}), err)

@@ -15,7 +15,7 @@ type shellData struct {
 }
 
 func (h *Handler) shell(r *http.Request) (shellData, error) {
-	n, err := h.connectedAccounts(r.Context(), auth.UserFrom(r.Context()).ID)
+	n, err := h.AccountService.ConnectedAccounts(r.Context(), auth.UserFrom(r.Context()).ID)
 	return shellData{Accounts: n}, err
 }
 
@@ -35,9 +35,6 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 // waitingLogins are the user's unfinished first logins that have not
 // expired, newest first.
 func (h *Handler) waitingLogins(r *http.Request) ([]accountView, error) {
-	if h.AccountService == nil {
-		return nil, nil
-	}
 	list, err := h.AccountService.List(r.Context(), auth.UserFrom(r.Context()).ID)
 	if err != nil {
 		return nil, err

@@ -10,22 +10,6 @@ import (
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
-var errExtractOff = &apperr.Error{
-	Code:    "extraction_unavailable",
-	Message: "Member extraction is not available on this instance",
-	Hint:    "The administrator has to start Telegramate with its Telegram settings (telegramate serve).",
-	Status:  http.StatusServiceUnavailable,
-}
-
-// extractOn renders why extraction pages are off, when they are.
-func (h *Handler) extractOn(w http.ResponseWriter, r *http.Request) bool {
-	if h.Extract == nil || h.AccountService == nil {
-		h.renderError(w, r, "error", &Page{Title: "Unavailable", Nav: "lists"}, errExtractOff)
-		return false
-	}
-	return true
-}
-
 // pathID is the path's {id}, or not-found for what.
 func pathID(r *http.Request, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

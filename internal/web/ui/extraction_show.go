@@ -24,9 +24,6 @@ func viewProgress(x store.Extraction) progressView {
 
 // GET /extractions/{id} — the progress bar, live over server-sent events.
 func (h *Handler) showExtraction(w http.ResponseWriter, r *http.Request) {
-	if !h.extractOn(w, r) {
-		return
-	}
 	id, err := pathID(r, "Extraction")
 	var x store.Extraction
 	if err == nil {
@@ -41,9 +38,6 @@ func (h *Handler) showExtraction(w http.ResponseWriter, r *http.Request) {
 
 // POST /extractions/{id}/cancel
 func (h *Handler) cancelExtraction(w http.ResponseWriter, r *http.Request) {
-	if !h.extractOn(w, r) {
-		return
-	}
 	id, err := pathID(r, "Extraction")
 	if err == nil {
 		_, err = h.Extract.Cancel(r.Context(), userID(r), id)
@@ -64,9 +58,6 @@ const progressPoll = 500 * time.Millisecond
 // block's HTML whenever it changes (every second while waiting, for the
 // countdown), then "done" when the extraction is over.
 func (h *Handler) extractionEvents(w http.ResponseWriter, r *http.Request) {
-	if !h.extractOn(w, r) {
-		return
-	}
 	id, err := pathID(r, "Extraction")
 	if err == nil {
 		_, err = h.Extract.Get(r.Context(), userID(r), id)

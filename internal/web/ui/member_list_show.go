@@ -128,9 +128,6 @@ func (m memberRow) Joined() string {
 // GET /member-lists/{id} — browse with filters, order and pages; export
 // the filtered view.
 func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
-	if !h.extractOn(w, r) {
-		return
-	}
 	id, err := pathID(r, "Member list")
 	var l extract.ListInfo
 	if err == nil {
@@ -177,9 +174,6 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
 // GET /member-lists/{id}/export?format=csv|xlsx|json&… — the filtered view
 // as a file, streamed.
 func (h *Handler) exportList(w http.ResponseWriter, r *http.Request) {
-	if !h.extractOn(w, r) {
-		return
-	}
 	q := r.URL.Query()
 	format := q.Get("format")
 	id, err := pathID(r, "Member list")

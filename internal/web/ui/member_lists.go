@@ -32,14 +32,11 @@ func (h *Handler) memberLists(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) memberListsData(r *http.Request) (memberListsData, error) {
-	n, err := h.connectedAccounts(r.Context(), userID(r))
+	n, err := h.AccountService.ConnectedAccounts(r.Context(), userID(r))
 	if err != nil {
 		return memberListsData{}, err
 	}
 	d := memberListsData{Accounts: n}
-	if h.Extract == nil {
-		return d, nil
-	}
 	lists, err := h.Extract.Lists(r.Context(), userID(r))
 	if err != nil {
 		return memberListsData{}, err
@@ -57,9 +54,6 @@ func (h *Handler) memberListsData(r *http.Request) (memberListsData, error) {
 
 // POST /member-lists/merge — an audience from several lists.
 func (h *Handler) mergeLists(w http.ResponseWriter, r *http.Request) {
-	if !h.extractOn(w, r) {
-		return
-	}
 	if err := r.ParseForm(); err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, err)
 		return
@@ -87,9 +81,6 @@ func (h *Handler) mergeLists(w http.ResponseWriter, r *http.Request) {
 
 // POST /member-lists/{id}/delete
 func (h *Handler) deleteList(w http.ResponseWriter, r *http.Request) {
-	if !h.extractOn(w, r) {
-		return
-	}
 	id, err := pathID(r, "Member list")
 	if err == nil {
 		err = h.Extract.Delete(r.Context(), userID(r), id)

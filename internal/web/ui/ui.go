@@ -8,7 +8,7 @@
 package ui
 
 import (
-	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -20,27 +20,15 @@ import (
 	"github.com/telegramate/telegramate/internal/users"
 )
 
-// AccountsSummary is what the dashboard shell needs from the accounts
-// domain: whether to show the yellow "Connect Telegram Account" alert.
-type AccountsSummary interface {
-	// ConnectedAccounts counts the user's Telegram accounts.
-	ConnectedAccounts(ctx context.Context, userID int64) (int, error)
-}
-
 // Deps are the domain services pages call. An engineer adding pages adds
 // their service here.
 type Deps struct {
 	Users    *users.Service
 	Tokens   *tokens.Service
 	Sessions *scs.SessionManager
-	// Accounts may be nil until the accounts domain exists: every user
-	// then has no connected account.
-	Accounts AccountsSummary
-	// AccountService connects and manages Telegram accounts; nil leaves
-	// the account pages empty and refuses to connect.
+	// AccountService connects and manages Telegram accounts.
 	AccountService *accounts.Service
-	// Extract runs member extractions and serves member lists; nil leaves
-	// those pages empty.
+	// Extract runs member extractions and serves member lists.
 	Extract *extract.Service
 	// JobsUI is River's UI, served to instance admins at /admin/jobs.
 	JobsUI http.Handler
@@ -53,6 +41,9 @@ type Handler struct {
 }
 
 func New(d Deps) (*Handler, error) {
+	if d.Users == nil || d.Tokens == nil || d.Sessions == nil || d.AccountService == nil || d.Extract == nil {
+		return nil, errors.New("ui: Users, Tokens, Sessions, AccountService and Extract are required")
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -66,11 +57,4 @@ func New(d Deps) (*Handler, error) {
 // Register adds the UI's routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	h.routes(mux)
-}
-
-func (h *Handler) connectedAccounts(ctx context.Context, userID int64) (int, error) {
-	if h.Accounts == nil {
-		return 0, nil
-	}
-	return h.Accounts.ConnectedAccounts(ctx, userID)
 }
