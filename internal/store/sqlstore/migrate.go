@@ -10,6 +10,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/telegramate/telegramate/internal/logging"
 )
 
 // Migrations is what one engine migrates: our schema (goose) and River's.
@@ -32,7 +34,7 @@ func (m Migrations) Run(ctx context.Context, db *sql.DB, logger *slog.Logger) er
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	rm, err := rivermigrate.New(m.River, &rivermigrate.Config{Logger: quiet(logger)})
+	rm, err := rivermigrate.New(m.River, &rivermigrate.Config{Logger: logging.AtLeast(logger, slog.LevelWarn)})
 	if err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}
@@ -46,26 +48,4 @@ func (m Migrations) Run(ctx context.Context, db *sql.DB, logger *slog.Logger) er
 			slog.Int("river_applied", len(res.Versions)))
 	}
 	return nil
-}
-
-// quiet keeps River's per-migration lines out of the info log.
-func quiet(l *slog.Logger) *slog.Logger {
-	return slog.New(minLevel{l.Handler(), slog.LevelWarn})
-}
-
-type minLevel struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-
-func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
-	return minLevel{h.Handler.WithAttrs(as), h.min}
-}
-
-func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{h.Handler.WithGroup(name), h.min}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/telegramate/telegramate/internal/config"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/logging"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
@@ -88,7 +89,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	// the last request, not at the signal.
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
-	jobsLog := slog.New(atLeast{logger.Handler(), slog.LevelWarn})
+	jobsLog := logging.AtLeast(logger, slog.LevelWarn)
 	extractSvc, err := extract.New(extract.Options{Store: st, Accounts: accountSvc, Logger: logger})
 	if err != nil {
 		return err

@@ -1,12 +1,18 @@
-package server
+// Package logging holds what several packages need around log/slog.
+package logging
 
 import (
 	"context"
 	"log/slog"
 )
 
-// atLeast drops records below min: River logs routine producer statistics
-// at info every few seconds, which would bury the request log.
+// AtLeast is l without records below min. River logs routine lines (each
+// migration, producer statistics every few seconds) at info, which would
+// bury the lines a person looks for.
+func AtLeast(l *slog.Logger, min slog.Level) *slog.Logger {
+	return slog.New(atLeast{l.Handler(), min})
+}
+
 type atLeast struct {
 	slog.Handler
 	min slog.Level
