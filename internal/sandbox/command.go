@@ -118,5 +118,15 @@ func printSummary(out io.Writer, s *Server, keyPath string) {
 		}
 		fmt.Fprintln(out, line)
 	}
+	if g := s.world.GenerateAccounts; g != nil {
+		line := "Accounts: " + g.String()
+		if p := g.FirstPhone; len(p) == 10 && strings.HasPrefix(p, "99966") {
+			line += ", codes by Telegram's test convention (99966XYYYY gets XXXXX)"
+		}
+		fmt.Fprintln(out, line)
+		if u := s.ControlURL(); u != "" {
+			fmt.Fprintln(out, "  ready-made sessions: POST "+u+`/sessions/issue {"phone": "..."}`)
+		}
+	}
 	fmt.Fprintln(out, "Press Ctrl+C to stop.")
 }

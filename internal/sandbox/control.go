@@ -2,12 +2,14 @@ package sandbox
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"time"
 )
@@ -59,11 +61,15 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 // controlMessage is a delivered message on the wire; random_id is a string
 // because JavaScript loses int64 precision.
 type controlMessage struct {
-	From     int64     `json:"from"`
-	To       int64     `json:"to"`
-	Text     string    `json:"text"`
-	RandomID string    `json:"random_id"`
-	Date     time.Time `json:"date"`
+	From      int64     `json:"from"`
+	To        int64     `json:"to"`
+	Text      string    `json:"text"`
+	RandomID  string    `json:"random_id"`
+	Date      time.Time `json:"date"`
+	Entities  []Entity  `json:"entities"`
+	NoWebpage bool      `json:"no_webpage"`
+	MessageID int       `json:"message_id"`
+	Reply     bool      `json:"reply"`
 }
 
 func (s *Server) controlMux() *http.ServeMux {
@@ -75,7 +81,8 @@ func (s *Server) controlMux() *http.ServeMux {
 			"endpoints": []string{
 				"GET /codes", "GET /codes/{phone}", "GET /messages?from=&to=&after=",
 				"GET /counts", "GET /faults", "POST /faults", "DELETE /faults",
-				"POST /sessions/revoke {\"phone\"}", "POST /connections/drop",
+				"GET /faults/hits", "POST /sessions/revoke {\"phone\"}", "POST /sessions/issue {\"phone\"}",
+				"POST /connections/drop", "GET /memory",
 			},
 		})
 	})
@@ -124,8 +131,13 @@ func (s *Server) controlMux() *http.ServeMux {
 			if i <= after || (from != 0 && m.From != from) || (to != 0 && m.To != to) {
 				continue
 			}
+			ents := m.Entities
+			if ents == nil {
+				ents = []Entity{}
+			}
 			out = append(out, map[string]any{"index": i, "message": controlMessage{
 				From: m.From, To: m.To, Text: m.Text, RandomID: strconv.FormatInt(m.RandomID, 10), Date: m.Date,
+				Entities: ents, NoWebpage: m.NoWebpage, MessageID: m.MessageID, Reply: m.Reply,
 			}})
 		}
 		writeJSON(w, http.StatusOK, out)
@@ -173,7 +185,69 @@ func (s *Server) controlMux() *http.ServeMux {
 	mux.HandleFunc("POST /connections/drop", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]int{"dropped": s.DropConnections()})
 	})
+	mux.HandleFunc("GET /faults/hits", func(w http.ResponseWriter, r *http.Request) {
+		hits := s.FaultHits()
+		if hits == nil {
+			hits = []FaultHit{}
+		}
+		writeJSON(w, http.StatusOK, hits)
+	})
+	mux.HandleFunc("POST /sessions/issue", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Phone string `json:"phone"`
+		}
+		data, err := readAll(http.MaxBytesReader(w, r.Body, 1<<12))
+		if err == nil {
+			err = strictUnmarshal(data, &req)
+		}
+		if err != nil || NormalizePhone(req.Phone) == "" {
+			writeError(w, http.StatusBadRequest, "validation_failed", `send {"phone": "..."}`)
+			return
+		}
+		blob, err := s.IssueSession(req.Phone)
+		if err != nil {
+			writeError(w, http.StatusNotFound, "not_found", err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"session": base64.StdEncoding.EncodeToString(blob)})
+	})
+	mux.HandleFunc("GET /memory", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Memory())
+	})
 	return mux
 }
 
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }
+
+// MemoryStats is the sandbox process's memory after a garbage collection,
+// with its open connections: what a benchmark divides to get the cost of
+// one connected client. It covers the whole process, so it means something
+// for `telegramate sandbox`, not for a sandbox inside a test's process.
+type MemoryStats struct {
+	Connections     int    `json:"connections"`
+	Goroutines      int    `json:"goroutines"`
+	HeapInuseBytes  uint64 `json:"heap_inuse_bytes"`
+	StackInuseBytes uint64 `json:"stack_inuse_bytes"`
+	SysBytes        uint64 `json:"sys_bytes"`
+}
+
+// Memory collects garbage and reports MemoryStats.
+func (s *Server) Memory() MemoryStats {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return MemoryStats{
+		Connections: s.Connections(), Goroutines: runtime.NumGoroutine(),
+		HeapInuseBytes: m.HeapInuse, StackInuseBytes: m.StackInuse, SysBytes: m.Sys,
+	}
+}
+
+// Connections is the number of open client connections on every data
+// center.
+func (s *Server) Connections() int {
+	n := 0
+	for _, d := range s.dcs {
+		n += d.srv.Connections()
+	}
+	return n
+}

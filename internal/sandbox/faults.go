@@ -46,7 +46,9 @@ func (s *Server) checkFaults(method string, actor int64, now time.Time) error {
 	if until, ok := s.floods[fk]; ok {
 		if now.Before(until) {
 			secs := int(math.Ceil(until.Sub(now).Seconds()))
-			return tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(secs))
+			typ := "FLOOD_WAIT_" + strconv.Itoa(secs)
+			s.recordHit(actor, method, typ, now)
+			return tgerr.New(420, typ)
 		}
 		delete(s.floods, fk)
 	}
@@ -54,11 +56,15 @@ func (s *Server) checkFaults(method string, actor int64, now time.Time) error {
 		if f.Method != "*" && f.Method != method {
 			continue
 		}
+		if f.Phone != "" && (actor <= 0 || s.people[actor].Phone != f.Phone) {
+			continue
+		}
 		f.calls[actor]++
 		if !f.fires(f.calls[actor]) {
 			continue
 		}
-		s.log.Info("sandbox fault", "method", method, "error", f.Error)
+		s.log.Info("sandbox fault", "method", method, "error", f.Error, "actor", actor)
+		s.recordHit(actor, method, f.Error, now)
 		switch {
 		case strings.HasPrefix(f.Error, "FLOOD_WAIT_"):
 			secs, _ := strconv.Atoi(strings.TrimPrefix(f.Error, "FLOOD_WAIT_"))
@@ -80,16 +86,20 @@ func (s *Server) checkFaults(method string, actor int64, now time.Time) error {
 }
 
 // SetFault switches a fault on at run time, replacing one on the same
-// method; its call count starts now.
+// method and account (Phone); its call count starts now.
 func (s *Server) SetFault(f Fault) error {
 	if err := f.validate("fault"); err != nil {
 		return err
 	}
+	f.Phone = NormalizePhone(f.Phone)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.byPhone[f.Phone]; f.Phone != "" && !ok {
+		return fieldErr("fault.phone", "%q is not an account's phone", f.Phone)
+	}
 	fs := &faultState{Fault: f, calls: map[int64]int{}}
 	for i, old := range s.faults {
-		if old.Method == f.Method {
+		if old.Method == f.Method && old.Phone == f.Phone {
 			s.faults[i] = fs
 			return nil
 		}
@@ -152,4 +162,33 @@ func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.delivered...)
+}
+
+// FaultHit is one error the sandbox answered because of a fault or a limit:
+// who got it, on which method, when (the clock's time, to the nanosecond).
+// A FLOOD_WAIT window answers every call inside it, and each is a hit with
+// the seconds left.
+type FaultHit struct {
+	Time   time.Time `json:"time"`
+	UserID int64     `json:"user_id"` // 0 before login
+	Phone  string    `json:"phone,omitempty"`
+	Method string    `json:"method"`
+	Error  string    `json:"error"`
+}
+
+// recordHit is called with s.mu held.
+func (s *Server) recordHit(actor int64, method, typ string, now time.Time) {
+	h := FaultHit{Time: now.UTC().Round(0), Method: method, Error: typ}
+	if p, ok := s.people[actor]; ok && actor > 0 {
+		h.UserID, h.Phone = p.ID, p.Phone
+	}
+	s.hits = append(s.hits, h)
+}
+
+// FaultHits lists the errors faults and limits answered (FLOOD_WAIT,
+// PEER_FLOOD, injected errors), oldest first.
+func (s *Server) FaultHits() []FaultHit {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]FaultHit(nil), s.hits...)
 }

@@ -3,7 +3,9 @@ package sandbox
 import (
 	"context"
 	"log/slog"
-	"unicode/utf8"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -17,6 +19,7 @@ var (
 	errRandomIDEmpty  = rpcErr(400, "RANDOM_ID_EMPTY")
 	errPrivacy        = rpcErr(403, "USER_PRIVACY_RESTRICTED")
 	errPeerFlood      = rpcErr(400, "PEER_FLOOD")
+	errUserBlocked    = rpcErr(400, "USER_IS_BLOCKED")
 )
 
 func (s *Server) registerMessages(d *tg.ServerDispatcher) {
@@ -69,6 +72,9 @@ func (s *Server) appendBox(uid int64, m boxMsg) boxMsg {
 // boxMessage is a box entry as its owner sees it.
 func (s *Server) boxMessage(owner int64, m boxMsg) *tg.Message {
 	msg := &tg.Message{ID: m.ID, Out: m.Out, Date: m.Date, Message: m.Text, PeerID: &tg.PeerUser{UserID: m.Peer}}
+	if len(m.Entities) > 0 {
+		msg.SetEntities(tgEntities(m.Entities))
+	}
 	if m.Out {
 		msg.FromID = &tg.PeerUser{UserID: owner}
 	}
@@ -76,8 +82,9 @@ func (s *Server) boxMessage(owner int64, m boxMsg) *tg.Message {
 }
 
 // sendMessage delivers a private message with Telegram's checks in
-// Telegram's order: the random_id cache first, then the text, the
-// recipient, the daily limit on strangers, and the recipient's privacy.
+// Telegram's order: the random_id cache first, then the text and its
+// entities, the recipient, the daily limit on strangers, and the
+// recipient's privacy.
 func (s *Server) sendMessage(ctx context.Context, req *tg.MessagesSendMessageRequest) (tg.UpdatesClass, error) {
 	c := callerFrom(ctx)
 	s.mu.Lock()
@@ -96,40 +103,63 @@ func (s *Server) sendMessage(ctx context.Context, req *tg.MessagesSendMessageReq
 	if id, ok := s.sentRandom[randKey{from: c.userID, randomID: req.RandomID}]; ok {
 		return s.duplicateSend(c.userID, id, req.RandomID), nil
 	}
-	if req.Message == "" {
+	if strings.TrimSpace(req.Message) == "" {
 		return nil, errMessageEmpty
 	}
-	if utf8.RuneCountInString(req.Message) > maxMessageLength {
+	// Telegram measures text in UTF-16 code units, as it does entities: an
+	// emoji outside the Basic Multilingual Plane counts two.
+	if utf16Len(req.Message) > maxMessageLength {
 		return nil, errMessageTooLong
 	}
+	ents, err := s.checkEntities(c.userID, req.Message, req.Entities)
+	if err != nil {
+		return nil, err
+	}
 	me, target := s.people[c.userID], s.people[ref.user]
+	self := target.ID == me.ID
 	if target.Deleted {
 		return nil, errInputUserDeleted
 	}
-	stranger := target.ID != me.ID && !me.contacts[target.ID]
+	if !self && (target.BlocksEveryone || slices.Contains(target.Blocked, me.ID)) {
+		return nil, errUserBlocked
+	}
+	stranger := !self && !me.contacts[target.ID]
 	var day *strangerDay
 	if stranger {
 		day = s.strangersToday(me.ID)
-		if !day.Peers[target.ID] && len(day.Peers) >= s.world.Limits.PeerFloodAfter {
+		limit := s.world.Limits.PeerFloodAfter
+		if me.PeerFloodAfter > 0 {
+			limit = me.PeerFloodAfter
+		}
+		if !day.Peers[target.ID] && len(day.Peers) >= limit {
 			s.log.Info("sandbox PEER_FLOOD", "user", me.ID, "strangers_today", len(day.Peers))
+			s.recordHit(me.ID, "messages.sendMessage", "PEER_FLOOD", s.now())
 			return nil, errPeerFlood
 		}
 	}
-	if target.PrivacyStrangers == "deny" && target.ID != me.ID && !target.contacts[me.ID] {
+	if target.PrivacyStrangers == "deny" && !self && !target.contacts[me.ID] {
 		return nil, errPrivacy
 	}
 	if stranger {
 		day.Peers[target.ID] = true
 	}
-	out, in := s.deliver(me.ID, target.ID, req.Message, req.RandomID)
-	if target.ID != me.ID {
-		c.after(func() { s.push(target.ID, incoming(me.ID, in)) })
-		if target.Reply != "" && !s.replied[[2]int64{target.ID, me.ID}] {
-			s.replied[[2]int64{target.ID, me.ID}] = true
-			c.after(func() { s.reply(target.ID, me.ID, target.Reply) })
+	out, in := s.deliver(outgoing{
+		from: me.ID, to: target.ID, text: req.Message, randomID: req.RandomID,
+		entities: ents, noWebpage: req.NoWebpage,
+	})
+	if !self {
+		c.after(func() { s.push(target.ID, s.shortMessage(me.ID, in)) })
+		key := [2]int64{target.ID, me.ID}
+		if target.Reply != "" && !s.replied[key] {
+			s.replied[key] = true
+			if target.replyAfter <= 0 {
+				c.after(func() { s.reply(target.ID, me.ID, target.Reply) })
+			} else {
+				s.scheduleReply(pendingReply{From: target.ID, To: me.ID, Text: target.Reply, Due: s.now().Add(target.replyAfter)})
+			}
 		}
 	}
-	return &tg.UpdateShortSentMessage{Out: true, ID: out.ID, Pts: out.Pts, PtsCount: 1, Date: out.Date}, nil
+	return &tg.UpdateShortSentMessage{Out: true, ID: out.ID, Pts: out.Pts, PtsCount: 1, Date: out.Date, Entities: tgEntities(out.Entities)}, nil
 }
 
 // duplicateSend is Telegram's answer to a random_id it has seen from this
@@ -148,33 +178,94 @@ func (s *Server) duplicateSend(uid int64, msgID int, randomID int64) tg.UpdatesC
 	}
 }
 
-// deliver writes a message into both boxes and the delivery log.
-func (s *Server) deliver(from, to int64, text string, randomID int64) (out, in boxMsg) {
+// outgoing is one message to deliver.
+type outgoing struct {
+	from, to  int64
+	text      string
+	randomID  int64
+	entities  []Entity
+	noWebpage bool
+	reply     bool
+}
+
+// deliver writes a message into both boxes (one for Saved Messages) and
+// the delivery log.
+func (s *Server) deliver(m outgoing) (out, in boxMsg) {
 	now := s.now()
 	date := int(now.Unix())
-	out = s.appendBox(from, boxMsg{Peer: to, Out: true, Text: text, Date: date, RandomID: randomID})
-	s.sentRandom[randKey{from: from, randomID: randomID}] = out.ID
+	out = s.appendBox(m.from, boxMsg{
+		Peer: m.to, Out: true, Text: m.text, Date: date, RandomID: m.randomID,
+		Entities: m.entities, NoWebpage: m.noWebpage,
+	})
+	s.sentRandom[randKey{from: m.from, randomID: m.randomID}] = out.ID
 	in = out
-	if to != from {
-		in = s.appendBox(to, boxMsg{Peer: from, Text: text, Date: date})
+	if m.to != m.from {
+		in = s.appendBox(m.to, boxMsg{Peer: m.from, Text: m.text, Date: date, Entities: m.entities, NoWebpage: m.noWebpage})
 	}
-	s.delivered = append(s.delivered, Message{From: from, To: to, Text: text, RandomID: randomID, Date: now.UTC().Truncate(0)})
+	s.delivered = append(s.delivered, Message{
+		From: m.from, To: m.to, Text: m.text, RandomID: m.randomID, Date: now.UTC().Round(0),
+		Entities: m.entities, NoWebpage: m.noWebpage, MessageID: out.ID, Reply: m.reply,
+	})
 	s.dirty = true
 	return out, in
 }
 
-func incoming(from int64, m boxMsg) *tg.UpdateShortMessage {
-	return &tg.UpdateShortMessage{ID: m.ID, UserID: from, Message: m.Text, Pts: m.Pts, PtsCount: 1, Date: m.Date}
+// shortMessage is a box entry as an updateShortMessage to its owner, who
+// talks with peer.
+func (s *Server) shortMessage(peer int64, m boxMsg) *tg.UpdateShortMessage {
+	return &tg.UpdateShortMessage{
+		Out: m.Out, ID: m.ID, UserID: peer, Message: m.Text, Pts: m.Pts, PtsCount: 1, Date: m.Date,
+		Entities: tgEntities(m.Entities),
+	}
 }
 
 // reply is a scripted answer: from writes back to to, which gets it as an
-// update and in its dialogs and history.
+// update and in its dialogs, history and updates.getDifference.
 func (s *Server) reply(from, to int64, text string) {
 	s.mu.Lock()
-	out, in := s.deliver(from, to, text, randInt64())
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	out, in := s.deliver(outgoing{from: from, to: to, text: text, randomID: randInt64(), reply: true})
 	s.mu.Unlock()
-	s.push(to, incoming(from, in))
-	s.push(from, &tg.UpdateShortMessage{Out: true, ID: out.ID, UserID: to, Message: text, Pts: out.Pts, PtsCount: 1, Date: out.Date})
+	s.push(to, s.shortMessage(from, in))
+	s.push(from, s.shortMessage(to, out))
+}
+
+// pendingReply is a scripted reply waiting for its "reply_after" delay; it
+// is kept in the state file, so a restart still sends it.
+type pendingReply struct {
+	ID   int64     `json:"id"`
+	From int64     `json:"from"`
+	To   int64     `json:"to"`
+	Text string    `json:"text"`
+	Due  time.Time `json:"due"`
+}
+
+// scheduleReply starts the reply's timer; s.mu is held. The timer runs on
+// its own goroutine and takes the lock only to deliver.
+func (s *Server) scheduleReply(p pendingReply) {
+	if p.ID == 0 {
+		p.ID = randInt64()
+	}
+	s.pending[p.ID] = &p
+	s.dirty = true
+	d := max(p.Due.Sub(s.now()), 0)
+	s.timers[p.ID] = s.afterFunc(d, func() { s.firePending(p.ID) })
+}
+
+func (s *Server) firePending(id int64) {
+	s.mu.Lock()
+	p, ok := s.pending[id]
+	if !ok || s.closed {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.pending, id)
+	delete(s.timers, id)
+	s.mu.Unlock()
+	s.reply(p.From, p.To, p.Text)
 }
 
 // push sends an update to every live session of uid; sessions that are not

@@ -17,6 +17,7 @@ type person struct {
 	generated  bool
 	statusOff  int64 // unix time for "offline:<t>"
 	chats      []int64
+	replyAfter time.Duration
 }
 
 // group is a chat at run time.
@@ -86,6 +87,10 @@ type boxMsg struct {
 	Date     int    `json:"date"`
 	RandomID int64  `json:"random_id,omitempty"`
 	Pts      int    `json:"pts"`
+	// Entities and NoWebpage are kept so history and getDifference show
+	// the message as it was sent.
+	Entities  []Entity `json:"entities,omitempty"`
+	NoWebpage bool     `json:"no_webpage,omitempty"`
 }
 
 // box is a user's private message box with its pts sequence.
@@ -94,13 +99,24 @@ type box struct {
 	Msgs []boxMsg `json:"msgs"`
 }
 
-// Message is a delivered private message.
+// Message is a delivered private message. From == To is a message to the
+// sender's own Saved Messages.
 type Message struct {
-	From     int64     `json:"from"`
-	To       int64     `json:"to"`
-	Text     string    `json:"text"`
-	RandomID int64     `json:"random_id"`
-	Date     time.Time `json:"date"`
+	From     int64  `json:"from"`
+	To       int64  `json:"to"`
+	Text     string `json:"text"`
+	RandomID int64  `json:"random_id"`
+	// Date is when the sandbox accepted the message, to the nanosecond (the
+	// clock's, in UTC), so a test can judge pacing from it; Telegram's own
+	// message date, in whole seconds, is what clients see.
+	Date      time.Time `json:"date"`
+	Entities  []Entity  `json:"entities,omitempty"`
+	NoWebpage bool      `json:"no_webpage,omitempty"`
+	// MessageID is the message's id in the sender's message box: what
+	// messages.sendMessage answered.
+	MessageID int `json:"message_id,omitempty"`
+	// Reply marks a scripted reply (the world's "reply"), not a client's send.
+	Reply bool `json:"reply,omitempty"`
 }
 
 // worldEpoch dates chats and joins; a fixed time keeps worlds deterministic.

@@ -80,8 +80,14 @@ type Server struct {
 	faults     []*faultState
 	floods     map[floodKey]time.Time
 	exports    map[string]exportedAuth
-	dirty      bool
-	closed     bool
+	hits       []FaultHit
+	pending    map[int64]*pendingReply
+	timers     map[int64]func() bool
+	// afterFunc starts a timer; tests replace it to fire delayed replies
+	// when they choose.
+	afterFunc func(time.Duration, func()) func() bool
+	dirty     bool
+	closed    bool
 
 	srpMu sync.Mutex
 	srps  map[int64]*srpVerifier
@@ -140,6 +146,11 @@ func Start(ctx context.Context, w *World, opts Options) (*Server, error) {
 		replied:    map[[2]int64]bool{},
 		counts:     map[string]int{},
 		floods:     map[floodKey]time.Time{},
+		pending:    map[int64]*pendingReply{},
+		timers:     map[int64]func() bool{},
+		afterFunc: func(d time.Duration, f func()) func() bool {
+			return time.AfterFunc(d, f).Stop
+		},
 	}
 	s.latency.Store(int64(opts.Latency))
 	s.build()
@@ -253,6 +264,9 @@ func (s *Server) build() {
 		if t, ok := strings.CutPrefix(u.Status, "offline:"); ok {
 			p.statusOff, _ = strconv.ParseInt(t, 10, 64)
 		}
+		if u.ReplyAfter != "" {
+			p.replyAfter, _ = time.ParseDuration(u.ReplyAfter)
+		}
 		s.people[u.ID] = p
 		if u.Phone != "" {
 			s.byPhone[u.Phone] = p
@@ -264,6 +278,9 @@ func (s *Server) build() {
 	}
 	for _, u := range w.Users {
 		add(u, false)
+	}
+	for _, u := range w.GeneratedAccounts() {
+		add(u, true)
 	}
 	for i, c := range w.Chats {
 		g := &group{
@@ -365,6 +382,12 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	// Replies still waiting stay in pending, so the state file keeps them
+	// for the next start.
+	for id, stop := range s.timers {
+		stop()
+		delete(s.timers, id)
+	}
 	s.mu.Unlock()
 	var errs []error
 	if s.control != nil {

@@ -35,6 +35,9 @@ type stateFile struct {
 	// restarted while a person reads the code) must not lose it.
 	Codes     []*pendingCode    `json:"codes,omitempty"`
 	LastCodes map[string]string `json:"last_codes,omitempty"`
+	// PendingReplies are scripted replies still waiting for their delay.
+	PendingReplies []*pendingReply `json:"pending_replies,omitempty"`
+	FaultHits      []FaultHit      `json:"fault_hits,omitempty"`
 }
 
 type stateKey struct {
@@ -128,6 +131,14 @@ func (s *Server) restore(st *stateFile) {
 			s.lastCodes[phone] = code
 		}
 	}
+	for _, p := range st.PendingReplies {
+		_, from := s.people[p.From]
+		_, to := s.people[p.To]
+		if from && to {
+			s.scheduleReply(*p)
+		}
+	}
+	s.hits = st.FaultHits
 }
 
 func (s *Server) snapshot() *stateFile {
@@ -168,6 +179,11 @@ func (s *Server) snapshot() *stateFile {
 	if len(s.lastCodes) > 0 {
 		st.LastCodes = maps.Clone(s.lastCodes)
 	}
+	for _, p := range s.pending {
+		cp := *p
+		st.PendingReplies = append(st.PendingReplies, &cp)
+	}
+	st.FaultHits = append([]FaultHit(nil), s.hits...)
 	return st
 }
 

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // World is everything a sandbox data center knows at start: see
@@ -17,6 +18,19 @@ type World struct {
 	Chats  []Chat  `json:"chats"`
 	Limits Limits  `json:"limits"`
 	Faults []Fault `json:"faults"`
+	// GenerateAccounts adds many accounts that can log in, for benchmarks.
+	GenerateAccounts *GenerateAccounts `json:"generate_accounts"`
+}
+
+// GenerateAccounts makes Count accounts with consecutive phone numbers from
+// FirstPhone (Telegram's test numbers 99966XYYYY get the code XXXXX), names
+// made from Seed, ids from FirstID, all on data center DC.
+type GenerateAccounts struct {
+	Count      int    `json:"count"`
+	Seed       int64  `json:"seed"`
+	FirstPhone string `json:"first_phone"`
+	FirstID    int64  `json:"first_id"`
+	DC         int    `json:"dc"`
 }
 
 // App is a registered application (my.telegram.org credentials).
@@ -43,6 +57,14 @@ type User struct {
 	Status           string  `json:"status"`
 	PrivacyStrangers string  `json:"privacy_strangers"`
 	Reply            string  `json:"reply"`
+	// ReplyAfter delays Reply ("2s", "1m"); empty answers at once.
+	ReplyAfter string `json:"reply_after"`
+	// Blocked lists users this user blocked; BlocksEveryone blocks all.
+	// A blocked sender gets USER_IS_BLOCKED.
+	Blocked        []int64 `json:"blocked"`
+	BlocksEveryone bool    `json:"blocks_everyone"`
+	// PeerFloodAfter overrides limits.peer_flood_after for this account.
+	PeerFloodAfter int `json:"peer_flood_after"`
 }
 
 // Chat is a basic group, a supergroup or a broadcast channel.
@@ -80,6 +102,8 @@ type Fault struct {
 	After  int    `json:"after"`
 	Every  int    `json:"every"`
 	Error  string `json:"error"`
+	// Phone limits the fault to one account; empty is every account.
+	Phone string `json:"phone,omitempty"`
 }
 
 // Chat types.
@@ -138,6 +162,18 @@ func (w *World) applyDefaults() {
 	}
 	if w.Limits.PeerFloodAfter == 0 {
 		w.Limits.PeerFloodAfter = DefaultPeerFloodAfter
+	}
+	for i := range w.Faults {
+		w.Faults[i].Phone = NormalizePhone(w.Faults[i].Phone)
+	}
+	if g := w.GenerateAccounts; g != nil {
+		if g.DC == 0 {
+			g.DC = w.DCs[0]
+		}
+		if g.FirstID == 0 {
+			g.FirstID = DefaultGeneratedAccountID
+		}
+		g.FirstPhone = NormalizePhone(g.FirstPhone)
 	}
 	for i := range w.Users {
 		u := &w.Users[i]
@@ -248,6 +284,18 @@ func (w *World) Validate() error {
 		if !u.Deleted && !u.Bot && u.FirstName == "" && u.Phone != "" {
 			return fieldErr(f+".first_name", "an account needs a first name")
 		}
+		if u.ReplyAfter != "" {
+			d, err := time.ParseDuration(u.ReplyAfter)
+			if err != nil || d < 0 {
+				return fieldErr(f+".reply_after", "%q is not a duration such as 2s or 1m30s", u.ReplyAfter)
+			}
+			if u.Reply == "" {
+				return fieldErr(f+".reply_after", "a delay needs a reply")
+			}
+		}
+		if u.PeerFloodAfter < 0 {
+			return fieldErr(f+".peer_flood_after", "%d is negative", u.PeerFloodAfter)
+		}
 	}
 	for i, u := range w.Users {
 		for j, c := range u.Contacts {
@@ -255,6 +303,14 @@ func (w *World) Validate() error {
 				return fieldErr(fmt.Sprintf("users[%d].contacts[%d]", i, j), "user %d is not in users", c)
 			}
 		}
+		for j, b := range u.Blocked {
+			if !ids[b] {
+				return fieldErr(fmt.Sprintf("users[%d].blocked[%d]", i, j), "user %d is not in users", b)
+			}
+		}
+	}
+	if err := w.GenerateAccounts.validate(dcs, ids, phones, usernames); err != nil {
+		return err
 	}
 	chatIDs := map[int64]bool{}
 	for i, c := range w.Chats {
@@ -266,6 +322,9 @@ func (w *World) Validate() error {
 	for i, fl := range w.Faults {
 		if err := fl.validate(fmt.Sprintf("faults[%d]", i)); err != nil {
 			return err
+		}
+		if p := NormalizePhone(fl.Phone); p != "" && !phones[p] {
+			return fieldErr(fmt.Sprintf("faults[%d].phone", i), "%q is not an account's phone", fl.Phone)
 		}
 	}
 	l := w.Limits
@@ -366,6 +425,9 @@ func (fl *Fault) validate(f string) error {
 	}
 	if fl.Method != "*" && methodTypeID(fl.Method) == 0 {
 		return fieldErr(f+".method", "%q is not a Telegram API method", fl.Method)
+	}
+	if fl.Phone != "" && NormalizePhone(fl.Phone) == "" {
+		return fieldErr(f+".phone", "%q is not a phone number", fl.Phone)
 	}
 	if fl.After < 0 {
 		return fieldErr(f+".after", "%d is negative", fl.After)

@@ -211,3 +211,10 @@ func (s *Server) DropConnections() int {
 	}
 	return len(s.conns)
 }
+
+// Connections is the number of open client connections.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
