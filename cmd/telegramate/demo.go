@@ -5,11 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html/template"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/config"
@@ -22,14 +26,22 @@ const demoUsage = `demo [flags]
 
 Runs Telegramate against a built-in Telegram sandbox (a data center on
 loopback with sample groups, channels and accounts), in its own data
-directory, and prints how to log in and which API credentials, phone
-numbers and codes to use when connecting an account. Nothing reaches the
-real Telegram. Stop it with Ctrl+C; run it again to continue where you left.`
+directory, and prints how to log in and, for each sandbox phone, its login
+code, 2FA password and API credential set to use when connecting it. The
+login codes sent so far are at /demo/codes on the same address. Nothing
+reaches the real Telegram. Stop it with Ctrl+C; run it again to continue
+where you left.`
 
 const (
 	demoDataDir  = "./telegramate-demo"
 	demoEmail    = "demo@example.com"
 	demoPassword = "telegramate-demo"
+	// demoLatency is about a round trip to Telegram: it lets a newcomer see
+	// the progress bar of the big group's extraction move.
+	demoLatency = 30 * time.Millisecond
+	// demoCodesPath is the login-codes page, on the product's own address
+	// so its link stays the same across restarts.
+	demoCodesPath = "/demo/codes"
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
@@ -43,8 +55,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fs.Usage = demoHelp(fs)
 	email := fs.String("email", demoEmail, "the demo user's email")
 	password := fs.String("password", demoPassword, "the demo user's password (set on every start)")
+	latency := fs.Duration("latency", demoLatency, "delay every sandbox answer by this much, like a round trip to Telegram (0 for none)")
 	if err := parse(e, fs, cfg, args); err != nil {
 		return err
+	}
+	if *latency < 0 {
+		return fmt.Errorf("demo: --latency %s is negative; give a delay such as 30ms, or 0 for none", *latency)
 	}
 	if len(cfg.Telegram.DCs) > 0 || cfg.Telegram.TestServers || cfg.Telegram.PublicKeyFile != "" {
 		return errors.New("demo: runs its own sandbox; use 'serve' to choose Telegram servers")
@@ -58,9 +74,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	// stored by Telegramate stay valid across demo restarts.
 	sb, err := sandbox.Start(ctx, sandbox.DemoWorld(), sandbox.Options{
 		Listen:    "127.0.0.1:0",
-		Control:   "127.0.0.1:0",
 		StateFile: filepath.Join(cfg.DataDir, "sandbox-state.json"),
 		Logger:    log,
+		Latency:   *latency,
 	})
 	if err != nil {
 		return fmt.Errorf("demo: start sandbox: %w", err)
@@ -79,12 +95,19 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := demoUser(ctx, cfg, *email, *password); err != nil {
 		return err
 	}
+	accounts, err := demoAccounts(sb.World())
+	if err != nil {
+		return err
+	}
 	return server.Run(ctx, server.Options{
 		Config:  cfg,
 		Logger:  log,
 		Version: version,
+		Routes: func(mux *http.ServeMux) {
+			mux.Handle("GET "+demoCodesPath, demoCodes(accounts, sb))
+		},
 		Ready: func(addr net.Addr) {
-			printDemo(e, "http://"+addr.String(), *email, *password, sb)
+			printDemo(e, "http://"+addr.String(), *email, *password, accounts, *latency)
 		},
 	})
 }
@@ -124,34 +147,95 @@ func demoUser(ctx context.Context, cfg *config.Config, email, password string) e
 	return err
 }
 
-func printDemo(e *env, url, email, password string, sb *sandbox.Server) {
+func printDemo(e *env, url, email, password string, accounts []demoAccount, latency time.Duration) {
 	w := e.stdout
 	fmt.Fprintf(w, "Telegramate demo is running at %s\n", url)
 	fmt.Fprintf(w, "  Log in as %s with the password %q.\n\n", email, password)
 	// The path the help article describes: the dashboard's yellow alert.
-	fmt.Fprintln(w, "Connect a sandbox Telegram account (the dashboard's yellow alert → Connect")
-	fmt.Fprintln(w, "Telegram Account) with one of these API credential sets (each connects one account):")
-	for _, a := range sb.World().Apps {
-		fmt.Fprintf(w, "  API ID %d, API Hash %s\n", a.APIID, a.APIHash)
+	fmt.Fprintln(w, "Connect a sandbox Telegram account: the dashboard's yellow alert → Connect Telegram Account.")
+	fmt.Fprintln(w, "Each phone has an API credential set of its own (one set connects one account):")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  Phone\tName\tCode\t2FA password\tAPI ID\tAPI Hash")
+	for _, a := range accounts {
+		pw := "-"
+		if a.Password != "" {
+			pw = a.Password
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", a.Phone, a.Name, a.Code, pw, a.APIID, a.APIHash)
 	}
-	fmt.Fprintln(w, "and one of these phone numbers, then its login code (and 2FA password):")
-	for _, u := range sb.World().Users {
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Login codes sent so far: %s%s\n", url, demoCodesPath)
+	if latency > 0 {
+		fmt.Fprintf(w, "The sandbox answers every call after %s, like a round trip to Telegram (--latency changes it).\n", latency)
+	}
+	fmt.Fprintln(w, "Press Ctrl+C to stop.")
+}
+
+// demoAccount is one sandbox phone and what connecting it takes.
+type demoAccount struct {
+	Phone, Name, Code, Password string
+	APIID                       int
+	APIHash                     string
+}
+
+// demoAccounts pairs the world's phones with its API credential sets, in
+// order: one set connects one account, so each phone needs its own.
+func demoAccounts(w *sandbox.World) ([]demoAccount, error) {
+	var out []demoAccount
+	for _, u := range w.Users {
 		if u.Phone == "" || u.Bot || u.Deleted {
 			continue
 		}
-		line := fmt.Sprintf("  phone +%s (%s)", strings.TrimPrefix(u.Phone, "+"), strings.TrimSpace(u.FirstName+" "+u.LastName))
-		if code := testCode(u.Phone); code != "" {
-			line += ", code " + code
+		if len(out) == len(w.Apps) {
+			return nil, fmt.Errorf("demo world: %d API credential sets for more phones; add one per phone", len(w.Apps))
 		}
-		if u.Password != "" {
-			line += fmt.Sprintf(", 2FA password %q", u.Password)
+		app := w.Apps[len(out)]
+		out = append(out, demoAccount{
+			Phone: "+" + strings.TrimPrefix(u.Phone, "+"), Name: strings.TrimSpace(u.FirstName + " " + u.LastName),
+			Code: testCode(u.Phone), Password: u.Password, APIID: app.APIID, APIHash: app.APIHash,
+		})
+	}
+	return out, nil
+}
+
+var demoCodesPage = template.Must(template.New("codes").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5">
+<title>Demo login codes · Telegramate</title>
+<link rel="stylesheet" href="/static/vendor/bootstrap/bootstrap.min.css"></head>
+<body class="bg-body-tertiary"><main class="container py-4" style="max-width: 60rem">
+<h1 class="h3">Demo login codes</h1>
+<p class="text-body-secondary">The sandbox's phones, what connecting each takes, and the last login code the
+sandbox sent to it (this page refreshes every 5 seconds). <a href="/">Back to Telegramate</a></p>
+<div class="table-responsive"><table class="table table-sm bg-body align-middle" id="demo-codes">
+<thead><tr><th>Phone</th><th>Name</th><th>Last code sent</th><th>2FA password</th><th>API ID</th><th>API Hash</th></tr></thead>
+<tbody>{{range .}}<tr><td class="text-nowrap">{{.Phone}}</td><td>{{.Name}}</td>
+<td>{{if .Sent}}<code class="fs-6">{{.Sent}}</code>{{else}}<span class="text-body-secondary">none yet</span>{{end}}</td>
+<td>{{if .Password}}<code>{{.Password}}</code>{{else}}<span class="text-body-secondary">none</span>{{end}}</td>
+<td><code>{{.APIID}}</code></td><td><code>{{.APIHash}}</code></td></tr>{{end}}</tbody>
+</table></div></main></body></html>
+`))
+
+// demoCodes serves the login-codes page from the product's own address.
+func demoCodes(accounts []demoAccount, sb *sandbox.Server) http.Handler {
+	type row struct {
+		demoAccount
+		Sent string
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rows := make([]row, len(accounts))
+		for i, a := range accounts {
+			rows[i].demoAccount = a
+			rows[i].Sent, _ = sb.Code(sandbox.NormalizePhone(a.Phone))
 		}
-		fmt.Fprintln(w, line)
-	}
-	if c := sb.ControlURL(); c != "" {
-		fmt.Fprintf(w, "Login codes sent so far: %s/codes\n", c)
-	}
-	fmt.Fprintln(w, "Press Ctrl+C to stop.")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := demoCodesPage.Execute(w, rows); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
 }
 
 // testCode follows Telegram's test-number convention: 99966XYYYY gets the

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestDemoKeepsConnectedAccountsAcrossRestarts(t *testing.T) {
 	if status, _ := post("/login", url.Values{"email": {demoEmail}, "password": {demoPassword}}); status != http.StatusSeeOther {
 		t.Fatalf("log in: %d", status)
 	}
-	// What the demo prints: the first app, Ann's phone, code 11111.
+	// What the demo prints: Ann's phone, code 11111 and her credential set.
 	status, next := post("/accounts/connect", url.Values{"api_id": {"1234567"}, "api_hash": {"0123456789abcdef0123456789abcdef"}, "phone": {"+9996611001"}})
 	if status != http.StatusSeeOther || !strings.HasSuffix(next, "/code") {
 		t.Fatalf("connect: %d to %q", status, next)
@@ -63,6 +64,20 @@ func TestDemoKeepsConnectedAccountsAcrossRestarts(t *testing.T) {
 	}
 	if status, body := get(account + "/sessions"); status != http.StatusOK || !strings.Contains(body, "This is Telegramate") {
 		t.Fatalf("sessions before the restart: %d", status)
+	}
+	// The login-codes page is on the product's address and shows the code
+	// the sandbox sent.
+	if status, body := get(demoCodesPath); status != http.StatusOK || !regexp.MustCompile(`9996611001<[\s\S]*?11111`).MatchString(body) {
+		t.Fatalf("codes page: %d\n%s", status, body)
+	}
+	// Cleo's phone connects with her own credential set, the third printed
+	// (with a shared set it could never be connected).
+	status, next = post("/accounts/connect", url.Values{"api_id": {"2345678"}, "api_hash": {"c1e0c1e0c1e0c1e0c1e0c1e0c1e0c1e0"}, "phone": {"+9996631003"}})
+	if status != http.StatusSeeOther || !strings.HasSuffix(next, "/code") {
+		t.Fatalf("connect Cleo: %d to %q", status, next)
+	}
+	if status, to := post(next, url.Values{"code": {"33333"}}); status != http.StatusSeeOther || strings.HasSuffix(to, "/code") || strings.HasSuffix(to, "/password") {
+		t.Fatalf("Cleo's code: %d to %q", status, to)
 	}
 
 	stop()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -59,10 +60,27 @@ func TestDemoServesWithASandboxAndADemoUser(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	summary := out.String()
-	for _, want := range []string{"http://" + addr, "demo@example.com", "API ID", "API Hash", "phone +99966", "code ", `2FA password "`, "yellow alert", "/codes"} {
+	for _, want := range []string{"http://" + addr, "demo@example.com", "API ID", "API Hash", "yellow alert",
+		"http://" + addr + "/demo/codes", "after 30ms"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
+	}
+	// One line per phone, with its own credential set: one set connects
+	// one account, so a shared set would leave phones unconnectable.
+	rows := regexp.MustCompile(`(?m)^  (\+99966\d{5}) .* (\d{5}) +(\S+) +(\d+) +([0-9a-f]{32})$`).FindAllStringSubmatch(summary, -1)
+	if len(rows) != 4 {
+		t.Fatalf("%d phone lines, want 4 (phone, name, code, 2FA, API ID, API Hash):\n%s", len(rows), summary)
+	}
+	ids := map[string]bool{}
+	for _, r := range rows {
+		if ids[r[4]] {
+			t.Errorf("API ID %s printed for two phones:\n%s", r[4], summary)
+		}
+		ids[r[4]] = true
+	}
+	if rows[1][1] != "+9996621002" || rows[1][2] != "22222" || rows[1][3] != "secret" {
+		t.Errorf("Bob's line %q, want his phone, code 22222 and 2FA password secret", rows[1][0])
 	}
 	if loc := logIn(t, "http://"+addr, "demo@example.com", "telegramate-demo"); loc != "/" {
 		t.Fatalf("demo user cannot log in (redirect %q)", loc)
@@ -79,5 +97,14 @@ func TestDemoServesWithASandboxAndADemoUser(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("demo did not stop")
+	}
+}
+
+func TestDemoRefusesANegativeLatency(t *testing.T) {
+	var out, errOut syncBuffer
+	code := run(context.Background(), []string{"demo", "--data-dir", t.TempDir(), "--latency", "-1s"},
+		&env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }})
+	if code == 0 || !strings.Contains(errOut.String(), "--latency -1s is negative") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
 	}
 }

@@ -37,6 +37,9 @@ type Deps struct {
 	// JobsUI is River's UI handler, mounted at /admin/jobs for admins; nil
 	// leaves that page out.
 	JobsUI http.Handler
+	// Routes, when set, adds routes of the caller's (the demo's login-codes
+	// page) behind the same middleware.
+	Routes func(mux *http.ServeMux)
 	// Collectors are registered on /metrics next to the HTTP metrics (job
 	// counts, deliveries, …).
 	Collectors []prometheus.Collector
@@ -87,6 +90,9 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	pages.Register(mux)
+	if d.Routes != nil {
+		d.Routes(mux)
+	}
 
 	cop := http.NewCrossOriginProtection()
 	if base != nil {

@@ -49,6 +49,9 @@ type Options struct {
 	Ready func(addr net.Addr)
 	// HashParams overrides argon2id's cost (tests); zero means the default.
 	HashParams users.HashParams
+	// Routes, when set, adds routes to the web server (the demo's
+	// login-codes page).
+	Routes func(mux *http.ServeMux)
 }
 
 // Run serves until ctx is cancelled, then stops accepting requests, lets
@@ -128,6 +131,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustedProxies,
 		Version:        o.Version,
+		Routes:         o.Routes,
 	})
 	if err != nil {
 		return err
