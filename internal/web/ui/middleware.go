@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"errors"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 
@@ -84,4 +87,109 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// DefaultBodyLimit bounds the body of every UI request: the largest form a
+// page sends is a few KB. A route that takes a file asks for more with
+// withUpload.
+const DefaultBodyLimit = 256 << 10
+
+// uploadMemory is how much of an upload is kept in memory; the rest spills
+// to temporary files, which bodyLimits removes when the request ends.
+const uploadMemory = 1 << 20
+
+// routeOption adjusts one route's middleware (see withUpload).
+type routeOption func(*routeOpts)
+
+type routeOpts struct {
+	bodyLimit int64
+	multipart bool
+}
+
+// withUpload lets a route accept multipart/form-data (a file input) with a
+// body of at most limit bytes, e.g. a CSV import:
+//
+//	h.private(mux, "POST /suppressions/import", h.importSuppressions, withUpload(8<<20))
+//
+// Everywhere else multipart is refused with 415 and bodies are capped at
+// DefaultBodyLimit. The form is parsed before the handler runs
+// (r.MultipartForm, r.FormFile) and its temporary files are removed when it
+// returns.
+func withUpload(limit int64) routeOption {
+	return func(o *routeOpts) { o.bodyLimit, o.multipart = limit, true }
+}
+
+var (
+	errBodyTooLarge = &apperr.Error{
+		Code:    "request_too_large",
+		Message: "The request is too large",
+		Hint:    "This page accepts forms of a few hundred KB at most. Send less text, or a smaller file where a page asks for one.",
+		Status:  http.StatusRequestEntityTooLarge,
+	}
+	errMultipartRefused = &apperr.Error{
+		Code:    "unsupported_media_type",
+		Message: "This form does not take files",
+		Hint:    "Send the form as application/x-www-form-urlencoded, as the page itself does.",
+		Status:  http.StatusUnsupportedMediaType,
+	}
+	errBadForm = &apperr.Error{
+		Code:    "bad_request",
+		Message: "The form could not be read",
+		Hint:    "Reload the page and send the form again.",
+		Status:  http.StatusBadRequest,
+	}
+)
+
+// bodyLimits caps the request body and parses a posted form here, on the
+// request every later handler sees, so nothing is parsed lazily on a copy:
+// net/http removes the temporary files only of the multipart form of the
+// request it passed to the handler, never of a copy made by r.WithContext.
+func (h *Handler) bodyLimits(o routeOpts, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(e *apperr.Error) {
+			// The rest of the body is not read: the connection closes.
+			w.Header().Set("Connection", "close")
+			h.renderError(w, r, "error", &Page{Title: e.Message}, e)
+		}
+		if r.ContentLength > o.bodyLimit {
+			fail(errBodyTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, o.bodyLimit)
+		mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		isMultipart := mediaType == "multipart/form-data"
+		if isMultipart && !o.multipart {
+			fail(errMultipartRefused)
+			return
+		}
+		switch {
+		case isMultipart && hasBody(r):
+			if err := r.ParseMultipartForm(uploadMemory); err != nil {
+				if r.MultipartForm != nil {
+					_ = r.MultipartForm.RemoveAll()
+				}
+				fail(formError(err))
+				return
+			}
+			defer func() { _ = r.MultipartForm.RemoveAll() }()
+		case hasBody(r):
+			if err := r.ParseForm(); err != nil {
+				fail(formError(err))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hasBody(r *http.Request) bool {
+	return r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch
+}
+
+func formError(err error) *apperr.Error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || errors.Is(err, multipart.ErrMessageTooLarge) {
+		return errBodyTooLarge.Wrap(err)
+	}
+	return errBadForm.Wrap(err)
 }

@@ -56,14 +56,24 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.public(mux, "/", h.notFound)
 }
 
-func (h *Handler) public(mux *http.ServeMux, pattern string, fn http.HandlerFunc) {
-	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(fn)))
+func (h *Handler) public(mux *http.ServeMux, pattern string, fn http.HandlerFunc, opts ...routeOption) {
+	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.limits(opts, fn))))
 }
 
-func (h *Handler) private(mux *http.ServeMux, pattern string, fn http.HandlerFunc) {
-	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.requireUser(fn))))
+func (h *Handler) private(mux *http.ServeMux, pattern string, fn http.HandlerFunc, opts ...routeOption) {
+	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.limits(opts, h.requireUser(fn)))))
 }
 
-func (h *Handler) admin(mux *http.ServeMux, pattern string, fn http.HandlerFunc) {
-	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.requireUser(h.requireAdmin(fn)))))
+func (h *Handler) admin(mux *http.ServeMux, pattern string, fn http.HandlerFunc, opts ...routeOption) {
+	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.limits(opts, h.requireUser(h.requireAdmin(fn))))))
+}
+
+// limits wraps a route in its body limits (DefaultBodyLimit, no multipart,
+// unless an option such as withUpload says otherwise).
+func (h *Handler) limits(opts []routeOption, next http.Handler) http.Handler {
+	o := routeOpts{bodyLimit: DefaultBodyLimit}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return h.bodyLimits(o, next)
 }
