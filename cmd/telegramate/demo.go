@@ -137,7 +137,7 @@ func demoUser(ctx context.Context, cfg *config.Config, email, password string) e
 	}
 	defer st.Close()
 	svc := users.New(st, users.Options{})
-	_, err = svc.Create(ctx, users.NewUser{Email: email, Password: password})
+	_, err = svc.Create(ctx, users.NewUser{Email: email, Password: password, Admin: true})
 	if errors.Is(err, users.ErrEmailTaken) {
 		err = svc.SetPassword(ctx, email, password)
 	}

@@ -51,7 +51,7 @@ var tokenLine = regexp.MustCompile(`^tgm_[a-z2-7]{52}\n$`)
 
 func TestUserCreateThenLogIn(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, c cli, serveArgs []string) {
-		code, out, errOut := c.run("", "user", "create", "--email", "Ann@Example.com", "--password", "correct horse battery")
+		code, out, errOut := c.run("", "user", "create", "--email", "Ann@Example.com", "--password", "correct horse battery", "--admin")
 		if code != 0 || !strings.Contains(out, "Created administrator ann@example.com") {
 			t.Fatalf("user create: %d %q %q", code, out, errOut)
 		}

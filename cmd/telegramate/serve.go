@@ -16,11 +16,17 @@ By default everything lives in an embedded SQLite database in --data-dir;
 with --database-url postgres://… any number of identical nodes share the
 work through PostgreSQL.
 
-With --signup open (the default) anyone who can reach the server may create
-an account, and the first account becomes the instance administrator. With
---signup closed the sign-up page is hidden and users, the first one included,
-are created with 'telegramate user create' (so a freshly started public
-instance cannot be claimed by a stranger).`
+Nobody becomes the instance administrator by signing up, not even first:
+create the administrator with 'telegramate user create --email EMAIL --admin'
+(serve reminds you at start while there is none). With --signup open (the
+default) anyone who can reach the server may create an ordinary account;
+with --signup closed the sign-up page is hidden and users are created with
+'telegramate user create' only.
+
+Behind a TLS reverse proxy set --base-url https://… so session cookies are
+marked Secure and HSTS is sent. Prefer --secret-key-file or the
+TELEGRAMATE_SECRET_KEY variable to --secret-key, which other accounts on the
+host can read in the process list.`
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", serveUsage)

@@ -37,8 +37,9 @@ func userService(ctx context.Context, e *env, cfg *config.Config) (svc *users.Se
 func userCreate(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "user create", `user create --email EMAIL [--password PASSWORD] [--admin]
 
-Creates a platform user, whatever --signup says. The first user of an
-instance is always an administrator; --admin makes another one. Without
+Creates a platform user, whatever --signup says. Only --admin makes an
+instance administrator (who sees every user's background jobs at
+/admin/jobs): signing up never does, not even first. Without
 --password the password is read from the first line of standard input
 (so it stays out of the shell history and the process list).`)
 	cfg := config.RegisterData(fs)

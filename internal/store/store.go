@@ -64,6 +64,7 @@ type Queries interface {
 	Sealed
 	Accounts
 	Extractions
+	Hardening
 }
 
 // User is a platform user (not a Telegram account).
@@ -79,16 +80,14 @@ type User struct {
 type NewUser struct {
 	Email        string
 	PasswordHash string
-	// ForceAdmin makes the user an admin even when others exist
-	// (`telegramate user create --admin`).
+	// ForceAdmin makes the user an admin (`telegramate user create
+	// --admin`); nobody becomes one by being first.
 	ForceAdmin bool
 	Now        time.Time
 }
 
 type Users interface {
-	// CreateUser inserts a user; the first user of an instance is always an
-	// admin, decided atomically with the insert. A taken email is
-	// ErrConflict.
+	// CreateUser inserts a user. A taken email is ErrConflict.
 	CreateUser(ctx context.Context, u NewUser) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
@@ -125,6 +124,7 @@ type Token struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero when never used
 	RevokedAt  time.Time // zero while valid
+	ExpiresAt  time.Time // zero for a token that never expires
 }
 
 type NewToken struct {
@@ -133,6 +133,8 @@ type NewToken struct {
 	Hash   []byte // SHA-256 of the token value
 	Prefix string
 	Now    time.Time
+	// ExpiresAt is when the token stops working; zero never.
+	ExpiresAt time.Time
 }
 
 type Tokens interface {

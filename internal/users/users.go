@@ -84,7 +84,10 @@ func (s *Service) SignupOpen() bool { return s.opts.SignupOpen }
 type NewUser struct {
 	Email    string
 	Password string
-	Admin    bool // force admin; the first user is one anyway
+	// Admin makes an instance administrator. Nobody becomes one by being
+	// first: a stranger could reach a fresh instance's sign-up page before
+	// the person installing it.
+	Admin bool
 }
 
 // SignUp creates a user from the public sign-up form.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/web"
 )
 
 func TestSignUp(t *testing.T) {
@@ -153,5 +154,18 @@ func TestClosedSignUp(t *testing.T) {
 		if list, _ := e.users.List(t.Context()); len(list) != 0 {
 			t.Fatalf("closed sign-up created %d users", len(list))
 		}
+	})
+}
+
+// TestFirstSignUpIsNotAdmin: a stranger who reaches a fresh instance's
+// sign-up page before its owner gets an ordinary account, not the
+// administrator's, and cannot open every user's jobs.
+func TestFirstSignUpIsNotAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s, withDeps(func(d *web.Deps) {
+			d.JobsUI = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("river ui")) })
+		}))
+		first := e.loggedIn("stranger@example.com")
+		first.get("/admin/jobs").wantStatus(t, http.StatusForbidden).wantNoBody(t, "river ui")
 	})
 }

@@ -1,13 +1,16 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
+	"github.com/telegramate/telegramate/internal/users"
 )
 
 // TestBrowserSignUpLogOutLogIn walks the first minutes of a new user in a
@@ -142,12 +145,23 @@ func TestBrowserJobsDashboard(t *testing.T) {
 	app := apptest.StartApp(t)
 	b := testkit.NewBrowser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	// Administrators come from the CLI (`user create --admin`), never
+	// from sign-up.
+	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: app.DataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = users.New(st, users.Options{}).Create(context.Background(), users.NewUser{Email: "admin@example.com", Password: "correct horse battery", Admin: true})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	b.Do(
-		chromedp.Navigate(app.URL+"/signup"),
+		chromedp.Navigate(app.URL+"/login"),
 		chromedp.SendKeys(css("#email"), "admin@example.com"),
 		chromedp.SendKeys(css("#password"), "correct horse battery"),
 	)
-	b.Load(chromedp.Click(css("#signup-submit")))
+	b.Load(chromedp.Click(css("#login-submit")))
 	b.Do(chromedp.Navigate(app.URL+"/admin/jobs"), chromedp.WaitVisible(css("#root nav")))
 	b.Screenshot("river-ui")
 	if p := b.Problems(); len(p) > 0 {

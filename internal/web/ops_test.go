@@ -10,6 +10,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/web"
 )
 
@@ -54,8 +55,12 @@ func TestJobsDashboardIsForAdminsOnly(t *testing.T) {
 			_, _ = w.Write([]byte("river ui at " + r.URL.Path))
 		})
 		e := newEnv(t, s, withDeps(func(d *web.Deps) { d.JobsUI = riverUI }))
-		admin := e.loggedIn("admin@example.com") // the first user
-		user := e.loggedIn("user@example.com")
+		user := e.loggedIn("user@example.com") // the first user, not an admin for that
+		if _, err := e.users.Create(context.Background(), users.NewUser{Email: "admin@example.com", Password: goodPassword, Admin: true}); err != nil {
+			t.Fatal(err)
+		}
+		admin := e.client()
+		admin.logIn("admin@example.com", goodPassword).wantRedirect(t, "/")
 
 		admin.get("/admin/jobs").wantStatus(t, http.StatusOK).wantBody(t, "river ui at /admin/jobs")
 		admin.get("/admin/jobs/queues").wantStatus(t, http.StatusOK).wantBody(t, "river ui at /admin/jobs/queues")

@@ -1,6 +1,6 @@
 -- name: CreateToken :one
-INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at)
-VALUES (sqlc.arg(user_id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sqlc.arg(created_at))
+INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, expires_at)
+VALUES (sqlc.arg(user_id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sqlc.arg(created_at), sqlc.narg(expires_at))
 RETURNING *;
 
 -- name: ListTokens :many

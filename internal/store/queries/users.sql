@@ -1,11 +1,11 @@
 -- name: CreateUser :one
--- The first user of an instance becomes an admin in the same statement
--- that inserts it.
+-- Nobody becomes an admin by being first (a stranger could reach a fresh
+-- instance's sign-up page before its owner): only the CLI's --admin does.
 INSERT INTO users (email, password_hash, is_admin, created_at, updated_at)
 VALUES (
     sqlc.arg(email),
     sqlc.arg(password_hash),
-    CAST(sqlc.arg(force_admin) AS BOOLEAN) OR NOT EXISTS (SELECT 1 FROM users),
+    CAST(sqlc.arg(force_admin) AS BOOLEAN),
     sqlc.arg(now),
     sqlc.arg(now)
 )

@@ -35,8 +35,16 @@ func (s queries) AddActivity(ctx context.Context, arg gen.AddActivityParams) (ge
 	return convAccountActivity(r), err
 }
 
+func (s queries) AddLoginDevice(ctx context.Context, arg gen.AddLoginDeviceParams) error {
+	return s.q.AddLoginDevice(ctx, db.AddLoginDeviceParams(arg))
+}
+
 func (s queries) AddLoginFailure(ctx context.Context, arg gen.AddLoginFailureParams) error {
 	return s.q.AddLoginFailure(ctx, db.AddLoginFailureParams(arg))
+}
+
+func (s queries) AddPendingLoginFailure(ctx context.Context, arg gen.AddPendingLoginFailureParams) (int64, error) {
+	return s.q.AddPendingLoginFailure(ctx, db.AddPendingLoginFailureParams(arg))
 }
 
 func (s queries) CancelExtraction(ctx context.Context, arg gen.CancelExtractionParams) (gen.Extraction, error) {
@@ -54,6 +62,10 @@ func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) err
 
 func (s queries) CopyListMembers(ctx context.Context, arg gen.CopyListMembersParams) (int64, error) {
 	return s.q.CopyListMembers(ctx, db.CopyListMembersParams(arg))
+}
+
+func (s queries) CountAdmins(ctx context.Context) (int64, error) {
+	return s.q.CountAdmins(ctx)
 }
 
 func (s queries) CountListMembers(ctx context.Context, listID int64) (int64, error) {
@@ -131,6 +143,14 @@ func (s queries) DeleteStaleAccountChats(ctx context.Context, arg gen.DeleteStal
 	return s.q.DeleteStaleAccountChats(ctx, db.DeleteStaleAccountChatsParams(arg))
 }
 
+func (s queries) DeleteUserSession(ctx context.Context, arg gen.DeleteUserSessionParams) (int64, error) {
+	return s.q.DeleteUserSession(ctx, db.DeleteUserSessionParams(arg))
+}
+
+func (s queries) DeleteUserSessionsExcept(ctx context.Context, arg gen.DeleteUserSessionsExceptParams) (int64, error) {
+	return s.q.DeleteUserSessionsExcept(ctx, db.DeleteUserSessionsExceptParams(arg))
+}
+
 func (s queries) DisconnectAccount(ctx context.Context, arg gen.DisconnectAccountParams) (int64, error) {
 	return s.q.DisconnectAccount(ctx, db.DisconnectAccountParams(arg))
 }
@@ -156,6 +176,10 @@ func (s queries) FinishAccountUse(ctx context.Context, arg gen.FinishAccountUseP
 
 func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
 	return s.q.FinishExtraction(ctx, db.FinishExtractionParams(arg))
+}
+
+func (s queries) LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error) {
+	return s.q.LastLoginFailure(ctx, throttleKey)
 }
 
 func (s queries) ListAccountChats(ctx context.Context, arg gen.ListAccountChatsParams) ([]gen.AccountChat, error) {
@@ -188,6 +212,11 @@ func (s queries) ListTokens(ctx context.Context, userID int64) ([]gen.ApiToken, 
 	return each(rs, convApiToken), err
 }
 
+func (s queries) ListUserSessions(ctx context.Context, arg gen.ListUserSessionsParams) ([]gen.ListUserSessionsRow, error) {
+	rs, err := s.q.ListUserSessions(ctx, db.ListUserSessionsParams(arg))
+	return each(rs, convListUserSessionsRow), err
+}
+
 func (s queries) ListUsers(ctx context.Context) ([]gen.User, error) {
 	rs, err := s.q.ListUsers(ctx)
 	return each(rs, convUser), err
@@ -201,6 +230,10 @@ func (s queries) LiveAccountByAPIIDOrPhone(ctx context.Context, arg gen.LiveAcco
 func (s queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, arg gen.LiveAccountsByAPIIDOrPhoneParams) ([]gen.TelegramAccount, error) {
 	rs, err := s.q.LiveAccountsByAPIIDOrPhone(ctx, db.LiveAccountsByAPIIDOrPhoneParams(arg))
 	return each(rs, convTelegramAccount), err
+}
+
+func (s queries) LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error) {
+	return s.q.LoginDeviceUser(ctx, tokenHash)
 }
 
 func (s queries) LoginFailuresSince(ctx context.Context, arg gen.LoginFailuresSinceParams) (int64, error) {
@@ -236,6 +269,10 @@ func (s queries) RevokeToken(ctx context.Context, arg gen.RevokeTokenParams) (in
 
 func (s queries) SessionCommit(ctx context.Context, arg gen.SessionCommitParams) error {
 	return s.q.SessionCommit(ctx, db.SessionCommitParams(arg))
+}
+
+func (s queries) SessionCommitOwned(ctx context.Context, arg gen.SessionCommitOwnedParams) error {
+	return s.q.SessionCommitOwned(ctx, db.SessionCommitOwnedParams(arg))
 }
 
 func (s queries) SessionDelete(ctx context.Context, token string) error {
@@ -317,6 +354,10 @@ func convAccountChat(r db.AccountChat) gen.AccountChat { return gen.AccountChat(
 func convApiToken(r db.ApiToken) gen.ApiToken { return gen.ApiToken(r) }
 
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
+
+func convListUserSessionsRow(r db.ListUserSessionsRow) gen.ListUserSessionsRow {
+	return gen.ListUserSessionsRow(r)
+}
 
 func convMemberList(r db.MemberList) gen.MemberList { return gen.MemberList(r) }
 

@@ -17,12 +17,14 @@ func toToken(t gen.ApiToken) store.Token {
 		CreatedAt:  t.CreatedAt.UTC(),
 		LastUsedAt: fromNullTime(t.LastUsedAt),
 		RevokedAt:  fromNullTime(t.RevokedAt),
+		ExpiresAt:  fromNullTime(t.ExpiresAt),
 	}
 }
 
 func (q queries) CreateToken(ctx context.Context, t store.NewToken) (store.Token, error) {
 	r, err := q.q.CreateToken(ctx, gen.CreateTokenParams{
 		UserID: t.UserID, Name: t.Name, TokenHash: t.Hash, Prefix: t.Prefix, CreatedAt: t.Now,
+		ExpiresAt: nullTime(t.ExpiresAt),
 	})
 	return one(q.d, r, err, toToken)
 }

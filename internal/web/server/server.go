@@ -22,7 +22,6 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/logging"
 	"github.com/telegramate/telegramate/internal/secrets"
-	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -84,7 +83,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 
 	userSvc := users.New(st, users.Options{SignupOpen: cfg.Signup == config.SignupOpen, Hash: o.HashParams})
-	if err := warnIfNobodyCanSignUp(ctx, st, cfg, logger); err != nil {
+	if err := startupNotes(ctx, st, cfg, logger); err != nil {
 		return err
 	}
 
@@ -176,22 +175,6 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
-	}
-	return nil
-}
-
-// warnIfNobodyCanSignUp points the operator at the CLI when sign-up is
-// closed and no user exists yet: the instance would be unusable otherwise.
-func warnIfNobodyCanSignUp(ctx context.Context, st store.Store, cfg *config.Config, logger *slog.Logger) error {
-	if cfg.Signup != config.SignupClosed {
-		return nil
-	}
-	list, err := st.ListUsers(ctx)
-	if err != nil {
-		return fmt.Errorf("list users: %w", err)
-	}
-	if len(list) == 0 {
-		logger.Warn("sign-up is closed and there is no user yet; create the first (admin) user with: telegramate user create --email EMAIL --admin")
 	}
 	return nil
 }

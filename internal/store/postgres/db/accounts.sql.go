@@ -320,7 +320,7 @@ INSERT INTO pending_logins (
     $10, $11, $12, $13, $14,
     $15, $16
 )
-RETURNING id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at
+RETURNING id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at, failed_attempts
 `
 
 type CreatePendingLoginParams struct {
@@ -380,6 +380,7 @@ func (q *Queries) CreatePendingLogin(ctx context.Context, arg CreatePendingLogin
 		&i.ExpiresAt,
 		&i.CodeLength,
 		&i.CodeSentAt,
+		&i.FailedAttempts,
 	)
 	return i, err
 }
@@ -708,7 +709,7 @@ func (q *Queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccoun
 }
 
 const pendingLoginByAccount = `-- name: PendingLoginByAccount :one
-SELECT id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at FROM pending_logins WHERE account_id = $1 AND user_id = $2
+SELECT id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at, failed_attempts FROM pending_logins WHERE account_id = $1 AND user_id = $2
 `
 
 type PendingLoginByAccountParams struct {
@@ -737,12 +738,13 @@ func (q *Queries) PendingLoginByAccount(ctx context.Context, arg PendingLoginByA
 		&i.ExpiresAt,
 		&i.CodeLength,
 		&i.CodeSentAt,
+		&i.FailedAttempts,
 	)
 	return i, err
 }
 
 const pendingLoginByID = `-- name: PendingLoginByID :one
-SELECT id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at FROM pending_logins WHERE id = $1 AND user_id = $2
+SELECT id, user_id, account_id, api_id, api_hash_sealed, phone, phone_code_hash_sealed, session_sealed, code_type, next_type, code_timeout_seconds, password_hint, state, created_at, expires_at, code_length, code_sent_at, failed_attempts FROM pending_logins WHERE id = $1 AND user_id = $2
 `
 
 type PendingLoginByIDParams struct {
@@ -771,6 +773,7 @@ func (q *Queries) PendingLoginByID(ctx context.Context, arg PendingLoginByIDPara
 		&i.ExpiresAt,
 		&i.CodeLength,
 		&i.CodeSentAt,
+		&i.FailedAttempts,
 	)
 	return i, err
 }

@@ -43,6 +43,7 @@ type ApiToken struct {
 	CreatedAt  time.Time
 	LastUsedAt sql.NullTime
 	RevokedAt  sql.NullTime
+	ExpiresAt  sql.NullTime
 }
 
 type Extraction struct {
@@ -76,6 +77,12 @@ type Extraction struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	FinishedAt      sql.NullTime
+}
+
+type LoginDevice struct {
+	TokenHash []byte
+	UserID    int64
+	CreatedAt time.Time
 }
 
 type LoginFailure struct {
@@ -139,6 +146,7 @@ type PendingLogin struct {
 	ExpiresAt           time.Time
 	CodeLength          int64
 	CodeSentAt          sql.NullTime
+	FailedAttempts      int64
 }
 
 type TelegramAccount struct {
@@ -171,7 +179,11 @@ type User struct {
 }
 
 type WebSession struct {
-	Token  string
-	Data   []byte
-	Expiry time.Time
+	Token     string
+	Data      []byte
+	Expiry    time.Time
+	UserID    sql.NullInt64
+	CreatedAt sql.NullTime
+	ClientIp  string
+	UserAgent string
 }

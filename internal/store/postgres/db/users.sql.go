@@ -15,7 +15,7 @@ INSERT INTO users (email, password_hash, is_admin, created_at, updated_at)
 VALUES (
     $1,
     $2,
-    CAST($3 AS BOOLEAN) OR NOT EXISTS (SELECT 1 FROM users),
+    CAST($3 AS BOOLEAN),
     $4,
     $4
 )
@@ -29,8 +29,8 @@ type CreateUserParams struct {
 	Now          time.Time
 }
 
-// The first user of an instance becomes an admin in the same statement
-// that inserts it.
+// Nobody becomes an admin by being first (a stranger could reach a fresh
+// instance's sign-up page before its owner): only the CLI's --admin does.
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, error) {
 	row := q.db.QueryRowContext(ctx, createUser,
 		arg.Email,

@@ -15,7 +15,9 @@ type Querier interface {
 	AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error)
 	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
 	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
+	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
+	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
 	// Runs in the transaction that inserted the page's members. Members have
 	// no foreign key (migration 00004); this write is what keeps them from
@@ -27,6 +29,7 @@ type Querier interface {
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
+	CountAdmins(ctx context.Context) (int64, error)
 	CountListMembers(ctx context.Context, listID int64) (int64, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
 	CreateExtraction(ctx context.Context, arg CreateExtractionParams) (Extraction, error)
@@ -36,8 +39,8 @@ type Querier interface {
 	CreatePendingAccount(ctx context.Context, arg CreatePendingAccountParams) (TelegramAccount, error)
 	CreatePendingLogin(ctx context.Context, arg CreatePendingLoginParams) (PendingLogin, error)
 	CreateToken(ctx context.Context, arg CreateTokenParams) (ApiToken, error)
-	// The first user of an instance becomes an admin in the same statement
-	// that inserts it.
+	// Nobody becomes an admin by being first (a stranger could reach a fresh
+	// instance's sign-up page before its owner): only the CLI's --admin does.
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
 	// Pending accounts whose login is gone (expired and pruned) for a while.
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
@@ -53,6 +56,8 @@ type Querier interface {
 	DeletePendingLoginsOfAccount(ctx context.Context, arg DeletePendingLoginsOfAccountParams) (int64, error)
 	// The chats a refresh did not see any more (the account left them).
 	DeleteStaleAccountChats(ctx context.Context, arg DeleteStaleAccountChatsParams) (int64, error)
+	DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error)
+	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
 	ExtractionByID(ctx context.Context, arg ExtractionByIDParams) (Extraction, error)
 	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
@@ -62,17 +67,20 @@ type Querier interface {
 	// re-login in the meantime must not be overwritten by the old session.
 	FinishAccountUse(ctx context.Context, arg FinishAccountUseParams) (int64, error)
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
+	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
 	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
 	ListActivity(ctx context.Context, arg ListActivityParams) ([]AccountActivity, error)
 	ListExtractions(ctx context.Context, arg ListExtractionsParams) ([]Extraction, error)
 	ListMemberLists(ctx context.Context, userID int64) ([]MemberList, error)
 	ListTokens(ctx context.Context, userID int64) ([]ApiToken, error)
+	ListUserSessions(ctx context.Context, arg ListUserSessionsParams) ([]ListUserSessionsRow, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	// Whoever owns it: an API ID or phone is connected once per instance. A
 	// login still in progress ('pending') holds neither.
 	LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccountByAPIIDOrPhoneParams) (TelegramAccount, error)
 	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
+	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
 	MemberListByID(ctx context.Context, arg MemberListByIDParams) (MemberList, error)
 	// The newest access hash an account was given for a user, found through
@@ -83,6 +91,11 @@ type Querier interface {
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
+	// Hardening (issue 10): sessions per user, login devices, the last failed
+	// log-in of a throttle key, failed Telegram login steps.
+	// A session's creation time, address and browser are those of its first
+	// commit; a log-in or log-out renews the token, so that is when it began.
+	SessionCommitOwned(ctx context.Context, arg SessionCommitOwnedParams) error
 	SessionDelete(ctx context.Context, token string) error
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)

@@ -12,9 +12,9 @@ import (
 )
 
 const createToken = `-- name: CreateToken :one
-INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at)
-VALUES (?1, ?2, ?3, ?4, ?5)
-RETURNING id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at
+INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, expires_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+RETURNING id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at
 `
 
 type CreateTokenParams struct {
@@ -23,6 +23,7 @@ type CreateTokenParams struct {
 	TokenHash []byte
 	Prefix    string
 	CreatedAt time.Time
+	ExpiresAt sql.NullTime
 }
 
 func (q *Queries) CreateToken(ctx context.Context, arg CreateTokenParams) (ApiToken, error) {
@@ -32,6 +33,7 @@ func (q *Queries) CreateToken(ctx context.Context, arg CreateTokenParams) (ApiTo
 		arg.TokenHash,
 		arg.Prefix,
 		arg.CreatedAt,
+		arg.ExpiresAt,
 	)
 	var i ApiToken
 	err := row.Scan(
@@ -43,12 +45,13 @@ func (q *Queries) CreateToken(ctx context.Context, arg CreateTokenParams) (ApiTo
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.ExpiresAt,
 	)
 	return i, err
 }
 
 const listTokens = `-- name: ListTokens :many
-SELECT id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ?1 ORDER BY created_at DESC, id DESC
+SELECT id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at FROM api_tokens WHERE user_id = ?1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListTokens(ctx context.Context, userID int64) ([]ApiToken, error) {
@@ -69,6 +72,7 @@ func (q *Queries) ListTokens(ctx context.Context, userID int64) ([]ApiToken, err
 			&i.CreatedAt,
 			&i.LastUsedAt,
 			&i.RevokedAt,
+			&i.ExpiresAt,
 		); err != nil {
 			return nil, err
 		}
@@ -103,7 +107,7 @@ func (q *Queries) RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64
 }
 
 const tokenByHash = `-- name: TokenByHash :one
-SELECT api_tokens.id, api_tokens.user_id, api_tokens.name, api_tokens.token_hash, api_tokens.prefix, api_tokens.created_at, api_tokens.last_used_at, api_tokens.revoked_at, users.id, users.email, users.password_hash, users.is_admin, users.created_at, users.updated_at
+SELECT api_tokens.id, api_tokens.user_id, api_tokens.name, api_tokens.token_hash, api_tokens.prefix, api_tokens.created_at, api_tokens.last_used_at, api_tokens.revoked_at, api_tokens.expires_at, users.id, users.email, users.password_hash, users.is_admin, users.created_at, users.updated_at
 FROM api_tokens JOIN users ON users.id = api_tokens.user_id
 WHERE api_tokens.token_hash = ?1 AND api_tokens.revoked_at IS NULL
 `
@@ -125,6 +129,7 @@ func (q *Queries) TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHas
 		&i.ApiToken.CreatedAt,
 		&i.ApiToken.LastUsedAt,
 		&i.ApiToken.RevokedAt,
+		&i.ApiToken.ExpiresAt,
 		&i.User.ID,
 		&i.User.Email,
 		&i.User.PasswordHash,
