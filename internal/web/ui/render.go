@@ -25,7 +25,7 @@ var templateFS embed.FS
 type Page struct {
 	Title string
 	// Nav is the navigation item to highlight: "accounts", "lists",
-	// "campaigns", "suppressions", "tokens".
+	// "campaigns", "suppressions", "tokens", "help".
 	Nav string
 	// Form holds submitted values to show again after an error.
 	Form map[string]string
@@ -69,6 +69,8 @@ type templates struct {
 
 var funcs = template.FuncMap{
 	"asset": assetURL,
+	// helpFor links an error to the Help entry that explains it.
+	"helpFor": helpFor,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

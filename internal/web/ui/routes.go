@@ -46,6 +46,8 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /extractions/{id}/cancel", h.cancelExtraction)
 	h.private(mux, "GET /campaigns", h.campaigns)
 	h.private(mux, "GET /suppressions", h.suppressions)
+	h.private(mux, "GET /help", h.helpIndex)
+	h.private(mux, "GET /help/{topic}", h.helpTopic)
 	h.private(mux, "GET /tokens", h.listTokens)
 	h.private(mux, "POST /tokens", h.createToken)
 	h.private(mux, "POST /tokens/{id}/revoke", h.revokeToken)
