@@ -155,7 +155,7 @@ func (s *Server) sendMessage(ctx context.Context, req *tg.MessagesSendMessageReq
 			if target.replyAfter <= 0 {
 				c.after(func() { s.reply(target.ID, me.ID, target.Reply) })
 			} else {
-				s.scheduleReply(pendingReply{From: target.ID, To: me.ID, Text: target.Reply, Due: s.now().Add(target.replyAfter)})
+				s.scheduleReply(pendingReply{From: target.ID, To: me.ID, Text: target.Reply, Due: s.now().Add(target.replyAfter)}, target.replyAfter)
 			}
 		}
 	}
@@ -245,14 +245,13 @@ type pendingReply struct {
 
 // scheduleReply starts the reply's timer; s.mu is held. The timer runs on
 // its own goroutine and takes the lock only to deliver.
-func (s *Server) scheduleReply(p pendingReply) {
+func (s *Server) scheduleReply(p pendingReply, d time.Duration) {
 	if p.ID == 0 {
 		p.ID = randInt64()
 	}
 	s.pending[p.ID] = &p
 	s.dirty = true
-	d := max(p.Due.Sub(s.now()), 0)
-	s.timers[p.ID] = s.afterFunc(d, func() { s.firePending(p.ID) })
+	s.timers[p.ID] = s.afterFunc(max(d, 0), func() { s.firePending(p.ID) })
 }
 
 func (s *Server) firePending(id int64) {

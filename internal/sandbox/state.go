@@ -135,7 +135,7 @@ func (s *Server) restore(st *stateFile) {
 		_, from := s.people[p.From]
 		_, to := s.people[p.To]
 		if from && to {
-			s.scheduleReply(*p)
+			s.scheduleReply(*p, p.Due.Sub(s.now()))
 		}
 	}
 	s.hits = st.FaultHits

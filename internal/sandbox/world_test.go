@@ -33,6 +33,10 @@ func TestParseWorldNamesTheField(t *testing.T) {
 		{`{"apps": [{"api_id": 1, "api_hash": "0123456789abcdef0123456789abcdef"}], "users": [{"id": 1, "first_name": "A", "contacts": [9]}]}`, `users[0].contacts[0]: user 9 is not in users`},
 		{`{"apps": [{"api_id": 1, "api_hash": "0123456789abcdef0123456789abcdef"}], "users": [{"id": 1, "first_name": "A", "username": "n-o"}]}`, `users[0].username: "n-o" is not a username`},
 		{`{"apps": [{"api_id": 1, "api_hash": "0123456789abcdef0123456789abcdef"}], "users": [{"id": 1, "first_name": "A"}, {"id": 1, "first_name": "B"}]}`, `users[1].id: 1 is used twice`},
+		{base(`, "faults": [{"method": "messages.sendMessage", "error": "INTERNAL", "phone": "9996699999"}]`), `faults[0].phone: "9996699999" is not an account's phone`},
+		{`{"apps": [{"api_id": 1, "api_hash": "0123456789abcdef0123456789abcdef"}], "users": [{"id": 1, "first_name": "A", "reply": "STOP", "reply_after": "soon"}]}`, `users[0].reply_after: "soon" is not a duration`},
+		{`{"apps": [{"api_id": 1, "api_hash": "0123456789abcdef0123456789abcdef"}], "users": [{"id": 1, "first_name": "A", "reply_after": "2s"}]}`, `users[0].reply_after: a delay needs a reply`},
+		{`{"apps": [{"api_id": 1, "api_hash": "0123456789abcdef0123456789abcdef"}], "users": [{"id": 1, "first_name": "A", "blocked": [7]}]}`, `users[0].blocked[0]: user 7 is not in users`},
 		{`[1]`, `world: [1] is not an object`},
 	} {
 		_, err := ParseWorld([]byte(tc.json))

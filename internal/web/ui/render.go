@@ -69,6 +69,8 @@ type templates struct {
 
 var funcs = template.FuncMap{
 	"asset": assetURL,
+	// expired tells an API token past its expiry.
+	"expired": expired,
 	// helpFor links an error to the Help entry that explains it.
 	"helpFor": helpFor,
 	"date": func(t time.Time) string {
