@@ -190,11 +190,14 @@ func TestManyConnectedClients(t *testing.T) {
 		}
 	})
 	// The child prints the switches and the control URL, as for a person.
-	var control, dc1 string
+	var control, dc1, accounts string
 	lines := bufio.NewScanner(stdout)
 	dcRe := regexp.MustCompile(`--telegram-dc 1=(\S+)`)
-	for lines.Scan() && (control == "" || dc1 == "") {
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "Press Ctrl+C") {
 		line := lines.Text()
+		if a, ok := strings.CutPrefix(line, "Accounts: "); ok {
+			accounts = a
+		}
 		if m := dcRe.FindStringSubmatch(line); m != nil {
 			dc1 = m[1]
 		}
@@ -204,6 +207,9 @@ func TestManyConnectedClients(t *testing.T) {
 	}
 	if control == "" || dc1 == "" {
 		t.Fatalf("child printed no addresses (dc %q, control %q)", dc1, control)
+	}
+	if want := fmt.Sprintf("%d generated accounts, +9996620000 to +%d", n, 9996620000+n-1); !strings.HasPrefix(accounts, want) {
+		t.Fatalf("child printed accounts %q, want %q...", accounts, want)
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 	pem, err := os.ReadFile(keyPath)

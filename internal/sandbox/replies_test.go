@@ -220,3 +220,59 @@ func TestPendingReplySurvivesRestart(t *testing.T) {
 		return len(msgs) == 2 && msgs[1].Text == "STOP" && msgs[1].To == 1001
 	})
 }
+
+// TestGetDifferenceStates covers the answers gotd's updates manager relies
+// on besides a plain difference: empty with the date, a slice with an
+// intermediate state past 1,000 messages, and too-long for a client whose
+// pts is ahead of the box (a sandbox restarted without --state).
+func TestGetDifferenceStates(t *testing.T) {
+	s := startSandbox(t, testWorld(t), Options{})
+	s.mu.Lock()
+	for i := range diffSliceMax + 5 {
+		s.deliver(outgoing{from: 1002, to: 1001, text: fmt.Sprint(i), randomID: int64(i + 1)})
+	}
+	s.mu.Unlock()
+	ann := loggedIn(t, s, annPhone)
+	run(t, ann, func(ctx context.Context) error {
+		api := ann.API()
+		st, err := api.UpdatesGetState(ctx)
+		if err != nil {
+			return err
+		}
+		if st.Pts != diffSliceMax+6 || st.Date == 0 || st.Seq != 0 || st.Qts != 0 {
+			return fmt.Errorf("state %+v", st)
+		}
+		d, err := api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: 1, Date: st.Date})
+		if err != nil {
+			return err
+		}
+		slice, ok := d.(*tg.UpdatesDifferenceSlice)
+		if !ok || len(slice.NewMessages) != diffSliceMax || slice.IntermediateState.Pts != diffSliceMax+1 ||
+			slice.NewMessages[0].(*tg.Message).Message != "0" {
+			return fmt.Errorf("first difference %T", d)
+		}
+		d, err = api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: slice.IntermediateState.Pts, Date: st.Date})
+		if err != nil {
+			return err
+		}
+		rest, ok := d.(*tg.UpdatesDifference)
+		if !ok || len(rest.NewMessages) != 5 || rest.State.Pts != st.Pts || rest.NewMessages[0].(*tg.Message).Message != fmt.Sprint(diffSliceMax) {
+			return fmt.Errorf("second difference %T %+v", d, d)
+		}
+		d, err = api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Date: st.Date})
+		if err != nil {
+			return err
+		}
+		if e, ok := d.(*tg.UpdatesDifferenceEmpty); !ok || e.Date == 0 || e.Seq != 0 {
+			return fmt.Errorf("difference at the box's pts %T %+v", d, d)
+		}
+		d, err = api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: st.Pts + 50, Date: st.Date})
+		if err != nil {
+			return err
+		}
+		if tl, ok := d.(*tg.UpdatesDifferenceTooLong); !ok || tl.Pts != st.Pts {
+			return fmt.Errorf("difference ahead of the box %T %+v", d, d)
+		}
+		return nil
+	})
+}
