@@ -57,7 +57,8 @@ func entityType(typeName string) string {
 // checkEntities validates entities against the text the way Telegram does
 // (ENTITY_BOUNDS_INVALID for an entity outside the text, of no length or
 // at a negative offset) and converts them for the record. A mention of a
-// user the sender cannot see is the caller's PEER check, not this one.
+// user (inputMessageEntityMentionName) needs a valid access hash, as any
+// input user does.
 func (s *Server) checkEntities(viewer int64, text string, in []tg.MessageEntityClass) ([]Entity, error) {
 	if len(in) == 0 {
 		return nil, nil
