@@ -133,6 +133,18 @@ func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
 			t.Fatalf("/api/v1/me with a revoked token: %d, want 401", status)
 		}
 
+		// --expires gives the token an end the list shows; a bad value is
+		// refused before anything is made.
+		if code, tok, errOut := c.run("", "token", "create", "--email", "ann@example.com", "--name", "week", "--expires", "7d"); code != 0 || !tokenLine.MatchString(tok) {
+			t.Fatalf("token create --expires 7d: %d %q", code, errOut)
+		}
+		if _, out, _ := c.run("", "token", "list", "--email", "ann@example.com"); !regexp.MustCompile(`(?m)\sweek\s.*active until \d{4}-`).MatchString(out) {
+			t.Fatalf("token list does not show the expiry:\n%s", out)
+		}
+		if code, _, errOut := c.run("", "token", "create", "--email", "ann@example.com", "--name", "bad", "--expires", "soon"); code != 2 || !strings.Contains(errOut, "want a number of days") {
+			t.Fatalf("token create --expires soon: %d %q", code, errOut)
+		}
+
 		if code, out, errOut := c.run("", "token", "create", "--email", "nobody@example.com", "--name", "x"); code != 1 || out != "" ||
 			!strings.Contains(errOut, "No user has the email nobody@example.com") || !strings.Contains(errOut, "telegramate user list") {
 			t.Fatalf("token for an unknown user: %d %q %q", code, out, errOut)

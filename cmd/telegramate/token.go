@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/config"
 	"github.com/telegramate/telegramate/internal/store"
@@ -39,7 +42,7 @@ func tokenOwner(ctx context.Context, e *env, cfg *config.Config, email string) (
 }
 
 func tokenCreate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "token create", `token create --email EMAIL --name NAME
+	fs := newFlags(e, "token create", `token create --email EMAIL --name NAME [--expires 90d]
 
 Creates an API token for the user and prints it, and nothing else, on
 standard output, so scripts can capture it:
@@ -51,8 +54,14 @@ The token is shown only this once; Telegramate keeps only its hash.`)
 	cfg := config.RegisterData(fs)
 	email := fs.String("email", "", "the token owner's email (required)")
 	name := fs.String("name", "", "what the token is for (required)")
+	expires := fs.String("expires", "", "how long the token works, e.g. 90d or 12h (default: until revoked)")
 	if err := parse(e, fs, cfg, args); err != nil {
 		return err
+	}
+	validFor, err := parseExpiry(*expires)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "telegramate token create: --expires: %v\n", err)
+		return errUsage
 	}
 	if err := required(e, fs, "email", *email); err != nil {
 		return err
@@ -65,7 +74,7 @@ The token is shown only this once; Telegramate keeps only its hash.`)
 		return err
 	}
 	defer closeStore()
-	plain, _, err := svc.Create(ctx, u.ID, *name)
+	plain, _, err := svc.CreateExpiring(ctx, u.ID, *name, validFor)
 	if err != nil {
 		return err
 	}
@@ -96,8 +105,13 @@ func tokenList(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(tw, "ID\tNAME\tTOKEN\tCREATED\tLAST USED\tSTATUS")
 	for _, t := range list {
 		status, used := "active", "never"
-		if !t.RevokedAt.IsZero() {
+		switch {
+		case !t.RevokedAt.IsZero():
 			status = "revoked " + t.RevokedAt.UTC().Format("2006-01-02 15:04")
+		case !t.ExpiresAt.IsZero() && !time.Now().Before(t.ExpiresAt):
+			status = "expired " + t.ExpiresAt.UTC().Format("2006-01-02 15:04")
+		case !t.ExpiresAt.IsZero():
+			status = "active until " + t.ExpiresAt.UTC().Format("2006-01-02 15:04")
 		}
 		if !t.LastUsedAt.IsZero() {
 			used = t.LastUsedAt.UTC().Format("2006-01-02 15:04")
@@ -131,4 +145,25 @@ func tokenRevoke(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Token %d revoked.\n", *id)
 	return nil
+}
+
+// parseExpiry reads --expires: a Go duration (12h) or a number of days
+// (90d); empty means never.
+func parseExpiry(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q: want a number of days such as 90d, or a duration such as 12h", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: want a number of days such as 90d, or a duration such as 12h", s)
+	}
+	return d, nil
 }

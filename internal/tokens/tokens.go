@@ -39,6 +39,17 @@ var ErrInvalidToken = &apperr.Error{
 	Status:  http.StatusUnauthorized,
 }
 
+// ErrExpiredToken is a token past the expiry its owner gave it.
+var ErrExpiredToken = &apperr.Error{
+	Code:    "unauthorized",
+	Message: "This API token has expired",
+	Hint:    "Create a new token on the API tokens page or with `telegramate token create`, and revoke the old one.",
+	Status:  http.StatusUnauthorized,
+}
+
+// MaxExpiry bounds how far ahead a token's expiry may be set.
+const MaxExpiry = 10 * 365 * 24 * time.Hour
+
 var enc = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 type Service struct {
@@ -50,15 +61,32 @@ func New(st store.Store) *Service {
 	return &Service{st: st, now: time.Now}
 }
 
+// SetClock replaces time.Now (tests of expiry).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 // Create makes a token for userID. The plain value is returned once and
 // never stored.
 func (s *Service) Create(ctx context.Context, userID int64, name string) (secrets.Secret, store.Token, error) {
+	return s.CreateExpiring(ctx, userID, name, 0)
+}
+
+// CreateExpiring is Create for a token that stops working after validFor
+// (0: never).
+func (s *Service) CreateExpiring(ctx context.Context, userID int64, name string, validFor time.Duration) (secrets.Secret, store.Token, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
 		return "", store.Token{}, apperr.Validation("name", "Give the token a name")
+	case !utf8.ValidString(name):
+		return "", store.Token{}, apperr.Validation("name", "The name is not valid text (UTF-8)")
 	case utf8.RuneCountInString(name) > maxNameLen:
 		return "", store.Token{}, apperr.Validation("name", "Use a name of at most 100 characters")
+	case validFor < 0 || validFor > MaxExpiry:
+		return "", store.Token{}, apperr.Validation("expires", "A token can expire between now and 10 years from now")
+	}
+	var expires time.Time
+	if validFor > 0 {
+		expires = s.now().UTC().Add(validFor)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -66,11 +94,12 @@ func (s *Service) Create(ctx context.Context, userID int64, name string) (secret
 	}
 	plain := Prefix + strings.ToLower(enc.EncodeToString(raw))
 	t, err := s.st.CreateToken(ctx, store.NewToken{
-		UserID: userID,
-		Name:   name,
-		Hash:   Hash(plain),
-		Prefix: plain[:shownPrefixLen],
-		Now:    s.now().UTC(),
+		UserID:    userID,
+		Name:      name,
+		Hash:      Hash(plain),
+		Prefix:    plain[:shownPrefixLen],
+		Now:       s.now().UTC(),
+		ExpiresAt: expires,
 	})
 	if err != nil {
 		return "", store.Token{}, fmt.Errorf("create token for user %d: %w", userID, err)
@@ -108,6 +137,11 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (store.User, s
 	}
 	if err != nil {
 		return store.User{}, store.Token{}, fmt.Errorf("find token: %w", err)
+	}
+	if !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt) {
+		e := *ErrExpiredToken
+		e.Message = "This API token expired on " + t.ExpiresAt.UTC().Format("2006-01-02 15:04") + " UTC"
+		return store.User{}, store.Token{}, &e
 	}
 	if now := s.now().UTC(); now.Sub(t.LastUsedAt) >= touchEvery {
 		if err := s.st.TouchToken(ctx, t.ID, now); err != nil {

@@ -122,7 +122,8 @@ func (s *Service) Create(ctx context.Context, in NewUser) (store.User, error) {
 	return u, nil
 }
 
-// SetPassword replaces a user's password (`telegramate user password`).
+// SetPassword replaces a user's password (`telegramate user password`)
+// and logs out every session of the user.
 func (s *Service) SetPassword(ctx context.Context, email, password string) error {
 	u, err := s.ByEmail(ctx, email)
 	if err != nil {
@@ -131,14 +132,7 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) error
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password, s.opts.Hash)
-	if err != nil {
-		return err
-	}
-	if err := s.st.SetUserPassword(ctx, u.ID, hash, s.now()); err != nil {
-		return fmt.Errorf("set password of user %d: %w", u.ID, err)
-	}
-	return nil
+	return s.setPassword(ctx, u, password, "")
 }
 
 func (s *Service) ByID(ctx context.Context, id int64) (store.User, error) {

@@ -139,9 +139,9 @@ func (c *client) signUp(email, password string) response {
 	return c.post("/signup", url.Values{"email": {email}, "password": {password}})
 }
 
-func (c *client) logIn(email, password string) response {
+func (c *client) logIn(email, password string, headers ...string) response {
 	c.e.t.Helper()
-	return c.post("/login", url.Values{"email": {email}, "password": {password}})
+	return c.post("/login", url.Values{"email": {email}, "password": {password}}, headers...)
 }
 
 // loggedIn is a client of a new user.

@@ -48,7 +48,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func requestLog(logger *slog.Logger, m *metrics, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &auth.RequestInfo{ClientIP: clientIP(r, trusted)}
+		info := &auth.RequestInfo{ClientIP: clientIP(r, trusted), UserAgent: shortUserAgent(r.UserAgent())}
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(auth.WithRequestInfo(r.Context(), info)))
 		if sw.status == 0 {
@@ -149,4 +149,14 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// shortUserAgent keeps enough of a User-Agent to tell browsers apart on the
+// sessions page, and only valid UTF-8.
+func shortUserAgent(ua string) string {
+	ua = strings.ToValidUTF8(ua, "")
+	if r := []rune(ua); len(r) > 200 {
+		ua = string(r[:200])
+	}
+	return ua
 }

@@ -36,6 +36,9 @@ type RequestInfo struct {
 	// trusted reverse proxy the one X-Forwarded-For names. It is set once,
 	// before any handler runs.
 	ClientIP string
+	// UserAgent is the client's User-Agent, shortened, for the list of a
+	// user's sessions.
+	UserAgent string
 }
 
 type infoKey struct{}

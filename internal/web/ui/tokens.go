@@ -3,6 +3,8 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/secrets"
@@ -25,10 +27,16 @@ func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request) {
 // redirecting, so its value never sits in the session store.
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 	user := auth.UserFrom(r.Context())
-	name := r.PostFormValue("name")
-	plain, t, err := h.Tokens.Create(r.Context(), user.ID, name)
+	name, expires := r.PostFormValue("name"), r.PostFormValue("expires_days")
+	form := map[string]string{"name": name, "expires_days": expires}
+	validFor, err := expiryDays(expires)
 	if err != nil {
-		h.tokensPage(w, r, 0, &Page{Form: map[string]string{"name": name}}, tokensData{}, err)
+		h.tokensPage(w, r, 0, &Page{Form: form}, tokensData{}, err)
+		return
+	}
+	plain, t, err := h.Tokens.CreateExpiring(r.Context(), user.ID, name, validFor)
+	if err != nil {
+		h.tokensPage(w, r, 0, &Page{Form: form}, tokensData{}, err)
 		return
 	}
 	h.tokensPage(w, r, http.StatusCreated, &Page{}, tokensData{NewToken: plain, NewTokenName: t.Name})
@@ -66,3 +74,19 @@ func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	h.render(w, r, status, "tokens", p)
 }
+
+// expiryDays reads the form's "expires in N days" ("" or 0: never).
+func expiryDays(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 3650 {
+		return 0, apperr.Validation("expires_days", "Enter the number of days the token works, 1 to 3650, or leave it empty for no expiry")
+	}
+	return time.Duration(n) * 24 * time.Hour, nil
+}
+
+// expired says whether a token is past its expiry, for the list.
+func expired(t store.Token) bool { return !t.ExpiresAt.IsZero() && !time.Now().Before(t.ExpiresAt) }
