@@ -172,6 +172,40 @@ func (s *Service) Members(ctx context.Context, userID, listID int64, f store.Mem
 	return p, nil
 }
 
+// CursorAt is the cursor that starts the view's page at position pos (0 is
+// the first member, whose cursor is ""), for a "Previous" link: cursors only
+// go forward, so it walks the view up to pos, which costs about as much as
+// reading pos members.
+func (s *Service) CursorAt(ctx context.Context, userID, listID int64, f store.MemberFilter, pos int) (string, error) {
+	if pos <= 0 {
+		return "", nil
+	}
+	if _, err := s.List(ctx, userID, listID); err != nil {
+		return "", err
+	}
+	var (
+		n      int
+		cursor string
+	)
+	errFound := errors.New("found")
+	err := s.st.ScanMembers(ctx, listID, f, func(m store.Member) error {
+		if n++; n == pos {
+			cursor = encodeCursor(f.CursorAfter(m))
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return "", fmt.Errorf("member list %d: %w", listID, err)
+	}
+	if cursor == "" {
+		return "", errBadPosition
+	}
+	return cursor, nil
+}
+
+var errBadPosition = apperr.Validation("at", "The page link is not valid; start from the first page")
+
 // Cursors are "<row id>" for the order of discovery and "<row
 // id>.<base64url key>" for the others.
 func encodeCursor(c store.MemberCursor) string {

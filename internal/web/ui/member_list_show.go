@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +26,13 @@ type memberListData struct {
 	Filter   url.Values // the view's parameters (without the page cursor and bad ones)
 	Asked    url.Values // the parameters as the link gave them
 	First    bool       // on the first page
-	Sort     string
-	Desc     bool
+	// At is the position of the page's first member in the view (0 for the
+	// first page), -1 when the link did not say (an older link).
+	At int
+	// Prev is the cursor of the previous page ("" for the first).
+	Prev string
+	Sort string
+	Desc bool
 }
 
 // Flag reports whether a filter checkbox is on.
@@ -86,7 +93,33 @@ func (d *memberListData) ExportURL(format string) template.URL {
 
 // NextURL is the next page of the view.
 func (d *memberListData) NextURL() template.URL {
-	return d.link(fmt.Sprintf("/member-lists/%d", d.ID), url.Values{"after": {d.Page.Next}})
+	v := url.Values{"after": {d.Page.Next}}
+	if d.At >= 0 {
+		v.Set("at", strconv.Itoa(d.At+len(d.Rows)))
+	}
+	return d.link(fmt.Sprintf("/member-lists/%d", d.ID), v)
+}
+
+// PrevURL is the previous page of the view; "" when its position is not
+// known (the page offers the first page instead).
+func (d *memberListData) PrevURL() template.URL {
+	switch {
+	case d.At < 0:
+		return ""
+	case d.Prev == "":
+		return d.FirstURL()
+	}
+	return d.link(fmt.Sprintf("/member-lists/%d", d.ID), url.Values{"after": {d.Prev}, "at": {strconv.Itoa(d.At - membersPerPage)}})
+}
+
+// Range is where the page sits in the view, "51–100 of 306"; without a
+// known position only the total.
+func (d *memberListData) Range() string {
+	total := extract.Thousands(d.Page.Total)
+	if d.At < 0 || len(d.Rows) == 0 {
+		return total + " in all"
+	}
+	return fmt.Sprintf("%s–%s of %s", extract.Thousands(d.At+1), extract.Thousands(d.At+len(d.Rows)), total)
 }
 
 // FirstURL is the view's first page.
@@ -109,13 +142,14 @@ var seenLabels = map[string]string{
 	store.SeenLastMonth: "within a month", store.SeenLongAgo: "long ago", store.SeenHidden: "hidden",
 }
 
-// Seen is the last-seen bucket in words, with the exact time when known.
+// Seen is when the member was last seen: the exact time when Telegram gave
+// one (its bucket would only repeat it less precisely, and "long ago"
+// beside a date reads as a contradiction), else the bucket in words.
 func (m memberRow) Seen() string {
-	s := seenLabels[m.LastSeen]
 	if !m.LastSeenAt.IsZero() && m.LastSeen != store.SeenOnline {
-		s += " · " + m.LastSeenAt.UTC().Format("2 Jan 2006 15:04")
+		return m.LastSeenAt.UTC().Format("2 Jan 2006 15:04 UTC")
 	}
-	return s
+	return seenLabels[m.LastSeen]
 }
 
 func (m memberRow) Joined() string {
@@ -123,6 +157,25 @@ func (m memberRow) Joined() string {
 		return ""
 	}
 	return m.JoinedAt.UTC().Format("2 Jan 2006")
+}
+
+// pagePosition is the position the link's "at" gives the page starting at
+// cursor: 0 on the first page, -1 when an older link gave none.
+func pagePosition(cursor, at string, total int) (int, error) {
+	if cursor == "" {
+		if at == "" || at == "0" {
+			return 0, nil
+		}
+		return 0, errors.New("a position without a page cursor")
+	}
+	if at == "" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(at)
+	if err != nil || n < 1 || n >= max(total, 1) {
+		return -1, fmt.Errorf("position %q out of 1..%d", at, total)
+	}
+	return n, nil
 }
 
 // GET /member-lists/{id} — browse with filters, order and pages; export
@@ -138,8 +191,9 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	cursor := q.Get("after")
+	cursor, atText := q.Get("after"), q.Get("at")
 	q.Del("after")
+	q.Del("at")
 	d := memberListData{ListInfo: l, Filter: q, Asked: r.URL.Query()}
 	if l.Extraction != nil {
 		v := viewProgress(*l.Extraction)
@@ -161,6 +215,27 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.First = cursor == ""
+	d.At, err = pagePosition(cursor, atText, d.Page.Total)
+	if err != nil {
+		bad = append(bad, rejected{Field: "at", Value: atText})
+		d.At = -1
+		if cursor == "" {
+			d.At = 0
+		}
+	}
+	if d.At >= membersPerPage {
+		// The previous page starts membersPerPage members earlier; finding
+		// its cursor walks the view up to there.
+		d.Prev, err = h.Extract.CursorAt(r.Context(), userID(r), id, f, d.At-membersPerPage)
+		if e, ok := apperr.As(err); ok && e.Field == "at" {
+			bad = append(bad, rejected{Field: "at", Value: atText})
+			d.At, err = -1, nil
+		}
+		if err != nil {
+			h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, err)
+			return
+		}
+	}
 	for _, m := range d.Page.Members {
 		d.Rows = append(d.Rows, memberRow{m})
 	}

@@ -55,6 +55,7 @@ var viewParams = map[string]struct{ label, rule string }{
 	extract.ParamAdminsOnly:     {"Admins only", "Admins only must be on or off"},
 	extract.ParamPremium:        {"Premium", "Premium must be on or off"},
 	"after":                     {"Page link", "This page link is not valid"},
+	"at":                        {"Page position", "This page link's position is not valid"},
 }
 
 // viewError says which parameters of the link were left out and why; it
@@ -68,6 +69,9 @@ func viewError(bad []rejected) *apperr.Error {
 		case b.Field == "after":
 			e.Message = param.rule
 			e.Hint = "It may come from an older view of this list. The list below starts again from the first page."
+		case b.Field == "at":
+			e.Message = param.rule
+			e.Hint = "It may come from an older view of this list. The members below are that page's, without their place in the list; go to the first page to page through it again."
 		case known && param.rule == "" && b.Err != nil:
 			e.Message = b.Err.Message
 			e.Hint = "The search was left out, so the list below is shown without it. Shorten it and click Apply."
