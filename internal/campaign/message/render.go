@@ -1,6 +1,7 @@
 package message
 
 import (
+	"fmt"
 	"html"
 	"sort"
 	"strings"
@@ -53,6 +54,21 @@ func runeUnits(c rune) int {
 		return 2
 	}
 	return 1
+}
+
+// Check refuses a rendered message Telegram would not take: empty, or
+// longer than MaxLength. recipient names who it was rendered for ("@ann",
+// "user 42"), so the error says whose message to look at.
+func (r Rendered) Check(recipient string) error {
+	switch n := r.Length(); {
+	case strings.TrimSpace(r.Text) == "":
+		return invalid("The message is empty for "+recipient,
+			"Add text outside the placeholders, or give them a fallback such as {first_name|there}.")
+	case n > MaxLength:
+		return invalid(fmt.Sprintf("The message is %d characters long for %s; Telegram allows %d", n, recipient, MaxLength),
+			fmt.Sprintf("Shorten it by %d characters (an emoji counts as 2), or use a shorter placeholder than {full_name}.", n-MaxLength))
+	}
+	return nil
 }
 
 // TG is the entities as gotd sends them.

@@ -8,6 +8,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/apperr"
 )
 
 // units is s in UTF-16, counted independently of the package's own code.
@@ -226,5 +228,27 @@ func TestRenderRandomNames(t *testing.T) {
 		if !strings.Contains(got.Text, first) || !strings.Contains(got.Text, last) {
 			t.Fatalf("%+v: text %q lost a name", r, got.Text)
 		}
+	}
+}
+
+func TestRenderedCheck(t *testing.T) {
+	tpl, err := Parse("{first_name} " + strings.Repeat("a", MaxLength-4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tpl.Render(Recipient{FirstName: "Ann"}, Options{}).Check("@ann"); err != nil {
+		t.Errorf("4,096 characters refused: %v", err)
+	}
+	err = tpl.Render(Recipient{FirstName: "Anna😀"}, Options{}).Check("@anna")
+	if e, ok := apperr.As(err); !ok || e.Field != "message" || e.Message != "The message is 4099 characters long for @anna; Telegram allows 4096" {
+		t.Errorf("too long: %v", err)
+	}
+	only, err := Parse("{first_name}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = only.Render(Recipient{}, Options{OptOutFooter: false}).Check("user 42")
+	if e, ok := apperr.As(err); !ok || e.Message != "The message is empty for user 42" || e.Hint == "" {
+		t.Errorf("empty: %v", err)
 	}
 }
