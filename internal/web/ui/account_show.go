@@ -10,6 +10,9 @@ import (
 type accountShowData struct {
 	accountView
 	Activity []accounts.Activity
+	// CampaignHref is where "Send a campaign" leads from this account; the
+	// campaign domain fills it ("" hides the button until campaigns exist).
+	CampaignHref string
 }
 
 // GET /accounts/{id} — the account, its health, what to do about it, and
@@ -28,7 +31,7 @@ func (h *Handler) showAccount(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "account_show", &Page{Title: a.Name, Nav: "accounts", Data: accountShowData{a, log}})
+	h.render(w, r, http.StatusOK, "account_show", &Page{Title: a.Name, Nav: "accounts", Data: accountShowData{accountView: a, Activity: log}})
 }
 
 // POST /accounts/{id}/reset-limit — a person says Telegram lifted the

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -19,12 +21,30 @@ func (h *Handler) shell(r *http.Request) (shellData, error) {
 	return shellData{Accounts: n}, err
 }
 
+// dashboardData is the dashboard: its counters and the getting-started
+// steps, each of which leads to the next thing to do until it is done.
+type dashboardData struct {
+	shellData
+	MemberLists int
+	// Extracted is true once a member list holds a finished extraction (or
+	// a merge): the "Extract members" step is done.
+	Extracted bool
+	// ExtractHref starts an extraction with the first connected account
+	// chosen; "" while none is connected.
+	ExtractHref string
+
+	// The campaign domain fills these: its counters, whether a campaign was
+	// sent (the last step's "Done"), and where "Send a campaign" leads
+	// ("" hides the button until campaigns exist).
+	Campaigns    int
+	Suppressed   int
+	CampaignSent bool
+	CampaignHref string
+}
+
 // GET /
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
-	d, err := h.shell(r)
-	if err == nil && d.Accounts == 0 {
-		d.Waiting, err = h.waitingLogins(r)
-	}
+	d, err := h.dashboardData(r)
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 		return
@@ -32,20 +52,47 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "dashboard", &Page{Title: "Dashboard", Data: d})
 }
 
-// waitingLogins are the user's unfinished first logins that have not
-// expired, newest first.
-func (h *Handler) waitingLogins(r *http.Request) ([]accountView, error) {
-	list, err := h.AccountService.List(r.Context(), auth.UserFrom(r.Context()).ID)
+func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
+	var d dashboardData
+	uid := auth.UserFrom(r.Context()).ID
+	list, err := h.AccountService.List(r.Context(), uid)
 	if err != nil {
-		return nil, err
+		return d, err
 	}
+	for _, a := range list {
+		if a.Live() {
+			d.Accounts++
+			if d.ExtractHref == "" {
+				d.ExtractHref = fmt.Sprintf("/extractions/new?account=%d", a.ID)
+			}
+		}
+	}
+	if d.Accounts == 0 {
+		d.Waiting = waitingLogins(list)
+	}
+	lists, err := h.Extract.Lists(r.Context(), uid)
+	if err != nil {
+		return d, err
+	}
+	d.MemberLists = len(lists)
+	for _, l := range lists {
+		if l.Extraction == nil || l.Extraction.Status == store.ExtractionCompleted {
+			d.Extracted = true
+		}
+	}
+	return d, nil
+}
+
+// waitingLogins are the unfinished first logins among the user's accounts
+// that have not expired, newest first.
+func waitingLogins(list []accounts.Account) []accountView {
 	var out []accountView
 	for i := len(list) - 1; i >= 0; i-- {
 		if a := list[i]; a.Status == accounts.StatusPending && a.Login != nil && a.Login.State != accounts.LoginExpired {
 			out = append(out, viewOf(a))
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Next is the page where the login continues.
