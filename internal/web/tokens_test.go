@@ -13,7 +13,9 @@ func TestTokensPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		ann := e.loggedIn("ann@example.com")
-		ann.get("/tokens").wantStatus(t, http.StatusOK).wantBody(t, "No API tokens yet")
+		empty := ann.get("/tokens").wantStatus(t, http.StatusOK)
+		empty.wantBody(t, "No API tokens yet", "<code>telegramate token create</code>")
+		empty.wantNoBody(t, "`")
 
 		token := ann.createToken(t, "CRM sync")
 		list := ann.get("/tokens").wantStatus(t, http.StatusOK)
