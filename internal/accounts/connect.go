@@ -5,23 +5,45 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
 
+// MaxLoginAttempts is how many wrong login codes or 2FA passwords end a
+// login in progress: enough for typos, too few to guess a 5-digit code.
+const MaxLoginAttempts = 5
+
+// ErrTooManyLoginAttempts ends a login after MaxLoginAttempts wrong codes
+// or passwords.
+var ErrTooManyLoginAttempts = &apperr.Error{
+	Code:    "too_many_attempts",
+	Message: "Too many wrong codes or passwords: this login has ended",
+	Hint:    "For the account's safety the login was stopped after 5 wrong attempts. Start again to get a new code, and check the account's activity log if these attempts were not yours.",
+	Status:  http.StatusTooManyRequests,
+}
+
 // Start is the connect form's submit: it checks the input, refuses an API
-// ID or phone already connected here (by anyone), asks Telegram to send a
+// ID or phone the same user has connected already, asks Telegram to send a
 // login code and returns the new pending account, whose Login says where
 // the code went.
+//
+// Other users' accounts are never looked at here: a stranger typing
+// someone's phone with a made-up API hash must get "Invalid API
+// credentials" from Telegram, not learn that the phone is connected. A
+// number or API ID live under another user is refused only when the login
+// completes (finish), that is, to whoever holds the Telegram account and
+// its API hash.
 func (s *Service) Start(ctx context.Context, by Actor, in ConnectInput) (Account, error) {
 	c, phone, errs := checkConnect(in)
 	if len(errs) > 0 {
 		return Account{}, firstOf(errs)
 	}
-	if err := s.refuseInUse(ctx, c.apiID, phone, 0); err != nil {
+	if err := s.refuseOwnInUse(ctx, by.UserID, c, phone, 0); err != nil {
 		return Account{}, err
 	}
 	creds := telegram.Credentials{APIID: int(c.apiID), APIHash: c.apiHash}
@@ -56,19 +78,52 @@ func (s *Service) Start(ctx context.Context, by Actor, in ConnectInput) (Account
 	return s.get(ctx, by.UserID, id)
 }
 
-// refuseInUse is "Phone number already in use": the API ID or the phone is
-// live on an account of anyone's here (except, for a rotation, self).
-func (s *Service) refuseInUse(ctx context.Context, apiID int64, phone string, self int64) error {
-	live, err := s.st.LiveAccountsByAPIIDOrPhone(ctx, apiID, phone)
+// refuseOwnInUse is the article's "Phone number already in use" for the
+// real case: the user connected this API ID, or this phone, already (self
+// is the account a rotation renews). Only the user's own accounts are
+// read. An API ID has one API hash: a different hash for the user's own
+// API ID is a typo, answered as Telegram would, "Invalid API credentials".
+func (s *Service) refuseOwnInUse(ctx context.Context, userID int64, c credentials, phone string, self int64) error {
+	mine, err := s.st.ListAccounts(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("check credentials in use: %w", err)
 	}
-	for _, a := range live {
-		if a.ID != self {
+	for _, a := range mine {
+		if a.ID == self || a.Status == store.AccountPending || a.Status == store.AccountDisconnected {
+			continue
+		}
+		if a.APIID == c.apiID {
+			open, err := s.openAccount(a)
+			if err == nil && open.creds.APIHash != c.apiHash {
+				return ErrInvalidAPICredentials
+			}
+			return ErrPhoneInUse
+		}
+		if phone != "" && a.Phone == phone {
 			return ErrPhoneInUse
 		}
 	}
 	return nil
+}
+
+// countFailedStep records a wrong code or password on the login in
+// progress and ends the login at MaxLoginAttempts; the attempts are in the
+// account's activity log.
+func (s *Service) countFailedStep(ctx context.Context, by Actor, accountID int64, event, what string, stepErr error) error {
+	n, err := s.st.AddPendingLoginFailure(ctx, by.UserID, accountID)
+	if err != nil {
+		return fmt.Errorf("count failed login step: %w", err)
+	}
+	s.record(ctx, s.st, by, accountID, event, fmt.Sprintf("%s (attempt %d of %d)", what, n, MaxLoginAttempts))
+	if n < MaxLoginAttempts {
+		return loginError(stepErr, s.now())
+	}
+	if err := s.st.DeletePendingLoginsOfAccount(ctx, by.UserID, accountID); err != nil {
+		return fmt.Errorf("end login after failed attempts: %w", err)
+	}
+	s.record(ctx, s.st, by, accountID, "login_ended", fmt.Sprintf("Login ended after %d wrong attempts", n))
+	s.log.Warn("telegram login ended after wrong attempts", slog.Int64("user", by.UserID), slog.Int64("account", accountID), slog.Int("attempts", n))
+	return ErrTooManyLoginAttempts.Wrap(stepErr)
 }
 
 func (s *Service) dropEarlierAttempts(ctx context.Context, tx store.Tx, userID, apiID int64, phone string) error {
@@ -133,12 +188,12 @@ func via(codeType string) string {
 // liveLogin is the account's login in progress, opened; an expired one is
 // deleted and reported as ErrLoginExpired.
 func (s *Service) liveLogin(ctx context.Context, userID, accountID int64) (store.Account, openLogin, error) {
-	acct, err := s.st.AccountByID(ctx, userID, accountID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && acct.Status == store.AccountDisconnected) {
-		return acct, openLogin{}, errNotFound()
-	}
+	acct, err := s.row(ctx, userID, accountID)
 	if err != nil {
-		return acct, openLogin{}, fmt.Errorf("account %d: %w", accountID, err)
+		return acct, openLogin{}, err
+	}
+	if acct.Status == store.AccountDisconnected {
+		return acct, openLogin{}, errNotFound()
 	}
 	p, err := s.st.PendingLoginByAccount(ctx, userID, accountID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -232,6 +287,8 @@ func (s *Service) SubmitCode(ctx context.Context, by Actor, accountID int64, cod
 		}
 		s.record(ctx, s.st, by, acct.ID, "code_accepted", "Two-step verification password requested")
 		return s.get(ctx, by.UserID, accountID)
+	case errors.Is(err, telegram.ErrPhoneCodeInvalid):
+		return Account{}, s.countFailedStep(ctx, by, acct.ID, "code_failed", "Wrong login code", err)
 	case err != nil:
 		s.record(ctx, s.st, by, acct.ID, "code_failed", telegramCode(err))
 		return Account{}, loginStepError(err, l.row.ExpiresAt, s.now())
@@ -253,6 +310,9 @@ func (s *Service) SubmitPassword(ctx context.Context, by Actor, accountID int64,
 		return Account{}, verr
 	}
 	res, err := s.tg.CheckPassword(ctx, l.creds, l.pending.Session, password)
+	if errors.Is(err, telegram.ErrPasswordInvalid) {
+		return Account{}, s.countFailedStep(ctx, by, acct.ID, "password_failed", "Wrong 2FA password", err)
+	}
 	if err != nil {
 		s.record(ctx, s.st, by, acct.ID, "password_failed", telegramCode(err))
 		return Account{}, loginStepError(err, l.row.ExpiresAt, s.now())

@@ -237,8 +237,16 @@ func TestTelegramRefusals(t *testing.T) {
 	}
 }
 
-// TestPhoneInUse: an API ID or a phone connected here, by anyone, is
-// refused before Telegram is asked; a login in progress holds neither.
+// TestPhoneInUse: the article's "Phone number already in use" for the
+// user's own API ID or phone is answered before Telegram is asked; another
+// user's accounts are never told (a made-up API hash reads "Invalid API
+// credentials", as from Telegram), and a login that completes onto them is
+// refused; a login in progress holds neither.
+func (e *env) svcStart(ctx context.Context, by accounts.Actor, in accounts.ConnectInput) error {
+	_, err := e.svc.Start(ctx, by, in)
+	return err
+}
+
 func TestPhoneInUse(t *testing.T) {
 	e := sqliteEnv(t)
 	ctx := ctxFor(t)
@@ -247,17 +255,35 @@ func TestPhoneInUse(t *testing.T) {
 		"same API ID, other phone": input(appC, phoneCleo),
 		"same phone, other API ID": input(appD, phoneDan),
 	} {
-		for _, by := range []accounts.Actor{e.ann, e.bea} {
-			n := calls()
-			_, err := e.svc.Start(ctx, by, in)
-			got := wantCode(t, err, "phone_in_use")
-			if got.Message != "Phone number already in use" || got.Hint != "You can only connect one Telegram account per API credential set. Create new credentials for additional accounts." {
-				t.Errorf("%s: reads %q / %q", name, got.Message, got.Hint)
-			}
-			if calls() != n {
-				t.Errorf("%s: Telegram was asked", name)
-			}
+		n := calls()
+		_, err := e.svc.Start(ctx, e.ann, in)
+		got := wantCode(t, err, "phone_in_use")
+		if got.Message != "Phone number already in use" || got.Hint != "You can only connect one Telegram account per API credential set. Create new credentials for additional accounts." {
+			t.Errorf("%s: reads %q / %q", name, got.Message, got.Hint)
 		}
+		if calls() != n {
+			t.Errorf("%s: Telegram was asked", name)
+		}
+	}
+	// The user's own API ID with another hash is a typo of the hash.
+	junk := appC
+	junk.hash = "0123456789abcdef0123456789abcdef"
+	wantCode(t, e.svcStart(ctx, e.ann, input(junk, phoneCleo)), "invalid_api_credentials")
+
+	// Another user learns nothing: a made-up hash with ann's phone or API
+	// ID is Telegram's "Invalid API credentials", not "in use".
+	wantCode(t, e.svcStart(ctx, e.bea, input(junk, phoneCleo)), "invalid_api_credentials")
+	other := appD
+	other.hash = "fedcba9876543210fedcba9876543210"
+	wantCode(t, e.svcStart(ctx, e.bea, input(other, phoneDan)), "invalid_api_credentials")
+	// With real credentials the login starts; only whoever completes it
+	// (holding the phone's Telegram account) reads "in use".
+	pending, err := e.svc.Start(ctx, e.bea, input(appD, phoneDan))
+	if err != nil {
+		t.Fatalf("another user's login with ann's phone did not start: %v", err)
+	}
+	if _, err := e.svc.SubmitCode(ctx, e.bea, pending.ID, codeFor(phoneDan)); wantCode(t, err, "phone_in_use") == nil {
+		t.Fatal("a second user connected a live phone")
 	}
 	// Disconnecting frees both.
 	if _, err := e.svc.Disconnect(ctx, e.ann, ann.ID); err != nil {

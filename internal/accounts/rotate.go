@@ -2,8 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/telegramate/telegramate/internal/store"
@@ -24,7 +22,7 @@ func (s *Service) Rotate(ctx context.Context, by Actor, accountID int64, in Rota
 	if err != nil {
 		return Account{}, err
 	}
-	if err := s.refuseInUse(ctx, c.apiID, acct.Phone, acct.ID); err != nil {
+	if err := s.refuseOwnInUse(ctx, by.UserID, c, "", acct.ID); err != nil {
 		return Account{}, err
 	}
 	creds := telegram.Credentials{APIID: int(c.apiID), APIHash: c.apiHash}
@@ -68,12 +66,9 @@ func (s *Service) startRenewal(ctx context.Context, by Actor, acct store.Account
 // liveAccount is the user's account if it finished its login and is not
 // disconnected.
 func (s *Service) liveAccount(ctx context.Context, userID, accountID int64) (store.Account, error) {
-	acct, err := s.st.AccountByID(ctx, userID, accountID)
+	acct, err := s.row(ctx, userID, accountID)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return acct, errNotFound()
-		}
-		return acct, fmt.Errorf("account %d: %w", accountID, err)
+		return acct, err
 	}
 	switch acct.Status {
 	case store.AccountDisconnected:

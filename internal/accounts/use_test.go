@@ -146,9 +146,14 @@ func TestAccountLifecycle(t *testing.T) {
 		if _, err := e.svc.Rotate(ctx, e.ann, acct.ID, accounts.RotateInput{APIID: "2000001", APIHash: "short"}); wantCode(t, err, "validation_failed").Field != "api_hash" {
 			t.Errorf("bad rotate input: %v", err)
 		}
-		// appA is live on another user's account.
+		// appA is live on another user's account: refused when the
+		// rotation's login completes, not before (that would tell anyone
+		// whose API ID is connected here).
 		e.connect(e.bea, appA, phoneAnn, "")
-		if _, err := e.svc.Rotate(ctx, e.ann, acct.ID, accounts.RotateInput{APIID: "2000001", APIHash: appA.hash}); wantCode(t, err, "phone_in_use") == nil {
+		if _, err := e.svc.Rotate(ctx, e.ann, acct.ID, accounts.RotateInput{APIID: "2000001", APIHash: appA.hash}); err != nil {
+			t.Fatalf("rotation onto another user's API ID did not start: %v", err)
+		}
+		if _, err := e.svc.SubmitCode(ctx, e.ann, acct.ID, codeFor(phoneCleo)); wantCode(t, err, "phone_in_use") == nil {
 			t.Error("rotated onto an API ID in use")
 		}
 		a, err := e.svc.Rotate(ctx, e.ann, acct.ID, accounts.RotateInput{APIID: "2000006", APIHash: appF.hash})

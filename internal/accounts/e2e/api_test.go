@@ -196,8 +196,9 @@ func TestAPITelegramErrors(t *testing.T) {
 	}
 }
 
-// TestAPIPhoneInUse: an API ID or phone connected here, by anyone, is
-// refused before Telegram is asked.
+// TestAPIPhoneInUse: the user's own API ID or phone, connected already, is
+// refused before Telegram is asked; another user probing with a made-up
+// API hash reads Telegram's "Invalid API credentials", never "in use".
 func TestAPIPhoneInUse(t *testing.T) {
 	a := startApp(t)
 	ann, bea := newUser(t, a, "ann@example.com"), newUser(t, a, "bea@example.com")
@@ -206,12 +207,16 @@ func TestAPIPhoneInUse(t *testing.T) {
 		{"api_id": accountstest.AppC.ID, "api_hash": accountstest.AppC.Hash, "phone": accountstest.PhoneDan},
 		{"api_id": accountstest.AppD.ID, "api_hash": accountstest.AppD.Hash, "phone": accountstest.PhoneCleo},
 	} {
-		for _, c := range []*client{ann, bea} {
-			e := c.call("POST", "/accounts", body).APIError(t, 409, "phone_in_use")
-			if e.Message != msgInUse || e.Hint != hintInUse {
-				t.Errorf("reads %+v", e)
-			}
+		e := ann.call("POST", "/accounts", body).APIError(t, 409, "phone_in_use")
+		if e.Message != msgInUse || e.Hint != hintInUse {
+			t.Errorf("reads %+v", e)
 		}
+	}
+	for _, body := range []map[string]any{
+		{"api_id": accountstest.AppC.ID, "api_hash": "0123456789abcdef0123456789abcdef", "phone": accountstest.PhoneDan},
+		{"api_id": accountstest.AppD.ID, "api_hash": "0123456789abcdef0123456789abcdef", "phone": accountstest.PhoneCleo},
+	} {
+		bea.call("POST", "/accounts", body).APIError(t, 400, "invalid_api_credentials")
 	}
 }
 

@@ -15,9 +15,10 @@ import (
 // links to its own troubleshooting entry, which the browser scrolls to.
 func TestBrowserErrorsLeadToHelp(t *testing.T) {
 	a := startApp(t)
-	// Cleo's app is connected already, so connecting with it again is the
-	// article's "Phone number already in use".
-	newUser(t, a, "cleo@example.com").connect(accountstest.AppC, accountstest.PhoneCleo, "")
+	// Ann connected Cleo's app already, so connecting with it again is the
+	// article's "Phone number already in use" (only one's own accounts
+	// are told so before the login completes).
+	newUser(t, a, "ann@example.com").connect(accountstest.AppC, accountstest.PhoneCleo, "")
 	b := testkit.NewBrowser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	text := func(sel, want string) {
@@ -27,11 +28,11 @@ func TestBrowserErrorsLeadToHelp(t *testing.T) {
 		}
 	}
 	b.Do(
-		chromedp.Navigate(a.URL+"/signup"),
+		chromedp.Navigate(a.URL+"/login"),
 		chromedp.SendKeys(css("#email"), "ann@example.com"),
 		chromedp.SendKeys(css("#password"), "correct horse battery"),
 	)
-	b.Load(chromedp.Click(css("#signup-submit")))
+	b.Load(chromedp.Click(css("#login-submit")))
 
 	// The connect form leads to the guide, which leads on to the others.
 	b.Do(chromedp.Navigate(a.URL+"/accounts/connect"), chromedp.WaitVisible(css("#connect-form")))
