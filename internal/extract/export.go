@@ -67,7 +67,7 @@ type MemberJSON struct {
 	Usernames  []string  `json:"usernames,omitempty" doc:"Other active usernames"`
 	FirstName  string    `json:"first_name,omitempty"`
 	LastName   string    `json:"last_name,omitempty"`
-	Phone      string    `json:"phone,omitempty" doc:"Only when Telegram shows it"`
+	Phone      string    `json:"phone,omitempty" doc:"International form (+447700900123); only when Telegram shows it"`
 	Bot        bool      `json:"bot"`
 	Deleted    bool      `json:"deleted"`
 	Premium    bool      `json:"premium"`
@@ -84,7 +84,7 @@ type MemberJSON struct {
 func ToJSON(m store.Member) MemberJSON {
 	return MemberJSON{
 		ID: m.TGUserID, AccessHash: strconv.FormatInt(m.AccessHash, 10), AccountID: m.AccountID, Username: m.Username,
-		Usernames: m.Usernames, FirstName: m.FirstName, LastName: m.LastName, Phone: m.Phone, Bot: m.Bot,
+		Usernames: m.Usernames, FirstName: m.FirstName, LastName: m.LastName, Phone: PhoneText(m.Phone), Bot: m.Bot,
 		Deleted: m.Deleted, Premium: m.Premium, Verified: m.Verified, Scam: m.Scam, Fake: m.Fake, LastSeen: m.LastSeen,
 		LastSeenAt: m.LastSeenAt, Role: m.Role, JoinedAt: m.JoinedAt,
 	}
@@ -94,6 +94,16 @@ func ToJSON(m store.Member) MemberJSON {
 var exportHeader = []string{
 	"id", "access_hash", "account_id", "username", "other_usernames", "first_name", "last_name", "phone",
 	"bot", "deleted", "premium", "verified", "scam", "fake", "last_seen", "last_seen_at", "role", "joined_at",
+}
+
+// PhoneText writes a phone number Telegram gave (digits only) in
+// international form, "+447700900123", so a spreadsheet or CRM reading the
+// export does not take it for a local number.
+func PhoneText(digits string) string {
+	if digits == "" {
+		return ""
+	}
+	return "+" + strings.TrimPrefix(digits, "+")
 }
 
 func formatTime(t time.Time) string {
@@ -219,7 +229,7 @@ func (c *csvWriter) row(m store.Member) error {
 	r[4] = strings.Join(m.Usernames, " ")
 	r[5] = cellText(m.FirstName)
 	r[6] = cellText(m.LastName)
-	r[7] = m.Phone
+	r[7] = PhoneText(m.Phone)
 	r[8], r[9], r[10], r[11], r[12], r[13] = yesNo(m.Bot), yesNo(m.Deleted), yesNo(m.Premium), yesNo(m.Verified), yesNo(m.Scam), yesNo(m.Fake)
 	r[14] = m.LastSeen
 	r[15] = formatTime(m.LastSeenAt)
@@ -271,7 +281,7 @@ func (x *xlsxWriter) row(m store.Member) error {
 	b := x.buf
 	// Access hashes do not fit a spreadsheet number (15 digits): text.
 	b[0], b[1], b[2] = m.TGUserID, strconv.FormatInt(m.AccessHash, 10), m.AccountID
-	b[3], b[4], b[5], b[6], b[7] = m.Username, strings.Join(m.Usernames, " "), m.FirstName, m.LastName, m.Phone
+	b[3], b[4], b[5], b[6], b[7] = m.Username, strings.Join(m.Usernames, " "), m.FirstName, m.LastName, PhoneText(m.Phone)
 	b[8], b[9], b[10], b[11], b[12], b[13] = m.Bot, m.Deleted, m.Premium, m.Verified, m.Scam, m.Fake
 	b[14], b[15], b[16], b[17] = m.LastSeen, formatTime(m.LastSeenAt), m.Role, formatTime(m.JoinedAt)
 	cell, err := excelize.CoordinatesToCellName(1, x.n)
