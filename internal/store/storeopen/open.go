@@ -5,6 +5,7 @@ package storeopen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -68,5 +69,35 @@ func open(ctx context.Context, o Options, logger *slog.Logger) (store.Store, err
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	if err := privateFiles(o.DataDir, logger); err != nil {
+		return nil, err
+	}
 	return sqlite.Open(ctx, filepath.Join(o.DataDir, FileName), logger)
+}
+
+// privateFiles makes the database readable by its owner only. SQLite gives
+// its -wal and -shm files the database file's mode, so creating that 0600
+// covers all three; files of older versions (0644) are tightened. A data
+// directory others can enter is worth a warning: the sealed secrets are
+// safe without the key, but the database still lists every user's
+// accounts and member lists.
+func privateFiles(dir string, logger *slog.Logger) error {
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		logger.Warn("the data directory can be read by other accounts on this host; restrict it with: chmod 700 "+dir,
+			slog.String("dir", dir), slog.String("mode", fi.Mode().Perm().String()))
+	}
+	db := filepath.Join(dir, FileName)
+	f, err := os.OpenFile(db, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	for _, name := range []string{db, db + "-wal", db + "-shm"} {
+		if err := os.Chmod(name, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("make %s private: %w", name, err)
+		}
+	}
+	return nil
 }

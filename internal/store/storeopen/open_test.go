@@ -2,6 +2,7 @@ package storeopen_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +43,45 @@ func TestIsPostgres(t *testing.T) {
 		if got := storeopen.IsPostgres(url); got != want {
 			t.Errorf("IsPostgres(%q) = %v", url, got)
 		}
+	}
+}
+
+// TestDatabaseFilesArePrivate: the database and its -wal and -shm files
+// are 0600 even in a directory others can read (which is warned about),
+// and files an older version left 0644 are tightened.
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(dir, storeopen.FileName+"-wal")
+	if err := os.WriteFile(old, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	s, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: dir, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, storeopen.FileName+"*"))
+	if len(files) < 2 {
+		t.Fatalf("database files: %v", files)
+	}
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s is %v, want -rw-------", filepath.Base(f), mode)
+		}
+	}
+	if !strings.Contains(logs.String(), "chmod 700 "+dir) {
+		t.Errorf("no warning about the readable data directory:\n%s", logs.String())
 	}
 }
