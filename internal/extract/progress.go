@@ -24,7 +24,7 @@ type Progress struct {
 	Fetched      int        `json:"fetched"`
 	Total        int        `json:"total"`
 	Percent      int        `json:"percent" doc:"0-100; 100 once completed, even when Telegram held members back"`
-	Rate         float64    `json:"rate" doc:"Members per second in the current run"`
+	Rate         float64    `json:"rate" doc:"Members per second in the current run, or in the last one once finished"`
 	Partial      bool       `json:"partial" doc:"Telegram did not list every member (cap or hidden members)"`
 	Cap          int        `json:"cap" doc:"Where Telegram's participant cap stopped the list; 0 when it did not"`
 	Hidden       bool       `json:"members_hidden" doc:"Telegram shows this account only the chat's admins and bots"`
@@ -58,11 +58,7 @@ func ProgressOf(e store.Extraction, now time.Time) Progress {
 	case p.Total > 0:
 		p.Percent = min(99, int(math.Floor(float64(p.Fetched)*100/float64(p.Total))))
 	}
-	if e.Status == store.ExtractionRunning && !e.RunStartedAt.IsZero() {
-		if d := e.UpdatedAt.Sub(e.RunStartedAt).Seconds(); d > 0 {
-			p.Rate = math.Round(float64(e.Fetched-e.RunStartFetched)/d*10) / 10
-		}
-	}
+	p.Rate = rate(e)
 	if e.Status == store.ExtractionWaiting && !e.WaitUntil.IsZero() {
 		p.WaitUntil = e.WaitUntil
 		p.WaitSeconds = max(0, int(math.Ceil(e.WaitUntil.Sub(now).Seconds())))
@@ -72,6 +68,27 @@ func ProgressOf(e store.Extraction, now time.Time) Progress {
 	}
 	p.Notice = notice(e)
 	return p
+}
+
+// rate is members per second in the current run, or in the last one once
+// the extraction is over (a fast run otherwise ends reporting 0).
+func rate(e store.Extraction) float64 {
+	if e.RunStartedAt.IsZero() {
+		return 0
+	}
+	end := e.UpdatedAt
+	switch {
+	case e.Status == store.ExtractionRunning:
+	case !e.FinishedAt.IsZero() && e.Status != store.ExtractionQueued && e.Status != store.ExtractionWaiting:
+		end = e.FinishedAt
+	default:
+		return 0
+	}
+	d := end.Sub(e.RunStartedAt).Seconds()
+	if d <= 0 {
+		return 0
+	}
+	return math.Round(float64(e.Fetched-e.RunStartFetched)/d*10) / 10
 }
 
 func notice(e store.Extraction) string {
