@@ -19,19 +19,35 @@ type Throttle struct {
 
 var DefaultThrottle = Throttle{Window: 15 * time.Minute, PerEmail: 5, PerIP: 20}
 
-type keys struct{ email, ip string }
+// keys are what failures count against. A stranger's attempts count per
+// email and per client address; the attempts of a browser that logged in
+// as this user before (its device cookie) count only against that
+// browser, so strangers who lock the email out do not lock out its owner.
+type keys struct {
+	email, ip string
+	device    string // set for a known device: the only key checked
+}
 
 func throttleKeys(email, ip string) keys {
 	return keys{email: "email:" + email, ip: "ip:" + ip}
 }
 
+type limitedKey struct {
+	key   string
+	limit int
+}
+
+func (s *Service) checked(k keys) []limitedKey {
+	if k.device != "" {
+		return []limitedKey{{k.device, s.opts.Throttle.PerEmail}}
+	}
+	return []limitedKey{{k.email, s.opts.Throttle.PerEmail}, {k.ip, s.opts.Throttle.PerIP}}
+}
+
 func (s *Service) checkThrottle(ctx context.Context, k keys) error {
 	now := s.now()
 	var wait time.Duration
-	for _, c := range []struct {
-		key   string
-		limit int
-	}{{k.email, s.opts.Throttle.PerEmail}, {k.ip, s.opts.Throttle.PerIP}} {
+	for _, c := range s.checked(k) {
 		n, err := s.st.LoginFailuresSince(ctx, c.key, now.Add(-s.opts.Throttle.Window))
 		if err != nil {
 			return fmt.Errorf("count login failures: %w", err)
@@ -82,7 +98,11 @@ func (s *Service) unlockIn(ctx context.Context, key string, limit int, now time.
 // that reaches the limit already says when to try again.
 func (s *Service) fail(ctx context.Context, k keys) error {
 	now := s.now()
-	for _, key := range []string{k.email, k.ip} {
+	counted := []string{k.email, k.ip}
+	if k.device != "" {
+		counted = append(counted, k.device)
+	}
+	for _, key := range counted {
 		if err := s.st.AddLoginFailure(ctx, key, now); err != nil {
 			return fmt.Errorf("record login failure: %w", err)
 		}
@@ -91,4 +111,23 @@ func (s *Service) fail(ctx context.Context, k keys) error {
 		return err
 	}
 	return ErrInvalidLogin
+}
+
+// checkIP applies only the client address's limit (sign-up).
+func (s *Service) checkIP(ctx context.Context, k keys) error {
+	n, err := s.st.LoginFailuresSince(ctx, k.ip, s.now().Add(-s.opts.Throttle.Window))
+	if err != nil {
+		return fmt.Errorf("count login failures: %w", err)
+	}
+	if n < s.opts.Throttle.PerIP {
+		return nil
+	}
+	wait, err := s.unlockIn(ctx, k.ip, s.opts.Throttle.PerIP, s.now())
+	if err != nil {
+		return err
+	}
+	e := ErrTooManyAttempts.WithRetryAfter(wait)
+	e.Message = "Too many attempts from your address"
+	e.Hint = "Try again in " + apperr.FormatWait(wait) + "."
+	return e
 }

@@ -5,6 +5,10 @@ package users
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -98,6 +102,27 @@ func (s *Service) SignUp(ctx context.Context, email, password string) (store.Use
 	return s.Create(ctx, NewUser{Email: email, Password: password})
 }
 
+// SignUpFrom is SignUp for a client at clientIP. Without email delivery a
+// sign-up cannot hide that an address is taken, so probing for addresses
+// costs what guessing passwords does: a taken email counts as a failed
+// log-in of the client, and a throttled client is refused.
+func (s *Service) SignUpFrom(ctx context.Context, email, password, clientIP string) (store.User, error) {
+	if !s.opts.SignupOpen {
+		return store.User{}, ErrSignupClosed
+	}
+	k := keys{ip: "ip:" + clientIP}
+	if err := s.checkIP(ctx, k); err != nil {
+		return store.User{}, err
+	}
+	u, err := s.Create(ctx, NewUser{Email: email, Password: password})
+	if errors.Is(err, ErrEmailTaken) {
+		if ferr := s.st.AddLoginFailure(ctx, k.ip, s.now()); ferr != nil {
+			return store.User{}, fmt.Errorf("record sign-up failure: %w", ferr)
+		}
+	}
+	return u, err
+}
+
 // Create makes a user regardless of the sign-up setting (the CLI's path).
 // Bad input is an *apperr.Error naming the field, and nothing is written.
 func (s *Service) Create(ctx context.Context, in NewUser) (store.User, error) {
@@ -166,8 +191,55 @@ func (s *Service) List(ctx context.Context) ([]store.User, error) {
 // answer is ErrTooManyAttempts with RetryAfter, and the password is not
 // even checked.
 func (s *Service) Authenticate(ctx context.Context, email, password, clientIP string) (store.User, error) {
+	u, _, err := s.LogIn(ctx, email, password, clientIP, "")
+	return u, err
+}
+
+// LogIn is Authenticate for a browser that may carry a device cookie
+// (device, "" for none). A device that logged in as this email's user
+// before is throttled on its own, not with strangers' failures for the
+// email or the address. After a log-in from a new browser, newDevice is the
+// value for its device cookie.
+func (s *Service) LogIn(ctx context.Context, email, password, clientIP, device string) (u store.User, newDevice string, err error) {
 	email = NormalizeEmail(email)
 	keys := throttleKeys(email, clientIP)
+	if device != "" {
+		h := deviceHash(device)
+		if owner, err := s.st.LoginDeviceUser(ctx, h); err == nil {
+			if u, err := s.st.UserByEmail(ctx, email); err == nil && u.ID == owner {
+				keys.device = "device:" + hex.EncodeToString(h)
+			}
+		}
+	}
+	u, err = s.authenticate(ctx, email, password, keys)
+	if err != nil || keys.device != "" {
+		return u, "", err
+	}
+	plain, err := s.newDevice(ctx, u.ID)
+	if err != nil {
+		return store.User{}, "", err
+	}
+	return u, plain, nil
+}
+
+func deviceHash(v string) []byte {
+	h := sha256.Sum256([]byte(v))
+	return h[:]
+}
+
+func (s *Service) newDevice(ctx context.Context, userID int64) (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("device token: %w", err)
+	}
+	plain := base64.RawURLEncoding.EncodeToString(raw)
+	if err := s.st.AddLoginDevice(ctx, deviceHash(plain), userID, s.now()); err != nil {
+		return "", fmt.Errorf("remember device of user %d: %w", userID, err)
+	}
+	return plain, nil
+}
+
+func (s *Service) authenticate(ctx context.Context, email, password string, keys keys) (store.User, error) {
 	if err := s.checkThrottle(ctx, keys); err != nil {
 		return store.User{}, err
 	}
@@ -191,8 +263,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientIP st
 	}
 	// Only the email's count is cleared: clearing the IP's would let one
 	// attacker who owns an account reset their counter at will.
-	if err := s.st.ClearLoginFailures(ctx, keys.email); err != nil {
-		return store.User{}, fmt.Errorf("clear login failures: %w", err)
+	for _, key := range []string{keys.email, keys.device} {
+		if key == "" {
+			continue
+		}
+		if err := s.st.ClearLoginFailures(ctx, key); err != nil {
+			return store.User{}, fmt.Errorf("clear login failures: %w", err)
+		}
 	}
 	if params != s.opts.Hash {
 		s.upgradeHash(ctx, u, password)

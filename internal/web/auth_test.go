@@ -17,10 +17,12 @@ func TestSignUp(t *testing.T) {
 		c.get("/signup").wantStatus(t, http.StatusOK).wantBody(t, `name="email"`, `name="password"`)
 
 		c.signUp("Ann@Example.com", goodPassword).wantRedirect(t, "/")
-		// The first user lands on the dashboard with the yellow alert.
-		c.get("/").wantStatus(t, http.StatusOK).wantBody(t,
-			"ann@example.com", `id="connect-telegram-alert"`, "Connect Telegram Account", `href="/accounts/connect"`,
-			"Welcome to Telegramate", "instance administrator")
+		// The first user lands on the dashboard with the yellow alert, an
+		// ordinary user (administrators come from the CLI).
+		home := c.get("/").wantStatus(t, http.StatusOK)
+		home.wantBody(t, "ann@example.com", `id="connect-telegram-alert"`, "Connect Telegram Account", `href="/accounts/connect"`,
+			"Welcome to Telegramate")
+		home.wantNoBody(t, "instance administrator")
 	})
 }
 
@@ -167,5 +169,48 @@ func TestFirstSignUpIsNotAdmin(t *testing.T) {
 		}))
 		first := e.loggedIn("stranger@example.com")
 		first.get("/admin/jobs").wantStatus(t, http.StatusForbidden).wantNoBody(t, "river ui")
+	})
+}
+
+// TestStrangersCannotLockOutTheOwner: failed log-ins by strangers lock the
+// email for them, but a browser that logged in as the owner before still
+// logs in; its own failures are limited on their own.
+func TestStrangersCannotLockOutTheOwner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		e.loggedIn("ann@example.com")
+		owner := e.client()
+		owner.logIn("ann@example.com", goodPassword).wantRedirect(t, "/")
+		owner.post("/logout", nil)
+
+		stranger := e.client()
+		for range 6 {
+			stranger.logIn("ann@example.com", "guessing away")
+		}
+		stranger.logIn("ann@example.com", goodPassword).wantStatus(t, http.StatusTooManyRequests)
+		e.client().logIn("ann@example.com", goodPassword).wantStatus(t, http.StatusTooManyRequests)
+
+		owner.logIn("ann@example.com", goodPassword).wantRedirect(t, "/")
+		owner.post("/logout", nil)
+		for range 5 {
+			owner.logIn("ann@example.com", "owner typo")
+		}
+		owner.logIn("ann@example.com", goodPassword).wantStatus(t, http.StatusTooManyRequests)
+	})
+}
+
+// TestSignUpProbingIsThrottled: asking sign-up whether emails are taken
+// costs a client what guessing passwords does; past the limit it is
+// refused.
+func TestSignUpProbingIsThrottled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		e.loggedIn("ann@example.com")
+		prober := e.client()
+		for range 20 {
+			prober.signUp("ann@example.com", goodPassword).wantStatus(t, http.StatusConflict)
+		}
+		prober.signUp("ann@example.com", goodPassword).wantStatus(t, http.StatusTooManyRequests).wantBody(t, "Too many attempts from your address")
+		prober.signUp("new@example.com", goodPassword).wantStatus(t, http.StatusTooManyRequests)
 	})
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
@@ -19,10 +20,22 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	page := &Page{Title: "Log in", Form: map[string]string{"email": email}, Data: nextParam(r)}
-	u, err := h.Users.Authenticate(r.Context(), email, password, clientIP(r))
+	var device string
+	if c, err := r.Cookie(deviceCookie); err == nil {
+		device = c.Value
+	}
+	u, newDevice, err := h.Users.LogIn(r.Context(), email, password, clientIP(r), device)
 	if err != nil {
 		h.renderError(w, r, "login", page, err)
 		return
+	}
+	if newDevice != "" {
+		// Remembers that this browser logged in as this user, so that
+		// strangers' failed log-ins for the email never lock it out.
+		http.SetCookie(w, &http.Cookie{
+			Name: deviceCookie, Value: newDevice, Path: "/login", MaxAge: int(deviceLifetime / time.Second),
+			HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: h.Sessions.Cookie.Secure,
+		})
 	}
 	// A new token on privilege change stops session fixation.
 	if err := h.Sessions.RenewToken(r.Context()); err != nil {
@@ -32,6 +45,11 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) {
 	h.Sessions.Put(r.Context(), sessionUserKey, u.ID)
 	redirect(w, r, safeNext(r.URL.Query().Get("next")))
 }
+
+const (
+	deviceCookie   = "telegramate_device"
+	deviceLifetime = 365 * 24 * time.Hour
+)
 
 // nextParam is the page to return to after logging in, if it is local.
 func nextParam(r *http.Request) string {

@@ -29,7 +29,7 @@ type signupData struct {
 func (h *Handler) submitSignup(w http.ResponseWriter, r *http.Request) {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	page := &Page{Title: "Sign up", Form: map[string]string{"email": email}, Data: signupData{}}
-	u, err := h.Users.SignUp(r.Context(), email, password)
+	u, err := h.Users.SignUpFrom(r.Context(), email, password, clientIP(r))
 	if err != nil {
 		if err == users.ErrSignupClosed {
 			h.renderError(w, r, "login", &Page{Title: "Log in"}, err)
