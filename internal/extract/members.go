@@ -268,6 +268,19 @@ const (
 	ParamOrder          = "order" // asc or desc
 )
 
+// ParseFlag reads a filter switch as the web form and API clients write it:
+// true, 1, yes or on; false, 0, no, off or nothing. ok is false for
+// anything else.
+func ParseFlag(s string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "0", "false", "no", "off":
+		return false, true
+	case "1", "true", "yes", "on":
+		return true, true
+	}
+	return false, false
+}
+
 // ParseFilter reads a filtered view from query parameters; now anchors
 // "last seen within N days".
 func ParseFilter(v url.Values, now time.Time) (store.MemberFilter, error) {
@@ -280,13 +293,11 @@ func ParseFilter(v url.Values, now time.Time) (store.MemberFilter, error) {
 		{ParamAdminsOnly, &f.AdminsOnly}, {ParamPremium, &f.PremiumOnly},
 	}
 	for _, fl := range flags {
-		switch strings.ToLower(strings.TrimSpace(v.Get(fl.name))) {
-		case "", "0", "false", "no", "off":
-		case "1", "true", "yes", "on":
-			*fl.to = true
-		default:
-			return f, apperr.Validation(fl.name, fl.name+" must be true or false")
+		on, ok := ParseFlag(v.Get(fl.name))
+		if !ok {
+			return f, apperr.Validation(fl.name, fl.name+" must be true or false (1 or 0, yes or no, on or off)")
 		}
+		*fl.to = on
 	}
 	if d := strings.TrimSuffix(strings.TrimSpace(v.Get(ParamSeenWithin)), "d"); d != "" {
 		days, err := strconv.Atoi(d)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -64,8 +65,7 @@ func TestAPIExtraction(t *testing.T) {
 				t.Fatalf("finished %+v", p)
 			}
 
-			var all []extract.MemberJSON
-			c.call("GET", fmt.Sprintf("/extractions/%d/members?format=json", p.ID), nil).Into(t, 200, &all)
+			all := c.allMembers(fmt.Sprintf("/extractions/%d/members?format=json&limit=500", p.ID))
 			if len(all) != 1502 || all[0].ID == 0 || all[0].AccessHash == "" || all[0].AccountID != acct {
 				t.Fatalf("%d members, first %+v", len(all), all[0])
 			}
@@ -78,8 +78,11 @@ func TestAPIExtraction(t *testing.T) {
 					t.Errorf("member %d is not in the world", m.ID)
 				}
 			}
-			var humans []extract.MemberJSON
-			c.call("GET", fmt.Sprintf("/extractions/%d/members?exclude_bots=true&exclude_deleted=1&sort=name", p.ID), nil).Into(t, 200, &humans)
+			humans := c.allMembers(fmt.Sprintf("/extractions/%d/members?exclude_bots=true&exclude_deleted=1&sort=name", p.ID))
+			// The switches read as the web form writes them, too.
+			if yes := c.allMembers(fmt.Sprintf("/extractions/%d/members?exclude_bots=yes&exclude_deleted=on&sort=name", p.ID)); len(yes) != len(humans) {
+				t.Errorf("exclude_bots=yes&exclude_deleted=on kept %d members, =true&=1 kept %d", len(yes), len(humans))
+			}
 			if len(humans) == 0 || len(humans) >= len(all) || slices.ContainsFunc(humans, func(m extract.MemberJSON) bool { return m.Bot || m.Deleted }) {
 				t.Errorf("filtered: %d of %d", len(humans), len(all))
 			}
@@ -105,6 +108,7 @@ func TestAPIExtraction(t *testing.T) {
 			x.Close()
 
 			c.call("GET", fmt.Sprintf("/extractions/%d/members?format=pdf", p.ID), nil).APIError(t, 422, "validation_failed")
+			checkMemberPaging(t, c, p.ID)
 			c.call("GET", fmt.Sprintf("/extractions/%d/members?sort=age", p.ID), nil).APIError(t, 422, "validation_failed")
 
 			// A pasted link; the channel rule; bad input.
@@ -161,5 +165,66 @@ func TestAPIExtraction(t *testing.T) {
 				t.Errorf("%d extractions after the refused one, want 2", len(list.Extractions))
 			}
 		})
+	}
+}
+
+// allMembers follows next_cursor from path to the last page.
+func (c *client) allMembers(path string) []extract.MemberJSON {
+	c.t.Helper()
+	var out []extract.MemberJSON
+	cursor := ""
+	for range 100 {
+		u := path
+		if cursor != "" {
+			u += "&cursor=" + url.QueryEscape(cursor)
+		}
+		var page api.MembersPage
+		c.call("GET", u, nil).Into(c.t, 200, &page)
+		out = append(out, page.Members...)
+		if page.NextCursor == "" {
+			if page.Total != len(out) {
+				c.t.Errorf("%s: %d members on the pages, total says %d", path, len(out), page.Total)
+			}
+			return out
+		}
+		cursor = page.NextCursor
+	}
+	c.t.Fatalf("%s: still pages after 100", path)
+	return nil
+}
+
+// checkMemberPaging: format=json is paged with limit and cursor; a bad one
+// is refused with a message naming it; files are whole.
+func checkMemberPaging(t *testing.T, c *client, id int64) {
+	t.Helper()
+	path := fmt.Sprintf("/extractions/%d/members", id)
+	var first, second api.MembersPage
+	c.call("GET", path+"?limit=2", nil).Into(t, 200, &first)
+	if len(first.Members) != 2 || first.Total != 1502 || first.NextCursor == "" {
+		t.Fatalf("limit=2: %d members, total %d, next %q", len(first.Members), first.Total, first.NextCursor)
+	}
+	c.call("GET", path+"?limit=2&cursor="+url.QueryEscape(first.NextCursor), nil).Into(t, 200, &second)
+	if len(second.Members) != 2 || second.Members[0].ID == first.Members[0].ID || second.Members[0].ID == first.Members[1].ID {
+		t.Errorf("the second page repeats the first: %v then %v", first.Members, second.Members)
+	}
+	var dflt api.MembersPage
+	c.call("GET", path, nil).Into(t, 200, &dflt)
+	if len(dflt.Members) != 100 {
+		t.Errorf("no limit gives %d members, want 100", len(dflt.Members))
+	}
+	for _, bad := range []string{"limit=-5", "limit=0", "limit=501", "limit=abc", "limit=2.5"} {
+		e := c.call("GET", path+"?"+bad, nil).APIError(t, 422, "validation_failed")
+		if !strings.Contains(e.Message, "limit must be a whole number from 1 to 500") || e.Hint == "" {
+			t.Errorf("%s: %+v", bad, e)
+		}
+	}
+	if e := c.call("GET", path+"?cursor=garbage", nil).APIError(t, 422, "validation_failed"); !strings.Contains(e.Message, "cursor") {
+		t.Errorf("a bad cursor: %+v", e)
+	}
+	if e := c.call("GET", path+"?format=csv&limit=2", nil).APIError(t, 422, "validation_failed"); !strings.Contains(e.Hint, "every matching member") {
+		t.Errorf("a paged csv: %+v", e)
+	}
+	if e := c.call("GET", path+"?exclude_bots=maybe", nil).APIError(t, 422, "validation_failed"); !strings.Contains(e.Message, "exclude_bots must be true or false") {
+		t.Errorf("exclude_bots=maybe: %+v", e)
 	}
 }

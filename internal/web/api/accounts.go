@@ -89,146 +89,173 @@ type sessionsOut struct {
 	}
 }
 
+// registerAccounts lists the account endpoints; each is a method below.
 func (a *API) registerAccounts() {
-	svc := a.deps.Accounts
-	if svc == nil {
+	if a.deps.Accounts == nil {
 		return
 	}
-	tags := []string{"Telegram accounts"}
-	op := func(id, method, path, summary string, status int) huma.Operation {
+	op := operation("Telegram accounts")
+	huma.Register(a.huma, op("connect-account", http.MethodPost, "/accounts",
+		"Connect a Telegram account: check the credentials and phone, have Telegram send a login code", http.StatusCreated), a.connectAccount)
+	huma.Register(a.huma, op("submit-account-code", http.MethodPost, "/accounts/{id}/code",
+		"Enter the login code: active, or password_needed with the 2FA password hint", 0), a.submitAccountCode)
+	huma.Register(a.huma, op("submit-account-password", http.MethodPost, "/accounts/{id}/password",
+		"Enter the two-step verification password", 0), a.submitAccountPassword)
+	huma.Register(a.huma, op("resend-account-code", http.MethodPost, "/accounts/{id}/resend-code",
+		"Have Telegram send the login code again, the next way it offers (auth.resendCode); before the login's resend_after it answers 429 resend_too_early", 0), a.resendAccountCode)
+	huma.Register(a.huma, op("rotate-account", http.MethodPost, "/accounts/{id}/rotate",
+		"Rotate credentials: new API ID and Hash, then the code (and password) again; the old session is logged out", 0), a.rotateAccount)
+	huma.Register(a.huma, op("relogin-account", http.MethodPost, "/accounts/{id}/relogin",
+		"Log in again with the stored credentials, after Telegram ended the session", 0), a.reloginAccount)
+	huma.Register(a.huma, op("list-accounts", http.MethodGet, "/accounts", "Your Telegram accounts", 0), a.listAccounts)
+	huma.Register(a.huma, op("get-account", http.MethodGet, "/accounts/{id}", "One Telegram account", 0), a.getAccount)
+	huma.Register(a.huma, op("disconnect-account", http.MethodDelete, "/accounts/{id}",
+		"Disconnect: log the session out at Telegram (auth.logOut), then delete the stored secrets; cancels a login in progress", 0), a.disconnectAccount)
+	huma.Register(a.huma, op("cancel-account-login", http.MethodDelete, "/accounts/{id}/login",
+		"Cancel the login in progress: a first login goes with its account; a rotation or re-login is dropped and the account keeps its current credentials", http.StatusNoContent), a.cancelAccountLogin)
+	huma.Register(a.huma, op("reset-account-limit", http.MethodPost, "/accounts/{id}/reset-limit",
+		"Mark a limited (PEER_FLOOD) account active again once Telegram lifted the limit", 0), a.resetAccountLimit)
+	huma.Register(a.huma, op("list-account-activity", http.MethodGet, "/accounts/{id}/activity",
+		"The account's activity log, newest first", 0), a.listAccountActivity)
+	huma.Register(a.huma, op("list-account-sessions", http.MethodGet, "/accounts/{id}/sessions",
+		"The devices logged in to the Telegram account (account.getAuthorizations)", 0), a.listAccountSessions)
+	huma.Register(a.huma, op("terminate-account-session", http.MethodDelete, "/accounts/{id}/sessions/{hash}",
+		"Log another device out of the Telegram account (account.resetAuthorization)", http.StatusNoContent), a.terminateAccountSession)
+}
+
+// operation makes the endpoints of one tag: they keep the client's address
+// for the accounts' activity log.
+func operation(tag string) func(id, method, path, summary string, status int) huma.Operation {
+	return func(id, method, path, summary string, status int) huma.Operation {
 		return huma.Operation{
-			OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags,
+			OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag},
 			DefaultStatus: status, Middlewares: huma.Middlewares{withClientIP},
 		}
 	}
+}
 
-	huma.Register(a.huma, op("connect-account", http.MethodPost, "/accounts",
-		"Connect a Telegram account: check the credentials and phone, have Telegram send a login code", http.StatusCreated),
-		func(ctx context.Context, in *connectIn) (*stepOut, error) {
-			acct, err := svc.Start(ctx, actor(ctx), accounts.ConnectInput{
-				APIID: string(in.Body.APIID), APIHash: secrets.Secret(in.Body.APIHash), Phone: in.Body.Phone,
-			})
-			return step(acct, err)
+// POST /accounts
+func (a *API) connectAccount(ctx context.Context, in *connectIn) (*stepOut, error) {
+	return step(a.deps.Accounts.Start(ctx, actor(ctx), accounts.ConnectInput{
+		APIID: string(in.Body.APIID), APIHash: secrets.Secret(in.Body.APIHash), Phone: in.Body.Phone,
+	}))
+}
+
+// POST /accounts/{id}/code
+func (a *API) submitAccountCode(ctx context.Context, in *codeIn) (*stepOut, error) {
+	return step(a.deps.Accounts.SubmitCode(ctx, actor(ctx), in.ID, in.Body.Code))
+}
+
+// POST /accounts/{id}/password
+func (a *API) submitAccountPassword(ctx context.Context, in *passwordIn) (*stepOut, error) {
+	return step(a.deps.Accounts.SubmitPassword(ctx, actor(ctx), in.ID, secrets.Secret(in.Body.Password)))
+}
+
+// POST /accounts/{id}/resend-code
+func (a *API) resendAccountCode(ctx context.Context, in *accountIn) (*stepOut, error) {
+	return step(a.deps.Accounts.ResendCode(ctx, actor(ctx), in.ID))
+}
+
+// POST /accounts/{id}/rotate
+func (a *API) rotateAccount(ctx context.Context, in *rotateIn) (*stepOut, error) {
+	return step(a.deps.Accounts.Rotate(ctx, actor(ctx), in.ID, accounts.RotateInput{
+		APIID: string(in.Body.APIID), APIHash: secrets.Secret(in.Body.APIHash),
+	}))
+}
+
+// POST /accounts/{id}/relogin
+func (a *API) reloginAccount(ctx context.Context, in *accountIn) (*stepOut, error) {
+	return step(a.deps.Accounts.Relogin(ctx, actor(ctx), in.ID))
+}
+
+// GET /accounts
+func (a *API) listAccounts(ctx context.Context, _ *struct{}) (*accountsOut, error) {
+	list, err := a.deps.Accounts.List(ctx, auth.UserFrom(ctx).ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &accountsOut{}
+	out.Body.Accounts = make([]Account, 0, len(list))
+	for _, acct := range list {
+		out.Body.Accounts = append(out.Body.Accounts, accountBody(acct))
+	}
+	return out, nil
+}
+
+// GET /accounts/{id}
+func (a *API) getAccount(ctx context.Context, in *accountIn) (*accountOut, error) {
+	acct, err := a.deps.Accounts.Get(ctx, auth.UserFrom(ctx).ID, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &accountOut{Body: accountBody(acct)}, nil
+}
+
+// DELETE /accounts/{id}
+func (a *API) disconnectAccount(ctx context.Context, in *accountIn) (*disconnectOut, error) {
+	res, err := a.deps.Accounts.Disconnect(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &disconnectOut{}
+	out.Body.ID, out.Body.Status, out.Body.LoggedOut = in.ID, accounts.StatusDisconnected, res.LoggedOut
+	return out, nil
+}
+
+// DELETE /accounts/{id}/login
+func (a *API) cancelAccountLogin(ctx context.Context, in *accountIn) (*struct{}, error) {
+	return nil, a.deps.Accounts.CancelLogin(ctx, actor(ctx), in.ID)
+}
+
+// POST /accounts/{id}/reset-limit
+func (a *API) resetAccountLimit(ctx context.Context, in *accountIn) (*accountOut, error) {
+	if err := a.deps.Accounts.ResetLimited(ctx, auth.UserFrom(ctx).ID, in.ID); err != nil {
+		return nil, err
+	}
+	return a.getAccount(ctx, in)
+}
+
+// GET /accounts/{id}/activity
+func (a *API) listAccountActivity(ctx context.Context, in *accountIn) (*activityOut, error) {
+	list, err := a.deps.Accounts.Activity(ctx, auth.UserFrom(ctx).ID, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &activityOut{}
+	out.Body.Activity = make([]Activity, 0, len(list))
+	for _, x := range list {
+		out.Body.Activity = append(out.Body.Activity, Activity{
+			ID: x.ID, Event: x.Event, Label: x.Label(), Detail: x.Detail, By: x.By, IP: x.IP, CreatedAt: x.CreatedAt.UTC(),
 		})
-	huma.Register(a.huma, op("submit-account-code", http.MethodPost, "/accounts/{id}/code",
-		"Enter the login code: active, or password_needed with the 2FA password hint", 0),
-		func(ctx context.Context, in *codeIn) (*stepOut, error) {
-			return step(svc.SubmitCode(ctx, actor(ctx), in.ID, in.Body.Code))
+	}
+	return out, nil
+}
+
+// GET /accounts/{id}/sessions
+func (a *API) listAccountSessions(ctx context.Context, in *accountIn) (*sessionsOut, error) {
+	list, err := a.deps.Accounts.Sessions(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &sessionsOut{}
+	out.Body.Sessions = make([]Session, 0, len(list))
+	for _, s := range list {
+		out.Body.Sessions = append(out.Body.Sessions, Session{
+			Hash: strconv.FormatInt(s.Hash, 10), Current: s.Current, Device: s.Device, Platform: s.Platform,
+			System: s.System, AppName: s.AppName, AppVersion: s.AppVersion, APIID: s.APIID, IP: s.IP,
+			Country: s.Country, Region: s.Region, DateCreated: s.DateCreated, DateActive: s.DateActive,
 		})
-	huma.Register(a.huma, op("submit-account-password", http.MethodPost, "/accounts/{id}/password",
-		"Enter the two-step verification password", 0),
-		func(ctx context.Context, in *passwordIn) (*stepOut, error) {
-			return step(svc.SubmitPassword(ctx, actor(ctx), in.ID, secrets.Secret(in.Body.Password)))
-		})
-	huma.Register(a.huma, op("resend-account-code", http.MethodPost, "/accounts/{id}/resend-code",
-		"Have Telegram send the login code again, the next way it offers (auth.resendCode); before the login's resend_after it answers 429 resend_too_early", 0),
-		func(ctx context.Context, in *accountIn) (*stepOut, error) {
-			return step(svc.ResendCode(ctx, actor(ctx), in.ID))
-		})
-	huma.Register(a.huma, op("rotate-account", http.MethodPost, "/accounts/{id}/rotate",
-		"Rotate credentials: new API ID and Hash, then the code (and password) again; the old session is logged out", 0),
-		func(ctx context.Context, in *rotateIn) (*stepOut, error) {
-			return step(svc.Rotate(ctx, actor(ctx), in.ID, accounts.RotateInput{
-				APIID: string(in.Body.APIID), APIHash: secrets.Secret(in.Body.APIHash),
-			}))
-		})
-	huma.Register(a.huma, op("relogin-account", http.MethodPost, "/accounts/{id}/relogin",
-		"Log in again with the stored credentials, after Telegram ended the session", 0),
-		func(ctx context.Context, in *accountIn) (*stepOut, error) {
-			return step(svc.Relogin(ctx, actor(ctx), in.ID))
-		})
-	huma.Register(a.huma, op("list-accounts", http.MethodGet, "/accounts", "Your Telegram accounts", 0),
-		func(ctx context.Context, _ *struct{}) (*accountsOut, error) {
-			list, err := svc.List(ctx, auth.UserFrom(ctx).ID)
-			if err != nil {
-				return nil, err
-			}
-			out := &accountsOut{}
-			out.Body.Accounts = make([]Account, 0, len(list))
-			for _, acct := range list {
-				out.Body.Accounts = append(out.Body.Accounts, accountBody(acct))
-			}
-			return out, nil
-		})
-	huma.Register(a.huma, op("get-account", http.MethodGet, "/accounts/{id}", "One Telegram account", 0),
-		func(ctx context.Context, in *accountIn) (*accountOut, error) {
-			acct, err := svc.Get(ctx, auth.UserFrom(ctx).ID, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			return &accountOut{Body: accountBody(acct)}, nil
-		})
-	huma.Register(a.huma, op("disconnect-account", http.MethodDelete, "/accounts/{id}",
-		"Disconnect: log the session out at Telegram (auth.logOut), then delete the stored secrets; cancels a login in progress", 0),
-		func(ctx context.Context, in *accountIn) (*disconnectOut, error) {
-			res, err := svc.Disconnect(ctx, actor(ctx), in.ID)
-			if err != nil {
-				return nil, err
-			}
-			out := &disconnectOut{}
-			out.Body.ID, out.Body.Status, out.Body.LoggedOut = in.ID, accounts.StatusDisconnected, res.LoggedOut
-			return out, nil
-		})
-	huma.Register(a.huma, op("cancel-account-login", http.MethodDelete, "/accounts/{id}/login",
-		"Cancel the login in progress: a first login goes with its account; a rotation or re-login is dropped and the account keeps its current credentials", http.StatusNoContent),
-		func(ctx context.Context, in *accountIn) (*struct{}, error) {
-			return nil, svc.CancelLogin(ctx, actor(ctx), in.ID)
-		})
-	huma.Register(a.huma, op("reset-account-limit", http.MethodPost, "/accounts/{id}/reset-limit",
-		"Mark a limited (PEER_FLOOD) account active again once Telegram lifted the limit", 0),
-		func(ctx context.Context, in *accountIn) (*accountOut, error) {
-			if err := svc.ResetLimited(ctx, auth.UserFrom(ctx).ID, in.ID); err != nil {
-				return nil, err
-			}
-			acct, err := svc.Get(ctx, auth.UserFrom(ctx).ID, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			return &accountOut{Body: accountBody(acct)}, nil
-		})
-	huma.Register(a.huma, op("list-account-activity", http.MethodGet, "/accounts/{id}/activity",
-		"The account's activity log, newest first", 0),
-		func(ctx context.Context, in *accountIn) (*activityOut, error) {
-			list, err := svc.Activity(ctx, auth.UserFrom(ctx).ID, in.ID)
-			if err != nil {
-				return nil, err
-			}
-			out := &activityOut{}
-			out.Body.Activity = make([]Activity, 0, len(list))
-			for _, x := range list {
-				out.Body.Activity = append(out.Body.Activity, Activity{
-					ID: x.ID, Event: x.Event, Label: x.Label(), Detail: x.Detail, By: x.By, IP: x.IP, CreatedAt: x.CreatedAt.UTC(),
-				})
-			}
-			return out, nil
-		})
-	huma.Register(a.huma, op("list-account-sessions", http.MethodGet, "/accounts/{id}/sessions",
-		"The devices logged in to the Telegram account (account.getAuthorizations)", 0),
-		func(ctx context.Context, in *accountIn) (*sessionsOut, error) {
-			list, err := svc.Sessions(ctx, actor(ctx), in.ID)
-			if err != nil {
-				return nil, err
-			}
-			out := &sessionsOut{}
-			out.Body.Sessions = make([]Session, 0, len(list))
-			for _, s := range list {
-				out.Body.Sessions = append(out.Body.Sessions, Session{
-					Hash: strconv.FormatInt(s.Hash, 10), Current: s.Current, Device: s.Device, Platform: s.Platform,
-					System: s.System, AppName: s.AppName, AppVersion: s.AppVersion, APIID: s.APIID, IP: s.IP,
-					Country: s.Country, Region: s.Region, DateCreated: s.DateCreated, DateActive: s.DateActive,
-				})
-			}
-			return out, nil
-		})
-	huma.Register(a.huma, op("terminate-account-session", http.MethodDelete, "/accounts/{id}/sessions/{hash}",
-		"Log another device out of the Telegram account (account.resetAuthorization)", http.StatusNoContent),
-		func(ctx context.Context, in *sessionIn) (*struct{}, error) {
-			hash, err := strconv.ParseInt(in.Hash, 10, 64)
-			if err != nil {
-				return nil, apperr.NotFound("Session")
-			}
-			return nil, svc.TerminateSession(ctx, actor(ctx), in.ID, hash)
-		})
+	}
+	return out, nil
+}
+
+// DELETE /accounts/{id}/sessions/{hash}
+func (a *API) terminateAccountSession(ctx context.Context, in *sessionIn) (*struct{}, error) {
+	hash, err := strconv.ParseInt(in.Hash, 10, 64)
+	if err != nil {
+		return nil, apperr.NotFound("Session")
+	}
+	return nil, a.deps.Accounts.TerminateSession(ctx, actor(ctx), in.ID, hash)
 }
 
 func step(acct accounts.Account, err error) (*stepOut, error) {

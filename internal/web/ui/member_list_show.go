@@ -37,11 +37,8 @@ type memberListData struct {
 
 // Flag reports whether a filter checkbox is on.
 func (d *memberListData) Flag(name string) bool {
-	switch d.Filter.Get(name) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
+	on, _ := extract.ParseFlag(d.Filter.Get(name))
+	return on
 }
 
 // SearchText is the search as typed, kept in its box even when it was
