@@ -47,13 +47,16 @@ type Options struct {
 }
 
 // Service connects and runs users' Telegram accounts. It is safe for
-// concurrent use; it keeps no state between calls.
+// concurrent use; between calls it keeps only a short cache of each
+// account's sessions (sessions.go).
 type Service struct {
 	st   store.Store
 	keys *secrets.Keyring
 	tg   Gateway
 	log  *slog.Logger
 	now  func() time.Time
+
+	sessions sessionCache
 }
 
 // New returns a Service.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -15,15 +18,84 @@ import (
 type Session = telegram.Authorization
 
 // Sessions lists the account's logged-in devices, for spotting ones the
-// owner does not recognise.
+// owner does not recognise, as Telegram lists them now.
 func (s *Service) Sessions(ctx context.Context, by Actor, accountID int64) ([]Session, error) {
-	var list []Session
+	var (
+		list  []Session
+		apiID int64
+	)
 	err := s.withSession(ctx, by, accountID, func(o openAccount) (telegram.Session, error) {
 		var err error
 		list, err = s.tg.Authorizations(ctx, o.creds, o.session)
+		apiID = o.row.APIID
 		return o.session, err
 	})
+	if err == nil {
+		s.sessions.put(accountID, apiID, list, s.now())
+	}
 	return list, err
+}
+
+// RecentSessions is Sessions for a page a person reloads: it answers from
+// Telegram's list of less than maxAge ago when there is one, so viewing the
+// page does not ask Telegram every time, and says when that list was
+// fetched. An account that could not be used now is refused as Sessions
+// would refuse it.
+func (s *Service) RecentSessions(ctx context.Context, by Actor, accountID int64, maxAge time.Duration) ([]Session, time.Time, error) {
+	row, err := s.row(ctx, by.UserID, accountID)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	now := s.now()
+	if p := fromStore(row).Problem(now); p != nil {
+		return nil, time.Time{}, p
+	}
+	if list, at, ok := s.sessions.get(accountID, row.APIID, now, maxAge); ok {
+		return list, at, nil
+	}
+	list, err := s.Sessions(ctx, by, accountID)
+	return list, now, err
+}
+
+// sessionCache keeps each account's last session list in memory: on
+// several nodes each has its own, which is fine for a list that only saves
+// Telegram a call. A list of the account's previous credentials (before a
+// rotation) is not used.
+type sessionCache struct {
+	mu   sync.Mutex
+	byID map[int64]cachedSessions
+}
+
+type cachedSessions struct {
+	apiID int64
+	list  []Session
+	at    time.Time
+}
+
+func (c *sessionCache) put(accountID, apiID int64, list []Session, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.byID = map[int64]cachedSessions{}
+	}
+	c.byID[accountID] = cachedSessions{apiID: apiID, list: slices.Clone(list), at: at}
+}
+
+func (c *sessionCache) get(accountID, apiID int64, now time.Time, maxAge time.Duration) ([]Session, time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byID[accountID]
+	if !ok || e.apiID != apiID || now.Sub(e.at) >= maxAge || now.Before(e.at) {
+		return nil, time.Time{}, false
+	}
+	return slices.Clone(e.list), e.at, true
+}
+
+// forget drops an account's list after a change that makes it stale.
+func (c *sessionCache) forget(accountID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.byID, accountID)
 }
 
 // TerminateSession logs another device of the account out
@@ -49,6 +121,7 @@ func (s *Service) TerminateSession(ctx context.Context, by Actor, accountID, has
 	err = s.withSession(ctx, by, accountID, func(o openAccount) (telegram.Session, error) {
 		return o.session, s.tg.ResetAuthorization(ctx, o.creds, o.session, hash)
 	})
+	s.sessions.forget(accountID)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
@@ -11,17 +12,27 @@ import (
 type sessionsData struct {
 	accountView
 	Sessions []accounts.Session
+	// ListedAt is when Telegram gave the list.
+	ListedAt time.Time
 }
 
-// GET /accounts/{id}/sessions — the account's logged-in devices
+// sessionsMaxAge is how long the page shows Telegram's last list before it
+// asks again; its Refresh button asks at once.
+const sessionsMaxAge = time.Minute
+
+// GET /accounts/{id}/sessions[?refresh=1] — the account's logged-in devices
 // (account.getAuthorizations), to spot ones the owner does not know.
 func (h *Handler) showSessions(w http.ResponseWriter, r *http.Request) {
 	a, ok := h.account(w, r)
 	if !ok {
 		return
 	}
-	list, err := h.AccountService.Sessions(r.Context(), h.actor(r), a.ID)
-	p := &Page{Title: "Active sessions", Nav: "accounts", Data: sessionsData{accountView: a, Sessions: list}}
+	maxAge := sessionsMaxAge
+	if r.URL.Query().Has("refresh") {
+		maxAge = 0
+	}
+	list, at, err := h.AccountService.RecentSessions(r.Context(), h.actor(r), a.ID, maxAge)
+	p := &Page{Title: "Active sessions", Nav: "accounts", Data: sessionsData{accountView: a, Sessions: list, ListedAt: at}}
 	if err != nil {
 		h.renderError(w, r, "account_sessions", p, err)
 		return
