@@ -2,6 +2,8 @@ module github.com/telegramate/telegramate
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/cenkalti/backoff/v4 v4.3.0

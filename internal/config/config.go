@@ -33,6 +33,11 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed; empty trusts nobody, and the client is the direct peer.
 	TrustedProxies []netip.Prefix
+	// MetricsListen serves /metrics on an address of its own (a private
+	// interface); MetricsToken serves it on Listen behind a bearer token.
+	// With neither, /metrics is off.
+	MetricsListen string
+	MetricsToken  secrets.Secret
 
 	server bool // Register (not only RegisterData) was called
 }
@@ -92,6 +97,8 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.Var((*dcList)(&c.Telegram.DCs), "telegram-dc", help("Telegram data center address `ID=HOST:PORT`, repeatable (comma-separated in the variable); replaces Telegram's own", "telegram-dc"))
 	str(fs, &c.Telegram.PublicKeyFile, "telegram-public-key", "", "PEM file with the RSA public key of the --telegram-dc data centers")
 	fs.Var((*prefixList)(&c.TrustedProxies), "trusted-proxies", help("reverse proxies whose X-Forwarded-For gives the client's address (for login throttling, the activity log and request logs): comma-separated `CIDRs or IPs`, e.g. 127.0.0.1,10.0.0.0/8 (default: none, the direct peer is the client)", "trusted-proxies"))
+	str(fs, &c.MetricsListen, "metrics-listen", "", "serve Prometheus /metrics on this host:port of its own, without authentication, e.g. 127.0.0.1:9090 (default: off)")
+	fs.Var((*secretValue)(&c.MetricsToken), "metrics-token", help("serve /metrics on --listen too, to scrapers sending 'Authorization: Bearer `TOKEN`' (default: off)", "metrics-token"))
 	fs.BoolVar(&c.Telegram.TestServers, "telegram-test-servers", false, help("use Telegram's test environment instead of production", "telegram-test-servers"))
 	return c
 }
@@ -99,7 +106,7 @@ func Register(fs *flag.FlagSet) *Config {
 func (c *Config) registerData(fs *flag.FlagSet) {
 	str(fs, &c.DataDir, "data-dir", "./telegramate-data", "directory for the SQLite database and the generated secret key")
 	fs.Var((*secretValue)(&c.DatabaseURL), "database-url", help("PostgreSQL `URL` (postgres://…) to share the work between nodes; empty for SQLite in --data-dir", "database-url"))
-	fs.Var((*secretValue)(&c.SecretKey), "secret-key", help("master `keys` sealing API hashes and sessions: base64 of 32 bytes, or comma-separated \"id:base64\" entries, the first sealing", "secret-key"))
+	fs.Var((*secretValue)(&c.SecretKey), "secret-key", help("master `keys` sealing API hashes and sessions: base64 of 32 bytes, or comma-separated \"id:base64\" entries, the first sealing. A flag shows in the process list to every account on the host: prefer --secret-key-file or the variable", "secret-key"))
 	str(fs, &c.SecretKeyFile, "secret-key-file", "", "file holding the master key(s), same syntax, mode 0600 (default: <data-dir>/secret.key, generated)")
 	str(fs, &c.LogFormat, "log-format", "text", "log format: text or json")
 	str(fs, &c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")

@@ -40,6 +40,11 @@ func (c *Config) validate() error {
 			bad("base-url", "%q: want an absolute http:// or https:// URL", c.BaseURL)
 		}
 	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics-listen", "%q: want host:port, e.g. 127.0.0.1:9090", c.MetricsListen)
+		}
+	}
 	if c.Signup != SignupOpen && c.Signup != SignupClosed {
 		bad("signup", "%q: want open or closed", c.Signup)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
@@ -102,9 +103,14 @@ func capturePattern(mux *http.ServeMux) http.Handler {
 	})
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every answer carries; https (the base
+// URL is https) adds HSTS, so browsers never fall back to plain HTTP.
+func securityHeaders(https bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if https {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
@@ -159,4 +165,19 @@ func shortUserAgent(ua string) string {
 		ua = string(r[:200])
 	}
 	return ua
+}
+
+// warnTLSWithoutBaseURL logs once when a request came through a TLS proxy
+// (X-Forwarded-Proto: https) while the base URL is not https: the session
+// cookie then lacks Secure and HSTS is off, which --base-url fixes.
+func warnTLSWithoutBaseURL(logger *slog.Logger, next http.Handler) http.Handler {
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+			once.Do(func() {
+				logger.Warn("requests arrive through HTTPS but --base-url is not https: session cookies lack Secure and HSTS is off; set --base-url https://…")
+			})
+		}
+		next.ServeHTTP(w, r)
+	})
 }

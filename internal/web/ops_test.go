@@ -3,7 +3,10 @@ package web_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,12 +36,16 @@ func TestMetrics(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		jobs := prometheus.NewGauge(prometheus.GaugeOpts{Name: "telegramate_jobs_test", Help: "x"})
 		jobs.Set(3)
-		e := newEnv(t, s, withDeps(func(d *web.Deps) { d.Collectors = append(d.Collectors, jobs) }))
+		e := newEnv(t, s, withDeps(func(d *web.Deps) {
+			d.Collectors = append(d.Collectors, jobs)
+			d.MetricsToken = "scrape-secret"
+		}))
 		c := e.client()
 		c.get("/healthz").wantStatus(t, http.StatusOK)
 		c.get("/tokens").wantStatus(t, http.StatusSeeOther)
 		c.get("/no/such/page").wantStatus(t, http.StatusNotFound)
-		c.get("/metrics").wantStatus(t, http.StatusOK).wantBody(t,
+		c.get("/metrics").wantStatus(t, http.StatusUnauthorized)
+		c.get("/metrics", "Authorization", "Bearer scrape-secret").wantStatus(t, http.StatusOK).wantBody(t,
 			`telegramate_http_requests_total{code="200",route="GET /healthz"} 1`,
 			`telegramate_http_requests_total{code="303",route="GET /tokens"} 1`,
 			`telegramate_http_requests_total{code="404",route="/"} 1`,
@@ -89,4 +96,35 @@ func TestShellPages(t *testing.T) {
 		}
 		c.get("/no/such/page").wantStatus(t, http.StatusNotFound).wantBody(t, "Page not found")
 	})
+}
+
+// TestHTTPSBaseURL: an https base URL makes the session cookie Secure and
+// sends HSTS; without it, a request that came through a TLS proxy is noted
+// once in the log, saying what to set.
+func TestHTTPSBaseURL(t *testing.T) {
+	s := storetest.SQLite(t)
+	e := newEnv(t, s, withDeps(func(d *web.Deps) { d.BaseURL = "https://tg.example.com" }))
+	r := e.client().get("/login")
+	if got := r.Header.Get("Strict-Transport-Security"); got == "" {
+		t.Error("no HSTS with an https base URL")
+	}
+	e.client().signUp("ann@example.com", goodPassword)
+	c := e.client()
+	resp := c.post("/login", url.Values{"email": {"ann@example.com"}, "password": {goodPassword}}, "Origin", "https://tg.example.com")
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "telegramate_session" && !ck.Secure {
+			t.Error("session cookie not Secure with an https base URL")
+		}
+	}
+
+	var logs strings.Builder
+	plain := newEnv(t, s, withDeps(func(d *web.Deps) { d.Logger = slog.New(slog.NewTextHandler(&logs, nil)) }))
+	if got := plain.client().get("/login").Header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("HSTS %q without an https base URL", got)
+	}
+	plain.client().get("/login", "X-Forwarded-Proto", "https")
+	plain.client().get("/login", "X-Forwarded-Proto", "https")
+	if n := strings.Count(logs.String(), "set --base-url https://"); n != 1 {
+		t.Errorf("%d warnings about --base-url, want 1:\n%s", n, logs.String())
+	}
 }

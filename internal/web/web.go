@@ -15,6 +15,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -52,6 +53,13 @@ type Deps struct {
 	// the client; empty trusts nobody.
 	TrustedProxies []netip.Prefix
 	Version        string
+	// MetricsToken, when set, serves /metrics on this handler to requests
+	// with "Authorization: Bearer <MetricsToken>"; without it /metrics is
+	// not served here (the job counts and routes are nobody's business).
+	MetricsToken secrets.Secret
+	// ServeMetrics, when set, is given the /metrics handler to serve on a
+	// listener of its own (--metrics-listen), without a token.
+	ServeMetrics func(http.Handler)
 }
 
 // New builds the whole HTTP handler.
@@ -72,7 +80,12 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("GET /metrics", metrics.handler())
+	if d.MetricsToken != "" {
+		mux.Handle("GET /metrics", requireMetricsToken(d.MetricsToken, metrics.handler()))
+	}
+	if d.ServeMetrics != nil {
+		d.ServeMetrics(metrics.handler())
+	}
 	mux.Handle("GET /healthz", healthz(d.Store))
 
 	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Logger: d.Logger, Version: d.Version})
@@ -104,7 +117,11 @@ func New(d Deps) (http.Handler, error) {
 
 	var h http.Handler = capturePattern(mux)
 	h = cop.Handler(h)
-	h = securityHeaders(h)
+	https := base != nil && base.Scheme == "https"
+	h = securityHeaders(https, h)
+	if !https {
+		h = warnTLSWithoutBaseURL(d.Logger, h)
+	}
 	h = requestLog(d.Logger, metrics, d.TrustedProxies, h)
 	h = recoverPanics(d.Logger, h)
 	return h, nil

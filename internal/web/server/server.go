@@ -118,6 +118,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
+	var metricsHandler http.Handler
 	handler, err := web.New(web.Deps{
 		Store:          st,
 		Users:          userSvc,
@@ -131,6 +132,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		TrustedProxies: cfg.TrustedProxies,
 		Version:        o.Version,
 		Routes:         o.Routes,
+		MetricsToken:   cfg.MetricsToken,
+		ServeMetrics:   func(h http.Handler) { metricsHandler = h },
 	})
 	if err != nil {
 		return err
@@ -150,6 +153,14 @@ func Run(ctx context.Context, o Options) (err error) {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	if cfg.MetricsListen != "" {
+		stop, err := serveMetrics(cfg.MetricsListen, metricsHandler, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 
 	served := make(chan error, 1)
@@ -177,4 +188,20 @@ func Run(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// serveMetrics serves /metrics alone on addr, for a scraper on a private
+// interface; stop closes it.
+func serveMetrics(addr string, h http.Handler, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("serving metrics", slog.String("addr", ln.Addr().String()))
+	return func() { _ = srv.Close() }, nil
 }
