@@ -212,9 +212,11 @@ func yesNo(b bool) string {
 
 // cellText keeps a spreadsheet from running a name as a formula: text
 // starting with = + - @ (or a tab or carriage return) gets a leading
-// apostrophe, as OWASP advises for CSV exports.
+// apostrophe, as OWASP advises for CSV exports. Spreadsheets skip leading
+// spaces and line breaks before a formula, so those do not hide one.
 func cellText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	t := strings.TrimLeft(s, " \n")
+	if t != "" && strings.ContainsRune("=+-@\t\r", rune(t[0])) {
 		return "'" + s
 	}
 	return s

@@ -82,3 +82,16 @@ func TestTokenNameIsValidated(t *testing.T) {
 		}
 	})
 }
+
+// TestTokenNameMustBeText: a name that is not valid UTF-8 is refused.
+func TestTokenNameMustBeText(t *testing.T) {
+	s := storetest.SQLite(t)
+	u, err := s.CreateUser(context.Background(), store.NewUser{Email: "ann@example.com", PasswordHash: "x", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = tokens.New(s).Create(context.Background(), u.ID, "ci\xff")
+	if e, ok := apperr.As(err); !ok || e.Field != "name" {
+		t.Fatalf("invalid UTF-8 name: %v", err)
+	}
+}

@@ -18,13 +18,22 @@ const (
 // NormalizeEmail trims and lower-cases an email, so "Ann@Example.com " and
 // "ann@example.com" are the same user.
 func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	email = strings.TrimSpace(email)
+	if !utf8.ValidString(email) {
+		// ToLower would turn the bad bytes into U+FFFD and hide them
+		// from ValidateEmail.
+		return email
+	}
+	return strings.ToLower(email)
 }
 
 // ValidateEmail expects a normalized email.
 func ValidateEmail(email string) *apperr.Error {
 	if email == "" {
 		return withHint(apperr.Validation("email", "Enter your email address"), "")
+	}
+	if !utf8.ValidString(email) {
+		return withHint(apperr.Validation("email", "This is not a valid email address"), "It holds bytes that are not text (UTF-8).")
 	}
 	addr, err := mail.ParseAddress(email)
 	at := strings.LastIndexByte(email, '@')
@@ -37,6 +46,9 @@ func ValidateEmail(email string) *apperr.Error {
 }
 
 func ValidatePassword(password string) *apperr.Error {
+	if !utf8.ValidString(password) {
+		return apperr.Validation("password", "The password holds bytes that are not text (UTF-8)")
+	}
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
