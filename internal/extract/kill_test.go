@@ -169,19 +169,16 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 	}
 
 	// River rescues a job whose worker died once it has been running for
-	// its timeout and RescueStuckJobsAfter; a real deployment waits far
-	// longer, the test two seconds. The leader resigns so the rescuing client
-	// leads at once.
+	// its timeout and RescueStuckJobsAfter. Instead of waiting that out,
+	// the dead run's job is made to look an hour old. The leader resigns so
+	// the rescuing client leads, and rescues, at once.
 	stopClient(t, lead)
-	for {
-		x, err := st.ExtractionForWork(ctx, x.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if time.Since(x.RunStartedAt) > 2200*time.Millisecond {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	res, err := st.DB().ExecContext(ctx, `UPDATE river_job SET attempted_at = datetime('now', '-1 hour') WHERE state = 'running'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%d running jobs, want the dead run's one", n)
 	}
 	before = participantCalls()
 	riverClient(t, st, e.svc, river.QueueDefault, time.Second)
