@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/web/auth"
@@ -104,6 +105,69 @@ type routeOption func(*routeOpts)
 type routeOpts struct {
 	bodyLimit int64
 	multipart bool
+	stream    bool
+}
+
+// stream marks a long-lived response (server-sent events): a user may hold
+// at most MaxStreamsPerUser of them open at once on this node.
+func stream() routeOption { return func(o *routeOpts) { o.stream = true } }
+
+// MaxStreamsPerUser bounds one user's open live-progress streams on a
+// node: each holds a connection and a goroutine for as long as a page is
+// open, so a script opening thousands would exhaust the server.
+const MaxStreamsPerUser = 8
+
+var errTooManyStreams = &apperr.Error{
+	Code:    "too_many_streams",
+	Message: "Too many live progress pages are open",
+	Hint:    "Close some of the tabs that show live progress, then reload this one.",
+	Status:  http.StatusTooManyRequests,
+}
+
+type streamCounter struct {
+	mu   sync.Mutex
+	open map[int64]int
+}
+
+// acquire takes one of the user's stream slots; release gives it back.
+func (c *streamCounter) acquire(userID int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open == nil {
+		c.open = map[int64]int{}
+	}
+	if c.open[userID] >= MaxStreamsPerUser {
+		return false
+	}
+	c.open[userID]++
+	return true
+}
+
+func (c *streamCounter) release(userID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[userID]--; c.open[userID] <= 0 {
+		delete(c.open, userID)
+	}
+}
+
+func (h *Handler) streamLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := auth.UserFrom(r.Context())
+		if u == nil {
+			next.ServeHTTP(w, r) // requireUser answers
+			return
+		}
+		if !h.streams.acquire(u.ID) {
+			// An EventSource shows no page: plain text says it to whoever
+			// looks at the request.
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, errTooManyStreams.Message+". "+errTooManyStreams.Hint, errTooManyStreams.Status)
+			return
+		}
+		defer h.streams.release(u.ID)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withUpload lets a route accept multipart/form-data (a file input) with a

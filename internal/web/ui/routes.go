@@ -42,7 +42,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /extractions", h.startExtraction)
 	h.private(mux, "POST /extractions/chats/refresh", h.refreshChats)
 	h.private(mux, "GET /extractions/{id}", h.showExtraction)
-	h.private(mux, "GET /extractions/{id}/events", h.extractionEvents)
+	h.private(mux, "GET /extractions/{id}/events", h.extractionEvents, stream())
 	h.private(mux, "POST /extractions/{id}/cancel", h.cancelExtraction)
 	h.private(mux, "GET /campaigns", h.campaigns)
 	h.private(mux, "GET /suppressions", h.suppressions)
@@ -80,6 +80,9 @@ func (h *Handler) limits(opts []routeOption, next http.Handler) http.Handler {
 	o := routeOpts{bodyLimit: DefaultBodyLimit}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.stream {
+		next = h.streamLimit(next)
 	}
 	return h.bodyLimits(o, next)
 }

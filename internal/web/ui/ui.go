@@ -38,6 +38,8 @@ type Deps struct {
 type Handler struct {
 	Deps
 	tmpl *templates
+	// streams counts each user's open live-progress streams (SSE).
+	streams streamCounter
 }
 
 func New(d Deps) (*Handler, error) {
