@@ -84,30 +84,30 @@ func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, st
 	return accountError(stepErr, s.now())
 }
 
-// finishUse stores the refreshed session and the health change, if any.
+// finishUse stores the refreshed session and Telegram's verdict, if any.
+// Uses of one account overlap (a send and a reply check, two campaigns):
+// the store compares the login generation, not the session bytes, so each
+// use's verdict lands whatever the others wrote.
 func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, before, after telegram.Session, stepErr error) {
 	now := s.now().UTC()
-	u := store.AccountUse{
-		ID: row.ID, OldSessionSealed: row.SessionSealed, SessionSealed: row.SessionSealed,
-		Status: row.Status, FloodUntil: row.FloodUntil, StatusDetail: row.StatusDetail, Now: now,
-	}
+	u := store.AccountUse{ID: row.ID, LoginGeneration: row.LoginGeneration, Now: now}
 	var (
 		fw      *telegram.FloodWaitError
 		changed string // the activity line for a health change
 	)
 	switch {
 	case errors.As(stepErr, &fw):
-		u.Status, u.FloodUntil, u.StatusDetail = store.AccountFloodWait, now.Add(fw.Wait), telegramCode(stepErr)
+		u.Verdict, u.FloodUntil, u.StatusDetail = store.AccountFloodWait, now.Add(fw.Wait), telegramCode(stepErr)
 		changed = fmt.Sprintf("Telegram asked to wait %s (%s on %s)", apperr.FormatWait(fw.Wait), u.StatusDetail, fw.Method)
 	case errors.Is(stepErr, telegram.ErrSessionRevoked):
-		u.Status, u.FloodUntil, u.StatusDetail = store.AccountNeedsRelogin, time.Time{}, telegramCode(stepErr)
+		u.Verdict, u.StatusDetail = store.AccountNeedsRelogin, telegramCode(stepErr)
 		changed = "Telegram ended the session: the account needs to log in again"
 	case errors.Is(stepErr, telegram.ErrPeerFlood):
-		u.Status, u.FloodUntil, u.StatusDetail = store.AccountLimited, time.Time{}, telegramCode(stepErr)
+		u.Verdict, u.StatusDetail = store.AccountLimited, telegramCode(stepErr)
 		changed = "Telegram limited the account (PEER_FLOOD): it stops until someone resets it"
 	case row.Status == store.AccountFloodWait:
 		// Only a usable account gets here: its wait is over.
-		u.Status, u.FloodUntil, u.StatusDetail = store.AccountActive, time.Time{}, ""
+		u.Verdict = store.AccountActive
 	}
 	if len(after) > 0 && !bytes.Equal(after, before) {
 		sealed, err := s.seal(after, adAccount("session_sealed", row.ID))
@@ -117,22 +117,23 @@ func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, be
 			u.SessionSealed = sealed
 		}
 	}
-	if bytes.Equal(u.SessionSealed, u.OldSessionSealed) && u.Status == row.Status && u.FloodUntil.Equal(row.FloodUntil) {
+	if u.SessionSealed == nil && u.Verdict == "" {
 		return
 	}
-	stored, err := s.st.FinishAccountUse(ctx, u)
+	landed, err := s.st.FinishAccountUse(ctx, u)
 	switch {
 	case err != nil:
 		s.log.Error("account use not stored", slog.Int64("account", row.ID), slog.Any("err", err))
 		return
-	case !stored:
-		// Rotated, renewed or disconnected meanwhile: what this use
-		// learned is about a session that is no longer the account's.
+	case !landed:
+		// Rotated, renewed or disconnected meanwhile (what this use learned
+		// is about a login that is no longer the account's), or a graver
+		// verdict already stands.
 		return
 	}
 	if changed != "" {
-		s.record(ctx, s.st, by, row.ID, "status_"+u.Status, changed)
-		s.log.Warn("telegram account health changed", slog.Int64("account", row.ID), slog.String("status", u.Status),
+		s.record(ctx, s.st, by, row.ID, "status_"+u.Verdict, changed)
+		s.log.Warn("telegram account health changed", slog.Int64("account", row.ID), slog.String("status", u.Verdict),
 			slog.String("telegram", u.StatusDetail))
 	}
 }

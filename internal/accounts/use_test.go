@@ -272,3 +272,46 @@ func (e *env) session(id int64) telegram.Session {
 	}
 	return telegram.Session(b)
 }
+
+// TestOverlappingUsesKeepEveryVerdict: while one use of an account waits
+// for Telegram, another use of the same account stores its refreshed
+// session (sealed anew, so the sealed bytes differ); the first use then
+// meets PEER_FLOOD, and that verdict must land all the same.
+func TestOverlappingUsesKeepEveryVerdict(t *testing.T) {
+	e := sqliteEnv(t)
+	ctx := ctxFor(t)
+	t.Cleanup(sbx.ClearFaults)
+	acct := e.connect(e.ann, appF, phoneCleo, "")
+	started, release := make(chan struct{}), make(chan struct{})
+	slow := make(chan error, 1)
+	go func() {
+		slow <- e.svc.Use(ctx, e.ann.UserID, acct.ID, func(ctx context.Context, api *tg.Client) error {
+			close(started)
+			<-release
+			return selfCheck(3003)(ctx, api)
+		})
+	}()
+	<-started
+	// What a concurrent use does when its connection refreshed the session.
+	resealed, err := e.keys.Seal(e.session(acct.ID), fmt.Appendf(nil, "telegram_accounts.session_sealed:%d", acct.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.UpdateAccountSession(ctx, acct.ID, resealed, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sbx.SetFault(sandbox.Fault{Method: "users.getUsers", Error: "PEER_FLOOD"}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-slow; !errors.Is(err, telegram.ErrPeerFlood) {
+		t.Fatalf("slow use: %v, want PEER_FLOOD", err)
+	}
+	a, err := e.svc.Get(ctx, e.ann.UserID, acct.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != accounts.StatusLimited {
+		t.Errorf("after a PEER_FLOOD in an overlapping use the account is %q, want limited", a.Status)
+	}
+}

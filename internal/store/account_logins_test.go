@@ -149,47 +149,73 @@ func TestAbandonedPendingAccountsAreDeleted(t *testing.T) {
 	})
 }
 
-// TestFinishAccountUseComparesSession: a use's session and health are
-// stored only over the session it started with.
-func TestFinishAccountUseComparesSession(t *testing.T) {
+// TestFinishAccountUseKeepsEveryVerdict: two uses of one account overlap;
+// each verdict lands (the graver one stands), a refreshed session never
+// erases a verdict, and a use of an older login stores nothing.
+func TestFinishAccountUseKeepsEveryVerdict(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		alice := mustUser(t, s, "alice@example.com")
 		a, _ := s.CreateAccount(ctx, alice.ID, login(1, "9996620001")) // session "session-sealed"
+		gen := a.LoginGeneration
 		until := t0.Add(time.Minute)
+		// Use 1 hits a FLOOD_WAIT; use 2, started at the same time, only
+		// refreshed its session: the wait stays.
 		ok, err := s.FinishAccountUse(ctx, store.AccountUse{
-			ID: a.ID, OldSessionSealed: []byte("session-sealed"), SessionSealed: []byte("session-2"),
-			Status: store.AccountFloodWait, FloodUntil: until, StatusDetail: "FLOOD_WAIT_60", Now: t0,
+			ID: a.ID, LoginGeneration: gen, Verdict: store.AccountFloodWait, FloodUntil: until, StatusDetail: "FLOOD_WAIT_60", Now: t0,
 		})
 		if err != nil || !ok {
-			t.Fatalf("finish: %v %v", ok, err)
+			t.Fatalf("flood wait verdict: %v %v", ok, err)
+		}
+		if _, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, SessionSealed: []byte("session-2"), Now: t0}); err != nil {
+			t.Fatal(err)
 		}
 		got, _ := s.AccountByID(ctx, alice.ID, a.ID)
 		if !bytes.Equal(got.SessionSealed, []byte("session-2")) || got.Status != store.AccountFloodWait ||
 			!got.FloodUntil.Equal(until.Truncate(time.Microsecond)) || got.StatusDetail != "FLOOD_WAIT_60" {
-			t.Errorf("after finish %+v", got)
+			t.Errorf("after overlapping uses %+v", got)
 		}
-		// A rotation replaced the session meanwhile: the old use loses.
-		ok, err = s.FinishAccountUse(ctx, store.AccountUse{
-			ID: a.ID, OldSessionSealed: []byte("session-sealed"), SessionSealed: []byte("stale"),
-			Status: store.AccountNeedsRelogin, Now: t0,
-		})
-		if err != nil || ok {
-			t.Errorf("stale finish: %v %v", ok, err)
+		// A PEER_FLOOD from a third overlapping use is graver: it lands; a
+		// later FLOOD_WAIT does not soften it.
+		if ok, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountLimited, StatusDetail: "PEER_FLOOD", Now: t0}); err != nil || !ok {
+			t.Fatalf("limited verdict: %v %v", ok, err)
 		}
-		if got, _ := s.AccountByID(ctx, alice.ID, a.ID); string(got.SessionSealed) != "session-2" || got.Status != store.AccountFloodWait {
-			t.Errorf("stale finish wrote %+v", got)
+		if ok, _ := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountFloodWait, FloodUntil: until, Now: t0}); ok {
+			t.Error("a FLOOD_WAIT replaced a PEER_FLOOD limit")
 		}
-		ok, _ = s.FinishAccountUse(ctx, store.AccountUse{
-			ID: a.ID, OldSessionSealed: []byte("session-2"), SessionSealed: []byte("session-2"), Status: store.AccountActive, Now: t0,
-		})
-		if got, _ := s.AccountByID(ctx, alice.ID, a.ID); !ok || got.Status != store.AccountActive || !got.FloodUntil.IsZero() {
-			t.Errorf("back to active: %v %+v", ok, got)
+		if ok, _ := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountActive, Now: until.Add(time.Hour)}); ok {
+			t.Error("an ended FLOOD_WAIT lifted a PEER_FLOOD limit")
+		}
+		if got, _ := s.AccountByID(ctx, alice.ID, a.ID); got.Status != store.AccountLimited || got.StatusDetail != "PEER_FLOOD" {
+			t.Errorf("limited account now %+v", got)
+		}
+		// A re-login moves the generation: a late verdict about the old
+		// login is dropped.
+		relogged, err := s.ActivateAccount(ctx, alice.ID, a.ID, login(1, "9996620001"))
+		if err != nil || relogged.LoginGeneration == gen || relogged.Status != store.AccountActive {
+			t.Fatalf("re-login: %+v %v", relogged, err)
+		}
+		if ok, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, SessionSealed: []byte("stale"), Verdict: store.AccountNeedsRelogin, Now: t0}); err != nil || ok {
+			t.Errorf("stale verdict: %v %v", ok, err)
+		}
+		if got, _ := s.AccountByID(ctx, alice.ID, a.ID); string(got.SessionSealed) == "stale" || got.Status != store.AccountActive {
+			t.Errorf("stale use wrote %+v", got)
+		}
+		// A FLOOD_WAIT that ended: the next use through brings it back.
+		gen = relogged.LoginGeneration
+		if ok, _ := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountFloodWait, FloodUntil: until, Now: t0}); !ok {
+			t.Fatal("flood wait after re-login")
+		}
+		if ok, _ := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountActive, Now: until.Add(time.Second)}); !ok {
+			t.Error("flood wait not ended")
+		}
+		if got, _ := s.AccountByID(ctx, alice.ID, a.ID); got.Status != store.AccountActive || !got.FloodUntil.IsZero() {
+			t.Errorf("back to active: %+v", got)
 		}
 		if err := s.DisconnectAccount(ctx, alice.ID, a.ID, t0); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, Status: store.AccountActive, Now: t0}); err != nil || ok {
+		if ok, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountLimited, Now: t0}); err != nil || ok {
 			t.Errorf("finish on a disconnected account: %v %v", ok, err)
 		}
 		if _, err := s.ActivateAccount(ctx, alice.ID, a.ID, login(1, "9996620001")); !errors.Is(err, store.ErrNotFound) {

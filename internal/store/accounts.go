@@ -43,6 +43,8 @@ type Account struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	ConnectedAt   time.Time
+	// LoginGeneration moves with every rotation and re-login.
+	LoginGeneration int64
 }
 
 // AccountLogin is what a finished login knows about the account.
@@ -83,15 +85,22 @@ type PendingLogin struct {
 	ExpiresAt           time.Time
 }
 
-// AccountUse is what FinishAccountUse stores.
+// AccountUse is what FinishAccountUse stores: what one use of a live
+// account learned about its login.
 type AccountUse struct {
-	ID               int64
-	OldSessionSealed []byte
-	SessionSealed    []byte
-	Status           string
-	FloodUntil       time.Time // zero unless Status is AccountFloodWait
-	StatusDetail     string
-	Now              time.Time
+	ID int64
+	// LoginGeneration is the account's as the use started; a use of an
+	// older login (rotated or logged in again since) stores nothing.
+	LoginGeneration int64
+	// SessionSealed is the refreshed session, nil when unchanged.
+	SessionSealed []byte
+	// Verdict is Telegram's word on the login: AccountNeedsRelogin,
+	// AccountLimited or AccountFloodWait (with FloodUntil); AccountActive
+	// when a call went through after a FLOOD_WAIT's time; "" for none.
+	Verdict      string
+	FloodUntil   time.Time
+	StatusDetail string
+	Now          time.Time
 }
 
 // Activity is one line of an account's activity log.
@@ -161,9 +170,12 @@ type Accounts interface {
 	// unless the status is AccountFloodWait.
 	SetAccountStatus(ctx context.Context, id int64, status string, floodUntil time.Time, detail string, now time.Time) error
 	// FinishAccountUse stores what one use of a live account learned — its
-	// refreshed session and its health — if the account still has the
-	// session u.OldSessionSealed the use started with. It reports whether it
-	// did: false after a rotation, re-login or disconnect in the meantime.
+	// refreshed session and Telegram's verdict on its health — in one
+	// transaction, if the account is still on the login the use started
+	// with. A verdict is never lost to a concurrent use: it lands unless a
+	// graver one is already recorded. It reports whether the verdict
+	// landed (false after a rotation, re-login or disconnect meanwhile, or
+	// when a graver verdict stands).
 	FinishAccountUse(ctx context.Context, u AccountUse) (bool, error)
 	// DisconnectAccount marks the account disconnected and erases its
 	// sealed API hash and session.

@@ -60,6 +60,7 @@ UPDATE telegram_accounts SET
     flood_until = NULL,
     status_detail = '',
     updated_at = sqlc.arg(now),
+    login_generation = telegram_accounts.login_generation + 1,
     -- The first connection's date: a rotation or re-login keeps it.
     connected_at = COALESCE(telegram_accounts.connected_at, sqlc.arg(now))
 WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id) AND status <> 'disconnected'
@@ -142,15 +143,33 @@ SELECT * FROM pending_logins WHERE account_id = sqlc.arg(account_id) AND user_id
 -- name: DeletePendingLoginsOfAccount :execrows
 DELETE FROM pending_logins WHERE account_id = sqlc.arg(account_id) AND user_id = sqlc.arg(user_id);
 
--- name: FinishAccountUse :execrows
--- Stores what one use of a live account learned (refreshed session, health)
--- only if its session is still the one the use started with: a rotation or
--- re-login in the meantime must not be overwritten by the old session.
+-- name: StoreUseSession :execrows
+-- A use's refreshed session, only over the login it started on: a
+-- rotation or re-login in the meantime must not be overwritten by the old
+-- session.
+UPDATE telegram_accounts SET session_sealed = sqlc.arg(session_sealed), updated_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND login_generation = sqlc.arg(login_generation)
+  AND status NOT IN ('disconnected', 'pending');
+
+-- name: RecordUseVerdict :execrows
+-- Telegram's verdict on a login, never lost to a concurrent use of the same
+-- account and never softened by one: a verdict lands unless the account
+-- already carries a graver one (needs_relogin > limited > flood_wait), and
+-- a later FLOOD_WAIT deadline wins over an earlier one.
 UPDATE telegram_accounts SET
-    session_sealed = sqlc.arg(session_sealed),
     status = sqlc.arg(status),
     flood_until = sqlc.narg(flood_until),
     status_detail = sqlc.arg(status_detail),
     updated_at = sqlc.arg(now)
-WHERE id = sqlc.arg(id) AND session_sealed = sqlc.arg(old_session_sealed)
-  AND status NOT IN ('disconnected', 'pending');
+WHERE id = sqlc.arg(id) AND login_generation = sqlc.arg(login_generation)
+  AND status NOT IN ('disconnected', 'pending')
+  AND (CASE status WHEN 'needs_relogin' THEN 3 WHEN 'limited' THEN 2 WHEN 'flood_wait' THEN 1 ELSE 0 END)
+      <= CAST(sqlc.arg(rank) AS BIGINT)
+  AND NOT (status = 'flood_wait' AND sqlc.arg(status) = 'flood_wait' AND flood_until > sqlc.narg(flood_until));
+
+-- name: EndFloodWait :execrows
+-- A use that Telegram let through after a FLOOD_WAIT's time: the account is
+-- active again, unless something graver was recorded meanwhile.
+UPDATE telegram_accounts SET status = 'active', flood_until = NULL, status_detail = '', updated_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND login_generation = sqlc.arg(login_generation)
+  AND status = 'flood_wait' AND flood_until <= sqlc.arg(now);

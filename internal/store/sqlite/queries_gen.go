@@ -155,6 +155,10 @@ func (s queries) DisconnectAccount(ctx context.Context, arg gen.DisconnectAccoun
 	return s.q.DisconnectAccount(ctx, db.DisconnectAccountParams(arg))
 }
 
+func (s queries) EndFloodWait(ctx context.Context, arg gen.EndFloodWaitParams) (int64, error) {
+	return s.q.EndFloodWait(ctx, db.EndFloodWaitParams(arg))
+}
+
 func (s queries) ExtractionByID(ctx context.Context, arg gen.ExtractionByIDParams) (gen.Extraction, error) {
 	r, err := s.q.ExtractionByID(ctx, db.ExtractionByIDParams(arg))
 	return convExtraction(r), err
@@ -168,10 +172,6 @@ func (s queries) ExtractionByListID(ctx context.Context, arg gen.ExtractionByLis
 func (s queries) ExtractionForWork(ctx context.Context, id int64) (gen.Extraction, error) {
 	r, err := s.q.ExtractionForWork(ctx, id)
 	return convExtraction(r), err
-}
-
-func (s queries) FinishAccountUse(ctx context.Context, arg gen.FinishAccountUseParams) (int64, error) {
-	return s.q.FinishAccountUse(ctx, db.FinishAccountUseParams(arg))
 }
 
 func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
@@ -259,6 +259,10 @@ func (s queries) PendingLoginByID(ctx context.Context, arg gen.PendingLoginByIDP
 	return convPendingLogin(r), err
 }
 
+func (s queries) RecordUseVerdict(ctx context.Context, arg gen.RecordUseVerdictParams) (int64, error) {
+	return s.q.RecordUseVerdict(ctx, db.RecordUseVerdictParams(arg))
+}
+
 func (s queries) RenameMemberList(ctx context.Context, arg gen.RenameMemberListParams) (int64, error) {
 	return s.q.RenameMemberList(ctx, db.RenameMemberListParams(arg))
 }
@@ -310,6 +314,10 @@ func (s queries) SetUserPassword(ctx context.Context, arg gen.SetUserPasswordPar
 func (s queries) StartExtractionRun(ctx context.Context, arg gen.StartExtractionRunParams) (gen.Extraction, error) {
 	r, err := s.q.StartExtractionRun(ctx, db.StartExtractionRunParams(arg))
 	return convExtraction(r), err
+}
+
+func (s queries) StoreUseSession(ctx context.Context, arg gen.StoreUseSessionParams) (int64, error) {
+	return s.q.StoreUseSession(ctx, db.StoreUseSessionParams(arg))
 }
 
 func (s queries) TokenByHash(ctx context.Context, tokenHash []byte) (gen.TokenByHashRow, error) {

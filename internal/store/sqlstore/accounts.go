@@ -28,6 +28,8 @@ func toAccount(a gen.TelegramAccount) store.Account {
 		CreatedAt:     a.CreatedAt.UTC(),
 		UpdatedAt:     a.UpdatedAt.UTC(),
 		ConnectedAt:   fromNullTime(a.ConnectedAt),
+
+		LoginGeneration: a.LoginGeneration,
 	}
 }
 
@@ -238,12 +240,45 @@ func (q queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, apiID int64, ph
 }
 
 func (q queries) FinishAccountUse(ctx context.Context, u store.AccountUse) (bool, error) {
-	n, err := q.q.FinishAccountUse(ctx, gen.FinishAccountUseParams{
-		SessionSealed: u.SessionSealed, Status: u.Status, FloodUntil: nullTime(u.FloodUntil),
-		StatusDetail: u.StatusDetail, Now: u.Now, ID: u.ID, OldSessionSealed: u.OldSessionSealed,
+	landed := false
+	err := q.inTx(ctx, func(q queries) error {
+		if u.SessionSealed != nil {
+			if _, err := q.q.StoreUseSession(ctx, gen.StoreUseSessionParams{
+				SessionSealed: u.SessionSealed, Now: u.Now, ID: u.ID, LoginGeneration: u.LoginGeneration,
+			}); err != nil {
+				return mapErr(q.d, err)
+			}
+		}
+		var (
+			n   int64
+			err error
+		)
+		switch u.Verdict {
+		case "":
+			return nil
+		case store.AccountActive:
+			n, err = q.q.EndFloodWait(ctx, gen.EndFloodWaitParams{Now: u.Now, ID: u.ID, LoginGeneration: u.LoginGeneration})
+		default:
+			n, err = q.q.RecordUseVerdict(ctx, gen.RecordUseVerdictParams{
+				Status: u.Verdict, FloodUntil: nullTime(u.FloodUntil), StatusDetail: u.StatusDetail, Now: u.Now,
+				ID: u.ID, LoginGeneration: u.LoginGeneration, Rank: verdictRank(u.Verdict),
+			})
+		}
+		landed = n > 0
+		return mapErr(q.d, err)
 	})
-	if err != nil {
-		return false, mapErr(q.d, err)
+	return landed, err
+}
+
+// verdictRank orders verdicts by gravity, as RecordUseVerdict's CASE does.
+func verdictRank(status string) int64 {
+	switch status {
+	case store.AccountNeedsRelogin:
+		return 3
+	case store.AccountLimited:
+		return 2
+	case store.AccountFloodWait:
+		return 1
 	}
-	return n > 0, nil
+	return 0
 }

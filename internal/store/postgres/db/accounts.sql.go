@@ -12,7 +12,7 @@ import (
 )
 
 const accountByID = `-- name: AccountByID :one
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at FROM telegram_accounts WHERE id = $1 AND user_id = $2
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts WHERE id = $1 AND user_id = $2
 `
 
 type AccountByIDParams struct {
@@ -41,12 +41,13 @@ func (q *Queries) AccountByID(ctx context.Context, arg AccountByIDParams) (Teleg
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ConnectedAt,
+		&i.LoginGeneration,
 	)
 	return i, err
 }
 
 const accountsByStatus = `-- name: AccountsByStatus :many
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at FROM telegram_accounts WHERE status = $1 ORDER BY id
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts WHERE status = $1 ORDER BY id
 `
 
 func (q *Queries) AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error) {
@@ -76,6 +77,7 @@ func (q *Queries) AccountsByStatus(ctx context.Context, status string) ([]Telegr
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ConnectedAt,
+			&i.LoginGeneration,
 		); err != nil {
 			return nil, err
 		}
@@ -105,10 +107,11 @@ UPDATE telegram_accounts SET
     flood_until = NULL,
     status_detail = '',
     updated_at = $10,
+    login_generation = telegram_accounts.login_generation + 1,
     -- The first connection's date: a rotation or re-login keeps it.
     connected_at = COALESCE(telegram_accounts.connected_at, $10)
 WHERE id = $11 AND user_id = $12 AND status <> 'disconnected'
-RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at
+RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation
 `
 
 type ActivateAccountParams struct {
@@ -160,6 +163,7 @@ func (q *Queries) ActivateAccount(ctx context.Context, arg ActivateAccountParams
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ConnectedAt,
+		&i.LoginGeneration,
 	)
 	return i, err
 }
@@ -210,7 +214,7 @@ INSERT INTO telegram_accounts (
     $6, $7, $8, $9, $10,
     'active', '', $11, $11, $11
 )
-RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at
+RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation
 `
 
 type CreateAccountParams struct {
@@ -260,6 +264,7 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) (T
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ConnectedAt,
+		&i.LoginGeneration,
 	)
 	return i, err
 }
@@ -267,7 +272,7 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) (T
 const createPendingAccount = `-- name: CreatePendingAccount :one
 INSERT INTO telegram_accounts (user_id, api_id, phone, status, status_detail, created_at, updated_at)
 VALUES ($1, $2, $3, 'pending', '', $4, $4)
-RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at
+RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation
 `
 
 type CreatePendingAccountParams struct {
@@ -305,6 +310,7 @@ func (q *Queries) CreatePendingAccount(ctx context.Context, arg CreatePendingAcc
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ConnectedAt,
+		&i.LoginGeneration,
 	)
 	return i, err
 }
@@ -488,40 +494,22 @@ func (q *Queries) DisconnectAccount(ctx context.Context, arg DisconnectAccountPa
 	return result.RowsAffected()
 }
 
-const finishAccountUse = `-- name: FinishAccountUse :execrows
-UPDATE telegram_accounts SET
-    session_sealed = $1,
-    status = $2,
-    flood_until = $3,
-    status_detail = $4,
-    updated_at = $5
-WHERE id = $6 AND session_sealed = $7
-  AND status NOT IN ('disconnected', 'pending')
+const endFloodWait = `-- name: EndFloodWait :execrows
+UPDATE telegram_accounts SET status = 'active', flood_until = NULL, status_detail = '', updated_at = $1
+WHERE id = $2 AND login_generation = $3
+  AND status = 'flood_wait' AND flood_until <= $1
 `
 
-type FinishAccountUseParams struct {
-	SessionSealed    []byte
-	Status           string
-	FloodUntil       sql.NullTime
-	StatusDetail     string
-	Now              time.Time
-	ID               int64
-	OldSessionSealed []byte
+type EndFloodWaitParams struct {
+	Now             time.Time
+	ID              int64
+	LoginGeneration int64
 }
 
-// Stores what one use of a live account learned (refreshed session, health)
-// only if its session is still the one the use started with: a rotation or
-// re-login in the meantime must not be overwritten by the old session.
-func (q *Queries) FinishAccountUse(ctx context.Context, arg FinishAccountUseParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, finishAccountUse,
-		arg.SessionSealed,
-		arg.Status,
-		arg.FloodUntil,
-		arg.StatusDetail,
-		arg.Now,
-		arg.ID,
-		arg.OldSessionSealed,
-	)
+// A use that Telegram let through after a FLOOD_WAIT's time: the account is
+// active again, unless something graver was recorded meanwhile.
+func (q *Queries) EndFloodWait(ctx context.Context, arg EndFloodWaitParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, endFloodWait, arg.Now, arg.ID, arg.LoginGeneration)
 	if err != nil {
 		return 0, err
 	}
@@ -529,7 +517,7 @@ func (q *Queries) FinishAccountUse(ctx context.Context, arg FinishAccountUsePara
 }
 
 const listAccounts = `-- name: ListAccounts :many
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at FROM telegram_accounts WHERE user_id = $1 ORDER BY id
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts WHERE user_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error) {
@@ -559,6 +547,7 @@ func (q *Queries) ListAccounts(ctx context.Context, userID int64) ([]TelegramAcc
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ConnectedAt,
+			&i.LoginGeneration,
 		); err != nil {
 			return nil, err
 		}
@@ -618,7 +607,7 @@ func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]A
 }
 
 const liveAccountByAPIIDOrPhone = `-- name: LiveAccountByAPIIDOrPhone :one
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at FROM telegram_accounts
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts
 WHERE status NOT IN ('disconnected', 'pending') AND (api_id = $1 OR phone = $2)
 ORDER BY id
 LIMIT 1
@@ -652,12 +641,13 @@ func (q *Queries) LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccount
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ConnectedAt,
+		&i.LoginGeneration,
 	)
 	return i, err
 }
 
 const liveAccountsByAPIIDOrPhone = `-- name: LiveAccountsByAPIIDOrPhone :many
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at FROM telegram_accounts
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts
 WHERE status NOT IN ('disconnected', 'pending') AND (api_id = $1 OR phone = $2)
 ORDER BY id
 `
@@ -694,6 +684,7 @@ func (q *Queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccoun
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ConnectedAt,
+			&i.LoginGeneration,
 		); err != nil {
 			return nil, err
 		}
@@ -778,6 +769,49 @@ func (q *Queries) PendingLoginByID(ctx context.Context, arg PendingLoginByIDPara
 	return i, err
 }
 
+const recordUseVerdict = `-- name: RecordUseVerdict :execrows
+UPDATE telegram_accounts SET
+    status = $1,
+    flood_until = $2,
+    status_detail = $3,
+    updated_at = $4
+WHERE id = $5 AND login_generation = $6
+  AND status NOT IN ('disconnected', 'pending')
+  AND (CASE status WHEN 'needs_relogin' THEN 3 WHEN 'limited' THEN 2 WHEN 'flood_wait' THEN 1 ELSE 0 END)
+      <= CAST($7 AS BIGINT)
+  AND NOT (status = 'flood_wait' AND $1 = 'flood_wait' AND flood_until > $2)
+`
+
+type RecordUseVerdictParams struct {
+	Status          string
+	FloodUntil      sql.NullTime
+	StatusDetail    string
+	Now             time.Time
+	ID              int64
+	LoginGeneration int64
+	Rank            int64
+}
+
+// Telegram's verdict on a login, never lost to a concurrent use of the same
+// account and never softened by one: a verdict lands unless the account
+// already carries a graver one (needs_relogin > limited > flood_wait), and
+// a later FLOOD_WAIT deadline wins over an earlier one.
+func (q *Queries) RecordUseVerdict(ctx context.Context, arg RecordUseVerdictParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, recordUseVerdict,
+		arg.Status,
+		arg.FloodUntil,
+		arg.StatusDetail,
+		arg.Now,
+		arg.ID,
+		arg.LoginGeneration,
+		arg.Rank,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const setAccountStatus = `-- name: SetAccountStatus :execrows
 UPDATE telegram_accounts SET
     status = $1,
@@ -802,6 +836,35 @@ func (q *Queries) SetAccountStatus(ctx context.Context, arg SetAccountStatusPara
 		arg.StatusDetail,
 		arg.Now,
 		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const storeUseSession = `-- name: StoreUseSession :execrows
+UPDATE telegram_accounts SET session_sealed = $1, updated_at = $2
+WHERE id = $3 AND login_generation = $4
+  AND status NOT IN ('disconnected', 'pending')
+`
+
+type StoreUseSessionParams struct {
+	SessionSealed   []byte
+	Now             time.Time
+	ID              int64
+	LoginGeneration int64
+}
+
+// A use's refreshed session, only over the login it started on: a
+// rotation or re-login in the meantime must not be overwritten by the old
+// session.
+func (q *Queries) StoreUseSession(ctx context.Context, arg StoreUseSessionParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, storeUseSession,
+		arg.SessionSealed,
+		arg.Now,
+		arg.ID,
+		arg.LoginGeneration,
 	)
 	if err != nil {
 		return 0, err

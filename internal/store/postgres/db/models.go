@@ -19,6 +19,12 @@ type AccountActivity struct {
 	CreatedAt time.Time
 }
 
+type AccountChannelPt struct {
+	AccountID int64
+	ChannelID int64
+	Pts       int64
+}
+
 type AccountChat struct {
 	ID            int64
 	AccountID     int64
@@ -34,6 +40,24 @@ type AccountChat struct {
 	RefreshedAt   time.Time
 }
 
+type AccountPace struct {
+	AccountID  int64
+	LastSendAt sql.NullTime
+	NextSendAt sql.NullTime
+	Day        string
+	DayCount   int64
+	UpdatedAt  time.Time
+}
+
+type AccountUpdatesState struct {
+	AccountID int64
+	Pts       int64
+	Qts       int64
+	Date      int64
+	Seq       int64
+	UpdatedAt time.Time
+}
+
 type ApiToken struct {
 	ID         int64
 	UserID     int64
@@ -44,6 +68,60 @@ type ApiToken struct {
 	LastUsedAt sql.NullTime
 	RevokedAt  sql.NullTime
 	ExpiresAt  sql.NullTime
+}
+
+type Campaign struct {
+	ID                 int64
+	UserID             int64
+	Name               string
+	Message            string
+	OptOutFooter       bool
+	LinkPreview        bool
+	Status             string
+	Audience           string
+	MinIntervalSeconds int64
+	DailyCap           int64
+	WindowFrom         string
+	WindowTo           string
+	TimeZone           string
+	RatePerHour        int64
+	NextSlotAt         sql.NullTime
+	FailurePercent     int64
+	PauseReason        string
+	Recipients         int64
+	StartAt            sql.NullTime
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	StartedAt          sql.NullTime
+	FinishedAt         sql.NullTime
+}
+
+type CampaignSender struct {
+	CampaignID int64
+	AccountID  int64
+}
+
+type Delivery struct {
+	ID         int64
+	CampaignID int64
+	UserID     int64
+	AccountID  int64
+	TgUserID   int64
+	AccessHash int64
+	Username   string
+	FirstName  string
+	LastName   string
+	State      string
+	ReasonCode string
+	Reason     string
+	RandomID   int64
+	MessageID  int64
+	Attempts   int64
+	ClaimedAt  sql.NullTime
+	SentAt     sql.NullTime
+	RepliedAt  sql.NullTime
+	ReplyText  string
+	UpdatedAt  time.Time
 }
 
 type Extraction struct {
@@ -149,24 +227,34 @@ type PendingLogin struct {
 	FailedAttempts      int64
 }
 
+type Suppression struct {
+	ID        int64
+	UserID    int64
+	TgUserID  int64
+	Username  string
+	Reason    string
+	CreatedAt time.Time
+}
+
 type TelegramAccount struct {
-	ID            int64
-	UserID        int64
-	ApiID         int64
-	ApiHashSealed []byte
-	Phone         string
-	TgUserID      sql.NullInt64
-	FirstName     string
-	LastName      string
-	Username      string
-	Dc            int64
-	SessionSealed []byte
-	Status        string
-	FloodUntil    sql.NullTime
-	StatusDetail  string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ConnectedAt   sql.NullTime
+	ID              int64
+	UserID          int64
+	ApiID           int64
+	ApiHashSealed   []byte
+	Phone           string
+	TgUserID        sql.NullInt64
+	FirstName       string
+	LastName        string
+	Username        string
+	Dc              int64
+	SessionSealed   []byte
+	Status          string
+	FloodUntil      sql.NullTime
+	StatusDetail    string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ConnectedAt     sql.NullTime
+	LoginGeneration int64
 }
 
 type User struct {

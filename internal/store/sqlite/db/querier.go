@@ -59,13 +59,12 @@ type Querier interface {
 	DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error)
 	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
+	// A use that Telegram let through after a FLOOD_WAIT's time: the account is
+	// active again, unless something graver was recorded meanwhile.
+	EndFloodWait(ctx context.Context, arg EndFloodWaitParams) (int64, error)
 	ExtractionByID(ctx context.Context, arg ExtractionByIDParams) (Extraction, error)
 	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
 	ExtractionForWork(ctx context.Context, id int64) (Extraction, error)
-	// Stores what one use of a live account learned (refreshed session, health)
-	// only if its session is still the one the use started with: a rotation or
-	// re-login in the meantime must not be overwritten by the old session.
-	FinishAccountUse(ctx context.Context, arg FinishAccountUseParams) (int64, error)
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
 	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
@@ -88,6 +87,11 @@ type Querier interface {
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
 	PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
+	// Telegram's verdict on a login, never lost to a concurrent use of the same
+	// account and never softened by one: a verdict lands unless the account
+	// already carries a graver one (needs_relogin > limited > flood_wait), and
+	// a later FLOOD_WAIT deadline wins over an earlier one.
+	RecordUseVerdict(ctx context.Context, arg RecordUseVerdictParams) (int64, error)
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
@@ -106,6 +110,10 @@ type Querier interface {
 	SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error)
 	// A run takes over the extraction: later checkpoints must carry its token.
 	StartExtractionRun(ctx context.Context, arg StartExtractionRunParams) (Extraction, error)
+	// A use's refreshed session, only over the login it started on: a
+	// rotation or re-login in the meantime must not be overwritten by the old
+	// session.
+	StoreUseSession(ctx context.Context, arg StoreUseSessionParams) (int64, error)
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
