@@ -102,7 +102,12 @@ func (r *run) pages(ctx context.Context) error {
 		cp := r.cp
 		for cp.Phase != phaseDone {
 			if !r.s.now().Before(r.until) {
-				out <- page{err: errYield}
+				// The consumer may have stopped reading (a failed save)
+				// with the buffer full: never block on it.
+				select {
+				case out <- page{err: errYield}:
+				case <-ctx.Done():
+				}
 				return
 			}
 			next, members, err := r.fetch(ctx, cp)
@@ -328,7 +333,9 @@ func (r *run) save(ctx context.Context, cp store.Checkpoint, members []store.Mem
 		if r.s.afterPage != nil {
 			e := r.e
 			e.Phase, e.PhaseOffset, e.Fetched = cp.Phase, cp.PhaseOffset, n
-			r.s.afterPage(e)
+			if err := r.s.afterPage(e); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

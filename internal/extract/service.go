@@ -64,8 +64,8 @@ type Service struct {
 	queue Queue
 
 	// afterPage, when set (tests), runs inside each page's transaction
-	// before it commits.
-	afterPage func(e store.Extraction)
+	// before it commits; an error fails the save.
+	afterPage func(e store.Extraction) error
 }
 
 // New returns a Service. Call SetQueue before starting extractions.
