@@ -74,6 +74,7 @@ func TestSessionRedacts(t *testing.T) {
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("x", slog.Any("session", s))
 	js, _ := json.Marshal(struct{ S Session }{s})
 	for name, out := range map[string]string{
+		//lint:ignore S1025 each formatting verb is what is under test.
 		"%v": fmt.Sprintf("%v", s), "%s": fmt.Sprintf("%s", s), "%x": fmt.Sprintf("%x", s),
 		"%#v": fmt.Sprintf("%#v", s), "%+v": fmt.Sprintf("%+v", struct{ S Session }{s}),
 		"slog": logged.String(), "json": string(js),

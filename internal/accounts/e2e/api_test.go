@@ -230,7 +230,7 @@ func TestAPIResendCode(t *testing.T) {
 	if e := r.APIError(t, 429, "resend_too_early"); !strings.HasPrefix(e.Message, "Telegram allows a new code from ") || r.Header.Get("Retry-After") == "" {
 		t.Errorf("early resend: %s %v", r.Body, r.Header)
 	}
-	ageLogin(t, a, "ann@example.com", s.ID, s.ResendAfter.Sub(time.Now())+time.Second)
+	ageLogin(t, a, "ann@example.com", s.ID, time.Until(*s.ResendAfter)+time.Second)
 	var again api.LoginStep
 	c.call("POST", fmt.Sprintf("/accounts/%d/resend-code", s.ID), nil).Into(t, 200, &again)
 	if again.Status != "code_sent" || again.CodeType != "sms" || again.ID != s.ID {

@@ -21,8 +21,6 @@ const memberColumns = "list_id, account_id, tg_user_id, access_hash, username, u
 	"bot, deleted, premium, verified, scam, fake, last_seen, last_seen_at, seen_rank, role, joined_at, " +
 	"search_text, sort_name, fetched_at"
 
-var memberColumnCount = strings.Count(memberColumns, ",") + 1
-
 // insertChunk keeps one statement's parameters well under both engines'
 // limits (SQLite 32766, PostgreSQL 65535).
 const insertChunk = 500
