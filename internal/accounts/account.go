@@ -167,13 +167,8 @@ func (a Account) Problem(now time.Time) *apperr.Error {
 }
 
 func fromStore(a store.Account) Account {
-	var disconnectedAt time.Time
-	if a.Status == StatusDisconnected {
-		// Disconnecting is the last change a disconnected row gets.
-		disconnectedAt = a.UpdatedAt
-	}
 	return Account{
-		DisconnectedAt: disconnectedAt,
+		DisconnectedAt: a.DisconnectedAt,
 		ID:             a.ID,
 		UserID:         a.UserID,
 		APIID:          a.APIID,

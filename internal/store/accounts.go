@@ -43,6 +43,9 @@ type Account struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	ConnectedAt   time.Time
+	// DisconnectedAt is when the account was disconnected; zero while it
+	// is not.
+	DisconnectedAt time.Time
 	// LoginGeneration moves with every rotation and re-login.
 	LoginGeneration int64
 }

@@ -110,6 +110,9 @@ func TestAccountLifecycle(t *testing.T) {
 		if gone.Status != store.AccountDisconnected || gone.APIHashSealed != nil || gone.SessionSealed != nil {
 			t.Errorf("disconnected account keeps %+v", gone)
 		}
+		if !a2.DisconnectedAt.IsZero() || !gone.DisconnectedAt.Equal(t0.Add(2*time.Hour).Truncate(time.Microsecond)) {
+			t.Errorf("disconnected at %v (before: %v), want %v", gone.DisconnectedAt, a2.DisconnectedAt, t0.Add(2*time.Hour))
+		}
 		if err := s.UpdateAccountSession(ctx, a.ID, []byte("s"), t0); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("session stored on a disconnected account: %v", err)
 		}

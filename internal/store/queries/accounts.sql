@@ -102,7 +102,8 @@ UPDATE telegram_accounts SET
     session_sealed = NULL,
     flood_until = NULL,
     status_detail = '',
-    updated_at = sqlc.arg(now)
+    updated_at = sqlc.arg(now),
+    disconnected_at = sqlc.arg(now)
 WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
 
 -- name: AddActivity :one

@@ -12,7 +12,7 @@ import (
 )
 
 const accountByID = `-- name: AccountByID :one
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts WHERE id = $1 AND user_id = $2
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation, disconnected_at FROM telegram_accounts WHERE id = $1 AND user_id = $2
 `
 
 type AccountByIDParams struct {
@@ -42,12 +42,13 @@ func (q *Queries) AccountByID(ctx context.Context, arg AccountByIDParams) (Teleg
 		&i.UpdatedAt,
 		&i.ConnectedAt,
 		&i.LoginGeneration,
+		&i.DisconnectedAt,
 	)
 	return i, err
 }
 
 const accountsByStatus = `-- name: AccountsByStatus :many
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts WHERE status = $1 ORDER BY id
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation, disconnected_at FROM telegram_accounts WHERE status = $1 ORDER BY id
 `
 
 func (q *Queries) AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error) {
@@ -78,6 +79,7 @@ func (q *Queries) AccountsByStatus(ctx context.Context, status string) ([]Telegr
 			&i.UpdatedAt,
 			&i.ConnectedAt,
 			&i.LoginGeneration,
+			&i.DisconnectedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -111,7 +113,7 @@ UPDATE telegram_accounts SET
     -- The first connection's date: a rotation or re-login keeps it.
     connected_at = COALESCE(telegram_accounts.connected_at, $10)
 WHERE id = $11 AND user_id = $12 AND status <> 'disconnected'
-RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation
+RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation, disconnected_at
 `
 
 type ActivateAccountParams struct {
@@ -164,6 +166,7 @@ func (q *Queries) ActivateAccount(ctx context.Context, arg ActivateAccountParams
 		&i.UpdatedAt,
 		&i.ConnectedAt,
 		&i.LoginGeneration,
+		&i.DisconnectedAt,
 	)
 	return i, err
 }
@@ -214,7 +217,7 @@ INSERT INTO telegram_accounts (
     $6, $7, $8, $9, $10,
     'active', '', $11, $11, $11
 )
-RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation
+RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation, disconnected_at
 `
 
 type CreateAccountParams struct {
@@ -265,6 +268,7 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) (T
 		&i.UpdatedAt,
 		&i.ConnectedAt,
 		&i.LoginGeneration,
+		&i.DisconnectedAt,
 	)
 	return i, err
 }
@@ -272,7 +276,7 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) (T
 const createPendingAccount = `-- name: CreatePendingAccount :one
 INSERT INTO telegram_accounts (user_id, api_id, phone, status, status_detail, created_at, updated_at)
 VALUES ($1, $2, $3, 'pending', '', $4, $4)
-RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation
+RETURNING id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation, disconnected_at
 `
 
 type CreatePendingAccountParams struct {
@@ -311,6 +315,7 @@ func (q *Queries) CreatePendingAccount(ctx context.Context, arg CreatePendingAcc
 		&i.UpdatedAt,
 		&i.ConnectedAt,
 		&i.LoginGeneration,
+		&i.DisconnectedAt,
 	)
 	return i, err
 }
@@ -476,7 +481,8 @@ UPDATE telegram_accounts SET
     session_sealed = NULL,
     flood_until = NULL,
     status_detail = '',
-    updated_at = $1
+    updated_at = $1,
+    disconnected_at = $1
 WHERE id = $2 AND user_id = $3
 `
 
@@ -517,7 +523,7 @@ func (q *Queries) EndFloodWait(ctx context.Context, arg EndFloodWaitParams) (int
 }
 
 const listAccounts = `-- name: ListAccounts :many
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts WHERE user_id = $1 ORDER BY id
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation, disconnected_at FROM telegram_accounts WHERE user_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error) {
@@ -548,6 +554,7 @@ func (q *Queries) ListAccounts(ctx context.Context, userID int64) ([]TelegramAcc
 			&i.UpdatedAt,
 			&i.ConnectedAt,
 			&i.LoginGeneration,
+			&i.DisconnectedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -607,7 +614,7 @@ func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]A
 }
 
 const liveAccountByAPIIDOrPhone = `-- name: LiveAccountByAPIIDOrPhone :one
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation, disconnected_at FROM telegram_accounts
 WHERE status NOT IN ('disconnected', 'pending') AND (api_id = $1 OR phone = $2)
 ORDER BY id
 LIMIT 1
@@ -642,12 +649,13 @@ func (q *Queries) LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccount
 		&i.UpdatedAt,
 		&i.ConnectedAt,
 		&i.LoginGeneration,
+		&i.DisconnectedAt,
 	)
 	return i, err
 }
 
 const liveAccountsByAPIIDOrPhone = `-- name: LiveAccountsByAPIIDOrPhone :many
-SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation FROM telegram_accounts
+SELECT id, user_id, api_id, api_hash_sealed, phone, tg_user_id, first_name, last_name, username, dc, session_sealed, status, flood_until, status_detail, created_at, updated_at, connected_at, login_generation, disconnected_at FROM telegram_accounts
 WHERE status NOT IN ('disconnected', 'pending') AND (api_id = $1 OR phone = $2)
 ORDER BY id
 `
@@ -685,6 +693,7 @@ func (q *Queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccoun
 			&i.UpdatedAt,
 			&i.ConnectedAt,
 			&i.LoginGeneration,
+			&i.DisconnectedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -255,6 +255,7 @@ type TelegramAccount struct {
 	UpdatedAt       time.Time
 	ConnectedAt     sql.NullTime
 	LoginGeneration int64
+	DisconnectedAt  sql.NullTime
 }
 
 type User struct {
