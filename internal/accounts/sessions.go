@@ -21,17 +21,17 @@ type Session = telegram.Authorization
 // owner does not recognise, as Telegram lists them now.
 func (s *Service) Sessions(ctx context.Context, by Actor, accountID int64) ([]Session, error) {
 	var (
-		list  []Session
-		apiID int64
+		list []Session
+		gen  int64
 	)
 	err := s.withSession(ctx, by, accountID, func(o openAccount) (telegram.Session, error) {
 		var err error
 		list, err = s.tg.Authorizations(ctx, o.creds, o.session)
-		apiID = o.row.APIID
+		gen = o.row.LoginGeneration
 		return o.session, err
 	})
 	if err == nil {
-		s.sessions.put(accountID, apiID, list, s.now())
+		s.sessions.put(accountID, gen, list, s.now())
 	}
 	return list, err
 }
@@ -50,7 +50,7 @@ func (s *Service) RecentSessions(ctx context.Context, by Actor, accountID int64,
 	if p := fromStore(row).Problem(now); p != nil {
 		return nil, time.Time{}, p
 	}
-	if list, at, ok := s.sessions.get(accountID, row.APIID, now, maxAge); ok {
+	if list, at, ok := s.sessions.get(accountID, row.LoginGeneration, now, maxAge); ok {
 		return list, at, nil
 	}
 	list, err := s.Sessions(ctx, by, accountID)
@@ -59,33 +59,33 @@ func (s *Service) RecentSessions(ctx context.Context, by Actor, accountID int64,
 
 // sessionCache keeps each account's last session list in memory: on
 // several nodes each has its own, which is fine for a list that only saves
-// Telegram a call. A list of the account's previous credentials (before a
-// rotation) is not used.
+// Telegram a call. A list from before a rotation or re-login (another login
+// generation) is not used.
 type sessionCache struct {
 	mu   sync.Mutex
 	byID map[int64]cachedSessions
 }
 
 type cachedSessions struct {
-	apiID int64
-	list  []Session
-	at    time.Time
+	gen  int64
+	list []Session
+	at   time.Time
 }
 
-func (c *sessionCache) put(accountID, apiID int64, list []Session, at time.Time) {
+func (c *sessionCache) put(accountID, gen int64, list []Session, at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.byID == nil {
 		c.byID = map[int64]cachedSessions{}
 	}
-	c.byID[accountID] = cachedSessions{apiID: apiID, list: slices.Clone(list), at: at}
+	c.byID[accountID] = cachedSessions{gen: gen, list: slices.Clone(list), at: at}
 }
 
-func (c *sessionCache) get(accountID, apiID int64, now time.Time, maxAge time.Duration) ([]Session, time.Time, bool) {
+func (c *sessionCache) get(accountID, gen int64, now time.Time, maxAge time.Duration) ([]Session, time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.byID[accountID]
-	if !ok || e.apiID != apiID || now.Sub(e.at) >= maxAge || now.Before(e.at) {
+	if !ok || e.gen != gen || now.Sub(e.at) >= maxAge || now.Before(e.at) {
 		return nil, time.Time{}, false
 	}
 	return slices.Clone(e.list), e.at, true
