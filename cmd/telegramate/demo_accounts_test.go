@@ -53,6 +53,9 @@ func TestDemoKeepsConnectedAccountsAcrossRestarts(t *testing.T) {
 	if status, _ := post("/login", url.Values{"email": {demoEmail}, "password": {demoPassword}}); status != http.StatusSeeOther {
 		t.Fatalf("log in: %d", status)
 	}
+	if status, body := get("/"); status != http.StatusOK || !strings.Contains(body, "Getting started") || !strings.Contains(body, `id="connect-telegram-alert"`) {
+		t.Fatalf("the demo's dashboard: %d\n%s", status, body)
+	}
 	// What the demo prints: Ann's phone, code 11111 and her credential set.
 	status, next := post("/accounts/connect", url.Values{"api_id": {"1234567"}, "api_hash": {"0123456789abcdef0123456789abcdef"}, "phone": {"+9996611001"}})
 	if status != http.StatusSeeOther || !strings.HasSuffix(next, "/code") {
