@@ -18,6 +18,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/config"
 	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/web/server"
 )
@@ -139,7 +140,14 @@ func demoUser(ctx context.Context, cfg *config.Config, email, password string) e
 	svc := users.New(st, users.Options{})
 	_, err = svc.Create(ctx, users.NewUser{Email: email, Password: password, Admin: true})
 	if errors.Is(err, users.ErrEmailTaken) {
-		err = svc.SetPassword(ctx, email, password)
+		// Setting the password ends the user's sessions: only a changed
+		// one is set, so a restart keeps the demo user logged in.
+		var u store.User
+		if u, err = svc.ByEmail(ctx, email); err == nil {
+			if same, _, _ := users.VerifyPassword(password, u.PasswordHash); !same {
+				err = svc.SetPassword(ctx, email, password)
+			}
+		}
 	}
 	if e, ok := apperr.As(err); ok {
 		return fmt.Errorf("demo user: %s", e.Message)
