@@ -35,6 +35,7 @@ type env struct {
 	store  store.Store
 	users  *users.Service
 	tokens *tokens.Service
+	deps   web.Deps
 }
 
 type option func(*web.Deps, *users.Options)
@@ -78,7 +79,7 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, store: s, users: d.Users, tokens: d.Tokens}
+	return &env{t: t, srv: srv, store: s, users: d.Users, tokens: d.Tokens, deps: d}
 }
 
 // client is a browser-like client: it keeps cookies and does not follow

@@ -62,15 +62,37 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.public(mux, "/", h.notFound)
 }
 
+// Access says who may open a route.
+type Access string
+
+const (
+	AccessPublic  Access = "public"  // anyone, logged in or not
+	AccessPrivate Access = "private" // a logged-in user; others go to /login
+	AccessAdmin   Access = "admin"   // an instance administrator
+)
+
+// Route is one registered page pattern, listed by Routes so a test can
+// walk every route (the authorization test) without a list of its own.
+type Route struct {
+	Pattern string
+	Access  Access
+}
+
+// Routes lists every pattern Register adds, in order.
+func (h *Handler) Routes() []Route { return h.registered }
+
 func (h *Handler) public(mux *http.ServeMux, pattern string, fn http.HandlerFunc, opts ...routeOption) {
+	h.registered = append(h.registered, Route{pattern, AccessPublic})
 	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.limits(opts, fn))))
 }
 
 func (h *Handler) private(mux *http.ServeMux, pattern string, fn http.HandlerFunc, opts ...routeOption) {
+	h.registered = append(h.registered, Route{pattern, AccessPrivate})
 	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.limits(opts, h.requireUser(fn)))))
 }
 
 func (h *Handler) admin(mux *http.ServeMux, pattern string, fn http.HandlerFunc, opts ...routeOption) {
+	h.registered = append(h.registered, Route{pattern, AccessAdmin})
 	mux.Handle(pattern, h.Sessions.LoadAndSave(h.loadUser(h.limits(opts, h.requireUser(h.requireAdmin(fn))))))
 }
 

@@ -40,6 +40,8 @@ type Handler struct {
 	tmpl *templates
 	// streams counts each user's open live-progress streams (SSE).
 	streams streamCounter
+	// registered lists the routes added by Register (see Routes).
+	registered []Route
 }
 
 func New(d Deps) (*Handler, error) {

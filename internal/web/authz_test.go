@@ -1,0 +1,350 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/web/ui"
+)
+
+// An authorization fixture says how to call one route as another user: the
+// kind of object its {id} names (one of Bob's, made by bobsObjects), and a
+// form or JSON body that passes input checks, so that only ownership can
+// refuse it. Every UI and API route must have one: a new route fails
+// TestEveryRouteIsAuthorized with "add a fixture for route X" until its
+// author says here how it is reached.
+type fixture struct {
+	// id is the kind of object {id} names: "account", "extraction",
+	// "list", "token", "session"; "" for a route without one.
+	id string
+	// form is posted to a UI route; body is sent as JSON to an API route.
+	form url.Values
+	body string
+	// public says anyone may open the route, logged in or not.
+	public bool
+	// query is added to the path (e.g. an export's ?format=).
+	query string
+	// skipOwner explains why the other-user check does not apply (the
+	// path names no one's object).
+	skipOwner string
+}
+
+var uiFixtures = map[string]fixture{
+	"GET /{$}":                         {skipOwner: "no object"},
+	"GET /accounts":                    {skipOwner: "lists the caller's own"},
+	"GET /accounts/connect":            {skipOwner: "no object"},
+	"POST /accounts/connect":           {skipOwner: "creates one"},
+	"GET /accounts/{id}":               {id: "account"},
+	"GET /accounts/{id}/code":          {id: "account"},
+	"POST /accounts/{id}/code":         {id: "account", form: url.Values{"code": {"12345"}}},
+	"POST /accounts/{id}/resend-code":  {id: "account"},
+	"POST /accounts/{id}/cancel-login": {id: "account"},
+	"GET /accounts/{id}/password":      {id: "account"},
+	"POST /accounts/{id}/password":     {id: "account", form: url.Values{"password": {"a password"}}},
+	"GET /accounts/{id}/rotate":        {id: "account"},
+	"POST /accounts/{id}/rotate": {id: "account", form: url.Values{
+		"api_id": {"2000009"}, "api_hash": {"0123456789abcdef0123456789abcdef"}}},
+	"POST /accounts/{id}/relogin":                   {id: "account"},
+	"POST /accounts/{id}/reset-limit":               {id: "account"},
+	"GET /accounts/{id}/sessions":                   {id: "account"},
+	"POST /accounts/{id}/sessions/{hash}/terminate": {id: "account"},
+	"GET /accounts/{id}/disconnect":                 {id: "account"},
+	"POST /accounts/{id}/disconnect":                {id: "account"},
+	"GET /member-lists":                             {skipOwner: "lists the caller's own"},
+	"POST /member-lists/merge":                      {id: "list", form: url.Values{"name": {"merged"}, "list": {"{list}", "{list2}"}}},
+	"GET /member-lists/{id}":                        {id: "list"},
+	"GET /member-lists/{id}/export":                 {id: "list", query: "?format=csv"},
+	"POST /member-lists/{id}/delete":                {id: "list"},
+	"GET /extractions/new":                          {skipOwner: "no object"},
+	"POST /extractions":                             {skipOwner: "starts only with a job queue, which this test's app lacks; extract's tests refuse another user's account"},
+	"POST /extractions/chats/refresh":               {id: "account"},
+	"GET /extractions/{id}":                         {id: "extraction"},
+	"GET /extractions/{id}/events":                  {id: "extraction"},
+	"POST /extractions/{id}/cancel":                 {id: "extraction"},
+	"GET /campaigns":                                {skipOwner: "lists the caller's own"},
+	"GET /suppressions":                             {skipOwner: "lists the caller's own"},
+	"GET /help":                                     {skipOwner: "the same for everyone"},
+	"GET /help/{topic}":                             {skipOwner: "the same for everyone"},
+	"GET /settings":                                 {skipOwner: "the caller's own"},
+	"POST /settings/password":                       {skipOwner: "the caller's own"},
+	"POST /settings/sessions/{id}/end":              {id: "session"},
+	"POST /settings/sessions/end-all":               {skipOwner: "the caller's own"},
+	"GET /tokens":                                   {skipOwner: "lists the caller's own"},
+	"POST /tokens":                                  {skipOwner: "creates one"},
+	"POST /tokens/{id}/revoke":                      {id: "token"},
+	"/admin/jobs":                                   {skipOwner: "admin page"},
+	"/admin/jobs/":                                  {skipOwner: "admin page"},
+	"GET /login":                                    {public: true, skipOwner: "public"},
+	"POST /login":                                   {public: true, skipOwner: "public"},
+	"GET /signup":                                   {public: true, skipOwner: "public"},
+	"POST /signup":                                  {public: true, skipOwner: "public"},
+	"POST /logout":                                  {public: true, skipOwner: "public"},
+	"/":                                             {public: true, skipOwner: "public"},
+}
+
+var apiFixtures = map[string]fixture{
+	"GET /me":                                 {skipOwner: "the caller's own"},
+	"GET /accounts":                           {skipOwner: "lists the caller's own"},
+	"POST /accounts":                          {skipOwner: "creates one"},
+	"GET /accounts/{id}":                      {id: "account"},
+	"DELETE /accounts/{id}":                   {id: "account"},
+	"POST /accounts/{id}/code":                {id: "account", body: `{"code":"12345"}`},
+	"POST /accounts/{id}/password":            {id: "account", body: `{"password":"a password"}`},
+	"POST /accounts/{id}/resend-code":         {id: "account"},
+	"POST /accounts/{id}/cancel-login":        {id: "account"},
+	"POST /accounts/{id}/rotate":              {id: "account", body: `{"api_id":2000009,"api_hash":"0123456789abcdef0123456789abcdef"}`},
+	"POST /accounts/{id}/relogin":             {id: "account"},
+	"POST /accounts/{id}/reset-limit":         {id: "account"},
+	"GET /accounts/{id}/activity":             {id: "account"},
+	"GET /accounts/{id}/sessions":             {id: "account"},
+	"DELETE /accounts/{id}/sessions/{hash}":   {id: "account"},
+	"GET /accounts/{id}/chats":                {id: "account"},
+	"POST /accounts/{id}/chats/refresh":       {id: "account"},
+	"POST /extractions":                       {skipOwner: "starts only with a job queue, which this test's app lacks; extract's tests refuse another user's account"},
+	"DELETE /accounts/{id}/login":             {id: "account"},
+	"GET /extractions":                        {skipOwner: "lists the caller's own"},
+	"GET /extractions/{id}":                   {id: "extraction"},
+	"POST /extractions/{id}/cancel":           {id: "extraction"},
+	"GET /extractions/{id}/members":           {id: "extraction"},
+	"GET /member-lists":                       {skipOwner: "lists the caller's own"},
+	"GET /member-lists/{id}":                  {id: "list"},
+	"DELETE /member-lists/{id}":               {id: "list"},
+	"GET /member-lists/{id}/members":          {id: "list"},
+	"POST /member-lists/merge":                {id: "list", body: `{"name":"merged","list_ids":[{list},{list2}]}`},
+	"GET /accounts/{id}/chats/{chat}/members": {id: "account"},
+}
+
+// bobsObjects makes one object of each kind for another user.
+func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := e.store.UserByEmail(ctx, "bob@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	acct, err := e.store.CreateAccount(ctx, u.ID, store.AccountLogin{APIID: 2000001, APIHashSealed: []byte("x"), Phone: "99966100001",
+		TGUserID: 777, FirstName: "Bob", SessionSealed: []byte("x"), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.store.CreateExtraction(ctx, store.NewExtraction{UserID: u.ID, AccountID: acct.ID,
+		Chat: store.Chat{TGChatID: 5001, Kind: store.ChatSupergroup, Title: "Bob's group"}, ListName: "Bob's list", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex2, err := e.store.CreateExtraction(ctx, store.NewExtraction{UserID: u.ID, AccountID: acct.ID,
+		Chat: store.Chat{TGChatID: 5002, Kind: store.ChatSupergroup, Title: "Bob's other group"}, ListName: "Bob's other list", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := e.tokens.Create(ctx, u.ID, "bob's")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := e.users.Sessions(ctx, u.ID)
+	if err != nil || len(sessions) == 0 {
+		t.Fatalf("bob's sessions: %v %v", sessions, err)
+	}
+	return map[string]string{
+		"account":    fmt.Sprint(acct.ID),
+		"extraction": fmt.Sprint(ex.ID),
+		"list":       fmt.Sprint(ex.ListID),
+		"list2":      fmt.Sprint(ex2.ListID),
+		"token":      fmt.Sprint(tok.ID),
+		"session":    sessions[0].Token,
+	}
+}
+
+var param = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// fill puts Bob's object into {id} and something harmless into the rest.
+func fill(path string, f fixture, ids map[string]string) string {
+	path = strings.TrimSuffix(path, "{$}")
+	return param.ReplaceAllStringFunc(path, func(p string) string {
+		switch p {
+		case "{id}":
+			if v := ids[f.id]; v != "" {
+				return v
+			}
+			return "1"
+		case "{topic}":
+			return "connect"
+		}
+		return "1"
+	})
+}
+
+// fillIDs replaces {account}, {list}, … in a fixture's values with Bob's.
+func fillIDs(s string, ids map[string]string) string {
+	for kind, id := range ids {
+		s = strings.ReplaceAll(s, "{"+kind+"}", id)
+	}
+	return s
+}
+
+func fillForm(form url.Values, ids map[string]string) url.Values {
+	out := url.Values{}
+	for k, vs := range form {
+		for _, v := range vs {
+			out.Add(k, fillIDs(v, ids))
+		}
+	}
+	return out
+}
+
+func splitPattern(p string) (method, path string) {
+	if m, rest, ok := strings.Cut(p, " "); ok {
+		return m, rest
+	}
+	return http.MethodGet, p
+}
+
+// TestEveryRouteIsAuthorized walks the routes the UI and the API register
+// themselves: without a session or token every private route sends to the
+// log-in page or answers 401; another user's object is "not found";
+// administrator pages refuse ordinary users.
+func TestEveryRouteIsAuthorized(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		bob := e.loggedIn("bob@example.com")
+		ids := bobsObjects(t, e, bob)
+		annToken := ann.createToken(t, "authz")
+
+		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Sessions: ui.NewSessions(s, false),
+			AccountService: e.deps.AccountService, Extract: e.deps.Extract})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Register(http.NewServeMux())
+		routes := h.Routes()
+		if len(routes) < 30 {
+			t.Fatalf("only %d UI routes listed", len(routes))
+		}
+		for _, r := range routes {
+			f, ok := uiFixtures[r.Pattern]
+			if !ok {
+				t.Errorf("add a fixture for route %q to uiFixtures in %s", r.Pattern, "internal/web/authz_test.go")
+				continue
+			}
+			method, path := splitPattern(r.Pattern)
+			if (r.Access == ui.AccessPublic) != f.public {
+				t.Errorf("route %q is %s but its fixture says public=%v", r.Pattern, r.Access, f.public)
+				continue
+			}
+			if f.public {
+				continue
+			}
+			target := fill(path, f, ids) + f.query
+			f.form = fillForm(f.form, ids)
+			anon := e.client()
+			resp := anon.send(method, target, f.form)
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+				t.Errorf("%s %s without a session: %d to %q, want a redirect to /login", method, target, resp.StatusCode, resp.Header.Get("Location"))
+			}
+			if r.Access == ui.AccessAdmin {
+				if resp := ann.send(method, target, f.form); resp.StatusCode != http.StatusForbidden {
+					t.Errorf("%s %s as an ordinary user: %d, want 403", method, target, resp.StatusCode)
+				}
+				continue
+			}
+			if f.skipOwner != "" {
+				continue
+			}
+			if f.id == "" || ids[f.id] == "" {
+				t.Errorf("fixture for %q names no object kind bobsObjects makes (%q)", r.Pattern, f.id)
+				continue
+			}
+			if resp := ann.send(method, target, f.form); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s with Bob's %s as Ann: %d, want 404\n%.300s", method, target, f.id, resp.StatusCode, resp.body)
+			}
+		}
+
+		// The API lists its operations in its OpenAPI document.
+		var doc struct {
+			Paths map[string]map[string]struct {
+				Security *[]map[string][]string `json:"security"`
+			} `json:"paths"`
+		}
+		r := e.client().get("/api/v1/openapi.json").wantStatus(t, http.StatusOK)
+		if err := json.Unmarshal([]byte(r.body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var ops []string
+		for path, methods := range doc.Paths {
+			for m, op := range methods {
+				if op.Security != nil && len(*op.Security) == 0 {
+					continue // declared public
+				}
+				ops = append(ops, strings.ToUpper(m)+" "+path)
+			}
+		}
+		sort.Strings(ops)
+		if len(ops) < 10 {
+			t.Fatalf("only %d API operations listed", len(ops))
+		}
+		for _, op := range ops {
+			f, ok := apiFixtures[op]
+			if !ok {
+				t.Errorf("add a fixture for route %q to apiFixtures in %s", op, "internal/web/authz_test.go")
+				continue
+			}
+			method, path := splitPattern(op)
+			target := "/api/v1" + fill(path, f, ids) + f.query
+			f.body = fillIDs(f.body, ids)
+			if resp := e.client().sendJSON(method, target, "", f.body); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%s %s without a token: %d, want 401", method, target, resp.StatusCode)
+			}
+			if f.skipOwner != "" {
+				continue
+			}
+			if resp := e.client().sendJSON(method, target, annToken, f.body); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s with Bob's %s as Ann: %d, want 404\n%.300s", method, target, f.id, resp.StatusCode, resp.body)
+			}
+		}
+	})
+}
+
+// send makes a same-origin request with a form (POST) or none (GET).
+func (c *client) send(method, path string, form url.Values) response {
+	c.e.t.Helper()
+	if method == http.MethodGet {
+		return c.get(path)
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	req, _ := http.NewRequest(method, c.e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", c.e.srv.URL)
+	return c.do(req)
+}
+
+func (c *client) sendJSON(method, path, token, body string) response {
+	c.e.t.Helper()
+	var rd *strings.Reader
+	if body == "" && (method == http.MethodPost || method == http.MethodPut) {
+		body = "{}"
+	}
+	rd = strings.NewReader(body)
+	req, _ := http.NewRequest(method, c.e.srv.URL+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return c.do(req)
+}
