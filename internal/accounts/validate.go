@@ -130,6 +130,12 @@ func NormalizePhone(s string) (string, *apperr.Error) {
 		return "", invalid("phone", "An international phone number has 7 to 15 digits",
 			"Include the country code, e.g. +44 7700 900123.")
 	}
+	// No country code starts with 0: a leading 0 is a national number
+	// (07700 900123) or a call prefix after a + (+0044 …).
+	if digits[0] == '0' {
+		return "", invalid("phone", "Start the number with its country code, not 0",
+			"Use international format, e.g. +44 7700 900123 rather than 07700 900123.")
+	}
 	return digits, nil
 }
 

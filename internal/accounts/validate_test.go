@@ -41,3 +41,14 @@ func TestPhoneInternationalPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestPhoneWithoutCountryCode: a national number (leading 0) or a call
+// prefix after + is refused, not sent to Telegram as a different number
+// (found by FuzzNormalizePhone: "+0044…" did not normalise to itself).
+func TestPhoneWithoutCountryCode(t *testing.T) {
+	for _, in := range []string{"07700 900123", "+0044 7700 900123", "+07700900123"} {
+		if _, err := accounts.NormalizePhone(in); err == nil || err.Field != "phone" || !strings.Contains(err.Message, "country code") {
+			t.Errorf("%q: %v, want a phone error about the country code", in, err)
+		}
+	}
+}
