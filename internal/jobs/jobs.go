@@ -100,12 +100,18 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	return c, nil
 }
 
+// DefaultQueues is River's default queue with 10 workers; domain packages
+// add queues of their own to it.
+func DefaultQueues() map[string]river.QueueConfig {
+	return map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
+}
+
 func withDefaults(o Options) Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Queues == nil {
-		o.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
+		o.Queues = DefaultQueues()
 	}
 	if o.PruneInterval <= 0 {
 		o.PruneInterval = 10 * time.Minute

@@ -65,6 +65,7 @@ type Queries interface {
 	Accounts
 	Extractions
 	Hardening
+	Campaigns
 }
 
 // User is a platform user (not a Telegram account).

@@ -27,9 +27,15 @@ var (
 	ErrPeerFlood             = errors.New("telegram: account limited for messaging strangers (PEER_FLOOD)")
 	ErrPrivacyRestricted     = errors.New("telegram: user's privacy settings forbid this")
 	ErrChatAdminRequired     = errors.New("telegram: chat admin rights required")
-	ErrFloodWait             = errors.New("telegram: flood wait")
-	ErrServer                = errors.New("telegram: server error")
-	ErrUnavailable           = errors.New("telegram: cannot connect")
+	// Refusals that concern one recipient of a message, not the account.
+	ErrRecipientBlocked     = errors.New("telegram: the recipient blocked the account")
+	ErrRecipientDeactivated = errors.New("telegram: the recipient's account is deleted or deactivated")
+	ErrPeerInvalid          = errors.New("telegram: the recipient is unknown to this account")
+	ErrBannedFromSending    = errors.New("telegram: the account may not write to this recipient")
+	ErrUsernameNotFound     = errors.New("telegram: no one has that username")
+	ErrFloodWait            = errors.New("telegram: flood wait")
+	ErrServer               = errors.New("telegram: server error")
+	ErrUnavailable          = errors.New("telegram: cannot connect")
 )
 
 // FloodWaitError is Telegram's FLOOD_WAIT_X (or FLOOD_PREMIUM_WAIT_X): the
@@ -83,28 +89,37 @@ func (e *rpcError) Unwrap() []error {
 // rpcKinds maps Telegram error types (the message without its numeric
 // argument) to sentinels. It is the only place Telegram's strings are read.
 var rpcKinds = map[string]error{
-	"API_ID_INVALID":          ErrAPIIDInvalid,
-	"API_ID_PUBLISHED_FLOOD":  ErrAPIIDInvalid,
-	"PHONE_NUMBER_INVALID":    ErrPhoneNumberInvalid,
-	"PHONE_NUMBER_BANNED":     ErrPhoneNumberBanned,
-	"PHONE_NUMBER_FLOOD":      ErrPhoneNumberFlood,
-	"PHONE_NUMBER_UNOCCUPIED": ErrPhoneNumberUnoccupied,
-	"PHONE_CODE_INVALID":      ErrPhoneCodeInvalid,
-	"PHONE_CODE_EXPIRED":      ErrPhoneCodeExpired,
-	"PHONE_CODE_EMPTY":        ErrPhoneCodeEmpty,
-	"SEND_CODE_UNAVAILABLE":   ErrSendCodeUnavailable,
-	"SESSION_PASSWORD_NEEDED": ErrPasswordNeeded,
-	"PASSWORD_HASH_INVALID":   ErrPasswordInvalid,
-	"AUTH_KEY_UNREGISTERED":   ErrSessionRevoked,
-	"AUTH_KEY_INVALID":        ErrSessionRevoked,
-	"AUTH_KEY_DUPLICATED":     ErrSessionRevoked,
-	"SESSION_REVOKED":         ErrSessionRevoked,
-	"SESSION_EXPIRED":         ErrSessionRevoked,
-	"USER_DEACTIVATED":        ErrSessionRevoked,
-	"USER_DEACTIVATED_BAN":    ErrSessionRevoked,
-	"PEER_FLOOD":              ErrPeerFlood,
-	"USER_PRIVACY_RESTRICTED": ErrPrivacyRestricted,
-	"CHAT_ADMIN_REQUIRED":     ErrChatAdminRequired,
+	"API_ID_INVALID":             ErrAPIIDInvalid,
+	"API_ID_PUBLISHED_FLOOD":     ErrAPIIDInvalid,
+	"PHONE_NUMBER_INVALID":       ErrPhoneNumberInvalid,
+	"PHONE_NUMBER_BANNED":        ErrPhoneNumberBanned,
+	"PHONE_NUMBER_FLOOD":         ErrPhoneNumberFlood,
+	"PHONE_NUMBER_UNOCCUPIED":    ErrPhoneNumberUnoccupied,
+	"PHONE_CODE_INVALID":         ErrPhoneCodeInvalid,
+	"PHONE_CODE_EXPIRED":         ErrPhoneCodeExpired,
+	"PHONE_CODE_EMPTY":           ErrPhoneCodeEmpty,
+	"SEND_CODE_UNAVAILABLE":      ErrSendCodeUnavailable,
+	"SESSION_PASSWORD_NEEDED":    ErrPasswordNeeded,
+	"PASSWORD_HASH_INVALID":      ErrPasswordInvalid,
+	"AUTH_KEY_UNREGISTERED":      ErrSessionRevoked,
+	"AUTH_KEY_INVALID":           ErrSessionRevoked,
+	"AUTH_KEY_DUPLICATED":        ErrSessionRevoked,
+	"SESSION_REVOKED":            ErrSessionRevoked,
+	"SESSION_EXPIRED":            ErrSessionRevoked,
+	"USER_DEACTIVATED":           ErrSessionRevoked,
+	"USER_DEACTIVATED_BAN":       ErrSessionRevoked,
+	"PEER_FLOOD":                 ErrPeerFlood,
+	"USER_PRIVACY_RESTRICTED":    ErrPrivacyRestricted,
+	"CHAT_ADMIN_REQUIRED":        ErrChatAdminRequired,
+	"USER_IS_BLOCKED":            ErrRecipientBlocked,
+	"YOU_BLOCKED_USER":           ErrRecipientBlocked,
+	"INPUT_USER_DEACTIVATED":     ErrRecipientDeactivated,
+	"PEER_ID_INVALID":            ErrPeerInvalid,
+	"USER_ID_INVALID":            ErrPeerInvalid,
+	"USER_BANNED_IN_CHANNEL":     ErrBannedFromSending,
+	"CHAT_WRITE_FORBIDDEN":       ErrBannedFromSending,
+	"USERNAME_NOT_OCCUPIED":      ErrUsernameNotFound,
+	"USERNAME_INVALID":           ErrUsernameNotFound,
 }
 
 // classify translates err returned by method into this package's errors.

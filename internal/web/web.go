@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -35,6 +36,9 @@ type Deps struct {
 	// Extract runs member extractions and serves member lists (pages and
 	// /api/v1/extractions).
 	Extract *extract.Service
+	// Campaigns sends campaigns and keeps suppression lists (pages and
+	// /api/v1/campaigns, /api/v1/suppressions).
+	Campaigns *campaign.Service
 	// JobsUI is River's UI handler, mounted at /admin/jobs for admins; nil
 	// leaves that page out.
 	JobsUI http.Handler
@@ -88,7 +92,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	mux.Handle("GET /healthz", healthz(d.Store))
 
-	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Logger: d.Logger, Version: d.Version})
+	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Logger: d.Logger, Version: d.Version})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,
@@ -96,6 +100,7 @@ func New(d Deps) (http.Handler, error) {
 		Sessions:       ui.NewSessions(d.Store, base != nil && base.Scheme == "https"),
 		AccountService: d.AccountService,
 		Extract:        d.Extract,
+		Campaigns:      d.Campaigns,
 		JobsUI:         d.JobsUI,
 		Logger:         d.Logger,
 	})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/auth"
@@ -31,8 +32,10 @@ type Deps struct {
 	Accounts *accounts.Service
 	// Extract serves chats, extractions and member lists; nil leaves them out.
 	Extract *extract.Service
-	Logger  *slog.Logger
-	Version string
+	// Campaigns serves campaigns and suppressions; nil leaves them out.
+	Campaigns *campaign.Service
+	Logger    *slog.Logger
+	Version   string
 }
 
 type API struct {

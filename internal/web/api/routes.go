@@ -6,4 +6,6 @@ func (a *API) routes() {
 	a.registerAccounts()
 	a.registerChats()
 	a.registerExtractions()
+	a.registerCampaigns()
+	a.registerSuppressions()
 }

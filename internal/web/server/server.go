@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/config"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/jobs"
@@ -96,13 +97,23 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Logger: logger})
+	if err != nil {
+		return err
+	}
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
 		AbandonedAccountRetention: accounts.AbandonedAfter,
-		Register:                  func(w *river.Workers) { extract.Register(w, extractSvc) }})
+		Register: func(w *river.Workers) {
+			extract.Register(w, extractSvc)
+			campaign.Register(w, campaignSvc)
+		},
+		Queues:       campaign.Queues(jobs.DefaultQueues()),
+		PeriodicJobs: campaign.PeriodicJobs(campaign.TickEvery)})
 	if err != nil {
 		return err
 	}
 	extractSvc.SetQueue(jc)
+	campaignSvc.SetQueue(jc)
 	if err := jc.Start(jobsCtx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
@@ -125,6 +136,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Tokens:         tokens.New(st),
 		AccountService: accountSvc,
 		Extract:        extractSvc,
+		Campaigns:      campaignSvc,
 		JobsUI:         jobsUI,
 		Collectors:     []prometheus.Collector{jc.Collector()},
 		Logger:         logger,

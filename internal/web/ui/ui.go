@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -30,6 +31,8 @@ type Deps struct {
 	AccountService *accounts.Service
 	// Extract runs member extractions and serves member lists.
 	Extract *extract.Service
+	// Campaigns sends campaigns and keeps suppression lists.
+	Campaigns *campaign.Service
 	// JobsUI is River's UI, served to instance admins at /admin/jobs.
 	JobsUI http.Handler
 	Logger *slog.Logger

@@ -1,0 +1,441 @@
+package campaign
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/campaign/recipients"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// Audience is who a campaign writes to: members of lists (by extraction or
+// by list, merged lists included) and people named by username or id.
+// Everyone is counted once.
+type Audience struct {
+	ExtractionIDs []int64          `json:"extraction_ids,omitempty"`
+	ListIDs       []int64          `json:"list_ids,omitempty"`
+	Usernames     []string         `json:"usernames,omitempty"`
+	UserIDs       []int64          `json:"user_ids,omitempty"`
+	Refs          []recipients.Ref `json:"-"` // pasted or uploaded, already parsed
+}
+
+// WindowInput is a daily sending window as given.
+type WindowInput struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	TimeZone string `json:"time_zone"`
+}
+
+// PacingInput is a campaign's pacing as given; nil fields take defaults.
+type PacingInput struct {
+	MinIntervalSeconds *int         `json:"min_interval_seconds,omitempty"`
+	DailyCap           *int         `json:"daily_cap,omitempty"`
+	Window             *WindowInput `json:"window,omitempty"`
+	RatePerHour        int          `json:"rate_per_hour,omitempty"`
+}
+
+// CreateInput is a new campaign.
+type CreateInput struct {
+	Name             string
+	Message          string
+	Audience         Audience
+	SenderAccountIDs []int64
+	Pacing           PacingInput
+	OptOutFooter     *bool // nil: on
+	LinkPreview      bool
+	StartAt          *time.Time
+	// FailurePercent pauses the campaign when more than this share of its
+	// last 50 outcomes failed (default 10; 100 turns it off).
+	FailurePercent *int
+}
+
+// Limits of what one campaign may hold.
+const (
+	maxNameRunes  = 200
+	failureWindow = 50
+)
+
+// Create checks a campaign, fixes its recipients and saves it as a draft.
+// Recipients are fixed now, so the message is checked for every one of
+// them (a name can make it too long) before anything is saved.
+func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (View, error) {
+	c, pacing, err := s.checkInput(ctx, userID, in)
+	if err != nil {
+		return View{}, err
+	}
+	tpl, err := message.Parse(in.Message)
+	if err != nil {
+		return View{}, err
+	}
+	senders, err := s.senders(ctx, userID, in.SenderAccountIDs)
+	if err != nil {
+		return View{}, err
+	}
+	aud, err := s.audience(ctx, userID, in.Audience, senders)
+	if err != nil {
+		return View{}, err
+	}
+	opts := message.Options{OptOutFooter: c.OptOutFooter}
+	for _, d := range aud {
+		if d.State != store.DeliveryPending {
+			continue
+		}
+		r := tpl.Render(message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}, opts)
+		if err := r.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName)); err != nil {
+			return View{}, err
+		}
+	}
+	_ = pacing
+	saved, err := s.st.CreateCampaign(ctx, store.NewCampaign{Campaign: c, Deliveries: aud})
+	if err != nil {
+		return View{}, fmt.Errorf("create campaign: %w", err)
+	}
+	s.log.Info("campaign created", "campaign", saved.ID, "user", userID, "recipients", len(aud))
+	return s.view(ctx, saved)
+}
+
+// checkInput validates what does not need the audience.
+func (s *Service) checkInput(ctx context.Context, userID int64, in CreateInput) (store.Campaign, Pacing, error) {
+	now := s.now()
+	c := store.Campaign{UserID: userID, Status: store.CampaignDraft, CreatedAt: now, OptOutFooter: true, LinkPreview: in.LinkPreview}
+	c.Name = strings.TrimSpace(in.Name)
+	switch {
+	case c.Name == "":
+		return c, Pacing{}, fieldError("name", "Give the campaign a name", "A name only you see, such as “Spring meetup invite”.")
+	case !utf8.ValidString(c.Name) || utf8.RuneCountInString(c.Name) > maxNameRunes:
+		return c, Pacing{}, fieldError("name", fmt.Sprintf("The name must be valid text of at most %d characters", maxNameRunes), "Shorten the name.")
+	}
+	if !utf8.ValidString(in.Message) {
+		return c, Pacing{}, fieldError("message", "The message is not valid text", "Paste it again as plain text.")
+	}
+	c.Message = in.Message
+	if in.OptOutFooter != nil {
+		c.OptOutFooter = *in.OptOutFooter
+	}
+	p := Pacing{MinInterval: DefaultMinInterval, DailyCap: DefaultDailyCap, RatePerHour: in.Pacing.RatePerHour}
+	if v := in.Pacing.MinIntervalSeconds; v != nil {
+		if *v < 0 || *v > 86400 {
+			return c, p, fieldError("pacing.min_interval_seconds", "The interval must be between 0 and 86,400 seconds", "0 turns the interval off; the default is 30 seconds.")
+		}
+		p.MinInterval = time.Duration(*v) * time.Second
+	}
+	if v := in.Pacing.DailyCap; v != nil {
+		if *v < 1 || *v > 10_000 {
+			return c, p, fieldError("pacing.daily_cap", "The daily cap must be between 1 and 10,000 messages per account", "The default is 50, a careful figure for accounts writing to strangers.")
+		}
+		p.DailyCap = *v
+	}
+	if p.RatePerHour < 0 || p.RatePerHour > 1_000_000 {
+		return c, p, fieldError("pacing.rate_per_hour", "The campaign's rate must be between 0 and 1,000,000 messages per hour", "0 leaves the campaign's rate to its accounts' pacing.")
+	}
+	if w := in.Pacing.Window; w != nil && (w.From != "" || w.To != "") {
+		win, err := ParseWindow(w.From, w.To, w.TimeZone)
+		if err != nil {
+			return c, p, err
+		}
+		p.Window = win
+		c.WindowFrom, c.WindowTo, c.TimeZone = win.From, win.To, win.Zone
+	}
+	c.MinIntervalSeconds, c.DailyCap, c.RatePerHour = int(p.MinInterval/time.Second), p.DailyCap, p.RatePerHour
+	c.FailurePercent = 10
+	if v := in.FailurePercent; v != nil {
+		if *v < 1 || *v > 100 {
+			return c, p, fieldError("failure_percent", "The failure threshold must be between 1 and 100 percent", "At 100 the campaign never pauses itself.")
+		}
+		c.FailurePercent = *v
+	}
+	if in.StartAt != nil && !in.StartAt.IsZero() {
+		c.StartAt = in.StartAt.UTC()
+	}
+	aud, _ := json.Marshal(in.Audience)
+	c.Audience = string(aud)
+	return c, p, nil
+}
+
+// sender is one of the campaign's accounts, with what assignment needs.
+type sender struct {
+	id       int64
+	tgUserID int64
+	assigned int
+	resolves int
+}
+
+func (s *Service) senders(ctx context.Context, userID int64, ids []int64) ([]*sender, error) {
+	if len(ids) == 0 {
+		return nil, fieldError("sender_account_ids", "Choose at least one account to send from", "Connect a Telegram account first if you have none.")
+	}
+	var out []*sender
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		a, err := s.acc.Get(ctx, userID, id)
+		if err != nil {
+			return nil, onField(err, "sender_account_ids")
+		}
+		if err := s.acc.Usable(ctx, userID, id); err != nil {
+			return nil, onField(err, "sender_account_ids")
+		}
+		out = append(out, &sender{id: a.ID, tgUserID: a.TGUserID})
+	}
+	return out, nil
+}
+
+func onField(err error, field string) error {
+	if e, ok := apperr.As(err); ok {
+		return e.OnField(field)
+	}
+	return err
+}
+
+// person is one recipient while the audience is being fixed.
+type person struct {
+	store.NewDelivery
+	bot, deleted bool
+	holders      map[int64]int64 // account → access hash
+}
+
+// audience fixes a campaign's recipients: each once, with a sender that
+// can reach them, or skipped with the reason.
+func (s *Service) audience(ctx context.Context, userID int64, a Audience, senders []*sender) ([]store.NewDelivery, error) {
+	byID := map[int64]*person{}
+	byName := map[string]*person{}
+	var order []*person
+	add := func(p *person) *person {
+		if p.TGUserID != 0 {
+			if q := byID[p.TGUserID]; q != nil {
+				return q
+			}
+			byID[p.TGUserID] = p
+		}
+		if p.Username != "" {
+			if q := byName[p.Username]; q != nil {
+				if p.TGUserID != 0 && q.TGUserID == 0 {
+					q.TGUserID = p.TGUserID
+				}
+				return q
+			}
+			byName[p.Username] = p
+		}
+		order = append(order, p)
+		return p
+	}
+	lists, err := s.lists(ctx, userID, a)
+	if err != nil {
+		return nil, err
+	}
+	for _, listID := range lists {
+		err := s.st.ScanMembers(ctx, listID, store.MemberFilter{}, func(m store.Member) error {
+			p := add(&person{NewDelivery: store.NewDelivery{TGUserID: m.TGUserID, Username: strings.ToLower(m.Username),
+				FirstName: m.FirstName, LastName: m.LastName}, bot: m.Bot, deleted: m.Deleted, holders: map[int64]int64{}})
+			if p.FirstName == "" && p.LastName == "" {
+				p.FirstName, p.LastName = m.FirstName, m.LastName
+			}
+			if m.AccessHash != 0 {
+				p.holders[m.AccountID] = m.AccessHash
+			}
+			if len(order) > s.o.MaxRecipients {
+				return tooMany(s.o.MaxRecipients)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	refs := slices.Clone(a.Refs)
+	for _, u := range a.Usernames {
+		refs = append(refs, recipients.Ref{Username: u})
+	}
+	for _, id := range a.UserIDs {
+		refs = append(refs, recipients.Ref{UserID: id})
+	}
+	for _, r := range refs {
+		name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(r.Username), "@"))
+		if r.UserID <= 0 && name == "" {
+			continue
+		}
+		p := add(&person{NewDelivery: store.NewDelivery{TGUserID: max(r.UserID, 0), Username: name}, holders: map[int64]int64{}})
+		if p.TGUserID != 0 && len(p.holders) == 0 {
+			for _, snd := range senders {
+				if hash, err := s.st.PeerAccessHash(ctx, snd.id, p.TGUserID); err == nil {
+					p.holders[snd.id] = hash
+				} else if !errors.Is(err, store.ErrNotFound) {
+					return nil, fmt.Errorf("access hash of %d: %w", p.TGUserID, err)
+				}
+			}
+		}
+		if len(order) > s.o.MaxRecipients {
+			return nil, tooMany(s.o.MaxRecipients)
+		}
+	}
+	if len(order) == 0 {
+		return nil, fieldError("audience", "The audience is empty", "Choose a member list, or paste usernames or user ids.")
+	}
+	suppressed, err := s.suppressedSet(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	own := map[int64]bool{}
+	for _, snd := range senders {
+		own[snd.tgUserID] = true
+	}
+	out := make([]store.NewDelivery, 0, len(order))
+	for _, p := range order {
+		d := p.NewDelivery
+		d.RandomID = newRandomID()
+		d.State = store.DeliveryPending
+		skip := func(r reason) { d.State, d.ReasonCode, d.Reason = store.DeliverySkipped, r.code, r.text }
+		switch {
+		case p.bot:
+			skip(reasonBot)
+		case p.deleted:
+			skip(reasonDeleted)
+		case p.TGUserID != 0 && own[p.TGUserID]:
+			skip(reasonSender)
+		case suppressed.has(p.TGUserID, p.Username):
+			skip(reasonSuppressed)
+		default:
+			if r, ok := assign(&d, p, senders, s.o.ResolveBudget); !ok {
+				skip(r)
+			}
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// assign picks the sender of one recipient: the least loaded account that
+// already holds their access hash, else one that may still resolve their
+// username.
+func assign(d *store.NewDelivery, p *person, senders []*sender, budget int) (reason, bool) {
+	var best *sender
+	for _, snd := range senders {
+		if _, ok := p.holders[snd.id]; ok && (best == nil || snd.assigned < best.assigned) {
+			best = snd
+		}
+	}
+	if best != nil {
+		d.AccountID, d.AccessHash = best.id, p.holders[best.id]
+		best.assigned++
+		return reason{}, true
+	}
+	if p.Username == "" {
+		return reasonUnreachable, false
+	}
+	for _, snd := range senders {
+		if snd.resolves < budget && (best == nil || snd.assigned < best.assigned) {
+			best = snd
+		}
+	}
+	if best == nil {
+		return reasonResolveBudget, false
+	}
+	d.AccountID = best.id
+	best.assigned++
+	best.resolves++
+	return reason{}, true
+}
+
+func tooMany(n int) error {
+	return fieldError("audience", fmt.Sprintf("The audience has more than %s recipients", thousands(n)),
+		"Split it into several campaigns, or narrow the member lists first.")
+}
+
+// lists resolves the audience's extractions and lists to the user's list ids.
+func (s *Service) lists(ctx context.Context, userID int64, a Audience) ([]int64, error) {
+	var out []int64
+	for _, id := range a.ExtractionIDs {
+		x, err := s.st.ExtractionByID(ctx, userID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fieldError("audience.extraction_ids", fmt.Sprintf("No extraction %d", id), "Use the id of one of your extractions (GET /api/v1/extractions).")
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x.ListID)
+	}
+	for _, id := range a.ListIDs {
+		if _, err := s.st.MemberListByID(ctx, userID, id); errors.Is(err, store.ErrNotFound) {
+			return nil, fieldError("audience.list_ids", fmt.Sprintf("No member list %d", id), "Choose one of your member lists.")
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// suppressions is a user's suppression list, for fixing an audience.
+type suppressions struct {
+	ids   map[int64]bool
+	names map[string]bool
+}
+
+func (x suppressions) has(id int64, name string) bool {
+	return id != 0 && x.ids[id] || name != "" && x.names[name]
+}
+
+func (s *Service) suppressedSet(ctx context.Context, userID int64) (suppressions, error) {
+	list, err := s.st.ListSuppressions(ctx, userID)
+	if err != nil {
+		return suppressions{}, fmt.Errorf("suppressions: %w", err)
+	}
+	x := suppressions{ids: map[int64]bool{}, names: map[string]bool{}}
+	for _, e := range list {
+		if e.TGUserID != 0 {
+			x.ids[e.TGUserID] = true
+		}
+		if e.Username != "" {
+			x.names[e.Username] = true
+		}
+	}
+	return x, nil
+}
+
+// newRandomID is a message's random_id: Telegram drops a second message
+// with the same one from the same account, so it must never repeat.
+func newRandomID() int64 {
+	var b [8]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if v := int64(binary.LittleEndian.Uint64(b[:])); v != 0 {
+			return v
+		}
+	}
+}
+
+// recipientName names a recipient for people: "@ann", "Ann Lee (42)".
+func recipientName(id int64, username, first, last string) string {
+	if username != "" {
+		return "@" + username
+	}
+	name := strings.TrimSpace(first + " " + last)
+	switch {
+	case name != "" && id != 0:
+		return fmt.Sprintf("%s (user %d)", name, id)
+	case id != 0:
+		return fmt.Sprintf("user %d", id)
+	}
+	return name
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,92 @@
+package campaign
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gotd/td/tgerr"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+func fieldError(field, msg, hint string) *apperr.Error {
+	return &apperr.Error{Code: "validation_failed", Message: msg, Hint: hint, Field: field, Status: http.StatusUnprocessableEntity}
+}
+
+var (
+	errNotFound      = &apperr.Error{Code: "not_found", Message: "Campaign not found", Hint: "It may have been deleted, or the link is wrong. Open Campaigns to see yours.", Status: http.StatusNotFound}
+	errNoSuppression = &apperr.Error{Code: "not_found", Message: "That recipient is not on your suppression list", Hint: "Open Suppressions to see who is on it.", Status: http.StatusNotFound}
+)
+
+func errTransition(action, status string) *apperr.Error {
+	return &apperr.Error{
+		Code:    "campaign_" + status,
+		Message: "A " + status + " campaign cannot be " + action,
+		Hint:    transitionHint(status),
+		Status:  http.StatusConflict,
+	}
+}
+
+func transitionHint(status string) string {
+	switch status {
+	case "completed", "cancelled":
+		return "It has ended. Create a new campaign to send again."
+	case "running":
+		return "Pause it first, or cancel it."
+	case "paused":
+		return "Resume it, or cancel it."
+	case "draft":
+		return "Start it first."
+	}
+	return "Reload the page to see its current state."
+}
+
+// Reasons recorded on deliveries that were not sent: a code for programs,
+// a sentence for people.
+type reason struct{ code, text string }
+
+var (
+	reasonSuppressed     = reason{"suppressed", "On your suppression list"}
+	reasonBot            = reason{"bot", "A bot, not a person"}
+	reasonDeleted        = reason{"deleted_account", "The Telegram account is deleted"}
+	reasonSender         = reason{"sending_account", "One of this campaign's own sending accounts"}
+	reasonDuplicate      = reason{"duplicate", "Already in this campaign's audience"}
+	reasonUnreachable    = reason{"unreachable", "None of the sending accounts knows this user: add the accounts that extracted them, or a username"}
+	reasonResolveBudget  = reason{"resolve_budget", "Over the sending accounts' username look-up budget for one campaign"}
+	reasonUsernameGone   = reason{"username_not_found", "No Telegram user has this username"}
+	reasonNotAPerson     = reason{"not_a_person", "The username belongs to a bot, group or channel"}
+	reasonCancelled      = reason{"cancelled", "The campaign was cancelled before this message was sent"}
+	reasonPrivacy        = reason{"privacy_restricted", "Their privacy settings refuse messages from people they don't know"}
+	reasonBlocked        = reason{"blocked", "They blocked the sending account"}
+	reasonDeactivated    = reason{"deactivated", "Their Telegram account is deleted or deactivated"}
+	reasonPeerInvalid    = reason{"peer_invalid", "Telegram no longer recognises this user for the sending account"}
+	reasonWriteForbidden = reason{"write_forbidden", "Telegram does not let the sending account write to them"}
+	reasonTooLong        = reason{"too_long", "The message is longer than Telegram allows for this recipient"}
+)
+
+// recipientRefusal is the reason a send to one recipient failed for good,
+// or false when the error is not about the recipient.
+func recipientRefusal(err error) (reason, bool) {
+	switch {
+	case errors.Is(err, telegram.ErrPrivacyRestricted):
+		return reasonPrivacy, true
+	case errors.Is(err, telegram.ErrRecipientBlocked):
+		return reasonBlocked, true
+	case errors.Is(err, telegram.ErrRecipientDeactivated):
+		return reasonDeactivated, true
+	case errors.Is(err, telegram.ErrPeerInvalid):
+		return reasonPeerInvalid, true
+	case errors.Is(err, telegram.ErrBannedFromSending):
+		return reasonWriteForbidden, true
+	case errors.Is(err, telegram.ErrUsernameNotFound):
+		return reasonUsernameGone, true
+	}
+	// Any other refusal of the request itself (400, 403) is about this
+	// message, not the account: the account's own troubles (PEER_FLOOD,
+	// revoked sessions, waits) are told apart before this is asked.
+	if rpc, ok := tgerr.As(err); ok && (rpc.Code == 400 || rpc.Code == 403) {
+		return reason{"refused", "Telegram refused this message: " + rpc.Type}, true
+	}
+	return reason{}, false
+}

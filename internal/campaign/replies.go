@@ -1,0 +1,161 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// checkReplies reads what reached the account since the last check
+// (updates.getDifference from the stored state), counts replies on their
+// deliveries and suppresses whoever opts out.
+func (r *run) checkReplies(ctx context.Context) error {
+	r.replies = r.s.now().Add(r.s.o.ReplyCheckEvery)
+	st, ok, err := r.s.st.UpdatesStateOf(ctx, r.accountID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// The first check starts from now: replies can only come to what
+		// is sent from here on.
+		cur, err := telegram.CurrentState(ctx, r.api)
+		if err != nil {
+			return err
+		}
+		return r.s.st.SetUpdatesState(ctx, r.accountID, store.UpdatesState(cur), r.s.now())
+	}
+	next, msgs, err := telegram.Difference(ctx, r.api, telegram.UpdatesState(st))
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if err := r.s.incoming(ctx, r.userID, r.accountID, m); err != nil {
+			return err
+		}
+	}
+	if next != telegram.UpdatesState(st) {
+		return r.s.st.SetUpdatesState(ctx, r.accountID, store.UpdatesState(next), r.s.now())
+	}
+	return nil
+}
+
+// incoming handles one private message to an account: a reply to a
+// delivery is counted on it, and an opt-out suppresses its sender for
+// every campaign of the user.
+func (s *Service) incoming(ctx context.Context, userID, accountID int64, m telegram.Incoming) error {
+	d, err := s.st.MarkReplied(ctx, accountID, m.FromUserID, m.Text, m.Date)
+	switch {
+	case err == nil:
+		s.log.Info("campaign reply", slog.Int64("campaign", d.CampaignID), slog.Int64("delivery", d.ID))
+	case errors.Is(err, store.ErrNotFound):
+	default:
+		return fmt.Errorf("record reply: %w", err)
+	}
+	keywords := s.o.OptOutKeywords
+	if keywords == nil {
+		keywords = message.DefaultOptOutKeywords
+	}
+	if !message.IsOptOut(m.Text, keywords) {
+		return nil
+	}
+	username := strings.ToLower(m.FromUsername)
+	if username == "" {
+		username = d.Username
+	}
+	why := fmt.Sprintf("Replied “%s”", strings.TrimSpace(m.Text))
+	if d.CampaignID != 0 {
+		if c, err := s.st.CampaignForWork(ctx, d.CampaignID); err == nil {
+			why += " to campaign “" + c.Name + "”"
+		}
+	}
+	_, added, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: m.FromUserID, Username: username,
+		Reason: why, CreatedAt: s.now()})
+	if err != nil {
+		return fmt.Errorf("suppress %d: %w", m.FromUserID, err)
+	}
+	if added {
+		s.log.Info("recipient opted out", slog.Int64("user", userID), slog.Int64("account", accountID))
+	}
+	return nil
+}
+
+// TickArgs is the periodic job that starts scheduled campaigns and wakes
+// the accounts that have sends due or replies to watch.
+type TickArgs struct{}
+
+func (TickArgs) Kind() string { return "campaign_tick" }
+
+type tickWorker struct {
+	river.WorkerDefaults[TickArgs]
+	s *Service
+}
+
+func (w *tickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error { return w.s.Tick(ctx) }
+
+// Tick starts the scheduled campaigns whose time has come and makes sure
+// every account with due work or watched replies has its job.
+func (s *Service) Tick(ctx context.Context) error {
+	now := s.now()
+	due, err := s.st.DueScheduledCampaigns(ctx, now)
+	if err != nil {
+		return fmt.Errorf("scheduled campaigns: %w", err)
+	}
+	for _, c := range due {
+		if _, err := s.move(ctx, c.UserID, c.ID, "started", []string{store.CampaignScheduled}, store.CampaignRunning, ""); err != nil {
+			s.log.Warn("scheduled campaign not started", slog.Int64("campaign", c.ID), slog.Any("err", err))
+		}
+	}
+	refs, err := s.st.AccountsWithWork(ctx, now.Add(-s.o.WatchRepliesFor))
+	if err != nil {
+		return fmt.Errorf("accounts with work: %w", err)
+	}
+	q, err := s.jobs()
+	if err != nil {
+		return err
+	}
+	for _, a := range refs {
+		if s.acc.Usable(ctx, a.UserID, a.AccountID) != nil {
+			continue // limited, logged out: a person acts first
+		}
+		if _, err := q.Insert(ctx, SendArgs{AccountID: a.AccountID, UserID: a.UserID}, nil); err != nil {
+			return fmt.Errorf("wake account %d: %w", a.AccountID, err)
+		}
+	}
+	return nil
+}
+
+// Register adds the campaign workers to River's workers.
+func Register(w *river.Workers, s *Service) {
+	river.AddWorker(w, &sendWorker{s: s})
+	river.AddWorker(w, &tickWorker{s: s})
+}
+
+// PeriodicJobs is the tick, every interval.
+func PeriodicJobs(every time.Duration) []*river.PeriodicJob {
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "campaign_tick", RunOnStart: true})}
+}
+
+// TickEvery is how often the tick runs: replies are seen within about
+// twice this.
+const TickEvery = 20 * time.Second
+
+// MaxSenders is how many accounts one node sends for at once (a worker
+// each; they mostly sleep between paced sends).
+const MaxSenders = 2000
+
+// Queues adds the senders' queue to queues.
+func Queues(queues map[string]river.QueueConfig) map[string]river.QueueConfig {
+	queues[SendQueue] = river.QueueConfig{MaxWorkers: MaxSenders}
+	return queues
+}

@@ -1,0 +1,202 @@
+package campaign
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// DeliveryRow is one recipient in a campaign's delivery report.
+type DeliveryRow struct {
+	UserID    int64      `json:"user_id"`
+	Username  string     `json:"username"`
+	AccountID int64      `json:"account_id"`
+	State     string     `json:"state"`
+	Reason    string     `json:"reason"`
+	RandomID  string     `json:"random_id"` // a string: JavaScript loses int64 precision
+	MessageID int        `json:"message_id"`
+	SentAt    *time.Time `json:"sent_at"`
+	RepliedAt *time.Time `json:"replied_at"`
+}
+
+func rowOf(d store.Delivery) DeliveryRow {
+	state := d.State
+	if state == store.DeliverySending {
+		state = store.DeliveryPending // on its way; the report has four states
+	}
+	r := DeliveryRow{UserID: d.TGUserID, Username: d.Username, AccountID: d.AccountID, State: state, Reason: d.Reason,
+		RandomID: strconv.FormatInt(d.RandomID, 10), MessageID: d.MessageID}
+	if !d.SentAt.IsZero() {
+		t := d.SentAt.UTC()
+		r.SentAt = &t
+	}
+	if !d.RepliedAt.IsZero() {
+		t := d.RepliedAt.UTC()
+		r.RepliedAt = &t
+	}
+	return r
+}
+
+// exportPage is how many deliveries are read at a time for a report.
+const exportPage = 1000
+
+// Deliveries calls fn with every delivery of one of the user's campaigns,
+// in recipient order, a page at a time.
+func (s *Service) Deliveries(ctx context.Context, userID, id int64, fn func(DeliveryRow) error) error {
+	if _, err := s.campaign(ctx, userID, id); err != nil {
+		return err
+	}
+	for after := int64(0); ; {
+		page, err := s.st.ListDeliveries(ctx, id, after, exportPage)
+		if err != nil {
+			return err
+		}
+		for _, d := range page {
+			if err := fn(rowOf(d)); err != nil {
+				return err
+			}
+		}
+		if len(page) < exportPage {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// WriteDeliveries writes the delivery report as "csv" or "json".
+func (s *Service) WriteDeliveries(ctx context.Context, userID, id int64, format string, w io.Writer) error {
+	if format == "csv" {
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"user_id", "username", "account_id", "state", "reason", "random_id", "message_id", "sent_at", "replied_at"})
+		err := s.Deliveries(ctx, userID, id, func(r DeliveryRow) error {
+			return cw.Write([]string{strconv.FormatInt(r.UserID, 10), r.Username, strconv.FormatInt(r.AccountID, 10), r.State,
+				csvSafe(r.Reason), r.RandomID, strconv.Itoa(r.MessageID), timeText(r.SentAt), timeText(r.RepliedAt)})
+		})
+		cw.Flush()
+		if err != nil {
+			return err
+		}
+		return cw.Error()
+	}
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	first := true
+	enc := json.NewEncoder(w)
+	err := s.Deliveries(ctx, userID, id, func(r DeliveryRow) error {
+		if !first {
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
+			}
+		}
+		first = false
+		return enc.Encode(r)
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "]\n")
+	return err
+}
+
+func timeText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// Replies lists a campaign's replies, newest first.
+func (s *Service) Replies(ctx context.Context, userID, id int64, limit int) ([]store.Delivery, error) {
+	if _, err := s.campaign(ctx, userID, id); err != nil {
+		return nil, err
+	}
+	return s.st.ListReplies(ctx, id, limit)
+}
+
+// Timeline is a campaign's sends and replies over time, in buckets sized
+// to its length.
+func (s *Service) Timeline(ctx context.Context, userID, id int64) ([]store.TimeBucket, time.Duration, error) {
+	c, err := s.campaign(ctx, userID, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	width := time.Minute
+	if !c.StartedAt.IsZero() {
+		end := s.now()
+		if !c.FinishedAt.IsZero() {
+			end = c.FinishedAt
+		}
+		switch span := end.Sub(c.StartedAt); {
+		case span > 7*24*time.Hour:
+			width = 24 * time.Hour
+		case span > 24*time.Hour:
+			width = time.Hour
+		case span > 3*time.Hour:
+			width = 10 * time.Minute
+		}
+	}
+	b, err := s.st.CampaignTimeline(ctx, id, width)
+	return b, width, err
+}
+
+// PreviewInput is a message and whom to render it for.
+type PreviewInput struct {
+	Message      string
+	OptOutFooter bool
+	Recipient    message.Recipient
+}
+
+// Preview renders a message for one recipient, as it would be sent.
+func (s *Service) Preview(in PreviewInput) (message.Rendered, error) {
+	t, err := message.Parse(in.Message)
+	if err != nil {
+		return message.Rendered{}, err
+	}
+	r := t.Render(in.Recipient, message.Options{OptOutFooter: in.OptOutFooter})
+	return r, r.Check(recipientName(0, in.Recipient.Username, in.Recipient.FirstName, in.Recipient.LastName))
+}
+
+// PreviewFor renders a campaign's message for one of its recipients.
+func (s *Service) PreviewFor(ctx context.Context, userID, id, deliveryAfter int64) (message.Rendered, DeliveryRow, error) {
+	c, err := s.campaign(ctx, userID, id)
+	if err != nil {
+		return message.Rendered{}, DeliveryRow{}, err
+	}
+	page, err := s.st.ListDeliveries(ctx, id, deliveryAfter, 1)
+	if err != nil || len(page) == 0 {
+		return message.Rendered{}, DeliveryRow{}, err
+	}
+	d := page[0]
+	r, err := s.Preview(PreviewInput{Message: c.Message, OptOutFooter: c.OptOutFooter,
+		Recipient: message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}})
+	return r, rowOf(d), err
+}
+
+// TestSend sends the message, rendered for the account itself, to the
+// account's own Saved Messages: what a recipient would see, seen safely.
+func (s *Service) TestSend(ctx context.Context, userID, accountID int64, in PreviewInput, linkPreview bool) error {
+	a, err := s.acc.Get(ctx, userID, accountID)
+	if err != nil {
+		return onField(err, "account_id")
+	}
+	in.Recipient = message.Recipient{FirstName: a.FirstName, LastName: a.LastName, Username: a.Username}
+	r, err := s.Preview(in)
+	if err != nil {
+		return err
+	}
+	return s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+		_, err := api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
+			Peer: &tg.InputPeerSelf{}, Message: r.Text, Entities: r.TG(), NoWebpage: !linkPreview, RandomID: newRandomID(),
+		})
+		return err
+	})
+}

@@ -1,0 +1,500 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// SendQueue is River's queue of the sending jobs: each holds its account's
+// connection between paced sends, so there is one worker per account
+// that sends at once.
+const SendQueue = "campaign_senders"
+
+// SendArgs is the job of one account: send what is due, check replies.
+type SendArgs struct {
+	AccountID int64 `json:"account_id"`
+	UserID    int64 `json:"user_id"`
+}
+
+func (SendArgs) Kind() string { return "campaign_send" }
+
+func (SendArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:       SendQueue,
+		MaxAttempts: 25,
+		// One sender per account at a time, anywhere: a job waiting or
+		// running for the account takes in any new work.
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+			rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+		}},
+	}
+}
+
+type sendWorker struct {
+	river.WorkerDefaults[SendArgs]
+	s *Service
+}
+
+// Timeout leaves a run its budget, the longest sleep it may start at the
+// end of it, and a send's time.
+func (w *sendWorker) Timeout(*river.Job[SendArgs]) time.Duration {
+	return w.s.o.RunBudget + w.s.o.HoldFor + 2*time.Minute
+}
+
+func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
+	return w.s.runAccount(ctx, job.Args.UserID, job.Args.AccountID)
+}
+
+// recheckAfter is how old a send left mid-way must be before its dialog is
+// searched instead of trusting Telegram's random_id de-duplication, whose
+// window is not documented as permanent.
+const recheckAfter = 10 * time.Minute
+
+// run is one job run on one account's held connection.
+type run struct {
+	s         *Service
+	userID    int64
+	accountID int64
+	api       *tg.Client
+	until     time.Time
+	next      time.Time // when the job should run again; zero: when woken
+	replies   time.Time // the next reply check
+	templates map[int64]*message.Template
+	log       *slog.Logger
+}
+
+func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error {
+	r := &run{s: s, userID: userID, accountID: accountID, until: s.now().Add(s.o.RunBudget),
+		templates: map[int64]*message.Template{}, log: s.log.With(slog.Int64("account", accountID))}
+	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+		r.api = api
+		return r.do(ctx)
+	})
+	now := s.now()
+	var fw *telegram.FloodWaitError
+	switch {
+	case err == nil && r.next.IsZero():
+		return nil
+	case err == nil:
+		return river.JobSnooze(max(r.next.Sub(now), 0))
+	case errors.As(err, &fw):
+		r.log.Info("account waits for Telegram", slog.Duration("wait", fw.Wait))
+		return river.JobSnooze(fw.Wait)
+	}
+	if e, ok := apperr.As(err); ok {
+		if e.Code == "flood_wait" && e.RetryAfter > 0 {
+			return river.JobSnooze(e.RetryAfter)
+		}
+		if e.HTTPStatus() < 500 {
+			// Limited, needing a login, disconnected: a person acts, and
+			// the tick wakes the account once it can send again.
+			r.log.Info("account cannot send now", slog.String("reason", e.Code))
+			return nil
+		}
+	}
+	if ctx.Err() != nil {
+		return river.JobSnooze(time.Second) // shutting down; the outbox is as it was
+	}
+	r.log.Warn("sending run failed; River retries it", slog.Any("err", err))
+	return err
+}
+
+func (r *run) do(ctx context.Context) error {
+	if err := r.resumeInterrupted(ctx); err != nil {
+		return err
+	}
+	if err := r.checkReplies(ctx); err != nil {
+		return err
+	}
+	for {
+		now := r.s.now()
+		if !now.Before(r.until) {
+			r.next = now // the budget is used: continue in a new run
+			return nil
+		}
+		if !now.Before(r.replies) {
+			if err := r.checkReplies(ctx); err != nil {
+				return err
+			}
+		}
+		cl, err := r.s.claim(ctx, r.accountID, now)
+		if err != nil {
+			return err
+		}
+		if cl.ok {
+			if err := r.send(ctx, cl.d, cl.c); err != nil {
+				return err
+			}
+			continue
+		}
+		if cl.wait.IsZero() {
+			return r.checkReplies(ctx) // nothing left to send
+		}
+		wake := cl.wait
+		if wake.Sub(now) > r.s.o.HoldFor || !wake.Before(r.until) {
+			r.next = wake
+			return r.checkReplies(ctx)
+		}
+		if r.replies.Before(wake) {
+			wake = r.replies
+		}
+		if err := r.s.o.Sleep(ctx, wake.Sub(now)); err != nil {
+			return err
+		}
+	}
+}
+
+// claimed is the outcome of one claim: a delivery to send now, or when
+// the account may send next (zero: nothing to send).
+type claimed struct {
+	ok   bool
+	d    store.Delivery
+	c    store.Campaign
+	wait time.Time
+}
+
+// claim takes the account's next due send in one transaction that also
+// moves the account's pace and checks the suppression list, so any number
+// of campaigns and nodes share one pace per account.
+func (s *Service) claim(ctx context.Context, accountID int64, now time.Time) (claimed, error) {
+	var (
+		out       claimed
+		exhausted []int64
+	)
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		out, exhausted = claimed{}, nil
+		pace, err := tx.LockPace(ctx, accountID, now)
+		if err != nil {
+			return err
+		}
+		camps, err := tx.RunningCampaignsOf(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		for _, c := range camps {
+			p := pacingOf(c)
+			if ok, next := p.gate(c, pace, now); !ok {
+				if out.wait.IsZero() || next.Before(out.wait) {
+					out.wait = next
+				}
+				continue
+			}
+			for {
+				d, err := tx.NextPendingDelivery(ctx, c.ID, accountID)
+				if errors.Is(err, store.ErrNotFound) {
+					exhausted = append(exhausted, c.ID)
+					break
+				}
+				if err != nil {
+					return err
+				}
+				if d.Suppressed {
+					if err := tx.FinishDelivery(ctx, d.ID, store.DeliverySkipped, reasonSuppressed.code, reasonSuppressed.text, 0, now); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := tx.ClaimDelivery(ctx, d.ID, now); err != nil {
+					return err
+				}
+				if err := tx.SavePace(ctx, p.take(pace, now), now); err != nil {
+					return err
+				}
+				if c.RatePerHour > 0 {
+					from := now
+					if c.NextSlotAt.After(now) {
+						from = c.NextSlotAt
+					}
+					slot := from.Add(time.Hour / time.Duration(c.RatePerHour))
+					if err := tx.TakeCampaignSlot(ctx, c.ID, slot); err != nil {
+						return err
+					}
+				}
+				out = claimed{ok: true, d: d, c: c}
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return claimed{}, fmt.Errorf("claim a send of account %d: %w", accountID, err)
+	}
+	for _, id := range exhausted {
+		if done, err := s.st.CompleteCampaignIfDone(ctx, id, now); err != nil {
+			return out, err
+		} else if done {
+			s.log.Info("campaign completed", "campaign", id)
+		}
+	}
+	return out, nil
+}
+
+// resumeInterrupted finishes the account's sends that a crash, a dropped
+// connection or a restart left between claim and answer: each goes again
+// with its own random_id, so Telegram drops it if the first one arrived;
+// one left long ago is first looked for in the dialog.
+func (r *run) resumeInterrupted(ctx context.Context) error {
+	list, err := r.s.st.SendingDeliveries(ctx, r.accountID)
+	if err != nil {
+		return fmt.Errorf("interrupted sends: %w", err)
+	}
+	for _, d := range list {
+		c, err := r.s.st.CampaignForWork(ctx, d.CampaignID)
+		if err != nil {
+			return err
+		}
+		if r.s.now().Sub(d.ClaimedAt) > recheckAfter && d.AccessHash != 0 {
+			id, found, err := r.findSent(ctx, d, c)
+			if err != nil {
+				return err
+			}
+			if found {
+				r.log.Info("interrupted send found in the dialog", slog.Int64("delivery", d.ID))
+				if err := r.s.recordSent(ctx, d, c, id); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		r.log.Info("sending an interrupted message again with its random_id", slog.Int64("delivery", d.ID))
+		if err := r.send(ctx, d, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findSent looks for the message in the recipient's dialog: an outgoing
+// message with the same text, dated from the claim on.
+func (r *run) findSent(ctx context.Context, d store.Delivery, c store.Campaign) (int, bool, error) {
+	text, _, err := r.render(d, c)
+	if err != nil {
+		return 0, false, nil
+	}
+	res, err := r.api.MessagesGetHistory(ctx, &tg.MessagesGetHistoryRequest{
+		Peer: &tg.InputPeerUser{UserID: d.TGUserID, AccessHash: d.AccessHash}, Limit: 50,
+	})
+	if err != nil {
+		if _, refused := recipientRefusal(err); refused {
+			return 0, false, nil
+		}
+		return 0, false, err
+	}
+	msgs, _ := res.(interface{ GetMessages() []tg.MessageClass })
+	if msgs == nil {
+		return 0, false, nil
+	}
+	since := d.ClaimedAt.Add(-time.Minute).Unix()
+	for _, mc := range msgs.GetMessages() {
+		if m, ok := mc.(*tg.Message); ok && m.Out && int64(m.Date) >= since && m.Message == text.Text {
+			return m.ID, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+func (r *run) template(c store.Campaign) (*message.Template, error) {
+	if t, ok := r.templates[c.ID]; ok {
+		return t, nil
+	}
+	t, err := message.Parse(c.Message)
+	if err != nil {
+		return nil, err
+	}
+	r.templates[c.ID] = t
+	return t, nil
+}
+
+func (r *run) render(d store.Delivery, c store.Campaign) (message.Rendered, message.Options, error) {
+	opts := message.Options{OptOutFooter: c.OptOutFooter}
+	t, err := r.template(c)
+	if err != nil {
+		return message.Rendered{}, opts, err
+	}
+	return t.Render(message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}, opts), opts, nil
+}
+
+// send delivers one claimed message and records Telegram's answer.
+func (r *run) send(ctx context.Context, d store.Delivery, c store.Campaign) error {
+	if d.AccessHash == 0 {
+		ok, err := r.resolve(ctx, &d, c)
+		if err != nil || !ok {
+			return err
+		}
+	}
+	text, _, err := r.render(d, c)
+	if err != nil {
+		return r.s.recordFailed(ctx, d, c, reason{"template", "The message could not be rendered: " + err.Error()})
+	}
+	if err := text.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName)); err != nil {
+		return r.s.recordFailed(ctx, d, c, reasonTooLong)
+	}
+	if r.s.beforeSend != nil {
+		r.s.beforeSend(d)
+	}
+	res, err := r.api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
+		Peer:      &tg.InputPeerUser{UserID: d.TGUserID, AccessHash: d.AccessHash},
+		Message:   text.Text,
+		Entities:  text.TG(),
+		NoWebpage: !c.LinkPreview,
+		RandomID:  d.RandomID,
+	})
+	if err != nil {
+		return r.s.recordError(ctx, d, c, err)
+	}
+	return r.s.recordSent(ctx, d, c, sentMessageID(res, d.RandomID))
+}
+
+// resolve finds who a username-only recipient is (one contacts.resolveUsername
+// within the campaign's budget, spent when the audience was fixed).
+func (r *run) resolve(ctx context.Context, d *store.Delivery, c store.Campaign) (bool, error) {
+	if d.Username == "" {
+		return false, r.s.recordFailed(ctx, *d, c, reasonUnreachable)
+	}
+	res, err := r.api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: d.Username})
+	if err != nil {
+		return false, r.s.recordError(ctx, *d, c, err)
+	}
+	peer, ok := res.Peer.(*tg.PeerUser)
+	if !ok {
+		return false, r.s.recordFailed(ctx, *d, c, reasonNotAPerson)
+	}
+	for _, uc := range res.Users {
+		u, ok := uc.(*tg.User)
+		if !ok || u.ID != peer.UserID {
+			continue
+		}
+		switch {
+		case u.Bot:
+			return false, r.s.recordFailed(ctx, *d, c, reasonNotAPerson)
+		case u.Deleted:
+			return false, r.s.recordFailed(ctx, *d, c, reasonDeactivated)
+		}
+		d.TGUserID, d.AccessHash, d.FirstName, d.LastName = u.ID, u.AccessHash, u.FirstName, u.LastName
+		if err := r.s.st.SetDeliveryPeer(ctx, d.ID, u.ID, u.AccessHash, u.FirstName, u.LastName, r.s.now()); err != nil {
+			return false, err
+		}
+		// Known by username when the audience was fixed: check the list
+		// again now that the id is known.
+		if sup, err := r.s.st.IsSuppressed(ctx, d.UserID, u.ID, d.Username); err != nil {
+			return false, err
+		} else if sup {
+			return false, r.s.finish(ctx, *d, c, store.DeliverySkipped, reasonSuppressed, 0)
+		}
+		return true, nil
+	}
+	return false, r.s.recordFailed(ctx, *d, c, reasonNotAPerson)
+}
+
+// sentMessageID finds the id Telegram gave the message.
+func sentMessageID(res tg.UpdatesClass, randomID int64) int {
+	switch u := res.(type) {
+	case *tg.UpdateShortSentMessage:
+		return u.ID
+	case *tg.Updates:
+		for _, x := range u.Updates {
+			if m, ok := x.(*tg.UpdateMessageID); ok && m.RandomID == randomID {
+				return m.ID
+			}
+		}
+		for _, x := range u.Updates {
+			if m, ok := x.(*tg.UpdateNewMessage); ok {
+				return m.Message.GetID()
+			}
+		}
+	}
+	return 0
+}
+
+// recordSent stores Telegram's answer and keeps the account's next send at
+// least its interval after the answer (the claim counted from before the
+// send; the answer is when Telegram certainly has it).
+func (s *Service) recordSent(ctx context.Context, d store.Delivery, c store.Campaign, messageID int) error {
+	now := s.now()
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.FinishDelivery(ctx, d.ID, store.DeliverySent, "", "", messageID, now); err != nil {
+			return err
+		}
+		if c.MinIntervalSeconds == 0 {
+			return nil
+		}
+		pace, err := tx.LockPace(ctx, d.AccountID, now)
+		if err != nil {
+			return err
+		}
+		if next := now.Add(time.Duration(c.MinIntervalSeconds) * time.Second); next.After(pace.NextSendAt) {
+			pace.NextSendAt = next
+			return tx.SavePace(ctx, pace, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record delivery %d sent: %w", d.ID, err)
+	}
+	return nil
+}
+
+func (s *Service) finish(ctx context.Context, d store.Delivery, c store.Campaign, state string, why reason, messageID int) error {
+	if err := s.st.FinishDelivery(ctx, d.ID, state, why.code, why.text, messageID, s.now()); err != nil {
+		return fmt.Errorf("record delivery %d %s: %w", d.ID, state, err)
+	}
+	return nil
+}
+
+// recordFailed ends a delivery that will never be sent, and pauses the
+// campaign if too many of its recent ones failed.
+func (s *Service) recordFailed(ctx context.Context, d store.Delivery, c store.Campaign, why reason) error {
+	if err := s.finish(ctx, d, c, store.DeliveryFailed, why, 0); err != nil {
+		return err
+	}
+	return s.pauseForFailures(ctx, c)
+}
+
+// recordError decides what Telegram's refusal of one send means: the
+// recipient's (failed, not retried), the account's (the delivery waits for
+// the account; the run stops with the error for accounts.Use to record),
+// or a passing fault (the delivery stays mid-send and goes again with its
+// random_id).
+func (s *Service) recordError(ctx context.Context, d store.Delivery, c store.Campaign, err error) error {
+	var fw *telegram.FloodWaitError
+	now := s.now()
+	switch {
+	case errors.As(err, &fw):
+		werr := s.st.InTx(ctx, func(tx store.Tx) error {
+			if err := tx.ReleaseDelivery(ctx, d.ID, "flood_wait", "Waiting for Telegram (FLOOD_WAIT)", now); err != nil {
+				return err
+			}
+			pace, err := tx.LockPace(ctx, d.AccountID, now)
+			if err != nil {
+				return err
+			}
+			if until := now.Add(fw.Wait); until.After(pace.NextSendAt) {
+				pace.NextSendAt = until
+			}
+			return tx.SavePace(ctx, pace, now)
+		})
+		return errors.Join(err, werr)
+	case errors.Is(err, telegram.ErrPeerFlood):
+		return errors.Join(err, s.st.ReleaseDelivery(ctx, d.ID, "account_limited", "Waiting: Telegram limited the sending account", now))
+	case errors.Is(err, telegram.ErrSessionRevoked):
+		return errors.Join(err, s.st.ReleaseDelivery(ctx, d.ID, "account_needs_login", "Waiting: the sending account must log in again", now))
+	}
+	if why, ok := recipientRefusal(err); ok {
+		s.log.Info("recipient refused", "campaign", c.ID, "delivery", d.ID, "reason", why.code)
+		return s.recordFailed(ctx, d, c, why)
+	}
+	return err
+}

@@ -1,0 +1,168 @@
+// Package campaign sends personalised messages from a user's Telegram
+// accounts to an audience, each recipient exactly once, at a pace that
+// belongs to each account, and watches for replies and opt-outs.
+//
+// The lifecycle follows listmonk's campaign manager (a narrow Store, an
+// error threshold that pauses a campaign) with two differences: the pace
+// is the account's, kept in the database and moved in the transaction that
+// claims each send, so two campaigns or two nodes never double it; and
+// every send is an outbox row whose random_id is committed before the
+// message leaves, so a retry after any crash is the same message to
+// Telegram, which drops the duplicate.
+//
+// One River job per account (unique by account) does the sending and the
+// reply checks of that account: it holds one connection while the
+// account's sends are due, sleeps between them, and hands the job back
+// when the next send is far off. A periodic tick starts scheduled
+// campaigns and wakes accounts that have due work or replies to watch.
+package campaign
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// Accounts is what campaigns need of the user's Telegram accounts;
+// *accounts.Service implements it.
+type Accounts interface {
+	Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error
+	Usable(ctx context.Context, userID, accountID int64) error
+	Get(ctx context.Context, userID, accountID int64) (accounts.Account, error)
+	List(ctx context.Context, userID int64) ([]accounts.Account, error)
+	LogActivity(ctx context.Context, userID, accountID int64, event, detail, ip string) error
+}
+
+// Queue is the part of River's client the service uses.
+type Queue interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Options are a Service's parts and settings.
+type Options struct {
+	Store    store.Store
+	Accounts Accounts
+	Logger   *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+	// Sleep waits d or until ctx ends (tests pass one that follows their
+	// clock); nil sleeps for real.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// RunBudget is how long one job run may hold an account before it
+	// hands the job back (default 5 minutes).
+	RunBudget time.Duration
+	// HoldFor is the longest wait for an account's next send that a run
+	// sleeps through holding its connection; a longer one ends the run
+	// and snoozes the job (default 2 minutes).
+	HoldFor time.Duration
+	// ReplyCheckEvery is how often a run, and the tick, look for replies
+	// (default 20 seconds).
+	ReplyCheckEvery time.Duration
+	// WatchRepliesFor is how long after a send its account is still
+	// checked for replies (default 7 days).
+	WatchRepliesFor time.Duration
+	// ResolveBudget is how many usernames one account may resolve per
+	// campaign (contacts.resolveUsername is strictly limited by Telegram);
+	// default 50.
+	ResolveBudget int
+	// MaxRecipients caps a campaign's audience (default 100,000).
+	MaxRecipients int
+	// OptOutKeywords are the replies that unsubscribe (default
+	// message.DefaultOptOutKeywords).
+	OptOutKeywords []string
+}
+
+// Service runs campaigns. It is safe for concurrent use.
+type Service struct {
+	st  store.Store
+	acc Accounts
+	log *slog.Logger
+	o   Options
+
+	mu    sync.RWMutex
+	queue Queue
+
+	// beforeSend, when set (tests), runs after a send is claimed and
+	// committed, before it leaves.
+	beforeSend func(d store.Delivery)
+}
+
+// New returns a Service; call SetQueue before starting campaigns.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Accounts == nil {
+		return nil, errors.New("campaign: Store and Accounts are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	if o.RunBudget <= 0 {
+		o.RunBudget = 5 * time.Minute
+	}
+	if o.HoldFor <= 0 {
+		o.HoldFor = 2 * time.Minute
+	}
+	if o.ReplyCheckEvery <= 0 {
+		o.ReplyCheckEvery = 20 * time.Second
+	}
+	if o.WatchRepliesFor <= 0 {
+		o.WatchRepliesFor = 7 * 24 * time.Hour
+	}
+	if o.ResolveBudget <= 0 {
+		o.ResolveBudget = 50
+	}
+	if o.MaxRecipients <= 0 {
+		o.MaxRecipients = 100_000
+	}
+	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o}, nil
+}
+
+// SetQueue gives the service River's client, built after the service
+// because the service's workers are registered on it first.
+func (s *Service) SetQueue(q Queue) {
+	s.mu.Lock()
+	s.queue = q
+	s.mu.Unlock()
+}
+
+func (s *Service) jobs() (Queue, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.queue == nil {
+		return nil, errors.New("campaign: no job queue (SetQueue was not called)")
+	}
+	return s.queue, nil
+}
+
+func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,127 @@
+package campaign
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/telegramate/telegramate/internal/campaign/recipients"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// Suppressions lists the user's suppression list, newest first.
+func (s *Service) Suppressions(ctx context.Context, userID int64) ([]store.Suppression, error) {
+	return s.st.ListSuppressions(ctx, userID)
+}
+
+// CountSuppressions is the length of the user's list (the dashboard).
+func (s *Service) CountSuppressions(ctx context.Context, userID int64) (int, error) {
+	return s.st.CountSuppressions(ctx, userID)
+}
+
+// Suppress adds one recipient, named by "@username", a t.me link or a
+// numeric user id, to the user's list.
+func (s *Service) Suppress(ctx context.Context, userID int64, who, why string) (store.Suppression, error) {
+	res, err := recipients.ParseText(who, recipients.Limits{MaxRows: 2, MaxBytes: 1024})
+	if err != nil {
+		return store.Suppression{}, err
+	}
+	if len(res.Refs) != 1 || res.InvalidCount > 0 {
+		hint := "Enter one @username, t.me link or numeric user id."
+		if len(res.Invalid) > 0 {
+			hint = res.Invalid[0].Reason + ". " + hint
+		}
+		return store.Suppression{}, fieldError("user", "That is not one Telegram user", hint)
+	}
+	why = strings.TrimSpace(why)
+	if !utf8.ValidString(why) || utf8.RuneCountInString(why) > 200 {
+		return store.Suppression{}, fieldError("reason", "The reason must be text of at most 200 characters", "Shorten it.")
+	}
+	if why == "" {
+		why = "Added by you"
+	}
+	ref := res.Refs[0]
+	e, _, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username, Reason: why, CreatedAt: s.now()})
+	return e, err
+}
+
+// Unsuppress removes a recipient by user id, or by username when the
+// entry has no id.
+func (s *Service) Unsuppress(ctx context.Context, userID int64, who string) error {
+	who = strings.TrimSpace(who)
+	var err error
+	if id, perr := strconv.ParseInt(who, 10, 64); perr == nil && id > 0 {
+		err = s.st.DeleteSuppression(ctx, userID, id, "")
+	} else {
+		err = s.st.DeleteSuppression(ctx, userID, 0, strings.ToLower(strings.TrimPrefix(who, "@")))
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoSuppression
+	}
+	return err
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Added, Already int
+	recipients.Result
+}
+
+// ImportSuppressions adds every user of a CSV (or pasted list) to the
+// user's suppression list; items that are not users are reported, not
+// added.
+func (s *Service) ImportSuppressions(ctx context.Context, userID int64, r io.Reader) (ImportResult, error) {
+	res, err := recipients.ParseCSV(r, recipients.Limits{MaxRows: recipients.DefaultMaxRows, MaxBytes: recipients.DefaultMaxBytes})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	out := ImportResult{Result: res}
+	now := s.now()
+	for _, ref := range res.Refs {
+		_, added, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username,
+			Reason: "Imported", CreatedAt: now})
+		if err != nil {
+			return out, fmt.Errorf("import suppressions: %w", err)
+		}
+		if added {
+			out.Added++
+		} else {
+			out.Already++
+		}
+	}
+	return out, nil
+}
+
+// ExportSuppressions writes the user's list as CSV.
+func (s *Service) ExportSuppressions(ctx context.Context, userID int64, w io.Writer) error {
+	list, err := s.st.ListSuppressions(ctx, userID)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"user_id", "username", "reason", "created_at"})
+	for _, e := range list {
+		id := ""
+		if e.TGUserID != 0 {
+			id = strconv.FormatInt(e.TGUserID, 10)
+		}
+		_ = cw.Write([]string{id, e.Username, csvSafe(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe keeps a spreadsheet from reading text as a formula.
+func csvSafe(v string) string {
+	t := strings.TrimLeft(v, " \t\r\n")
+	if t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+		return "'" + v
+	}
+	return v
+}

@@ -1,0 +1,246 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Campaign statuses. Completed and cancelled are final.
+const (
+	CampaignDraft     = "draft"
+	CampaignScheduled = "scheduled"
+	CampaignRunning   = "running"
+	CampaignPaused    = "paused"
+	CampaignCompleted = "completed"
+	CampaignCancelled = "cancelled"
+)
+
+// Delivery states. A delivery is "sending" from the transaction that
+// claims it until Telegram's answer is recorded; one found in that state
+// later was interrupted, and is sent again with the same random_id.
+const (
+	DeliveryPending = "pending"
+	DeliverySending = "sending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+	DeliverySkipped = "skipped"
+)
+
+// Campaign is a message sent to an audience from some of a user's accounts.
+type Campaign struct {
+	ID           int64
+	UserID       int64
+	Name         string
+	Message      string
+	OptOutFooter bool
+	LinkPreview  bool
+	Status       string
+	Audience     string // JSON of the audience as given, for the record
+	// Pacing, per sending account.
+	MinIntervalSeconds int
+	DailyCap           int
+	WindowFrom         string // "09:00", "" for no window
+	WindowTo           string
+	TimeZone           string
+	// RatePerHour caps the whole campaign's sends (0: no cap); NextSlotAt
+	// is when its next send may go.
+	RatePerHour    int
+	NextSlotAt     time.Time
+	FailurePercent int // auto-pause threshold over the last outcomes
+	PauseReason    string
+	Recipients     int
+	StartAt        time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	StartedAt      time.Time
+	FinishedAt     time.Time
+	SenderIDs      []int64
+}
+
+// NewCampaign is a campaign with its fixed recipients, written at once.
+type NewCampaign struct {
+	Campaign
+	Deliveries []NewDelivery
+}
+
+// NewDelivery is one recipient of a new campaign. State is pending, or
+// skipped with a reason (bots, the sending accounts themselves, …).
+type NewDelivery struct {
+	AccountID  int64 // the sender; 0 when skipped before one was chosen
+	TGUserID   int64
+	AccessHash int64
+	Username   string
+	FirstName  string
+	LastName   string
+	State      string
+	ReasonCode string
+	Reason     string
+	RandomID   int64
+}
+
+// Delivery is one recipient's row in a campaign's outbox.
+type Delivery struct {
+	ID         int64
+	CampaignID int64
+	UserID     int64
+	AccountID  int64
+	TGUserID   int64
+	AccessHash int64
+	Username   string
+	FirstName  string
+	LastName   string
+	State      string
+	ReasonCode string
+	Reason     string
+	RandomID   int64
+	MessageID  int
+	Attempts   int
+	ClaimedAt  time.Time
+	SentAt     time.Time
+	RepliedAt  time.Time
+	ReplyText  string
+	UpdatedAt  time.Time
+	// Suppressed is set by NextPendingDelivery: the recipient is on the
+	// owner's suppression list.
+	Suppressed bool
+}
+
+// DeliveryCounts counts a campaign's (or one account's) deliveries.
+type DeliveryCounts struct {
+	AccountID int64 // 0 for a whole campaign
+	Pending   int
+	Sending   int
+	Sent      int
+	Failed    int
+	Skipped   int
+	Replied   int
+}
+
+// ReasonCount is how many deliveries ended in one state for one reason.
+type ReasonCount struct {
+	State      string
+	ReasonCode string
+	Reason     string
+	Count      int
+}
+
+// TimeBucket counts sends and replies in one interval of a campaign.
+type TimeBucket struct {
+	Start   time.Time
+	Sent    int
+	Replied int
+}
+
+// AccountRef names an account and its owner.
+type AccountRef struct{ UserID, AccountID int64 }
+
+// Pace is an account's sending pace, shared by every campaign it sends for.
+type Pace struct {
+	AccountID  int64
+	LastSendAt time.Time
+	NextSendAt time.Time
+	Day        string // the day DayCount counts, as the pacing code names it
+	DayCount   int
+}
+
+// Suppression is a recipient who must not be messaged by a user's campaigns.
+type Suppression struct {
+	ID        int64
+	UserID    int64
+	TGUserID  int64  // 0 when known by username only
+	Username  string // lower case, no @; "" when known by id only
+	Reason    string
+	CreatedAt time.Time
+}
+
+// UpdatesState is Telegram's updates state of one account.
+type UpdatesState struct {
+	Pts, Qts, Date, Seq int
+}
+
+// Campaigns holds campaigns, their outbox, the accounts' pace and updates
+// state, and the suppression lists. Methods taking a userID are
+// ErrNotFound for another user's rows.
+type Campaigns interface {
+	// CreateCampaign writes the campaign, its senders and its deliveries.
+	CreateCampaign(ctx context.Context, c NewCampaign) (Campaign, error)
+	CampaignByID(ctx context.Context, userID, id int64) (Campaign, error)
+	// CampaignForWork reads a campaign whoever owns it (jobs).
+	CampaignForWork(ctx context.Context, id int64) (Campaign, error)
+	// ListCampaigns lists a user's campaigns, newest first.
+	ListCampaigns(ctx context.Context, userID int64) ([]Campaign, error)
+	// SetCampaignStatus moves a campaign from one of the statuses in from to
+	// status; ErrConflict when it is in none of them.
+	SetCampaignStatus(ctx context.Context, userID, id int64, from []string, status, reason string, now time.Time) (Campaign, error)
+	// CompleteCampaignIfDone marks a running campaign completed when none of
+	// its deliveries is pending or sending; it reports whether it did.
+	CompleteCampaignIfDone(ctx context.Context, id int64, now time.Time) (bool, error)
+	// DueScheduledCampaigns are scheduled campaigns whose start has come.
+	DueScheduledCampaigns(ctx context.Context, now time.Time) ([]Campaign, error)
+	// SkipOpenDeliveries skips every pending delivery of a campaign.
+	SkipOpenDeliveries(ctx context.Context, campaignID int64, reasonCode, reason string, now time.Time) (int64, error)
+	CountCampaigns(ctx context.Context, userID int64) (int, error)
+
+	CampaignCounts(ctx context.Context, campaignID int64) (DeliveryCounts, error)
+	CampaignAccountCounts(ctx context.Context, campaignID int64) ([]DeliveryCounts, error)
+	CampaignReasons(ctx context.Context, campaignID int64) ([]ReasonCount, error)
+	// CampaignTimeline buckets sends and replies by bucket width.
+	CampaignTimeline(ctx context.Context, campaignID int64, width time.Duration) ([]TimeBucket, error)
+	// ListDeliveries is a page of a campaign's deliveries after afterID.
+	ListDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]Delivery, error)
+	// ListReplies lists the deliveries that got a reply, newest first.
+	ListReplies(ctx context.Context, campaignID int64, limit int) ([]Delivery, error)
+
+	// AccountsWithWork lists the accounts (with their owner) that have
+	// pending or sending deliveries in running campaigns, or a send since
+	// repliesSince whose replies are still watched.
+	AccountsWithWork(ctx context.Context, repliesSince time.Time) ([]AccountRef, error)
+	// RunningCampaignsOf lists the running campaigns an account sends for,
+	// in the order they started.
+	RunningCampaignsOf(ctx context.Context, accountID int64) ([]Campaign, error)
+	// LockPace reads an account's pace for update (creating it), so that
+	// claims of one account's sends, on any node, take turns.
+	LockPace(ctx context.Context, accountID int64, now time.Time) (Pace, error)
+	SavePace(ctx context.Context, p Pace, now time.Time) error
+	// TakeCampaignSlot moves a rate-capped campaign's next slot.
+	TakeCampaignSlot(ctx context.Context, campaignID int64, next time.Time) error
+	// NextPendingDelivery is the first pending delivery of a running
+	// campaign for an account, with Suppressed filled in; ErrNotFound when
+	// there is none.
+	NextPendingDelivery(ctx context.Context, campaignID, accountID int64) (Delivery, error)
+	// ClaimDelivery marks a pending delivery sending; ErrConflict when it
+	// is no longer pending.
+	ClaimDelivery(ctx context.Context, id int64, now time.Time) error
+	// SendingDeliveries lists an account's deliveries left mid-send.
+	SendingDeliveries(ctx context.Context, accountID int64) ([]Delivery, error)
+	// SetDeliveryPeer stores who a username resolved to.
+	SetDeliveryPeer(ctx context.Context, id, tgUserID, accessHash int64, firstName, lastName string, now time.Time) error
+	// FinishDelivery records a sending delivery's end: sent (messageID),
+	// failed or skipped (with the reason).
+	FinishDelivery(ctx context.Context, id int64, state, reasonCode, reason string, messageID int, now time.Time) error
+	// ReleaseDelivery puts a sending delivery back to pending (the account
+	// must wait; nothing reached the recipient).
+	ReleaseDelivery(ctx context.Context, id int64, reasonCode, reason string, now time.Time) error
+	// RecentOutcomes counts the failures among a campaign's last n sent or
+	// failed deliveries.
+	RecentOutcomes(ctx context.Context, campaignID int64, n int) (failed, total int, err error)
+	// MarkReplied records a reply from tgUserID to the newest delivery the
+	// account sent them without a reply yet; ErrNotFound when there is none.
+	MarkReplied(ctx context.Context, accountID, tgUserID int64, text string, at time.Time) (Delivery, error)
+
+	UpdatesStateOf(ctx context.Context, accountID int64) (UpdatesState, bool, error)
+	SetUpdatesState(ctx context.Context, accountID int64, st UpdatesState, now time.Time) error
+	ChannelPts(ctx context.Context, accountID, channelID int64) (int, bool, error)
+	SetChannelPts(ctx context.Context, accountID, channelID int64, pts int) error
+	ForEachChannelPts(ctx context.Context, accountID int64, fn func(channelID int64, pts int) error) error
+
+	// AddSuppression adds a recipient to a user's list; one already there
+	// is kept as it was (ErrConflict is not returned).
+	AddSuppression(ctx context.Context, s Suppression) (Suppression, bool, error)
+	ListSuppressions(ctx context.Context, userID int64) ([]Suppression, error)
+	// DeleteSuppression removes a recipient by Telegram id, or by username
+	// when tgUserID is 0; ErrNotFound when not listed.
+	DeleteSuppression(ctx context.Context, userID, tgUserID int64, username string) error
+	IsSuppressed(ctx context.Context, userID, tgUserID int64, username string) (bool, error)
+	CountSuppressions(ctx context.Context, userID int64) (int, error)
+}

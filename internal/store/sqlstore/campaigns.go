@@ -1,0 +1,702 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// Campaigns are written and read with hand-written SQL that both engines
+// accept, with "?" parameters rebound per engine: a campaign's recipients
+// are inserted as multi-row INSERTs, the claim of a send runs on the
+// hottest path of the product (one short transaction per message, where
+// every statement saved is throughput), and it locks its pace row with
+// FOR UPDATE on PostgreSQL only, which sqlc cannot express per engine.
+
+// rebind turns "?" parameters into the engine's own.
+func (q queries) rebind(query string) string {
+	if q.d.Name == "sqlite" {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString(q.d.Placeholder(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (q queries) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.conn().ExecContext(ctx, q.rebind(query), args...)
+	if err != nil {
+		return 0, mapErr(q.d, err)
+	}
+	n, err := res.RowsAffected()
+	return n, mapErr(q.d, err)
+}
+
+func (q queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := q.conn().QueryContext(ctx, q.rebind(query), args...)
+	return rows, mapErr(q.d, err)
+}
+
+func (q queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.conn().QueryRowContext(ctx, q.rebind(query), args...)
+}
+
+const campaignColumns = "id, user_id, name, message, opt_out_footer, link_preview, status, audience, " +
+	"min_interval_seconds, daily_cap, window_from, window_to, time_zone, rate_per_hour, next_slot_at, " +
+	"failure_percent, pause_reason, recipients, start_at, created_at, updated_at, started_at, finished_at"
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanCampaign(r scanner) (store.Campaign, error) {
+	var (
+		c                                             store.Campaign
+		next, startAt, started, finished              sql.NullTime
+		interval, dailyCap, rate, percent, recipients int64
+		optOut, preview                               bool
+	)
+	err := r.Scan(&c.ID, &c.UserID, &c.Name, &c.Message, &optOut, &preview, &c.Status, &c.Audience,
+		&interval, &dailyCap, &c.WindowFrom, &c.WindowTo, &c.TimeZone, &rate, &next,
+		&percent, &c.PauseReason, &recipients, &startAt, &c.CreatedAt, &c.UpdatedAt, &started, &finished)
+	if err != nil {
+		return c, err
+	}
+	c.OptOutFooter, c.LinkPreview = optOut, preview
+	c.MinIntervalSeconds, c.DailyCap, c.RatePerHour = int(interval), int(dailyCap), int(rate)
+	c.FailurePercent, c.Recipients = int(percent), int(recipients)
+	c.NextSlotAt, c.StartAt = fromNullTime(next), fromNullTime(startAt)
+	c.StartedAt, c.FinishedAt = fromNullTime(started), fromNullTime(finished)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, nil
+}
+
+func (q queries) campaigns(ctx context.Context, query string, args ...any) ([]store.Campaign, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		out = append(out, c)
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) withSenders(ctx context.Context, c store.Campaign) (store.Campaign, error) {
+	rows, err := q.query(ctx, "SELECT account_id FROM campaign_senders WHERE campaign_id = ? ORDER BY account_id", c.ID)
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	c.SenderIDs = nil
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return c, mapErr(q.d, err)
+		}
+		c.SenderIDs = append(c.SenderIDs, id)
+	}
+	return c, mapErr(q.d, rows.Err())
+}
+
+func (q queries) CreateCampaign(ctx context.Context, n store.NewCampaign) (store.Campaign, error) {
+	var out store.Campaign
+	err := q.inTx(ctx, func(q queries) error {
+		c := n.Campaign
+		row := q.queryRow(ctx, "INSERT INTO campaigns (user_id, name, message, opt_out_footer, link_preview, status, audience, "+
+			"min_interval_seconds, daily_cap, window_from, window_to, time_zone, rate_per_hour, failure_percent, "+
+			"recipients, start_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "+campaignColumns,
+			c.UserID, c.Name, c.Message, c.OptOutFooter, c.LinkPreview, c.Status, c.Audience,
+			c.MinIntervalSeconds, c.DailyCap, c.WindowFrom, c.WindowTo, c.TimeZone, c.RatePerHour, c.FailurePercent,
+			len(n.Deliveries), nullTime(c.StartAt), c.CreatedAt, c.CreatedAt)
+		created, err := scanCampaign(row)
+		if err != nil {
+			return mapErr(q.d, err)
+		}
+		for _, a := range c.SenderIDs {
+			if _, err := q.exec(ctx, "INSERT INTO campaign_senders (campaign_id, account_id) VALUES (?, ?)", created.ID, a); err != nil {
+				return err
+			}
+		}
+		if err := q.insertDeliveries(ctx, created, n.Deliveries); err != nil {
+			return err
+		}
+		out, err = q.withSenders(ctx, created)
+		return err
+	})
+	return out, err
+}
+
+const deliveryInsertColumns = "campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, " +
+	"state, reason_code, reason, random_id, updated_at"
+
+// deliveryChunk keeps a statement's parameters under SQLite's limit.
+const deliveryChunk = 400
+
+func (q queries) insertDeliveries(ctx context.Context, c store.Campaign, ds []store.NewDelivery) error {
+	for len(ds) > 0 {
+		chunk := ds[:min(len(ds), deliveryChunk)]
+		ds = ds[len(chunk):]
+		var b strings.Builder
+		b.WriteString("INSERT INTO deliveries (" + deliveryInsertColumns + ") VALUES ")
+		args := make([]any, 0, len(chunk)*13)
+		for i, d := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, c.ID, c.UserID, d.AccountID, d.TGUserID, d.AccessHash, d.Username, d.FirstName, d.LastName,
+				d.State, d.ReasonCode, d.Reason, d.RandomID, c.CreatedAt)
+		}
+		if _, err := q.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert deliveries: %w", err)
+		}
+	}
+	return nil
+}
+
+func (q queries) CampaignByID(ctx context.Context, userID, id int64) (store.Campaign, error) {
+	c, err := scanCampaign(q.queryRow(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE id = ? AND user_id = ?", id, userID))
+	if err != nil {
+		return c, mapErr(q.d, err)
+	}
+	return q.withSenders(ctx, c)
+}
+
+func (q queries) CampaignForWork(ctx context.Context, id int64) (store.Campaign, error) {
+	c, err := scanCampaign(q.queryRow(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE id = ?", id))
+	if err != nil {
+		return c, mapErr(q.d, err)
+	}
+	return q.withSenders(ctx, c)
+}
+
+func (q queries) ListCampaigns(ctx context.Context, userID int64) ([]store.Campaign, error) {
+	list, err := q.campaigns(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE user_id = ? ORDER BY id DESC", userID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i], err = q.withSenders(ctx, list[i]); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+func (q queries) CountCampaigns(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := q.queryRow(ctx, "SELECT COUNT(*) FROM campaigns WHERE user_id = ?", userID).Scan(&n)
+	return n, mapErr(q.d, err)
+}
+
+func (q queries) SetCampaignStatus(ctx context.Context, userID, id int64, from []string, status, reason string, now time.Time) (store.Campaign, error) {
+	var out store.Campaign
+	err := q.inTx(ctx, func(q queries) error {
+		c, err := q.CampaignByID(ctx, userID, id)
+		if err != nil {
+			return err
+		}
+		ok := false
+		for _, f := range from {
+			ok = ok || c.Status == f
+		}
+		if !ok {
+			return fmt.Errorf("campaign %d is %s: %w", id, c.Status, store.ErrConflict)
+		}
+		set := "status = ?, pause_reason = ?, updated_at = ?"
+		args := []any{status, reason, now}
+		switch status {
+		case store.CampaignRunning:
+			set += ", started_at = COALESCE(started_at, ?)"
+			args = append(args, now)
+		case store.CampaignCompleted, store.CampaignCancelled:
+			set += ", finished_at = ?"
+			args = append(args, now)
+		}
+		args = append(args, id, c.Status)
+		n, err := q.exec(ctx, "UPDATE campaigns SET "+set+" WHERE id = ? AND status = ?", args...)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrConflict
+		}
+		out, err = q.CampaignByID(ctx, userID, id)
+		return err
+	})
+	return out, err
+}
+
+func (q queries) CompleteCampaignIfDone(ctx context.Context, id int64, now time.Time) (bool, error) {
+	n, err := q.exec(ctx, "UPDATE campaigns SET status = 'completed', finished_at = ?, updated_at = ? "+
+		"WHERE id = ? AND status = 'running' AND NOT EXISTS (SELECT 1 FROM deliveries "+
+		"WHERE deliveries.campaign_id = campaigns.id AND deliveries.state IN ('pending', 'sending'))", now, now, id)
+	return n > 0, err
+}
+
+func (q queries) DueScheduledCampaigns(ctx context.Context, now time.Time) ([]store.Campaign, error) {
+	return q.campaigns(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE status = 'scheduled' AND start_at <= ? ORDER BY id", now)
+}
+
+func (q queries) SkipOpenDeliveries(ctx context.Context, campaignID int64, reasonCode, reason string, now time.Time) (int64, error) {
+	return q.exec(ctx, "UPDATE deliveries SET state = 'skipped', reason_code = ?, reason = ?, updated_at = ? "+
+		"WHERE campaign_id = ? AND state = 'pending'", reasonCode, reason, now, campaignID)
+}
+
+func (q queries) CampaignCounts(ctx context.Context, campaignID int64) (store.DeliveryCounts, error) {
+	list, err := q.counts(ctx, "SELECT 0, state, COUNT(*), COUNT(replied_at) FROM deliveries WHERE campaign_id = ? GROUP BY state", campaignID)
+	if err != nil || len(list) == 0 {
+		return store.DeliveryCounts{}, err
+	}
+	return list[0], nil
+}
+
+func (q queries) CampaignAccountCounts(ctx context.Context, campaignID int64) ([]store.DeliveryCounts, error) {
+	return q.counts(ctx, "SELECT account_id, state, COUNT(*), COUNT(replied_at) FROM deliveries WHERE campaign_id = ? "+
+		"GROUP BY account_id, state ORDER BY account_id", campaignID)
+}
+
+func (q queries) counts(ctx context.Context, query string, args ...any) ([]store.DeliveryCounts, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.DeliveryCounts
+	for rows.Next() {
+		var (
+			account        int64
+			state          string
+			count, replied int
+		)
+		if err := rows.Scan(&account, &state, &count, &replied); err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		if len(out) == 0 || out[len(out)-1].AccountID != account {
+			out = append(out, store.DeliveryCounts{AccountID: account})
+		}
+		c := &out[len(out)-1]
+		c.Replied += replied
+		switch state {
+		case store.DeliveryPending:
+			c.Pending = count
+		case store.DeliverySending:
+			c.Sending = count
+		case store.DeliverySent:
+			c.Sent = count
+		case store.DeliveryFailed:
+			c.Failed = count
+		case store.DeliverySkipped:
+			c.Skipped = count
+		}
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) CampaignReasons(ctx context.Context, campaignID int64) ([]store.ReasonCount, error) {
+	rows, err := q.query(ctx, "SELECT state, reason_code, MIN(reason), COUNT(*) FROM deliveries "+
+		"WHERE campaign_id = ? AND state IN ('failed', 'skipped') GROUP BY state, reason_code ORDER BY COUNT(*) DESC, reason_code", campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.ReasonCount
+	for rows.Next() {
+		var r store.ReasonCount
+		if err := rows.Scan(&r.State, &r.ReasonCode, &r.Reason, &r.Count); err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		out = append(out, r)
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) CampaignTimeline(ctx context.Context, campaignID int64, width time.Duration) ([]store.TimeBucket, error) {
+	// Bucketing times is where the dialects disagree most; the rows are
+	// few enough (one campaign's sends) to bucket here.
+	rows, err := q.query(ctx, "SELECT sent_at, replied_at FROM deliveries WHERE campaign_id = ? AND sent_at IS NOT NULL", campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	buckets := map[int64]*store.TimeBucket{}
+	var keys []int64
+	add := func(t time.Time) *store.TimeBucket {
+		k := t.UTC().Truncate(width).Unix()
+		b, ok := buckets[k]
+		if !ok {
+			b = &store.TimeBucket{Start: time.Unix(k, 0).UTC()}
+			buckets[k] = b
+			keys = append(keys, k)
+		}
+		return b
+	}
+	for rows.Next() {
+		var sent, replied sql.NullTime
+		if err := rows.Scan(&sent, &replied); err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		add(sent.Time).Sent++
+		if replied.Valid {
+			add(replied.Time).Replied++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(q.d, err)
+	}
+	slices.Sort(keys)
+	out := make([]store.TimeBucket, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *buckets[k])
+	}
+	return out, nil
+}
+
+const deliveryColumns = "id, campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, " +
+	"state, reason_code, reason, random_id, message_id, attempts, claimed_at, sent_at, replied_at, reply_text, updated_at"
+
+func scanDelivery(r scanner, extra ...any) (store.Delivery, error) {
+	var (
+		d                      store.Delivery
+		claimed, sent, replied sql.NullTime
+		messageID, attempts    int64
+	)
+	dest := append([]any{&d.ID, &d.CampaignID, &d.UserID, &d.AccountID, &d.TGUserID, &d.AccessHash, &d.Username,
+		&d.FirstName, &d.LastName, &d.State, &d.ReasonCode, &d.Reason, &d.RandomID, &messageID, &attempts,
+		&claimed, &sent, &replied, &d.ReplyText, &d.UpdatedAt}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return d, err
+	}
+	d.MessageID, d.Attempts = int(messageID), int(attempts)
+	d.ClaimedAt, d.SentAt, d.RepliedAt = fromNullTime(claimed), fromNullTime(sent), fromNullTime(replied)
+	d.UpdatedAt = d.UpdatedAt.UTC()
+	return d, nil
+}
+
+func (q queries) deliveries(ctx context.Context, query string, args ...any) ([]store.Delivery, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		out = append(out, d)
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) ListDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]store.Delivery, error) {
+	return q.deliveries(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE campaign_id = ? AND id > ? ORDER BY id LIMIT ?",
+		campaignID, afterID, limit)
+}
+
+func (q queries) ListReplies(ctx context.Context, campaignID int64, limit int) ([]store.Delivery, error) {
+	return q.deliveries(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE campaign_id = ? AND replied_at IS NOT NULL "+
+		"ORDER BY replied_at DESC, id DESC LIMIT ?", campaignID, limit)
+}
+
+func (q queries) AccountsWithWork(ctx context.Context, repliesSince time.Time) ([]store.AccountRef, error) {
+	rows, err := q.query(ctx, "SELECT DISTINCT c.user_id, s.account_id FROM campaign_senders s JOIN campaigns c ON c.id = s.campaign_id "+
+		"WHERE (c.status = 'running' AND EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id AND d.account_id = s.account_id "+
+		"AND d.state IN ('pending', 'sending'))) "+
+		"OR EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id AND d.account_id = s.account_id AND d.state = 'sent' AND d.sent_at >= ?) "+
+		"ORDER BY s.account_id", repliesSince)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.AccountRef
+	for rows.Next() {
+		var r store.AccountRef
+		if err := rows.Scan(&r.UserID, &r.AccountID); err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		out = append(out, r)
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) RunningCampaignsOf(ctx context.Context, accountID int64) ([]store.Campaign, error) {
+	cols := "c." + strings.ReplaceAll(campaignColumns, ", ", ", c.")
+	return q.campaigns(ctx, "SELECT "+cols+" FROM campaigns c JOIN campaign_senders s ON s.campaign_id = c.id "+
+		"WHERE s.account_id = ? AND c.status = 'running' ORDER BY c.started_at, c.id", accountID)
+}
+
+func (q queries) LockPace(ctx context.Context, accountID int64, now time.Time) (store.Pace, error) {
+	if _, err := q.exec(ctx, "INSERT INTO account_pace (account_id, updated_at) VALUES (?, ?) ON CONFLICT (account_id) DO NOTHING",
+		accountID, now); err != nil {
+		return store.Pace{}, err
+	}
+	lock := ""
+	if q.d.Name == "postgres" {
+		lock = " FOR UPDATE"
+	}
+	var (
+		p          = store.Pace{AccountID: accountID}
+		last, next sql.NullTime
+		count      int64
+	)
+	err := q.queryRow(ctx, "SELECT last_send_at, next_send_at, day, day_count FROM account_pace WHERE account_id = ?"+lock, accountID).
+		Scan(&last, &next, &p.Day, &count)
+	p.LastSendAt, p.NextSendAt, p.DayCount = fromNullTime(last), fromNullTime(next), int(count)
+	return p, mapErr(q.d, err)
+}
+
+func (q queries) SavePace(ctx context.Context, p store.Pace, now time.Time) error {
+	_, err := q.exec(ctx, "UPDATE account_pace SET last_send_at = ?, next_send_at = ?, day = ?, day_count = ?, updated_at = ? WHERE account_id = ?",
+		nullTime(p.LastSendAt), nullTime(p.NextSendAt), p.Day, p.DayCount, now, p.AccountID)
+	return err
+}
+
+func (q queries) TakeCampaignSlot(ctx context.Context, campaignID int64, next time.Time) error {
+	_, err := q.exec(ctx, "UPDATE campaigns SET next_slot_at = ? WHERE id = ?", next, campaignID)
+	return err
+}
+
+func (q queries) NextPendingDelivery(ctx context.Context, campaignID, accountID int64) (store.Delivery, error) {
+	var suppressed int64
+	d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+", "+
+		"(SELECT COUNT(*) FROM suppressions s WHERE s.user_id = d.user_id AND "+
+		"((d.tg_user_id <> 0 AND s.tg_user_id = d.tg_user_id) OR (d.username <> '' AND s.username = d.username))) "+
+		"FROM deliveries d WHERE d.campaign_id = ? AND d.account_id = ? AND d.state = 'pending' "+
+		"AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = d.campaign_id AND c.status = 'running') "+
+		"ORDER BY d.id LIMIT 1", campaignID, accountID), &suppressed)
+	d.Suppressed = suppressed > 0
+	return d, mapErr(q.d, err)
+}
+
+func (q queries) ClaimDelivery(ctx context.Context, id int64, now time.Time) error {
+	n, err := q.exec(ctx, "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ? "+
+		"WHERE id = ? AND state = 'pending'", now, now, id)
+	if err == nil && n == 0 {
+		err = store.ErrConflict
+	}
+	return err
+}
+
+func (q queries) SendingDeliveries(ctx context.Context, accountID int64) ([]store.Delivery, error) {
+	return q.deliveries(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE account_id = ? AND state = 'sending' ORDER BY id", accountID)
+}
+
+func (q queries) SetDeliveryPeer(ctx context.Context, id, tgUserID, accessHash int64, firstName, lastName string, now time.Time) error {
+	_, err := q.exec(ctx, "UPDATE deliveries SET tg_user_id = ?, access_hash = ?, first_name = ?, last_name = ?, updated_at = ? WHERE id = ?",
+		tgUserID, accessHash, firstName, lastName, now, id)
+	return err
+}
+
+func (q queries) FinishDelivery(ctx context.Context, id int64, state, reasonCode, reason string, messageID int, now time.Time) error {
+	var sentAt any
+	if state == store.DeliverySent {
+		sentAt = now
+	}
+	n, err := q.exec(ctx, "UPDATE deliveries SET state = ?, reason_code = ?, reason = ?, message_id = ?, sent_at = ?, updated_at = ? "+
+		"WHERE id = ? AND state IN ('sending', 'pending')", state, reasonCode, reason, messageID, sentAt, now, id)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("delivery %d is no longer open: %w", id, store.ErrConflict)
+	}
+	return err
+}
+
+func (q queries) ReleaseDelivery(ctx context.Context, id int64, reasonCode, reason string, now time.Time) error {
+	_, err := q.exec(ctx, "UPDATE deliveries SET state = 'pending', reason_code = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
+		reasonCode, reason, now, id)
+	return err
+}
+
+func (q queries) RecentOutcomes(ctx context.Context, campaignID int64, n int) (failed, total int, err error) {
+	err = q.queryRow(ctx, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) FROM "+
+		"(SELECT state FROM deliveries WHERE campaign_id = ? AND state IN ('sent', 'failed') ORDER BY updated_at DESC, id DESC LIMIT ?) AS recent",
+		campaignID, n).Scan(&total, &failed)
+	return failed, total, mapErr(q.d, err)
+}
+
+func (q queries) MarkReplied(ctx context.Context, accountID, tgUserID int64, text string, at time.Time) (store.Delivery, error) {
+	var out store.Delivery
+	err := q.inTx(ctx, func(q queries) error {
+		d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE account_id = ? AND tg_user_id = ? "+
+			"AND state = 'sent' AND replied_at IS NULL ORDER BY sent_at DESC, id DESC LIMIT 1", accountID, tgUserID))
+		if err != nil {
+			return mapErr(q.d, err)
+		}
+		if _, err := q.exec(ctx, "UPDATE deliveries SET replied_at = ?, reply_text = ?, updated_at = ? WHERE id = ?", at, text, at, d.ID); err != nil {
+			return err
+		}
+		d.RepliedAt, d.ReplyText = Time(at), text
+		out = d
+		return nil
+	})
+	return out, err
+}
+
+func (q queries) UpdatesStateOf(ctx context.Context, accountID int64) (store.UpdatesState, bool, error) {
+	var s store.UpdatesState
+	err := q.queryRow(ctx, "SELECT pts, qts, date, seq FROM account_updates_state WHERE account_id = ?", accountID).
+		Scan(&s.Pts, &s.Qts, &s.Date, &s.Seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, false, nil
+	}
+	return s, err == nil, mapErr(q.d, err)
+}
+
+func (q queries) SetUpdatesState(ctx context.Context, accountID int64, s store.UpdatesState, now time.Time) error {
+	_, err := q.exec(ctx, "INSERT INTO account_updates_state (account_id, pts, qts, date, seq, updated_at) VALUES (?, ?, ?, ?, ?, ?) "+
+		"ON CONFLICT (account_id) DO UPDATE SET pts = excluded.pts, qts = excluded.qts, date = excluded.date, seq = excluded.seq, "+
+		"updated_at = excluded.updated_at", accountID, s.Pts, s.Qts, s.Date, s.Seq, now)
+	return err
+}
+
+func (q queries) ChannelPts(ctx context.Context, accountID, channelID int64) (int, bool, error) {
+	var pts int
+	err := q.queryRow(ctx, "SELECT pts FROM account_channel_pts WHERE account_id = ? AND channel_id = ?", accountID, channelID).Scan(&pts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return pts, err == nil, mapErr(q.d, err)
+}
+
+func (q queries) SetChannelPts(ctx context.Context, accountID, channelID int64, pts int) error {
+	_, err := q.exec(ctx, "INSERT INTO account_channel_pts (account_id, channel_id, pts) VALUES (?, ?, ?) "+
+		"ON CONFLICT (account_id, channel_id) DO UPDATE SET pts = excluded.pts", accountID, channelID, pts)
+	return err
+}
+
+func (q queries) ForEachChannelPts(ctx context.Context, accountID int64, fn func(channelID int64, pts int) error) error {
+	rows, err := q.query(ctx, "SELECT channel_id, pts FROM account_channel_pts WHERE account_id = ? ORDER BY channel_id", accountID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id  int64
+			pts int
+		)
+		if err := rows.Scan(&id, &pts); err != nil {
+			return mapErr(q.d, err)
+		}
+		if err := fn(id, pts); err != nil {
+			return err
+		}
+	}
+	return mapErr(q.d, rows.Err())
+}
+
+const suppressionColumns = "id, user_id, tg_user_id, username, reason, created_at"
+
+func scanSuppression(r scanner) (store.Suppression, error) {
+	var s store.Suppression
+	err := r.Scan(&s.ID, &s.UserID, &s.TGUserID, &s.Username, &s.Reason, &s.CreatedAt)
+	s.CreatedAt = s.CreatedAt.UTC()
+	return s, err
+}
+
+func (q queries) AddSuppression(ctx context.Context, s store.Suppression) (store.Suppression, bool, error) {
+	var (
+		out   store.Suppression
+		added bool
+	)
+	err := q.inTx(ctx, func(q queries) error {
+		existing, err := q.findSuppression(ctx, s.UserID, s.TGUserID, s.Username)
+		switch {
+		case err == nil:
+			// Learn the other half of who it is, if the new entry knows it.
+			if existing.TGUserID == 0 && s.TGUserID != 0 || existing.Username == "" && s.Username != "" {
+				if _, err := q.exec(ctx, "UPDATE suppressions SET tg_user_id = ?, username = ? WHERE id = ?",
+					max(existing.TGUserID, s.TGUserID), cmpOr(existing.Username, s.Username), existing.ID); err != nil {
+					return err
+				}
+				existing.TGUserID, existing.Username = max(existing.TGUserID, s.TGUserID), cmpOr(existing.Username, s.Username)
+			}
+			out = existing
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return mapErr(q.d, err)
+		}
+		out, err = scanSuppression(q.queryRow(ctx, "INSERT INTO suppressions (user_id, tg_user_id, username, reason, created_at) "+
+			"VALUES (?, ?, ?, ?, ?) RETURNING "+suppressionColumns, s.UserID, s.TGUserID, s.Username, s.Reason, s.CreatedAt))
+		added = err == nil
+		return mapErr(q.d, err)
+	})
+	return out, added, err
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (q queries) findSuppression(ctx context.Context, userID, tgUserID int64, username string) (store.Suppression, error) {
+	return scanSuppression(q.queryRow(ctx, "SELECT "+suppressionColumns+" FROM suppressions WHERE user_id = ? AND "+
+		"((? <> 0 AND tg_user_id = ?) OR (? <> '' AND username = ?)) ORDER BY id LIMIT 1",
+		userID, tgUserID, tgUserID, username, username))
+}
+
+func (q queries) ListSuppressions(ctx context.Context, userID int64) ([]store.Suppression, error) {
+	rows, err := q.query(ctx, "SELECT "+suppressionColumns+" FROM suppressions WHERE user_id = ? ORDER BY id DESC", userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Suppression
+	for rows.Next() {
+		s, err := scanSuppression(rows)
+		if err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		out = append(out, s)
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) DeleteSuppression(ctx context.Context, userID, tgUserID int64, username string) error {
+	var (
+		n   int64
+		err error
+	)
+	if tgUserID != 0 {
+		n, err = q.exec(ctx, "DELETE FROM suppressions WHERE user_id = ? AND tg_user_id = ?", userID, tgUserID)
+	} else {
+		n, err = q.exec(ctx, "DELETE FROM suppressions WHERE user_id = ? AND username = ? AND username <> ''", userID, username)
+	}
+	return affected(q.d, n, err)
+}
+
+func (q queries) IsSuppressed(ctx context.Context, userID, tgUserID int64, username string) (bool, error) {
+	_, err := q.findSuppression(ctx, userID, tgUserID, username)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, mapErr(q.d, err)
+}
+
+func (q queries) CountSuppressions(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := q.queryRow(ctx, "SELECT COUNT(*) FROM suppressions WHERE user_id = ?", userID).Scan(&n)
+	return n, mapErr(q.d, err)
+}
