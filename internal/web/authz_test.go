@@ -72,7 +72,23 @@ var uiFixtures = map[string]fixture{
 	"GET /extractions/{id}/events":                  {id: "extraction"},
 	"POST /extractions/{id}/cancel":                 {id: "extraction"},
 	"GET /campaigns":                                {skipOwner: "lists the caller's own"},
+	"GET /campaigns/new":                            {skipOwner: "no object"},
+	"POST /campaigns":                               {id: "account", form: url.Values{"name": {"c"}, "message": {"hi"}, "sender": {"{account}"}, "recipients": {"@someone"}}},
+	"POST /campaigns/preview":                       {skipOwner: "renders the posted text only"},
+	"POST /campaigns/test-send":                     {skipOwner: "answers htmx with a fragment (200); ui's TestCampaignTestSendRefusesOthersAccount refuses another user's account"},
+	"GET /campaigns/{id}":                           {id: "campaign"},
+	"GET /campaigns/{id}/events":                    {id: "campaign"},
+	"GET /campaigns/{id}/deliveries.csv":            {id: "campaign"},
+	"GET /campaigns/{id}/deliveries.json":           {id: "campaign"},
+	"POST /campaigns/{id}/start":                    {id: "campaign"},
+	"POST /campaigns/{id}/pause":                    {id: "campaign"},
+	"POST /campaigns/{id}/resume":                   {id: "campaign"},
+	"POST /campaigns/{id}/cancel":                   {id: "campaign"},
 	"GET /suppressions":                             {skipOwner: "lists the caller's own"},
+	"POST /suppressions":                            {skipOwner: "adds to the caller's own list"},
+	"POST /suppressions/remove":                     {skipOwner: "removes from the caller's own list"},
+	"POST /suppressions/import":                     {skipOwner: "adds to the caller's own list"},
+	"GET /suppressions/export.csv":                  {skipOwner: "the caller's own list"},
 	"GET /help":                                     {skipOwner: "the same for everyone"},
 	"GET /help/{topic}":                             {skipOwner: "the same for everyone"},
 	"GET /settings":                                 {skipOwner: "the caller's own"},
@@ -122,6 +138,21 @@ var apiFixtures = map[string]fixture{
 	"GET /member-lists/{id}/members":          {id: "list"},
 	"POST /member-lists/merge":                {id: "list", body: `{"name":"merged","list_ids":[{list},{list2}]}`},
 	"GET /accounts/{id}/chats/{chat}/members": {id: "account"},
+	"POST /campaigns":                         {id: "account", body: `{"name":"c","message":"hi","audience":{"usernames":["someone"]},"sender_account_ids":[{account}]}`},
+	"GET /campaigns":                          {skipOwner: "lists the caller's own"},
+	"GET /campaigns/{id}":                     {id: "campaign"},
+	"POST /campaigns/{id}/start":              {id: "campaign"},
+	"POST /campaigns/{id}/pause":              {id: "campaign"},
+	"POST /campaigns/{id}/resume":             {id: "campaign"},
+	"POST /campaigns/{id}/cancel":             {id: "campaign"},
+	"GET /campaigns/{id}/deliveries":          {id: "campaign"},
+	"GET /campaigns/{id}/replies":             {id: "campaign"},
+	"POST /campaigns/preview":                 {skipOwner: "renders the posted text only"},
+	"POST /campaigns/test-send":               {id: "account", body: `{"account_id":{account},"message":"hi"}`},
+	"GET /suppressions":                       {skipOwner: "lists the caller's own"},
+	"POST /suppressions":                      {skipOwner: "adds to the caller's own list"},
+	"POST /suppressions/import":               {skipOwner: "adds to the caller's own list"},
+	"DELETE /suppressions/{user_id}":          {skipOwner: "removes from the caller's own list"},
 }
 
 // bobsObjects makes one object of each kind for another user.
@@ -148,6 +179,14 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	camp, err := e.store.CreateCampaign(ctx, store.NewCampaign{
+		Campaign: store.Campaign{UserID: u.ID, Name: "Bob's campaign", Message: "hi", Status: store.CampaignDraft,
+			MinIntervalSeconds: 30, DailyCap: 50, FailurePercent: 10, CreatedAt: now, SenderIDs: []int64{acct.ID}},
+		Deliveries: []store.NewDelivery{{AccountID: acct.ID, TGUserID: 9001, Username: "someone", State: store.DeliveryPending, RandomID: 1}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, tok, err := e.tokens.Create(ctx, u.ID, "bob's")
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +201,7 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 		"list":       fmt.Sprint(ex.ListID),
 		"list2":      fmt.Sprint(ex2.ListID),
 		"token":      fmt.Sprint(tok.ID),
+		"campaign":   fmt.Sprint(camp.ID),
 		"session":    sessions[0].Token,
 	}
 }
@@ -223,7 +263,7 @@ func TestEveryRouteIsAuthorized(t *testing.T) {
 		annToken := ann.createToken(t, "authz")
 
 		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Sessions: ui.NewSessions(s, false),
-			AccountService: e.deps.AccountService, Extract: e.deps.Extract})
+			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns})
 		if err != nil {
 			t.Fatal(err)
 		}

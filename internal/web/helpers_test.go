@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -71,6 +72,9 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 		t.Fatal(err)
 	}
 	if d.Extract, err = extract.New(extract.Options{Store: s, Accounts: d.AccountService}); err != nil {
+		t.Fatal(err)
+	}
+	if d.Campaigns, err = campaign.New(campaign.Options{Store: s, Accounts: d.AccountService}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := web.New(d)

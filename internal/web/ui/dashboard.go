@@ -80,7 +80,10 @@ func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
 			d.Extracted = true
 		}
 	}
-	return d, nil
+	if h.Campaigns != nil {
+		err = h.campaignCounters(r, uid, &d)
+	}
+	return d, err
 }
 
 // waitingLogins are the unfinished first logins among the user's accounts

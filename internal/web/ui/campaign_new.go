@@ -1,0 +1,317 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/campaign/recipients"
+	"github.com/telegramate/telegramate/internal/extract"
+)
+
+// campaignUploadLimit bounds the editor's form: a recipients file of the
+// parser's largest size plus the rest of the form.
+const campaignUploadLimit = recipients.DefaultMaxBytes + 1<<20
+
+// editorData is the campaign editor: the choices it offers and what the
+// user sent last.
+type editorData struct {
+	Form       url.Values
+	Lists      []extract.ListInfo
+	Accounts   []senderChoice
+	SyntaxHelp string
+	Zones      []string
+	// Invalid are the pasted or uploaded items that name no user; the
+	// user either fixes them or ticks "leave them out".
+	Invalid      []recipients.Invalid
+	InvalidCount int
+	// FileDropped says a file was sent with a refused form: a browser
+	// cannot show it again, so the page asks for it once more.
+	FileDropped bool
+	Preview     previewData
+}
+
+// senderChoice is one of the user's accounts as a sender.
+type senderChoice struct {
+	ID     int64
+	Name   string
+	Phone  string
+	Status string // in words
+	Usable bool
+}
+
+// Value is a field as sent, or its default on a fresh form.
+func (d *editorData) Value(name string) string { return d.Form.Get(name) }
+
+// Checked reports whether a checkbox (or one of a group) was ticked.
+func (d *editorData) Checked(name string, value any) bool {
+	return slices.Contains(d.Form[name], fmt.Sprint(value))
+}
+
+// Selected reports whether a select's value is v.
+func (d *editorData) Selected(name, v string) bool { return d.Form.Get(name) == v }
+
+// ZoneOptions are the time zones offered, with the one sent if it is not
+// among them.
+func (d *editorData) ZoneOptions() []string {
+	z := strings.TrimSpace(d.Form.Get("time_zone"))
+	if z == "" || slices.Contains(d.Zones, z) {
+		return d.Zones
+	}
+	return append([]string{z}, d.Zones...)
+}
+
+// defaultEditorForm is a fresh editor: the pacing defaults, the footer on,
+// and the only usable account chosen when there is one.
+func defaultEditorForm(choices []senderChoice) url.Values {
+	f := url.Values{
+		"min_interval":    {strconv.Itoa(int(campaign.DefaultMinInterval / time.Second))},
+		"daily_cap":       {strconv.Itoa(campaign.DefaultDailyCap)},
+		"opt_out_footer":  {"on"},
+		"time_zone":       {"UTC"},
+		"sample_name":     {"Ann"},
+		"sample_username": {"ann"},
+		"failure_percent": {"10"},
+	}
+	var usable []int64
+	for _, c := range choices {
+		if c.Usable {
+			usable = append(usable, c.ID)
+		}
+	}
+	if len(usable) == 1 {
+		f.Set("sender", strconv.FormatInt(usable[0], 10))
+	}
+	if len(usable) > 0 {
+		f.Set("test_account", strconv.FormatInt(usable[0], 10))
+	}
+	return f
+}
+
+func (h *Handler) editorChoices(r *http.Request) (editorData, error) {
+	uid := userID(r)
+	d := editorData{SyntaxHelp: message.SyntaxHelp(), Zones: timeZones}
+	lists, err := h.Extract.Lists(r.Context(), uid)
+	if err != nil {
+		return d, err
+	}
+	d.Lists = lists
+	accts, err := h.AccountService.List(r.Context(), uid)
+	if err != nil {
+		return d, err
+	}
+	now := time.Now()
+	for _, a := range accts {
+		if !a.Live() {
+			continue
+		}
+		d.Accounts = append(d.Accounts, senderChoice{ID: a.ID, Name: a.Name, Phone: a.MaskedPhone(), Status: a.StatusLabel(now),
+			Usable: a.Status == accounts.StatusActive || a.Status == accounts.StatusFloodWait})
+	}
+	return d, nil
+}
+
+// GET /campaigns/new
+func (h *Handler) newCampaign(w http.ResponseWriter, r *http.Request) {
+	p := &Page{Title: "New campaign", Nav: "campaigns"}
+	d, err := h.editorChoices(r)
+	if err != nil {
+		h.renderError(w, r, "error", p, err)
+		return
+	}
+	d.Form = defaultEditorForm(d.Accounts)
+	if list := r.URL.Query().Get("list"); list != "" {
+		d.Form.Set("list", list)
+	}
+	p.Data = &d
+	h.render(w, r, http.StatusOK, "campaign_new", p)
+}
+
+// POST /campaigns — saves the campaign as a draft and opens its page.
+func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
+	p := &Page{Title: "New campaign", Nav: "campaigns"}
+	d, err := h.editorChoices(r)
+	if err != nil {
+		h.renderError(w, r, "error", p, err)
+		return
+	}
+	d.Form = r.PostForm
+	p.Data = &d
+	in, err := h.campaignInput(r, &d)
+	if err == nil {
+		var v campaign.View
+		v, err = h.Campaigns.Create(r.Context(), userID(r), in)
+		if err == nil {
+			h.flash(r, "success", fmt.Sprintf("Campaign saved as a draft with %s recipients. Check the preview and the accounts, then start it.", thousands(v.Recipients)))
+			redirect(w, r, "/campaigns/"+strconv.FormatInt(v.ID, 10))
+			return
+		}
+	}
+	if e, ok := apperr.As(err); ok && !editorFields[e.Field] {
+		err = e.OnField("") // shown at the top rather than lost
+	}
+	d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
+	d.Preview = h.preview(d.Form)
+	h.renderError(w, r, "campaign_new", p, err)
+}
+
+// editorFields are the fields the editor shows errors next to.
+var editorFields = map[string]bool{
+	"name": true, "message": true, "audience": true, "audience.list_ids": true, "recipients": true, "recipients_file": true,
+	"sender_account_ids": true, "pacing.min_interval_seconds": true, "pacing.daily_cap": true, "pacing.rate_per_hour": true,
+	"pacing.window.from": true, "pacing.window.to": true, "pacing.window.time_zone": true, "start_at": true, "failure_percent": true,
+}
+
+// campaignInput reads the editor's form into what Create takes.
+func (h *Handler) campaignInput(r *http.Request, d *editorData) (campaign.CreateInput, error) {
+	f := d.Form
+	in := campaign.CreateInput{Name: f.Get("name"), Message: f.Get("message"), LinkPreview: f.Get("link_preview") == "on"}
+	footer := f.Get("opt_out_footer") == "on"
+	in.OptOutFooter = &footer
+	for _, v := range f["list"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return in, apperr.Validation("audience", "Choose member lists from the list shown")
+		}
+		in.Audience.ListIDs = append(in.Audience.ListIDs, id)
+	}
+	for _, v := range f["sender"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return in, apperr.Validation("sender_account_ids", "Choose accounts from the list shown")
+		}
+		in.SenderAccountIDs = append(in.SenderAccountIDs, id)
+	}
+	refs, err := h.pastedRecipients(r, d)
+	if err != nil {
+		return in, err
+	}
+	in.Audience.Refs = refs
+
+	var err2 error
+	num := func(field, key string) *int {
+		s := strings.TrimSpace(f.Get(key))
+		if s == "" || err2 != nil {
+			return nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			err2 = apperr.Validation(field, fmt.Sprintf("%q is not a whole number", s))
+			return nil
+		}
+		return &n
+	}
+	in.FailurePercent = num("failure_percent", "failure_percent")
+	in.Pacing.MinIntervalSeconds = num("pacing.min_interval_seconds", "min_interval")
+	in.Pacing.DailyCap = num("pacing.daily_cap", "daily_cap")
+	if rate := num("pacing.rate_per_hour", "rate_per_hour"); rate != nil {
+		in.Pacing.RatePerHour = *rate
+	}
+	if err2 != nil {
+		return in, err2
+	}
+	zone := strings.TrimSpace(f.Get("time_zone"))
+	if from, to := strings.TrimSpace(f.Get("window_from")), strings.TrimSpace(f.Get("window_to")); from != "" || to != "" {
+		in.Pacing.Window = &campaign.WindowInput{From: from, To: to, TimeZone: zone}
+	}
+	if s := strings.TrimSpace(f.Get("start_at")); s != "" {
+		loc, err := time.LoadLocation(zone)
+		if err != nil || zone == "" || strings.EqualFold(zone, "local") {
+			return in, apperr.Validation("pacing.window.time_zone", fmt.Sprintf("Unknown time zone %q", zone))
+		}
+		t, err := time.ParseInLocation("2006-01-02T15:04", s, loc)
+		if err != nil {
+			return in, apperr.Validation("start_at", "The start time is not a date and time")
+		}
+		if t.Before(time.Now()) {
+			return in, apperr.Validation("start_at", "The start time has passed; leave it empty to start when you press Start")
+		}
+		in.StartAt = &t
+	}
+	return in, nil
+}
+
+// pastedRecipients reads the pasted list and the uploaded file. Items that
+// name no user stop the save until the user fixes them or says to leave
+// them out.
+func (h *Handler) pastedRecipients(r *http.Request, d *editorData) ([]recipients.Ref, error) {
+	lim := recipients.Limits{}
+	var all []recipients.Ref
+	add := func(res recipients.Result) {
+		all = append(all, res.Refs...)
+		d.Invalid = append(d.Invalid, res.Invalid...)
+		d.InvalidCount += res.InvalidCount
+	}
+	if text := d.Form.Get("recipients"); strings.TrimSpace(text) != "" {
+		res, err := recipients.ParseText(text, lim)
+		if err != nil {
+			return nil, onField(err, "recipients")
+		}
+		add(res)
+	}
+	if r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0 {
+		fh := r.MultipartForm.File["recipients_file"][0]
+		if fh.Size > 0 {
+			file, err := fh.Open()
+			if err != nil {
+				return nil, fmt.Errorf("open uploaded recipients: %w", err)
+			}
+			defer file.Close()
+			res, err := recipients.ParseCSV(file, lim)
+			if err != nil {
+				return nil, onField(err, "recipients_file")
+			}
+			for i := range res.Invalid {
+				res.Invalid[i].Value = fh.Filename + ": " + res.Invalid[i].Value
+			}
+			add(res)
+		}
+	}
+	if len(d.Invalid) > 5*recipients.MaxReported {
+		d.Invalid = d.Invalid[:5*recipients.MaxReported]
+	}
+	if d.InvalidCount > 0 && d.Form.Get("skip_invalid") != "on" {
+		e := apperr.Validation("recipients", fmt.Sprintf("%s of the pasted or uploaded items name no Telegram user", thousands(d.InvalidCount)))
+		e.Hint = "Correct them (the list below says where), or tick “Leave them out” to save without them."
+		return nil, e
+	}
+	return all, nil
+}
+
+func onField(err error, field string) error {
+	if e, ok := apperr.As(err); ok && e.Field == "" {
+		return e.OnField(field)
+	}
+	return err
+}
+
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// timeZones are offered for a sending window; any IANA name typed into the
+// API works too.
+var timeZones = []string{
+	"UTC",
+	"Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Madrid", "Europe/Paris", "Europe/Brussels", "Europe/Amsterdam",
+	"Europe/Berlin", "Europe/Zurich", "Europe/Rome", "Europe/Vienna", "Europe/Prague", "Europe/Warsaw", "Europe/Stockholm",
+	"Europe/Helsinki", "Europe/Athens", "Europe/Bucharest", "Europe/Kyiv", "Europe/Istanbul", "Europe/Moscow",
+	"Asia/Dubai", "Asia/Tehran", "Asia/Karachi", "Asia/Tashkent", "Asia/Almaty", "Asia/Kolkata", "Asia/Dhaka", "Asia/Bangkok",
+	"Asia/Jakarta", "Asia/Singapore", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Seoul", "Asia/Tokyo",
+	"Australia/Perth", "Australia/Sydney", "Pacific/Auckland",
+	"Africa/Lagos", "Africa/Cairo", "Africa/Johannesburg", "Africa/Nairobi",
+	"America/Sao_Paulo", "America/Argentina/Buenos_Aires", "America/Bogota", "America/Mexico_City",
+	"America/New_York", "America/Toronto", "America/Chicago", "America/Denver", "America/Los_Angeles",
+}
