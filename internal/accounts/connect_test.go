@@ -79,7 +79,7 @@ func TestConnectWithoutPassword(t *testing.T) {
 		t.Errorf("activity %v", got)
 	}
 	log, _ := e.svc.Activity(ctx, e.ann.UserID, acct.ID)
-	if log[0].By != "ann@example.com" || log[0].IP != "192.0.2.10" || log[1].Detail != "PHONE_CODE_INVALID" {
+	if log[0].By != "ann@example.com" || log[0].IP != "192.0.2.10" || log[1].Detail != "Wrong login code (attempt 1 of 5)" {
 		t.Errorf("activity lines %+v", log)
 	}
 	if _, err := e.svc.Activity(ctx, e.bea.UserID, acct.ID); wantCode(t, err, "not_found") == nil {

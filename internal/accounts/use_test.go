@@ -252,7 +252,7 @@ func TestAccountLifecycle(t *testing.T) {
 	want := []string{
 		"code_requested", "connected", "status_flood_wait", "status_limited", "limit_reset",
 		"status_needs_relogin", "relogin_started", "logged_in_again", "old_session_logged_out",
-		"rotation_started", "rotated", "old_session_logged_out", "session_terminated", "disconnected",
+		"rotation_started", "login_refused", "rotation_started", "rotated", "old_session_logged_out", "session_terminated", "disconnected",
 	}
 	if got := e.events(e.ann, acct.ID); !slices.Equal(got, want) {
 		t.Errorf("activity\n got %v\nwant %v", got, want)

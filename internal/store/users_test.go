@@ -11,7 +11,10 @@ import (
 	"github.com/telegramate/telegramate/internal/store/storetest"
 )
 
-func TestFirstUserIsAdmin(t *testing.T) {
+// TestOnlyForcedUsersAreAdmins: nobody is an administrator by being
+// first (a stranger could sign up on a new instance before its owner);
+// only ForceAdmin (the CLI's --admin) makes one.
+func TestOnlyForcedUsersAreAdmins(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		first := mustUser(t, s, "a@example.com")
@@ -20,13 +23,15 @@ func TestFirstUserIsAdmin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !first.IsAdmin || second.IsAdmin || !forced.IsAdmin {
-			t.Errorf("admins: first %v second %v forced %v, want true false true", first.IsAdmin, second.IsAdmin, forced.IsAdmin)
+		if first.IsAdmin || second.IsAdmin || !forced.IsAdmin {
+			t.Errorf("admins: first %v second %v forced %v, want false false true", first.IsAdmin, second.IsAdmin, forced.IsAdmin)
 		}
 	})
 }
 
-func TestConcurrentFirstSignupsMakeOneAdmin(t *testing.T) {
+// TestConcurrentFirstSignupsMakeNoAdmin: sign-ups racing on an empty
+// instance all succeed, and none becomes an administrator.
+func TestConcurrentFirstSignupsMakeNoAdmin(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		const n = 16
 		var wg sync.WaitGroup
@@ -59,8 +64,8 @@ func TestConcurrentFirstSignupsMakeOneAdmin(t *testing.T) {
 				admins++
 			}
 		}
-		if len(users) != n || admins != 1 {
-			t.Errorf("%d users, %d admins; want %d users, 1 admin", len(users), admins, n)
+		if len(users) != n || admins != 0 {
+			t.Errorf("%d users, %d admins; want %d users, no admin", len(users), admins, n)
 		}
 	})
 }
@@ -69,7 +74,7 @@ func TestUserRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		u := mustUser(t, s, "a@example.com")
-		want := store.User{ID: u.ID, Email: "a@example.com", PasswordHash: "$argon2id$x", IsAdmin: true,
+		want := store.User{ID: u.ID, Email: "a@example.com", PasswordHash: "$argon2id$x", IsAdmin: false,
 			CreatedAt: t0.Truncate(time.Microsecond), UpdatedAt: t0.Truncate(time.Microsecond)}
 		if u != want {
 			t.Errorf("created %+v, want %+v", u, want)
