@@ -100,14 +100,3 @@ func waitingLogins(list []accounts.Account) []accountView {
 
 // Next is the page where the login continues.
 func (v accountView) Next() string { return nextStep(v.Account) }
-
-// shellPage renders a page whose only data is the shell's.
-func (h *Handler) shellPage(w http.ResponseWriter, r *http.Request, name string, p *Page) {
-	d, err := h.shell(r)
-	if err != nil {
-		h.renderError(w, r, "error", &Page{Title: "Error"}, err)
-		return
-	}
-	p.Data = d
-	h.render(w, r, http.StatusOK, name, p)
-}
