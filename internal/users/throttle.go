@@ -2,22 +2,33 @@ package users
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/store"
 )
 
-// Throttle limits failed log-ins within a sliding window.
+// Throttle limits failed log-ins with backoff. Limit failures (PerEmail or
+// PerIP) within Window lock the key for Window after the last of them;
+// each further round of Limit failures within Memory doubles the lock, up
+// to MaxLock. A quiet key gets Limit fresh attempts once its lock ends, so
+// a person who mistypes is slowed, and a guesser gets a few tries per
+// ever longer pause.
 type Throttle struct {
 	Window   time.Duration
 	PerEmail int
 	// PerIP is higher than PerEmail: several people behind one NAT or
 	// office proxy share an address.
 	PerIP int
+	// Memory is how far back failures make locks longer (zero: 24 hours,
+	// the pruning job's retention); MaxLock caps a lock (zero: 24 hours).
+	Memory  time.Duration
+	MaxLock time.Duration
 }
 
-var DefaultThrottle = Throttle{Window: 15 * time.Minute, PerEmail: 5, PerIP: 20}
+var DefaultThrottle = Throttle{Window: 15 * time.Minute, PerEmail: 5, PerIP: 20, Memory: 24 * time.Hour, MaxLock: 24 * time.Hour}
 
 // keys are what failures count against. A stranger's attempts count per
 // email and per client address; the attempts of a browser that logged in
@@ -48,14 +59,7 @@ func (s *Service) checkThrottle(ctx context.Context, k keys) error {
 	now := s.now()
 	var wait time.Duration
 	for _, c := range s.checked(k) {
-		n, err := s.st.LoginFailuresSince(ctx, c.key, now.Add(-s.opts.Throttle.Window))
-		if err != nil {
-			return fmt.Errorf("count login failures: %w", err)
-		}
-		if n < c.limit {
-			continue
-		}
-		w, err := s.unlockIn(ctx, c.key, c.limit, now)
+		w, err := s.lockedFor(ctx, c.key, c.limit, now)
 		if err != nil {
 			return err
 		}
@@ -69,28 +73,44 @@ func (s *Service) checkThrottle(ctx context.Context, k keys) error {
 	return e
 }
 
-// unlockIn finds when the count for key drops below limit: when the
-// limit-th newest failure leaves the window. The store only counts failures
-// since a time, so that failure's time is found by binary search over the
-// window (about ten queries, and only for a client that is already locked
-// out).
-func (s *Service) unlockIn(ctx context.Context, key string, limit int, now time.Time) (time.Duration, error) {
-	lo, hi := now.Add(-s.opts.Throttle.Window), now // count(lo) >= limit
-	for hi.Sub(lo) > time.Second {
-		mid := lo.Add(hi.Sub(lo) / 2)
-		n, err := s.st.LoginFailuresSince(ctx, key, mid)
-		if err != nil {
-			return 0, fmt.Errorf("count login failures: %w", err)
-		}
-		if n >= limit {
-			lo = mid
-		} else {
-			hi = mid
-		}
+// lockedFor is how long key stays locked (0: not locked). The lock's
+// length comes from the failures within Memory; the key is locked while
+// Limit of them fall within one lock's length before now, until that long
+// after the last.
+func (s *Service) lockedFor(ctx context.Context, key string, limit int, now time.Time) (time.Duration, error) {
+	t := s.opts.Throttle
+	total, err := s.st.LoginFailuresSince(ctx, key, now.Add(-t.Memory))
+	if err != nil {
+		return 0, fmt.Errorf("count login failures: %w", err)
 	}
-	// The limit-th newest failure happened in [lo, hi); it leaves the window
-	// one Window after that.
-	wait := hi.Add(s.opts.Throttle.Window).Sub(now)
+	if total < limit {
+		return 0, nil
+	}
+	lock := t.Window
+	for rounds := (total - limit) / limit; rounds > 0 && lock < t.MaxLock; rounds-- {
+		lock *= 2
+	}
+	lock = min(lock, t.MaxLock)
+	// A failure exactly one lock old no longer counts: the lock that
+	// followed it has ended (the store keeps microseconds).
+	recent, err := s.st.LoginFailuresSince(ctx, key, now.Add(-lock+time.Microsecond))
+	if err != nil {
+		return 0, fmt.Errorf("count login failures: %w", err)
+	}
+	if recent < limit {
+		return 0, nil
+	}
+	last, err := s.st.LastLoginFailure(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("last login failure: %w", err)
+	}
+	wait := last.Add(lock).Sub(now)
+	if wait <= 0 {
+		return 0, nil
+	}
 	return max(wait, time.Second), nil
 }
 
@@ -115,15 +135,8 @@ func (s *Service) fail(ctx context.Context, k keys) error {
 
 // checkIP applies only the client address's limit (sign-up).
 func (s *Service) checkIP(ctx context.Context, k keys) error {
-	n, err := s.st.LoginFailuresSince(ctx, k.ip, s.now().Add(-s.opts.Throttle.Window))
-	if err != nil {
-		return fmt.Errorf("count login failures: %w", err)
-	}
-	if n < s.opts.Throttle.PerIP {
-		return nil
-	}
-	wait, err := s.unlockIn(ctx, k.ip, s.opts.Throttle.PerIP, s.now())
-	if err != nil {
+	wait, err := s.lockedFor(ctx, k.ip, s.opts.Throttle.PerIP, s.now())
+	if err != nil || wait == 0 {
 		return err
 	}
 	e := ErrTooManyAttempts.WithRetryAfter(wait)

@@ -73,6 +73,12 @@ func New(st store.Store, opts Options) *Service {
 	if opts.Throttle == (Throttle{}) {
 		opts.Throttle = DefaultThrottle
 	}
+	if opts.Throttle.Memory == 0 {
+		opts.Throttle.Memory = DefaultThrottle.Memory
+	}
+	if opts.Throttle.MaxLock == 0 {
+		opts.Throttle.MaxLock = DefaultThrottle.MaxLock
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -3,6 +3,7 @@ package users_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -156,11 +157,11 @@ func TestFailedLoginsAreThrottledPerEmail(t *testing.T) {
 		if !ok || !errors.Is(err, users.ErrTooManyAttempts) || e.HTTPStatus() != 429 {
 			t.Fatalf("fifth failure: %v, want ErrTooManyAttempts (429)", err)
 		}
-		// The first failure leaves the 15-minute window 11 minutes from now.
-		if e.RetryAfter < 10*time.Minute || e.RetryAfter > 12*time.Minute {
-			t.Fatalf("RetryAfter = %v, want about 11m", e.RetryAfter)
+		// The first lock lasts 15 minutes from the last failure.
+		if e.RetryAfter != 15*time.Minute {
+			t.Fatalf("RetryAfter = %v, want 15m", e.RetryAfter)
 		}
-		if !strings.Contains(e.Hint, "Try again in 11 minutes") {
+		if !strings.Contains(e.Hint, "Try again in 15 minutes") {
 			t.Fatalf("hint %q does not say when to try again", e.Hint)
 		}
 
@@ -173,7 +174,7 @@ func TestFailedLoginsAreThrottledPerEmail(t *testing.T) {
 			t.Fatalf("other email: %v, want ErrInvalidLogin", err)
 		}
 
-		clk.Add(11*time.Minute + time.Second)
+		clk.Add(15*time.Minute + time.Second)
 		if _, err := svc.Authenticate(ctx, "ann@example.com", "long enough password", "10.0.0.1"); err != nil {
 			t.Fatalf("log in after the window: %v", err)
 		}
@@ -194,6 +195,38 @@ func TestFailedLoginsAreThrottledPerIP(t *testing.T) {
 		}
 		if _, err := svc.Authenticate(ctx, "guessz@example.com", "wrong password!", "192.0.2.8"); !errors.Is(err, users.ErrInvalidLogin) {
 			t.Fatalf("another IP: %v, want ErrInvalidLogin", err)
+		}
+	})
+}
+
+// TestLocksGrowWithEachRound: a guesser gets a few tries per pause, and
+// each round of failures within a day doubles the pause (15 min, 30 min,
+// 1 h, …), so guessing slows down instead of going on at a fixed rate.
+func TestLocksGrowWithEachRound(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		svc, clk := newService(s, true)
+		if _, err := svc.SignUp(ctx, "ann@example.com", "long enough password"); err != nil {
+			t.Fatal(err)
+		}
+		for round, want := range []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour} {
+			var err error
+			for i := range users.DefaultThrottle.PerEmail {
+				// Another address each time: only the email ties them.
+				_, err = svc.Authenticate(ctx, "ann@example.com", "guess", fmt.Sprintf("198.51.100.%d", round*10+i))
+			}
+			e, ok := apperr.As(err)
+			if !ok || !errors.Is(err, users.ErrTooManyAttempts) || e.RetryAfter != want {
+				t.Fatalf("round %d: %v (retry after %v), want a lock of %v", round+1, err, e.RetryAfter, want)
+			}
+			clk.Add(want - time.Second)
+			if _, err := svc.Authenticate(ctx, "ann@example.com", "long enough password", "203.0.113.1"); !errors.Is(err, users.ErrTooManyAttempts) {
+				t.Fatalf("round %d: a second before the lock ends: %v", round+1, err)
+			}
+			clk.Add(time.Second)
+		}
+		if _, err := svc.Authenticate(ctx, "ann@example.com", "long enough password", "203.0.113.1"); err != nil {
+			t.Fatalf("after the last lock: %v", err)
 		}
 	})
 }
