@@ -44,7 +44,7 @@ func statusBadge(status string) string {
 	case store.CampaignCancelled:
 		return "secondary"
 	}
-	return "light" // draft
+	return "light border" // draft
 }
 
 type campaignListData struct {

@@ -266,8 +266,10 @@ func (h *Handler) pastedRecipients(r *http.Request, d *editorData) ([]recipients
 			}
 			defer file.Close()
 			res, err := recipients.ParseCSV(file, lim)
-			if err != nil {
-				return nil, onField(err, "recipients_file")
+			if e, ok := apperr.As(err); ok {
+				return nil, e.OnField("recipients_file") // the parser names the pasted list's field
+			} else if err != nil {
+				return nil, err
 			}
 			for i := range res.Invalid {
 				res.Invalid[i].Value = fh.Filename + ": " + res.Invalid[i].Value

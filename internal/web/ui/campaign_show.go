@@ -98,6 +98,9 @@ type campaignPageData struct {
 	Senders    string
 }
 
+// Progress is the live blocks' data.
+func (d campaignPageData) Progress() campaignProgress { return d.campaignProgress }
+
 func (h *Handler) campaignProgress(ctx context.Context, uid, id int64) (campaignProgress, error) {
 	v, err := h.Campaigns.Get(ctx, uid, id)
 	if err != nil {
@@ -194,10 +197,26 @@ func (h *Handler) showCampaign(w http.ResponseWriter, r *http.Request) {
 
 // campaignPoll is how often the event stream looks at the campaign; the
 // senders may run on another node, so the database is what it watches.
-const campaignPoll = time.Second
+// An ended campaign still gets replies, looked at less often.
+const (
+	campaignPoll      = time.Second
+	campaignEndedPoll = 5 * time.Second
+)
 
-// GET /campaigns/{id}/events — "progress" events carrying the live block's
-// HTML whenever it changes, then "done" once the campaign has ended.
+// replyWatch is how long after its end a campaign's page keeps listening
+// for replies: the engine watches its accounts that long (its
+// WatchRepliesFor default).
+const replyWatch = 7 * 24 * time.Hour
+
+// Listening reports whether the page should stream: while the campaign
+// runs, and while replies may still come after its end.
+func (p campaignProgress) Listening() bool {
+	return p.Live || p.FinishedAt.IsZero() || time.Since(p.FinishedAt) < replyWatch
+}
+
+// GET /campaigns/{id}/events — "progress" and "report" events carrying the
+// live blocks' HTML whenever they change; "done" once the campaign ended
+// longer ago than replies are watched.
 func (h *Handler) campaignEvents(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Campaign")
 	if err == nil {
@@ -240,13 +259,16 @@ func (h *Handler) campaignEvents(w http.ResponseWriter, r *http.Request) {
 				*ev.last = html
 			}
 		}
-		if !p.Live {
+		if !p.Listening() {
 			_ = writeEvent(w, "done", []byte("done"))
 			_ = rc.Flush()
 			return
 		}
 		if err := rc.Flush(); err != nil {
 			return
+		}
+		if !p.Live {
+			tick.Reset(campaignEndedPoll)
 		}
 		select {
 		case <-r.Context().Done():

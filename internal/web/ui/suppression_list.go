@@ -60,6 +60,12 @@ func (h *Handler) renderSuppressions(w http.ResponseWriter, r *http.Request, sta
 func (h *Handler) addSuppression(w http.ResponseWriter, r *http.Request) {
 	who, why := r.PostFormValue("user"), r.PostFormValue("reason")
 	e, err := h.Campaigns.Suppress(r.Context(), userID(r), who, why)
+	if ae, ok := apperr.As(err); ok && ae.Field == "recipients" {
+		// Several items read as a list that is too long: say what the
+		// field takes instead.
+		err = &apperr.Error{Code: ae.Code, Message: "That is not one Telegram user", Hint: "Enter one @username, t.me link or numeric user id.",
+			Field: "user", Status: ae.Status}
+	}
 	if err != nil {
 		h.renderSuppressions(w, r, 0, &Page{Form: map[string]string{"user": who, "reason": why}}, suppressionData{}, err)
 		return
@@ -103,7 +109,7 @@ func (h *Handler) importSuppressions(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	res, err := h.Campaigns.ImportSuppressions(r.Context(), userID(r), f)
 	if err != nil {
-		if e, ok := apperr.As(err); ok && e.Field == "" {
+		if e, ok := apperr.As(err); ok {
 			err = e.OnField("file")
 		}
 		h.renderSuppressions(w, r, 0, &Page{}, suppressionData{}, err)

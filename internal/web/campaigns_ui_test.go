@@ -1,0 +1,142 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+)
+
+// senderOf gives a user a connected account straight in the store: these
+// pages are under test, not the login.
+func senderOf(t *testing.T, e *env, email string, apiID int64, first string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	u, err := e.store.UserByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.store.CreateAccount(ctx, u.ID, store.AccountLogin{APIID: apiID, APIHashSealed: []byte("x"),
+		Phone: fmt.Sprintf("999661%04d", apiID%10000), TGUserID: apiID, FirstName: first, SessionSealed: []byte("x"), Now: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
+
+// TestCampaignEditorKeepsInputOnError: a refused campaign comes back with
+// the error next to its field and everything typed still there; pasted
+// items that name no user are listed with their line until the user
+// leaves them out.
+func TestCampaignEditorKeepsInputOnError(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		acct := senderOf(t, e, "ann@example.com", 2000101, "Ann")
+
+		ann.get("/campaigns/new").wantStatus(t, http.StatusOK).
+			wantBody(t, `id="sender-`+fmt.Sprint(acct)+`" checked`, `name="min_interval" value="30"`, `name="daily_cap" value="50"`, `id="opt_out_footer" checked`)
+
+		form := url.Values{"name": {"Invite"}, "message": {"Hi {first_name|there}"}, "recipients": {"@alice_m"},
+			"min_interval": {"5"}, "daily_cap": {"20"}, "opt_out_footer": {"on"}, "time_zone": {"Europe/Berlin"}}
+		r := ann.post("/campaigns", form).wantStatus(t, http.StatusUnprocessableEntity)
+		r.wantBody(t, "Choose at least one account to send from", `value="Invite"`, `value="5"`, `value="20"`,
+			`>Hi {first_name|there}</textarea>`, `<option value="Europe/Berlin" selected>`)
+
+		form.Set("sender", fmt.Sprint(acct))
+		form.Set("recipients", "@alice_m\n@x")
+		r = ann.post("/campaigns", form).wantStatus(t, http.StatusUnprocessableEntity)
+		r.wantBody(t, "1 of the pasted or uploaded items name no Telegram user", "line 2: <code>@x</code>", `id="skip_invalid"`)
+		if n, _ := s.CountCampaigns(context.Background(), ann.userID(t)); n != 0 {
+			t.Fatalf("a refused form saved %d campaigns", n)
+		}
+
+		form.Set("skip_invalid", "on")
+		r = ann.post("/campaigns", form).wantStatus(t, http.StatusSeeOther)
+		loc := r.Header.Get("Location")
+		if !strings.HasPrefix(loc, "/campaigns/") {
+			t.Fatalf("saved campaign goes to %q", loc)
+		}
+		page := ann.get(loc).wantStatus(t, http.StatusOK)
+		page.wantBody(t, "Invite", "draft", "with 1 recipients", `id="start-campaign"`, "5 s")
+	})
+}
+
+func (c *client) userID(t *testing.T) int64 {
+	t.Helper()
+	u, err := c.e.store.UserByEmail(context.Background(), "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+// TestCampaignPreviewEscapesNames: the live preview shows formatting as
+// tags and everything typed, names included, as text.
+func TestCampaignPreviewEscapesNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		r := ann.post("/campaigns/preview", url.Values{"message": {"**Hi {first_name}** <script>"}, "sample_name": {"<i>Ann</i> Lee"}, "opt_out_footer": {"on"}},
+			"HX-Request", "true").wantStatus(t, http.StatusOK)
+		r.wantBody(t, `<b>Hi &lt;i&gt;Ann&lt;/i&gt;</b> &lt;script&gt;`, "Reply STOP to stop receiving messages", `data-length="61"`)
+		r.wantNoBody(t, "<script>", "<html")
+		ann.post("/campaigns/preview", url.Values{"message": {"Hi {nickname}"}}, "HX-Request", "true").
+			wantStatus(t, http.StatusOK).wantBody(t, `id="preview-error"`, "nickname")
+	})
+}
+
+// TestCampaignTestSendRefusesOthersAccount: a test send names one of the
+// user's own accounts; another user's is not found and nothing is sent.
+func TestCampaignTestSendRefusesOthersAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		e.loggedIn("bob@example.com")
+		bobs := senderOf(t, e, "bob@example.com", 2000102, "Bob")
+		r := ann.post("/campaigns/test-send", url.Values{"test_account": {fmt.Sprint(bobs)}, "message": {"hi"}}, "HX-Request", "true").
+			wantStatus(t, http.StatusOK)
+		r.wantBody(t, `id="test-error"`, `data-code="not_found"`)
+		r.wantNoBody(t, "Bob")
+	})
+}
+
+// TestSuppressionPage adds, refuses, removes, imports and exports.
+func TestSuppressionPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		ann.get("/suppressions").wantStatus(t, http.StatusOK).wantBody(t, "Nobody is suppressed")
+
+		ann.post("/suppressions", url.Values{"user": {"@not a name"}, "reason": {"why"}}).wantStatus(t, http.StatusUnprocessableEntity).
+			wantBody(t, `class="form-control is-invalid" id="user" name="user" value="@not a name"`, "That is not one Telegram user", `value="why"`)
+		ann.post("/suppressions", url.Values{"user": {"@Dmitri_K"}, "reason": {"Asked by email"}}).wantRedirect(t, "/suppressions")
+		ann.get("/suppressions").wantStatus(t, http.StatusOK).wantBody(t, `data-username="dmitri_k"`, "Asked by email", "@dmitri_k is on your suppression list")
+
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "list.csv")
+		fmt.Fprint(fw, "user_id,username\n42,\n,dmitri_k\n-5,\n")
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/suppressions/import", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		ann.do(req).wantStatus(t, http.StatusOK).wantBody(t, "1 added, 1 already on the list", "line 4:", `data-user-id="42"`)
+
+		csv := ann.get("/suppressions/export.csv").wantStatus(t, http.StatusOK)
+		csv.wantBody(t, "user_id,username,reason,created_at\n", "42,,Imported,", ",dmitri_k,Asked by email,")
+
+		ann.post("/suppressions/remove", url.Values{"who": {"dmitri_k"}}).wantRedirect(t, "/suppressions")
+		ann.post("/suppressions/remove", url.Values{"who": {"42"}}).wantRedirect(t, "/suppressions")
+		ann.get("/suppressions").wantStatus(t, http.StatusOK).wantBody(t, "Nobody is suppressed")
+		ann.post("/suppressions/remove", url.Values{"who": {"42"}}).wantStatus(t, http.StatusNotFound)
+	})
+}
