@@ -67,6 +67,15 @@ func TestCampaignEditorKeepsInputOnError(t *testing.T) {
 		}
 		page := ann.get(loc).wantStatus(t, http.StatusOK)
 		page.wantBody(t, "Invite", "draft", "with 1 recipients", `id="start-campaign"`, "5 s")
+
+		// A start time is read in the chosen time zone and must lie ahead.
+		form.Set("start_at", "2001-01-01T10:00")
+		ann.post("/campaigns", form).wantStatus(t, http.StatusUnprocessableEntity).wantBody(t, "The start time has passed", `value="2001-01-01T10:00"`)
+		berlin, _ := time.LoadLocation("Europe/Berlin")
+		at := time.Now().In(berlin).Add(48 * time.Hour).Truncate(time.Minute)
+		form.Set("start_at", at.Format("2006-01-02T15:04"))
+		loc = ann.post("/campaigns", form).wantStatus(t, http.StatusSeeOther).Header.Get("Location")
+		ann.get(loc).wantStatus(t, http.StatusOK).wantBody(t, "Schedule</button>", "Starts at", at.UTC().Format("2 Jan 2006 15:04 UTC"))
 	})
 }
 
