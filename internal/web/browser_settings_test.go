@@ -26,6 +26,8 @@ func TestBrowserSecurityPage(t *testing.T) {
 	b.Do(chromedp.Navigate(app.URL+"/tokens"), chromedp.WaitVisible(css("#create-token")),
 		chromedp.SendKeys(css("#name"), "CRM sync"), chromedp.SendKeys(css("#expires_days"), "30"))
 	b.Load(chromedp.Click(css("#create-token")))
+	b.Do(chromedp.WaitVisible(css("#new-token-alert")))
+	b.Screenshot("token-with-expiry")
 
 	b.Do(chromedp.Click(css("#user-menu")), chromedp.WaitVisible(css("#security-settings")))
 	b.Load(chromedp.Click(css("#security-settings")))
