@@ -149,3 +149,58 @@ func TestSuppressionPage(t *testing.T) {
 		ann.post("/suppressions/remove", url.Values{"who": {"42"}}).wantStatus(t, http.StatusNotFound)
 	})
 }
+
+// TestCampaignEventsListenForReplies: the campaign page's stream sends the
+// live blocks and stays open after the end, when replies still come; a
+// campaign that ended longer ago than replies are watched is told "done".
+func TestCampaignEventsListenForReplies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		acct := senderOf(t, e, "ann@example.com", 2000103, "Ann")
+		ctx := context.Background()
+		uid := ann.userID(t)
+		ended := func(at time.Time) int64 {
+			c, err := s.CreateCampaign(ctx, store.NewCampaign{
+				Campaign: store.Campaign{UserID: uid, Name: "c", Message: "hi", Status: store.CampaignDraft, MinIntervalSeconds: 30,
+					DailyCap: 50, FailurePercent: 10, CreatedAt: at, SenderIDs: []int64{acct}},
+				Deliveries: []store.NewDelivery{{AccountID: acct, TGUserID: 9001, Username: "someone", State: store.DeliveryPending, RandomID: 7}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.SetCampaignStatus(ctx, uid, c.ID, []string{store.CampaignDraft}, store.CampaignCancelled, "", at); err != nil {
+				t.Fatal(err)
+			}
+			return c.ID
+		}
+
+		old := ended(time.Now().Add(-8 * 24 * time.Hour))
+		r := ann.get(fmt.Sprintf("/campaigns/%d/events", old)).wantStatus(t, http.StatusOK)
+		r.wantBody(t, "event: progress\n", "event: report\n", "event: done\n", `data-status="cancelled"`)
+		ann.get(fmt.Sprintf("/campaigns/%d", old)).wantStatus(t, http.StatusOK).wantNoBody(t, "sse-connect")
+
+		recent := ended(time.Now())
+		ann.get(fmt.Sprintf("/campaigns/%d", recent)).wantStatus(t, http.StatusOK).wantBody(t, fmt.Sprintf(`sse-connect="/campaigns/%d/events"`, recent))
+		rctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(rctx, http.MethodGet, fmt.Sprintf("%s/campaigns/%d/events", e.srv.URL, recent), nil)
+		resp, err := ann.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got bytes.Buffer
+		buf := make([]byte, 4096)
+		for !strings.Contains(got.String(), "event: report\n") {
+			n, err := resp.Body.Read(buf)
+			got.Write(buf[:n])
+			if err != nil {
+				t.Fatalf("the stream of a just-ended campaign closed: %v\n%s", err, got.String())
+			}
+		}
+		if strings.Contains(got.String(), "event: done") {
+			t.Error("a campaign that just ended is told done, so its replies would not show")
+		}
+	})
+}
