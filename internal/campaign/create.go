@@ -69,7 +69,7 @@ const (
 // Recipients are fixed now, so the message is checked for every one of
 // them (a name can make it too long) before anything is saved.
 func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (View, error) {
-	c, pacing, err := s.checkInput(ctx, userID, in)
+	c, err := s.checkInput(userID, in)
 	if err != nil {
 		return View{}, err
 	}
@@ -80,6 +80,9 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 	senders, err := s.senders(ctx, userID, in.SenderAccountIDs)
 	if err != nil {
 		return View{}, err
+	}
+	for _, snd := range senders {
+		c.SenderIDs = append(c.SenderIDs, snd.id)
 	}
 	aud, err := s.audience(ctx, userID, in.Audience, senders)
 	if err != nil {
@@ -95,7 +98,6 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 			return View{}, err
 		}
 	}
-	_ = pacing
 	saved, err := s.st.CreateCampaign(ctx, store.NewCampaign{Campaign: c, Deliveries: aud})
 	if err != nil {
 		return View{}, fmt.Errorf("create campaign: %w", err)
@@ -105,18 +107,18 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 }
 
 // checkInput validates what does not need the audience.
-func (s *Service) checkInput(ctx context.Context, userID int64, in CreateInput) (store.Campaign, Pacing, error) {
+func (s *Service) checkInput(userID int64, in CreateInput) (store.Campaign, error) {
 	now := s.now()
 	c := store.Campaign{UserID: userID, Status: store.CampaignDraft, CreatedAt: now, OptOutFooter: true, LinkPreview: in.LinkPreview}
 	c.Name = strings.TrimSpace(in.Name)
 	switch {
 	case c.Name == "":
-		return c, Pacing{}, fieldError("name", "Give the campaign a name", "A name only you see, such as “Spring meetup invite”.")
+		return c, fieldError("name", "Give the campaign a name", "A name only you see, such as “Spring meetup invite”.")
 	case !utf8.ValidString(c.Name) || utf8.RuneCountInString(c.Name) > maxNameRunes:
-		return c, Pacing{}, fieldError("name", fmt.Sprintf("The name must be valid text of at most %d characters", maxNameRunes), "Shorten the name.")
+		return c, fieldError("name", fmt.Sprintf("The name must be valid text of at most %d characters", maxNameRunes), "Shorten the name.")
 	}
 	if !utf8.ValidString(in.Message) {
-		return c, Pacing{}, fieldError("message", "The message is not valid text", "Paste it again as plain text.")
+		return c, fieldError("message", "The message is not valid text", "Paste it again as plain text.")
 	}
 	c.Message = in.Message
 	if in.OptOutFooter != nil {
@@ -125,23 +127,23 @@ func (s *Service) checkInput(ctx context.Context, userID int64, in CreateInput) 
 	p := Pacing{MinInterval: DefaultMinInterval, DailyCap: DefaultDailyCap, RatePerHour: in.Pacing.RatePerHour}
 	if v := in.Pacing.MinIntervalSeconds; v != nil {
 		if *v < 0 || *v > 86400 {
-			return c, p, fieldError("pacing.min_interval_seconds", "The interval must be between 0 and 86,400 seconds", "0 turns the interval off; the default is 30 seconds.")
+			return c, fieldError("pacing.min_interval_seconds", "The interval must be between 0 and 86,400 seconds", "0 turns the interval off; the default is 30 seconds.")
 		}
 		p.MinInterval = time.Duration(*v) * time.Second
 	}
 	if v := in.Pacing.DailyCap; v != nil {
 		if *v < 1 || *v > 10_000 {
-			return c, p, fieldError("pacing.daily_cap", "The daily cap must be between 1 and 10,000 messages per account", "The default is 50, a careful figure for accounts writing to strangers.")
+			return c, fieldError("pacing.daily_cap", "The daily cap must be between 1 and 10,000 messages per account", "The default is 50, a careful figure for accounts writing to strangers.")
 		}
 		p.DailyCap = *v
 	}
 	if p.RatePerHour < 0 || p.RatePerHour > 1_000_000 {
-		return c, p, fieldError("pacing.rate_per_hour", "The campaign's rate must be between 0 and 1,000,000 messages per hour", "0 leaves the campaign's rate to its accounts' pacing.")
+		return c, fieldError("pacing.rate_per_hour", "The campaign's rate must be between 0 and 1,000,000 messages per hour", "0 leaves the campaign's rate to its accounts' pacing.")
 	}
 	if w := in.Pacing.Window; w != nil && (w.From != "" || w.To != "") {
 		win, err := ParseWindow(w.From, w.To, w.TimeZone)
 		if err != nil {
-			return c, p, err
+			return c, err
 		}
 		p.Window = win
 		c.WindowFrom, c.WindowTo, c.TimeZone = win.From, win.To, win.Zone
@@ -150,7 +152,7 @@ func (s *Service) checkInput(ctx context.Context, userID int64, in CreateInput) 
 	c.FailurePercent = 10
 	if v := in.FailurePercent; v != nil {
 		if *v < 1 || *v > 100 {
-			return c, p, fieldError("failure_percent", "The failure threshold must be between 1 and 100 percent", "At 100 the campaign never pauses itself.")
+			return c, fieldError("failure_percent", "The failure threshold must be between 1 and 100 percent", "At 100 the campaign never pauses itself.")
 		}
 		c.FailurePercent = *v
 	}
@@ -159,7 +161,7 @@ func (s *Service) checkInput(ctx context.Context, userID int64, in CreateInput) 
 	}
 	aud, _ := json.Marshal(in.Audience)
 	c.Audience = string(aud)
-	return c, p, nil
+	return c, nil
 }
 
 // sender is one of the campaign's accounts, with what assignment needs.

@@ -51,7 +51,6 @@ var (
 	reasonBot            = reason{"bot", "A bot, not a person"}
 	reasonDeleted        = reason{"deleted_account", "The Telegram account is deleted"}
 	reasonSender         = reason{"sending_account", "One of this campaign's own sending accounts"}
-	reasonDuplicate      = reason{"duplicate", "Already in this campaign's audience"}
 	reasonUnreachable    = reason{"unreachable", "None of the sending accounts knows this user: add the accounts that extracted them, or a username"}
 	reasonResolveBudget  = reason{"resolve_budget", "Over the sending accounts' username look-up budget for one campaign"}
 	reasonUsernameGone   = reason{"username_not_found", "No Telegram user has this username"}

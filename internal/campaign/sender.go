@@ -270,6 +270,9 @@ func (r *run) resumeInterrupted(ctx context.Context) error {
 			}
 		}
 		r.log.Info("sending an interrupted message again with its random_id", slog.Int64("delivery", d.ID))
+		if err := r.s.st.RetryDelivery(ctx, d.ID, r.s.now()); err != nil {
+			return err
+		}
 		if err := r.send(ctx, d, c); err != nil {
 			return err
 		}

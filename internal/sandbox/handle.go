@@ -110,6 +110,16 @@ func (s *Server) handle(ctx context.Context, req *mtserver.Request) (bin.Encoder
 		s.log.Warn("bad request", slog.String("method", name), slog.Any("error", err))
 		return nil, errRequestInvalid
 	}
+	if d := time.Duration(s.answerDelay.Load()); d > 0 {
+		// The request is done (a message delivered and recorded); only
+		// the answer is late, like one lost with a dropped connection.
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
 	return res, nil
 }
 

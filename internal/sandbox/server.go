@@ -61,6 +61,8 @@ type Server struct {
 	wg      sync.WaitGroup
 	control *controlServer
 	latency atomic.Int64 // time.Duration
+	// answerDelay holds back answers after the work is done (SetAnswerDelay).
+	answerDelay atomic.Int64
 
 	mu         sync.Mutex
 	people     map[int64]*person
@@ -411,3 +413,9 @@ func (s *Server) markDirty() {
 
 // SetLatency changes Options.Latency at run time.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+// SetAnswerDelay holds back every answer by d after the request was
+// carried out: a client killed in that window has had its message
+// delivered without learning so, which is what a crash between Telegram's
+// work and the product's record looks like.
+func (s *Server) SetAnswerDelay(d time.Duration) { s.answerDelay.Store(int64(d)) }

@@ -211,6 +211,8 @@ type Campaigns interface {
 	// ClaimDelivery marks a pending delivery sending; ErrConflict when it
 	// is no longer pending.
 	ClaimDelivery(ctx context.Context, id int64, now time.Time) error
+	// RetryDelivery counts one more attempt at a delivery left mid-send.
+	RetryDelivery(ctx context.Context, id int64, now time.Time) error
 	// SendingDeliveries lists an account's deliveries left mid-send.
 	SendingDeliveries(ctx context.Context, accountID int64) ([]Delivery, error)
 	// SetDeliveryPeer stores who a username resolved to.

@@ -498,6 +498,11 @@ func (q queries) ClaimDelivery(ctx context.Context, id int64, now time.Time) err
 	return err
 }
 
+func (q queries) RetryDelivery(ctx context.Context, id int64, now time.Time) error {
+	_, err := q.exec(ctx, "UPDATE deliveries SET attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'sending'", now, id)
+	return err
+}
+
 func (q queries) SendingDeliveries(ctx context.Context, accountID int64) ([]store.Delivery, error) {
 	return q.deliveries(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE account_id = ? AND state = 'sending' ORDER BY id", accountID)
 }

@@ -46,22 +46,22 @@ type CampaignIn struct {
 
 // Campaign is a campaign as the API shows it.
 type Campaign struct {
-	ID           int64           `json:"id"`
-	Name         string          `json:"name"`
-	Status       string          `json:"status" enum:"draft,scheduled,running,paused,completed,cancelled"`
-	PauseReason  string          `json:"pause_reason,omitempty"`
-	Message      string          `json:"message"`
-	OptOutFooter bool            `json:"opt_out_footer"`
-	LinkPreview  bool            `json:"link_preview"`
-	Recipients   int             `json:"recipients"`
-	Counts       CampaignCounts  `json:"counts"`
-	Accounts     []CampaignAcct  `json:"accounts"`
-	Reasons      []CampaignWhy   `json:"reasons,omitempty"`
-	Pacing       CampaignPacing  `json:"pacing"`
-	StartAt      *time.Time      `json:"start_at"`
-	CreatedAt    time.Time       `json:"created_at"`
-	StartedAt    *time.Time      `json:"started_at"`
-	FinishedAt   *time.Time      `json:"finished_at"`
+	ID           int64          `json:"id"`
+	Name         string         `json:"name"`
+	Status       string         `json:"status" enum:"draft,scheduled,running,paused,completed,cancelled"`
+	PauseReason  string         `json:"pause_reason,omitempty"`
+	Message      string         `json:"message"`
+	OptOutFooter bool           `json:"opt_out_footer"`
+	LinkPreview  bool           `json:"link_preview"`
+	Recipients   int            `json:"recipients"`
+	Counts       CampaignCounts `json:"counts"`
+	Accounts     []CampaignAcct `json:"accounts"`
+	Reasons      []CampaignWhy  `json:"reasons,omitempty"`
+	Pacing       CampaignPacing `json:"pacing"`
+	StartAt      *time.Time     `json:"start_at"`
+	CreatedAt    time.Time      `json:"created_at"`
+	StartedAt    *time.Time     `json:"started_at"`
+	FinishedAt   *time.Time     `json:"finished_at"`
 }
 
 type CampaignCounts struct {

@@ -1,0 +1,218 @@
+package campaign_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// The kill test runs the product's sending side in a child process (this
+// test binary, started with childEnv set) against a sandbox in the
+// parent, and kills it with SIGKILL while it sends.
+const childEnv = "TELEGRAMATE_CAMPAIGN_CHILD"
+
+type childConf struct {
+	DataDir   string
+	DCs       map[int]string
+	PublicKey []byte
+	UserID    int64
+	Start     int64 // a campaign to start once running (the first child)
+}
+
+func runChild() int {
+	var c childConf
+	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &c); err != nil {
+		fmt.Println("child: bad conf:", err)
+		return 1
+	}
+	fail := func(err error) int { fmt.Println("child:", err); return 1 }
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: c.DataDir, NoMigrate: true})
+	if err != nil {
+		return fail(err)
+	}
+	keys, err := secrets.NewKeyring(testKey)
+	if err != nil {
+		return fail(err)
+	}
+	gw, err := telegram.New(telegram.Config{DCs: c.DCs, PublicKeyPEM: c.PublicKey, ConnectTimeout: 10 * time.Second})
+	if err != nil {
+		return fail(err)
+	}
+	acc, err := accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw})
+	if err != nil {
+		return fail(err)
+	}
+	svc, err := campaign.New(campaign.Options{Store: st, Accounts: acc, RunBudget: 30 * time.Second, ReplyCheckEvery: time.Second})
+	if err != nil {
+		return fail(err)
+	}
+	jc, err := jobs.New(ctx, jobs.Options{
+		Store: st, Register: func(w *river.Workers) { campaign.Register(w, svc) },
+		Queues: campaign.Queues(jobs.DefaultQueues()), PeriodicJobs: campaign.PeriodicJobs(300 * time.Millisecond),
+		FetchPollInterval: 100 * time.Millisecond, RescueStuckJobsAfter: time.Minute,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	svc.SetQueue(jc)
+	if err := jc.Start(ctx); err != nil {
+		return fail(err)
+	}
+	if c.Start != 0 {
+		if _, err := svc.Start(ctx, c.UserID, c.Start); err != nil {
+			return fail(err)
+		}
+	}
+	fmt.Println("child sending")
+	select {} // until killed
+}
+
+// TestKilledServerSendsEveryMessageOnce kills the sending process three
+// times while it sends 200 messages from two accounts, each time just as
+// a message has reached Telegram and before its answer is back, and
+// restarts it. Judged from the sandbox's record: every recipient got
+// exactly one message, with the random_id of its delivery; the messages
+// interrupted were sent again with the same random_id and Telegram
+// dropped them.
+func TestKilledServerSendsEveryMessageOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := newEnv(t, st, campaign.Options{})
+	l1, l2 := e.list(sam, chatCrowd), e.list(sid, chatCrowd)
+	v := e.create(campaign.CreateInput{Message: "Hello {first_name|there}", Audience: campaign.Audience{ListIDs: []int64{l1, l2}},
+		SenderAccountIDs: []int64{e.account(sam), e.account(sid)}, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(1000)}})
+	e.stopJobs()
+	// 20 ms round trips, the second half after the message is delivered:
+	// a kill as a message lands finds its answer not yet recorded.
+	e.sbx.SetLatency(10 * time.Millisecond)
+	e.sbx.SetAnswerDelay(10 * time.Millisecond)
+	conf := childConf{DataDir: dir, DCs: e.sbx.DCs(), PublicKey: e.sbx.PublicKeyPEM(), UserID: e.user, Start: v.ID}
+	sent := func() int { return len(e.sentBy(sam.TGUserID)) + len(e.sentBy(sid.TGUserID)) }
+
+	for i, killAt := range []int{40, 90, 140, 0} {
+		cmd := startChild(t, conf)
+		conf.Start = 0
+		if killAt == 0 {
+			e.waitDone(v.ID)
+			break
+		}
+		deadline := time.Now().Add(90 * time.Second)
+		for sent() < killAt {
+			if time.Now().After(deadline) {
+				t.Fatalf("child %d: only %d messages sent", i, sent())
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		t.Logf("killed child %d after %d messages", i, sent())
+		// River gives a dead worker's job back only after its timeout and a
+		// retry's backoff (minutes): do now what its rescuer would do then,
+		// and free the leadership the dead process held.
+		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', '-1 second') WHERE state = 'running'`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().ExecContext(ctx, `DELETE FROM river_leader`); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	v, err = e.svc.Get(ctx, e.user, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != store.CampaignCompleted || v.Counts.Pending+v.Counts.Sending != 0 {
+		t.Fatalf("campaign %s, counts %+v", v.Status, v.Counts)
+	}
+	byRecipient := map[int64][]string{}
+	for _, from := range []int64{sam.TGUserID, sid.TGUserID} {
+		for _, m := range e.sentBy(from) {
+			byRecipient[m.To] = append(byRecipient[m.To], fmt.Sprint(m.RandomID))
+		}
+	}
+	resent := 0
+	rows := e.deliveries(v.ID)
+	for _, r := range rows {
+		got := byRecipient[r.UserID]
+		switch r.State {
+		case store.DeliverySent:
+			if len(got) != 1 || got[0] != r.RandomID {
+				t.Errorf("recipient %d: messages with random_ids %v, want exactly one with %s", r.UserID, got, r.RandomID)
+			}
+		default:
+			if len(got) != 0 {
+				t.Errorf("recipient %d (%s: %s) got %d messages", r.UserID, r.State, r.Reason, len(got))
+			}
+		}
+	}
+	if v.Counts.Sent < 150 {
+		t.Errorf("only %d sent", v.Counts.Sent)
+	}
+	attempts, err := e.st.DB().QueryContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE campaign_id = ? AND attempts > 1`, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer attempts.Close()
+	for attempts.Next() {
+		_ = attempts.Scan(&resent)
+	}
+	t.Logf("%d of %d messages were sent again after a kill (Telegram dropped the duplicates)", resent, v.Counts.Sent)
+	if resent == 0 {
+		t.Error("no kill landed between a message's delivery and its record: the test proved nothing")
+	}
+}
+
+func startChild(t *testing.T, conf childConf) *exec.Cmd {
+	t.Helper()
+	confJSON, _ := json.Marshal(conf)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(confJSON))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if !strings.HasPrefix(sc.Text(), "child sending") {
+				t.Log("child:", sc.Text())
+			}
+		}
+	}()
+	return cmd
+}
