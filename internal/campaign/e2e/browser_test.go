@@ -51,11 +51,21 @@ func (p page) waitFor(what, js string, within time.Duration) {
 	}
 }
 
+// has waits until the element's text holds want. It reads the text in one
+// script, because the live blocks are replaced by server-sent events at
+// any moment, and a node found in one step may be gone in the next.
 func (p page) has(sel, want string) {
 	p.t.Helper()
-	if got := p.Text(sel); !strings.Contains(got, want) {
-		p.Screenshot("failed")
-		p.t.Fatalf("%s reads %q, want %q in it", sel, got, want)
+	js := fmt.Sprintf(`(function () { var e = document.querySelector(%q); return e ? e.innerText : "(no element)"; })()`, sel)
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if got = eval[string](p, js); strings.Contains(got, want) && got != "(no element)" {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.Screenshot("failed")
+			p.t.Fatalf("%s reads %q, want %q in it", sel, got, want)
+		}
 	}
 }
 
@@ -158,7 +168,7 @@ func TestBrowserCampaign(t *testing.T) {
 	p.shot("draft")
 
 	// Start: the counts move without a reload.
-	p.Load(chromedp.Click(css("#start-campaign")))
+	p.Load(clickLive("#start-campaign"))
 	p.Do(chromedp.Evaluate[chromedp.Void](`window.stayed = true`))
 	p.waitFor("sends", attr("#campaign-progress", "sent")+` >= 3`, 30*time.Second)
 	if !eval[bool](p, `window.stayed === true`) {
@@ -167,7 +177,7 @@ func TestBrowserCampaign(t *testing.T) {
 	p.has(fmt.Sprintf(`#campaign-accounts tr[data-account-id="%d"] .account-state`, ann), "sending")
 	p.shot("running")
 
-	p.Load(chromedp.Click(css("#pause-campaign")))
+	p.Load(clickLive("#pause-campaign"))
 	p.has("#campaign-status", "paused")
 	p.has("#pause-reason", "Paused by you")
 	if n, _ := strconv.Atoi(eval[string](p, attr("#campaign-progress", "pending"))); n == 0 {
@@ -175,7 +185,7 @@ func TestBrowserCampaign(t *testing.T) {
 	}
 	p.shot("paused")
 
-	p.Load(chromedp.Click(css("#resume-campaign")))
+	p.Load(clickLive("#resume-campaign"))
 	p.waitFor("the end", attr("#campaign-progress", "status")+` === "completed"`, 90*time.Second)
 	p.waitFor("Grace's reply", `!!document.querySelector('#replies .reply[data-user-id="5007"]')`, 60*time.Second)
 	p.has(`#replies .reply[data-user-id="5007"]`, "Thanks, I'll be there!")
@@ -234,6 +244,12 @@ func TestBrowserCampaign(t *testing.T) {
 	if pr := p.Problems(); len(pr) > 0 {
 		t.Errorf("browser problems: %q", pr)
 	}
+}
+
+// clickLive clicks a button of a live block in one script: the block may
+// be replaced between finding the button and clicking it.
+func clickLive(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).click()`, sel))
 }
 
 // allowDownloads saves downloads in dir.
