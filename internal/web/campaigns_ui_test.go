@@ -204,3 +204,35 @@ func TestCampaignEventsListenForReplies(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignEditorReadsUploadedFile: an uploaded CSV adds its people; a
+// row that names no user is reported with the file's line, and the page
+// asks for the file again, which a browser does not keep.
+func TestCampaignEditorReadsUploadedFile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		acct := senderOf(t, e, "ann@example.com", 2000104, "Ann")
+		post := func(skip bool) response {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			for k, v := range map[string]string{"name": "From a file", "message": "Hello {first_name|there}", "sender": fmt.Sprint(acct), "opt_out_footer": "on"} {
+				_ = mw.WriteField(k, v)
+			}
+			if skip {
+				_ = mw.WriteField("skip_invalid", "on")
+			}
+			fw, _ := mw.CreateFormFile("recipients_file", "people.csv")
+			fmt.Fprint(fw, "username\nalice_m\nbruno_b\nhttps://t.me/joinchat/abc\n")
+			mw.Close()
+			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/campaigns", &body)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			return ann.do(req)
+		}
+		r := post(false).wantStatus(t, http.StatusUnprocessableEntity)
+		r.wantBody(t, "line 4: <code>people.csv: https://t.me/joinchat/abc</code>", `id="file-again"`, `value="From a file"`)
+		loc := post(true).wantStatus(t, http.StatusSeeOther).Header.Get("Location")
+		ann.get(loc).wantStatus(t, http.StatusOK).wantBody(t, "From a file", "with 2 recipients")
+	})
+}
