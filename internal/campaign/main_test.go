@@ -3,13 +3,21 @@ package campaign_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/gotd/td/crypto"
+	gotd "github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram/dcs"
+	"github.com/gotd/td/tg"
 	"github.com/riverqueue/river"
 
 	"github.com/telegramate/telegramate/internal/accounts"
@@ -101,7 +109,7 @@ func TestMain(m *testing.M) {
 // env is one test's product: a fresh database, the real accounts,
 // extraction and campaign services, and River working their jobs.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	sbx  *sandbox.Server
 	st   store.Store
 	keys *secrets.Keyring
@@ -116,6 +124,27 @@ type env struct {
 var testKey = secrets.Key{ID: "test", Secret: bytes.Repeat([]byte{9}, secrets.KeySize)}
 
 func newEnv(t *testing.T, st store.Store, o campaign.Options) *env {
+	t.Helper()
+	e := newEnvFor(t, st, o, world)
+	for _, a := range []campaigntest.Account{sam, sid, sue} {
+		row, err := campaigntest.Connect(context.Background(), st, e.keys, e.sbx, e.user, a, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.ids[a.Phone] = row.ID
+	}
+	return e
+}
+
+// newBenchEnv is a benchmark's product on its own world, no account
+// connected yet.
+func newBenchEnv(b *testing.B, st store.Store, w *sandbox.World) *env {
+	b.Helper()
+	// The product's own reply-check period, not the tests' short one.
+	return newEnvFor(b, st, campaign.Options{ReplyCheckEvery: campaign.TickEvery}, w)
+}
+
+func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.World) *env {
 	t.Helper()
 	ctx := context.Background()
 	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0"})
@@ -155,13 +184,6 @@ func newEnv(t *testing.T, st store.Store, o campaign.Options) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, sbx: sbx, st: st, keys: keys, acc: acc, ext: ext, svc: svc, user: u.ID, ids: map[string]int64{}}
-	for _, a := range []campaigntest.Account{sam, sid, sue} {
-		row, err := campaigntest.Connect(ctx, st, keys, sbx, u.ID, a, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.ids[a.Phone] = row.ID
-	}
 	c, err := jobs.New(ctx, jobs.Options{
 		Store: st, Logger: o.Logger,
 		Register: func(w *river.Workers) {
@@ -269,6 +291,53 @@ func (e *env) waitFor(id int64, what string, cond func(campaign.View) bool) camp
 func (e *env) waitDone(id int64) campaign.View {
 	e.t.Helper()
 	return e.waitFor(id, "completion", func(v campaign.View) bool { return v.Final() })
+}
+
+// waitDoneEvery polls the campaign's status alone, every d, until it ends.
+func (e *env) waitDoneEvery(id int64, d time.Duration) campaign.View {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		c, err := e.st.CampaignByID(context.Background(), e.user, id)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if c.Status == store.CampaignCompleted || c.Status == store.CampaignCancelled || c.Status == store.CampaignPaused {
+			v, err := e.svc.Get(context.Background(), e.user, id)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return v
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("campaign %d did not end", id)
+		}
+		time.Sleep(d)
+	}
+}
+
+func (e *env) dcList() dcs.List {
+	var list dcs.List
+	for id, addr := range e.sbx.DCs() {
+		host, port, _ := net.SplitHostPort(addr)
+		p, _ := strconv.Atoi(port)
+		list.Options = append(list.Options, tg.DCOption{ID: id, IPAddress: host, Port: p})
+	}
+	return list
+}
+
+func (e *env) publicKeys() []gotd.PublicKey {
+	keys, err := crypto.ParseRSAPublicKeys(e.sbx.PublicKeyPEM())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return []gotd.PublicKey{{RSA: keys[0]}}
+}
+
+func newBenchRandomID() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:])) | 1
 }
 
 func (e *env) deliveries(id int64) []campaign.DeliveryRow {

@@ -119,42 +119,192 @@ func (r *run) do(ctx context.Context) error {
 	if err := r.checkReplies(ctx); err != nil {
 		return err
 	}
+	// pending is an answer received but not yet recorded: with pacing
+	// off, it is recorded in the step that claims the send after next,
+	// while that one is on its way (the claim runs ahead by one send).
+	var pending *answer
+	cl, err := r.step(ctx, nil, true)
 	for {
-		now := r.s.now()
-		if !now.Before(r.until) {
-			r.next = now // the budget is used: continue in a new run
-			return nil
-		}
-		if !now.Before(r.replies) {
-			if err := r.checkReplies(ctx); err != nil {
-				return err
-			}
-		}
-		cl, err := r.s.claim(ctx, r.accountID, now)
 		if err != nil {
 			return err
 		}
-		if cl.ok {
-			if err := r.send(ctx, cl.d, cl.c); err != nil {
+		now := r.s.now()
+		if !now.Before(r.until) {
+			// The budget is used: continue in a new run.
+			r.next = now
+			return r.stop(ctx, pending, cl)
+		}
+		if !now.Before(r.replies) {
+			if err := r.checkReplies(ctx); err != nil {
+				return errors.Join(err, r.stop(ctx, pending, cl))
+			}
+		}
+		if !cl.ok {
+			if pending != nil {
+				if cl, err = r.step(ctx, pending, true); err != nil || cl.ok {
+					pending = nil
+					continue
+				}
+				pending = nil
+			}
+			if cl.wait.IsZero() {
+				return r.checkReplies(ctx) // nothing left to send
+			}
+			wake := cl.wait
+			if wake.Sub(now) > r.s.o.HoldFor || !wake.Before(r.until) {
+				r.next = wake
+				return r.checkReplies(ctx)
+			}
+			if r.replies.Before(wake) {
+				wake = r.replies
+			}
+			if err := r.s.o.Sleep(ctx, wake.Sub(now)); err != nil {
 				return err
 			}
+			cl, err = r.step(ctx, nil, true)
 			continue
 		}
-		if cl.wait.IsZero() {
-			return r.checkReplies(ctx) // nothing left to send
+		d, c := cl.d, cl.c
+		if d.AccessHash == 0 {
+			ok, err := r.resolve(ctx, &d, c)
+			if err != nil {
+				return errors.Join(err, r.stop(ctx, pending, claimed{}))
+			}
+			if !ok {
+				cl, err = r.step(ctx, pending, true)
+				pending = nil
+				continue
+			}
 		}
-		wake := cl.wait
-		if wake.Sub(now) > r.s.o.HoldFor || !wake.Before(r.until) {
-			r.next = wake
-			return r.checkReplies(ctx)
+		text, _, err := r.render(d, c)
+		if err == nil {
+			err = text.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName))
 		}
-		if r.replies.Before(wake) {
-			wake = r.replies
+		if err != nil {
+			cl, err = r.step(ctx, pending, true, &answer{d: d, c: c, fail: &reasonTooLong})
+			pending = nil
+			continue
 		}
-		if err := r.s.o.Sleep(ctx, wake.Sub(now)); err != nil {
+		if r.s.beforeSend != nil {
+			r.s.beforeSend(d)
+		}
+		sent := make(chan sendResult, 1)
+		go func() { sent <- r.deliver(ctx, d, c, text) }()
+		var (
+			next    claimed
+			nextErr error
+		)
+		ahead := c.MinIntervalSeconds == 0 && c.RatePerHour == 0
+		if ahead {
+			next, nextErr = r.step(ctx, pending, true)
+			pending = nil
+		}
+		res := <-sent
+		if nextErr != nil {
+			// The answer is lost to this run; the delivery stays mid-send
+			// and goes again with its random_id in the next run.
+			return nextErr
+		}
+		ans := &answer{d: d, c: c, messageID: res.messageID}
+		if res.err != nil {
+			why, refused := recipientRefusal(res.err)
+			if !refused || accountTrouble(res.err) {
+				return errors.Join(r.s.recordError(ctx, d, c, res.err), r.stop(ctx, nil, next))
+			}
+			ans.fail = &why
+		}
+		if ahead {
+			pending, cl = ans, next
+			continue
+		}
+		cl, err = r.step(ctx, nil, true, ans)
+	}
+}
+
+// answer is Telegram's answer to one send, to record.
+type answer struct {
+	d         store.Delivery
+	c         store.Campaign
+	messageID int
+	fail      *reason // the recipient refused; nil when sent
+}
+
+type sendResult struct {
+	messageID int
+	err       error
+}
+
+// deliver sends one rendered message with its delivery's random_id.
+func (r *run) deliver(ctx context.Context, d store.Delivery, c store.Campaign, text message.Rendered) sendResult {
+	res, err := r.api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
+		Peer:      &tg.InputPeerUser{UserID: d.TGUserID, AccessHash: d.AccessHash},
+		Message:   text.Text,
+		Entities:  text.TG(),
+		NoWebpage: !c.LinkPreview,
+		RandomID:  d.RandomID,
+	})
+	if err != nil {
+		return sendResult{err: err}
+	}
+	return sendResult{messageID: sentMessageID(res, d.RandomID)}
+}
+
+// accountTrouble reports errors that stop the account, not one recipient.
+func accountTrouble(err error) bool {
+	var fw *telegram.FloodWaitError
+	return errors.As(err, &fw) || errors.Is(err, telegram.ErrPeerFlood) || errors.Is(err, telegram.ErrSessionRevoked)
+}
+
+// step records answers (if any) and, with claim, takes the account's next
+// due send, in one transaction shared with the other accounts' steps.
+// A run that recorded a failure checks the campaign's failure threshold.
+func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*answer) (claimed, error) {
+	answers := more
+	if pending != nil {
+		answers = append([]*answer{pending}, more...)
+	}
+	var cl claimed
+	now := r.s.now()
+	err := r.s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
+		cl = claimed{}
+		for _, a := range answers {
+			if err := recordIn(ctx, tx, a, now); err != nil {
+				return err
+			}
+		}
+		if !claim {
+			return nil
+		}
+		var err error
+		cl, err = claimIn(ctx, tx, r.accountID, now)
+		return err
+	})
+	if err != nil {
+		return claimed{}, fmt.Errorf("account %d: record and claim: %w", r.accountID, err)
+	}
+	for _, a := range answers {
+		if a.fail != nil {
+			if err := r.s.pauseForFailures(ctx, a.c); err != nil {
+				return cl, err
+			}
+		}
+	}
+	return cl, nil
+}
+
+// stop ends a run cleanly: the answer received is recorded and a send
+// claimed ahead goes back to the queue.
+func (r *run) stop(ctx context.Context, pending *answer, cl claimed) error {
+	ctx = context.WithoutCancel(ctx)
+	if pending != nil {
+		if _, err := r.step(ctx, pending, false); err != nil {
 			return err
 		}
 	}
+	if cl.ok {
+		return r.s.st.ReleaseDelivery(ctx, cl.d.ID, "", "", r.s.now())
+	}
+	return nil
 }
 
 // claimed is the outcome of one claim: a delivery to send now, or when
@@ -166,80 +316,89 @@ type claimed struct {
 	wait time.Time
 }
 
-// claim takes the account's next due send in one transaction that also
-// moves the account's pace and checks the suppression list, so any number
-// of campaigns and nodes share one pace per account.
-func (s *Service) claim(ctx context.Context, accountID int64, now time.Time) (claimed, error) {
-	var (
-		out       claimed
-		exhausted []int64
-	)
-	err := s.st.InTx(ctx, func(tx store.Tx) error {
-		out, exhausted = claimed{}, nil
-		pace, err := tx.LockPace(ctx, accountID, now)
-		if err != nil {
-			return err
+// claimIn takes the account's next due send in the step's transaction,
+// which also moves the account's pace and checks the suppression list, so
+// any number of campaigns and nodes share one pace per account. A running
+// campaign found without open deliveries is completed.
+func claimIn(ctx context.Context, tx store.Tx, accountID int64, now time.Time) (claimed, error) {
+	var out claimed
+	pace, err := tx.LockPace(ctx, accountID, now)
+	if err != nil {
+		return out, err
+	}
+	camps, err := tx.RunningCampaignsOf(ctx, accountID)
+	if err != nil {
+		return out, err
+	}
+	for _, c := range camps {
+		p := pacingOf(c)
+		if ok, next := p.gate(c, pace, now); !ok {
+			if out.wait.IsZero() || next.Before(out.wait) {
+				out.wait = next
+			}
+			continue
 		}
-		camps, err := tx.RunningCampaignsOf(ctx, accountID)
-		if err != nil {
-			return err
-		}
-		for _, c := range camps {
-			p := pacingOf(c)
-			if ok, next := p.gate(c, pace, now); !ok {
-				if out.wait.IsZero() || next.Before(out.wait) {
-					out.wait = next
+		for {
+			d, err := tx.NextPendingDelivery(ctx, c.ID, accountID)
+			if errors.Is(err, store.ErrNotFound) {
+				if _, err := tx.CompleteCampaignIfDone(ctx, c.ID, now); err != nil {
+					return out, err
+				}
+				break
+			}
+			if err != nil {
+				return out, err
+			}
+			if d.Suppressed {
+				if err := tx.FinishDelivery(ctx, d.ID, store.DeliverySkipped, reasonSuppressed.code, reasonSuppressed.text, 0, now); err != nil {
+					return out, err
 				}
 				continue
 			}
-			for {
-				d, err := tx.NextPendingDelivery(ctx, c.ID, accountID)
-				if errors.Is(err, store.ErrNotFound) {
-					exhausted = append(exhausted, c.ID)
-					break
-				}
-				if err != nil {
-					return err
-				}
-				if d.Suppressed {
-					if err := tx.FinishDelivery(ctx, d.ID, store.DeliverySkipped, reasonSuppressed.code, reasonSuppressed.text, 0, now); err != nil {
-						return err
-					}
-					continue
-				}
-				if err := tx.ClaimDelivery(ctx, d.ID, now); err != nil {
-					return err
-				}
-				if err := tx.SavePace(ctx, p.take(pace, now), now); err != nil {
-					return err
-				}
-				if c.RatePerHour > 0 {
-					from := now
-					if c.NextSlotAt.After(now) {
-						from = c.NextSlotAt
-					}
-					slot := from.Add(time.Hour / time.Duration(c.RatePerHour))
-					if err := tx.TakeCampaignSlot(ctx, c.ID, slot); err != nil {
-						return err
-					}
-				}
-				out = claimed{ok: true, d: d, c: c}
-				return nil
+			if err := tx.ClaimDelivery(ctx, d.ID, now); err != nil {
+				return out, err
 			}
-		}
-		return nil
-	})
-	if err != nil {
-		return claimed{}, fmt.Errorf("claim a send of account %d: %w", accountID, err)
-	}
-	for _, id := range exhausted {
-		if done, err := s.st.CompleteCampaignIfDone(ctx, id, now); err != nil {
-			return out, err
-		} else if done {
-			s.log.Info("campaign completed", "campaign", id)
+			if err := tx.SavePace(ctx, p.take(pace, now), now); err != nil {
+				return out, err
+			}
+			if c.RatePerHour > 0 {
+				from := now
+				if c.NextSlotAt.After(now) {
+					from = c.NextSlotAt
+				}
+				if err := tx.TakeCampaignSlot(ctx, c.ID, from.Add(time.Hour/time.Duration(c.RatePerHour))); err != nil {
+					return out, err
+				}
+			}
+			return claimed{ok: true, d: d, c: c}, nil
 		}
 	}
 	return out, nil
+}
+
+// recordIn stores Telegram's answer to one send. A message sent keeps
+// its account's next send at least its interval after the answer (the
+// claim counted from before the send; the answer is when Telegram
+// certainly has it).
+func recordIn(ctx context.Context, tx store.Tx, a *answer, now time.Time) error {
+	if a.fail != nil {
+		return tx.FinishDelivery(ctx, a.d.ID, store.DeliveryFailed, a.fail.code, a.fail.text, 0, now)
+	}
+	if err := tx.FinishDelivery(ctx, a.d.ID, store.DeliverySent, "", "", a.messageID, now); err != nil {
+		return err
+	}
+	if a.c.MinIntervalSeconds == 0 {
+		return nil
+	}
+	pace, err := tx.LockPace(ctx, a.d.AccountID, now)
+	if err != nil {
+		return err
+	}
+	if next := now.Add(time.Duration(a.c.MinIntervalSeconds) * time.Second); next.After(pace.NextSendAt) {
+		pace.NextSendAt = next
+		return tx.SavePace(ctx, pace, now)
+	}
+	return nil
 }
 
 // resumeInterrupted finishes the account's sends that a crash, a dropped
@@ -263,7 +422,7 @@ func (r *run) resumeInterrupted(ctx context.Context) error {
 			}
 			if found {
 				r.log.Info("interrupted send found in the dialog", slog.Int64("delivery", d.ID))
-				if err := r.s.recordSent(ctx, d, c, id); err != nil {
+				if _, err := r.step(ctx, &answer{d: d, c: c, messageID: id}, false); err != nil {
 					return err
 				}
 				continue
@@ -330,7 +489,7 @@ func (r *run) render(d store.Delivery, c store.Campaign) (message.Rendered, mess
 	return t.Render(message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}, opts), opts, nil
 }
 
-// send delivers one claimed message and records Telegram's answer.
+// send delivers one message now and records Telegram's answer.
 func (r *run) send(ctx context.Context, d store.Delivery, c store.Campaign) error {
 	if d.AccessHash == 0 {
 		ok, err := r.resolve(ctx, &d, c)
@@ -339,26 +498,27 @@ func (r *run) send(ctx context.Context, d store.Delivery, c store.Campaign) erro
 		}
 	}
 	text, _, err := r.render(d, c)
-	if err != nil {
-		return r.s.recordFailed(ctx, d, c, reason{"template", "The message could not be rendered: " + err.Error()})
+	if err == nil {
+		err = text.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName))
 	}
-	if err := text.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName)); err != nil {
-		return r.s.recordFailed(ctx, d, c, reasonTooLong)
+	if err != nil {
+		_, err := r.step(ctx, &answer{d: d, c: c, fail: &reasonTooLong}, false)
+		return err
 	}
 	if r.s.beforeSend != nil {
 		r.s.beforeSend(d)
 	}
-	res, err := r.api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
-		Peer:      &tg.InputPeerUser{UserID: d.TGUserID, AccessHash: d.AccessHash},
-		Message:   text.Text,
-		Entities:  text.TG(),
-		NoWebpage: !c.LinkPreview,
-		RandomID:  d.RandomID,
-	})
-	if err != nil {
-		return r.s.recordError(ctx, d, c, err)
+	res := r.deliver(ctx, d, c, text)
+	ans := &answer{d: d, c: c, messageID: res.messageID}
+	if res.err != nil {
+		why, refused := recipientRefusal(res.err)
+		if !refused || accountTrouble(res.err) {
+			return r.s.recordError(ctx, d, c, res.err)
+		}
+		ans.fail = &why
 	}
-	return r.s.recordSent(ctx, d, c, sentMessageID(res, d.RandomID))
+	_, err = r.step(ctx, ans, false)
+	return err
 }
 
 // resolve finds who a username-only recipient is (one contacts.resolveUsername
@@ -420,34 +580,6 @@ func sentMessageID(res tg.UpdatesClass, randomID int64) int {
 		}
 	}
 	return 0
-}
-
-// recordSent stores Telegram's answer and keeps the account's next send at
-// least its interval after the answer (the claim counted from before the
-// send; the answer is when Telegram certainly has it).
-func (s *Service) recordSent(ctx context.Context, d store.Delivery, c store.Campaign, messageID int) error {
-	now := s.now()
-	err := s.st.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.FinishDelivery(ctx, d.ID, store.DeliverySent, "", "", messageID, now); err != nil {
-			return err
-		}
-		if c.MinIntervalSeconds == 0 {
-			return nil
-		}
-		pace, err := tx.LockPace(ctx, d.AccountID, now)
-		if err != nil {
-			return err
-		}
-		if next := now.Add(time.Duration(c.MinIntervalSeconds) * time.Second); next.After(pace.NextSendAt) {
-			pace.NextSendAt = next
-			return tx.SavePace(ctx, pace, now)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("record delivery %d sent: %w", d.ID, err)
-	}
-	return nil
 }
 
 func (s *Service) finish(ctx context.Context, d store.Delivery, c store.Campaign, state string, why reason, messageID int) error {

@@ -93,6 +93,7 @@ type Service struct {
 
 	mu    sync.RWMutex
 	queue Queue
+	batch batcher
 
 	// beforeSend, when set (tests), runs after a send is claimed and
 	// committed, before it leaves.
@@ -131,7 +132,7 @@ func New(o Options) (*Service, error) {
 	if o.MaxRecipients <= 0 {
 		o.MaxRecipients = 100_000
 	}
-	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o}, nil
+	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, batch: batcher{st: o.Store}}, nil
 }
 
 // SetQueue gives the service River's client, built after the service

@@ -1,0 +1,209 @@
+package campaign_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/session"
+	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/campaign/campaigntest"
+	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+)
+
+// throughputWorld has n accounts, each the creator of a supergroup of
+// members generated for it, so each account holds the access hashes of
+// its own recipients, as after an extraction.
+func throughputWorld(b *testing.B, n, members int) (*sandbox.World, []campaigntest.Account) {
+	b.Helper()
+	type app struct {
+		APIID   int64  `json:"api_id"`
+		APIHash string `json:"api_hash"`
+	}
+	type chat struct {
+		ID       int64          `json:"id"`
+		Type     string         `json:"type"`
+		Title    string         `json:"title"`
+		Creator  int64          `json:"creator"`
+		Members  []int64        `json:"members"`
+		Generate map[string]any `json:"generate_members"`
+	}
+	var (
+		apps  []app
+		chats []chat
+		accts []campaigntest.Account
+	)
+	const firstID = 7_100_001
+	for i := range n {
+		a := campaigntest.Account{APIID: int64(2_200_001 + i), APIHash: fmt.Sprintf("%032x", 0xbe0000+i),
+			Phone: fmt.Sprintf("99966%05d", 20000+i), TGUserID: int64(firstID + i)}
+		accts = append(accts, a)
+		apps = append(apps, app{a.APIID, a.APIHash})
+		chats = append(chats, chat{ID: int64(9_100 + i), Type: "supergroup", Title: fmt.Sprintf("Group %d", i),
+			Creator: a.TGUserID, Members: []int64{a.TGUserID}, Generate: map[string]any{"count": members, "seed": i + 1}})
+	}
+	w := map[string]any{
+		"dcs": []int{1}, "apps": apps, "chats": chats,
+		"generate_accounts": map[string]any{"count": n, "seed": 5, "first_phone": accts[0].Phone, "first_id": firstID, "dc": 1},
+		"limits":            map[string]any{"peer_flood_after": 1_000_000},
+	}
+	raw, err := json.Marshal(w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	world, err := sandbox.ParseWorld(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return world, accts
+}
+
+// BenchmarkCampaignThroughput sends one campaign of 20,000 recipients from
+// 20 accounts with pacing off, every delivery persisted, against a plain
+// gotd sendMessage loop over the same accounts and recipients in the same
+// run (20 goroutines, one held connection each). ratio is the campaign's
+// messages per second over the loop's.
+//
+//	go test -run XXX -bench CampaignThroughput -benchtime 1x ./internal/campaign/
+func BenchmarkCampaignThroughput(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		for _, latency := range []time.Duration{20 * time.Millisecond, 0} {
+			b.Run(fmt.Sprintf("%s/latency=%v", engine, latency), func(b *testing.B) {
+				var st store.Store
+				if engine == "sqlite" {
+					st = storetest.SQLite(b)
+				} else {
+					st = storetest.Postgres(b)
+				}
+				benchThroughput(b, st, 20, 1000, latency)
+			})
+		}
+	}
+}
+
+func benchThroughput(b *testing.B, st store.Store, accounts, members int, latency time.Duration) {
+	world, accts := throughputWorld(b, accounts, members)
+	e := newBenchEnv(b, st, world)
+	ctx := context.Background()
+	var lists, senders []int64
+	for _, a := range accts {
+		row, err := campaigntest.Connect(ctx, st, e.keys, e.sbx, e.user, a, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.ids[a.Phone] = row.ID
+		senders = append(senders, row.ID)
+	}
+	for i, a := range accts {
+		lists = append(lists, e.list(a, int64(9_100+i)))
+	}
+	e.sbx.SetLatency(latency)
+	b.ResetTimer()
+	for range b.N {
+		plain := plainLoop(b, e, st, accts, lists)
+		v := e.create(campaign.CreateInput{Message: "Hi {first_name|there}, a short note.", Audience: campaign.Audience{ListIDs: lists},
+			SenderAccountIDs: senders, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(10_000)},
+			FailurePercent: intp(100)}) // generated people refuse strangers now and then
+		start := time.Now()
+		e.start(v.ID)
+		v = e.waitDoneEvery(v.ID, 5*time.Millisecond)
+		took := time.Since(start)
+		if v.Status != store.CampaignCompleted {
+			b.Fatalf("campaign %s: %+v", v.Status, v.Counts)
+		}
+		sent := v.Counts.Sent + v.Counts.Failed
+		b.ReportMetric(float64(sent)/took.Seconds(), "campaign_msgs/s")
+		b.ReportMetric(float64(plain.sent)/plain.took.Seconds(), "plain_msgs/s")
+		b.ReportMetric((float64(sent)/took.Seconds())/(float64(plain.sent)/plain.took.Seconds()), "ratio")
+		b.ReportMetric(float64(sent), "messages")
+	}
+}
+
+type plainResult struct {
+	sent int
+	took time.Duration
+}
+
+// plainLoop is the baseline: each account, on one held gotd connection,
+// sends to the recipients of its own list one after another.
+func plainLoop(b *testing.B, e *env, st store.Store, accts []campaigntest.Account, lists []int64) plainResult {
+	ctx := context.Background()
+	type peer struct{ id, hash int64 }
+	peers := make([][]peer, len(accts))
+	for i := range accts {
+		err := st.ScanMembers(ctx, lists[i], store.MemberFilter{ExcludeBots: true, ExcludeDeleted: true}, func(m store.Member) error {
+			if m.TGUserID != accts[i].TGUserID {
+				peers[i] = append(peers[i], peer{m.TGUserID, m.AccessHash})
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		sent  int
+		ready sync.WaitGroup
+		gate  = make(chan struct{})
+	)
+	clients := make([]*telegram.Client, len(accts))
+	for i, a := range accts {
+		sess, err := e.sbx.IssueSession(a.Phone)
+		if err != nil {
+			b.Fatal(err)
+		}
+		storage := &session.StorageMemory{}
+		if err := storage.StoreSession(ctx, sess); err != nil {
+			b.Fatal(err)
+		}
+		clients[i] = telegram.NewClient(int(a.APIID), a.APIHash, telegram.Options{
+			DC: 1, DCList: e.dcList(), PublicKeys: e.publicKeys(), SessionStorage: storage, NoUpdates: true,
+		})
+	}
+	var took time.Duration
+	ready.Add(len(accts))
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := c.Run(ctx, func(ctx context.Context) error {
+				api := c.API()
+				if _, err := api.HelpGetNearestDC(ctx); err != nil { // connected
+					return err
+				}
+				ready.Done()
+				<-gate
+				for _, p := range peers[i] {
+					_, err := api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
+						Peer: &tg.InputPeerUser{UserID: p.id, AccessHash: p.hash}, Message: "Hi, a short note.", RandomID: newBenchRandomID(),
+					})
+					if err == nil {
+						mu.Lock()
+						sent++
+						mu.Unlock()
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	ready.Wait()
+	start := time.Now()
+	close(gate)
+	wg.Wait()
+	took = time.Since(start)
+	return plainResult{sent: sent, took: took}
+}
