@@ -171,11 +171,22 @@ func (s *Service) PreviewFor(ctx context.Context, userID, id, deliveryAfter int6
 	if err != nil {
 		return message.Rendered{}, DeliveryRow{}, err
 	}
-	page, err := s.st.ListDeliveries(ctx, id, deliveryAfter, 1)
-	if err != nil || len(page) == 0 {
-		return message.Rendered{}, DeliveryRow{}, err
+	// The first recipient after deliveryAfter who gets the message (not
+	// a skipped bot or sending account).
+	var d store.Delivery
+	for found := false; !found; {
+		page, err := s.st.ListDeliveries(ctx, id, deliveryAfter, 50)
+		if err != nil || len(page) == 0 {
+			return message.Rendered{}, DeliveryRow{}, err
+		}
+		for _, x := range page {
+			if x.State != store.DeliverySkipped {
+				d, found = x, true
+				break
+			}
+		}
+		deliveryAfter = page[len(page)-1].ID
 	}
-	d := page[0]
 	r, err := s.Preview(PreviewInput{Message: c.Message, OptOutFooter: c.OptOutFooter,
 		Recipient: message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}})
 	return r, rowOf(d), err

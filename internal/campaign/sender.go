@@ -166,9 +166,9 @@ func (r *run) do(ctx context.Context) error {
 		}
 		d, c := cl.d, cl.c
 		if d.AccessHash == 0 {
-			ok, err := r.resolve(ctx, &d, c)
-			if err != nil {
-				return errors.Join(err, r.stop(ctx, pending, claimed{}))
+			ok, rerr := r.resolve(ctx, &d, c)
+			if rerr != nil {
+				return errors.Join(rerr, r.stop(ctx, pending, claimed{}))
 			}
 			if !ok {
 				cl, err = r.step(ctx, pending, true)
@@ -176,11 +176,11 @@ func (r *run) do(ctx context.Context) error {
 				continue
 			}
 		}
-		text, _, err := r.render(d, c)
-		if err == nil {
-			err = text.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName))
+		text, _, rerr := r.render(d, c)
+		if rerr == nil {
+			rerr = text.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName))
 		}
-		if err != nil {
+		if rerr != nil {
 			cl, err = r.step(ctx, pending, true, &answer{d: d, c: c, fail: &reasonTooLong})
 			pending = nil
 			continue

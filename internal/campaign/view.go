@@ -129,8 +129,12 @@ func accountState(c store.Campaign, a accounts.Account, n store.DeliveryCounts, 
 		return AccountDone, "", time.Time{}, false
 	case a.Status == accounts.StatusFloodWait && a.FloodUntil.After(now):
 		return AccountWaiting, "Telegram asked this account to wait (FLOOD_WAIT); it goes on by itself.", a.FloodUntil, false
+	case c.Status == store.CampaignDraft:
+		return AccountWaiting, "Waiting for the campaign to start.", time.Time{}, false
+	case c.Status == store.CampaignScheduled:
+		return AccountWaiting, "Waiting for the campaign's start time.", time.Time{}, false
 	case c.Status != store.CampaignRunning:
-		return AccountWaiting, "The campaign is " + c.Status + ".", time.Time{}, false
+		return AccountWaiting, "Waiting: the campaign is " + c.Status + ".", time.Time{}, false
 	}
 	return AccountSending, "", time.Time{}, false
 }

@@ -75,8 +75,8 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Store == nil || d.Users == nil || d.Tokens == nil || d.AccountService == nil || d.Extract == nil {
-		return nil, errors.New("web: Store, Users, Tokens, AccountService and Extract are required")
+	if d.Store == nil || d.Users == nil || d.Tokens == nil || d.AccountService == nil || d.Extract == nil || d.Campaigns == nil {
+		return nil, errors.New("web: Store, Users, Tokens, AccountService, Extract and Campaigns are required")
 	}
 	mux := http.NewServeMux()
 

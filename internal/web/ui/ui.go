@@ -48,8 +48,8 @@ type Handler struct {
 }
 
 func New(d Deps) (*Handler, error) {
-	if d.Users == nil || d.Tokens == nil || d.Sessions == nil || d.AccountService == nil || d.Extract == nil {
-		return nil, errors.New("ui: Users, Tokens, Sessions, AccountService and Extract are required")
+	if d.Users == nil || d.Tokens == nil || d.Sessions == nil || d.AccountService == nil || d.Extract == nil || d.Campaigns == nil {
+		return nil, errors.New("ui: Users, Tokens, Sessions, AccountService, Extract and Campaigns are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
