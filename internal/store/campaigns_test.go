@@ -1,0 +1,211 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+)
+
+// newCampaign writes a running-ready draft with three recipients for
+// account a: ids 11 and 12, and @cara known by username only.
+func newCampaign(t *testing.T, s store.Store, userID, a int64) store.Campaign {
+	t.Helper()
+	c, err := s.CreateCampaign(context.Background(), store.NewCampaign{
+		Campaign: store.Campaign{UserID: userID, Name: "Spring", Message: "Hi", Status: store.CampaignDraft, OptOutFooter: true,
+			MinIntervalSeconds: 30, DailyCap: 50, FailurePercent: 10, Audience: "{}", CreatedAt: t0, SenderIDs: []int64{a}},
+		Deliveries: []store.NewDelivery{
+			{AccountID: a, TGUserID: 11, AccessHash: 111, FirstName: "Ann", State: store.DeliveryPending, RandomID: 1001},
+			{AccountID: a, TGUserID: 12, AccessHash: 122, Username: "bo", State: store.DeliveryPending, RandomID: 1002},
+			{AccountID: a, Username: "cara", State: store.DeliveryPending, RandomID: 1003},
+			{TGUserID: 14, State: store.DeliverySkipped, ReasonCode: "bot", Reason: "A bot", RandomID: 1004},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestCampaignOutbox: a campaign's deliveries are claimed one at a time
+// in order while it runs, each once; suppression (by id or username) is
+// seen at claim time; answers are recorded; the campaign completes when
+// nothing is open; another user sees none of it.
+func TestCampaignOutbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ann, bea := mustUser(t, s, "ann@example.com"), mustUser(t, s, "bea@example.com")
+		acct, err := s.CreateAccount(ctx, ann.ID, login(1, "9996620001"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCampaign(t, s, ann.ID, acct.ID)
+		if c.Recipients != 4 || len(c.SenderIDs) != 1 || c.SenderIDs[0] != acct.ID || !c.OptOutFooter {
+			t.Fatalf("created %+v", c)
+		}
+		if _, err := s.CampaignByID(ctx, bea.ID, c.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bea reads ann's campaign: %v", err)
+		}
+		if _, err := s.NextPendingDelivery(ctx, c.ID, acct.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a draft's delivery is claimable: %v", err)
+		}
+		if _, err := s.SetCampaignStatus(ctx, ann.ID, c.ID, []string{store.CampaignPaused}, store.CampaignRunning, "", t0); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("a draft moved as if paused: %v", err)
+		}
+		if c, err = s.SetCampaignStatus(ctx, ann.ID, c.ID, []string{store.CampaignDraft}, store.CampaignRunning, "", t0); err != nil || c.StartedAt.IsZero() {
+			t.Fatalf("start: %+v %v", c, err)
+		}
+		if _, _, err := s.AddSuppression(ctx, store.Suppression{UserID: ann.ID, Username: "bo", Reason: "asked", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		// Bea's list does not hold for Ann's campaigns.
+		if _, _, err := s.AddSuppression(ctx, store.Suppression{UserID: bea.ID, TGUserID: 11, Reason: "x", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		var order []string
+		for {
+			d, err := s.NextPendingDelivery(ctx, c.ID, acct.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Suppressed {
+				order = append(order, "skip "+d.Username)
+				if err := s.FinishDelivery(ctx, d.ID, store.DeliverySkipped, "suppressed", "On your list", 0, t0); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			order = append(order, d.FirstName+d.Username)
+			if err := s.ClaimDelivery(ctx, d.ID, t0); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.ClaimDelivery(ctx, d.ID, t0); !errors.Is(err, store.ErrConflict) {
+				t.Errorf("claimed twice: %v", err)
+			}
+			if d.Username == "cara" {
+				// Left mid-send: a later run finds it.
+				continue
+			}
+			if err := s.FinishDelivery(ctx, d.ID, store.DeliverySent, "", "", 500+int(d.TGUserID), t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if want := []string{"Ann", "skip bo", "cara"}; len(order) != len(want) || order[0] != want[0] || order[1] != want[1] || order[2] != want[2] {
+			t.Errorf("claims %v, want %v", order, want)
+		}
+		sending, err := s.SendingDeliveries(ctx, acct.ID)
+		if err != nil || len(sending) != 1 || sending[0].Username != "cara" || sending[0].RandomID != 1003 {
+			t.Fatalf("mid-send %+v %v", sending, err)
+		}
+		if done, _ := s.CompleteCampaignIfDone(ctx, c.ID, t0); done {
+			t.Error("completed with a send under way")
+		}
+		if err := s.SetDeliveryPeer(ctx, sending[0].ID, 13, 133, "Cara", "", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishDelivery(ctx, sending[0].ID, store.DeliveryFailed, "privacy_restricted", "Privacy", 0, t0); err != nil {
+			t.Fatal(err)
+		}
+		if done, err := s.CompleteCampaignIfDone(ctx, c.ID, t0); err != nil || !done {
+			t.Errorf("not completed when nothing is open: %v", err)
+		}
+		n, err := s.CampaignCounts(ctx, c.ID)
+		if err != nil || n.Sent != 1 || n.Failed != 1 || n.Skipped != 2 || n.Pending != 0 {
+			t.Errorf("counts %+v %v", n, err)
+		}
+		if failed, total, err := s.RecentOutcomes(ctx, c.ID, 50); err != nil || failed != 1 || total != 2 {
+			t.Errorf("recent outcomes %d of %d, %v", failed, total, err)
+		}
+		// A reply lands on the delivery that was sent to its writer.
+		d, err := s.MarkReplied(ctx, acct.ID, 11, "Thanks!", t0.Add(time.Minute))
+		if err != nil || d.TGUserID != 11 || d.ReplyText != "Thanks!" {
+			t.Errorf("reply %+v %v", d, err)
+		}
+		if _, err := s.MarkReplied(ctx, acct.ID, 13, "Hm", t0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a reply to a failed delivery: %v", err)
+		}
+		if n, _ := s.CampaignCounts(ctx, c.ID); n.Replied != 1 {
+			t.Errorf("replied %d", n.Replied)
+		}
+	})
+}
+
+// TestAccountPaceIsShared: an account's pace is one row whatever the
+// campaign, created on first use and kept as saved.
+func TestAccountPaceIsShared(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ann := mustUser(t, s, "ann@example.com")
+		acct, err := s.CreateAccount(ctx, ann.ID, login(1, "9996620001"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p store.Pace
+		err = s.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			if p, err = tx.LockPace(ctx, acct.ID, t0); err != nil {
+				return err
+			}
+			p.LastSendAt, p.NextSendAt, p.Day, p.DayCount = t0, t0.Add(30*time.Second), "2026-03-01@UTC", 7
+			return tx.SavePace(ctx, p, t0)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.LockPace(ctx, acct.ID, t0)
+		if err != nil || !got.NextSendAt.Equal(t0.Add(30*time.Second).Truncate(time.Microsecond)) || got.DayCount != 7 || got.Day != "2026-03-01@UTC" {
+			t.Errorf("pace %+v %v", got, err)
+		}
+	})
+}
+
+// TestSuppressionList: one entry per person, by id or username, merged
+// when both become known, removable, and per user.
+func TestSuppressionList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ann := mustUser(t, s, "ann@example.com")
+		if _, added, err := s.AddSuppression(ctx, store.Suppression{UserID: ann.ID, Username: "dan", Reason: "Imported", CreatedAt: t0}); err != nil || !added {
+			t.Fatal(added, err)
+		}
+		e, added, err := s.AddSuppression(ctx, store.Suppression{UserID: ann.ID, TGUserID: 42, Username: "dan", Reason: "Replied STOP", CreatedAt: t0})
+		if err != nil || added || e.TGUserID != 42 || e.Reason != "Imported" {
+			t.Errorf("second entry for dan: %+v added=%v %v", e, added, err)
+		}
+		if ok, _ := s.IsSuppressed(ctx, ann.ID, 42, ""); !ok {
+			t.Error("dan by id not suppressed")
+		}
+		if n, _ := s.CountSuppressions(ctx, ann.ID); n != 1 {
+			t.Errorf("%d entries", n)
+		}
+		if err := s.DeleteSuppression(ctx, ann.ID, 42, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteSuppression(ctx, ann.ID, 42, ""); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("deleting twice: %v", err)
+		}
+		if ok, _ := s.IsSuppressed(ctx, ann.ID, 0, "dan"); ok {
+			t.Error("still suppressed by username")
+		}
+		st := store.UpdatesState{Pts: 10, Qts: 1, Date: 1700000000, Seq: 3}
+		acct, _ := s.CreateAccount(ctx, ann.ID, login(1, "9996620001"))
+		if _, ok, _ := s.UpdatesStateOf(ctx, acct.ID); ok {
+			t.Error("a state before any was stored")
+		}
+		for _, pts := range []int{10, 12} {
+			st.Pts = pts
+			if err := s.SetUpdatesState(ctx, acct.ID, st, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, ok, err := s.UpdatesStateOf(ctx, acct.ID); err != nil || !ok || got != st {
+			t.Errorf("updates state %+v %v %v", got, ok, err)
+		}
+	})
+}
