@@ -11,6 +11,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"github.com/telegramate/telegramate/internal/campaign/message"
 	"net/netip"
 	"strings"
 
@@ -38,6 +39,9 @@ type Config struct {
 	// With neither, /metrics is off.
 	MetricsListen string
 	MetricsToken  secrets.Secret
+	// OptOutKeywords are replies that unsubscribe besides the built-in
+	// ones (STOP, unsubscribe, …), comma-separated as given.
+	OptOutKeywords string
 
 	server bool // Register (not only RegisterData) was called
 }
@@ -99,6 +103,7 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.Var((*prefixList)(&c.TrustedProxies), "trusted-proxies", help("reverse proxies whose X-Forwarded-For gives the client's address (for login throttling, the activity log and request logs): comma-separated `CIDRs or IPs`, e.g. 127.0.0.1,10.0.0.0/8 (default: none, the direct peer is the client)", "trusted-proxies"))
 	str(fs, &c.MetricsListen, "metrics-listen", "", "serve Prometheus /metrics on this host:port of its own, without authentication, e.g. 127.0.0.1:9090 (default: off)")
 	fs.Var((*secretValue)(&c.MetricsToken), "metrics-token", help("serve /metrics on --listen too, to scrapers sending 'Authorization: Bearer `TOKEN`' (default: off)", "metrics-token"))
+	str(fs, &c.OptOutKeywords, "opt-out-keywords", "", "replies that put their sender on the suppression list, besides stop, unsubscribe, stopall, cancel, end, quit and opt out: comma-separated, e.g. \"stopp,arrête\"")
 	fs.BoolVar(&c.Telegram.TestServers, "telegram-test-servers", false, help("use Telegram's test environment instead of production", "telegram-test-servers"))
 	return c
 }
@@ -114,6 +119,13 @@ func (c *Config) registerData(fs *flag.FlagSet) {
 
 func str(fs *flag.FlagSet, p *string, name, def, usage string) {
 	fs.StringVar(p, name, def, help(usage, name))
+}
+
+// OptOutList is the whole list of opt-out keywords: the built-in ones
+// and OptOutKeywords.
+func (c *Config) OptOutList() []string {
+	custom, _ := message.ParseKeywords(c.OptOutKeywords) // checked in validate
+	return message.OptOutKeywords(custom)
 }
 
 func help(usage, name string) string { return usage + " [" + EnvName(name) + "]" }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/telegramate/telegramate/internal/campaign/message"
 )
 
 func (c *Config) validate() error {
@@ -30,6 +32,9 @@ func (c *Config) validate() error {
 	}
 	if !c.server {
 		return errors.Join(errs...)
+	}
+	if _, err := message.ParseKeywords(c.OptOutKeywords); err != nil {
+		bad("opt-out-keywords", "%v", err)
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "%q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
