@@ -54,6 +54,23 @@ func (q queries) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	query = q.rebind(query)
 	k := stmtKey{q.db, query}
 	st, ok := stmts.Load(k)
+	if !ok && q.tx != nil {
+		// Preparing on the pool would wait for a second connection while
+		// this transaction holds the write lock: with the pool taken by
+		// writers waiting for that lock (a thousand accounts starting at
+		// once), nobody moves until busy_timeout. Prepare on the
+		// transaction's own connection this time, and cache one for the
+		// pool on the side.
+		go func() {
+			if prepared, err := q.db.PrepareContext(context.WithoutCancel(ctx), query); err == nil {
+				if _, loaded := stmts.LoadOrStore(k, prepared); loaded {
+					_ = prepared.Close()
+				}
+			}
+		}()
+		prepared, err := q.tx.PrepareContext(ctx, query)
+		return prepared, mapErr(q.d, err)
+	}
 	if !ok {
 		prepared, err := q.db.PrepareContext(ctx, query)
 		if err != nil {
