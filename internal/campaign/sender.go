@@ -79,6 +79,8 @@ type run struct {
 func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error {
 	r := &run{s: s, userID: userID, accountID: accountID, until: s.now().Add(s.o.RunBudget),
 		templates: map[int64]*message.Template{}, log: s.log.With(slog.Int64("account", accountID))}
+	s.running.Store(accountID, struct{}{})
+	defer s.running.Delete(accountID)
 	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		r.api = api
 		return r.do(ctx)
@@ -194,7 +196,7 @@ func (r *run) do(ctx context.Context) error {
 			next    claimed
 			nextErr error
 		)
-		ahead := c.MinIntervalSeconds == 0 && c.RatePerHour == 0
+		ahead := cl.ahead
 		if ahead {
 			next, nextErr = r.step(ctx, pending, true)
 			pending = nil
@@ -314,6 +316,9 @@ type claimed struct {
 	d    store.Delivery
 	c    store.Campaign
 	wait time.Time
+	// ahead: no running campaign of the account has an interval or a
+	// rate, so the next send may be claimed while this one is on its way.
+	ahead bool
 }
 
 // claimIn takes the account's next due send in the step's transaction,
@@ -329,6 +334,10 @@ func claimIn(ctx context.Context, tx store.Tx, accountID int64, now time.Time) (
 	camps, err := tx.RunningCampaignsOf(ctx, accountID)
 	if err != nil {
 		return out, err
+	}
+	ahead := true
+	for _, c := range camps {
+		ahead = ahead && c.MinIntervalSeconds == 0 && c.RatePerHour == 0
 	}
 	for _, c := range camps {
 		p := pacingOf(c)
@@ -370,7 +379,7 @@ func claimIn(ctx context.Context, tx store.Tx, accountID int64, now time.Time) (
 					return out, err
 				}
 			}
-			return claimed{ok: true, d: d, c: c}, nil
+			return claimed{ok: true, d: d, c: c, ahead: ahead}, nil
 		}
 	}
 	return out, nil
@@ -387,18 +396,20 @@ func recordIn(ctx context.Context, tx store.Tx, a *answer, now time.Time) error 
 	if err := tx.FinishDelivery(ctx, a.d.ID, store.DeliverySent, "", "", a.messageID, now); err != nil {
 		return err
 	}
-	if a.c.MinIntervalSeconds == 0 {
-		return nil
-	}
+	// The next send, of this campaign or another one on the account, is
+	// paced from now: the message reached Telegram somewhere between its
+	// claim and this answer.
 	pace, err := tx.LockPace(ctx, a.d.AccountID, now)
 	if err != nil {
 		return err
 	}
+	if now.After(pace.LastSendAt) {
+		pace.LastSendAt = now
+	}
 	if next := now.Add(time.Duration(a.c.MinIntervalSeconds) * time.Second); next.After(pace.NextSendAt) {
 		pace.NextSendAt = next
-		return tx.SavePace(ctx, pace, now)
 	}
-	return nil
+	return tx.SavePace(ctx, pace, now)
 }
 
 // resumeInterrupted finishes the account's sends that a crash, a dropped
@@ -547,7 +558,12 @@ func (r *run) resolve(ctx context.Context, d *store.Delivery, c store.Campaign) 
 			return false, r.s.recordFailed(ctx, *d, c, reasonDeactivated)
 		}
 		d.TGUserID, d.AccessHash, d.FirstName, d.LastName = u.ID, u.AccessHash, u.FirstName, u.LastName
-		if err := r.s.st.SetDeliveryPeer(ctx, d.ID, u.ID, u.AccessHash, u.FirstName, u.LastName, r.s.now()); err != nil {
+		// In the sends' shared transaction: a write of its own per send
+		// waits for SQLite's lock behind them, and they behind it.
+		now := r.s.now()
+		if err := r.s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
+			return tx.SetDeliveryPeer(ctx, d.ID, u.ID, u.AccessHash, u.FirstName, u.LastName, now)
+		}); err != nil {
 			return false, err
 		}
 		// Known by username when the audience was fixed: check the list
