@@ -31,7 +31,7 @@ func (r *run) checkReplies(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		return r.s.st.SetUpdatesState(ctx, r.accountID, store.UpdatesState(cur), r.s.now())
+		return r.saveUpdatesState(ctx, store.UpdatesState(cur))
 	}
 	next, msgs, err := telegram.Difference(ctx, r.api, telegram.UpdatesState(st))
 	if err != nil {
@@ -43,9 +43,20 @@ func (r *run) checkReplies(ctx context.Context) error {
 		}
 	}
 	if next != telegram.UpdatesState(st) {
-		return r.s.st.SetUpdatesState(ctx, r.accountID, store.UpdatesState(next), r.s.now())
+		return r.saveUpdatesState(ctx, store.UpdatesState(next))
 	}
 	return nil
+}
+
+// saveUpdatesState keeps where the account's updates were read up to. It
+// joins the sends' shared transactions: every account's own messages move
+// its state, so a thousand accounts write it dozens of times a second, and
+// as writes of their own they kept the sends waiting for SQLite's lock.
+func (r *run) saveUpdatesState(ctx context.Context, st store.UpdatesState) error {
+	now := r.s.now()
+	return r.s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetUpdatesState(ctx, r.accountID, st, now)
+	})
 }
 
 // incoming handles one private message to an account: a reply to a
@@ -123,6 +134,9 @@ func (s *Service) Tick(ctx context.Context) error {
 		return err
 	}
 	for _, a := range refs {
+		if _, ok := s.running.Load(a.AccountID); ok {
+			continue // its job runs here and sees new work on its next claim
+		}
 		if s.acc.Usable(ctx, a.UserID, a.AccountID) != nil {
 			continue // limited, logged out: a person acts first
 		}

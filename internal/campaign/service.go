@@ -94,6 +94,10 @@ type Service struct {
 	mu    sync.RWMutex
 	queue Queue
 	batch batcher
+	// running holds the accounts whose sending job runs on this node, so
+	// the tick does not enqueue a job for each of them every time (on
+	// SQLite each enqueue is a write that the sends queue behind).
+	running sync.Map // account id → struct{}
 
 	// beforeSend, when set (tests), runs after a send is claimed and
 	// committed, before it leaves.
