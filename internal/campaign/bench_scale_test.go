@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"math"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -31,6 +33,7 @@ import (
 var (
 	scaleDuration = flag.Duration("scale.duration", 3*time.Minute, "how long the scale and pacing benchmarks send")
 	scaleAccounts = flag.Int("scale.accounts", 1000, "how many sandbox accounts send at once in the scale and pacing benchmarks")
+	scaleLog      = flag.Bool("scale.log", false, "log the campaign service's warnings and errors to stderr in the scale and pacing benchmarks")
 	scaleEngines  = flag.String("scale.engines", "sqlite,postgres", "the stores the scale and pacing benchmarks run on")
 )
 
@@ -90,7 +93,7 @@ type scaleEnv struct {
 	senders []int64
 }
 
-func newScaleEnv(b *testing.B, st store.Store, world *sandbox.World, accts []campaigntest.Account, resolveBudget int) *scaleEnv {
+func newScaleEnv(b *testing.B, st store.Store, databaseURL string, world *sandbox.World, accts []campaigntest.Account, resolveBudget int) *scaleEnv {
 	b.Helper()
 	ctx := context.Background()
 	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0"})
@@ -111,6 +114,9 @@ func newScaleEnv(b *testing.B, st store.Store, world *sandbox.World, accts []cam
 		b.Fatal(err)
 	}
 	o := campaign.Options{Store: st, Accounts: acc, ResolveBudget: resolveBudget}
+	if *scaleLog {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	svc, err := campaign.New(o)
 	if err != nil {
 		b.Fatal(err)
@@ -129,6 +135,7 @@ func newScaleEnv(b *testing.B, st store.Store, world *sandbox.World, accts []cam
 	}
 	jo := jobs.Options{
 		Store:        st,
+		DatabaseURL:  databaseURL, // PostgreSQL's LISTEN, as the server runs River
 		Register:     func(w *river.Workers) { campaign.Register(w, svc) },
 		Queues:       campaign.Queues(jobs.DefaultQueues()),
 		PeriodicJobs: campaign.PeriodicJobs(campaign.TickEvery),
@@ -384,12 +391,15 @@ func BenchmarkCampaignPacing(b *testing.B) {
 const scaleFloodWait = 20 * time.Second
 
 func scaleRun(b *testing.B, engine string, pacing bool) {
-	var st store.Store
+	var (
+		st  store.Store
+		url string
+	)
 	switch engine {
 	case "sqlite":
 		st = storetest.SQLite(b)
 	case "postgres":
-		st = storetest.Postgres(b)
+		st, url = storetest.PostgresURL(b)
 	default:
 		b.Fatalf("-scale.engines: unknown engine %q (sqlite, postgres)", engine)
 	}
@@ -402,7 +412,7 @@ func scaleRun(b *testing.B, engine string, pacing bool) {
 		camps = 2
 	}
 	world, accts, names := scaleWorld(b, n, n*per*camps)
-	e := newScaleEnv(b, st, world, accts, per)
+	e := newScaleEnv(b, st, url, world, accts, per)
 	// The pacing figure's second campaign has a longer interval: the
 	// account's messages must keep the larger one whichever sent first.
 	intervals := map[string]time.Duration{"scale 1": scaleInterval, "scale 2": scaleInterval * 3 / 2}
@@ -554,4 +564,26 @@ func TestScaleStatementPreparedInATransactionNeedsNoSecondConnection(t *testing.
 			t.Errorf("a writer waiting for the transaction failed: %v", err)
 		}
 	}
+}
+
+// TestScaleSuppressionOfALargeUserID: Telegram user ids pass 2^31 (the
+// scale benchmark's do), and the suppression check at send time must work
+// for them on both engines.
+func TestScaleSuppressionOfALargeUserID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		u, err := st.CreateUser(ctx, store.NewUser{Email: "big@example.com", PasswordHash: "x", Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const big = 6_000_000_041
+		if _, _, err := st.AddSuppression(ctx, store.Suppression{UserID: u.ID, TGUserID: big, Reason: "test", CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[int64]bool{big: true, big + 1: false} {
+			if got, err := st.IsSuppressed(ctx, u.ID, id, ""); err != nil || got != want {
+				t.Errorf("IsSuppressed(%d) = %v, %v; want %v", id, got, err, want)
+			}
+		}
+	})
 }

@@ -733,8 +733,10 @@ func cmpOr(a, b string) string {
 }
 
 func (q queries) findSuppression(ctx context.Context, userID, tgUserID int64, username string) (store.Suppression, error) {
+	// CAST: PostgreSQL types a bare "? <> 0" as int4, and Telegram user
+	// ids pass 2^31.
 	return scanSuppression(q.queryRow(ctx, "SELECT "+suppressionColumns+" FROM suppressions WHERE user_id = ? AND "+
-		"((? <> 0 AND tg_user_id = ?) OR (? <> '' AND username = ?)) ORDER BY id LIMIT 1",
+		"((CAST(? AS BIGINT) <> 0 AND tg_user_id = ?) OR (? <> '' AND username = ?)) ORDER BY id LIMIT 1",
 		userID, tgUserID, tgUserID, username, username))
 }
 
