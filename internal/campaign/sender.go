@@ -137,6 +137,14 @@ func (r *run) do(ctx context.Context) error {
 			return r.stop(ctx, pending, cl)
 		}
 		if !now.Before(r.replies) {
+			// A reply can come as soon as its message is delivered: the
+			// answer must be on its delivery before replies are matched.
+			if pending != nil {
+				if _, err := r.step(ctx, pending, false); err != nil {
+					return errors.Join(err, r.stop(ctx, nil, cl))
+				}
+				pending = nil
+			}
 			if err := r.checkReplies(ctx); err != nil {
 				return errors.Join(err, r.stop(ctx, pending, cl))
 			}

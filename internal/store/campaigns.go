@@ -227,7 +227,9 @@ type Campaigns interface {
 	// failed deliveries.
 	RecentOutcomes(ctx context.Context, campaignID int64, n int) (failed, total int, err error)
 	// MarkReplied records a reply from tgUserID to the newest delivery the
-	// account sent them without a reply yet; ErrNotFound when there is none.
+	// account sent them (or is sending them: a reply can come before the
+	// answer is recorded) without a reply yet; ErrNotFound when there is
+	// none.
 	MarkReplied(ctx context.Context, accountID, tgUserID int64, text string, at time.Time) (Delivery, error)
 
 	UpdatesStateOf(ctx context.Context, accountID int64) (UpdatesState, bool, error)

@@ -109,6 +109,10 @@ func TestCampaignOutbox(t *testing.T) {
 		if err := s.SetDeliveryPeer(ctx, sending[0].ID, 13, 133, "Cara", "", t0); err != nil {
 			t.Fatal(err)
 		}
+		// A reply can overtake the record of its message's answer.
+		if d, err := s.MarkReplied(ctx, acct.ID, 13, "Who is this?", t0); err != nil || d.ID != sending[0].ID {
+			t.Errorf("a reply to a message still sending: %+v %v", d, err)
+		}
 		if err := s.FinishDelivery(ctx, sending[0].ID, store.DeliveryFailed, "privacy_restricted", "Privacy", 0, t0); err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +134,7 @@ func TestCampaignOutbox(t *testing.T) {
 		if _, err := s.MarkReplied(ctx, acct.ID, 13, "Hm", t0); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a reply to a failed delivery: %v", err)
 		}
-		if n, _ := s.CampaignCounts(ctx, c.ID); n.Replied != 1 {
+		if n, _ := s.CampaignCounts(ctx, c.ID); n.Replied != 2 {
 			t.Errorf("replied %d", n.Replied)
 		}
 	})

@@ -619,7 +619,7 @@ func (q queries) MarkReplied(ctx context.Context, accountID, tgUserID int64, tex
 	var out store.Delivery
 	err := q.inTx(ctx, func(q queries) error {
 		d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE account_id = ? AND tg_user_id = ? "+
-			"AND state = 'sent' AND replied_at IS NULL ORDER BY sent_at DESC, id DESC LIMIT 1", accountID, tgUserID))
+			"AND state IN ('sent', 'sending') AND replied_at IS NULL ORDER BY COALESCE(sent_at, claimed_at) DESC, id DESC LIMIT 1", accountID, tgUserID))
 		if err != nil {
 			return mapErr(q.d, err)
 		}
