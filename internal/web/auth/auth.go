@@ -6,23 +6,34 @@ package auth
 import (
 	"context"
 	"net"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
 )
 
 type ctxKey struct{}
 
+// User is what a request knows of its platform user: who it is and what
+// it may do. Deliberately not the stored row, so the password hash never
+// travels through handlers and templates.
+type User struct {
+	ID        int64
+	Email     string
+	IsAdmin   bool
+	CreatedAt time.Time
+}
+
 func WithUser(ctx context.Context, u store.User) context.Context {
 	if info := RequestInfoFrom(ctx); info != nil {
 		info.UserID = u.ID
 	}
-	return context.WithValue(ctx, ctxKey{}, &u)
+	return context.WithValue(ctx, ctxKey{}, &User{ID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, CreatedAt: u.CreatedAt})
 }
 
 // UserFrom returns the authenticated user. Handlers behind the login or
 // token middleware can rely on it being non-nil.
-func UserFrom(ctx context.Context) *store.User {
-	u, _ := ctx.Value(ctxKey{}).(*store.User)
+func UserFrom(ctx context.Context) *User {
+	u, _ := ctx.Value(ctxKey{}).(*User)
 	return u
 }
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
-	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -34,7 +33,7 @@ type Page struct {
 	Err  *apperr.Error
 	Data any
 
-	User       *store.User
+	User       *auth.User
 	Flash      *Flash
 	SignupOpen bool
 }
