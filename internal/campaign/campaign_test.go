@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -365,4 +366,30 @@ func TestTwoCampaignsKeepOneAccountPace(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestStartWhileTheAccountsJobEndsIsNotLost: a campaign starts just as
+// its account's job, having found nothing to send, is ending; the start
+// could not enqueue a job of its own (the account's job still ran), so
+// the ending job must go again. The tick, which would wake the account
+// later, is off.
+func TestStartWhileTheAccountsJobEndsIsNotLost(t *testing.T) {
+	tickEvery = 0
+	t.Cleanup(func() { tickEvery = 300 * time.Millisecond })
+	e := newEnv(t, storetest.SQLite(t), campaign.Options{})
+	list := e.list(sam, chatMeetup)
+	in := campaign.CreateInput{Message: "First", Audience: campaign.Audience{Usernames: []string{"ann_lee"}},
+		SenderAccountIDs: []int64{e.account(sam)}, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0)}}
+	first := e.create(in)
+	in.Message, in.Audience = "Second", campaign.Audience{ListIDs: []int64{list}}
+	second := e.create(in)
+	var once sync.Once
+	campaign.SetIdleHook(e.svc, func(int64) {
+		once.Do(func() { e.start(second.ID) })
+	})
+	e.start(first.ID)
+	e.waitDone(first.ID)
+	if v := e.waitDone(second.ID); v.Status != store.CampaignCompleted {
+		t.Errorf("second campaign %s", v.Status)
+	}
 }

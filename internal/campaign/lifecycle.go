@@ -71,6 +71,11 @@ func (s *Service) move(ctx context.Context, userID, id int64, action string, fro
 	case err != nil:
 		return View{}, fmt.Errorf("campaign %d: %w", id, err)
 	}
+	if to == store.CampaignRunning {
+		for _, a := range c.SenderIDs {
+			s.wakes(a).Add(1)
+		}
+	}
 	s.log.Info("campaign "+action, "campaign", id, "user", userID, "status", to)
 	return s.view(ctx, c)
 }

@@ -121,6 +121,10 @@ type env struct {
 	jobs *jobs.Client
 }
 
+// tickEvery is the campaign tick in tests: short, so waits are short; 0
+// runs no tick at all.
+var tickEvery = 300 * time.Millisecond
+
 var testKey = secrets.Key{ID: "test", Secret: bytes.Repeat([]byte{9}, secrets.KeySize)}
 
 func newEnv(t *testing.T, st store.Store, o campaign.Options) *env {
@@ -184,6 +188,10 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 		t.Fatal(err)
 	}
 	e := &env{t: t, sbx: sbx, st: st, keys: keys, acc: acc, ext: ext, svc: svc, user: u.ID, ids: map[string]int64{}}
+	var periodic []*river.PeriodicJob
+	if tickEvery > 0 {
+		periodic = campaign.PeriodicJobs(tickEvery)
+	}
 	c, err := jobs.New(ctx, jobs.Options{
 		Store: st, Logger: o.Logger,
 		Register: func(w *river.Workers) {
@@ -191,7 +199,7 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 			campaign.Register(w, svc)
 		},
 		Queues:            campaign.Queues(jobs.DefaultQueues()),
-		PeriodicJobs:      campaign.PeriodicJobs(300 * time.Millisecond),
+		PeriodicJobs:      periodic,
 		FetchPollInterval: 100 * time.Millisecond,
 	})
 	if err != nil {

@@ -74,6 +74,8 @@ type run struct {
 	replies   time.Time // the next reply check
 	templates map[int64]*message.Template
 	log       *slog.Logger
+	// woken is the account's wake count as of the run's last claim.
+	woken int64
 }
 
 func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error {
@@ -89,6 +91,17 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 	var fw *telegram.FloodWaitError
 	switch {
 	case err == nil && r.next.IsZero():
+		if s.wakes(accountID).Load() != r.woken {
+			// A campaign started or resumed after the last claim; its job
+			// was not enqueued because this one still ran. Go again.
+			return river.JobSnooze(0)
+		}
+		if s.idle != nil {
+			s.idle(accountID)
+			if s.wakes(accountID).Load() != r.woken {
+				return river.JobSnooze(0)
+			}
+		}
 		return nil
 	case err == nil:
 		return river.JobSnooze(max(r.next.Sub(now), 0))
@@ -275,6 +288,9 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 	}
 	var cl claimed
 	now := r.s.now()
+	if claim {
+		r.woken = r.s.wakes(r.accountID).Load()
+	}
 	err := r.s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
 		cl = claimed{}
 		for _, a := range answers {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -98,6 +99,14 @@ type Service struct {
 	// the tick does not enqueue a job for each of them every time (on
 	// SQLite each enqueue is a write that the sends queue behind).
 	running sync.Map // account id → struct{}
+	// woken counts, per account, the campaigns started or resumed on this
+	// node: a run that found nothing to send can tell that work came
+	// while it was deciding, when its job still running kept a new one
+	// from being enqueued.
+	woken sync.Map // account id → *atomic.Int64
+
+	// idle, when set (tests), runs as a run ends with nothing to send.
+	idle func(accountID int64)
 
 	// beforeSend, when set (tests), runs after a send is claimed and
 	// committed, before it leaves.
@@ -157,6 +166,11 @@ func (s *Service) jobs() (Queue, error) {
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+func (s *Service) wakes(accountID int64) *atomic.Int64 {
+	v, _ := s.woken.LoadOrStore(accountID, new(atomic.Int64))
+	return v.(*atomic.Int64)
+}
 
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
