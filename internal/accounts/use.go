@@ -142,12 +142,9 @@ func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, be
 // the account is active again. An account that is not limited is left as
 // it is.
 func (s *Service) ResetLimited(ctx context.Context, userID, accountID int64) error {
-	row, err := s.st.AccountByID(ctx, userID, accountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound()
-	}
+	row, err := s.row(ctx, userID, accountID)
 	if err != nil {
-		return fmt.Errorf("account %d: %w", accountID, err)
+		return err
 	}
 	if row.Status != store.AccountLimited {
 		return nil
