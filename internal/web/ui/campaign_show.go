@@ -1,9 +1,9 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"mime"
 	"net/http"
@@ -226,56 +226,24 @@ func (h *Handler) campaignEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Not found", http.StatusNotFound)
 		return
 	}
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-
-	var lastProgress, lastReport []byte
-	tick := time.NewTicker(campaignPoll)
-	defer tick.Stop()
-	for {
-		p, err := h.campaignProgress(r.Context(), userID(r), id)
+	h.streamLive(w, r, "campaign progress", campaignPoll, nil, func(ctx context.Context) (liveLook, error) {
+		p, err := h.campaignProgress(ctx, userID(r), id)
 		if err != nil {
-			if r.Context().Err() == nil {
-				h.Logger.Error("campaign progress event", "campaign", id, "err", err)
-			}
-			return
+			return liveLook{}, fmt.Errorf("campaign %d: %w", id, err)
 		}
-		for _, ev := range []struct {
-			name, block string
-			last        *[]byte
-		}{{"progress", "campaign-progress", &lastProgress}, {"report", "campaign-report", &lastReport}} {
-			html, err := h.fragment("campaign_show", ev.block, p)
-			if err != nil {
-				h.Logger.Error("campaign progress event", "err", err)
-				return
-			}
-			if !bytes.Equal(html, *ev.last) {
-				if err := writeEvent(w, ev.name, html); err != nil {
-					return
-				}
-				*ev.last = html
-			}
-		}
-		if !p.Listening() {
-			_ = writeEvent(w, "done", []byte("done"))
-			_ = rc.Flush()
-			return
-		}
-		if err := rc.Flush(); err != nil {
-			return
-		}
+		l := liveLook{done: !p.Listening()}
 		if !p.Live {
-			tick.Reset(campaignEndedPoll)
+			l.next = campaignEndedPoll
 		}
-		select {
-		case <-r.Context().Done():
-			return
-		case <-tick.C:
+		for _, b := range [][2]string{{"progress", "campaign-progress"}, {"report", "campaign-report"}} {
+			ev, err := h.block(b[0], "campaign_show", b[1], p)
+			if err != nil {
+				return l, err
+			}
+			l.events = append(l.events, ev)
 		}
-	}
+		return l, nil
+	})
 }
 
 // GET /campaigns/{id}/deliveries.csv — the delivery report.

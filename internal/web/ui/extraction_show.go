@@ -1,8 +1,7 @@
 package ui
 
 import (
-	"bytes"
-	"fmt"
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -66,58 +65,13 @@ func (h *Handler) extractionEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Not found", http.StatusNotFound)
 		return
 	}
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-
-	var last []byte
-	tick := time.NewTicker(progressPoll)
-	defer tick.Stop()
-	for {
-		x, err := h.Extract.Get(r.Context(), userID(r), id)
+	h.streamLive(w, r, "extraction progress", progressPoll, nil, func(ctx context.Context) (liveLook, error) {
+		x, err := h.Extract.Get(ctx, userID(r), id)
 		if err != nil {
-			return
+			return liveLook{}, err
 		}
 		v := viewProgress(x)
-		html, err := h.fragment("extraction_show", "extraction-progress", v)
-		if err != nil {
-			h.Logger.Error("progress event", "err", err)
-			return
-		}
-		if !bytes.Equal(html, last) {
-			if err := writeEvent(w, "progress", html); err != nil {
-				return
-			}
-			last = html
-		}
-		if !v.Live {
-			_ = writeEvent(w, "done", []byte("done"))
-			_ = rc.Flush()
-			return
-		}
-		if err := rc.Flush(); err != nil {
-			return
-		}
-		select {
-		case <-r.Context().Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
-// writeEvent writes one server-sent event; data's lines each get "data: ".
-func writeEvent(w http.ResponseWriter, event string, data []byte) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "event: %s\n", event)
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		b.WriteString("data: ")
-		b.Write(line)
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	_, err := w.Write(b.Bytes())
-	return err
+		ev, err := h.block("progress", "extraction_show", "extraction-progress", v)
+		return liveLook{events: []liveEvent{ev}, done: !v.Live}, err
+	})
 }
