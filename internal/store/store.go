@@ -66,6 +66,7 @@ type Queries interface {
 	Extractions
 	Hardening
 	Campaigns
+	Webhooks
 }
 
 // User is a platform user (not a Telegram account).

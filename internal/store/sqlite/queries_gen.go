@@ -107,6 +107,16 @@ func (s queries) CreateUser(ctx context.Context, arg gen.CreateUserParams) (gen.
 	return convUser(r), err
 }
 
+func (s queries) CreateWebhookDelivery(ctx context.Context, arg gen.CreateWebhookDeliveryParams) (gen.WebhookDelivery, error) {
+	r, err := s.q.CreateWebhookDelivery(ctx, db.CreateWebhookDeliveryParams(arg))
+	return convWebhookDelivery(r), err
+}
+
+func (s queries) CreateWebhookEndpoint(ctx context.Context, arg gen.CreateWebhookEndpointParams) (gen.WebhookEndpoint, error) {
+	r, err := s.q.CreateWebhookEndpoint(ctx, db.CreateWebhookEndpointParams(arg))
+	return convWebhookEndpoint(r), err
+}
+
 func (s queries) DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error) {
 	return s.q.DeleteAbandonedPendingAccounts(ctx, before)
 }
@@ -151,6 +161,10 @@ func (s queries) DeleteUserSessionsExcept(ctx context.Context, arg gen.DeleteUse
 	return s.q.DeleteUserSessionsExcept(ctx, db.DeleteUserSessionsExceptParams(arg))
 }
 
+func (s queries) DisableWebhookEndpoint(ctx context.Context, arg gen.DisableWebhookEndpointParams) (int64, error) {
+	return s.q.DisableWebhookEndpoint(ctx, db.DisableWebhookEndpointParams(arg))
+}
+
 func (s queries) DisconnectAccount(ctx context.Context, arg gen.DisconnectAccountParams) (int64, error) {
 	return s.q.DisconnectAccount(ctx, db.DisconnectAccountParams(arg))
 }
@@ -176,6 +190,11 @@ func (s queries) ExtractionForWork(ctx context.Context, id int64) (gen.Extractio
 
 func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
 	return s.q.FinishExtraction(ctx, db.FinishExtractionParams(arg))
+}
+
+func (s queries) GetWebhookEndpoint(ctx context.Context, arg gen.GetWebhookEndpointParams) (gen.WebhookEndpoint, error) {
+	r, err := s.q.GetWebhookEndpoint(ctx, db.GetWebhookEndpointParams(arg))
+	return convWebhookEndpoint(r), err
 }
 
 func (s queries) LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error) {
@@ -222,6 +241,16 @@ func (s queries) ListUsers(ctx context.Context) ([]gen.User, error) {
 	return each(rs, convUser), err
 }
 
+func (s queries) ListWebhookDeliveries(ctx context.Context, arg gen.ListWebhookDeliveriesParams) ([]gen.WebhookDelivery, error) {
+	rs, err := s.q.ListWebhookDeliveries(ctx, db.ListWebhookDeliveriesParams(arg))
+	return each(rs, convWebhookDelivery), err
+}
+
+func (s queries) ListWebhookEndpoints(ctx context.Context, userID int64) ([]gen.WebhookEndpoint, error) {
+	rs, err := s.q.ListWebhookEndpoints(ctx, userID)
+	return each(rs, convWebhookEndpoint), err
+}
+
 func (s queries) LiveAccountByAPIIDOrPhone(ctx context.Context, arg gen.LiveAccountByAPIIDOrPhoneParams) (gen.TelegramAccount, error) {
 	r, err := s.q.LiveAccountByAPIIDOrPhone(ctx, db.LiveAccountByAPIIDOrPhoneParams(arg))
 	return convTelegramAccount(r), err
@@ -261,6 +290,10 @@ func (s queries) PendingLoginByID(ctx context.Context, arg gen.PendingLoginByIDP
 
 func (s queries) RecordUseVerdict(ctx context.Context, arg gen.RecordUseVerdictParams) (int64, error) {
 	return s.q.RecordUseVerdict(ctx, db.RecordUseVerdictParams(arg))
+}
+
+func (s queries) RecordWebhookAttempt(ctx context.Context, arg gen.RecordWebhookAttemptParams) (int64, error) {
+	return s.q.RecordWebhookAttempt(ctx, db.RecordWebhookAttemptParams(arg))
 }
 
 func (s queries) RenameMemberList(ctx context.Context, arg gen.RenameMemberListParams) (int64, error) {
@@ -355,6 +388,11 @@ func (s queries) UserByID(ctx context.Context, id int64) (gen.User, error) {
 	return convUser(r), err
 }
 
+func (s queries) WebhookDeliveryForWork(ctx context.Context, id int64) (gen.WebhookDeliveryForWorkRow, error) {
+	r, err := s.q.WebhookDeliveryForWork(ctx, id)
+	return convWebhookDeliveryForWorkRow(r), err
+}
+
 func convAccountActivity(r db.AccountActivity) gen.AccountActivity { return gen.AccountActivity(r) }
 
 func convAccountChat(r db.AccountChat) gen.AccountChat { return gen.AccountChat(r) }
@@ -378,3 +416,11 @@ func convTokenByHashRow(r db.TokenByHashRow) gen.TokenByHashRow {
 }
 
 func convUser(r db.User) gen.User { return gen.User(r) }
+
+func convWebhookDelivery(r db.WebhookDelivery) gen.WebhookDelivery { return gen.WebhookDelivery(r) }
+
+func convWebhookDeliveryForWorkRow(r db.WebhookDeliveryForWorkRow) gen.WebhookDeliveryForWorkRow {
+	return gen.WebhookDeliveryForWorkRow{WebhookDelivery: gen.WebhookDelivery(r.WebhookDelivery), WebhookEndpoint: gen.WebhookEndpoint(r.WebhookEndpoint)}
+}
+
+func convWebhookEndpoint(r db.WebhookEndpoint) gen.WebhookEndpoint { return gen.WebhookEndpoint(r) }

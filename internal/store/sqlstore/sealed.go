@@ -18,6 +18,7 @@ var SealedColumns = []SealedColumn{
 	{"pending_logins", "api_hash_sealed"},
 	{"pending_logins", "phone_code_hash_sealed"},
 	{"pending_logins", "session_sealed"},
+	{"webhook_endpoints", "secret_sealed"},
 }
 
 // rewrapBatch bounds how many values are held in memory at once.

@@ -276,3 +276,30 @@ type WebSession struct {
 	ClientIp  string
 	UserAgent string
 }
+
+type WebhookDelivery struct {
+	ID            int64
+	EndpointID    int64
+	UserID        int64
+	EventID       string
+	EventType     string
+	Body          string
+	State         string
+	Attempts      int64
+	LastStatus    int64
+	LastError     string
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	FinishedAt    sql.NullTime
+}
+
+type WebhookEndpoint struct {
+	ID           int64
+	UserID       int64
+	Url          string
+	SecretSealed []byte
+	Events       string
+	CreatedAt    time.Time
+	DisabledAt   sql.NullTime
+}

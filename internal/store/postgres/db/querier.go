@@ -42,6 +42,8 @@ type Querier interface {
 	// Nobody becomes an admin by being first (a stranger could reach a fresh
 	// instance's sign-up page before its owner): only the CLI's --admin does.
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	CreateWebhookDelivery(ctx context.Context, arg CreateWebhookDeliveryParams) (WebhookDelivery, error)
+	CreateWebhookEndpoint(ctx context.Context, arg CreateWebhookEndpointParams) (WebhookEndpoint, error)
 	// Pending accounts whose login is gone (expired and pruned) for a while.
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
@@ -58,6 +60,7 @@ type Querier interface {
 	DeleteStaleAccountChats(ctx context.Context, arg DeleteStaleAccountChatsParams) (int64, error)
 	DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error)
 	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
+	DisableWebhookEndpoint(ctx context.Context, arg DisableWebhookEndpointParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
 	// A use that Telegram let through after a FLOOD_WAIT's time: the account is
 	// active again, unless something graver was recorded meanwhile.
@@ -66,6 +69,7 @@ type Querier interface {
 	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
 	ExtractionForWork(ctx context.Context, id int64) (Extraction, error)
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
+	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
 	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
 	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
@@ -75,6 +79,8 @@ type Querier interface {
 	ListTokens(ctx context.Context, userID int64) ([]ApiToken, error)
 	ListUserSessions(ctx context.Context, arg ListUserSessionsParams) ([]ListUserSessionsRow, error)
 	ListUsers(ctx context.Context) ([]User, error)
+	ListWebhookDeliveries(ctx context.Context, arg ListWebhookDeliveriesParams) ([]WebhookDelivery, error)
+	ListWebhookEndpoints(ctx context.Context, userID int64) ([]WebhookEndpoint, error)
 	// Whoever owns it: an API ID or phone is connected once per instance. A
 	// login still in progress ('pending') holds neither.
 	LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccountByAPIIDOrPhoneParams) (TelegramAccount, error)
@@ -92,6 +98,7 @@ type Querier interface {
 	// already carries a graver one (needs_relogin > limited > flood_wait), and
 	// a later FLOOD_WAIT deadline wins over an earlier one.
 	RecordUseVerdict(ctx context.Context, arg RecordUseVerdictParams) (int64, error)
+	RecordWebhookAttempt(ctx context.Context, arg RecordWebhookAttemptParams) (int64, error)
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
@@ -122,6 +129,7 @@ type Querier interface {
 	UpsertAccountChat(ctx context.Context, arg UpsertAccountChatParams) error
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
+	WebhookDeliveryForWork(ctx context.Context, id int64) (WebhookDeliveryForWorkRow, error)
 }
 
 var _ Querier = (*Queries)(nil)
