@@ -75,6 +75,7 @@ func (s *Server) handle(ctx context.Context, req *mtserver.Request) (bin.Encoder
 	a.Active = now.Unix()
 	userID, revoked := a.UserID, a.Revoked
 	s.mu.Unlock()
+	s.connLog.call(req.ConnID, userID, req.AuthKeyID)
 
 	if revoked && !revokedAllowed[name] {
 		return nil, errSessionRevoked

@@ -93,6 +93,9 @@ type Server struct {
 
 	srpMu sync.Mutex
 	srps  map[int64]*srpVerifier
+
+	// connLog records every client connection (Connections).
+	connLog connLog
 }
 
 type dcServer struct {
@@ -196,6 +199,7 @@ func Start(ctx context.Context, w *World, opts Options) (*Server, error) {
 			Handler:  mtserver.HandlerFunc(s.handle),
 			Logger:   s.log,
 			OnNewKey: func(crypto.AuthKey) { s.markDirty() },
+			Observer: &s.connLog,
 		})
 		s.dcs[dc] = &dcServer{id: dc, srv: srv, ln: ln, addr: ln.Addr().String()}
 	}

@@ -16,6 +16,7 @@ import (
 
 type conn struct {
 	transport.Conn
+	id int64
 }
 
 // bufferedConn hands the frame the loop already read to the key exchange.
@@ -42,6 +43,9 @@ func (s *Server) serveConn(ctx context.Context, c *conn) {
 	defer func() {
 		_ = c.Close()
 		s.forget(c)
+		if s.obs != nil {
+			s.obs.ConnClosed(c.id)
+		}
 	}()
 	b := new(bin.Buffer)
 	for {

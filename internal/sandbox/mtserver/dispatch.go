@@ -110,7 +110,11 @@ func (s *Server) unwrap(sess *session, b *bin.Buffer) (uint32, error) {
 					SystemLangCode: req.SystemLangCode,
 					LangCode:       req.LangCode,
 				}
+				connID := sess.conn.id
 				s.mu.Unlock()
+				if s.obs != nil {
+					s.obs.ConnInit(connID, req.Params)
+				}
 			}
 		default:
 			return id, nil
@@ -128,6 +132,7 @@ func (s *Server) call(ctx context.Context, sess *session, msgID int64, b *bin.Bu
 	}
 	s.mu.Lock()
 	init := s.inits[sess.key.ID]
+	connID := sess.conn.id
 	s.mu.Unlock()
 	req := &Request{
 		DC:        s.dc,
@@ -136,6 +141,7 @@ func (s *Server) call(ctx context.Context, sess *session, msgID int64, b *bin.Bu
 		MsgID:     msgID,
 		TypeID:    id,
 		Body:      b,
+		ConnID:    connID,
 		Init:      init,
 	}
 	res, err := s.handler.Handle(ctx, req)

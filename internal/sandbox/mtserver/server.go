@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -25,8 +26,23 @@ import (
 	"github.com/gotd/td/exchange"
 	"github.com/gotd/td/mtproto"
 	"github.com/gotd/td/proto"
+	"github.com/gotd/td/tg"
 	"github.com/gotd/td/transport"
 )
+
+// ConnObserver hears of every client connection, so a sandbox can keep a
+// record of who was connected when (which node held an account). Its
+// methods are called from the connections' goroutines and must not block.
+type ConnObserver interface {
+	ConnOpened(dc int, id int64)
+	// ConnInit is a client's initConnection on the connection, with its
+	// params (nil when it sent none).
+	ConnInit(id int64, params tg.JSONValueClass)
+	ConnClosed(id int64)
+}
+
+// connSeq numbers connections across data centers.
+var connSeq atomic.Int64
 
 // ErrDropConnection, returned by a Handler, closes the connection without an
 // answer, the way a data center that restarts mid-request looks to a client.
@@ -40,6 +56,8 @@ type Request struct {
 	MsgID     int64
 	TypeID    uint32
 	Body      *bin.Buffer
+	// ConnID is the connection the call came on (see ConnObserver).
+	ConnID int64
 	// Init is the last initConnection the client sent with this auth key
 	// (zero before the first one); Telegram ties device info and api_id to it.
 	Init InitInfo
@@ -82,6 +100,9 @@ type Options struct {
 	// OnNewKey is called after a key exchange creates a key, so the owner can
 	// persist it.
 	OnNewKey func(key crypto.AuthKey)
+	// Observer, when set, hears of each client connection's opening,
+	// initConnection and closing.
+	Observer ConnObserver
 	// IdleTimeout closes a connection that sent nothing for this long.
 	// Default 5 minutes, longer than gotd's ping interval.
 	IdleTimeout time.Duration
@@ -95,6 +116,7 @@ type Server struct {
 	log     *slog.Logger
 	onKey   func(crypto.AuthKey)
 	idle    time.Duration
+	obs     ConnObserver
 	cipher  crypto.Cipher
 	msgID   mtproto.MessageIDSource
 
@@ -128,6 +150,7 @@ func New(opts Options) *Server {
 		log:      opts.Logger.With(slog.Int("dc", opts.DC)),
 		onKey:    opts.OnNewKey,
 		idle:     opts.IdleTimeout,
+		obs:      opts.Observer,
 		cipher:   crypto.NewServerCipher(crypto.DefaultRand()),
 		msgID:    proto.NewMessageIDGen(time.Now),
 		keys:     map[[8]byte]crypto.AuthKey{},
@@ -181,10 +204,13 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			s.log.Debug("accept", slog.Any("error", err))
 			continue
 		}
-		cn := &conn{Conn: c}
+		cn := &conn{Conn: c, id: connSeq.Add(1)}
 		s.mu.Lock()
 		s.conns[cn] = struct{}{}
 		s.mu.Unlock()
+		if s.obs != nil {
+			s.obs.ConnOpened(s.dc, cn.id)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
