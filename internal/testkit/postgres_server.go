@@ -73,7 +73,12 @@ func runPostgres(bin, dir string, cred *syscall.Credential) (*pgServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "postgres.log"))
+	return runPostgresOn(bin, dir, cred, port)
+}
+
+// runPostgresOn starts the server of dir on port (the data folder exists).
+func runPostgresOn(bin, dir string, cred *syscall.Credential, port int) (*pgServer, error) {
+	logFile, err := os.OpenFile(filepath.Join(dir, "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
