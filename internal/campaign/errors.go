@@ -64,6 +64,14 @@ var (
 	reasonTooLong        = reason{"too_long", "The message is longer than Telegram allows for this recipient"}
 )
 
+// RecipientRefusal is why Telegram refused a message to one person for
+// good (a code and a sentence), or false when the error is not about the
+// person: the inbox's answers share the campaigns' mapping.
+func RecipientRefusal(err error) (code, text string, ok bool) {
+	why, ok := recipientRefusal(err)
+	return why.code, why.text, ok
+}
+
 // recipientRefusal is the reason a send to one recipient failed for good,
 // or false when the error is not about the recipient.
 func recipientRefusal(err error) (reason, bool) {

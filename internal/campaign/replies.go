@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/gotd/td/tg"
 	"github.com/riverqueue/river"
 
 	"github.com/telegramate/telegramate/internal/campaign/message"
@@ -20,30 +22,67 @@ import (
 // deliveries and suppresses whoever opts out.
 func (r *run) checkReplies(ctx context.Context) error {
 	r.replies = r.s.now().Add(r.s.o.ReplyCheckEvery)
-	st, ok, err := r.s.st.UpdatesStateOf(ctx, r.accountID)
+	return r.s.CheckUpdates(ctx, r.userID, r.accountID, r.api)
+}
+
+// InboxHook receives every private message the account's difference
+// reads, in both directions (the inbox keeps the conversations).
+type InboxHook interface {
+	Ingest(ctx context.Context, userID, accountID int64, msgs []telegram.PrivateMessage) error
+}
+
+// SetInbox gives the service the inbox; call it before jobs start.
+func (s *Service) SetInbox(h InboxHook) {
+	s.mu.Lock()
+	s.inbox = h
+	s.mu.Unlock()
+}
+
+// CheckUpdates reads what reached the account since its stored updates
+// state on the connection api belongs to: replies are counted on their
+// deliveries, opt-outs suppressed, and every private message handed to
+// the inbox. The sender's runs and the inbox's listener call it; one
+// account's checks take turns, so no message is counted twice.
+func (s *Service) CheckUpdates(ctx context.Context, userID, accountID int64, api *tg.Client) error {
+	v, _ := s.checking.LoadOrStore(accountID, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	defer mu.Unlock()
+	st, ok, err := s.st.UpdatesStateOf(ctx, accountID)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		// The first check starts from now: replies can only come to what
 		// is sent from here on.
-		cur, err := telegram.CurrentState(ctx, r.api)
+		cur, err := telegram.CurrentState(ctx, api)
 		if err != nil {
 			return err
 		}
-		return r.saveUpdatesState(ctx, store.UpdatesState(cur))
+		return s.saveUpdatesState(ctx, accountID, store.UpdatesState(cur))
 	}
-	next, msgs, err := telegram.Difference(ctx, r.api, telegram.UpdatesState(st))
+	next, msgs, err := telegram.DifferenceMessages(ctx, api, telegram.UpdatesState(st))
 	if err != nil {
 		return err
 	}
 	for _, m := range msgs {
-		if err := r.s.incoming(ctx, r.userID, r.accountID, m); err != nil {
+		if m.Out {
+			continue
+		}
+		if err := s.incoming(ctx, userID, accountID, m.Incoming()); err != nil {
 			return err
 		}
 	}
+	s.mu.RLock()
+	inbox := s.inbox
+	s.mu.RUnlock()
+	if inbox != nil && len(msgs) > 0 {
+		if err := inbox.Ingest(ctx, userID, accountID, msgs); err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+	}
 	if next != telegram.UpdatesState(st) {
-		return r.saveUpdatesState(ctx, store.UpdatesState(next))
+		return s.saveUpdatesState(ctx, accountID, store.UpdatesState(next))
 	}
 	return nil
 }
@@ -52,10 +91,10 @@ func (r *run) checkReplies(ctx context.Context) error {
 // joins the sends' shared transactions: every account's own messages move
 // its state, so a thousand accounts write it dozens of times a second, and
 // as writes of their own they kept the sends waiting for SQLite's lock.
-func (r *run) saveUpdatesState(ctx context.Context, st store.UpdatesState) error {
-	now := r.s.now()
-	return r.s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
-		return tx.SetUpdatesState(ctx, r.accountID, st, now)
+func (s *Service) saveUpdatesState(ctx context.Context, accountID int64, st store.UpdatesState) error {
+	now := s.now()
+	return s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetUpdatesState(ctx, accountID, st, now)
 	})
 }
 

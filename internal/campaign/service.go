@@ -105,6 +105,11 @@ type Service struct {
 	// from being enqueued.
 	woken sync.Map // account id → *atomic.Int64
 
+	// inbox receives every private message the difference reads (SetInbox).
+	inbox InboxHook
+	// checking serialises one account's update checks (CheckUpdates).
+	checking sync.Map // account id → *sync.Mutex
+
 	// idle, when set (tests), runs as a run ends with nothing to send.
 	idle func(accountID int64)
 

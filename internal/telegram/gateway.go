@@ -77,6 +77,9 @@ type RunOption func(*runOptions)
 
 type runOptions struct {
 	floodWaitMax time.Duration
+	// updates, when set (OnPrivateMessages), receives the updates Telegram
+	// pushes on the connection.
+	updates telegram.UpdateHandler
 }
 
 // HonourFloodWait makes every call inside Run wait out a FLOOD_WAIT of at
@@ -132,7 +135,8 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		DC:                  g.net.dc,
 		DCList:              g.net.list,
 		SessionStorage:      storage,
-		NoUpdates:           true,
+		NoUpdates:           o.updates == nil,
+		UpdateHandler:       o.updates,
 		Logger:              gotdLogger(g.log),
 		Device:              g.device,
 		DialTimeout:         g.dialTimeout,

@@ -1,0 +1,253 @@
+package inbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/gotd/td/tg"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// AnswerQueue is River's queue of the answering jobs, one per account.
+const AnswerQueue = "inbox_answers"
+
+// AnswerArgs is the job that sends an account's pending answers.
+type AnswerArgs struct {
+	AccountID int64 `json:"account_id"`
+	UserID    int64 `json:"user_id"`
+}
+
+func (AnswerArgs) Kind() string { return "inbox_answer" }
+
+func (AnswerArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:       AnswerQueue,
+		MaxAttempts: 25,
+		// One job per account at a time: a waiting or running one takes
+		// in answers written meanwhile (it sends until none is pending).
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+		}},
+	}
+}
+
+// maxAnswerLength is Telegram's limit, in UTF-16 code units.
+const maxAnswerLength = 4096
+
+// Answer writes an answer to the conversation as its account and wakes the
+// account's answering job. The answer is stored pending with its random_id
+// before anything is sent, so it goes exactly once whatever crashes. An
+// account that cannot send now (limited by PEER_FLOOD, waiting out a
+// FLOOD_WAIT, needing a login) keeps the answer pending and says why.
+func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text string) (Message, error) {
+	if strings.TrimSpace(text) == "" {
+		return Message{}, errEmptyAnswer
+	}
+	if len(utf16.Encode([]rune(text))) > maxAnswerLength {
+		return Message{}, errAnswerTooLong
+	}
+	c, err := s.conversation(ctx, userID, conversationID)
+	if err != nil {
+		return Message{}, err
+	}
+	q, err := s.jobs()
+	if err != nil {
+		return Message{}, err
+	}
+	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: text, RandomID: newRandomID(), Now: s.now()}
+	if uerr := s.acc.Usable(ctx, userID, c.AccountID); uerr != nil {
+		e, ok := apperr.As(uerr)
+		if !ok {
+			return Message{}, uerr
+		}
+		a.ErrorCode, a.Error = waitReason(e)
+	}
+	var m store.InboxMessage
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if m, err = tx.CreateAnswer(ctx, a); err != nil {
+			return err
+		}
+		_, err = q.InsertTx(ctx, tx.SQL(), AnswerArgs{AccountID: c.AccountID, UserID: userID}, nil)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Message{}, errNotFound
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("answer conversation %d: %w", conversationID, err)
+	}
+	s.publish(Event{Kind: EventAnswer, UserID: userID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
+	return Message{m}, nil
+}
+
+// waitReason says why an answer waits for its account.
+func waitReason(e *apperr.Error) (string, string) {
+	switch e.Code {
+	case "account_limited":
+		return "account_limited", "Waiting: Telegram limited the account (PEER_FLOOD); it sends once the limit is reset"
+	case "flood_wait":
+		return "flood_wait", "Waiting for Telegram (FLOOD_WAIT): sends in " + apperr.FormatWait(e.RetryAfter)
+	}
+	return e.Code, "Waiting: " + e.Message
+}
+
+func newRandomID() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	// Never 0: Telegram refuses an empty random_id.
+	return int64(binary.LittleEndian.Uint64(b[:]) | 1)
+}
+
+type answerWorker struct {
+	river.WorkerDefaults[AnswerArgs]
+	s *Service
+}
+
+func (w *answerWorker) Timeout(*river.Job[AnswerArgs]) time.Duration { return 10 * time.Minute }
+
+func (w *answerWorker) Work(ctx context.Context, job *river.Job[AnswerArgs]) error {
+	return w.s.sendAnswers(ctx, job.Args.UserID, job.Args.AccountID)
+}
+
+// sendAnswers sends the account's pending answers on one connection:
+// first those a crash left mid-send, again with their random_id.
+func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) error {
+	log := s.log.With(slog.Int64("account", accountID))
+	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+		left, err := s.st.SendingAnswers(ctx, accountID)
+		if err != nil {
+			return fmt.Errorf("interrupted answers: %w", err)
+		}
+		for _, m := range left {
+			log.Info("sending an interrupted answer again with its random_id", slog.Int64("message", m.ID))
+			if err := s.st.RetryAnswer(ctx, m.ID, s.now()); err != nil {
+				return err
+			}
+			if err := s.sendAnswer(ctx, api, m); err != nil {
+				return err
+			}
+		}
+		for {
+			m, err := s.st.NextPendingAnswer(ctx, accountID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.st.ClaimAnswer(ctx, m.ID, s.now()); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					continue
+				}
+				return err
+			}
+			m.State = store.AnswerSending
+			if s.beforeSend != nil {
+				s.beforeSend(m)
+			}
+			if err := s.sendAnswer(ctx, api, m); err != nil {
+				return err
+			}
+		}
+	}, telegram.OnPrivateMessages(s.pushed(userID, accountID)))
+	var fw *telegram.FloodWaitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fw):
+		log.Info("answers wait for Telegram", slog.Duration("wait", fw.Wait))
+		return river.JobSnooze(fw.Wait)
+	}
+	if e, ok := apperr.As(err); ok {
+		if e.Code == "flood_wait" && e.RetryAfter > 0 {
+			return river.JobSnooze(e.RetryAfter)
+		}
+		if e.HTTPStatus() < 500 {
+			// Limited, needing a login, disconnected: the answers wait for
+			// a person, and the tick wakes the account when it can send.
+			s.noteWaiting(ctx, accountID, e)
+			log.Info("account cannot answer now", slog.String("reason", e.Code))
+			return nil
+		}
+	}
+	if ctx.Err() != nil {
+		return river.JobSnooze(time.Second)
+	}
+	log.Warn("answering failed; River retries it", slog.Any("err", err))
+	return err
+}
+
+// noteWaiting says on the account's pending answers why they wait.
+func (s *Service) noteWaiting(ctx context.Context, accountID int64, e *apperr.Error) {
+	code, why := waitReason(e)
+	if err := s.st.NoteWaitingAnswers(ctx, accountID, code, why, s.now()); err != nil {
+		s.log.Warn("waiting answers not noted", slog.Int64("account", accountID), slog.Any("err", err))
+	}
+}
+
+// sendAnswer sends one claimed answer and records Telegram's answer. An
+// error returned ends the run: the account's trouble (the answer waits,
+// released to pending) or a passing fault (it stays mid-send and goes
+// again with its random_id).
+func (s *Service) sendAnswer(ctx context.Context, api *tg.Client, m store.InboxMessage) error {
+	c, err := s.st.ConversationForWork(ctx, m.ConversationID)
+	if err != nil {
+		return fmt.Errorf("answer %d: %w", m.ID, err)
+	}
+	if c.AccessHash == 0 {
+		return s.finishAnswer(ctx, c, m, store.AnswerFailed, 0, "unreachable",
+			"Telegram has not told this account who the person is; wait for their next message")
+	}
+	id, err := telegram.SendText(ctx, api, c.TGUserID, c.AccessHash, m.Text, m.RandomID)
+	if err == nil {
+		return s.finishAnswer(ctx, c, m, store.AnswerSent, id, "", "")
+	}
+	now := s.now()
+	var fw *telegram.FloodWaitError
+	switch {
+	case errors.As(err, &fw):
+		return errors.Join(err, s.release(ctx, c, m, "flood_wait", "Waiting for Telegram (FLOOD_WAIT): sends in "+apperr.FormatWait(fw.Wait), now))
+	case errors.Is(err, telegram.ErrPeerFlood):
+		return errors.Join(err, s.release(ctx, c, m, "account_limited", "Waiting: Telegram limited the account (PEER_FLOOD); it sends once the limit is reset", now))
+	case errors.Is(err, telegram.ErrSessionRevoked):
+		return errors.Join(err, s.release(ctx, c, m, "account_needs_login", "Waiting: the account must log in again", now))
+	}
+	if code, why, ok := campaign.RecipientRefusal(err); ok {
+		return s.finishAnswer(ctx, c, m, store.AnswerFailed, 0, code, why)
+	}
+	return err
+}
+
+func (s *Service) release(ctx context.Context, c store.Conversation, m store.InboxMessage, code, why string, now time.Time) error {
+	if err := s.st.ReleaseAnswer(ctx, m.ID, code, why, now); err != nil {
+		return err
+	}
+	s.publish(Event{Kind: EventAnswer, UserID: c.UserID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
+	return nil
+}
+
+func (s *Service) finishAnswer(ctx context.Context, c store.Conversation, m store.InboxMessage, state string, tgID int, code, why string) error {
+	row, err := s.st.FinishAnswer(ctx, m.ID, state, tgID, code, why, s.now())
+	if err != nil {
+		return fmt.Errorf("record answer %d: %w", m.ID, err)
+	}
+	s.publish(Event{Kind: EventAnswer, UserID: c.UserID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
+	if state == store.AnswerSent {
+		s.runHooks(ctx, c, row)
+	}
+	return nil
+}

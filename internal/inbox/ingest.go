@@ -1,0 +1,146 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// Ingest stores private messages of an account, from pushed updates or
+// getDifference: each once, in its conversation (made on the first
+// message), with the origin of an outgoing one told apart (a campaign's
+// delivery, an answer, the account's own apps). An incoming opt-out
+// keyword suppresses the person. It is the campaign service's hook for
+// every private message its difference reads.
+func (s *Service) Ingest(ctx context.Context, userID, accountID int64, msgs []telegram.PrivateMessage) error {
+	for _, m := range msgs {
+		if err := s.ingest(ctx, userID, accountID, m, true); err != nil {
+			return fmt.Errorf("account %d message %d: %w", accountID, m.ID, err)
+		}
+	}
+	return nil
+}
+
+// ingest stores one message; live is false for history, which neither
+// suppresses on old opt-outs nor tells the hooks about old messages.
+func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegram.PrivateMessage, live bool) error {
+	now := s.now()
+	peer := store.ConversationPeer{UserID: userID, AccountID: accountID, TGUserID: m.PeerID, AccessHash: m.AccessHash,
+		FirstName: m.FirstName, LastName: m.LastName, Username: m.Username, Now: now}
+	origin := store.OriginPerson
+	d, err := s.st.LatestDeliveryTo(ctx, accountID, m.PeerID)
+	switch {
+	case err == nil:
+		peer.CampaignID = d.CampaignID
+		if peer.AccessHash == 0 {
+			peer.AccessHash = d.AccessHash
+		}
+		if peer.FirstName == "" && peer.LastName == "" && peer.Username == "" {
+			peer.FirstName, peer.LastName, peer.Username = d.FirstName, d.LastName, d.Username
+		}
+	case errors.Is(err, store.ErrNotFound):
+	default:
+		return err
+	}
+	if m.Out {
+		origin = store.OriginApp
+		if peer.CampaignID != 0 {
+			isCampaign, err := s.st.IsCampaignMessage(ctx, accountID, m.PeerID, m.ID)
+			if err != nil {
+				return err
+			}
+			if isCampaign {
+				origin = store.OriginCampaign
+			}
+		}
+		if origin == store.OriginCampaign {
+			// A campaign's message starts no conversation: the person's
+			// reply does. It joins one that exists.
+			c, err := s.existing(ctx, accountID, m.PeerID)
+			if err != nil || c.ID == 0 {
+				return err
+			}
+		}
+	}
+	c, _, err := s.st.UpsertConversation(ctx, peer)
+	if err != nil {
+		return err
+	}
+	dir := store.DirectionIn
+	if m.Out {
+		dir = store.DirectionOut
+	}
+	row, added, err := s.st.AddInboxMessage(ctx, store.InboxMessage{
+		ConversationID: c.ID, UserID: userID, AccountID: accountID, TGMessageID: m.ID, Direction: dir, Origin: origin,
+		Text: m.Text, MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now,
+	})
+	if err != nil {
+		return err
+	}
+	if !added {
+		return nil
+	}
+	if !live {
+		return nil
+	}
+	if !m.Out {
+		if err := s.optOut(ctx, userID, accountID, c, m); err != nil {
+			return err
+		}
+	}
+	s.publish(Event{Kind: EventMessage, UserID: userID, AccountID: accountID, ConversationID: c.ID, MessageID: row.ID})
+	s.runHooks(ctx, c, row)
+	return nil
+}
+
+// existing is the account's conversation with the person; zero when there
+// is none yet.
+func (s *Service) existing(ctx context.Context, accountID, tgUserID int64) (store.Conversation, error) {
+	c, err := s.st.ConversationOfPeer(ctx, accountID, tgUserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Conversation{}, nil
+	}
+	return c, err
+}
+
+// optOut suppresses a person whose message is an opt-out keyword, for
+// every campaign of the user, as a reply to a campaign does.
+func (s *Service) optOut(ctx context.Context, userID, accountID int64, c store.Conversation, m telegram.PrivateMessage) error {
+	keywords := s.o.OptOutKeywords
+	if keywords == nil {
+		keywords = message.DefaultOptOutKeywords
+	}
+	if !message.IsOptOut(m.Text, keywords) {
+		return nil
+	}
+	why := fmt.Sprintf("Wrote “%s” in the inbox", strings.TrimSpace(m.Text))
+	_, added, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: c.TGUserID,
+		Username: strings.ToLower(c.Username), Reason: why, CreatedAt: s.now()})
+	if err != nil {
+		return fmt.Errorf("suppress %d: %w", c.TGUserID, err)
+	}
+	if added {
+		s.log.Info("person opted out in the inbox", slog.Int64("user", userID), slog.Int64("account", accountID),
+			slog.Int64("conversation", c.ID))
+	}
+	return nil
+}
+
+func (s *Service) runHooks(ctx context.Context, c store.Conversation, m store.InboxMessage) {
+	s.mu.RLock()
+	hooks := s.hooks
+	s.mu.RUnlock()
+	if len(hooks) == 0 {
+		return
+	}
+	conv := Conversation{Conversation: c}
+	for _, h := range hooks {
+		h(ctx, conv, Message{m})
+	}
+}

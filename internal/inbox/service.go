@@ -1,0 +1,251 @@
+// Package inbox brings every private conversation of every connected
+// Telegram account of a user into one list, keeps it up to date from
+// Telegram's updates, and answers as the right account, exactly once.
+//
+// Messages arrive three ways, all stored once by their Telegram id:
+// updates pushed on any held connection of the account (the listener
+// job's, the campaign sender's), updates.getDifference after a restart or
+// a gap (the campaign package owns the account's updates state and hands
+// every private message it reads here), and the history Telegram gives
+// when a conversation is first opened.
+//
+// An answer is an outbox row whose random_id is committed before it is
+// sent; a River job per account sends the account's answers and, after a
+// crash, sends an interrupted one again with the same random_id, which
+// Telegram de-duplicates (as the campaign engine does).
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+)
+
+// Accounts is what the inbox needs of the user's Telegram accounts;
+// *accounts.Service implements it.
+type Accounts interface {
+	Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error
+	Usable(ctx context.Context, userID, accountID int64) error
+	List(ctx context.Context, userID int64) ([]accounts.Account, error)
+}
+
+// Updates reads what reached an account since its stored updates state
+// (updates.getDifference) and hands every private message to the inbox;
+// *campaign.Service implements it, since it owns that state.
+type Updates interface {
+	CheckUpdates(ctx context.Context, userID, accountID int64, api *tg.Client) error
+}
+
+// Queue is the part of River's client the service uses.
+type Queue interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Options are a Service's parts and settings.
+type Options struct {
+	Store    store.Store
+	Accounts Accounts
+	Logger   *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+	// OptOutKeywords are the incoming messages that put the person on the
+	// suppression list (default message.DefaultOptOutKeywords).
+	OptOutKeywords []string
+	// ReadOnTelegram marks a conversation read on Telegram too
+	// (messages.readHistory) when it is read in the product.
+	ReadOnTelegram bool
+	// ListenFor is how long one listener job run holds an account's
+	// connection before handing the job back (default 10 minutes).
+	ListenFor time.Duration
+	// CheckEvery is how often a held connection also asks for the
+	// difference, for what a push missed (default 20 seconds).
+	CheckEvery time.Duration
+}
+
+// Service is the inbox. It is safe for concurrent use.
+type Service struct {
+	st  store.Store
+	acc Accounts
+	log *slog.Logger
+	o   Options
+
+	mu      sync.RWMutex
+	queue   Queue
+	updates Updates
+	hooks   []MessageHook
+
+	live broker
+	// listening holds the accounts whose listener runs on this node.
+	listening sync.Map // account id → struct{}
+	// pokes asks an account's listener for the difference at once.
+	pokes sync.Map // account id → chan struct{}
+
+	// beforeSend, when set (tests), runs after an answer is claimed and
+	// committed, before it leaves.
+	beforeSend func(m store.InboxMessage)
+}
+
+// New returns a Service; call SetQueue (and SetUpdates) before use.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Accounts == nil {
+		return nil, errors.New("inbox: Store and Accounts are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ListenFor <= 0 {
+		o.ListenFor = 10 * time.Minute
+	}
+	if o.CheckEvery <= 0 {
+		o.CheckEvery = 20 * time.Second
+	}
+	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, live: newBroker()}, nil
+}
+
+// SetQueue gives the service River's client, built after the service
+// because the service's workers are registered on it first.
+func (s *Service) SetQueue(q Queue) {
+	s.mu.Lock()
+	s.queue = q
+	s.mu.Unlock()
+}
+
+// SetUpdates gives the listener the difference reader (the campaign
+// service, built with the inbox as its hook).
+func (s *Service) SetUpdates(u Updates) {
+	s.mu.Lock()
+	s.updates = u
+	s.mu.Unlock()
+}
+
+// MessageHook is called once for every message newly stored in a
+// conversation (incoming, outgoing from the account's apps or a campaign,
+// and answers once Telegram has them). Webhooks set one at wiring.
+type MessageHook func(ctx context.Context, c Conversation, m Message)
+
+// OnMessage adds a hook; call it before the service starts working.
+func (s *Service) OnMessage(h MessageHook) {
+	s.mu.Lock()
+	s.hooks = append(s.hooks, h)
+	s.mu.Unlock()
+}
+
+func (s *Service) jobs() (Queue, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.queue == nil {
+		return nil, errors.New("inbox: no job queue (SetQueue was not called)")
+	}
+	return s.queue, nil
+}
+
+func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+// Conversation is one account's private chat with one person, as the
+// inbox shows it.
+type Conversation struct {
+	store.Conversation
+	// AccountName is the account's display name, "" when unknown.
+	AccountName     string
+	AccountUsername string
+}
+
+// Name is the person's name as the list shows it: first and last name,
+// else @username, else their Telegram id.
+func (c Conversation) Name() string {
+	if n := strings.TrimSpace(c.FirstName + " " + c.LastName); n != "" {
+		return n
+	}
+	if c.Username != "" {
+		return "@" + c.Username
+	}
+	return "User " + itoa(c.TGUserID)
+}
+
+// Initial is the letter of the person's avatar.
+func (c Conversation) Initial() string {
+	for _, r := range c.Name() {
+		if r != '@' {
+			return strings.ToUpper(string(r))
+		}
+	}
+	return "?"
+}
+
+// Done reports whether the conversation is marked done.
+func (c Conversation) Done() bool { return c.Status == store.ConversationDone }
+
+// Message is one message of a conversation.
+type Message struct {
+	store.InboxMessage
+}
+
+// Incoming reports whether the person wrote it.
+func (m Message) Incoming() bool { return m.Direction == store.DirectionIn }
+
+// MediaLabel is the placeholder shown for a media message ("Photo, 1.2 MB"),
+// "" when it has none.
+func (m Message) MediaLabel() string { return mediaLabel(m.MediaType, m.MediaSize) }
+
+// Filter selects a page of the list.
+type Filter struct {
+	AccountID  int64
+	CampaignID int64
+	Unread     bool
+	// Status is "", "open" or "done".
+	Status string
+	// Search matches the person's names and username, and message text.
+	Search string
+	// Cursor is the previous page's Next; "" for the first page.
+	Cursor string
+	// Limit is the page size: default 50, at most 200.
+	Limit int
+}
+
+// Page is one page of conversations; Next is the cursor of the page after
+// it, "" on the last page.
+type Page struct {
+	Conversations []Conversation
+	Next          string
+}
+
+// MessagePage is one page of a thread, newest first; Next is the cursor
+// of the older page, "" when there is none.
+type MessagePage struct {
+	Messages []Message
+	Next     string
+}
+
+// Event tells a live page that a conversation changed.
+type Event struct {
+	Kind           string // EventMessage, EventAnswer or EventConversation
+	UserID         int64
+	AccountID      int64
+	ConversationID int64
+	// MessageID is the inbox message concerned, for EventMessage and
+	// EventAnswer.
+	MessageID int64
+}
+
+// Event kinds.
+const (
+	EventMessage      = "message"      // a new message in a conversation
+	EventAnswer       = "answer"       // an answer's state changed
+	EventConversation = "conversation" // read, done or reopened
+)
