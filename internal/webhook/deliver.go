@@ -1,0 +1,187 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/riverqueue/river"
+
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// DeliverQueue is River's queue of webhook deliveries, apart from the
+// default one, so a slow receiver holds up only other webhooks.
+const DeliverQueue = "webhooks"
+
+// MaxDeliverers is how many requests one node has in flight at once.
+const MaxDeliverers = 20
+
+// DeliverArgs is the job that sends one delivery.
+type DeliverArgs struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
+
+func (DeliverArgs) Kind() string { return "webhook_deliver" }
+
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	// Retries are the delivery's own (snoozes until its window ends);
+	// River's attempts only cover the database failing under the job.
+	return river.InsertOpts{Queue: DeliverQueue, MaxAttempts: 25}
+}
+
+type deliverWorker struct {
+	river.WorkerDefaults[DeliverArgs]
+	s *Service
+}
+
+func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	return RequestTimeout + time.Minute
+}
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	return w.s.deliver(ctx, job.Args.DeliveryID)
+}
+
+// Register adds the delivery worker to River's workers.
+func Register(w *river.Workers, s *Service) { river.AddWorker(w, &deliverWorker{s: s}) }
+
+// Queues adds the deliveries' queue to queues.
+func Queues(queues map[string]river.QueueConfig) map[string]river.QueueConfig {
+	queues[DeliverQueue] = river.QueueConfig{MaxWorkers: MaxDeliverers}
+	return queues
+}
+
+// excerptLen bounds what is kept of an answer's body: enough to read an
+// error message, never a whole page.
+const excerptLen = 200
+
+// deliver makes one attempt, unless the delivery is no longer pending (it
+// was delivered or failed: never again) or not due yet.
+func (s *Service) deliver(ctx context.Context, id int64) error {
+	d, e, err := s.st.WebhookDeliveryForWork(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("webhook delivery %d: %w", id, err)
+	}
+	if d.State != store.WebhookPending {
+		return nil
+	}
+	now := s.now()
+	if !e.DisabledAt.IsZero() {
+		return s.record(ctx, d, store.WebhookFailed, 0, "The webhook was deleted before this event was delivered", now)
+	}
+	if wait := d.NextAttemptAt.Sub(now); wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	secret, err := s.o.Keyring.Open(e.SecretSealed, adSecret(e.UserID))
+	if err != nil {
+		return s.record(ctx, d, store.WebhookFailed, 0, "The webhook's secret cannot be opened with this instance's keys", now)
+	}
+	status, why := s.post(ctx, e.URL, d, string(secret), now)
+	if ctx.Err() != nil && status == 0 {
+		// Shutting down (or out of time): this attempt does not count.
+		return river.JobSnooze(time.Second)
+	}
+	now = s.now()
+	if status >= 200 && status < 300 {
+		return s.record(ctx, d, store.WebhookDelivered, status, "", now)
+	}
+	n := d.Attempts + 1
+	next := now.Add(s.o.Backoff(n))
+	if next.Sub(d.CreatedAt) > s.o.RetryWindow {
+		s.log.Warn("webhook delivery failed for good", slog.Int64("webhook", e.ID), slog.Int64("delivery", d.ID),
+			slog.Int("attempts", n), slog.String("error", why))
+		return s.record(ctx, d, store.WebhookFailed, status, why, now)
+	}
+	if err := s.recordRetry(ctx, d, status, why, next, now); err != nil {
+		return err
+	}
+	return river.JobSnooze(next.Sub(now))
+}
+
+func (s *Service) record(ctx context.Context, d store.WebhookDelivery, state string, status int, why string, now time.Time) error {
+	ctx = context.WithoutCancel(ctx)
+	_, err := s.st.RecordWebhookAttempt(ctx, store.WebhookAttempt{ID: d.ID, State: state, Status: status, Error: why,
+		NextAttemptAt: d.NextAttemptAt, Now: now})
+	if err != nil {
+		return fmt.Errorf("record webhook delivery %d %s: %w", d.ID, state, err)
+	}
+	return nil
+}
+
+func (s *Service) recordRetry(ctx context.Context, d store.WebhookDelivery, status int, why string, next, now time.Time) error {
+	_, err := s.st.RecordWebhookAttempt(context.WithoutCancel(ctx), store.WebhookAttempt{ID: d.ID, State: store.WebhookPending,
+		Status: status, Error: why, NextAttemptAt: next, Now: now})
+	if err != nil {
+		return fmt.Errorf("record webhook delivery %d retry: %w", d.ID, err)
+	}
+	return nil
+}
+
+// post sends the delivery's body; it returns the answer's status (0 when
+// none came) and, unless it was 2xx, why the attempt failed.
+func (s *Service) post(ctx context.Context, target string, d store.WebhookDelivery, secret string, now time.Time) (int, string) {
+	body := []byte(d.Body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, "The URL cannot be requested: " + err.Error()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Telegramate-Webhooks/1")
+	req.Header.Set("Telegramate-Event-Id", d.EventID)
+	req.Header.Set("Telegramate-Event-Type", d.EventType)
+	req.Header.Set("Telegramate-Delivery-Attempt", strconv.Itoa(d.Attempts+1))
+	req.Header.Set(SignatureHeader, Sign(secret, now, body))
+	resp, err := s.o.Client.Do(req)
+	if err != nil {
+		return 0, clip("No answer: " + unwrapURLError(err).Error())
+	}
+	defer resp.Body.Close()
+	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, excerptLen))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp.StatusCode, ""
+	}
+	why := "HTTP " + strconv.Itoa(resp.StatusCode)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		why += " (redirects are not followed: give the final URL)"
+	}
+	if t := strings.TrimSpace(strings.ToValidUTF8(string(excerpt), "")); t != "" {
+		why += ": " + t
+	}
+	return resp.StatusCode, clip(why)
+}
+
+// unwrapURLError drops net/http's "Post <url>:" prefix: the URL is on the
+// page already.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
+}
+
+func clip(s string) string {
+	const max = 300
+	if len(s) <= max {
+		return s
+	}
+	s = s[:max]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}

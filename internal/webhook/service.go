@@ -1,0 +1,164 @@
+// Package webhook sends a user's events to the URLs they chose: a JSON
+// body {"id","type","created_at","data"} signed with the endpoint's
+// secret (see Sign for the header), delivered by River jobs with retries
+// and exponential backoff for about a day, then marked failed.
+//
+// An event is written as one delivery row per endpoint, with its job, in
+// the transaction of what it tells about (PublishTx) or, for an event
+// learned after a commit, in a transaction of its own right after
+// (Publish): no event is lost to a restart. A delivery's state says
+// whether it was delivered, so a delivered event is not sent again;
+// receivers de-duplicate by the event id the rare event whose answer was
+// lost between the receiver and the database.
+//
+// Domain packages do not import this package: each declares the one
+// method it calls (PublishTx or Publish) as a small interface of its own,
+// set when the application is wired.
+package webhook
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
+)
+
+// Event types a user can subscribe an endpoint to.
+const (
+	MessageReceived   = "message.received"
+	DeliverySent      = "delivery.sent"
+	DeliveryFailed    = "delivery.failed"
+	CampaignCompleted = "campaign.completed"
+	AccountLimited    = "account.limited"
+	AccountNeedsLogin = "account.needs_login"
+	// TestEvent is what "Send test event" sends, to any endpoint.
+	TestEvent = "webhook.test"
+)
+
+// EventTypes lists the types an endpoint can choose, in the order shown.
+var EventTypes = []string{MessageReceived, DeliverySent, DeliveryFailed, CampaignCompleted, AccountLimited, AccountNeedsLogin}
+
+// EventDescriptions says what each event type tells, for the pages.
+var EventDescriptions = map[string]string{
+	MessageReceived:   "Someone wrote to one of your accounts",
+	DeliverySent:      "A campaign message reached Telegram",
+	DeliveryFailed:    "A campaign message will not be sent (and why)",
+	CampaignCompleted: "A campaign has no messages left to send",
+	AccountLimited:    "Telegram limited an account (PEER_FLOOD)",
+	AccountNeedsLogin: "An account's session ended and it must log in again",
+}
+
+// Queue is the part of River's client the service uses.
+type Queue interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Options are a Service's parts and settings.
+type Options struct {
+	Store   store.Store
+	Keyring *secrets.Keyring
+	Logger  *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+	// Client sends the requests; nil is a client with a 10 s timeout that
+	// does not follow redirects.
+	Client *http.Client
+	// RetryWindow is how long after its event a delivery is still tried
+	// (default 24 hours); an attempt that fails with no retry left in the
+	// window marks it failed.
+	RetryWindow time.Duration
+	// Backoff is the wait after the n-th failed attempt (n from 1);
+	// default Backoff.
+	Backoff func(n int) time.Duration
+}
+
+// Service keeps a user's endpoints and delivers their events.
+type Service struct {
+	st  store.Store
+	log *slog.Logger
+	o   Options
+
+	mu    sync.RWMutex
+	queue Queue
+}
+
+// RequestTimeout bounds one attempt, from connecting to the answer's
+// headers and the excerpt of its body.
+const RequestTimeout = 10 * time.Second
+
+// New returns a Service; call SetQueue before publishing.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Keyring == nil {
+		return nil, errors.New("webhook: Store and Keyring are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Client == nil {
+		o.Client = DefaultClient()
+	}
+	if o.RetryWindow <= 0 {
+		o.RetryWindow = 24 * time.Hour
+	}
+	if o.Backoff == nil {
+		o.Backoff = Backoff
+	}
+	return &Service{st: o.Store, log: o.Logger, o: o}, nil
+}
+
+// DefaultClient times out and does not follow redirects: a redirect is
+// an answer that is not 2xx, and following it could lead anywhere.
+func DefaultClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = 5 * time.Second
+	tr.ResponseHeaderTimeout = RequestTimeout
+	tr.Proxy = nil
+	return &http.Client{
+		Timeout:       RequestTimeout,
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Backoff waits 10 s after the first failure and twice as long after
+// each next one, at most an hour: about 30 attempts in a day.
+func Backoff(n int) time.Duration {
+	d := 10 * time.Second
+	for i := 1; i < n && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// SetQueue gives the service River's client, built after the service
+// because its worker is registered on it first.
+func (s *Service) SetQueue(q Queue) {
+	s.mu.Lock()
+	s.queue = q
+	s.mu.Unlock()
+}
+
+func (s *Service) jobs() (Queue, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.queue == nil {
+		return nil, errors.New("webhook: no job queue (SetQueue was not called)")
+	}
+	return s.queue, nil
+}
+
+func (s *Service) now() time.Time { return s.o.Now().UTC() }
