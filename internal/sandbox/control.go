@@ -83,6 +83,7 @@ func (s *Server) controlMux() *http.ServeMux {
 				"GET /counts", "GET /faults", "POST /faults", "DELETE /faults",
 				"GET /faults/hits", "POST /sessions/revoke {\"phone\"}", "POST /sessions/issue {\"phone\"}",
 				"POST /connections/drop", "GET /memory",
+				"POST /messages/write {\"from\", \"to\", \"text\", \"media\": {\"type\", \"size\"}}",
 			},
 		})
 	})
@@ -141,6 +142,28 @@ func (s *Server) controlMux() *http.ServeMux {
 			}})
 		}
 		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("POST /messages/write", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			From  int64  `json:"from"`
+			To    int64  `json:"to"`
+			Text  string `json:"text"`
+			Media *Media `json:"media"`
+		}
+		data, err := readAll(http.MaxBytesReader(w, r.Body, 1<<16))
+		if err == nil {
+			err = strictUnmarshal(data, &req)
+		}
+		var m Message
+		if err == nil {
+			m, err = s.Write(req.From, req.To, req.Text, req.Media)
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "validation_failed", err.Error())
+			return
+		}
+		writeJSON(w, http.StatusCreated, controlMessage{From: m.From, To: m.To, Text: m.Text,
+			RandomID: strconv.FormatInt(m.RandomID, 10), Date: m.Date, Entities: []Entity{}, MessageID: m.MessageID, Reply: m.Reply})
 	})
 	mux.HandleFunc("GET /counts", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Counts())

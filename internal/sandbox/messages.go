@@ -78,6 +78,9 @@ func (s *Server) boxMessage(owner int64, m boxMsg) *tg.Message {
 	if m.Out {
 		msg.FromID = &tg.PeerUser{UserID: owner}
 	}
+	if m.Media != nil {
+		msg.SetMedia(m.Media.tg(m))
+	}
 	return msg
 }
 
@@ -186,6 +189,7 @@ type outgoing struct {
 	entities  []Entity
 	noWebpage bool
 	reply     bool
+	media     *Media
 }
 
 // deliver writes a message into both boxes (one for Saved Messages) and
@@ -195,16 +199,16 @@ func (s *Server) deliver(m outgoing) (out, in boxMsg) {
 	date := int(now.Unix())
 	out = s.appendBox(m.from, boxMsg{
 		Peer: m.to, Out: true, Text: m.text, Date: date, RandomID: m.randomID,
-		Entities: m.entities, NoWebpage: m.noWebpage,
+		Entities: m.entities, NoWebpage: m.noWebpage, Media: m.media,
 	})
 	s.sentRandom[randKey{from: m.from, randomID: m.randomID}] = out.ID
 	in = out
 	if m.to != m.from {
-		in = s.appendBox(m.to, boxMsg{Peer: m.from, Text: m.text, Date: date, Entities: m.entities, NoWebpage: m.noWebpage})
+		in = s.appendBox(m.to, boxMsg{Peer: m.from, Text: m.text, Date: date, Entities: m.entities, NoWebpage: m.noWebpage, Media: m.media})
 	}
 	s.delivered = append(s.delivered, Message{
 		From: m.from, To: m.to, Text: m.text, RandomID: m.randomID, Date: now.UTC().Round(0),
-		Entities: m.entities, NoWebpage: m.noWebpage, MessageID: out.ID, Reply: m.reply,
+		Entities: m.entities, NoWebpage: m.noWebpage, MessageID: out.ID, Reply: m.reply, Media: m.media,
 	})
 	s.dirty = true
 	return out, in

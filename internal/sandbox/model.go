@@ -91,6 +91,8 @@ type boxMsg struct {
 	// the message as it was sent.
 	Entities  []Entity `json:"entities,omitempty"`
 	NoWebpage bool     `json:"no_webpage,omitempty"`
+	// Media is a photo or file the message carries (see inbox.go).
+	Media *Media `json:"media,omitempty"`
 }
 
 // box is a user's private message box with its pts sequence.
@@ -115,8 +117,11 @@ type Message struct {
 	// MessageID is the message's id in the sender's message box: what
 	// messages.sendMessage answered.
 	MessageID int `json:"message_id,omitempty"`
-	// Reply marks a scripted reply (the world's "reply"), not a client's send.
+	// Reply marks a message the sandbox made up, not a client's send: a
+	// scripted reply (the world's "reply") or one written with Write.
 	Reply bool `json:"reply,omitempty"`
+	// Media is what a message written with Write carries.
+	Media *Media `json:"media,omitempty"`
 }
 
 // worldEpoch dates chats and joins; a fixed time keeps worlds deterministic.

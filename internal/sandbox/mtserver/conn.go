@@ -161,4 +161,12 @@ func (s *Server) forget(c *conn) {
 			}
 		}
 	}
+	// Updates go on to another live session of the key, if any (a client
+	// holding two connections, one of which closed), as with Telegram;
+	// without one they wait for getDifference.
+	for _, sess := range s.sessions {
+		if _, ok := s.latest[sess.key.ID]; !ok {
+			s.latest[sess.key.ID] = sess
+		}
+	}
 }
