@@ -1,0 +1,146 @@
+package clustertest
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+// takeoverTarget is how soon after a node's death its accounts must send
+// again from another node.
+const takeoverTarget = 30 * time.Second
+
+// crash is one crash test's shape.
+type crash struct {
+	nodes    []string
+	postgres bool
+	senders  int
+	crowd    int
+	big      int
+	interval int // seconds between two messages of one account
+	latency  time.Duration
+}
+
+// TestThreeNodesSurviveAKill runs three nodes on PostgreSQL: a 2,000-
+// recipient campaign from 40 accounts a second apart and an extraction of
+// 9,000 members, SIGKILLs the node that runs the extraction mid-send, and
+// starts it again once the others have taken its accounts over. Judged
+// from the sandbox's record: every recipient got exactly one message, no
+// account was connected from two nodes at once, no account sent two
+// messages less than a second apart, the accounts of the dead node sent
+// again within 30 s, the campaign completed and the member list is whole.
+func TestThreeNodesSurviveAKill(t *testing.T) {
+	runCrash(t, crash{nodes: []string{"node1", "node2", "node3"}, postgres: true,
+		senders: 40, crowd: 2000, big: 9000, interval: 1, latency: 200 * time.Millisecond})
+}
+
+// TestOneNodeOnSQLiteSurvivesAKill is the crash test for a single node on
+// SQLite: the node is killed mid-send and started again, and takes its
+// own dead process's work over.
+func TestOneNodeOnSQLiteSurvivesAKill(t *testing.T) {
+	runCrash(t, crash{nodes: []string{"solo"}, senders: 20, crowd: 600, big: 4000, interval: 1, latency: 200 * time.Millisecond})
+}
+
+func runCrash(t *testing.T, o crash) {
+	c := New(t, Options{Senders: o.senders, CrowdSize: o.crowd, BigSize: o.big, Postgres: o.postgres})
+	for _, name := range o.nodes {
+		c.StartNode(name)
+	}
+	first := c.Node(o.nodes[0])
+	v := c.CrowdCampaign(first, o.interval)
+	t.Logf("campaign %d: %d recipients from %d accounts", v.ID, v.Recipients, len(c.Senders))
+
+	c.Sandbox.SetLatency(o.latency)
+	c.StartCampaign(first, v.ID)
+	// Every account sends once, then the extraction starts, and the node
+	// that holds the extractor's account dies as soon as the first page is
+	// saved: mid-send and mid-extraction, so both are taken over.
+	c.WaitSent(len(c.Senders), time.Minute)
+	big := c.Extract(c.Node(o.nodes[len(o.nodes)-1]), c.Extractor, BigChat)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		x, err := c.Extraction(big.ID)
+		if err == nil && x.Fetched > 0 {
+			break
+		}
+		if err == nil && x.Final() {
+			t.Fatalf("the extraction ended before the kill: %+v", x)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the extraction did not start: %+v %v", x, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	victim := c.nodeHolding(c.Extractor.TGUserID)
+	if victim == nil {
+		victim = first
+	}
+	died := victim.Kill()
+	held := c.HeldBy(victim.Name, died)
+	sentAtKill := len(c.Sent())
+	x, _ := c.Extraction(big.ID)
+	t.Logf("killed %s after %d messages, holding %d senders, the extraction at %d of %d", victim.Name, sentAtKill, len(held), x.Fetched, x.Total)
+	if len(held) == 0 {
+		t.Errorf("%s held no sending account when killed: the kill proved nothing about takeover", victim.Name)
+	}
+
+	// The others take its accounts over (alone, it comes back first).
+	if len(o.nodes) == 1 {
+		c.StartNode(victim.Name)
+	}
+	deadline = time.Now().Add(2 * takeoverTarget)
+	for {
+		gaps, ok := c.Takeover(held, died)
+		if ok {
+			t.Logf("%d accounts of %s sent again within %s (each: %v)", len(gaps), victim.Name, MaxGap(gaps).Round(time.Millisecond), sortedGaps(gaps))
+			if m := MaxGap(gaps); m > takeoverTarget {
+				t.Errorf("the accounts of the dead node sent again only after %s, want at most %s", m.Round(time.Millisecond), takeoverTarget)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d of %d accounts of the dead node sent nothing in %s (sent again: %v)", len(held)-len(gaps), len(held), 2*takeoverTarget, sortedGaps(gaps))
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(o.nodes) > 1 {
+		c.StartNode(victim.Name)
+	}
+
+	done := c.WaitCampaign(v.ID, 3*time.Minute)
+	xs := c.WaitExtractions(time.Minute, big.ID)
+	sent := c.CheckExactlyOnce(v.ID)
+	t.Logf("campaign: %d sent, %d failed, %d skipped; sandbox delivered %d", done.Counts.Sent, done.Counts.Failed, done.Counts.Skipped, len(c.Sent()))
+	if sent != done.Counts.Sent || sent < v.Recipients/2 {
+		t.Errorf("%d deliveries sent, the campaign counts %d of %d recipients", sent, done.Counts.Sent, v.Recipients)
+	}
+	c.CheckOneNodePerAccount()
+	c.CheckPacing(time.Duration(o.interval) * time.Second)
+	c.CheckMembers(xs[0], BigChat)
+}
+
+// nodeHolding is the live node with an open connection of the Telegram
+// user, nil when none has one.
+func (c *Cluster) nodeHolding(tgUserID int64) *Node {
+	now := time.Now()
+	for _, n := range c.Live() {
+		for _, conn := range c.Sandbox.ConnectionLog() {
+			if conn.Node == n.Name && conn.UserID == tgUserID && conn.Open() && !conn.Opened.After(now) {
+				return n
+			}
+		}
+	}
+	return nil
+}
+
+func sortedGaps(gaps map[int64]time.Duration) []time.Duration {
+	out := make([]time.Duration, 0, len(gaps))
+	for _, g := range gaps {
+		out = append(out, g.Round(time.Millisecond))
+	}
+	slices.Sort(out)
+	return out
+}
