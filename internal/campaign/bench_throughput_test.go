@@ -3,6 +3,7 @@ package campaign_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/webhook"
 )
 
 // throughputWorld has n accounts, each the creator of a supergroup of
@@ -73,6 +75,9 @@ func throughputWorld(b *testing.B, n, members int) (*sandbox.World, []campaignte
 // messages per second over the loop's.
 //
 //	go test -run XXX -bench CampaignThroughput -benchtime 1x ./internal/campaign/
+var benchWebhookEndpoint = flag.Bool("throughput.webhook-endpoint", false,
+	"give the campaign's user a webhook endpoint for delivery.sent and delivery.failed")
+
 func BenchmarkCampaignThroughput(b *testing.B) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		for _, latency := range []time.Duration{20 * time.Millisecond, 0} {
@@ -104,6 +109,21 @@ func benchThroughput(b *testing.B, st store.Store, accounts, members int, latenc
 	}
 	for i, a := range accts {
 		lists = append(lists, e.list(a, int64(9_100+i)))
+	}
+	// Events go to webhooks as `telegramate serve` wires them: each
+	// answer reads the user's endpoints in the senders' transaction.
+	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: e.keys})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hooks.SetQueue(e.jobs)
+	e.svc.SetEvents(hooks)
+	if *benchWebhookEndpoint {
+		// Information: every answer also writes an event row and its
+		// job (nothing works the webhook queue here).
+		if _, _, err := hooks.Create(ctx, e.user, "http://127.0.0.1:9/hook", []string{webhook.DeliverySent, webhook.DeliveryFailed}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	e.sbx.SetLatency(latency)
 	b.ResetTimer()

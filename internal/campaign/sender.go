@@ -291,10 +291,14 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 	if claim {
 		r.woken = r.s.wakes(r.accountID).Load()
 	}
+	ev := r.s.eventSink()
 	err := r.s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
 		cl = claimed{}
 		for _, a := range answers {
 			if err := recordIn(ctx, tx, a, now); err != nil {
+				return err
+			}
+			if err := publishDelivery(ctx, ev, tx, a.d, a.c, a.fail, a.messageID, now); err != nil {
 				return err
 			}
 		}
@@ -302,7 +306,7 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 			return nil
 		}
 		var err error
-		cl, err = claimIn(ctx, tx, r.accountID, now)
+		cl, err = claimIn(ctx, tx, ev, r.accountID, now)
 		return err
 	})
 	if err != nil {
@@ -349,7 +353,7 @@ type claimed struct {
 // which also moves the account's pace and checks the suppression list, so
 // any number of campaigns and nodes share one pace per account. A running
 // campaign found without open deliveries is completed.
-func claimIn(ctx context.Context, tx store.Tx, accountID int64, now time.Time) (claimed, error) {
+func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now time.Time) (claimed, error) {
 	var out claimed
 	pace, err := tx.LockPace(ctx, accountID, now)
 	if err != nil {
@@ -374,8 +378,14 @@ func claimIn(ctx context.Context, tx store.Tx, accountID int64, now time.Time) (
 		for {
 			d, err := tx.NextPendingDelivery(ctx, c.ID, accountID)
 			if errors.Is(err, store.ErrNotFound) {
-				if _, err := tx.CompleteCampaignIfDone(ctx, c.ID, now); err != nil {
+				done, err := tx.CompleteCampaignIfDone(ctx, c.ID, now)
+				if err != nil {
 					return out, err
+				}
+				if done {
+					if err := publishCompleted(ctx, ev, tx, c, now); err != nil {
+						return out, err
+					}
 				}
 				break
 			}
@@ -623,7 +633,21 @@ func sentMessageID(res tg.UpdatesClass, randomID int64) int {
 }
 
 func (s *Service) finish(ctx context.Context, d store.Delivery, c store.Campaign, state string, why reason, messageID int) error {
-	if err := s.st.FinishDelivery(ctx, d.ID, state, why.code, why.text, messageID, s.now()); err != nil {
+	now := s.now()
+	ev := s.eventSink()
+	if ev == nil || state != store.DeliveryFailed {
+		if err := s.st.FinishDelivery(ctx, d.ID, state, why.code, why.text, messageID, now); err != nil {
+			return fmt.Errorf("record delivery %d %s: %w", d.ID, state, err)
+		}
+		return nil
+	}
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.FinishDelivery(ctx, d.ID, state, why.code, why.text, messageID, now); err != nil {
+			return err
+		}
+		return publishDelivery(ctx, ev, tx, d, c, &why, 0, now)
+	})
+	if err != nil {
 		return fmt.Errorf("record delivery %d %s: %w", d.ID, state, err)
 	}
 	return nil

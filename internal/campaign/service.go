@@ -94,7 +94,9 @@ type Service struct {
 
 	mu    sync.RWMutex
 	queue Queue
-	batch batcher
+	// events, when set, hears of sends, failures and completions (SetEvents).
+	events Events
+	batch  batcher
 	// running holds the accounts whose sending job runs on this node, so
 	// the tick does not enqueue a job for each of them every time (on
 	// SQLite each enqueue is a write that the sends queue behind).
