@@ -25,7 +25,8 @@ import (
 // author says here how it is reached.
 type fixture struct {
 	// id is the kind of object {id} names: "account", "extraction",
-	// "list", "token", "session"; "" for a route without one.
+	// "list", "token", "session", "campaign", "conversation"; "" for a
+	// route without one.
 	id string
 	// form is posted to a UI route; body is sent as JSON to an API route.
 	form url.Values
@@ -84,6 +85,13 @@ var uiFixtures = map[string]fixture{
 	"POST /campaigns/{id}/pause":                    {id: "campaign"},
 	"POST /campaigns/{id}/resume":                   {id: "campaign"},
 	"POST /campaigns/{id}/cancel":                   {id: "campaign"},
+	"GET /inbox":                                    {skipOwner: "lists the caller's own"},
+	"GET /inbox/events":                             {skipOwner: "streams the caller's own list"},
+	"GET /inbox/{id}":                               {id: "conversation"},
+	"GET /inbox/{id}/events":                        {id: "conversation"},
+	"POST /inbox/{id}/messages":                     {id: "conversation", form: url.Values{"text": {"hello"}}},
+	"POST /inbox/{id}/done":                         {id: "conversation"},
+	"POST /inbox/{id}/reopen":                       {id: "conversation"},
 	"GET /suppressions":                             {skipOwner: "lists the caller's own"},
 	"POST /suppressions":                            {skipOwner: "adds to the caller's own list"},
 	"POST /suppressions/remove":                     {skipOwner: "removes from the caller's own list"},
@@ -187,6 +195,11 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	conv, _, err := e.store.UpsertConversation(ctx, store.ConversationPeer{UserID: u.ID, AccountID: acct.ID, TGUserID: 9002,
+		FirstName: "Bob's friend", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, tok, err := e.tokens.Create(ctx, u.ID, "bob's")
 	if err != nil {
 		t.Fatal(err)
@@ -196,13 +209,14 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 		t.Fatalf("bob's sessions: %v %v", sessions, err)
 	}
 	return map[string]string{
-		"account":    fmt.Sprint(acct.ID),
-		"extraction": fmt.Sprint(ex.ID),
-		"list":       fmt.Sprint(ex.ListID),
-		"list2":      fmt.Sprint(ex2.ListID),
-		"token":      fmt.Sprint(tok.ID),
-		"campaign":   fmt.Sprint(camp.ID),
-		"session":    sessions[0].Token,
+		"account":      fmt.Sprint(acct.ID),
+		"extraction":   fmt.Sprint(ex.ID),
+		"list":         fmt.Sprint(ex.ListID),
+		"list2":        fmt.Sprint(ex2.ListID),
+		"token":        fmt.Sprint(tok.ID),
+		"campaign":     fmt.Sprint(camp.ID),
+		"conversation": fmt.Sprint(conv.ID),
+		"session":      sessions[0].Token,
 	}
 }
 
@@ -263,7 +277,7 @@ func TestEveryRouteIsAuthorized(t *testing.T) {
 		annToken := ann.createToken(t, "authz")
 
 		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Sessions: ui.NewSessions(s, false),
-			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns})
+			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns, Inbox: e.deps.Inbox})
 		if err != nil {
 			t.Fatal(err)
 		}

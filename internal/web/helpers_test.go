@@ -15,6 +15,7 @@ import (
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -75,6 +76,9 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 		t.Fatal(err)
 	}
 	if d.Campaigns, err = campaign.New(campaign.Options{Store: s, Accounts: d.AccountService}); err != nil {
+		t.Fatal(err)
+	}
+	if d.Inbox, err = inbox.New(inbox.Options{Store: s, Accounts: d.AccountService}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := web.New(d)

@@ -16,6 +16,7 @@ import (
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/tokens"
@@ -39,6 +40,9 @@ type Deps struct {
 	// Campaigns sends campaigns and keeps suppression lists (pages and
 	// /api/v1/campaigns, /api/v1/suppressions).
 	Campaigns *campaign.Service
+	// Inbox holds the accounts' conversations and sends answers (pages);
+	// nil leaves the inbox pages out.
+	Inbox *inbox.Service
 	// JobsUI is River's UI handler, mounted at /admin/jobs for admins; nil
 	// leaves that page out.
 	JobsUI http.Handler
@@ -101,6 +105,7 @@ func New(d Deps) (http.Handler, error) {
 		AccountService: d.AccountService,
 		Extract:        d.Extract,
 		Campaigns:      d.Campaigns,
+		Inbox:          d.Inbox,
 		JobsUI:         d.JobsUI,
 		Logger:         d.Logger,
 	})

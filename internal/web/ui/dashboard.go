@@ -40,6 +40,11 @@ type dashboardData struct {
 	Suppressed   int
 	CampaignSent bool
 	CampaignHref string
+
+	// The inbox fills these: unread conversations, and the newest of them.
+	HasInbox            bool
+	Unread              int
+	UnreadConversations []conversationRow
 }
 
 // GET /
@@ -81,7 +86,13 @@ func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
 		}
 	}
 	if h.Campaigns != nil {
-		err = h.campaignCounters(r, uid, &d)
+		if err = h.campaignCounters(r, uid, &d); err != nil {
+			return d, err
+		}
+	}
+	if h.Inbox != nil {
+		d.HasInbox = true
+		err = h.inboxCounters(r, uid, &d)
 	}
 	return d, err
 }

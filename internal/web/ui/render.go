@@ -23,8 +23,8 @@ var templateFS embed.FS
 // Err and Data; render fills the rest.
 type Page struct {
 	Title string
-	// Nav is the navigation item to highlight: "accounts", "lists",
-	// "campaigns", "suppressions", "tokens", "help".
+	// Nav is the navigation item to highlight: "inbox", "accounts",
+	// "lists", "campaigns", "suppressions", "tokens", "help".
 	Nav string
 	// Form holds submitted values to show again after an error.
 	Form map[string]string
@@ -36,6 +36,10 @@ type Page struct {
 	User       *auth.User
 	Flash      *Flash
 	SignupOpen bool
+	// HasInbox shows the inbox in the navigation; Unread counts the user's
+	// unread conversations for its badge.
+	HasInbox bool
+	Unread   int
 }
 
 type Flash struct {
@@ -135,6 +139,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	p.User = auth.UserFrom(r.Context())
 	p.SignupOpen = h.Users.SignupOpen()
+	if p.User != nil && h.Inbox != nil {
+		p.HasInbox = true
+		h.unreadBadge(r, p)
+	}
 	if p.Flash == nil {
 		p.Flash = h.popFlash(r)
 	}

@@ -57,6 +57,15 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /campaigns/{id}/pause", h.pauseCampaign)
 	h.private(mux, "POST /campaigns/{id}/resume", h.resumeCampaign)
 	h.private(mux, "POST /campaigns/{id}/cancel", h.cancelCampaign)
+	if h.Inbox != nil {
+		h.private(mux, "GET /inbox", h.inboxPage)
+		h.private(mux, "GET /inbox/events", h.inboxEvents, stream())
+		h.private(mux, "GET /inbox/{id}", h.showConversation)
+		h.private(mux, "GET /inbox/{id}/events", h.conversationEvents, stream())
+		h.private(mux, "POST /inbox/{id}/messages", h.answerConversation)
+		h.private(mux, "POST /inbox/{id}/done", h.conversationDone)
+		h.private(mux, "POST /inbox/{id}/reopen", h.reopenConversation)
+	}
 	h.private(mux, "GET /suppressions", h.suppressions)
 	h.private(mux, "POST /suppressions", h.addSuppression)
 	h.private(mux, "POST /suppressions/remove", h.removeSuppression)

@@ -17,6 +17,7 @@ import (
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
 )
@@ -33,6 +34,10 @@ type Deps struct {
 	Extract *extract.Service
 	// Campaigns sends campaigns and keeps suppression lists.
 	Campaigns *campaign.Service
+	// Inbox holds every private conversation of the user's accounts and
+	// sends the answers; nil leaves the inbox pages, the navigation's
+	// badge and the dashboard's unread conversations out.
+	Inbox *inbox.Service
 	// JobsUI is River's UI, served to instance admins at /admin/jobs.
 	JobsUI http.Handler
 	Logger *slog.Logger

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/telegramate/telegramate/internal/inbox"
+)
+
+func conversationURL(id int64) string { return "/inbox/" + strconv.FormatInt(id, 10) }
+
+// POST /inbox/{id}/messages — answers as the conversation's account. The
+// answer is committed to the outbox with its random_id and sent by the
+// account's job; the page shows its state as it moves.
+func (h *Handler) answerConversation(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "Conversation")
+	text := r.PostFormValue("text")
+	if err == nil {
+		_, err = h.Inbox.Answer(r.Context(), userID(r), id, text)
+	}
+	if err != nil {
+		h.renderConversation(w, r, 0, text, err)
+		return
+	}
+	redirect(w, r, conversationURL(id)+"#thread-end")
+}
+
+// POST /inbox/{id}/done
+func (h *Handler) conversationDone(w http.ResponseWriter, r *http.Request) {
+	h.setConversationStatus(w, r, h.Inbox.Done, "Marked done. A new message from this person opens it again.")
+}
+
+// POST /inbox/{id}/reopen
+func (h *Handler) reopenConversation(w http.ResponseWriter, r *http.Request) {
+	h.setConversationStatus(w, r, h.Inbox.Reopen, "Open again.")
+}
+
+func (h *Handler) setConversationStatus(w http.ResponseWriter, r *http.Request,
+	set func(ctx context.Context, uid, id int64) (inbox.Conversation, error), done string) {
+	id, err := pathID(r, "Conversation")
+	if err == nil {
+		_, err = set(r.Context(), userID(r), id)
+	}
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Conversation", Nav: "inbox"}, err)
+		return
+	}
+	h.flash(r, "success", done)
+	redirect(w, r, conversationURL(id))
+}
