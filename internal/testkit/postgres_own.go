@@ -109,3 +109,12 @@ func (p *PostgresServer) Log() string {
 	b, _ := os.ReadFile(filepath.Join(p.dir, "postgres.log"))
 	return string(b)
 }
+
+// PID is the server's main process id (0 while stopped), for measuring
+// the CPU it and its backends use.
+func (p *PostgresServer) PID() int {
+	if p.srv == nil {
+		return 0
+	}
+	return p.srv.cmd.Process.Pid
+}

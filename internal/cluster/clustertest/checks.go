@@ -96,6 +96,9 @@ type CampaignIn struct {
 		DailyCap           int `json:"daily_cap"`
 	} `json:"pacing"`
 	OptOutFooter bool `json:"opt_out_footer"`
+	// The sandbox's generated people refuse strangers now and then: at
+	// 100 the campaign never pauses itself for those failures.
+	FailurePercent int `json:"failure_percent"`
 }
 
 // CrowdCampaign extracts CrowdChat with every sender (so each can reach
@@ -103,12 +106,26 @@ type CampaignIn struct {
 // interval seconds apart per account (0: pacing off).
 func (c *Cluster) CrowdCampaign(n *Node, interval int) Campaign {
 	c.T.Helper()
+	return c.NewCampaign(n, c.CrowdExtractions(n), interval)
+}
+
+// CrowdExtractions extracts CrowdChat with every sender and returns the
+// extractions' ids once they have completed.
+func (c *Cluster) CrowdExtractions(n *Node) []int64 {
+	c.T.Helper()
 	var ids []int64
 	for _, a := range c.Senders {
 		ids = append(ids, c.Extract(n, a, CrowdChat).ID)
 	}
 	c.WaitExtractions(3*time.Minute, ids...)
-	in := CampaignIn{Name: "Crowd", Message: "Hello {first_name|there}"}
+	return ids
+}
+
+// NewCampaign saves a campaign to the members of the extractions from
+// every sender, interval seconds apart per account (0: pacing off).
+func (c *Cluster) NewCampaign(n *Node, ids []int64, interval int) Campaign {
+	c.T.Helper()
+	in := CampaignIn{Name: "Crowd", Message: "Hello {first_name|there}", FailurePercent: 100}
 	in.Audience.ExtractionIDs = ids
 	for _, a := range c.Senders {
 		in.SenderAccountIDs = append(in.SenderAccountIDs, a.ID)

@@ -1,0 +1,202 @@
+package clustertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The cluster benchmarks run once each (-benchtime=1x) and take minutes:
+//
+//	go test ./internal/cluster/clustertest -run '^$' -bench . -benchtime=1x -v
+//
+// BenchmarkClusterThroughput sends the same campaign from 20 accounts
+// with pacing off, at 20 ms per sandbox answer, with 1, 2 and 3 nodes on
+// one PostgreSQL and one sandbox, and reports each rate as a ratio against
+// one node measured in the same run, with where the CPU went (the nodes,
+// PostgreSQL, the test process with the sandbox) and PostgreSQL's commits.
+func BenchmarkClusterThroughput(b *testing.B) {
+	c := New(b, Options{Senders: 20, CrowdSize: 3000, Postgres: true})
+	names := []string{"node1", "node2", "node3"}
+	first := c.StartNode(names[0])
+	ids := c.CrowdExtractions(first)
+	c.Sandbox.SetLatency(20 * time.Millisecond)
+	var base float64
+	for n := 1; n <= len(names); n++ {
+		if n > 1 {
+			c.StartNode(names[n-1])
+		}
+		v := c.NewCampaign(first, ids, 0)
+		r := c.measure(func() { c.StartCampaign(first, v.ID) }, func() { c.WaitCampaign(v.ID, 5*time.Minute) })
+		if n == 1 {
+			base = r.rate
+		}
+		b.Logf("%d node(s): %d messages in %s, %.0f/s (×%.2f of one node); CPU: nodes %.0f%%, PostgreSQL %.0f%%, test process and sandbox %.0f%% of %d cores; %.0f commits/s",
+			n, r.sent, r.elapsed.Round(time.Millisecond), r.rate, r.rate/base, r.nodeCPU*100, r.pgCPU*100, r.selfCPU*100, runtime.NumCPU(), r.commits)
+		b.ReportMetric(r.rate, fmt.Sprintf("msgs/s-%dnodes", n))
+		b.ReportMetric(r.rate/base, fmt.Sprintf("ratio-%dnodes", n))
+	}
+}
+
+type run struct {
+	sent                    int
+	elapsed                 time.Duration
+	rate                    float64 // messages per second
+	nodeCPU, pgCPU, selfCPU float64 // CPU seconds per second of the run
+	commits                 float64 // PostgreSQL transactions committed per second
+}
+
+// measure runs start, then wait, and measures the messages sent between
+// them and what they cost.
+func (c *Cluster) measure(start, wait func()) run {
+	before := len(c.Sent())
+	nodes0, pg0, self0, tx0 := c.nodesCPU(), c.pgCPU(), selfCPU(), c.commits()
+	t0 := time.Now()
+	start()
+	wait()
+	elapsed := time.Since(t0)
+	msgs := c.Sent()[before:]
+	if len(msgs) > 0 {
+		// From the start to the last message's arrival, not to the poll
+		// that saw the end.
+		elapsed = msgs[len(msgs)-1].Date.Sub(t0)
+	}
+	s := elapsed.Seconds()
+	return run{
+		sent: len(msgs), elapsed: elapsed, rate: float64(len(msgs)) / s,
+		nodeCPU: (c.nodesCPU() - nodes0).Seconds() / s, pgCPU: (c.pgCPU() - pg0).Seconds() / s,
+		selfCPU: (selfCPU() - self0).Seconds() / s, commits: float64(c.commits()-tx0) / s,
+	}
+}
+
+// BenchmarkTakeover kills, five times, the node of three that holds the
+// most sending accounts while a campaign sends a second apart, measures
+// how long its accounts take to send again from the other nodes, and
+// starts it again. It reports the largest and the median of each kill's
+// slowest account.
+func BenchmarkTakeover(b *testing.B) {
+	c := New(b, Options{Senders: 12, CrowdSize: 3000, Postgres: true})
+	names := []string{"node1", "node2", "node3"}
+	for _, n := range names {
+		c.StartNode(n)
+	}
+	v := c.CrowdCampaign(c.Node(names[0]), 1)
+	c.Sandbox.SetLatency(20 * time.Millisecond)
+	c.StartCampaign(c.Node(names[0]), v.ID)
+	var worst []time.Duration
+	for round := 0; round < 5; round++ {
+		c.WaitSent(len(c.Sent())+2*len(c.Senders), time.Minute)
+		var victim *Node
+		var held []int64
+		now := time.Now()
+		for _, n := range c.Live() {
+			if h := c.HeldBy(n.Name, now); len(h) > len(held) {
+				victim, held = n, h
+			}
+		}
+		if victim == nil {
+			b.Fatal("no node holds a sending account")
+		}
+		died := victim.Kill()
+		held = c.HeldBy(victim.Name, died)
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			gaps, ok := c.Takeover(held, died)
+			if ok {
+				worst = append(worst, MaxGap(gaps))
+				b.Logf("kill %d: %s held %d accounts; they sent again after %v", round+1, victim.Name, len(held), sortedGaps(gaps))
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("kill %d: %d of %d accounts of %s did not send again in 2 minutes", round+1, len(held)-len(gaps), len(held), victim.Name)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		c.StartNode(victim.Name)
+	}
+	slices.Sort(worst)
+	median := worst[len(worst)/2]
+	b.Logf("takeover after SIGKILL: max %s, median %s over %d kills (%v)", worst[len(worst)-1].Round(time.Millisecond), median.Round(time.Millisecond), len(worst), worst)
+	b.ReportMetric(worst[len(worst)-1].Seconds(), "max-takeover-s")
+	b.ReportMetric(median.Seconds(), "median-takeover-s")
+	c.Sandbox.SetLatency(0)
+	if _, err := c.Campaign(v.ID); err == nil {
+		_ = c.CallAny("POST", fmt.Sprintf("/campaigns/%d/cancel", v.ID), nil, nil)
+	}
+	c.CheckOneNodePerAccount()
+	c.CheckPacing(time.Second)
+}
+
+// clockTick is the kernel's clock tick, the unit of /proc/*/stat times
+// (100 on every Linux this runs on).
+const clockTick = 100
+
+// procCPU is the user and system time of a process so far.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command may hold spaces: fields start after its closing ')'.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * time.Second / clockTick
+}
+
+func (c *Cluster) nodesCPU() time.Duration {
+	var d time.Duration
+	for _, n := range c.Live() {
+		d += procCPU(n.PID())
+	}
+	return d
+}
+
+// pgCPU is the CPU of PostgreSQL's main process and its children (the
+// backends serving the nodes live as long as their pooled connections).
+func (c *Cluster) pgCPU() time.Duration {
+	root := c.PG.PID()
+	if root == 0 {
+		return 0
+	}
+	d := procCPU(root)
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(root) {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+			d += procCPU(pid)
+		}
+	}
+	return d
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// commits is PostgreSQL's count of committed transactions in the
+// database.
+func (c *Cluster) commits() int64 {
+	var n int64
+	_ = c.Store.DB().QueryRowContext(context.Background(),
+		"SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").Scan(&n)
+	return n
+}
