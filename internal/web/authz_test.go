@@ -103,6 +103,10 @@ var uiFixtures = map[string]fixture{
 	"POST /settings/password":                       {skipOwner: "the caller's own"},
 	"POST /settings/sessions/{id}/end":              {id: "session"},
 	"POST /settings/sessions/end-all":               {skipOwner: "the caller's own"},
+	"GET /webhooks":                                 {skipOwner: "lists the caller's own"},
+	"POST /webhooks":                                {skipOwner: "creates one"},
+	"POST /webhooks/{id}/test":                      {id: "webhook"},
+	"POST /webhooks/{id}/delete":                    {id: "webhook"},
 	"GET /tokens":                                   {skipOwner: "lists the caller's own"},
 	"POST /tokens":                                  {skipOwner: "creates one"},
 	"POST /tokens/{id}/revoke":                      {id: "token"},
@@ -161,6 +165,11 @@ var apiFixtures = map[string]fixture{
 	"POST /suppressions":                      {skipOwner: "adds to the caller's own list"},
 	"POST /suppressions/import":               {skipOwner: "adds to the caller's own list"},
 	"DELETE /suppressions/{user_id}":          {skipOwner: "removes from the caller's own list"},
+	"GET /webhooks":                           {skipOwner: "lists the caller's own"},
+	"POST /webhooks":                          {skipOwner: "creates one"},
+	"DELETE /webhooks/{id}":                   {id: "webhook"},
+	"GET /webhooks/{id}/deliveries":           {id: "webhook"},
+	"POST /webhooks/{id}/test":                {id: "webhook"},
 }
 
 // bobsObjects makes one object of each kind for another user.
@@ -200,6 +209,11 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hook, err := e.store.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: u.ID, URL: "https://bob.example/hook",
+		SecretSealed: []byte("x"), Events: []string{"delivery.sent"}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, tok, err := e.tokens.Create(ctx, u.ID, "bob's")
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +231,7 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 		"campaign":     fmt.Sprint(camp.ID),
 		"conversation": fmt.Sprint(conv.ID),
 		"session":      sessions[0].Token,
+		"webhook":      fmt.Sprint(hook.ID),
 	}
 }
 
@@ -277,7 +292,8 @@ func TestEveryRouteIsAuthorized(t *testing.T) {
 		annToken := ann.createToken(t, "authz")
 
 		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Sessions: ui.NewSessions(s, false),
-			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns, Inbox: e.deps.Inbox})
+			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns, Inbox: e.deps.Inbox,
+			Webhooks: e.deps.Webhooks})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/web"
+	"github.com/telegramate/telegramate/internal/webhook"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -79,6 +80,9 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 		t.Fatal(err)
 	}
 	if d.Inbox, err = inbox.New(inbox.Options{Store: s, Accounts: d.AccountService}); err != nil {
+		t.Fatal(err)
+	}
+	if d.Webhooks, err = webhook.New(webhook.Options{Store: s, Keyring: keys}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := web.New(d)

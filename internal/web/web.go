@@ -23,6 +23,7 @@ import (
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/web/api"
 	"github.com/telegramate/telegramate/internal/web/ui"
+	"github.com/telegramate/telegramate/internal/webhook"
 )
 
 // Deps is everything the web layer needs. Store, Users, Tokens,
@@ -43,6 +44,9 @@ type Deps struct {
 	// Inbox holds the accounts' conversations and sends answers (pages);
 	// nil leaves the inbox pages out.
 	Inbox *inbox.Service
+	// Webhooks keeps the user's webhooks (page and /api/v1/webhooks); nil
+	// leaves them out.
+	Webhooks *webhook.Service
 	// JobsUI is River's UI handler, mounted at /admin/jobs for admins; nil
 	// leaves that page out.
 	JobsUI http.Handler
@@ -96,7 +100,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	mux.Handle("GET /healthz", healthz(d.Store))
 
-	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Logger: d.Logger, Version: d.Version})
+	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Webhooks: d.Webhooks, Logger: d.Logger, Version: d.Version})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,
@@ -106,6 +110,7 @@ func New(d Deps) (http.Handler, error) {
 		Extract:        d.Extract,
 		Campaigns:      d.Campaigns,
 		Inbox:          d.Inbox,
+		Webhooks:       d.Webhooks,
 		JobsUI:         d.JobsUI,
 		Logger:         d.Logger,
 	})

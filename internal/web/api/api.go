@@ -19,6 +19,7 @@ import (
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/auth"
+	"github.com/telegramate/telegramate/internal/webhook"
 )
 
 // Prefix is where the API lives.
@@ -34,8 +35,10 @@ type Deps struct {
 	Extract *extract.Service
 	// Campaigns serves campaigns and suppressions; nil leaves them out.
 	Campaigns *campaign.Service
-	Logger    *slog.Logger
-	Version   string
+	// Webhooks serves /webhooks; nil leaves those endpoints out.
+	Webhooks *webhook.Service
+	Logger   *slog.Logger
+	Version  string
 }
 
 type API struct {

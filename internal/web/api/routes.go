@@ -8,4 +8,5 @@ func (a *API) routes() {
 	a.registerExtractions()
 	a.registerCampaigns()
 	a.registerSuppressions()
+	a.registerWebhooks()
 }

@@ -80,6 +80,12 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "GET /tokens", h.listTokens)
 	h.private(mux, "POST /tokens", h.createToken)
 	h.private(mux, "POST /tokens/{id}/revoke", h.revokeToken)
+	if h.Webhooks != nil {
+		h.private(mux, "GET /webhooks", h.showWebhooks)
+		h.private(mux, "POST /webhooks", h.createWebhook)
+		h.private(mux, "POST /webhooks/{id}/test", h.testWebhook)
+		h.private(mux, "POST /webhooks/{id}/delete", h.deleteWebhook)
+	}
 
 	h.admin(mux, "/admin/jobs", h.jobs)
 	h.admin(mux, "/admin/jobs/", h.jobs)

@@ -20,6 +20,7 @@ import (
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
+	"github.com/telegramate/telegramate/internal/webhook"
 )
 
 // Deps are the domain services pages call. An engineer adding pages adds
@@ -38,6 +39,8 @@ type Deps struct {
 	// sends the answers; nil leaves the inbox pages, the navigation's
 	// badge and the dashboard's unread conversations out.
 	Inbox *inbox.Service
+	// Webhooks keeps the user's webhooks; nil leaves their page out.
+	Webhooks *webhook.Service
 	// JobsUI is River's UI, served to instance admins at /admin/jobs.
 	JobsUI http.Handler
 	Logger *slog.Logger

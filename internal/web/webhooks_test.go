@@ -1,0 +1,173 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/webhook"
+)
+
+// webhookJobs runs the webhook worker for the env's service and returns a
+// receiver on 127.0.0.1 that answers status and counts its requests.
+func webhookJobs(t *testing.T, e *env, status int) (receiver string, hits *atomic.Int32) {
+	t.Helper()
+	c, err := jobs.New(context.Background(), jobs.Options{Store: e.store, FetchPollInterval: 100 * time.Millisecond,
+		Register: func(w *river.Workers) { webhook.Register(w, e.deps.Webhooks) },
+		Queues:   webhook.Queues(map[string]river.QueueConfig{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Close(ctx)
+	})
+	e.deps.Webhooks.SetQueue(c)
+	hits = new(atomic.Int32)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/hook", hits
+}
+
+func TestWebhooksPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		receiver, hits := webhookJobs(t, e, http.StatusAccepted)
+		ann := e.loggedIn("ann@example.com")
+		ann.get("/webhooks").wantStatus(t, http.StatusOK).wantBody(t, "No webhooks yet", `value="delivery.sent"`, `id="webhooks-link"`)
+
+		// A plain-http URL elsewhere is refused next to the field, and the
+		// events ticked stay ticked.
+		bad := ann.post("/webhooks", url.Values{"url": {"http://crm.example.com/hook"}, "events": {"delivery.failed"}}).
+			wantStatus(t, http.StatusUnprocessableEntity)
+		bad.wantBody(t, "Use an https:// URL", "is-invalid", `value="http://crm.example.com/hook"`)
+		if !regexp.MustCompile(`value="delivery.failed" id="event-delivery.failed" checked`).MatchString(bad.body) ||
+			regexp.MustCompile(`value="delivery.sent" id="event-delivery.sent" checked`).MatchString(bad.body) {
+			t.Error("the events chosen are not kept after an error")
+		}
+		ann.post("/webhooks", url.Values{"url": {receiver}}).wantStatus(t, http.StatusUnprocessableEntity).
+			wantBody(t, "Choose at least one event")
+		if list, _ := e.deps.Webhooks.List(context.Background(), userOf(t, e, "ann@example.com")); len(list) != 0 {
+			t.Fatalf("a refused webhook was kept: %+v", list)
+		}
+
+		created := ann.post("/webhooks", url.Values{"url": {receiver}, "events": {"delivery.sent", "campaign.completed"}}).
+			wantStatus(t, http.StatusCreated)
+		secret := regexp.MustCompile(`whsec_[A-Za-z0-9_-]{40,}`).FindString(created.body)
+		if secret == "" {
+			t.Fatalf("no secret shown:\n%s", created.body)
+		}
+		page := ann.get("/webhooks").wantStatus(t, http.StatusOK)
+		page.wantBody(t, receiver, "delivery.sent, campaign.completed", "Send test event", "No events sent yet")
+		page.wantNoBody(t, secret) // shown once
+
+		id := regexp.MustCompile(`action="/webhooks/(\d+)/test"`).FindStringSubmatch(page.body)
+		if id == nil {
+			t.Fatalf("no test button:\n%s", page.body)
+		}
+		ann.post("/webhooks/"+id[1]+"/test", nil).wantRedirect(t, "/webhooks")
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			page = ann.get("/webhooks").wantStatus(t, http.StatusOK)
+			if strings.Contains(page.body, `data-state="delivered"`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the test event is not shown delivered after 30s:\n%s", page.body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		page.wantBody(t, "webhook.test", `<span class="fw-semibold response-code">202</span>`)
+		if hits.Load() != 1 {
+			t.Errorf("receiver hit %d times", hits.Load())
+		}
+
+		// Another user cannot test or delete it.
+		bob := e.loggedIn("bob@example.com")
+		bob.post("/webhooks/"+id[1]+"/delete", nil).wantStatus(t, http.StatusNotFound)
+		bob.get("/webhooks").wantNoBody(t, receiver)
+
+		ann.post("/webhooks/"+id[1]+"/delete", nil).wantRedirect(t, "/webhooks")
+		gone := ann.get("/webhooks").wantStatus(t, http.StatusOK)
+		gone.wantBody(t, "No webhooks yet")
+		gone.wantNoBody(t, receiver)
+	})
+}
+
+func TestWebhooksAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		receiver, _ := webhookJobs(t, e, http.StatusOK)
+		ann := e.loggedIn("ann@example.com")
+		token := ann.createToken(t, "hooks")
+
+		r := ann.sendJSON(http.MethodPost, "/api/v1/webhooks", token, `{"url":"ftp://example.com/x","events":["delivery.sent"]}`).
+			wantStatus(t, http.StatusUnprocessableEntity)
+		if code, msg, _, _ := r.apiError(t); code != "validation_failed" || !strings.Contains(msg, "https://") {
+			t.Errorf("bad URL: %s %q", code, msg)
+		}
+		r = ann.sendJSON(http.MethodPost, "/api/v1/webhooks", token, `{"url":"`+receiver+`","events":["delivery.sent","message.received"]}`).
+			wantStatus(t, http.StatusCreated)
+		var created struct {
+			ID     int64    `json:"id"`
+			URL    string   `json:"url"`
+			Events []string `json:"events"`
+			Secret string   `json:"secret"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &created); err != nil || created.ID == 0 || created.URL != receiver ||
+			!strings.HasPrefix(created.Secret, "whsec_") || strings.Join(created.Events, ",") != "message.received,delivery.sent" {
+			t.Fatalf("created %s: %v", r.body, err)
+		}
+		list := ann.api(http.MethodGet, "/api/v1/webhooks", token).wantStatus(t, http.StatusOK)
+		list.wantBody(t, receiver)
+		list.wantNoBody(t, created.Secret, "secret")
+
+		path := "/api/v1/webhooks/" + strconv.FormatInt(created.ID, 10)
+		ann.sendJSON(http.MethodPost, path+"/test", token, "").wantStatus(t, http.StatusAccepted).wantBody(t, `"type":"webhook.test"`)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			r = ann.api(http.MethodGet, path+"/deliveries", token).wantStatus(t, http.StatusOK)
+			if strings.Contains(r.body, `"state":"delivered"`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("deliveries after 30s: %s", r.body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		r.wantBody(t, `"last_status":200`, `"attempts":1`)
+
+		ann.api(http.MethodDelete, path, token).wantStatus(t, http.StatusNoContent)
+		ann.api(http.MethodGet, path+"/deliveries", token).wantStatus(t, http.StatusNotFound)
+		ann.api(http.MethodDelete, path, token).wantStatus(t, http.StatusNotFound)
+	})
+}
+
+func userOf(t *testing.T, e *env, email string) int64 {
+	t.Helper()
+	u, err := e.store.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
