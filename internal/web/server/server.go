@@ -27,6 +27,7 @@ import (
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/web"
+	"github.com/telegramate/telegramate/internal/webhook"
 )
 
 // After a stop signal, in-flight requests get streamGrace to finish on
@@ -101,19 +102,25 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc)
+	if err != nil {
+		return err
+	}
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
 		AbandonedAccountRetention: accounts.AbandonedAfter,
 		Register: func(w *river.Workers) {
 			extract.Register(w, extractSvc)
 			campaign.Register(w, campaignSvc)
+			webhook.Register(w, webhookSvc)
 		},
-		Queues:       campaign.Queues(jobs.DefaultQueues()),
+		Queues:       webhook.Queues(campaign.Queues(jobs.DefaultQueues())),
 		PeriodicJobs: campaign.PeriodicJobs(campaign.TickEvery)})
 	if err != nil {
 		return err
 	}
 	extractSvc.SetQueue(jc)
 	campaignSvc.SetQueue(jc)
+	webhookSvc.SetQueue(jc)
 	if err := jc.Start(jobsCtx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
@@ -137,6 +144,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		AccountService: accountSvc,
 		Extract:        extractSvc,
 		Campaigns:      campaignSvc,
+		Webhooks:       webhookSvc,
 		JobsUI:         jobsUI,
 		Collectors:     []prometheus.Collector{jc.Collector()},
 		Logger:         logger,

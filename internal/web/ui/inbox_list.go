@@ -155,6 +155,7 @@ func avatarOf(c inbox.Conversation) avatar {
 // conversationRow is one conversation in a list.
 type conversationRow struct {
 	ID, AccountID int64
+	TGUserID      int64
 	Avatar        avatar
 	Person        string
 	Username      string
@@ -168,7 +169,7 @@ type conversationRow struct {
 }
 
 func rowOf(c inbox.Conversation) conversationRow {
-	r := conversationRow{ID: c.ID, AccountID: c.AccountID, Avatar: avatarOf(c), Person: c.Name(), Account: c.AccountName,
+	r := conversationRow{ID: c.ID, AccountID: c.AccountID, TGUserID: c.TGUserID, Avatar: avatarOf(c), Person: c.Name(), Account: c.AccountName,
 		Campaign: c.CampaignName, Last: c.LastMessageText, LastOut: c.LastMessageOut, LastAt: c.LastMessageAt,
 		Unread: c.Unread, Status: c.Status}
 	if c.FirstName != "" || c.LastName != "" {

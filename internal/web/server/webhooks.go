@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/webhook"
+)
+
+// newWebhooks builds the webhook service and gives the domain services
+// somewhere to send their events: campaigns publish in the transaction
+// that records a send, accounts once a health change is stored. The inbox
+// is connected with inboxToWebhooks.
+func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, acc *accounts.Service, camp *campaign.Service) (*webhook.Service, error) {
+	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	camp.SetEvents(hooks)
+	acc.OnHealthChange(func(ctx context.Context, a accounts.Account) {
+		typ := webhook.AccountLimited
+		if a.Status == accounts.StatusNeedsRelogin {
+			typ = webhook.AccountNeedsLogin
+		}
+		data := accountEvent{ID: a.ID, TGUserID: a.TGUserID, Name: a.Name, Username: a.Username, Status: a.Status,
+			Detail: a.StatusDetail, At: time.Now().UTC()}
+		if err := hooks.Publish(ctx, a.UserID, typ, data); err != nil {
+			logger.Error("webhook event not written", slog.String("type", typ), slog.Int64("account", a.ID), slog.Any("err", err))
+		}
+	})
+	return hooks, nil
+}
+
+// accountEvent is the object of account.limited and account.needs_login.
+type accountEvent struct {
+	ID       int64     `json:"id"`
+	TGUserID int64     `json:"tg_user_id,omitempty"`
+	Name     string    `json:"name"`
+	Username string    `json:"username,omitempty"`
+	Status   string    `json:"status"`
+	Detail   string    `json:"detail,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// inboxToWebhooks is the inbox's message hook: a message a person wrote
+// to one of the user's accounts becomes message.received.
+func inboxToWebhooks(hooks *webhook.Service, logger *slog.Logger) inbox.MessageHook {
+	return func(ctx context.Context, c inbox.Conversation, m inbox.Message) {
+		if !m.Incoming() {
+			return
+		}
+		data := messageEvent{ID: m.ID, ConversationID: c.ID, AccountID: c.AccountID, CampaignID: c.CampaignID,
+			From: personEvent{UserID: c.TGUserID, Username: c.Username, FirstName: c.FirstName, LastName: c.LastName},
+			Text: m.Text, MessageID: m.TGMessageID, SentAt: m.SentAt.UTC()}
+		if m.MediaType != "" {
+			data.Media = &mediaEvent{Type: m.MediaType, Size: m.MediaSize}
+		}
+		if err := hooks.Publish(context.WithoutCancel(ctx), c.UserID, webhook.MessageReceived, data); err != nil {
+			logger.Error("webhook event not written", slog.String("type", webhook.MessageReceived), slog.Int64("conversation", c.ID), slog.Any("err", err))
+		}
+	}
+}
+
+// messageEvent is the object of message.received.
+type messageEvent struct {
+	ID             int64       `json:"id"`
+	ConversationID int64       `json:"conversation_id"`
+	AccountID      int64       `json:"account_id"`
+	CampaignID     int64       `json:"campaign_id,omitempty"`
+	From           personEvent `json:"from"`
+	Text           string      `json:"text"`
+	Media          *mediaEvent `json:"media,omitempty"`
+	MessageID      int         `json:"message_id"`
+	SentAt         time.Time   `json:"sent_at"`
+}
+
+type personEvent struct {
+	UserID    int64  `json:"user_id"`
+	Username  string `json:"username,omitempty"`
+	FirstName string `json:"first_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
+}
+
+type mediaEvent struct {
+	Type string `json:"type"`
+	Size int64  `json:"size,omitempty"`
+}
