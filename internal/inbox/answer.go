@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 
@@ -37,9 +38,11 @@ func (AnswerArgs) InsertOpts() river.InsertOpts {
 		Queue:       AnswerQueue,
 		MaxAttempts: 25,
 		// One job per account at a time: a waiting or running one takes
-		// in answers written meanwhile (it sends until none is pending).
+		// in answers written meanwhile (it sends until none is pending,
+		// and looks again as it ends).
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+			rivertype.JobStateRetryable, rivertype.JobStateScheduled,
 		}},
 	}
 }
@@ -127,6 +130,13 @@ func (w *answerWorker) Work(ctx context.Context, job *river.Job[AnswerArgs]) err
 // first those a crash left mid-send, again with their random_id.
 func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) error {
 	log := s.log.With(slog.Int64("account", accountID))
+	// A job rescued from a node that seemed dead may overlap the one still
+	// running here: they take turns, so neither resends the other's
+	// answer in flight.
+	v, _ := s.answering.LoadOrStore(accountID, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	defer mu.Unlock()
 	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		left, err := s.st.SendingAnswers(ctx, accountID)
 		if err != nil {
@@ -167,6 +177,11 @@ func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) erro
 	var fw *telegram.FloodWaitError
 	switch {
 	case err == nil:
+		// An answer written as the run ended found this job still running
+		// and enqueued none: go again.
+		if _, err := s.st.NextPendingAnswer(ctx, accountID); err == nil {
+			return river.JobSnooze(0)
+		}
 		return nil
 	case errors.As(err, &fw):
 		log.Info("answers wait for Telegram", slog.Duration("wait", fw.Wait))

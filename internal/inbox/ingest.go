@@ -68,17 +68,27 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 			}
 		}
 	}
-	c, _, err := s.st.UpsertConversation(ctx, peer)
-	if err != nil {
-		return err
-	}
 	dir := store.DirectionIn
 	if m.Out {
 		dir = store.DirectionOut
 	}
-	row, added, err := s.st.AddInboxMessage(ctx, store.InboxMessage{
-		ConversationID: c.ID, UserID: userID, AccountID: accountID, TGMessageID: m.ID, Direction: dir, Origin: origin,
-		Text: m.Text, MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now,
+	var (
+		c     store.Conversation
+		row   store.InboxMessage
+		added bool
+	)
+	// One transaction: a new conversation is never seen without its
+	// first message.
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if c, _, err = tx.UpsertConversation(ctx, peer); err != nil {
+			return err
+		}
+		row, added, err = tx.AddInboxMessage(ctx, store.InboxMessage{
+			ConversationID: c.ID, UserID: userID, AccountID: accountID, TGMessageID: m.ID, Direction: dir, Origin: origin,
+			Text: m.Text, MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now,
+		})
+		return err
 	})
 	if err != nil {
 		return err

@@ -40,7 +40,7 @@ func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error
 	}
 	if len(rows) == sf.Limit {
 		last := rows[len(rows)-1]
-		out.Next = encodeCursor(last.LastMessageAt, last.ID)
+		out.Next = encodeCursor(last.LastMessageAt, itoa(last.ID))
 	}
 	return out, nil
 }
@@ -68,8 +68,9 @@ func (f Filter) store() (store.ConversationFilter, error) {
 		return sf, errBadFilter("limit", fmt.Sprintf("limit must be between 1 and %d", MaxLimit))
 	}
 	if f.Cursor != "" {
-		at, id, ok := decodeCursor(f.Cursor)
-		if !ok {
+		at, rest, ok := decodeCursor(f.Cursor)
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if !ok || err != nil || id <= 0 {
 			return sf, errBadCursor
 		}
 		sf.After = store.ConversationCursor{At: at, ID: id}
@@ -77,26 +78,26 @@ func (f Filter) store() (store.ConversationFilter, error) {
 	return sf, nil
 }
 
-// A cursor is the last row's (time, id), opaque to clients.
-func encodeCursor(at time.Time, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UTC().UnixMicro(), 10) + "." + strconv.FormatInt(id, 10)))
+// A cursor is the last row's time and what orders rows of the same time
+// ("id" in the list, "ord.id" in a thread), opaque to clients.
+func encodeCursor(at time.Time, rest string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UTC().UnixMicro(), 10) + "." + rest))
 }
 
-func decodeCursor(c string) (time.Time, int64, bool) {
+func decodeCursor(c string) (time.Time, string, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return time.Time{}, 0, false
+		return time.Time{}, "", false
 	}
-	at, id, ok := strings.Cut(string(raw), ".")
+	at, rest, ok := strings.Cut(string(raw), ".")
 	if !ok {
-		return time.Time{}, 0, false
+		return time.Time{}, "", false
 	}
-	us, err1 := strconv.ParseInt(at, 10, 64)
-	n, err2 := strconv.ParseInt(id, 10, 64)
-	if err1 != nil || err2 != nil || n <= 0 {
-		return time.Time{}, 0, false
+	us, err := strconv.ParseInt(at, 10, 64)
+	if err != nil {
+		return time.Time{}, "", false
 	}
-	return time.UnixMicro(us).UTC(), n, true
+	return time.UnixMicro(us).UTC(), rest, true
 }
 
 // accountNames names the user's accounts for the list.
@@ -177,11 +178,14 @@ func (s *Service) Messages(ctx context.Context, userID, id int64, cursor string,
 	}
 	var before store.InboxMessageCursor
 	if cursor != "" {
-		at, mid, ok := decodeCursor(cursor)
-		if !ok {
+		at, rest, ok := decodeCursor(cursor)
+		ord, mid, ok2 := strings.Cut(rest, ".")
+		o, err1 := strconv.ParseInt(ord, 10, 64)
+		n, err2 := strconv.ParseInt(mid, 10, 64)
+		if !ok || !ok2 || err1 != nil || err2 != nil || n <= 0 {
 			return MessagePage{}, errBadCursor
 		}
-		before = store.InboxMessageCursor{At: at, ID: mid}
+		before = store.InboxMessageCursor{At: at, Ord: o, ID: n}
 	}
 	rows, err := s.st.ListInboxMessages(ctx, id, before, limit)
 	if err != nil {
@@ -193,7 +197,7 @@ func (s *Service) Messages(ctx context.Context, userID, id int64, cursor string,
 	}
 	if len(rows) == limit {
 		last := rows[len(rows)-1]
-		out.Next = encodeCursor(last.SentAt, last.ID)
+		out.Next = encodeCursor(last.SentAt, itoa(last.Ord())+"."+itoa(last.ID))
 	}
 	return out, nil
 }

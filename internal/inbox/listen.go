@@ -92,6 +92,9 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 			case <-ctx.Done():
 				t.Stop()
 				return ctx.Err()
+			case <-s.quit:
+				t.Stop()
+				return errShutdown
 			case <-poke:
 				t.Stop()
 			case <-t.C:
@@ -102,6 +105,8 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	switch {
 	case err == nil:
 		return river.JobSnooze(0) // listen on, on a new connection
+	case errors.Is(err, errShutdown):
+		return river.JobSnooze(time.Second)
 	case errors.As(err, &fw):
 		return river.JobSnooze(fw.Wait)
 	}
@@ -121,6 +126,8 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	s.log.Warn("inbox listener stopped; River retries it", slog.Int64("account", accountID), slog.Any("err", err))
 	return err
 }
+
+var errShutdown = errors.New("inbox: shutting down")
 
 // poke is the account's "ask for the difference now" signal.
 func (s *Service) poke(accountID int64) chan struct{} {

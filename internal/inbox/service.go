@@ -90,8 +90,14 @@ type Service struct {
 	live broker
 	// listening holds the accounts whose listener runs on this node.
 	listening sync.Map // account id → struct{}
+	// answering serialises an account's answering runs on this node.
+	answering sync.Map // account id → *sync.Mutex
 	// pokes asks an account's listener for the difference at once.
 	pokes sync.Map // account id → chan struct{}
+
+	// quit ends the listeners (Shutdown).
+	quit     chan struct{}
+	quitOnce sync.Once
 
 	// beforeSend, when set (tests), runs after an answer is claimed and
 	// committed, before it leaves.
@@ -115,7 +121,14 @@ func New(o Options) (*Service, error) {
 	if o.CheckEvery <= 0 {
 		o.CheckEvery = 20 * time.Second
 	}
-	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, live: newBroker()}, nil
+	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, live: newBroker(), quit: make(chan struct{})}, nil
+}
+
+// Shutdown ends the listeners' held connections, so that stopping the
+// jobs does not wait for them: call it before River's Stop. Their jobs
+// are snoozed and go on at the next start.
+func (s *Service) Shutdown() {
+	s.quitOnce.Do(func() { close(s.quit) })
 }
 
 // SetQueue gives the service River's client, built after the service

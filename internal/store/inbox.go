@@ -116,10 +116,20 @@ type InboxMessage struct {
 }
 
 // InboxMessageCursor is where a page of a thread ends: threads are ordered
-// by (SentAt, ID), newest first.
+// by (SentAt, Ord, ID), newest first.
 type InboxMessageCursor struct {
-	At time.Time
-	ID int64
+	At  time.Time
+	Ord int64
+	ID  int64
+}
+
+// Ord is where a message stands among those of the same second: Telegram's
+// message id, and after them an answer not sent yet.
+func (m InboxMessage) Ord() int64 {
+	if m.TGMessageID == 0 {
+		return 1 << 31
+	}
+	return int64(m.TGMessageID)
 }
 
 // NewAnswer is an answer to write to a conversation's outbox.
@@ -170,7 +180,7 @@ type Inbox interface {
 	// there is none.
 	LatestDeliveryTo(ctx context.Context, accountID, tgUserID int64) (Delivery, error)
 	// IsCampaignMessage reports whether the account's Telegram message to
-	// the person was a campaign's delivery.
+	// the person was a campaign's delivery (or may be: one is sending).
 	IsCampaignMessage(ctx context.Context, accountID, tgUserID int64, tgMessageID int) (bool, error)
 
 	// CreateAnswer writes a pending answer with its random_id.

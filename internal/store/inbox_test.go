@@ -201,7 +201,7 @@ func TestInboxMessages(t *testing.T) {
 			if len(page) < 2 {
 				break
 			}
-			before = store.InboxMessageCursor{At: page[1].SentAt, ID: page[1].ID}
+			before = store.InboxMessageCursor{At: page[1].SentAt, Ord: page[1].Ord(), ID: page[1].ID}
 		}
 		if got := fmt.Sprint(texts); got != "[12:photo 11:hello back 10:hi 5:older, from the history]" {
 			t.Errorf("thread %s", got)

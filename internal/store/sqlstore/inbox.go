@@ -50,6 +50,10 @@ func searchText(p store.ConversationPeer) string {
 	return strings.ToLower(strings.TrimSpace(p.FirstName + " " + p.LastName + " " + p.Username))
 }
 
+// noMessageYet is a new conversation's last-message time until its first
+// message (added in the same breath) moves it.
+var noMessageYet = time.Unix(0, 0).UTC()
+
 func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPeer) (store.Conversation, bool, error) {
 	var (
 		out     store.Conversation
@@ -64,7 +68,7 @@ func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPee
 				"search_text, last_message_at, status, campaign_id, created_at, updated_at) "+
 				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?) RETURNING id",
 				p.UserID, p.AccountID, p.TGUserID, p.AccessHash, p.FirstName, p.LastName, p.Username,
-				searchText(p), p.Now, nullID(p.CampaignID), p.Now, p.Now).Scan(&id)
+				searchText(p), noMessageYet, nullID(p.CampaignID), p.Now, p.Now).Scan(&id)
 			if err != nil {
 				return mapErr(q.d, err)
 			}
@@ -239,22 +243,27 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 	return out, added, err
 }
 
-// touchConversation moves a conversation's last message to m when m is
-// not older, counts an incoming message unread, and reopens a done
+// touchConversation moves a conversation's last message to the newest of
+// its thread in thread order (m, unless history or a late update brought
+// an older one), counts an incoming m unread, and reopens a done
 // conversation the person wrote to again.
 func (q queries) touchConversation(ctx context.Context, m store.InboxMessage, now time.Time) error {
-	text := previewText(m)
 	in := m.Direction == store.DirectionIn
 	unread := 0
 	if in {
 		unread = 1
 	}
-	_, err := q.exec(ctx, "UPDATE conversations SET "+
-		"last_message_text = CASE WHEN last_message_at <= ? THEN ? ELSE last_message_text END, "+
-		"last_message_out = CASE WHEN last_message_at <= ? THEN ? ELSE last_message_out END, "+
-		"last_message_at = CASE WHEN last_message_at <= ? THEN ? ELSE last_message_at END, "+
+	last := m
+	newest, err := q.ListInboxMessages(ctx, m.ConversationID, store.InboxMessageCursor{}, 1)
+	if err != nil {
+		return err
+	}
+	if len(newest) == 1 {
+		last = newest[0]
+	}
+	_, err = q.exec(ctx, "UPDATE conversations SET last_message_text = ?, last_message_out = ?, last_message_at = ?, "+
 		"unread = unread + ?, status = CASE WHEN ? THEN 'open' ELSE status END, updated_at = ? WHERE id = ?",
-		m.SentAt, text, m.SentAt, !in, m.SentAt, m.SentAt, unread, in, now, m.ConversationID)
+		previewText(last), last.Direction == store.DirectionOut, last.SentAt, unread, in, now, m.ConversationID)
 	return err
 }
 
@@ -270,17 +279,24 @@ func previewText(m store.InboxMessage) string {
 	return text
 }
 
+// threadOrd orders a thread's messages of one second (Telegram dates to
+// the second) as Telegram numbered them, whenever the inbox learned of
+// them (history comes after the replies it precedes); an answer not sent
+// yet comes after them. store.InboxMessage.Ord is the same in Go.
+const threadOrd = "(CASE WHEN tg_message_id = 0 THEN 2147483648 ELSE tg_message_id END)"
+
 func (q queries) ListInboxMessages(ctx context.Context, conversationID int64, before store.InboxMessageCursor, limit int) ([]store.InboxMessage, error) {
 	if limit <= 0 {
 		limit = 50
 	}
 	if before.ID == 0 {
 		return q.inboxMessages(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE conversation_id = ? "+
-			"ORDER BY sent_at DESC, id DESC LIMIT ?", conversationID, limit)
+			"ORDER BY sent_at DESC, "+threadOrd+" DESC, id DESC LIMIT ?", conversationID, limit)
 	}
 	return q.inboxMessages(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE conversation_id = ? "+
-		"AND sent_at <= ? AND (sent_at < ? OR id < ?) ORDER BY sent_at DESC, id DESC LIMIT ?",
-		conversationID, before.At, before.At, before.ID, limit)
+		"AND sent_at <= ? AND (sent_at < ? OR "+threadOrd+" < ? OR ("+threadOrd+" = ? AND id < ?)) "+
+		"ORDER BY sent_at DESC, "+threadOrd+" DESC, id DESC LIMIT ?",
+		conversationID, before.At, before.At, before.Ord, before.Ord, before.ID, limit)
 }
 
 func (q queries) InboxMessageByID(ctx context.Context, id int64) (store.InboxMessage, error) {
@@ -322,7 +338,9 @@ func (q queries) LatestDeliveryTo(ctx context.Context, accountID, tgUserID int64
 
 func (q queries) IsCampaignMessage(ctx context.Context, accountID, tgUserID int64, tgMessageID int) (bool, error) {
 	var n int64
-	err := q.queryRow(ctx, "SELECT COUNT(*) FROM deliveries WHERE account_id = ? AND tg_user_id = ? AND message_id = ?",
+	// A delivery still sending is the message: its answer, with the id,
+	// may come after the update that shows the message.
+	err := q.queryRow(ctx, "SELECT COUNT(*) FROM deliveries WHERE account_id = ? AND tg_user_id = ? AND (message_id = ? OR state = 'sending')",
 		accountID, tgUserID, tgMessageID).Scan(&n)
 	return n > 0, mapErr(q.d, err)
 }
@@ -334,10 +352,13 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 		if err != nil {
 			return err
 		}
+		// Telegram dates messages to the second: the answer is dated as it
+		// will be, so a thread sorts it among the others as Telegram does.
+		sentAt := a.Now.Truncate(time.Second)
 		var id int64
 		err = q.queryRow(ctx, "INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, sent_at, "+
 			"state, random_id, error_code, error, created_at, updated_at) VALUES (?, ?, ?, 'out', 'answer', ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
-			c.ID, c.UserID, c.AccountID, a.Text, a.Now, a.RandomID, a.ErrorCode, a.Error, a.Now, a.Now).Scan(&id)
+			c.ID, c.UserID, c.AccountID, a.Text, sentAt, a.RandomID, a.ErrorCode, a.Error, a.Now, a.Now).Scan(&id)
 		if err != nil {
 			return mapErr(q.d, err)
 		}

@@ -1,0 +1,298 @@
+package inbox_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/campaign/campaigntest"
+	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
+	"github.com/telegramate/telegramate/internal/testkit"
+)
+
+var world *sandbox.World
+
+// The world's accounts.
+var (
+	sam = campaigntest.Account{APIID: 2100001, APIHash: "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", Phone: "9996610001", TGUserID: 7001, First: "Sam"}
+	sid = campaigntest.Account{APIID: 2100002, APIHash: "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2", Phone: "9996620002", TGUserID: 7002, First: "Sid"}
+	sue = campaigntest.Account{APIID: 2100003, APIHash: "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3", Phone: "9996630003", TGUserID: 7003, First: "Sue"}
+)
+
+const chatMeetup = 9001
+
+// People.
+const (
+	ann      = 8001 // replies "Thanks, sounds good!"
+	bruno    = 8002 // replies "Tell me more"
+	cora     = 8003 // replies "Yes please"
+	dan      = 8005 // replies "STOP"
+	quiet    = 8006 // never replies
+	stranger = 8020 // not in any chat: writes first
+)
+
+const worldJSON = `{
+  "dcs": [1],
+  "apps": [
+    {"api_id": 2100001, "api_hash": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"},
+    {"api_id": 2100002, "api_hash": "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"},
+    {"api_id": 2100003, "api_hash": "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"}
+  ],
+  "users": [
+    {"id": 7001, "phone": "9996610001", "first_name": "Sam", "username": "sam_sends"},
+    {"id": 7002, "phone": "9996620002", "first_name": "Sid"},
+    {"id": 7003, "phone": "9996630003", "first_name": "Sue", "peer_flood_after": 1},
+    {"id": 8001, "first_name": "Ann", "last_name": "Lee", "username": "ann_lee", "reply": "Thanks, sounds good!"},
+    {"id": 8002, "first_name": "Bruno", "username": "bruno", "reply": "Tell me more"},
+    {"id": 8003, "first_name": "Cora", "reply": "Yes please"},
+    {"id": 8005, "first_name": "Dan", "username": "dan_stops", "reply": "STOP"},
+    {"id": 8006, "first_name": "Quinn"},
+    {"id": 8020, "first_name": "Stella", "last_name": "Ranger", "username": "stella_r"},
+    {"id": 8021, "first_name": "Tom"}
+  ],
+  "chats": [
+    {"id": 9001, "type": "supergroup", "title": "Meetup", "creator": 7001,
+     "members": [7001, 7002, 8001, 8002, 8003, 8005, 8006]}
+  ],
+  "limits": {"peer_flood_after": 100000}
+}`
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChild())
+	}
+	var err error
+	if world, err = sandbox.ParseWorld([]byte(worldJSON)); err != nil {
+		fmt.Fprintln(os.Stderr, "world:", err)
+		os.Exit(1)
+	}
+	testkit.Main(m)
+}
+
+var testKey = secrets.Key{ID: "test", Secret: bytes.Repeat([]byte{9}, secrets.KeySize)}
+
+// env is one test's product against its own sandbox.
+type env struct {
+	t    testing.TB
+	sbx  *sandbox.Server
+	st   store.Store
+	keys *secrets.Keyring
+	acc  *accounts.Service
+	ext  *extract.Service
+	camp *campaign.Service
+	svc  *inbox.Service
+	jobs *jobs.Client
+	user int64
+	ids  map[int64]int64 // Telegram user id → account id
+	o    inbox.Options
+}
+
+// services is the product's services, wired as the server wires them.
+type services struct {
+	acc  *accounts.Service
+	ext  *extract.Service
+	camp *campaign.Service
+	svc  *inbox.Service
+	jobs *jobs.Client
+}
+
+func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o inbox.Options) (services, error) {
+	var out services
+	gw, err := telegram.New(telegram.Config{DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), ConnectTimeout: 10 * time.Second})
+	if err != nil {
+		return out, err
+	}
+	if out.acc, err = accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw}); err != nil {
+		return out, err
+	}
+	if out.ext, err = extract.New(extract.Options{Store: st, Accounts: out.acc}); err != nil {
+		return out, err
+	}
+	if os.Getenv("INBOX_TEST_LOG") != "" {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	o.Store, o.Accounts = st, out.acc
+	if out.svc, err = inbox.New(o); err != nil {
+		return out, err
+	}
+	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.svc.Listening(out.acc), Logger: o.Logger,
+		ReplyCheckEvery: 200 * time.Millisecond}); err != nil {
+		return out, err
+	}
+	out.camp.SetInbox(out.svc)
+	out.svc.SetUpdates(out.camp)
+	if out.jobs, err = jobs.New(ctx, jobs.Options{
+		Store: st, Logger: o.Logger,
+		Register: func(w *river.Workers) {
+			extract.Register(w, out.ext)
+			campaign.Register(w, out.camp)
+			inbox.Register(w, out.svc)
+		},
+		Queues:            inbox.Queues(campaign.Queues(jobs.DefaultQueues())),
+		PeriodicJobs:      append(campaign.PeriodicJobs(300*time.Millisecond), inbox.PeriodicJobs(300*time.Millisecond)...),
+		FetchPollInterval: 100 * time.Millisecond,
+		// A killed child's jobs come back soon (the kill test).
+		RescueStuckJobsAfter: time.Minute,
+	}); err != nil {
+		return out, err
+	}
+	out.ext.SetQueue(out.jobs)
+	out.camp.SetQueue(out.jobs)
+	out.svc.SetQueue(out.jobs)
+	return out, out.jobs.Start(ctx)
+}
+
+// DCs is the part of the sandbox the product is configured from.
+type DCs interface {
+	DCs() map[int]string
+	PublicKeyPEM() []byte
+}
+
+func newEnv(t *testing.T, st store.Store, o inbox.Options) *env {
+	t.Helper()
+	ctx := context.Background()
+	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sbx.Close() })
+	keys, err := secrets.NewKeyring(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, store.NewUser{Email: "owner@example.com", PasswordHash: "x", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.CheckEvery == 0 {
+		o.CheckEvery = 300 * time.Millisecond
+	}
+	e := &env{t: t, sbx: sbx, st: st, keys: keys, user: u.ID, ids: map[int64]int64{}, o: o}
+	for _, a := range []campaigntest.Account{sam, sid, sue} {
+		row, err := campaigntest.Connect(ctx, st, keys, sbx, u.ID, a, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.ids[a.TGUserID] = row.ID
+	}
+	e.start()
+	return e
+}
+
+// start runs the product's services (again, after stop).
+func (e *env) start() {
+	e.t.Helper()
+	s, err := wire(context.Background(), e.st, e.keys, e.sbx, e.o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.acc, e.ext, e.camp, e.svc, e.jobs = s.acc, s.ext, s.camp, s.svc, s.jobs
+	e.t.Cleanup(func() { e.stop() })
+}
+
+// stop stops the product's jobs: it is down until start.
+func (e *env) stop() {
+	e.svc.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_ = e.jobs.Close(ctx)
+}
+
+func (e *env) account(tgUserID int64) int64 { return e.ids[tgUserID] }
+
+// waitFor polls cond until it holds or a minute passes.
+func (e *env) waitFor(what string, cond func() (bool, error)) {
+	e.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ok, err := cond()
+		if err != nil {
+			e.t.Fatalf("%s: %v", what, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// conversationWith waits for the account's conversation with a person.
+func (e *env) conversationWith(accountTG, person int64) inbox.Conversation {
+	e.t.Helper()
+	var out inbox.Conversation
+	e.waitFor(fmt.Sprintf("a conversation of %d with %d", accountTG, person), func() (bool, error) {
+		page, err := e.svc.List(context.Background(), e.user, inbox.Filter{AccountID: e.account(accountTG), Limit: inbox.MaxLimit})
+		if err != nil {
+			return false, err
+		}
+		for _, c := range page.Conversations {
+			if c.TGUserID == person {
+				out = c
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	return out
+}
+
+// thread is a conversation's messages, oldest first.
+func (e *env) thread(id int64) []inbox.Message {
+	e.t.Helper()
+	page, err := e.svc.Messages(context.Background(), e.user, id, "", inbox.MaxLimit)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := make([]inbox.Message, 0, len(page.Messages))
+	for i := len(page.Messages) - 1; i >= 0; i-- {
+		out = append(out, page.Messages[i])
+	}
+	return out
+}
+
+// sentTo lists what the sandbox delivered from a Telegram user to another.
+func (e *env) sentTo(from, to int64) []sandbox.Message {
+	var out []sandbox.Message
+	for _, m := range e.sbx.Messages() {
+		if m.From == from && m.To == to && !m.Reply {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// list extracts the meetup chat with an account.
+func (e *env) list(accountTG int64) int64 {
+	e.t.Helper()
+	x, err := e.ext.Start(context.Background(), e.user, extract.StartInput{AccountID: e.account(accountTG), ChatID: chatMeetup})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitFor("the extraction", func() (bool, error) {
+		x, err = e.ext.Get(context.Background(), e.user, x.ID)
+		return err == nil && x.Final(), err
+	})
+	if x.Status != store.ExtractionCompleted {
+		e.t.Fatalf("extraction: %s %s", x.Status, x.ErrorMessage)
+	}
+	return x.ListID
+}
+
+func intp(v int) *int { return &v }
