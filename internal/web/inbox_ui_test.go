@@ -206,6 +206,8 @@ func TestConversationPage(t *testing.T) {
 			t.Error("the thread is not oldest first")
 		}
 
+		ann.get(page+"?before=nonsense").wantStatus(t, http.StatusUnprocessableEntity).wantBody(t, "This page link is not one the inbox made")
+
 		// Answers: bad input is refused with the text kept and nothing
 		// written.
 		ann.post(page+"/messages", url.Values{"text": {"   "}}).wantStatus(t, http.StatusUnprocessableEntity).
