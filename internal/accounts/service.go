@@ -10,6 +10,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -45,6 +46,9 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now is the clock (tests move it); nil is time.Now.
 	Now func() time.Time
+	// Leases gives this node the accounts it uses, one node per account
+	// at a time (nil: a manager of its own, named lease.ProcessNodeID).
+	Leases *lease.Manager
 }
 
 // Service connects and runs users' Telegram accounts. It is safe for
@@ -58,6 +62,7 @@ type Service struct {
 	now  func() time.Time
 
 	sessions sessionCache
+	leases   *lease.Manager
 	// health is told of limits and ended sessions (OnHealthChange).
 	health atomic.Pointer[HealthHook]
 }
@@ -67,9 +72,16 @@ func New(o Options) (*Service, error) {
 	if o.Store == nil || o.Keyring == nil || o.Gateway == nil {
 		return nil, errors.New("accounts: Store, Keyring and Gateway are required")
 	}
-	s := &Service{st: o.Store, keys: o.Keyring, tg: o.Gateway, log: o.Logger, now: o.Now}
+	s := &Service{st: o.Store, keys: o.Keyring, tg: o.Gateway, log: o.Logger, now: o.Now, leases: o.Leases}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.leases == nil {
+		m, err := lease.New(lease.Options{Store: o.Store, NodeID: lease.ProcessNodeID(), Logger: s.log})
+		if err != nil {
+			return nil, err
+		}
+		s.leases = m
 	}
 	if s.now == nil {
 		s.now = time.Now

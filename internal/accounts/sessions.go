@@ -24,7 +24,7 @@ func (s *Service) Sessions(ctx context.Context, by Actor, accountID int64) ([]Se
 		list []Session
 		gen  int64
 	)
-	err := s.withSession(ctx, by, accountID, func(o openAccount) (telegram.Session, error) {
+	err := s.withSession(ctx, by, accountID, func(ctx context.Context, o openAccount) (telegram.Session, error) {
 		var err error
 		list, err = s.tg.Authorizations(ctx, o.creds, o.session)
 		gen = o.row.LoginGeneration
@@ -118,7 +118,7 @@ func (s *Service) TerminateSession(ctx context.Context, by Actor, accountID, has
 	case target.Current:
 		return ErrCurrentSession
 	}
-	err = s.withSession(ctx, by, accountID, func(o openAccount) (telegram.Session, error) {
+	err = s.withSession(ctx, by, accountID, func(ctx context.Context, o openAccount) (telegram.Session, error) {
 		return o.session, s.tg.ResetAuthorization(ctx, o.creds, o.session, hash)
 	})
 	s.sessions.forget(accountID)

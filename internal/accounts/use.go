@@ -11,7 +11,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/telegramate/telegramate/internal/apperr"
-
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -29,8 +29,14 @@ import (
 // Errors of fn come back as fn returned them, those three health errors
 // wrapped in the *apperr.Error the user reads (errors.Is and errors.As
 // still find telegram's errors).
+//
+// fn runs under this node's lease on the account (see withSession): its
+// context carries the lease's fence (lease.FromContext) for the writes
+// it makes for the account, and ends when the node loses the lease. An
+// account another node holds is refused with lease.ErrBusy, RetryAfter
+// the time left on that node's lease.
 func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error {
-	return s.withSession(ctx, Actor{UserID: userID, IP: IPFrom(ctx)}, accountID, func(o openAccount) (telegram.Session, error) {
+	return s.withSession(ctx, Actor{UserID: userID, IP: IPFrom(ctx)}, accountID, func(ctx context.Context, o openAccount) (telegram.Session, error) {
 		return s.tg.Run(ctx, o.creds, o.session, fn, opts...)
 	})
 }
@@ -65,11 +71,28 @@ func (s *Service) row(ctx context.Context, userID, accountID int64) (store.Accou
 	return row, nil
 }
 
-// withSession runs one step on a usable account's session and records what
-// it learned.
-func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, step func(openAccount) (telegram.Session, error)) error {
+// withSession runs one step on a usable account's session, under this
+// node's lease on the account, and records what it learned. The step's
+// context carries the lease (its writes are fenced with it) and ends
+// when the lease is lost, so a node that lost its database or its
+// account stops speaking for the account before another node starts.
+func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, step func(context.Context, openAccount) (telegram.Session, error)) error {
 	row, err := s.row(ctx, by.UserID, accountID)
 	if err != nil {
+		return err
+	}
+	if p := fromStore(row).Problem(s.now()); p != nil {
+		return p
+	}
+	use, err := s.leases.Acquire(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	defer use.Release()
+	ctx = use.Context()
+	// Read again under the lease: the session and health the previous
+	// holder left are the ones to go on from.
+	if row, err = s.row(ctx, by.UserID, accountID); err != nil {
 		return err
 	}
 	if p := fromStore(row).Problem(s.now()); p != nil {
@@ -79,8 +102,16 @@ func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, st
 	if err != nil {
 		return err
 	}
-	out, stepErr := step(open)
-	s.finishUse(ctx, by, row, open.session, out, stepErr)
+	out, stepErr := step(ctx, open)
+	if errors.Is(stepErr, store.ErrFenced) {
+		use.Lose(stepErr)
+	}
+	// Stored under the lease even when the step was cut short: a lease
+	// lost meanwhile refuses it (store.ErrFenced).
+	s.finishUse(context.WithoutCancel(ctx), by, row, open.session, out, stepErr)
+	if cause := context.Cause(ctx); errors.Is(cause, lease.ErrLost) {
+		return lease.ErrBusy.WithRetryAfter(s.leases.TTL()).Wrap(errors.Join(cause, stepErr))
+	}
 	return accountError(stepErr, s.now())
 }
 
@@ -122,6 +153,10 @@ func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, be
 	}
 	landed, err := s.st.FinishAccountUse(ctx, u)
 	switch {
+	case errors.Is(err, store.ErrFenced):
+		// Another node holds the account now; what it learns counts.
+		s.log.Info("account use not stored: the node lost the account's lease", slog.Int64("account", row.ID))
+		return
 	case err != nil:
 		s.log.Error("account use not stored", slog.Int64("account", row.ID), slog.Any("err", err))
 		return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -112,6 +113,12 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 	if e, ok := apperr.As(err); ok {
 		if e.Code == "flood_wait" && e.RetryAfter > 0 {
 			return river.JobSnooze(e.RetryAfter)
+		}
+		if errors.Is(e, lease.ErrBusy) {
+			// Another node holds the account (or took it from this one):
+			// ask again when its lease would end.
+			r.log.Info("account held by another node", slog.Duration("retry_after", e.RetryAfter))
+			return river.JobSnooze(max(e.RetryAfter, 100*time.Millisecond))
 		}
 		if e.HTTPStatus() < 500 {
 			// Limited, needing a login, disconnected: a person acts, and

@@ -14,6 +14,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/secrets"
 )
@@ -42,6 +43,17 @@ type Config struct {
 	// OptOutKeywords are replies that unsubscribe besides the built-in
 	// ones (STOP, unsubscribe, …), comma-separated as given.
 	OptOutKeywords string
+	// NodeID names this node to the others (account leases, River's
+	// attempted_by) and to Telegram; empty means the host's name and a
+	// random suffix, new at every start.
+	NodeID string
+	// LeaseTTL is how long a node's hold on a Telegram account lasts
+	// unless renewed (every third of it): how long a dead node's accounts
+	// wait before another node takes them.
+	LeaseTTL time.Duration
+	// NodeDeadAfter is how long a node may go unseen (it beats every
+	// third of it, at most every 3 s) before the others run its jobs.
+	NodeDeadAfter time.Duration
 
 	server bool // Register (not only RegisterData) was called
 }
@@ -105,6 +117,9 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.Var((*secretValue)(&c.MetricsToken), "metrics-token", help("serve /metrics on --listen too, to scrapers sending 'Authorization: Bearer `TOKEN`' (default: off)", "metrics-token"))
 	str(fs, &c.OptOutKeywords, "opt-out-keywords", "", "replies that put their sender on the suppression list, besides stop, unsubscribe, stopall, cancel, end, quit and opt out: comma-separated, e.g. \"stopp,arrête\"")
 	fs.BoolVar(&c.Telegram.TestServers, "telegram-test-servers", false, help("use Telegram's test environment instead of production", "telegram-test-servers"))
+	str(fs, &c.NodeID, "node-id", "", "this node's name among several sharing one PostgreSQL: letters, digits, '.', '_', '-', up to 63 (default: the host name and a random suffix, new at each start); unique among running nodes")
+	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 15*time.Second, help("how long a node's hold on a Telegram account lasts unless renewed (renewed every third of it): a dead node's accounts are taken over after at most this", "lease-ttl"))
+	fs.DurationVar(&c.NodeDeadAfter, "node-dead-after", 10*time.Second, help("how long a node may go unseen before the other nodes run its jobs", "node-dead-after"))
 	return c
 }
 

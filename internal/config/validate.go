@@ -8,8 +8,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/lease"
 )
 
 func (c *Config) validate() error {
@@ -57,6 +59,17 @@ func (c *Config) validate() error {
 		if _, err := os.Stat(f); err != nil {
 			bad("telegram-public-key", "%v", err)
 		}
+	}
+	if c.NodeID != "" {
+		if err := lease.ValidNodeID(c.NodeID); err != nil {
+			bad("node-id", "%v", err)
+		}
+	}
+	if c.LeaseTTL < time.Second || c.LeaseTTL > 10*time.Minute {
+		bad("lease-ttl", "%s: want between 1s and 10m, e.g. 15s", c.LeaseTTL)
+	}
+	if c.NodeDeadAfter < time.Second || c.NodeDeadAfter > 10*time.Minute {
+		bad("node-dead-after", "%s: want between 1s and 10m, e.g. 10s", c.NodeDeadAfter)
 	}
 	if c.Telegram.TestServers && len(c.Telegram.DCs) > 0 {
 		bad("telegram-test-servers", "cannot be combined with --telegram-dc, which already says where to connect")

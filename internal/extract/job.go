@@ -88,6 +88,11 @@ func (s *Service) work(ctx context.Context, id int64, lastAttempt bool) error {
 		return nil
 	case o.again:
 		return river.JobSnooze(0)
+	case o.busy > 0:
+		// The checkpoint stays; the node holding the account, or this one
+		// once that lease ends, goes on from it.
+		log.Info("extraction waits: another node holds the account", slog.Duration("retry_after", o.busy))
+		return river.JobSnooze(o.busy)
 	case o.wait > 0:
 		until := s.now().Add(o.wait)
 		if err := s.st.SetExtractionWaiting(context.WithoutCancel(ctx), id, e.RunToken, until, s.now()); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -83,6 +84,7 @@ type outcome struct {
 	fail  *apperr.Error // non-nil: stop for good, telling the user this
 	lost  bool          // the run no longer owns the extraction: stop quietly
 	again bool          // continue now (budget used, or shutting down)
+	busy  time.Duration // > 0: another node holds the account; ask again then
 	retry error         // non-nil: let River retry with backoff
 }
 
@@ -98,6 +100,9 @@ func classify(ctx context.Context, err error, now time.Time) outcome {
 	}
 	if e, ok := apperr.As(err); ok && e.Code == "flood_wait" && e.RetryAfter > 0 {
 		return outcome{wait: e.RetryAfter}
+	}
+	if e, ok := apperr.As(err); ok && errors.Is(e, lease.ErrBusy) {
+		return outcome{busy: max(e.RetryAfter, 100*time.Millisecond)}
 	}
 	if ctx.Err() != nil {
 		// The worker is stopping (shutdown or job timeout); the checkpoint

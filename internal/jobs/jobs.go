@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -58,6 +59,15 @@ type Options struct {
 	// InsertOnly builds a client that enqueues but never works (for
 	// commands such as `telegramate user create`).
 	InsertOnly bool
+	// NodeID is River's client id, so a job's attempted_by names the node
+	// that ran it (default lease.ProcessNodeID()).
+	NodeID string
+	// HeartbeatEvery is how often the node records itself alive and
+	// rescues dead nodes' jobs (default DefaultHeartbeatEvery); DeadAfter
+	// is how long unseen makes a node dead (default DefaultDeadAfter; on
+	// SQLite, a single node, every other node is dead).
+	HeartbeatEvery time.Duration
+	DeadAfter      time.Duration
 }
 
 // Client is River's client on the store's database, *sql.Tx transactions
@@ -66,6 +76,14 @@ type Client struct {
 	*river.Client[*sql.Tx]
 	store        store.Store
 	listenerPool *pgxpool.Pool
+	log          *slog.Logger
+
+	nodeID         string
+	insertOnly     bool
+	heartbeatEvery time.Duration
+	deadAfter      time.Duration
+	stopNode       context.CancelFunc
+	nodeDone       chan struct{}
 }
 
 // New builds the client; Start runs it.
@@ -74,12 +92,16 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		return nil, errors.New("jobs: no store")
 	}
 	o = withDefaults(o)
-	c := &Client{store: o.Store}
+	if err := lease.ValidNodeID(o.NodeID); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	c := &Client{store: o.Store, log: o.Logger, nodeID: o.NodeID, insertOnly: o.InsertOnly,
+		heartbeatEvery: o.HeartbeatEvery, deadAfter: o.DeadAfter}
 	driver, err := c.driver(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	cfg := &river.Config{Logger: o.Logger, FetchPollInterval: o.FetchPollInterval, RescueStuckJobsAfter: o.RescueStuckJobsAfter}
+	cfg := &river.Config{ID: o.NodeID, Logger: o.Logger, FetchPollInterval: o.FetchPollInterval, RescueStuckJobsAfter: o.RescueStuckJobsAfter}
 	if !o.InsertOnly {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &pruneWorker{store: o.Store, logger: o.Logger, now: o.Now,
@@ -128,6 +150,15 @@ func withDefaults(o Options) Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.NodeID == "" {
+		o.NodeID = lease.ProcessNodeID()
+	}
+	if o.HeartbeatEvery <= 0 {
+		o.HeartbeatEvery = DefaultHeartbeatEvery
+	}
+	if o.DeadAfter <= 0 {
+		o.DeadAfter = DefaultDeadAfter
+	}
 	return o
 }
 
@@ -160,6 +191,9 @@ func (c *Client) driver(ctx context.Context, o Options) (riverdriver.Driver[*sql
 // releases the listener.
 func (c *Client) Close(ctx context.Context) error {
 	defer c.closeListener()
+	// The heartbeat goes on while the running jobs finish: they are
+	// this node's until River has stopped.
+	defer c.stopNodeLoop()
 	if c.Client == nil {
 		return nil
 	}

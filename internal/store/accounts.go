@@ -178,7 +178,8 @@ type Accounts interface {
 	// with. A verdict is never lost to a concurrent use: it lands unless a
 	// graver one is already recorded. It reports whether the verdict
 	// landed (false after a rotation, re-login or disconnect meanwhile, or
-	// when a graver verdict stands).
+	// when a graver verdict stands). Under a lease (WithFence) that is no
+	// longer current it stores nothing and returns ErrFenced.
 	FinishAccountUse(ctx context.Context, u AccountUse) (bool, error)
 	// DisconnectAccount marks the account disconnected and erases its
 	// sealed API hash and session.

@@ -66,6 +66,7 @@ type Queries interface {
 	Extractions
 	Hardening
 	Campaigns
+	Leases
 	Inbox
 	Webhooks
 }

@@ -38,6 +38,10 @@ type Config struct {
 	Logger *slog.Logger
 	// AppVersion is reported to Telegram in initConnection.
 	AppVersion string
+	// NodeID names the node in initConnection's params, under the key
+	// NodeParam, so a data center (the sandbox) can tell which node of
+	// several spoke for an account; empty sends no params.
+	NodeID string
 
 	// DialTimeout bounds one TCP dial (default 10s).
 	DialTimeout time.Duration

@@ -69,8 +69,16 @@ func New(cfg Config) (*Gateway, error) {
 		SystemLangCode: "en",
 		LangCode:       "en",
 	}
+	if cfg.NodeID != "" {
+		g.device.Params = &tg.JSONObject{Value: []tg.JSONObjectValue{
+			{Key: NodeParam, Value: &tg.JSONString{Value: cfg.NodeID}},
+		}}
+	}
 	return g, nil
 }
+
+// NodeParam is the key of the node's id in initConnection's params.
+const NodeParam = "telegramate_node"
 
 // RunOption changes how Run treats the calls fn makes.
 type RunOption func(*runOptions)

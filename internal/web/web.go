@@ -72,6 +72,9 @@ type Deps struct {
 	// ServeMetrics, when set, is given the /metrics handler to serve on a
 	// listener of its own (--metrics-listen), without a token.
 	ServeMetrics func(http.Handler)
+	// Health names the node and says when it is shutting down, for
+	// /healthz.
+	Health Health
 }
 
 // New builds the whole HTTP handler.
@@ -98,7 +101,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.ServeMetrics != nil {
 		d.ServeMetrics(metrics.handler())
 	}
-	mux.Handle("GET /healthz", healthz(d.Store))
+	mux.Handle("GET /healthz", healthz(d.Store, d.Health))
 
 	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Webhooks: d.Webhooks, Logger: d.Logger, Version: d.Version})
 

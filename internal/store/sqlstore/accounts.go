@@ -243,6 +243,13 @@ func (q queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, apiID int64, ph
 func (q queries) FinishAccountUse(ctx context.Context, u store.AccountUse) (bool, error) {
 	landed := false
 	err := q.inTx(ctx, func(q queries) error {
+		// A use under a lease (store.WithFence) that the node lost since
+		// stores nothing: the next holder's uses are the account's now.
+		if f, ok := store.FenceFrom(ctx); ok {
+			if err := q.holdFence(ctx, f); err != nil {
+				return err
+			}
+		}
 		if u.SessionSealed != nil {
 			if _, err := q.q.StoreUseSession(ctx, gen.StoreUseSessionParams{
 				SessionSealed: u.SessionSealed, Now: u.Now, ID: u.ID, LoginGeneration: u.LoginGeneration,

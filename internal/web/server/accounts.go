@@ -6,6 +6,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/config"
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -14,7 +15,7 @@ import (
 // newAccounts builds the Telegram gateway from --telegram-dc,
 // --telegram-public-key and --telegram-test-servers (production Telegram
 // when none is given) and the accounts service on it.
-func newAccounts(st store.Store, keys *secrets.Keyring, cfg *config.Config, logger *slog.Logger, version string) (*accounts.Service, error) {
+func newAccounts(st store.Store, keys *secrets.Keyring, cfg *config.Config, logger *slog.Logger, version string, leases *lease.Manager) (*accounts.Service, error) {
 	var dcs map[int]string
 	for _, dc := range cfg.Telegram.DCs {
 		if dcs == nil {
@@ -28,9 +29,10 @@ func newAccounts(st store.Store, keys *secrets.Keyring, cfg *config.Config, logg
 		TestServers:   cfg.Telegram.TestServers,
 		Logger:        logger,
 		AppVersion:    version,
+		NodeID:        leases.NodeID(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
-	return accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw, Logger: logger})
+	return accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw, Logger: logger, Leases: leases})
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,7 @@ import (
 	"github.com/telegramate/telegramate/internal/config"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/logging"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
@@ -79,7 +81,20 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return fmt.Errorf("secret key: %w", err)
 	}
-	accountSvc, err := newAccounts(st, keys, cfg, logger, o.Version)
+	// The node's name among several on one database: its account leases,
+	// River's attempted_by, and what Telegram hears in initConnection.
+	nodeID := cfg.NodeID
+	if nodeID == "" {
+		nodeID = lease.NewNodeID()
+	}
+	leases, err := lease.New(lease.Options{Store: st, NodeID: nodeID, TTL: cfg.LeaseTTL, Logger: logger})
+	if err != nil {
+		return err
+	}
+	// After the jobs stopped (deferred later, so run earlier): a use still
+	// running then is cut off.
+	defer leases.Close()
+	accountSvc, err := newAccounts(st, keys, cfg, logger, o.Version, leases)
 	if err != nil {
 		return err
 	}
@@ -107,6 +122,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
+		NodeID: nodeID, DeadAfter: cfg.NodeDeadAfter, HeartbeatEvery: heartbeatEvery(cfg.NodeDeadAfter),
 		AbandonedAccountRetention: accounts.AbandonedAfter,
 		Register: func(w *river.Workers) {
 			extract.Register(w, extractSvc)
@@ -136,8 +152,12 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	var metricsHandler http.Handler
+	var (
+		metricsHandler http.Handler
+		draining       atomic.Bool
+	)
 	handler, err := web.New(web.Deps{
+		Health:         web.Health{NodeID: nodeID, Draining: draining.Load},
 		Store:          st,
 		Users:          userSvc,
 		Tokens:         tokens.New(st),
@@ -185,7 +205,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("database", st.Dialect()),
+	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("node", nodeID), slog.String("database", st.Dialect()),
 		slog.String("signup", cfg.Signup))
 	if o.Ready != nil {
 		o.Ready(ln.Addr())
@@ -197,6 +217,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
+	draining.Store(true)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	grace := time.AfterFunc(streamGrace, stopRequests)
@@ -208,6 +229,15 @@ func Run(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// heartbeatEvery is how often a node beats: a third of the time after
+// which the others take it for dead, at most every 3 s.
+func heartbeatEvery(deadAfter time.Duration) time.Duration {
+	if deadAfter <= 0 {
+		return 0 // the jobs package's default
+	}
+	return min(jobs.DefaultHeartbeatEvery, deadAfter/3)
 }
 
 // serveMetrics serves /metrics alone on addr, for a scraper on a private

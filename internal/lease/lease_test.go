@@ -1,0 +1,211 @@
+package lease_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/lease"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// ttl is short so a test sees expiries and renewals; a lease is renewed
+// every ttl/3.
+const ttl = 900 * time.Millisecond
+
+func newAccount(t *testing.T, s store.Store) int64 {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	u, err := s.CreateUser(ctx, store.NewUser{Email: "ann@example.com", PasswordHash: "$argon2id$x", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.CreateAccount(ctx, u.ID, store.AccountLogin{APIID: 1, APIHashSealed: []byte("h"), Phone: "9996620001",
+		TGUserID: 777001, DC: 2, SessionSealed: []byte("s"), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
+
+func newManager(t *testing.T, s store.Store, node string) *lease.Manager {
+	t.Helper()
+	m, err := lease.New(lease.Options{Store: s, NodeID: node, TTL: ttl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+// busy checks err is the refusal of an account another node holds.
+func busy(t *testing.T, err error) *apperr.Error {
+	t.Helper()
+	e, ok := apperr.As(err)
+	if !ok || !errors.Is(err, lease.ErrBusy) || e.RetryAfter <= 0 || e.RetryAfter > ttl {
+		t.Fatalf("got %v, want account_busy with a RetryAfter within the TTL", err)
+	}
+	return e
+}
+
+// acquireWithin polls until m gets the account.
+func acquireWithin(t *testing.T, m *lease.Manager, accountID int64) *lease.Use {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		u, err := m.Acquire(context.Background(), accountID)
+		if err == nil {
+			return u
+		}
+		busy(t, err)
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never got account %d: %v", m.NodeID(), accountID, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestTwoNodesTakeTurns: two nodes on one PostgreSQL. A holds the account
+// and keeps it by renewing well past its TTL while B is refused (with
+// who holds it); uses inside A share one lease, released after the last;
+// when A dies (stops renewing without releasing), B takes over after the
+// expiry with a larger token, and A's fence no longer passes.
+func TestTwoNodesTakeTurns(t *testing.T) {
+	s := storetest.Postgres(t)
+	acct := newAccount(t, s)
+	a, b := newManager(t, s, "node-a"), newManager(t, s, "node-b")
+	ctx := context.Background()
+
+	u1, err := a.Acquire(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, ok := lease.FromContext(u1.Context())
+	if !ok || f1.Holder != "node-a" || f1.AccountID != acct || f1.Token != u1.Token() {
+		t.Fatalf("fence in the use's context: %+v %v", f1, ok)
+	}
+	u2, err := a.Acquire(ctx, acct)
+	if err != nil || u2.Token() != u1.Token() {
+		t.Fatalf("second use inside node-a: %v, token %d want %d", err, u2.Token(), u1.Token())
+	}
+	first, err := s.LeaseOf(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Held past three TTLs: renewed, and B refused all along.
+	for {
+		_, err := b.Acquire(ctx, acct)
+		if e := busy(t, err); e.Error() == "" {
+			t.Fatal("no message")
+		}
+		l, err := s.LeaseOf(ctx, acct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Token != first.Token {
+			t.Fatalf("token moved while node-a held the account: %+v", l)
+		}
+		if l.ExpiresAt.After(first.ExpiresAt.Add(3 * ttl)) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if u1.Context().Err() != nil {
+		t.Fatalf("use ended while renewed: %v", context.Cause(u1.Context()))
+	}
+
+	// The first release keeps the lease (the second use still runs).
+	u1.Release()
+	if _, err := b.Acquire(ctx, acct); err == nil {
+		t.Fatal("node-b got the account while node-a still used it")
+	}
+	u2.Release()
+	ub, err := b.Acquire(ctx, acct)
+	if err != nil {
+		t.Fatalf("after node-a's last release: %v", err)
+	}
+	if ub.Token() <= u1.Token() {
+		t.Fatalf("token %d after %d: it must grow", ub.Token(), u1.Token())
+	}
+
+	// B dies: it stops renewing and never releases. A is refused until
+	// the lease expires, then takes over.
+	b.Close()
+	if _, err := a.Acquire(ctx, acct); err == nil {
+		t.Fatal("node-a took the account while node-b's lease ran")
+	}
+	ua := acquireWithin(t, a, acct)
+	defer ua.Release()
+	if ua.Token() <= ub.Token() {
+		t.Fatalf("takeover token %d after %d", ua.Token(), ub.Token())
+	}
+	fb, _ := lease.FromContext(ub.Context())
+	if err := s.CheckFence(ctx, fb); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("the dead node's fence still passes: %v", err)
+	}
+}
+
+// TestLostDatabaseStopsTheUse: a node whose database stops answering
+// cannot renew; it cancels the account's use, with ErrLost, while the
+// lease is still valid by the database's clock, so it has stopped
+// before another node may start. The other node takes over once it
+// expires.
+func TestLostDatabaseStopsTheUse(t *testing.T) {
+	direct, rawURL := storetest.PostgresURL(t)
+	acct := newAccount(t, direct)
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testkit.StartProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	viaProxy, err := storeopen.Open(context.Background(), storeopen.Options{DatabaseURL: u.String(), NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Resume(); viaProxy.Close() })
+
+	a, b := newManager(t, viaProxy, "node-a"), newManager(t, direct, "node-b")
+	use, err := a.Acquire(context.Background(), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer use.Release()
+	// When the use is cancelled, read the lease directly at once.
+	leftAtCancel := make(chan time.Duration, 1)
+	context.AfterFunc(use.Context(), func() {
+		l, err := direct.LeaseOf(context.Background(), acct)
+		if err != nil {
+			t.Error(err)
+		}
+		leftAtCancel <- l.Left
+	})
+	proxy.Stall()
+
+	var left time.Duration
+	select {
+	case left = <-leftAtCancel:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the use was not cancelled while the database did not answer")
+	}
+	if cause := context.Cause(use.Context()); !errors.Is(cause, lease.ErrLost) {
+		t.Fatalf("use ended with %v, want ErrLost", cause)
+	}
+	if left <= 0 {
+		t.Fatalf("the use was cancelled %s after its lease expired: another node could already send", -left)
+	}
+	ub := acquireWithin(t, b, acct)
+	defer ub.Release()
+	if ub.Token() <= use.Token() {
+		t.Fatalf("takeover token %d after %d", ub.Token(), use.Token())
+	}
+}
