@@ -276,4 +276,3 @@ func (q queries) rescue(ctx context.Context, cond string, args ...any) ([]int64,
 	}
 	return ids, mapErr(q.d, rows.Err())
 }
-
