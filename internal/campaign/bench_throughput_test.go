@@ -75,6 +75,9 @@ func throughputWorld(b *testing.B, n, members int) (*sandbox.World, []campaignte
 // messages per second over the loop's.
 //
 //	go test -run XXX -bench CampaignThroughput -benchtime 1x ./internal/campaign/
+var benchNoWebhooks = flag.Bool("throughput.no-webhooks", false,
+	"leave webhooks out, as before they were wired (to compare)")
+
 var benchWebhookEndpoint = flag.Bool("throughput.webhook-endpoint", false,
 	"give the campaign's user a webhook endpoint for delivery.sent and delivery.failed")
 
@@ -117,7 +120,9 @@ func benchThroughput(b *testing.B, st store.Store, accounts, members int, latenc
 		b.Fatal(err)
 	}
 	hooks.SetQueue(e.jobs)
-	e.svc.SetEvents(hooks)
+	if !*benchNoWebhooks {
+		e.svc.SetEvents(hooks)
+	}
 	if *benchWebhookEndpoint {
 		// Information: every answer also writes an event row and its
 		// job (nothing works the webhook queue here).
