@@ -23,7 +23,14 @@ func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, acc
 		return nil, err
 	}
 	camp.SetEvents(hooks)
-	acc.OnHealthChange(func(ctx context.Context, a accounts.Account) {
+	acc.OnHealthChange(accountsToWebhooks(hooks, logger))
+	return hooks, nil
+}
+
+// accountsToWebhooks is the accounts' health hook: a limit becomes
+// account.limited, an ended session account.needs_login.
+func accountsToWebhooks(hooks *webhook.Service, logger *slog.Logger) accounts.HealthHook {
+	return func(ctx context.Context, a accounts.Account) {
 		typ := webhook.AccountLimited
 		if a.Status == accounts.StatusNeedsRelogin {
 			typ = webhook.AccountNeedsLogin
@@ -33,8 +40,7 @@ func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, acc
 		if err := hooks.Publish(ctx, a.UserID, typ, data); err != nil {
 			logger.Error("webhook event not written", slog.String("type", typ), slog.Int64("account", a.ID), slog.Any("err", err))
 		}
-	})
-	return hooks, nil
+	}
 }
 
 // accountEvent is the object of account.limited and account.needs_login.

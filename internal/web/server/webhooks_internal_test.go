@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/webhook"
+)
+
+// TestDomainEventsBecomeWebhookEvents: the inbox's incoming messages (not
+// the account's own) and the accounts' health changes are written as
+// webhook events of the right type and object.
+func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.SQLite(t)
+	keys, err := secrets.NewKeyring(secrets.Key{ID: "test", Secret: make([]byte, secrets.KeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jc, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks.SetQueue(jc)
+	u, err := st.CreateUser(ctx, store.NewUser{Email: "ann@example.com", PasswordHash: "x", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, _, err := hooks.Create(ctx, u.ID, "https://crm.example/hook",
+		[]string{webhook.MessageReceived, webhook.AccountLimited, webhook.AccountNeedsLogin})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	onMessage := inboxToWebhooks(hooks, slog.New(slog.DiscardHandler))
+	conv := inbox.Conversation{Conversation: store.Conversation{ID: 5, UserID: u.ID, AccountID: 3, TGUserID: 9001,
+		Username: "pia", FirstName: "Pia", CampaignID: 2}}
+	onMessage(ctx, conv, inbox.Message{InboxMessage: store.InboxMessage{ID: 11, Direction: store.DirectionIn, Text: "Hello!",
+		TGMessageID: 77, MediaType: "photo", MediaSize: 1024, SentAt: time.Now()}})
+	onMessage(ctx, conv, inbox.Message{InboxMessage: store.InboxMessage{ID: 12, Direction: store.DirectionOut, Text: "Hi Pia"}})
+
+	onHealth := accountsToWebhooks(hooks, slog.New(slog.DiscardHandler))
+	onHealth(ctx, accounts.Account{ID: 3, UserID: u.ID, Name: "Sam", Status: accounts.StatusLimited, StatusDetail: "PEER_FLOOD"})
+	onHealth(ctx, accounts.Account{ID: 3, UserID: u.ID, Name: "Sam", Status: accounts.StatusNeedsRelogin, StatusDetail: "SESSION_REVOKED"})
+
+	list, err := hooks.Deliveries(ctx, u.ID, ep.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, d := range list {
+		types = append(types, d.EventType)
+	}
+	slices.Sort(types)
+	if want := []string{webhook.AccountLimited, webhook.AccountNeedsLogin, webhook.MessageReceived}; !slices.Equal(types, want) {
+		t.Fatalf("events %v, want %v", types, want)
+	}
+	for _, d := range list {
+		var ev struct {
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(d.Body), &ev); err != nil {
+			t.Fatal(err)
+		}
+		switch d.EventType {
+		case webhook.MessageReceived:
+			from, _ := ev.Data["from"].(map[string]any)
+			media, _ := ev.Data["media"].(map[string]any)
+			if ev.Data["text"] != "Hello!" || ev.Data["conversation_id"] != float64(5) || ev.Data["campaign_id"] != float64(2) ||
+				from["username"] != "pia" || media["type"] != "photo" {
+				t.Errorf("message.received %s", d.Body)
+			}
+		case webhook.AccountLimited, webhook.AccountNeedsLogin:
+			if ev.Data["id"] != float64(3) || ev.Data["detail"] == "" {
+				t.Errorf("%s %s", d.EventType, d.Body)
+			}
+		}
+	}
+}
