@@ -42,6 +42,9 @@ type receiver struct {
 	requests []request
 	accepted map[string]int // event id → 2xx answers given
 	blocked  chan struct{}  // closed when a "block" request arrived
+	// onRequest, when set, runs as each request arrives (a test's clock
+	// moves on).
+	onRequest func()
 }
 
 type request struct {
@@ -70,6 +73,9 @@ func (r *receiver) setSecret(s secrets.Secret) {
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
+	if r.onRequest != nil {
+		r.onRequest()
+	}
 	answer := "204"
 	if len(r.plan) > 0 {
 		answer, r.plan = r.plan[0], r.plan[1:]

@@ -11,6 +11,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/webhook"
 )
 
@@ -196,13 +197,19 @@ func TestNoEventLostOrSentTwiceAcrossRestart(t *testing.T) {
 	})
 }
 
+// TestFailedAfterRetryWindow: a receiver that always fails gets the event
+// until the retry window ends, then the delivery is failed. Each request
+// moves the service's clock 25 minutes on, so a one-hour window takes
+// three attempts and no waiting.
 func TestFailedAfterRetryWindow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		ann := mustUser(t, s, "ann@example.com")
-		rcv := newReceiver(t, "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500", "500")
+		rcv := newReceiver(t, "500", "500", "500", "500", "500", "500")
+		var clock testkit.Clock
+		rcv.onRequest = func() { clock.Advance(25 * time.Minute) }
 		o := fastOptions(s, testKeyring(t))
-		o.RetryWindow = 200 * time.Millisecond
+		o.RetryWindow, o.Now = time.Hour, clock.Now
 		svc := newService(t, o)
 		_, _ = startJobs(t, s, svc)
 		ep, secret, err := svc.Create(ctx, ann.ID, rcv.URL(), []string{webhook.AccountNeedsLogin})
@@ -214,12 +221,11 @@ func TestFailedAfterRetryWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := waitDeliveries(t, svc, ann.ID, ep.ID, allIn(store.WebhookFailed, 1))[0]
-		if d.Attempts < 2 || d.LastStatus != 500 || !strings.Contains(d.LastError, "HTTP 500: receiver is down") || d.FinishedAt.IsZero() {
-			t.Errorf("failed delivery %+v", d)
+		if d.Attempts != 3 || d.LastStatus != 500 || !strings.Contains(d.LastError, "HTTP 500: receiver is down") || d.FinishedAt.IsZero() {
+			t.Errorf("failed delivery %+v, want 3 attempts", d)
 		}
-		n := len(rcv.got())
-		if n != d.Attempts {
-			t.Errorf("receiver got %d requests, the delivery counts %d", n, d.Attempts)
+		if n := len(rcv.got()); n != 3 {
+			t.Errorf("receiver got %d requests, want 3", n)
 		}
 	})
 }
