@@ -103,7 +103,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	mux.Handle("GET /healthz", healthz(d.Store, d.Health))
 
-	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Webhooks: d.Webhooks, Logger: d.Logger, Version: d.Version})
+	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Inbox: d.Inbox, Webhooks: d.Webhooks, Logger: d.Logger, Version: d.Version})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,

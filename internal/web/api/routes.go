@@ -8,5 +8,6 @@ func (a *API) routes() {
 	a.registerExtractions()
 	a.registerCampaigns()
 	a.registerSuppressions()
+	a.registerConversations()
 	a.registerWebhooks()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/config"
 	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/logging"
@@ -113,10 +114,18 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Logger: logger, OptOutKeywords: cfg.OptOutList()})
+	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Logger: logger, OptOutKeywords: cfg.OptOutList()})
 	if err != nil {
 		return err
 	}
+	// The campaign sender's held connections hand their pushed updates to
+	// the inbox too, and its getDifference every private message.
+	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: inboxSvc.Listening(accountSvc), Logger: logger, OptOutKeywords: cfg.OptOutList()})
+	if err != nil {
+		return err
+	}
+	campaignSvc.SetInbox(inboxSvc)
+	inboxSvc.SetUpdates(campaignSvc)
 	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc)
 	if err != nil {
 		return err
@@ -127,15 +136,17 @@ func Run(ctx context.Context, o Options) (err error) {
 		Register: func(w *river.Workers) {
 			extract.Register(w, extractSvc)
 			campaign.Register(w, campaignSvc)
+			inbox.Register(w, inboxSvc)
 			webhook.Register(w, webhookSvc)
 		},
-		Queues:       webhook.Queues(campaign.Queues(jobs.DefaultQueues())),
-		PeriodicJobs: campaign.PeriodicJobs(campaign.TickEvery)})
+		Queues:       inbox.Queues(webhook.Queues(campaign.Queues(jobs.DefaultQueues()))),
+		PeriodicJobs: append(campaign.PeriodicJobs(campaign.TickEvery), inbox.PeriodicJobs(inbox.TickEvery)...)})
 	if err != nil {
 		return err
 	}
 	extractSvc.SetQueue(jc)
 	campaignSvc.SetQueue(jc)
+	inboxSvc.SetQueue(jc)
 	webhookSvc.SetQueue(jc)
 	if err := jc.Start(jobsCtx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
@@ -147,6 +158,9 @@ func Run(ctx context.Context, o Options) (err error) {
 			err = fmt.Errorf("stop jobs: %w", cerr)
 		}
 	}()
+	// First (defers run last first): the inbox's listeners let go of their
+	// connections, so stopping the jobs does not wait for them.
+	defer inboxSvc.Shutdown()
 	jobsUI, err := jc.UIHandler(jobsCtx, "/admin/jobs", logger)
 	if err != nil {
 		return err
@@ -164,6 +178,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		AccountService: accountSvc,
 		Extract:        extractSvc,
 		Campaigns:      campaignSvc,
+		Inbox:          inboxSvc,
 		Webhooks:       webhookSvc,
 		JobsUI:         jobsUI,
 		Collectors:     []prometheus.Collector{jc.Collector()},

@@ -1,0 +1,226 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/web/auth"
+)
+
+// Conversation is a private chat of one of the user's accounts with one
+// person, as the API shows it.
+type Conversation struct {
+	ID          int64               `json:"id"`
+	Account     ConversationAccount `json:"account"`
+	Person      ConversationPerson  `json:"person"`
+	LastMessage ConversationLast    `json:"last_message"`
+	Unread      int                 `json:"unread" doc:"Messages from the person not read yet"`
+	Status      string              `json:"status" enum:"open,done"`
+	Campaign    *ConversationCamp   `json:"campaign" doc:"The campaign whose message the person answered; null when they wrote first"`
+	CreatedAt   time.Time           `json:"created_at"`
+}
+
+type ConversationAccount struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username,omitempty"`
+}
+
+type ConversationPerson struct {
+	UserID   int64  `json:"user_id" doc:"Their Telegram user id"`
+	Name     string `json:"name"`
+	Username string `json:"username,omitempty"`
+	Initial  string `json:"initial" doc:"The letter of their avatar"`
+}
+
+type ConversationLast struct {
+	Text string    `json:"text" doc:"The text, or [photo], [video], … for media without a caption"`
+	Out  bool      `json:"out" doc:"Sent by the account (a campaign, an answer, or its own apps)"`
+	At   time.Time `json:"at"`
+}
+
+type ConversationCamp struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// ConversationMessage is one message of a conversation.
+type ConversationMessage struct {
+	ID                int64      `json:"id"`
+	Direction         string     `json:"direction" enum:"in,out"`
+	Origin            string     `json:"origin" enum:"person,campaign,answer,app" doc:"Who wrote it: the person, a campaign, an answer from the inbox, or the account's own Telegram apps"`
+	Text              string     `json:"text"`
+	Media             *MediaInfo `json:"media" doc:"A photo or file, shown as a placeholder; null for text"`
+	Date              time.Time  `json:"date"`
+	TelegramMessageID int        `json:"telegram_message_id,omitempty" doc:"0 until an answer is sent"`
+	State             string     `json:"state,omitempty" enum:"pending,sending,sent,failed" doc:"An answer's state"`
+	Error             *Problem   `json:"error,omitempty" doc:"Why an answer failed, or why it waits"`
+}
+
+type MediaInfo struct {
+	Type  string `json:"type" example:"photo"`
+	Size  int64  `json:"size" doc:"Bytes; 0 when Telegram did not say"`
+	Label string `json:"label" example:"Photo, 338 KB"`
+}
+
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func conversationBody(c inbox.Conversation) Conversation {
+	out := Conversation{
+		ID:          c.ID,
+		Account:     ConversationAccount{ID: c.AccountID, Name: c.AccountName, Username: c.AccountUsername},
+		Person:      ConversationPerson{UserID: c.TGUserID, Name: c.Name(), Username: c.Username, Initial: c.Initial()},
+		LastMessage: ConversationLast{Text: c.LastMessageText, Out: c.LastMessageOut, At: c.LastMessageAt.UTC()},
+		Unread:      c.Unread,
+		Status:      c.Status,
+		CreatedAt:   c.CreatedAt.UTC(),
+	}
+	if c.CampaignID != 0 {
+		out.Campaign = &ConversationCamp{ID: c.CampaignID, Name: c.CampaignName}
+	}
+	return out
+}
+
+func messageBody(m inbox.Message) ConversationMessage {
+	out := ConversationMessage{ID: m.ID, Direction: m.Direction, Origin: m.Origin, Text: m.Text, Date: m.SentAt.UTC(),
+		TelegramMessageID: m.TGMessageID, State: m.State}
+	if m.MediaType != "" {
+		out.Media = &MediaInfo{Type: m.MediaType, Size: m.MediaSize, Label: m.MediaLabel()}
+	}
+	if m.ErrorCode != "" {
+		out.Error = &Problem{Code: m.ErrorCode, Message: m.Error}
+	}
+	return out
+}
+
+type listConversationsIn struct {
+	AccountID  int64  `query:"account_id" doc:"Only this account's conversations"`
+	CampaignID int64  `query:"campaign_id" doc:"Only conversations started by this campaign"`
+	Unread     bool   `query:"unread" doc:"Only conversations with unread messages"`
+	Status     string `query:"status" enum:"open,done" doc:"Only open, or only done, conversations"`
+	Q          string `query:"q" maxLength:"100" doc:"Search names, usernames and message text"`
+	Cursor     string `query:"cursor" doc:"next_cursor of the previous page"`
+	Limit      int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size (default 50)"`
+}
+
+type conversationsOut struct {
+	Body struct {
+		Conversations []Conversation `json:"conversations"`
+		NextCursor    string         `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last page"`
+	}
+}
+
+type conversationIDIn struct {
+	ID int64 `path:"id" doc:"The conversation's id"`
+}
+
+type conversationOut struct{ Body Conversation }
+
+type listMessagesIn struct {
+	ID     int64  `path:"id" doc:"The conversation's id"`
+	Cursor string `query:"cursor" doc:"next_cursor of the previous (newer) page"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size (default 50)"`
+}
+
+type messagesOut struct {
+	Body struct {
+		Messages   []ConversationMessage `json:"messages" doc:"Newest first"`
+		NextCursor string                `json:"next_cursor" doc:"Pass as cursor for older messages; empty when there are none"`
+	}
+}
+
+type answerIn struct {
+	ID   int64 `path:"id" doc:"The conversation's id"`
+	Body struct {
+		Text string `json:"text" doc:"The answer, sent as the conversation's account (at most 4,096 characters)"`
+	}
+}
+
+type messageOut struct{ Body ConversationMessage }
+
+// registerConversations lists the inbox endpoints; each is a method below.
+func (a *API) registerConversations() {
+	if a.deps.Inbox == nil {
+		return
+	}
+	op := operation("Inbox")
+	huma.Register(a.huma, op("list-conversations", http.MethodGet, "/conversations",
+		"Private conversations of all your accounts, newest message first, a page at a time", 0), a.listConversations)
+	huma.Register(a.huma, op("list-conversation-messages", http.MethodGet, "/conversations/{id}/messages",
+		"A conversation's messages, newest first; the first page loads Telegram's history the first time and marks the conversation read", 0), a.listConversationMessages)
+	huma.Register(a.huma, op("answer-conversation", http.MethodPost, "/conversations/{id}/messages",
+		"Answer as the conversation's account: the answer is stored (pending) and sent exactly once", http.StatusCreated), a.answerConversation)
+	huma.Register(a.huma, op("done-conversation", http.MethodPost, "/conversations/{id}/done",
+		"Mark a conversation done; a new message from the person opens it again", 0), a.doneConversation)
+	huma.Register(a.huma, op("reopen-conversation", http.MethodPost, "/conversations/{id}/reopen", "Open a done conversation again", 0), a.reopenConversation)
+}
+
+// GET /conversations
+func (a *API) listConversations(ctx context.Context, in *listConversationsIn) (*conversationsOut, error) {
+	page, err := a.deps.Inbox.List(ctx, auth.UserFrom(ctx).ID, inbox.Filter{AccountID: in.AccountID, CampaignID: in.CampaignID,
+		Unread: in.Unread, Status: in.Status, Search: in.Q, Cursor: in.Cursor, Limit: in.Limit})
+	if err != nil {
+		return nil, err
+	}
+	out := &conversationsOut{}
+	out.Body.Conversations = make([]Conversation, 0, len(page.Conversations))
+	for _, c := range page.Conversations {
+		out.Body.Conversations = append(out.Body.Conversations, conversationBody(c))
+	}
+	out.Body.NextCursor = page.Next
+	return out, nil
+}
+
+// GET /conversations/{id}/messages
+func (a *API) listConversationMessages(ctx context.Context, in *listMessagesIn) (*messagesOut, error) {
+	userID := auth.UserFrom(ctx).ID
+	if in.Cursor == "" {
+		if _, err := a.deps.Inbox.Open(ctx, userID, in.ID); err != nil {
+			return nil, err
+		}
+	}
+	page, err := a.deps.Inbox.Messages(ctx, userID, in.ID, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &messagesOut{}
+	out.Body.Messages = make([]ConversationMessage, 0, len(page.Messages))
+	for _, m := range page.Messages {
+		out.Body.Messages = append(out.Body.Messages, messageBody(m))
+	}
+	out.Body.NextCursor = page.Next
+	return out, nil
+}
+
+// POST /conversations/{id}/messages
+func (a *API) answerConversation(ctx context.Context, in *answerIn) (*messageOut, error) {
+	m, err := a.deps.Inbox.Answer(ctx, auth.UserFrom(ctx).ID, in.ID, in.Body.Text)
+	if err != nil {
+		return nil, err
+	}
+	return &messageOut{Body: messageBody(m)}, nil
+}
+
+// POST /conversations/{id}/done
+func (a *API) doneConversation(ctx context.Context, in *conversationIDIn) (*conversationOut, error) {
+	return conversationResult(a.deps.Inbox.Done(ctx, auth.UserFrom(ctx).ID, in.ID))
+}
+
+// POST /conversations/{id}/reopen
+func (a *API) reopenConversation(ctx context.Context, in *conversationIDIn) (*conversationOut, error) {
+	return conversationResult(a.deps.Inbox.Reopen(ctx, auth.UserFrom(ctx).ID, in.ID))
+}
+
+func conversationResult(c inbox.Conversation, err error) (*conversationOut, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &conversationOut{Body: conversationBody(c)}, nil
+}
