@@ -230,3 +230,46 @@ func ArtifactDir(t testing.TB) string {
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// Eval runs a script in the page and returns its value.
+func Eval[T any](b *Browser, js string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.Screenshot("failed")
+		b.t.Fatalf("browser: evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// WaitJS polls a script until it is true, for pages that change by
+// themselves (server-sent events): what names the wait in the failure.
+func (b *Browser) WaitJS(what, js string, within time.Duration) {
+	b.t.Helper()
+	for deadline := time.Now().Add(within); !Eval[bool](b, js); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Screenshot("failed")
+			b.t.Fatalf("browser: %s: not within %v", what, within)
+		}
+	}
+}
+
+// WaitText waits until the text of the first element matching selector
+// holds want. It reads the text in one script, because a live block may
+// be replaced between two steps.
+func (b *Browser) WaitText(selector, want string, within time.Duration) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(function () { var e = document.querySelector(%q); return e ? e.innerText : "(no element)"; })()`, selector)
+	var got string
+	for deadline := time.Now().Add(within); ; time.Sleep(50 * time.Millisecond) {
+		if got = Eval[string](b, js); got != "(no element)" && strings.Contains(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Screenshot("failed")
+			b.t.Fatalf("browser: %s reads %q, want %q in it", selector, got, want)
+		}
+	}
+}
