@@ -103,13 +103,17 @@ func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, st
 		return err
 	}
 	out, stepErr := step(ctx, open)
-	if errors.Is(stepErr, store.ErrFenced) {
+	// A write refused by the fence means another node holds the account
+	// now: every use of it here stops, and none is retried until that
+	// node's lease would end.
+	fenced := errors.Is(stepErr, store.ErrFenced)
+	if fenced {
 		use.Lose(stepErr)
 	}
 	// Stored under the lease even when the step was cut short: a lease
 	// lost meanwhile refuses it (store.ErrFenced).
 	s.finishUse(context.WithoutCancel(ctx), by, row, open.session, out, stepErr)
-	if cause := context.Cause(ctx); errors.Is(cause, lease.ErrLost) {
+	if cause := context.Cause(ctx); fenced || errors.Is(cause, lease.ErrLost) {
 		return lease.ErrBusy.WithRetryAfter(s.leases.TTL()).Wrap(errors.Join(cause, stepErr))
 	}
 	return accountError(stepErr, s.now())

@@ -53,7 +53,8 @@ var ErrBusy = &apperr.Error{
 // because the database did not answer).
 var ErrLost = errors.New("lease: this node lost the account's lease")
 
-// Options configure a Manager.
+// Options configure a Manager. A node has one Manager: two with the same
+// NodeID on one database would take the account from each other.
 type Options struct {
 	Store Store
 	// NodeID names this node as the holder (required).
@@ -151,12 +152,6 @@ func (u *Use) Release() { u.release() }
 
 // FromContext is the lease a use's context runs under.
 func FromContext(ctx context.Context) (store.Fence, bool) { return store.FenceFrom(ctx) }
-
-// Lost reports whether err, or ctx's cause, is this node losing the
-// account's lease.
-func Lost(ctx context.Context, err error) bool {
-	return errors.Is(err, ErrLost) || errors.Is(err, store.ErrFenced) || errors.Is(context.Cause(ctx), ErrLost)
-}
 
 // Acquire takes the account for this node, or joins the node's current
 // use of it. Another node's lease is refused with a copy of ErrBusy that
