@@ -220,6 +220,22 @@ func TestConversationPage(t *testing.T) {
 			t.Fatalf("refused answers left %d messages (%v), want the 4 seeded", len(msgs), err)
 		}
 
+		// A limited account's answers wait, and the page says so; a
+		// disconnected account offers no reply box at all.
+		if err := s.SetAccountStatus(context.Background(), acct, store.AccountLimited, time.Time{}, "PEER_FLOOD", time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		ann.get(page).wantStatus(t, http.StatusOK).wantBody(t, `id="account-notice"`, "Telegram has limited this account", `id="reply-form"`)
+		if err := s.SetAccountStatus(context.Background(), acct, store.AccountDisconnected, time.Time{}, "", time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		r = ann.get(page).wantStatus(t, http.StatusOK)
+		r.wantBody(t, `id="no-answer"`)
+		r.wantNoBody(t, `id="reply-form"`)
+		if err := s.SetAccountStatus(context.Background(), acct, store.AccountActive, time.Time{}, "", time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+
 		ann.post(page+"/done", nil).wantRedirect(t, page)
 		ann.get(page).wantStatus(t, http.StatusOK).wantBody(t, "Marked done", `id="reopen-conversation"`, `data-status="done"`)
 		if got := listed(ann.get("/inbox").body); len(got) != 0 {
