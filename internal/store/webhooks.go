@@ -91,4 +91,7 @@ type Webhooks interface {
 	// WebhookDeliveries lists an endpoint's latest deliveries, newest
 	// first; another user's endpoint has none.
 	WebhookDeliveries(ctx context.Context, userID, endpointID int64, limit int) ([]WebhookDelivery, error)
+	// DeleteFinishedWebhookDeliveries deletes the delivered and failed
+	// deliveries that finished before a time (the pruning job's work).
+	DeleteFinishedWebhookDeliveries(ctx context.Context, before time.Time) (int64, error)
 }

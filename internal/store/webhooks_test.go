@@ -126,5 +126,16 @@ func TestWebhookDeliveries(t *testing.T) {
 		if _, _, err := s.WebhookDeliveryForWork(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("missing delivery: %v", err)
 		}
+
+		// Pruning takes the finished delivery, not the pending ones.
+		if n, err := s.DeleteFinishedWebhookDeliveries(ctx, retry); err != nil || n != 0 {
+			t.Errorf("pruned %d finished at the bound: %v", n, err)
+		}
+		if n, err := s.DeleteFinishedWebhookDeliveries(ctx, retry.Add(time.Second)); err != nil || n != 1 {
+			t.Errorf("pruned %d, want the delivered one: %v", n, err)
+		}
+		if list, _ := s.WebhookDeliveries(ctx, ann.ID, ep.ID, 10); len(list) != 3 {
+			t.Errorf("%d left after pruning, want the 3 pending", len(list))
+		}
 	})
 }

@@ -52,8 +52,11 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	return w.s.deliver(ctx, job.Args.DeliveryID)
 }
 
-// Register adds the delivery worker to River's workers.
-func Register(w *river.Workers, s *Service) { river.AddWorker(w, &deliverWorker{s: s}) }
+// Register adds the delivery and pruning workers to River's workers.
+func Register(w *river.Workers, s *Service) {
+	river.AddWorker(w, &deliverWorker{s: s})
+	river.AddWorker(w, &pruneWorker{s: s})
+}
 
 // Queues adds the deliveries' queue to queues.
 func Queues(queues map[string]river.QueueConfig) map[string]river.QueueConfig {

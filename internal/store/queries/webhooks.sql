@@ -39,3 +39,6 @@ SELECT * FROM webhook_deliveries
 WHERE endpoint_id = sqlc.arg(endpoint_id) AND user_id = sqlc.arg(user_id)
 ORDER BY id DESC
 LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);
+
+-- name: DeleteFinishedWebhookDeliveries :execrows
+DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < sqlc.arg(before);

@@ -4,6 +4,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	gen "github.com/telegramate/telegramate/internal/store/postgres/db"
@@ -123,6 +124,10 @@ func (s queries) DeleteAbandonedPendingAccounts(ctx context.Context, before time
 
 func (s queries) DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error) {
 	return s.q.DeleteExpiredPendingLogins(ctx, now)
+}
+
+func (s queries) DeleteFinishedWebhookDeliveries(ctx context.Context, before sql.NullTime) (int64, error) {
+	return s.q.DeleteFinishedWebhookDeliveries(ctx, before)
 }
 
 func (s queries) DeleteListMembers(ctx context.Context, listID int64) error {

@@ -85,3 +85,8 @@ func (q queries) WebhookDeliveries(ctx context.Context, userID, endpointID int64
 	rs, err := q.q.ListWebhookDeliveries(ctx, gen.ListWebhookDeliveriesParams{EndpointID: endpointID, UserID: userID, MaxRows: int64(limit)})
 	return many(q.d, rs, err, toWebhookDelivery)
 }
+
+func (q queries) DeleteFinishedWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	n, err := q.q.DeleteFinishedWebhookDeliveries(ctx, nullTime(before))
+	return n, mapErr(q.d, err)
+}

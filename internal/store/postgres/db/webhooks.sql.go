@@ -91,6 +91,18 @@ func (q *Queries) CreateWebhookEndpoint(ctx context.Context, arg CreateWebhookEn
 	return i, err
 }
 
+const deleteFinishedWebhookDeliveries = `-- name: DeleteFinishedWebhookDeliveries :execrows
+DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < $1
+`
+
+func (q *Queries) DeleteFinishedWebhookDeliveries(ctx context.Context, before sql.NullTime) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deleteFinishedWebhookDeliveries, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const disableWebhookEndpoint = `-- name: DisableWebhookEndpoint :execrows
 UPDATE webhook_endpoints SET disabled_at = $1
 WHERE id = $2 AND user_id = $3 AND disabled_at IS NULL

@@ -40,6 +40,13 @@ type AccountChat struct {
 	RefreshedAt   time.Time
 }
 
+type AccountLease struct {
+	AccountID int64
+	Holder    string
+	Token     int64
+	ExpiresAt time.Time
+}
+
 type AccountPace struct {
 	AccountID  int64
 	LastSendAt sql.NullTime
@@ -101,6 +108,27 @@ type CampaignSender struct {
 	AccountID  int64
 }
 
+type Conversation struct {
+	ID              int64
+	UserID          int64
+	AccountID       int64
+	TgUserID        int64
+	AccessHash      int64
+	FirstName       string
+	LastName        string
+	Username        string
+	SearchText      string
+	LastMessageAt   time.Time
+	LastMessageText string
+	LastMessageOut  bool
+	Unread          int64
+	Status          string
+	CampaignID      sql.NullInt64
+	HistoryLoaded   bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
 type Delivery struct {
 	ID         int64
 	CampaignID int64
@@ -157,6 +185,27 @@ type Extraction struct {
 	FinishedAt      sql.NullTime
 }
 
+type InboxMessage struct {
+	ID             int64
+	ConversationID int64
+	UserID         int64
+	AccountID      int64
+	TgMessageID    int64
+	Direction      string
+	Origin         string
+	Text           string
+	MediaType      string
+	MediaSize      int64
+	SentAt         time.Time
+	State          string
+	RandomID       int64
+	Attempts       int64
+	ErrorCode      string
+	Error          string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
 type LoginDevice struct {
 	TokenHash []byte
 	UserID    int64
@@ -204,6 +253,12 @@ type MemberList struct {
 	MemberCount int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+type Node struct {
+	ID        string
+	StartedAt time.Time
+	SeenAt    time.Time
 }
 
 type PendingLogin struct {

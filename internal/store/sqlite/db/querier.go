@@ -6,6 +6,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -47,6 +48,7 @@ type Querier interface {
 	// Pending accounts whose login is gone (expired and pruned) for a while.
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
+	DeleteFinishedWebhookDeliveries(ctx context.Context, before sql.NullTime) (int64, error)
 	// Members have no foreign key (see migration 00004): they go with their
 	// list, after it, so a page whose save the deletion waited for goes too
 	// (see CheckpointExtraction).
