@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -126,10 +127,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	campaignSvc.SetInbox(inboxSvc)
 	inboxSvc.SetUpdates(campaignSvc)
-	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc)
+	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
 	}
+	periodic := slices.Concat(campaign.PeriodicJobs(campaign.TickEvery), inbox.PeriodicJobs(inbox.TickEvery),
+		webhook.PeriodicJobs(webhook.PruneEvery))
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
 		NodeID: nodeID, DeadAfter: cfg.NodeDeadAfter, HeartbeatEvery: heartbeatEvery(cfg.NodeDeadAfter),
 		AbandonedAccountRetention: accounts.AbandonedAfter,
@@ -140,7 +143,7 @@ func Run(ctx context.Context, o Options) (err error) {
 			webhook.Register(w, webhookSvc)
 		},
 		Queues:       inbox.Queues(webhook.Queues(campaign.Queues(jobs.DefaultQueues()))),
-		PeriodicJobs: append(campaign.PeriodicJobs(campaign.TickEvery), inbox.PeriodicJobs(inbox.TickEvery)...)})
+		PeriodicJobs: periodic})
 	if err != nil {
 		return err
 	}

@@ -15,15 +15,16 @@ import (
 
 // newWebhooks builds the webhook service and gives the domain services
 // somewhere to send their events: campaigns publish in the transaction
-// that records a send, accounts once a health change is stored. The inbox
-// is connected with inboxToWebhooks.
-func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, acc *accounts.Service, camp *campaign.Service) (*webhook.Service, error) {
+// that records a send, accounts once a health change is stored, the inbox
+// once a message is stored.
+func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, acc *accounts.Service, camp *campaign.Service, in *inbox.Service) (*webhook.Service, error) {
 	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
 	camp.SetEvents(hooks)
 	acc.OnHealthChange(accountsToWebhooks(hooks, logger))
+	in.OnMessage(inboxToWebhooks(hooks, logger))
 	return hooks, nil
 }
 
