@@ -149,7 +149,7 @@ func (s *Service) runHooks(ctx context.Context, c store.Conversation, m store.In
 	if len(hooks) == 0 {
 		return
 	}
-	conv := Conversation{Conversation: c}
+	conv := conversationOf(c)
 	for _, h := range hooks {
 		h(ctx, conv, Message{m})
 	}

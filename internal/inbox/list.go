@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -30,13 +29,9 @@ func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error
 	if err != nil {
 		return Page{}, fmt.Errorf("list conversations: %w", err)
 	}
-	names, err := s.accountNames(ctx, userID)
-	if err != nil {
-		return Page{}, err
-	}
 	out := Page{Conversations: make([]Conversation, 0, len(rows))}
 	for _, c := range rows {
-		out.Conversations = append(out.Conversations, withAccount(c, names))
+		out.Conversations = append(out.Conversations, conversationOf(c))
 	}
 	if len(rows) == sf.Limit {
 		last := rows[len(rows)-1]
@@ -100,38 +95,13 @@ func decodeCursor(c string) (time.Time, string, bool) {
 	return time.UnixMicro(us).UTC(), rest, true
 }
 
-// accountNames names the user's accounts for the list.
-func (s *Service) accountNames(ctx context.Context, userID int64) (map[int64]accounts.Account, error) {
-	list, err := s.acc.List(ctx, userID)
-	if err != nil {
-		return nil, fmt.Errorf("accounts: %w", err)
-	}
-	out := make(map[int64]accounts.Account, len(list))
-	for _, a := range list {
-		out[a.ID] = a
-	}
-	return out, nil
-}
-
-func withAccount(c store.Conversation, names map[int64]accounts.Account) Conversation {
-	out := Conversation{Conversation: c}
-	if a, ok := names[c.AccountID]; ok {
-		out.AccountName, out.AccountUsername = a.Name, a.Username
-	}
-	return out
-}
-
 // Get is one of the user's conversations; another user's is not_found.
 func (s *Service) Get(ctx context.Context, userID, id int64) (Conversation, error) {
 	c, err := s.conversation(ctx, userID, id)
 	if err != nil {
 		return Conversation{}, err
 	}
-	names, err := s.accountNames(ctx, userID)
-	if err != nil {
-		return Conversation{}, err
-	}
-	return withAccount(c, names), nil
+	return conversationOf(c), nil
 }
 
 func (s *Service) conversation(ctx context.Context, userID, id int64) (store.Conversation, error) {

@@ -28,7 +28,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -38,7 +37,6 @@ import (
 type Accounts interface {
 	Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error
 	Usable(ctx context.Context, userID, accountID int64) error
-	List(ctx context.Context, userID int64) ([]accounts.Account, error)
 }
 
 // Updates reads what reached an account since its stored updates state
@@ -174,9 +172,21 @@ func (s *Service) now() time.Time { return s.o.Now().UTC() }
 // inbox shows it.
 type Conversation struct {
 	store.Conversation
-	// AccountName is the account's display name, "" when unknown.
-	AccountName     string
-	AccountUsername string
+	// AccountName is the account's display name: its first and last
+	// name, else @username, else its id.
+	AccountName string
+}
+
+func conversationOf(c store.Conversation) Conversation {
+	name := strings.TrimSpace(c.AccountFirstName + " " + c.AccountLastName)
+	switch {
+	case name != "":
+	case c.AccountUsername != "":
+		name = "@" + c.AccountUsername
+	default:
+		name = "Account " + itoa(c.AccountID)
+	}
+	return Conversation{Conversation: c, AccountName: name}
 }
 
 // Name is the person's name as the list shows it: first and last name,

@@ -50,9 +50,13 @@ type Conversation struct {
 	Status          string // ConversationOpen or ConversationDone
 	CampaignID      int64  // the campaign whose delivery started it; 0 for none
 	CampaignName    string // filled by reads that join it
-	HistoryLoaded   bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// The account's names, filled by reads that join it.
+	AccountFirstName string
+	AccountLastName  string
+	AccountUsername  string
+	HistoryLoaded    bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // ConversationPeer is who a conversation is with, as an update or the

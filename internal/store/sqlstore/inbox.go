@@ -19,9 +19,9 @@ import (
 
 const conversationColumns = "c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, " +
 	"c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, " +
-	"COALESCE(cp.name, ''), c.history_loaded, c.created_at, c.updated_at"
+	"COALESCE(cp.name, ''), ta.first_name, ta.last_name, ta.username, c.history_loaded, c.created_at, c.updated_at"
 
-const conversationFrom = " FROM conversations c LEFT JOIN campaigns cp ON cp.id = c.campaign_id"
+const conversationFrom = " FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id"
 
 func scanConversation(r scanner) (store.Conversation, error) {
 	var (
@@ -31,7 +31,7 @@ func scanConversation(r scanner) (store.Conversation, error) {
 	)
 	err := r.Scan(&c.ID, &c.UserID, &c.AccountID, &c.TGUserID, &c.AccessHash, &c.FirstName, &c.LastName, &c.Username,
 		&c.LastMessageAt, &c.LastMessageText, &c.LastMessageOut, &unread, &c.Status, &campaign,
-		&c.CampaignName, &c.HistoryLoaded, &c.CreatedAt, &c.UpdatedAt)
+		&c.CampaignName, &c.AccountFirstName, &c.AccountLastName, &c.AccountUsername, &c.HistoryLoaded, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return c, err
 	}
