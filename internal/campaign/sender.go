@@ -84,10 +84,25 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 		templates: map[int64]*message.Template{}, log: s.log.With(slog.Int64("account", accountID))}
 	s.running.Store(accountID, struct{}{})
 	defer s.running.Delete(accountID)
-	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
-		r.api = api
-		return r.do(ctx)
-	})
+	var err error
+	for {
+		err = s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+			r.api = api
+			return r.do(ctx)
+		})
+		// Another node holds the account a moment more (it died and its
+		// lease runs out, or it is finishing): wait here, as for the next
+		// send, rather than through River's scheduler, which runs on one
+		// node (perhaps the one that died) and promotes snoozed jobs every
+		// few seconds.
+		e, busy := apperr.As(err)
+		if !busy || !errors.Is(e, lease.ErrBusy) || e.RetryAfter > s.o.HoldFor || !s.now().Add(e.RetryAfter).Before(r.until) {
+			break
+		}
+		if s.o.Sleep(ctx, max(e.RetryAfter, 50*time.Millisecond)) != nil {
+			break
+		}
+	}
 	now := s.now()
 	var fw *telegram.FloodWaitError
 	switch {
