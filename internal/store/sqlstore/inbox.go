@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,9 +153,12 @@ func (q queries) ListConversations(ctx context.Context, userID int64, f store.Co
 	if limit <= 0 {
 		limit = 50
 	}
-	args = append(args, limit)
+	// The limit is written into the query, not bound: with a bound limit
+	// PostgreSQL's generic plan looks costlier than a custom one (it
+	// cannot tell the page is small), so it plans the joins again on
+	// every call, which cost more than the query itself.
 	rows, err := q.query(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE "+strings.Join(where, " AND ")+
-		" ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", args...)
+		" ORDER BY c.last_message_at DESC, c.id DESC LIMIT "+strconv.Itoa(limit), args...)
 	if err != nil {
 		return nil, err
 	}
