@@ -94,8 +94,9 @@ func (s *Service) deliver(ctx context.Context, id int64) error {
 	}
 	status, why := s.post(ctx, e.URL, d, string(secret), now)
 	if ctx.Err() != nil && status == 0 {
-		// Shutting down (or out of time): this attempt does not count.
-		return river.JobSnooze(time.Second)
+		// Shutting down: this attempt does not count, and the job is
+		// available again at once, for this node's next start or another.
+		return river.JobSnooze(0)
 	}
 	now = s.now()
 	if status >= 200 && status < 300 {
