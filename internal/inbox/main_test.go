@@ -162,7 +162,7 @@ type DCs interface {
 	PublicKeyPEM() []byte
 }
 
-func newEnv(t *testing.T, st store.Store, o inbox.Options) *env {
+func newEnv(t testing.TB, st store.Store, o inbox.Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0"})
