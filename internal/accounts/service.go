@@ -47,7 +47,7 @@ type Options struct {
 	// Now is the clock (tests move it); nil is time.Now.
 	Now func() time.Time
 	// Leases gives this node the accounts it uses, one node per account
-	// at a time (nil: a manager of its own, named lease.ProcessNodeID).
+	// at a time (nil: lease.Default, the process's on Store).
 	Leases *lease.Manager
 }
 
@@ -77,11 +77,7 @@ func New(o Options) (*Service, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.leases == nil {
-		m, err := lease.New(lease.Options{Store: o.Store, NodeID: lease.ProcessNodeID(), Logger: s.log})
-		if err != nil {
-			return nil, err
-		}
-		s.leases = m
+		s.leases = lease.Default(o.Store)
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -120,6 +120,20 @@ func New(o Options) (*Manager, error) {
 		closed: make(chan struct{})}, nil
 }
 
+var defaults sync.Map // Store → *Manager
+
+// Default is the process's Manager on st, named ProcessNodeID, with the
+// default TTL: the parts built without a Manager of their own (tests,
+// tools) share it, so they never take an account from each other.
+func Default(st Store) *Manager {
+	if m, ok := defaults.Load(st); ok {
+		return m.(*Manager)
+	}
+	m, _ := New(Options{Store: st, NodeID: ProcessNodeID()})
+	actual, _ := defaults.LoadOrStore(st, m)
+	return actual.(*Manager)
+}
+
 // NodeID is the holder name this node's leases carry.
 func (m *Manager) NodeID() string { return m.node }
 
