@@ -18,17 +18,27 @@ import (
 //
 //	go test ./internal/cluster/clustertest -run '^$' -bench . -benchtime=1x -v
 //
-// BenchmarkClusterThroughput sends the same campaign from 20 accounts
-// with pacing off, at 20 ms per sandbox answer, with 1, 2 and 3 nodes on
-// one PostgreSQL and one sandbox, and reports each rate as a ratio against
-// one node measured in the same run, with where the CPU went (the nodes,
-// PostgreSQL, the test process with the sandbox) and PostgreSQL's commits.
+// BenchmarkClusterThroughput sends the same campaign with pacing off, at
+// 20 ms per sandbox answer, with 1, 2 and 3 nodes on one PostgreSQL and
+// one sandbox, and reports each rate as a ratio against one node measured
+// in the same run, with where the CPU went (the nodes, PostgreSQL, the test
+// process with the sandbox, in cores busy) and PostgreSQL's commits. An
+// account sends one message at a time, so n accounts cannot beat n / 20 ms:
+// with 20 accounts that bound is 1,000 messages a second, with 60 it is
+// 3,000 and the machine's cores decide.
 func BenchmarkClusterThroughput(b *testing.B) {
-	c := New(b, Options{Senders: 20, CrowdSize: 3000, Postgres: true})
+	for _, accounts := range []int{20, 60} {
+		b.Run(fmt.Sprintf("accounts=%d", accounts), func(b *testing.B) { clusterThroughput(b, accounts) })
+	}
+}
+
+func clusterThroughput(b *testing.B, accounts int) {
+	const latency = 20 * time.Millisecond
+	c := New(b, Options{Senders: accounts, CrowdSize: 9000, Postgres: true})
 	names := []string{"node1", "node2", "node3"}
 	first := c.StartNode(names[0])
 	ids := c.CrowdExtractions(first)
-	c.Sandbox.SetLatency(20 * time.Millisecond)
+	c.Sandbox.SetLatency(latency)
 	var base float64
 	for n := 1; n <= len(names); n++ {
 		if n > 1 {
@@ -39,8 +49,9 @@ func BenchmarkClusterThroughput(b *testing.B) {
 		if n == 1 {
 			base = r.rate
 		}
-		b.Logf("%d node(s): %d messages in %s, %.0f/s (×%.2f of one node); CPU: nodes %.0f%%, PostgreSQL %.0f%%, test process and sandbox %.0f%% of %d cores; %.0f commits/s",
-			n, r.sent, r.elapsed.Round(time.Millisecond), r.rate, r.rate/base, r.nodeCPU*100, r.pgCPU*100, r.selfCPU*100, runtime.NumCPU(), r.commits)
+		b.Logf("%d node(s), %d accounts: %d messages in %s, %.0f/s (×%.2f of one node; the accounts' bound is %.0f/s); cores busy: nodes %.2f, PostgreSQL %.2f, test process with the sandbox %.2f, of %d; %.0f commits/s",
+			n, accounts, r.sent, r.elapsed.Round(time.Millisecond), r.rate, r.rate/base, float64(accounts)/latency.Seconds(),
+			r.nodeCPU, r.pgCPU, r.selfCPU, runtime.NumCPU(), r.commits)
 		b.ReportMetric(r.rate, fmt.Sprintf("msgs/s-%dnodes", n))
 		b.ReportMetric(r.rate/base, fmt.Sprintf("ratio-%dnodes", n))
 	}
@@ -139,48 +150,57 @@ func BenchmarkTakeover(b *testing.B) {
 // (100 on every Linux this runs on).
 const clockTick = 100
 
-// procCPU is the user and system time of a process so far.
-func procCPU(pid int) time.Duration {
+// procCPU is the user and system time of a process so far; with
+// children, that of its children it has waited for too (PostgreSQL's
+// backends that ended).
+func procCPU(pid int, children bool) time.Duration {
+	f := procStat(pid)
+	if len(f) < 15 {
+		return 0
+	}
+	var ticks int64
+	fields := []int{11, 12}
+	if children {
+		fields = append(fields, 13, 14)
+	}
+	for _, i := range fields {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTick
+}
+
+// procStat is /proc/pid/stat's fields after the command (which may hold
+// spaces), so f[0] is the state and f[1] the parent.
+func procStat(pid int) []string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return nil
 	}
-	// The command may hold spaces: fields start after its closing ')'.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	s, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+s) * time.Second / clockTick
+	return strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
 }
 
 func (c *Cluster) nodesCPU() time.Duration {
 	var d time.Duration
 	for _, n := range c.Live() {
-		d += procCPU(n.PID())
+		d += procCPU(n.PID(), false)
 	}
 	return d
 }
 
-// pgCPU is the CPU of PostgreSQL's main process and its children (the
-// backends serving the nodes live as long as their pooled connections).
+// pgCPU is the CPU of PostgreSQL: its main process, the backends that
+// ended (which it waited for), and the live ones.
 func (c *Cluster) pgCPU() time.Duration {
 	root := c.PG.PID()
 	if root == 0 {
 		return 0
 	}
-	d := procCPU(root)
+	d := procCPU(root, true)
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, p := range stats {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		if len(f) > 1 && f[1] == strconv.Itoa(root) {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
-			d += procCPU(pid)
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		if f := procStat(pid); len(f) > 1 && f[1] == strconv.Itoa(root) {
+			d += procCPU(pid, false)
 		}
 	}
 	return d

@@ -401,16 +401,26 @@ func (c *Cluster) HeldBy(node string, at time.Time) []int64 {
 	return out
 }
 
-// Takeover is how long after a node's death each of the accounts it held
-// sent again (from another node, since it was dead), for the accounts
-// that did; ok is false while some have not sent yet.
+// Takeover is how long after a node died each of the accounts it held
+// sent again from another process, for the accounts that did; ok is false
+// while some have not. A message the dead node had on its way still
+// reaches Telegram after the death; a message counts only from the
+// account's first connection opened after the death (by a live process,
+// since the dead one opens none).
 func (c *Cluster) Takeover(held []int64, died time.Time) (gaps map[int64]time.Duration, ok bool) {
+	taken := map[int64]time.Time{}
+	for _, conn := range c.Sandbox.ConnectionLog() {
+		if conn.Opened.After(died) && slices.Contains(held, conn.UserID) {
+			if t, seen := taken[conn.UserID]; !seen || conn.Opened.Before(t) {
+				taken[conn.UserID] = conn.Opened
+			}
+		}
+	}
 	gaps = map[int64]time.Duration{}
 	for _, m := range c.Sent() {
-		if m.Date.After(died) && slices.Contains(held, m.From) {
-			if _, seen := gaps[m.From]; !seen {
-				gaps[m.From] = m.Date.Sub(died)
-			}
+		t, seen := taken[m.From]
+		if _, done := gaps[m.From]; seen && !done && !m.Date.Before(t) {
+			gaps[m.From] = m.Date.Sub(died)
 		}
 	}
 	return gaps, len(gaps) == len(held)
