@@ -188,7 +188,8 @@ func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) erro
 		return river.JobSnooze(fw.Wait)
 	}
 	if e, ok := apperr.As(err); ok {
-		if e.Code == "flood_wait" && e.RetryAfter > 0 {
+		if e.RetryAfter > 0 {
+			// A FLOOD_WAIT, or another node holding the account.
 			return river.JobSnooze(e.RetryAfter)
 		}
 		if e.HTTPStatus() < 500 {

@@ -78,10 +78,24 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	defer s.listening.Delete(accountID)
 	poke := s.poke(accountID)
 	until := s.now().Add(s.o.ListenFor)
+	if sending, err := s.st.AccountSending(ctx, accountID); err != nil {
+		return err
+	} else if sending {
+		return river.JobSnooze(s.o.CheckEvery)
+	}
 	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		for {
 			if err := updates.CheckUpdates(ctx, userID, accountID, api); err != nil {
 				return err
+			}
+			// A running campaign's sender holds the account's connection
+			// (its pushes come here too): step aside, since with several
+			// nodes the account is used from one node at a time and the
+			// sender may run on another.
+			if sending, err := s.st.AccountSending(ctx, accountID); err != nil {
+				return err
+			} else if sending {
+				return errStepAside
 			}
 			left := until.Sub(s.now())
 			if left <= 0 {
@@ -107,11 +121,14 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 		return river.JobSnooze(0) // listen on, on a new connection
 	case errors.Is(err, errShutdown):
 		return river.JobSnooze(time.Second)
+	case errors.Is(err, errStepAside):
+		return river.JobSnooze(s.o.CheckEvery)
 	case errors.As(err, &fw):
 		return river.JobSnooze(fw.Wait)
 	}
 	if e, ok := apperr.As(err); ok {
-		if e.Code == "flood_wait" && e.RetryAfter > 0 {
+		if e.RetryAfter > 0 {
+			// A FLOOD_WAIT, or another node holding the account.
 			return river.JobSnooze(e.RetryAfter)
 		}
 		if e.HTTPStatus() < 500 {
@@ -127,7 +144,10 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	return err
 }
 
-var errShutdown = errors.New("inbox: shutting down")
+var (
+	errShutdown  = errors.New("inbox: shutting down")
+	errStepAside = errors.New("inbox: a campaign's sender holds the account")
+)
 
 // poke is the account's "ask for the difference now" signal.
 func (s *Service) poke(accountID int64) chan struct{} {

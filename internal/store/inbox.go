@@ -212,6 +212,9 @@ type Inbox interface {
 	// AccountsWithAnswers lists the accounts with pending or sending
 	// answers.
 	AccountsWithAnswers(ctx context.Context) ([]AccountRef, error)
+	// AccountSending reports whether the account has messages to send for
+	// a running campaign (its sender holds its connection then).
+	AccountSending(ctx context.Context, accountID int64) (bool, error)
 	// ListeningAccounts lists the connected accounts whose updates the
 	// inbox follows (active, or waiting out a FLOOD_WAIT).
 	ListeningAccounts(ctx context.Context) ([]AccountRef, error)

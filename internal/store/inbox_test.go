@@ -332,5 +332,14 @@ func TestLatestDeliveryTo(t *testing.T) {
 		if ok, err := s.IsCampaignMessage(ctx, a1.ID, 11, 56); err != nil || ok {
 			t.Errorf("message 56 is not the campaign's: %v %v", ok, err)
 		}
+		if sending, err := s.AccountSending(ctx, a1.ID); err != nil || !sending {
+			t.Errorf("an account with pending deliveries of a running campaign is not sending: %v %v", sending, err)
+		}
+		if _, err := s.SetCampaignStatus(ctx, ann.ID, c.ID, []string{store.CampaignRunning}, store.CampaignPaused, "", t0); err != nil {
+			t.Fatal(err)
+		}
+		if sending, err := s.AccountSending(ctx, a1.ID); err != nil || sending {
+			t.Errorf("the account of a paused campaign is sending: %v %v", sending, err)
+		}
 	})
 }

@@ -458,6 +458,13 @@ func (q queries) AccountsWithAnswers(ctx context.Context) ([]store.AccountRef, e
 	return q.accountRefs(ctx, "SELECT DISTINCT user_id, account_id FROM inbox_messages WHERE state IN ('pending', 'sending') ORDER BY account_id")
 }
 
+func (q queries) AccountSending(ctx context.Context, accountID int64) (bool, error) {
+	var n int64
+	err := q.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id "+
+		"WHERE d.account_id = ? AND d.state IN ('pending', 'sending') AND c.status = 'running' LIMIT 1) x", accountID).Scan(&n)
+	return n > 0, mapErr(q.d, err)
+}
+
 func (q queries) ListeningAccounts(ctx context.Context) ([]store.AccountRef, error) {
 	return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait') "+
 		"AND session_sealed IS NOT NULL ORDER BY id")
