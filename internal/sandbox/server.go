@@ -94,7 +94,7 @@ type Server struct {
 	srpMu sync.Mutex
 	srps  map[int64]*srpVerifier
 
-	// connLog records every client connection (Connections).
+	// connLog records every client connection (ConnectionLog).
 	connLog connLog
 }
 
