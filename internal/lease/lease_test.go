@@ -209,3 +209,38 @@ func TestLostDatabaseStopsTheUse(t *testing.T) {
 		t.Fatalf("takeover token %d after %d", ub.Token(), use.Token())
 	}
 }
+
+// TestStoppedDatabaseStopsTheUse: the database server stops (connections
+// cut, new ones refused): renewals fail and the use is cancelled with
+// ErrLost; after the server is back, the account is the node's again on
+// a new lease.
+func TestStoppedDatabaseStopsTheUse(t *testing.T) {
+	srv := testkit.StartPostgresServer(t)
+	s, err := storeopen.Open(context.Background(), storeopen.Options{DatabaseURL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	acct := newAccount(t, s)
+	m := newManager(t, s, "node-a")
+	use, err := m.Acquire(context.Background(), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer use.Release()
+	srv.Stop()
+	select {
+	case <-use.Context().Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the use went on while the database was down")
+	}
+	if cause := context.Cause(use.Context()); !errors.Is(cause, lease.ErrLost) {
+		t.Fatalf("use ended with %v, want ErrLost", cause)
+	}
+	srv.Start()
+	again := acquireWithin(t, m, acct)
+	defer again.Release()
+	if again.Token() <= use.Token() {
+		t.Fatalf("new lease token %d after %d", again.Token(), use.Token())
+	}
+}
