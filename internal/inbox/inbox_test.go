@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,5 +254,48 @@ func TestLimitedAccountAnswerWaits(t *testing.T) {
 	})
 	if got := e.sentTo(sue.TGUserID, stranger); len(got) != 1 {
 		t.Errorf("sent %d times", len(got))
+	}
+}
+
+// TestMessageTxHookOnce: the transactional hook (webhooks' message.received)
+// hears of each message once although the push and getDifference both
+// bring it, and a hook that fails rolls the message back, so it is stored
+// and announced when it comes again.
+func TestMessageTxHookOnce(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		calls int
+		seen  = map[int]int{} // Telegram message id → announcements that committed
+	)
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{}, func(s *inbox.Service) {
+		s.OnMessageTx(func(ctx context.Context, tx store.Tx, c inbox.Conversation, m inbox.Message) error {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			if calls == 1 {
+				return errors.New("the webhook's table is locked")
+			}
+			seen[m.TGMessageID]++
+			return nil
+		})
+	})
+	e.listening(sam.TGUserID)
+	for _, text := range []string{"first", "second"} {
+		if _, err := e.sbx.Write(stranger, sam.TGUserID, text, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.conversationWith(sam.TGUserID, stranger)
+	e.waitFor("both messages", func() (bool, error) { return len(e.thread(c.ID)) == 2, nil })
+	// getDifference has read both messages too (Sam's box: pts 1 empty,
+	// 3 after two messages), after the pushes stored them.
+	e.waitFor("the difference past both messages", func() (bool, error) {
+		st, _, err := e.st.UpdatesStateOf(context.Background(), e.account(sam.TGUserID))
+		return st.Pts >= 3, err
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 || seen[1] != 1 || seen[2] != 1 {
+		t.Errorf("announcements per message %v, want each of the two once", seen)
 	}
 }

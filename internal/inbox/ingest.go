@@ -88,7 +88,18 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 			ConversationID: c.ID, UserID: userID, AccountID: accountID, TGMessageID: m.ID, Direction: dir, Origin: origin,
 			Text: m.Text, MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now,
 		})
-		return err
+		if err != nil || !added || !live {
+			return err
+		}
+		s.mu.RLock()
+		hooks := s.txHooks
+		s.mu.RUnlock()
+		for _, h := range hooks {
+			if err := h(ctx, tx, conversationOf(c), Message{row}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err

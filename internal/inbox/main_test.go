@@ -99,6 +99,8 @@ type env struct {
 	user int64
 	ids  map[int64]int64 // Telegram user id → account id
 	o    inbox.Options
+	// setup runs on each new inbox service before its jobs start.
+	setup []func(*inbox.Service)
 }
 
 // services is the product's services, wired as the server wires them.
@@ -110,7 +112,7 @@ type services struct {
 	jobs *jobs.Client
 }
 
-func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o inbox.Options) (services, error) {
+func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o inbox.Options, setup ...func(*inbox.Service)) (services, error) {
 	var out services
 	gw, err := telegram.New(telegram.Config{DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), ConnectTimeout: 10 * time.Second})
 	if err != nil {
@@ -132,6 +134,9 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.svc.Listening(out.acc), Logger: o.Logger,
 		ReplyCheckEvery: 200 * time.Millisecond}); err != nil {
 		return out, err
+	}
+	for _, f := range setup {
+		f(out.svc)
 	}
 	out.camp.SetInbox(out.svc)
 	out.svc.SetUpdates(out.camp)
@@ -162,7 +167,7 @@ type DCs interface {
 	PublicKeyPEM() []byte
 }
 
-func newEnv(t testing.TB, st store.Store, o inbox.Options) *env {
+func newEnv(t testing.TB, st store.Store, o inbox.Options, setup ...func(*inbox.Service)) *env {
 	t.Helper()
 	ctx := context.Background()
 	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0"})
@@ -181,7 +186,7 @@ func newEnv(t testing.TB, st store.Store, o inbox.Options) *env {
 	if o.CheckEvery == 0 {
 		o.CheckEvery = 300 * time.Millisecond
 	}
-	e := &env{t: t, sbx: sbx, st: st, keys: keys, user: u.ID, ids: map[int64]int64{}, o: o}
+	e := &env{t: t, sbx: sbx, st: st, keys: keys, user: u.ID, ids: map[int64]int64{}, o: o, setup: setup}
 	for _, a := range []campaigntest.Account{sam, sid, sue} {
 		row, err := campaigntest.Connect(ctx, st, keys, sbx, u.ID, a, time.Now())
 		if err != nil {
@@ -196,7 +201,7 @@ func newEnv(t testing.TB, st store.Store, o inbox.Options) *env {
 // start runs the product's services (again, after stop).
 func (e *env) start() {
 	e.t.Helper()
-	s, err := wire(context.Background(), e.st, e.keys, e.sbx, e.o)
+	s, err := wire(context.Background(), e.st, e.keys, e.sbx, e.o, e.setup...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

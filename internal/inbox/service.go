@@ -84,6 +84,7 @@ type Service struct {
 	queue   Queue
 	updates Updates
 	hooks   []MessageHook
+	txHooks []MessageTxHook
 
 	live broker
 	// listening holds the accounts whose listener runs on this node.
@@ -154,6 +155,21 @@ type MessageHook func(ctx context.Context, c Conversation, m Message)
 func (s *Service) OnMessage(h MessageHook) {
 	s.mu.Lock()
 	s.hooks = append(s.hooks, h)
+	s.mu.Unlock()
+}
+
+// MessageTxHook is called in the transaction that stores a message the
+// inbox hears of live (pushed, or read with getDifference; not history),
+// so what it writes (a webhook event) commits with the message or not at
+// all: a message stored once is announced once, whatever crashes. An
+// error rolls the message back; it is stored when it comes again.
+type MessageTxHook func(ctx context.Context, tx store.Tx, c Conversation, m Message) error
+
+// OnMessageTx adds a transactional hook; call it before the service starts
+// working.
+func (s *Service) OnMessageTx(h MessageTxHook) {
+	s.mu.Lock()
+	s.txHooks = append(s.txHooks, h)
 	s.mu.Unlock()
 }
 
