@@ -54,6 +54,9 @@ type Config struct {
 	// NodeDeadAfter is how long a node may go unseen (it beats every
 	// third of it, at most every 3 s) before the others run its jobs.
 	NodeDeadAfter time.Duration
+	// DrainDelay is how long a stopping node goes on serving with
+	// /healthz answering 503, so a reverse proxy takes it out first.
+	DrainDelay time.Duration
 
 	server bool // Register (not only RegisterData) was called
 }
@@ -120,6 +123,7 @@ func Register(fs *flag.FlagSet) *Config {
 	str(fs, &c.NodeID, "node-id", "", "this node's name among several sharing one PostgreSQL: letters, digits, '.', '_', '-', up to 63 (default: the host name and a random suffix, new at each start); unique among running nodes")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 15*time.Second, help("how long a node's hold on a Telegram account lasts unless renewed (renewed every third of it): a dead node's accounts are taken over after at most this", "lease-ttl"))
 	fs.DurationVar(&c.NodeDeadAfter, "node-dead-after", 10*time.Second, help("how long a node may go unseen before the other nodes run its jobs", "node-dead-after"))
+	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, help("on SIGTERM, go on serving this long with /healthz answering 503 so a reverse proxy's health checks take the node out before it stops accepting requests, e.g. 5s (default: stop at once)", "drain-delay"))
 	return c
 }
 

@@ -34,3 +34,12 @@ func TestNodeSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestDrainDelay(t *testing.T) {
+	if c, err := load(t, []string{"--drain-delay", "5s"}, nil); err != nil || c.DrainDelay != 5*time.Second {
+		t.Fatalf("--drain-delay 5s: %v %v", c.DrainDelay, err)
+	}
+	if _, err := load(t, []string{"--drain-delay", "-1s"}, nil); err == nil || !strings.Contains(err.Error(), "--drain-delay") {
+		t.Fatalf("--drain-delay -1s: %v", err)
+	}
+}

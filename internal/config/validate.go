@@ -71,6 +71,9 @@ func (c *Config) validate() error {
 	if c.NodeDeadAfter < time.Second || c.NodeDeadAfter > 10*time.Minute {
 		bad("node-dead-after", "%s: want between 1s and 10m, e.g. 10s", c.NodeDeadAfter)
 	}
+	if c.DrainDelay < 0 || c.DrainDelay > 5*time.Minute {
+		bad("drain-delay", "%s: want between 0s and 5m, e.g. 5s", c.DrainDelay)
+	}
 	if c.Telegram.TestServers && len(c.Telegram.DCs) > 0 {
 		bad("telegram-test-servers", "cannot be combined with --telegram-dc, which already says where to connect")
 	}

@@ -236,6 +236,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	logger.Info("shutting down")
 	draining.Store(true)
+	if cfg.DrainDelay > 0 {
+		// Requests are still served; only /healthz says the node goes.
+		logger.Info("draining: /healthz answers 503 before the node stops accepting requests", slog.Duration("for", cfg.DrainDelay))
+		time.Sleep(cfg.DrainDelay)
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	grace := time.AfterFunc(streamGrace, stopRequests)
