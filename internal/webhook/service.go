@@ -90,6 +90,12 @@ type Service struct {
 
 	mu    sync.RWMutex
 	queue Queue
+
+	// txSeen remembers the endpoints read in the last few transactions
+	// (endpointsIn).
+	txMu   sync.Mutex
+	txSeen [8]txEndpoints
+	txNext int
 }
 
 // RequestTimeout bounds one attempt, from connecting to the answer's

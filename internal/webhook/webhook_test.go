@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/testkit"
@@ -317,5 +318,46 @@ func TestDeletedEndpointGetsNothingMore(t *testing.T) {
 	}
 	if _, err := svc.Deliveries(ctx, ann.ID, ep.ID, 10); err == nil {
 		t.Error("a deleted webhook's deliveries are listed")
+	}
+}
+
+// TestEndpointsReadOncePerTransaction: events published in one
+// transaction share one read of the endpoints, and the next transaction
+// sees an endpoint added in between.
+func TestEndpointsReadOncePerTransaction(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	ann := mustUser(t, s, "ann@example.com")
+	svc := newService(t, fastOptions(s, testKeyring(t)))
+	jc, err := jobs.New(ctx, jobs.Options{Store: s, InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetQueue(jc)
+	var ep webhook.Endpoint
+	for i := range 20 {
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			for range 2 {
+				if err := svc.PublishTx(ctx, tx, ann.ID, webhook.DeliverySent, sentData{DeliveryID: int64(i)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 10 {
+			if ep, _, err = svc.Create(ctx, ann.ID, "https://crm.example/hook", []string{webhook.DeliverySent}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	list, err := svc.Deliveries(ctx, ann.ID, ep.ID, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 18 {
+		t.Errorf("%d deliveries, want two for each of the 9 transactions after the endpoint was added", len(list))
 	}
 }
