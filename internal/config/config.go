@@ -43,6 +43,9 @@ type Config struct {
 	// OptOutKeywords are replies that unsubscribe besides the built-in
 	// ones (STOP, unsubscribe, …), comma-separated as given.
 	OptOutKeywords string
+	// InboxReadOnTelegram marks a conversation read on Telegram too
+	// (messages.readHistory) when it is read in the inbox.
+	InboxReadOnTelegram bool
 	// NodeID names this node to the others (account leases, River's
 	// attempted_by) and to Telegram; empty means the host's name and a
 	// random suffix, new at every start.
@@ -119,6 +122,7 @@ func Register(fs *flag.FlagSet) *Config {
 	str(fs, &c.MetricsListen, "metrics-listen", "", "serve Prometheus /metrics on this host:port of its own, without authentication, e.g. 127.0.0.1:9090 (default: off)")
 	fs.Var((*secretValue)(&c.MetricsToken), "metrics-token", help("serve /metrics on --listen too, to scrapers sending 'Authorization: Bearer `TOKEN`' (default: off)", "metrics-token"))
 	str(fs, &c.OptOutKeywords, "opt-out-keywords", "", "replies that put their sender on the suppression list, besides stop, unsubscribe, stopall, cancel, end, quit and opt out: comma-separated, e.g. \"stopp,arrête\"")
+	fs.BoolVar(&c.InboxReadOnTelegram, "inbox-read-on-telegram", false, help("when a conversation is read in the inbox, mark it read on Telegram too, so the person sees it read", "inbox-read-on-telegram"))
 	fs.BoolVar(&c.Telegram.TestServers, "telegram-test-servers", false, help("use Telegram's test environment instead of production", "telegram-test-servers"))
 	str(fs, &c.NodeID, "node-id", "", "this node's name among several sharing one PostgreSQL: letters, digits, '.', '_', '-', up to 63 (default: the host name and a random suffix, new at each start); unique among running nodes")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 15*time.Second, help("how long a node's hold on a Telegram account lasts unless renewed (renewed every third of it): a dead node's accounts are taken over after at most this", "lease-ttl"))

@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -297,5 +298,36 @@ func TestMessageTxHookOnce(t *testing.T) {
 	defer mu.Unlock()
 	if len(seen) != 2 || seen[1] != 1 || seen[2] != 1 {
 		t.Errorf("announcements per message %v, want each of the two once", seen)
+	}
+}
+
+// TestReadOnTelegram: with the option, reading a conversation marks it read
+// on Telegram too (messages.readHistory); without it, Telegram is not asked.
+func TestReadOnTelegram(t *testing.T) {
+	ctx := context.Background()
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint(on), func(t *testing.T) {
+			e := newEnv(t, storetest.SQLite(t), inbox.Options{ReadOnTelegram: on})
+			e.listening(sam.TGUserID)
+			if _, err := e.sbx.Write(stranger, sam.TGUserID, "read me", nil); err != nil {
+				t.Fatal(err)
+			}
+			c := e.conversationWith(sam.TGUserID, stranger)
+			if _, err := e.svc.Open(ctx, e.user, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := e.svc.Get(ctx, e.user, c.ID); err != nil || got.Unread != 0 {
+				t.Fatalf("after reading: unread %d (%v)", got.Unread, err)
+			}
+			if !on {
+				// Opening loaded the history on the same account first;
+				// a read would have been asked right after it.
+				if n := e.sbx.Counts()["messages.readHistory"]; n != 0 {
+					t.Errorf("Telegram was asked to mark read %d times with the option off", n)
+				}
+				return
+			}
+			e.waitFor("messages.readHistory", func() (bool, error) { return e.sbx.Counts()["messages.readHistory"] == 1, nil })
+		})
 	}
 }

@@ -115,7 +115,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Logger: logger, OptOutKeywords: cfg.OptOutList()})
+	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Logger: logger, OptOutKeywords: cfg.OptOutList(),
+		ReadOnTelegram: cfg.InboxReadOnTelegram})
 	if err != nil {
 		return err
 	}
