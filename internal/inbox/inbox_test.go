@@ -81,6 +81,9 @@ func TestCampaignRepliesInOneInbox(t *testing.T) {
 	if ok, err := e.st.IsSuppressed(ctx, e.user, dan, ""); err != nil || !ok {
 		t.Errorf("Dan wrote STOP and is not suppressed: %v", err)
 	}
+	if list, err := e.st.ListSuppressions(ctx, e.user); err != nil || len(list) != 1 || list[0].Reason != "Replied “STOP” to campaign “Meetup invite”" {
+		t.Errorf("suppressions %+v (%v), want Dan's with the campaign named", list, err)
+	}
 	if n, err := e.svc.UnreadCount(ctx, e.user); err != nil || n != len(replies) {
 		t.Errorf("unread conversations %d, want %d (%v)", n, len(replies), err)
 	}

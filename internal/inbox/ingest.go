@@ -140,7 +140,12 @@ func (s *Service) optOut(ctx context.Context, userID, accountID int64, c store.C
 	if !message.IsOptOut(m.Text, keywords) {
 		return nil
 	}
-	why := fmt.Sprintf("Wrote “%s” in the inbox", strings.TrimSpace(m.Text))
+	// The campaign's own wording when the person answers a campaign: the
+	// list shows one reason, whichever of the two saw the message first.
+	why := fmt.Sprintf("Wrote “%s” to one of your accounts", strings.TrimSpace(m.Text))
+	if c.CampaignID != 0 {
+		why = fmt.Sprintf("Replied “%s” to campaign “%s”", strings.TrimSpace(m.Text), c.CampaignName)
+	}
 	_, added, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: c.TGUserID,
 		Username: strings.ToLower(c.Username), Reason: why, CreatedAt: s.now()})
 	if err != nil {
