@@ -1,6 +1,11 @@
 package inbox
 
-import "sync"
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
 
 // broker hands events to the live pages of one node. A page subscribes
 // for its user; a slow page misses events rather than slowing ingestion
@@ -18,9 +23,15 @@ type sub struct {
 
 func newBroker() broker { return broker{subs: map[int]sub{}} }
 
-// Subscribe returns the user's events on this node until cancel is
-// called. Messages ingested on another node are seen here only through
-// the page's own reload; SSE pages also refresh every few seconds.
+// ChangesEvery is how often a live page asks the database what other
+// nodes changed (PostgreSQL, where several nodes share the work: the
+// message may be stored, or the answer sent, by a node other than the one
+// serving the page).
+const ChangesEvery = 2 * time.Second
+
+// Subscribe returns the user's events until cancel is called: at once for
+// what this node stores, and on PostgreSQL within ChangesEvery for what
+// other nodes store (as EventConversation with the conversation's id).
 func (s *Service) Subscribe(userID int64) (events <-chan Event, cancel func()) {
 	b := &s.live
 	ch := make(chan Event, 64)
@@ -29,13 +40,47 @@ func (s *Service) Subscribe(userID int64) (events <-chan Event, cancel func()) {
 	b.next++
 	b.subs[id] = sub{userID: userID, ch: ch}
 	b.mu.Unlock()
+	ctx, stop := context.WithCancel(context.Background())
+	if s.st.Dialect() == "postgres" {
+		go s.pollChanges(ctx, userID, ch)
+	}
 	var once sync.Once
 	return ch, func() {
 		once.Do(func() {
+			stop()
 			b.mu.Lock()
 			delete(b.subs, id)
 			b.mu.Unlock()
 		})
+	}
+}
+
+// pollChanges announces the user's conversations changed since the page
+// subscribed, whichever node changed them.
+func (s *Service) pollChanges(ctx context.Context, userID int64, ch chan Event) {
+	since := s.now()
+	t := time.NewTicker(ChangesEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ids, latest, err := s.st.ConversationsChangedSince(ctx, userID, since)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("inbox changes not read", slog.Int64("user", userID), slog.Any("err", err))
+			}
+			continue
+		}
+		since = latest
+		for _, id := range ids {
+			select {
+			case ch <- Event{Kind: EventConversation, UserID: userID, ConversationID: id}:
+			default:
+			}
+		}
 	}
 }
 

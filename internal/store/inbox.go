@@ -212,6 +212,11 @@ type Inbox interface {
 	// AccountsWithAnswers lists the accounts with pending or sending
 	// answers.
 	AccountsWithAnswers(ctx context.Context) ([]AccountRef, error)
+	// ConversationsChangedSince lists the user's conversations changed
+	// (a message, an answer's state, read, done) after since, with the
+	// latest change; for live pages on a node other than the one that
+	// made the change.
+	ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) (ids []int64, latest time.Time, err error)
 	// AccountSending reports whether the account has messages to send for
 	// a running campaign (its sender holds its connection then).
 	AccountSending(ctx context.Context, accountID int64) (bool, error)

@@ -419,6 +419,9 @@ func (q queries) FinishAnswer(ctx context.Context, id int64, state string, tgMes
 		if err := affected(q.d, n, err); err != nil {
 			return err
 		}
+		if err := q.touchAnswered(ctx, id, now); err != nil {
+			return err
+		}
 		out, err = q.inboxMessage(ctx, "id = ?", id)
 		return err
 	})
@@ -428,7 +431,10 @@ func (q queries) FinishAnswer(ctx context.Context, id int64, state string, tgMes
 func (q queries) ReleaseAnswer(ctx context.Context, id int64, code, reason string, now time.Time) error {
 	n, err := q.exec(ctx, "UPDATE inbox_messages SET state = 'pending', error_code = ?, error = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
 		code, reason, now, id)
-	return affected(q.d, n, err)
+	if err := affected(q.d, n, err); err != nil {
+		return err
+	}
+	return q.touchAnswered(ctx, id, now)
 }
 
 func (q queries) NoteWaitingAnswers(ctx context.Context, accountID int64, code, reason string, now time.Time) error {
@@ -456,6 +462,36 @@ func (q queries) accountRefs(ctx context.Context, query string, args ...any) ([]
 
 func (q queries) AccountsWithAnswers(ctx context.Context) ([]store.AccountRef, error) {
 	return q.accountRefs(ctx, "SELECT DISTINCT user_id, account_id FROM inbox_messages WHERE state IN ('pending', 'sending') ORDER BY account_id")
+}
+
+func (q queries) ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) ([]int64, time.Time, error) {
+	rows, err := q.query(ctx, "SELECT id, updated_at FROM conversations WHERE user_id = ? AND updated_at > ? ORDER BY updated_at LIMIT 200", userID, since)
+	if err != nil {
+		return nil, since, err
+	}
+	defer rows.Close()
+	var ids []int64
+	latest := since
+	for rows.Next() {
+		var (
+			id int64
+			at time.Time
+		)
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, since, mapErr(q.d, err)
+		}
+		ids = append(ids, id)
+		if at.After(latest) {
+			latest = at.UTC()
+		}
+	}
+	return ids, latest, mapErr(q.d, rows.Err())
+}
+
+// touchAnswered marks the conversation of an answer changed.
+func (q queries) touchAnswered(ctx context.Context, messageID int64, now time.Time) error {
+	_, err := q.exec(ctx, "UPDATE conversations SET updated_at = ? WHERE id = (SELECT conversation_id FROM inbox_messages WHERE id = ?)", now, messageID)
+	return err
 }
 
 func (q queries) AccountSending(ctx context.Context, accountID int64) (bool, error) {

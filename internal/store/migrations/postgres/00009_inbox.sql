@@ -34,6 +34,9 @@ CREATE INDEX conversations_account ON conversations (user_id, account_id, last_m
 CREATE INDEX conversations_campaign ON conversations (user_id, campaign_id, last_message_at, id);
 CREATE INDEX conversations_status ON conversations (user_id, status, last_message_at, id);
 CREATE INDEX conversations_unread ON conversations (user_id, last_message_at, id) WHERE unread > 0;
+-- What changed since a time, for live pages served by another node than
+-- the one that stored the change.
+CREATE INDEX conversations_changed ON conversations (user_id, updated_at);
 
 -- A conversation's messages, both directions. origin says who wrote an
 -- outgoing one: a campaign, an answer from the inbox, or the account's own
