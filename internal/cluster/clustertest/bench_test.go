@@ -49,15 +49,23 @@ func clusterThroughput(b *testing.B, accounts int) {
 		if n == 1 {
 			base = r.rate
 		}
-		b.Logf("%d node(s), %d accounts: %d messages in %s, %.0f/s (×%.2f of one node; the accounts' bound is %.0f/s); cores busy: nodes %.2f, PostgreSQL %.2f, test process with the sandbox %.2f, of %d; %.0f commits/s",
+		b.Logf("%d node(s), %d accounts: %d messages in %s, %.0f/s (×%.2f of one node; the accounts' bound is %.0f/s); an account's first message after %s at most, then %.0f/s, stalls of %s per account; cores busy: nodes %.2f, PostgreSQL %.2f, test process with the sandbox %.2f, of %d; %.0f commits/s",
 			n, accounts, r.sent, r.elapsed.Round(time.Millisecond), r.rate, r.rate/base, float64(accounts)/latency.Seconds(),
-			r.nodeCPU, r.pgCPU, r.selfCPU, runtime.NumCPU(), r.commits)
+			r.firstMax.Round(time.Millisecond), r.steady, r.stalled.Round(time.Millisecond), r.nodeCPU, r.pgCPU, r.selfCPU, runtime.NumCPU(), r.commits)
 		b.ReportMetric(r.rate, fmt.Sprintf("msgs/s-%dnodes", n))
 		b.ReportMetric(r.rate/base, fmt.Sprintf("ratio-%dnodes", n))
+		b.ReportMetric(r.firstMax.Seconds(), fmt.Sprintf("first-s-%dnodes", n))
 	}
 }
 
 type run struct {
+	// firstMax is the longest an account waited from the start to its
+	// first message; stalled the accounts' time between two of their
+	// messages beyond half a second, summed, per account.
+	firstMax, stalled time.Duration
+	// steady is the rate once every account has sent its first message.
+	steady float64
+
 	sent                    int
 	elapsed                 time.Duration
 	rate                    float64 // messages per second
@@ -80,8 +88,36 @@ func (c *Cluster) measure(start, wait func()) run {
 		// that saw the end.
 		elapsed = msgs[len(msgs)-1].Date.Sub(t0)
 	}
+	first := map[int64]time.Time{}
+	last := map[int64]time.Time{}
+	var stalled time.Duration
+	for _, m := range msgs {
+		if _, ok := first[m.From]; !ok {
+			first[m.From] = m.Date
+		} else if gap := m.Date.Sub(last[m.From]); gap > 500*time.Millisecond {
+			stalled += gap
+		}
+		last[m.From] = m.Date
+	}
+	var firstMax time.Duration
+	for _, f := range first {
+		firstMax = max(firstMax, f.Sub(t0))
+	}
+	if len(first) > 0 {
+		stalled /= time.Duration(len(first))
+	}
+	var steady float64
+	if from := t0.Add(firstMax); len(msgs) > 0 && msgs[len(msgs)-1].Date.After(from) {
+		n := 0
+		for _, m := range msgs {
+			if m.Date.After(from) {
+				n++
+			}
+		}
+		steady = float64(n) / msgs[len(msgs)-1].Date.Sub(from).Seconds()
+	}
 	s := elapsed.Seconds()
-	return run{
+	return run{firstMax: firstMax, stalled: stalled, steady: steady,
 		sent: len(msgs), elapsed: elapsed, rate: float64(len(msgs)) / s,
 		nodeCPU: (c.nodesCPU() - nodes0).Seconds() / s, pgCPU: (c.pgCPU() - pg0).Seconds() / s,
 		selfCPU: (selfCPU() - self0).Seconds() / s, commits: float64(c.commits()-tx0) / s,
