@@ -64,7 +64,17 @@ func (w *listenWorker) Timeout(*river.Job[ListenArgs]) time.Duration {
 }
 
 func (w *listenWorker) Work(ctx context.Context, job *river.Job[ListenArgs]) error {
-	return w.s.listen(ctx, job.Args.UserID, job.Args.AccountID)
+	// The account counts as listened to here while its job runs or is
+	// snoozed (it runs again by itself), so the tick does not try to
+	// enqueue it again every time: with a thousand accounts, each try is a
+	// write on SQLite that sends wait behind.
+	w.s.listening.Store(job.Args.AccountID, w.s.now())
+	err := w.s.listen(ctx, job.Args.UserID, job.Args.AccountID)
+	var snooze *river.JobSnoozeError
+	if !errors.As(err, &snooze) {
+		w.s.listening.Delete(job.Args.AccountID)
+	}
+	return err
 }
 
 func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
@@ -74,8 +84,6 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	if updates == nil {
 		return errors.New("inbox: no updates reader (SetUpdates was not called)")
 	}
-	s.listening.Store(accountID, struct{}{})
-	defer s.listening.Delete(accountID)
 	poke := s.poke(accountID)
 	until := s.now().Add(s.o.ListenFor)
 	if sending, err := s.st.AccountSending(ctx, accountID); err != nil {
@@ -217,7 +225,10 @@ func (s *Service) Tick(ctx context.Context) error {
 		return fmt.Errorf("accounts to listen to: %w", err)
 	}
 	for _, a := range refs {
-		if _, ok := s.listening.Load(a.AccountID); ok {
+		// A job seen on this node lately is running or snoozed; one not
+		// seen for longer than a run was lost (cancelled by hand): enqueue
+		// again.
+		if v, ok := s.listening.Load(a.AccountID); ok && s.now().Sub(v.(time.Time)) < s.o.ListenFor+time.Minute {
 			continue
 		}
 		if s.acc.Usable(ctx, a.UserID, a.AccountID) != nil {

@@ -42,7 +42,7 @@ func (s *Service) Subscribe(userID int64) (events <-chan Event, cancel func()) {
 	b.mu.Unlock()
 	ctx, stop := context.WithCancel(context.Background())
 	if s.st.Dialect() == "postgres" {
-		go s.pollChanges(ctx, userID, ch)
+		go s.pollChanges(ctx, userID, s.now(), ch)
 	}
 	var once sync.Once
 	return ch, func() {
@@ -55,10 +55,14 @@ func (s *Service) Subscribe(userID int64) (events <-chan Event, cancel func()) {
 	}
 }
 
+// changesOverlap is how far back each poll looks again: a transaction
+// that took its time stamp earlier may commit after a later one was seen.
+const changesOverlap = 10 * time.Second
+
 // pollChanges announces the user's conversations changed since the page
-// subscribed, whichever node changed them.
-func (s *Service) pollChanges(ctx context.Context, userID int64, ch chan Event) {
-	since := s.now()
+// subscribed, whichever node changed them, each change once.
+func (s *Service) pollChanges(ctx context.Context, userID int64, since time.Time, ch chan Event) {
+	announced := map[int64]time.Time{}
 	t := time.NewTicker(ChangesEvery)
 	defer t.Stop()
 	for {
@@ -67,17 +71,29 @@ func (s *Service) pollChanges(ctx context.Context, userID int64, ch chan Event) 
 			return
 		case <-t.C:
 		}
-		ids, latest, err := s.st.ConversationsChangedSince(ctx, userID, since)
+		from := since
+		if latest := s.now().Add(-changesOverlap); latest.After(from) {
+			from = latest
+		}
+		changes, err := s.st.ConversationsChangedSince(ctx, userID, from)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("inbox changes not read", slog.Int64("user", userID), slog.Any("err", err))
 			}
 			continue
 		}
-		since = latest
-		for _, id := range ids {
+		for id, at := range announced {
+			if at.Before(from) {
+				delete(announced, id)
+			}
+		}
+		for _, c := range changes {
+			if at, ok := announced[c.ID]; ok && !c.At.After(at) {
+				continue
+			}
+			announced[c.ID] = c.At
 			select {
-			case ch <- Event{Kind: EventConversation, UserID: userID, ConversationID: id}:
+			case ch <- Event{Kind: EventConversation, UserID: userID, ConversationID: c.ID}:
 			default:
 			}
 		}

@@ -87,8 +87,9 @@ type Service struct {
 	txHooks []MessageTxHook
 
 	live broker
-	// listening holds the accounts whose listener runs on this node.
-	listening sync.Map // account id → struct{}
+	// listening holds the accounts whose listener runs, or is snoozed, on
+	// this node, with when it last started.
+	listening sync.Map // account id → time.Time
 	// answering serialises an account's answering runs on this node.
 	answering sync.Map // account id → *sync.Mutex
 	// pokes asks an account's listener for the difference at once.

@@ -96,6 +96,12 @@ type ConversationFilter struct {
 	Limit int
 }
 
+// ConversationChange is when a conversation last changed.
+type ConversationChange struct {
+	ID int64
+	At time.Time
+}
+
 // InboxMessage is one message of a conversation.
 type InboxMessage struct {
 	ID             int64
@@ -213,10 +219,10 @@ type Inbox interface {
 	// answers.
 	AccountsWithAnswers(ctx context.Context) ([]AccountRef, error)
 	// ConversationsChangedSince lists the user's conversations changed
-	// (a message, an answer's state, read, done) after since, with the
-	// latest change; for live pages on a node other than the one that
+	// (a message, an answer's state, read, done) after since, oldest change
+	// first, at most 200; for live pages on a node other than the one that
 	// made the change.
-	ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) (ids []int64, latest time.Time, err error)
+	ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) ([]ConversationChange, error)
 	// AccountSending reports whether the account has messages to send for
 	// a running campaign (its sender holds its connection then).
 	AccountSending(ctx context.Context, accountID int64) (bool, error)

@@ -464,28 +464,22 @@ func (q queries) AccountsWithAnswers(ctx context.Context) ([]store.AccountRef, e
 	return q.accountRefs(ctx, "SELECT DISTINCT user_id, account_id FROM inbox_messages WHERE state IN ('pending', 'sending') ORDER BY account_id")
 }
 
-func (q queries) ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) ([]int64, time.Time, error) {
+func (q queries) ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) ([]store.ConversationChange, error) {
 	rows, err := q.query(ctx, "SELECT id, updated_at FROM conversations WHERE user_id = ? AND updated_at > ? ORDER BY updated_at LIMIT 200", userID, since)
 	if err != nil {
-		return nil, since, err
+		return nil, err
 	}
 	defer rows.Close()
-	var ids []int64
-	latest := since
+	var out []store.ConversationChange
 	for rows.Next() {
-		var (
-			id int64
-			at time.Time
-		)
-		if err := rows.Scan(&id, &at); err != nil {
-			return nil, since, mapErr(q.d, err)
+		var c store.ConversationChange
+		if err := rows.Scan(&c.ID, &c.At); err != nil {
+			return nil, mapErr(q.d, err)
 		}
-		ids = append(ids, id)
-		if at.After(latest) {
-			latest = at.UTC()
-		}
+		c.At = c.At.UTC()
+		out = append(out, c)
 	}
-	return ids, latest, mapErr(q.d, rows.Err())
+	return out, mapErr(q.d, rows.Err())
 }
 
 // touchAnswered marks the conversation of an answer changed.
