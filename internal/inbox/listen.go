@@ -86,9 +86,9 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	}
 	poke := s.poke(accountID)
 	until := s.now().Add(s.o.ListenFor)
-	if sending, err := s.st.AccountSending(ctx, accountID); err != nil {
+	if aside, err := s.stepAside(ctx, accountID); err != nil {
 		return err
-	} else if sending {
+	} else if aside {
 		return river.JobSnooze(s.o.CheckEvery)
 	}
 	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
@@ -96,13 +96,9 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 			if err := updates.CheckUpdates(ctx, userID, accountID, api); err != nil {
 				return err
 			}
-			// A running campaign's sender holds the account's connection
-			// (its pushes come here too): step aside, since with several
-			// nodes the account is used from one node at a time and the
-			// sender may run on another.
-			if sending, err := s.st.AccountSending(ctx, accountID); err != nil {
+			if aside, err := s.stepAside(ctx, accountID); err != nil {
 				return err
-			} else if sending {
+			} else if aside {
 				return errStepAside
 			}
 			left := until.Sub(s.now())
@@ -154,8 +150,24 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 
 var (
 	errShutdown  = errors.New("inbox: shutting down")
-	errStepAside = errors.New("inbox: a campaign's sender holds the account")
+	errStepAside = errors.New("inbox: other work needs the account")
 )
+
+// stepAside reports whether the listener should let go of the account for
+// other work. A running campaign's sender holds the account's connection
+// itself (its pushes come here too). With several nodes (PostgreSQL) an
+// account is used from one node at a time, so a listener holding it would
+// keep an extraction or an answer waiting on another node for good; on
+// SQLite there is one node, whose uses of an account share its hold.
+func (s *Service) stepAside(ctx context.Context, accountID int64) (bool, error) {
+	if sending, err := s.st.AccountSending(ctx, accountID); err != nil || sending {
+		return sending, err
+	}
+	if s.st.Dialect() != "postgres" {
+		return false, nil
+	}
+	return s.st.AccountHasWork(ctx, accountID)
+}
 
 // poke is the account's "ask for the difference now" signal.
 func (s *Service) poke(accountID int64) chan struct{} {

@@ -226,6 +226,9 @@ type Inbox interface {
 	// AccountSending reports whether the account has messages to send for
 	// a running campaign (its sender holds its connection then).
 	AccountSending(ctx context.Context, accountID int64) (bool, error)
+	// AccountHasWork reports whether the account has an extraction under
+	// way or answers to send.
+	AccountHasWork(ctx context.Context, accountID int64) (bool, error)
 	// ListeningAccounts lists the connected accounts whose updates the
 	// inbox follows (active, or waiting out a FLOOD_WAIT).
 	ListeningAccounts(ctx context.Context) ([]AccountRef, error)

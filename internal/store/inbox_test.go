@@ -341,5 +341,29 @@ func TestLatestDeliveryTo(t *testing.T) {
 		if sending, err := s.AccountSending(ctx, a1.ID); err != nil || sending {
 			t.Errorf("the account of a paused campaign is sending: %v %v", sending, err)
 		}
+		if busy, err := s.AccountHasWork(ctx, a1.ID); err != nil || busy {
+			t.Errorf("an account without extractions or answers has work: %v %v", busy, err)
+		}
+		conv, _, err := s.UpsertConversation(ctx, store.ConversationPeer{UserID: ann.ID, AccountID: a1.ID, TGUserID: 11, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateAnswer(ctx, store.NewAnswer{UserID: ann.ID, ConversationID: conv.ID, Text: "hi", RandomID: 9, Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if busy, err := s.AccountHasWork(ctx, a1.ID); err != nil || !busy {
+			t.Errorf("an account with an answer to send has no work: %v %v", busy, err)
+		}
+		a2, err := s.CreateAccount(ctx, ann.ID, login(2, "9996620002"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateExtraction(ctx, store.NewExtraction{UserID: ann.ID, AccountID: a2.ID,
+			Chat: store.Chat{TGChatID: 5001, Kind: store.ChatSupergroup, Title: "Group"}, ListName: "List", Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if busy, err := s.AccountHasWork(ctx, a2.ID); err != nil || !busy {
+			t.Errorf("an account with an extraction under way has no work: %v %v", busy, err)
+		}
 	})
 }

@@ -495,6 +495,14 @@ func (q queries) AccountSending(ctx context.Context, accountID int64) (bool, err
 	return n > 0, mapErr(q.d, err)
 }
 
+func (q queries) AccountHasWork(ctx context.Context, accountID int64) (bool, error) {
+	var n int64
+	err := q.queryRow(ctx, "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM extractions WHERE account_id = ? "+
+		"AND status IN ('queued', 'running', 'waiting') LIMIT 1) x) + (SELECT COUNT(*) FROM (SELECT 1 FROM inbox_messages "+
+		"WHERE account_id = ? AND state IN ('pending', 'sending') LIMIT 1) y)", accountID, accountID).Scan(&n)
+	return n > 0, mapErr(q.d, err)
+}
+
 func (q queries) ListeningAccounts(ctx context.Context) ([]store.AccountRef, error) {
 	return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait') "+
 		"AND session_sealed IS NOT NULL ORDER BY id")
