@@ -174,7 +174,7 @@ func (m *Manager) Acquire(ctx context.Context, accountID int64) (*Use, error) {
 	for {
 		select {
 		case <-m.closed:
-			return nil, errors.New("lease: the node is shutting down")
+			return nil, errShuttingDown
 		default:
 		}
 		m.mu.Lock()
@@ -221,24 +221,38 @@ func (m *Manager) acquire(ctx context.Context, h *hold) error {
 			h.accountID, l.Holder, l.ExpiresAt.Format(time.RFC3339Nano)))
 	}
 	m.mu.Lock()
-	if h.err != nil {
-		delete(m.holds, h.accountID)
-	} else {
-		h.fence, h.lastOK = l.Fence(), sent
-		h.lost, h.lose = context.WithCancelCause(context.Background())
-		if !m.looping {
-			m.looping = true
-			m.loops.Add(1)
-			go m.loop()
+	closing := false
+	if h.err == nil {
+		select {
+		case <-m.closed:
+			// Nothing would renew it: give it back.
+			closing = true
+			h.err = errShuttingDown
+		default:
+			h.fence, h.lastOK = l.Fence(), sent
+			h.lost, h.lose = context.WithCancelCause(context.Background())
+			if !m.looping {
+				m.looping = true
+				m.loops.Add(1)
+				go m.loop()
+			}
 		}
+	}
+	if h.err != nil && m.holds[h.accountID] == h {
+		delete(m.holds, h.accountID)
 	}
 	m.mu.Unlock()
 	close(h.ready)
+	if closing {
+		_ = m.st.ReleaseLease(context.WithoutCancel(ctx), l.Fence())
+	}
 	if h.err == nil {
 		m.log.Debug("account lease taken", slog.Int64("account", h.accountID), slog.Int64("token", l.Token))
 	}
 	return h.err
 }
+
+var errShuttingDown = errors.New("lease: the node is shutting down")
 
 func (m *Manager) use(parent context.Context, h *hold) *Use {
 	ctx, cancel := context.WithCancelCause(store.WithFence(parent, h.fence))

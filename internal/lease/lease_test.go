@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,4 +244,50 @@ func TestStoppedDatabaseStopsTheUse(t *testing.T) {
 	if again.Token() <= use.Token() {
 		t.Fatalf("new lease token %d after %d", again.Token(), use.Token())
 	}
+}
+
+// TestUsesInsideANodeShareTheLease: many uses of one account at once
+// inside one node never ask the database for a second lease while one is
+// held (every overlapping use has the same token), and the last release
+// frees the account for another node at once.
+func TestUsesInsideANodeShareTheLease(t *testing.T) {
+	s := storetest.SQLite(t)
+	acct := newAccount(t, s)
+	a, b := newManager(t, s, "node-a"), newManager(t, s, "node-b")
+	var (
+		mu     sync.Mutex
+		active = map[int64]int{} // token → uses running under it
+	)
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				u, err := a.Acquire(context.Background(), acct)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				active[u.Token()]++
+				if len(active) > 1 {
+					t.Errorf("two tokens in use at once: %v", active)
+				}
+				mu.Unlock()
+				mu.Lock()
+				if active[u.Token()]--; active[u.Token()] == 0 {
+					delete(active, u.Token())
+				}
+				mu.Unlock()
+				u.Release()
+			}
+		}()
+	}
+	wg.Wait()
+	u, err := b.Acquire(context.Background(), acct)
+	if err != nil {
+		t.Fatalf("after node-a's last release: %v", err)
+	}
+	u.Release()
 }
