@@ -248,8 +248,9 @@ func TestStoppedDatabaseStopsTheUse(t *testing.T) {
 
 // TestUsesInsideANodeShareTheLease: many uses of one account at once
 // inside one node never ask the database for a second lease while one is
-// held (every overlapping use has the same token), and the last release
-// frees the account for another node at once.
+// held (every overlapping use has the same token, whose fence passes while
+// it runs), and the last release frees the account for another node at
+// once.
 func TestUsesInsideANodeShareTheLease(t *testing.T) {
 	s := storetest.SQLite(t)
 	acct := newAccount(t, s)
@@ -275,6 +276,11 @@ func TestUsesInsideANodeShareTheLease(t *testing.T) {
 					t.Errorf("two tokens in use at once: %v", active)
 				}
 				mu.Unlock()
+				// The use's lease stays the account's while it runs.
+				f, _ := lease.FromContext(u.Context())
+				if err := s.CheckFence(context.Background(), f); err != nil {
+					t.Errorf("a use's lease was taken inside its own node: %v", err)
+				}
 				mu.Lock()
 				if active[u.Token()]--; active[u.Token()] == 0 {
 					delete(active, u.Token())
