@@ -16,7 +16,10 @@ import (
 // again. Both steps are idempotent, so every node may run them. The jobs'
 // accounts are protected by their leases meanwhile: a rescued job that
 // reaches an account its dead node still holds waits for the lease to
-// expire (lease.ErrBusy), which the database's clock decides.
+// expire (lease.ErrBusy), which the database's clock decides. The dead
+// node's leases are not deleted: an expired lease is free to take
+// already, and its row keeps the account's fencing token, which must only
+// grow.
 
 // Defaults of the node's heartbeat and rescuer: a dead node's jobs are
 // running again elsewhere within DeadAfter + HeartbeatEvery + River's
