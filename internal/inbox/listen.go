@@ -26,7 +26,8 @@ import (
 // the account's most recent connection, whichever it is. The listener also
 // asks for the difference every CheckEvery, which finds what arrived
 // while no connection was up (a restart, a gap) and who a pushed message's
-// sender is when the push did not say.
+// sender is when the push did not say. On PostgreSQL, where several nodes
+// take turns with an account, the listener does only that (see listen).
 
 // ListenQueue is River's queue of the listener jobs, one per account.
 const ListenQueue = "inbox_listeners"
@@ -86,6 +87,13 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	}
 	poke := s.poke(accountID)
 	until := s.now().Add(s.o.ListenFor)
+	// With several nodes (PostgreSQL) an account is used from one node at
+	// a time: a listener holding every account would turn away a person's
+	// requests on the other nodes (listing chats, starting an extraction)
+	// for good. There the listener only asks for the difference every
+	// CheckEvery and lets go; live pushes come on the connections the
+	// campaign sender and the answering job hold.
+	hold := s.st.Dialect() != "postgres"
 	if aside, err := s.stepAside(ctx, accountID); err != nil {
 		return err
 	} else if aside {
@@ -102,7 +110,7 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 				return errStepAside
 			}
 			left := until.Sub(s.now())
-			if left <= 0 {
+			if left <= 0 || !hold {
 				return nil
 			}
 			t := time.NewTimer(min(s.o.CheckEvery, left))
@@ -121,6 +129,8 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	}, telegram.OnPrivateMessages(s.pushed(userID, accountID)))
 	var fw *telegram.FloodWaitError
 	switch {
+	case err == nil && !hold:
+		return river.JobSnooze(s.o.CheckEvery)
 	case err == nil:
 		return river.JobSnooze(0) // listen on, on a new connection
 	case errors.Is(err, errShutdown):
@@ -232,7 +242,12 @@ func (s *Service) Tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	refs, err := s.st.ListeningAccounts(ctx)
+	// On SQLite (one node) every connected account is listened to. With
+	// several nodes (PostgreSQL), each use of an account holds it on one
+	// node and turns the others' requests for it away meanwhile, so only
+	// the accounts with conversations or campaigns are: a first message
+	// to an account that has neither is not seen there (a known limit).
+	refs, err := s.st.ListeningAccounts(ctx, s.st.Dialect() != "postgres")
 	if err != nil {
 		return fmt.Errorf("accounts to listen to: %w", err)
 	}

@@ -230,6 +230,7 @@ type Inbox interface {
 	// way or answers to send.
 	AccountHasWork(ctx context.Context, accountID int64) (bool, error)
 	// ListeningAccounts lists the connected accounts whose updates the
-	// inbox follows (active, or waiting out a FLOOD_WAIT).
-	ListeningAccounts(ctx context.Context) ([]AccountRef, error)
+	// inbox follows (active, or waiting out a FLOOD_WAIT): all of them, or
+	// only those with a conversation or a campaign to send for.
+	ListeningAccounts(ctx context.Context, all bool) ([]AccountRef, error)
 }

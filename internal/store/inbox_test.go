@@ -365,5 +365,23 @@ func TestLatestDeliveryTo(t *testing.T) {
 		if busy, err := s.AccountHasWork(ctx, a2.ID); err != nil || !busy {
 			t.Errorf("an account with an extraction under way has no work: %v %v", busy, err)
 		}
+		ids := func(all bool) []int64 {
+			t.Helper()
+			refs, err := s.ListeningAccounts(ctx, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, r := range refs {
+				out = append(out, r.AccountID)
+			}
+			return out
+		}
+		if got := fmt.Sprint(ids(true)); got != fmt.Sprint([]int64{a1.ID, a2.ID}) {
+			t.Errorf("every connected account: %s", got)
+		}
+		if got := fmt.Sprint(ids(false)); got != fmt.Sprint([]int64{a1.ID}) {
+			t.Errorf("accounts with conversations or campaigns: %s, want only the campaign's sender", got)
+		}
 	})
 }

@@ -503,7 +503,12 @@ func (q queries) AccountHasWork(ctx context.Context, accountID int64) (bool, err
 	return n > 0, mapErr(q.d, err)
 }
 
-func (q queries) ListeningAccounts(ctx context.Context) ([]store.AccountRef, error) {
-	return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait') "+
-		"AND session_sealed IS NOT NULL ORDER BY id")
+func (q queries) ListeningAccounts(ctx context.Context, all bool) ([]store.AccountRef, error) {
+	if all {
+		return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait') "+
+			"AND session_sealed IS NOT NULL ORDER BY id")
+	}
+	return q.accountRefs(ctx, "SELECT a.user_id, a.id FROM telegram_accounts a WHERE a.status IN ('active', 'flood_wait') "+
+		"AND a.session_sealed IS NOT NULL AND (EXISTS (SELECT 1 FROM conversations c WHERE c.account_id = a.id) "+
+		"OR EXISTS (SELECT 1 FROM campaign_senders s WHERE s.account_id = a.id)) ORDER BY a.id")
 }
