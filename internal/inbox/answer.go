@@ -190,6 +190,9 @@ func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) erro
 	if e, ok := apperr.As(err); ok {
 		if e.RetryAfter > 0 {
 			// A FLOOD_WAIT, or another node holding the account.
+			if e.Code == "flood_wait" {
+				s.noteWaiting(ctx, accountID, e)
+			}
 			return river.JobSnooze(e.RetryAfter)
 		}
 		if e.HTTPStatus() < 500 {

@@ -334,3 +334,49 @@ func TestReadOnTelegram(t *testing.T) {
 		})
 	}
 }
+
+// TestAnswerHonoursFloodWait: Telegram makes the account wait 2 seconds
+// at the answer; the answer waits saying so, nothing of the account's
+// reaches Telegram inside the wait, and it is sent once after it.
+func TestAnswerHonoursFloodWait(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	e.listening(sam.TGUserID)
+	if _, err := e.sbx.Write(stranger, sam.TGUserID, "are you there?", nil); err != nil {
+		t.Fatal(err)
+	}
+	c := e.conversationWith(sam.TGUserID, stranger)
+	if err := e.sbx.SetFault(sandbox.Fault{Method: "messages.sendMessage", Error: "FLOOD_WAIT_2", Phone: sam.Phone}); err != nil {
+		t.Fatal(err)
+	}
+	ans, err := e.svc.Answer(ctx, e.user, c.ID, "Yes, one moment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the answer waiting for Telegram", func() (bool, error) {
+		m, err := e.st.InboxMessageByID(ctx, ans.ID)
+		return m.State == store.AnswerPending && m.ErrorCode == "flood_wait", err
+	})
+	e.waitFor("the answer sent after the wait", func() (bool, error) {
+		m, err := e.st.InboxMessageByID(ctx, ans.ID)
+		return m.State == store.AnswerSent, err
+	})
+	var hit time.Time
+	for _, h := range e.sbx.FaultHits() {
+		if h.UserID == sam.TGUserID && h.Error == "FLOOD_WAIT_2" {
+			hit = h.Time
+		}
+	}
+	if hit.IsZero() {
+		t.Fatal("the FLOOD_WAIT never fired")
+	}
+	for _, h := range e.sbx.FaultHits() {
+		if h.UserID == sam.TGUserID && h.Time.After(hit) {
+			t.Errorf("Sam called %s inside the wait (%s)", h.Method, h.Error)
+		}
+	}
+	got := e.sentTo(sam.TGUserID, stranger)
+	if len(got) != 1 || got[0].Date.Before(hit.Add(2*time.Second)) {
+		t.Errorf("sent %+v, want once, after the wait from %v", got, hit)
+	}
+}
