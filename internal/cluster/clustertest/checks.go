@@ -2,10 +2,12 @@ package clustertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/sandbox"
@@ -44,12 +46,28 @@ type Campaign struct {
 	} `json:"counts"`
 }
 
-// Extract starts an extraction of chat by acct on node n.
+// Extract starts an extraction of chat by acct on node n. While another
+// node holds the account the API answers account_busy with retry_after;
+// Extract tries again then, as a client should, for up to a minute.
 func (c *Cluster) Extract(n *Node, acct Account, chat int64) Extraction {
 	c.T.Helper()
 	var x Extraction
-	c.MustCall(n, http.MethodPost, "/extractions", map[string]any{"account_id": acct.ID, "chat_id": chat}, &x)
-	return x
+	start := time.Now()
+	deadline := start.Add(time.Minute)
+	for tries := 1; ; tries++ {
+		err := c.Call(n, http.MethodPost, "/extractions", map[string]any{"account_id": acct.ID, "chat_id": chat}, &x)
+		var apiErr *APIError
+		if err == nil || !errors.As(err, &apiErr) || !strings.Contains(apiErr.Body, `"account_busy"`) || time.Now().After(deadline) {
+			if err != nil {
+				c.T.Fatalf("POST /extractions on %s: %v", n.Name, err)
+			}
+			if tries > 1 {
+				c.T.Logf("the extraction by account %d started after %s: another node held the account", acct.ID, time.Since(start).Round(time.Millisecond))
+			}
+			return x
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // Extraction reads an extraction from any live node.

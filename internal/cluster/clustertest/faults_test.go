@@ -22,7 +22,7 @@ import (
 // FLOOD_WAIT is honoured, no account is connected from two nodes at once,
 // and the member list is whole.
 func TestFaultsDuringCampaignAndExtraction(t *testing.T) {
-	c := New(t, Options{Senders: 12, CrowdSize: 300, BigSize: 3000, Postgres: true})
+	c := New(t, Options{Senders: 12, CrowdSize: 240, BigSize: 3000, Postgres: true})
 	a, b := c.StartNode("node1"), c.StartNode("node2")
 	v := c.CrowdCampaign(a, 1)
 	t.Logf("campaign %d: %d recipients from %d accounts", v.ID, v.Recipients, len(c.Senders))
