@@ -96,3 +96,55 @@ func TestWritePushesAndGetDifferenceAgrees(t *testing.T) {
 		t.Error("an unknown media type was accepted")
 	}
 }
+
+// TestPushGoesOnToAnotherLiveSession: a client holding two connections on
+// one auth key keeps getting updates after the more recent one closes,
+// on the one still open (the product's listener while a campaign's
+// connection comes and goes).
+func TestPushGoesOnToAnotherLiveSession(t *testing.T) {
+	s := startSandbox(t, testWorld(t), Options{})
+	store, ref := fabricatedSession(t, s, 1)
+	s.mu.Lock()
+	s.auths[ref] = &authz{DC: 1, KeyID: ref.KeyID, UserID: 1001, Hash: 1}
+	s.mu.Unlock()
+	got := make(chan string, 10)
+	first := clientWith(t, s, 1, testAPIID, testAPIHash, store, telegram.UpdateHandlerFunc(func(ctx context.Context, u tg.UpdatesClass) error {
+		if v, ok := u.(*tg.Updates); ok {
+			for _, x := range v.Updates {
+				if n, ok := x.(*tg.UpdateNewMessage); ok {
+					got <- n.Message.(*tg.Message).Message
+				}
+			}
+		}
+		return nil
+	}))
+	run(t, first, func(ctx context.Context) error {
+		if _, err := first.API().UpdatesGetState(ctx); err != nil {
+			return err
+		}
+		second := clientWith(t, s, 1, testAPIID, testAPIHash, store, telegram.UpdateHandlerFunc(func(context.Context, tg.UpdatesClass) error { return nil }))
+		if err := second.Run(ctx, func(ctx context.Context) error {
+			_, err := second.API().UpdatesGetState(ctx)
+			return err
+		}); err != nil {
+			return err
+		}
+		for deadline := time.Now().Add(10 * time.Second); s.Connections() != 1; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%d connections, want the first one alone", s.Connections())
+			}
+		}
+		if _, err := s.Write(1003, 1001, "after the other one closed", nil); err != nil {
+			return err
+		}
+		select {
+		case m := <-got:
+			if m != "after the other one closed" {
+				return fmt.Errorf("pushed %q", m)
+			}
+			return nil
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("nothing pushed to the connection still open")
+		}
+	})
+}
