@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/campaign/message"
-	"github.com/telegramate/telegramate/internal/lease"
+	"github.com/telegramate/telegramate/internal/node"
 )
 
 func (c *Config) validate() error {
@@ -61,7 +61,7 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.NodeID != "" {
-		if err := lease.ValidNodeID(c.NodeID); err != nil {
+		if err := node.ValidID(c.NodeID); err != nil {
 			bad("node-id", "%v", err)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
-	"github.com/telegramate/telegramate/internal/lease"
+	"github.com/telegramate/telegramate/internal/node"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -60,7 +60,7 @@ type Options struct {
 	// commands such as `telegramate user create`).
 	InsertOnly bool
 	// NodeID is River's client id, so a job's attempted_by names the node
-	// that ran it (default lease.ProcessNodeID()).
+	// that ran it (default node.ProcessID()).
 	NodeID string
 	// HeartbeatEvery is how often the node records itself alive and
 	// rescues dead nodes' jobs (default DefaultHeartbeatEvery); DeadAfter
@@ -92,7 +92,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		return nil, errors.New("jobs: no store")
 	}
 	o = withDefaults(o)
-	if err := lease.ValidNodeID(o.NodeID); err != nil {
+	if err := node.ValidID(o.NodeID); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	c := &Client{store: o.Store, log: o.Logger, nodeID: o.NodeID, insertOnly: o.InsertOnly,
@@ -151,7 +151,7 @@ func withDefaults(o Options) Options {
 		o.Now = time.Now
 	}
 	if o.NodeID == "" {
-		o.NodeID = lease.ProcessNodeID()
+		o.NodeID = node.ProcessID()
 	}
 	if o.HeartbeatEvery <= 0 {
 		o.HeartbeatEvery = DefaultHeartbeatEvery

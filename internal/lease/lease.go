@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/node"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -113,7 +114,7 @@ func New(o Options) (*Manager, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := ValidNodeID(o.NodeID); err != nil {
+	if err := node.ValidID(o.NodeID); err != nil {
 		return nil, fmt.Errorf("lease: %w", err)
 	}
 	return &Manager{st: o.Store, node: o.NodeID, ttl: o.TTL, log: o.Logger, holds: map[int64]*hold{},
@@ -122,14 +123,14 @@ func New(o Options) (*Manager, error) {
 
 var defaults sync.Map // Store → *Manager
 
-// Default is the process's Manager on st, named ProcessNodeID, with the
+// Default is the process's Manager on st, named node.ProcessID, with the
 // default TTL: the parts built without a Manager of their own (tests,
 // tools) share it, so they never take an account from each other.
 func Default(st Store) *Manager {
 	if m, ok := defaults.Load(st); ok {
 		return m.(*Manager)
 	}
-	m, _ := New(Options{Store: st, NodeID: ProcessNodeID()})
+	m, _ := New(Options{Store: st, NodeID: node.ProcessID()})
 	actual, _ := defaults.LoadOrStore(st, m)
 	return actual.(*Manager)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/logging"
+	"github.com/telegramate/telegramate/internal/node"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/tokens"
@@ -87,7 +88,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	// River's attempted_by, and what Telegram hears in initConnection.
 	nodeID := cfg.NodeID
 	if nodeID == "" {
-		nodeID = lease.NewNodeID()
+		nodeID = node.NewID()
 	}
 	leases, err := lease.New(lease.Options{Store: st, NodeID: nodeID, TTL: cfg.LeaseTTL, Logger: logger})
 	if err != nil {

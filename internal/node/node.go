@@ -1,4 +1,7 @@
-package lease
+// Package node names one `telegramate serve` process to the others. It
+// imports nothing of the product, so configuration can check an id
+// without reaching the store.
+package node
 
 import (
 	"crypto/rand"
@@ -16,17 +19,17 @@ import (
 // allows at most 100 characters.
 var nodeIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 
-// ValidNodeID checks an id given with --node-id.
-func ValidNodeID(id string) error {
+// ValidID checks an id given with --node-id.
+func ValidID(id string) error {
 	if !nodeIDPattern.MatchString(id) {
 		return fmt.Errorf("node id %q: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit", id)
 	}
 	return nil
 }
 
-// NewNodeID is the host's name and a random suffix, new for every start,
+// NewID is the host's name and a random suffix, new for every start,
 // so a restarted process is never taken for the one that died.
-func NewNodeID() string {
+func NewID() string {
 	host, _ := os.Hostname()
 	host = strings.Map(func(r rune) rune {
 		switch {
@@ -47,8 +50,8 @@ func NewNodeID() string {
 	return host + "-" + hex.EncodeToString(b)
 }
 
-var processNode = sync.OnceValue(NewNodeID)
+var processNode = sync.OnceValue(NewID)
 
-// ProcessNodeID is one NewNodeID per process, for parts built without a
+// ProcessID is one NewID per process, for parts built without a
 // node id of their own (tests, tools).
-func ProcessNodeID() string { return processNode() }
+func ProcessID() string { return processNode() }
