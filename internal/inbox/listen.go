@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
 
@@ -26,8 +27,7 @@ import (
 // the account's most recent connection, whichever it is. The listener also
 // asks for the difference every CheckEvery, which finds what arrived
 // while no connection was up (a restart, a gap) and who a pushed message's
-// sender is when the push did not say. On PostgreSQL, where several nodes
-// take turns with an account, the listener does only that (see listen).
+// sender is when the push did not say.
 
 // ListenQueue is River's queue of the listener jobs, one per account.
 const ListenQueue = "inbox_listeners"
@@ -87,19 +87,16 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	}
 	poke := s.poke(accountID)
 	until := s.now().Add(s.o.ListenFor)
-	// With several nodes (PostgreSQL) an account is used from one node at
-	// a time: a listener holding every account would turn away a person's
-	// requests on the other nodes (listing chats, starting an extraction)
-	// for good. There the listener only asks for the difference every
-	// CheckEvery and lets go; live pushes come on the connections the
-	// campaign sender and the answering job hold.
-	hold := s.st.Dialect() != "postgres"
 	if aside, err := s.stepAside(ctx, accountID); err != nil {
 		return err
 	} else if aside {
 		return river.JobSnooze(s.o.CheckEvery)
 	}
-	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+	// With several nodes an account is used from one node at a time: the
+	// listener's hold gives way (lease.WithYield) when another node asks
+	// for the account, for a person's request or a campaign there, and
+	// listens again once that use ends.
+	err := s.acc.Use(lease.WithYield(ctx), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		for {
 			if err := updates.CheckUpdates(ctx, userID, accountID, api); err != nil {
 				return err
@@ -110,7 +107,7 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 				return errStepAside
 			}
 			left := until.Sub(s.now())
-			if left <= 0 || !hold {
+			if left <= 0 {
 				return nil
 			}
 			t := time.NewTimer(min(s.o.CheckEvery, left))
@@ -129,8 +126,6 @@ func (s *Service) listen(ctx context.Context, userID, accountID int64) error {
 	}, telegram.OnPrivateMessages(s.pushed(userID, accountID)))
 	var fw *telegram.FloodWaitError
 	switch {
-	case err == nil && !hold:
-		return river.JobSnooze(s.o.CheckEvery)
 	case err == nil:
 		return river.JobSnooze(0) // listen on, on a new connection
 	case errors.Is(err, errShutdown):
@@ -242,12 +237,9 @@ func (s *Service) Tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// On SQLite (one node) every connected account is listened to. With
-	// several nodes (PostgreSQL), each use of an account holds it on one
-	// node and turns the others' requests for it away meanwhile, so only
-	// the accounts with conversations or campaigns are: a first message
-	// to an account that has neither is not seen there (a known limit).
-	refs, err := s.st.ListeningAccounts(ctx, s.st.Dialect() != "postgres")
+	// Every connected account is listened to, on every engine: with
+	// several nodes a listener gives its account way to a node that asks.
+	refs, err := s.st.ListeningAccounts(ctx, true)
 	if err != nil {
 		return fmt.Errorf("accounts to listen to: %w", err)
 	}

@@ -37,6 +37,7 @@ type Store interface {
 	AcquireLease(ctx context.Context, accountID int64, holder string, ttl time.Duration) (store.Lease, bool, error)
 	RenewLeases(ctx context.Context, holder string, ttl time.Duration) ([]store.Lease, error)
 	ReleaseLease(ctx context.Context, f store.Fence) error
+	WantLease(ctx context.Context, accountID int64, by string) error
 }
 
 // ErrBusy refuses an account another node holds. Copies carry the time
@@ -53,6 +54,23 @@ var ErrBusy = &apperr.Error{
 // the account's lease (taken over after expiry, or not renewed in time
 // because the database did not answer).
 var ErrLost = errors.New("lease: this node lost the account's lease")
+
+// ErrYielded is the cause of a yielding use's context ending because
+// another node asked for the account (see WithYield). It is an ErrLost:
+// the use's work waits and asks again.
+var ErrYielded = fmt.Errorf("%w: it gave way to another node that asked for the account", ErrLost)
+
+type yieldKey struct{}
+
+// WithYield marks the uses made with ctx as giving way: while every use
+// of the account on this node gives way, another node that asks for it
+// (an Acquire refused there) gets it at this node's next renewal, the
+// uses' contexts ending with ErrYielded. The inbox's listener holds every
+// account this way, so a person's request or a campaign on another node
+// waits seconds for the account, not until the listener's run ends.
+func WithYield(ctx context.Context) context.Context { return context.WithValue(ctx, yieldKey{}, true) }
+
+func yields(ctx context.Context) bool { y, _ := ctx.Value(yieldKey{}).(bool); return y }
 
 // Options configure a Manager. A node has one Manager: two with the same
 // NodeID on one database would take the account from each other.
@@ -89,6 +107,8 @@ type hold struct {
 	ready     chan struct{} // closed once the acquisition is decided
 	err       error         // the acquisition's refusal
 	refs      int
+	firm      int  // uses that do not give way (not WithYield)
+	yielded   bool // given up to another node: released once the uses end
 	fence     store.Fence
 	// lastOK is when the last successful acquisition or renewal was sent
 	// (this process's monotonic clock): the database set the expiry at
@@ -172,6 +192,40 @@ func FromContext(ctx context.Context) (store.Fence, bool) { return store.FenceFr
 // use of it. Another node's lease is refused with a copy of ErrBusy that
 // names the holder and carries the time left in RetryAfter.
 func (m *Manager) Acquire(ctx context.Context, accountID int64) (*Use, error) {
+	firm := !yields(ctx)
+	u, err := m.acquireOnce(ctx, accountID, firm)
+	if err == nil || !firm || !errors.Is(err, ErrBusy) {
+		return u, err
+	}
+	// Ask the holder to give way, and wait for its next renewal (a third
+	// of the TTL) in case its uses may: a person's request then takes a
+	// few seconds instead of failing.
+	if werr := m.st.WantLease(ctx, accountID, m.node); werr != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(m.ttl/3 + m.ttl/10)
+	poll := min(m.ttl/30, 250*time.Millisecond)
+	for time.Now().Before(deadline) {
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		u, err = m.acquireOnce(ctx, accountID, firm)
+		if err == nil || !errors.Is(err, ErrBusy) {
+			return u, err
+		}
+	}
+	return nil, err
+}
+
+func (m *Manager) acquireOnce(ctx context.Context, accountID int64, firm bool) (*Use, error) {
+	n := 0
+	if firm {
+		n = 1
+	}
 	for {
 		select {
 		case <-m.closed:
@@ -181,20 +235,21 @@ func (m *Manager) Acquire(ctx context.Context, accountID int64) (*Use, error) {
 		m.mu.Lock()
 		h := m.holds[accountID]
 		if h == nil {
-			h = &hold{accountID: accountID, ready: make(chan struct{}), refs: 1}
+			h = &hold{accountID: accountID, ready: make(chan struct{}), refs: 1, firm: n}
 			m.holds[accountID] = h
 			m.mu.Unlock()
 			if err := m.acquire(ctx, h); err != nil {
 				return nil, err
 			}
-			return m.use(ctx, h), nil
+			return m.use(ctx, h, n), nil
 		}
 		h.refs++
+		h.firm += n
 		m.mu.Unlock()
 		select {
 		case <-h.ready:
 		case <-ctx.Done():
-			m.release(h)
+			m.release(h, n)
 			return nil, ctx.Err()
 		}
 		if h.err != nil {
@@ -202,10 +257,10 @@ func (m *Manager) Acquire(ctx context.Context, accountID int64) (*Use, error) {
 		}
 		if h.lost.Err() != nil {
 			// Lost while we waited: the map no longer has it; try afresh.
-			m.release(h)
+			m.release(h, n)
 			continue
 		}
-		return m.use(ctx, h), nil
+		return m.use(ctx, h, n), nil
 	}
 }
 
@@ -255,7 +310,7 @@ func (m *Manager) acquire(ctx context.Context, h *hold) error {
 
 var errShuttingDown = errors.New("lease: the node is shutting down")
 
-func (m *Manager) use(parent context.Context, h *hold) *Use {
+func (m *Manager) use(parent context.Context, h *hold, firm int) *Use {
 	ctx, cancel := context.WithCancelCause(store.WithFence(parent, h.fence))
 	stop := context.AfterFunc(h.lost, func() { cancel(context.Cause(h.lost)) })
 	var once sync.Once
@@ -263,15 +318,17 @@ func (m *Manager) use(parent context.Context, h *hold) *Use {
 		once.Do(func() {
 			stop()
 			cancel(context.Canceled)
-			m.release(h)
+			m.release(h, firm)
 		})
 	}}
 }
 
 // release drops one reference; the last one gives the lease up.
-func (m *Manager) release(h *hold) {
+func (m *Manager) release(h *hold, firm int) {
 	m.mu.Lock()
 	h.refs--
+	h.firm -= firm
+	yielded := h.yielded
 	last := h.refs == 0
 	current := m.holds[h.accountID] == h
 	if last && current {
@@ -283,9 +340,11 @@ func (m *Manager) release(h *hold) {
 	}
 	lost := h.lost.Err() != nil
 	h.lose(context.Canceled)
-	if lost {
+	if lost && !yielded {
 		return
 	}
+	// Given up only now that the uses ended (their connections are
+	// closed), so the node that asked never overlaps them.
 	ctx, cancel := context.WithTimeout(context.Background(), m.ttl)
 	defer cancel()
 	if err := m.st.ReleaseLease(ctx, h.fence); err != nil {
@@ -369,14 +428,24 @@ func (m *Manager) renew() bool {
 		return false
 	}
 	tokens := make(map[int64]int64, len(renewed))
+	wanted := map[int64]bool{}
 	for _, l := range renewed {
 		tokens[l.AccountID] = l.Token
+		wanted[l.AccountID] = l.Wanted
 	}
+	var yield []*hold
 	m.mu.Lock()
 	for _, h := range held {
 		if tokens[h.accountID] == h.fence.Token {
 			h.lastOK = sent
 			delete(tokens, h.accountID)
+			if wanted[h.accountID] && h.firm == 0 && m.holds[h.accountID] == h {
+				// Decided under the lock a firm use joins under, so none
+				// joins a hold being given up: it starts a new one.
+				h.yielded = true
+				delete(m.holds, h.accountID)
+				yield = append(yield, h)
+			}
 		}
 	}
 	for id := range pending {
@@ -388,6 +457,10 @@ func (m *Manager) renew() bool {
 		}
 	}
 	m.mu.Unlock()
+	for _, h := range yield {
+		h.lose(ErrYielded)
+		m.log.Info("account lease given to the node that asked for it", slog.Int64("account", h.accountID), slog.Int64("token", h.fence.Token))
+	}
 	for _, h := range held {
 		if h.lastOK.Before(sent) {
 			m.lost(h, fmt.Errorf("%w: %w", ErrLost, store.ErrFenced))

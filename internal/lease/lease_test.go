@@ -297,3 +297,61 @@ func TestUsesInsideANodeShareTheLease(t *testing.T) {
 	}
 	u.Release()
 }
+
+// TestYieldingUseGivesWay: node-a's use that gives way (the inbox's
+// listener) hands the account to node-b when node-b asks: node-b's
+// Acquire waits for it instead of failing, and gets it only after
+// node-a's use ended. A firm use does not give way: node-b is refused.
+func TestYieldingUseGivesWay(t *testing.T) {
+	s := storetest.Postgres(t)
+	acct := newAccount(t, s)
+	a, b := newManager(t, s, "node-a"), newManager(t, s, "node-b")
+	ctx := context.Background()
+
+	firm, err := a.Acquire(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy(t, func() error { _, err := b.Acquire(ctx, acct); return err }())
+	if firm.Context().Err() != nil {
+		t.Fatalf("a firm use gave way: %v", context.Cause(firm.Context()))
+	}
+	firm.Release()
+
+	listener, err := a.Acquire(lease.WithYield(ctx), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ended sync.WaitGroup
+	ended.Add(1)
+	var endedAt atomicTime
+	go func() {
+		defer ended.Done()
+		<-listener.Context().Done()
+		if cause := context.Cause(listener.Context()); !errors.Is(cause, lease.ErrYielded) || !errors.Is(cause, lease.ErrLost) {
+			t.Errorf("listener's cause: %v, want ErrYielded", cause)
+		}
+		// The connection closes here; the lease must wait for it.
+		time.Sleep(50 * time.Millisecond)
+		endedAt.set(time.Now())
+		listener.Release()
+	}()
+	u, err := b.Acquire(ctx, acct)
+	if err != nil {
+		t.Fatalf("node-b asked for the account node-a's listener held: %v", err)
+	}
+	got := time.Now()
+	if e := endedAt.get(); e.IsZero() || got.Before(e) {
+		t.Fatalf("node-b got the account at %s, before node-a's listener ended (%v)", got, e)
+	}
+	ended.Wait()
+	u.Release()
+}
+
+type atomicTime struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (a *atomicTime) set(t time.Time) { a.mu.Lock(); a.t = t; a.mu.Unlock() }
+func (a *atomicTime) get() time.Time  { a.mu.Lock(); defer a.mu.Unlock(); return a.t }

@@ -23,6 +23,9 @@ type Lease struct {
 	Token     int64
 	ExpiresAt time.Time
 	Left      time.Duration
+	// Wanted says another node asked for the account since this token
+	// was given (WantLease).
+	Wanted bool
 }
 
 // Fence is what a write made for an account presents: the lease it was
@@ -75,6 +78,11 @@ type Leases interface {
 	// ReleaseLease ends the lease now (the row and its token stay); a
 	// lease no longer current is left alone.
 	ReleaseLease(ctx context.Context, f Fence) error
+	// WantLease records that by asked for the account while another node
+	// holds it, so a holder whose uses may give way gives it up at its
+	// next renewal (RenewLeases reports Wanted). The mark goes with the
+	// next acquisition.
+	WantLease(ctx context.Context, accountID int64, by string) error
 	// LeaseOf is the account's lease row, ErrNotFound when never held.
 	LeaseOf(ctx context.Context, accountID int64) (Lease, error)
 	// CheckFence is nil while f is the account's current, unexpired lease,

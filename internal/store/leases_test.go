@@ -229,7 +229,24 @@ func TestNodesAndRescue(t *testing.T) {
 		if all, err := s.RescueJobs(ctx, "other", 0); err != nil || !sameIDs(all, ids["alive"]) {
 			t.Fatalf("rescue with deadAfter 0: %v %v", all, err)
 		}
-		if n, err := s.ForgetNodes(ctx, 50*time.Millisecond); err != nil || n != 1 {
+		// Forgetting by an age the live node's last beat is well within,
+		// however slow the machine: wait until "dead" is older than it.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if err := s.NodeSeen(ctx, "alive"); err != nil {
+				t.Fatal(err)
+			}
+			nodes, err := s.ListNodes(ctx, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(nodes) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the dead node is still listed a second on: %+v", nodes)
+			}
+		}
+		if n, err := s.ForgetNodes(ctx, time.Second); err != nil || n != 1 {
 			t.Fatalf("forget nodes: %d %v", n, err)
 		}
 	})
@@ -283,4 +300,39 @@ func jobState(t *testing.T, s store.Store, id int64) string {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// TestWantedLease: another node's request marks the holder's lease
+// (renewals report it, so a holder that may give way does); the holder
+// cannot mark its own, and the next acquisition starts unmarked.
+func TestWantedLease(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ann := mustUser(t, s, "ann@example.com")
+		acct := mustAccount(t, s, ann.ID, 1, "9996620001")
+		a, ok, err := s.AcquireLease(ctx, acct.ID, "node-a", time.Minute)
+		if err != nil || !ok || a.Wanted {
+			t.Fatalf("first acquire: %+v %v %v", a, ok, err)
+		}
+		if err := s.WantLease(ctx, acct.ID, "node-a"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.RenewLeases(ctx, "node-a", time.Minute); len(got) != 1 || got[0].Wanted {
+			t.Fatalf("the holder marked its own lease wanted: %+v", got)
+		}
+		if err := s.WantLease(ctx, acct.ID, "node-b"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RenewLeases(ctx, "node-a", time.Minute)
+		if err != nil || len(got) != 1 || !got[0].Wanted || got[0].Token != a.Token {
+			t.Fatalf("renewal after node-b asked: %+v %v, want wanted", got, err)
+		}
+		if err := s.ReleaseLease(ctx, a.Fence()); err != nil {
+			t.Fatal(err)
+		}
+		b, ok, err := s.AcquireLease(ctx, acct.ID, "node-b", time.Minute)
+		if err != nil || !ok || b.Wanted || b.Token != a.Token+1 {
+			t.Fatalf("node-b's acquire after the release: %+v %v %v, want unmarked with the next token", b, ok, err)
+		}
+	})
 }

@@ -69,7 +69,7 @@ func (q queries) fenceRefused(ctx context.Context, f store.Fence, other error) e
 }
 
 func (q queries) leaseColumns() string {
-	return "account_id, holder, token, expires_at, " + q.msLeft("expires_at")
+	return "account_id, holder, token, expires_at, " + q.msLeft("expires_at") + ", wanted_at IS NOT NULL"
 }
 
 func scanLease(r scanner) (store.Lease, error) {
@@ -77,7 +77,7 @@ func scanLease(r scanner) (store.Lease, error) {
 		l    store.Lease
 		left int64
 	)
-	if err := r.Scan(&l.AccountID, &l.Holder, &l.Token, &l.ExpiresAt, &left); err != nil {
+	if err := r.Scan(&l.AccountID, &l.Holder, &l.Token, &l.ExpiresAt, &left, &l.Wanted); err != nil {
 		return l, err
 	}
 	l.ExpiresAt, l.Left = l.ExpiresAt.UTC(), time.Duration(left)*time.Millisecond
@@ -89,7 +89,7 @@ func (q queries) AcquireLease(ctx context.Context, accountID int64, holder strin
 		return store.Lease{}, false, errors.New("acquire lease: a holder and a positive TTL are required")
 	}
 	l, err := scanLease(q.queryRow(ctx, "INSERT INTO account_leases (account_id, holder, token, expires_at) VALUES (?, ?, 1, "+q.dbNowPlus()+") "+
-		"ON CONFLICT (account_id) DO UPDATE SET holder = excluded.holder, token = account_leases.token + 1, expires_at = excluded.expires_at "+
+		"ON CONFLICT (account_id) DO UPDATE SET holder = excluded.holder, token = account_leases.token + 1, expires_at = excluded.expires_at, wanted_at = NULL "+
 		"WHERE account_leases.expires_at <= "+q.dbNow()+" OR account_leases.holder = excluded.holder "+
 		"RETURNING "+q.leaseColumns(), accountID, holder, ttl.Milliseconds()))
 	if err == nil {
@@ -137,6 +137,15 @@ func (q queries) ReleaseLease(ctx context.Context, f store.Fence) error {
 	_, err := q.exec(ctx, "UPDATE account_leases SET expires_at = "+q.dbNow()+
 		" WHERE account_id = ? AND holder = ? AND token = ? AND expires_at > "+q.dbNow(), f.AccountID, f.Holder, f.Token)
 	return err
+}
+
+func (q queries) WantLease(ctx context.Context, accountID int64, by string) error {
+	_, err := q.exec(ctx, "UPDATE account_leases SET wanted_at = "+q.dbNow()+
+		" WHERE account_id = ? AND holder <> ? AND expires_at > "+q.dbNow(), accountID, by)
+	if err != nil {
+		return fmt.Errorf("ask for the lease of account %d: %w", accountID, err)
+	}
+	return nil
 }
 
 func (q queries) LeaseOf(ctx context.Context, accountID int64) (store.Lease, error) {

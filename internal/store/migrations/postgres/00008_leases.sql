@@ -20,7 +20,11 @@ CREATE TABLE account_leases (
     account_id BIGINT      PRIMARY KEY REFERENCES telegram_accounts (id) ON DELETE CASCADE,
     holder     TEXT        NOT NULL,
     token      BIGINT      NOT NULL,
-    expires_at TIMESTAMPTZ NOT NULL
+    expires_at TIMESTAMPTZ NOT NULL,
+    -- When another node last asked for the account (NULL: nobody since
+    -- this token): a holder whose uses may give way (the inbox's
+    -- listener) gives it up at its next renewal.
+    wanted_at  TIMESTAMPTZ
 );
 CREATE INDEX account_leases_holder ON account_leases (holder);
 

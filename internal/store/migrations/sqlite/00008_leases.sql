@@ -20,7 +20,11 @@ CREATE TABLE account_leases (
     account_id INTEGER     PRIMARY KEY REFERENCES telegram_accounts (id) ON DELETE CASCADE,
     holder     TEXT        NOT NULL,
     token      INTEGER     NOT NULL,
-    expires_at DATETIME    NOT NULL
+    expires_at DATETIME    NOT NULL,
+    -- When another node last asked for the account (NULL: nobody since
+    -- this token): a holder whose uses may give way (the inbox's
+    -- listener) gives it up at its next renewal.
+    wanted_at  DATETIME   
 );
 CREATE INDEX account_leases_holder ON account_leases (holder);
 

@@ -45,6 +45,7 @@ type AccountLease struct {
 	Holder    string
 	Token     int64
 	ExpiresAt time.Time
+	WantedAt  sql.NullTime
 }
 
 type AccountPace struct {
