@@ -77,6 +77,8 @@ type run struct {
 	log       *slog.Logger
 	// woken is the account's wake count as of the run's last claim.
 	woken int64
+	// progressed: the run recorded an answer to a send.
+	progressed bool
 }
 
 func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error {
@@ -102,6 +104,9 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 		if s.o.Sleep(ctx, max(e.RetryAfter, 50*time.Millisecond)) != nil {
 			break
 		}
+	}
+	if err == nil || r.progressed {
+		s.transient.Reset(accountID)
 	}
 	now := s.now()
 	var fw *telegram.FloodWaitError
@@ -145,8 +150,32 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 	if ctx.Err() != nil {
 		return river.JobSnooze(time.Second) // shutting down; the outbox is as it was
 	}
+	if transient(err) {
+		// The job is one per account and lives as long as its campaigns:
+		// River's attempts, and its backoff of attempt^4 seconds, would
+		// grow over a campaign's life with every passing error. A short
+		// wait of our own, counted on this node since the account's last
+		// progress, resumes the run soon; a send left mid-way goes again
+		// with its random_id.
+		if wait, n, ok := s.transient.Fail(accountID); ok {
+			r.log.Warn("sending run hit a passing failure; it resumes after a short wait",
+				slog.Duration("wait", wait), slog.Int("in_a_row", n), slog.Any("err", err))
+			return river.JobSnooze(wait)
+		}
+	}
 	r.log.Warn("sending run failed; River retries it", slog.Any("err", err))
 	return err
+}
+
+// transientLimit is how many runs of an account in a row may end in a
+// passing failure, and be resumed after a short wait, before the next is
+// left to River's retries (about a quarter of an hour of waits).
+const transientLimit = 20
+
+// transient reports a failure that trying again soon may fix: Telegram's
+// server erred or its connection failed, or the database was out of reach.
+func transient(err error) bool {
+	return telegram.IsTransient(err) || store.IsUnavailable(err)
 }
 
 func (r *run) do(ctx context.Context) error {
@@ -334,6 +363,7 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 	if err != nil {
 		return claimed{}, fmt.Errorf("account %d: record and claim: %w", r.accountID, err)
 	}
+	r.progressed = r.progressed || len(answers) > 0
 	for _, a := range answers {
 		if a.fail != nil {
 			if err := r.s.pauseForFailures(ctx, a.c); err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/backoff"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -83,6 +84,11 @@ type Options struct {
 	// OptOutKeywords are the replies that unsubscribe (default
 	// message.DefaultOptOutKeywords).
 	OptOutKeywords []string
+	// TransientWait is the wait after a run's first passing failure (a
+	// Telegram INTERNAL error, a dropped connection, the database out of
+	// reach); it doubles with each failure in a row up to a minute
+	// (default 2 seconds).
+	TransientWait time.Duration
 }
 
 // Service runs campaigns. It is safe for concurrent use.
@@ -111,6 +117,10 @@ type Service struct {
 	inbox InboxHook
 	// checking serialises one account's update checks (CheckUpdates).
 	checking sync.Map // account id → *sync.Mutex
+
+	// transient counts each account's runs ended in a row by a passing
+	// failure (see runAccount).
+	transient *backoff.Streaks
 
 	// idle, when set (tests), runs as a run ends with nothing to send.
 	idle func(accountID int64)
@@ -152,7 +162,11 @@ func New(o Options) (*Service, error) {
 	if o.MaxRecipients <= 0 {
 		o.MaxRecipients = 100_000
 	}
-	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, batch: batcher{st: o.Store}}, nil
+	if o.TransientWait <= 0 {
+		o.TransientWait = 2 * time.Second
+	}
+	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, batch: batcher{st: o.Store},
+		transient: backoff.New(o.TransientWait, max(time.Minute, o.TransientWait), transientLimit)}, nil
 }
 
 // SetQueue gives the service River's client, built after the service

@@ -1,10 +1,17 @@
 package telegram
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
 	"time"
 
+	"github.com/gotd/td/pool"
+	"github.com/gotd/td/rpc"
 	"github.com/gotd/td/tgerr"
 )
 
@@ -153,4 +160,61 @@ func classify(method string, err error) error {
 		kind = ErrServer
 	}
 	return &rpcError{method: method, kind: kind, err: err}
+}
+
+// serverTypes are Telegram errors that say the server failed to answer this
+// time, whatever their code: the same request may succeed in a moment.
+var serverTypes = map[string]bool{
+	"INTERNAL":                   true,
+	"RPC_CALL_FAIL":              true,
+	"RPC_MCGET_FAIL":             true,
+	"WORKER_BUSY_TOO_LONG_RETRY": true,
+	"TIMEOUT":                    true,
+	"HISTORY_GET_FAILED":         true,
+}
+
+// IsTransient reports a failure that says nothing about the account or the
+// request: Telegram's server erred (5xx, INTERNAL and its kin) or the
+// connection failed (dropped, reset, refused, timed out). Trying the same
+// thing again soon is the fix. FLOOD_WAIT, PEER_FLOOD and an ended session
+// are never transient, even when joined with a connection error, since
+// each has its own handling. A caller checks its own context first: a
+// deadline of its own is not Telegram's fault.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var fw *FloodWaitError
+	if errors.As(err, &fw) || errors.Is(err, ErrPeerFlood) || errors.Is(err, ErrSessionRevoked) {
+		return false
+	}
+	if errors.Is(err, ErrServer) {
+		return true
+	}
+	if rpc, ok := tgerr.As(err); ok {
+		return rpc.Code >= 500 || rpc.Code <= -500 || serverTypes[rpc.Type]
+	}
+	return IsConnectionError(err)
+}
+
+// IsConnectionError reports a connection that dropped, was refused, or
+// timed out, at any depth of err: Telegram's or the database's.
+func IsConnectionError(err error) bool {
+	var ne net.Error
+	var retries *rpc.RetryLimitReachedErr
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNABORTED),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, rpc.ErrEngineClosed), errors.Is(err, pool.ErrConnDead), errors.As(err, &retries):
+		return true
+	case errors.As(err, &ne):
+		// Any failure of a network operation (a dial, a read, a write) is
+		// about the path to the server, not about what was asked.
+		return true
+	}
+	return false
 }
