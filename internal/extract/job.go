@@ -55,6 +55,11 @@ func (w *worker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
 	return w.s.work(ctx, job.Args.ExtractionID, job.Attempt >= job.MaxAttempts)
 }
 
+// transientLimit is how many runs of an extraction in a row may end in a
+// passing failure, and be resumed after a short wait, before the next is
+// left to River's retries (about a quarter of an hour of waits).
+const transientLimit = 20
+
 func newRunToken() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
@@ -79,9 +84,14 @@ func (s *Service) work(ctx context.Context, id int64, lastAttempt bool) error {
 		return r.do(ctx)
 	})
 	if err == nil {
+		s.transient.Reset(id)
 		return s.finish(ctx, log, r, store.ExtractionCompleted, nil)
 	}
 	o := classify(ctx, err, s.now())
+	if !o.transient || r.fetched > e.Fetched {
+		// Anything else, or a page saved, ends the failures in a row.
+		s.transient.Reset(id)
+	}
 	switch {
 	case o.lost:
 		log.Info("extraction run stopped: cancelled or taken over")
@@ -106,7 +116,22 @@ func (s *Service) work(ctx context.Context, id int64, lastAttempt bool) error {
 	case o.fail != nil:
 		return s.finish(ctx, log, r, store.ExtractionFailed, o.fail)
 	}
+	if o.transient {
+		// River's backoff (attempt^4 seconds) would pause the extraction
+		// for minutes after a few blips. The count lives in this node's
+		// memory: a snooze leaves River's attempt as it was, so the job
+		// cannot tell it, and a restarted node starting again at the
+		// shortest wait is what a fresh connection deserves. Past the
+		// limit, River's retries take over, and its last attempt fails the
+		// extraction as before.
+		if wait, n, ok := s.transient.Fail(id); ok {
+			log.Warn("extraction run hit a passing failure; it resumes after a short wait",
+				slog.Duration("wait", wait), slog.Int("in_a_row", n), slog.Int("fetched", r.fetched), slog.Any("err", err))
+			return river.JobSnooze(wait)
+		}
+	}
 	if lastAttempt {
+		s.transient.Reset(id)
 		return s.finish(ctx, log, r, store.ExtractionFailed, errTelegramUnavailable.Wrap(err))
 	}
 	log.Warn("extraction run failed; River retries it", slog.Any("err", err))

@@ -86,6 +86,10 @@ type outcome struct {
 	again bool          // continue now (budget used, or shutting down)
 	busy  time.Duration // > 0: another node holds the account; ask again then
 	retry error         // non-nil: let River retry with backoff
+	// transient: retry is a passing failure (Telegram's server erred, a
+	// connection failed, the database was out of reach): a short wait of
+	// our own comes before River's retries.
+	transient bool
 }
 
 func classify(ctx context.Context, err error, now time.Time) outcome {
@@ -113,5 +117,5 @@ func classify(ctx context.Context, err error, now time.Time) outcome {
 	if e, ok := apperr.As(translated); ok && e.HTTPStatus() < 500 {
 		return outcome{fail: e}
 	}
-	return outcome{retry: err}
+	return outcome{retry: err, transient: telegram.IsTransient(err) || store.IsUnavailable(err)}
 }

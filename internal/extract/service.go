@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/telegramate/telegramate/internal/backoff"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -49,6 +50,11 @@ type Options struct {
 	// to the queue (a snooze of 0), so no extraction holds a worker for
 	// hours; default 5 minutes.
 	RunBudget time.Duration
+	// TransientWait is the wait after a run's first passing failure (a
+	// Telegram INTERNAL error, a dropped connection, the database out of
+	// reach); it doubles with each failure in a row up to a minute
+	// (default 2 seconds).
+	TransientWait time.Duration
 }
 
 // Service runs extractions and serves member lists. It is safe for
@@ -59,6 +65,9 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	budget time.Duration
+	// transient counts each extraction's runs ended in a row by a passing
+	// failure (see work).
+	transient *backoff.Streaks
 
 	mu    sync.RWMutex
 	queue Queue
@@ -83,6 +92,10 @@ func New(o Options) (*Service, error) {
 	if s.budget <= 0 {
 		s.budget = 5 * time.Minute
 	}
+	if o.TransientWait <= 0 {
+		o.TransientWait = 2 * time.Second
+	}
+	s.transient = backoff.New(o.TransientWait, max(time.Minute, o.TransientWait), transientLimit)
 	return s, nil
 }
 
