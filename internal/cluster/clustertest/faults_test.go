@@ -28,8 +28,8 @@ func TestFaultsDuringCampaignAndExtraction(t *testing.T) {
 	t.Logf("campaign %d: %d recipients from %d accounts", v.ID, v.Recipients, len(c.Senders))
 
 	c.Sandbox.SetLatency(50 * time.Millisecond)
-	// An INTERNAL error once per account and method (River retries the
-	// run after a backoff that grows with each), a FLOOD_WAIT now and then
+	// An INTERNAL error once per account and method (the run resumes
+	// after a short wait of its own), a FLOOD_WAIT now and then
 	// on the extraction, connections dropped before every sixth send of
 	// two accounts, and a FLOOD_WAIT storm on four others.
 	faults := []sandbox.Fault{
