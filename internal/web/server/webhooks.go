@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 
 // newWebhooks builds the webhook service and gives the domain services
 // somewhere to send their events: campaigns publish in the transaction
-// that records a send, accounts once a health change is stored, the inbox
-// once a message is stored.
+// that records a send, the inbox in the one that stores a message (each
+// is announced once, whatever crashes), accounts once a health change is
+// stored.
 func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, acc *accounts.Service, camp *campaign.Service, in *inbox.Service) (*webhook.Service, error) {
 	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Logger: logger})
 	if err != nil {
@@ -24,7 +26,7 @@ func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, acc
 	}
 	camp.SetEvents(hooks)
 	acc.OnHealthChange(accountsToWebhooks(hooks, logger))
-	in.OnMessage(inboxToWebhooks(hooks, logger))
+	in.OnMessageTx(inboxToWebhooks(hooks))
 	return hooks, nil
 }
 
@@ -55,12 +57,14 @@ type accountEvent struct {
 	At       time.Time `json:"at"`
 }
 
-// inboxToWebhooks is the inbox's message hook: a message a person wrote
-// to one of the user's accounts becomes message.received.
-func inboxToWebhooks(hooks *webhook.Service, logger *slog.Logger) inbox.MessageHook {
-	return func(ctx context.Context, c inbox.Conversation, m inbox.Message) {
+// inboxToWebhooks is the inbox's message hook, inside the transaction
+// that stores the message: a message a person wrote to one of the user's
+// accounts becomes message.received. An error rolls the message back; it
+// is stored, and announced, when Telegram brings it again.
+func inboxToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
+	return func(ctx context.Context, tx store.Tx, c inbox.Conversation, m inbox.Message) error {
 		if !m.Incoming() {
-			return
+			return nil
 		}
 		data := messageEvent{ID: m.ID, ConversationID: c.ID, AccountID: c.AccountID, CampaignID: c.CampaignID,
 			From: personEvent{UserID: c.TGUserID, Username: c.Username, FirstName: c.FirstName, LastName: c.LastName},
@@ -68,9 +72,10 @@ func inboxToWebhooks(hooks *webhook.Service, logger *slog.Logger) inbox.MessageH
 		if m.MediaType != "" {
 			data.Media = &mediaEvent{Type: m.MediaType, Size: m.MediaSize}
 		}
-		if err := hooks.Publish(context.WithoutCancel(ctx), c.UserID, webhook.MessageReceived, data); err != nil {
-			logger.Error("webhook event not written", slog.String("type", webhook.MessageReceived), slog.Int64("conversation", c.ID), slog.Any("err", err))
+		if err := hooks.PublishTx(ctx, tx, c.UserID, webhook.MessageReceived, data); err != nil {
+			return fmt.Errorf("webhook event %s of conversation %d: %w", webhook.MessageReceived, c.ID, err)
 		}
+		return nil
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"slices"
 	"testing"
@@ -46,12 +47,27 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	onMessage := inboxToWebhooks(hooks, slog.New(slog.DiscardHandler))
+	onMessage := inboxToWebhooks(hooks)
 	conv := inbox.Conversation{Conversation: store.Conversation{ID: 5, UserID: u.ID, AccountID: 3, TGUserID: 9001,
 		Username: "pia", FirstName: "Pia", CampaignID: 2}}
-	onMessage(ctx, conv, inbox.Message{InboxMessage: store.InboxMessage{ID: 11, Direction: store.DirectionIn, Text: "Hello!",
-		TGMessageID: 77, MediaType: "photo", MediaSize: 1024, SentAt: time.Now()}})
-	onMessage(ctx, conv, inbox.Message{InboxMessage: store.InboxMessage{ID: 12, Direction: store.DirectionOut, Text: "Hi Pia"}})
+	for _, m := range []store.InboxMessage{
+		{ID: 11, Direction: store.DirectionIn, Text: "Hello!", TGMessageID: 77, MediaType: "photo", MediaSize: 1024, SentAt: time.Now()},
+		{ID: 12, Direction: store.DirectionOut, Text: "Hi Pia"},
+	} {
+		if err := st.InTx(ctx, func(tx store.Tx) error { return onMessage(ctx, tx, conv, inbox.Message{InboxMessage: m}) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The event is the message's transaction's: rolled back with it.
+	rollback := errors.New("the message's insert failed")
+	if err := st.InTx(ctx, func(tx store.Tx) error {
+		if err := onMessage(ctx, tx, conv, inbox.Message{InboxMessage: store.InboxMessage{ID: 13, Direction: store.DirectionIn, Text: "Lost?"}}); err != nil {
+			return err
+		}
+		return rollback
+	}); !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
 
 	onHealth := accountsToWebhooks(hooks, slog.New(slog.DiscardHandler))
 	onHealth(ctx, accounts.Account{ID: 3, UserID: u.ID, Name: "Sam", Status: accounts.StatusLimited, StatusDetail: "PEER_FLOOD"})
