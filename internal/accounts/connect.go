@@ -383,6 +383,9 @@ func (s *Service) finish(ctx context.Context, by Actor, acct store.Account, l op
 		return Account{}, fmt.Errorf("activate account %d: %w", acct.ID, err)
 	}
 	s.log.Info("telegram account "+event, slog.Int64("user", by.UserID), slog.Int64("account", acct.ID), slog.Int("dc", res.DC))
+	// A connection on the old session ends; the new one listens at once.
+	s.rt.Drop(acct.ID)
+	s.wake()
 
 	if old.session != nil {
 		if err := s.tg.LogOut(ctx, old.creds, old.session); err != nil && !errors.Is(err, telegram.ErrSessionRevoked) {

@@ -41,6 +41,9 @@ func (s *Service) Disconnect(ctx context.Context, by Actor, accountID int64) (Di
 
 	res := Disconnected{LoggedOut: true}
 	detail := "Logged out at Telegram; stored credentials and session deleted"
+	// Its live connection ends first: nothing speaks for the account
+	// once it is logged out.
+	s.rt.Drop(accountID)
 	open, err := s.openAccount(row)
 	if err == nil {
 		err = s.tg.LogOut(ctx, open.creds, open.session)

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
 
+	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -34,6 +36,7 @@ type Gateway interface {
 	Authorizations(ctx context.Context, creds telegram.Credentials, session telegram.Session) ([]telegram.Authorization, error)
 	ResetAuthorization(ctx context.Context, creds telegram.Credentials, session telegram.Session, hash int64) error
 	Run(ctx context.Context, creds telegram.Credentials, session telegram.Session, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) (telegram.Session, error)
+	Live(ctx context.Context, creds telegram.Credentials, session telegram.Session, o telegram.LiveOptions, fn func(ctx context.Context, api *tg.Client) error) (telegram.Session, error)
 }
 
 var _ Gateway = (*telegram.Gateway)(nil)
@@ -65,6 +68,10 @@ type Service struct {
 	leases   *lease.Manager
 	// health is told of limits and ended sessions (OnHealthChange).
 	health atomic.Pointer[HealthHook]
+	// rt holds the accounts' live connections on this node (live.go).
+	rt *connections.Runtime
+	// lives are the leases of the live connections, by account.
+	lives sync.Map // account id → *lease.Use
 }
 
 // New returns a Service.
@@ -82,6 +89,12 @@ func New(o Options) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	rt, err := connections.New(connections.Options{Store: o.Store, Open: s.openLive, Logger: s.log, Now: s.now,
+		Connected: func(ctx context.Context) ([]store.AccountRef, error) { return s.st.ListeningAccounts(ctx, true) }})
+	if err != nil {
+		return nil, err
+	}
+	s.rt = rt
 	return s, nil
 }
 

@@ -9,7 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gotd/td/tg"
+
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
 
@@ -20,15 +23,17 @@ type Session = telegram.Authorization
 // Sessions lists the account's logged-in devices, for spotting ones the
 // owner does not recognise, as Telegram lists them now.
 func (s *Service) Sessions(ctx context.Context, by Actor, accountID int64) ([]Session, error) {
-	var (
-		list []Session
-		gen  int64
-	)
-	err := s.withSession(ctx, by, accountID, func(ctx context.Context, o openAccount) (telegram.Session, error) {
+	row, err := s.row(ctx, by.UserID, accountID)
+	if err != nil {
+		return nil, err
+	}
+	gen := row.LoginGeneration
+	// On the account's live connection, ahead of its campaign's sends.
+	var list []Session
+	err = s.Use(WithIP(connections.WithPriority(ctx, connections.Person), by.IP), by.UserID, accountID, func(ctx context.Context, api *tg.Client) error {
 		var err error
-		list, err = s.tg.Authorizations(ctx, o.creds, o.session)
-		gen = o.row.LoginGeneration
-		return o.session, err
+		list, err = telegram.AuthorizationsOf(ctx, api)
+		return err
 	})
 	if err == nil {
 		s.sessions.put(accountID, gen, list, s.now())

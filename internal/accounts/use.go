@@ -8,38 +8,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/gotd/td/tg"
-
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
-
-// Use opens the account's sealed session, runs fn on a live gotd client,
-// stores the refreshed session sealed again, and records the account's
-// health from what Telegram said: a revoked session (AUTH_KEY_UNREGISTERED,
-// SESSION_REVOKED, …) makes it "needs re-login", PEER_FLOOD "limited" (until
-// a person calls ResetLimited), a FLOOD_WAIT longer than the run honours
-// "flood_wait" until the time Telegram named.
-//
-// It refuses, with an *apperr.Error saying why and what to do, an account
-// that is not the user's (not_found), not connected, needing re-login,
-// limited, or still waiting for Telegram (flood_wait with RetryAfter).
-// Errors of fn come back as fn returned them, those three health errors
-// wrapped in the *apperr.Error the user reads (errors.Is and errors.As
-// still find telegram's errors).
-//
-// fn runs under this node's lease on the account (see withSession): its
-// context carries the lease's fence (lease.FromContext) for the writes
-// it makes for the account, and ends when the node loses the lease. An
-// account another node holds is refused with lease.ErrBusy, RetryAfter
-// the time left on that node's lease.
-func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) error {
-	return s.withSession(ctx, Actor{UserID: userID, IP: IPFrom(ctx)}, accountID, func(ctx context.Context, o openAccount) (telegram.Session, error) {
-		return s.tg.Run(ctx, o.creds, o.session, fn, opts...)
-	})
-}
 
 // Usable refuses, as Use would, an account that cannot be used now for a
 // reason only a person can change (not the user's, not connected yet,

@@ -59,7 +59,7 @@ func runChild() int {
 	if err != nil {
 		return fail(err)
 	}
-	svc, err := campaign.New(campaign.Options{Store: st, Accounts: acc, RunBudget: 30 * time.Second, ReplyCheckEvery: time.Second})
+	svc, err := campaign.New(campaign.Options{Store: st, Accounts: acc, RunBudget: 30 * time.Second})
 	if err != nil {
 		return fail(err)
 	}

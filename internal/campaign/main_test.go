@@ -24,6 +24,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/campaign/campaigntest"
 	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/secrets"
@@ -144,8 +145,7 @@ func newEnv(t *testing.T, st store.Store, o campaign.Options) *env {
 // connected yet.
 func newBenchEnv(b *testing.B, st store.Store, w *sandbox.World) *env {
 	b.Helper()
-	// The product's own reply-check period, not the tests' short one.
-	return newEnvFor(b, st, campaign.Options{ReplyCheckEvery: campaign.TickEvery}, w)
+	return newEnvFor(b, st, campaign.Options{}, w)
 }
 
 func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.World) *env {
@@ -176,13 +176,18 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 	if os.Getenv("CAMPAIGN_TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	if o.ReplyCheckEvery == 0 {
-		o.ReplyCheckEvery = 200 * time.Millisecond
-	}
 	svc, err := campaign.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As the server wires them: the inbox owns incoming messages, and
+	// tells the campaigns of replies.
+	in, err := inbox.New(inbox.Options{Store: st, Accounts: acc, Replies: svc, Logger: o.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc.Listen(ctx, in.Received)
+	t.Cleanup(acc.Close)
 	u, err := st.CreateUser(ctx, store.NewUser{Email: "owner@example.com", PasswordHash: "x", Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -197,8 +202,9 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 		Register: func(w *river.Workers) {
 			extract.Register(w, ext)
 			campaign.Register(w, svc)
+			inbox.Register(w, in)
 		},
-		Queues:            campaign.Queues(jobs.DefaultQueues()),
+		Queues:            inbox.Queues(campaign.Queues(jobs.DefaultQueues())),
 		PeriodicJobs:      periodic,
 		FetchPollInterval: 100 * time.Millisecond,
 	})
@@ -215,6 +221,7 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 	})
 	ext.SetQueue(c)
 	svc.SetQueue(c)
+	in.SetQueue(c)
 	e.jobs = c
 	return e
 }

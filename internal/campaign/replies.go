@@ -5,141 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/gotd/td/tg"
 	"github.com/riverqueue/river"
 
-	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/store"
-	"github.com/telegramate/telegramate/internal/telegram"
 )
 
-// checkReplies reads what reached the account since the last check
-// (updates.getDifference from the stored state), counts replies on their
-// deliveries and suppresses whoever opts out.
-func (r *run) checkReplies(ctx context.Context) error {
-	r.replies = r.s.now().Add(r.s.o.ReplyCheckEvery)
-	return r.s.CheckUpdates(ctx, r.userID, r.accountID, r.api)
-}
-
-// InboxHook receives every private message the account's difference
-// reads, in both directions (the inbox keeps the conversations).
-type InboxHook interface {
-	Ingest(ctx context.Context, userID, accountID int64, msgs []telegram.PrivateMessage) error
-}
-
-// SetInbox gives the service the inbox; call it before jobs start.
-func (s *Service) SetInbox(h InboxHook) {
-	s.mu.Lock()
-	s.inbox = h
-	s.mu.Unlock()
-}
-
-// CheckUpdates reads what reached the account since its stored updates
-// state on the connection api belongs to: replies are counted on their
-// deliveries, opt-outs suppressed, and every private message handed to
-// the inbox. The sender's runs and the inbox's listener call it; one
-// account's checks take turns, so no message is counted twice.
-func (s *Service) CheckUpdates(ctx context.Context, userID, accountID int64, api *tg.Client) error {
-	v, _ := s.checking.LoadOrStore(accountID, &sync.Mutex{})
-	mu := v.(*sync.Mutex)
-	mu.Lock()
-	defer mu.Unlock()
-	st, ok, err := s.st.UpdatesStateOf(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		// The first check starts from now: replies can only come to what
-		// is sent from here on.
-		cur, err := telegram.CurrentState(ctx, api)
-		if err != nil {
-			return err
-		}
-		return s.saveUpdatesState(ctx, accountID, store.UpdatesState(cur))
-	}
-	next, msgs, err := telegram.DifferenceMessages(ctx, api, telegram.UpdatesState(st))
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		if m.Out {
-			continue
-		}
-		if err := s.incoming(ctx, userID, accountID, m.Incoming()); err != nil {
-			return err
-		}
-	}
-	s.mu.RLock()
-	inbox := s.inbox
-	s.mu.RUnlock()
-	if inbox != nil && len(msgs) > 0 {
-		if err := inbox.Ingest(ctx, userID, accountID, msgs); err != nil {
-			return fmt.Errorf("inbox: %w", err)
-		}
-	}
-	if next != telegram.UpdatesState(st) {
-		return s.saveUpdatesState(ctx, accountID, store.UpdatesState(next))
-	}
-	return nil
-}
-
-// saveUpdatesState keeps where the account's updates were read up to. It
-// joins the sends' shared transactions: every account's own messages move
-// its state, so a thousand accounts write it dozens of times a second, and
-// as writes of their own they kept the sends waiting for SQLite's lock.
-func (s *Service) saveUpdatesState(ctx context.Context, accountID int64, st store.UpdatesState) error {
-	now := s.now()
-	return s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
-		return tx.SetUpdatesState(ctx, accountID, st, now)
-	})
-}
-
-// incoming handles one private message to an account: a reply to a
-// delivery is counted on it, and an opt-out suppresses its sender for
-// every campaign of the user.
-func (s *Service) incoming(ctx context.Context, userID, accountID int64, m telegram.Incoming) error {
-	d, err := s.st.MarkReplied(ctx, accountID, m.FromUserID, m.Text, m.Date)
+// Replied counts a person's message to an account as a reply to the
+// latest delivery sent to them from it, in the transaction that stores
+// the message (the inbox owns incoming messages and calls this once per
+// message; it applies opt-outs itself).
+func (s *Service) Replied(ctx context.Context, tx store.Tx, accountID, tgUserID int64, text string, at time.Time) error {
+	d, err := tx.MarkReplied(ctx, accountID, tgUserID, text, at)
 	switch {
 	case err == nil:
 		s.log.Info("campaign reply", slog.Int64("campaign", d.CampaignID), slog.Int64("delivery", d.ID))
+		return nil
 	case errors.Is(err, store.ErrNotFound):
+		return nil
 	default:
 		return fmt.Errorf("record reply: %w", err)
 	}
-	keywords := s.o.OptOutKeywords
-	if keywords == nil {
-		keywords = message.DefaultOptOutKeywords
-	}
-	if !message.IsOptOut(m.Text, keywords) {
-		return nil
-	}
-	username := strings.ToLower(m.FromUsername)
-	if username == "" {
-		username = d.Username
-	}
-	why := fmt.Sprintf("Replied “%s”", strings.TrimSpace(m.Text))
-	if d.CampaignID != 0 {
-		if c, err := s.st.CampaignForWork(ctx, d.CampaignID); err == nil {
-			why += " to campaign “" + c.Name + "”"
-		}
-	}
-	_, added, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: m.FromUserID, Username: username,
-		Reason: why, CreatedAt: s.now()})
-	if err != nil {
-		return fmt.Errorf("suppress %d: %w", m.FromUserID, err)
-	}
-	if added {
-		s.log.Info("recipient opted out", slog.Int64("user", userID), slog.Int64("account", accountID))
-	}
-	return nil
 }
 
 // TickArgs is the periodic job that starts scheduled campaigns and wakes
-// the accounts that have sends due or replies to watch.
+// the accounts that have sends due.
 type TickArgs struct{}
 
 func (TickArgs) Kind() string { return "campaign_tick" }
@@ -152,7 +43,7 @@ type tickWorker struct {
 func (w *tickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error { return w.s.Tick(ctx) }
 
 // Tick starts the scheduled campaigns whose time has come and makes sure
-// every account with due work or watched replies has its job.
+// every account with sends due has its job.
 func (s *Service) Tick(ctx context.Context) error {
 	now := s.now()
 	due, err := s.st.DueScheduledCampaigns(ctx, now)
@@ -164,7 +55,9 @@ func (s *Service) Tick(ctx context.Context) error {
 			s.log.Warn("scheduled campaign not started", slog.Int64("campaign", c.ID), slog.Any("err", err))
 		}
 	}
-	refs, err := s.st.AccountsWithWork(ctx, now.Add(-s.o.WatchRepliesFor))
+	// Replies come through the inbox now, on the account's connection:
+	// only accounts with sends to make need their job.
+	refs, err := s.st.AccountsWithWork(ctx, now)
 	if err != nil {
 		return fmt.Errorf("accounts with work: %w", err)
 	}
@@ -199,8 +92,8 @@ func PeriodicJobs(every time.Duration) []*river.PeriodicJob {
 		&river.PeriodicJobOpts{ID: "campaign_tick", RunOnStart: true})}
 }
 
-// TickEvery is how often the tick runs: replies are seen within about
-// twice this.
+// TickEvery is how often the tick runs: a scheduled campaign starts
+// within this of its time.
 const TickEvery = 20 * time.Second
 
 // MaxSenders is how many accounts one node sends for at once (a worker

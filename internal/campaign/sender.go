@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -72,7 +73,6 @@ type run struct {
 	api       *tg.Client
 	until     time.Time
 	next      time.Time // when the job should run again; zero: when woken
-	replies   time.Time // the next reply check
 	templates map[int64]*message.Template
 	log       *slog.Logger
 	// woken is the account's wake count as of the run's last claim.
@@ -88,7 +88,7 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 	defer s.running.Delete(accountID)
 	var err error
 	for {
-		err = s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+		err = s.acc.Use(connections.WithPriority(ctx, connections.Campaign), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 			r.api = api
 			return r.do(ctx)
 		})
@@ -182,9 +182,6 @@ func (r *run) do(ctx context.Context) error {
 	if err := r.resumeInterrupted(ctx); err != nil {
 		return err
 	}
-	if err := r.checkReplies(ctx); err != nil {
-		return err
-	}
 	// pending is an answer received but not yet recorded: with pacing
 	// off, it is recorded in the step that claims the send after next,
 	// while that one is on its way (the claim runs ahead by one send).
@@ -200,19 +197,6 @@ func (r *run) do(ctx context.Context) error {
 			r.next = now
 			return r.stop(ctx, pending, cl)
 		}
-		if !now.Before(r.replies) {
-			// A reply can come as soon as its message is delivered: the
-			// answer must be on its delivery before replies are matched.
-			if pending != nil {
-				if _, err := r.step(ctx, pending, false); err != nil {
-					return errors.Join(err, r.stop(ctx, nil, cl))
-				}
-				pending = nil
-			}
-			if err := r.checkReplies(ctx); err != nil {
-				return errors.Join(err, r.stop(ctx, pending, cl))
-			}
-		}
 		if !cl.ok {
 			if pending != nil {
 				if cl, err = r.step(ctx, pending, true); err != nil || cl.ok {
@@ -222,15 +206,12 @@ func (r *run) do(ctx context.Context) error {
 				pending = nil
 			}
 			if cl.wait.IsZero() {
-				return r.checkReplies(ctx) // nothing left to send
+				return nil // nothing left to send
 			}
 			wake := cl.wait
 			if wake.Sub(now) > r.s.o.HoldFor || !wake.Before(r.until) {
 				r.next = wake
-				return r.checkReplies(ctx)
-			}
-			if r.replies.Before(wake) {
-				wake = r.replies
+				return nil
 			}
 			if err := r.s.o.Sleep(ctx, wake.Sub(now)); err != nil {
 				return err

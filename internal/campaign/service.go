@@ -69,21 +69,12 @@ type Options struct {
 	// sleeps through holding its connection; a longer one ends the run
 	// and snoozes the job (default 2 minutes).
 	HoldFor time.Duration
-	// ReplyCheckEvery is how often a run, and the tick, look for replies
-	// (default 20 seconds).
-	ReplyCheckEvery time.Duration
-	// WatchRepliesFor is how long after a send its account is still
-	// checked for replies (default 7 days).
-	WatchRepliesFor time.Duration
 	// ResolveBudget is how many usernames one account may resolve per
 	// campaign (contacts.resolveUsername is strictly limited by Telegram);
 	// default 50.
 	ResolveBudget int
 	// MaxRecipients caps a campaign's audience (default 100,000).
 	MaxRecipients int
-	// OptOutKeywords are the replies that unsubscribe (default
-	// message.DefaultOptOutKeywords).
-	OptOutKeywords []string
 	// TransientWait is the wait after a run's first passing failure (a
 	// Telegram INTERNAL error, a dropped connection, the database out of
 	// reach); it doubles with each failure in a row up to a minute
@@ -112,11 +103,6 @@ type Service struct {
 	// while it was deciding, when its job still running kept a new one
 	// from being enqueued.
 	woken sync.Map // account id → *atomic.Int64
-
-	// inbox receives every private message the difference reads (SetInbox).
-	inbox InboxHook
-	// checking serialises one account's update checks (CheckUpdates).
-	checking sync.Map // account id → *sync.Mutex
 
 	// transient counts each account's runs ended in a row by a passing
 	// failure (see runAccount).
@@ -149,12 +135,6 @@ func New(o Options) (*Service, error) {
 	}
 	if o.HoldFor <= 0 {
 		o.HoldFor = 2 * time.Minute
-	}
-	if o.ReplyCheckEvery <= 0 {
-		o.ReplyCheckEvery = 20 * time.Second
-	}
-	if o.WatchRepliesFor <= 0 {
-		o.WatchRepliesFor = 7 * 24 * time.Hour
 	}
 	if o.ResolveBudget <= 0 {
 		o.ResolveBudget = 50

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -79,7 +80,9 @@ func (s *Service) work(ctx context.Context, id int64, lastAttempt bool) error {
 	}
 	log := s.log.With(slog.Int64("extraction", id), slog.Int64("account", e.AccountID))
 	r := newRunFor(s, e)
-	err = s.acc.Use(ctx, e.UserID, e.AccountID, func(ctx context.Context, api *tg.Client) error {
+	// Pages wait behind a person's request and an inbox answer on the
+	// account's connection, and go before campaign sends.
+	err = s.acc.Use(connections.WithPriority(ctx, connections.Extraction), e.UserID, e.AccountID, func(ctx context.Context, api *tg.Client) error {
 		r.api = api
 		return r.do(ctx)
 	})

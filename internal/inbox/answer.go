@@ -18,6 +18,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -137,7 +138,7 @@ func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) erro
 	mu := v.(*sync.Mutex)
 	mu.Lock()
 	defer mu.Unlock()
-	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+	err := s.acc.Use(connections.WithPriority(ctx, connections.Answer), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		left, err := s.st.SendingAnswers(ctx, accountID)
 		if err != nil {
 			return fmt.Errorf("interrupted answers: %w", err)
@@ -173,7 +174,7 @@ func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) erro
 				return err
 			}
 		}
-	}, telegram.OnPrivateMessages(s.pushed(userID, accountID)))
+	})
 	var fw *telegram.FloodWaitError
 	switch {
 	case err == nil:

@@ -18,7 +18,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkLiveMessage -benchtime 100x ./internal/inbox/
 func BenchmarkLiveMessage(b *testing.B) {
-	e := newEnv(b, storetest.SQLite(b), inbox.Options{CheckEvery: time.Hour})
+	e := newEnv(b, storetest.SQLite(b), inbox.Options{})
 	e.listening(sam.TGUserID)
 	events, stop := e.svc.Subscribe(e.user)
 	defer stop()

@@ -208,7 +208,7 @@ func TestReplyWhileDownSeenAfterRestart(t *testing.T) {
 // is what must do it.
 func TestStopInConversationSuppresses(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, storetest.SQLite(t), inbox.Options{CheckEvery: time.Hour})
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
 	e.listening(sam.TGUserID)
 	if _, err := e.sbx.Write(stranger, sam.TGUserID, "who is this?", nil); err != nil {
 		t.Fatal(err)

@@ -16,8 +16,8 @@ import (
 // getDifference: each once, in its conversation (made on the first
 // message), with the origin of an outgoing one told apart (a campaign's
 // delivery, an answer, the account's own apps). An incoming opt-out
-// keyword suppresses the person. It is the campaign service's hook for
-// every private message its difference reads.
+// keyword suppresses the person, and a person's message is told to the
+// campaigns as a reply. It is the account runtime's handler (Received).
 func (s *Service) Ingest(ctx context.Context, userID, accountID int64, msgs []telegram.PrivateMessage) error {
 	for _, m := range msgs {
 		if err := s.ingest(ctx, userID, accountID, m, true); err != nil {
@@ -91,6 +91,19 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 		if err != nil || !added || !live {
 			return err
 		}
+		if !m.Out {
+			// In the message's transaction: a message stored once is a
+			// reply counted once and an opt-out applied once, whatever
+			// crashes.
+			if s.o.Replies != nil {
+				if err := s.o.Replies.Replied(ctx, tx, accountID, m.PeerID, m.Text, m.Date); err != nil {
+					return fmt.Errorf("campaign reply: %w", err)
+				}
+			}
+			if err := s.optOut(ctx, tx, userID, accountID, c, m); err != nil {
+				return err
+			}
+		}
 		s.mu.RLock()
 		hooks := s.txHooks
 		s.mu.RUnlock()
@@ -110,11 +123,7 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 	if !live {
 		return nil
 	}
-	if !m.Out {
-		if err := s.optOut(ctx, userID, accountID, c, m); err != nil {
-			return err
-		}
-	}
+
 	s.publish(Event{Kind: EventMessage, UserID: userID, AccountID: accountID, ConversationID: c.ID, MessageID: row.ID})
 	s.runHooks(ctx, c, row)
 	return nil
@@ -132,7 +141,7 @@ func (s *Service) existing(ctx context.Context, accountID, tgUserID int64) (stor
 
 // optOut suppresses a person whose message is an opt-out keyword, for
 // every campaign of the user, as a reply to a campaign does.
-func (s *Service) optOut(ctx context.Context, userID, accountID int64, c store.Conversation, m telegram.PrivateMessage) error {
+func (s *Service) optOut(ctx context.Context, q store.Queries, userID, accountID int64, c store.Conversation, m telegram.PrivateMessage) error {
 	keywords := s.o.OptOutKeywords
 	if keywords == nil {
 		keywords = message.DefaultOptOutKeywords
@@ -146,7 +155,7 @@ func (s *Service) optOut(ctx context.Context, userID, accountID int64, c store.C
 	if c.CampaignID != 0 {
 		why = fmt.Sprintf("Replied “%s” to campaign “%s”", strings.TrimSpace(m.Text), c.CampaignName)
 	}
-	_, added, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: c.TGUserID,
+	_, added, err := q.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: c.TGUserID,
 		Username: strings.ToLower(c.Username), Reason: why, CreatedAt: s.now()})
 	if err != nil {
 		return fmt.Errorf("suppress %d: %w", c.TGUserID, err)

@@ -127,19 +127,17 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 	if os.Getenv("INBOX_TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	o.Store, o.Accounts = st, out.acc
-	if out.svc, err = inbox.New(o); err != nil {
+	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.acc, Logger: o.Logger}); err != nil {
 		return out, err
 	}
-	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.svc.Listening(out.acc), Logger: o.Logger,
-		ReplyCheckEvery: 200 * time.Millisecond}); err != nil {
+	o.Store, o.Accounts, o.Replies = st, out.acc, out.camp
+	if out.svc, err = inbox.New(o); err != nil {
 		return out, err
 	}
 	for _, f := range setup {
 		f(out.svc)
 	}
-	out.camp.SetInbox(out.svc)
-	out.svc.SetUpdates(out.camp)
+	out.acc.Listen(ctx, out.svc.Received)
 	if out.jobs, err = jobs.New(ctx, jobs.Options{
 		Store: st, Logger: o.Logger,
 		Register: func(w *river.Workers) {
@@ -183,9 +181,6 @@ func newEnv(t testing.TB, st store.Store, o inbox.Options, setup ...func(*inbox.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.CheckEvery == 0 {
-		o.CheckEvery = 300 * time.Millisecond
-	}
 	e := &env{t: t, sbx: sbx, st: st, keys: keys, user: u.ID, ids: map[int64]int64{}, o: o, setup: setup}
 	for _, a := range []campaigntest.Account{sam, sid, sue} {
 		row, err := campaigntest.Connect(ctx, st, keys, sbx, u.ID, a, time.Now())
@@ -211,10 +206,10 @@ func (e *env) start() {
 
 // stop stops the product's jobs: it is down until start.
 func (e *env) stop() {
-	e.svc.Shutdown()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	_ = e.jobs.Close(ctx)
+	e.acc.Close()
 }
 
 func (e *env) account(tgUserID int64) int64 { return e.ids[tgUserID] }

@@ -2,12 +2,11 @@
 // Telegram account of a user into one list, keeps it up to date from
 // Telegram's updates, and answers as the right account, exactly once.
 //
-// Messages arrive three ways, all stored once by their Telegram id:
-// updates pushed on any held connection of the account (the listener
-// job's, the campaign sender's), updates.getDifference after a restart or
-// a gap (the campaign package owns the account's updates state and hands
-// every private message it reads here), and the history Telegram gives
-// when a conversation is first opened.
+// Messages arrive two ways, both stored once by their Telegram id: the
+// account runtime's updates (pushed, or read with getDifference after a
+// gap or a restart; listen.go), and the history Telegram gives when a
+// conversation is first opened. This package owns them: it applies
+// opt-outs and tells the campaigns of replies (Options.Replies).
 //
 // An answer is an outbox row whose random_id is committed before it is
 // sent; a River job per account sends the account's answers and, after a
@@ -39,11 +38,12 @@ type Accounts interface {
 	Usable(ctx context.Context, userID, accountID int64) error
 }
 
-// Updates reads what reached an account since its stored updates state
-// (updates.getDifference) and hands every private message to the inbox;
-// *campaign.Service implements it, since it owns that state.
-type Updates interface {
-	CheckUpdates(ctx context.Context, userID, accountID int64, api *tg.Client) error
+// Replies hears of every message a person writes to an account, once,
+// in the transaction that stores it: the campaigns count it as a reply
+// to their delivery. *campaign.Service
+// implements it.
+type Replies interface {
+	Replied(ctx context.Context, tx store.Tx, accountID, tgUserID int64, text string, at time.Time) error
 }
 
 // Queue is the part of River's client the service uses.
@@ -56,7 +56,9 @@ type Queue interface {
 type Options struct {
 	Store    store.Store
 	Accounts Accounts
-	Logger   *slog.Logger
+	// Replies, when set, is told of every incoming message.
+	Replies Replies
+	Logger  *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 	// OptOutKeywords are the incoming messages that put the person on the
@@ -65,12 +67,6 @@ type Options struct {
 	// ReadOnTelegram marks a conversation read on Telegram too
 	// (messages.readHistory) when it is read in the product.
 	ReadOnTelegram bool
-	// ListenFor is how long one listener job run holds an account's
-	// connection before handing the job back (default 10 minutes).
-	ListenFor time.Duration
-	// CheckEvery is how often a held connection also asks for the
-	// difference, for what a push missed (default 20 seconds).
-	CheckEvery time.Duration
 }
 
 // Service is the inbox. It is safe for concurrent use.
@@ -82,29 +78,19 @@ type Service struct {
 
 	mu      sync.RWMutex
 	queue   Queue
-	updates Updates
 	hooks   []MessageHook
 	txHooks []MessageTxHook
 
 	live broker
-	// listening holds the accounts whose listener runs, or is snoozed, on
-	// this node, with when it last started.
-	listening sync.Map // account id → time.Time
 	// answering serialises an account's answering runs on this node.
 	answering sync.Map // account id → *sync.Mutex
-	// pokes asks an account's listener for the difference at once.
-	pokes sync.Map // account id → chan struct{}
-
-	// quit ends the listeners (Shutdown).
-	quit     chan struct{}
-	quitOnce sync.Once
 
 	// beforeSend, when set (tests), runs after an answer is claimed and
 	// committed, before it leaves.
 	beforeSend func(m store.InboxMessage)
 }
 
-// New returns a Service; call SetQueue (and SetUpdates) before use.
+// New returns a Service; call SetQueue before use.
 func New(o Options) (*Service, error) {
 	if o.Store == nil || o.Accounts == nil {
 		return nil, errors.New("inbox: Store and Accounts are required")
@@ -115,20 +101,7 @@ func New(o Options) (*Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.ListenFor <= 0 {
-		o.ListenFor = 10 * time.Minute
-	}
-	if o.CheckEvery <= 0 {
-		o.CheckEvery = 20 * time.Second
-	}
-	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, live: newBroker(), quit: make(chan struct{})}, nil
-}
-
-// Shutdown ends the listeners' held connections, so that stopping the
-// jobs does not wait for them: call it before River's Stop. Their jobs
-// are snoozed and go on at the next start.
-func (s *Service) Shutdown() {
-	s.quitOnce.Do(func() { close(s.quit) })
+	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, live: newBroker()}, nil
 }
 
 // SetQueue gives the service River's client, built after the service
@@ -136,14 +109,6 @@ func (s *Service) Shutdown() {
 func (s *Service) SetQueue(q Queue) {
 	s.mu.Lock()
 	s.queue = q
-	s.mu.Unlock()
-}
-
-// SetUpdates gives the listener the difference reader (the campaign
-// service, built with the inbox as its hook).
-func (s *Service) SetUpdates(u Updates) {
-	s.mu.Lock()
-	s.updates = u
 	s.mu.Unlock()
 }
 

@@ -59,31 +59,39 @@ func (g *Gateway) LogOut(ctx context.Context, creds Credentials, session Session
 func (g *Gateway) Authorizations(ctx context.Context, creds Credentials, session Session) ([]Authorization, error) {
 	var list []Authorization
 	_, err := g.step(ctx, creds, session, func(ctx context.Context, api *tg.Client) error {
-		res, err := api.AccountGetAuthorizations(ctx)
-		if err != nil {
-			return err
-		}
-		list = make([]Authorization, 0, len(res.Authorizations))
-		for _, a := range res.Authorizations {
-			list = append(list, Authorization{
-				Hash:        a.Hash,
-				Current:     a.Current,
-				Device:      a.DeviceModel,
-				Platform:    a.Platform,
-				System:      a.SystemVersion,
-				AppName:     a.AppName,
-				AppVersion:  a.AppVersion,
-				APIID:       a.APIID,
-				IP:          a.IP,
-				Country:     a.Country,
-				Region:      a.Region,
-				DateCreated: time.Unix(int64(a.DateCreated), 0).UTC(),
-				DateActive:  time.Unix(int64(a.DateActive), 0).UTC(),
-			})
-		}
-		return nil
+		var err error
+		list, err = AuthorizationsOf(ctx, api)
+		return err
 	})
 	return list, err
+}
+
+// AuthorizationsOf lists the logged-in devices of the account api speaks
+// for (on its live connection).
+func AuthorizationsOf(ctx context.Context, api *tg.Client) ([]Authorization, error) {
+	res, err := api.AccountGetAuthorizations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]Authorization, 0, len(res.Authorizations))
+	for _, a := range res.Authorizations {
+		list = append(list, Authorization{
+			Hash:        a.Hash,
+			Current:     a.Current,
+			Device:      a.DeviceModel,
+			Platform:    a.Platform,
+			System:      a.SystemVersion,
+			AppName:     a.AppName,
+			AppVersion:  a.AppVersion,
+			APIID:       a.APIID,
+			IP:          a.IP,
+			Country:     a.Country,
+			Region:      a.Region,
+			DateCreated: time.Unix(int64(a.DateCreated), 0).UTC(),
+			DateActive:  time.Unix(int64(a.DateActive), 0).UTC(),
+		})
+	}
+	return list, nil
 }
 
 // ResetAuthorization logs out another device of the account by its hash.

@@ -85,9 +85,12 @@ type RunOption func(*runOptions)
 
 type runOptions struct {
 	floodWaitMax time.Duration
-	// updates, when set (OnPrivateMessages), receives the updates Telegram
-	// pushes on the connection.
+	// updates, when set, receives the updates Telegram pushes on the
+	// connection (Live's updates manager).
 	updates telegram.UpdateHandler
+	// mws sit between the FLOOD_WAIT waits and the error classification:
+	// a call waiting out a FLOOD_WAIT holds none of them (Live's gate).
+	mws []telegram.Middleware
 }
 
 // HonourFloodWait makes every call inside Run wait out a FLOOD_WAIT of at
@@ -134,10 +137,11 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		return session, fmt.Errorf("telegram: the session is on DC %d, which the configured data centers (--telegram-dc) do not include: %w", data.DC, ErrUnavailable)
 	}
 	storage := newMemStorage(session)
-	mws := []telegram.Middleware{classifyMiddleware()}
+	var mws []telegram.Middleware
 	if o.floodWaitMax > 0 {
-		mws = append([]telegram.Middleware{floodWaitMiddleware(o.floodWaitMax, realSleep)}, mws...)
+		mws = append(mws, floodWaitMiddleware(o.floodWaitMax, realSleep))
 	}
+	mws = append(append(mws, o.mws...), classifyMiddleware())
 	client := telegram.NewClient(creds.APIID, creds.APIHash.Reveal(), telegram.Options{
 		PublicKeys:          g.net.publicKeys,
 		DC:                  g.net.dc,

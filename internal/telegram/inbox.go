@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 )
 
@@ -34,30 +33,6 @@ type PrivateMessage struct {
 	Username   string
 }
 
-// Incoming is the message as the campaign's reply handling reads it.
-func (m PrivateMessage) Incoming() Incoming {
-	return Incoming{MessageID: m.ID, FromUserID: m.PeerID, Text: m.Text, Date: m.Date,
-		FromUsername: m.Username, FirstName: m.FirstName, LastName: m.LastName}
-}
-
-// OnPrivateMessages makes Run listen to the updates Telegram pushes on the
-// connection and hand the private messages among them to fn (others are
-// dropped: channels and groups are not conversations). fn runs on gotd's
-// update goroutine; an error is logged by gotd and the update is lost to
-// this connection, not to the account: getDifference finds it later.
-// Without this option Run asks Telegram not to push updates at all.
-func OnPrivateMessages(fn func(ctx context.Context, msgs []PrivateMessage) error) RunOption {
-	return func(o *runOptions) {
-		o.updates = telegram.UpdateHandlerFunc(func(ctx context.Context, u tg.UpdatesClass) error {
-			msgs := pushedMessages(u)
-			if len(msgs) == 0 {
-				return nil
-			}
-			return fn(ctx, msgs)
-		})
-	}
-}
-
 // pushedMessages picks the private messages of one pushed update.
 func pushedMessages(u tg.UpdatesClass) []PrivateMessage {
 	switch v := u.(type) {
@@ -80,36 +55,6 @@ func newMessages(msgs []tg.MessageClass, updates []tg.UpdateClass) []tg.MessageC
 		}
 	}
 	return msgs
-}
-
-// DifferenceMessages is Difference with every private message, outgoing
-// ones (sent from the account's other apps) and media included.
-func DifferenceMessages(ctx context.Context, api *tg.Client, from UpdatesState) (UpdatesState, []PrivateMessage, error) {
-	st := from
-	var out []PrivateMessage
-	for range maxDifferenceRounds {
-		res, err := api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Qts: st.Qts, Date: st.Date})
-		if err != nil {
-			return st, out, fmt.Errorf("telegram updates.getDifference: %w", err)
-		}
-		switch d := res.(type) {
-		case *tg.UpdatesDifferenceEmpty:
-			st.Date, st.Seq = d.Date, d.Seq
-			return st, out, nil
-		case *tg.UpdatesDifference:
-			out = append(out, privateMessages(newMessages(d.NewMessages, d.OtherUpdates), d.Users)...)
-			return stateOf(d.State), out, nil
-		case *tg.UpdatesDifferenceSlice:
-			out = append(out, privateMessages(newMessages(d.NewMessages, d.OtherUpdates), d.Users)...)
-			st = stateOf(d.IntermediateState)
-		case *tg.UpdatesDifferenceTooLong:
-			st.Pts = d.Pts
-			return st, out, nil
-		default:
-			return st, out, fmt.Errorf("telegram updates.getDifference: unexpected %T", res)
-		}
-	}
-	return st, out, nil
 }
 
 // History is a page of the private chat with a person, newest first:

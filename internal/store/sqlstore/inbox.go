@@ -505,7 +505,7 @@ func (q queries) AccountHasWork(ctx context.Context, accountID int64) (bool, err
 
 func (q queries) ListeningAccounts(ctx context.Context, all bool) ([]store.AccountRef, error) {
 	if all {
-		return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait') "+
+		return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait', 'limited') "+
 			"AND session_sealed IS NOT NULL ORDER BY id")
 	}
 	return q.accountRefs(ctx, "SELECT a.user_id, a.id FROM telegram_accounts a WHERE a.status IN ('active', 'flood_wait') "+

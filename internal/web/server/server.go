@@ -101,6 +101,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	// After the jobs stopped, before the leases go: the account runtime's
+	// connections end and their updates state is stored.
+	defer accountSvc.Close()
 
 	userSvc := users.New(st, users.Options{SignupOpen: cfg.Signup == config.SignupOpen, Hash: o.HashParams})
 	if err := startupNotes(ctx, st, cfg, logger); err != nil {
@@ -116,19 +119,17 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Logger: logger, OptOutKeywords: cfg.OptOutList(),
-		ReadOnTelegram: cfg.InboxReadOnTelegram})
+	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Logger: logger})
 	if err != nil {
 		return err
 	}
-	// The campaign sender's held connections hand their pushed updates to
-	// the inbox too, and its getDifference every private message.
-	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: inboxSvc.Listening(accountSvc), Logger: logger, OptOutKeywords: cfg.OptOutList()})
+	// The inbox owns every account's incoming messages: it tells the
+	// campaigns of replies.
+	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Replies: campaignSvc, Logger: logger,
+		OptOutKeywords: cfg.OptOutList(), ReadOnTelegram: cfg.InboxReadOnTelegram})
 	if err != nil {
 		return err
 	}
-	campaignSvc.SetInbox(inboxSvc)
-	inboxSvc.SetUpdates(campaignSvc)
 	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
@@ -153,6 +154,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	campaignSvc.SetQueue(jc)
 	inboxSvc.SetQueue(jc)
 	webhookSvc.SetQueue(jc)
+	// Every connected account listens from now on, whatever its jobs do.
+	accountSvc.Listen(jobsCtx, inboxSvc.Received)
 	if err := jc.Start(jobsCtx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
@@ -163,9 +166,6 @@ func Run(ctx context.Context, o Options) (err error) {
 			err = fmt.Errorf("stop jobs: %w", cerr)
 		}
 	}()
-	// First (defers run last first): the inbox's listeners let go of their
-	// connections, so stopping the jobs does not wait for them.
-	defer inboxSvc.Shutdown()
 	jobsUI, err := jc.UIHandler(jobsCtx, "/admin/jobs", logger)
 	if err != nil {
 		return err
