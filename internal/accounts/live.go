@@ -142,14 +142,20 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 		return p
 	}
 	ctx = telegram.WithCallOptions(ctx, opts...)
-	stepErr := s.rt.Do(ctx, store.AccountRef{UserID: userID, AccountID: accountID}, fn)
+	var used store.Fence // the lease fn ran under
+	stepErr := s.rt.Do(ctx, store.AccountRef{UserID: userID, AccountID: accountID}, func(ctx context.Context, api *tg.Client) error {
+		used, _ = lease.FromContext(ctx)
+		return fn(ctx, api)
+	})
 	if e, ok := apperr.As(stepErr); ok && (errors.Is(e, lease.ErrBusy) || e.HTTPStatus() < 500) && !isTelegramVerdict(stepErr) {
 		// The connection did not come up: why is already the user's.
 		return stepErr
 	}
 	fenced := errors.Is(stepErr, store.ErrFenced)
 	if fenced {
-		if u, ok := s.lives.Load(accountID); ok {
+		// Only the lease the refused write ran under is lost: a
+		// connection made since holds a lease of its own.
+		if u, ok := s.lives.Load(accountID); ok && u.(*lease.Use).Token() == used.Token {
 			u.(*lease.Use).Lose(stepErr)
 		}
 	}

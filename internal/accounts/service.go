@@ -90,7 +90,7 @@ func New(o Options) (*Service, error) {
 		s.now = time.Now
 	}
 	rt, err := connections.New(connections.Options{Store: o.Store, Open: s.openLive, Logger: s.log, Now: s.now,
-		Connected: func(ctx context.Context) ([]store.AccountRef, error) { return s.st.ListeningAccounts(ctx, true) }})
+		Connected: func(ctx context.Context) ([]store.AccountRef, error) { return s.st.ConnectedAccounts(ctx) }})
 	if err != nil {
 		return nil, err
 	}

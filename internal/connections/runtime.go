@@ -464,6 +464,33 @@ func (r *Runtime) afterFailure(err error, failures int) (time.Duration, bool) {
 	return retryWait(failures), true
 }
 
+// keepFor is how long a message that could not be stored is tried
+// again before the connection gives up on it and starts over from the
+// stored state: a database busy for a moment must not cost the account
+// its connection, and the work on it.
+const keepFor = 30 * time.Second
+
+// keep hands msgs to h, again after a short wait while it fails.
+func (r *Runtime) keep(ctx context.Context, c *conn, h Handler, msgs []telegram.PrivateMessage) error {
+	deadline := r.o.Now().Add(keepFor)
+	wait := 100 * time.Millisecond
+	for {
+		err := h(ctx, c.user, c.id, msgs)
+		if err == nil || ctx.Err() != nil || r.o.Now().After(deadline) {
+			return err
+		}
+		r.log.Warn("received messages not stored; trying again", slog.Int64("account", c.id), slog.Any("err", err))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
 func (r *Runtime) liveOptions(c *conn) telegram.LiveOptions {
 	r.mu.Lock()
 	h := r.handler
@@ -477,7 +504,7 @@ func (r *Runtime) liveOptions(c *conn) telegram.LiveOptions {
 		State: r.states.of(c.id),
 		Gate:  &c.gate,
 		OnMessages: func(ctx context.Context, msgs []telegram.PrivateMessage) error {
-			return h(ctx, c.user, c.id, msgs)
+			return r.keep(ctx, c, h, msgs)
 		},
 	}
 }

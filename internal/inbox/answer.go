@@ -261,13 +261,9 @@ func (s *Service) release(ctx context.Context, c store.Conversation, m store.Inb
 }
 
 func (s *Service) finishAnswer(ctx context.Context, c store.Conversation, m store.InboxMessage, state string, tgID int, code, why string) error {
-	row, err := s.st.FinishAnswer(ctx, m.ID, state, tgID, code, why, s.now())
-	if err != nil {
+	if _, err := s.st.FinishAnswer(ctx, m.ID, state, tgID, code, why, s.now()); err != nil {
 		return fmt.Errorf("record answer %d: %w", m.ID, err)
 	}
 	s.publish(Event{Kind: EventAnswer, UserID: c.UserID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
-	if state == store.AnswerSent {
-		s.runHooks(ctx, c, row)
-	}
 	return nil
 }

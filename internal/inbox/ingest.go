@@ -125,7 +125,6 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 	}
 
 	s.publish(Event{Kind: EventMessage, UserID: userID, AccountID: accountID, ConversationID: c.ID, MessageID: row.ID})
-	s.runHooks(ctx, c, row)
 	return nil
 }
 
@@ -165,17 +164,4 @@ func (s *Service) optOut(ctx context.Context, q store.Queries, userID, accountID
 			slog.Int64("conversation", c.ID))
 	}
 	return nil
-}
-
-func (s *Service) runHooks(ctx context.Context, c store.Conversation, m store.InboxMessage) {
-	s.mu.RLock()
-	hooks := s.hooks
-	s.mu.RUnlock()
-	if len(hooks) == 0 {
-		return
-	}
-	conv := conversationOf(c)
-	for _, h := range hooks {
-		h(ctx, conv, Message{m})
-	}
 }

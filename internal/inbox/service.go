@@ -78,7 +78,6 @@ type Service struct {
 
 	mu      sync.RWMutex
 	queue   Queue
-	hooks   []MessageHook
 	txHooks []MessageTxHook
 
 	live broker
@@ -109,18 +108,6 @@ func New(o Options) (*Service, error) {
 func (s *Service) SetQueue(q Queue) {
 	s.mu.Lock()
 	s.queue = q
-	s.mu.Unlock()
-}
-
-// MessageHook is called once for every message newly stored in a
-// conversation (incoming, outgoing from the account's apps or a campaign,
-// and answers once Telegram has them). Webhooks set one at wiring.
-type MessageHook func(ctx context.Context, c Conversation, m Message)
-
-// OnMessage adds a hook; call it before the service starts working.
-func (s *Service) OnMessage(h MessageHook) {
-	s.mu.Lock()
-	s.hooks = append(s.hooks, h)
 	s.mu.Unlock()
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/sandbox"
@@ -121,5 +122,50 @@ func TestLiveWhileCampaignWaits(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestOneConnectionForAllOfAnAccountsWork: an extraction, a campaign,
+// ten chat listings, the sessions page and an answer all go over the
+// account's one live connection: the data center records one connection
+// of the account for all of it (before the account runtime every job and
+// every page opened its own).
+func TestOneConnectionForAllOfAnAccountsWork(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	e.listening(sam.TGUserID)
+	list := e.list(sam.TGUserID)
+	v, err := e.camp.Create(ctx, e.user, campaign.CreateInput{Name: "One line", Message: "Hi {first_name|there}",
+		Audience: campaign.Audience{ListIDs: []int64{list}}, SenderAccountIDs: []int64{e.account(sam.TGUserID)},
+		Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(100)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.camp.Start(ctx, e.user, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if _, err := e.ext.RefreshChats(ctx, e.user, e.account(sam.TGUserID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.acc.Sessions(ctx, accounts.Actor{UserID: e.user}, e.account(sam.TGUserID)); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the campaign's end", func() (bool, error) {
+		v, err = e.camp.Get(ctx, e.user, v.ID)
+		return err == nil && v.Final(), err
+	})
+	if v.Counts.Sent == 0 {
+		t.Fatalf("the campaign sent nothing: %+v", v.Counts)
+	}
+	var conns []sandbox.Connection
+	for _, c := range e.sbx.ConnectionLog() {
+		if c.UserID == sam.TGUserID {
+			conns = append(conns, c)
+		}
+	}
+	if len(conns) != 1 {
+		t.Errorf("%d connections of the account in the data center's record, want its one live connection: %+v", len(conns), conns)
 	}
 }

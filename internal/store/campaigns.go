@@ -234,9 +234,6 @@ type Campaigns interface {
 
 	UpdatesStateOf(ctx context.Context, accountID int64) (UpdatesState, bool, error)
 	SetUpdatesState(ctx context.Context, accountID int64, st UpdatesState, now time.Time) error
-	ChannelPts(ctx context.Context, accountID, channelID int64) (int, bool, error)
-	SetChannelPts(ctx context.Context, accountID, channelID int64, pts int) error
-	ForEachChannelPts(ctx context.Context, accountID int64, fn func(channelID int64, pts int) error) error
 
 	// AddSuppression adds a recipient to a user's list; one already there
 	// is kept as it was (ErrConflict is not returned).

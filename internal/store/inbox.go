@@ -223,14 +223,8 @@ type Inbox interface {
 	// first, at most 200; for live pages on a node other than the one that
 	// made the change.
 	ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) ([]ConversationChange, error)
-	// AccountSending reports whether the account has messages to send for
-	// a running campaign (its sender holds its connection then).
-	AccountSending(ctx context.Context, accountID int64) (bool, error)
-	// AccountHasWork reports whether the account has an extraction under
-	// way or answers to send.
-	AccountHasWork(ctx context.Context, accountID int64) (bool, error)
-	// ListeningAccounts lists the connected accounts whose updates the
-	// inbox follows (active, or waiting out a FLOOD_WAIT): all of them, or
-	// only those with a conversation or a campaign to send for.
-	ListeningAccounts(ctx context.Context, all bool) ([]AccountRef, error)
+	// ConnectedAccounts lists the accounts the account runtime keeps
+	// live: connected (active, waiting out a FLOOD_WAIT, or limited,
+	// whose incoming messages still count) with a session.
+	ConnectedAccounts(ctx context.Context) ([]AccountRef, error)
 }

@@ -452,3 +452,102 @@ func MaxGap(gaps map[int64]time.Duration) time.Duration {
 	}
 	return m
 }
+
+// CheckInbox checks that each of the accounts has, in the inbox, exactly
+// one message text from the Telegram user from: written while the node
+// holding the accounts was dead, it must arrive once the others caught
+// up with getDifference.
+func (c *Cluster) CheckInbox(accountTGs []int64, from int64, text string, timeout time.Duration) {
+	c.T.Helper()
+	byTG := map[int64]int64{}
+	for _, a := range append(append([]Account(nil), c.Senders...), c.Extractor) {
+		byTG[a.TGUserID] = a.ID
+	}
+	deadline := time.Now().Add(timeout)
+	for _, tg := range accountTGs {
+		id := byTG[tg]
+		var n int
+		for {
+			n = c.inboxCount(id, from, text)
+			if n >= 1 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if n != 1 {
+			c.T.Errorf("account %d (Telegram %d): %q from %d is in the inbox %d times, want once", id, tg, text, from, n)
+		}
+	}
+}
+
+// inboxCount counts the messages text from the person in the account's
+// conversations, through the API of any live node.
+func (c *Cluster) inboxCount(accountID, from int64, text string) int {
+	var list struct {
+		Conversations []struct {
+			ID     int64 `json:"id"`
+			Person struct {
+				UserID int64 `json:"user_id"`
+			} `json:"person"`
+		} `json:"conversations"`
+	}
+	if err := c.CallAny("GET", fmt.Sprintf("/api/v1/conversations?account_id=%d&limit=200", accountID), nil, &list); err != nil {
+		return 0
+	}
+	n := 0
+	for _, conv := range list.Conversations {
+		if conv.Person.UserID != from {
+			continue
+		}
+		var msgs struct {
+			Messages []struct {
+				Text      string `json:"text"`
+				Direction string `json:"direction"`
+			} `json:"messages"`
+		}
+		if err := c.CallAny("GET", fmt.Sprintf("/api/v1/conversations/%d/messages?limit=200", conv.ID), nil, &msgs); err != nil {
+			return 0
+		}
+		for _, m := range msgs.Messages {
+			if m.Direction == "in" && m.Text == text {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// CheckChatsFromOtherNode lists the chats of an account held by node
+// holder through another live node, as a person's page would: the answer
+// must come (the account handed over), not account_busy.
+func (c *Cluster) CheckChatsFromOtherNode(holder *Node) {
+	c.T.Helper()
+	held := c.HeldBy(holder.Name, time.Now())
+	if len(held) == 0 {
+		c.T.Errorf("%s holds no account to ask another node about", holder.Name)
+		return
+	}
+	var other *Node
+	for _, n := range c.Live() {
+		if n != holder {
+			other = n
+			break
+		}
+	}
+	if other == nil {
+		return
+	}
+	var id int64
+	for _, a := range c.Senders {
+		if a.TGUserID == held[0] {
+			id = a.ID
+		}
+	}
+	began := time.Now()
+	var out map[string]any
+	if err := c.Call(other, "GET", fmt.Sprintf("/api/v1/accounts/%d/chats", id), nil, &out); err != nil {
+		c.T.Errorf("chats of account %d (held by %s) through %s: %v", id, holder.Name, other.Name, err)
+		return
+	}
+	c.T.Logf("chats of account %d held by %s answered through %s in %s", id, holder.Name, other.Name, time.Since(began).Round(time.Millisecond))
+}

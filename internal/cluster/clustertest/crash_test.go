@@ -31,6 +31,10 @@ type crash struct {
 // account was connected from two nodes at once, no account sent two
 // messages less than a second apart, the accounts of the dead node sent
 // again within 30 s, the campaign completed and the member list is whole.
+// Messages people wrote to the dead node's accounts while it was down are
+// all in the inbox after the takeover, none twice; before the kill, a
+// person's chat listing on a node that does not hold the account is
+// answered.
 func TestThreeNodesSurviveAKill(t *testing.T) {
 	runCrash(t, crash{nodes: []string{"node1", "node2", "node3"}, postgres: true,
 		senders: 40, crowd: 2000, big: 9000, interval: 1, latency: 200 * time.Millisecond})
@@ -97,8 +101,20 @@ func runCrash(t *testing.T, o crash) {
 		t.Fatal("no node holds an account")
 	}
 	withExtraction := c.nodeHolding(c.Extractor.TGUserID) == victim
+	if len(o.nodes) > 1 {
+		// A person's request on a node that does not hold the account
+		// is answered (the account is handed over), never account_busy.
+		c.CheckChatsFromOtherNode(victim)
+	}
 	died := victim.Kill()
 	held := c.HeldBy(victim.Name, died)
+	// People write to the dead node's accounts while nobody holds them.
+	const whileDead = "Written while your node was down"
+	for _, a := range held {
+		if _, err := c.Sandbox.Write(c.Extractor.TGUserID, a, whileDead, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sentAtKill := len(c.Sent())
 	t.Logf("killed %s after %d messages, holding %d senders (and the extraction: %v), the extraction at %d of %d", victim.Name, sentAtKill, len(held), withExtraction, x.Fetched, x.Total)
 	if len(held) == 0 {
@@ -129,6 +145,9 @@ func runCrash(t *testing.T, o crash) {
 		c.StartNode(victim.Name)
 	}
 
+	// Every message written while the node was dead is in the inbox,
+	// once, after the takeover's getDifference.
+	c.CheckInbox(held, c.Extractor.TGUserID, whileDead, takeoverTarget)
 	done := c.WaitCampaign(v.ID, 3*time.Minute)
 	xs := c.WaitExtractions(time.Minute, append([]int64{big.ID}, contended...)...)
 	sent := c.CheckExactlyOnce(v.ID)

@@ -669,42 +669,6 @@ func (q queries) SetUpdatesState(ctx context.Context, accountID int64, s store.U
 	return err
 }
 
-func (q queries) ChannelPts(ctx context.Context, accountID, channelID int64) (int, bool, error) {
-	var pts int
-	err := q.queryRow(ctx, "SELECT pts FROM account_channel_pts WHERE account_id = ? AND channel_id = ?", accountID, channelID).Scan(&pts)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	return pts, err == nil, mapErr(q.d, err)
-}
-
-func (q queries) SetChannelPts(ctx context.Context, accountID, channelID int64, pts int) error {
-	_, err := q.exec(ctx, "INSERT INTO account_channel_pts (account_id, channel_id, pts) VALUES (?, ?, ?) "+
-		"ON CONFLICT (account_id, channel_id) DO UPDATE SET pts = excluded.pts", accountID, channelID, pts)
-	return err
-}
-
-func (q queries) ForEachChannelPts(ctx context.Context, accountID int64, fn func(channelID int64, pts int) error) error {
-	rows, err := q.query(ctx, "SELECT channel_id, pts FROM account_channel_pts WHERE account_id = ? ORDER BY channel_id", accountID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id  int64
-			pts int
-		)
-		if err := rows.Scan(&id, &pts); err != nil {
-			return mapErr(q.d, err)
-		}
-		if err := fn(id, pts); err != nil {
-			return err
-		}
-	}
-	return mapErr(q.d, rows.Err())
-}
-
 const suppressionColumns = "id, user_id, tg_user_id, username, reason, created_at"
 
 func scanSuppression(r scanner) (store.Suppression, error) {

@@ -488,27 +488,7 @@ func (q queries) touchAnswered(ctx context.Context, messageID int64, now time.Ti
 	return err
 }
 
-func (q queries) AccountSending(ctx context.Context, accountID int64) (bool, error) {
-	var n int64
-	err := q.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id "+
-		"WHERE d.account_id = ? AND d.state IN ('pending', 'sending') AND c.status = 'running' LIMIT 1) x", accountID).Scan(&n)
-	return n > 0, mapErr(q.d, err)
-}
-
-func (q queries) AccountHasWork(ctx context.Context, accountID int64) (bool, error) {
-	var n int64
-	err := q.queryRow(ctx, "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM extractions WHERE account_id = ? "+
-		"AND status IN ('queued', 'running', 'waiting') LIMIT 1) x) + (SELECT COUNT(*) FROM (SELECT 1 FROM inbox_messages "+
-		"WHERE account_id = ? AND state IN ('pending', 'sending') LIMIT 1) y)", accountID, accountID).Scan(&n)
-	return n > 0, mapErr(q.d, err)
-}
-
-func (q queries) ListeningAccounts(ctx context.Context, all bool) ([]store.AccountRef, error) {
-	if all {
-		return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait', 'limited') "+
-			"AND session_sealed IS NOT NULL ORDER BY id")
-	}
-	return q.accountRefs(ctx, "SELECT a.user_id, a.id FROM telegram_accounts a WHERE a.status IN ('active', 'flood_wait') "+
-		"AND a.session_sealed IS NOT NULL AND (EXISTS (SELECT 1 FROM conversations c WHERE c.account_id = a.id) "+
-		"OR EXISTS (SELECT 1 FROM campaign_senders s WHERE s.account_id = a.id)) ORDER BY a.id")
+func (q queries) ConnectedAccounts(ctx context.Context) ([]store.AccountRef, error) {
+	return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait', 'limited') "+
+		"AND session_sealed IS NOT NULL ORDER BY id")
 }
