@@ -33,8 +33,6 @@ type Gateway interface {
 	SignIn(ctx context.Context, creds telegram.Credentials, phone string, p telegram.Pending, code secrets.Secret) (telegram.Result, error)
 	CheckPassword(ctx context.Context, creds telegram.Credentials, session telegram.Session, password secrets.Secret) (telegram.Result, error)
 	LogOut(ctx context.Context, creds telegram.Credentials, session telegram.Session) error
-	Authorizations(ctx context.Context, creds telegram.Credentials, session telegram.Session) ([]telegram.Authorization, error)
-	ResetAuthorization(ctx context.Context, creds telegram.Credentials, session telegram.Session, hash int64) error
 	Run(ctx context.Context, creds telegram.Credentials, session telegram.Session, fn func(ctx context.Context, api *tg.Client) error, opts ...telegram.RunOption) (telegram.Session, error)
 	Live(ctx context.Context, creds telegram.Credentials, session telegram.Session, o telegram.LiveOptions, fn func(ctx context.Context, api *tg.Client) error) (telegram.Session, error)
 }

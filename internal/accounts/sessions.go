@@ -123,8 +123,9 @@ func (s *Service) TerminateSession(ctx context.Context, by Actor, accountID, has
 	case target.Current:
 		return ErrCurrentSession
 	}
-	err = s.withSession(ctx, by, accountID, func(ctx context.Context, o openAccount) (telegram.Session, error) {
-		return o.session, s.tg.ResetAuthorization(ctx, o.creds, o.session, hash)
+	err = s.Use(WithIP(ctx, by.IP), by.UserID, accountID, func(ctx context.Context, api *tg.Client) error {
+		_, err := api.AccountResetAuthorization(ctx, hash)
+		return err
 	})
 	s.sessions.forget(accountID)
 	if err != nil {

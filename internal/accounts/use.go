@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
-	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -42,54 +41,6 @@ func (s *Service) row(ctx context.Context, userID, accountID int64) (store.Accou
 		return store.Account{}, fmt.Errorf("account %d: %w", accountID, err)
 	}
 	return row, nil
-}
-
-// withSession runs one step on a usable account's session, under this
-// node's lease on the account, and records what it learned. The step's
-// context carries the lease (its writes are fenced with it) and ends
-// when the lease is lost, so a node that lost its database or its
-// account stops speaking for the account before another node starts.
-func (s *Service) withSession(ctx context.Context, by Actor, accountID int64, step func(context.Context, openAccount) (telegram.Session, error)) error {
-	row, err := s.row(ctx, by.UserID, accountID)
-	if err != nil {
-		return err
-	}
-	if p := fromStore(row).Problem(s.now()); p != nil {
-		return p
-	}
-	use, err := s.leases.Acquire(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	defer use.Release()
-	ctx = use.Context()
-	// Read again under the lease: the session and health the previous
-	// holder left are the ones to go on from.
-	if row, err = s.row(ctx, by.UserID, accountID); err != nil {
-		return err
-	}
-	if p := fromStore(row).Problem(s.now()); p != nil {
-		return p
-	}
-	open, err := s.openAccount(row)
-	if err != nil {
-		return err
-	}
-	out, stepErr := step(ctx, open)
-	// A write refused by the fence means another node holds the account
-	// now: every use of it here stops, and none is retried until that
-	// node's lease would end.
-	fenced := errors.Is(stepErr, store.ErrFenced)
-	if fenced {
-		use.Lose(stepErr)
-	}
-	// Stored under the lease even when the step was cut short: a lease
-	// lost meanwhile refuses it (store.ErrFenced).
-	s.finishUse(context.WithoutCancel(ctx), by, row, open.session, out, stepErr)
-	if cause := context.Cause(ctx); fenced || errors.Is(cause, lease.ErrLost) {
-		return lease.ErrBusy.WithRetryAfter(s.leases.TTL()).Wrap(errors.Join(cause, stepErr))
-	}
-	return accountError(stepErr, s.now())
 }
 
 // finishUse stores the refreshed session and Telegram's verdict, if any.

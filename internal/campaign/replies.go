@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -87,9 +88,7 @@ func Register(w *river.Workers, s *Service) {
 
 // PeriodicJobs is the tick, every interval.
 func PeriodicJobs(every time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "campaign_tick", RunOnStart: true})}
+	return []*river.PeriodicJob{jobs.Tick("campaign_tick", every, TickArgs{})}
 }
 
 // TickEvery is how often the tick runs: a scheduled campaign starts

@@ -9,11 +9,11 @@ import (
 
 	"github.com/gotd/td/tg"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/connections"
+	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -24,26 +24,13 @@ import (
 // that sends at once.
 const SendQueue = "campaign_senders"
 
-// SendArgs is the job of one account: send what is due, check replies.
-type SendArgs struct {
-	AccountID int64 `json:"account_id"`
-	UserID    int64 `json:"user_id"`
-}
+// SendArgs is the job of one account: send what is due. One per account
+// waits or runs at a time, anywhere: it takes in any new work.
+type SendArgs jobs.AccountArgs
 
 func (SendArgs) Kind() string { return "campaign_send" }
 
-func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{
-		Queue:       SendQueue,
-		MaxAttempts: 25,
-		// One sender per account at a time, anywhere: a job waiting or
-		// running for the account takes in any new work.
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-			rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-		}},
-	}
-}
+func (SendArgs) InsertOpts() river.InsertOpts { return jobs.OnePerAccount(SendQueue) }
 
 type sendWorker struct {
 	river.WorkerDefaults[SendArgs]
@@ -109,7 +96,6 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 		s.transient.Reset(accountID)
 	}
 	now := s.now()
-	var fw *telegram.FloodWaitError
 	switch {
 	case err == nil && r.next.IsZero():
 		if s.wakes(accountID).Load() != r.woken {
@@ -126,31 +112,24 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 		return nil
 	case err == nil:
 		return river.JobSnooze(max(r.next.Sub(now), 0))
-	case errors.As(err, &fw):
-		r.log.Info("account waits for Telegram", slog.Duration("wait", fw.Wait))
-		return river.JobSnooze(fw.Wait)
 	}
-	if e, ok := apperr.As(err); ok {
-		if e.Code == "flood_wait" && e.RetryAfter > 0 {
-			return river.JobSnooze(e.RetryAfter)
-		}
-		if errors.Is(e, lease.ErrBusy) {
-			// Another node holds the account (or took it from this one):
-			// ask again when its lease would end.
-			r.log.Info("account held by another node", slog.Duration("retry_after", e.RetryAfter))
-			return river.JobSnooze(max(e.RetryAfter, 100*time.Millisecond))
-		}
-		if e.HTTPStatus() < 500 {
-			// Limited, needing a login, disconnected: a person acts, and
-			// the tick wakes the account once it can send again.
-			r.log.Info("account cannot send now", slog.String("reason", e.Code))
-			return nil
-		}
-	}
-	if ctx.Err() != nil {
+	switch o := jobs.Classify(ctx, err); {
+	case o.FloodWait > 0:
+		r.log.Info("account waits for Telegram", slog.Duration("wait", o.FloodWait))
+		return river.JobSnooze(o.FloodWait)
+	case o.Busy > 0:
+		// Another node holds the account (or took it from this one):
+		// ask again when its lease would end.
+		r.log.Info("account held by another node", slog.Duration("retry_after", o.Busy))
+		return river.JobSnooze(o.Busy)
+	case o.Problem != nil:
+		// Limited, needing a login, disconnected: a person acts, and
+		// the tick wakes the account once it can send again.
+		r.log.Info("account cannot send now", slog.String("reason", o.Problem.Code))
+		return nil
+	case o.Stopping:
 		return river.JobSnooze(time.Second) // shutting down; the outbox is as it was
-	}
-	if transient(err) {
+	case o.Transient:
 		// The job is one per account and lives as long as its campaigns:
 		// River's attempts, and its backoff of attempt^4 seconds, would
 		// grow over a campaign's life with every passing error. A short
@@ -171,12 +150,6 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 // passing failure, and be resumed after a short wait, before the next is
 // left to River's retries (about a quarter of an hour of waits).
 const transientLimit = 20
-
-// transient reports a failure that trying again soon may fix: Telegram's
-// server erred or its connection failed, or the database was out of reach.
-func transient(err error) bool {
-	return telegram.IsTransient(err) || store.IsUnavailable(err)
-}
 
 func (r *run) do(ctx context.Context) error {
 	if err := r.resumeInterrupted(ctx); err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"github.com/telegramate/telegramate/internal/apperr"
-	"github.com/telegramate/telegramate/internal/lease"
+	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -93,29 +93,29 @@ type outcome struct {
 }
 
 func classify(ctx context.Context, err error, now time.Time) outcome {
-	var fw *telegram.FloodWaitError
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return outcome{lost: true}
 	case errors.Is(err, errYield):
 		return outcome{again: true}
-	case errors.As(err, &fw):
-		return outcome{wait: fw.Wait}
 	}
-	if e, ok := apperr.As(err); ok && e.Code == "flood_wait" && e.RetryAfter > 0 {
-		return outcome{wait: e.RetryAfter}
-	}
-	if e, ok := apperr.As(err); ok && errors.Is(e, lease.ErrBusy) {
-		return outcome{busy: max(e.RetryAfter, 100*time.Millisecond)}
-	}
-	if ctx.Err() != nil {
+	o := jobs.Classify(ctx, err)
+	switch {
+	case o.FloodWait > 0:
+		return outcome{wait: o.FloodWait}
+	case o.Busy > 0:
+		return outcome{busy: o.Busy}
+	case o.Stopping:
 		// The worker is stopping (shutdown or job timeout); the checkpoint
 		// is saved, so the next run picks up from it.
 		return outcome{again: true}
 	}
+	// Telegram's own refusals (a private chat, admin rights needed) end
+	// the extraction with what the user reads, as the account's problems
+	// do.
 	translated := userError(err, now)
 	if e, ok := apperr.As(translated); ok && e.HTTPStatus() < 500 {
 		return outcome{fail: e}
 	}
-	return outcome{retry: err, transient: telegram.IsTransient(err) || store.IsUnavailable(err)}
+	return outcome{retry: err, transient: o.Transient}
 }

@@ -14,11 +14,11 @@ import (
 
 	"github.com/gotd/td/tg"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/connections"
+	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -26,27 +26,13 @@ import (
 // AnswerQueue is River's queue of the answering jobs, one per account.
 const AnswerQueue = "inbox_answers"
 
-// AnswerArgs is the job that sends an account's pending answers.
-type AnswerArgs struct {
-	AccountID int64 `json:"account_id"`
-	UserID    int64 `json:"user_id"`
-}
+// AnswerArgs is the job that sends an account's pending answers: one per
+// account at a time, which takes in answers written meanwhile.
+type AnswerArgs jobs.AccountArgs
 
 func (AnswerArgs) Kind() string { return "inbox_answer" }
 
-func (AnswerArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{
-		Queue:       AnswerQueue,
-		MaxAttempts: 25,
-		// One job per account at a time: a waiting or running one takes
-		// in answers written meanwhile (it sends until none is pending,
-		// and looks again as it ends).
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-			rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-		}},
-	}
-}
+func (AnswerArgs) InsertOpts() river.InsertOpts { return jobs.OnePerAccount(AnswerQueue) }
 
 // maxAnswerLength is Telegram's limit, in UTF-16 code units.
 const maxAnswerLength = 4096
@@ -175,36 +161,30 @@ func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) erro
 			}
 		}
 	})
-	var fw *telegram.FloodWaitError
-	switch {
-	case err == nil:
+	if err == nil {
 		// An answer written as the run ended found this job still running
 		// and enqueued none: go again.
 		if _, err := s.st.NextPendingAnswer(ctx, accountID); err == nil {
 			return river.JobSnooze(0)
 		}
 		return nil
-	case errors.As(err, &fw):
-		log.Info("answers wait for Telegram", slog.Duration("wait", fw.Wait))
-		return river.JobSnooze(fw.Wait)
 	}
-	if e, ok := apperr.As(err); ok {
-		if e.RetryAfter > 0 {
-			// A FLOOD_WAIT, or another node holding the account.
-			if e.Code == "flood_wait" {
-				s.noteWaiting(ctx, accountID, e)
-			}
-			return river.JobSnooze(e.RetryAfter)
-		}
-		if e.HTTPStatus() < 500 {
-			// Limited, needing a login, disconnected: the answers wait for
-			// a person, and the tick wakes the account when it can send.
+	switch o := jobs.Classify(ctx, err); {
+	case o.FloodWait > 0:
+		log.Info("answers wait for Telegram", slog.Duration("wait", o.FloodWait))
+		if e, ok := apperr.As(err); ok {
 			s.noteWaiting(ctx, accountID, e)
-			log.Info("account cannot answer now", slog.String("reason", e.Code))
-			return nil
 		}
-	}
-	if ctx.Err() != nil {
+		return river.JobSnooze(o.FloodWait)
+	case o.Busy > 0:
+		return river.JobSnooze(o.Busy)
+	case o.Problem != nil:
+		// Limited, needing a login, disconnected: the answers wait for
+		// a person, and the tick wakes the account when it can send.
+		s.noteWaiting(ctx, accountID, o.Problem)
+		log.Info("account cannot answer now", slog.String("reason", o.Problem.Code))
+		return nil
+	case o.Stopping:
 		return river.JobSnooze(time.Second)
 	}
 	log.Warn("answering failed; River retries it", slog.Any("err", err))

@@ -33,6 +33,17 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 	now := s.now()
 	peer := store.ConversationPeer{UserID: userID, AccountID: accountID, TGUserID: m.PeerID, AccessHash: m.AccessHash,
 		FirstName: m.FirstName, LastName: m.LastName, Username: m.Username, Now: now}
+	if m.Out && m.RandomID != 0 {
+		// Sent by the product itself: an answer (kept already, under its
+		// random_id) or a campaign's message, which starts no
+		// conversation and joins one that exists. One look-up, as every
+		// send of a campaign comes here.
+		c, err := s.existing(ctx, accountID, m.PeerID)
+		if err != nil || c.ID == 0 {
+			return err
+		}
+		return s.store(ctx, userID, accountID, peer, m, store.OriginCampaign, live)
+	}
 	origin := store.OriginPerson
 	d, err := s.st.LatestDeliveryTo(ctx, accountID, m.PeerID)
 	switch {
@@ -68,6 +79,14 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 			}
 		}
 	}
+	return s.store(ctx, userID, accountID, peer, m, origin, live)
+}
+
+// store keeps one message in its conversation (made on the first
+// message), once: by its Telegram id, or by the random_id of a message
+// the product sent.
+func (s *Service) store(ctx context.Context, userID, accountID int64, peer store.ConversationPeer, m telegram.PrivateMessage, origin string, live bool) error {
+	now := peer.Now
 	dir := store.DirectionIn
 	if m.Out {
 		dir = store.DirectionOut
@@ -79,14 +98,14 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 	)
 	// One transaction: a new conversation is never seen without its
 	// first message.
-	err = s.st.InTx(ctx, func(tx store.Tx) error {
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		if c, _, err = tx.UpsertConversation(ctx, peer); err != nil {
 			return err
 		}
 		row, added, err = tx.AddInboxMessage(ctx, store.InboxMessage{
 			ConversationID: c.ID, UserID: userID, AccountID: accountID, TGMessageID: m.ID, Direction: dir, Origin: origin,
-			Text: m.Text, MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now,
+			Text: m.Text, MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now, RandomID: m.RandomID,
 		})
 		if err != nil || !added || !live {
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
 
@@ -86,9 +87,7 @@ const TickEvery = time.Minute
 
 // PeriodicJobs is the tick, every interval.
 func PeriodicJobs(every time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "inbox_tick", RunOnStart: true})}
+	return []*river.PeriodicJob{jobs.Tick("inbox_tick", every, TickArgs{})}
 }
 
 // Queues adds the inbox's queues to queues.

@@ -20,9 +20,7 @@ type PruneArgs struct{}
 func (PruneArgs) Kind() string { return "prune" }
 
 func prunePeriodically(every time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "prune", RunOnStart: true})
+	return Tick("prune", every, PruneArgs{})
 }
 
 type pruneWorker struct {

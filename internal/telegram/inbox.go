@@ -31,6 +31,10 @@ type PrivateMessage struct {
 	FirstName  string
 	LastName   string
 	Username   string
+	// RandomID is the random_id of a message the product sent itself
+	// over the account's live connection (a campaign's, an answer); 0
+	// for any other.
+	RandomID int64
 }
 
 // pushedMessages picks the private messages of one pushed update.

@@ -86,10 +86,16 @@ func (g *Gateway) Live(ctx context.Context, creds Credentials, session Session, 
 	defer cancel(nil)
 	state := &guardedState{StateStorage: o.State}
 	users := &userHashes{m: map[int64]int64{}}
+	sent := &sentIDs{m: map[int]int64{}}
 	handler := telegram.UpdateHandlerFunc(func(ctx context.Context, u tg.UpdatesClass) error {
 		msgs := pushedMessages(u)
 		if len(msgs) == 0 {
 			return nil
+		}
+		for i := range msgs {
+			if msgs[i].Out {
+				msgs[i].RandomID = sent.take(msgs[i].ID)
+			}
 		}
 		if err := o.OnMessages(ctx, msgs); err != nil {
 			// The manager moves its state on whatever the handler says:
@@ -107,7 +113,7 @@ func (g *Gateway) Live(ctx context.Context, creds Credentials, session Session, 
 		UserAccessHasher: users,
 		Logger:           gotdLogger(g.log),
 	})
-	ro := runOptions{updates: mgr, mws: []telegram.Middleware{callFloodWaitMiddleware(o.FloodWaitMax, realSleep), sentHook(mgr, users)}}
+	ro := runOptions{updates: mgr, mws: []telegram.Middleware{callFloodWaitMiddleware(o.FloodWaitMax, realSleep), sentHook(mgr, users, sent)}}
 	if o.Gate != nil {
 		ro.mws = append(ro.mws, gateMiddleware(o.Gate))
 	}
@@ -236,7 +242,7 @@ func (u *userHashes) GetUserAccessHash(_ context.Context, _, id int64) (int64, b
 // updateShortSentMessage, which names neither the recipient nor the
 // text: the request does, so the inbox gets the whole message at once
 // instead of through a getDifference after the next gap.
-func sentHook(mgr *updates.Manager, users *userHashes) telegram.Middleware {
+func sentHook(mgr *updates.Manager, users *userHashes, sent *sentIDs) telegram.Middleware {
 	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
 		return func(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
 			if err := next.Invoke(ctx, input, output); err != nil {
@@ -247,11 +253,21 @@ func sentHook(mgr *updates.Manager, users *userHashes) telegram.Middleware {
 				return nil
 			}
 			u := box.Updates
-			if short, ok := u.(*tg.UpdateShortSentMessage); ok {
-				if req, ok := input.(*tg.MessagesSendMessageRequest); ok {
-					if p, ok := req.Peer.(*tg.InputPeerUser); ok {
-						_ = users.SetUserAccessHash(ctx, 0, p.UserID, p.AccessHash)
-						u = sentMessage(short, p.UserID, req.Message)
+			req, isSend := input.(*tg.MessagesSendMessageRequest)
+			switch v := u.(type) {
+			case *tg.UpdateShortSentMessage:
+				if !isSend {
+					break
+				}
+				if p, ok := req.Peer.(*tg.InputPeerUser); ok {
+					_ = users.SetUserAccessHash(ctx, 0, p.UserID, p.AccessHash)
+					sent.put(v.ID, req.RandomID)
+					u = sentMessage(v, p.UserID, req.Message)
+				}
+			case *tg.Updates:
+				for _, x := range v.Updates {
+					if m, ok := x.(*tg.UpdateMessageID); ok {
+						sent.put(m.ID, m.RandomID)
 					}
 				}
 			}
@@ -275,6 +291,35 @@ func sentMessage(short *tg.UpdateShortSentMessage, to int64, text string) *tg.Up
 		Update: &tg.UpdateNewMessage{Message: m, Pts: short.Pts, PtsCount: short.PtsCount},
 		Date:   short.Date,
 	}
+}
+
+// sentIDs are the random_ids of the messages our own calls sent, by
+// message id, until the manager hands the message on: the inbox tells
+// by them a message it already keeps (an answer) from one it does not.
+type sentIDs struct {
+	mu sync.Mutex
+	m  map[int]int64
+}
+
+// sentKept bounds sentIDs: an entry the manager never hands on (a
+// duplicate it drops) must not stay for ever.
+const sentKept = 10_000
+
+func (s *sentIDs) put(id int, randomID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) >= sentKept {
+		clear(s.m)
+	}
+	s.m[id] = randomID
+}
+
+func (s *sentIDs) take(id int) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.m[id]
+	delete(s.m, id)
+	return r
 }
 
 // gateMiddleware makes every call pass the gate.

@@ -228,6 +228,19 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 				return err
 			}
 		}
+		if m.RandomID != 0 && m.Direction == store.DirectionOut {
+			// A message the product sent: an answer is kept already
+			// under its random_id (its Telegram id comes when it is
+			// recorded sent).
+			got, err := q.inboxMessage(ctx, "conversation_id = ? AND random_id = ?", m.ConversationID, m.RandomID)
+			if err == nil {
+				out = got
+				return nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
 		var id int64
 		err := q.queryRow(ctx, "INSERT INTO inbox_messages (conversation_id, user_id, account_id, tg_message_id, direction, origin, text, "+
 			"media_type, media_size, sent_at, state, random_id, created_at, updated_at) "+
