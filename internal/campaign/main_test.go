@@ -186,7 +186,6 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc.Listen(ctx, in.Received)
 	t.Cleanup(acc.Close)
 	u, err := st.CreateUser(ctx, store.NewUser{Email: "owner@example.com", PasswordHash: "x", Now: time.Now()})
 	if err != nil {
@@ -214,6 +213,8 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// After the jobs start, as the server does.
+	acc.Listen(ctx, in.Received)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()

@@ -118,15 +118,16 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 	if err != nil {
 		return out, err
 	}
-	if out.acc, err = accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw}); err != nil {
+	if os.Getenv("INBOX_TEST_LOG") != "" {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if out.acc, err = accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw, Logger: o.Logger}); err != nil {
 		return out, err
 	}
 	if out.ext, err = extract.New(extract.Options{Store: st, Accounts: out.acc}); err != nil {
 		return out, err
 	}
-	if os.Getenv("INBOX_TEST_LOG") != "" {
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
+
 	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.acc, Logger: o.Logger}); err != nil {
 		return out, err
 	}
@@ -137,7 +138,6 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 	for _, f := range setup {
 		f(out.svc)
 	}
-	out.acc.Listen(ctx, out.svc.Received)
 	if out.jobs, err = jobs.New(ctx, jobs.Options{
 		Store: st, Logger: o.Logger,
 		Register: func(w *river.Workers) {
@@ -156,7 +156,13 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 	out.ext.SetQueue(out.jobs)
 	out.camp.SetQueue(out.jobs)
 	out.svc.SetQueue(out.jobs)
-	return out, out.jobs.Start(ctx)
+	if err := out.jobs.Start(ctx); err != nil {
+		return out, err
+	}
+	// After the jobs start, as the server does: their start gives up the
+	// leases a previous process under this id left.
+	out.acc.Listen(ctx, out.svc.Received)
+	return out, nil
 }
 
 // DCs is the part of the sandbox the product is configured from.

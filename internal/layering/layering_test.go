@@ -19,7 +19,7 @@ const module = "github.com/telegramate/telegramate/"
 // or through another package.
 var forbidden = map[string][]string{
 	// telegram knows gotd and nothing of storage or of our domain.
-	"internal/telegram": {"internal/store", "internal/accounts", "internal/extract", "internal/campaign", "internal/web"},
+	"internal/telegram": {"internal/store", "internal/accounts", "internal/extract", "internal/campaign", "internal/web", "internal/connections", "internal/inbox"},
 	// secrets seals bytes; rotation walks the store from the command.
 	"internal/secrets": {"internal/store"},
 	// config is flags and variables; opening the database is its callers'.
@@ -32,7 +32,13 @@ var forbidden = map[string][]string{
 	// Webhooks hear of events through interfaces the domain packages
 	// declare, set at wiring: neither side imports the other.
 	"internal/webhook":  {"internal/web", "internal/accounts", "internal/extract", "internal/campaign", "internal/inbox", "internal/telegram"},
-	"internal/campaign": {"internal/web", "internal/webhook"},
+	"internal/campaign": {"internal/web", "internal/webhook", "internal/inbox"},
+	// The account runtime holds connections for whichever domain asks;
+	// it knows none of them (accounts opens, the inbox listens, through
+	// functions given at wiring), and no domain reaches another through
+	// it. Incoming messages have one owner: campaign hears of replies
+	// from the inbox through an interface, never imports it.
+	"internal/connections": {"internal/web", "internal/accounts", "internal/extract", "internal/campaign", "internal/inbox", "internal/webhook"},
 }
 
 func TestImportsPointOneWay(t *testing.T) {

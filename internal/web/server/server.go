@@ -154,11 +154,13 @@ func Run(ctx context.Context, o Options) (err error) {
 	campaignSvc.SetQueue(jc)
 	inboxSvc.SetQueue(jc)
 	webhookSvc.SetQueue(jc)
-	// Every connected account listens from now on, whatever its jobs do.
-	accountSvc.Listen(jobsCtx, inboxSvc.Received)
 	if err := jc.Start(jobsCtx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
+	// Every connected account listens from now on, whatever its jobs do:
+	// after the jobs started, since their start gives up the leases a
+	// previous process under this node's id left.
+	accountSvc.Listen(jobsCtx, inboxSvc.Received)
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()
