@@ -186,14 +186,16 @@ func TestNodesAndRescue(t *testing.T) {
 		if err != nil || len(nodes) != 2 || nodes[0].SeenAt.IsZero() {
 			t.Fatalf("nodes: %+v %v", nodes, err)
 		}
-		// "dead" stops beating: once it is unseen for 50ms, only "alive",
-		// which beats, is listed.
+		// "dead" stops beating: once it is unseen for a second, only
+		// "alive", which beats, is listed. (A second, not less: on a
+		// loaded machine the statements between alive's last beat and
+		// the rescue below take a good part of 50ms.)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			if err := s.NodeSeen(ctx, "alive"); err != nil {
 				t.Fatal(err)
 			}
-			nodes, err = s.ListNodes(ctx, 50*time.Millisecond)
+			nodes, err = s.ListNodes(ctx, time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,14 +211,17 @@ func TestNodesAndRescue(t *testing.T) {
 		for _, by := range []string{"alive", "dead", "gone", "self"} {
 			ids[by] = insertRunningJob(t, s, by)
 		}
-		rescued, err := s.RescueJobs(ctx, "self", 50*time.Millisecond)
+		if err := s.NodeSeen(ctx, "alive"); err != nil {
+			t.Fatal(err)
+		}
+		rescued, err := s.RescueJobs(ctx, "self", time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !sameIDs(rescued, ids["dead"], ids["gone"]) {
 			t.Fatalf("rescued %v, want the dead and the never-seen node's jobs (%v)", rescued, ids)
 		}
-		if again, err := s.RescueJobs(ctx, "self", 50*time.Millisecond); err != nil || len(again) != 0 {
+		if again, err := s.RescueJobs(ctx, "self", time.Second); err != nil || len(again) != 0 {
 			t.Fatalf("a second rescue: %v %v", again, err)
 		}
 		if st := jobState(t, s, ids["dead"]); st != "available" {
