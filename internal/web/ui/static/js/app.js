@@ -57,6 +57,29 @@ document.querySelectorAll(".form-control, .form-select, .form-check-input").forE
   }
 });
 
+// The server names one field's error in the summary; a form that checks
+// every field at once (connect) marks more of them, and the summary lists
+// each, so none is missed.
+(function () {
+  var summary = document.getElementById("error-summary");
+  var first = summary && summary.querySelector("a[data-field]");
+  if (!first) return;
+  var list = document.createElement("ul");
+  list.className = "mb-0 mt-1 ps-3";
+  document.querySelectorAll(".is-invalid[name]").forEach(function (f) {
+    var note = f.parentElement.querySelector(".invalid-feedback");
+    if (!note) return;
+    var a = document.createElement("a");
+    a.className = "alert-link";
+    a.dataset.field = f.name;
+    a.textContent = note.firstChild ? note.firstChild.textContent.trim() : note.textContent.trim();
+    var li = document.createElement("li");
+    li.appendChild(a);
+    list.appendChild(li);
+  });
+  if (list.children.length > 1) first.replaceWith(list);
+})();
+
 // The error summary links to its field by the field's name when no
 // element carries it as id.
 document.querySelectorAll("#error-summary a[data-field]").forEach(function (a) {
@@ -64,19 +87,21 @@ document.querySelectorAll("#error-summary a[data-field]").forEach(function (a) {
   if (!f) return;
   if (!f.id) f.id = "field-" + a.dataset.field;
   a.href = "#" + f.id;
-  a.addEventListener("click", function (e) { e.preventDefault(); f.focus(); });
+  a.addEventListener("click", function (e) {
+    e.preventDefault();
+    f.focus();
+    // Enter activates a link on keydown; its keypress would then reach the
+    // field just focused and send the form again.
+    var swallow = function (k) { if (k.key === "Enter") k.preventDefault(); };
+    f.addEventListener("keypress", swallow, { once: true });
+    setTimeout(function () { f.removeEventListener("keypress", swallow); }, 500);
+  });
 });
 
 // After a round trip to the server (a form sent, a button pressed) focus
 // goes to what the server said, not to the top of the page (WCAG 2.4.3).
-// An answer just sent is the thread's last answer: focus goes there, where
-// its state shows.
 (function () {
   var said = document.querySelector("#error-summary, #page-error, #flash");
-  if (!said && location.hash === "#thread-end") {
-    var answers = document.querySelectorAll('#thread .msg[data-origin="answer"]');
-    said = answers[answers.length - 1];
-  }
   if (!said) return;
   if (!said.hasAttribute("tabindex")) said.setAttribute("tabindex", "-1");
   said.focus();
