@@ -114,6 +114,7 @@ func (k *keys) shot(name string) {
 // refused form puts focus on what went wrong and ties each message to its
 // field, and after each round trip focus is on what the server said.
 func TestKeyboardOnly(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	b := testkit.NewBrowser(t)
 	k := &keys{t: t, b: b}
@@ -133,30 +134,31 @@ func TestKeyboardOnly(t *testing.T) {
 	k.has("#main")
 	k.open(a.URL + "/accounts/connect")
 
-	// Connect: a first try without the API Hash is refused; focus goes to
-	// the error summary, whose link leads to the field, which says why.
+	// Connect: a first try without the phone number is refused; focus goes
+	// to the error summary, whose link leads to the field, which says why;
+	// the API ID and the API Hash typed are still there.
 	id5, hash5 := app(5)
 	k.tabTo("#api_id")
 	k.typ(fmt.Sprint(id5))
-	k.tabTo("#phone")
-	k.typ("+" + phoneEve)
+	k.tabTo("#api_hash")
+	k.typ(hash5)
 	k.tabTo("#connect-submit")
 	b.ExpectProblem("status of 422")
 	k.enter()
 	k.has("#error-summary")
 	k.shot("connect-refused")
-	if got := testkit.Eval[string](b, `document.querySelector("#api_id").value`); got != fmt.Sprint(id5) {
-		t.Errorf("after the error the API ID reads %q", got)
+	if got := testkit.Eval[string](b, `document.querySelector("#api_id").value + " " + document.querySelector("#api_hash").value`); got != fmt.Sprint(id5)+" "+hash5 {
+		t.Errorf("after the error the API ID and Hash read %q", got)
 	}
 	k.tabTo("#error-summary a")
 	k.press(kb.Enter)
-	k.has("#api_hash")
-	described := testkit.Eval[string](b, `(() => { const f = document.querySelector("#api_hash");
+	k.has("#phone")
+	described := testkit.Eval[string](b, `(() => { const f = document.querySelector("#phone");
 		return f.getAttribute("aria-invalid") + " | " + (f.getAttribute("aria-describedby") || "").split(" ").map(id => document.getElementById(id)?.innerText).join(" "); })()`)
-	if !strings.HasPrefix(described, "true | ") || !strings.Contains(described, "API Hash") {
-		t.Errorf("the API Hash field after the error: aria-invalid and description %q", described)
+	if !strings.HasPrefix(described, "true | ") || !strings.Contains(described, "phone number") {
+		t.Errorf("the phone field after the error: aria-invalid and description %q", described)
 	}
-	k.typ(hash5)
+	k.typ("+" + phoneEve)
 	k.tabTo("#connect-submit")
 	k.enter()
 	k.has("#code") // the code page's field takes focus by itself
@@ -216,6 +218,14 @@ func TestKeyboardOnly(t *testing.T) {
 	k.enter()
 	b.WaitJS("focus on the answer in the thread", `document.activeElement.matches('#thread .msg[data-origin="answer"]')`, 10*time.Second)
 	k.visible()
+	// Each message names its sender for someone who cannot see which side
+	// of the thread it is on.
+	if got := testkit.Eval[string](b, `document.activeElement.innerText`); !strings.HasPrefix(got, "Eve:") {
+		t.Errorf("the answer reads %q to a screen reader, without its sender first", got)
+	}
+	if got := testkit.Eval[string](b, `document.querySelector('#thread .msg[data-origin="person"]').innerText`); !strings.HasPrefix(got, "Grace Hopper:") {
+		t.Errorf("Grace's message reads %q to a screen reader, without her name first", got)
+	}
 	k.shot("answered")
 	b.WaitJS("the answer sent", `!!document.querySelector('#thread .msg[data-origin="answer"][data-state="sent"]')`, time.Minute)
 

@@ -56,6 +56,7 @@ var viewports = []viewport{{"desktop", 1280, 900, false}, {"phone", 390, 844, tr
 // themselves, so a new page is checked without anyone adding it here; a
 // route no page links to fails the test until something does.
 func TestEveryPageMeetsWCAG21AA(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	b := testkit.NewBrowser(t)
 	ck := newChecker(t, a, b)
