@@ -91,10 +91,11 @@ document.querySelectorAll("#error-summary a[data-field]").forEach(function (a) {
     e.preventDefault();
     f.focus();
     // Enter activates a link on keydown; its keypress would then reach the
-    // field just focused and send the form again.
+    // field just focused and send the form again. The guard lasts for the
+    // field's next keypress only (a slow machine may deliver it late).
     var swallow = function (k) { if (k.key === "Enter") k.preventDefault(); };
     f.addEventListener("keypress", swallow, { once: true });
-    setTimeout(function () { f.removeEventListener("keypress", swallow); }, 500);
+    f.addEventListener("blur", function () { f.removeEventListener("keypress", swallow); }, { once: true });
   });
 });
 
