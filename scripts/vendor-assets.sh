@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Copies the front-end files the UI uses from npm (versions pinned exactly in
 # internal/web/assets/package.json + package-lock.json) into the embedded
-# folder internal/web/ui/static/vendor. That folder is committed, so `go build`
-# and `go run` never need npm; run this script only to change a version:
+# folder internal/web/ui/static/vendor, and axe-core (a devDependency: the
+# browser tests' accessibility checker, never served by the app) into
+# internal/testkit/axe. Both folders are committed, so `go build`, `go run`
+# and `go test` never need npm; run this script only to change a version:
 #
 #   (cd internal/web/assets && npm install --save-exact bootstrap@X.Y.Z)
 #   scripts/vendor-assets.sh
@@ -14,8 +16,8 @@ dst=internal/web/ui/static/vendor
 
 (cd "$src" && npm ci --ignore-scripts --no-audit --no-fund)
 
-rm -rf "$dst"
-mkdir -p "$dst"/{htmx,bootstrap,bootstrap-icons/fonts,chart.js,swagger-ui}
+rm -rf "$dst" internal/testkit/axe/vendor
+mkdir -p "$dst"/{htmx,idiomorph,bootstrap,bootstrap-icons/fonts,chart.js,swagger-ui} internal/testkit/axe/vendor
 
 nm="$src/node_modules"
 version() { node -p "require('./$nm/$1/package.json').version"; }
@@ -23,6 +25,8 @@ version() { node -p "require('./$nm/$1/package.json').version"; }
 cp "$nm/htmx.org/dist/htmx.min.js"                    "$dst/htmx/"
 cp "$nm/htmx-ext-sse/dist/sse.min.js"                 "$dst/htmx/htmx-ext-sse.min.js"
 cp "$nm/htmx.org/LICENSE"                             "$dst/htmx/LICENSE"
+cp "$nm/idiomorph/dist/idiomorph-ext.min.js"          "$dst/idiomorph/"
+cp "$nm/idiomorph/LICENSE"                            "$dst/idiomorph/"
 cp "$nm/bootstrap/dist/css/bootstrap.min.css"         "$dst/bootstrap/"
 cp "$nm/bootstrap/dist/js/bootstrap.bundle.min.js"    "$dst/bootstrap/"
 cp "$nm/bootstrap/LICENSE"                            "$dst/bootstrap/"
@@ -34,6 +38,8 @@ cp "$nm/chart.js/LICENSE.md"                          "$dst/chart.js/"
 cp "$nm/swagger-ui-dist/swagger-ui-bundle.js"         "$dst/swagger-ui/"
 cp "$nm/swagger-ui-dist/swagger-ui.css"               "$dst/swagger-ui/"
 cp "$nm/swagger-ui-dist/LICENSE"                      "$dst/swagger-ui/"
+cp "$nm/axe-core/axe.min.js"                          internal/testkit/axe/vendor/
+cp "$nm/axe-core/LICENSE"                             internal/testkit/axe/vendor/
 
 # The icon font's CSS also points at a .woff fallback; every browser we
 # support reads woff2, so drop that reference instead of shipping the file.
@@ -45,9 +51,14 @@ find "$dst" -type f \( -name '*.js' -o -name '*.css' \) -exec \
 
 {
   echo "# Vendored by scripts/vendor-assets.sh — do not edit by hand."
-  for p in htmx.org htmx-ext-sse bootstrap bootstrap-icons chart.js swagger-ui-dist; do
+  for p in htmx.org htmx-ext-sse idiomorph bootstrap bootstrap-icons chart.js swagger-ui-dist; do
     echo "$p $(version $p)"
   done
 } > "$dst/VERSIONS"
+{
+  echo "# Vendored by scripts/vendor-assets.sh — do not edit by hand."
+  echo "axe-core $(version axe-core)"
+} > internal/testkit/axe/vendor/VERSIONS
+cat internal/testkit/axe/vendor/VERSIONS
 cat "$dst/VERSIONS"
 du -sh "$dst"

@@ -231,12 +231,13 @@ func ArtifactDir(t testing.TB) string {
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// Eval runs a script in the page and returns its value.
-func Eval[T any](b *Browser, js string) T {
+// Eval runs a script in the page and returns its value; with
+// chromedp.EvalAwaitPromise, the value a promise resolves to.
+func Eval[T any](b *Browser, js string, opts ...chromedp.EvaluateOption) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		b.Screenshot("failed")
 		b.t.Fatalf("browser: evaluate %s: %v", js, err)

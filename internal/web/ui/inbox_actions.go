@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -16,14 +17,17 @@ func conversationURL(id int64) string { return "/inbox/" + strconv.FormatInt(id,
 func (h *Handler) answerConversation(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Conversation")
 	text := r.PostFormValue("text")
+	var answer inbox.Message
 	if err == nil {
-		_, err = h.Inbox.Answer(r.Context(), userID(r), id, text)
+		answer, err = h.Inbox.Answer(r.Context(), userID(r), id, text)
 	}
 	if err != nil {
 		h.renderConversation(w, r, 0, text, err)
 		return
 	}
-	redirect(w, r, conversationURL(id)+"#thread-end")
+	// The answer is the link's target: the browser scrolls to it and gives
+	// it focus, where its state shows (WCAG 2.4.3).
+	redirect(w, r, fmt.Sprintf("%s#message-%d", conversationURL(id), answer.ID))
 }
 
 // POST /inbox/{id}/done

@@ -82,8 +82,11 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
-	"ago":  ago,
-	"wait": apperr.FormatWait,
+	"ago": ago,
+	// milestone rounds a percentage down to a quarter, so a live region
+	// announces progress four times, not at every update.
+	"milestone": func(percent int) int { return percent / 25 * 25 },
+	"wait":      apperr.FormatWait,
 	"navItem": func(p *Page, key, href, icon, label string) navItem {
 		return navItem{Active: p.Nav == key, Href: href, Icon: icon, Label: label}
 	},
