@@ -174,7 +174,13 @@ type DCs interface {
 func newEnv(t testing.TB, st store.Store, o inbox.Options, setup ...func(*inbox.Service)) *env {
 	t.Helper()
 	ctx := context.Background()
-	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0"})
+	// A world of its own: starting a sandbox fills the world's defaults
+	// in, and tests run side by side (storetest.Each).
+	w, err := sandbox.ParseWorld([]byte(worldJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbx, err := sandbox.Start(ctx, w, sandbox.Options{Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
