@@ -158,4 +158,7 @@ type Sealed interface {
 	// it returns, in one transaction; it returns how many values it rewrote.
 	// A table that gains a sealed column must be added here.
 	RewrapSealed(ctx context.Context, fn func(sealed []byte) ([]byte, error)) (int, error)
+	// EachSealed passes every sealed value to fn without writing; fn's
+	// error stops the walk and is returned, naming the row.
+	EachSealed(ctx context.Context, fn func(sealed []byte) error) error
 }

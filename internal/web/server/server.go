@@ -26,8 +26,8 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/logging"
+	"github.com/telegramate/telegramate/internal/masterkey"
 	"github.com/telegramate/telegramate/internal/node"
-	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -58,7 +58,14 @@ type Options struct {
 	// Routes, when set, adds routes to the web server (the demo's
 	// login-codes page).
 	Routes func(mux *http.ServeMux)
+	// KeyCheckEvery is how often the master keys are checked against the
+	// database's sealed secrets while serving (default KeyCheckEvery).
+	KeyCheckEvery time.Duration
 }
+
+// KeyCheckEvery is how often a serving node re-checks that its master keys
+// open the database's secrets; a mismatch turns /healthz to 503.
+const KeyCheckEvery = 30 * time.Second
 
 // Run serves until ctx is cancelled, then stops accepting requests, lets
 // in-flight ones finish (up to ShutdownTimeout), stops the jobs (running
@@ -78,9 +85,10 @@ func Run(ctx context.Context, o Options) (err error) {
 			err = fmt.Errorf("close database: %w", cerr)
 		}
 	}()
-	// Loading the keyring now fails fast on a bad key and creates the key
-	// file on first start, before anyone connects an account.
-	keys, err := secrets.LoadKeyring(cfg.KeyOptions(logger))
+	// Loading the keyring now fails fast on a bad key, or on keys that do
+	// not open what the database holds, and creates the key file on a new
+	// SQLite database only, before anyone connects an account.
+	keys, err := masterkey.Open(ctx, st, cfg.KeyOptions(logger))
 	if err != nil {
 		return fmt.Errorf("secret key: %w", err)
 	}
@@ -166,6 +174,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	// First (defers run last first): the inbox's listeners let go of their
 	// connections, so stopping the jobs does not wait for them.
 	defer inboxSvc.Shutdown()
+	var keyWatch masterkey.Watch
+	keyCheckEvery := o.KeyCheckEvery
+	if keyCheckEvery <= 0 {
+		keyCheckEvery = KeyCheckEvery
+	}
+	go keyWatch.Run(jobsCtx, st, keys, keyCheckEvery, logger)
 	jobsUI, err := jc.UIHandler(jobsCtx, "/admin/jobs", logger)
 	if err != nil {
 		return err
@@ -176,7 +190,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		draining       atomic.Bool
 	)
 	handler, err := web.New(web.Deps{
-		Health:         web.Health{NodeID: nodeID, Draining: draining.Load},
+		Health:         web.Health{NodeID: nodeID, Draining: draining.Load, Problem: keyWatch.Problem},
 		Store:          st,
 		Users:          userSvc,
 		Tokens:         tokens.New(st),
