@@ -69,6 +69,8 @@ type Queries interface {
 	Leases
 	Inbox
 	Webhooks
+	Restores
+	Ops
 }
 
 // User is a platform user (not a Telegram account).
