@@ -28,6 +28,7 @@ import (
 	"github.com/telegramate/telegramate/internal/logging"
 	"github.com/telegramate/telegramate/internal/masterkey"
 	"github.com/telegramate/telegramate/internal/node"
+	"github.com/telegramate/telegramate/internal/opsmetrics"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -135,12 +136,20 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	// Before any job runs: on a restored database, what was running waits
+	// for a person.
+	if err := campaignSvc.HandleRestore(ctx); err != nil {
+		return err
+	}
 	campaignSvc.SetInbox(inboxSvc)
 	inboxSvc.SetUpdates(campaignSvc)
+	ops := opsmetrics.New(st, nodeGauges{leases, inboxSvc})
 	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
 	}
+	// Delivery outcomes are counted on their way to the webhooks.
+	campaignSvc.SetEvents(ops.Events(webhookSvc))
 	periodic := slices.Concat(campaign.PeriodicJobs(campaign.TickEvery), inbox.PeriodicJobs(inbox.TickEvery),
 		webhook.PeriodicJobs(webhook.PruneEvery))
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
@@ -200,7 +209,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Inbox:          inboxSvc,
 		Webhooks:       webhookSvc,
 		JobsUI:         jobsUI,
-		Collectors:     []prometheus.Collector{jc.Collector()},
+		Collectors:     []prometheus.Collector{jc.Collector(), ops},
 		Logger:         logger,
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustedProxies,
@@ -294,3 +303,15 @@ func serveMetrics(addr string, h http.Handler, logger *slog.Logger) (stop func()
 	logger.Info("serving metrics", slog.String("addr", ln.Addr().String()))
 	return func() { _ = srv.Close() }, nil
 }
+
+// nodeGauges feeds the per-node metrics from what exists today: a lease
+// per account this node works with, and an inbox listener per account it
+// keeps connected. The per-account runtime will implement
+// opsmetrics.Node itself.
+type nodeGauges struct {
+	leases *lease.Manager
+	inbox  *inbox.Service
+}
+
+func (n nodeGauges) LeasesHeld() int        { return n.leases.Held() }
+func (n nodeGauges) ConnectedAccounts() int { return n.inbox.Listeners() }
