@@ -23,6 +23,7 @@ import (
 type Sealed interface {
 	Dialect() string
 	EachSealed(ctx context.Context, fn func(sealed []byte) error) error
+	EachSealedHeader(ctx context.Context, fn func(header []byte) error) error
 }
 
 // Open loads the configured keys and checks them against st's sealed
@@ -52,13 +53,24 @@ func Open(ctx context.Context, st Sealed, o secrets.KeyOptions) (*secrets.Keyrin
 	return keys, nil
 }
 
-// Verify checks that keys open every sealed value st holds.
+// Verify checks that keys hold the id of every sealed value st holds. It
+// reads only the values' headers, so a serving node can repeat it; Open
+// has checked the key material of each id at start.
 func Verify(ctx context.Context, st Sealed, keys *secrets.Keyring) error {
-	inv, err := inventory(ctx, st)
+	e := &MissingKeyError{Missing: map[string]int{}, Configured: keys.KeyIDs()}
+	err := st.EachSealedHeader(ctx, func(header []byte) error {
+		if id, err := secrets.HeaderKeyID(header); err == nil && !keys.Has(id) {
+			e.Missing[id]++
+		}
+		return nil
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("check sealed secrets: %w", err)
 	}
-	return inv.check(keys)
+	if len(e.Missing) > 0 {
+		return e
+	}
+	return nil
 }
 
 // MissingKeyError says which key ids the database needs that the keyring

@@ -189,6 +189,15 @@ func (k *Keyring) KeyIDs() []string {
 	return ids
 }
 
+// HeaderKeyID is the key id at the start of a sealed value, read from its
+// first bytes alone (a prefix of at least 2+64 bytes holds any id).
+func HeaderKeyID(header []byte) (string, error) {
+	if len(header) < 2 || header[0] != formatV1 || len(header) < 2+int(header[1]) {
+		return "", ErrOpen
+	}
+	return string(header[2 : 2+int(header[1])]), nil
+}
+
 // KeyID is the id of the key a value was sealed with.
 func KeyID(sealed []byte) (string, error) {
 	p, err := parse(sealed)

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 )
@@ -62,6 +64,39 @@ func TestRestoreMarks(t *testing.T) {
 		}
 		if r, err := s.RestoredCampaign(ctx, c.ID); err != nil || !r.BackupAt.IsZero() {
 			t.Fatalf("the campaign is still marked restored after its resume: %+v, %v", r, err)
+		}
+	})
+}
+
+// TestEachSealedHeaderGivesKeyIDs: the cheap walk a serving node repeats
+// reads enough of every sealed value for its key id, on both engines.
+func TestEachSealedHeaderGivesKeyIDs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ann := mustUser(t, s, "ann@example.com")
+		id := strings.Repeat("k", 64) // the longest id
+		kr, err := secrets.NewKeyring(secrets.Key{ID: id, Secret: make([]byte, secrets.KeySize)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed, err := kr.Seal([]byte(strings.Repeat("session ", 100)), []byte("webhook"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: ann.ID, URL: "https://h.example.com", SecretSealed: sealed,
+			Events: []string{"delivery.sent"}, Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		if err := s.EachSealedHeader(ctx, func(h []byte) error {
+			got, err := secrets.HeaderKeyID(h)
+			ids = append(ids, got)
+			if len(h) >= len(sealed) {
+				t.Errorf("the header walk read the whole value (%d bytes)", len(h))
+			}
+			return err
+		}); err != nil || len(ids) != 1 || ids[0] != id {
+			t.Fatalf("EachSealedHeader: ids %q, %v", ids, err)
 		}
 	})
 }

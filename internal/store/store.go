@@ -163,4 +163,8 @@ type Sealed interface {
 	// EachSealed passes every sealed value to fn without writing; fn's
 	// error stops the walk and is returned, naming the row.
 	EachSealed(ctx context.Context, fn func(sealed []byte) error) error
+	// EachSealedHeader passes the start of every sealed value, enough for
+	// its key id (secrets.HeaderKeyID): the cheap check a serving node
+	// repeats.
+	EachSealedHeader(ctx context.Context, fn func(header []byte) error) error
 }

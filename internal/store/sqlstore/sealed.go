@@ -104,10 +104,25 @@ func (q queries) sealedBatch(ctx context.Context, sel string, after int64) ([]se
 // EachSealed passes every sealed value to fn, a batch at a time, without a
 // transaction or a write: the start-up check runs it on every node.
 func (q queries) EachSealed(ctx context.Context, fn func(sealed []byte) error) error {
+	return q.eachSealed(ctx, "%s", fn)
+}
+
+// sealedHeaderLen covers a sealed value's format byte, key id length and
+// longest key id.
+const sealedHeaderLen = 2 + 64
+
+func (q queries) EachSealedHeader(ctx context.Context, fn func(header []byte) error) error {
+	// substr counts bytes of a BLOB in SQLite and of a bytea in PostgreSQL.
+	return q.eachSealed(ctx, fmt.Sprintf("substr(%%s, 1, %d)", sealedHeaderLen), fn)
+}
+
+// eachSealed walks every sealed column, reading expr of it (a format with
+// one %s for the column).
+func (q queries) eachSealed(ctx context.Context, expr string, fn func(sealed []byte) error) error {
 	p := q.d.Placeholder
 	for _, c := range SealedColumns {
 		sel := fmt.Sprintf("SELECT id, %s FROM %s WHERE %s IS NOT NULL AND id > %s ORDER BY id LIMIT %d",
-			c.Column, c.Table, c.Column, p(1), rewrapBatch)
+			fmt.Sprintf(expr, c.Column), c.Table, c.Column, p(1), rewrapBatch)
 		for after := int64(0); ; {
 			batch, err := q.sealedBatch(ctx, sel, after)
 			if err != nil {
