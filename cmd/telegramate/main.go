@@ -37,7 +37,9 @@ func commands() []command {
 		{"migrate", "bring the database schema up to date and exit", runMigrate},
 		{"user", "manage platform users: create, password, list", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
-		{"secrets", "re-seal stored secrets with the current key: rotate", runSecrets},
+		{"secrets", "master keys: new-key, rotate", runSecrets},
+		{"backup", "write a consistent copy of the database to a file", runBackup},
+		{"restore", "load a backup into a new database", runRestore},
 		{"sandbox", "run a Telegram data center on loopback for tests and demos", runSandbox},
 		{"demo", "run Telegramate against a built-in sandbox with sample data", runDemo},
 	}

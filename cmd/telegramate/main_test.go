@@ -42,7 +42,7 @@ func eachDatabase(t *testing.T, body func(t *testing.T, c cli, serveArgs []strin
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dir, db := t.TempDir(), testkit.Postgres(t)
-		flags := []string{"--data-dir", dir, "--database-url", db}
+		flags := []string{"--data-dir", dir, "--database-url", db, "--secret-key", apptest.TestKey}
 		body(t, cli{t, flags}, flags)
 	})
 }

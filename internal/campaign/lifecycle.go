@@ -55,6 +55,9 @@ func (s *Service) move(ctx context.Context, userID, id int64, action string, fro
 			return err
 		}
 		if to == store.CampaignRunning {
+			if err := s.recheckRestored(ctx, tx, c); err != nil {
+				return err
+			}
 			return s.wakeSenders(ctx, tx, c)
 		}
 		return nil

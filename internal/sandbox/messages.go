@@ -103,7 +103,7 @@ func (s *Server) sendMessage(ctx context.Context, req *tg.MessagesSendMessageReq
 	if req.RandomID == 0 {
 		return nil, errRandomIDEmpty
 	}
-	if id, ok := s.sentRandom[randKey{from: c.userID, randomID: req.RandomID}]; ok {
+	if id, ok := s.sentRandom[randKey{from: c.userID, randomID: req.RandomID}]; ok && !s.noRandomIDDedup.Load() {
 		return s.duplicateSend(c.userID, id, req.RandomID), nil
 	}
 	if strings.TrimSpace(req.Message) == "" {

@@ -371,3 +371,27 @@ func TestControlMessagesFilters(t *testing.T) {
 		t.Fatalf("bad after: %d %+v", code, e)
 	}
 }
+
+// TestRandomIDDedupSwitch: a send repeated with its random_id is dropped by
+// default and delivered again with de-duplication off, as Telegram does
+// once its recent cache forgot the id.
+func TestRandomIDDedupSwitch(t *testing.T) {
+	s := startSandbox(t, testWorld(t), Options{})
+	ann := loggedIn(t, s, annPhone)
+	var counts []int
+	run(t, ann, func(ctx context.Context) error {
+		for i, dedup := range []bool{true, true, false} {
+			s.SetRandomIDDedup(dedup)
+			if _, err := ann.API().MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
+				Peer: userInput(s, 1002), Message: "once", RandomID: 77,
+			}); err != nil {
+				return fmt.Errorf("send %d: %w", i+1, err)
+			}
+			counts = append(counts, len(s.Messages()))
+		}
+		return nil
+	})
+	if !reflect.DeepEqual(counts, []int{1, 1, 2}) {
+		t.Fatalf("messages after each send of random_id 77 (de-duplication on, on, off): %v, want [1 1 2]", counts)
+	}
+}

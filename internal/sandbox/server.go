@@ -63,6 +63,9 @@ type Server struct {
 	latency atomic.Int64 // time.Duration
 	// answerDelay holds back answers after the work is done (SetAnswerDelay).
 	answerDelay atomic.Int64
+	// noRandomIDDedup turns off the permanent random_id de-duplication
+	// (SetRandomIDDedup).
+	noRandomIDDedup atomic.Bool
 
 	mu         sync.Mutex
 	people     map[int64]*person
@@ -423,3 +426,10 @@ func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
 // delivered without learning so, which is what a crash between Telegram's
 // work and the product's record looks like.
 func (s *Server) SetAnswerDelay(d time.Duration) { s.answerDelay.Store(int64(d)) }
+
+// SetRandomIDDedup turns the sandbox's de-duplication of sends by random_id
+// on (the default) or off. The sandbox remembers every random_id for good,
+// but Telegram documents its own cache as recent only: with it off, a send
+// repeated with its random_id is delivered again, so a test proves that the
+// product itself sends nothing twice.
+func (s *Server) SetRandomIDDedup(on bool) { s.noRandomIDDedup.Store(!on) }

@@ -54,6 +54,7 @@ func NewKeyring(keys ...Key) (*Keyring, error) {
 		return nil, errors.New("secrets: no key")
 	}
 	k := &Keyring{byID: map[string]cipher.AEAD{}}
+	aliases := map[string]cipher.AEAD{}
 	for _, key := range keys {
 		if !keyIDPattern.MatchString(key.ID) {
 			return nil, fmt.Errorf("secrets: key id %q: use 1-64 letters, digits, '.', '_' or '-'", key.ID)
@@ -74,6 +75,15 @@ func NewKeyring(keys ...Key) (*Keyring, error) {
 		}
 		k.keys = append(k.keys, keyEntry{key.ID, aead})
 		k.byID[key.ID] = aead
+		aliases[Fingerprint(key.Secret)] = aead
+	}
+	// A key also answers to its fingerprint, the id it had when it was
+	// generated or given without a name: "new:…,old:…" then opens what the
+	// generated key sealed, as the documented rotation says it does.
+	for id, aead := range aliases {
+		if _, taken := k.byID[id]; !taken {
+			k.byID[id] = aead
+		}
 	}
 	return k, nil
 }
@@ -150,6 +160,42 @@ func (k *Keyring) Rewrap(sealed []byte) ([]byte, error) {
 		return nil, err
 	}
 	return k.Seal(plain, p.ad)
+}
+
+// Check opens a value with the purpose stored in it, so a whole column can
+// be verified without knowing each row's associated data. It says only
+// whether the keyring can open the value; it does not return the plaintext.
+func (k *Keyring) Check(sealed []byte) error {
+	p, err := parse(sealed)
+	if err != nil {
+		return err
+	}
+	_, err = k.open(p)
+	return err
+}
+
+// Has reports whether the keyring holds a key with this id.
+func (k *Keyring) Has(id string) bool {
+	_, ok := k.byID[id]
+	return ok
+}
+
+// KeyIDs lists the configured key ids, the sealing one first.
+func (k *Keyring) KeyIDs() []string {
+	ids := make([]string, len(k.keys))
+	for i, e := range k.keys {
+		ids[i] = e.id
+	}
+	return ids
+}
+
+// HeaderKeyID is the key id at the start of a sealed value, read from its
+// first bytes alone (a prefix of at least 2+64 bytes holds any id).
+func HeaderKeyID(header []byte) (string, error) {
+	if len(header) < 2 || header[0] != formatV1 || len(header) < 2+int(header[1]) {
+		return "", ErrOpen
+	}
+	return string(header[2 : 2+int(header[1])]), nil
 }
 
 // KeyID is the id of the key a value was sealed with.

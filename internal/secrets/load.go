@@ -25,7 +25,12 @@ type KeyOptions struct {
 	KeyFile string
 	// DataDir receives a generated secret.key when neither is set.
 	DataDir string
-	Logger  *slog.Logger
+	// NoGenerate, when set, is returned instead of generating a key when
+	// none is configured and <data-dir>/secret.key does not exist: a
+	// database that already holds sealed secrets, or PostgreSQL, whose
+	// nodes must all be given the same key.
+	NoGenerate error
+	Logger     *slog.Logger
 }
 
 // LoadKeyring builds the keyring from the flag's keys first, then the key
@@ -46,7 +51,11 @@ func LoadKeyring(o KeyOptions) (*Keyring, error) {
 			return nil, errors.New("secrets: no --secret-key, --secret-key-file or data directory")
 		}
 		file = filepath.Join(o.DataDir, KeyFileName)
-		if err := generateKeyFile(file, logger); err != nil {
+		if o.NoGenerate != nil {
+			if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+				return nil, o.NoGenerate
+			}
+		} else if err := generateKeyFile(file, logger); err != nil {
 			return nil, err
 		}
 	}
@@ -112,6 +121,9 @@ func readKeyFile(path string) ([]Key, error) {
 		return nil, fmt.Errorf("secret key file %s has mode %04o, which lets other users read it; run: chmod 600 %s", path, perm, path)
 	}
 	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("secret key file %s cannot be read by this user (uid %d): make the user the service runs as its owner (chown USER %s, mode 0600), or create it with 'telegramate secrets new-key --file %s --owner USER'", path, os.Getuid(), path, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("secret key file: %w", err)
 	}
@@ -135,18 +147,32 @@ func generateKeyFile(path string, logger *slog.Logger) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("secret key file: %w", err)
 	}
+	id, err := WriteNewKeyFile(path)
+	if errors.Is(err, fs.ErrExist) {
+		// Two processes starting at once: the other one's key stands.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger.Info("generated a new secret key; back it up: without it the sealed Telegram sessions and API hashes cannot be read",
+		slog.String("path", path), slog.String("key_id", id))
+	return nil
+}
+
+// WriteNewKeyFile writes a new random key to path, mode 0600, and returns
+// its id (its fingerprint). It never overwrites: an existing file is an
+// error wrapping fs.ErrExist, since replacing a key loses what it sealed.
+func WriteNewKeyFile(path string) (id string, err error) {
 	secret := make([]byte, KeySize)
 	if _, err := rand.Read(secret); err != nil {
-		return fmt.Errorf("secret key: %w", err)
+		return "", fmt.Errorf("secret key: %w", err)
 	}
 	// O_EXCL: two processes starting at once must not overwrite each
 	// other's key.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
 	if err != nil {
-		return fmt.Errorf("secret key file: %w", err)
+		return "", fmt.Errorf("secret key file: %w", err)
 	}
 	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(secret) + "\n")
 	if cerr := f.Close(); werr == nil {
@@ -154,9 +180,7 @@ func generateKeyFile(path string, logger *slog.Logger) error {
 	}
 	if werr != nil {
 		os.Remove(path)
-		return fmt.Errorf("secret key file: %w", werr)
+		return "", fmt.Errorf("secret key file: %w", werr)
 	}
-	logger.Info("generated a new secret key; back it up: without it the sealed Telegram sessions and API hashes cannot be read",
-		slog.String("path", path), slog.String("key_id", Fingerprint(secret)))
-	return nil
+	return Fingerprint(secret), nil
 }

@@ -3,6 +3,8 @@ package secrets
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -102,5 +104,61 @@ func TestLoadKeyringFlagKeysSealFileKeysOpen(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, KeyFileName)); err == nil {
 		t.Error("a key was generated although keys were configured")
+	}
+}
+
+// TestDocumentedRotationOpensGeneratedKey: the README's rotation,
+// --secret-key "new:…,old:…", names the generated key "old"; what it
+// sealed carries its fingerprint id, and must still open and re-seal.
+func TestDocumentedRotationOpensGeneratedKey(t *testing.T) {
+	dir := t.TempDir()
+	gen, err := LoadKeyring(KeyOptions{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := gen.Seal([]byte("session"), []byte("s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldB64, err := os.ReadFile(filepath.Join(dir, KeyFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newB64 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, KeySize))
+	rotated, err := LoadKeyring(KeyOptions{Keys: Secret("new:" + newB64 + ",old:" + strings.TrimSpace(string(oldB64)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := rotated.Open(sealed, []byte("s")); err != nil || string(got) != "session" {
+		t.Fatalf("open what the generated key %s sealed under \"old:\": %q, %v", gen.CurrentKeyID(), got, err)
+	}
+	resealed, err := rotated.Rewrap(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := KeyID(resealed); id != "new" {
+		t.Fatalf("rewrapped with key %q, want new", id)
+	}
+}
+
+// TestLoadKeyringNoGenerate: where generating is refused, the reason is
+// returned and no file is written; an existing key file is still used.
+func TestLoadKeyringNoGenerate(t *testing.T) {
+	dir := t.TempDir()
+	refuse := errors.New("refused")
+	if _, err := LoadKeyring(KeyOptions{DataDir: dir, NoGenerate: refuse}); !errors.Is(err, refuse) {
+		t.Fatalf("LoadKeyring = %v, want the refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, KeyFileName)); !os.IsNotExist(err) {
+		t.Fatalf("a key file was written: %v", err)
+	}
+	if _, err := WriteNewKeyFile(filepath.Join(dir, KeyFileName)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKeyring(KeyOptions{DataDir: dir, NoGenerate: refuse}); err != nil {
+		t.Fatalf("an existing key file with generating refused: %v", err)
+	}
+	if _, err := WriteNewKeyFile(filepath.Join(dir, KeyFileName)); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("WriteNewKeyFile over a key: %v, want fs.ErrExist", err)
 	}
 }

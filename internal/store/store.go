@@ -69,6 +69,8 @@ type Queries interface {
 	Leases
 	Inbox
 	Webhooks
+	Restores
+	Ops
 }
 
 // User is a platform user (not a Telegram account).
@@ -158,4 +160,11 @@ type Sealed interface {
 	// it returns, in one transaction; it returns how many values it rewrote.
 	// A table that gains a sealed column must be added here.
 	RewrapSealed(ctx context.Context, fn func(sealed []byte) ([]byte, error)) (int, error)
+	// EachSealed passes every sealed value to fn without writing; fn's
+	// error stops the walk and is returned, naming the row.
+	EachSealed(ctx context.Context, fn func(sealed []byte) error) error
+	// EachSealedHeader passes the start of every sealed value, enough for
+	// its key id (secrets.HeaderKeyID): the cheap check a serving node
+	// repeats.
+	EachSealedHeader(ctx context.Context, fn func(header []byte) error) error
 }

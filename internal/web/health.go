@@ -16,6 +16,10 @@ type Health struct {
 	NodeID string
 	// Draining reports that the node is shutting down; nil never.
 	Draining func() bool
+	// Problem, when set, names what keeps the node from doing its work
+	// although the database answers (its master keys do not open the
+	// database's secrets); "" means none.
+	Problem func() string
 	// Timeout bounds the database's answer (default 3 s).
 	Timeout time.Duration
 }
@@ -48,6 +52,14 @@ func healthz(st store.Store, h Health) http.Handler {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_ = json.NewEncoder(w).Encode(answer)
 			return
+		}
+		if h.Problem != nil {
+			if reason := h.Problem(); reason != "" {
+				answer["status"], answer["reason"] = "unavailable", reason
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_ = json.NewEncoder(w).Encode(answer)
+				return
+			}
 		}
 		answer["status"], answer["database"] = "ok", st.Dialect()
 		_ = json.NewEncoder(w).Encode(answer)

@@ -64,9 +64,13 @@ func requestLog(logger *slog.Logger, m *metrics, trusted []netip.Prefix, next ht
 
 		level := slog.LevelInfo
 		switch {
+		case route == "GET /healthz" && info.Err == nil:
+			// A 503 here is the node saying it drains, which it logged once
+			// when it began: it is the answer asked for, not a failure.
+			level = slog.LevelDebug
 		case info.Err != nil || sw.status >= 500:
 			level = slog.LevelError
-		case strings.HasPrefix(r.URL.Path, "/static/") || route == "GET /healthz" || route == "GET /metrics":
+		case strings.HasPrefix(r.URL.Path, "/static/") || route == "GET /metrics":
 			level = slog.LevelDebug
 		}
 		if !logger.Enabled(r.Context(), level) {

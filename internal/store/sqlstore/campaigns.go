@@ -638,7 +638,11 @@ func (q queries) MarkReplied(ctx context.Context, accountID, tgUserID int64, tex
 	var out store.Delivery
 	err := q.inTx(ctx, func(q queries) error {
 		d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE account_id = ? AND tg_user_id = ? "+
-			"AND state IN ('sent', 'sending') AND replied_at IS NULL ORDER BY COALESCE(sent_at, claimed_at) DESC, id DESC LIMIT 1", accountID, tgUserID))
+			"AND (state IN ('sent', 'sending') OR (state = 'pending' AND campaign_id IN (SELECT id FROM campaigns WHERE restored_backup_at IS NOT NULL))) "+
+			// A pending delivery of a campaign paused by a restore may have
+			// been sent after the backup: a reply read again from Telegram
+			// belongs to it, the newest message to that person.
+			"AND replied_at IS NULL ORDER BY CASE WHEN state = 'pending' THEN 1 ELSE 0 END DESC, COALESCE(sent_at, claimed_at) DESC, id DESC LIMIT 1", accountID, tgUserID))
 		if err != nil {
 			return mapErr(q.d, err)
 		}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -78,7 +79,13 @@ func (q queries) rewrapColumn(ctx context.Context, c SealedColumn, fn func([]byt
 }
 
 func (q queries) sealedBatch(ctx context.Context, sel string, after int64) ([]sealedValue, error) {
-	rows, err := q.tx.QueryContext(ctx, sel, after)
+	var conn interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	} = q.db
+	if q.tx != nil {
+		conn = q.tx
+	}
+	rows, err := conn.QueryContext(ctx, sel, after)
 	if err != nil {
 		return nil, err
 	}
@@ -92,4 +99,45 @@ func (q queries) sealedBatch(ctx context.Context, sel string, after int64) ([]se
 		batch = append(batch, v)
 	}
 	return batch, rows.Err()
+}
+
+// EachSealed passes every sealed value to fn, a batch at a time, without a
+// transaction or a write: the start-up check runs it on every node.
+func (q queries) EachSealed(ctx context.Context, fn func(sealed []byte) error) error {
+	return q.eachSealed(ctx, "%s", fn)
+}
+
+// sealedHeaderLen covers a sealed value's format byte, key id length and
+// longest key id.
+const sealedHeaderLen = 2 + 64
+
+func (q queries) EachSealedHeader(ctx context.Context, fn func(header []byte) error) error {
+	// substr counts bytes of a BLOB in SQLite and of a bytea in PostgreSQL.
+	return q.eachSealed(ctx, fmt.Sprintf("substr(%%s, 1, %d)", sealedHeaderLen), fn)
+}
+
+// eachSealed walks every sealed column, reading expr of it (a format with
+// one %s for the column).
+func (q queries) eachSealed(ctx context.Context, expr string, fn func(sealed []byte) error) error {
+	p := q.d.Placeholder
+	for _, c := range SealedColumns {
+		sel := fmt.Sprintf("SELECT id, %s FROM %s WHERE %s IS NOT NULL AND id > %s ORDER BY id LIMIT %d",
+			fmt.Sprintf(expr, c.Column), c.Table, c.Column, p(1), rewrapBatch)
+		for after := int64(0); ; {
+			batch, err := q.sealedBatch(ctx, sel, after)
+			if err != nil {
+				return fmt.Errorf("read %s.%s: %w", c.Table, c.Column, err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			for _, v := range batch {
+				if err := fn(v.value); err != nil {
+					return fmt.Errorf("%s.%s id %d: %w", c.Table, c.Column, v.id, err)
+				}
+			}
+			after = batch[len(batch)-1].id
+		}
+	}
+	return nil
 }

@@ -48,6 +48,8 @@ type appSettings struct {
 	postgres bool
 	logLevel string
 	logTo    io.Writer
+
+	keyCheckEvery time.Duration
 }
 
 // AppArgs passes `serve` flags, e.g. AppArgs("--signup", "closed"); they
@@ -57,9 +59,20 @@ func AppArgs(args ...string) AppOption {
 }
 
 // AppOnPostgres runs the app on a fresh PostgreSQL database instead of
-// SQLite.
+// SQLite, with TestKey as its master key (PostgreSQL nodes are never
+// given a generated one).
 func AppOnPostgres() AppOption {
 	return func(s *appSettings) { s.postgres = true }
+}
+
+// TestKey is the master key AppOnPostgres gives the app, as
+// --secret-key's "id:base64".
+const TestKey = "apptest:dGVsZWdyYW1hdGUgYXBwdGVzdCBtYXN0ZXIga2V5ISE="
+
+// AppKeyCheckEvery makes the app re-check its master keys against the
+// database this often (default: the server's).
+func AppKeyCheckEvery(d time.Duration) AppOption {
+	return func(s *appSettings) { s.keyCheckEvery = d }
 }
 
 // AppLogLevel sets the app's log level (default "info"); logs go to the
@@ -100,7 +113,7 @@ func StartApp(t testing.TB, opts ...AppOption) *App {
 	dataDir := t.TempDir()
 	args := []string{"--data-dir", dataDir, "--log-level", s.logLevel}
 	if s.postgres {
-		args = append(args, "--database-url", testkit.Postgres(t))
+		args = append(args, "--database-url", testkit.Postgres(t), "--secret-key", TestKey)
 	}
 	args = append(args, s.args...)
 
@@ -133,6 +146,8 @@ func StartApp(t testing.TB, opts ...AppOption) *App {
 			Listener: ln,
 			Version:  "test",
 			Ready:    func(net.Addr) { close(ready) },
+
+			KeyCheckEvery: s.keyCheckEvery,
 		})
 	}()
 	select {

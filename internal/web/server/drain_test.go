@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 // answering, /healthz with 503 "shutting down" (so a reverse proxy takes
 // it out), and then stops.
 func TestStoppingNodeDrains(t *testing.T) {
-	app := apptest.StartApp(t, apptest.AppArgs("--drain-delay", "3s", "--node-id", "web-1"))
+	var logs lockedBuffer
+	app := apptest.StartApp(t, apptest.AppArgs("--drain-delay", "3s", "--node-id", "web-1"), apptest.AppLogLevel("debug"), apptest.AppLogTo(&logs))
 	get := func() (int, string) {
 		resp, err := http.Get(app.URL + "/healthz")
 		if err != nil {
@@ -45,4 +47,27 @@ func TestStoppingNodeDrains(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the node did not stop after draining")
 	}
+	// The 503s a drain answers on purpose are not errors in the log.
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			t.Errorf("draining logged an error: %s", line)
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -26,8 +26,9 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/logging"
+	"github.com/telegramate/telegramate/internal/masterkey"
 	"github.com/telegramate/telegramate/internal/node"
-	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/opsmetrics"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -58,7 +59,14 @@ type Options struct {
 	// Routes, when set, adds routes to the web server (the demo's
 	// login-codes page).
 	Routes func(mux *http.ServeMux)
+	// KeyCheckEvery is how often the master keys are checked against the
+	// database's sealed secrets while serving (default KeyCheckEvery).
+	KeyCheckEvery time.Duration
 }
+
+// KeyCheckEvery is how often a serving node re-checks that its master keys
+// open the database's secrets; a mismatch turns /healthz to 503.
+const KeyCheckEvery = 30 * time.Second
 
 // Run serves until ctx is cancelled, then stops accepting requests, lets
 // in-flight ones finish (up to ShutdownTimeout), stops the jobs (running
@@ -78,9 +86,10 @@ func Run(ctx context.Context, o Options) (err error) {
 			err = fmt.Errorf("close database: %w", cerr)
 		}
 	}()
-	// Loading the keyring now fails fast on a bad key and creates the key
-	// file on first start, before anyone connects an account.
-	keys, err := secrets.LoadKeyring(cfg.KeyOptions(logger))
+	// Loading the keyring now fails fast on a bad key, or on keys that do
+	// not open what the database holds, and creates the key file on a new
+	// SQLite database only, before anyone connects an account.
+	keys, err := masterkey.Open(ctx, st, cfg.KeyOptions(logger))
 	if err != nil {
 		return fmt.Errorf("secret key: %w", err)
 	}
@@ -130,10 +139,18 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	// Before any job runs: on a restored database, what was running waits
+	// for a person.
+	if err := campaignSvc.HandleRestore(ctx); err != nil {
+		return err
+	}
+	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
 	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
 	}
+	// Delivery outcomes are counted on their way to the webhooks.
+	campaignSvc.SetEvents(ops.Events(webhookSvc))
 	periodic := slices.Concat(campaign.PeriodicJobs(campaign.TickEvery), inbox.PeriodicJobs(inbox.TickEvery),
 		webhook.PeriodicJobs(webhook.PruneEvery))
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
@@ -168,6 +185,12 @@ func Run(ctx context.Context, o Options) (err error) {
 			err = fmt.Errorf("stop jobs: %w", cerr)
 		}
 	}()
+	var keyWatch masterkey.Watch
+	keyCheckEvery := o.KeyCheckEvery
+	if keyCheckEvery <= 0 {
+		keyCheckEvery = KeyCheckEvery
+	}
+	go keyWatch.Run(jobsCtx, st, keys, keyCheckEvery, logger)
 	jobsUI, err := jc.UIHandler(jobsCtx, "/admin/jobs", logger)
 	if err != nil {
 		return err
@@ -178,7 +201,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		draining       atomic.Bool
 	)
 	handler, err := web.New(web.Deps{
-		Health:         web.Health{NodeID: nodeID, Draining: draining.Load},
+		Health:         web.Health{NodeID: nodeID, Draining: draining.Load, Problem: keyWatch.Problem},
 		Store:          st,
 		Users:          userSvc,
 		Tokens:         tokens.New(st),
@@ -188,7 +211,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Inbox:          inboxSvc,
 		Webhooks:       webhookSvc,
 		JobsUI:         jobsUI,
-		Collectors:     []prometheus.Collector{jc.Collector()},
+		Collectors:     []prometheus.Collector{jc.Collector(), ops},
 		Logger:         logger,
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustedProxies,
@@ -282,3 +305,13 @@ func serveMetrics(addr string, h http.Handler, logger *slog.Logger) (stop func()
 	logger.Info("serving metrics", slog.String("addr", ln.Addr().String()))
 	return func() { _ = srv.Close() }, nil
 }
+
+// nodeGauges feeds the per-node metrics: the leases this node holds, and
+// the accounts whose live connection the account runtime keeps here.
+type nodeGauges struct {
+	leases   *lease.Manager
+	accounts *accounts.Service
+}
+
+func (n nodeGauges) LeasesHeld() int        { return n.leases.Held() }
+func (n nodeGauges) ConnectedAccounts() int { return n.accounts.LiveCount() }

@@ -78,6 +78,12 @@ type ApiToken struct {
 	ExpiresAt  sql.NullTime
 }
 
+type BackupMark struct {
+	ID        int64
+	TakenAt   time.Time
+	HandledAt sql.NullTime
+}
+
 type Campaign struct {
 	ID                 int64
 	UserID             int64
@@ -102,6 +108,8 @@ type Campaign struct {
 	UpdatedAt          time.Time
 	StartedAt          sql.NullTime
 	FinishedAt         sql.NullTime
+	RestoredBackupAt   sql.NullTime
+	RestoredAt         sql.NullTime
 }
 
 type CampaignSender struct {
