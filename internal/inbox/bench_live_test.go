@@ -29,23 +29,7 @@ func BenchmarkLiveMessage(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		t0 := time.Now()
-		if _, err := e.sbx.Write(stranger, sam.TGUserID, fmt.Sprintf("message %d", i), nil); err != nil {
-			b.Fatal(err)
-		}
-		deadline := time.After(time.Minute)
-	wait:
-		for {
-			select {
-			case ev := <-events:
-				if ev.Kind == inbox.EventMessage {
-					took = append(took, time.Since(t0))
-					break wait
-				}
-			case <-deadline:
-				b.Fatalf("message %d not seen in a minute", i)
-			}
-		}
+		took = append(took, timeMessage(b, e, events, fmt.Sprintf("message %d", i)))
 	}
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms")
@@ -90,23 +74,7 @@ func BenchmarkLiveWhileWaiting(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				t0 := time.Now()
-				if _, err := e.sbx.Write(stranger, sam.TGUserID, fmt.Sprintf("while capped %d", i), nil); err != nil {
-					b.Fatal(err)
-				}
-				deadline := time.After(time.Minute)
-			wait:
-				for {
-					select {
-					case ev := <-events:
-						if ev.Kind == inbox.EventMessage {
-							took = append(took, time.Since(t0))
-							break wait
-						}
-					case <-deadline:
-						b.Fatalf("message %d not seen in a minute while the campaign waits", i)
-					}
-				}
+				took = append(took, timeMessage(b, e, events, fmt.Sprintf("while capped %d", i)))
 			}
 			if v, err = e.camp.Get(ctx, e.user, v.ID); err != nil || v.Status != store.CampaignRunning || v.Counts.Sent != 1 {
 				b.Fatalf("the campaign did not wait at its cap throughout: %s %+v %v", v.Status, v.Counts, err)
@@ -117,5 +85,26 @@ func BenchmarkLiveWhileWaiting(b *testing.B) {
 			b.ReportMetric(ms(took[min(len(took)-1, len(took)*99/100)]), "p99-ms")
 			b.ReportMetric(ms(took[len(took)-1]), "worst-ms")
 		})
+	}
+}
+
+// timeMessage writes text from the stranger to Sam and returns how long
+// the inbox took to announce it.
+func timeMessage(b *testing.B, e *env, events <-chan inbox.Event, text string) time.Duration {
+	b.Helper()
+	t0 := time.Now()
+	if _, err := e.sbx.Write(stranger, sam.TGUserID, text, nil); err != nil {
+		b.Fatal(err)
+	}
+	deadline := time.After(time.Minute)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Kind == inbox.EventMessage {
+				return time.Since(t0)
+			}
+		case <-deadline:
+			b.Fatalf("%q not in the inbox after a minute", text)
+		}
 	}
 }
