@@ -83,17 +83,13 @@ func (s *Service) ImportSuppressions(ctx context.Context, userID int64, r io.Rea
 	}
 	out := ImportResult{Result: res}
 	now := s.now()
-	for _, ref := range res.Refs {
-		_, added, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username,
-			Reason: "Imported", CreatedAt: now})
-		if err != nil {
-			return out, fmt.Errorf("import suppressions: %w", err)
-		}
-		if added {
-			out.Added++
-		} else {
-			out.Already++
-		}
+	list := make([]store.Suppression, len(res.Refs))
+	for i, ref := range res.Refs {
+		list[i] = store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username, Reason: "Imported", CreatedAt: now}
+	}
+	out.Added, out.Already, err = s.st.AddSuppressions(ctx, list)
+	if err != nil {
+		return out, fmt.Errorf("import suppressions: %w", err)
 	}
 	return out, nil
 }

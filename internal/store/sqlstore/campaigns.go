@@ -744,6 +744,37 @@ func (q queries) AddSuppression(ctx context.Context, s store.Suppression) (store
 	return out, added, err
 }
 
+func (q queries) AddSuppressions(ctx context.Context, list []store.Suppression) (added, already int, err error) {
+	for len(list) > 0 {
+		var a, k, n int
+		err := q.inTx(ctx, func(q queries) error {
+			a, k, n = 0, 0, 0
+			start := time.Now()
+			for _, s := range list[:min(len(list), store.WriteBatch)] {
+				if time.Since(start) > store.WriteBatchTime {
+					break
+				}
+				n++
+				_, isNew, err := q.AddSuppression(ctx, s)
+				if err != nil {
+					return err
+				}
+				if isNew {
+					a++
+				} else {
+					k++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return added, already, err
+		}
+		added, already, list = added+a, already+k, list[n:]
+	}
+	return added, already, nil
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
