@@ -213,3 +213,44 @@ func TestSuppressionList(t *testing.T) {
 		}
 	})
 }
+
+// TestAddSuppressionsInBatches: a bulk add counts new and known entries
+// across batches, learns an id for an entry known by username, and leaves
+// other users' lists alone.
+func TestAddSuppressionsInBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ann, bea := mustUser(t, s, "ann@example.com"), mustUser(t, s, "bea@example.com")
+		if _, _, err := s.AddSuppression(ctx, store.Suppression{UserID: ann.ID, Username: "dan", Reason: "asked", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.AddSuppression(ctx, store.Suppression{UserID: bea.ID, TGUserID: 7, Reason: "asked", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		var list []store.Suppression
+		for i := range 2*store.WriteBatch + 10 {
+			list = append(list, store.Suppression{UserID: ann.ID, TGUserID: int64(i + 1), Reason: "Imported", CreatedAt: t0})
+		}
+		list = append(list,
+			store.Suppression{UserID: ann.ID, TGUserID: 99_000, Username: "dan", Reason: "Imported", CreatedAt: t0}, // learns dan's id
+			store.Suppression{UserID: ann.ID, Username: "eve", Reason: "Imported", CreatedAt: t0},
+			store.Suppression{UserID: ann.ID, TGUserID: 5, Reason: "Imported", CreatedAt: t0}) // listed in this import already
+		added, already, err := s.AddSuppressions(ctx, list)
+		if err != nil || added != 2*store.WriteBatch+11 || already != 2 {
+			t.Fatalf("added %d, already %d, %v", added, already, err)
+		}
+		if n, _ := s.CountSuppressions(ctx, ann.ID); n != 2*store.WriteBatch+12 {
+			t.Errorf("ann has %d entries", n)
+		}
+		if ok, _ := s.IsSuppressed(ctx, ann.ID, 99_000, ""); !ok {
+			t.Error("dan's id was not learnt")
+		}
+		if n, _ := s.CountSuppressions(ctx, bea.ID); n != 1 {
+			t.Errorf("bea has %d entries", n)
+		}
+		added, already, err = s.AddSuppressions(ctx, list)
+		if err != nil || added != 0 || already != len(list) {
+			t.Fatalf("again: added %d, already %d, %v", added, already, err)
+		}
+	})
+}

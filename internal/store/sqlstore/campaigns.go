@@ -746,33 +746,70 @@ func (q queries) AddSuppression(ctx context.Context, s store.Suppression) (store
 
 func (q queries) AddSuppressions(ctx context.Context, list []store.Suppression) (added, already int, err error) {
 	for len(list) > 0 {
-		var a, k, n int
+		var a, n int
 		err := q.inTx(ctx, func(q queries) error {
-			a, k, n = 0, 0, 0
-			start := time.Now()
-			for _, s := range list[:min(len(list), store.WriteBatch)] {
-				if time.Since(start) > store.WriteBatchTime {
-					break
-				}
-				n++
-				_, isNew, err := q.AddSuppression(ctx, s)
-				if err != nil {
-					return err
-				}
-				if isNew {
-					a++
-				} else {
-					k++
-				}
-			}
-			return nil
+			var err error
+			a, n, err = q.addSuppressionBatch(ctx, list)
+			return err
 		})
 		if err != nil {
 			return added, already, err
 		}
-		added, already, list = added+a, already+k, list[n:]
+		added, already, list = added+a, already+n-a, list[n:]
 	}
 	return added, already, nil
+}
+
+// addSuppressionBatch adds the first rows of list, at most WriteBatch of
+// them or WriteBatchTime's worth, and says how many it took and how many
+// of those were new. An entry named one way (an id or a username) is one
+// row of a multi-row INSERT that skips what is listed already; one named
+// both ways may complete an entry named one way, so it takes
+// AddSuppression's path.
+func (q queries) addSuppressionBatch(ctx context.Context, list []store.Suppression) (added, taken int, err error) {
+	start := time.Now()
+	var (
+		b    strings.Builder
+		args []any
+		rows int
+	)
+	for _, s := range list[:min(len(list), store.WriteBatch)] {
+		if taken > 0 && time.Since(start) > store.WriteBatchTime {
+			break
+		}
+		taken++
+		if s.TGUserID != 0 && s.Username != "" {
+			_, isNew, err := q.AddSuppression(ctx, s)
+			if err != nil {
+				return 0, 0, err
+			}
+			if isNew {
+				added++
+			}
+			continue
+		}
+		if rows > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, s.UserID, s.TGUserID, s.Username, s.Reason, s.CreatedAt)
+		rows++
+	}
+	if rows == 0 {
+		return added, taken, nil
+	}
+	// Not through the statement cache: the row count, and so the text,
+	// varies from batch to batch.
+	res, err := q.tx.ExecContext(ctx, q.rebind("INSERT INTO suppressions (user_id, tg_user_id, username, reason, created_at) VALUES "+
+		b.String()+" ON CONFLICT DO NOTHING"), normalizeTimes(args)...)
+	if err != nil {
+		return 0, 0, fmt.Errorf("insert suppressions: %w", mapErr(q.d, err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, 0, mapErr(q.d, err)
+	}
+	return added + int(n), taken, nil
 }
 
 func cmpOr(a, b string) string {
