@@ -129,7 +129,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	campaignSvc.SetInbox(inboxSvc)
 	inboxSvc.SetUpdates(campaignSvc)
-	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc, inboxSvc)
+	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
 	}
