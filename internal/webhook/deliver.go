@@ -87,7 +87,11 @@ func (s *Service) deliver(ctx context.Context, id int64) error {
 	if err != nil {
 		return s.record(ctx, d, store.WebhookFailed, 0, "The webhook's secret cannot be opened with this instance's keys", now)
 	}
+	if !s.inFlight.take(e.UserID) {
+		return river.JobSnooze(busyWait)
+	}
 	status, why := s.post(ctx, e.URL, d, string(secret), now)
+	s.inFlight.give(e.UserID)
 	if ctx.Err() != nil && status == 0 {
 		// Shutting down: this attempt does not count, and the job is
 		// available again at once, for this node's next start or another.

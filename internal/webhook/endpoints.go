@@ -166,6 +166,9 @@ func (s *Service) SendTest(ctx context.Context, userID, id int64) (store.Webhook
 	if err != nil {
 		return store.WebhookDelivery{}, err
 	}
+	if wait := s.testLimit.allow(userID, s.now()); wait > 0 {
+		return store.WebhookDelivery{}, errTooManyTests.WithRetryAfter(wait)
+	}
 	ev := newEvent(TestEvent, s.now(), map[string]any{
 		"webhook_id": e.ID,
 		"message":    "A test event from Telegramate: your endpoint and its signature check work.",

@@ -96,6 +96,9 @@ type Service struct {
 	mu    sync.RWMutex
 	queue Queue
 
+	inFlight  inFlight
+	testLimit testLimit
+
 	// txSeen remembers the endpoints read in the last few transactions
 	// (endpointsIn).
 	txMu   sync.Mutex
