@@ -745,23 +745,34 @@ func (q queries) AddSuppression(ctx context.Context, s store.Suppression) (store
 }
 
 func (q queries) AddSuppressions(ctx context.Context, list []store.Suppression) (added, already int, err error) {
+	// size adapts to the machine: a batch that held the write lock past
+	// WriteBatchTime makes the next one half as big (a slow disk, a loaded
+	// host), a quick one lets it grow back.
+	size := store.WriteBatch
 	for len(list) > 0 {
 		var a, n int
+		start := time.Now()
 		err := q.inTx(ctx, func(q queries) error {
 			var err error
-			a, n, err = q.addSuppressionBatch(ctx, list)
+			a, n, err = q.addSuppressionBatch(ctx, list[:min(len(list), size)])
 			return err
 		})
 		if err != nil {
 			return added, already, err
 		}
 		added, already, list = added+a, already+n-a, list[n:]
+		switch took := time.Since(start); {
+		case took > store.WriteBatchTime && size > 10:
+			size /= 2
+		case took < store.WriteBatchTime/2 && size < store.WriteBatch:
+			size = min(size*2, store.WriteBatch)
+		}
 	}
 	return added, already, nil
 }
 
-// addSuppressionBatch adds the first rows of list, at most WriteBatch of
-// them or WriteBatchTime's worth, and says how many it took and how many
+// addSuppressionBatch adds the first rows of list, at most
+// WriteBatchTime's worth, and says how many it took and how many
 // of those were new. An entry named one way (an id or a username) is one
 // row of a multi-row INSERT that skips what is listed already; one named
 // both ways may complete an entry named one way, so it takes
@@ -773,7 +784,7 @@ func (q queries) addSuppressionBatch(ctx context.Context, list []store.Suppressi
 		args []any
 		rows int
 	)
-	for _, s := range list[:min(len(list), store.WriteBatch)] {
+	for _, s := range list {
 		if taken > 0 && time.Since(start) > store.WriteBatchTime {
 			break
 		}
