@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -139,7 +138,7 @@ func (s *Service) post(ctx context.Context, target string, d store.WebhookDelive
 	body := []byte(d.Body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return 0, "The URL cannot be requested: " + err.Error()
+		return 0, "The URL cannot be requested"
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Telegramate-Webhooks/1")
@@ -200,16 +199,4 @@ func noAnswer(err error) string {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-func clip(s string) string {
-	const max = 300
-	if len(s) <= max {
-		return s
-	}
-	s = s[:max]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
 }
