@@ -81,6 +81,11 @@ type Options struct {
 	ResolveBudget int
 	// MaxRecipients caps a campaign's audience (default 100,000).
 	MaxRecipients int
+	// MaxSuppressions caps the entries a user adds to their suppression
+	// list (default 1,000,000), so one tenant cannot fill the disk with
+	// it. Opt-outs (a reply such as STOP) are always recorded, past it
+	// too.
+	MaxSuppressions int
 	// OptOutKeywords are the replies that unsubscribe (default
 	// message.DefaultOptOutKeywords).
 	OptOutKeywords []string
@@ -146,6 +151,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.RunBudget <= 0 {
 		o.RunBudget = 5 * time.Minute
+	}
+	if o.MaxSuppressions <= 0 {
+		o.MaxSuppressions = DefaultMaxSuppressions
 	}
 	if o.HoldFor <= 0 {
 		o.HoldFor = 2 * time.Minute

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -23,6 +25,24 @@ func (s *Service) Suppressions(ctx context.Context, userID int64) ([]store.Suppr
 // CountSuppressions is the length of the user's list (the dashboard).
 func (s *Service) CountSuppressions(ctx context.Context, userID int64) (int, error) {
 	return s.st.CountSuppressions(ctx, userID)
+}
+
+// DefaultMaxSuppressions is Options.MaxSuppressions' default.
+const DefaultMaxSuppressions = 1_000_000
+
+// roomFor refuses adding n entries that would take the user's list past
+// its cap.
+func (s *Service) roomFor(ctx context.Context, userID int64, n int) error {
+	have, err := s.st.CountSuppressions(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("count suppressions: %w", err)
+	}
+	if have+n <= s.o.MaxSuppressions {
+		return nil
+	}
+	return &apperr.Error{Code: "suppression_list_full", Status: http.StatusUnprocessableEntity,
+		Message: fmt.Sprintf("Your suppression list holds %d entries; adding %d would pass the most it can hold, %d", have, n, s.o.MaxSuppressions),
+		Hint:    "Nothing was added. Remove entries you no longer need, or import fewer at a time. (People who reply STOP are still added.)"}
 }
 
 // Suppress adds one recipient, named by "@username", a t.me link or a
@@ -45,6 +65,9 @@ func (s *Service) Suppress(ctx context.Context, userID int64, who, why string) (
 	}
 	if why == "" {
 		why = "Added by you"
+	}
+	if err := s.roomFor(ctx, userID, 1); err != nil {
+		return store.Suppression{}, err
 	}
 	ref := res.Refs[0]
 	e, _, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username, Reason: why, CreatedAt: s.now()})
@@ -79,6 +102,9 @@ type ImportResult struct {
 func (s *Service) ImportSuppressions(ctx context.Context, userID int64, r io.Reader) (ImportResult, error) {
 	res, err := recipients.ParseCSV(r, recipients.Limits{MaxRows: recipients.DefaultMaxRows, MaxBytes: recipients.DefaultMaxBytes})
 	if err != nil {
+		return ImportResult{}, err
+	}
+	if err := s.roomFor(ctx, userID, len(res.Refs)); err != nil {
 		return ImportResult{}, err
 	}
 	out := ImportResult{Result: res}

@@ -123,7 +123,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	// The campaign sender's held connections hand their pushed updates to
 	// the inbox too, and its getDifference every private message.
-	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: inboxSvc.Listening(accountSvc), Logger: logger, OptOutKeywords: cfg.OptOutList()})
+	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: inboxSvc.Listening(accountSvc), Logger: logger, OptOutKeywords: cfg.OptOutList(),
+		MaxSuppressions: cfg.MaxSuppressions})
 	if err != nil {
 		return err
 	}
