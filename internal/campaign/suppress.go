@@ -22,6 +22,34 @@ func (s *Service) Suppressions(ctx context.Context, userID int64) ([]store.Suppr
 	return s.st.ListSuppressions(ctx, userID)
 }
 
+// MaxSuppressionsPage bounds a page of the list.
+const MaxSuppressionsPage = 500
+
+// SuppressionsPage is a page of the user's list, newest first, after
+// cursor (a previous page's next; "" for the first); next is "" on the
+// last page.
+func (s *Service) SuppressionsPage(ctx context.Context, userID int64, cursor string, limit int) (list []store.Suppression, next string, err error) {
+	var before int64
+	if cursor != "" {
+		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
+			return nil, "", fieldError("cursor", "That page link is not valid", "Start again from the first page.")
+		}
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, MaxSuppressionsPage)
+	list, err = s.st.SuppressionsPage(ctx, userID, before, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(list) > limit {
+		list = list[:limit]
+		next = strconv.FormatInt(list[limit-1].ID, 10)
+	}
+	return list, next, nil
+}
+
 // CountSuppressions is the length of the user's list (the dashboard).
 func (s *Service) CountSuppressions(ctx context.Context, userID int64) (int, error) {
 	return s.st.CountSuppressions(ctx, userID)
@@ -122,18 +150,19 @@ func (s *Service) ImportSuppressions(ctx context.Context, userID int64, r io.Rea
 
 // ExportSuppressions writes the user's list as CSV.
 func (s *Service) ExportSuppressions(ctx context.Context, userID int64, w io.Writer) error {
-	list, err := s.st.ListSuppressions(ctx, userID)
-	if err != nil {
-		return err
-	}
+	// Row by row from the database to the writer: a list of a million
+	// entries never sits in memory.
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"user_id", "username", "reason", "created_at"})
-	for _, e := range list {
+	err := s.st.ForEachSuppression(ctx, userID, func(e store.Suppression) error {
 		id := ""
 		if e.TGUserID != 0 {
 			id = strconv.FormatInt(e.TGUserID, 10)
 		}
-		_ = cw.Write([]string{id, e.Username, csvSafe(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
+		return cw.Write([]string{id, csvSafe(e.Username), csvSafe(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

@@ -247,6 +247,11 @@ type Campaigns interface {
 	// listed. An error leaves the batches before it committed.
 	AddSuppressions(ctx context.Context, list []Suppression) (added, already int, err error)
 	ListSuppressions(ctx context.Context, userID int64) ([]Suppression, error)
+	// SuppressionsPage is up to limit entries older than beforeID (0: from
+	// the newest), newest first.
+	SuppressionsPage(ctx context.Context, userID, beforeID int64, limit int) ([]Suppression, error)
+	// ForEachSuppression streams the user's list, newest first.
+	ForEachSuppression(ctx context.Context, userID int64, fn func(Suppression) error) error
 	// DeleteSuppression removes a recipient by Telegram id, or by username
 	// when tgUserID is 0; ErrNotFound when not listed.
 	DeleteSuppression(ctx context.Context, userID, tgUserID int64, username string) error

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 )
 
@@ -132,4 +134,57 @@ func (c *client) apiBody(method, path, token, body string) response {
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	return c.do(req)
+}
+
+// TestSuppressionsAPIPages: GET /api/v1/suppressions answers a page at a
+// time (it used to build the whole list, 10 MB for 110,000 entries), and
+// following next_cursor reads every entry once; the CSV is the whole list.
+func TestSuppressionsAPIPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.SQLite(t))
+	ann := e.loggedIn("ann@example.com")
+	token := ann.createToken(t, "pages")
+	annID := userIDOf(t, e, "ann@example.com")
+	var list []store.Suppression
+	for i := range 250 {
+		list = append(list, store.Suppression{UserID: annID, TGUserID: int64(1000 + i), Reason: "x", CreatedAt: time.Now().UTC()})
+	}
+	if _, _, err := e.store.AddSuppressions(context.Background(), list); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	cursor, pages := "", 0
+	for {
+		r := ann.api(http.MethodGet, "/api/v1/suppressions?limit=100&cursor="+cursor, token).wantStatus(t, http.StatusOK)
+		var body struct {
+			Suppressions []struct {
+				UserID int64 `json:"user_id"`
+			} `json:"suppressions"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &body); err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if len(body.Suppressions) > 100 {
+			t.Fatalf("page %d has %d entries, want at most 100", pages, len(body.Suppressions))
+		}
+		for _, s := range body.Suppressions {
+			if seen[s.UserID] {
+				t.Fatalf("%d listed twice", s.UserID)
+			}
+			seen[s.UserID] = true
+		}
+		if cursor = body.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != 250 || pages != 3 {
+		t.Fatalf("%d entries in %d pages, want 250 in 3", len(seen), pages)
+	}
+	ann.api(http.MethodGet, "/api/v1/suppressions?cursor=nonsense", token).wantStatus(t, http.StatusUnprocessableEntity)
+	r := ann.api(http.MethodGet, "/api/v1/suppressions?format=csv", token).wantStatus(t, http.StatusOK)
+	if n := strings.Count(r.body, "\n"); n != 251 {
+		t.Fatalf("the CSV has %d lines, want a header and 250", n)
+	}
 }

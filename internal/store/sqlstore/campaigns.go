@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -853,6 +854,41 @@ func (q queries) ListSuppressions(ctx context.Context, userID int64) ([]store.Su
 		out = append(out, s)
 	}
 	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) SuppressionsPage(ctx context.Context, userID, beforeID int64, limit int) ([]store.Suppression, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
+	var out []store.Suppression
+	err := q.eachSuppression(ctx, "SELECT "+suppressionColumns+" FROM suppressions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+		[]any{userID, beforeID, limit}, func(s store.Suppression) error {
+			out = append(out, s)
+			return nil
+		})
+	return out, err
+}
+
+func (q queries) ForEachSuppression(ctx context.Context, userID int64, fn func(store.Suppression) error) error {
+	return q.eachSuppression(ctx, "SELECT "+suppressionColumns+" FROM suppressions WHERE user_id = ? ORDER BY id DESC", []any{userID}, fn)
+}
+
+func (q queries) eachSuppression(ctx context.Context, query string, args []any, fn func(store.Suppression) error) error {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s, err := scanSuppression(rows)
+		if err != nil {
+			return mapErr(q.d, err)
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return mapErr(q.d, rows.Err())
 }
 
 func (q queries) DeleteSuppression(ctx context.Context, userID, tgUserID int64, username string) error {
