@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -251,6 +252,31 @@ func TestAddSuppressionsInBatches(t *testing.T) {
 		added, already, err = s.AddSuppressions(ctx, list)
 		if err != nil || added != 0 || already != len(list) {
 			t.Fatalf("again: added %d, already %d, %v", added, already, err)
+		}
+		// Pages, newest first, meet the stream entry for entry.
+		var streamed []int64
+		if err := s.ForEachSuppression(ctx, ann.ID, func(e store.Suppression) error {
+			streamed = append(streamed, e.ID)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var paged []int64
+		for before := int64(0); ; {
+			page, err := s.SuppressionsPage(ctx, ann.ID, before, 300)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, e := range page {
+				paged = append(paged, e.ID)
+			}
+			before = page[len(page)-1].ID
+		}
+		if len(streamed) != 2*store.WriteBatch+12 || !slices.Equal(paged, streamed) || !slices.IsSortedFunc(streamed, func(a, b int64) int { return int(b - a) }) {
+			t.Errorf("streamed %d entries, paged %d, or out of order", len(streamed), len(paged))
 		}
 	})
 }
