@@ -75,6 +75,11 @@ type Options struct {
 	ResolveBudget int
 	// MaxRecipients caps a campaign's audience (default 100,000).
 	MaxRecipients int
+	// MaxSuppressions caps the entries a user adds to their suppression
+	// list (default 1,000,000), so one tenant cannot fill the disk with
+	// it. Opt-outs (a reply such as STOP) are always recorded, past it
+	// too.
+	MaxSuppressions int
 	// TransientWait is the wait after a run's first passing failure (a
 	// Telegram INTERNAL error, a dropped connection, the database out of
 	// reach); it doubles with each failure in a row up to a minute
@@ -132,6 +137,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.RunBudget <= 0 {
 		o.RunBudget = 5 * time.Minute
+	}
+	if o.MaxSuppressions <= 0 {
+		o.MaxSuppressions = DefaultMaxSuppressions
 	}
 	if o.HoldFor <= 0 {
 		o.HoldFor = 2 * time.Minute

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -20,9 +22,55 @@ func (s *Service) Suppressions(ctx context.Context, userID int64) ([]store.Suppr
 	return s.st.ListSuppressions(ctx, userID)
 }
 
+// MaxSuppressionsPage bounds a page of the list.
+const MaxSuppressionsPage = 500
+
+// SuppressionsPage is a page of the user's list, newest first, after
+// cursor (a previous page's next; "" for the first); next is "" on the
+// last page.
+func (s *Service) SuppressionsPage(ctx context.Context, userID int64, cursor string, limit int) (list []store.Suppression, next string, err error) {
+	var before int64
+	if cursor != "" {
+		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
+			return nil, "", fieldError("cursor", "That page link is not valid", "Start again from the first page.")
+		}
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, MaxSuppressionsPage)
+	list, err = s.st.SuppressionsPage(ctx, userID, before, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(list) > limit {
+		list = list[:limit]
+		next = strconv.FormatInt(list[limit-1].ID, 10)
+	}
+	return list, next, nil
+}
+
 // CountSuppressions is the length of the user's list (the dashboard).
 func (s *Service) CountSuppressions(ctx context.Context, userID int64) (int, error) {
 	return s.st.CountSuppressions(ctx, userID)
+}
+
+// DefaultMaxSuppressions is Options.MaxSuppressions' default.
+const DefaultMaxSuppressions = 1_000_000
+
+// roomFor refuses adding n entries that would take the user's list past
+// its cap.
+func (s *Service) roomFor(ctx context.Context, userID int64, n int) error {
+	have, err := s.st.CountSuppressions(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("count suppressions: %w", err)
+	}
+	if have+n <= s.o.MaxSuppressions {
+		return nil
+	}
+	return &apperr.Error{Code: "suppression_list_full", Status: http.StatusUnprocessableEntity,
+		Message: fmt.Sprintf("Your suppression list holds %d entries; adding %d would pass the most it can hold, %d", have, n, s.o.MaxSuppressions),
+		Hint:    "Nothing was added. Remove entries you no longer need, or import fewer at a time. (People who reply STOP are still added.)"}
 }
 
 // Suppress adds one recipient, named by "@username", a t.me link or a
@@ -45,6 +93,9 @@ func (s *Service) Suppress(ctx context.Context, userID int64, who, why string) (
 	}
 	if why == "" {
 		why = "Added by you"
+	}
+	if err := s.roomFor(ctx, userID, 1); err != nil {
+		return store.Suppression{}, err
 	}
 	ref := res.Refs[0]
 	e, _, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username, Reason: why, CreatedAt: s.now()})
@@ -81,37 +132,37 @@ func (s *Service) ImportSuppressions(ctx context.Context, userID int64, r io.Rea
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if err := s.roomFor(ctx, userID, len(res.Refs)); err != nil {
+		return ImportResult{}, err
+	}
 	out := ImportResult{Result: res}
 	now := s.now()
-	for _, ref := range res.Refs {
-		_, added, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username,
-			Reason: "Imported", CreatedAt: now})
-		if err != nil {
-			return out, fmt.Errorf("import suppressions: %w", err)
-		}
-		if added {
-			out.Added++
-		} else {
-			out.Already++
-		}
+	list := make([]store.Suppression, len(res.Refs))
+	for i, ref := range res.Refs {
+		list[i] = store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username, Reason: "Imported", CreatedAt: now}
+	}
+	out.Added, out.Already, err = s.st.AddSuppressions(ctx, list)
+	if err != nil {
+		return out, fmt.Errorf("import suppressions: %w", err)
 	}
 	return out, nil
 }
 
 // ExportSuppressions writes the user's list as CSV.
 func (s *Service) ExportSuppressions(ctx context.Context, userID int64, w io.Writer) error {
-	list, err := s.st.ListSuppressions(ctx, userID)
-	if err != nil {
-		return err
-	}
+	// Row by row from the database to the writer: a list of a million
+	// entries never sits in memory.
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"user_id", "username", "reason", "created_at"})
-	for _, e := range list {
+	err := s.st.ForEachSuppression(ctx, userID, func(e store.Suppression) error {
 		id := ""
 		if e.TGUserID != 0 {
 			id = strconv.FormatInt(e.TGUserID, 10)
 		}
-		_ = cw.Write([]string{id, e.Username, csvSafe(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
+		return cw.Write([]string{id, csvSafe(e.Username), csvSafe(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

@@ -35,6 +35,9 @@ func (c *Config) validate() error {
 	if !c.server {
 		return errors.Join(errs...)
 	}
+	if c.MaxSuppressions < 1 {
+		bad("max-suppressions", "%d: want at least 1", c.MaxSuppressions)
+	}
 	if _, err := message.ParseKeywords(c.OptOutKeywords); err != nil {
 		bad("opt-out-keywords", "%v", err)
 	}

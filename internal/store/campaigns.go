@@ -238,10 +238,29 @@ type Campaigns interface {
 	// AddSuppression adds a recipient to a user's list; one already there
 	// is kept as it was (ErrConflict is not returned).
 	AddSuppression(ctx context.Context, s Suppression) (Suppression, bool, error)
+	// AddSuppressions adds many, at most WriteBatch rows and WriteBatchTime
+	// to a transaction, so that other writers get their turn between
+	// batches (SQLite has one writer at a time); it returns how many were new and how many were already
+	// listed. An error leaves the batches before it committed.
+	AddSuppressions(ctx context.Context, list []Suppression) (added, already int, err error)
 	ListSuppressions(ctx context.Context, userID int64) ([]Suppression, error)
+	// SuppressionsPage is up to limit entries older than beforeID (0: from
+	// the newest), newest first.
+	SuppressionsPage(ctx context.Context, userID, beforeID int64, limit int) ([]Suppression, error)
+	// ForEachSuppression streams the user's list, newest first.
+	ForEachSuppression(ctx context.Context, userID int64, fn func(Suppression) error) error
 	// DeleteSuppression removes a recipient by Telegram id, or by username
 	// when tgUserID is 0; ErrNotFound when not listed.
 	DeleteSuppression(ctx context.Context, userID, tgUserID int64, username string) error
 	IsSuppressed(ctx context.Context, userID, tgUserID int64, username string) (bool, error)
 	CountSuppressions(ctx context.Context, userID int64) (int, error)
 }
+
+// WriteBatch and WriteBatchTime bound one transaction of a bulk write: a
+// write queued behind an import of 100,000 rows waits for one batch, not
+// the import, however slow the disk; and a batch still spreads one fsync
+// over many rows.
+const (
+	WriteBatch     = 500
+	WriteBatchTime = 50 * time.Millisecond
+)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -210,6 +211,72 @@ func TestSuppressionList(t *testing.T) {
 		}
 		if got, ok, err := s.UpdatesStateOf(ctx, acct.ID); err != nil || !ok || got != st {
 			t.Errorf("updates state %+v %v %v", got, ok, err)
+		}
+	})
+}
+
+// TestAddSuppressionsInBatches: a bulk add counts new and known entries
+// across batches, learns an id for an entry known by username, and leaves
+// other users' lists alone.
+func TestAddSuppressionsInBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ann, bea := mustUser(t, s, "ann@example.com"), mustUser(t, s, "bea@example.com")
+		if _, _, err := s.AddSuppression(ctx, store.Suppression{UserID: ann.ID, Username: "dan", Reason: "asked", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.AddSuppression(ctx, store.Suppression{UserID: bea.ID, TGUserID: 7, Reason: "asked", CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		var list []store.Suppression
+		for i := range 2*store.WriteBatch + 10 {
+			list = append(list, store.Suppression{UserID: ann.ID, TGUserID: int64(i + 1), Reason: "Imported", CreatedAt: t0})
+		}
+		list = append(list,
+			store.Suppression{UserID: ann.ID, TGUserID: 99_000, Username: "dan", Reason: "Imported", CreatedAt: t0}, // learns dan's id
+			store.Suppression{UserID: ann.ID, Username: "eve", Reason: "Imported", CreatedAt: t0},
+			store.Suppression{UserID: ann.ID, TGUserID: 5, Reason: "Imported", CreatedAt: t0}) // listed in this import already
+		added, already, err := s.AddSuppressions(ctx, list)
+		if err != nil || added != 2*store.WriteBatch+11 || already != 2 {
+			t.Fatalf("added %d, already %d, %v", added, already, err)
+		}
+		if n, _ := s.CountSuppressions(ctx, ann.ID); n != 2*store.WriteBatch+12 {
+			t.Errorf("ann has %d entries", n)
+		}
+		if ok, _ := s.IsSuppressed(ctx, ann.ID, 99_000, ""); !ok {
+			t.Error("dan's id was not learnt")
+		}
+		if n, _ := s.CountSuppressions(ctx, bea.ID); n != 1 {
+			t.Errorf("bea has %d entries", n)
+		}
+		added, already, err = s.AddSuppressions(ctx, list)
+		if err != nil || added != 0 || already != len(list) {
+			t.Fatalf("again: added %d, already %d, %v", added, already, err)
+		}
+		// Pages, newest first, meet the stream entry for entry.
+		var streamed []int64
+		if err := s.ForEachSuppression(ctx, ann.ID, func(e store.Suppression) error {
+			streamed = append(streamed, e.ID)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var paged []int64
+		for before := int64(0); ; {
+			page, err := s.SuppressionsPage(ctx, ann.ID, before, 300)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, e := range page {
+				paged = append(paged, e.ID)
+			}
+			before = page[len(page)-1].ID
+		}
+		if len(streamed) != 2*store.WriteBatch+12 || !slices.Equal(paged, streamed) || !slices.IsSortedFunc(streamed, func(a, b int64) int { return int(b - a) }) {
+			t.Errorf("streamed %d entries, paged %d, or out of order", len(streamed), len(paged))
 		}
 	})
 }

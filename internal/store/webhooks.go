@@ -43,7 +43,7 @@ type WebhookDelivery struct {
 	State         string // WebhookPending, WebhookDelivered or WebhookFailed
 	Attempts      int
 	LastStatus    int    // the last HTTP status answered, 0 when none
-	LastError     string // why the last attempt failed, with a short excerpt of the answer
+	LastError     string // why the last attempt failed: the status and a generic reason
 	NextAttemptAt time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time

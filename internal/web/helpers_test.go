@@ -82,7 +82,7 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 	if d.Inbox, err = inbox.New(inbox.Options{Store: s, Accounts: d.AccountService}); err != nil {
 		t.Fatal(err)
 	}
-	if d.Webhooks, err = webhook.New(webhook.Options{Store: s, Keyring: keys}); err != nil {
+	if d.Webhooks, err = webhook.New(webhook.Options{Store: s, Keyring: keys, AllowPrivate: true}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := web.New(d)

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -64,10 +62,6 @@ func Queues(queues map[string]river.QueueConfig) map[string]river.QueueConfig {
 	return queues
 }
 
-// excerptLen bounds what is kept of an answer's body: enough to read an
-// error message, never a whole page.
-const excerptLen = 200
-
 // deliver makes one attempt, unless the delivery is no longer pending (it
 // was delivered or failed: never again) or not due yet.
 func (s *Service) deliver(ctx context.Context, id int64) error {
@@ -92,7 +86,11 @@ func (s *Service) deliver(ctx context.Context, id int64) error {
 	if err != nil {
 		return s.record(ctx, d, store.WebhookFailed, 0, "The webhook's secret cannot be opened with this instance's keys", now)
 	}
+	if !s.inFlight.take(e.UserID) {
+		return river.JobSnooze(busyWait)
+	}
 	status, why := s.post(ctx, e.URL, d, string(secret), now)
+	s.inFlight.give(e.UserID)
 	if ctx.Err() != nil && status == 0 {
 		// Shutting down: this attempt does not count, and the job is
 		// available again at once, for this node's next start or another.
@@ -140,7 +138,7 @@ func (s *Service) post(ctx context.Context, target string, d store.WebhookDelive
 	body := []byte(d.Body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return 0, "The URL cannot be requested: " + err.Error()
+		return 0, "The URL cannot be requested"
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Telegramate-Webhooks/1")
@@ -150,42 +148,55 @@ func (s *Service) post(ctx context.Context, target string, d store.WebhookDelive
 	req.Header.Set(SignatureHeader, Sign(secret, now, body))
 	resp, err := s.o.Client.Do(req)
 	if err != nil {
-		return 0, clip("No answer: " + unwrapURLError(err).Error())
+		return 0, noAnswer(err)
 	}
 	defer resp.Body.Close()
-	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, excerptLen))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp.StatusCode, ""
-	}
-	why := "HTTP " + strconv.Itoa(resp.StatusCode)
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		why += " (redirects are not followed: give the final URL)"
-	}
-	if t := strings.TrimSpace(strings.ToValidUTF8(string(excerpt), "")); t != "" {
-		why += ": " + t
-	}
-	return resp.StatusCode, clip(why)
+	// Read a little so the connection can be reused; nothing of it is
+	// kept or shown: an answer's body is the receiver's business, and
+	// showing it would let a tenant read what the instance can reach.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, statusReason(resp.StatusCode)
 }
 
-// unwrapURLError drops net/http's "Post <url>:" prefix: the URL is on the
-// page already.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil {
-		return ue.Err
+// statusReason says why an answer that is not 2xx failed, in words that
+// depend on its status alone.
+func statusReason(code int) string {
+	why := "HTTP " + strconv.Itoa(code)
+	switch {
+	case code >= 200 && code < 300:
+		return ""
+	case code >= 300 && code < 400:
+		return why + ": a redirect (redirects are not followed: give the final URL)"
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return why + ": the receiver refused the request (check it verifies the signature with this webhook's secret)"
+	case code == http.StatusNotFound || code == http.StatusMethodNotAllowed:
+		return why + ": the receiver has no such path taking POST (check the URL)"
+	case code == http.StatusTooManyRequests:
+		return why + ": the receiver asked to slow down"
+	case code >= 400 && code < 500:
+		return why + ": the receiver refused the event"
+	default:
+		return why + ": the receiver failed to take the event"
 	}
-	return err
 }
 
-func clip(s string) string {
-	const max = 300
-	if len(s) <= max {
-		return s
+// noAnswer says why no answer came, in a few generic words: the dialer's
+// own error (connection refused, no route, a TLS alert) would tell a
+// tenant which ports answer where the instance is, a port scanner.
+func noAnswer(err error) string {
+	switch {
+	case errors.Is(err, errInternalAddress):
+		return "No answer: the URL leads to an internal address (this machine, a private network or a metadata service), which this instance does not reach"
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return "No answer within " + RequestTimeout.String()
+	default:
+		// A name that does not resolve says the same: telling them
+		// apart would tell which names exist inside the network.
+		return "No answer: the host name did not resolve, or the connection failed"
 	}
-	s = s[:max]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

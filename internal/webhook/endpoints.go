@@ -46,7 +46,7 @@ var errNotFound = apperr.NotFound("Webhook")
 // Create adds an endpoint and returns it with its secret, which is shown
 // to the user once and kept only sealed. Bad input changes nothing.
 func (s *Service) Create(ctx context.Context, userID int64, rawURL string, events []string) (Endpoint, secrets.Secret, error) {
-	u, err := ValidateURL(rawURL)
+	u, err := ValidateURL(rawURL, s.o.AllowPrivate)
 	if err != nil {
 		return Endpoint{}, "", err
 	}
@@ -165,6 +165,9 @@ func (s *Service) SendTest(ctx context.Context, userID, id int64) (store.Webhook
 	q, err := s.jobs()
 	if err != nil {
 		return store.WebhookDelivery{}, err
+	}
+	if wait := s.testLimit.allow(userID, s.now()); wait > 0 {
+		return store.WebhookDelivery{}, errTooManyTests.WithRetryAfter(wait)
 	}
 	ev := newEvent(TestEvent, s.now(), map[string]any{
 		"webhook_id": e.ID,

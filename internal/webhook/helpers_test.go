@@ -167,7 +167,7 @@ func testKeyring(t *testing.T) *secrets.Keyring {
 
 // fast retries: the backoff and window tests set are milliseconds.
 func fastOptions(s store.Store, k *secrets.Keyring) webhook.Options {
-	return webhook.Options{Store: s, Keyring: k, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}
+	return webhook.Options{Store: s, Keyring: k, AllowPrivate: true, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}
 }
 
 func newService(t *testing.T, o webhook.Options) *webhook.Service {

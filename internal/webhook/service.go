@@ -70,9 +70,14 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
-	// Client sends the requests; nil is a client with a 10 s timeout that
-	// does not follow redirects.
+	// Client sends the requests; nil is DefaultClient(AllowPrivate).
 	Client *http.Client
+	// AllowPrivate lets endpoints be internal addresses (loopback, private
+	// networks, link-local, the cloud's metadata service) and plain http
+	// to a loopback one: the operator's --webhook-allow-private, off by
+	// default, so a tenant cannot make the instance reach into its own
+	// network.
+	AllowPrivate bool
 	// RetryWindow is how long after its event a delivery is still tried
 	// (default 24 hours); an attempt that fails with no retry left in the
 	// window marks it failed.
@@ -90,6 +95,9 @@ type Service struct {
 
 	mu    sync.RWMutex
 	queue Queue
+
+	inFlight  inFlight
+	testLimit testLimit
 
 	// txSeen remembers the endpoints read in the last few transactions
 	// (endpointsIn).
@@ -114,7 +122,7 @@ func New(o Options) (*Service, error) {
 		o.Now = time.Now
 	}
 	if o.Client == nil {
-		o.Client = DefaultClient()
+		o.Client = DefaultClient(o.AllowPrivate)
 	}
 	if o.RetryWindow <= 0 {
 		o.RetryWindow = 24 * time.Hour
@@ -126,10 +134,16 @@ func New(o Options) (*Service, error) {
 }
 
 // DefaultClient times out and does not follow redirects: a redirect is
-// an answer that is not 2xx, and following it could lead anywhere.
-func DefaultClient() *http.Client {
+// an answer that is not 2xx, and following it could lead anywhere. Unless
+// allowPrivate, it refuses to connect to an internal address, whatever
+// name led to it (address.go).
+func DefaultClient(allowPrivate bool) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second}).DialContext
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	if !allowPrivate {
+		d.Control = dialControl
+	}
+	tr.DialContext = d.DialContext
 	tr.TLSHandshakeTimeout = 5 * time.Second
 	tr.ResponseHeaderTimeout = RequestTimeout
 	tr.Proxy = nil

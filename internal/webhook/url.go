@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -12,11 +13,13 @@ import (
 // maxURLLength bounds an endpoint's URL.
 const maxURLLength = 2000
 
-// ValidateURL accepts an https URL, or an http one whose host is a
-// loopback address (127.0.0.1, ::1, localhost) for tests and tools on the
-// same machine. Events leave the instance signed but readable by anyone
-// on the path, so nothing else is accepted.
-func ValidateURL(raw string) (string, error) {
+// ValidateURL accepts an https URL to a public host. With allowPrivate
+// (the operator's --webhook-allow-private) it also accepts internal
+// addresses, and plain http to a loopback one (127.0.0.1, ::1, localhost)
+// for tests and tools on the same machine. Events leave the instance
+// signed but readable by anyone on the path, so plain http goes nowhere
+// else.
+func ValidateURL(raw string, allowPrivate bool) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return "", apperr.Validation("url", "Enter the URL to send events to")
@@ -35,14 +38,17 @@ func ValidateURL(raw string) (string, error) {
 		return "", apperr.Validation("url", "Leave the #fragment out of the URL: it is never sent to a server")
 	}
 	host := u.Hostname()
-	switch u.Scheme {
-	case "https":
-	case "http":
+	if !allowPrivate && host != "" && hostIsInternal(host) {
+		return "", errInternalURL
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && allowPrivate:
 		if !isLoopback(host) {
 			return "", apperr.Validation("url", "Use an https:// URL: plain http is accepted only for a loopback address (127.0.0.1, ::1, localhost)")
 		}
 	default:
-		return "", apperr.Validation("url", "Use an https:// URL (or http:// to a loopback address such as 127.0.0.1)")
+		return "", apperr.Validation("url", "Use an https:// URL")
 	}
 	if host == "" {
 		return "", apperr.Validation("url", "The URL names no host")
@@ -54,6 +60,10 @@ func ValidateURL(raw string) (string, error) {
 	}
 	return u.String(), nil
 }
+
+var errInternalURL = &apperr.Error{Code: "validation_failed", Field: "url", Status: http.StatusUnprocessableEntity,
+	Message: "That address is internal (this machine, a private network or a cloud metadata service): webhooks go to public addresses only",
+	Hint:    "Use your receiver's public https:// URL. The administrator of this instance can allow internal addresses with --webhook-allow-private."}
 
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {

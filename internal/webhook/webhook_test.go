@@ -222,7 +222,8 @@ func TestFailedAfterRetryWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := waitDeliveries(t, svc, ann.ID, ep.ID, allIn(store.WebhookFailed, 1))[0]
-		if d.Attempts != 3 || d.LastStatus != 500 || !strings.Contains(d.LastError, "HTTP 500: receiver is down") || d.FinishedAt.IsZero() {
+		if d.Attempts != 3 || d.LastStatus != 500 || !strings.HasPrefix(d.LastError, "HTTP 500") ||
+			strings.Contains(d.LastError, "receiver is down") || d.FinishedAt.IsZero() {
 			t.Errorf("failed delivery %+v, want 3 attempts", d)
 		}
 		if n := len(rcv.got()); n != 3 {
@@ -231,7 +232,10 @@ func TestFailedAfterRetryWindow(t *testing.T) {
 	})
 }
 
-func TestLongAnswerKeptAsExcerpt(t *testing.T) {
+// TestAnswerBodyNeverShown: what a receiver answers is the receiver's
+// business; showing it would let a tenant read what the instance can
+// reach. The status and a reason made from it are all that is kept.
+func TestAnswerBodyNeverShown(t *testing.T) {
 	s := storetest.SQLite(t)
 	ctx := context.Background()
 	ann := mustUser(t, s, "ann@example.com")
@@ -248,8 +252,8 @@ func TestLongAnswerKeptAsExcerpt(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := waitDeliveries(t, svc, ann.ID, ep.ID, allIn(store.WebhookFailed, 1))[0]
-	if len(d.LastError) > 310 || !strings.HasPrefix(d.LastError, "HTTP 500: xxx") {
-		t.Errorf("last error is %d bytes: %.80q", len(d.LastError), d.LastError)
+	if d.LastError != "HTTP 500: the receiver failed to take the event" {
+		t.Errorf("last error %.80q, want the status and a generic reason", d.LastError)
 	}
 }
 
@@ -262,7 +266,7 @@ func TestBadURLsRefused(t *testing.T) {
 		{"", "Enter the URL"},
 		{"   ", "Enter the URL"},
 		{"http://example.com/hook", "Use an https:// URL"},
-		{"http://10.0.0.5/hook", "Use an https:// URL"},
+		{"http://10.0.0.5/hook", "plain http is accepted only for a loopback address"},
 		{"http://127.0.0.1.example.com/hook", "Use an https:// URL"},
 		{"ftp://example.com/hook", "Use an https:// URL"},
 		{"example.com/hook", "That is not a URL"},
@@ -359,5 +363,60 @@ func TestEndpointsReadOncePerTransaction(t *testing.T) {
 	}
 	if len(list) != 18 {
 		t.Errorf("%d deliveries, want two for each of the 9 transactions after the endpoint was added", len(list))
+	}
+}
+
+// TestInternalURLsRefusedBySaveAndConnect: without --webhook-allow-private
+// an internal address is refused as written when saved, and a URL that
+// leads to one anyway (saved while it was allowed, or a name that now
+// resolves there: DNS rebinding) is refused when connecting: the
+// receiver on 127.0.0.1 never hears a thing, and the delivery says why in
+// generic words, never the dialer's.
+func TestInternalURLsRefusedBySaveAndConnect(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	ann := mustUser(t, s, "ann@example.com")
+	strict := fastOptions(s, testKeyring(t))
+	strict.AllowPrivate = false
+	svc := newService(t, strict)
+	for _, u := range []string{
+		"https://10.0.0.1/", "https://169.254.169.254/latest/meta-data/", "https://metadata.google.internal/computeMetadata/v1/",
+		"https://[fd00::1]/", "https://[::ffff:169.254.169.254]/", "https://0.0.0.0/", "https://100.64.0.1/",
+		"https://[fe80::1%25eth0]/", "https://localhost/", "http://127.0.0.1:6379/", "http://[::1]:9/x", "https://2130706433/",
+		"https://0x7f.1/", "https://127.1/",
+	} {
+		_, _, err := svc.Create(ctx, ann.ID, u, []string{webhook.DeliverySent})
+		e, ok := apperr.As(err)
+		if !ok || e.Field != "url" || !strings.Contains(e.Message, "internal") {
+			t.Errorf("%s: %v, want it refused as internal", u, err)
+		}
+	}
+	if _, _, err := svc.Create(ctx, ann.ID, "http://example.com/", []string{webhook.DeliverySent}); err == nil {
+		t.Error("plain http to a public host accepted")
+	}
+	if list, _ := svc.List(ctx, ann.ID); len(list) != 0 {
+		t.Fatalf("an internal URL was kept: %+v", list)
+	}
+
+	// Saved while internal addresses were allowed; delivered after they
+	// were not.
+	rcv := newReceiver(t, "200")
+	lax := newService(t, fastOptions(s, strict.Keyring))
+	ep, _, err := lax.Create(ctx, ann.ID, rcv.URL(), []string{webhook.DeliverySent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict.RetryWindow = time.Millisecond
+	svc = newService(t, strict)
+	_, _ = startJobs(t, s, svc)
+	if err := svc.Publish(ctx, ann.ID, webhook.DeliverySent, sentData{}); err != nil {
+		t.Fatal(err)
+	}
+	d := waitDeliveries(t, svc, ann.ID, ep.ID, allIn(store.WebhookFailed, 1))[0]
+	if !strings.Contains(d.LastError, "internal address") || strings.Contains(d.LastError, "127.0.0.1") || d.LastStatus != 0 {
+		t.Errorf("delivery to an internal address: %d %q", d.LastStatus, d.LastError)
+	}
+	if n := len(rcv.got()); n != 0 {
+		t.Errorf("the internal receiver got %d requests", n)
 	}
 }

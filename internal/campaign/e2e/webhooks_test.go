@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit/apptest"
 	"github.com/telegramate/telegramate/internal/webhook"
 )
 
@@ -21,7 +22,7 @@ import (
 // message; a webhook on 127.0.0.1 added through the API gets each send,
 // the refusal, the completion and the message, every request signed.
 func TestWebhooksThroughTheApp(t *testing.T) {
-	a := startApp(t)
+	a := startApp(t, apptest.AppArgs("--webhook-allow-private")) // the receiver is on 127.0.0.1
 	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
 	if err != nil {
 		t.Fatal(err)

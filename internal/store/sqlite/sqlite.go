@@ -1,5 +1,5 @@
 // Package sqlite opens the embedded SQLite store: one file, WAL, foreign
-// keys on, writers taking turns through busy_timeout.
+// keys on, the process's writers taking turns in arrival order (writer.go).
 package sqlite
 
 import (
@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -23,7 +25,8 @@ import (
 
 // params configure every connection of the pool:
 //   - WAL lets readers run beside the writer;
-//   - busy_timeout makes a writer wait for the lock instead of failing;
+//   - busy_timeout makes a writer wait for another process's lock instead
+//     of failing (this process's writers queue in writer.go first);
 //   - _txlock=immediate takes the write lock at BEGIN, so a transaction
 //     never fails half-way when it first writes (SQLITE_BUSY_SNAPSHOT,
 //     which no busy timeout retries);
@@ -34,16 +37,34 @@ import (
 const params = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 	"&_txlock=immediate&_time_format=sqlite"
 
+// locks holds one writerLock per database file, so that two pools on one
+// file (a test reopening its store) still take turns with each other.
+var locks sync.Map // absolute path → *writerLock
+
+func lockOf(path string) (*writerLock, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: database path %q: %w", path, err)
+	}
+	l, _ := locks.LoadOrStore(abs, &writerLock{})
+	return l.(*writerLock), nil
+}
+
 // Open opens (creating if needed) the database file at path. It does not
 // migrate.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*sqlstore.Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlite: database path %q must not contain '?' or '#'", path)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+params)
+	inner, err := sqlite.NewConnector("file:" + path + params)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	lock, err := lockOf(path)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector{Connector: inner, lock: lock})
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)

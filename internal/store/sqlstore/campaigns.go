@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -712,6 +713,85 @@ func (q queries) AddSuppression(ctx context.Context, s store.Suppression) (store
 	return out, added, err
 }
 
+func (q queries) AddSuppressions(ctx context.Context, list []store.Suppression) (added, already int, err error) {
+	// size adapts to the machine: a batch that held the write lock past
+	// WriteBatchTime makes the next one half as big (a slow disk, a loaded
+	// host), a quick one lets it grow back.
+	size := store.WriteBatch
+	for len(list) > 0 {
+		var a, n int
+		start := time.Now()
+		err := q.inTx(ctx, func(q queries) error {
+			var err error
+			a, n, err = q.addSuppressionBatch(ctx, list[:min(len(list), size)])
+			return err
+		})
+		if err != nil {
+			return added, already, err
+		}
+		added, already, list = added+a, already+n-a, list[n:]
+		switch took := time.Since(start); {
+		case took > store.WriteBatchTime && size > 10:
+			size /= 2
+		case took < store.WriteBatchTime/2 && size < store.WriteBatch:
+			size = min(size*2, store.WriteBatch)
+		}
+	}
+	return added, already, nil
+}
+
+// addSuppressionBatch adds the first rows of list, at most
+// WriteBatchTime's worth, and says how many it took and how many
+// of those were new. An entry named one way (an id or a username) is one
+// row of a multi-row INSERT that skips what is listed already; one named
+// both ways may complete an entry named one way, so it takes
+// AddSuppression's path.
+func (q queries) addSuppressionBatch(ctx context.Context, list []store.Suppression) (added, taken int, err error) {
+	start := time.Now()
+	var (
+		b    strings.Builder
+		args []any
+		rows int
+	)
+	for _, s := range list {
+		if taken > 0 && time.Since(start) > store.WriteBatchTime {
+			break
+		}
+		taken++
+		if s.TGUserID != 0 && s.Username != "" {
+			_, isNew, err := q.AddSuppression(ctx, s)
+			if err != nil {
+				return 0, 0, err
+			}
+			if isNew {
+				added++
+			}
+			continue
+		}
+		if rows > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, s.UserID, s.TGUserID, s.Username, s.Reason, s.CreatedAt)
+		rows++
+	}
+	if rows == 0 {
+		return added, taken, nil
+	}
+	// Not through the statement cache: the row count, and so the text,
+	// varies from batch to batch.
+	res, err := q.tx.ExecContext(ctx, q.rebind("INSERT INTO suppressions (user_id, tg_user_id, username, reason, created_at) VALUES "+
+		b.String()+" ON CONFLICT DO NOTHING"), normalizeTimes(args)...)
+	if err != nil {
+		return 0, 0, fmt.Errorf("insert suppressions: %w", mapErr(q.d, err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, 0, mapErr(q.d, err)
+	}
+	return added + int(n), taken, nil
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
@@ -742,6 +822,41 @@ func (q queries) ListSuppressions(ctx context.Context, userID int64) ([]store.Su
 		out = append(out, s)
 	}
 	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) SuppressionsPage(ctx context.Context, userID, beforeID int64, limit int) ([]store.Suppression, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
+	var out []store.Suppression
+	err := q.eachSuppression(ctx, "SELECT "+suppressionColumns+" FROM suppressions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+		[]any{userID, beforeID, limit}, func(s store.Suppression) error {
+			out = append(out, s)
+			return nil
+		})
+	return out, err
+}
+
+func (q queries) ForEachSuppression(ctx context.Context, userID int64, fn func(store.Suppression) error) error {
+	return q.eachSuppression(ctx, "SELECT "+suppressionColumns+" FROM suppressions WHERE user_id = ? ORDER BY id DESC", []any{userID}, fn)
+}
+
+func (q queries) eachSuppression(ctx context.Context, query string, args []any, fn func(store.Suppression) error) error {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s, err := scanSuppression(rows)
+		if err != nil {
+			return mapErr(q.d, err)
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return mapErr(q.d, rows.Err())
 }
 
 func (q queries) DeleteSuppression(ctx context.Context, userID, tgUserID int64, username string) error {

@@ -353,7 +353,9 @@ func suppressionBody(s store.Suppression) Suppression {
 }
 
 type suppressionsIn struct {
-	Format string `query:"format" enum:"json,csv" default:"json"`
+	Format string `query:"format" enum:"json,csv" default:"json" doc:"csv: the whole list as a file (streamed; cursor and limit do not apply)"`
+	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size (default 100)"`
 }
 
 type addSuppressionIn struct {
@@ -404,9 +406,15 @@ func (a *API) registerSuppressions() {
 // GET /suppressions
 func (a *API) listSuppressions(ctx context.Context, in *suppressionsIn) (*huma.StreamResponse, error) {
 	userID := auth.UserFrom(ctx).ID
-	list, err := a.deps.Campaigns.Suppressions(ctx, userID)
-	if err != nil {
-		return nil, err
+	var (
+		list []store.Suppression
+		next string
+	)
+	if in.Format != "csv" {
+		var err error
+		if list, next, err = a.deps.Campaigns.SuppressionsPage(ctx, userID, in.Cursor, in.Limit); err != nil {
+			return nil, err
+		}
 	}
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
 		hctx.SetHeader("Cache-Control", "no-store")
@@ -421,7 +429,8 @@ func (a *API) listSuppressions(ctx context.Context, in *suppressionsIn) (*huma.S
 		}
 		body := struct {
 			Suppressions []Suppression `json:"suppressions"`
-		}{Suppressions: make([]Suppression, 0, len(list))}
+			NextCursor   string        `json:"next_cursor"`
+		}{Suppressions: make([]Suppression, 0, len(list)), NextCursor: next}
 		for _, s := range list {
 			body.Suppressions = append(body.Suppressions, suppressionBody(s))
 		}

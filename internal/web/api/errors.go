@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -50,6 +51,17 @@ var errInternal = &apperr.Error{
 	Status:  http.StatusInternalServerError,
 }
 
+// errBusy answers when the database could not answer in time (SQLite's
+// writers queued past their wait, PostgreSQL restarting): the request was
+// fine and changed nothing, so the client retries.
+var errBusy = &apperr.Error{
+	Code:       "database_busy",
+	Message:    "The database is busy",
+	Hint:       "Nothing was changed. Retry after the number of seconds in Retry-After.",
+	Status:     http.StatusServiceUnavailable,
+	RetryAfter: 5 * time.Second,
+}
+
 // FromError turns any error into the response a client sees. An
 // *apperr.Error is shown as it is; store.ErrNotFound becomes not_found;
 // anything else is an internal error whose details stay in the log.
@@ -63,6 +75,8 @@ func FromError(err error) *ErrorResponse {
 	case ok:
 	case errors.Is(err, store.ErrNotFound):
 		e = apperr.NotFound("Object")
+	case store.IsUnavailable(err):
+		e = errBusy
 	default:
 		e = errInternal
 	}
@@ -124,7 +138,7 @@ func newHumaError(status int, msg string, errs ...error) huma.StatusError {
 		if errors.As(err, &resp) {
 			return resp
 		}
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) || store.IsUnavailable(err) {
 			return FromError(err)
 		}
 	}

@@ -193,3 +193,20 @@ func TestInputErrorsReadInUserTerms(t *testing.T) {
 		}
 	}
 }
+
+// busyErr is what the SQLite driver (or the store's writer queue) says
+// when the database is locked past the wait: SQLITE_BUSY.
+type busyErr struct{}
+
+func (busyErr) Error() string { return "database is locked (5) (SQLITE_BUSY)" }
+func (busyErr) Code() int     { return 5 }
+
+// TestBusyDatabaseIsA503: a database that could not answer in time is
+// the client's cue to retry, never an internal error.
+func TestBusyDatabaseIsA503(t *testing.T) {
+	resp := api.FromError(fmt.Errorf("add suppression: %w", busyErr{}))
+	if resp.GetStatus() != http.StatusServiceUnavailable || resp.Err.Code != "database_busy" || resp.Err.RetryAfter <= 0 ||
+		resp.GetHeaders().Get("Retry-After") == "" {
+		t.Fatalf("busy database: %d %+v %v", resp.GetStatus(), resp.Err, resp.GetHeaders())
+	}
+}

@@ -32,7 +32,7 @@ type WebhookDelivery struct {
 	State         string     `json:"state" enum:"pending,delivered,failed"`
 	Attempts      int        `json:"attempts"`
 	LastStatus    int        `json:"last_status" doc:"The HTTP status of the last answer; 0 when none came"`
-	LastError     string     `json:"last_error" doc:"Why the last attempt failed, with a short excerpt of the answer"`
+	LastError     string     `json:"last_error" doc:"Why the last attempt failed: the status and a generic reason (never the answer's body)"`
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty" doc:"When a pending delivery is tried again"`
 	CreatedAt     time.Time  `json:"created_at"`
 	FinishedAt    *time.Time `json:"finished_at,omitempty"`
@@ -58,7 +58,7 @@ type webhookIDIn struct {
 
 type createWebhookIn struct {
 	Body struct {
-		URL    string   `json:"url" doc:"An https URL, or http to a loopback address (127.0.0.1, ::1, localhost)"`
+		URL    string   `json:"url" doc:"An https URL to a public address (internal addresses, and http to a loopback one, only when the instance runs with --webhook-allow-private)"`
 		Events []string `json:"events" doc:"Event types to send: message.received, delivery.sent, delivery.failed, campaign.completed, account.limited, account.needs_login"`
 	}
 }

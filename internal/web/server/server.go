@@ -128,7 +128,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Logger: logger})
+	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Logger: logger,
+		MaxSuppressions: cfg.MaxSuppressions})
 	if err != nil {
 		return err
 	}
@@ -145,7 +146,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
-	webhookSvc, err := newWebhooks(st, keys, logger, accountSvc, campaignSvc, inboxSvc)
+	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
 	}

@@ -19,8 +19,8 @@ import (
 // that records a send, the inbox in the one that stores a message (each
 // is announced once, whatever crashes), accounts once a health change is
 // stored.
-func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, acc *accounts.Service, camp *campaign.Service, in *inbox.Service) (*webhook.Service, error) {
-	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Logger: logger})
+func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, allowPrivate bool, acc *accounts.Service, camp *campaign.Service, in *inbox.Service) (*webhook.Service, error) {
+	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Logger: logger, AllowPrivate: allowPrivate})
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys})
+	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, AllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func (h *Handler) testSendCampaign(w http.ResponseWriter, r *http.Request) {
 		e, ok := apperr.As(err)
 		if !ok {
 			auth.NoteError(r.Context(), err)
-			e = errInternal
+			e = internal(err)
 		}
 		d.Err = e
 	} else {

@@ -326,7 +326,7 @@ func (h *Handler) inboxEvents(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		e, ok := apperr.As(err)
 		if !ok {
-			e = errInternal
+			e = internal(err)
 		}
 		http.Error(w, e.Message+". "+e.Hint, e.HTTPStatus())
 		return

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -168,6 +169,25 @@ var errInternal = &apperr.Error{
 	Status:  http.StatusInternalServerError,
 }
 
+// errBusy is what a request gets when the database could not answer in
+// time (SQLite's writers queued past their wait, PostgreSQL restarting):
+// nothing is wrong with what was sent, so say to send it again.
+var errBusy = &apperr.Error{
+	Code:       "database_busy",
+	Message:    "The database is busy",
+	Hint:       "Nothing was changed. Try again in a few seconds.",
+	Status:     http.StatusServiceUnavailable,
+	RetryAfter: 5 * time.Second,
+}
+
+// internal is the error shown for one that is not the user's to fix.
+func internal(err error) *apperr.Error {
+	if store.IsUnavailable(err) {
+		return errBusy.Wrap(err)
+	}
+	return errInternal
+}
+
 // renderError shows err on the named page: an *apperr.Error next to its
 // field (or at the top), anything else as a generic message with the
 // details kept for the log.
@@ -175,7 +195,7 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, name strin
 	e, ok := apperr.As(err)
 	if !ok {
 		auth.NoteError(r.Context(), err)
-		e = errInternal
+		e = internal(err)
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second).Seconds())))
