@@ -140,8 +140,6 @@ func benchThroughput(b *testing.B, st store.Store, accounts, members int, latenc
 	e.sbx.SetLatency(latency)
 	b.ResetTimer()
 	for range b.N {
-		plain := plainLoop(b, e, st, accts, lists)
-		catchUp(b, e, st, accts)
 		v := e.create(campaign.CreateInput{Message: "Hi {first_name|there}, a short note.", Audience: campaign.Audience{ListIDs: lists},
 			SenderAccountIDs: senders, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(10_000)},
 			FailurePercent: intp(100)}) // generated people refuse strangers now and then
@@ -152,41 +150,22 @@ func benchThroughput(b *testing.B, st store.Store, accounts, members int, latenc
 		if v.Status != store.CampaignCompleted {
 			b.Fatalf("campaign %s: %+v", v.Status, v.Counts)
 		}
+		// The baseline after the campaign: its messages, sent from other
+		// sessions of the same accounts, are the account's to the
+		// product's live connections (read with getDifference and kept
+		// in the inbox as sent from the account's apps, each recipient a
+		// conversation). Before the campaign, that catching up would be
+		// counted against it, and every recipient would already have a
+		// conversation for the campaign's message to join. (Measured so,
+		// PostgreSQL's ratio is lower for the code before the runtime
+		// too: 0.60 against 0.96 with the baseline first; see
+		// docs/benchmarks.md.)
+		plain := plainLoop(b, e, st, accts, lists)
 		sent := v.Counts.Sent + v.Counts.Failed
 		b.ReportMetric(float64(sent)/took.Seconds(), "campaign_msgs/s")
 		b.ReportMetric(float64(plain.sent)/plain.took.Seconds(), "plain_msgs/s")
 		b.ReportMetric((float64(sent)/took.Seconds())/(float64(plain.sent)/plain.took.Seconds()), "ratio")
 		b.ReportMetric(float64(sent), "messages")
-	}
-}
-
-// catchUp lets the product's live connections read what the baseline
-// sent: its messages come from other sessions of the same accounts, so
-// they are the account's to the product (kept in the inbox as sent from
-// the account's apps), read with getDifference at the connection's next
-// gap. A message to each account makes that gap now, and the campaign is
-// measured once every account has read it.
-func catchUp(b *testing.B, e *env, st store.Store, accts []campaigntest.Account) {
-	b.Helper()
-	ctx := context.Background()
-	for i, a := range accts {
-		from := accts[(i+1)%len(accts)]
-		if _, err := e.sbx.Write(from.TGUserID, a.TGUserID, "caught up?", nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(10 * time.Minute)
-	for i, a := range accts {
-		from := accts[(i+1)%len(accts)]
-		for {
-			if _, err := st.ConversationOfPeer(ctx, e.ids[a.Phone], from.TGUserID); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				b.Fatalf("account %s did not catch up with the baseline's messages", a.Phone)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
 	}
 }
 
