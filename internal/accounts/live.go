@@ -145,6 +145,16 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 	var used store.Fence // the lease fn ran under
 	stepErr := s.rt.Do(ctx, store.AccountRef{UserID: userID, AccountID: accountID}, func(ctx context.Context, api *tg.Client) error {
 		used, _ = lease.FromContext(ctx)
+		// Work holds the account firmly while it runs: the connection's
+		// own hold gives way to another node only while it just listens,
+		// so a sending run or an extraction is not handed over mid-way
+		// (two nodes would pass an account back and forth without
+		// either getting on).
+		firm, err := s.leases.Acquire(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		defer firm.Release()
 		return fn(ctx, api)
 	})
 	if e, ok := apperr.As(stepErr); ok && (errors.Is(e, lease.ErrBusy) || e.HTTPStatus() < 500) && !isTelegramVerdict(stepErr) {

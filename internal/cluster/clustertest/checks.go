@@ -491,7 +491,7 @@ func (c *Cluster) inboxCount(accountID, from int64, text string) int {
 			} `json:"person"`
 		} `json:"conversations"`
 	}
-	if err := c.CallAny("GET", fmt.Sprintf("/api/v1/conversations?account_id=%d&limit=200", accountID), nil, &list); err != nil {
+	if err := c.CallAny("GET", fmt.Sprintf("/conversations?account_id=%d&limit=200", accountID), nil, &list); err != nil {
 		return 0
 	}
 	n := 0
@@ -505,7 +505,7 @@ func (c *Cluster) inboxCount(accountID, from int64, text string) int {
 				Direction string `json:"direction"`
 			} `json:"messages"`
 		}
-		if err := c.CallAny("GET", fmt.Sprintf("/api/v1/conversations/%d/messages?limit=200", conv.ID), nil, &msgs); err != nil {
+		if err := c.CallAny("GET", fmt.Sprintf("/conversations/%d/messages?limit=200", conv.ID), nil, &msgs); err != nil {
 			return 0
 		}
 		for _, m := range msgs.Messages {
@@ -545,7 +545,7 @@ func (c *Cluster) CheckChatsFromOtherNode(holder *Node) {
 	}
 	began := time.Now()
 	var out map[string]any
-	if err := c.Call(other, "GET", fmt.Sprintf("/api/v1/accounts/%d/chats", id), nil, &out); err != nil {
+	if err := c.Call(other, "GET", fmt.Sprintf("/accounts/%d/chats", id), nil, &out); err != nil {
 		c.T.Errorf("chats of account %d (held by %s) through %s: %v", id, holder.Name, other.Name, err)
 		return
 	}
