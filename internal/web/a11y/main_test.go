@@ -8,8 +8,6 @@ package a11y_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -166,7 +164,5 @@ func content(t *testing.T, c apptest.APIClient) {
 		"audience": object{"usernames": []string{"@henry_a11y"}}, "sender_account_ids": []int64{ann}}).Into(t, 201, &v)
 
 	c.Call("POST", "/suppressions", object{"username": "@henry_a11y", "reason": "asked to stop"}).Into(t, 201, nil)
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
-	t.Cleanup(receiver.Close)
 	c.Call("POST", "/webhooks", object{"url": "https://hooks.example.com/telegramate", "events": []string{"message.received"}}).Into(t, 201, nil)
 }
