@@ -121,7 +121,23 @@ func (a accountState) set(fn func(*telegram.UpdatesState)) error {
 	return nil
 }
 
-func (a accountState) SetState(_ context.Context, _ int64, st telegram.UpdatesState) error {
+func (a accountState) SetState(ctx context.Context, _ int64, st telegram.UpdatesState) error {
+	a.s.mu.Lock()
+	_, known := a.s.loaded[a.id]
+	a.s.mu.Unlock()
+	if !known {
+		// The account's first state (none was stored, so gotd took
+		// Telegram's current one) is stored before the manager goes on:
+		// a node killed before the next flush would otherwise start
+		// over from Telegram's state of then, and never see what was
+		// written while it was dead.
+		err := a.s.st.InTx(ctx, func(tx store.Tx) error {
+			return tx.SetUpdatesState(ctx, a.id, store.UpdatesState(st), a.s.now().UTC())
+		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	return a.set(func(s *telegram.UpdatesState) { *s = st })
 }
 
