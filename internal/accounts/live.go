@@ -21,8 +21,12 @@ import (
 
 // Listen keeps every connected account live on this node (where its
 // lease can be had) and hands every private message they receive or send
-// to h, until ctx ends or Close.
-func (s *Service) Listen(ctx context.Context, h connections.Handler) { s.rt.Listen(ctx, h) }
+// to h, until ctx ends or Close; it also makes the calls of people on
+// other nodes for the accounts held here (relayed.go).
+func (s *Service) Listen(ctx context.Context, h connections.Handler) {
+	s.rt.Listen(ctx, h)
+	go s.relay.Serve(ctx)
+}
 
 // Close ends the account runtime's connections; call it before the
 // database closes.
@@ -142,6 +146,12 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 		return p
 	}
 	ctx = telegram.WithCallOptions(ctx, opts...)
+	if holder, ok := s.holderElsewhere(ctx, accountID); ok {
+		// The holder records what Telegram says of the account.
+		if made, err := s.useRelayed(ctx, store.AccountRef{UserID: userID, AccountID: accountID}, holder, fn); made {
+			return accountError(err, s.now())
+		}
+	}
 	var used store.Fence // the lease fn ran under
 	stepErr := s.rt.Do(ctx, store.AccountRef{UserID: userID, AccountID: accountID}, func(ctx context.Context, api *tg.Client) error {
 		used, _ = lease.FromContext(ctx)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/lease"
+	"github.com/telegramate/telegramate/internal/relay"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -50,6 +51,10 @@ type Options struct {
 	// Leases gives this node the accounts it uses, one node per account
 	// at a time (nil: lease.Default, the process's on Store).
 	Leases *lease.Manager
+	// DatabaseURL is PostgreSQL's, when several nodes may run: a
+	// person's call on a node that does not hold the account is then
+	// made by the node that does (package relay). Empty on SQLite.
+	DatabaseURL string
 }
 
 // Service connects and runs users' Telegram accounts. It is safe for
@@ -70,6 +75,9 @@ type Service struct {
 	rt *connections.Runtime
 	// lives are the leases of the live connections, by account.
 	lives sync.Map // account id → *lease.Use
+	// relay takes a person's calls to the node holding the account, and
+	// makes the calls other nodes send here (relayed.go).
+	relay *relay.Relay
 }
 
 // New returns a Service.
@@ -93,6 +101,7 @@ func New(o Options) (*Service, error) {
 		return nil, err
 	}
 	s.rt = rt
+	s.relay = s.newRelay(o.DatabaseURL)
 	return s, nil
 }
 

@@ -30,6 +30,10 @@ func WithPriority(ctx context.Context, p Priority) context.Context {
 	return context.WithValue(ctx, priorityKey{}, p)
 }
 
+// IsPerson reports whether ctx's calls are a person's request (Person,
+// also when ctx names no priority).
+func IsPerson(ctx context.Context) bool { return priorityOf(ctx) == Person }
+
 func priorityOf(ctx context.Context) Priority {
 	p, _ := ctx.Value(priorityKey{}).(Priority)
 	return p

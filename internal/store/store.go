@@ -70,6 +70,7 @@ type Queries interface {
 	Inbox
 	Webhooks
 	Restores
+	AccountCalls
 	Ops
 }
 

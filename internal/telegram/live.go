@@ -249,6 +249,9 @@ func sentHook(mgr *updates.Manager, users *userHashes, sent *sentIDs) telegram.M
 				return err
 			}
 			box, ok := output.(*tg.UpdatesBox)
+			if raw, isRaw := output.(*rawAnswer); isRaw {
+				box, ok = raw.updates()
+			}
 			if !ok {
 				return nil
 			}
@@ -350,6 +353,13 @@ func WithCallOptions(ctx context.Context, opts ...RunOption) context.Context {
 		opt(&o)
 	}
 	return context.WithValue(ctx, callOptionsKey{}, o)
+}
+
+// FloodWaitMaxOf is the longest FLOOD_WAIT ctx's calls wait out, as
+// WithCallOptions set it; 0 when it sets none (the connection's own).
+func FloodWaitMaxOf(ctx context.Context) time.Duration {
+	o, _ := ctx.Value(callOptionsKey{}).(runOptions)
+	return o.floodWaitMax
 }
 
 // callFloodWaitMiddleware is floodWaitMiddleware with the limit of each

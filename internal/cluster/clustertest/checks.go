@@ -518,8 +518,9 @@ func (c *Cluster) inboxCount(accountID, from int64, text string) int {
 }
 
 // CheckChatsFromOtherNode lists the chats of an account held by node
-// holder through another live node, as a person's page would: the answer
-// must come (the account handed over), not account_busy.
+// holder through another live node, as a person's page would, asking
+// Telegram (refresh): the answer must come, made by the holder's
+// connection (accounts' relay), not account_busy.
 func (c *Cluster) CheckChatsFromOtherNode(holder *Node) {
 	c.T.Helper()
 	held := c.HeldBy(holder.Name, time.Now())
@@ -545,7 +546,8 @@ func (c *Cluster) CheckChatsFromOtherNode(holder *Node) {
 	}
 	began := time.Now()
 	var out map[string]any
-	if err := c.Call(other, "GET", fmt.Sprintf("/accounts/%d/chats", id), nil, &out); err != nil {
+	// refresh=true asks Telegram: the holder's connection makes the calls.
+	if err := c.Call(other, "GET", fmt.Sprintf("/accounts/%d/chats?refresh=true", id), nil, &out); err != nil {
 		c.T.Errorf("chats of account %d (held by %s) through %s: %v", id, holder.Name, other.Name, err)
 		return
 	}

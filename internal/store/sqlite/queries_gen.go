@@ -16,6 +16,11 @@ func (s queries) AccountByID(ctx context.Context, arg gen.AccountByIDParams) (ge
 	return convTelegramAccount(r), err
 }
 
+func (s queries) AccountCallByID(ctx context.Context, id int64) (gen.AccountCallByIDRow, error) {
+	r, err := s.q.AccountCallByID(ctx, id)
+	return convAccountCallByIDRow(r), err
+}
+
 func (s queries) AccountChatByTGID(ctx context.Context, arg gen.AccountChatByTGIDParams) (gen.AccountChat, error) {
 	r, err := s.q.AccountChatByTGID(ctx, db.AccountChatByTGIDParams(arg))
 	return convAccountChat(r), err
@@ -29,6 +34,10 @@ func (s queries) AccountsByStatus(ctx context.Context, status string) ([]gen.Tel
 func (s queries) ActivateAccount(ctx context.Context, arg gen.ActivateAccountParams) (gen.TelegramAccount, error) {
 	r, err := s.q.ActivateAccount(ctx, db.ActivateAccountParams(arg))
 	return convTelegramAccount(r), err
+}
+
+func (s queries) AddAccountCall(ctx context.Context, arg gen.AddAccountCallParams) (int64, error) {
+	return s.q.AddAccountCall(ctx, db.AddAccountCallParams(arg))
 }
 
 func (s queries) AddActivity(ctx context.Context, arg gen.AddActivityParams) (gen.AccountActivity, error) {
@@ -46,6 +55,10 @@ func (s queries) AddLoginFailure(ctx context.Context, arg gen.AddLoginFailurePar
 
 func (s queries) AddPendingLoginFailure(ctx context.Context, arg gen.AddPendingLoginFailureParams) (int64, error) {
 	return s.q.AddPendingLoginFailure(ctx, db.AddPendingLoginFailureParams(arg))
+}
+
+func (s queries) CancelAccountCall(ctx context.Context, arg gen.CancelAccountCallParams) (int64, error) {
+	return s.q.CancelAccountCall(ctx, db.CancelAccountCallParams(arg))
 }
 
 func (s queries) CancelExtraction(ctx context.Context, arg gen.CancelExtractionParams) (gen.Extraction, error) {
@@ -193,8 +206,16 @@ func (s queries) ExtractionForWork(ctx context.Context, id int64) (gen.Extractio
 	return convExtraction(r), err
 }
 
+func (s queries) FinishAccountCall(ctx context.Context, arg gen.FinishAccountCallParams) error {
+	return s.q.FinishAccountCall(ctx, db.FinishAccountCallParams(arg))
+}
+
 func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
 	return s.q.FinishExtraction(ctx, db.FinishExtractionParams(arg))
+}
+
+func (s queries) ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error) {
+	return s.q.ForgetAccountCalls(ctx, before)
 }
 
 func (s queries) GetWebhookEndpoint(ctx context.Context, arg gen.GetWebhookEndpointParams) (gen.WebhookEndpoint, error) {
@@ -293,6 +314,10 @@ func (s queries) PendingLoginByID(ctx context.Context, arg gen.PendingLoginByIDP
 	return convPendingLogin(r), err
 }
 
+func (s queries) QueuedAccountCalls(ctx context.Context, node string) ([]int64, error) {
+	return s.q.QueuedAccountCalls(ctx, node)
+}
+
 func (s queries) RecordUseVerdict(ctx context.Context, arg gen.RecordUseVerdictParams) (int64, error) {
 	return s.q.RecordUseVerdict(ctx, db.RecordUseVerdictParams(arg))
 }
@@ -358,6 +383,11 @@ func (s queries) StoreUseSession(ctx context.Context, arg gen.StoreUseSessionPar
 	return s.q.StoreUseSession(ctx, db.StoreUseSessionParams(arg))
 }
 
+func (s queries) TakeAccountCall(ctx context.Context, arg gen.TakeAccountCallParams) (gen.TakeAccountCallRow, error) {
+	r, err := s.q.TakeAccountCall(ctx, db.TakeAccountCallParams(arg))
+	return convTakeAccountCallRow(r), err
+}
+
 func (s queries) TokenByHash(ctx context.Context, tokenHash []byte) (gen.TokenByHashRow, error) {
 	r, err := s.q.TokenByHash(ctx, tokenHash)
 	return convTokenByHashRow(r), err
@@ -400,6 +430,10 @@ func (s queries) WebhookDeliveryForWork(ctx context.Context, id int64) (gen.Webh
 
 func convAccountActivity(r db.AccountActivity) gen.AccountActivity { return gen.AccountActivity(r) }
 
+func convAccountCallByIDRow(r db.AccountCallByIDRow) gen.AccountCallByIDRow {
+	return gen.AccountCallByIDRow(r)
+}
+
 func convAccountChat(r db.AccountChat) gen.AccountChat { return gen.AccountChat(r) }
 
 func convApiToken(r db.ApiToken) gen.ApiToken { return gen.ApiToken(r) }
@@ -413,6 +447,10 @@ func convListUserSessionsRow(r db.ListUserSessionsRow) gen.ListUserSessionsRow {
 func convMemberList(r db.MemberList) gen.MemberList { return gen.MemberList(r) }
 
 func convPendingLogin(r db.PendingLogin) gen.PendingLogin { return gen.PendingLogin(r) }
+
+func convTakeAccountCallRow(r db.TakeAccountCallRow) gen.TakeAccountCallRow {
+	return gen.TakeAccountCallRow(r)
+}
 
 func convTelegramAccount(r db.TelegramAccount) gen.TelegramAccount { return gen.TelegramAccount(r) }
 

@@ -34,5 +34,6 @@ func newAccounts(st store.Store, keys *secrets.Keyring, cfg *config.Config, logg
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
-	return accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw, Logger: logger, Leases: leases})
+	return accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw, Logger: logger, Leases: leases,
+		DatabaseURL: cfg.DatabaseURL.Reveal()})
 }

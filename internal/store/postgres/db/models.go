@@ -19,6 +19,21 @@ type AccountActivity struct {
 	CreatedAt time.Time
 }
 
+type AccountCall struct {
+	ID             int64
+	AccountID      int64
+	UserID         int64
+	Node           string
+	State          string
+	Body           []byte
+	FloodWaitMaxMs int64
+	Result         []byte
+	ErrorCode      int64
+	ErrorText      string
+	CreatedAt      time.Time
+	DoneAt         sql.NullTime
+}
+
 type AccountChannelPt struct {
 	AccountID int64
 	ChannelID int64

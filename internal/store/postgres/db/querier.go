@@ -12,13 +12,16 @@ import (
 
 type Querier interface {
 	AccountByID(ctx context.Context, arg AccountByIDParams) (TelegramAccount, error)
+	AccountCallByID(ctx context.Context, id int64) (AccountCallByIDRow, error)
 	AccountChatByTGID(ctx context.Context, arg AccountChatByTGIDParams) (AccountChat, error)
 	AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error)
 	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
+	AddAccountCall(ctx context.Context, arg AddAccountCallParams) (int64, error)
 	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
 	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
+	CancelAccountCall(ctx context.Context, arg CancelAccountCallParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
 	// Runs in the transaction that inserted the page's members. Members have
 	// no foreign key (migration 00004); this write is what keeps them from
@@ -70,7 +73,9 @@ type Querier interface {
 	ExtractionByID(ctx context.Context, arg ExtractionByIDParams) (Extraction, error)
 	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
 	ExtractionForWork(ctx context.Context, id int64) (Extraction, error)
+	FinishAccountCall(ctx context.Context, arg FinishAccountCallParams) error
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
+	ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error)
 	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
 	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
@@ -95,6 +100,7 @@ type Querier interface {
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
 	PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
+	QueuedAccountCalls(ctx context.Context, node string) ([]int64, error)
 	// Telegram's verdict on a login, never lost to a concurrent use of the same
 	// account and never softened by one: a verdict lands unless the account
 	// already carries a graver one (needs_relogin > limited > flood_wait), and
@@ -123,6 +129,7 @@ type Querier interface {
 	// rotation or re-login in the meantime must not be overwritten by the old
 	// session.
 	StoreUseSession(ctx context.Context, arg StoreUseSessionParams) (int64, error)
+	TakeAccountCall(ctx context.Context, arg TakeAccountCallParams) (TakeAccountCallRow, error)
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
 	TouchToken(ctx context.Context, arg TouchTokenParams) error

@@ -1,0 +1,86 @@
+package accounts_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/lease"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/telegram"
+	"github.com/telegramate/telegramate/internal/testkit"
+)
+
+// node is one node of two on a PostgreSQL database: its own lease
+// manager, gateway (named, so the sandbox tells its connections apart)
+// and accounts service with the relay on.
+func node(t *testing.T, e *env, id, url string) *accounts.Service {
+	t.Helper()
+	leases, err := lease.New(lease.Options{Store: e.st, NodeID: id, TTL: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(leases.Close)
+	gw, err := telegram.New(telegram.Config{DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), Logger: slog.New(slog.DiscardHandler),
+		ConnectTimeout: 10 * time.Second, NodeID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := accounts.New(accounts.Options{Store: e.st, Keyring: e.keys, Gateway: gw, Leases: leases, DatabaseURL: url, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	svc.Listen(ctx, func(context.Context, int64, int64, []telegram.PrivateMessage) error { return nil })
+	t.Cleanup(func() { cancel(); svc.Close() })
+	return svc
+}
+
+// TestPersonsCallAnsweredThroughTheHolder: node A holds an account (its
+// connection listens there); a person's requests on node B (who the
+// account is, an unknown username) are answered by A's connection, with
+// Telegram's answers and errors as they are, and the account never moves:
+// no connection of it from B, A's still open (issue 17: never
+// account_busy, no handover for a chat list).
+func TestPersonsCallAnsweredThroughTheHolder(t *testing.T) {
+	st, url := storetest.PostgresURL(t)
+	e := newEnv(t, st)
+	acct := e.connect(e.ann, appA, phoneAnn, "")
+	a := node(t, e, "node-a", url)
+	testkit.Eventually(t, 30*time.Second, "node A connects the account", func() bool { return a.Live(acct.ID) })
+	b := node(t, e, "node-b", url)
+
+	ctx := ctxFor(t)
+	for range 3 {
+		start := time.Now()
+		if err := b.Use(ctx, e.ann.UserID, acct.ID, selfCheck(acct.TGUserID)); err != nil {
+			t.Fatalf("a person's call on node B: %v", err)
+		}
+		t.Logf("answered through node A in %s", time.Since(start).Round(time.Millisecond))
+	}
+	err := b.Use(ctx, e.ann.UserID, acct.ID, func(ctx context.Context, api *tg.Client) error {
+		_, err := api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: "nobody_has_this_name"})
+		return err
+	})
+	if !errors.Is(err, telegram.ErrUsernameNotFound) {
+		t.Fatalf("Telegram's error through node A: %v, want USERNAME_NOT_OCCUPIED as a connection here says it", err)
+	}
+
+	if b.Live(acct.ID) || !a.Live(acct.ID) {
+		t.Fatalf("the account moved: live on A %v, on B %v", a.Live(acct.ID), b.Live(acct.ID))
+	}
+	for _, c := range sbx.ConnectionLog() {
+		if c.UserID == acct.TGUserID && c.Node == "node-b" {
+			t.Fatalf("node B opened a connection of the account: %+v", c)
+		}
+	}
+	l, err := st.LeaseOf(ctx, acct.ID)
+	if err != nil || l.Holder != "node-a" {
+		t.Fatalf("lease: %+v, %v; want node-a's", l, err)
+	}
+}
