@@ -47,8 +47,8 @@ type Options struct {
 	// prune deletes it (default 24 hours; the accounts package's list view
 	// uses the same figure).
 	AbandonedAccountRetention time.Duration
-	// FetchPollInterval is how often idle workers look for jobs when not
-	// listening (default: River's, 1s).
+	// FetchPollInterval is how often idle workers look for jobs (default:
+	// 5 s when they hear of new jobs at once, else River's 1 s).
 	FetchPollInterval time.Duration
 	// RescueStuckJobsAfter is how long a job may run before River takes it
 	// for a crashed node's and runs it again (default 15 minutes, River's
@@ -101,6 +101,12 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.FetchPollInterval == 0 && driver.SupportsListener() {
+		// New jobs are heard of at once (LISTEN on PostgreSQL, the woken
+		// listener on SQLite): polling is only the fallback, and each
+		// queue's poll is a write an idle node need not make every second.
+		o.FetchPollInterval = listeningFetchPoll
+	}
 	cfg := &river.Config{ID: o.NodeID, Logger: o.Logger, FetchPollInterval: o.FetchPollInterval, RescueStuckJobsAfter: o.RescueStuckJobsAfter}
 	if !o.InsertOnly {
 		workers := river.NewWorkers()
@@ -121,6 +127,10 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	c.Client = rc
 	return c, nil
 }
+
+// listeningFetchPoll is the fallback poll for new jobs of a client that
+// hears of them.
+const listeningFetchPoll = 5 * time.Second
 
 // DefaultQueues is River's default queue with 10 workers; domain packages
 // add queues of their own to it.
@@ -166,7 +176,11 @@ func (c *Client) driver(ctx context.Context, o Options) (riverdriver.Driver[*sql
 	db := o.Store.DB()
 	switch o.Store.Dialect() {
 	case "sqlite":
-		return riversqlite.New(db), nil
+		d := riversqlite.New(db)
+		if w, ok := o.Store.(interface{ WriteSignal() func() <-chan struct{} }); ok && w.WriteSignal() != nil {
+			return newWokenDriver(d, w.WriteSignal()), nil
+		}
+		return d, nil
 	case "postgres":
 		if o.DatabaseURL == "" || o.InsertOnly {
 			return riverdatabasesql.New(db), nil

@@ -72,7 +72,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*sqlstore.Stor
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return sqlstore.New(db, dialect, logger), nil
+	st := sqlstore.New(db, dialect, logger)
+	st.Written = lock.Written
+	return st, nil
 }
 
 var dialect = &sqlstore.Dialect{

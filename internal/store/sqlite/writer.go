@@ -35,6 +35,22 @@ type writerLock struct {
 	mu      sync.Mutex
 	held    bool
 	waiters []chan struct{}
+	// written is closed (and replaced) whenever a writer gives its turn
+	// back: something may have been written (Written).
+	written chan struct{}
+}
+
+// Written returns a channel closed after the next write of this process
+// ends (committed, rolled back, or a statement run alone). River's
+// notifications on SQLite are rows that this process writes, so its
+// listener reads them when this fires instead of every 50 ms.
+func (l *writerLock) Written() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.written == nil {
+		l.written = make(chan struct{})
+	}
+	return l.written
 }
 
 // errBusy is what a writer gets when its turn did not come within
@@ -86,6 +102,10 @@ func (l *writerLock) lock(ctx context.Context) error {
 func (l *writerLock) unlock() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.written != nil {
+		close(l.written)
+		l.written = nil
+	}
 	if len(l.waiters) == 0 {
 		l.held = false
 		return

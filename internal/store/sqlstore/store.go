@@ -39,7 +39,13 @@ type Store struct {
 	queries
 	db     *sql.DB
 	logger *slog.Logger
+	// Written, on SQLite, returns a channel closed after this process's
+	// next write ends (nil on PostgreSQL, which has LISTEN).
+	Written func() <-chan struct{}
 }
+
+// WriteSignal is Written (nil on PostgreSQL).
+func (s *Store) WriteSignal() func() <-chan struct{} { return s.Written }
 
 var _ store.Store = (*Store)(nil)
 
