@@ -1,10 +1,8 @@
 package campaign
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/gotd/td/tgerr"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -47,53 +45,21 @@ func transitionHint(status string) string {
 type reason struct{ code, text string }
 
 var (
-	reasonSuppressed     = reason{"suppressed", "On your suppression list"}
-	reasonBot            = reason{"bot", "A bot, not a person"}
-	reasonDeleted        = reason{"deleted_account", "The Telegram account is deleted"}
-	reasonSender         = reason{"sending_account", "One of this campaign's own sending accounts"}
-	reasonUnreachable    = reason{"unreachable", "None of the sending accounts knows this user: add the accounts that extracted them, or a username"}
-	reasonResolveBudget  = reason{"resolve_budget", "Over the sending accounts' username look-up budget for one campaign"}
-	reasonUsernameGone   = reason{"username_not_found", "No Telegram user has this username"}
-	reasonNotAPerson     = reason{"not_a_person", "The username belongs to a bot, group or channel"}
-	reasonCancelled      = reason{"cancelled", "The campaign was cancelled before this message was sent"}
-	reasonPrivacy        = reason{"privacy_restricted", "Their privacy settings refuse messages from people they don't know"}
-	reasonBlocked        = reason{"blocked", "They blocked the sending account"}
-	reasonDeactivated    = reason{"deactivated", "Their Telegram account is deleted or deactivated"}
-	reasonPeerInvalid    = reason{"peer_invalid", "Telegram no longer recognises this user for the sending account"}
-	reasonWriteForbidden = reason{"write_forbidden", "Telegram does not let the sending account write to them"}
-	reasonTooLong        = reason{"too_long", "The message is longer than Telegram allows for this recipient"}
+	reasonSuppressed    = reason{"suppressed", "On your suppression list"}
+	reasonBot           = reason{"bot", "A bot, not a person"}
+	reasonDeleted       = reason{"deleted_account", "The Telegram account is deleted"}
+	reasonSender        = reason{"sending_account", "One of this campaign's own sending accounts"}
+	reasonUnreachable   = reason{"unreachable", "None of the sending accounts knows this user: add the accounts that extracted them, or a username"}
+	reasonResolveBudget = reason{"resolve_budget", "Over the sending accounts' username look-up budget for one campaign"}
+	reasonNotAPerson    = reason{"not_a_person", "The username belongs to a bot, group or channel"}
+	reasonCancelled     = reason{"cancelled", "The campaign was cancelled before this message was sent"}
+	reasonDeactivated   = reason{"deactivated", "Their Telegram account is deleted or deactivated"}
+	reasonTooLong       = reason{"too_long", "The message is longer than Telegram allows for this recipient"}
 )
-
-// RecipientRefusal is why Telegram refused a message to one person for
-// good (a code and a sentence), or false when the error is not about the
-// person: the inbox's answers share the campaigns' mapping.
-func RecipientRefusal(err error) (code, text string, ok bool) {
-	why, ok := recipientRefusal(err)
-	return why.code, why.text, ok
-}
 
 // recipientRefusal is the reason a send to one recipient failed for good,
 // or false when the error is not about the recipient.
 func recipientRefusal(err error) (reason, bool) {
-	switch {
-	case errors.Is(err, telegram.ErrPrivacyRestricted):
-		return reasonPrivacy, true
-	case errors.Is(err, telegram.ErrRecipientBlocked):
-		return reasonBlocked, true
-	case errors.Is(err, telegram.ErrRecipientDeactivated):
-		return reasonDeactivated, true
-	case errors.Is(err, telegram.ErrPeerInvalid):
-		return reasonPeerInvalid, true
-	case errors.Is(err, telegram.ErrBannedFromSending):
-		return reasonWriteForbidden, true
-	case errors.Is(err, telegram.ErrUsernameNotFound):
-		return reasonUsernameGone, true
-	}
-	// Any other refusal of the request itself (400, 403) is about this
-	// message, not the account: the account's own troubles (PEER_FLOOD,
-	// revoked sessions, waits) are told apart before this is asked.
-	if rpc, ok := tgerr.As(err); ok && (rpc.Code == 400 || rpc.Code == 403) {
-		return reason{"refused", "Telegram refused this message: " + rpc.Type}, true
-	}
-	return reason{}, false
+	code, text, ok := telegram.RecipientRefusal(err)
+	return reason{code, text}, ok
 }

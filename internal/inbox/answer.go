@@ -16,7 +16,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/telegramate/telegramate/internal/apperr"
-	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
@@ -226,7 +225,7 @@ func (s *Service) sendAnswer(ctx context.Context, api *tg.Client, m store.InboxM
 	case errors.Is(err, telegram.ErrSessionRevoked):
 		return errors.Join(err, s.release(ctx, c, m, "account_needs_login", "Waiting: the account must log in again", now))
 	}
-	if code, why, ok := campaign.RecipientRefusal(err); ok {
+	if code, why, ok := telegram.RecipientRefusal(err); ok {
 		return s.finishAnswer(ctx, c, m, store.AnswerFailed, 0, code, why)
 	}
 	return err

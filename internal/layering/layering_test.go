@@ -33,6 +33,12 @@ var forbidden = map[string][]string{
 	// declare, set at wiring: neither side imports the other.
 	"internal/webhook":  {"internal/web", "internal/accounts", "internal/extract", "internal/campaign", "internal/inbox", "internal/telegram"},
 	"internal/campaign": {"internal/web", "internal/webhook", "internal/inbox"},
+	// The inbox and campaigns share Telegram's refusals of a recipient
+	// (telegram.RecipientRefusal), not each other: the inbox tells
+	// campaigns of replies through a function given at wiring.
+	// (Its message formatting, campaign/message, is shared by both; "$"
+	// forbids the package alone, not those under it.)
+	"internal/inbox": {"internal/web", "internal/webhook", "internal/campaign$"},
 	// The account runtime holds connections for whichever domain asks;
 	// it knows none of them (accounts opens, the inbox listens, through
 	// functions given at wiring), and no domain reaches another through
@@ -54,7 +60,8 @@ func TestImportsPointOneWay(t *testing.T) {
 		}
 		for dep, path := range reach(graph, pkg) {
 			for _, b := range bad {
-				if dep == b || strings.HasPrefix(dep, b+"/") {
+				exact, ok := strings.CutSuffix(b, "$")
+				if dep == exact || !ok && strings.HasPrefix(dep, b+"/") {
 					t.Errorf("%s reaches %s: %s", pkg, dep, strings.Join(path, " → "))
 				}
 			}
