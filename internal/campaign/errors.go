@@ -3,7 +3,6 @@ package campaign
 import (
 	"net/http"
 
-
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
