@@ -380,3 +380,43 @@ func TestAnswerHonoursFloodWait(t *testing.T) {
 		t.Errorf("sent %+v, want once, after the wait from %v", got, hit)
 	}
 }
+
+// TestCampaignMessageJoinsConversationStartedAfter: a campaign's sends
+// find no conversation (the account's known peers are read then); Ann
+// replies, which starts one; a second campaign's message to her joins it,
+// though no query asks for it any more (the known peers learned of it).
+func TestCampaignMessageJoinsConversationStartedAfter(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	list := e.list(sam.TGUserID)
+	send := func(name, text string) {
+		t.Helper()
+		v, err := e.camp.Create(ctx, e.user, campaign.CreateInput{Name: name, Message: text,
+			Audience: campaign.Audience{ListIDs: []int64{list}}, SenderAccountIDs: []int64{e.account(sam.TGUserID)},
+			Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(100)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.camp.Start(ctx, e.user, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.waitFor(name+"'s end", func() (bool, error) {
+			v, err = e.camp.Get(ctx, e.user, v.ID)
+			return err == nil && v.Final(), err
+		})
+	}
+	send("First", "First note")
+	if _, err := e.sbx.Write(ann, sam.TGUserID, "Who is this?", nil); err != nil {
+		t.Fatal(err)
+	}
+	c := e.conversationWith(sam.TGUserID, ann)
+	send("Second", "Second note")
+	e.waitFor("the second campaign's message in Ann's conversation", func() (bool, error) {
+		for _, m := range e.thread(c.ID) {
+			if m.Origin == store.OriginCampaign && strings.HasPrefix(m.Text, "Second note") {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+}

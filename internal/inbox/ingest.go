@@ -36,8 +36,12 @@ func (s *Service) ingest(ctx context.Context, userID, accountID int64, m telegra
 	if m.Out && m.RandomID != 0 {
 		// Sent by the product itself: an answer (kept already, under its
 		// random_id) or a campaign's message, which starts no
-		// conversation and joins one that exists. One look-up, as every
-		// send of a campaign comes here.
+		// conversation and joins one that exists. Every send of a
+		// campaign comes here: most recipients have no conversation,
+		// which the account's known peers tell without a query.
+		if maybe, err := s.known.mayHave(ctx, s.st, accountID, m.PeerID); err != nil || !maybe {
+			return err
+		}
 		c, err := s.existing(ctx, accountID, m.PeerID)
 		if err != nil || c.ID == 0 {
 			return err
@@ -100,8 +104,14 @@ func (s *Service) store(ctx context.Context, userID, accountID int64, peer store
 	// first message.
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		if c, _, err = tx.UpsertConversation(ctx, peer); err != nil {
+		var created bool
+		if c, created, err = tx.UpsertConversation(ctx, peer); err != nil {
 			return err
+		}
+		if created {
+			// Known before the commit: a conversation that rolls back
+			// only costs a query later.
+			s.known.add(accountID, peer.TGUserID)
 		}
 		row, added, err = tx.AddInboxMessage(ctx, store.InboxMessage{
 			ConversationID: c.ID, UserID: userID, AccountID: accountID, TGMessageID: m.ID, Direction: dir, Origin: origin,

@@ -83,6 +83,9 @@ type Service struct {
 	live broker
 	// answering serialises an account's answering runs on this node.
 	answering sync.Map // account id → *sync.Mutex
+	// known are the people each account held here has a conversation
+	// with (known.go).
+	known knownPeers
 
 	// beforeSend, when set (tests), runs after an answer is claimed and
 	// committed, before it leaves.

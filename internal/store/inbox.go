@@ -164,6 +164,9 @@ type Inbox interface {
 	ConversationByID(ctx context.Context, userID, id int64) (Conversation, error)
 	// ConversationOfPeer is the account's conversation with a person.
 	ConversationOfPeer(ctx context.Context, accountID, tgUserID int64) (Conversation, error)
+	// ConversationPeersOf lists the Telegram users the account has a
+	// conversation with.
+	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
 	// ConversationForWork reads a conversation whoever owns it (jobs).
 	ConversationForWork(ctx context.Context, id int64) (Conversation, error)
 	// ListConversations is one page, newest first.

@@ -74,6 +74,10 @@ func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) err
 	return s.q.ClearLoginFailures(ctx, throttleKey)
 }
 
+func (s queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
+	return s.q.ConversationPeersOf(ctx, accountID)
+}
+
 func (s queries) CopyListMembers(ctx context.Context, arg gen.CopyListMembersParams) (int64, error) {
 	return s.q.CopyListMembers(ctx, db.CopyListMembersParams(arg))
 }

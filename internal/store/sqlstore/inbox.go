@@ -115,6 +115,11 @@ func (q queries) ConversationOfPeer(ctx context.Context, accountID, tgUserID int
 	return q.conversation(ctx, "c.account_id = ? AND c.tg_user_id = ?", accountID, tgUserID)
 }
 
+func (q queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
+	ids, err := q.q.ConversationPeersOf(ctx, accountID)
+	return ids, mapErr(q.d, err)
+}
+
 func (q queries) ConversationForWork(ctx context.Context, id int64) (store.Conversation, error) {
 	return q.conversation(ctx, "c.id = ?", id)
 }

@@ -31,6 +31,7 @@ type Querier interface {
 	// page's members too (DeleteMemberList deletes them after the list).
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
+	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
 	CountAdmins(ctx context.Context) (int64, error)
