@@ -21,7 +21,7 @@ import (
 
 func (s *Service) newRelay(databaseURL string) *relay.Relay {
 	return relay.New(relay.Options{Store: s.st, Node: s.leases.NodeID(), DatabaseURL: databaseURL,
-		Make: s.makeRelayed, ErrorOf: telegram.RelayError, ErrorFrom: telegram.RelayedError, Log: s.log, Now: s.now})
+		Make: s.makeRelayed, Wanted: s.leases.RenewNow, ErrorOf: telegram.RelayError, ErrorFrom: telegram.RelayedError, Log: s.log, Now: s.now})
 }
 
 // holderElsewhere is the node to relay a call of ctx to: another node

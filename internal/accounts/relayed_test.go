@@ -10,6 +10,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -21,7 +22,12 @@ import (
 // and accounts service with the relay on.
 func node(t *testing.T, e *env, id, url string) *accounts.Service {
 	t.Helper()
-	leases, err := lease.New(lease.Options{Store: e.st, NodeID: id, TTL: 3 * time.Second})
+	return nodeTTL(t, e, id, url, 3*time.Second)
+}
+
+func nodeTTL(t *testing.T, e *env, id, url string, ttl time.Duration) *accounts.Service {
+	t.Helper()
+	leases, err := lease.New(lease.Options{Store: e.st, NodeID: id, TTL: ttl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,5 +88,30 @@ func TestPersonsCallAnsweredThroughTheHolder(t *testing.T) {
 	l, err := st.LeaseOf(ctx, acct.ID)
 	if err != nil || l.Holder != "node-a" {
 		t.Fatalf("lease: %+v, %v; want node-a's", l, err)
+	}
+}
+
+// TestWantedAccountGivenAtOnce: node A holds an account only to listen;
+// work on node B (not a person's request: it runs where its job runs)
+// asks for it, and A gives it up as soon as it hears (NOTIFY), not at its
+// next renewal, a third of the lease's time later (here 100 s).
+func TestWantedAccountGivenAtOnce(t *testing.T) {
+	st, url := storetest.PostgresURL(t)
+	e := newEnv(t, st)
+	acct := e.connect(e.ann, appA, phoneAnn, "")
+	const ttl = 5 * time.Minute
+	a := nodeTTL(t, e, "node-a", url, ttl)
+	testkit.Eventually(t, 30*time.Second, "node A connects the account", func() bool { return a.Live(acct.ID) })
+	b := nodeTTL(t, e, "node-b", url, ttl)
+
+	start := time.Now()
+	ctx := connections.WithPriority(ctxFor(t), connections.Campaign)
+	if err := b.Use(ctx, e.ann.UserID, acct.ID, selfCheck(acct.TGUserID)); err != nil {
+		t.Fatalf("work on node B: %v", err)
+	}
+	took := time.Since(start)
+	t.Logf("node B had the account in %s", took.Round(time.Millisecond))
+	if took > 10*time.Second {
+		t.Errorf("node B waited %s for the account, as for A's next renewal (every %s): A did not hear it was asked for", took.Round(time.Second), ttl/3)
 	}
 }

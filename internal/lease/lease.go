@@ -97,6 +97,7 @@ type Manager struct {
 	looping bool // the renewal loop runs (only while something is held)
 
 	closed chan struct{}
+	now    chan struct{} // RenewNow
 	loops  sync.WaitGroup
 	once   sync.Once
 }
@@ -138,7 +139,7 @@ func New(o Options) (*Manager, error) {
 		return nil, fmt.Errorf("lease: %w", err)
 	}
 	return &Manager{st: o.Store, node: o.NodeID, ttl: o.TTL, log: o.Logger, holds: map[int64]*hold{},
-		closed: make(chan struct{})}, nil
+		closed: make(chan struct{}), now: make(chan struct{}, 1)}, nil
 }
 
 var defaults sync.Map // Store → *Manager
@@ -368,6 +369,8 @@ func (m *Manager) loop() {
 			t.Stop()
 			return
 		case <-t.C:
+		case <-m.now:
+			t.Stop()
 		}
 		if m.renew() {
 			next = every
@@ -382,6 +385,17 @@ func (m *Manager) loop() {
 			return
 		}
 		m.mu.Unlock()
+	}
+}
+
+// RenewNow renews the node's leases at once, giving way on those another
+// node asked for (told by NOTIFY on PostgreSQL), instead of at the next
+// renewal: a job elsewhere then gets its account in a moment, not in up
+// to a third of the TTL.
+func (m *Manager) RenewNow() {
+	select {
+	case m.now <- struct{}{}:
+	default:
 	}
 }
 

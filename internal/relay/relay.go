@@ -55,6 +55,10 @@ type Options struct {
 	// nothing is relayed.
 	DatabaseURL string
 	Make        Make
+	// Wanted is told when another node asks for an account this one
+	// holds (lease.Manager.RenewNow: it gives way at once, not at its
+	// next renewal).
+	Wanted func()
 	// ErrorOf describes a Make error for the caller (code and text, as
 	// telegram.RelayError does); default: code 0 and the error's text.
 	ErrorOf func(error) (code int, text string)
@@ -214,6 +218,12 @@ func (r *Relay) listen(ctx context.Context) error {
 		}
 		idText, node, ok := strings.Cut(n.Payload, " ")
 		if !ok || node != r.o.Node {
+			continue
+		}
+		if idText == "want" {
+			if r.o.Wanted != nil {
+				r.o.Wanted()
+			}
 			continue
 		}
 		if id, err := strconv.ParseInt(idText, 10, 64); err == nil {

@@ -6,8 +6,9 @@ import (
 )
 
 // AccountCallsChannel is the PostgreSQL channel a node LISTENs on for the
-// calls written for it (AddAccountCall notifies it at commit); the payload
-// is "<call id> <node id>".
+// calls written for it (AddAccountCall notifies it at commit; the payload
+// is "<call id> <node id>"), and for another node asking for one of its
+// accounts (WantLease; the payload is "want <node id>").
 const AccountCallsChannel = "telegramate_account_calls"
 
 // AccountCall is a Telegram call written by a node that does not hold the

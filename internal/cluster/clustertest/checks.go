@@ -444,6 +444,30 @@ func (c *Cluster) Takeover(held []int64, died time.Time) (gaps map[int64]time.Du
 	return gaps, len(gaps) == len(held)
 }
 
+// LogConnectionsSince logs, for each account of held missing from gaps,
+// its connections in the data center's record since t: which node, when
+// opened and closed, how many calls (what a failed takeover did).
+func (c *Cluster) LogConnectionsSince(held []int64, gaps map[int64]time.Duration, t time.Time) {
+	for _, id := range held {
+		if _, ok := gaps[id]; ok {
+			continue
+		}
+		var lines []string
+		for _, conn := range c.Sandbox.ConnectionLog() {
+			if conn.UserID != id || (!conn.Open() && conn.Closed.Before(t)) {
+				continue
+			}
+			closed := "open"
+			if !conn.Open() {
+				closed = conn.Closed.Sub(t).Round(time.Millisecond).String()
+			}
+			lines = append(lines, fmt.Sprintf("%s opened %s closed %s calls %d", conn.Node,
+				conn.Opened.Sub(t).Round(time.Millisecond), closed, conn.Calls))
+		}
+		c.T.Logf("Telegram user %d after the kill: %v", id, lines)
+	}
+}
+
 // MaxGap is the largest of the gaps.
 func MaxGap(gaps map[int64]time.Duration) time.Duration {
 	var m time.Duration

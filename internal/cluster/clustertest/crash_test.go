@@ -137,6 +137,7 @@ func runCrash(t *testing.T, o crash) {
 		}
 		if time.Now().After(deadline) {
 			t.Errorf("%d of %d accounts of the dead node sent nothing in %s (sent again: %v)", len(held)-len(gaps), len(held), 2*takeoverTarget, sortedGaps(gaps))
+			c.LogConnectionsSince(held, gaps, died)
 			break
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -140,6 +140,17 @@ func (q queries) ReleaseLease(ctx context.Context, f store.Fence) error {
 }
 
 func (q queries) WantLease(ctx context.Context, accountID int64, by string) error {
+	if q.d.Name == "postgres" {
+		// The holder hears of it at once (store.LeaseWantedPayload on
+		// the relay's channel) instead of at its next renewal.
+		_, err := q.exec(ctx, "WITH w AS (UPDATE account_leases SET wanted_at = "+q.dbNow()+
+			" WHERE account_id = ? AND holder <> ? AND expires_at > "+q.dbNow()+" RETURNING holder)"+
+			" SELECT pg_notify(?, 'want ' || holder) FROM w", accountID, by, store.AccountCallsChannel)
+		if err != nil {
+			return fmt.Errorf("ask for the lease of account %d: %w", accountID, err)
+		}
+		return nil
+	}
 	_, err := q.exec(ctx, "UPDATE account_leases SET wanted_at = "+q.dbNow()+
 		" WHERE account_id = ? AND holder <> ? AND expires_at > "+q.dbNow(), accountID, by)
 	if err != nil {
