@@ -35,20 +35,33 @@ func markRunning(t *testing.T, s store.Store, id int64, node string) {
 // TestDeadNodesJobsRunAgain: a job left running by a node that stopped
 // beating is made available again and runs on a live node; a job of a
 // node that still beats is left alone. On SQLite (one node) every other
-// node's running job is taken back at once.
+// node's running job is taken back at once. With LISTEN on PostgreSQL the
+// rescue tells River's producers, so the job runs with their poll ten
+// minutes away.
 func TestDeadNodesJobsRunAgain(t *testing.T) {
-	for _, engine := range []string{"postgres", "sqlite"} {
+	for _, engine := range []string{"postgres", "postgres-listening", "sqlite"} {
 		t.Run(engine, func(t *testing.T) {
-			s := storetest.Postgres
-			if engine == "sqlite" {
-				s = storetest.SQLite
+			var (
+				st  store.Store
+				url string
+			)
+			poll := 100 * time.Millisecond
+			switch engine {
+			case "postgres":
+				st = storetest.Postgres(t)
+			case "postgres-listening":
+				st, url = storetest.PostgresURL(t)
+				poll = 10 * time.Minute
+			default:
+				st = storetest.SQLite(t)
 			}
-			st := s(t)
 			ctx := context.Background()
 			ins := start(t, jobs.Options{Store: st, InsertOnly: true})
 			ids := map[string]int64{}
 			for _, name := range []string{"dead", "alive"} {
-				res, err := ins.Insert(ctx, probeArgs{Name: name}, &river.InsertOpts{MaxAttempts: 5})
+				// A queue of its own: another job's insert must not be
+				// what makes the producer look.
+				res, err := ins.Insert(ctx, probeArgs{Name: name}, &river.InsertOpts{MaxAttempts: 5, Queue: "probe"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -66,7 +79,9 @@ func TestDeadNodesJobsRunAgain(t *testing.T) {
 				mu  sync.Mutex
 				ran = map[string]bool{}
 			)
-			start(t, jobs.Options{Store: st, NodeID: "node-b", FetchPollInterval: 100 * time.Millisecond,
+			queues := jobs.DefaultQueues()
+			queues["probe"] = river.QueueConfig{MaxWorkers: 2}
+			start(t, jobs.Options{Store: st, NodeID: "node-b", FetchPollInterval: poll, DatabaseURL: url, Queues: queues,
 				HeartbeatEvery: 50 * time.Millisecond, DeadAfter: 500 * time.Millisecond,
 				Register: func(w *river.Workers) {
 					river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[probeArgs]) error {
@@ -103,7 +118,7 @@ func TestDeadNodesJobsRunAgain(t *testing.T) {
 			mu.Lock()
 			aliveRan := ran["alive"]
 			mu.Unlock()
-			if engine == "postgres" && aliveRan {
+			if engine != "sqlite" && aliveRan {
 				t.Error("a live node's running job was taken from it")
 			}
 			if engine == "sqlite" && !aliveRan {

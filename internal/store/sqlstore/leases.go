@@ -280,8 +280,18 @@ func (q queries) RescueOwnJobs(ctx context.Context, self string) ([]int64, error
 func (q queries) rescue(ctx context.Context, cond string, args ...any) ([]int64, error) {
 	// Not prepared through the statement cache: it runs every few seconds,
 	// not per message, and River's table is River's.
-	rows, err := q.conn().QueryContext(ctx, q.rebind("UPDATE river_job SET state = 'available', scheduled_at = "+q.riverNow()+
-		" WHERE state = 'running' AND attempt < max_attempts AND attempted_by IS NOT NULL AND "+cond+" RETURNING id"), args...)
+	update := "UPDATE river_job SET state = 'available', scheduled_at = " + q.riverNow() +
+		" WHERE state = 'running' AND attempt < max_attempts AND attempted_by IS NOT NULL AND " + cond
+	query := update + " RETURNING id"
+	if q.d.Name == "postgres" {
+		// Tell River's producers, as its own inserts do (LISTEN on
+		// "<schema>.river_insert"): they would otherwise find the jobs
+		// only at their next poll, seconds later.
+		query = "WITH r AS (" + update + " RETURNING id, queue), n AS (SELECT pg_notify(current_schema() || '.river_insert', " +
+			"json_build_object('queue', queue)::text) FROM (SELECT DISTINCT queue FROM r) q) " +
+			"SELECT id FROM r WHERE (SELECT count(*) FROM n) >= 0"
+	}
+	rows, err := q.conn().QueryContext(ctx, q.rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("rescue jobs: %w", mapErr(q.d, err))
 	}
