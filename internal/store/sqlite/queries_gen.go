@@ -48,6 +48,10 @@ func (s queries) AddPendingLoginFailure(ctx context.Context, arg gen.AddPendingL
 	return s.q.AddPendingLoginFailure(ctx, db.AddPendingLoginFailureParams(arg))
 }
 
+func (s queries) AutoDisableWebhookEndpoint(ctx context.Context, arg gen.AutoDisableWebhookEndpointParams) (int64, error) {
+	return s.q.AutoDisableWebhookEndpoint(ctx, db.AutoDisableWebhookEndpointParams(arg))
+}
+
 func (s queries) CancelExtraction(ctx context.Context, arg gen.CancelExtractionParams) (gen.Extraction, error) {
 	r, err := s.q.CancelExtraction(ctx, db.CancelExtractionParams(arg))
 	return convExtraction(r), err
@@ -55,6 +59,10 @@ func (s queries) CancelExtraction(ctx context.Context, arg gen.CancelExtractionP
 
 func (s queries) CheckpointExtraction(ctx context.Context, arg gen.CheckpointExtractionParams) (int64, error) {
 	return s.q.CheckpointExtraction(ctx, db.CheckpointExtractionParams(arg))
+}
+
+func (s queries) ClaimWebhookEndpoint(ctx context.Context, arg gen.ClaimWebhookEndpointParams) (int64, error) {
+	return s.q.ClaimWebhookEndpoint(ctx, db.ClaimWebhookEndpointParams(arg))
 }
 
 func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) error {
@@ -172,6 +180,10 @@ func (s queries) DisableWebhookEndpoint(ctx context.Context, arg gen.DisableWebh
 
 func (s queries) DisconnectAccount(ctx context.Context, arg gen.DisconnectAccountParams) (int64, error) {
 	return s.q.DisconnectAccount(ctx, db.DisconnectAccountParams(arg))
+}
+
+func (s queries) EnableWebhookEndpoint(ctx context.Context, arg gen.EnableWebhookEndpointParams) (int64, error) {
+	return s.q.EnableWebhookEndpoint(ctx, db.EnableWebhookEndpointParams(arg))
 }
 
 func (s queries) EndFloodWait(ctx context.Context, arg gen.EndFloodWaitParams) (int64, error) {
@@ -396,6 +408,15 @@ func (s queries) UserByID(ctx context.Context, id int64) (gen.User, error) {
 func (s queries) WebhookDeliveryForWork(ctx context.Context, id int64) (gen.WebhookDeliveryForWorkRow, error) {
 	r, err := s.q.WebhookDeliveryForWork(ctx, id)
 	return convWebhookDeliveryForWorkRow(r), err
+}
+
+func (s queries) WebhookEndpointFailed(ctx context.Context, arg gen.WebhookEndpointFailedParams) (gen.WebhookEndpoint, error) {
+	r, err := s.q.WebhookEndpointFailed(ctx, db.WebhookEndpointFailedParams(arg))
+	return convWebhookEndpoint(r), err
+}
+
+func (s queries) WebhookEndpointSucceeded(ctx context.Context, id int64) error {
+	return s.q.WebhookEndpointSucceeded(ctx, id)
 }
 
 func convAccountActivity(r db.AccountActivity) gen.AccountActivity { return gen.AccountActivity(r) }

@@ -19,6 +19,7 @@ type Querier interface {
 	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
+	AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
 	// Runs in the transaction that inserted the page's members. Members have
 	// no foreign key (migration 00004); this write is what keeps them from
@@ -27,6 +28,7 @@ type Querier interface {
 	// it locks the row until commit, so a deletion waits and then removes the
 	// page's members too (DeleteMemberList deletes them after the list).
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
+	ClaimWebhookEndpoint(ctx context.Context, arg ClaimWebhookEndpointParams) (int64, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
@@ -64,6 +66,7 @@ type Querier interface {
 	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
 	DisableWebhookEndpoint(ctx context.Context, arg DisableWebhookEndpointParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
+	EnableWebhookEndpoint(ctx context.Context, arg EnableWebhookEndpointParams) (int64, error)
 	// A use that Telegram let through after a FLOOD_WAIT's time: the account is
 	// active again, unless something graver was recorded meanwhile.
 	EndFloodWait(ctx context.Context, arg EndFloodWaitParams) (int64, error)
@@ -132,6 +135,8 @@ type Querier interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	WebhookDeliveryForWork(ctx context.Context, id int64) (WebhookDeliveryForWorkRow, error)
+	WebhookEndpointFailed(ctx context.Context, arg WebhookEndpointFailedParams) (WebhookEndpoint, error)
+	WebhookEndpointSucceeded(ctx context.Context, id int64) error
 }
 
 var _ Querier = (*Queries)(nil)
