@@ -5,8 +5,8 @@ import (
 	"html/template"
 	"mime"
 	"net/http"
-	"strconv"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/telegramate/telegramate/internal/apperr"
