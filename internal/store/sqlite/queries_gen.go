@@ -291,6 +291,11 @@ func (s queries) MemberListByID(ctx context.Context, arg gen.MemberListByIDParam
 	return convMemberList(r), err
 }
 
+func (s queries) MemberListsPage(ctx context.Context, arg gen.MemberListsPageParams) ([]gen.MemberList, error) {
+	rs, err := s.q.MemberListsPage(ctx, db.MemberListsPageParams(arg))
+	return each(rs, convMemberList), err
+}
+
 func (s queries) PeerAccessHash(ctx context.Context, arg gen.PeerAccessHashParams) (int64, error) {
 	return s.q.PeerAccessHash(ctx, db.PeerAccessHashParams(arg))
 }

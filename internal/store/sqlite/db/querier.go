@@ -93,6 +93,7 @@ type Querier interface {
 	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
 	MemberListByID(ctx context.Context, arg MemberListByIDParams) (MemberList, error)
+	MemberListsPage(ctx context.Context, arg MemberListsPageParams) ([]MemberList, error)
 	// The newest access hash an account was given for a user, found through
 	// the lists of the account's owner and (list_id, tg_user_id).
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
