@@ -384,6 +384,11 @@ func (s queries) TokenExists(ctx context.Context, arg gen.TokenExistsParams) (in
 	return s.q.TokenExists(ctx, db.TokenExistsParams(arg))
 }
 
+func (s queries) TokensPage(ctx context.Context, arg gen.TokensPageParams) ([]gen.ApiToken, error) {
+	rs, err := s.q.TokensPage(ctx, db.TokensPageParams(arg))
+	return each(rs, convApiToken), err
+}
+
 func (s queries) TouchToken(ctx context.Context, arg gen.TouchTokenParams) error {
 	return s.q.TouchToken(ctx, db.TouchTokenParams(arg))
 }

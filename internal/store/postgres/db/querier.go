@@ -129,6 +129,7 @@ type Querier interface {
 	StoreUseSession(ctx context.Context, arg StoreUseSessionParams) (int64, error)
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
+	TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiToken, error)
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
