@@ -32,7 +32,7 @@ func TestMemberListPagesWalk(t *testing.T) {
 		var newest int64
 		for i := range 120 {
 			x, err := s.CreateExtraction(ctx, store.NewExtraction{UserID: uid, AccountID: acct,
-				Chat: store.Chat{TGChatID: int64(7000 + i), Kind: store.ChatSupergroup, Title: fmt.Sprintf("Group %d", i)},
+				Chat:     store.Chat{TGChatID: int64(7000 + i), Kind: store.ChatSupergroup, Title: fmt.Sprintf("Group %d", i)},
 				ListName: fmt.Sprintf("List %d", i), Now: time.Now()})
 			if err != nil {
 				t.Fatal(err)
