@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
@@ -67,6 +68,43 @@ func (s *Service) List(ctx context.Context, userID int64) ([]View, error) {
 		out = append(out, View{Campaign: c, Counts: counts})
 	}
 	return out, nil
+}
+
+// MaxCampaignsPage bounds a page of the list: each campaign's counts
+// are read with it.
+const MaxCampaignsPage = 200
+
+// ListPage is a page of the user's campaigns, newest first, with their
+// counts, after cursor (a previous page's next; "" for the first); next
+// is "" on the last page. limit 0 is 50.
+func (s *Service) ListPage(ctx context.Context, userID int64, cursor string, limit int) (out []View, next string, err error) {
+	var before int64
+	if cursor != "" {
+		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
+			return nil, "", fieldError("cursor", "That page link is not valid", "Start again from the first page.")
+		}
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, MaxCampaignsPage)
+	list, err := s.st.CampaignsPage(ctx, userID, before, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("list campaigns: %w", err)
+	}
+	if len(list) > limit {
+		list = list[:limit]
+		next = strconv.FormatInt(list[limit-1].ID, 10)
+	}
+	out = make([]View, 0, len(list))
+	for _, c := range list {
+		counts, err := s.st.CampaignCounts(ctx, c.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, View{Campaign: c, Counts: counts})
+	}
+	return out, next, nil
 }
 
 // Count is how many campaigns the user has (the dashboard).

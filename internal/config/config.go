@@ -63,6 +63,9 @@ type Config struct {
 	// (loopback, private networks, link-local, metadata services), and
 	// plain http to loopback.
 	WebhookAllowPrivate bool
+	// WebhookDisableAfter is how long a webhook fails without a success
+	// before it is disabled.
+	WebhookDisableAfter time.Duration
 	// DrainDelay is how long a stopping node goes on serving with
 	// /healthz answering 503, so a reverse proxy takes it out first.
 	DrainDelay time.Duration
@@ -135,6 +138,7 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.DurationVar(&c.NodeDeadAfter, "node-dead-after", 10*time.Second, help("how long a node may go unseen before the other nodes run its jobs", "node-dead-after"))
 	fs.IntVar(&c.MaxSuppressions, "max-suppressions", 1_000_000, help("the most entries a user may add to their suppression list (replies such as STOP are recorded past it)", "max-suppressions"))
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, help("let webhooks go to internal addresses (this machine, private networks, link-local and cloud metadata addresses) and plain http to loopback, for receivers beside the instance; off, a tenant's webhook cannot reach into the operator's network", "webhook-allow-private"))
+	fs.DurationVar(&c.WebhookDisableAfter, "webhook-disable-after", 24*time.Hour, help("how long a webhook may fail (timeouts, connection errors, answers other than 2xx) without a success before it is disabled and its user told; until then it backs off", "webhook-disable-after"))
 	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, help("on SIGTERM, go on serving this long with /healthz answering 503 so a reverse proxy's health checks take the node out before it stops accepting requests, e.g. 5s (default: stop at once)", "drain-delay"))
 	return c
 }

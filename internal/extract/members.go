@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -40,6 +41,49 @@ func (s *Service) Lists(ctx context.Context, userID int64) ([]ListInfo, error) {
 		out[i] = ListInfo{MemberList: l, Extraction: byList[l.ID]}
 	}
 	return out, nil
+}
+
+// MaxListsPage bounds a page of the lists.
+const MaxListsPage = 200
+
+// ListsPage is a page of the user's member lists, newest first, each with
+// the extraction that fills it, after cursor (a previous page's next; ""
+// for the first); next is "" on the last page. limit 0 is 50.
+func (s *Service) ListsPage(ctx context.Context, userID int64, cursor string, limit int) (out []ListInfo, next string, err error) {
+	var before int64
+	if cursor != "" {
+		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
+			return nil, "", &apperr.Error{Code: "validation_failed", Field: "cursor", Message: "That page link is not valid",
+				Hint: "Start again from the first page.", Status: http.StatusUnprocessableEntity}
+		}
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, MaxListsPage)
+	lists, err := s.st.MemberListsPage(ctx, userID, before, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("member lists: %w", err)
+	}
+	if len(lists) > limit {
+		lists = lists[:limit]
+		next = strconv.FormatInt(lists[limit-1].ID, 10)
+	}
+	out = make([]ListInfo, len(lists))
+	for i, l := range lists {
+		out[i] = ListInfo{MemberList: l}
+		if l.Source != store.ListFromExtraction {
+			continue
+		}
+		x, err := s.st.ExtractionByListID(ctx, userID, l.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, "", fmt.Errorf("member list %d: %w", l.ID, err)
+		}
+		if err == nil {
+			out[i].Extraction = &x
+		}
+	}
+	return out, next, nil
 }
 
 // List is one of the user's member lists.

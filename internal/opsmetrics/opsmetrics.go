@@ -43,7 +43,7 @@ var (
 		"Paused campaigns that nobody paused by hand: their failure threshold tripped, or a restore paused them.", nil, nil)
 	webhookDesc = prometheus.NewDesc("telegramate_webhook_deliveries", "Webhook deliveries by state (pending, delivered, failed).",
 		[]string{"state"}, nil)
-	disabledDesc = prometheus.NewDesc("telegramate_webhook_endpoints_disabled", "Webhook endpoints disabled.", nil, nil)
+	disabledDesc = prometheus.NewDesc("telegramate_webhook_endpoints_disabled", "Webhook endpoints disabled after failing for a day without a success (until their users enable them again).", nil, nil)
 	leasesDesc   = prometheus.NewDesc("telegramate_leases_held", "Account leases this node holds.", nil, nil)
 	connDesc     = prometheus.NewDesc("telegramate_connected_accounts", "Accounts this node keeps a Telegram connection for.", nil, nil)
 )

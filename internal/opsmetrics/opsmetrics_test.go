@@ -36,6 +36,28 @@ func TestMetricsCountWhatTheDatabaseHolds(t *testing.T) {
 			Events: []string{"delivery.sent"}, Now: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
+		// One endpoint disabled for failing counts; two their user deleted
+		// do not (nobody is missing their events).
+		for _, failing := range []bool{true, false, false} {
+			e, err := st.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: u.ID, URL: "https://h.example.com/x", SecretSealed: []byte{1},
+				Events: []string{"delivery.sent"}, Now: time.Now()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !failing {
+				if err := st.DisableWebhookEndpoint(ctx, u.ID, e.ID, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			day := time.Now().Add(-25 * time.Hour)
+			if _, err := st.WebhookEndpointFailed(ctx, e.ID, "HTTP 500", day, day); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := st.AutoDisableWebhookEndpoint(ctx, e.ID, time.Now(), time.Now().Add(-24*time.Hour)); err != nil || !ok {
+				t.Fatalf("disable: %v %v", ok, err)
+			}
+		}
 		m := opsmetrics.New(st, node{})
 		next := &sink{}
 		ev := m.Events(next)
@@ -72,7 +94,7 @@ func TestMetricsCountWhatTheDatabaseHolds(t *testing.T) {
 			"telegramate_deliveries_total,reason=blocked,state=failed": 2,
 			"telegramate_leases_held":                                  3,
 			"telegramate_connected_accounts":                           2,
-			"telegramate_webhook_endpoints_disabled":                   0,
+			"telegramate_webhook_endpoints_disabled":                   1,
 			"telegramate_webhook_deliveries,state=failed":              0,
 			"telegramate_accounts,health=needs_relogin":                0,
 			"telegramate_campaigns_paused_automatically":               0,

@@ -169,6 +169,9 @@ type Campaigns interface {
 	CampaignForWork(ctx context.Context, id int64) (Campaign, error)
 	// ListCampaigns lists a user's campaigns, newest first.
 	ListCampaigns(ctx context.Context, userID int64) ([]Campaign, error)
+	// CampaignsPage is at most limit of a user's campaigns older than
+	// beforeID (0: from the newest), newest first.
+	CampaignsPage(ctx context.Context, userID, beforeID int64, limit int) ([]Campaign, error)
 	// SetCampaignStatus moves a campaign from one of the statuses in from to
 	// status; ErrConflict when it is in none of them.
 	SetCampaignStatus(ctx context.Context, userID, id int64, from []string, status, reason string, now time.Time) (Campaign, error)

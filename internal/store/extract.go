@@ -245,6 +245,9 @@ type Extractions interface {
 	CancelExtraction(ctx context.Context, userID, id int64, now time.Time) (Extraction, error)
 
 	ListMemberLists(ctx context.Context, userID int64) ([]MemberList, error)
+	// MemberListsPage is at most limit of a user's lists older than
+	// beforeID (0: from the newest), newest first.
+	MemberListsPage(ctx context.Context, userID, beforeID int64, limit int) ([]MemberList, error)
 	MemberListByID(ctx context.Context, userID, id int64) (MemberList, error)
 	RenameMemberList(ctx context.Context, userID, id int64, name string, now time.Time) error
 	DeleteMemberList(ctx context.Context, userID, id int64) error

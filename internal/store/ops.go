@@ -15,5 +15,7 @@ type OpsCounts struct {
 	// failure threshold, or a restore.
 	CampaignsAutoPaused      int
 	WebhookDeliveriesByState map[string]int
+	// WebhookEndpointsDisabled are endpoints disabled after failing for
+	// a day (not those their users deleted).
 	WebhookEndpointsDisabled int
 }

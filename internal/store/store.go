@@ -148,6 +148,9 @@ type Tokens interface {
 	CreateToken(ctx context.Context, t NewToken) (Token, error)
 	// ListTokens lists a user's tokens, revoked ones included, newest first.
 	ListTokens(ctx context.Context, userID int64) ([]Token, error)
+	// TokensPage is at most limit of a user's tokens older than beforeID
+	// (0: from the newest), newest first.
+	TokensPage(ctx context.Context, userID, beforeID int64, limit int) ([]Token, error)
 	// RevokeToken is ErrNotFound for another user's token.
 	RevokeToken(ctx context.Context, userID, tokenID int64, now time.Time) error
 	// TokenByHash finds an unrevoked token and its owner.

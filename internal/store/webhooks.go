@@ -22,6 +22,15 @@ type WebhookEndpoint struct {
 	Events       []string
 	CreatedAt    time.Time
 	DisabledAt   time.Time // zero while the endpoint is in use
+	// Failures counts the failed attempts in a row since the last success,
+	// from FailingSince; LastFailure says why the last one failed.
+	Failures     int
+	FailingSince time.Time
+	LastFailure  string
+	// RetryAt is when the endpoint may be tried again (zero: now).
+	RetryAt time.Time
+	// AutoDisabledAt is set when it was disabled for failing too long.
+	AutoDisabledAt time.Time
 }
 
 type NewWebhookEndpoint struct {
@@ -78,6 +87,22 @@ type Webhooks interface {
 	// DisableWebhookEndpoint stops sending to an endpoint; ErrNotFound for
 	// another user's or one already disabled.
 	DisableWebhookEndpoint(ctx context.Context, userID, id int64, now time.Time) error
+	// ClaimWebhookEndpoint makes the caller the one attempt to a failing
+	// endpoint until until; false when its wait (RetryAt) is not over, or
+	// another attempt holds it, or it is disabled.
+	ClaimWebhookEndpoint(ctx context.Context, id int64, now, until time.Time) (bool, error)
+	// WebhookEndpointFailed counts a failed attempt (FailingSince stays
+	// the first failure's time) and sets when the next may be made.
+	WebhookEndpointFailed(ctx context.Context, id int64, reason string, now, retryAt time.Time) (WebhookEndpoint, error)
+	// WebhookEndpointSucceeded forgets an endpoint's failures.
+	WebhookEndpointSucceeded(ctx context.Context, id int64) error
+	// AutoDisableWebhookEndpoint disables an endpoint failing since
+	// failingBefore or earlier; false when it is not (or already disabled),
+	// so only one caller tells about it.
+	AutoDisableWebhookEndpoint(ctx context.Context, id int64, now, failingBefore time.Time) (bool, error)
+	// EnableWebhookEndpoint clears an endpoint's failures and disabling;
+	// ErrNotFound for another user's or a deleted one.
+	EnableWebhookEndpoint(ctx context.Context, userID, id int64) error
 	// CreateWebhookDelivery writes a pending delivery; an event already
 	// written for the endpoint is ErrConflict.
 	CreateWebhookDelivery(ctx context.Context, d NewWebhookDelivery) (WebhookDelivery, error)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -115,6 +116,28 @@ func Hash(plain string) []byte {
 
 func (s *Service) List(ctx context.Context, userID int64) ([]store.Token, error) {
 	return s.st.ListTokens(ctx, userID)
+}
+
+// Page is a page of the user's tokens, revoked ones included, newest
+// first, after cursor (a previous page's next; "" for the first); next is
+// "" on the last page.
+func (s *Service) Page(ctx context.Context, userID int64, cursor string, limit int) (list []store.Token, next string, err error) {
+	var before int64
+	if cursor != "" {
+		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
+			return nil, "", &apperr.Error{Code: "validation_failed", Field: "cursor", Message: "This page link is not one the token list made",
+				Hint: "Start again from the newest tokens.", Status: http.StatusUnprocessableEntity}
+		}
+	}
+	list, err = s.st.TokensPage(ctx, userID, before, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("tokens of user %d: %w", userID, err)
+	}
+	if len(list) > limit {
+		list = list[:limit]
+		next = strconv.FormatInt(list[limit-1].ID, 10)
+	}
+	return list, next, nil
 }
 
 // Revoke is apperr not_found for a token of another user.

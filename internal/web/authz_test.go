@@ -107,6 +107,7 @@ var uiFixtures = map[string]fixture{
 	"POST /webhooks":                                {skipOwner: "creates one"},
 	"POST /webhooks/{id}/test":                      {id: "webhook"},
 	"POST /webhooks/{id}/delete":                    {id: "webhook"},
+	"POST /webhooks/{id}/enable":                    {id: "webhook"},
 	"GET /tokens":                                   {skipOwner: "lists the caller's own"},
 	"POST /tokens":                                  {skipOwner: "creates one"},
 	"POST /tokens/{id}/revoke":                      {id: "token"},
@@ -175,6 +176,7 @@ var apiFixtures = map[string]fixture{
 	"DELETE /webhooks/{id}":                   {id: "webhook"},
 	"GET /webhooks/{id}/deliveries":           {id: "webhook"},
 	"POST /webhooks/{id}/test":                {id: "webhook"},
+	"POST /webhooks/{id}/enable":              {id: "webhook"},
 }
 
 // bobsObjects makes one object of each kind for another user.

@@ -163,6 +163,67 @@ func TestWebhooksAPI(t *testing.T) {
 	})
 }
 
+// TestDisabledWebhookNoticeAndEnable: a webhook disabled for failing says
+// so on its page (since when, the last reason) with a button that enables
+// it again and forgets its failures; the API shows the same state and
+// enables it too. Only its owner can.
+func TestDisabledWebhookNoticeAndEnable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		token := ann.createToken(t, "hooks")
+		annID := userOf(t, e, "ann@example.com")
+		ep, _, err := e.deps.Webhooks.Create(ctx, annID, "https://hooks.example.com/a", []string{webhook.DeliverySent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Failing for a day, as the delivery worker records it
+		// (internal/webhook tests that path end to end).
+		since := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+		if _, err := s.WebhookEndpointFailed(ctx, ep.ID, "HTTP 503: the receiver failed to take the event", since, since.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.WebhookEndpointFailed(ctx, ep.ID, "No answer within 10s", since.Add(25*time.Hour), since.Add(26*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.AutoDisableWebhookEndpoint(ctx, ep.ID, since.Add(25*time.Hour), since.Add(time.Hour)); err != nil || !ok {
+			t.Fatalf("disable: %v %v", ok, err)
+		}
+		page := ann.get("/webhooks").wantStatus(t, http.StatusOK)
+		page.wantBody(t, "Disabled 2 Mar 2026 10:30 UTC", "failed for 24h without a success", "Failing since 1 Mar 2026 09:30 UTC",
+			"2 attempts in a row", "No answer within 10s", `action="/webhooks/`+strconv.FormatInt(ep.ID, 10)+`/enable"`, "Enable again")
+		page.wantNoBody(t, "/test\"") // no test button while disabled
+		path := "/api/v1/webhooks/" + strconv.FormatInt(ep.ID, 10)
+		ann.api(http.MethodGet, "/api/v1/webhooks", token).wantStatus(t, http.StatusOK).
+			wantBody(t, `"state":"disabled"`, `"failing_since":"2026-03-01T09:30:00Z"`, `"last_failure":"No answer within 10s"`, `"failures":2`)
+		ann.sendJSON(http.MethodPost, path+"/test", token, "").wantStatus(t, http.StatusConflict).wantBody(t, "enable the webhook again")
+
+		bob := e.loggedIn("bob@example.com")
+		bob.post("/webhooks/"+strconv.FormatInt(ep.ID, 10)+"/enable", nil).wantStatus(t, http.StatusNotFound)
+		if got, _ := e.deps.Webhooks.Get(ctx, annID, ep.ID); got.DisabledAt.IsZero() {
+			t.Fatal("another user's press enabled the webhook")
+		}
+
+		ann.post("/webhooks/"+strconv.FormatInt(ep.ID, 10)+"/enable", nil).wantRedirect(t, "/webhooks")
+		page = ann.get("/webhooks").wantStatus(t, http.StatusOK)
+		page.wantBody(t, "enabled again", "Send test event")
+		page.wantNoBody(t, "webhook-disabled", "webhook-failing", "No answer within 10s")
+		got, err := e.deps.Webhooks.Get(ctx, annID, ep.ID)
+		if err != nil || !got.DisabledAt.IsZero() || got.Failures != 0 || !got.FailingSince.IsZero() || got.LastFailure != "" {
+			t.Errorf("after enabling: %+v %v, want its failures forgotten", got, err)
+		}
+		// The API's button does the same.
+		if _, err := s.WebhookEndpointFailed(ctx, ep.ID, "HTTP 500", since, since); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.AutoDisableWebhookEndpoint(ctx, ep.ID, since.Add(25*time.Hour), since.Add(time.Hour)); err != nil || !ok {
+			t.Fatalf("disable again: %v %v", ok, err)
+		}
+		ann.sendJSON(http.MethodPost, path+"/enable", token, "").wantStatus(t, http.StatusOK).wantBody(t, `"state":"active"`, `"failures":0`)
+	})
+}
+
 func userOf(t *testing.T, e *env, email string) int64 {
 	t.Helper()
 	u, err := e.store.UserByEmail(context.Background(), email)

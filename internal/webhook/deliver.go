@@ -79,7 +79,18 @@ func (s *Service) deliver(ctx context.Context, id int64) error {
 	if !e.DisabledAt.IsZero() {
 		return s.record(ctx, d, store.WebhookFailed, 0, "The webhook was deleted before this event was delivered", now)
 	}
+	if !e.AutoDisabledAt.IsZero() {
+		return s.record(ctx, d, store.WebhookFailed, 0, "The webhook was disabled after failing for "+
+			FormatDuration(s.o.DisableAfter)+" without a success; enable it again on its page", now)
+	}
 	if wait := d.NextAttemptAt.Sub(now); wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	// A failing endpoint's deliveries wait for it as a whole: a snooze
+	// costs them no attempt and frees the worker for other endpoints. A
+	// test event (at most ten a minute) is its owner checking a fix, and
+	// goes at once.
+	if wait := e.RetryAt.Sub(now); wait > 0 && d.EventType != TestEvent {
 		return river.JobSnooze(wait)
 	}
 	secret, err := s.o.Keyring.Open(e.SecretSealed, adSecret(e.UserID))
@@ -88,6 +99,19 @@ func (s *Service) deliver(ctx context.Context, id int64) error {
 	}
 	if !s.inFlight.take(e.UserID) {
 		return river.JobSnooze(busyWait)
+	}
+	if e.Failures > 0 && d.EventType != TestEvent {
+		// One attempt at a time probes a failing endpoint, so its waiting
+		// deliveries do not all hit it (and time out) at once; the others
+		// look again shortly, as those beyond the user's share do.
+		ok, err := s.st.ClaimWebhookEndpoint(ctx, e.ID, now, now.Add(probeHold))
+		if err != nil || !ok {
+			s.inFlight.give(e.UserID)
+			if err != nil {
+				return fmt.Errorf("webhook %d: claim an attempt: %w", e.ID, err)
+			}
+			return river.JobSnooze(busyWait)
+		}
 	}
 	status, why := s.post(ctx, e.URL, d, string(secret), now)
 	s.inFlight.give(e.UserID)
@@ -98,7 +122,15 @@ func (s *Service) deliver(ctx context.Context, id int64) error {
 	}
 	now = s.now()
 	if status >= 200 && status < 300 {
+		if e.Failures > 0 {
+			if err := s.st.WebhookEndpointSucceeded(context.WithoutCancel(ctx), e.ID); err != nil {
+				return fmt.Errorf("webhook %d: forget its failures: %w", e.ID, err)
+			}
+		}
 		return s.record(ctx, d, store.WebhookDelivered, status, "", now)
+	}
+	if err := s.endpointFailed(ctx, e, why, now); err != nil {
+		return err
 	}
 	n := d.Attempts + 1
 	next := now.Add(s.o.Backoff(n))
@@ -111,6 +143,53 @@ func (s *Service) deliver(ctx context.Context, id int64) error {
 		return err
 	}
 	return river.JobSnooze(next.Sub(now))
+}
+
+// probeHold is how long an attempt to a failing endpoint holds it: longer
+// than a request can take, so a node that dies mid-attempt frees it soon.
+const probeHold = RequestTimeout + 5*time.Second
+
+// endpointFailed counts a failed attempt against the endpoint: it waits
+// Backoff(failures) before the next, and once it has failed for
+// DisableAfter without a success it is disabled, and its owner's other
+// endpoints that chose webhook.disabled are told, in the same transaction
+// (the conditional update lets only one attempt tell).
+func (s *Service) endpointFailed(ctx context.Context, e store.WebhookEndpoint, why string, now time.Time) error {
+	ctx = context.WithoutCancel(ctx)
+	return s.st.InTx(ctx, func(tx store.Tx) error {
+		u, err := tx.WebhookEndpointFailed(ctx, e.ID, why, now, now.Add(s.o.Backoff(e.Failures+1)))
+		if err != nil {
+			return fmt.Errorf("webhook %d: count a failure: %w", e.ID, err)
+		}
+		if now.Sub(u.FailingSince) < s.o.DisableAfter {
+			return nil
+		}
+		ok, err := tx.AutoDisableWebhookEndpoint(ctx, e.ID, now, now.Add(-s.o.DisableAfter))
+		if err != nil || !ok {
+			return err
+		}
+		s.log.Warn("webhook disabled for failing", slog.Int64("user", e.UserID), slog.Int64("webhook", e.ID),
+			slog.Time("failing_since", u.FailingSince), slog.Int("failures", u.Failures), slog.String("error", why))
+		return s.PublishTx(ctx, tx, e.UserID, WebhookDisabled, map[string]any{
+			"webhook_id":    e.ID,
+			"url":           e.URL,
+			"failing_since": u.FailingSince.Truncate(time.Second),
+			"disabled_at":   now.Truncate(time.Second),
+			"failures":      u.Failures,
+			"last_error":    why,
+		})
+	})
+}
+
+// FormatDuration writes a whole duration simply: "24h", "90m", "2s".
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }
 
 func (s *Service) record(ctx context.Context, d store.WebhookDelivery, state string, status int, why string, now time.Time) error {

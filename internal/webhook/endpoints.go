@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -29,10 +30,22 @@ type Endpoint struct {
 	URL       string
 	Events    []string
 	CreatedAt time.Time
+	// Failures is how many attempts in a row failed, from FailingSince;
+	// LastFailure says why the last did. Zero while it is healthy.
+	Failures     int
+	FailingSince time.Time
+	LastFailure  string
+	// RetryAt is when a failing endpoint is tried next.
+	RetryAt time.Time
+	// DisabledAt is set once it failed for the whole DisableAfter: nothing
+	// is sent to it until its owner enables it again.
+	DisabledAt time.Time
 }
 
 func endpointOf(e store.WebhookEndpoint) Endpoint {
-	return Endpoint{ID: e.ID, URL: e.URL, Events: e.Events, CreatedAt: e.CreatedAt}
+	return Endpoint{ID: e.ID, URL: e.URL, Events: e.Events, CreatedAt: e.CreatedAt,
+		Failures: e.Failures, FailingSince: e.FailingSince, LastFailure: e.LastFailure, RetryAt: e.RetryAt,
+		DisabledAt: e.AutoDisabledAt}
 }
 
 // adSecret binds a sealed secret to its owner, so a value copied to
@@ -42,6 +55,10 @@ func adSecret(userID int64) []byte {
 }
 
 var errNotFound = apperr.NotFound("Webhook")
+
+var errDisabled = &apperr.Error{Code: "webhook_disabled", Message: "This webhook is disabled after failing",
+	Hint:   "Fix the receiver, then enable the webhook again on its page; events are sent to it from then on.",
+	Status: http.StatusConflict}
 
 // Create adds an endpoint and returns it with its secret, which is shown
 // to the user once and kept only sealed. Bad input changes nothing.
@@ -136,6 +153,24 @@ func (s *Service) Delete(ctx context.Context, userID, id int64) error {
 	return nil
 }
 
+// Enable sends to an endpoint again and forgets its failures: one that
+// was disabled for failing (events from now on are sent to it), or one
+// backing off (its waiting deliveries go at their next turn).
+func (s *Service) Enable(ctx context.Context, userID, id int64) error {
+	err := s.st.EnableWebhookEndpoint(ctx, userID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("enable webhook %d: %w", id, err)
+	}
+	s.log.Info("webhook enabled", slog.Int64("user", userID), slog.Int64("webhook", id))
+	return nil
+}
+
+// DisableAfter is how long an endpoint fails before it is disabled.
+func (s *Service) DisableAfter() time.Duration { return s.o.DisableAfter }
+
 // Deliveries lists an endpoint's latest deliveries (at most limit, newest
 // first).
 func (s *Service) Deliveries(ctx context.Context, userID, id int64, limit int) ([]store.WebhookDelivery, error) {
@@ -161,6 +196,9 @@ func (s *Service) SendTest(ctx context.Context, userID, id int64) (store.Webhook
 	}
 	if err != nil {
 		return store.WebhookDelivery{}, fmt.Errorf("webhook %d: %w", id, err)
+	}
+	if !e.AutoDisabledAt.IsZero() {
+		return store.WebhookDelivery{}, errDisabled
 	}
 	q, err := s.jobs()
 	if err != nil {

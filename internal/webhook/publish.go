@@ -41,7 +41,7 @@ func (s *Service) PublishTx(ctx context.Context, tx store.Tx, userID int64, even
 	}
 	var ev *Event
 	for _, e := range endpoints {
-		if !slices.Contains(e.Events, eventType) {
+		if !slices.Contains(e.Events, eventType) || !e.AutoDisabledAt.IsZero() {
 			continue
 		}
 		q, err := s.jobs()

@@ -41,12 +41,13 @@ const (
 	CampaignCompleted = "campaign.completed"
 	AccountLimited    = "account.limited"
 	AccountNeedsLogin = "account.needs_login"
+	WebhookDisabled   = "webhook.disabled"
 	// TestEvent is what "Send test event" sends, to any endpoint.
 	TestEvent = "webhook.test"
 )
 
 // EventTypes lists the types an endpoint can choose, in the order shown.
-var EventTypes = []string{MessageReceived, DeliverySent, DeliveryFailed, CampaignCompleted, AccountLimited, AccountNeedsLogin}
+var EventTypes = []string{MessageReceived, DeliverySent, DeliveryFailed, CampaignCompleted, AccountLimited, AccountNeedsLogin, WebhookDisabled}
 
 // EventDescriptions says what each event type tells, for the pages.
 var EventDescriptions = map[string]string{
@@ -56,6 +57,7 @@ var EventDescriptions = map[string]string{
 	CampaignCompleted: "A campaign has no messages left to send",
 	AccountLimited:    "Telegram limited an account (PEER_FLOOD)",
 	AccountNeedsLogin: "An account's session ended and it must log in again",
+	WebhookDisabled:   "Another of your webhooks was disabled after failing for a day",
 }
 
 // Queue is the part of River's client the service uses.
@@ -82,9 +84,13 @@ type Options struct {
 	// (default 24 hours); an attempt that fails with no retry left in the
 	// window marks it failed.
 	RetryWindow time.Duration
-	// Backoff is the wait after the n-th failed attempt (n from 1);
-	// default Backoff.
+	// Backoff is the wait after the n-th failed attempt (n from 1), both
+	// a delivery's and, over all its deliveries, an endpoint's; default
+	// Backoff.
 	Backoff func(n int) time.Duration
+	// DisableAfter is how long an endpoint fails without a success
+	// before it is disabled (default 24 hours; tests shorten it).
+	DisableAfter time.Duration
 }
 
 // Service keeps a user's endpoints and delivers their events.
@@ -126,6 +132,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.RetryWindow <= 0 {
 		o.RetryWindow = 24 * time.Hour
+	}
+	if o.DisableAfter <= 0 {
+		o.DisableAfter = 24 * time.Hour
 	}
 	if o.Backoff == nil {
 		o.Backoff = Backoff

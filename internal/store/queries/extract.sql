@@ -167,3 +167,8 @@ WHERE id = sqlc.arg(id) AND run_token = sqlc.arg(run_token) AND status IN ('runn
 UPDATE extractions SET status = 'cancelled', wait_until = NULL, finished_at = sqlc.arg(now), updated_at = sqlc.arg(now)
 WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id) AND status IN ('queued', 'running', 'waiting')
 RETURNING *;
+
+-- name: MemberListsPage :many
+SELECT * FROM member_lists WHERE user_id = sqlc.arg(user_id) AND id < sqlc.arg(before_id)
+ORDER BY id DESC
+LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);

@@ -20,3 +20,8 @@ WHERE api_tokens.token_hash = sqlc.arg(token_hash) AND api_tokens.revoked_at IS 
 
 -- name: TouchToken :exec
 UPDATE api_tokens SET last_used_at = sqlc.arg(now) WHERE id = sqlc.arg(id);
+
+-- name: TokensPage :many
+SELECT * FROM api_tokens WHERE user_id = sqlc.arg(user_id) AND id < sqlc.arg(before_id)
+ORDER BY id DESC
+LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);

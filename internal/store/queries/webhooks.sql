@@ -42,3 +42,31 @@ LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);
 
 -- name: DeleteFinishedWebhookDeliveries :execrows
 DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < sqlc.arg(before);
+
+-- name: ClaimWebhookEndpoint :execrows
+UPDATE webhook_endpoints SET probe_until = sqlc.arg(until)
+WHERE id = sqlc.arg(id) AND disabled_at IS NULL AND auto_disabled_at IS NULL
+  AND (retry_at IS NULL OR retry_at <= sqlc.arg(now))
+  AND (probe_until IS NULL OR probe_until <= sqlc.arg(now));
+
+-- name: WebhookEndpointFailed :one
+UPDATE webhook_endpoints
+SET failures = failures + 1, failing_since = COALESCE(failing_since, sqlc.arg(now)),
+    last_failure = sqlc.arg(reason), retry_at = sqlc.arg(retry_at), probe_until = NULL
+WHERE id = sqlc.arg(id)
+RETURNING *;
+
+-- name: WebhookEndpointSucceeded :exec
+UPDATE webhook_endpoints
+SET failures = 0, failing_since = NULL, last_failure = '', retry_at = NULL, probe_until = NULL
+WHERE id = sqlc.arg(id) AND auto_disabled_at IS NULL;
+
+-- name: AutoDisableWebhookEndpoint :execrows
+UPDATE webhook_endpoints SET auto_disabled_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND disabled_at IS NULL AND auto_disabled_at IS NULL
+  AND failing_since <= sqlc.arg(failing_before);
+
+-- name: EnableWebhookEndpoint :execrows
+UPDATE webhook_endpoints
+SET failures = 0, failing_since = NULL, last_failure = '', retry_at = NULL, probe_until = NULL, auto_disabled_at = NULL
+WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id) AND disabled_at IS NULL;

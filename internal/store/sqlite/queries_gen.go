@@ -57,6 +57,10 @@ func (s queries) AddPendingLoginFailure(ctx context.Context, arg gen.AddPendingL
 	return s.q.AddPendingLoginFailure(ctx, db.AddPendingLoginFailureParams(arg))
 }
 
+func (s queries) AutoDisableWebhookEndpoint(ctx context.Context, arg gen.AutoDisableWebhookEndpointParams) (int64, error) {
+	return s.q.AutoDisableWebhookEndpoint(ctx, db.AutoDisableWebhookEndpointParams(arg))
+}
+
 func (s queries) CancelAccountCall(ctx context.Context, arg gen.CancelAccountCallParams) (int64, error) {
 	return s.q.CancelAccountCall(ctx, db.CancelAccountCallParams(arg))
 }
@@ -68,6 +72,10 @@ func (s queries) CancelExtraction(ctx context.Context, arg gen.CancelExtractionP
 
 func (s queries) CheckpointExtraction(ctx context.Context, arg gen.CheckpointExtractionParams) (int64, error) {
 	return s.q.CheckpointExtraction(ctx, db.CheckpointExtractionParams(arg))
+}
+
+func (s queries) ClaimWebhookEndpoint(ctx context.Context, arg gen.ClaimWebhookEndpointParams) (int64, error) {
+	return s.q.ClaimWebhookEndpoint(ctx, db.ClaimWebhookEndpointParams(arg))
 }
 
 func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) error {
@@ -191,6 +199,10 @@ func (s queries) DisconnectAccount(ctx context.Context, arg gen.DisconnectAccoun
 	return s.q.DisconnectAccount(ctx, db.DisconnectAccountParams(arg))
 }
 
+func (s queries) EnableWebhookEndpoint(ctx context.Context, arg gen.EnableWebhookEndpointParams) (int64, error) {
+	return s.q.EnableWebhookEndpoint(ctx, db.EnableWebhookEndpointParams(arg))
+}
+
 func (s queries) EndFloodWait(ctx context.Context, arg gen.EndFloodWaitParams) (int64, error) {
 	return s.q.EndFloodWait(ctx, db.EndFloodWaitParams(arg))
 }
@@ -304,6 +316,11 @@ func (s queries) MemberListByID(ctx context.Context, arg gen.MemberListByIDParam
 	return convMemberList(r), err
 }
 
+func (s queries) MemberListsPage(ctx context.Context, arg gen.MemberListsPageParams) ([]gen.MemberList, error) {
+	rs, err := s.q.MemberListsPage(ctx, db.MemberListsPageParams(arg))
+	return each(rs, convMemberList), err
+}
+
 func (s queries) PeerAccessHash(ctx context.Context, arg gen.PeerAccessHashParams) (int64, error) {
 	return s.q.PeerAccessHash(ctx, db.PeerAccessHashParams(arg))
 }
@@ -401,6 +418,11 @@ func (s queries) TokenExists(ctx context.Context, arg gen.TokenExistsParams) (in
 	return s.q.TokenExists(ctx, db.TokenExistsParams(arg))
 }
 
+func (s queries) TokensPage(ctx context.Context, arg gen.TokensPageParams) ([]gen.ApiToken, error) {
+	rs, err := s.q.TokensPage(ctx, db.TokensPageParams(arg))
+	return each(rs, convApiToken), err
+}
+
 func (s queries) TouchToken(ctx context.Context, arg gen.TouchTokenParams) error {
 	return s.q.TouchToken(ctx, db.TouchTokenParams(arg))
 }
@@ -430,6 +452,15 @@ func (s queries) UserByID(ctx context.Context, id int64) (gen.User, error) {
 func (s queries) WebhookDeliveryForWork(ctx context.Context, id int64) (gen.WebhookDeliveryForWorkRow, error) {
 	r, err := s.q.WebhookDeliveryForWork(ctx, id)
 	return convWebhookDeliveryForWorkRow(r), err
+}
+
+func (s queries) WebhookEndpointFailed(ctx context.Context, arg gen.WebhookEndpointFailedParams) (gen.WebhookEndpoint, error) {
+	r, err := s.q.WebhookEndpointFailed(ctx, db.WebhookEndpointFailedParams(arg))
+	return convWebhookEndpoint(r), err
+}
+
+func (s queries) WebhookEndpointSucceeded(ctx context.Context, id int64) error {
+	return s.q.WebhookEndpointSucceeded(ctx, id)
 }
 
 func convAccountActivity(r db.AccountActivity) gen.AccountActivity { return gen.AccountActivity(r) }

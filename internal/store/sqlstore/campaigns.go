@@ -279,6 +279,23 @@ func (q queries) ListCampaigns(ctx context.Context, userID int64) ([]store.Campa
 	return list, nil
 }
 
+func (q queries) CampaignsPage(ctx context.Context, userID, beforeID int64, limit int) ([]store.Campaign, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
+	list, err := q.campaigns(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+		userID, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i], err = q.withSenders(ctx, list[i]); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
 func (q queries) CountCampaigns(ctx context.Context, userID int64) (int, error) {
 	var n int
 	err := q.queryRow(ctx, "SELECT COUNT(*) FROM campaigns WHERE user_id = ?", userID).Scan(&n)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
@@ -250,6 +251,14 @@ func (q queries) CancelExtraction(ctx context.Context, userID, id int64, now tim
 
 func (q queries) ListMemberLists(ctx context.Context, userID int64) ([]store.MemberList, error) {
 	rs, err := q.q.ListMemberLists(ctx, userID)
+	return many(q.d, rs, err, toMemberList)
+}
+
+func (q queries) MemberListsPage(ctx context.Context, userID, beforeID int64, limit int) ([]store.MemberList, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
+	rs, err := q.q.MemberListsPage(ctx, gen.MemberListsPageParams{UserID: userID, BeforeID: beforeID, MaxRows: int64(limit)})
 	return many(q.d, rs, err, toMemberList)
 }
 

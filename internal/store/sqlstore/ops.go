@@ -26,7 +26,9 @@ func (q queries) OpsCounts(ctx context.Context) (store.OpsCounts, error) {
 		Scan(&out.CampaignsAutoPaused); err != nil {
 		return out, fmt.Errorf("paused campaigns: %w", mapErr(q.d, err))
 	}
-	if err := q.queryRow(ctx, "SELECT COUNT(*) FROM webhook_endpoints WHERE disabled_at IS NOT NULL").
+	// Disabled for failing, not deleted by their users: an operator
+	// alerts on receivers that stopped taking events.
+	if err := q.queryRow(ctx, "SELECT COUNT(*) FROM webhook_endpoints WHERE auto_disabled_at IS NOT NULL AND disabled_at IS NULL").
 		Scan(&out.WebhookEndpointsDisabled); err != nil {
 		return out, fmt.Errorf("disabled endpoints: %w", mapErr(q.d, err))
 	}

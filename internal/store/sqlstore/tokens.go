@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
@@ -27,6 +28,14 @@ func (q queries) CreateToken(ctx context.Context, t store.NewToken) (store.Token
 		ExpiresAt: nullTime(t.ExpiresAt),
 	})
 	return one(q.d, r, err, toToken)
+}
+
+func (q queries) TokensPage(ctx context.Context, userID, beforeID int64, limit int) ([]store.Token, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
+	rs, err := q.q.TokensPage(ctx, gen.TokensPageParams{UserID: userID, BeforeID: beforeID, MaxRows: int64(limit)})
+	return many(q.d, rs, err, toToken)
 }
 
 func (q queries) ListTokens(ctx context.Context, userID int64) ([]store.Token, error) {

@@ -17,6 +17,8 @@ func toWebhookEndpoint(e gen.WebhookEndpoint) store.WebhookEndpoint {
 	return store.WebhookEndpoint{
 		ID: e.ID, UserID: e.UserID, URL: e.Url, SecretSealed: e.SecretSealed, Events: events,
 		CreatedAt: e.CreatedAt.UTC(), DisabledAt: fromNullTime(e.DisabledAt),
+		Failures: int(e.Failures), FailingSince: fromNullTime(e.FailingSince), LastFailure: e.LastFailure,
+		RetryAt: fromNullTime(e.RetryAt), AutoDisabledAt: fromNullTime(e.AutoDisabledAt),
 	}
 }
 
@@ -48,6 +50,36 @@ func (q queries) WebhookEndpoint(ctx context.Context, userID, id int64) (store.W
 
 func (q queries) DisableWebhookEndpoint(ctx context.Context, userID, id int64, now time.Time) error {
 	n, err := q.q.DisableWebhookEndpoint(ctx, gen.DisableWebhookEndpointParams{ID: id, UserID: userID, Now: nullTime(now)})
+	return affected(q.d, n, err)
+}
+
+func (q queries) ClaimWebhookEndpoint(ctx context.Context, id int64, now, until time.Time) (bool, error) {
+	n, err := q.q.ClaimWebhookEndpoint(ctx, gen.ClaimWebhookEndpointParams{ID: id, Now: nullTime(now), Until: nullTime(until)})
+	if err != nil {
+		return false, mapErr(q.d, err)
+	}
+	return n > 0, nil
+}
+
+func (q queries) WebhookEndpointFailed(ctx context.Context, id int64, reason string, now, retryAt time.Time) (store.WebhookEndpoint, error) {
+	r, err := q.q.WebhookEndpointFailed(ctx, gen.WebhookEndpointFailedParams{ID: id, Reason: reason, Now: nullTime(now), RetryAt: nullTime(retryAt)})
+	return one(q.d, r, err, toWebhookEndpoint)
+}
+
+func (q queries) WebhookEndpointSucceeded(ctx context.Context, id int64) error {
+	return mapErr(q.d, q.q.WebhookEndpointSucceeded(ctx, id))
+}
+
+func (q queries) AutoDisableWebhookEndpoint(ctx context.Context, id int64, now, failingBefore time.Time) (bool, error) {
+	n, err := q.q.AutoDisableWebhookEndpoint(ctx, gen.AutoDisableWebhookEndpointParams{ID: id, Now: nullTime(now), FailingBefore: nullTime(failingBefore)})
+	if err != nil {
+		return false, mapErr(q.d, err)
+	}
+	return n > 0, nil
+}
+
+func (q queries) EnableWebhookEndpoint(ctx context.Context, userID, id int64) error {
+	n, err := q.q.EnableWebhookEndpoint(ctx, gen.EnableWebhookEndpointParams{ID: id, UserID: userID})
 	return affected(q.d, n, err)
 }
 

@@ -132,9 +132,15 @@ type createCampaignIn struct{ Body CampaignIn }
 
 type campaignOut struct{ Body Campaign }
 
+type campaignsIn struct {
+	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size (default 50)"`
+}
+
 type campaignsOut struct {
 	Body struct {
-		Campaigns []Campaign `json:"campaigns"`
+		Campaigns  []Campaign `json:"campaigns"`
+		NextCursor string     `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last"`
 	}
 }
 
@@ -198,7 +204,7 @@ func (a *API) registerCampaigns() {
 	op := operation("Campaigns")
 	huma.Register(a.huma, op("create-campaign", http.MethodPost, "/campaigns",
 		"Save a campaign as a draft: its recipients are fixed now (each once; bots, deleted accounts, your own accounts and suppressed people are skipped with the reason) and the message is checked for every one of them", http.StatusCreated), a.createCampaign)
-	huma.Register(a.huma, op("list-campaigns", http.MethodGet, "/campaigns", "Your campaigns, newest first", 0), a.listCampaigns)
+	huma.Register(a.huma, op("list-campaigns", http.MethodGet, "/campaigns", "Your campaigns, newest first, a page at a time (cursor, limit; next_cursor)", 0), a.listCampaigns)
 	huma.Register(a.huma, op("get-campaign", http.MethodGet, "/campaigns/{id}", "A campaign with its counts and each sending account's state", 0), a.getCampaign)
 	huma.Register(a.huma, op("start-campaign", http.MethodPost, "/campaigns/{id}/start", "Start a draft (scheduled when its start_at is ahead)", 0), a.startCampaign)
 	huma.Register(a.huma, op("pause-campaign", http.MethodPost, "/campaigns/{id}/pause", "Pause a running or scheduled campaign", 0), a.pauseCampaign)
@@ -236,12 +242,13 @@ func campaignResult(v campaign.View, err error) (*campaignOut, error) {
 }
 
 // GET /campaigns
-func (a *API) listCampaigns(ctx context.Context, _ *struct{}) (*campaignsOut, error) {
-	list, err := a.deps.Campaigns.List(ctx, auth.UserFrom(ctx).ID)
+func (a *API) listCampaigns(ctx context.Context, in *campaignsIn) (*campaignsOut, error) {
+	list, next, err := a.deps.Campaigns.ListPage(ctx, auth.UserFrom(ctx).ID, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
 	out := &campaignsOut{}
+	out.Body.NextCursor = next
 	out.Body.Campaigns = make([]Campaign, 0, len(list))
 	for _, v := range list {
 		out.Body.Campaigns = append(out.Body.Campaigns, campaignBody(v))

@@ -131,9 +131,15 @@ type MemberList struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
+type listsIn struct {
+	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size (default 50)"`
+}
+
 type listsOut struct {
 	Body struct {
-		Lists []MemberList `json:"lists"`
+		Lists      []MemberList `json:"lists"`
+		NextCursor string       `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last"`
 	}
 }
 
@@ -164,7 +170,7 @@ func (a *API) registerExtractions() {
 		"Stop an extraction; the members saved so far stay in its list", 0), a.cancelExtraction)
 	huma.Register(a.huma, membersOp(op("list-extraction-members", http.MethodGet, "/extractions/{id}/members",
 		"The extraction's members (so far), filtered: a page of JSON, or every member as CSV or XLSX", 0)), a.listExtractionMembers)
-	huma.Register(a.huma, op("list-member-lists", http.MethodGet, "/member-lists", "Your member lists, newest first", 0), a.listMemberLists)
+	huma.Register(a.huma, op("list-member-lists", http.MethodGet, "/member-lists", "Your member lists, newest first, a page at a time (cursor, limit; next_cursor)", 0), a.listMemberLists)
 	huma.Register(a.huma, op("merge-member-lists", http.MethodPost, "/member-lists/merge",
 		"Merge lists into a new one (an audience): everyone in them, each person once", http.StatusCreated), a.mergeMemberLists)
 	huma.Register(a.huma, membersOp(op("list-member-list-members", http.MethodGet, "/member-lists/{id}/members",
@@ -235,12 +241,13 @@ func (a *API) listExtractionMembers(ctx context.Context, in *membersIn) (*huma.S
 }
 
 // GET /member-lists
-func (a *API) listMemberLists(ctx context.Context, _ *struct{}) (*listsOut, error) {
-	ls, err := a.deps.Extract.Lists(ctx, auth.UserFrom(ctx).ID)
+func (a *API) listMemberLists(ctx context.Context, in *listsIn) (*listsOut, error) {
+	ls, next, err := a.deps.Extract.ListsPage(ctx, auth.UserFrom(ctx).ID, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
 	out := &listsOut{}
+	out.Body.NextCursor = next
 	out.Body.Lists = make([]MemberList, 0, len(ls))
 	for _, l := range ls {
 		out.Body.Lists = append(out.Body.Lists, listBody(l))

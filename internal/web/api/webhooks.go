@@ -18,10 +18,34 @@ type Webhook struct {
 	URL       string    `json:"url"`
 	Events    []string  `json:"events"`
 	CreatedAt time.Time `json:"created_at"`
+	State     string    `json:"state" enum:"active,failing,disabled" doc:"failing: its last attempts failed and its events wait for its next try (retry_at); disabled: it failed for a day without a success, nothing is sent to it until it is enabled again (POST /webhooks/{id}/enable)"`
+	Failures  int       `json:"failures" doc:"Failed attempts in a row since the last success"`
+	// The times are omitted while they do not apply.
+	FailingSince *time.Time `json:"failing_since,omitempty" doc:"The first failure after the last success"`
+	LastFailure  string     `json:"last_failure,omitempty" doc:"Why the last attempt failed: the status and a generic reason"`
+	RetryAt      *time.Time `json:"retry_at,omitempty" doc:"When a failing webhook is tried next"`
+	DisabledAt   *time.Time `json:"disabled_at,omitempty" doc:"When it was disabled for failing"`
 }
 
 func webhookBody(e webhook.Endpoint) Webhook {
-	return Webhook{ID: e.ID, URL: e.URL, Events: e.Events, CreatedAt: e.CreatedAt.UTC()}
+	out := Webhook{ID: e.ID, URL: e.URL, Events: e.Events, CreatedAt: e.CreatedAt.UTC(), State: "active",
+		Failures: e.Failures, LastFailure: e.LastFailure,
+		FailingSince: timeOrNil(e.FailingSince), RetryAt: timeOrNil(e.RetryAt), DisabledAt: timeOrNil(e.DisabledAt)}
+	switch {
+	case !e.DisabledAt.IsZero():
+		out.State, out.RetryAt = "disabled", nil
+	case e.Failures > 0:
+		out.State = "failing"
+	}
+	return out
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
 }
 
 // WebhookDelivery is one event on its way to an endpoint.
@@ -59,7 +83,7 @@ type webhookIDIn struct {
 type createWebhookIn struct {
 	Body struct {
 		URL    string   `json:"url" doc:"An https URL to a public address (internal addresses, and http to a loopback one, only when the instance runs with --webhook-allow-private)"`
-		Events []string `json:"events" doc:"Event types to send: message.received, delivery.sent, delivery.failed, campaign.completed, account.limited, account.needs_login"`
+		Events []string `json:"events" doc:"Event types to send: message.received, delivery.sent, delivery.failed, campaign.completed, account.limited, account.needs_login, webhook.disabled (another of your webhooks was disabled after failing for a day)"`
 	}
 }
 
@@ -103,6 +127,23 @@ func (a *API) registerWebhooks() {
 		"A webhook's latest deliveries, newest first, with their state and the last answer", 0), a.listWebhookDeliveries)
 	huma.Register(a.huma, op("test-webhook", http.MethodPost, "/webhooks/{id}/test",
 		"Send a webhook.test event to the webhook now", http.StatusAccepted), a.testWebhook)
+	huma.Register(a.huma, op("enable-webhook", http.MethodPost, "/webhooks/{id}/enable",
+		"Enable a webhook disabled after failing, forgetting its failures: events from now on are sent to it", 0), a.enableWebhook)
+}
+
+type webhookOut struct{ Body Webhook }
+
+// POST /webhooks/{id}/enable
+func (a *API) enableWebhook(ctx context.Context, in *webhookIDIn) (*webhookOut, error) {
+	uid := auth.UserFrom(ctx).ID
+	if err := a.deps.Webhooks.Enable(ctx, uid, in.ID); err != nil {
+		return nil, err
+	}
+	e, err := a.deps.Webhooks.Get(ctx, uid, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &webhookOut{Body: webhookBody(e)}, nil
 }
 
 // GET /webhooks

@@ -146,7 +146,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
-	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, accountSvc, campaignSvc, inboxSvc)
+	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, cfg.WebhookDisableAfter, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
 	}

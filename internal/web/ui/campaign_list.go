@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -51,18 +54,39 @@ type campaignListData struct {
 	shellData
 	MemberLists int
 	Campaigns   []campaignRow
+	// OlderURL and NewestURL page through the list.
+	OlderURL, NewestURL template.URL
 }
+
+// campaignsPerPage is how many campaigns a page of the list shows.
+const campaignsPerPage = 50
+
+var errBadCampaignsLink = &apperr.Error{Code: "validation_failed", Message: "This page link is not one the campaign list made",
+	Hint: "Start again from the newest campaigns.", Status: http.StatusUnprocessableEntity}
 
 // GET /campaigns
 func (h *Handler) campaigns(w http.ResponseWriter, r *http.Request) {
 	p := &Page{Title: "Campaigns", Nav: "campaigns"}
 	d, err := h.shell(r)
-	var list []campaign.View
+	var (
+		list []campaign.View
+		next string
+	)
+	before := r.URL.Query().Get("before")
 	if err == nil {
-		list, err = h.Campaigns.List(r.Context(), userID(r))
+		list, next, err = h.Campaigns.ListPage(r.Context(), userID(r), before, campaignsPerPage)
+		if e, ok := apperr.As(err); ok && e.Field == "cursor" {
+			err = errBadCampaignsLink
+		}
 	}
 	data := campaignListData{shellData: d}
-	if err == nil && len(list) == 0 {
+	if next != "" {
+		data.OlderURL = template.URL("/campaigns?before=" + url.QueryEscape(next))
+	}
+	if before != "" {
+		data.NewestURL = "/campaigns"
+	}
+	if err == nil && len(list) == 0 && before == "" {
 		lists, lerr := h.Extract.Lists(r.Context(), userID(r))
 		data.MemberLists, err = len(lists), lerr
 	}

@@ -1,16 +1,28 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/extract"
 )
 
 type memberListsData struct {
 	Accounts int // connected accounts (none: point at connecting one)
 	Lists    []listRow
+	// OlderURL and NewestURL page through the lists.
+	OlderURL, NewestURL template.URL
 }
+
+// listsPerPage is how many lists a page shows (the merge form merges
+// lists of one page).
+const listsPerPage = 50
+
+var errBadListsLink = &apperr.Error{Code: "validation_failed", Message: "This page link is not one the member lists made",
+	Hint: "Start again from the newest lists.", Status: http.StatusUnprocessableEntity}
 
 type listRow struct {
 	extract.ListInfo
@@ -20,7 +32,7 @@ type listRow struct {
 // Count is the member count with thousands separators.
 func (l listRow) Count() string { return extract.Thousands(l.MemberCount) }
 
-// GET /member-lists — every list, with its extraction's state, and the
+// GET /member-lists[?before=cursor] — a page of lists, with its extraction's state, and the
 // merge form.
 func (h *Handler) memberLists(w http.ResponseWriter, r *http.Request) {
 	d, err := h.memberListsData(r)
@@ -37,9 +49,22 @@ func (h *Handler) memberListsData(r *http.Request) (memberListsData, error) {
 		return memberListsData{}, err
 	}
 	d := memberListsData{Accounts: n}
-	lists, err := h.Extract.Lists(r.Context(), userID(r))
+	var before string
+	if r.Method == http.MethodGet {
+		before = r.URL.Query().Get("before")
+	}
+	lists, next, err := h.Extract.ListsPage(r.Context(), userID(r), before, listsPerPage)
+	if e, ok := apperr.As(err); ok && e.Field == "cursor" {
+		return memberListsData{}, errBadListsLink
+	}
 	if err != nil {
 		return memberListsData{}, err
+	}
+	if next != "" {
+		d.OlderURL = template.URL("/member-lists?before=" + url.QueryEscape(next))
+	}
+	if before != "" {
+		d.NewestURL = "/member-lists"
 	}
 	for _, l := range lists {
 		row := listRow{ListInfo: l}

@@ -85,6 +85,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 		h.private(mux, "POST /webhooks", h.createWebhook)
 		h.private(mux, "POST /webhooks/{id}/test", h.testWebhook)
 		h.private(mux, "POST /webhooks/{id}/delete", h.deleteWebhook)
+		h.private(mux, "POST /webhooks/{id}/enable", h.enableWebhook)
 	}
 
 	h.admin(mux, "/admin/jobs", h.jobs)

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -18,9 +20,22 @@ const suppressionUploadLimit = recipients.DefaultMaxBytes + 64<<10
 
 type suppressionData struct {
 	List []suppressionRow
+	// Total is the list's length; OlderURL and NewestURL page through it
+	// (a 100,000-entry list is never read whole for a page).
+	Total     int
+	OlderURL  template.URL
+	NewestURL template.URL
 	// Import is what the last import left out, shown under its form.
 	Invalid      []recipients.Invalid
 	InvalidCount int
+}
+
+// TotalText is the list's length for the page: "12,345 people".
+func (d suppressionData) TotalText() string {
+	if d.Total == 1 {
+		return "1 person"
+	}
+	return thousands(d.Total) + " people"
 }
 
 type suppressionRow struct{ store.Suppression }
@@ -33,20 +48,45 @@ func (s suppressionRow) Key() string {
 	return s.Username
 }
 
-// GET /suppressions
+var errBadSuppressionsLink = &apperr.Error{Code: "validation_failed", Message: "This page link is not one the suppression list made",
+	Hint: "Start again from the newest entries.", Status: http.StatusUnprocessableEntity}
+
+// GET /suppressions[?before=cursor]
 func (h *Handler) suppressions(w http.ResponseWriter, r *http.Request) {
 	h.renderSuppressions(w, r, http.StatusOK, &Page{}, suppressionData{}, nil)
 }
 
+// suppressionsPerPage is how many entries a page of the list shows.
+const suppressionsPerPage = 100
+
 func (h *Handler) renderSuppressions(w http.ResponseWriter, r *http.Request, status int, p *Page, d suppressionData, failed error) {
 	p.Title, p.Nav = "Suppressions", "suppressions"
-	list, err := h.Campaigns.Suppressions(r.Context(), userID(r))
+	// Only the page GET shows follows its link; a form's answer shows the
+	// newest entries, where what it added is.
+	var before string
+	if r.Method == http.MethodGet {
+		before = r.URL.Query().Get("before")
+	}
+	list, next, err := h.Campaigns.SuppressionsPage(r.Context(), userID(r), before, suppressionsPerPage)
 	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Field == "cursor" {
+			err = errBadSuppressionsLink
+		}
+		h.renderError(w, r, "error", p, err)
+		return
+	}
+	if d.Total, err = h.Campaigns.CountSuppressions(r.Context(), userID(r)); err != nil {
 		h.renderError(w, r, "error", p, err)
 		return
 	}
 	for _, s := range list {
 		d.List = append(d.List, suppressionRow{s})
+	}
+	if next != "" {
+		d.OlderURL = template.URL("/suppressions?before=" + url.QueryEscape(next))
+	}
+	if before != "" {
+		d.NewestURL = "/suppressions"
 	}
 	p.Data = d
 	if failed != nil {

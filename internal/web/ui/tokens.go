@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,12 +15,17 @@ import (
 )
 
 type tokensData struct {
-	Tokens       []store.Token
-	NewToken     secrets.Secret // shown once, right after creation
-	NewTokenName string
+	Tokens []store.Token
+	// OlderURL and NewestURL page through the tokens.
+	OlderURL, NewestURL template.URL
+	NewToken            secrets.Secret // shown once, right after creation
+	NewTokenName        string
 }
 
-// GET /tokens
+// tokensPerPage is how many tokens a page shows, revoked ones included.
+const tokensPerPage = 50
+
+// GET /tokens[?before=cursor]
 func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request) {
 	h.tokensPage(w, r, http.StatusOK, &Page{}, tokensData{})
 }
@@ -61,12 +68,22 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, status int, p *Page, d tokensData, errs ...error) {
 	p.Title, p.Nav = "API tokens", "tokens"
-	list, err := h.Tokens.List(r.Context(), auth.UserFrom(r.Context()).ID)
+	var before string
+	if r.Method == http.MethodGet {
+		before = r.URL.Query().Get("before")
+	}
+	list, next, err := h.Tokens.Page(r.Context(), auth.UserFrom(r.Context()).ID, before, tokensPerPage)
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 		return
 	}
 	d.Tokens = list
+	if next != "" {
+		d.OlderURL = template.URL("/tokens?before=" + url.QueryEscape(next))
+	}
+	if before != "" {
+		d.NewestURL = "/tokens"
+	}
 	p.Data = d
 	if len(errs) > 0 {
 		h.renderError(w, r, "tokens", p, errs[0])

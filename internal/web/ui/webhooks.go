@@ -26,6 +26,8 @@ type webhooksData struct {
 type webhookRow struct {
 	webhook.Endpoint
 	Deliveries []webhookDeliveryRow
+	// DisableAfter is how long it may fail before it is disabled.
+	DisableAfter string
 }
 
 // EventList lists the endpoint's events for the page.
@@ -99,6 +101,20 @@ func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/webhooks")
 }
 
+// POST /webhooks/{id}/enable
+func (h *Handler) enableWebhook(w http.ResponseWriter, r *http.Request) {
+	id, err := webhookID(r)
+	if err == nil {
+		err = h.Webhooks.Enable(r.Context(), userID(r), id)
+	}
+	if err != nil {
+		h.webhooksPage(w, r, 0, &Page{}, webhooksData{}, err)
+		return
+	}
+	h.flash(r, "success", "The webhook is enabled again: events from now on are sent to it.")
+	redirect(w, r, "/webhooks")
+}
+
 func webhookID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -120,7 +136,7 @@ func (h *Handler) webhooksPage(w http.ResponseWriter, r *http.Request, status in
 			h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 			return
 		}
-		row := webhookRow{Endpoint: e}
+		row := webhookRow{Endpoint: e, DisableAfter: webhook.FormatDuration(h.Webhooks.DisableAfter())}
 		for _, x := range ds {
 			row.Deliveries = append(row.Deliveries, webhookDeliveryRow{x})
 		}

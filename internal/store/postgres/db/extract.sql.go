@@ -684,6 +684,49 @@ func (q *Queries) MemberListByID(ctx context.Context, arg MemberListByIDParams) 
 	return i, err
 }
 
+const memberListsPage = `-- name: MemberListsPage :many
+SELECT id, user_id, name, source, member_count, created_at, updated_at FROM member_lists WHERE user_id = $1 AND id < $2
+ORDER BY id DESC
+LIMIT CAST($3 AS BIGINT)
+`
+
+type MemberListsPageParams struct {
+	UserID   int64
+	BeforeID int64
+	MaxRows  int64
+}
+
+func (q *Queries) MemberListsPage(ctx context.Context, arg MemberListsPageParams) ([]MemberList, error) {
+	rows, err := q.db.QueryContext(ctx, memberListsPage, arg.UserID, arg.BeforeID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MemberList{}
+	for rows.Next() {
+		var i MemberList
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Name,
+			&i.Source,
+			&i.MemberCount,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const peerAccessHash = `-- name: PeerAccessHash :one
 SELECT m.access_hash FROM members m
 WHERE m.tg_user_id = $1 AND m.account_id = $2

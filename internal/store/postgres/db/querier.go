@@ -21,6 +21,7 @@ type Querier interface {
 	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
+	AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error)
 	CancelAccountCall(ctx context.Context, arg CancelAccountCallParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
 	// Runs in the transaction that inserted the page's members. Members have
@@ -30,6 +31,7 @@ type Querier interface {
 	// it locks the row until commit, so a deletion waits and then removes the
 	// page's members too (DeleteMemberList deletes them after the list).
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
+	ClaimWebhookEndpoint(ctx context.Context, arg ClaimWebhookEndpointParams) (int64, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
 	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
 	// Merging: the first list to bring a user wins, duplicates are skipped.
@@ -68,6 +70,7 @@ type Querier interface {
 	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
 	DisableWebhookEndpoint(ctx context.Context, arg DisableWebhookEndpointParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
+	EnableWebhookEndpoint(ctx context.Context, arg EnableWebhookEndpointParams) (int64, error)
 	// A use that Telegram let through after a FLOOD_WAIT's time: the account is
 	// active again, unless something graver was recorded meanwhile.
 	EndFloodWait(ctx context.Context, arg EndFloodWaitParams) (int64, error)
@@ -96,6 +99,7 @@ type Querier interface {
 	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
 	MemberListByID(ctx context.Context, arg MemberListByIDParams) (MemberList, error)
+	MemberListsPage(ctx context.Context, arg MemberListsPageParams) ([]MemberList, error)
 	// The newest access hash an account was given for a user, found through
 	// the lists of the account's owner and (list_id, tg_user_id).
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
@@ -133,6 +137,7 @@ type Querier interface {
 	TakeAccountCall(ctx context.Context, arg TakeAccountCallParams) (TakeAccountCallRow, error)
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
+	TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiToken, error)
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
@@ -140,6 +145,8 @@ type Querier interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	WebhookDeliveryForWork(ctx context.Context, id int64) (WebhookDeliveryForWorkRow, error)
+	WebhookEndpointFailed(ctx context.Context, arg WebhookEndpointFailedParams) (WebhookEndpoint, error)
+	WebhookEndpointSucceeded(ctx context.Context, id int64) error
 }
 
 var _ Querier = (*Queries)(nil)

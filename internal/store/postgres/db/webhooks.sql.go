@@ -11,6 +11,47 @@ import (
 	"time"
 )
 
+const autoDisableWebhookEndpoint = `-- name: AutoDisableWebhookEndpoint :execrows
+UPDATE webhook_endpoints SET auto_disabled_at = $1
+WHERE id = $2 AND disabled_at IS NULL AND auto_disabled_at IS NULL
+  AND failing_since <= $3
+`
+
+type AutoDisableWebhookEndpointParams struct {
+	Now           sql.NullTime
+	ID            int64
+	FailingBefore sql.NullTime
+}
+
+func (q *Queries) AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, autoDisableWebhookEndpoint, arg.Now, arg.ID, arg.FailingBefore)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const claimWebhookEndpoint = `-- name: ClaimWebhookEndpoint :execrows
+UPDATE webhook_endpoints SET probe_until = $1
+WHERE id = $2 AND disabled_at IS NULL AND auto_disabled_at IS NULL
+  AND (retry_at IS NULL OR retry_at <= $3)
+  AND (probe_until IS NULL OR probe_until <= $3)
+`
+
+type ClaimWebhookEndpointParams struct {
+	Until sql.NullTime
+	ID    int64
+	Now   sql.NullTime
+}
+
+func (q *Queries) ClaimWebhookEndpoint(ctx context.Context, arg ClaimWebhookEndpointParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, claimWebhookEndpoint, arg.Until, arg.ID, arg.Now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const createWebhookDelivery = `-- name: CreateWebhookDelivery :one
 INSERT INTO webhook_deliveries (endpoint_id, user_id, event_id, event_type, body, state, next_attempt_at, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, 'pending',
@@ -59,7 +100,7 @@ func (q *Queries) CreateWebhookDelivery(ctx context.Context, arg CreateWebhookDe
 const createWebhookEndpoint = `-- name: CreateWebhookEndpoint :one
 INSERT INTO webhook_endpoints (user_id, url, secret_sealed, events, created_at)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, user_id, url, secret_sealed, events, created_at, disabled_at
+RETURNING id, user_id, url, secret_sealed, events, created_at, disabled_at, failures, failing_since, last_failure, retry_at, probe_until, auto_disabled_at
 `
 
 type CreateWebhookEndpointParams struct {
@@ -87,6 +128,12 @@ func (q *Queries) CreateWebhookEndpoint(ctx context.Context, arg CreateWebhookEn
 		&i.Events,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.Failures,
+		&i.FailingSince,
+		&i.LastFailure,
+		&i.RetryAt,
+		&i.ProbeUntil,
+		&i.AutoDisabledAt,
 	)
 	return i, err
 }
@@ -122,8 +169,27 @@ func (q *Queries) DisableWebhookEndpoint(ctx context.Context, arg DisableWebhook
 	return result.RowsAffected()
 }
 
+const enableWebhookEndpoint = `-- name: EnableWebhookEndpoint :execrows
+UPDATE webhook_endpoints
+SET failures = 0, failing_since = NULL, last_failure = '', retry_at = NULL, probe_until = NULL, auto_disabled_at = NULL
+WHERE id = $1 AND user_id = $2 AND disabled_at IS NULL
+`
+
+type EnableWebhookEndpointParams struct {
+	ID     int64
+	UserID int64
+}
+
+func (q *Queries) EnableWebhookEndpoint(ctx context.Context, arg EnableWebhookEndpointParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, enableWebhookEndpoint, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const getWebhookEndpoint = `-- name: GetWebhookEndpoint :one
-SELECT id, user_id, url, secret_sealed, events, created_at, disabled_at FROM webhook_endpoints
+SELECT id, user_id, url, secret_sealed, events, created_at, disabled_at, failures, failing_since, last_failure, retry_at, probe_until, auto_disabled_at FROM webhook_endpoints
 WHERE id = $1 AND user_id = $2 AND disabled_at IS NULL
 `
 
@@ -143,6 +209,12 @@ func (q *Queries) GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpoint
 		&i.Events,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.Failures,
+		&i.FailingSince,
+		&i.LastFailure,
+		&i.RetryAt,
+		&i.ProbeUntil,
+		&i.AutoDisabledAt,
 	)
 	return i, err
 }
@@ -199,7 +271,7 @@ func (q *Queries) ListWebhookDeliveries(ctx context.Context, arg ListWebhookDeli
 }
 
 const listWebhookEndpoints = `-- name: ListWebhookEndpoints :many
-SELECT id, user_id, url, secret_sealed, events, created_at, disabled_at FROM webhook_endpoints
+SELECT id, user_id, url, secret_sealed, events, created_at, disabled_at, failures, failing_since, last_failure, retry_at, probe_until, auto_disabled_at FROM webhook_endpoints
 WHERE user_id = $1 AND disabled_at IS NULL
 ORDER BY id DESC
 `
@@ -221,6 +293,12 @@ func (q *Queries) ListWebhookEndpoints(ctx context.Context, userID int64) ([]Web
 			&i.Events,
 			&i.CreatedAt,
 			&i.DisabledAt,
+			&i.Failures,
+			&i.FailingSince,
+			&i.LastFailure,
+			&i.RetryAt,
+			&i.ProbeUntil,
+			&i.AutoDisabledAt,
 		); err != nil {
 			return nil, err
 		}
@@ -270,7 +348,7 @@ func (q *Queries) RecordWebhookAttempt(ctx context.Context, arg RecordWebhookAtt
 }
 
 const webhookDeliveryForWork = `-- name: WebhookDeliveryForWork :one
-SELECT webhook_deliveries.id, webhook_deliveries.endpoint_id, webhook_deliveries.user_id, webhook_deliveries.event_id, webhook_deliveries.event_type, webhook_deliveries.body, webhook_deliveries.state, webhook_deliveries.attempts, webhook_deliveries.last_status, webhook_deliveries.last_error, webhook_deliveries.next_attempt_at, webhook_deliveries.created_at, webhook_deliveries.updated_at, webhook_deliveries.finished_at, webhook_endpoints.id, webhook_endpoints.user_id, webhook_endpoints.url, webhook_endpoints.secret_sealed, webhook_endpoints.events, webhook_endpoints.created_at, webhook_endpoints.disabled_at
+SELECT webhook_deliveries.id, webhook_deliveries.endpoint_id, webhook_deliveries.user_id, webhook_deliveries.event_id, webhook_deliveries.event_type, webhook_deliveries.body, webhook_deliveries.state, webhook_deliveries.attempts, webhook_deliveries.last_status, webhook_deliveries.last_error, webhook_deliveries.next_attempt_at, webhook_deliveries.created_at, webhook_deliveries.updated_at, webhook_deliveries.finished_at, webhook_endpoints.id, webhook_endpoints.user_id, webhook_endpoints.url, webhook_endpoints.secret_sealed, webhook_endpoints.events, webhook_endpoints.created_at, webhook_endpoints.disabled_at, webhook_endpoints.failures, webhook_endpoints.failing_since, webhook_endpoints.last_failure, webhook_endpoints.retry_at, webhook_endpoints.probe_until, webhook_endpoints.auto_disabled_at
 FROM webhook_deliveries JOIN webhook_endpoints ON webhook_endpoints.id = webhook_deliveries.endpoint_id
 WHERE webhook_deliveries.id = $1
 `
@@ -305,6 +383,64 @@ func (q *Queries) WebhookDeliveryForWork(ctx context.Context, id int64) (Webhook
 		&i.WebhookEndpoint.Events,
 		&i.WebhookEndpoint.CreatedAt,
 		&i.WebhookEndpoint.DisabledAt,
+		&i.WebhookEndpoint.Failures,
+		&i.WebhookEndpoint.FailingSince,
+		&i.WebhookEndpoint.LastFailure,
+		&i.WebhookEndpoint.RetryAt,
+		&i.WebhookEndpoint.ProbeUntil,
+		&i.WebhookEndpoint.AutoDisabledAt,
 	)
 	return i, err
+}
+
+const webhookEndpointFailed = `-- name: WebhookEndpointFailed :one
+UPDATE webhook_endpoints
+SET failures = failures + 1, failing_since = COALESCE(failing_since, $1),
+    last_failure = $2, retry_at = $3, probe_until = NULL
+WHERE id = $4
+RETURNING id, user_id, url, secret_sealed, events, created_at, disabled_at, failures, failing_since, last_failure, retry_at, probe_until, auto_disabled_at
+`
+
+type WebhookEndpointFailedParams struct {
+	Now     sql.NullTime
+	Reason  string
+	RetryAt sql.NullTime
+	ID      int64
+}
+
+func (q *Queries) WebhookEndpointFailed(ctx context.Context, arg WebhookEndpointFailedParams) (WebhookEndpoint, error) {
+	row := q.db.QueryRowContext(ctx, webhookEndpointFailed,
+		arg.Now,
+		arg.Reason,
+		arg.RetryAt,
+		arg.ID,
+	)
+	var i WebhookEndpoint
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Url,
+		&i.SecretSealed,
+		&i.Events,
+		&i.CreatedAt,
+		&i.DisabledAt,
+		&i.Failures,
+		&i.FailingSince,
+		&i.LastFailure,
+		&i.RetryAt,
+		&i.ProbeUntil,
+		&i.AutoDisabledAt,
+	)
+	return i, err
+}
+
+const webhookEndpointSucceeded = `-- name: WebhookEndpointSucceeded :exec
+UPDATE webhook_endpoints
+SET failures = 0, failing_since = NULL, last_failure = '', retry_at = NULL, probe_until = NULL
+WHERE id = $1 AND auto_disabled_at IS NULL
+`
+
+func (q *Queries) WebhookEndpointSucceeded(ctx context.Context, id int64) error {
+	_, err := q.db.ExecContext(ctx, webhookEndpointSucceeded, id)
+	return err
 }

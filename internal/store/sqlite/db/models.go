@@ -374,11 +374,17 @@ type WebhookDelivery struct {
 }
 
 type WebhookEndpoint struct {
-	ID           int64
-	UserID       int64
-	Url          string
-	SecretSealed []byte
-	Events       string
-	CreatedAt    time.Time
-	DisabledAt   sql.NullTime
+	ID             int64
+	UserID         int64
+	Url            string
+	SecretSealed   []byte
+	Events         string
+	CreatedAt      time.Time
+	DisabledAt     sql.NullTime
+	Failures       int64
+	FailingSince   sql.NullTime
+	LastFailure    string
+	RetryAt        sql.NullTime
+	ProbeUntil     sql.NullTime
+	AutoDisabledAt sql.NullTime
 }

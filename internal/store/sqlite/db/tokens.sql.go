@@ -156,6 +156,51 @@ func (q *Queries) TokenExists(ctx context.Context, arg TokenExistsParams) (int64
 	return count, err
 }
 
+const tokensPage = `-- name: TokensPage :many
+SELECT id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at FROM api_tokens WHERE user_id = ?1 AND id < ?2
+ORDER BY id DESC
+LIMIT CAST(?3 AS BIGINT)
+`
+
+type TokensPageParams struct {
+	UserID   int64
+	BeforeID int64
+	MaxRows  int64
+}
+
+func (q *Queries) TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiToken, error) {
+	rows, err := q.db.QueryContext(ctx, tokensPage, arg.UserID, arg.BeforeID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ApiToken{}
+	for rows.Next() {
+		var i ApiToken
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Name,
+			&i.TokenHash,
+			&i.Prefix,
+			&i.CreatedAt,
+			&i.LastUsedAt,
+			&i.RevokedAt,
+			&i.ExpiresAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const touchToken = `-- name: TouchToken :exec
 UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2
 `
