@@ -466,6 +466,28 @@ func (c *Cluster) LogConnectionsSince(held []int64, gaps map[int64]time.Duration
 		}
 		c.T.Logf("Telegram user %d after the kill: %v", id, lines)
 	}
+	// And where the work is: River's jobs of those accounts.
+	rows, err := c.Store.DB().QueryContext(context.Background(),
+		"SELECT id, kind, state, attempt, max_attempts, COALESCE(attempted_by::text, ''), scheduled_at, args::text FROM river_job "+
+			"WHERE state NOT IN ('completed', 'cancelled', 'discarded') ORDER BY id")
+	if err != nil {
+		c.T.Logf("jobs: %v", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id, attempt, maxAttempts int64
+			kind, state, by, args    string
+			at                       time.Time
+		)
+		if err := rows.Scan(&id, &kind, &state, &attempt, &maxAttempts, &by, &at, &args); err != nil {
+			c.T.Logf("jobs: %v", err)
+			return
+		}
+		c.T.Logf("job %d %s %s attempt %d/%d by %s scheduled %s: %s", id, kind, state, attempt, maxAttempts, by,
+			at.Sub(t).Round(time.Millisecond), args)
+	}
 }
 
 // MaxGap is the largest of the gaps.
