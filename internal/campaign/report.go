@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -172,20 +174,15 @@ func (s *Service) PreviewFor(ctx context.Context, userID, id, deliveryAfter int6
 		return message.Rendered{}, DeliveryRow{}, err
 	}
 	// The first recipient after deliveryAfter who gets the message (not
-	// a skipped bot or sending account).
-	var d store.Delivery
-	for found := false; !found; {
-		page, err := s.st.ListDeliveries(ctx, id, deliveryAfter, 50)
-		if err != nil || len(page) == 0 {
-			return message.Rendered{}, DeliveryRow{}, err
-		}
-		for _, x := range page {
-			if x.State != store.DeliverySkipped {
-				d, found = x, true
-				break
-			}
-		}
-		deliveryAfter = page[len(page)-1].ID
+	// a skipped bot or sending account), found by the database: paging
+	// for it read every delivery of a campaign whose recipients were all
+	// skipped (22 s for 100,000).
+	d, err := s.st.FirstUnskippedDelivery(ctx, id, deliveryAfter)
+	if errors.Is(err, store.ErrNotFound) {
+		return message.Rendered{}, DeliveryRow{}, nil
+	}
+	if err != nil {
+		return message.Rendered{}, DeliveryRow{}, fmt.Errorf("campaign %d preview recipient: %w", id, err)
 	}
 	r, err := s.Preview(PreviewInput{Message: c.Message, OptOutFooter: c.OptOutFooter,
 		Recipient: message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}})

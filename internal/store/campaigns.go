@@ -188,6 +188,9 @@ type Campaigns interface {
 	CampaignTimeline(ctx context.Context, campaignID int64, width time.Duration) ([]TimeBucket, error)
 	// ListDeliveries is a page of a campaign's deliveries after afterID.
 	ListDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]Delivery, error)
+	// FirstUnskippedDelivery is a campaign's first delivery after afterID
+	// that is not skipped; ErrNotFound when there is none.
+	FirstUnskippedDelivery(ctx context.Context, campaignID, afterID int64) (Delivery, error)
 	// ListReplies lists the deliveries that got a reply, newest first.
 	ListReplies(ctx context.Context, campaignID int64, limit int) ([]Delivery, error)
 

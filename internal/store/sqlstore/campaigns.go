@@ -491,6 +491,12 @@ func (q queries) ListDeliveries(ctx context.Context, campaignID, afterID int64, 
 		campaignID, afterID, limit)
 }
 
+func (q queries) FirstUnskippedDelivery(ctx context.Context, campaignID, afterID int64) (store.Delivery, error) {
+	d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE campaign_id = ? AND id > ? "+
+		"AND state <> 'skipped' ORDER BY id LIMIT 1", campaignID, afterID))
+	return d, mapErr(q.d, err)
+}
+
 func (q queries) ListReplies(ctx context.Context, campaignID int64, limit int) ([]store.Delivery, error) {
 	return q.deliveries(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE campaign_id = ? AND replied_at IS NOT NULL "+
 		"ORDER BY replied_at DESC, id DESC LIMIT ?", campaignID, limit)
