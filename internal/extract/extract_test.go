@@ -427,3 +427,26 @@ func TestSearchTermNarrowsABasicGroup(t *testing.T) {
 	}
 	e.checkMembers(e.members(x.ListID), want, e.ann)
 }
+
+// TestNulBytesFromTelegramAreStripped: a chat title and a member's name
+// holding U+0000 are read without it, so the extraction completes on
+// both engines (PostgreSQL cannot store U+0000 in text: it failed and
+// was retried forever).
+func TestNulBytesFromTelegramAreStripped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st)
+		x := e.wait(e.start(extract.StartInput{AccountID: e.bob, ChatID: chatNul}).ID)
+		if x.Status != store.ExtractionCompleted || x.Fetched != 2 || x.ChatTitle != "Nul Club" {
+			t.Fatalf("extraction %+v", x)
+		}
+		var got *store.Member
+		for _, m := range e.members(x.ListID) {
+			if m.TGUserID == 1008 {
+				got = &m
+			}
+		}
+		if got == nil || got.FirstName != "Null" || got.LastName != "Zed" {
+			t.Fatalf("member 1008: %+v", got)
+		}
+	})
+}
