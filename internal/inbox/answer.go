@@ -20,8 +20,8 @@ import (
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
-	"github.com/telegramate/telegramate/internal/usertext"
 	"github.com/telegramate/telegramate/internal/telegram"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // AnswerQueue is River's queue of the answering jobs, one per account.
