@@ -16,6 +16,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // Audience is who a campaign writes to: members of lists (by extraction or
@@ -116,6 +117,12 @@ func (s *Service) checkInput(userID int64, in CreateInput) (store.Campaign, erro
 		return c, fieldError("name", "Give the campaign a name", "A name only you see, such as “Spring meetup invite”.")
 	case !utf8.ValidString(c.Name) || utf8.RuneCountInString(c.Name) > maxNameRunes:
 		return c, fieldError("name", fmt.Sprintf("The name must be valid text of at most %d characters", maxNameRunes), "Shorten the name.")
+	}
+	if usertext.HasNUL(c.Name) {
+		return c, usertext.NULError("name")
+	}
+	if usertext.HasNUL(in.Message) {
+		return c, usertext.NULError("message")
 	}
 	if !utf8.ValidString(in.Message) {
 		return c, fieldError("message", "The message is not valid text", "Paste it again as plain text.")
