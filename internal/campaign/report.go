@@ -14,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // DeliveryRow is one recipient in a campaign's delivery report.
@@ -79,8 +80,10 @@ func (s *Service) WriteDeliveries(ctx context.Context, userID, id int64, format 
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"user_id", "username", "account_id", "state", "reason", "random_id", "message_id", "sent_at", "replied_at"})
 		err := s.Deliveries(ctx, userID, id, func(r DeliveryRow) error {
-			return cw.Write([]string{strconv.FormatInt(r.UserID, 10), r.Username, strconv.FormatInt(r.AccountID, 10), r.State,
-				csvSafe(r.Reason), r.RandomID, strconv.Itoa(r.MessageID), timeText(r.SentAt), timeText(r.RepliedAt)})
+			// Every text column through the formula guard: a username
+			// stored before usernames were checked on every path too.
+			return cw.Write([]string{strconv.FormatInt(r.UserID, 10), usertext.CSVCell(r.Username), strconv.FormatInt(r.AccountID, 10),
+				usertext.CSVCell(r.State), usertext.CSVCell(r.Reason), r.RandomID, strconv.Itoa(r.MessageID), timeText(r.SentAt), timeText(r.RepliedAt)})
 		})
 		cw.Flush()
 		if err != nil {

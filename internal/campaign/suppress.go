@@ -163,20 +163,11 @@ func (s *Service) ExportSuppressions(ctx context.Context, userID int64, w io.Wri
 		if e.TGUserID != 0 {
 			id = strconv.FormatInt(e.TGUserID, 10)
 		}
-		return cw.Write([]string{id, csvSafe(e.Username), csvSafe(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
+		return cw.Write([]string{id, usertext.CSVCell(e.Username), usertext.CSVCell(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
 	})
 	if err != nil {
 		return err
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvSafe keeps a spreadsheet from reading text as a formula.
-func csvSafe(v string) string {
-	t := strings.TrimLeft(v, " \t\r\n")
-	if t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
-		return "'" + v
-	}
-	return v
 }
