@@ -100,6 +100,9 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 			return View{}, err
 		}
 	}
+	if err := s.roomForDraft(ctx, userID, len(aud)); err != nil {
+		return View{}, err
+	}
 	saved, err := s.st.CreateCampaign(ctx, store.NewCampaign{Campaign: c, Deliveries: aud})
 	if err != nil {
 		return View{}, fmt.Errorf("create campaign: %w", err)

@@ -450,3 +450,31 @@ func TestNulBytesFromTelegramAreStripped(t *testing.T) {
 		}
 	})
 }
+
+// TestMembersQuotaRefusesNewExtractions: once the owner's member lists
+// hold the members quota, a new extraction is refused naming the quota
+// and what to do, and none is created; deleting a list makes room.
+func TestMembersQuotaRefusesNewExtractions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		e := newEnvWith(t, st, true, extract.Options{QuotaMembers: 3})
+		ctx := context.Background()
+		x := e.wait(e.start(extract.StartInput{AccountID: e.ann, ChatID: chatFamily}).ID)
+		if x.Status != store.ExtractionCompleted || x.Fetched != 5 {
+			t.Fatalf("first extraction %+v", x)
+		}
+		_, err := e.svc.Start(ctx, e.user.ID, extract.StartInput{AccountID: e.ann, ChatID: chatFamily})
+		if e, ok := apperr.As(err); !ok || e.Code != "quota_exceeded" || !strings.Contains(e.Message, "members quota is 3") ||
+			!strings.Contains(e.Hint, "--quota-members") {
+			t.Fatalf("past the members quota: %v", err)
+		}
+		if list, err := st.ListExtractions(ctx, e.user.ID, 10); err != nil || len(list) != 1 {
+			t.Fatalf("extractions after the refusal: %d, %v", len(list), err)
+		}
+		if err := e.svc.Delete(ctx, e.user.ID, x.ListID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Start(ctx, e.user.ID, extract.StartInput{AccountID: e.ann, ChatID: chatFamily}); err != nil {
+			t.Fatalf("after deleting the list: %v", err)
+		}
+	})
+}
