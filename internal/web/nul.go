@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/usertext"
 	"github.com/telegramate/telegramate/internal/web/api"
@@ -52,6 +53,13 @@ func refuseNULInAPI(next http.Handler) http.Handler {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+		if len(head) <= maxNULScan {
+			// The whole body was read here, so net/http already listens
+			// for the client going away, with no deadline: the API's own
+			// body read timeout, set now, would end that listening, and
+			// the request with it, five seconds later.
+			w = inMemoryBody{w}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -95,3 +103,11 @@ func nulAt(v any, path string) (string, bool) {
 	}
 	return "", false
 }
+
+// inMemoryBody is a response writer whose request body was read whole
+// already: a read deadline has nothing left to bound.
+type inMemoryBody struct{ http.ResponseWriter }
+
+func (inMemoryBody) SetReadDeadline(time.Time) error { return nil }
+
+func (w inMemoryBody) Unwrap() http.ResponseWriter { return w.ResponseWriter }
