@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,6 +17,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // Audience is who a campaign writes to: members of lists (by extraction or
@@ -98,6 +100,9 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 			return View{}, err
 		}
 	}
+	if err := s.roomForDraft(ctx, userID, len(aud)); err != nil {
+		return View{}, err
+	}
 	saved, err := s.st.CreateCampaign(ctx, store.NewCampaign{Campaign: c, Deliveries: aud})
 	if err != nil {
 		return View{}, fmt.Errorf("create campaign: %w", err)
@@ -116,6 +121,12 @@ func (s *Service) checkInput(userID int64, in CreateInput) (store.Campaign, erro
 		return c, fieldError("name", "Give the campaign a name", "A name only you see, such as “Spring meetup invite”.")
 	case !utf8.ValidString(c.Name) || utf8.RuneCountInString(c.Name) > maxNameRunes:
 		return c, fieldError("name", fmt.Sprintf("The name must be valid text of at most %d characters", maxNameRunes), "Shorten the name.")
+	}
+	if usertext.HasNUL(c.Name) {
+		return c, usertext.NULError("name")
+	}
+	if usertext.HasNUL(in.Message) {
+		return c, usertext.NULError("message")
 	}
 	if !utf8.ValidString(in.Message) {
 		return c, fieldError("message", "The message is not valid text", "Paste it again as plain text.")
@@ -269,12 +280,9 @@ func (s *Service) audience(ctx context.Context, userID int64, a Audience, sender
 			return nil, err
 		}
 	}
-	refs := slices.Clone(a.Refs)
-	for _, u := range a.Usernames {
-		refs = append(refs, recipients.Ref{Username: u})
-	}
-	for _, id := range a.UserIDs {
-		refs = append(refs, recipients.Ref{UserID: id})
+	refs, err := named(a)
+	if err != nil {
+		return nil, err
 	}
 	for _, r := range refs {
 		name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(r.Username), "@"))
@@ -329,6 +337,41 @@ func (s *Service) audience(ctx context.Context, userID int64, a Audience, sender
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// named reads the people an audience names one by one. Usernames go
+// through the parser of a pasted list (recipients.ParseRef), so the API's
+// are held to the rule the editor's are: "=cmd", "<script>", a name with
+// spaces or of 1,000 characters names nobody, and is refused with where it
+// is and why.
+func named(a Audience) ([]recipients.Ref, error) {
+	refs := slices.Clone(a.Refs)
+	for i, u := range a.Usernames {
+		ref, reason := recipients.ParseRef(u)
+		if reason != "" {
+			return nil, fieldError("audience.usernames",
+				fmt.Sprintf("Item %d of the usernames, %s, names no Telegram user: %s", i+1, quoted(u), reason),
+				"Give usernames as Telegram shows them (letters, digits and underscores, starting with a letter, at most 32, such as @ann_lee), t.me links or numeric user ids.")
+		}
+		refs = append(refs, ref)
+	}
+	for i, id := range a.UserIDs {
+		if id <= 0 {
+			return nil, fieldError("audience.user_ids", fmt.Sprintf("Item %d of the user ids, %d, is not a user's id", i+1, id),
+				"A user id is a positive number; a negative one (-100…) is a group's or channel's.")
+		}
+		refs = append(refs, recipients.Ref{UserID: id})
+	}
+	return refs, nil
+}
+
+// quoted shows a value a person gave in a message: quoted, at most 40
+// characters, control characters escaped.
+func quoted(v string) string {
+	if r := []rune(v); len(r) > 40 {
+		v = string(r[:40]) + "…"
+	}
+	return strconv.Quote(v)
 }
 
 // assign picks the sender of one recipient: the least loaded account that

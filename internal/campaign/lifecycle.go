@@ -32,8 +32,19 @@ func (s *Service) Resume(ctx context.Context, userID, id int64) (View, error) {
 	return s.move(ctx, userID, id, "resumed", []string{store.CampaignPaused}, store.CampaignRunning, "")
 }
 
-// Cancel ends a campaign for good; what was not sent is skipped.
+// Cancel ends a campaign for good; what was not sent is skipped. A draft
+// cancelled is deleted by the next prune: it never sent anything, and its
+// recipients count against the deliveries quota.
 func (s *Service) Cancel(ctx context.Context, userID, id int64) (View, error) {
+	c, err := s.campaign(ctx, userID, id)
+	if err != nil {
+		return View{}, err
+	}
+	if c.Status == store.CampaignDraft {
+		if v, err := s.move(ctx, userID, id, "cancelled", []string{store.CampaignDraft}, store.CampaignCancelled, store.PrunedReason); err == nil {
+			return v, nil
+		}
+	}
 	v, err := s.move(ctx, userID, id, "cancelled",
 		[]string{store.CampaignDraft, store.CampaignScheduled, store.CampaignRunning, store.CampaignPaused}, store.CampaignCancelled, "")
 	if err != nil {

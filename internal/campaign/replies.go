@@ -84,11 +84,13 @@ func (s *Service) Tick(ctx context.Context) error {
 func Register(w *river.Workers, s *Service) {
 	river.AddWorker(w, &sendWorker{s: s})
 	river.AddWorker(w, &tickWorker{s: s})
+	river.AddWorker(w, &pruneWorker{s: s})
 }
 
-// PeriodicJobs is the tick, every interval.
+// PeriodicJobs are the tick, every interval, and the prune of drafts,
+// every PruneEvery.
 func PeriodicJobs(every time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{jobs.Tick("campaign_tick", every, TickArgs{})}
+	return []*river.PeriodicJob{jobs.Tick("campaign_tick", every, TickArgs{}), pruneTick()}
 }
 
 // TickEvery is how often the tick runs: a scheduled campaign starts

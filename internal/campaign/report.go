@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // DeliveryRow is one recipient in a campaign's delivery report.
@@ -77,8 +80,10 @@ func (s *Service) WriteDeliveries(ctx context.Context, userID, id int64, format 
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"user_id", "username", "account_id", "state", "reason", "random_id", "message_id", "sent_at", "replied_at"})
 		err := s.Deliveries(ctx, userID, id, func(r DeliveryRow) error {
-			return cw.Write([]string{strconv.FormatInt(r.UserID, 10), r.Username, strconv.FormatInt(r.AccountID, 10), r.State,
-				csvSafe(r.Reason), r.RandomID, strconv.Itoa(r.MessageID), timeText(r.SentAt), timeText(r.RepliedAt)})
+			// Every text column through the formula guard: a username
+			// stored before usernames were checked on every path too.
+			return cw.Write([]string{strconv.FormatInt(r.UserID, 10), usertext.CSVCell(r.Username), strconv.FormatInt(r.AccountID, 10),
+				usertext.CSVCell(r.State), usertext.CSVCell(r.Reason), r.RandomID, strconv.Itoa(r.MessageID), timeText(r.SentAt), timeText(r.RepliedAt)})
 		})
 		cw.Flush()
 		if err != nil {
@@ -172,20 +177,15 @@ func (s *Service) PreviewFor(ctx context.Context, userID, id, deliveryAfter int6
 		return message.Rendered{}, DeliveryRow{}, err
 	}
 	// The first recipient after deliveryAfter who gets the message (not
-	// a skipped bot or sending account).
-	var d store.Delivery
-	for found := false; !found; {
-		page, err := s.st.ListDeliveries(ctx, id, deliveryAfter, 50)
-		if err != nil || len(page) == 0 {
-			return message.Rendered{}, DeliveryRow{}, err
-		}
-		for _, x := range page {
-			if x.State != store.DeliverySkipped {
-				d, found = x, true
-				break
-			}
-		}
-		deliveryAfter = page[len(page)-1].ID
+	// a skipped bot or sending account), found by the database: paging
+	// for it read every delivery of a campaign whose recipients were all
+	// skipped (22 s for 100,000).
+	d, err := s.st.FirstUnskippedDelivery(ctx, id, deliveryAfter)
+	if errors.Is(err, store.ErrNotFound) {
+		return message.Rendered{}, DeliveryRow{}, nil
+	}
+	if err != nil {
+		return message.Rendered{}, DeliveryRow{}, fmt.Errorf("campaign %d preview recipient: %w", id, err)
 	}
 	r, err := s.Preview(PreviewInput{Message: c.Message, OptOutFooter: c.OptOutFooter,
 		Recipient: message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}})

@@ -80,6 +80,8 @@ type Options struct {
 	// it. Opt-outs (a reply such as STOP) are always recorded, past it
 	// too.
 	MaxSuppressions int
+	// Quotas bound the drafts and deliveries one owner keeps.
+	Quotas Quotas
 	// TransientWait is the wait after a run's first passing failure (a
 	// Telegram INTERNAL error, a dropped connection, the database out of
 	// reach); it doubles with each failure in a row up to a minute
@@ -141,6 +143,7 @@ func New(o Options) (*Service, error) {
 	if o.MaxSuppressions <= 0 {
 		o.MaxSuppressions = DefaultMaxSuppressions
 	}
+	o.Quotas = o.Quotas.withDefaults()
 	if o.HoldFor <= 0 {
 		o.HoldFor = 2 * time.Minute
 	}

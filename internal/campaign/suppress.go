@@ -15,6 +15,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // Suppressions lists the user's suppression list, newest first.
@@ -88,6 +89,9 @@ func (s *Service) Suppress(ctx context.Context, userID int64, who, why string) (
 		return store.Suppression{}, fieldError("user", "That is not one Telegram user", hint)
 	}
 	why = strings.TrimSpace(why)
+	if usertext.HasNUL(why) {
+		return store.Suppression{}, usertext.NULError("reason")
+	}
 	if !utf8.ValidString(why) || utf8.RuneCountInString(why) > 200 {
 		return store.Suppression{}, fieldError("reason", "The reason must be text of at most 200 characters", "Shorten it.")
 	}
@@ -159,20 +163,11 @@ func (s *Service) ExportSuppressions(ctx context.Context, userID int64, w io.Wri
 		if e.TGUserID != 0 {
 			id = strconv.FormatInt(e.TGUserID, 10)
 		}
-		return cw.Write([]string{id, csvSafe(e.Username), csvSafe(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
+		return cw.Write([]string{id, usertext.CSVCell(e.Username), usertext.CSVCell(e.Reason), e.CreatedAt.UTC().Format(time.RFC3339)})
 	})
 	if err != nil {
 		return err
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvSafe keeps a spreadsheet from reading text as a formula.
-func csvSafe(v string) string {
-	t := strings.TrimLeft(v, " \t\r\n")
-	if t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
-		return "'" + v
-	}
-	return v
 }

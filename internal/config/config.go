@@ -59,6 +59,13 @@ type Config struct {
 	NodeDeadAfter time.Duration
 	// MaxSuppressions caps each user's suppression list.
 	MaxSuppressions int
+	// Quotas per workspace (today each user is one): drafts, the
+	// recipients of all campaigns, the members of all member lists; and
+	// how long a draft may stay unstarted.
+	QuotaDrafts     int
+	QuotaDeliveries int64
+	QuotaMembers    int64
+	DraftRetention  time.Duration
 	// WebhookAllowPrivate lets webhooks go to internal addresses
 	// (loopback, private networks, link-local, metadata services), and
 	// plain http to loopback.
@@ -136,6 +143,10 @@ func Register(fs *flag.FlagSet) *Config {
 	str(fs, &c.NodeID, "node-id", "", "this node's name among several sharing one PostgreSQL: letters, digits, '.', '_', '-', up to 63 (default: the host name and a random suffix, new at each start); unique among running nodes")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 15*time.Second, help("how long a node's hold on a Telegram account lasts unless renewed (renewed every third of it): a dead node's accounts are taken over after at most this", "lease-ttl"))
 	fs.DurationVar(&c.NodeDeadAfter, "node-dead-after", 10*time.Second, help("how long a node may go unseen before the other nodes run its jobs", "node-dead-after"))
+	fs.IntVar(&c.QuotaDrafts, "quota-drafts", 50, help("the most campaigns not yet started a workspace (today: a user) may keep", "quota-drafts"))
+	fs.Int64Var(&c.QuotaDeliveries, "quota-deliveries", 2_000_000, help("the most recipients a workspace (today: a user) may hold in all its campaigns together, ended ones included", "quota-deliveries"))
+	fs.Int64Var(&c.QuotaMembers, "quota-members", 2_000_000, help("the most members a workspace (today: a user) may hold in all its member lists together; an extraction does not start once it is reached", "quota-members"))
+	fs.DurationVar(&c.DraftRetention, "draft-retention", 30*24*time.Hour, help("how long a campaign may stay an unstarted draft before it is deleted, e.g. 720h", "draft-retention"))
 	fs.IntVar(&c.MaxSuppressions, "max-suppressions", 1_000_000, help("the most entries a user may add to their suppression list (replies such as STOP are recorded past it)", "max-suppressions"))
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, help("let webhooks go to internal addresses (this machine, private networks, link-local and cloud metadata addresses) and plain http to loopback, for receivers beside the instance; off, a tenant's webhook cannot reach into the operator's network", "webhook-allow-private"))
 	fs.DurationVar(&c.WebhookDisableAfter, "webhook-disable-after", 24*time.Hour, help("how long a webhook may fail (timeouts, connection errors, answers other than 2xx) without a success before it is disabled and its user told; until then it backs off", "webhook-disable-after"))

@@ -35,6 +35,18 @@ func (c *Config) validate() error {
 	if !c.server {
 		return errors.Join(errs...)
 	}
+	if c.QuotaDrafts < 1 {
+		bad("quota-drafts", "%d: want at least 1", c.QuotaDrafts)
+	}
+	if c.QuotaDeliveries < 1 {
+		bad("quota-deliveries", "%d: want at least 1", c.QuotaDeliveries)
+	}
+	if c.QuotaMembers < 1 {
+		bad("quota-members", "%d: want at least 1", c.QuotaMembers)
+	}
+	if c.DraftRetention < time.Hour {
+		bad("draft-retention", "%s: want at least an hour", c.DraftRetention)
+	}
 	if c.MaxSuppressions < 1 {
 		bad("max-suppressions", "%d: want at least 1", c.MaxSuppressions)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // Export formats.
@@ -210,32 +211,22 @@ func yesNo(b bool) string {
 	return "false"
 }
 
-// cellText keeps a spreadsheet from running a name as a formula: text
-// starting with = + - @ (or a tab or carriage return) gets a leading
-// apostrophe, as OWASP advises for CSV exports. Spreadsheets skip leading
-// spaces and line breaks before a formula, so those do not hide one.
-func cellText(s string) string {
-	t := strings.TrimLeft(s, " \n")
-	if t != "" && strings.ContainsRune("=+-@\t\r", rune(t[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func (c *csvWriter) row(m store.Member) error {
 	r := c.rec
 	r[0] = strconv.FormatInt(m.TGUserID, 10)
 	r[1] = strconv.FormatInt(m.AccessHash, 10)
 	r[2] = strconv.FormatInt(m.AccountID, 10)
-	r[3] = m.Username
-	r[4] = strings.Join(m.Usernames, " ")
-	r[5] = cellText(m.FirstName)
-	r[6] = cellText(m.LastName)
-	r[7] = PhoneText(m.Phone)
+	// Every text column through the formula guard, Telegram's own
+	// (usernames, roles) too.
+	r[3] = usertext.CSVCell(m.Username)
+	r[4] = usertext.CSVCell(strings.Join(m.Usernames, " "))
+	r[5] = usertext.CSVCell(m.FirstName)
+	r[6] = usertext.CSVCell(m.LastName)
+	r[7] = PhoneText(m.Phone) // "+" and digits, written by us: a number, not a formula
 	r[8], r[9], r[10], r[11], r[12], r[13] = yesNo(m.Bot), yesNo(m.Deleted), yesNo(m.Premium), yesNo(m.Verified), yesNo(m.Scam), yesNo(m.Fake)
-	r[14] = m.LastSeen
+	r[14] = usertext.CSVCell(m.LastSeen)
 	r[15] = formatTime(m.LastSeenAt)
-	r[16] = m.Role
+	r[16] = usertext.CSVCell(m.Role)
 	r[17] = formatTime(m.JoinedAt)
 	return c.c.Write(r)
 }

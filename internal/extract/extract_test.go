@@ -427,3 +427,54 @@ func TestSearchTermNarrowsABasicGroup(t *testing.T) {
 	}
 	e.checkMembers(e.members(x.ListID), want, e.ann)
 }
+
+// TestNulBytesFromTelegramAreStripped: a chat title and a member's name
+// holding U+0000 are read without it, so the extraction completes on
+// both engines (PostgreSQL cannot store U+0000 in text: it failed and
+// was retried forever).
+func TestNulBytesFromTelegramAreStripped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st)
+		x := e.wait(e.start(extract.StartInput{AccountID: e.bob, ChatID: chatNul}).ID)
+		if x.Status != store.ExtractionCompleted || x.Fetched != 2 || x.ChatTitle != "Nul Club" {
+			t.Fatalf("extraction %+v", x)
+		}
+		var got *store.Member
+		for _, m := range e.members(x.ListID) {
+			if m.TGUserID == 1008 {
+				got = &m
+			}
+		}
+		if got == nil || got.FirstName != "Null" || got.LastName != "Zed" {
+			t.Fatalf("member 1008: %+v", got)
+		}
+	})
+}
+
+// TestMembersQuotaRefusesNewExtractions: once the owner's member lists
+// hold the members quota, a new extraction is refused naming the quota
+// and what to do, and none is created; deleting a list makes room.
+func TestMembersQuotaRefusesNewExtractions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		e := newEnvWith(t, st, true, extract.Options{QuotaMembers: 3})
+		ctx := context.Background()
+		x := e.wait(e.start(extract.StartInput{AccountID: e.ann, ChatID: chatFamily}).ID)
+		if x.Status != store.ExtractionCompleted || x.Fetched != 5 {
+			t.Fatalf("first extraction %+v", x)
+		}
+		_, err := e.svc.Start(ctx, e.user.ID, extract.StartInput{AccountID: e.ann, ChatID: chatFamily})
+		if e, ok := apperr.As(err); !ok || e.Code != "quota_exceeded" || !strings.Contains(e.Message, "members quota is 3") ||
+			!strings.Contains(e.Hint, "--quota-members") {
+			t.Fatalf("past the members quota: %v", err)
+		}
+		if list, err := st.ListExtractions(ctx, e.user.ID, 10); err != nil || len(list) != 1 {
+			t.Fatalf("extractions after the refusal: %d, %v", len(list), err)
+		}
+		if err := e.svc.Delete(ctx, e.user.ID, x.ListID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Start(ctx, e.user.ID, extract.StartInput{AccountID: e.ann, ChatID: chatFamily}); err != nil {
+			t.Fatalf("after deleting the list: %v", err)
+		}
+	})
+}

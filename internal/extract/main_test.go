@@ -44,6 +44,7 @@ const (
 	chatNews   = 5004 // broadcast channel, Ann not admin
 	chatFamily = 5005 // basic group, Ann creator
 	chatPublic = 5006 // public supergroup Ann is not in
+	chatNul    = 5007 // U+0000 in its title and a member's name, Ann not in
 	testCap    = 2000
 	worldJSON  = `{
 	  "dcs": [1],
@@ -55,7 +56,8 @@ const (
 	    {"id": 1004, "phone": "9996611004", "first_name": "Dan", "last_name": "O'Neil, \"Jr\"", "status": "offline:1767225600"},
 	    {"id": 1005, "first_name": "Helper", "username": "helper_bot", "bot": true},
 	    {"id": 1006, "deleted": true},
-	    {"id": 1007, "first_name": "=HYPERLINK(\"http://x.test\")", "last_name": "@evil", "username": "formula_fan"}
+	    {"id": 1007, "first_name": "=HYPERLINK(\"http://x.test\")", "last_name": "@evil", "username": "formula_fan"},
+	    {"id": 1008, "first_name": "Nu\u0000ll", "last_name": "\u0000Zed"}
 	  ],
 	  "chats": [
 	    {"id": 5001, "type": "supergroup", "title": "Go Devs", "username": "go_devs", "creator": 1002,
@@ -68,7 +70,8 @@ const (
 	     "members": [1002, 1001], "generate_members": {"count": 300, "seed": 10}},
 	    {"id": 5005, "type": "group", "title": "Family", "creator": 1001, "members": [1001, 1003, 1004, 1005, 1007], "admins": [1003]},
 	    {"id": 5006, "type": "supergroup", "title": "Public Square", "username": "public_square", "creator": 1002, "members": [1002],
-	     "generate_members": {"count": 250, "seed": 11}}
+	     "generate_members": {"count": 250, "seed": 11}},
+	    {"id": 5007, "type": "supergroup", "title": "Nul\u0000 Club", "creator": 1002, "members": [1002, 1008]}
 	  ],
 	  "limits": {"participants_cap": 2000}
 	}`

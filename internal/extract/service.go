@@ -55,7 +55,14 @@ type Options struct {
 	// reach); it doubles with each failure in a row up to a minute
 	// (default 2 seconds).
 	TransientWait time.Duration
+	// QuotaMembers caps the members one owner (a user today, a workspace
+	// later) keeps in all member lists together: an extraction does not
+	// start once it is reached (default 2,000,000).
+	QuotaMembers int64
 }
+
+// DefaultQuotaMembers is Options.QuotaMembers' default.
+const DefaultQuotaMembers = 2_000_000
 
 // Service runs extractions and serves member lists. It is safe for
 // concurrent use.
@@ -65,6 +72,8 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	budget time.Duration
+	// quotaMembers is Options.QuotaMembers.
+	quotaMembers int64
 	// transient counts each extraction's runs ended in a row by a passing
 	// failure (see work).
 	transient *backoff.Streaks
@@ -82,7 +91,10 @@ func New(o Options) (*Service, error) {
 	if o.Store == nil || o.Accounts == nil {
 		return nil, errors.New("extract: Store and Accounts are required")
 	}
-	s := &Service{st: o.Store, acc: o.Accounts, log: o.Logger, now: o.Now, budget: o.RunBudget}
+	s := &Service{st: o.Store, acc: o.Accounts, log: o.Logger, now: o.Now, budget: o.RunBudget, quotaMembers: o.QuotaMembers}
+	if s.quotaMembers <= 0 {
+		s.quotaMembers = DefaultQuotaMembers
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"unicode/utf8"
 
@@ -62,6 +63,9 @@ func (s *Service) Start(ctx context.Context, userID int64, in StartInput) (store
 	// Refused now rather than created to fail in the job, leaving an empty
 	// list behind.
 	if err := s.acc.Usable(ctx, userID, in.AccountID); err != nil {
+		return store.Extraction{}, err
+	}
+	if err := s.roomForMembers(ctx, userID); err != nil {
 		return store.Extraction{}, err
 	}
 	chat, err := s.chatFor(ctx, userID, in)
@@ -147,4 +151,19 @@ func (s *Service) Cancel(ctx context.Context, userID, id int64) (store.Extractio
 	}
 	s.log.Info("extraction cancelled", slog.Int64("extraction", id))
 	return e, nil
+}
+
+// roomForMembers refuses a new extraction once the owner's member lists
+// hold the members quota: one tenant cannot fill the disk with lists.
+func (s *Service) roomForMembers(ctx context.Context, userID int64) error {
+	u, err := s.st.UsageOf(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("usage of user %d: %w", userID, err)
+	}
+	if u.Members < s.quotaMembers {
+		return nil
+	}
+	return &apperr.Error{Code: "quota_exceeded", Status: http.StatusUnprocessableEntity,
+		Message: fmt.Sprintf("Your member lists hold %d members, the most kept per workspace (the members quota is %d)", u.Members, s.quotaMembers),
+		Hint:    "Nothing was started. Delete member lists you no longer need (Member lists › a list › Delete), or ask the operator to raise --quota-members."}
 }

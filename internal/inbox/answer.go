@@ -20,6 +20,7 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // AnswerQueue is River's queue of the answering jobs, one per account.
@@ -47,6 +48,9 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 	}
 	if len(utf16.Encode([]rune(text))) > maxAnswerLength {
 		return Message{}, errAnswerTooLong
+	}
+	if err := usertext.CheckNUL("text", text); err != nil {
+		return Message{}, err
 	}
 	c, err := s.conversation(ctx, userID, conversationID)
 	if err != nil {

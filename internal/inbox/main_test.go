@@ -43,6 +43,7 @@ const (
 	dan      = 8005 // replies "STOP"
 	quiet    = 8006 // never replies
 	stranger = 8020 // not in any chat: writes first
+	nulName  = 8022 // U+0000 in the first name, not in any chat
 )
 
 const worldJSON = `{
@@ -62,7 +63,8 @@ const worldJSON = `{
     {"id": 8005, "first_name": "Dan", "username": "dan_stops", "reply": "STOP"},
     {"id": 8006, "first_name": "Quinn"},
     {"id": 8020, "first_name": "Stella", "last_name": "Ranger", "username": "stella_r"},
-    {"id": 8021, "first_name": "Tom"}
+    {"id": 8021, "first_name": "Tom"},
+    {"id": 8022, "first_name": "Nu\u0000ll", "username": "nul_writer"}
   ],
   "chats": [
     {"id": 9001, "type": "supergroup", "title": "Meetup", "creator": 7001,

@@ -131,6 +131,18 @@ type TimeBucket struct {
 	Replied int
 }
 
+// Usage is what one owner holds against the quotas: today a user, a
+// workspace once there are workspaces.
+type Usage struct {
+	Drafts     int   // campaigns not yet started
+	Deliveries int64 // recipients of all campaigns
+	Members    int64 // members of all member lists
+}
+
+// PrunedReason marks a draft ended by the prune, whose rows are being
+// deleted.
+const PrunedReason = "Deleted: a draft never started"
+
 // AccountRef names an account and its owner.
 type AccountRef struct{ UserID, AccountID int64 }
 
@@ -183,6 +195,16 @@ type Campaigns interface {
 	// SkipOpenDeliveries skips every pending delivery of a campaign.
 	SkipOpenDeliveries(ctx context.Context, campaignID int64, reasonCode, reason string, now time.Time) (int64, error)
 	CountCampaigns(ctx context.Context, userID int64) (int, error)
+	// UsageOf is what a user holds against their quotas.
+	UsageOf(ctx context.Context, userID int64) (Usage, error)
+	// PruneDraftsBefore ends every draft created before before (cancelled
+	// with PrunedReason, so nobody can start it any more) and returns how
+	// many; DeletePruned then deletes them a batch at a time.
+	PruneDraftsBefore(ctx context.Context, before, now time.Time) (int64, error)
+	// DeletePruned deletes up to limit deliveries of pruned drafts, and
+	// the drafts left without any; it returns how many rows went (0 when
+	// nothing is left to delete).
+	DeletePruned(ctx context.Context, limit int) (int64, error)
 
 	CampaignCounts(ctx context.Context, campaignID int64) (DeliveryCounts, error)
 	CampaignAccountCounts(ctx context.Context, campaignID int64) ([]DeliveryCounts, error)
@@ -191,6 +213,9 @@ type Campaigns interface {
 	CampaignTimeline(ctx context.Context, campaignID int64, width time.Duration) ([]TimeBucket, error)
 	// ListDeliveries is a page of a campaign's deliveries after afterID.
 	ListDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]Delivery, error)
+	// FirstUnskippedDelivery is a campaign's first delivery after afterID
+	// that is not skipped; ErrNotFound when there is none.
+	FirstUnskippedDelivery(ctx context.Context, campaignID, afterID int64) (Delivery, error)
 	// ListReplies lists the deliveries that got a reply, newest first.
 	ListReplies(ctx context.Context, campaignID int64, limit int) ([]Delivery, error)
 

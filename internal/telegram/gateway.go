@@ -141,14 +141,14 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 	if o.floodWaitMax > 0 {
 		mws = append(mws, floodWaitMiddleware(o.floodWaitMax, realSleep))
 	}
-	mws = append(append(mws, o.mws...), classifyMiddleware())
+	mws = append(append(mws, o.mws...), classifyMiddleware(), nulMiddleware())
 	client := telegram.NewClient(creds.APIID, creds.APIHash.Reveal(), telegram.Options{
 		PublicKeys:          g.net.publicKeys,
 		DC:                  g.net.dc,
 		DCList:              g.net.list,
 		SessionStorage:      storage,
 		NoUpdates:           o.updates == nil,
-		UpdateHandler:       o.updates,
+		UpdateHandler:       nulUpdates(o.updates),
 		Logger:              gotdLogger(g.log),
 		Device:              g.device,
 		DialTimeout:         g.dialTimeout,

@@ -54,7 +54,7 @@ func TestCampaignEditorKeepsInputOnError(t *testing.T) {
 		form.Set("sender", fmt.Sprint(acct))
 		form.Set("recipients", "@alice_m\n@x")
 		r = ann.post("/campaigns", form).wantStatus(t, http.StatusUnprocessableEntity)
-		r.wantBody(t, "1 of the pasted or uploaded items name no Telegram user", "line 2: <code>@x</code>", `id="skip_invalid"`)
+		r.wantBody(t, "1 of the pasted or uploaded items name no Telegram user", "line 2: <code><bdi>@x</bdi></code>", `id="skip_invalid"`)
 		if n, _ := s.CountCampaigns(context.Background(), ann.userID(t)); n != 0 {
 			t.Fatalf("a refused form saved %d campaigns", n)
 		}
@@ -231,7 +231,7 @@ func TestCampaignEditorReadsUploadedFile(t *testing.T) {
 			return ann.do(req)
 		}
 		r := post(false).wantStatus(t, http.StatusUnprocessableEntity)
-		r.wantBody(t, "line 4: <code>people.csv: https://t.me/joinchat/abc</code>", `id="file-again"`, `value="From a file"`)
+		r.wantBody(t, "line 4: <code><bdi>people.csv: https://t.me/joinchat/abc</bdi></code>", `id="file-again"`, `value="From a file"`)
 		loc := post(true).wantStatus(t, http.StatusSeeOther).Header.Get("Location")
 		ann.get(loc).wantStatus(t, http.StatusOK).wantBody(t, "From a file", "with 2 recipients")
 	})

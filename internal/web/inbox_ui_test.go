@@ -195,7 +195,7 @@ func TestConversationPage(t *testing.T) {
 		}
 		r := ann.get(page).wantStatus(t, http.StatusOK)
 		r.wantBody(t, "Grace", `data-origin="campaign"`, `data-origin="person"`, `data-origin="app"`,
-			"Photo, 1.2 MB", "Thanks!", "Nice picture", `id="reply-form"`, "Answer as <strong>Ann</strong>",
+			"Photo, 1.2 MB", "Thanks!", "Nice picture", `id="reply-form"`, "Answer as <strong><bdi>Ann</bdi></strong>",
 			fmt.Sprintf(`sse-connect="/inbox/%d/events"`, id), `id="mark-done"`)
 		r.wantNoBody(t, `id="nav-unread"`) // this page load read it
 		if n, _ := s.CountUnreadConversations(context.Background(), ann.userID(t)); n != 0 {

@@ -134,6 +134,7 @@ func New(d Deps) (http.Handler, error) {
 	cop.SetDenyHandler(http.HandlerFunc(crossOriginDenied))
 
 	var h http.Handler = capturePattern(mux)
+	h = refuseNULInAPI(h)
 	h = cop.Handler(h)
 	https := base != nil && base.Scheme == "https"
 	h = securityHeaders(https, h)

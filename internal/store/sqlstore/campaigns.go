@@ -302,6 +302,32 @@ func (q queries) CountCampaigns(ctx context.Context, userID int64) (int, error) 
 	return n, mapErr(q.d, err)
 }
 
+func (q queries) UsageOf(ctx context.Context, userID int64) (store.Usage, error) {
+	// From the campaigns' and lists' own counts, read through their
+	// user indexes: counting the rows would read every delivery.
+	var u store.Usage
+	err := q.queryRow(ctx, "SELECT (SELECT COUNT(*) FROM campaigns WHERE user_id = ? AND status = 'draft'), "+
+		"(SELECT COALESCE(SUM(recipients), 0) FROM campaigns WHERE user_id = ?), "+
+		"(SELECT COALESCE(SUM(member_count), 0) FROM member_lists WHERE user_id = ?)", userID, userID, userID).
+		Scan(&u.Drafts, &u.Deliveries, &u.Members)
+	return u, mapErr(q.d, err)
+}
+
+func (q queries) PruneDraftsBefore(ctx context.Context, before, now time.Time) (int64, error) {
+	return q.exec(ctx, "UPDATE campaigns SET status = 'cancelled', pause_reason = ?, updated_at = ?, finished_at = ? "+
+		"WHERE status = 'draft' AND created_at < ?", store.PrunedReason, now, now, before)
+}
+
+func (q queries) DeletePruned(ctx context.Context, limit int) (int64, error) {
+	n, err := q.exec(ctx, "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE campaign_id IN "+
+		"(SELECT id FROM campaigns WHERE status = 'cancelled' AND pause_reason = ?) LIMIT ?)", store.PrunedReason, limit)
+	if err != nil || n > 0 {
+		return n, err
+	}
+	return q.exec(ctx, "DELETE FROM campaigns WHERE id IN (SELECT id FROM campaigns c WHERE status = 'cancelled' AND pause_reason = ? "+
+		"AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id) LIMIT ?)", store.PrunedReason, limit)
+}
+
 func (q queries) SetCampaignStatus(ctx context.Context, userID, id int64, from []string, status, reason string, now time.Time) (store.Campaign, error) {
 	var out store.Campaign
 	err := q.inTx(ctx, func(q queries) error {
@@ -506,6 +532,12 @@ func (q queries) deliveries(ctx context.Context, query string, args ...any) ([]s
 func (q queries) ListDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]store.Delivery, error) {
 	return q.deliveries(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE campaign_id = ? AND id > ? ORDER BY id LIMIT ?",
 		campaignID, afterID, limit)
+}
+
+func (q queries) FirstUnskippedDelivery(ctx context.Context, campaignID, afterID int64) (store.Delivery, error) {
+	d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE campaign_id = ? AND id > ? "+
+		"AND state <> 'skipped' ORDER BY id LIMIT 1", campaignID, afterID))
+	return d, mapErr(q.d, err)
 }
 
 func (q queries) ListReplies(ctx context.Context, campaignID int64, limit int) ([]store.Delivery, error) {

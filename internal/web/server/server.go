@@ -124,12 +124,13 @@ func Run(ctx context.Context, o Options) (err error) {
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
 	jobsLog := logging.AtLeast(logger, slog.LevelWarn)
-	extractSvc, err := extract.New(extract.Options{Store: st, Accounts: accountSvc, Logger: logger})
+	extractSvc, err := extract.New(extract.Options{Store: st, Accounts: accountSvc, Logger: logger, QuotaMembers: cfg.QuotaMembers})
 	if err != nil {
 		return err
 	}
 	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Logger: logger,
-		MaxSuppressions: cfg.MaxSuppressions})
+		MaxSuppressions: cfg.MaxSuppressions,
+		Quotas:          campaign.Quotas{Drafts: cfg.QuotaDrafts, Deliveries: cfg.QuotaDeliveries, DraftRetention: cfg.DraftRetention}})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -182,7 +183,7 @@ func (h *Handler) showCampaign(w http.ResponseWriter, r *http.Request) {
 		}
 		var names []string
 		for _, a := range d.Accounts {
-			names = append(names, a.Name)
+			names = append(names, usertext.Isolate(a.Name)) // each apart from the others
 		}
 		d.Senders = strings.Join(names, ", ")
 	}

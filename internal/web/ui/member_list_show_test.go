@@ -150,7 +150,7 @@ func TestBadFilterLinkShowsTheListAndSaysWhy(t *testing.T) {
 		if status != http.StatusUnprocessableEntity {
 			t.Errorf("?%s: status %d, want 422", c2.query, status)
 		}
-		if !strings.Contains(body, `<h1 class="h3 mb-1" id="list-name">Go Devs</h1>`) {
+		if !strings.Contains(body, `<h1 class="h3 mb-1" id="list-name"><bdi>Go Devs</bdi></h1>`) {
 			t.Errorf("?%s: the page does not show the list's name", c2.query)
 		}
 		if m := filterErrorRe.FindString(body); m == "" {

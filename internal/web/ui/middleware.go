@@ -6,9 +6,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/usertext"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -242,8 +244,31 @@ func (h *Handler) bodyLimits(o routeOpts, next http.Handler) http.Handler {
 				return
 			}
 		}
+		if field, ok := nulInForm(r); ok {
+			fail(usertext.NULError(field))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// nulInForm finds a query or form field holding U+0000: it is no text,
+// PostgreSQL cannot store it, and it must never reach Telegram, so the
+// form is refused whole, naming the field. (An uploaded file is its
+// parser's to judge.)
+func nulInForm(r *http.Request) (string, bool) {
+	sets := []url.Values{r.URL.Query(), r.PostForm}
+	if r.MultipartForm != nil {
+		sets = append(sets, r.MultipartForm.Value)
+	}
+	for _, set := range sets {
+		for name, vs := range set {
+			if usertext.HasNUL(name) || usertext.CheckNUL(name, vs...) != nil {
+				return strings.ReplaceAll(name, "\x00", ""), true
+			}
+		}
+	}
+	return "", false
 }
 
 func hasBody(r *http.Request) bool {

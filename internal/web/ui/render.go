@@ -14,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -73,6 +74,18 @@ type templates struct {
 
 var funcs = template.FuncMap{
 	"asset": assetURL,
+	// bdi isolates a name people gave (a Telegram user's, a campaign's, a
+	// chat's) from the text around it, so its bidirectional controls
+	// (U+202E turns what follows around) cannot reorder the page: every
+	// such name shown goes through it, or through isolate where no
+	// element can go (a title, an attribute, an <option>).
+	"bdi": func(s string) template.HTML {
+		if s == "" {
+			return ""
+		}
+		return template.HTML("<bdi>" + template.HTMLEscapeString(s) + "</bdi>")
+	},
+	"isolate": usertext.Isolate,
 	// expired tells an API token past its expiry.
 	"expired": expired,
 	// helpFor links an error to the Help entry that explains it.

@@ -1,0 +1,33 @@
+package usertext
+
+import "testing"
+
+// TestCSVCellDefusesFormulas: text a spreadsheet would run as a formula
+// is exported as text, leading spaces or a line break included.
+func TestCSVCellDefusesFormulas(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+1":           "'=1+1",
+		" =HYPERLINK(1)": "' =HYPERLINK(1)",
+		"  @SUM(A1)":     "'  @SUM(A1)",
+		"\n+1":           "'\n+1",
+		"-2":             "'-2",
+		"\t=1":           "'\t=1",
+		"Ann":            "Ann",
+		" Ann":           " Ann",
+		"":               "",
+	} {
+		if got := CSVCell(in); got != want {
+			t.Errorf("CSVCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCheckNUL(t *testing.T) {
+	if err := CheckNUL("name", "Spring", "ok"); err != nil {
+		t.Errorf("plain text refused: %v", err)
+	}
+	err := CheckNUL("name", "ok", "Spr\x00ing")
+	if e := NULError("name"); err == nil || err.Error() != e.Error() || e.Field != "name" || e.HTTPStatus() != 422 {
+		t.Errorf("U+0000: %v", err)
+	}
+}
