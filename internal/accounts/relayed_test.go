@@ -115,3 +115,41 @@ func TestWantedAccountGivenAtOnce(t *testing.T) {
 		t.Errorf("node B waited %s for the account, as for A's next renewal (every %s): A did not hear it was asked for", took.Round(time.Second), ttl/3)
 	}
 }
+
+// TestWantedAccountGivenWhenWorkEnds: node B asks for the account while
+// work on node A holds it (a firm use, which is not given away); A gives
+// it up soon after the work ends, because B keeps asking, not a third of
+// the lease's time later (here 100 s) at A's next renewal.
+func TestWantedAccountGivenWhenWorkEnds(t *testing.T) {
+	st, url := storetest.PostgresURL(t)
+	e := newEnv(t, st)
+	acct := e.connect(e.ann, appA, phoneAnn, "")
+	const ttl = 5 * time.Minute
+	a := nodeTTL(t, e, "node-a", url, ttl)
+	testkit.Eventually(t, 30*time.Second, "node A connects the account", func() bool { return a.Live(acct.ID) })
+	b := nodeTTL(t, e, "node-b", url, ttl)
+
+	working, ended := make(chan struct{}), make(chan time.Time, 1)
+	go func() {
+		ctx := connections.WithPriority(ctxFor(t), connections.Campaign)
+		err := a.Use(ctx, e.ann.UserID, acct.ID, func(ctx context.Context, api *tg.Client) error {
+			close(working)
+			time.Sleep(3 * time.Second) // the work on A
+			return nil
+		})
+		if err != nil {
+			t.Errorf("work on node A: %v", err)
+		}
+		ended <- time.Now()
+	}()
+	<-working
+	ctx := connections.WithPriority(ctxFor(t), connections.Campaign)
+	if err := b.Use(ctx, e.ann.UserID, acct.ID, selfCheck(acct.TGUserID)); err != nil {
+		t.Fatalf("work on node B: %v", err)
+	}
+	after := time.Since(<-ended)
+	t.Logf("node B had the account %s after A's work ended", after.Round(time.Millisecond))
+	if after > 10*time.Second {
+		t.Errorf("node B had the account %s after A's work ended, as at A's next renewal (every %s): asking once is not enough", after.Round(time.Second), ttl/3)
+	}
+}

@@ -88,7 +88,9 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 		if !busy || !errors.Is(e, lease.ErrBusy) || e.RetryAfter > s.o.HoldFor || !s.now().Add(e.RetryAfter).Before(r.until) {
 			break
 		}
-		if s.o.Sleep(ctx, max(e.RetryAfter, 50*time.Millisecond)) != nil {
+		// Soon, not when the holder's lease would end: asking again is
+		// what makes a holder that now only listens give the account up.
+		if s.o.Sleep(ctx, min(max(e.RetryAfter, 50*time.Millisecond), time.Second)) != nil {
 			break
 		}
 	}

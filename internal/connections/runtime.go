@@ -98,8 +98,14 @@ type conn struct {
 	up    chan struct{}   // closed when the connection is up
 	down  chan struct{}   // closed when an attempt fails; err says why
 	err   error
-	kept  bool // Keep wants it
-	users int  // Do calls on it
+	// errWanted: the attempt that failed with err was made for work
+	// waiting (it asked another node for the account); a Do call that
+	// came after an attempt made for listening alone waits for the next.
+	errWanted bool
+	kept      bool // Keep wants it
+	users     int  // Do calls on it
+	// kick ends the wait before the next attempt: work came.
+	kick chan struct{}
 }
 
 // New returns a Runtime; Close ends it.
@@ -219,7 +225,7 @@ func (r *Runtime) keepPass(ctx context.Context) {
 	for _, a := range refs {
 		c := r.conns[a.AccountID]
 		if c == nil {
-			c = r.start(a)
+			c = r.start(a, 0)
 		}
 		c.mu.Lock()
 		c.kept = true
@@ -287,11 +293,18 @@ func (r *Runtime) Do(ctx context.Context, a store.AccountRef, fn func(ctx contex
 	}
 	c := r.conns[a.AccountID]
 	if c == nil {
-		c = r.start(a)
+		// Counted before its loop starts: its first attempt must know
+		// that work waits (and ask another node for the account).
+		c = r.start(a, 1)
+	} else {
+		c.mu.Lock()
+		c.users++
+		c.mu.Unlock()
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
 	}
-	c.mu.Lock()
-	c.users++
-	c.mu.Unlock()
 	r.mu.Unlock()
 	defer func() {
 		r.mu.Lock()
@@ -320,8 +333,13 @@ func (r *Runtime) Do(ctx context.Context, a store.AccountRef, fn func(ctx contex
 		case <-up:
 		case <-down:
 			c.mu.Lock()
-			err := c.err
+			err, forWork := c.err, c.errWanted
 			c.mu.Unlock()
+			if !forWork {
+				// An attempt for listening alone failed (another node
+				// holds the account): the next, kicked, asks for it.
+				continue
+			}
 			return err
 		case <-ctx.Done():
 			return ctx.Err()
@@ -349,9 +367,9 @@ func run(ctx, connCtx context.Context, api *tg.Client, fn func(ctx context.Conte
 }
 
 // start makes the account's connection and its loop; r.mu is held.
-func (r *Runtime) start(a store.AccountRef) *conn {
+func (r *Runtime) start(a store.AccountRef, users int) *conn {
 	ctx, stop := context.WithCancel(r.ctx)
-	c := &conn{id: a.AccountID, user: a.UserID, stop: stop, up: make(chan struct{}), down: make(chan struct{})}
+	c := &conn{id: a.AccountID, user: a.UserID, users: users, stop: stop, kick: make(chan struct{}, 1), up: make(chan struct{}), down: make(chan struct{})}
 	r.conns[a.AccountID] = c
 	r.wg.Add(1)
 	go func() {
@@ -396,8 +414,13 @@ func (r *Runtime) loop(ctx context.Context, c *conn) {
 	for ctx.Err() == nil {
 		began := r.o.Now()
 		c.mu.Lock()
-		octx := context.WithValue(ctx, wantedKey{}, c.users > 0)
+		forWork := c.users > 0
+		octx := context.WithValue(ctx, wantedKey{}, forWork)
 		c.mu.Unlock()
+		select {
+		case <-c.kick: // this attempt is the one work asked for
+		default:
+		}
 		err := r.o.Open(octx, store.AccountRef{UserID: c.user, AccountID: c.id}, r.liveOptions(c), func(cctx context.Context, api *tg.Client) error {
 			c.mu.Lock()
 			c.api, c.ctx = api, cctx
@@ -408,13 +431,14 @@ func (r *Runtime) loop(ctx context.Context, c *conn) {
 		})
 		c.mu.Lock()
 		wasUp := c.api != nil
-		c.api, c.ctx, c.err = nil, nil, err
+		c.api, c.ctx, c.err, c.errWanted = nil, nil, err, forWork
 		if c.err == nil {
 			c.err = errors.New("connections: the account's connection ended; try again")
 		}
 		close(c.down)
 		c.up, c.down = make(chan struct{}), make(chan struct{})
 		wanted := c.kept || c.users > 0
+		waiting := c.users > 0
 		c.mu.Unlock()
 		if ctx.Err() != nil || !wanted {
 			return
@@ -423,6 +447,12 @@ func (r *Runtime) loop(ctx context.Context, c *conn) {
 			failures = 0
 		}
 		wait, again := r.afterFailure(err, failures)
+		if waiting && errors.Is(err, lease.ErrBusy) {
+			// Work here waits for the account: ask again soon (the
+			// holder gives it up when it next has only listening on it),
+			// not when the holder's lease would end.
+			wait = min(wait, busyRetry)
+		}
 		if !again {
 			log.Info("account connection stopped", slog.Any("reason", err))
 			return
@@ -437,9 +467,17 @@ func (r *Runtime) loop(ctx context.Context, c *conn) {
 			t.Stop()
 			return
 		case <-t.C:
+		case <-c.kick:
+			// Work came for an account listened to in vain (or waited
+			// out): try for it now.
+			t.Stop()
 		}
 	}
 }
+
+// busyRetry is how soon a connection that work waits for asks another
+// node for the account again.
+const busyRetry = 500 * time.Millisecond
 
 // afterFailure decides whether to connect again, and when.
 func (r *Runtime) afterFailure(err error, failures int) (time.Duration, bool) {

@@ -206,6 +206,7 @@ func (m *Manager) Acquire(ctx context.Context, accountID int64) (*Use, error) {
 	}
 	deadline := time.Now().Add(m.ttl/3 + m.ttl/10)
 	poll := min(m.ttl/30, 250*time.Millisecond)
+	asked := time.Now()
 	for time.Now().Before(deadline) {
 		t := time.NewTimer(poll)
 		select {
@@ -217,6 +218,13 @@ func (m *Manager) Acquire(ctx context.Context, accountID int64) (*Use, error) {
 		u, err = m.acquireOnce(ctx, accountID, firm)
 		if err == nil || !errors.Is(err, ErrBusy) {
 			return u, err
+		}
+		if time.Since(asked) >= askAgainEvery {
+			// The holder heard the last ask while work held the account
+			// there; asking again makes it look again (at once on
+			// PostgreSQL) instead of at its next renewal.
+			asked = time.Now()
+			_ = m.st.WantLease(ctx, accountID, m.node)
 		}
 	}
 	return nil, err
@@ -387,6 +395,10 @@ func (m *Manager) loop() {
 		m.mu.Unlock()
 	}
 }
+
+// askAgainEvery is how often a node waiting for an account asks its
+// holder again.
+const askAgainEvery = time.Second
 
 // RenewNow renews the node's leases at once, giving way on those another
 // node asked for (told by NOTIFY on PostgreSQL), instead of at the next
