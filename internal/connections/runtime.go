@@ -92,12 +92,12 @@ type conn struct {
 	gate gate
 	stop context.CancelFunc
 
-	mu    sync.Mutex
-	api   *tg.Client
-	ctx   context.Context // the live connection's (its lease's fence)
-	up    chan struct{}   // closed when the connection is up
-	down  chan struct{}   // closed when an attempt fails; err says why
-	err   error
+	mu   sync.Mutex
+	api  *tg.Client
+	ctx  context.Context // the live connection's (its lease's fence)
+	up   chan struct{}   // closed when the connection is up
+	down chan struct{}   // closed when an attempt fails; err says why
+	err  error
 	// errWanted: the attempt that failed with err was made for work
 	// waiting (it asked another node for the account); a Do call that
 	// came after an attempt made for listening alone waits for the next.

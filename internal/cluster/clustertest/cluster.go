@@ -95,7 +95,8 @@ func New(t testing.TB, o Options) *Cluster {
 	o.Senders = cmpOr(o.Senders, 4)
 	o.CrowdSize = cmpOr(o.CrowdSize, 200)
 	o.BigSize = cmpOr(o.BigSize, 1000)
-	c := &Cluster{T: t, bin: Binary(t), dir: t.TempDir(), nodes: map[string]*Node{}}
+	keepDir, _ := os.MkdirTemp("/tmp", "clusterlogs-")
+	c := &Cluster{T: t, bin: Binary(t), dir: keepDir, nodes: map[string]*Node{}} // TEMP
 	c.secret = testKey.ID + ":" + base64.StdEncoding.EncodeToString(testKey.Secret)
 
 	w, accts := world(o)
