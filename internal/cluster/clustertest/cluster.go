@@ -95,8 +95,14 @@ func New(t testing.TB, o Options) *Cluster {
 	o.Senders = cmpOr(o.Senders, 4)
 	o.CrowdSize = cmpOr(o.CrowdSize, 200)
 	o.BigSize = cmpOr(o.BigSize, 1000)
-	keepDir, _ := os.MkdirTemp("/tmp", "clusterlogs-")
-	c := &Cluster{T: t, bin: Binary(t), dir: keepDir, nodes: map[string]*Node{}} // TEMP
+	dir := t.TempDir()
+	if keep := os.Getenv("TELEGRAMATE_CLUSTER_LOGS"); keep != "" {
+		// The nodes' whole logs, kept after the test (TempDir's go).
+		if d, err := os.MkdirTemp(keep, "cluster-"); err == nil {
+			dir = d
+		}
+	}
+	c := &Cluster{T: t, bin: Binary(t), dir: dir, nodes: map[string]*Node{}}
 	c.secret = testKey.ID + ":" + base64.StdEncoding.EncodeToString(testKey.Secret)
 
 	w, accts := world(o)
