@@ -143,10 +143,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
 	// The inbox owns every account's incoming messages: it tells the
 	// campaigns of replies.
 	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Replies: campaignSvc, Logger: logger,
-		OptOutKeywords: cfg.OptOutList(), ReadOnTelegram: cfg.InboxReadOnTelegram})
+		OptOutKeywords: cfg.OptOutList(), ReadOnTelegram: cfg.InboxReadOnTelegram, Lag: ops.InboxLag})
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,6 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err := campaignSvc.HandleRestore(ctx); err != nil {
 		return err
 	}
-	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
 	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
