@@ -71,6 +71,7 @@ type Queries interface {
 	Webhooks
 	Restores
 	Ops
+	Retention
 }
 
 // User is a platform user (not a Telegram account).

@@ -32,9 +32,13 @@ import (
 //     which no busy timeout retries);
 //   - _time_format=sqlite writes times as sortable text (the driver's
 //     default, time.Time.String, is not);
+//   - auto_vacuum INCREMENTAL (first: it must precede the database's
+//     first page) lets the pruning job give deleted rows' pages back to
+//     the file system; a database created before it stays as it was
+//     until 'telegramate vacuum' rebuilds it (docs/deploy.md);
 //   - synchronous stays FULL, SQLite's default: a committed row (a
 //     delivery's random_id) must survive a power cut, not only a crash.
-const params = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+const params = "?_pragma=auto_vacuum(2)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 	"&_txlock=immediate&_time_format=sqlite"
 
 // locks holds one writerLock per database file, so that two pools on one
