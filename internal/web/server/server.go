@@ -156,7 +156,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err := campaignSvc.HandleRestore(ctx); err != nil {
 		return err
 	}
-	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, accountSvc, campaignSvc, inboxSvc)
+	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, cfg.Retain.WebhookDeliveries, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
 	}
@@ -167,6 +167,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
 		NodeID: nodeID, DeadAfter: cfg.NodeDeadAfter, HeartbeatEvery: heartbeatEvery(cfg.NodeDeadAfter),
 		AbandonedAccountRetention: accounts.AbandonedAfter,
+		Retention: jobs.Retention{FinishedCampaigns: cfg.Retain.FinishedCampaigns, MemberLists: cfg.Retain.MemberLists,
+			Inbox: cfg.Retain.Inbox, Activity: cfg.Retain.Activity},
 		Register: func(w *river.Workers) {
 			extract.Register(w, extractSvc)
 			campaign.Register(w, campaignSvc)
