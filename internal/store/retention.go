@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -34,3 +35,16 @@ type Retention interface {
 	// autovacuum makes deleted rows' space reusable).
 	ReturnFreePages(ctx context.Context, max int) (int64, error)
 }
+
+// Compactor rebuilds a SQLite database file ('telegramate vacuum').
+type Compactor interface {
+	// Vacuum rebuilds a SQLite database into incremental auto-vacuum mode
+	// and reports its size before and after, in bytes. It holds the
+	// database's write lock for as long as the copy takes and needs free
+	// disk space the size of the database. On PostgreSQL it returns
+	// ErrNotSQLite.
+	Vacuum(ctx context.Context) (before, after int64, err error)
+}
+
+// ErrNotSQLite is Vacuum's answer on PostgreSQL.
+var ErrNotSQLite = errors.New("not a SQLite database")

@@ -72,6 +72,7 @@ type Queries interface {
 	Restores
 	Ops
 	Retention
+	Compactor
 }
 
 // User is a platform user (not a Telegram account).

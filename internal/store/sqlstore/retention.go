@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/store"
 	gen "github.com/telegramate/telegramate/internal/store/postgres/db"
 )
 
@@ -76,4 +77,31 @@ func (q queries) ReturnFreePages(ctx context.Context, max int) (int64, error) {
 		return 0, fmt.Errorf("freelist_count: %w", mapErr(q.d, err))
 	}
 	return before - after, nil
+}
+
+func (q queries) Vacuum(ctx context.Context) (before, after int64, err error) {
+	if q.d.Name != "sqlite" {
+		return 0, 0, store.ErrNotSQLite
+	}
+	size := func() (int64, error) {
+		var pages, pageSize int64
+		if err := q.queryRow(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+			return 0, mapErr(q.d, err)
+		}
+		if err := q.queryRow(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+			return 0, mapErr(q.d, err)
+		}
+		return pages * pageSize, nil
+	}
+	if before, err = size(); err != nil {
+		return 0, 0, err
+	}
+	// Every connection asks for incremental auto-vacuum when it opens
+	// (sqlite.params); a database made before that takes the mode here,
+	// as only a VACUUM can switch it.
+	if _, err := q.exec(ctx, "VACUUM"); err != nil {
+		return before, 0, fmt.Errorf("vacuum: %w", err)
+	}
+	after, err = size()
+	return before, after, err
 }
