@@ -299,7 +299,7 @@ func outageHint(cfg *config.Config) string {
 	if cfg.DatabaseURL.Reveal() != "" {
 		return "check that PostgreSQL is running and reachable at --database-url (its own log says why it stopped); this node retries by itself and says when it answers again"
 	}
-	return "another process holds the SQLite database's lock for long (a CLI command, a copy with .backup): let it finish or stop it; this node retries by itself and says when it answers again"
+	return "SQLite's lock was held past its timeout: by another process (a CLI command, a copy with sqlite3's .backup: let it finish or stop it) or by more writes than the disk keeps up with; this node retries by itself and says when it answers again"
 }
 
 // heartbeatEvery is how often a node beats: a third of the time after
