@@ -46,7 +46,7 @@ func TestOneLineEachWay(t *testing.T) {
 	var up atomic.Bool
 	tr := outage.New(outage.Options{Logger: base, IsOutage: func(err error) bool { return errors.Is(err, errDown) },
 		IsOutageText: func(s string) bool { return strings.Contains(s, "connection refused") },
-		Hint: "start the database", ProbeEvery: 5 * time.Millisecond, Settle: 20 * time.Millisecond})
+		Hint:         "start the database", ProbeEvery: 5 * time.Millisecond, Settle: 20 * time.Millisecond})
 	defer tr.Close()
 	tr.SetProbe(func(context.Context) error {
 		if up.Load() {
