@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,13 +33,9 @@ import (
 //     which no busy timeout retries);
 //   - _time_format=sqlite writes times as sortable text (the driver's
 //     default, time.Time.String, is not);
-//   - auto_vacuum INCREMENTAL (first: it must precede the database's
-//     first page) lets the pruning job give deleted rows' pages back to
-//     the file system; a database created before it stays as it was
-//     until 'telegramate vacuum' rebuilds it (docs/deploy.md);
 //   - synchronous stays FULL, SQLite's default: a committed row (a
 //     delivery's random_id) must survive a power cut, not only a crash.
-const params = "?_pragma=auto_vacuum(2)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+const params = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 	"&_txlock=immediate&_time_format=sqlite"
 
 // locks holds one writerLock per database file, so that two pools on one
@@ -60,6 +57,8 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*sqlstore.Stor
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlite: database path %q must not contain '?' or '#'", path)
 	}
+	fi, statErr := os.Stat(path)
+	fresh := errors.Is(statErr, os.ErrNotExist) || (statErr == nil && fi.Size() == 0)
 	inner, err := sqlite.NewConnector("file:" + path + params)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -75,6 +74,17 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*sqlstore.Stor
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if fresh {
+		// A new database starts in incremental auto-vacuum, so the
+		// pruning job can give deleted rows' pages back to the file
+		// system. Not a connection parameter: setting it takes a lock
+		// that a connection opened beside a transaction cannot get. An
+		// older database keeps its mode until 'telegramate vacuum'.
+		if err := sqlstore.SetIncrementalVacuum(ctx, db); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+		}
 	}
 	return sqlstore.New(db, dialect, logger), nil
 }

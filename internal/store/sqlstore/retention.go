@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -96,12 +97,26 @@ func (q queries) Vacuum(ctx context.Context) (before, after int64, err error) {
 	if before, err = size(); err != nil {
 		return 0, 0, err
 	}
-	// Every connection asks for incremental auto-vacuum when it opens
-	// (sqlite.params); a database made before that takes the mode here,
-	// as only a VACUUM can switch it.
-	if _, err := q.exec(ctx, "VACUUM"); err != nil {
-		return before, 0, fmt.Errorf("vacuum: %w", err)
+	if err := SetIncrementalVacuum(ctx, q.db); err != nil {
+		return before, 0, err
 	}
 	after, err = size()
 	return before, after, err
+}
+
+// SetIncrementalVacuum switches a SQLite database to incremental
+// auto-vacuum: the mode and the VACUUM that applies it on one connection
+// (on a new, empty database the VACUUM is instant).
+func SetIncrementalVacuum(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"PRAGMA auto_vacuum = INCREMENTAL", "VACUUM"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
 }
