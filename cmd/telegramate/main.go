@@ -40,6 +40,7 @@ func commands() []command {
 		{"secrets", "master keys: new-key, rotate", runSecrets},
 		{"backup", "write a consistent copy of the database to a file", runBackup},
 		{"restore", "load a backup into a new database", runRestore},
+		{"vacuum", "shrink a SQLite database file and let it shrink by itself from then on", runVacuum},
 		{"sandbox", "run a Telegram data center on loopback for tests and demos", runSandbox},
 		{"demo", "run Telegramate against a built-in sandbox with sample data", runDemo},
 	}

@@ -76,6 +76,8 @@ type Config struct {
 	// DrainDelay is how long a stopping node goes on serving with
 	// /healthz answering 503, so a reverse proxy takes it out first.
 	DrainDelay time.Duration
+	// Retain is how long users' rows are kept (zero: kept).
+	Retain Retain
 
 	server bool // Register (not only RegisterData) was called
 }
@@ -150,6 +152,12 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.IntVar(&c.MaxSuppressions, "max-suppressions", 1_000_000, help("the most entries a user may add to their suppression list (replies such as STOP are recorded past it)", "max-suppressions"))
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, help("let webhooks go to internal addresses (this machine, private networks, link-local and cloud metadata addresses) and plain http to loopback, for receivers beside the instance; off, a tenant's webhook cannot reach into the operator's network", "webhook-allow-private"))
 	fs.DurationVar(&c.WebhookDisableAfter, "webhook-disable-after", 24*time.Hour, help("how long a webhook may fail (timeouts, connection errors, answers other than 2xx) without a success before it is disabled and its user told; until then it backs off", "webhook-disable-after"))
+	fs.Var((*days)(&c.Retain.FinishedCampaigns), "retain-campaigns", help("delete campaigns completed or cancelled this long ago, with their deliveries (the report), e.g. 180d (default 0: keep)", "retain-campaigns"))
+	fs.Var((*days)(&c.Retain.MemberLists), "retain-members", help("delete extracted member lists last written this long ago, e.g. 90d (default 0: keep); a list still being extracted stays", "retain-members"))
+	fs.Var((*days)(&c.Retain.Inbox), "retain-inbox", help("delete inbox messages older than this, and conversations with no newer message, e.g. 365d (default 0: keep); answers not yet sent stay", "retain-inbox"))
+	fs.Var((*days)(&c.Retain.Activity), "retain-activity", help("delete accounts' activity log entries older than this, e.g. 90d (default 0: keep)", "retain-activity"))
+	c.Retain.WebhookDeliveries = 30 * 24 * time.Hour
+	fs.Var((*days)(&c.Retain.WebhookDeliveries), "retain-webhook-deliveries", help("delete delivered and failed webhook deliveries finished this long ago (0: keep)", "retain-webhook-deliveries"))
 	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, help("on SIGTERM, go on serving this long with /healthz answering 503 so a reverse proxy's health checks take the node out before it stops accepting requests, e.g. 5s (default: stop at once)", "drain-delay"))
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -28,6 +29,21 @@ func TestDefaults(t *testing.T) {
 	if c.DataDir != "./telegramate-data" || c.Listen != "127.0.0.1:8080" || c.Signup != SignupOpen ||
 		c.LogFormat != "text" || c.LogLevel != "info" || c.DatabaseURL != "" || len(c.Telegram.DCs) != 0 {
 		t.Errorf("defaults: %+v", c)
+	}
+	if c.Retain != (Retain{WebhookDeliveries: 30 * 24 * time.Hour}) {
+		t.Errorf("retention keeps everything but finished webhook deliveries by default: %+v", c.Retain)
+	}
+}
+
+func TestRetentionTakesDays(t *testing.T) {
+	c, err := load(t, []string{"--retain-inbox", "365d", "--retain-activity", "36h", "--retain-webhook-deliveries", "0"},
+		map[string]string{"TELEGRAMATE_RETAIN_CAMPAIGNS": "180d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Retain{FinishedCampaigns: 180 * 24 * time.Hour, Inbox: 365 * 24 * time.Hour, Activity: 36 * time.Hour}
+	if c.Retain != want {
+		t.Errorf("retention %+v, want %+v", c.Retain, want)
 	}
 }
 
@@ -78,6 +94,9 @@ func TestInvalidValues(t *testing.T) {
 		{nil, map[string]string{"TELEGRAMATE_TELEGRAM_DC": "2=nohost"}, "TELEGRAMATE_TELEGRAM_DC"},
 		{[]string{"--log-level", "loud"}, nil, "--log-level"},
 		{[]string{"--log-format", "xml"}, nil, "--log-format"},
+		{[]string{"--retain-inbox", "90 days"}, nil, "retain-inbox"},
+		{[]string{"--retain-members", "-1d"}, nil, "want 0 (keep) or more"},
+		{[]string{"--retain-activity", "5m"}, nil, "at least an hour"},
 		{[]string{"--listen", "8080"}, nil, "--listen"},
 		{[]string{"--base-url", "tg.example.com"}, nil, "--base-url"},
 		{[]string{"--database-url", "mysql://u:hunter2@db"}, nil, "--database-url"},

@@ -152,7 +152,9 @@ func (s *Service) store(ctx context.Context, userID, accountID int64, peer store
 	if !live {
 		return nil
 	}
-
+	if !m.Out && s.o.Lag != nil {
+		s.o.Lag(max(s.now().Sub(m.Date), 0))
+	}
 	s.publish(Event{Kind: EventMessage, UserID: userID, AccountID: accountID, ConversationID: c.ID, MessageID: row.ID})
 	return nil
 }

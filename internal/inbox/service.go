@@ -64,6 +64,9 @@ type Options struct {
 	// OptOutKeywords are the incoming messages that put the person on the
 	// suppression list (default message.DefaultOptOutKeywords).
 	OptOutKeywords []string
+	// Lag, when set, hears how long each message a person wrote took from
+	// its date at Telegram to being stored here (the inbox lag metric).
+	Lag func(time.Duration)
 	// ReadOnTelegram marks a conversation read on Telegram too
 	// (messages.readHistory) when it is read in the product.
 	ReadOnTelegram bool

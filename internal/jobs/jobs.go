@@ -47,6 +47,9 @@ type Options struct {
 	// prune deletes it (default 24 hours; the accounts package's list view
 	// uses the same figure).
 	AbandonedAccountRetention time.Duration
+	// Retention is how long users' rows are kept (zero: kept); the
+	// retention job runs every RetentionEvery.
+	Retention Retention
 	// FetchPollInterval is how often idle workers look for jobs (default:
 	// 5 s when they hear of new jobs at once, else River's 1 s).
 	FetchPollInterval time.Duration
@@ -112,12 +115,14 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &pruneWorker{store: o.Store, logger: o.Logger, now: o.Now,
 			loginFailureRetention: o.LoginFailureRetention, abandonedAccountRetention: o.AbandonedAccountRetention})
+		river.AddWorker(workers, &retentionWorker{store: o.Store, logger: o.Logger, now: o.Now, r: o.Retention})
 		if o.Register != nil {
 			o.Register(workers)
 		}
 		cfg.Workers = workers
 		cfg.Queues = o.Queues
-		cfg.PeriodicJobs = append([]*river.PeriodicJob{prunePeriodically(o.PruneInterval)}, o.PeriodicJobs...)
+		cfg.PeriodicJobs = append([]*river.PeriodicJob{prunePeriodically(o.PruneInterval),
+			Tick("retention", RetentionEvery, RetentionArgs{})}, o.PeriodicJobs...)
 	}
 	rc, err := river.NewClient(driver, cfg)
 	if err != nil {

@@ -55,7 +55,7 @@ func TestAlertRulesUseExposedMetrics(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"telegramate_deliveries_total", "telegramate_accounts", "telegramate_campaigns_paused_automatically",
-		"telegramate_webhook_deliveries", "telegramate_webhook_endpoints_disabled", "telegramate_leases_held", "telegramate_connected_accounts"} {
+		"telegramate_webhook_deliveries", "telegramate_webhook_endpoints_disabled", "telegramate_leases_held", "telegramate_connected_accounts", "telegramate_inbox_lag_seconds"} {
 		if !exposed[want] {
 			t.Errorf("/metrics lacks %s", want)
 		}

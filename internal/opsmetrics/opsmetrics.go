@@ -33,6 +33,7 @@ type Metrics struct {
 	st         store.Ops
 	node       Node
 	deliveries *prometheus.CounterVec
+	inboxLag   prometheus.Histogram
 }
 
 var (
@@ -56,7 +57,15 @@ func New(st store.Ops, node Node) *Metrics {
 	m := &Metrics{st: st, node: node, deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "telegramate_deliveries_total",
 		Help: "Campaign messages finished by this node, by outcome (sent, failed) and reason code.",
-	}, []string{"state", "reason"})}
+	}, []string{"state", "reason"}),
+		inboxLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "telegramate_inbox_lag_seconds",
+			Help: "Time from a person's message's date at Telegram to it being stored in the inbox by this node.",
+			// Telegram dates messages to the second: below a second is
+			// pushed at once; minutes are a gap caught up (a node's
+			// restart, a lost connection).
+			Buckets: []float64{1, 2, 5, 10, 30, 60, 300, 900, 3600},
+		})}
 	// Present from the start, so a rate over it has a series at zero.
 	m.deliveries.WithLabelValues(store.DeliverySent, "")
 	return m
@@ -64,6 +73,7 @@ func New(st store.Ops, node Node) *Metrics {
 
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.deliveries.Describe(ch)
+	m.inboxLag.Describe(ch)
 	for _, d := range []*prometheus.Desc{accountsDesc, campaignsDesc, autoPausedDesc, webhookDesc, disabledDesc, leasesDesc, connDesc} {
 		ch <- d
 	}
@@ -71,6 +81,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.deliveries.Collect(ch)
+	m.inboxLag.Collect(ch)
 	if m.node != nil {
 		ch <- prometheus.MustNewConstMetric(leasesDesc, prometheus.GaugeValue, float64(m.node.LeasesHeld()))
 		ch <- prometheus.MustNewConstMetric(connDesc, prometheus.GaugeValue, float64(m.node.ConnectedAccounts()))
@@ -96,6 +107,10 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(disabledDesc, prometheus.GaugeValue, float64(c.WebhookEndpointsDisabled))
 }
+
+// InboxLag records how long a person's message took to reach the inbox
+// (inbox.Options.Lag).
+func (m *Metrics) InboxLag(d time.Duration) { m.inboxLag.Observe(d.Seconds()) }
 
 // Events counts delivery outcomes on their way to the webhooks: wrap the
 // campaigns' event sink with it.

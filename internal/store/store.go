@@ -72,6 +72,8 @@ type Queries interface {
 	Restores
 	AccountCalls
 	Ops
+	Retention
+	Compactor
 }
 
 // User is a platform user (not a Telegram account).

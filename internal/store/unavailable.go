@@ -42,3 +42,23 @@ func IsUnavailable(err error) bool {
 	}
 	return false
 }
+
+// unavailableTexts are how the drivers word the errors IsUnavailable
+// accepts, for a library that logs an error as its text only.
+var unavailableTexts = []string{
+	"failed to connect to", "connection refused", "connection reset", "broken pipe", "unexpected EOF",
+	"conn closed", "use of closed network connection", "i/o timeout", "no such host",
+	"SQLSTATE 08", "SQLSTATE 57P01", "SQLSTATE 57P02", "SQLSTATE 57P03", "SQLSTATE 53300",
+	"database is locked", "SQLITE_BUSY",
+}
+
+// LooksUnavailable is IsUnavailable for an error known only by its text
+// (River logs some of its errors as strings).
+func LooksUnavailable(text string) bool {
+	for _, s := range unavailableTexts {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
+}

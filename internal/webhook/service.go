@@ -84,6 +84,9 @@ type Options struct {
 	// (default 24 hours); an attempt that fails with no retry left in the
 	// window marks it failed.
 	RetryWindow time.Duration
+	// Retention is how long a delivered or failed delivery is kept
+	// (default Retention); negative keeps it.
+	Retention time.Duration
 	// Backoff is the wait after the n-th failed attempt (n from 1), both
 	// a delivery's and, over all its deliveries, an endpoint's; default
 	// Backoff.

@@ -335,6 +335,38 @@ func (s queries) PendingLoginByID(ctx context.Context, arg gen.PendingLoginByIDP
 	return convPendingLogin(r), err
 }
 
+func (s queries) PruneAccountActivity(ctx context.Context, arg gen.PruneAccountActivityParams) (int64, error) {
+	return s.q.PruneAccountActivity(ctx, db.PruneAccountActivityParams(arg))
+}
+
+func (s queries) PruneConversations(ctx context.Context, arg gen.PruneConversationsParams) (int64, error) {
+	return s.q.PruneConversations(ctx, db.PruneConversationsParams(arg))
+}
+
+func (s queries) PruneFinishedCampaignDeliveries(ctx context.Context, arg gen.PruneFinishedCampaignDeliveriesParams) (int64, error) {
+	return s.q.PruneFinishedCampaignDeliveries(ctx, db.PruneFinishedCampaignDeliveriesParams(arg))
+}
+
+func (s queries) PruneFinishedCampaigns(ctx context.Context, arg gen.PruneFinishedCampaignsParams) (int64, error) {
+	return s.q.PruneFinishedCampaigns(ctx, db.PruneFinishedCampaignsParams(arg))
+}
+
+func (s queries) PruneInboxMessages(ctx context.Context, arg gen.PruneInboxMessagesParams) (int64, error) {
+	return s.q.PruneInboxMessages(ctx, db.PruneInboxMessagesParams(arg))
+}
+
+func (s queries) PruneListMembers(ctx context.Context, arg gen.PruneListMembersParams) (int64, error) {
+	return s.q.PruneListMembers(ctx, db.PruneListMembersParams(arg))
+}
+
+func (s queries) PruneMemberLists(ctx context.Context, arg gen.PruneMemberListsParams) (int64, error) {
+	return s.q.PruneMemberLists(ctx, db.PruneMemberListsParams(arg))
+}
+
+func (s queries) PruneWebhookDeliveries(ctx context.Context, arg gen.PruneWebhookDeliveriesParams) (int64, error) {
+	return s.q.PruneWebhookDeliveries(ctx, db.PruneWebhookDeliveriesParams(arg))
+}
+
 func (s queries) QueuedAccountCalls(ctx context.Context, node string) ([]int64, error) {
 	return s.q.QueuedAccountCalls(ctx, node)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -56,6 +57,8 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*sqlstore.Stor
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlite: database path %q must not contain '?' or '#'", path)
 	}
+	fi, statErr := os.Stat(path)
+	fresh := errors.Is(statErr, os.ErrNotExist) || (statErr == nil && fi.Size() == 0)
 	inner, err := sqlite.NewConnector("file:" + path + params)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -71,6 +74,17 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*sqlstore.Stor
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if fresh {
+		// A new database starts in incremental auto-vacuum, so the
+		// pruning job can give deleted rows' pages back to the file
+		// system. Not a connection parameter: setting it takes a lock
+		// that a connection opened beside a transaction cannot get. An
+		// older database keeps its mode until 'telegramate vacuum'.
+		if err := sqlstore.SetIncrementalVacuum(ctx, db); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+		}
 	}
 	st := sqlstore.New(db, dialect, logger)
 	st.Written = lock.Written

@@ -29,6 +29,8 @@ import (
 	"github.com/telegramate/telegramate/internal/masterkey"
 	"github.com/telegramate/telegramate/internal/node"
 	"github.com/telegramate/telegramate/internal/opsmetrics"
+	"github.com/telegramate/telegramate/internal/outage"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
@@ -76,6 +78,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	if logger == nil {
 		logger = config.Logger(cfg)
 	}
+	// One line when the database stops answering and one when it answers
+	// again, not one per request, job and tick that failed meanwhile.
+	dbOutage := outage.New(outage.Options{Logger: logger, IsOutage: store.IsUnavailable, IsOutageText: store.LooksUnavailable,
+		Hint: outageHint(cfg)})
+	base := logger
+	logger = slog.New(outage.Handler(base.Handler(), dbOutage))
 
 	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL.Reveal(), Logger: logger})
 	if err != nil {
@@ -86,6 +94,8 @@ func Run(ctx context.Context, o Options) (err error) {
 			err = fmt.Errorf("close database: %w", cerr)
 		}
 	}()
+	dbOutage.SetProbe(st.Ping)
+	defer dbOutage.Close()
 	// Loading the keyring now fails fast on a bad key, or on keys that do
 	// not open what the database holds, and creates the key file on a new
 	// SQLite database only, before anyone connects an account.
@@ -123,7 +133,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	// the last request, not at the signal.
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
-	jobsLog := logging.AtLeast(logger, slog.LevelWarn)
+	jobsLog := logging.AtLeast(slog.New(outage.QueueHandler(base.Handler(), dbOutage)), slog.LevelWarn)
 	extractSvc, err := extract.New(extract.Options{Store: st, Accounts: accountSvc, Logger: logger, QuotaMembers: cfg.QuotaMembers})
 	if err != nil {
 		return err
@@ -134,10 +144,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
 	// The inbox owns every account's incoming messages: it tells the
 	// campaigns of replies.
 	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Replies: campaignSvc, Logger: logger,
-		OptOutKeywords: cfg.OptOutList(), ReadOnTelegram: cfg.InboxReadOnTelegram})
+		OptOutKeywords: cfg.OptOutList(), ReadOnTelegram: cfg.InboxReadOnTelegram, Lag: ops.InboxLag})
 	if err != nil {
 		return err
 	}
@@ -146,8 +157,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err := campaignSvc.HandleRestore(ctx); err != nil {
 		return err
 	}
-	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
-	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, cfg.WebhookDisableAfter, accountSvc, campaignSvc, inboxSvc)
+	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, cfg.WebhookDisableAfter, cfg.Retain.WebhookDeliveries, accountSvc, campaignSvc, inboxSvc)
 	if err != nil {
 		return err
 	}
@@ -158,6 +168,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
 		NodeID: nodeID, DeadAfter: cfg.NodeDeadAfter, HeartbeatEvery: heartbeatEvery(cfg.NodeDeadAfter),
 		AbandonedAccountRetention: accounts.AbandonedAfter,
+		Retention: jobs.Retention{FinishedCampaigns: cfg.Retain.FinishedCampaigns, MemberLists: cfg.Retain.MemberLists,
+			Inbox: cfg.Retain.Inbox, Activity: cfg.Retain.Activity},
 		Register: func(w *river.Workers) {
 			extract.Register(w, extractSvc)
 			campaign.Register(w, campaignSvc)
@@ -281,6 +293,14 @@ func Run(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// outageHint is what an operator does when the database stops answering.
+func outageHint(cfg *config.Config) string {
+	if cfg.DatabaseURL.Reveal() != "" {
+		return "check that PostgreSQL is running and reachable at --database-url (its own log says why it stopped); this node retries by itself and says when it answers again"
+	}
+	return "SQLite's lock was held past its timeout: by another process (a CLI command, a copy with sqlite3's .backup: let it finish or stop it) or by more writes than the disk keeps up with; this node retries by itself and says when it answers again"
 }
 
 // heartbeatEvery is how often a node beats: a third of the time after

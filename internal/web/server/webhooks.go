@@ -19,9 +19,12 @@ import (
 // that records a send, the inbox in the one that stores a message (each
 // is announced once, whatever crashes), accounts once a health change is
 // stored.
-func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, allowPrivate bool, disableAfter time.Duration, acc *accounts.Service, camp *campaign.Service, in *inbox.Service) (*webhook.Service, error) {
+func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, allowPrivate bool, disableAfter, retain time.Duration, acc *accounts.Service, camp *campaign.Service, in *inbox.Service) (*webhook.Service, error) {
+	if retain == 0 {
+		retain = -1 // --retain-webhook-deliveries 0 keeps them
+	}
 	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Logger: logger, AllowPrivate: allowPrivate,
-		DisableAfter: disableAfter})
+		DisableAfter: disableAfter, Retention: retain})
 	if err != nil {
 		return nil, err
 	}

@@ -105,6 +105,19 @@ type Querier interface {
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
 	PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
+	PruneAccountActivity(ctx context.Context, arg PruneAccountActivityParams) (int64, error)
+	PruneConversations(ctx context.Context, arg PruneConversationsParams) (int64, error)
+	// Retention (issue 22): each prune deletes at most max_rows rows older
+	// than before, so a pass holds SQLite's writer for one small batch at a
+	// time. The outer WHERE repeats the age test: on PostgreSQL a row changed
+	// since the subquery read it (a new message, a campaign resumed) is
+	// checked again and kept.
+	PruneFinishedCampaignDeliveries(ctx context.Context, arg PruneFinishedCampaignDeliveriesParams) (int64, error)
+	PruneFinishedCampaigns(ctx context.Context, arg PruneFinishedCampaignsParams) (int64, error)
+	PruneInboxMessages(ctx context.Context, arg PruneInboxMessagesParams) (int64, error)
+	PruneListMembers(ctx context.Context, arg PruneListMembersParams) (int64, error)
+	PruneMemberLists(ctx context.Context, arg PruneMemberListsParams) (int64, error)
+	PruneWebhookDeliveries(ctx context.Context, arg PruneWebhookDeliveriesParams) (int64, error)
 	QueuedAccountCalls(ctx context.Context, node string) ([]int64, error)
 	// Telegram's verdict on a login, never lost to a concurrent use of the same
 	// account and never softened by one: a verdict lands unless the account

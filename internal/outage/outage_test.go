@@ -1,0 +1,91 @@
+package outage_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/outage"
+	"github.com/telegramate/telegramate/internal/testkit"
+)
+
+type buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+var errDown = errors.New("dial tcp: connection refused")
+
+// TestOneLineEachWay: the first failure caused by the database is one
+// ERROR line with its error and the hint; every warning or error after it
+// goes to debug (an unrelated error too, while the outage lasts); the
+// probe's first success is one INFO line with the outage's length and the
+// lines it kept; an error unrelated to the database after the settling
+// time is logged as it was.
+func TestOneLineEachWay(t *testing.T) {
+	var out buffer
+	base := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var up atomic.Bool
+	tr := outage.New(outage.Options{Logger: base, IsOutage: func(err error) bool { return errors.Is(err, errDown) },
+		IsOutageText: func(s string) bool { return strings.Contains(s, "connection refused") },
+		Hint:         "start the database", ProbeEvery: 5 * time.Millisecond, Settle: 20 * time.Millisecond})
+	defer tr.Close()
+	tr.SetProbe(func(context.Context) error {
+		if up.Load() {
+			return nil
+		}
+		return errDown
+	})
+	log := slog.New(outage.Handler(base.Handler(), tr))
+	queue := slog.New(outage.QueueHandler(base.Handler(), tr))
+
+	log.Error("http request", slog.Int("status", 503), slog.Any("error", errDown))
+	log.Error("http request", slog.Int("status", 503), slog.Any("error", errDown))
+	queue.Error("producer: Error fetching jobs", slog.String("err", "failed to connect: connection refused"))
+	queue.Error("jobcompleter: Too many errors; giving up")
+	log.Warn("renewal failed", slog.Any("err", errors.New("context deadline exceeded")))
+	log.Info("an ordinary line")
+	up.Store(true)
+	testkit.Eventually(t, 10*time.Second, "the recovery line", func() bool { return strings.Contains(out.String(), "database answers again") })
+	log.Error("template failed", slog.Any("error", errors.New("template: no such field")))
+	testkit.Eventually(t, 10*time.Second, "a second outage once the first has settled", func() bool {
+		queue.Error("producer: Error fetching jobs", slog.String("err", "failed to connect: connection refused"))
+		return strings.Count(out.String(), `msg="database unavailable`) == 2
+	})
+
+	var errorsLogged []string
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if strings.Contains(l, "level=ERROR") || strings.Contains(l, "level=WARN") {
+			errorsLogged = append(errorsLogged, l)
+		}
+	}
+	if len(errorsLogged) != 3 || !strings.Contains(errorsLogged[0], `msg="database unavailable`) ||
+		!strings.Contains(errorsLogged[0], `err="dial tcp: connection refused"`) || !strings.Contains(errorsLogged[0], `hint="start the database"`) ||
+		!strings.Contains(errorsLogged[1], `msg="template failed"`) || !strings.Contains(errorsLogged[2], `msg="database unavailable`) {
+		t.Errorf("want the outage, the unrelated error after it, the next outage; got:\n%s", strings.Join(errorsLogged, "\n"))
+	}
+	if !strings.Contains(out.String(), "an ordinary line") {
+		t.Error("an info line was dropped")
+	}
+	if !strings.Contains(out.String(), "failures_logged_at_debug=4") {
+		t.Errorf("the recovery line does not count the 4 lines it kept:\n%s", out.String())
+	}
+}
