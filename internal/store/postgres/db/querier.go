@@ -13,6 +13,8 @@ import (
 type Querier interface {
 	AccountByID(ctx context.Context, arg AccountByIDParams) (TelegramAccount, error)
 	AccountChatByTGID(ctx context.Context, arg AccountChatByTGIDParams) (AccountChat, error)
+	// The account's waits still running at now, by kind.
+	AccountWaits(ctx context.Context, arg AccountWaitsParams) ([]AccountWait, error)
 	AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error)
 	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
 	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
@@ -95,6 +97,9 @@ type Querier interface {
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
 	PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
+	// A FLOOD_WAIT on one kind of call: the later end wins over an earlier one
+	// (two uses of the account told different waits).
+	RecordAccountWait(ctx context.Context, arg RecordAccountWaitParams) (int64, error)
 	// Telegram's verdict on a login, never lost to a concurrent use of the same
 	// account and never softened by one: a verdict lands unless the account
 	// already carries a graver one (needs_relogin > limited > flood_wait), and
@@ -129,6 +134,8 @@ type Querier interface {
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
 	UpsertAccountChat(ctx context.Context, arg UpsertAccountChatParams) error
+	// The waits still running at now of every account of the user.
+	UserAccountWaits(ctx context.Context, arg UserAccountWaitsParams) ([]AccountWait, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	WebhookDeliveryForWork(ctx context.Context, id int64) (WebhookDeliveryForWorkRow, error)
