@@ -16,6 +16,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 )
 
 // Audience is who a campaign writes to: members of lists (by extraction or
@@ -199,7 +200,7 @@ func (s *Service) senders(ctx context.Context, userID int64, ids []int64) ([]*se
 		if err != nil {
 			return nil, onField(err, "sender_account_ids")
 		}
-		if err := s.acc.Usable(ctx, userID, id); err != nil {
+		if err := s.acc.Usable(telegram.WithKinds(ctx, sendCalls...), userID, id); err != nil {
 			return nil, onField(err, "sender_account_ids")
 		}
 		out = append(out, &sender{id: a.ID, tgUserID: a.TGUserID})
