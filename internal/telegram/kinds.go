@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -48,12 +47,6 @@ var kindOfMethod = map[string]CallKind{
 	"contacts.importContacts":      KindResolve,
 	"contacts.search":              KindResolve,
 	"messages.checkChatInvite":     KindResolve,
-	"channels.getMessages":         KindAccount,
-	"messages.getDialogs":          KindAccount,
-	"account.getAuthorizations":    KindAccount,
-	"account.resetAuthorization":   KindAccount,
-	"updates.getDifference":        KindAccount,
-	"updates.getChannelDifference": KindAccount,
 }
 
 // KindOf is the kind of a Telegram method by its TL name
@@ -77,7 +70,7 @@ func (k CallKind) Label() string {
 	case KindAccount:
 		return "Chat lists, sessions and history"
 	}
-	return strings.ToUpper(string(k[:1])) + string(k[1:])
+	return string(k)
 }
 
 type kindsKey struct{}
