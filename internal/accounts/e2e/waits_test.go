@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,12 +69,13 @@ func TestWaitsStopOnlyTheirKind(t *testing.T) {
 			}
 			t.Cleanup(func() { sb.Close() })
 			a := apptest.StartApp(t, append([]apptest.AppOption{apptest.AppSandbox(t, sb)}, opts...)...)
-			u := newUser(t, a, "ann@example.com")
+			browser := signUp(t, a, "ann@example.com")
+			u := tokenFor(t, a, "ann@example.com")
 			c := apptest.APIClient{T: t, Base: u.base, Token: u.token}
 			ann := c.Connect(2300001, "1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a", waitsAnn)
 			bob := c.Connect(2300002, "2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b", waitsBob)
 			cleo := c.Connect(2300003, "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c", waitsCleo)
-			w8 := waitsCheck{sb: sb, base: u.base, token: u.token}
+			w8 := waitsCheck{sb: sb, base: u.base, token: u.token, browser: browser}
 
 			t.Run("sends wait", func(t *testing.T) {
 				w8.t = t
@@ -88,6 +90,9 @@ func TestWaitsStopOnlyTheirKind(t *testing.T) {
 				acct := w8.account(ann)
 				if acct.Status != "flood_wait" || acct.RetryAfter < 590 || !hasWait(acct, "send") || hasWait(acct, "members") {
 					t.Errorf("account after a FLOOD_WAIT on sending: %+v", acct)
+				}
+				if p := w8.page(ann); !strings.Contains(p, "Waiting for Telegram until") || !strings.Contains(p, "Telegram asked this account to wait until") {
+					t.Error("the account's page does not say sending waits")
 				}
 				sent := sb.Counts()["messages.sendMessage"]
 				w8.testSend(ann).APIError(t, 429, "flood_wait")
@@ -110,6 +115,9 @@ func TestWaitsStopOnlyTheirKind(t *testing.T) {
 				if acct := w8.account(bob); acct.Status != "active" || hasWait(acct, "send") {
 					t.Errorf("a wait on reading members changed the account: %+v", acct)
 				}
+				if p := w8.page(bob); !strings.Contains(p, `data-kind="members"`) || !strings.Contains(p, "Reading members") || strings.Contains(p, "Waiting for Telegram until") {
+					t.Error("the account's page does not list the wait on reading members alone")
+				}
 				before := len(sb.Messages())
 				w8.testSend(bob).Into(t, 204, nil)
 				if len(sb.Messages()) != before+1 {
@@ -125,6 +133,9 @@ func TestWaitsStopOnlyTheirKind(t *testing.T) {
 				w8.testSend(cleo).APIError(t, 409, "account_limited")
 				if acct := w8.account(cleo); acct.Status != "limited" {
 					t.Fatalf("account after PEER_FLOOD: %+v", acct)
+				}
+				if p := w8.page(cleo); !strings.Contains(p, "Limited by Telegram") || !strings.Contains(p, `id="reset-limit"`) {
+					t.Error("the account's page does not show the limit and its reset button")
 				}
 				sent := sb.Counts()["messages.sendMessage"]
 				w8.testSend(cleo).APIError(t, 409, "account_limited")
@@ -156,6 +167,19 @@ type waitsCheck struct {
 	t           *testing.T
 	sb          *sandbox.Server
 	base, token string
+	browser     *browserClient
+}
+
+// page is the account's page as a person sees it.
+func (w waitsCheck) page(id int64) string {
+	w.t.Helper()
+	b := *w.browser
+	b.t = w.t
+	r := b.get(fmt.Sprintf("/accounts/%d", id))
+	if r.Status != 200 {
+		w.t.Fatalf("account page: %d", r.Status)
+	}
+	return string(r.Body)
 }
 
 // api calls the app as the user, failing w's test.
