@@ -1,11 +1,13 @@
 package accounts
 
 import (
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 )
 
 // Account statuses (the store's).
@@ -44,9 +46,14 @@ type Account struct {
 	DC    int
 	// Status is one of the Status* constants.
 	Status string
-	// FloodUntil is when Telegram lets the account call again, for
-	// StatusFloodWait.
+	// FloodUntil is when Telegram lets the account send again, for
+	// StatusFloodWait: a wait on sending is the account's status, the one
+	// campaigns, pages and the health gauge show.
 	FloodUntil time.Time
+	// Waits are Telegram's waits on the other kinds of call (reading
+	// members, resolving usernames, the account's own calls), each
+	// stopping only calls of its kind; WaitsAt lists them all.
+	Waits []Wait
 	// StatusDetail is what Telegram said last time the health changed
 	// ("PEER_FLOOD", "FLOOD_WAIT_30", "SESSION_REVOKED").
 	StatusDetail string
@@ -60,6 +67,19 @@ type Account struct {
 	// Login is the login in progress: always set for a pending account,
 	// set for a live one while it rotates credentials or logs in again.
 	Login *Login
+}
+
+// Wait is a FLOOD_WAIT on one kind of call of the account.
+type Wait struct {
+	Kind  telegram.CallKind
+	Until time.Time
+	// Detail is what Telegram said ("FLOOD_WAIT_30 on channels.getParticipants").
+	Detail string
+}
+
+// Label is "Reading members waits for Telegram until 12:00:00 UTC".
+func (w Wait) Label() string {
+	return w.Kind.Label() + " waits for Telegram until " + w.Until.UTC().Format("15:04:05 UTC")
 }
 
 // Login is a login waiting for its code or 2FA password.
@@ -147,8 +167,15 @@ func (a Account) StatusLabel(now time.Time) string {
 	return a.Status
 }
 
-// Problem is why Use would refuse the account at now, nil when it is usable.
-func (a Account) Problem(now time.Time) *apperr.Error {
+// Problem is why Use would refuse work that may make any kind of call at
+// now, nil when the account is usable for all of them.
+func (a Account) Problem(now time.Time) *apperr.Error { return a.ProblemFor(nil, now) }
+
+// ProblemFor is why Use would refuse work making calls of kinds (nil: any
+// kind) at now: the account's own troubles (not connected, needing
+// re-login) refuse every kind, PEER_FLOOD ("limited") refuses sending
+// only, and a FLOOD_WAIT refuses the kind it was told for.
+func (a Account) ProblemFor(kinds []telegram.CallKind, now time.Time) *apperr.Error {
 	switch a.Status {
 	case StatusPending:
 		return ErrNotConnectedYet
@@ -157,13 +184,55 @@ func (a Account) Problem(now time.Time) *apperr.Error {
 	case StatusNeedsRelogin:
 		return ErrNeedsRelogin
 	case StatusLimited:
-		return ErrLimited
-	case StatusFloodWait:
-		if a.Waiting(now) {
-			return floodWait(a.FloodUntil.Sub(now), now)
+		if kinds == nil || slices.Contains(kinds, telegram.KindSend) {
+			return ErrLimited
 		}
 	}
+	var until time.Time
+	for _, w := range a.WaitsAt(now) {
+		if (kinds == nil || slices.Contains(kinds, w.Kind)) && w.Until.After(until) {
+			until = w.Until
+		}
+	}
+	if !until.IsZero() {
+		return floodWait(until.Sub(now), now)
+	}
 	return nil
+}
+
+// WaitsAt are the account's waits running at now, in the order of
+// telegram.Kinds, sending's (the status) included.
+func (a Account) WaitsAt(now time.Time) []Wait {
+	var out []Wait
+	for _, k := range telegram.Kinds {
+		if w, ok := a.waitOf(k, now); ok {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// WaitLeft is how long calls of kind k still wait at now (zero: none).
+func (a Account) WaitLeft(k telegram.CallKind, now time.Time) time.Duration {
+	if w, ok := a.waitOf(k, now); ok {
+		return w.Until.Sub(now)
+	}
+	return 0
+}
+
+func (a Account) waitOf(k telegram.CallKind, now time.Time) (Wait, bool) {
+	if k == telegram.KindSend {
+		if a.Waiting(now) {
+			return Wait{Kind: k, Until: a.FloodUntil, Detail: a.StatusDetail}, true
+		}
+		return Wait{}, false
+	}
+	for _, w := range a.Waits {
+		if w.Kind == k && now.Before(w.Until) {
+			return w, true
+		}
+	}
+	return Wait{}, false
 }
 
 func fromStore(a store.Account) Account {
@@ -185,7 +254,16 @@ func fromStore(a store.Account) Account {
 		CreatedAt:      a.CreatedAt,
 		ConnectedAt:    a.ConnectedAt,
 		UpdatedAt:      a.UpdatedAt,
+		Waits:          waitsFrom(a.Waits),
 	}
+}
+
+func waitsFrom(ws []store.AccountWait) []Wait {
+	var out []Wait
+	for _, w := range ws {
+		out = append(out, Wait{Kind: telegram.CallKind(w.Kind), Until: w.Until, Detail: w.Detail})
+	}
+	return out
 }
 
 func loginFrom(p store.PendingLogin, now time.Time) *Login {

@@ -33,8 +33,17 @@ func (s *Service) List(ctx context.Context, userID int64) ([]Account, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
+	waits, err := s.st.UserAccountWaits(ctx, userID, s.now().UTC())
+	if err != nil {
+		return nil, fmt.Errorf("list account waits: %w", err)
+	}
 	out := make([]Account, 0, len(rows))
 	for _, r := range rows {
+		for _, w := range waits {
+			if w.AccountID == r.ID {
+				r.Waits = append(r.Waits, w)
+			}
+		}
 		a := fromStore(r)
 		if err := s.attachLogin(ctx, &a); err != nil {
 			return nil, err

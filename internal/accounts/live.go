@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -127,6 +129,12 @@ func (s *Service) acquireLive(ctx context.Context, accountID int64) (*lease.Use,
 // It refuses, with an *apperr.Error saying why and what to do, an account
 // that is not the user's (not_found), not connected, needing re-login,
 // limited, or still waiting for Telegram (flood_wait with RetryAfter).
+// Limits and waits are per kind of call (telegram.CallKind): ctx declares
+// the kinds fn makes (telegram.WithKinds; none declared: any kind), and
+// only a limit or a wait of one of them refuses it. PEER_FLOOD limits
+// sending alone; a FLOOD_WAIT is recorded for the kind of the method
+// Telegram answered it for. A call of a kind that waits is refused before
+// it reaches Telegram whatever fn declared.
 // Errors of fn come back as fn returned them, those three health errors
 // wrapped in the *apperr.Error the user reads (errors.Is and errors.As
 // still find telegram's errors).
@@ -142,9 +150,16 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 	if err != nil {
 		return err
 	}
-	if p := fromStore(row).Problem(s.now()); p != nil {
+	acct := fromStore(row)
+	if p := acct.ProblemFor(telegram.KindsFrom(ctx), s.now()); p != nil {
 		return p
 	}
+	// Whatever fn declared, none of its calls reaches Telegram while the
+	// kind of its method waits: a campaign's send that resolves a username
+	// honours a wait on resolving that extraction was told.
+	opts = append(slices.Clone(opts), telegram.RefuseWaiting(func(k telegram.CallKind) time.Duration {
+		return acct.WaitLeft(k, s.now())
+	}))
 	ctx = telegram.WithCallOptions(ctx, opts...)
 	if holder, ok := s.holderElsewhere(ctx, accountID); ok {
 		// The holder records what Telegram says of the account.

@@ -20,6 +20,10 @@ import (
 // (account.getAuthorizations), Telegramate's own included (Current).
 type Session = telegram.Authorization
 
+// accountCalls are the kinds the sessions page calls: the account's own,
+// which go on while sending waits or is limited.
+var accountCalls = []telegram.CallKind{telegram.KindAccount}
+
 // Sessions lists the account's logged-in devices, for spotting ones the
 // owner does not recognise, as Telegram lists them now.
 func (s *Service) Sessions(ctx context.Context, by Actor, accountID int64) ([]Session, error) {
@@ -30,7 +34,7 @@ func (s *Service) Sessions(ctx context.Context, by Actor, accountID int64) ([]Se
 	gen := row.LoginGeneration
 	// On the account's live connection, ahead of its campaign's sends.
 	var list []Session
-	err = s.Use(WithIP(connections.WithPriority(ctx, connections.Person), by.IP), by.UserID, accountID, func(ctx context.Context, api *tg.Client) error {
+	err = s.Use(WithIP(connections.WithPriority(telegram.WithKinds(ctx, accountCalls...), connections.Person), by.IP), by.UserID, accountID, func(ctx context.Context, api *tg.Client) error {
 		var err error
 		list, err = telegram.AuthorizationsOf(ctx, api)
 		return err
@@ -52,7 +56,7 @@ func (s *Service) RecentSessions(ctx context.Context, by Actor, accountID int64,
 		return nil, time.Time{}, err
 	}
 	now := s.now()
-	if p := fromStore(row).Problem(now); p != nil {
+	if p := fromStore(row).ProblemFor(accountCalls, now); p != nil {
 		return nil, time.Time{}, p
 	}
 	if list, at, ok := s.sessions.get(accountID, row.LoginGeneration, now, maxAge); ok {
@@ -123,7 +127,7 @@ func (s *Service) TerminateSession(ctx context.Context, by Actor, accountID, has
 	case target.Current:
 		return ErrCurrentSession
 	}
-	err = s.Use(WithIP(ctx, by.IP), by.UserID, accountID, func(ctx context.Context, api *tg.Client) error {
+	err = s.Use(WithIP(telegram.WithKinds(ctx, accountCalls...), by.IP), by.UserID, accountID, func(ctx context.Context, api *tg.Client) error {
 		_, err := api.AccountResetAuthorization(ctx, hash)
 		return err
 	})

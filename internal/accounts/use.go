@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
@@ -15,18 +16,17 @@ import (
 
 // Usable refuses, as Use would, an account that cannot be used now for a
 // reason only a person can change (not the user's, not connected yet,
-// disconnected, needing re-login, limited), so work that would fail later
-// is refused before anything is created. An account waiting for Telegram
-// is usable: queued work waits for Telegram's time.
+// disconnected, needing re-login, limited for the kinds of call ctx
+// declares: telegram.WithKinds), so work that would fail later is refused
+// before anything is created. An account waiting for Telegram is usable:
+// queued work waits for Telegram's time.
 func (s *Service) Usable(ctx context.Context, userID, accountID int64) error {
 	row, err := s.row(ctx, userID, accountID)
 	if err != nil {
 		return err
 	}
-	if a := fromStore(row); a.Status != StatusFloodWait {
-		if p := a.Problem(s.now()); p != nil {
-			return p
-		}
+	if p := fromStore(row).ProblemFor(telegram.KindsFrom(ctx), s.now()); p != nil && p.Code != "flood_wait" {
+		return p
 	}
 	return nil
 }
@@ -39,6 +39,9 @@ func (s *Service) row(ctx context.Context, userID, accountID int64) (store.Accou
 	}
 	if err != nil {
 		return store.Account{}, fmt.Errorf("account %d: %w", accountID, err)
+	}
+	if row.Waits, err = s.st.AccountWaits(ctx, accountID, s.now().UTC()); err != nil {
+		return store.Account{}, fmt.Errorf("account %d waits: %w", accountID, err)
 	}
 	return row, nil
 }
@@ -55,6 +58,15 @@ func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, be
 		changed string // the activity line for a health change
 	)
 	switch {
+	case errors.Is(stepErr, telegram.ErrStillWaiting):
+		// Refused here, before Telegram: the wait is recorded already.
+	case errors.As(stepErr, &fw) && telegram.KindOf(fw.Method) != telegram.KindSend:
+		// A wait on one kind of call: the account goes on with the others.
+		kind := telegram.KindOf(fw.Method)
+		u.Wait = &store.AccountWait{AccountID: row.ID, Kind: string(kind), Until: now.Add(fw.Wait),
+			Detail: telegramCode(stepErr) + " on " + fw.Method}
+		changed = fmt.Sprintf("Telegram asked to wait %s for %s (%s)", apperr.FormatWait(fw.Wait),
+			strings.ToLower(kind.Label()), u.Wait.Detail)
 	case errors.As(stepErr, &fw):
 		u.Verdict, u.FloodUntil, u.StatusDetail = store.AccountFloodWait, now.Add(fw.Wait), telegramCode(stepErr)
 		changed = fmt.Sprintf("Telegram asked to wait %s (%s on %s)", apperr.FormatWait(fw.Wait), u.StatusDetail, fw.Method)
@@ -76,7 +88,7 @@ func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, be
 			u.SessionSealed = sealed
 		}
 	}
-	if u.SessionSealed == nil && u.Verdict == "" {
+	if u.SessionSealed == nil && u.Verdict == "" && u.Wait == nil {
 		return
 	}
 	landed, err := s.st.FinishAccountUse(ctx, u)
@@ -92,6 +104,12 @@ func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, be
 		// Rotated, renewed or disconnected meanwhile (what this use learned
 		// is about a login that is no longer the account's), or a graver
 		// verdict already stands.
+		return
+	}
+	if changed != "" && u.Wait != nil && u.Verdict == "" {
+		s.record(ctx, s.st, by, row.ID, "wait_"+u.Wait.Kind, changed)
+		s.log.Warn("telegram account waits for one kind of call", slog.Int64("account", row.ID),
+			slog.String("kind", u.Wait.Kind), slog.String("telegram", u.Wait.Detail), slog.Time("until", u.Wait.Until))
 		return
 	}
 	if changed != "" {

@@ -30,6 +30,12 @@ func selfCheck(want int64) func(ctx context.Context, api *tg.Client) error {
 	}
 }
 
+// sendToSelf is a Use body that writes to the account's Saved Messages.
+func sendToSelf(ctx context.Context, api *tg.Client) error {
+	_, err := api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{Peer: &tg.InputPeerSelf{}, Message: "note to self", RandomID: time.Now().UnixNano()})
+	return err
+}
+
 // TestAccountLifecycle follows one account through what can happen to it:
 // use, FLOOD_WAIT, PEER_FLOOD, a revoked session, re-login, rotation, its
 // other sessions, and disconnection.
@@ -63,9 +69,13 @@ func TestAccountLifecycle(t *testing.T) {
 		if !errors.As(err, &fw) || fw.Wait != 300*time.Second || wantCode(t, err, "flood_wait").RetryAfter != 300*time.Second {
 			t.Fatalf("use under FLOOD_WAIT: %v", err)
 		}
+		// users.getUsers is one of the account's own calls: they wait,
+		// sending does not.
 		a := status()
-		if a.Status != accounts.StatusFloodWait || a.FloodUntil.Sub(clock.Now()) < 290*time.Second || a.StatusDetail != "FLOOD_WAIT_300" {
-			t.Fatalf("status %s until %v (%s)", a.Status, a.FloodUntil, a.StatusDetail)
+		waits := a.WaitsAt(clock.Now())
+		if a.Status != accounts.StatusActive || len(waits) != 1 || waits[0].Kind != telegram.KindAccount ||
+			waits[0].Until.Sub(clock.Now()) < 290*time.Second || waits[0].Detail != "FLOOD_WAIT_300 on users.getUsers" {
+			t.Fatalf("status %s, waits %+v", a.Status, waits)
 		}
 		n := calls()
 		err = use()
@@ -73,10 +83,58 @@ func TestAccountLifecycle(t *testing.T) {
 			t.Errorf("refusal retry after %v", got.RetryAfter)
 		}
 		if calls() != n {
-			t.Error("a waiting account called Telegram")
+			t.Error("a use that may make any call reached Telegram while one kind waits")
+		}
+		// Work declared as sending goes on; a call of the waiting kind it
+		// makes all the same is refused before it reaches Telegram.
+		sendCtx := telegram.WithKinds(ctx, telegram.KindSend)
+		if err := e.svc.Use(sendCtx, e.ann.UserID, acct.ID, sendToSelf); err != nil {
+			t.Fatalf("a send while the account's own calls wait: %v", err)
+		}
+		// (Counted by method: the connection the use opens makes calls
+		// of its own.)
+		n = sbx.Counts()["users.getUsers"]
+		err = e.svc.Use(sendCtx, e.ann.UserID, acct.ID, selfCheck(3003))
+		if !errors.As(err, &fw) || !errors.Is(err, telegram.ErrStillWaiting) || fw.Wait <= 0 || fw.Wait > 300*time.Second {
+			t.Errorf("a waiting kind's call in sending work: %v", err)
+		}
+		if got := sbx.Counts()["users.getUsers"]; got != n {
+			t.Errorf("a call of a waiting kind reached Telegram (%d calls, %d before)", got, n)
 		}
 		clock.Advance(301 * time.Second)
 		if err := use(); err != nil {
+			t.Fatalf("after the wait: %v", err)
+		}
+		if a := status(); a.Status != accounts.StatusActive || len(a.WaitsAt(clock.Now())) != 0 {
+			t.Errorf("after the wait: %s %+v", a.Status, a.WaitsAt(clock.Now()))
+		}
+	})
+
+	t.Run("send flood wait", func(t *testing.T) {
+		sbx.ClearFaults()
+		if err := sbx.SetFault(sandbox.Fault{Method: "messages.sendMessage", Error: "FLOOD_WAIT_300"}); err != nil {
+			t.Fatal(err)
+		}
+		sendCtx := telegram.WithKinds(ctx, telegram.KindSend)
+		if err := e.svc.Use(sendCtx, e.ann.UserID, acct.ID, sendToSelf); wantCode(t, err, "flood_wait").RetryAfter != 300*time.Second {
+			t.Fatalf("send under FLOOD_WAIT: %v", err)
+		}
+		if a := status(); a.Status != accounts.StatusFloodWait || a.FloodUntil.Sub(clock.Now()) < 290*time.Second || a.StatusDetail != "FLOOD_WAIT_300" {
+			t.Fatalf("status %s until %v (%s)", a.Status, a.FloodUntil, a.StatusDetail)
+		}
+		n := calls()
+		if err := e.svc.Use(sendCtx, e.ann.UserID, acct.ID, sendToSelf); wantCode(t, err, "flood_wait") == nil || calls() != n {
+			t.Error("a waiting account's send reached Telegram")
+		}
+		// The account's own calls go on.
+		if err := e.svc.Use(telegram.WithKinds(ctx, telegram.KindAccount), e.ann.UserID, acct.ID, selfCheck(3003)); err != nil {
+			t.Fatalf("own call while sending waits: %v", err)
+		}
+		if a := status(); a.Status != accounts.StatusFloodWait {
+			t.Errorf("an own call ended the sending wait early: %s", a.Status)
+		}
+		clock.Advance(301 * time.Second)
+		if err := e.svc.Use(sendCtx, e.ann.UserID, acct.ID, sendToSelf); err != nil {
 			t.Fatalf("after the wait: %v", err)
 		}
 		if a := status(); a.Status != accounts.StatusActive || !a.FloodUntil.IsZero() {
@@ -95,6 +153,17 @@ func TestAccountLifecycle(t *testing.T) {
 		sbx.ClearFaults()
 		if err := use(); wantCode(t, err, "account_limited") == nil {
 			t.Fatal("limited account used")
+		}
+		n := calls()
+		if err := e.svc.Use(telegram.WithKinds(ctx, telegram.KindSend), e.ann.UserID, acct.ID, sendToSelf); wantCode(t, err, "account_limited") == nil || calls() != n {
+			t.Fatal("limited account sent")
+		}
+		// PEER_FLOOD limits writing to people; the account's own calls go on.
+		if err := e.svc.Use(telegram.WithKinds(ctx, telegram.KindAccount), e.ann.UserID, acct.ID, selfCheck(3003)); err != nil {
+			t.Fatalf("own call of a limited account: %v", err)
+		}
+		if _, err := e.svc.Sessions(ctx, e.ann, acct.ID); err != nil {
+			t.Fatalf("sessions of a limited account: %v", err)
 		}
 		if a := status(); a.Status != accounts.StatusLimited || a.StatusLabel(clock.Now()) != "Limited by Telegram" {
 			t.Errorf("status %s", a.Status)
@@ -250,7 +319,7 @@ func TestAccountLifecycle(t *testing.T) {
 	})
 
 	want := []string{
-		"code_requested", "connected", "status_flood_wait", "status_limited", "limit_reset",
+		"code_requested", "connected", "wait_account", "status_flood_wait", "status_limited", "limit_reset",
 		"status_needs_relogin", "relogin_started", "logged_in_again", "old_session_logged_out",
 		"rotation_started", "login_refused", "rotation_started", "rotated", "old_session_logged_out", "session_terminated", "disconnected",
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/usertext"
 )
 
@@ -210,7 +211,7 @@ func (s *Service) senders(ctx context.Context, userID int64, ids []int64) ([]*se
 		if err != nil {
 			return nil, onField(err, "sender_account_ids")
 		}
-		if err := s.acc.Usable(ctx, userID, id); err != nil {
+		if err := s.acc.Usable(telegram.WithKinds(ctx, sendCalls...), userID, id); err != nil {
 			return nil, onField(err, "sender_account_ids")
 		}
 		out = append(out, &sender{id: a.ID, tgUserID: a.TGUserID})

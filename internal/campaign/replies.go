@@ -11,6 +11,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 )
 
 // Replied counts a person's message to an account as a reply to the
@@ -70,7 +71,7 @@ func (s *Service) Tick(ctx context.Context) error {
 		if _, ok := s.running.Load(a.AccountID); ok {
 			continue // its job runs here and sees new work on its next claim
 		}
-		if s.acc.Usable(ctx, a.UserID, a.AccountID) != nil {
+		if s.acc.Usable(telegram.WithKinds(ctx, sendCalls...), a.UserID, a.AccountID) != nil {
 			continue // limited, logged out: a person acts first
 		}
 		if _, err := q.Insert(ctx, SendArgs{AccountID: a.AccountID, UserID: a.UserID}, nil); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/usertext"
 )
 
@@ -204,7 +205,7 @@ func (s *Service) TestSend(ctx context.Context, userID, accountID int64, in Prev
 	if err != nil {
 		return err
 	}
-	return s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+	return s.acc.Use(telegram.WithKinds(ctx, telegram.KindSend), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		_, err := api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
 			Peer: &tg.InputPeerSelf{}, Message: r.Text, Entities: r.TG(), NoWebpage: !linkPreview, RandomID: newRandomID(),
 		})

@@ -75,7 +75,7 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 	defer s.running.Delete(accountID)
 	var err error
 	for {
-		err = s.acc.Use(connections.WithPriority(ctx, connections.Campaign), userID, accountID, func(ctx context.Context, api *tg.Client) error {
+		err = s.acc.Use(connections.WithPriority(telegram.WithKinds(ctx, sendCalls...), connections.Campaign), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 			r.api = api
 			return r.do(ctx)
 		})
@@ -705,3 +705,8 @@ func (s *Service) recordError(ctx context.Context, d store.Delivery, c store.Cam
 	}
 	return err
 }
+
+// sendCalls are the kinds of call a campaign makes: it sends, and finds
+// recipients known by username only. A wait or a PEER_FLOOD limit on them
+// stops its sends; one on reading members does not.
+var sendCalls = []telegram.CallKind{telegram.KindSend, telegram.KindResolve}

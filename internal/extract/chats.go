@@ -60,7 +60,7 @@ func (s *Service) RefreshChats(ctx context.Context, userID, accountID int64) ([]
 		return nil, err
 	}
 	var chats []store.Chat
-	err := s.acc.Use(ctx, userID, accountID, func(ctx context.Context, api *tg.Client) error {
+	err := s.acc.Use(telegram.WithKinds(ctx, telegram.KindAccount), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		var err error
 		chats, err = fetchChats(ctx, api, accountID)
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 )
 
 // Events in the account's activity log (read "extraction started", …).
@@ -82,7 +83,7 @@ func (s *Service) work(ctx context.Context, id int64, lastAttempt bool) error {
 	r := newRunFor(s, e)
 	// Pages wait behind a person's request and an inbox answer on the
 	// account's connection, and go before campaign sends.
-	err = s.acc.Use(connections.WithPriority(ctx, connections.Extraction), e.UserID, e.AccountID, func(ctx context.Context, api *tg.Client) error {
+	err = s.acc.Use(connections.WithPriority(telegram.WithKinds(ctx, memberCalls...), connections.Extraction), e.UserID, e.AccountID, func(ctx context.Context, api *tg.Client) error {
 		r.api = api
 		return r.do(ctx)
 	})
@@ -183,3 +184,8 @@ func chatLabel(e store.Extraction) string {
 	}
 	return e.ChatTitle
 }
+
+// memberCalls are the kinds of call an extraction makes: pages of members,
+// and the chat's own info. A wait or a PEER_FLOOD limit on sending does not
+// stop it.
+var memberCalls = []telegram.CallKind{telegram.KindMembers, telegram.KindAccount}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 )
 
 var usernameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{2,31}$`)
@@ -98,7 +99,7 @@ func (s *Service) chatFor(ctx context.Context, userID int64, in StartInput) (sto
 		return s.knownChat(ctx, userID, in.AccountID, ref.channelID, "chat")
 	}
 	var chat store.Chat
-	err = s.acc.Use(ctx, userID, in.AccountID, func(ctx context.Context, api *tg.Client) error {
+	err = s.acc.Use(telegram.WithKinds(ctx, telegram.KindResolve), userID, in.AccountID, func(ctx context.Context, api *tg.Client) error {
 		res, err := api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: ref.username})
 		if err != nil {
 			return err

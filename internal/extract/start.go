@@ -11,6 +11,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 )
 
 // StartInput is what a user asks to extract: a chat from the account's
@@ -62,7 +63,7 @@ func (s *Service) Start(ctx context.Context, userID int64, in StartInput) (store
 	}
 	// Refused now rather than created to fail in the job, leaving an empty
 	// list behind.
-	if err := s.acc.Usable(ctx, userID, in.AccountID); err != nil {
+	if err := s.acc.Usable(telegram.WithKinds(ctx, memberCalls...), userID, in.AccountID); err != nil {
 		return store.Extraction{}, err
 	}
 	if err := s.roomForMembers(ctx, userID); err != nil {

@@ -61,7 +61,7 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 		return Message{}, err
 	}
 	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: text, RandomID: newRandomID(), Now: s.now()}
-	if uerr := s.acc.Usable(ctx, userID, c.AccountID); uerr != nil {
+	if uerr := s.acc.Usable(telegram.WithKinds(ctx, telegram.KindSend), userID, c.AccountID); uerr != nil {
 		e, ok := apperr.As(uerr)
 		if !ok {
 			return Message{}, uerr
@@ -127,7 +127,7 @@ func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) erro
 	mu := v.(*sync.Mutex)
 	mu.Lock()
 	defer mu.Unlock()
-	err := s.acc.Use(connections.WithPriority(ctx, connections.Answer), userID, accountID, func(ctx context.Context, api *tg.Client) error {
+	err := s.acc.Use(connections.WithPriority(telegram.WithKinds(ctx, telegram.KindSend), connections.Answer), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		left, err := s.st.SendingAnswers(ctx, accountID)
 		if err != nil {
 			return fmt.Errorf("interrupted answers: %w", err)

@@ -23,7 +23,7 @@ func (s *Service) LoadHistory(ctx context.Context, c store.Conversation) error {
 		return fmt.Errorf("conversation %d: the person's access hash is not known yet", c.ID)
 	}
 	var msgs []telegram.PrivateMessage
-	err := s.acc.Use(ctx, c.UserID, c.AccountID, func(ctx context.Context, api *tg.Client) error {
+	err := s.acc.Use(telegram.WithKinds(ctx, telegram.KindAccount), c.UserID, c.AccountID, func(ctx context.Context, api *tg.Client) error {
 		before := 0
 		for range historyPages {
 			page, err := telegram.History(ctx, api, c.TGUserID, c.AccessHash, before, 100)
@@ -61,7 +61,7 @@ func (s *Service) readOnTelegram(ctx context.Context, c store.Conversation) {
 	if c.AccessHash == 0 {
 		return
 	}
-	err := s.acc.Use(ctx, c.UserID, c.AccountID, func(ctx context.Context, api *tg.Client) error {
+	err := s.acc.Use(telegram.WithKinds(ctx, telegram.KindAccount), c.UserID, c.AccountID, func(ctx context.Context, api *tg.Client) error {
 		return telegram.ReadHistory(ctx, api, c.TGUserID, c.AccessHash, 0)
 	})
 	if err != nil {

@@ -65,7 +65,7 @@ func (s *Service) Tick(ctx context.Context) error {
 		return fmt.Errorf("accounts with answers: %w", err)
 	}
 	for _, a := range waiting {
-		if s.acc.Usable(ctx, a.UserID, a.AccountID) != nil {
+		if s.acc.Usable(telegram.WithKinds(ctx, telegram.KindSend), a.UserID, a.AccountID) != nil {
 			continue
 		}
 		if _, err := q.Insert(ctx, AnswerArgs{AccountID: a.AccountID, UserID: a.UserID}, nil); err != nil {

@@ -48,6 +48,21 @@ type Account struct {
 	DisconnectedAt time.Time
 	// LoginGeneration moves with every rotation and re-login.
 	LoginGeneration int64
+	// Waits are the account's waits on kinds of call other than sending
+	// (AccountWaits), when whoever read the account asked for them.
+	Waits []AccountWait
+}
+
+// AccountWait is a FLOOD_WAIT on one kind of call of an account (reading
+// members, resolving usernames, the account's own calls): calls of that
+// kind wait until Until. A wait on sending is the account's status
+// (AccountFloodWait, FloodUntil) instead.
+type AccountWait struct {
+	AccountID int64
+	Kind      string
+	Until     time.Time
+	// Detail is what Telegram said ("FLOOD_WAIT_30 on channels.getParticipants").
+	Detail string
 }
 
 // AccountLogin is what a finished login knows about the account.
@@ -103,7 +118,10 @@ type AccountUse struct {
 	Verdict      string
 	FloodUntil   time.Time
 	StatusDetail string
-	Now          time.Time
+	// Wait is a FLOOD_WAIT on a kind of call other than sending, nil for
+	// none; a later end wins over an earlier one.
+	Wait *AccountWait
+	Now  time.Time
 }
 
 // Activity is one line of an account's activity log.
@@ -181,6 +199,11 @@ type Accounts interface {
 	// when a graver verdict stands). Under a lease (WithFence) that is no
 	// longer current it stores nothing and returns ErrFenced.
 	FinishAccountUse(ctx context.Context, u AccountUse) (bool, error)
+	// AccountWaits are the account's waits still running at now.
+	AccountWaits(ctx context.Context, accountID int64, now time.Time) ([]AccountWait, error)
+	// UserAccountWaits are the waits still running at now of every
+	// account of the user.
+	UserAccountWaits(ctx context.Context, userID int64, now time.Time) ([]AccountWait, error)
 	// DisconnectAccount marks the account disconnected and erases its
 	// sealed API hash and session.
 	DisconnectAccount(ctx context.Context, userID, id int64, now time.Time) error

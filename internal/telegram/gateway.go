@@ -88,6 +88,9 @@ type runOptions struct {
 	// updates, when set, receives the updates Telegram pushes on the
 	// connection (Live's updates manager).
 	updates telegram.UpdateHandler
+	// waitLeft, when set, refuses the calls of a kind that still waits
+	// (RefuseWaiting).
+	waitLeft func(CallKind) time.Duration
 	// mws sit between the FLOOD_WAIT waits and the error classification:
 	// a call waiting out a FLOOD_WAIT holds none of them (Live's gate).
 	mws []telegram.Middleware

@@ -368,15 +368,20 @@ func callFloodWaitMiddleware(def time.Duration, sleep sleepFunc) telegram.Middle
 	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
 		return func(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
 			limit := def
-			if o, ok := ctx.Value(callOptionsKey{}).(runOptions); ok && o.floodWaitMax > 0 {
+			o, _ := ctx.Value(callOptionsKey{}).(runOptions)
+			if o.floodWaitMax > 0 {
 				limit = o.floodWaitMax
 			}
-			if limit <= 0 {
+			call := func(ctx context.Context) error {
+				if err := o.refuseWaiting(methodName(input)); err != nil {
+					return err
+				}
 				return next.Invoke(ctx, input, output)
 			}
-			return waitFlood(ctx, limit, sleep, func(ctx context.Context) error {
-				return next.Invoke(ctx, input, output)
-			})
+			if limit <= 0 {
+				return call(ctx)
+			}
+			return waitFlood(ctx, limit, sleep, call)
 		}
 	})
 }

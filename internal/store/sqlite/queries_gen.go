@@ -26,6 +26,11 @@ func (s queries) AccountChatByTGID(ctx context.Context, arg gen.AccountChatByTGI
 	return convAccountChat(r), err
 }
 
+func (s queries) AccountWaits(ctx context.Context, arg gen.AccountWaitsParams) ([]gen.AccountWait, error) {
+	rs, err := s.q.AccountWaits(ctx, db.AccountWaitsParams(arg))
+	return each(rs, convAccountWait), err
+}
+
 func (s queries) AccountsByStatus(ctx context.Context, status string) ([]gen.TelegramAccount, error) {
 	rs, err := s.q.AccountsByStatus(ctx, status)
 	return each(rs, convTelegramAccount), err
@@ -371,6 +376,10 @@ func (s queries) QueuedAccountCalls(ctx context.Context, node string) ([]int64, 
 	return s.q.QueuedAccountCalls(ctx, node)
 }
 
+func (s queries) RecordAccountWait(ctx context.Context, arg gen.RecordAccountWaitParams) (int64, error) {
+	return s.q.RecordAccountWait(ctx, db.RecordAccountWaitParams(arg))
+}
+
 func (s queries) RecordUseVerdict(ctx context.Context, arg gen.RecordUseVerdictParams) (int64, error) {
 	return s.q.RecordUseVerdict(ctx, db.RecordUseVerdictParams(arg))
 }
@@ -471,6 +480,11 @@ func (s queries) UpsertAccountChat(ctx context.Context, arg gen.UpsertAccountCha
 	return s.q.UpsertAccountChat(ctx, db.UpsertAccountChatParams(arg))
 }
 
+func (s queries) UserAccountWaits(ctx context.Context, arg gen.UserAccountWaitsParams) ([]gen.AccountWait, error) {
+	rs, err := s.q.UserAccountWaits(ctx, db.UserAccountWaitsParams(arg))
+	return each(rs, convAccountWait), err
+}
+
 func (s queries) UserByEmail(ctx context.Context, email string) (gen.User, error) {
 	r, err := s.q.UserByEmail(ctx, email)
 	return convUser(r), err
@@ -502,6 +516,8 @@ func convAccountCallByIDRow(r db.AccountCallByIDRow) gen.AccountCallByIDRow {
 }
 
 func convAccountChat(r db.AccountChat) gen.AccountChat { return gen.AccountChat(r) }
+
+func convAccountWait(r db.AccountWait) gen.AccountWait { return gen.AccountWait(r) }
 
 func convApiToken(r db.ApiToken) gen.ApiToken { return gen.ApiToken(r) }
 

@@ -261,6 +261,17 @@ func (q queries) FinishAccountUse(ctx context.Context, u store.AccountUse) (bool
 			n   int64
 			err error
 		)
+		if w := u.Wait; w != nil {
+			// Kept whatever the login: Telegram's wait is the account's,
+			// not one session's.
+			n, err = q.q.RecordAccountWait(ctx, gen.RecordAccountWaitParams{
+				AccountID: u.ID, Kind: w.Kind, WaitUntil: w.Until, Detail: w.Detail,
+			})
+			if err != nil {
+				return mapErr(q.d, err)
+			}
+			landed = n > 0
+		}
 		switch u.Verdict {
 		case "":
 			return nil
@@ -272,10 +283,24 @@ func (q queries) FinishAccountUse(ctx context.Context, u store.AccountUse) (bool
 				ID: u.ID, LoginGeneration: u.LoginGeneration, Rank: verdictRank(u.Verdict),
 			})
 		}
-		landed = n > 0
+		landed = landed || n > 0
 		return mapErr(q.d, err)
 	})
 	return landed, err
+}
+
+func (q queries) AccountWaits(ctx context.Context, accountID int64, now time.Time) ([]store.AccountWait, error) {
+	rs, err := q.q.AccountWaits(ctx, gen.AccountWaitsParams{AccountID: accountID, Now: now})
+	return many(q.d, rs, err, toAccountWait)
+}
+
+func (q queries) UserAccountWaits(ctx context.Context, userID int64, now time.Time) ([]store.AccountWait, error) {
+	rs, err := q.q.UserAccountWaits(ctx, gen.UserAccountWaitsParams{UserID: userID, Now: now})
+	return many(q.d, rs, err, toAccountWait)
+}
+
+func toAccountWait(w gen.AccountWait) store.AccountWait {
+	return store.AccountWait{AccountID: w.AccountID, Kind: w.Kind, Until: w.WaitUntil.UTC(), Detail: w.Detail}
 }
 
 // verdictRank orders verdicts by gravity, as RecordUseVerdict's CASE does.

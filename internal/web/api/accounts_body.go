@@ -17,7 +17,7 @@ type Account struct {
 	ID int64 `json:"id"`
 	// Status is the login's state for an account that never finished its
 	// login, else its health.
-	Status         string     `json:"status" enum:"code_sent,password_needed,login_expired,active,needs_relogin,limited,flood_wait,disconnected" doc:"code_sent, password_needed or login_expired while the first login runs; then active, needs_relogin (Telegram ended the session), limited (PEER_FLOOD, reset by a person), flood_wait (until flood_until) or disconnected"`
+	Status         string     `json:"status" enum:"code_sent,password_needed,login_expired,active,needs_relogin,limited,flood_wait,disconnected" doc:"code_sent, password_needed or login_expired while the first login runs; then active, needs_relogin (Telegram ended the session), limited (PEER_FLOOD: sending stops until a person resets it; extraction, chat lists and incoming messages go on), flood_wait (sending waits until flood_until) or disconnected"`
 	Name           string     `json:"name" example:"Ann Lee"`
 	FirstName      string     `json:"first_name,omitempty"`
 	LastName       string     `json:"last_name,omitempty"`
@@ -26,13 +26,22 @@ type Account struct {
 	APIID          int64      `json:"api_id"`
 	TGUserID       int64      `json:"telegram_user_id,omitempty"`
 	DC             int        `json:"dc,omitempty"`
-	FloodUntil     *time.Time `json:"flood_until,omitempty" doc:"For flood_wait: when Telegram lets the account call again"`
+	FloodUntil     *time.Time `json:"flood_until,omitempty" doc:"For flood_wait: when Telegram lets the account send again"`
 	RetryAfter     int        `json:"retry_after,omitempty" doc:"For flood_wait: seconds left"`
 	StatusDetail   string     `json:"status_detail,omitempty" doc:"What Telegram said last, e.g. PEER_FLOOD or FLOOD_WAIT_30"`
 	CreatedAt      time.Time  `json:"created_at"`
 	ConnectedAt    *time.Time `json:"connected_at,omitempty" doc:"When the first login finished; rotations and re-logins keep it"`
 	DisconnectedAt *time.Time `json:"disconnected_at,omitempty" doc:"For disconnected: when it was disconnected"`
 	Login          *Login     `json:"login,omitempty" doc:"The login in progress: the first one, a rotation or a re-login"`
+	Waits          []Wait     `json:"waits,omitempty" doc:"Telegram's FLOOD_WAITs running now, one per kind of call; each stops only calls of its kind"`
+}
+
+// Wait is a FLOOD_WAIT on one kind of the account's calls.
+type Wait struct {
+	Kind       string    `json:"kind" enum:"send,members,resolve,account" doc:"send: messages (campaigns, inbox answers, test sends); members: reading a chat's members (extraction); resolve: finding usernames; account: chat lists, sessions, history"`
+	Until      time.Time `json:"until"`
+	RetryAfter int       `json:"retry_after" doc:"Seconds left"`
+	Detail     string    `json:"detail,omitempty" doc:"What Telegram said, e.g. FLOOD_WAIT_30 on channels.getParticipants"`
 }
 
 // Login is a login waiting for its code or 2FA password.
@@ -79,9 +88,14 @@ func accountBody(a accounts.Account) Account {
 	if a.Status == accounts.StatusPending {
 		out.Status = a.Step()
 	}
-	if now := time.Now(); a.Waiting(now) {
+	now := time.Now()
+	if a.Waiting(now) {
 		out.FloodUntil = timePtr(a.FloodUntil)
 		out.RetryAfter = int(math.Ceil(a.FloodUntil.Sub(now).Seconds()))
+	}
+	for _, w := range a.WaitsAt(now) {
+		out.Waits = append(out.Waits, Wait{Kind: string(w.Kind), Until: w.Until.UTC(),
+			RetryAfter: int(math.Ceil(w.Until.Sub(now).Seconds())), Detail: w.Detail})
 	}
 	if l := a.Login; l != nil {
 		out.Login = &Login{

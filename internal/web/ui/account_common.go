@@ -11,6 +11,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -94,8 +95,20 @@ func (v accountView) NextWay() string {
 	return "another way"
 }
 
-// WaitingNow is true while the account waits out a FLOOD_WAIT.
+// WaitingNow is true while the account's sending waits out a FLOOD_WAIT.
 func (v accountView) WaitingNow() bool { return v.Waiting(time.Now()) }
+
+// OtherWaits are the FLOOD_WAITs running now on kinds of call other than
+// sending (whose wait is the status): each stops only its kind.
+func (v accountView) OtherWaits() []accounts.Wait {
+	var out []accounts.Wait
+	for _, w := range v.WaitsAt(time.Now()) {
+		if w.Kind != telegram.KindSend {
+			out = append(out, w)
+		}
+	}
+	return out
+}
 
 // Renewal is true for a login on an account that is already connected
 // (rotation or re-login) rather than a new one.

@@ -13,6 +13,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/telegram"
 )
 
 // messagesPerPage is how much of a thread one page shows.
@@ -127,7 +128,7 @@ func (h *Handler) thread(ctx context.Context, uid int64, c inbox.Conversation, b
 	case err == nil:
 		d.Account = acct.Name
 		d.CanAnswer = acct.Status != accounts.StatusDisconnected && acct.Status != accounts.StatusPending
-		d.Notice = acct.Problem(time.Now())
+		d.Notice = acct.ProblemFor([]telegram.CallKind{telegram.KindSend}, time.Now())
 	default:
 		if e, ok := apperr.As(err); !ok || e.HTTPStatus() != http.StatusNotFound {
 			return d, err

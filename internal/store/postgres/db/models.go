@@ -81,6 +81,13 @@ type AccountUpdatesState struct {
 	UpdatedAt time.Time
 }
 
+type AccountWait struct {
+	AccountID int64
+	Kind      string
+	WaitUntil time.Time
+	Detail    string
+}
+
 type ApiToken struct {
 	ID         int64
 	UserID     int64

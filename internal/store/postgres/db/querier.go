@@ -14,6 +14,8 @@ type Querier interface {
 	AccountByID(ctx context.Context, arg AccountByIDParams) (TelegramAccount, error)
 	AccountCallByID(ctx context.Context, id int64) (AccountCallByIDRow, error)
 	AccountChatByTGID(ctx context.Context, arg AccountChatByTGIDParams) (AccountChat, error)
+	// The account's waits still running at now, by kind.
+	AccountWaits(ctx context.Context, arg AccountWaitsParams) ([]AccountWait, error)
 	AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error)
 	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
 	AddAccountCall(ctx context.Context, arg AddAccountCallParams) (int64, error)
@@ -119,6 +121,9 @@ type Querier interface {
 	PruneMemberLists(ctx context.Context, arg PruneMemberListsParams) (int64, error)
 	PruneWebhookDeliveries(ctx context.Context, arg PruneWebhookDeliveriesParams) (int64, error)
 	QueuedAccountCalls(ctx context.Context, node string) ([]int64, error)
+	// A FLOOD_WAIT on one kind of call: the later end wins over an earlier one
+	// (two uses of the account told different waits).
+	RecordAccountWait(ctx context.Context, arg RecordAccountWaitParams) (int64, error)
 	// Telegram's verdict on a login, never lost to a concurrent use of the same
 	// account and never softened by one: a verdict lands unless the account
 	// already carries a graver one (needs_relogin > limited > flood_wait), and
@@ -155,6 +160,8 @@ type Querier interface {
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
 	UpsertAccountChat(ctx context.Context, arg UpsertAccountChatParams) error
+	// The waits still running at now of every account of the user.
+	UserAccountWaits(ctx context.Context, arg UserAccountWaitsParams) ([]AccountWait, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	WebhookDeliveryForWork(ctx context.Context, id int64) (WebhookDeliveryForWorkRow, error)
