@@ -67,7 +67,10 @@ func (s *Service) makeRelayed(ctx context.Context, c store.AccountCall) ([]byte,
 		return nil, relay.ErrMoved
 	}
 	var out []byte
-	err := s.Use(connections.WithPriority(ctx, connections.Person), c.UserID, c.AccountID, func(ctx context.Context, api *tg.Client) error {
+	// Refused only by a wait of the call's own kind, as on the node that
+	// asked.
+	ctx = telegram.WithKinds(connections.WithPriority(ctx, connections.Person), telegram.RelayedKind(c.Body))
+	err := s.Use(ctx, c.UserID, c.AccountID, func(ctx context.Context, api *tg.Client) error {
 		var err error
 		out, err = telegram.InvokeRelayed(ctx, api, c.Body)
 		return err

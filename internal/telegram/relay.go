@@ -103,3 +103,18 @@ func (r *rawAnswer) updates() (*tg.UpdatesBox, bool) {
 	}
 	return &box, true
 }
+
+// RelayedKind is the kind of the call another node encoded (for the
+// holder to honour only that kind's waits, as the caller did).
+func RelayedKind(body []byte) CallKind {
+	b := &bin.Buffer{Buf: body}
+	id, err := b.PeekID()
+	if err != nil {
+		return KindAccount
+	}
+	ctor, ok := constructors()[id]
+	if !ok {
+		return KindAccount
+	}
+	return KindOf(methodName(ctor()))
+}
