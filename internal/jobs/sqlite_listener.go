@@ -50,7 +50,7 @@ func newWokenDriver(d *riversqlite.Driver, written func() <-chan struct{}) woken
 }
 
 func (d wokenDriver) GetListener(p *riverdriver.GetListenenerParams) riverdriver.Listener {
-	return &wokenListener{Listener: d.Driver.GetListener(p), written: d.written, notified: d.notified}
+	return &wokenListener{Listener: d.Driver.GetListener(p), written: d.written, notified: d.notified, idle: idleListenPoll}
 }
 
 func (d wokenDriver) GetExecutor() riverdriver.Executor {
@@ -110,6 +110,7 @@ type wokenListener struct {
 	riverdriver.Listener
 	written  func() <-chan struct{}
 	notified *atomic.Bool
+	idle     time.Duration // idleListenPoll when it was made
 	lastPoll time.Time
 	more     bool // the last read found one: read again at once
 }
@@ -123,7 +124,7 @@ func (l *wokenListener) WaitForNotification(ctx context.Context) (*riverdriver.N
 	for {
 		// Taken before reading: a write during the read wakes the next.
 		wake := l.written()
-		if l.more || l.notified.Swap(false) || time.Since(l.lastPoll) >= idleListenPoll {
+		if l.more || l.notified.Swap(false) || time.Since(l.lastPoll) >= l.idle {
 			l.lastPoll = time.Now()
 			n, err := l.pollOnce(ctx)
 			l.more = n != nil
@@ -131,7 +132,7 @@ func (l *wokenListener) WaitForNotification(ctx context.Context) (*riverdriver.N
 				return n, err
 			}
 		}
-		idle := time.NewTimer(idleListenPoll - time.Since(l.lastPoll))
+		idle := time.NewTimer(l.idle - time.Since(l.lastPoll))
 		select {
 		case <-ctx.Done():
 			idle.Stop()

@@ -32,7 +32,10 @@ func (w *wokenWorker) Work(context.Context, *river.Job[wokenArgs]) error {
 // not read River's notifications (it used to, every 50 ms: most of an idle
 // node's CPU).
 func TestSQLiteListenerWokenByNotifyingWrites(t *testing.T) {
-	defer func(d time.Duration) { idleListenPoll = d }(idleListenPoll)
+	// Read by the listener when it is made, and restored after the
+	// client's own cleanup (registered later, run earlier).
+	saved := idleListenPoll
+	t.Cleanup(func() { idleListenPoll = saved })
 	idleListenPoll = 10 * time.Minute
 	s := storetest.SQLite(t)
 	ctx := context.Background()
