@@ -21,6 +21,11 @@ import (
 // accounts service opens one: the lease, the sealed session, the health
 // Telegram reports, the refreshed session stored again at the end.
 
+// Handle gives the runtime the messages' handler alone; call it before
+// the jobs start, whose work opens connections (which would otherwise not
+// listen), and Listen after.
+func (s *Service) Handle(h connections.Handler) { s.rt.Handle(h) }
+
 // Listen keeps every connected account live on this node (where its
 // lease can be had) and hands every private message they receive or send
 // to h, until ctx ends or Close; it also makes the calls of people on

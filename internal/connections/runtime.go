@@ -158,9 +158,7 @@ func (r *Runtime) flushLoop() {
 // account live until ctx ends (or Close): an account is connected when
 // it appears in Options.Connected, at once when Wake is called.
 func (r *Runtime) Listen(ctx context.Context, h Handler) {
-	r.mu.Lock()
-	r.handler = h
-	r.mu.Unlock()
+	r.Handle(h)
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
@@ -181,6 +179,16 @@ func (r *Runtime) Listen(ctx context.Context, h Handler) {
 			t.Reset(r.o.KeepEvery)
 		}
 	}()
+}
+
+// Handle makes every connection opened from now on hand its messages to
+// h. Give it before any work can open a connection (before the jobs
+// start): a connection opened without it does not listen until it
+// reconnects.
+func (r *Runtime) Handle(h Handler) {
+	r.mu.Lock()
+	r.handler = h
+	r.mu.Unlock()
 }
 
 // Wake makes Listen look for accounts to connect now (an account was

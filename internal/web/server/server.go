@@ -185,6 +185,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	campaignSvc.SetQueue(jc)
 	inboxSvc.SetQueue(jc)
 	webhookSvc.SetQueue(jc)
+	// Before the jobs start: a connection their work opens listens too.
+	accountSvc.Handle(inboxSvc.Received)
 	if err := jc.Start(jobsCtx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
