@@ -24,6 +24,11 @@ type knownPeers struct {
 	byAccount map[int64]*peerSet
 }
 
+// peersReader is the one read mayHave makes.
+type peersReader interface {
+	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
+}
+
 type peerSet struct {
 	token int64
 	peers map[int64]struct{}
@@ -31,7 +36,7 @@ type peerSet struct {
 
 // mayHave reports whether the account may have a conversation with
 // tgUserID: false only when it has none for certain.
-func (k *knownPeers) mayHave(ctx context.Context, st store.Queries, accountID, tgUserID int64) (bool, error) {
+func (k *knownPeers) mayHave(ctx context.Context, st peersReader, accountID, tgUserID int64) (bool, error) {
 	f, ok := store.FenceFrom(ctx)
 	if !ok {
 		return true, nil // not under a lease: the database says

@@ -51,7 +51,7 @@ func (RetentionArgs) Kind() string { return "retention" }
 
 type retentionWorker struct {
 	river.WorkerDefaults[RetentionArgs]
-	store  store.Store
+	store  store.Retention
 	logger *slog.Logger
 	now    func() time.Time
 	r      Retention
@@ -74,7 +74,7 @@ type Pruned struct {
 
 // Prune deletes, kind by kind, what is older than its retention at now,
 // RetentionBatch rows per statement, then gives SQLite's free pages back.
-func Prune(ctx context.Context, st store.Store, r Retention, now time.Time, logger *slog.Logger) (Pruned, error) {
+func Prune(ctx context.Context, st store.Retention, r Retention, now time.Time, logger *slog.Logger) (Pruned, error) {
 	var p Pruned
 	kinds := []struct {
 		name  string
