@@ -64,18 +64,9 @@ var constructors = sync.OnceValue(tg.TypesConstructorMap)
 // InvokeRelayed makes a call another node encoded on api and returns
 // Telegram's answer as it came.
 func InvokeRelayed(ctx context.Context, api *tg.Client, body []byte) ([]byte, error) {
-	b := &bin.Buffer{Buf: body}
-	id, err := b.PeekID()
+	req, err := decodeRelayed(body)
 	if err != nil {
-		return nil, fmt.Errorf("relayed call: %w", err)
-	}
-	ctor, ok := constructors()[id]
-	if !ok {
-		return nil, fmt.Errorf("relayed call: unknown constructor %#x", id)
-	}
-	req := ctor()
-	if err := req.Decode(b); err != nil {
-		return nil, fmt.Errorf("relayed call %#x: %w", id, err)
+		return nil, err
 	}
 	var out rawAnswer
 	if err := api.Invoker().Invoke(ctx, req, &out); err != nil {
@@ -107,14 +98,27 @@ func (r *rawAnswer) updates() (*tg.UpdatesBox, bool) {
 // RelayedKind is the kind of the call another node encoded (for the
 // holder to honour only that kind's waits, as the caller did).
 func RelayedKind(body []byte) CallKind {
-	b := &bin.Buffer{Buf: body}
-	id, err := b.PeekID()
+	req, err := decodeRelayed(body)
 	if err != nil {
 		return KindAccount
 	}
+	return KindOf(methodName(req))
+}
+
+// decodeRelayed is the call another node encoded, as its TL type.
+func decodeRelayed(body []byte) (bin.Object, error) {
+	b := &bin.Buffer{Buf: body}
+	id, err := b.PeekID()
+	if err != nil {
+		return nil, fmt.Errorf("relayed call: %w", err)
+	}
 	ctor, ok := constructors()[id]
 	if !ok {
-		return KindAccount
+		return nil, fmt.Errorf("relayed call: unknown constructor %#x", id)
 	}
-	return KindOf(methodName(ctor()))
+	req := ctor()
+	if err := req.Decode(b); err != nil {
+		return nil, fmt.Errorf("relayed call %#x: %w", id, err)
+	}
+	return req, nil
 }
