@@ -113,7 +113,11 @@ func newScaleEnv(b *testing.B, st store.Store, databaseURL string, world *sandbo
 	if err != nil {
 		b.Fatal(err)
 	}
-	o := campaign.Options{Store: st, Accounts: acc, ResolveBudget: resolveBudget}
+	queue, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := campaign.Options{Store: st, Accounts: acc, Queue: queue, ResolveBudget: resolveBudget}
 	if *scaleLog {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -148,7 +152,6 @@ func newScaleEnv(b *testing.B, st store.Store, databaseURL string, world *sandbo
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { e.stop() })
-	svc.SetQueue(c)
 	e.jobs = c
 	return e
 }

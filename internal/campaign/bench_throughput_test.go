@@ -17,6 +17,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/campaigntest"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/webhook"
@@ -100,8 +101,27 @@ func BenchmarkCampaignThroughput(b *testing.B) {
 
 func benchThroughput(b *testing.B, st store.Store, accounts, members int, latency time.Duration) {
 	world, accts := throughputWorld(b, accounts, members)
-	e := newBenchEnv(b, st, world)
 	ctx := context.Background()
+	// Events go to webhooks as `telegramate serve` wires them: each
+	// answer reads the user's endpoints in the senders' transaction.
+	// Only inserts: nothing works the webhook queue here.
+	keys, err := secrets.NewKeyring(testKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hookJobs, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Queue: hookJobs, AllowPrivate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var o campaign.Options
+	if !*benchNoWebhooks {
+		o.Events = hooks
+	}
+	e := newEnvFor(b, st, o, world)
 	var lists, senders []int64
 	for _, a := range accts {
 		row, err := campaigntest.Connect(ctx, st, e.keys, e.sbx, e.user, a, time.Now())
@@ -113,22 +133,6 @@ func benchThroughput(b *testing.B, st store.Store, accounts, members int, latenc
 	}
 	for i, a := range accts {
 		lists = append(lists, e.list(a, int64(9_100+i)))
-	}
-	// Events go to webhooks as `telegramate serve` wires them: each
-	// answer reads the user's endpoints in the senders' transaction.
-	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: e.keys, AllowPrivate: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	// Only inserts: nothing works the webhook queue here, and River
-	// refuses a kind its working client has no worker for.
-	hookJobs, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hooks.SetQueue(hookJobs)
-	if !*benchNoWebhooks {
-		e.svc.SetEvents(hooks)
 	}
 	if *benchWebhookEndpoint {
 		// Information: every answer also writes an event row and its

@@ -23,18 +23,8 @@ const (
 	EventCampaignCompleted = "campaign.completed"
 )
 
-// SetEvents gives the service where its events go; nil publishes none.
-func (s *Service) SetEvents(e Events) {
-	s.mu.Lock()
-	s.events = e
-	s.mu.Unlock()
-}
-
-func (s *Service) eventSink() Events {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.events
-}
+// eventSink is where the service's events go; nil publishes none.
+func (s *Service) eventSink() Events { return s.o.Events }
 
 // DeliveryEvent is the object of delivery.sent and delivery.failed.
 type DeliveryEvent struct {

@@ -59,7 +59,11 @@ func runChild() int {
 	if err != nil {
 		return fail(err)
 	}
-	svc, err := campaign.New(campaign.Options{Store: st, Accounts: acc, RunBudget: 30 * time.Second})
+	queue, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
+	if err != nil {
+		return fail(err)
+	}
+	svc, err := campaign.New(campaign.Options{Store: st, Accounts: acc, Queue: queue, RunBudget: 30 * time.Second})
 	if err != nil {
 		return fail(err)
 	}
@@ -71,7 +75,6 @@ func runChild() int {
 	if err != nil {
 		return fail(err)
 	}
-	svc.SetQueue(jc)
 	if err := jc.Start(ctx); err != nil {
 		return fail(err)
 	}

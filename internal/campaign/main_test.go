@@ -168,11 +168,17 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 	if err != nil {
 		t.Fatal(err)
 	}
-	ext, err := extract.New(extract.Options{Store: st, Accounts: acc})
+	// As the server does: the services enqueue through a client that only
+	// inserts, built before them.
+	queue, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Store, o.Accounts = st, acc
+	ext, err := extract.New(extract.Options{Store: st, Accounts: acc, Queue: queue})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Store, o.Accounts, o.Queue = st, acc, queue
 	if os.Getenv("CAMPAIGN_TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -182,7 +188,7 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 	}
 	// As the server wires them: the inbox owns incoming messages, and
 	// tells the campaigns of replies.
-	in, err := inbox.New(inbox.Options{Store: st, Accounts: acc, Replies: svc, Logger: o.Logger})
+	in, err := inbox.New(inbox.Options{Store: st, Accounts: acc, Queue: queue, Replies: svc, Logger: o.Logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,9 +226,6 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 		defer cancel()
 		_ = c.Close(ctx) // stopJobs may have closed it already
 	})
-	ext.SetQueue(c)
-	svc.SetQueue(c)
-	in.SetQueue(c)
 	e.jobs = c
 	return e
 }

@@ -54,6 +54,13 @@ type Queue interface {
 
 // Options are a Service's parts and settings.
 type Options struct {
+	// Queue enqueues the service's jobs: an insert-only River client, so
+	// that the client that works them can be built after the services
+	// whose workers it runs.
+	Queue Queue
+	// Events, when set, hears of sends, failures and completions, in the
+	// transaction that records them.
+	Events   Events
 	Store    store.Store
 	Accounts Accounts
 	Logger   *slog.Logger
@@ -96,11 +103,7 @@ type Service struct {
 	log *slog.Logger
 	o   Options
 
-	mu    sync.RWMutex
-	queue Queue
-	// events, when set, hears of sends, failures and completions (SetEvents).
-	events Events
-	batch  batcher
+	batch batcher
 	// running holds the accounts whose sending job runs on this node, so
 	// the tick does not enqueue a job for each of them every time (on
 	// SQLite each enqueue is a write that the sends queue behind).
@@ -123,7 +126,7 @@ type Service struct {
 	beforeSend func(d store.Delivery)
 }
 
-// New returns a Service; call SetQueue before starting campaigns.
+// New returns a Service.
 func New(o Options) (*Service, error) {
 	if o.Store == nil || o.Accounts == nil {
 		return nil, errors.New("campaign: Store and Accounts are required")
@@ -160,21 +163,11 @@ func New(o Options) (*Service, error) {
 		transient: backoff.New(o.TransientWait, max(time.Minute, o.TransientWait), transientLimit)}, nil
 }
 
-// SetQueue gives the service River's client, built after the service
-// because the service's workers are registered on it first.
-func (s *Service) SetQueue(q Queue) {
-	s.mu.Lock()
-	s.queue = q
-	s.mu.Unlock()
-}
-
 func (s *Service) jobs() (Queue, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.queue == nil {
-		return nil, errors.New("campaign: no job queue (SetQueue was not called)")
+	if s.o.Queue == nil {
+		return nil, errors.New("campaign: no job queue (Options.Queue is nil)")
 	}
-	return s.queue, nil
+	return s.o.Queue, nil
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }

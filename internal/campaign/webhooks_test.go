@@ -14,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/webhook"
@@ -25,8 +26,15 @@ import (
 func TestCampaignEventsReachWebhook(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
-		e := newEnv(t, st, campaign.Options{})
-		hooks, err := webhook.New(webhook.Options{Store: st, Keyring: e.keys, AllowPrivate: true})
+		keys, err := secrets.NewKeyring(testKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queue, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Queue: queue, AllowPrivate: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,8 +54,7 @@ func TestCampaignEventsReachWebhook(t *testing.T) {
 			defer cancel()
 			_ = c.Close(ctx)
 		})
-		hooks.SetQueue(c)
-		e.svc.SetEvents(hooks)
+		e := newEnv(t, st, campaign.Options{Events: hooks})
 
 		var (
 			mu     sync.Mutex

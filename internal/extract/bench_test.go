@@ -237,7 +237,11 @@ func benchExtract(b *testing.B, st store.Store, databaseURL string, latency time
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := extract.New(extract.Options{Store: st, Accounts: benchAccounts{env}})
+	queue, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := extract.New(extract.Options{Store: st, Accounts: benchAccounts{env}, Queue: queue})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -249,7 +253,6 @@ func benchExtract(b *testing.B, st store.Store, databaseURL string, latency time
 		b.Fatal(err)
 	}
 	defer jc.Close(ctx)
-	svc.SetQueue(jc)
 	if err := st.ReplaceAccountChats(ctx, acct.ID, []store.Chat{{
 		TGChatID: benchChat, AccessHash: channelHash(b, env), Kind: store.ChatSupergroup, Title: "Huge", MembersCount: benchMembers,
 	}}, time.Now()); err != nil {

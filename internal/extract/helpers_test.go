@@ -57,6 +57,13 @@ func newEnvWith(t *testing.T, st store.Store, work bool, o extract.Options) *env
 		}
 	}
 	o.Store, o.Accounts = st, e.acc
+	if o.Queue == nil {
+		// As the server does: the service enqueues through a client that
+		// only inserts; startJobs works what it enqueues.
+		if o.Queue, err = jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.svc, err = extract.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +95,6 @@ func (e *env) startJobs() *jobs.Client {
 			e.t.Errorf("close jobs: %v", err)
 		}
 	})
-	e.svc.SetQueue(c)
 	return c
 }
 

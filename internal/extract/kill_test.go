@@ -107,7 +107,6 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 	// does, and its leadership need not expire) and enqueues, but works
 	// another queue.
 	lead := riverClient(t, st, e.svc, "idle", time.Hour)
-	e.svc.SetQueue(lead)
 	x := e.start(extract.StartInput{AccountID: e.ann, ChatID: chatGoDevs})
 
 	sessMu.Lock()

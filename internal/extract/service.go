@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -41,6 +40,10 @@ type Queue interface {
 
 // Options are a Service's parts.
 type Options struct {
+	// Queue enqueues the service's jobs: an insert-only River client, so
+	// that the client that works them can be built after the services
+	// whose workers it runs.
+	Queue    Queue
 	Store    store.Store
 	Accounts Accounts
 	Logger   *slog.Logger
@@ -78,7 +81,6 @@ type Service struct {
 	// failure (see work).
 	transient *backoff.Streaks
 
-	mu    sync.RWMutex
 	queue Queue
 
 	// afterPage, when set (tests), runs inside each page's transaction
@@ -86,12 +88,12 @@ type Service struct {
 	afterPage func(e store.Extraction) error
 }
 
-// New returns a Service. Call SetQueue before starting extractions.
+// New returns a Service.
 func New(o Options) (*Service, error) {
 	if o.Store == nil || o.Accounts == nil {
 		return nil, errors.New("extract: Store and Accounts are required")
 	}
-	s := &Service{st: o.Store, acc: o.Accounts, log: o.Logger, now: o.Now, budget: o.RunBudget, quotaMembers: o.QuotaMembers}
+	s := &Service{st: o.Store, acc: o.Accounts, log: o.Logger, now: o.Now, budget: o.RunBudget, quotaMembers: o.QuotaMembers, queue: o.Queue}
 	if s.quotaMembers <= 0 {
 		s.quotaMembers = DefaultQuotaMembers
 	}
@@ -111,19 +113,9 @@ func New(o Options) (*Service, error) {
 	return s, nil
 }
 
-// SetQueue gives the service River's client. The client is built after the
-// service, because the service's worker must be registered on it first.
-func (s *Service) SetQueue(q Queue) {
-	s.mu.Lock()
-	s.queue = q
-	s.mu.Unlock()
-}
-
 func (s *Service) jobs() (Queue, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	if s.queue == nil {
-		return nil, errors.New("extract: no job queue (SetQueue was not called)")
+		return nil, errors.New("extract: no job queue (Options.Queue is nil)")
 	}
 	return s.queue, nil
 }

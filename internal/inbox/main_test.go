@@ -126,14 +126,20 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 	if out.acc, err = accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw, Logger: o.Logger}); err != nil {
 		return out, err
 	}
-	if out.ext, err = extract.New(extract.Options{Store: st, Accounts: out.acc}); err != nil {
+	// As the server does: the services enqueue through a client that only
+	// inserts, built before them.
+	queue, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
+	if err != nil {
+		return out, err
+	}
+	if out.ext, err = extract.New(extract.Options{Store: st, Accounts: out.acc, Queue: queue}); err != nil {
 		return out, err
 	}
 
-	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.acc, Logger: o.Logger}); err != nil {
+	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.acc, Queue: queue, Logger: o.Logger}); err != nil {
 		return out, err
 	}
-	o.Store, o.Accounts, o.Replies = st, out.acc, out.camp
+	o.Store, o.Accounts, o.Replies, o.Queue = st, out.acc, out.camp, queue
 	if out.svc, err = inbox.New(o); err != nil {
 		return out, err
 	}
@@ -155,9 +161,6 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 	}); err != nil {
 		return out, err
 	}
-	out.ext.SetQueue(out.jobs)
-	out.camp.SetQueue(out.jobs)
-	out.svc.SetQueue(out.jobs)
 	if err := out.jobs.Start(ctx); err != nil {
 		return out, err
 	}

@@ -54,6 +54,10 @@ type Queue interface {
 
 // Options are a Service's parts and settings.
 type Options struct {
+	// Queue enqueues the service's jobs: an insert-only River client, so
+	// that the client that works them can be built after the services
+	// whose workers it runs.
+	Queue    Queue
 	Store    store.Store
 	Accounts Accounts
 	// Replies, when set, is told of every incoming message.
@@ -80,7 +84,6 @@ type Service struct {
 	o   Options
 
 	mu      sync.RWMutex
-	queue   Queue
 	txHooks []MessageTxHook
 
 	live broker
@@ -95,7 +98,7 @@ type Service struct {
 	beforeSend func(m store.InboxMessage)
 }
 
-// New returns a Service; call SetQueue before use.
+// New returns a Service.
 func New(o Options) (*Service, error) {
 	if o.Store == nil || o.Accounts == nil {
 		return nil, errors.New("inbox: Store and Accounts are required")
@@ -107,14 +110,6 @@ func New(o Options) (*Service, error) {
 		o.Now = time.Now
 	}
 	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, live: newBroker()}, nil
-}
-
-// SetQueue gives the service River's client, built after the service
-// because the service's workers are registered on it first.
-func (s *Service) SetQueue(q Queue) {
-	s.mu.Lock()
-	s.queue = q
-	s.mu.Unlock()
 }
 
 // MessageTxHook is called in the transaction that stores a message the
@@ -133,12 +128,10 @@ func (s *Service) OnMessageTx(h MessageTxHook) {
 }
 
 func (s *Service) jobs() (Queue, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.queue == nil {
-		return nil, errors.New("inbox: no job queue (SetQueue was not called)")
+	if s.o.Queue == nil {
+		return nil, errors.New("inbox: no job queue (Options.Queue is nil)")
 	}
-	return s.queue, nil
+	return s.o.Queue, nil
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }

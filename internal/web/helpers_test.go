@@ -16,6 +16,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -82,7 +83,13 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 	if d.Inbox, err = inbox.New(inbox.Options{Store: s, Accounts: d.AccountService}); err != nil {
 		t.Fatal(err)
 	}
-	if d.Webhooks, err = webhook.New(webhook.Options{Store: s, Keyring: keys, AllowPrivate: true}); err != nil {
+	// Test events are enqueued through a client that only inserts, as the
+	// server does; webhookJobs works them.
+	queue, err := jobs.New(context.Background(), jobs.Options{Store: s, InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Webhooks, err = webhook.New(webhook.Options{Store: s, Keyring: keys, Queue: queue, AllowPrivate: true}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := web.New(d)

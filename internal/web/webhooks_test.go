@@ -39,7 +39,6 @@ func webhookJobs(t *testing.T, e *env, status int) (receiver string, hits *atomi
 		defer cancel()
 		_ = c.Close(ctx)
 	})
-	e.deps.Webhooks.SetQueue(c)
 	hits = new(atomic.Int32)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		hits.Add(1)

@@ -177,6 +177,15 @@ func fastOptions(s store.Store, k *secrets.Keyring) webhook.Options {
 }
 
 func newService(t *testing.T, o webhook.Options) *webhook.Service {
+	if o.Queue == nil {
+		// As the server does: the service enqueues through a client that
+		// only inserts, whatever works its jobs (startJobs).
+		q, err := jobs.New(context.Background(), jobs.Options{Store: o.Store, InsertOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Queue = q
+	}
 	svc, err := webhook.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +203,6 @@ func startJobs(t *testing.T, s store.Store, svc *webhook.Service) (stop func(), 
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.SetQueue(c)
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,10 @@ type Queue interface {
 
 // Options are a Service's parts and settings.
 type Options struct {
+	// Queue enqueues the service's jobs: an insert-only River client, so
+	// that the client that works them can be built after the services
+	// whose workers it runs.
+	Queue   Queue
 	Store   store.Store
 	Keyring *secrets.Keyring
 	Logger  *slog.Logger
@@ -102,8 +106,7 @@ type Service struct {
 	log *slog.Logger
 	o   Options
 
-	mu    sync.RWMutex
-	queue Queue
+	mu sync.RWMutex
 
 	inFlight  inFlight
 	testLimit testLimit
@@ -119,7 +122,7 @@ type Service struct {
 // headers and the excerpt of its body.
 const RequestTimeout = 10 * time.Second
 
-// New returns a Service; call SetQueue before publishing.
+// New returns a Service.
 func New(o Options) (*Service, error) {
 	if o.Store == nil || o.Keyring == nil {
 		return nil, errors.New("webhook: Store and Keyring are required")
@@ -176,21 +179,11 @@ func Backoff(n int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// SetQueue gives the service River's client, built after the service
-// because its worker is registered on it first.
-func (s *Service) SetQueue(q Queue) {
-	s.mu.Lock()
-	s.queue = q
-	s.mu.Unlock()
-}
-
 func (s *Service) jobs() (Queue, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.queue == nil {
-		return nil, errors.New("webhook: no job queue (SetQueue was not called)")
+	if s.o.Queue == nil {
+		return nil, errors.New("webhook: no job queue (Options.Queue is nil)")
 	}
-	return s.queue, nil
+	return s.o.Queue, nil
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }

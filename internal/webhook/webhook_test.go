@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
-	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/testkit"
@@ -333,11 +332,6 @@ func TestEndpointsReadOncePerTransaction(t *testing.T) {
 	ctx := context.Background()
 	ann := mustUser(t, s, "ann@example.com")
 	svc := newService(t, fastOptions(s, testKeyring(t)))
-	jc, err := jobs.New(ctx, jobs.Options{Store: s, InsertOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.SetQueue(jc)
 	var ep webhook.Endpoint
 	for i := range 20 {
 		err := s.InTx(ctx, func(tx store.Tx) error {

@@ -134,35 +134,43 @@ func Run(ctx context.Context, o Options) (err error) {
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
 	jobsLog := logging.AtLeast(slog.New(outage.QueueHandler(base.Handler(), dbOutage)), slog.LevelWarn)
-	extractSvc, err := extract.New(extract.Options{Store: st, Accounts: accountSvc, Logger: logger, QuotaMembers: cfg.QuotaMembers})
+	// The services enqueue through a client that only inserts, so each is
+	// whole when built; the client that works their jobs comes after them,
+	// since it runs their workers.
+	queue, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, NodeID: nodeID, InsertOnly: true})
 	if err != nil {
 		return err
 	}
-	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Logger: logger,
-		MaxSuppressions: cfg.MaxSuppressions,
-		Quotas:          campaign.Quotas{Drafts: cfg.QuotaDrafts, Deliveries: cfg.QuotaDeliveries, DraftRetention: cfg.DraftRetention}})
+	webhookSvc, err := newWebhooks(st, keys, queue, logger, cfg.WebhookAllowPrivate, cfg.WebhookDisableAfter, cfg.Retain.WebhookDeliveries)
+	if err != nil {
+		return err
+	}
+	accountSvc.OnHealthChange(accountsToWebhooks(webhookSvc, logger))
+	extractSvc, err := extract.New(extract.Options{Store: st, Accounts: accountSvc, Queue: queue, Logger: logger, QuotaMembers: cfg.QuotaMembers})
 	if err != nil {
 		return err
 	}
 	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
+	// Delivery outcomes are counted on their way to the webhooks.
+	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Queue: queue, Events: ops.Events(webhookSvc),
+		Logger: logger, MaxSuppressions: cfg.MaxSuppressions,
+		Quotas: campaign.Quotas{Drafts: cfg.QuotaDrafts, Deliveries: cfg.QuotaDeliveries, DraftRetention: cfg.DraftRetention}})
+	if err != nil {
+		return err
+	}
 	// The inbox owns every account's incoming messages: it tells the
 	// campaigns of replies.
-	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Replies: campaignSvc, Logger: logger,
+	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Queue: queue, Replies: campaignSvc, Logger: logger,
 		OptOutKeywords: cfg.OptOutList(), ReadOnTelegram: cfg.InboxReadOnTelegram, Lag: ops.InboxLag})
 	if err != nil {
 		return err
 	}
+	inboxSvc.OnMessageTx(inboxToWebhooks(webhookSvc))
 	// Before any job runs: on a restored database, what was running waits
 	// for a person.
 	if err := campaignSvc.HandleRestore(ctx); err != nil {
 		return err
 	}
-	webhookSvc, err := newWebhooks(st, keys, logger, cfg.WebhookAllowPrivate, cfg.WebhookDisableAfter, cfg.Retain.WebhookDeliveries, accountSvc, campaignSvc, inboxSvc)
-	if err != nil {
-		return err
-	}
-	// Delivery outcomes are counted on their way to the webhooks.
-	campaignSvc.SetEvents(ops.Events(webhookSvc))
 	periodic := slices.Concat(campaign.PeriodicJobs(campaign.TickEvery), inbox.PeriodicJobs(inbox.TickEvery),
 		webhook.PeriodicJobs(webhook.PruneEvery))
 	jc, err := jobs.New(jobsCtx, jobs.Options{Store: st, Logger: jobsLog, DatabaseURL: cfg.DatabaseURL.Reveal(),
@@ -181,10 +189,6 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	extractSvc.SetQueue(jc)
-	campaignSvc.SetQueue(jc)
-	inboxSvc.SetQueue(jc)
-	webhookSvc.SetQueue(jc)
 	// Before the jobs start: a connection their work opens listens too.
 	accountSvc.Handle(inboxSvc.Received)
 	if err := jc.Start(jobsCtx); err != nil {

@@ -7,31 +7,22 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
-	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/webhook"
 )
 
-// newWebhooks builds the webhook service and gives the domain services
-// somewhere to send their events: campaigns publish in the transaction
-// that records a send, the inbox in the one that stores a message (each
-// is announced once, whatever crashes), accounts once a health change is
-// stored.
-func newWebhooks(st store.Store, keys *secrets.Keyring, logger *slog.Logger, allowPrivate bool, disableAfter, retain time.Duration, acc *accounts.Service, camp *campaign.Service, in *inbox.Service) (*webhook.Service, error) {
+// newWebhooks builds the webhook service, where the domain services send
+// their events: campaigns publish in the transaction that records a send,
+// the inbox in the one that stores a message (each is announced once,
+// whatever crashes), accounts once a health change is stored.
+func newWebhooks(st store.Store, keys *secrets.Keyring, queue webhook.Queue, logger *slog.Logger, allowPrivate bool, disableAfter, retain time.Duration) (*webhook.Service, error) {
 	if retain == 0 {
 		retain = -1 // --retain-webhook-deliveries 0 keeps them
 	}
-	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Logger: logger, AllowPrivate: allowPrivate,
+	return webhook.New(webhook.Options{Store: st, Keyring: keys, Queue: queue, Logger: logger, AllowPrivate: allowPrivate,
 		DisableAfter: disableAfter, Retention: retain})
-	if err != nil {
-		return nil, err
-	}
-	camp.SetEvents(hooks)
-	acc.OnHealthChange(accountsToWebhooks(hooks, logger))
-	in.OnMessageTx(inboxToWebhooks(hooks))
-	return hooks, nil
 }
 
 // accountsToWebhooks is the accounts' health hook: a limit becomes

@@ -28,15 +28,14 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, AllowPrivate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	jc, err := jobs.New(ctx, jobs.Options{Store: st, InsertOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks.SetQueue(jc)
+	hooks, err := webhook.New(webhook.Options{Store: st, Keyring: keys, Queue: jc, AllowPrivate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	u, err := st.CreateUser(ctx, store.NewUser{Email: "ann@example.com", PasswordHash: "x", Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
