@@ -86,8 +86,16 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*sqlstore.Stor
 			return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 		}
 	}
+	// The lease renewal's own connection, whose writes go before queued
+	// ones: waiting for a pooled connection, or in the queue, behind the
+	// node's own work could make the node give up every account it holds.
+	urgent := sql.OpenDB(connector{Connector: inner, lock: lock, urgent: true})
+	urgent.SetMaxOpenConns(1)
+	urgent.SetMaxIdleConns(1)
+	urgent.SetConnMaxIdleTime(5 * time.Minute)
 	st := sqlstore.New(db, dialect, logger)
 	st.Written = lock.Written
+	st.SetUrgent(urgent)
 	return st, nil
 }
 

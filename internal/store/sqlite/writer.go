@@ -63,7 +63,11 @@ func (e errBusy) Error() string {
 }
 func (errBusy) Code() int { return 5 }
 
-func (l *writerLock) lock(ctx context.Context) error {
+// lock waits for the writer's turn. An urgent writer goes before every
+// writer already waiting: the node's lease renewal, which must not queue
+// behind the node's own work (a thousand accounts starting at once) past
+// the moment the leases would be given up.
+func (l *writerLock) lock(ctx context.Context, urgent bool) error {
 	l.mu.Lock()
 	if !l.held {
 		l.held = true
@@ -71,7 +75,11 @@ func (l *writerLock) lock(ctx context.Context) error {
 		return nil
 	}
 	turn := make(chan struct{})
-	l.waiters = append(l.waiters, turn)
+	if urgent {
+		l.waiters = append([]chan struct{}{turn}, l.waiters...)
+	} else {
+		l.waiters = append(l.waiters, turn)
+	}
 	l.mu.Unlock()
 
 	t := time.NewTimer(lockWait)
@@ -138,10 +146,12 @@ func writes(query string) bool {
 	return true
 }
 
-// connector hands out connections that take turns through one writerLock.
+// connector hands out connections that take turns through one writerLock;
+// an urgent connector's connections go first (writerLock.lock).
 type connector struct {
 	driver.Connector
-	lock *writerLock
+	lock   *writerLock
+	urgent bool
 }
 
 func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -154,7 +164,7 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 		dc.Close()
 		return nil, fmt.Errorf("sqlite: driver connection %T lacks the context methods", dc)
 	}
-	return &conn{inner: inner, lock: c.lock}, nil
+	return &conn{inner: inner, lock: c.lock, urgent: c.urgent}, nil
 }
 
 // innerConn is what modernc.org/sqlite's connection implements.
@@ -171,9 +181,10 @@ type innerConn interface {
 // conn is used by one goroutine at a time (database/sql's guarantee), so
 // inTx needs no lock of its own.
 type conn struct {
-	inner innerConn
-	lock  *writerLock
-	inTx  bool
+	inner  innerConn
+	lock   *writerLock
+	urgent bool
+	inTx   bool
 }
 
 func (c *conn) Prepare(query string) (driver.Stmt, error) {
@@ -204,7 +215,7 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 		// A deferred BEGIN: it never writes, so it takes no turn.
 		return c.inner.BeginTx(ctx, opts)
 	}
-	if err := c.lock.lock(ctx); err != nil {
+	if err := c.lock.lock(ctx, c.urgent); err != nil {
 		return nil, err
 	}
 	t, err := c.inner.BeginTx(ctx, opts)
@@ -222,7 +233,7 @@ func (c *conn) turn(ctx context.Context, write bool) (func(), error) {
 	if !write || c.inTx {
 		return nil, nil
 	}
-	if err := c.lock.lock(ctx); err != nil {
+	if err := c.lock.lock(ctx, c.urgent); err != nil {
 		return nil, err
 	}
 	return c.lock.unlock, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 func TestWritersTakeTurnsInArrivalOrder(t *testing.T) {
 	var l writerLock
 	ctx := context.Background()
-	if err := l.lock(ctx); err != nil {
+	if err := l.lock(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	var (
@@ -28,7 +29,7 @@ func TestWritersTakeTurnsInArrivalOrder(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := l.lock(ctx); err != nil {
+			if err := l.lock(ctx, false); err != nil {
 				t.Error(err)
 				return
 			}
@@ -103,4 +104,84 @@ func TestWrites(t *testing.T) {
 			t.Errorf("writes(%q) = %v, want %v", q, got, want)
 		}
 	}
+}
+
+// TestLeaseRenewalGoesBeforeQueuedWrites: with every pooled connection
+// taken by writers queued behind a long transaction (a node starting a
+// thousand accounts), the lease renewal still writes as soon as that
+// transaction ends, before the queued writers; in line behind them, the
+// node gave up every account it held.
+func TestLeaseRenewalGoesBeforeQueuedWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	s, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, "CREATE TABLE t (v INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := lockOf(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const queued = 24 // more than the pool's connections
+	var (
+		wg      sync.WaitGroup
+		written atomic.Int32
+	)
+	for i := range queued {
+		wg.Go(func() {
+			if _, err := s.DB().ExecContext(ctx, "INSERT INTO t VALUES (?)", i); err != nil {
+				t.Error(err)
+			}
+			written.Add(1)
+		})
+	}
+	// Every pooled connection is in the writers' queue, the rest wait for
+	// a connection.
+	for {
+		lock.mu.Lock()
+		n := len(lock.waiters)
+		lock.mu.Unlock()
+		if n >= 15 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	renewed := make(chan int, 1)
+	go func() {
+		if _, err := s.RenewLeases(ctx, "node-a", time.Minute); err != nil {
+			t.Error(err)
+		}
+		renewed <- int(written.Load())
+	}()
+	// The renewal waits too (a moment at most: it may also be waiting
+	// for a connection, when there is no pool of its own).
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		lock.mu.Lock()
+		n := len(lock.waiters)
+		lock.mu.Unlock()
+		if n >= 16 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// A writer or two may have followed the renewal before it counted;
+	// in line, every one of them went first.
+	if n := <-renewed; n > 2 {
+		t.Errorf("the lease renewal wrote after %d of %d queued writes, want before them", n, queued)
+	}
+	wg.Wait()
 }

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
 	gen "github.com/telegramate/telegramate/internal/store/postgres/db"
@@ -42,6 +43,26 @@ type Store struct {
 	// Written, on SQLite, returns a channel closed after this process's
 	// next write ends (nil on PostgreSQL, which has LISTEN).
 	Written func() <-chan struct{}
+	// urgent, when set (SQLite), is a pool of its own whose writes go
+	// before the queued ones: the lease renewal's (RenewLeases).
+	urgent  *sql.DB
+	urgentQ queries
+}
+
+// SetUrgent gives the store the pool RenewLeases writes through; the store
+// closes it.
+func (s *Store) SetUrgent(db *sql.DB) {
+	s.urgent, s.urgentQ = db, newQueries(s.d, db, nil)
+}
+
+// RenewLeases renews the node's leases through the urgent pool when there
+// is one: the node must not give up its accounts because its own writes
+// queued ahead of the renewal.
+func (s *Store) RenewLeases(ctx context.Context, holder string, ttl time.Duration) ([]store.Lease, error) {
+	if s.urgent == nil {
+		return s.queries.RenewLeases(ctx, holder, ttl)
+	}
+	return s.urgentQ.RenewLeases(ctx, holder, ttl)
 }
 
 // WriteSignal is Written (nil on PostgreSQL).
@@ -57,10 +78,15 @@ func New(db *sql.DB, d *Dialect, logger *slog.Logger) *Store {
 	return &Store{queries: newQueries(d, db, nil), db: db, logger: logger}
 }
 
-func (s *Store) Dialect() string                   { return s.d.Name }
-func (s *Store) DB() *sql.DB                       { return s.db }
-func (s *Store) Ping(ctx context.Context) error    { return s.db.PingContext(ctx) }
-func (s *Store) Close() error                      { return s.db.Close() }
+func (s *Store) Dialect() string                { return s.d.Name }
+func (s *Store) DB() *sql.DB                    { return s.db }
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Close() error {
+	if s.urgent != nil {
+		s.urgent.Close()
+	}
+	return s.db.Close()
+}
 func (s *Store) Migrate(ctx context.Context) error { return s.d.Migrate(ctx, s.db, s.logger) }
 
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
