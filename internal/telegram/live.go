@@ -122,8 +122,15 @@ func (g *Gateway) Live(ctx context.Context, creds Credentials, session Session, 
 		done := make(chan error, 1)
 		mctx, stop := context.WithCancel(ctx)
 		defer stop()
+		// fn runs here, not in a goroutine of its own (one per connected
+		// account adds up), on a context the manager ends if it stops on
+		// its own: the connection is then no longer live.
+		fctx, endFn := context.WithCancelCause(ctx)
+		defer endFn(nil)
 		go func() {
-			done <- mgr.Run(mctx, api, o.SelfID, updates.AuthOptions{OnStart: func(context.Context) { close(started) }})
+			err := mgr.Run(mctx, api, o.SelfID, updates.AuthOptions{OnStart: func(context.Context) { close(started) }})
+			endFn(updatesStopped{err})
+			done <- err
 		}()
 		select {
 		case <-started:
@@ -133,29 +140,34 @@ func (g *Gateway) Live(ctx context.Context, creds Credentials, session Session, 
 		if o.Ready != nil {
 			o.Ready(api)
 		}
-		fnDone := make(chan error, 1)
-		go func() { fnDone <- fn(ctx, api) }()
-		select {
-		case err := <-fnDone:
-			stop()
-			<-done
-			return err
-		case err := <-done:
-			// The manager stopped on its own (a fatal error, or the
-			// connection's end): the connection is no longer live.
-			cancel(fmt.Errorf("telegram updates stopped: %w", err))
-			<-fnDone
-			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-				return cause
-			}
-			return fmt.Errorf("telegram updates stopped: %w", err)
+		fnErr := fn(fctx, api)
+		var stopped updatesStopped
+		first := errors.As(context.Cause(fctx), &stopped)
+		stop()
+		mgrErr := <-done
+		if !first {
+			return fnErr
 		}
+		// The manager stopped on its own (a fatal error, or the
+		// connection's end) while fn worked.
+		cancel(fmt.Errorf("telegram updates stopped: %w", mgrErr))
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return cause
+		}
+		return fmt.Errorf("telegram updates stopped: %w", mgrErr)
 	})
 	if cause := context.Cause(ctx); errors.Is(cause, ErrUpdatesLost) {
 		return out, cause
 	}
 	return out, err
 }
+
+// updatesStopped is the cause of fn's context ending because the updates
+// manager stopped.
+type updatesStopped struct{ err error }
+
+func (u updatesStopped) Error() string { return fmt.Sprintf("telegram updates stopped: %v", u.err) }
+func (u updatesStopped) Unwrap() error { return u.err }
 
 // guardedState is the stored state until an update is lost: from then
 // on nothing moves it, so the next connection starts before that update.
