@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -40,7 +41,12 @@ func newMetrics(extra []prometheus.Collector) (*metrics, error) {
 	}
 	all := append([]prometheus.Collector{
 		m.requests, m.duration,
-		collectors.NewGoCollector(),
+		// Besides the usual series, the heap that the last collection
+		// found live (go_gc_heap_live_bytes): what the node holds,
+		// without the garbage go_memstats_heap_alloc_bytes counts until
+		// the next collection.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}, extra...)
 	for _, c := range all {

@@ -52,6 +52,7 @@ func TestMetrics(t *testing.T) {
 			`telegramate_http_request_duration_seconds_bucket{route="GET /healthz",le="+Inf"} 1`,
 			"telegramate_jobs_test 3",
 			"go_goroutines",
+			"go_gc_heap_live_bytes",
 		)
 	})
 }
