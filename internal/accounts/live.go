@@ -87,6 +87,9 @@ func (s *Service) openLive(ctx context.Context, ref store.AccountRef, live teleg
 	if err != nil {
 		return err
 	}
+	// Opened: the sealed copies need not live as long as the connection
+	// (a few KB each, times every connected account).
+	row.SessionSealed, row.APIHashSealed = nil, nil
 	live.SelfID = row.TGUserID
 	if live.SelfID == 0 && live.OnMessages != nil {
 		s.log.Warn("account's Telegram id unknown: its connection does not listen; log in again to fix", slog.Int64("account", row.ID))

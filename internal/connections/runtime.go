@@ -399,7 +399,9 @@ func retryWait(n int) time.Duration {
 
 // loop keeps the account connected while it is wanted.
 func (r *Runtime) loop(ctx context.Context, c *conn) {
-	log := r.log.With(slog.Int64("account", c.id))
+	// Not r.log.With: a handler clone for each connected account, kept
+	// for the connection's life, to say two rare things.
+	account := slog.Int64("account", c.id)
 	defer func() {
 		r.mu.Lock()
 		if r.conns[c.id] == c {
@@ -462,12 +464,12 @@ func (r *Runtime) loop(ctx context.Context, c *conn) {
 			wait = min(wait, busyRetry)
 		}
 		if !again {
-			log.Info("account connection stopped", slog.Any("reason", err))
+			r.log.Info("account connection stopped", account, slog.Any("reason", err))
 			return
 		}
 		failures++
 		if wasUp {
-			log.Info("account connection ended; connecting again", slog.Duration("after", wait), slog.Any("err", err))
+			r.log.Info("account connection ended; connecting again", account, slog.Duration("after", wait), slog.Any("err", err))
 		}
 		t := time.NewTimer(wait)
 		select {

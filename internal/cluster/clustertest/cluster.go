@@ -44,7 +44,10 @@ const (
 
 // Options shape a cluster's world and database.
 type Options struct {
-	Senders   int // sending accounts (default 4)
+	Senders int // sending accounts (default 4)
+	// Strangers are users of the world that are no account (Telegram
+	// users 8001…), to write to the accounts.
+	Strangers int
 	CrowdSize int // generated members of CrowdChat (default 200)
 	BigSize   int // generated members of BigChat (default 1,000)
 	// Postgres runs the nodes on a PostgreSQL server of the test's own
@@ -69,6 +72,7 @@ type Cluster struct {
 	Store     store.Store // the test's own connection, for setup and checks
 	PG        *testkit.PostgresServer
 	Senders   []Account
+	Strangers []int64
 	Extractor Account
 	User      int64
 
@@ -160,8 +164,14 @@ func New(t testing.TB, o Options) *Cluster {
 			c.Senders = append(c.Senders, acct)
 		}
 	}
+	for i := 1; i <= o.Strangers; i++ {
+		c.Strangers = append(c.Strangers, int64(8000+i))
+	}
 	return c
 }
+
+// metricsToken lets the tests read a node's /metrics.
+const metricsToken = "cluster-test-metrics"
 
 func cmpOr(v, def int) int {
 	if v == 0 {
@@ -196,6 +206,9 @@ func world(o Options) (*sandbox.World, []campaigntest.Account) {
 		accts = append(accts, a)
 		apps = append(apps, app{a.APIID, a.APIHash})
 		users = append(users, map[string]any{"id": a.TGUserID, "phone": a.Phone, "first_name": a.First})
+	}
+	for i := 1; i <= o.Strangers; i++ {
+		users = append(users, map[string]any{"id": int64(8000 + i), "phone": fmt.Sprintf("999662%04d", i), "first_name": fmt.Sprintf("Stranger%d", i)})
 	}
 	extractor := accts[len(accts)-1].TGUserID
 	w := map[string]any{
@@ -304,7 +317,7 @@ func (c *Cluster) StartNode(name string) *Node {
 		}
 	}
 	// Through the environment: a flag the binary does not know would stop it.
-	env = append(env, "TELEGRAMATE_NODE_ID="+name, "TELEGRAMATE_SECRET_KEY="+c.secret,
+	env = append(env, "TELEGRAMATE_NODE_ID="+name, "TELEGRAMATE_SECRET_KEY="+c.secret, "TELEGRAMATE_METRICS_TOKEN="+metricsToken,
 		"TELEGRAMATE_DATA_DIR="+filepath.Join(c.dir, "data"))
 	if c.dbURL != "" {
 		env = append(env, "TELEGRAMATE_DATABASE_URL="+c.dbURL)

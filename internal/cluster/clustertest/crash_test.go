@@ -1,12 +1,19 @@
 package clustertest
 
 import (
+	"os"
 	"slices"
 	"testing"
 	"time"
 )
 
-func TestMain(m *testing.M) { Main(m) }
+func TestMain(m *testing.M) {
+	if path := os.Getenv(bareEnv); path != "" {
+		bareMain(path)
+		return
+	}
+	Main(m)
+}
 
 // takeoverTarget is how soon after a node's death its accounts must send
 // again from another node.
