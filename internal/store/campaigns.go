@@ -184,6 +184,10 @@ type Campaigns interface {
 	// CampaignsPage is at most limit of a user's campaigns older than
 	// beforeID (0: from the newest), newest first.
 	CampaignsPage(ctx context.Context, userID, beforeID int64, limit int) ([]Campaign, error)
+	// SearchCampaigns is at most limit of a user's campaigns whose name
+	// contains text (case as the engine's lower() folds it; "" matches
+	// all), newest first: a picker's matches.
+	SearchCampaigns(ctx context.Context, userID int64, text string, limit int) ([]Campaign, error)
 	// SetCampaignStatus moves a campaign from one of the statuses in from to
 	// status; ErrConflict when it is in none of them.
 	SetCampaignStatus(ctx context.Context, userID, id int64, from []string, status, reason string, now time.Time) (Campaign, error)

@@ -296,6 +296,20 @@ func (q queries) CampaignsPage(ctx context.Context, userID, beforeID int64, limi
 	return list, nil
 }
 
+func (q queries) SearchCampaigns(ctx context.Context, userID int64, text string, limit int) ([]store.Campaign, error) {
+	list, err := q.campaigns(ctx, "SELECT "+campaignColumns+` FROM campaigns WHERE user_id = ? AND lower(name) LIKE lower(?) ESCAPE '\' `+
+		"ORDER BY id DESC LIMIT ?", userID, "%"+escapeLike(text)+"%", limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i], err = q.withSenders(ctx, list[i]); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
 func (q queries) CountCampaigns(ctx context.Context, userID int64) (int, error) {
 	var n int
 	err := q.queryRow(ctx, "SELECT COUNT(*) FROM campaigns WHERE user_id = ?", userID).Scan(&n)
