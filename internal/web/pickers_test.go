@@ -83,7 +83,7 @@ func TestPickersAreBounded(t *testing.T) {
 
 		// Its search, as JavaScript asks it, finds the oldest and keeps
 		// what is ticked.
-		r = c.get("/campaigns/new/lists?" + url.Values{"list_q": {"oldest"}, "list": {strconv.FormatInt(twinA, 10)}}.Encode()).
+		r = c.get("/campaigns/new/lists?"+url.Values{"list_q": {"oldest"}, "list": {strconv.FormatInt(twinA, 10)}}.Encode()).
 			wantStatus(t, http.StatusOK)
 		r.wantBody(t, fmt.Sprintf(`value="%d" id="list-%d" checked`, twinA, twinA), fmt.Sprintf(`id="list-%d"`, firstList), "Oldest list")
 		if n := strings.Count(r.body, `name="list" value=`); n != 2 {
