@@ -34,9 +34,11 @@ type editorData struct {
 	ListsFound int
 	ListsMore  bool
 	HasLists   bool
-	Accounts   []senderChoice
-	SyntaxHelp string
-	Zones      []string
+	// ListsInvalid marks the picker when the audience was refused.
+	ListsInvalid bool
+	Accounts     []senderChoice
+	SyntaxHelp   string
+	Zones        []string
 	// Invalid are the pasted or uploaded items that name no user; the
 	// user either fixes them or ticks "leave them out".
 	Invalid      []recipients.Invalid
@@ -249,6 +251,9 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	if e, ok := apperr.As(err); ok && !editorFields[e.Field] {
 		err = e.OnField("") // shown at the top rather than lost
+	}
+	if e, ok := apperr.As(err); ok && (e.Field == "audience" || e.Field == "audience.list_ids") {
+		d.ListsInvalid = true
 	}
 	d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
 	d.Preview = h.preview(d.Form)
