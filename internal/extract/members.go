@@ -86,6 +86,61 @@ func (s *Service) ListsPage(ctx context.Context, userID int64, cursor string, li
 	return out, next, nil
 }
 
+// MaxSearchResults bounds a picker's matches: a picker lists what a
+// person can read through, and narrows by typing.
+const MaxSearchResults = 50
+
+// SearchLists is at most limit of the user's member lists whose name
+// contains text (any case), newest first, each with the extraction that
+// fills it (whose account and date tell same-named lists apart); ""
+// gives the newest.
+func (s *Service) SearchLists(ctx context.Context, userID int64, text string, limit int) ([]ListInfo, error) {
+	if limit <= 0 || limit > MaxSearchResults {
+		limit = MaxSearchResults
+	}
+	text = strings.ToValidUTF8(strings.TrimSpace(text), "")
+	if r := []rune(text); len(r) > 200 {
+		text = string(r[:200])
+	}
+	lists, err := s.st.SearchMemberLists(ctx, userID, text, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search member lists: %w", err)
+	}
+	out := make([]ListInfo, len(lists))
+	for i, l := range lists {
+		if out[i], err = s.withExtraction(ctx, userID, l); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ListCounts counts the user's member lists, and those ready to send to
+// (merged, or filled by a finished extraction), without reading them.
+func (s *Service) ListCounts(ctx context.Context, userID int64) (lists, ready int, err error) {
+	lists, ready, err = s.st.MemberListCounts(ctx, userID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count member lists: %w", err)
+	}
+	return lists, ready, nil
+}
+
+func (s *Service) withExtraction(ctx context.Context, userID int64, l store.MemberList) (ListInfo, error) {
+	info := ListInfo{MemberList: l}
+	if l.Source != store.ListFromExtraction {
+		return info, nil
+	}
+	x, err := s.st.ExtractionByListID(ctx, userID, l.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return info, nil
+	}
+	if err != nil {
+		return info, fmt.Errorf("member list %d: %w", l.ID, err)
+	}
+	info.Extraction = &x
+	return info, nil
+}
+
 // List is one of the user's member lists.
 func (s *Service) List(ctx context.Context, userID, listID int64) (ListInfo, error) {
 	l, err := s.st.MemberListByID(ctx, userID, listID)

@@ -143,6 +143,11 @@ type Usage struct {
 // deleted.
 const PrunedReason = "Deleted: a draft never started"
 
+// PreparingTimeout is how long a campaign may take to be written (its
+// deliveries a batch at a time) before the drafts' prune takes it for one
+// whose process died and deletes it.
+const PreparingTimeout = time.Hour
+
 // AccountRef names an account and its owner.
 type AccountRef struct{ UserID, AccountID int64 }
 
@@ -184,6 +189,10 @@ type Campaigns interface {
 	// CampaignsPage is at most limit of a user's campaigns older than
 	// beforeID (0: from the newest), newest first.
 	CampaignsPage(ctx context.Context, userID, beforeID int64, limit int) ([]Campaign, error)
+	// SearchCampaigns is at most limit of a user's campaigns whose name
+	// contains text (case as the engine's lower() folds it; "" matches
+	// all), newest first: a picker's matches.
+	SearchCampaigns(ctx context.Context, userID int64, text string, limit int) ([]Campaign, error)
 	// SetCampaignStatus moves a campaign from one of the statuses in from to
 	// status; ErrConflict when it is in none of them.
 	SetCampaignStatus(ctx context.Context, userID, id int64, from []string, status, reason string, now time.Time) (Campaign, error)
@@ -199,7 +208,9 @@ type Campaigns interface {
 	UsageOf(ctx context.Context, userID int64) (Usage, error)
 	// PruneDraftsBefore ends every draft created before before (cancelled
 	// with PrunedReason, so nobody can start it any more) and returns how
-	// many; DeletePruned then deletes them a batch at a time.
+	// many; DeletePruned then deletes them a batch at a time. A campaign
+	// still preparing PreparingTimeout after it was created goes the same
+	// way.
 	PruneDraftsBefore(ctx context.Context, before, now time.Time) (int64, error)
 	// DeletePruned deletes up to limit deliveries of pruned drafts, and
 	// the drafts left without any; it returns how many rows went (0 when

@@ -248,6 +248,13 @@ type Extractions interface {
 	// MemberListsPage is at most limit of a user's lists older than
 	// beforeID (0: from the newest), newest first.
 	MemberListsPage(ctx context.Context, userID, beforeID int64, limit int) ([]MemberList, error)
+	// SearchMemberLists is at most limit of a user's lists whose name
+	// contains text (case as the engine's lower() folds it; "" matches
+	// all), newest first: a picker's matches.
+	SearchMemberLists(ctx context.Context, userID int64, text string, limit int) ([]MemberList, error)
+	// MemberListCounts counts a user's lists, and those ready to send to
+	// (merged, or filled by a finished extraction).
+	MemberListCounts(ctx context.Context, userID int64) (lists, ready int, err error)
 	MemberListByID(ctx context.Context, userID, id int64) (MemberList, error)
 	RenameMemberList(ctx context.Context, userID, id int64, name string, now time.Time) error
 	DeleteMemberList(ctx context.Context, userID, id int64) error

@@ -172,3 +172,11 @@ RETURNING *;
 SELECT * FROM member_lists WHERE user_id = sqlc.arg(user_id) AND id < sqlc.arg(before_id)
 ORDER BY id DESC
 LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);
+
+-- name: MemberListCounts :one
+-- The dashboard's counts: every list, and those ready to send to (merged,
+-- or filled by a finished extraction).
+SELECT COUNT(*) AS lists,
+  CAST(COALESCE(SUM(CASE WHEN l.source <> 'extraction' OR EXISTS (
+    SELECT 1 FROM extractions x WHERE x.list_id = l.id AND x.status = 'completed') THEN 1 ELSE 0 END), 0) AS BIGINT) AS ready
+FROM member_lists l WHERE l.user_id = sqlc.arg(user_id);

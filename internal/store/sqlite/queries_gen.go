@@ -321,6 +321,11 @@ func (s queries) MemberListByID(ctx context.Context, arg gen.MemberListByIDParam
 	return convMemberList(r), err
 }
 
+func (s queries) MemberListCounts(ctx context.Context, userID int64) (gen.MemberListCountsRow, error) {
+	r, err := s.q.MemberListCounts(ctx, userID)
+	return convMemberListCountsRow(r), err
+}
+
 func (s queries) MemberListsPage(ctx context.Context, arg gen.MemberListsPageParams) ([]gen.MemberList, error) {
 	rs, err := s.q.MemberListsPage(ctx, db.MemberListsPageParams(arg))
 	return each(rs, convMemberList), err
@@ -528,6 +533,10 @@ func convListUserSessionsRow(r db.ListUserSessionsRow) gen.ListUserSessionsRow {
 }
 
 func convMemberList(r db.MemberList) gen.MemberList { return gen.MemberList(r) }
+
+func convMemberListCountsRow(r db.MemberListCountsRow) gen.MemberListCountsRow {
+	return gen.MemberListCountsRow(r)
+}
 
 func convPendingLogin(r db.PendingLogin) gen.PendingLogin { return gen.PendingLogin(r) }
 

@@ -194,16 +194,26 @@ func (q queries) withSenders(ctx context.Context, c store.Campaign) (store.Campa
 	return c, mapErr(q.d, rows.Err())
 }
 
+// CreateCampaign writes a campaign of more than store.WriteBatch
+// recipients in several transactions, so another tenant's write waits for
+// one batch, not the whole campaign: the campaign first, preparing
+// (nobody sees or starts it), then its deliveries a batch at a time, then
+// the end of its preparation. A creation that fails leaves it to the
+// drafts' prune, which also deletes one whose process died
+// (store.PreparingTimeout). Inside a caller's transaction, or when it
+// fits in one batch, it is one transaction.
 func (q queries) CreateCampaign(ctx context.Context, n store.NewCampaign) (store.Campaign, error) {
 	var out store.Campaign
+	ds := n.Deliveries
+	batched := q.tx == nil && len(ds) > store.WriteBatch
 	err := q.inTx(ctx, func(q queries) error {
 		c := n.Campaign
 		row := q.queryRow(ctx, "INSERT INTO campaigns (user_id, name, message, opt_out_footer, link_preview, status, audience, "+
 			"min_interval_seconds, daily_cap, window_from, window_to, time_zone, rate_per_hour, failure_percent, "+
-			"recipients, start_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "+campaignColumns,
+			"recipients, start_at, created_at, updated_at, preparing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "+campaignColumns,
 			c.UserID, c.Name, c.Message, c.OptOutFooter, c.LinkPreview, c.Status, c.Audience,
 			c.MinIntervalSeconds, c.DailyCap, c.WindowFrom, c.WindowTo, c.TimeZone, c.RatePerHour, c.FailurePercent,
-			len(n.Deliveries), nullTime(c.StartAt), c.CreatedAt, c.CreatedAt)
+			len(ds), nullTime(c.StartAt), c.CreatedAt, c.CreatedAt, batched)
 		created, err := scanCampaign(row)
 		if err != nil {
 			return mapErr(q.d, err)
@@ -213,13 +223,37 @@ func (q queries) CreateCampaign(ctx context.Context, n store.NewCampaign) (store
 				return err
 			}
 		}
-		if err := q.insertDeliveries(ctx, created, n.Deliveries); err != nil {
-			return err
+		if !batched {
+			if err := q.insertDeliveries(ctx, created, ds); err != nil {
+				return err
+			}
 		}
 		out, err = q.withSenders(ctx, created)
 		return err
 	})
-	return out, err
+	if err != nil || !batched {
+		return out, err
+	}
+	for len(ds) > 0 && err == nil {
+		batch := ds[:min(len(ds), store.WriteBatch)]
+		ds = ds[len(batch):]
+		err = q.inTx(ctx, func(q queries) error { return q.insertDeliveries(ctx, out, batch) })
+	}
+	if err == nil {
+		var done int64
+		done, err = q.exec(ctx, "UPDATE campaigns SET preparing = FALSE WHERE id = ? AND status <> 'cancelled'", out.ID)
+		if err == nil && done == 0 {
+			err = fmt.Errorf("it took longer than %s to write, and was pruned", store.PreparingTimeout)
+		}
+	}
+	if err != nil {
+		// Ended as a pruned draft: the prune deletes its rows a batch at a
+		// time. A failure here too leaves it preparing, for the prune.
+		_, _ = q.exec(context.WithoutCancel(ctx), "UPDATE campaigns SET status = 'cancelled', pause_reason = ? WHERE id = ?",
+			store.PrunedReason, out.ID)
+		return store.Campaign{}, fmt.Errorf("create campaign %d: %w", out.ID, err)
+	}
+	return out, nil
 }
 
 const deliveryInsertColumns = "campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, " +
@@ -251,7 +285,7 @@ func (q queries) insertDeliveries(ctx context.Context, c store.Campaign, ds []st
 }
 
 func (q queries) CampaignByID(ctx context.Context, userID, id int64) (store.Campaign, error) {
-	c, err := scanCampaign(q.queryRow(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE id = ? AND user_id = ?", id, userID))
+	c, err := scanCampaign(q.queryRow(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE id = ? AND user_id = ? AND NOT preparing", id, userID))
 	if err != nil {
 		return c, mapErr(q.d, err)
 	}
@@ -259,7 +293,7 @@ func (q queries) CampaignByID(ctx context.Context, userID, id int64) (store.Camp
 }
 
 func (q queries) CampaignForWork(ctx context.Context, id int64) (store.Campaign, error) {
-	c, err := scanCampaign(q.queryRow(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE id = ?", id))
+	c, err := scanCampaign(q.queryRow(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE id = ? AND NOT preparing", id))
 	if err != nil {
 		return c, mapErr(q.d, err)
 	}
@@ -267,7 +301,7 @@ func (q queries) CampaignForWork(ctx context.Context, id int64) (store.Campaign,
 }
 
 func (q queries) ListCampaigns(ctx context.Context, userID int64) ([]store.Campaign, error) {
-	list, err := q.campaigns(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE user_id = ? ORDER BY id DESC", userID)
+	list, err := q.campaigns(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE user_id = ? AND NOT preparing ORDER BY id DESC", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +317,22 @@ func (q queries) CampaignsPage(ctx context.Context, userID, beforeID int64, limi
 	if beforeID <= 0 {
 		beforeID = math.MaxInt64
 	}
-	list, err := q.campaigns(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+	list, err := q.campaigns(ctx, "SELECT "+campaignColumns+" FROM campaigns WHERE user_id = ? AND id < ? AND NOT preparing ORDER BY id DESC LIMIT ?",
 		userID, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i], err = q.withSenders(ctx, list[i]); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+func (q queries) SearchCampaigns(ctx context.Context, userID int64, text string, limit int) ([]store.Campaign, error) {
+	list, err := q.campaigns(ctx, "SELECT "+campaignColumns+` FROM campaigns WHERE user_id = ? AND NOT preparing AND lower(name) LIKE lower(?) ESCAPE '\' `+
+		"ORDER BY id DESC LIMIT ?", userID, "%"+escapeLike(text)+"%", limit)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +346,7 @@ func (q queries) CampaignsPage(ctx context.Context, userID, beforeID int64, limi
 
 func (q queries) CountCampaigns(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := q.queryRow(ctx, "SELECT COUNT(*) FROM campaigns WHERE user_id = ?", userID).Scan(&n)
+	err := q.queryRow(ctx, "SELECT COUNT(*) FROM campaigns WHERE user_id = ? AND NOT preparing", userID).Scan(&n)
 	return n, mapErr(q.d, err)
 }
 
@@ -315,7 +363,8 @@ func (q queries) UsageOf(ctx context.Context, userID int64) (store.Usage, error)
 
 func (q queries) PruneDraftsBefore(ctx context.Context, before, now time.Time) (int64, error) {
 	return q.exec(ctx, "UPDATE campaigns SET status = 'cancelled', pause_reason = ?, updated_at = ?, finished_at = ? "+
-		"WHERE status = 'draft' AND created_at < ?", store.PrunedReason, now, now, before)
+		"WHERE (status = 'draft' AND created_at < ?) OR (preparing AND status <> 'cancelled' AND created_at < ?)",
+		store.PrunedReason, now, now, before, now.Add(-store.PreparingTimeout))
 }
 
 func (q queries) DeletePruned(ctx context.Context, limit int) (int64, error) {

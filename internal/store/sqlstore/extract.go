@@ -262,6 +262,35 @@ func (q queries) MemberListsPage(ctx context.Context, userID, beforeID int64, li
 	return many(q.d, rs, err, toMemberList)
 }
 
+// SearchMemberLists is written by hand: sqlc's SQLite parser refuses
+// LIKE … ESCAPE.
+func (q queries) SearchMemberLists(ctx context.Context, userID int64, text string, limit int) ([]store.MemberList, error) {
+	rows, err := q.query(ctx, `SELECT id, user_id, name, source, member_count, created_at, updated_at FROM member_lists `+
+		`WHERE user_id = ? AND lower(name) LIKE lower(?) ESCAPE '\' ORDER BY id DESC LIMIT ?`,
+		userID, "%"+escapeLike(text)+"%", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.MemberList
+	for rows.Next() {
+		var l gen.MemberList
+		if err := rows.Scan(&l.ID, &l.UserID, &l.Name, &l.Source, &l.MemberCount, &l.CreatedAt, &l.UpdatedAt); err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		out = append(out, toMemberList(l))
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) MemberListCounts(ctx context.Context, userID int64) (lists, ready int, err error) {
+	r, err := q.q.MemberListCounts(ctx, userID)
+	if err != nil {
+		return 0, 0, mapErr(q.d, err)
+	}
+	return int(r.Lists), int(r.Ready), nil
+}
+
 func (q queries) MemberListByID(ctx context.Context, userID, id int64) (store.MemberList, error) {
 	r, err := q.q.MemberListByID(ctx, gen.MemberListByIDParams{ID: id, UserID: userID})
 	return one(q.d, r, err, toMemberList)

@@ -35,6 +35,13 @@ var notOurs = map[string]string{
 	"/admin/jobs/": "River's own UI, for instance administrators",
 }
 
+// parts are GET routes that answer a part of a page (htmx swaps it in):
+// axe checks them inside the page, in the states checkPickers makes.
+var parts = map[string]string{
+	"GET /campaigns/new/lists": "the campaign editor's member-list picker as a search narrows it",
+	"GET /inbox/campaigns":     "the inbox's campaign filter as a search narrows it",
+}
+
 // perPattern bounds how many pages of one pattern are checked (say, three
 // accounts in different states), so the test's time does not grow with
 // the content.
@@ -89,6 +96,7 @@ func TestEveryPageMeetsWCAG21AA(t *testing.T) {
 		ck.visit(u.url, u.pattern)
 	}
 	ck.checkForms()
+	ck.checkPickers()
 
 	for _, r := range ck.routes {
 		if notOurs[r] == "" && len(ck.seen[r]) == 0 {
@@ -163,6 +171,9 @@ func (ck *checker) visit(raw, pattern string) {
 	if !slices.Contains(ck.seen[pattern], raw) {
 		ck.seen[pattern] = append(ck.seen[pattern], raw)
 	}
+	if parts[pattern] != "" {
+		return
+	}
 	b.Viewport(1280, 900, false)
 	// fetch reads only the headers (then aborts, for event streams) and
 	// follows redirects, so a link to a step that moved on (a login's code
@@ -233,6 +244,27 @@ func (ck *checker) check(pattern, raw string, vp viewport) {
 		}
 	}
 	_ = raw
+}
+
+// checkPickers checks the pages whose pickers a search narrows, after
+// typing into the search (the part swapped in by htmx) and after a search
+// that finds nothing.
+func (ck *checker) checkPickers() {
+	b := ck.b
+	for _, pk := range []struct{ page, field, slot, pattern string }{
+		{"/campaigns/new", "#list_q", "#list-picker", "GET /campaigns/new/lists"},
+		{"/inbox", "#campaign_q", "#campaign-picker", "GET /inbox/campaigns"},
+	} {
+		for i, text := range []string{"a", "no such name at all"} {
+			b.Viewport(1280, 900, false)
+			b.Load(chromedp.Navigate(ck.app.URL + pk.page))
+			b.WaitJS("the picker's search", fmt.Sprintf(`!!document.querySelector(%q)`, pk.field), 10*time.Second)
+			b.Do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.swapped = false; document.body.addEventListener("htmx:afterSettle", e => { if (e.target.matches(%q)) window.swapped = true; })`, pk.slot)),
+				chromedp.SendKeys(chromedp.CSS(pk.field), text))
+			b.WaitJS("the picker narrowed", `window.swapped`, 10*time.Second)
+			ck.check(pk.pattern, fmt.Sprintf("%s (search %d)", pk.page, i), viewports[0])
+		}
+	}
 }
 
 // checkForms submits each form of the pages checked so far once per

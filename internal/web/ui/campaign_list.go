@@ -87,8 +87,7 @@ func (h *Handler) campaigns(w http.ResponseWriter, r *http.Request) {
 		data.NewestURL = "/campaigns"
 	}
 	if err == nil && len(list) == 0 && before == "" {
-		lists, lerr := h.Extract.Lists(r.Context(), userID(r))
-		data.MemberLists, err = len(lists), lerr
+		data.MemberLists, _, err = h.Extract.ListCounts(r.Context(), userID(r))
 	}
 	if err != nil {
 		h.renderError(w, r, "error", p, err)

@@ -24,11 +24,21 @@ const campaignUploadLimit = recipients.DefaultMaxBytes + 1<<20
 // editorData is the campaign editor: the choices it offers and what the
 // user sent last.
 type editorData struct {
-	Form       url.Values
-	Lists      []extract.ListInfo
-	Accounts   []senderChoice
-	SyntaxHelp string
-	Zones      []string
+	Form url.Values
+	// Lists are the member-list picker's choices: the lists ticked, then
+	// up to pickerSize lists matching ListQ (the newest when it is empty).
+	Lists []listChoice
+	ListQ string
+	// ListsFound is how many lists matched (at most pickerSize);
+	// ListsMore says more did; HasLists is false when the user has none.
+	ListsFound int
+	ListsMore  bool
+	HasLists   bool
+	// ListsInvalid marks the picker when the audience was refused.
+	ListsInvalid bool
+	Accounts     []senderChoice
+	SyntaxHelp   string
+	Zones        []string
 	// Invalid are the pasted or uploaded items that name no user; the
 	// user either fixes them or ticks "leave them out".
 	Invalid      []recipients.Invalid
@@ -38,6 +48,17 @@ type editorData struct {
 	FileDropped bool
 	Preview     previewData
 }
+
+// listChoice is a member list in the picker, with what tells it from
+// another of the same name: the account that extracted it and its date.
+type listChoice struct {
+	extract.ListInfo
+	Account string // "" for a merged list
+}
+
+// maxTickedLists bounds the ticked lists the picker reads back one by
+// one; more than a person ticks, fewer than a forged form could send.
+const maxTickedLists = 200
 
 // senderChoice is one of the user's accounts as a sender.
 type senderChoice struct {
@@ -99,11 +120,6 @@ func defaultEditorForm(choices []senderChoice) url.Values {
 func (h *Handler) editorChoices(r *http.Request) (editorData, error) {
 	uid := userID(r)
 	d := editorData{SyntaxHelp: message.SyntaxHelp(), Zones: timeZones}
-	lists, err := h.Extract.Lists(r.Context(), uid)
-	if err != nil {
-		return d, err
-	}
-	d.Lists = lists
 	accts, err := h.AccountService.List(r.Context(), uid)
 	if err != nil {
 		return d, err
@@ -119,6 +135,67 @@ func (h *Handler) editorChoices(r *http.Request) (editorData, error) {
 	return d, nil
 }
 
+// listChoices fills the member-list picker from the form: the lists
+// ticked in it (kept whatever the search), then those matching list_q.
+func (h *Handler) listChoices(r *http.Request, d *editorData) error {
+	ctx, uid := r.Context(), userID(r)
+	accts, err := h.AccountService.List(ctx, uid)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, a := range accts {
+		names[a.ID] = a.Name
+	}
+	choice := func(l extract.ListInfo) listChoice {
+		c := listChoice{ListInfo: l}
+		if l.Extraction != nil {
+			if c.Account = names[l.Extraction.AccountID]; c.Account == "" {
+				c.Account = "a disconnected account"
+			}
+		}
+		return c
+	}
+	ticked := map[int64]bool{}
+	for _, v := range d.Form["list"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 || ticked[id] || len(ticked) >= maxTickedLists {
+			continue // refused on save, with a message
+		}
+		l, err := h.Extract.List(ctx, uid, id)
+		if e, ok := apperr.As(err); ok && e.Status == http.StatusNotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		ticked[id] = true
+		d.Lists = append(d.Lists, choice(l))
+		d.HasLists = true
+	}
+	d.ListQ = strings.TrimSpace(d.Form.Get("list_q"))
+	found, err := h.Extract.SearchLists(ctx, uid, d.ListQ, pickerSize+1)
+	if err != nil {
+		return err
+	}
+	if len(found) > pickerSize {
+		found, d.ListsMore = found[:pickerSize], true
+	}
+	d.ListsFound = len(found)
+	for _, l := range found {
+		d.HasLists = true
+		if !ticked[l.ID] {
+			d.Lists = append(d.Lists, choice(l))
+		}
+	}
+	if !d.HasLists && d.ListQ != "" {
+		n, _, err := h.Extract.ListCounts(ctx, uid)
+		d.HasLists = n > 0
+		return err
+	}
+	return nil
+}
+
 // GET /campaigns/new
 func (h *Handler) newCampaign(w http.ResponseWriter, r *http.Request) {
 	p := &Page{Title: "New campaign", Nav: "campaigns"}
@@ -130,6 +207,11 @@ func (h *Handler) newCampaign(w http.ResponseWriter, r *http.Request) {
 	d.Form = defaultEditorForm(d.Accounts)
 	if list := r.URL.Query().Get("list"); list != "" {
 		d.Form.Set("list", list)
+	}
+	d.Form.Set("list_q", r.URL.Query().Get("list_q"))
+	if err := h.listChoices(r, &d); err != nil {
+		h.renderError(w, r, "error", p, err)
+		return
 	}
 	p.Data = &d
 	h.render(w, r, http.StatusOK, "campaign_new", p)
@@ -145,6 +227,18 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Form = r.PostForm
 	p.Data = &d
+	if err := h.listChoices(r, &d); err != nil {
+		h.renderError(w, r, "error", p, err)
+		return
+	}
+	if d.Form.Get("find_lists") != "" {
+		// The picker's search without JavaScript: the same form again,
+		// as typed, with the lists found; nothing is saved.
+		d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
+		d.Preview = h.preview(d.Form)
+		h.render(w, r, http.StatusOK, "campaign_new", p)
+		return
+	}
 	in, err := h.campaignInput(r, &d)
 	if err == nil {
 		var v campaign.View
@@ -158,9 +252,35 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 	if e, ok := apperr.As(err); ok && !editorFields[e.Field] {
 		err = e.OnField("") // shown at the top rather than lost
 	}
+	if e, ok := apperr.As(err); ok && (e.Field == "audience" || e.Field == "audience.list_ids") {
+		d.ListsInvalid = true
+	}
 	d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
 	d.Preview = h.preview(d.Form)
 	h.renderError(w, r, "campaign_new", p, err)
+}
+
+// GET /campaigns/new/lists?list_q=…&list=… — the member-list picker
+// alone, narrowed as the user types into its search field (with
+// JavaScript; without, the form's Find button does the same).
+func (h *Handler) campaignListPicker(w http.ResponseWriter, r *http.Request) {
+	d := editorData{Form: r.URL.Query()}
+	err := h.listChoices(r, &d)
+	var html []byte
+	if err == nil {
+		html, err = h.fragment("campaign_new", "list-picker", &d)
+	}
+	if err != nil {
+		e, ok := apperr.As(err)
+		if !ok {
+			e = internal(err)
+		}
+		http.Error(w, e.Message+". "+e.Hint, e.HTTPStatus())
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(html)
 }
 
 // editorFields are the fields the editor shows errors next to.

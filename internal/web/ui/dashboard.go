@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/telegramate/telegramate/internal/accounts"
-	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -75,16 +74,11 @@ func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
 	if d.Accounts == 0 {
 		d.Waiting = waitingLogins(list)
 	}
-	lists, err := h.Extract.Lists(r.Context(), uid)
+	lists, ready, err := h.Extract.ListCounts(r.Context(), uid)
 	if err != nil {
 		return d, err
 	}
-	d.MemberLists = len(lists)
-	for _, l := range lists {
-		if l.Extraction == nil || l.Extraction.Status == store.ExtractionCompleted {
-			d.Extracted = true
-		}
-	}
+	d.MemberLists, d.Extracted = lists, ready > 0
 	if h.Campaigns != nil {
 		if err = h.campaignCounters(r, uid, &d); err != nil {
 			return d, err

@@ -27,7 +27,10 @@ type inboxFilter struct {
 	Q        string
 	Account  int64
 	Campaign int64
-	Unread   bool
+	// CampaignQ narrows the campaign picker's choices (by name); it does
+	// not filter the conversations.
+	CampaignQ string
+	Unread    bool
 	// Status is "open" (the default), "done" or "all".
 	Status string
 	// Before is the cursor of the page shown; "" for the newest.
@@ -48,7 +51,7 @@ var (
 // parseInboxFilter reads the parameters; a bad one is reported with the
 // filters as typed, so the page can show them for correction.
 func parseInboxFilter(q url.Values) (inboxFilter, error) {
-	f := inboxFilter{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Before: q.Get("before")}
+	f := inboxFilter{Q: strings.TrimSpace(q.Get("q")), CampaignQ: strings.TrimSpace(q.Get("campaign_q")), Status: q.Get("status"), Before: q.Get("before")}
 	if f.Status == "" {
 		f.Status = store.ConversationOpen
 	}
@@ -191,6 +194,12 @@ type inboxData struct {
 	Rows            []conversationRow
 	AccountOptions  []option
 	CampaignOptions []option
+	// CampaignsFound is how many campaigns matched the picker's search
+	// (at most pickerSize); CampaignsMore says more did.
+	CampaignsFound int
+	CampaignsMore  bool
+	// CampaignInvalid marks the picker when the campaign chosen was refused.
+	CampaignInvalid bool
 	OlderURL        template.URL
 	NewestURL       template.URL
 	// Live streams the first page's changes.
@@ -218,6 +227,9 @@ func (h *Handler) inboxPage(w http.ResponseWriter, r *http.Request) {
 	d, err := h.inboxData(r, f, ferr == nil)
 	if err == nil {
 		err = ferr
+	}
+	if e, ok := apperr.As(err); ok && e.Field == "campaign" {
+		d.CampaignInvalid = true
 	}
 	p.Data = d
 	if err != nil {
@@ -268,17 +280,8 @@ func (h *Handler) inboxData(r *http.Request, f inboxFilter, list bool) (inboxDat
 	if f.Account != 0 && !known {
 		return d, errBadAccountFilter
 	}
-	camps, err := h.Campaigns.List(ctx, uid)
-	if err != nil {
+	if err = h.campaignOptions(ctx, uid, f, &d); err != nil {
 		return d, err
-	}
-	known = false
-	for _, c := range camps {
-		d.CampaignOptions = append(d.CampaignOptions, option{ID: c.ID, Name: c.Name, Selected: c.ID == f.Campaign})
-		known = known || c.ID == f.Campaign
-	}
-	if f.Campaign != 0 && !known {
-		return d, errBadCampaignFilter
 	}
 	if !list {
 		return d, nil
@@ -292,6 +295,73 @@ func (h *Handler) inboxData(r *http.Request, f inboxFilter, list bool) (inboxDat
 	}
 	d.Live = f.Before == ""
 	return d, nil
+}
+
+// pickerSize is how many choices a picker (campaigns, member lists) shows
+// at once: the newest, or those whose name holds the text typed into its
+// search field. A user with thousands finds one by typing, and the page
+// stays small.
+const pickerSize = 20
+
+// campaignOptions fills the campaign picker: the chosen campaign, then
+// up to pickerSize campaigns matching the picker's search.
+func (h *Handler) campaignOptions(ctx context.Context, uid int64, f inboxFilter, d *inboxData) error {
+	if f.Campaign != 0 {
+		c, err := h.Campaigns.Find(ctx, uid, f.Campaign)
+		if e, ok := apperr.As(err); ok && e.Status == http.StatusNotFound {
+			return errBadCampaignFilter
+		}
+		if err != nil {
+			return err
+		}
+		d.CampaignOptions = append(d.CampaignOptions, option{ID: c.ID, Name: c.Name, Selected: true})
+	}
+	camps, err := h.Campaigns.Search(ctx, uid, f.CampaignQ, pickerSize+1)
+	if err != nil {
+		return err
+	}
+	if len(camps) > pickerSize {
+		camps, d.CampaignsMore = camps[:pickerSize], true
+	}
+	for _, c := range camps {
+		if c.ID != f.Campaign {
+			d.CampaignOptions = append(d.CampaignOptions, option{ID: c.ID, Name: c.Name})
+		}
+	}
+	d.CampaignsFound = len(camps)
+	return nil
+}
+
+// GET /inbox/campaigns?campaign_q=…&campaign=… — the campaign picker
+// alone, narrowed as the user types into its search field (with
+// JavaScript; without, the filter form's Show does the same).
+func (h *Handler) inboxCampaignPicker(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := inboxFilter{CampaignQ: strings.TrimSpace(q.Get("campaign_q"))}
+	var err error
+	if f.Campaign, err = parseOptionalID(q.Get("campaign")); err != nil {
+		err = errBadCampaignFilter
+	}
+	var d inboxData
+	if err == nil {
+		d.inboxFilter = f
+		err = h.campaignOptions(r.Context(), userID(r), f, &d)
+	}
+	var html []byte
+	if err == nil {
+		html, err = h.fragment("inbox", "campaign-picker", d)
+	}
+	if err != nil {
+		e, ok := apperr.As(err)
+		if !ok {
+			e = internal(err)
+		}
+		http.Error(w, e.Message+". "+e.Hint, e.HTTPStatus())
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(html)
 }
 
 // inboxRows is one page of the list and the link to the next, older one.

@@ -46,6 +46,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /extractions/{id}/cancel", h.cancelExtraction)
 	h.private(mux, "GET /campaigns", h.campaigns)
 	h.private(mux, "GET /campaigns/new", h.newCampaign)
+	h.private(mux, "GET /campaigns/new/lists", h.campaignListPicker)
 	h.private(mux, "POST /campaigns", h.createCampaign, withUpload(campaignUploadLimit))
 	h.private(mux, "POST /campaigns/preview", h.previewCampaign)
 	h.private(mux, "POST /campaigns/test-send", h.testSendCampaign)
@@ -60,6 +61,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	if h.Inbox != nil {
 		h.private(mux, "GET /inbox", h.inboxPage)
 		h.private(mux, "GET /inbox/events", h.inboxEvents, stream())
+		h.private(mux, "GET /inbox/campaigns", h.inboxCampaignPicker)
 		h.private(mux, "GET /inbox/{id}", h.showConversation)
 		h.private(mux, "GET /inbox/{id}/events", h.conversationEvents, stream())
 		h.private(mux, "POST /inbox/{id}/messages", h.answerConversation)

@@ -684,6 +684,27 @@ func (q *Queries) MemberListByID(ctx context.Context, arg MemberListByIDParams) 
 	return i, err
 }
 
+const memberListCounts = `-- name: MemberListCounts :one
+SELECT COUNT(*) AS lists,
+  CAST(COALESCE(SUM(CASE WHEN l.source <> 'extraction' OR EXISTS (
+    SELECT 1 FROM extractions x WHERE x.list_id = l.id AND x.status = 'completed') THEN 1 ELSE 0 END), 0) AS BIGINT) AS ready
+FROM member_lists l WHERE l.user_id = $1
+`
+
+type MemberListCountsRow struct {
+	Lists int64
+	Ready int64
+}
+
+// The dashboard's counts: every list, and those ready to send to (merged,
+// or filled by a finished extraction).
+func (q *Queries) MemberListCounts(ctx context.Context, userID int64) (MemberListCountsRow, error) {
+	row := q.db.QueryRowContext(ctx, memberListCounts, userID)
+	var i MemberListCountsRow
+	err := row.Scan(&i.Lists, &i.Ready)
+	return i, err
+}
+
 const memberListsPage = `-- name: MemberListsPage :many
 SELECT id, user_id, name, source, member_count, created_at, updated_at FROM member_lists WHERE user_id = $1 AND id < $2
 ORDER BY id DESC

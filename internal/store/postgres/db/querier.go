@@ -101,6 +101,9 @@ type Querier interface {
 	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
 	MemberListByID(ctx context.Context, arg MemberListByIDParams) (MemberList, error)
+	// The dashboard's counts: every list, and those ready to send to (merged,
+	// or filled by a finished extraction).
+	MemberListCounts(ctx context.Context, userID int64) (MemberListCountsRow, error)
 	MemberListsPage(ctx context.Context, arg MemberListsPageParams) ([]MemberList, error)
 	// The newest access hash an account was given for a user, found through
 	// the lists of the account's owner and (list_id, tg_user_id).

@@ -132,6 +132,7 @@ type Campaign struct {
 	FinishedAt         sql.NullTime
 	RestoredBackupAt   sql.NullTime
 	RestoredAt         sql.NullTime
+	Preparing          bool
 }
 
 type CampaignSender struct {

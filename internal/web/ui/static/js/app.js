@@ -180,3 +180,12 @@ window.addEventListener("resize", scrollRegions);
     }
   }
 })();
+
+// Enter in a picker's search field searches (as typing does) instead of
+// submitting the form around it: without this the form's first submit
+// button (the picker's own Find, for pages without JavaScript) would run.
+document.addEventListener("keydown", function (e) {
+  if (e.key !== "Enter" || !e.target.matches || !e.target.matches("[data-picker-search]")) return;
+  e.preventDefault();
+  if (window.htmx) window.htmx.trigger(e.target, "search");
+});
