@@ -46,7 +46,7 @@ const (
 type Options struct {
 	Senders int // sending accounts (default 4)
 	// Strangers are users of the world that are no account (Telegram
-	// users 8001…), to write to the accounts.
+	// users 900001…), to write to the accounts.
 	Strangers int
 	CrowdSize int // generated members of CrowdChat (default 200)
 	BigSize   int // generated members of BigChat (default 1,000)
@@ -165,7 +165,7 @@ func New(t testing.TB, o Options) *Cluster {
 		}
 	}
 	for i := 1; i <= o.Strangers; i++ {
-		c.Strangers = append(c.Strangers, int64(8000+i))
+		c.Strangers = append(c.Strangers, int64(900_000+i))
 	}
 	return c
 }
@@ -208,7 +208,7 @@ func world(o Options) (*sandbox.World, []campaigntest.Account) {
 		users = append(users, map[string]any{"id": a.TGUserID, "phone": a.Phone, "first_name": a.First})
 	}
 	for i := 1; i <= o.Strangers; i++ {
-		users = append(users, map[string]any{"id": int64(8000 + i), "phone": fmt.Sprintf("999662%04d", i), "first_name": fmt.Sprintf("Stranger%d", i)})
+		users = append(users, map[string]any{"id": int64(900_000 + i), "phone": fmt.Sprintf("999662%04d", i), "first_name": fmt.Sprintf("Stranger%d", i)})
 	}
 	extractor := accts[len(accts)-1].TGUserID
 	w := map[string]any{
