@@ -151,7 +151,7 @@ func newBenchEnv(b *testing.B, st store.Store, w *sandbox.World) *env {
 func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.World) *env {
 	t.Helper()
 	ctx := context.Background()
-	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0"})
+	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0", Key: testkit.RSAKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func TestWaitsStopOnlyTheirKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sb, err := sandbox.Start(context.Background(), w, sandbox.Options{Listen: "127.0.0.1:0"})
+			sb, err := sandbox.Start(context.Background(), w, sandbox.Options{Listen: "127.0.0.1:0", Key: testkit.RSAKey(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -110,7 +110,7 @@ func New(t testing.TB, o Options) *Cluster {
 	c.secret = testKey.ID + ":" + base64.StdEncoding.EncodeToString(testKey.Secret)
 
 	w, accts := world(o)
-	sbx, err := sandbox.Start(context.Background(), w, sandbox.Options{Listen: "127.0.0.1:0", Latency: o.Latency})
+	sbx, err := sandbox.Start(context.Background(), w, sandbox.Options{Listen: "127.0.0.1:0", Latency: o.Latency, Key: testkit.RSAKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

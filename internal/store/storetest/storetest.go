@@ -3,6 +3,11 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/telegramate/telegramate/internal/store"
@@ -21,10 +26,63 @@ func Each(t *testing.T, body func(t *testing.T, s store.Store)) {
 	t.Run("postgres", func(t *testing.T) { body(t, Postgres(t)) })
 }
 
-// SQLite is a fresh, migrated SQLite store in a temporary directory.
+// SQLite is a fresh, migrated SQLite store in a temporary directory
+// (copied from one migrated once per test process, see SeedSQLite).
 func SQLite(t testing.TB) store.Store {
 	t.Helper()
-	return open(t, storeopen.Options{DataDir: t.TempDir()})
+	dir := t.TempDir()
+	SeedSQLite(t, dir)
+	return open(t, storeopen.Options{DataDir: dir, NoMigrate: true})
+}
+
+var sqliteTemplate struct {
+	once sync.Once
+	file []byte
+	err  error
+}
+
+// SeedSQLite writes a migrated, empty SQLite database where the store of
+// dataDir looks for it. Migrating a new file costs seconds under -race
+// (dozens of statements, each parsed by the C-to-Go SQLite) and more on a
+// busy disk; the test process migrates one file and every store starts
+// from a copy of its bytes, as PostgreSQL's start from a template.
+func SeedSQLite(t testing.TB, dataDir string) {
+	t.Helper()
+	sqliteTemplate.once.Do(func() { sqliteTemplate.file, sqliteTemplate.err = migratedSQLite() })
+	if sqliteTemplate.err != nil {
+		t.Fatalf("sqlite template: %v", sqliteTemplate.err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dataDir, storeopen.FileName), sqliteTemplate.file, 0o600); err != nil {
+		t.Fatalf("sqlite template: %v", err)
+	}
+}
+
+// migratedSQLite is the bytes of a newly migrated SQLite database.
+func migratedSQLite() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "telegramate-sqlite-template-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	s, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: dir})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	// Closing the last connection folds the write-ahead log into the file;
+	// a log left over would hold part of the schema.
+	path := filepath.Join(dir, storeopen.FileName)
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("%s-wal still holds %d bytes after closing", path, fi.Size())
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	return os.ReadFile(path)
 }
 
 // Postgres is a fresh, migrated store in a new PostgreSQL database (copied

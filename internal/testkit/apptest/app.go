@@ -13,12 +13,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/config"
 	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/testkit"
 	appserver "github.com/telegramate/telegramate/internal/web/server"
 )
@@ -114,6 +116,10 @@ func StartApp(t testing.TB, opts ...AppOption) *App {
 	args := []string{"--data-dir", dataDir, "--log-level", s.logLevel}
 	if s.postgres {
 		args = append(args, "--database-url", testkit.Postgres(t), "--secret-key", TestKey)
+	} else if !slices.Contains(s.args, "--data-dir") && !slices.Contains(s.args, "--database-url") {
+		// A new SQLite database starts migrated, as a copy: the app's own
+		// migration costs seconds under -race and is the same every time.
+		storetest.SeedSQLite(t, dataDir)
 	}
 	args = append(args, s.args...)
 
