@@ -67,6 +67,12 @@ type Options struct {
 	KeepEvery time.Duration
 	// FlushEvery is how often updates states are stored (default 1 s).
 	FlushEvery time.Duration
+	// Opening bounds the connections that come up at once only to listen
+	// (default 64): a node starting with thousands of accounts ramps them
+	// up instead of opening all at once, which starved its own lease
+	// renewal until it gave every account up and started over. A
+	// connection that work waits for does not queue.
+	Opening int
 }
 
 // Runtime is the node's account runtime. Safe for concurrent use.
@@ -83,6 +89,8 @@ type Runtime struct {
 	conns   map[int64]*conn
 	handler Handler
 	wake    chan struct{}
+	// opening holds a slot for each listening-only connection coming up.
+	opening chan struct{}
 }
 
 // conn is one account's connection, up or coming up.
@@ -125,9 +133,12 @@ func New(o Options) (*Runtime, error) {
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = time.Second
 	}
+	if o.Opening <= 0 {
+		o.Opening = 64
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runtime{o: o, log: o.Logger, states: newStates(o.Store, o.Logger, o.Now), ctx: ctx, cancel: cancel,
-		conns: map[int64]*conn{}, wake: make(chan struct{}, 1)}
+		conns: map[int64]*conn{}, wake: make(chan struct{}, 1), opening: make(chan struct{}, o.Opening)}
 	r.wg.Add(1)
 	go r.flushLoop()
 	return r, nil
@@ -387,6 +398,25 @@ func (r *Runtime) start(a store.AccountRef, users int) *conn {
 	return c
 }
 
+// slot waits for a turn to open a connection only to listen (Opening).
+// release gives the turn back, once, whenever called. kicked: work came
+// meanwhile, and the attempt is to be made at once, for it.
+func (r *Runtime) slot(ctx context.Context, c *conn, forWork bool) (release func(), kicked bool) {
+	none := func() {}
+	if forWork {
+		return none, false
+	}
+	select {
+	case r.opening <- struct{}{}:
+	case <-c.kick:
+		return none, true
+	case <-ctx.Done():
+		return none, false
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-r.opening }) }, false
+}
+
 // retryWait is the wait after n failed attempts in a row: a second,
 // doubling to a minute.
 func retryWait(n int) time.Duration {
@@ -431,7 +461,15 @@ func (r *Runtime) loop(ctx context.Context, c *conn) {
 		case <-c.kick: // this attempt is the one work asked for
 		default:
 		}
+		release, kicked := r.slot(ctx, c, forWork)
+		if ctx.Err() != nil {
+			return
+		}
+		if kicked {
+			continue // work came: try at once, as that work's attempt
+		}
 		err := r.o.Open(octx, store.AccountRef{UserID: c.user, AccountID: c.id}, r.liveOptions(c), func(cctx context.Context, api *tg.Client) error {
+			release()
 			c.mu.Lock()
 			c.api, c.ctx = api, cctx
 			close(c.up)
@@ -439,6 +477,7 @@ func (r *Runtime) loop(ctx context.Context, c *conn) {
 			<-cctx.Done()
 			return nil
 		})
+		release()
 		c.mu.Lock()
 		wasUp := c.api != nil
 		c.api, c.ctx, c.err, c.errWanted = nil, nil, err, forWork
