@@ -96,7 +96,8 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
-	"ago": ago,
+	"ago":          ago,
+	"attemptsLeft": attemptsLeft,
 	// milestone rounds a percentage down to a quarter, so a live region
 	// announces progress four times, not at every update.
 	"milestone": func(percent int) int { return percent / 25 * 25 },
