@@ -99,6 +99,8 @@ var funcs = template.FuncMap{
 	},
 	"ago":          ago,
 	"attemptsLeft": attemptsLeft,
+	// count is "1 recipient", "10,446 members": a number with its noun.
+	"count": countOf,
 	// failuresToPause says how many failed messages among the last 50
 	// pause a campaign at a percent (an int, or a form's text).
 	"failuresToPause": failuresToPause,
@@ -276,4 +278,12 @@ func failuresToPause(percent any) string {
 		return "the first failure"
 	}
 	return fmt.Sprintf("%d failures (more than %d)", k, k-1)
+}
+
+// countOf is n with thousands separators and noun, plural unless n is 1.
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
 }
