@@ -93,7 +93,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	slices.SortFunc(cfg.Telegram.DCs, func(a, b config.DC) int { return a.ID - b.ID })
 	cfg.Telegram.PublicKeyFile = keyFile
 
-	if err := demoUser(ctx, cfg, *email, *password); err != nil {
+	connected, err := demoUser(ctx, cfg, *email, *password)
+	if err != nil {
 		return err
 	}
 	accounts, err := demoAccounts(sb.World())
@@ -108,7 +109,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			mux.Handle("GET "+demoCodesPath, demoCodes(accounts, sb))
 		},
 		Ready: func(addr net.Addr) {
-			printDemo(e, "http://"+addr.String(), *email, *password, accounts, *latency)
+			printDemo(e, "http://"+addr.String(), *email, *password, accounts, connected, *latency)
 		},
 	})
 }
@@ -130,19 +131,20 @@ func demoHelp(fs *flag.FlagSet) func() {
 	}
 }
 
-// demoUser makes sure the demo user exists with the announced password.
-func demoUser(ctx context.Context, cfg *config.Config, email, password string) error {
+// demoUser makes sure the demo user exists with the announced password,
+// and says which phones (digits) it has connected already: a restarted
+// demo keeps its accounts, and its summary must say so.
+func demoUser(ctx context.Context, cfg *config.Config, email, password string) (map[string]bool, error) {
 	st, err := openStore(ctx, cfg, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer st.Close()
 	svc := users.New(st, users.Options{})
-	_, err = svc.Create(ctx, users.NewUser{Email: email, Password: password, Admin: true})
+	u, err := svc.Create(ctx, users.NewUser{Email: email, Password: password, Admin: true})
 	if errors.Is(err, users.ErrEmailTaken) {
 		// Setting the password ends the user's sessions: only a changed
 		// one is set, so a restart keeps the demo user logged in.
-		var u store.User
 		if u, err = svc.ByEmail(ctx, email); err == nil {
 			if same, _, _ := users.VerifyPassword(password, u.PasswordHash); !same {
 				err = svc.SetPassword(ctx, email, password)
@@ -150,17 +152,43 @@ func demoUser(ctx context.Context, cfg *config.Config, email, password string) e
 		}
 	}
 	if e, ok := apperr.As(err); ok {
-		return fmt.Errorf("demo user: %s", e.Message)
+		return nil, fmt.Errorf("demo user: %s", e.Message)
 	}
-	return err
+	if err != nil {
+		return nil, err
+	}
+	mine, err := st.ListAccounts(ctx, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("demo user's accounts: %w", err)
+	}
+	connected := map[string]bool{}
+	for _, a := range mine {
+		if a.Status != store.AccountPending && a.Status != store.AccountDisconnected {
+			connected[a.Phone] = true
+		}
+	}
+	return connected, nil
 }
 
-func printDemo(e *env, url, email, password string, accounts []demoAccount, latency time.Duration) {
+func printDemo(e *env, url, email, password string, accounts []demoAccount, connected map[string]bool, latency time.Duration) {
 	w := e.stdout
 	fmt.Fprintf(w, "Telegramate demo is running at %s\n", url)
 	fmt.Fprintf(w, "  Log in as %s with the password %q.\n\n", email, password)
-	// The path the help article describes: the dashboard's yellow alert.
-	fmt.Fprintln(w, "Connect a sandbox Telegram account: the dashboard's yellow alert → Connect Telegram Account.")
+	n := 0
+	for _, a := range accounts {
+		if connected[strings.TrimPrefix(a.Phone, "+")] {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		// The path the help article describes: the dashboard's yellow alert.
+		fmt.Fprintln(w, "Connect a sandbox Telegram account: the dashboard's yellow alert → Connect Telegram Account.")
+	case n < len(accounts):
+		fmt.Fprintf(w, "%d of the %d sandbox accounts are connected; connect another from Accounts → Connect Telegram Account.\n", n, len(accounts))
+	default:
+		fmt.Fprintf(w, "All %d sandbox accounts are connected: extract a group's members, then send a campaign.\n", n)
+	}
 	fmt.Fprintln(w, "Each phone has an API credential set of its own (one set connects one account):")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -170,7 +198,11 @@ func printDemo(e *env, url, email, password string, accounts []demoAccount, late
 		if a.Password != "" {
 			pw = a.Password
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", a.Phone, a.Name, a.Code, pw, a.APIID, a.APIHash)
+		name := a.Name
+		if connected[strings.TrimPrefix(a.Phone, "+")] {
+			name += " (connected)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", a.Phone, name, a.Code, pw, a.APIID, a.APIHash)
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)

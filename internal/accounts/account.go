@@ -26,7 +26,15 @@ const (
 	LoginPasswordNeeded = store.LoginPasswordNeeded
 	// LoginExpired is a pending account whose login ran out of time.
 	LoginExpired = "login_expired"
+	// LoginEnded is a pending account whose login was stopped after
+	// MaxLoginAttempts wrong codes or passwords.
+	LoginEnded = "login_ended"
 )
+
+// loginEndedDetail is the status detail of a pending account whose login
+// was stopped: its login row is gone with its secrets, and the detail is
+// what still tells the stop from a timeout.
+const loginEndedDetail = "too_many_attempts"
 
 // Account is a user's Telegram account as the product shows it. It never
 // holds a secret.
@@ -84,8 +92,12 @@ func (w Wait) Label() string {
 
 // Login is a login waiting for its code or 2FA password.
 type Login struct {
-	// State is LoginCodeSent, LoginPasswordNeeded or LoginExpired.
+	// State is LoginCodeSent, LoginPasswordNeeded, LoginExpired or
+	// LoginEnded.
 	State string
+	// AttemptsLeft is how many wrong codes or passwords the login still
+	// takes before it is stopped.
+	AttemptsLeft int
 	// APIID is the API ID the login uses (new credentials in a rotation).
 	APIID int64
 	// CodeType is where the code went: "app" (the Telegram app on another
@@ -148,6 +160,9 @@ func (a Account) StatusLabel(now time.Time) string {
 	case StatusPending:
 		if a.Login != nil && a.Login.State == LoginExpired {
 			return "Login expired"
+		}
+		if a.Login != nil && a.Login.State == LoginEnded {
+			return "Login stopped"
 		}
 		return "Login not finished"
 	case StatusActive:
@@ -276,6 +291,7 @@ func loginFrom(p store.PendingLogin, now time.Time) *Login {
 		SentAt:       p.CodeSentAt,
 		ExpiresAt:    p.ExpiresAt,
 		PasswordHint: p.PasswordHint,
+		AttemptsLeft: max(MaxLoginAttempts-p.FailedAttempts, 0),
 	}
 	if p.CodeTimeoutSeconds > 0 && !p.CodeSentAt.IsZero() {
 		l.ResendAfter = p.CodeSentAt.Add(time.Duration(p.CodeTimeoutSeconds) * time.Second)

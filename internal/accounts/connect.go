@@ -121,6 +121,13 @@ func (s *Service) countFailedStep(ctx context.Context, by Actor, accountID int64
 	if err := s.st.DeletePendingLoginsOfAccount(ctx, by.UserID, accountID); err != nil {
 		return fmt.Errorf("end login after failed attempts: %w", err)
 	}
+	// A first login's account stays pending until discarded or pruned; it
+	// must read as stopped, not as a login that ran out of time.
+	if acct, err := s.row(ctx, by.UserID, accountID); err == nil && acct.Status == store.AccountPending {
+		if err := s.st.SetAccountStatus(ctx, accountID, store.AccountPending, time.Time{}, loginEndedDetail, s.now().UTC()); err != nil {
+			return fmt.Errorf("mark login stopped: %w", err)
+		}
+	}
 	s.record(ctx, s.st, by, accountID, "login_ended", fmt.Sprintf("Login ended after %d wrong attempts", n))
 	s.log.Warn("telegram login ended after wrong attempts", slog.Int64("user", by.UserID), slog.Int64("account", accountID), slog.Int("attempts", n))
 	return ErrTooManyLoginAttempts.Wrap(stepErr)
@@ -197,6 +204,9 @@ func (s *Service) liveLogin(ctx context.Context, userID, accountID int64) (store
 	}
 	p, err := s.st.PendingLoginByAccount(ctx, userID, accountID)
 	if errors.Is(err, store.ErrNotFound) {
+		if acct.Status == store.AccountPending && acct.StatusDetail == loginEndedDetail {
+			return acct, openLogin{}, ErrTooManyLoginAttempts
+		}
 		if acct.Status == store.AccountPending {
 			return acct, openLogin{}, ErrLoginExpired
 		}

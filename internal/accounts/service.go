@@ -244,6 +244,9 @@ func (s *Service) attachLogin(ctx context.Context, a *Account) error {
 			// The pruned login's API ID is the account's: a pending account
 			// carries the one its login tried.
 			a.Login = &Login{State: LoginExpired, APIID: a.APIID}
+			if a.StatusDetail == loginEndedDetail {
+				a.Login.State = LoginEnded
+			}
 		}
 		return nil
 	case err != nil:

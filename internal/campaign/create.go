@@ -58,15 +58,31 @@ type CreateInput struct {
 	LinkPreview      bool
 	StartAt          *time.Time
 	// FailurePercent pauses the campaign when more than this share of its
-	// last 50 outcomes failed (default 10; 100 turns it off).
+	// last 50 outcomes failed (default 10; 100 turns it off): see
+	// FailuresToPause.
 	FailurePercent *int
 }
 
 // Limits of what one campaign may hold.
 const (
-	maxNameRunes  = 200
-	failureWindow = 50
+	maxNameRunes = 200
+	// FailureWindow is how many of a campaign's latest outcomes its
+	// self-pause looks at.
+	FailureWindow = 50
 )
+
+// FailuresToPause is how many failed messages among the last
+// FailureWindow pause a campaign at percent: more than percent of a full
+// window, counted from the first message on (10 % pauses at the 6th
+// failure, even when only 6 were sent, and never at 2 of 4). 0 for 100,
+// which turns the pause off. Forms and docs say this number, so it is
+// the one the pause uses.
+func FailuresToPause(percent int) int {
+	if percent >= 100 {
+		return 0
+	}
+	return percent*FailureWindow/100 + 1
+}
 
 // Create checks a campaign, fixes its recipients and saves it as a draft.
 // Recipients are fixed now, so the message is checked for every one of

@@ -117,13 +117,13 @@ func (s *Service) pauseForFailures(ctx context.Context, c store.Campaign) error 
 	if c.FailurePercent >= 100 {
 		return nil
 	}
-	failed, total, err := s.st.RecentOutcomes(ctx, c.ID, failureWindow)
+	failed, total, err := s.st.RecentOutcomes(ctx, c.ID, FailureWindow)
 	if err != nil {
 		return err
 	}
 	// More than the threshold's share of a full window: with fewer
 	// outcomes so far, the same count of failures (10% of 50 is 5).
-	if failed*100 <= c.FailurePercent*failureWindow {
+	if failed < FailuresToPause(c.FailurePercent) {
 		return nil
 	}
 	why := fmt.Sprintf("Paused by itself: %d of the last %d messages failed (more than %d%%). Look at the failures below, fix the cause, then resume.",

@@ -22,6 +22,8 @@ import (
 type DeliveryRow struct {
 	UserID    int64      `json:"user_id"`
 	Username  string     `json:"username"`
+	FirstName string     `json:"first_name"`
+	LastName  string     `json:"last_name"`
 	AccountID int64      `json:"account_id"`
 	State     string     `json:"state"`
 	Reason    string     `json:"reason"`
@@ -36,7 +38,7 @@ func rowOf(d store.Delivery) DeliveryRow {
 	if state == store.DeliverySending {
 		state = store.DeliveryPending // on its way; the report has four states
 	}
-	r := DeliveryRow{UserID: d.TGUserID, Username: d.Username, AccountID: d.AccountID, State: state, Reason: d.Reason,
+	r := DeliveryRow{UserID: d.TGUserID, Username: d.Username, FirstName: d.FirstName, LastName: d.LastName, AccountID: d.AccountID, State: state, Reason: d.Reason,
 		RandomID: strconv.FormatInt(d.RandomID, 10), MessageID: d.MessageID}
 	if !d.SentAt.IsZero() {
 		t := d.SentAt.UTC()
@@ -78,12 +80,24 @@ func (s *Service) Deliveries(ctx context.Context, userID, id int64, fn func(Deli
 // WriteDeliveries writes the delivery report as "csv" or "json".
 func (s *Service) WriteDeliveries(ctx context.Context, userID, id int64, format string, w io.Writer) error {
 	if format == "csv" {
+		// The BOM makes spreadsheet programs read the names as UTF-8, as
+		// the member lists' CSV does.
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return err
+		}
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"user_id", "username", "account_id", "state", "reason", "random_id", "message_id", "sent_at", "replied_at"})
+		_ = cw.Write([]string{"user_id", "username", "first_name", "last_name", "account_id", "state", "reason", "random_id", "message_id", "sent_at", "replied_at"})
 		err := s.Deliveries(ctx, userID, id, func(r DeliveryRow) error {
+			// A row no account took (skipped before sending) has no
+			// account: an empty cell, not an account "0".
+			account := ""
+			if r.AccountID != 0 {
+				account = strconv.FormatInt(r.AccountID, 10)
+			}
 			// Every text column through the formula guard: a username
 			// stored before usernames were checked on every path too.
-			return cw.Write([]string{strconv.FormatInt(r.UserID, 10), usertext.CSVCell(r.Username), strconv.FormatInt(r.AccountID, 10),
+			return cw.Write([]string{strconv.FormatInt(r.UserID, 10), usertext.CSVCell(r.Username),
+				usertext.CSVCell(r.FirstName), usertext.CSVCell(r.LastName), account,
 				usertext.CSVCell(r.State), usertext.CSVCell(r.Reason), r.RandomID, strconv.Itoa(r.MessageID), timeText(r.SentAt), timeText(r.RepliedAt)})
 		})
 		cw.Flush()

@@ -99,8 +99,10 @@ type PendingLogin struct {
 	CodeSentAt          time.Time // when the current code was (re)sent
 	PasswordHint        string
 	State               string
-	CreatedAt           time.Time
-	ExpiresAt           time.Time
+	// FailedAttempts counts wrong codes and 2FA passwords so far.
+	FailedAttempts int
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
 }
 
 // AccountUse is what FinishAccountUse stores: what one use of a live

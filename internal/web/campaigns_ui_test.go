@@ -43,7 +43,8 @@ func TestCampaignEditorKeepsInputOnError(t *testing.T) {
 		acct := senderOf(t, e, "ann@example.com", 2000101, "Ann")
 
 		ann.get("/campaigns/new").wantStatus(t, http.StatusOK).
-			wantBody(t, `id="sender-`+fmt.Sprint(acct)+`" checked`, `name="min_interval" value="30"`, `name="daily_cap" value="50"`, `id="opt_out_footer" checked`)
+			wantBody(t, `id="sender-`+fmt.Sprint(acct)+`" checked`, `name="min_interval" value="30"`, `name="daily_cap" value="50"`, `id="opt_out_footer" checked`,
+				"at 10 % it takes 6 failures (more than 5), even before 50 were sent")
 
 		form := url.Values{"name": {"Invite"}, "message": {"Hi {first_name|there}"}, "recipients": {"@alice_m"},
 			"min_interval": {"5"}, "daily_cap": {"20"}, "opt_out_footer": {"on"}, "time_zone": {"Europe/Berlin"}}
@@ -66,7 +67,13 @@ func TestCampaignEditorKeepsInputOnError(t *testing.T) {
 			t.Fatalf("saved campaign goes to %q", loc)
 		}
 		page := ann.get(loc).wantStatus(t, http.StatusOK)
-		page.wantBody(t, "Invite", "draft", "with 1 recipients", `id="start-campaign"`, "5 s")
+		page.wantBody(t, "Invite", "draft", "with 1 recipient.", "1 recipient · from", `id="start-campaign"`, "5 s", "6 failures (more than 5) of the last 50 (10 %)")
+
+		list := ann.get("/campaigns").wantStatus(t, http.StatusOK)
+		list.wantBody(t, "1 recipient")
+		if strings.Contains(page.body, "1 recipients") || strings.Contains(list.body, "1 recipients") {
+			t.Errorf("the campaign's pages say \"1 recipients\"")
+		}
 
 		// A start time is read in the chosen time zone and must lie ahead.
 		form.Set("start_at", "2001-01-01T10:00")

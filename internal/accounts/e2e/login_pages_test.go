@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
+	"html"
 	"net/url"
 	"strings"
 	"testing"
@@ -153,5 +154,54 @@ func TestDisconnectedAccountPage(t *testing.T) {
 	page := string(ann.get(fmt.Sprintf("/accounts/%d", id)).Body)
 	if !strings.Contains(page, `<dt>Disconnected</dt><dd id="account-disconnected-at">`) || strings.Contains(page, "<dt>Connected</dt>") {
 		t.Errorf("disconnected account page:\n%s", page)
+	}
+}
+
+// TestStoppedLoginPages: a wrong code says how many attempts are left
+// beside the article's "Authorization failed"; the fifth one stops the
+// login, and every page says that, once: the code page (with the
+// attempts), the accounts page (under "Stopped logins", not "Expired
+// logins") and the API (login_ended).
+func TestStoppedLoginPages(t *testing.T) {
+	a := startApp(t)
+	ann := signUp(t, a, "ann@example.com")
+	id := ann.startConnect(accountstest.AppA, accountstest.PhoneAnn)
+	codePath := fmt.Sprintf("/accounts/%d/code", id)
+	const hint = "Make sure you're entering the correct verification code. Request a new code if the old one expired."
+	for left := 4; left >= 1; left-- {
+		page := html.UnescapeString(string(ann.post(codePath, url.Values{"code": {"98789"}}).Body))
+		if !strings.Contains(page, "Authorization failed") || !strings.Contains(page, hint) ||
+			!strings.Contains(page, fmt.Sprintf("%d of 5 attempts left", left)) {
+			t.Fatalf("wrong code with %d left:\n%s", left, page)
+		}
+	}
+	if r := ann.post(codePath, url.Values{"code": {"98789"}}); r.Status != 303 || r.Header.Get("Location") != codePath {
+		t.Fatalf("fifth wrong code: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	page := string(ann.get(codePath).Body)
+	if !strings.Contains(page, `id="login-ended"`) || !strings.Contains(page, "stopped after 5 wrong") ||
+		!strings.Contains(page, "Wrong login code (attempt 5 of 5)") {
+		t.Errorf("stopped login page:\n%s", page)
+	}
+	for _, wrong := range []string{"ran out of time", "expired", "Enter the verification code"} {
+		if strings.Contains(page, wrong) {
+			t.Errorf("stopped login page says %q:\n%s", wrong, page)
+		}
+	}
+	// The right code now is refused by the same page, not logged in.
+	if r := ann.post(codePath, url.Values{"code": {accountstest.Code(accountstest.PhoneAnn)}}); r.Status != 303 || r.Header.Get("Location") != codePath {
+		t.Errorf("right code after the stop: %d %s", r.Status, r.Header.Get("Location"))
+	}
+
+	list := string(ann.get("/accounts").Body)
+	if !strings.Contains(list, `id="stopped-logins"`) || strings.Contains(list, `id="expired-logins"`) ||
+		!strings.Contains(list, "stopped after 5 wrong attempts") {
+		t.Errorf("accounts page:\n%s", list)
+	}
+
+	var got acctT
+	tokenFor(t, a, "ann@example.com").call("GET", fmt.Sprintf("/accounts/%d", id), nil).Into(t, 200, &got)
+	if got.Status != "login_ended" || got.Login == nil || got.Login.State != "login_ended" {
+		t.Errorf("API account: %+v", got)
 	}
 }

@@ -51,6 +51,7 @@ func toPendingLogin(p gen.PendingLogin) store.PendingLogin {
 		CodeSentAt:          fromNullTime(p.CodeSentAt),
 		PasswordHint:        p.PasswordHint,
 		State:               p.State,
+		FailedAttempts:      int(p.FailedAttempts),
 		CreatedAt:           p.CreatedAt.UTC(),
 		ExpiresAt:           p.ExpiresAt.UTC(),
 	}

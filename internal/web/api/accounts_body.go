@@ -17,7 +17,7 @@ type Account struct {
 	ID int64 `json:"id"`
 	// Status is the login's state for an account that never finished its
 	// login, else its health.
-	Status         string     `json:"status" enum:"code_sent,password_needed,login_expired,active,needs_relogin,limited,flood_wait,disconnected" doc:"code_sent, password_needed or login_expired while the first login runs; then active, needs_relogin (Telegram ended the session), limited (PEER_FLOOD: sending stops until a person resets it; extraction, chat lists and incoming messages go on), flood_wait (sending waits until flood_until) or disconnected"`
+	Status         string     `json:"status" enum:"code_sent,password_needed,login_expired,login_ended,active,needs_relogin,limited,flood_wait,disconnected" doc:"code_sent, password_needed, login_expired (ran out of time) or login_ended (stopped after 5 wrong codes or passwords) while the first login runs; then active, needs_relogin (Telegram ended the session), limited (PEER_FLOOD: sending stops until a person resets it; extraction, chat lists and incoming messages go on), flood_wait (sending waits until flood_until) or disconnected"`
 	Name           string     `json:"name" example:"Ann Lee"`
 	FirstName      string     `json:"first_name,omitempty"`
 	LastName       string     `json:"last_name,omitempty"`
@@ -46,7 +46,8 @@ type Wait struct {
 
 // Login is a login waiting for its code or 2FA password.
 type Login struct {
-	State        string     `json:"state" enum:"code_sent,password_needed,login_expired"`
+	State        string     `json:"state" enum:"code_sent,password_needed,login_expired,login_ended"`
+	AttemptsLeft int        `json:"attempts_left" doc:"Wrong codes or passwords the login still takes before it is stopped"`
 	APIID        int64      `json:"api_id"`
 	CodeType     string     `json:"code_type,omitempty" doc:"Where the code went: app (the Telegram app on another device), sms, call, flash_call, missed_call, email, fragment, …"`
 	CodeLength   int        `json:"code_length,omitempty"`
@@ -101,6 +102,7 @@ func accountBody(a accounts.Account) Account {
 		out.Login = &Login{
 			State: l.State, APIID: l.APIID, CodeType: l.CodeType, CodeLength: l.CodeLength, NextType: l.NextType,
 			SentAt: timePtr(l.SentAt), ResendAfter: timePtr(l.ResendAfter), ExpiresAt: timePtr(l.ExpiresAt), PasswordHint: l.PasswordHint,
+			AttemptsLeft: l.AttemptsLeft,
 		}
 	}
 	return out

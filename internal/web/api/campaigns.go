@@ -41,7 +41,7 @@ type CampaignIn struct {
 	OptOutFooter   *bool      `json:"opt_out_footer,omitempty" doc:"Add \"Reply STOP to stop receiving messages\" (default true)"`
 	LinkPreview    bool       `json:"link_preview,omitempty" doc:"Let Telegram show a preview of the first link"`
 	StartAt        *time.Time `json:"start_at,omitempty" doc:"Start then instead of at once (start makes it scheduled)"`
-	FailurePercent *int       `json:"failure_percent,omitempty" doc:"Pause when more than this share of the last 50 messages failed (default 10)"`
+	FailurePercent *int       `json:"failure_percent,omitempty" doc:"Pause when more than this share of the last 50 messages failed, counted from the first message on: the campaign pauses at failures > failure_percent × 50 / 100, so 10 (the default) takes 6 failures and 2 failed of 4 does not pause; 100 turns it off"`
 }
 
 // Campaign is a campaign as the API shows it.

@@ -104,7 +104,7 @@ type listConversationsIn struct {
 	AccountID  int64  `query:"account_id" doc:"Only this account's conversations"`
 	CampaignID int64  `query:"campaign_id" doc:"Only conversations started by this campaign"`
 	Unread     bool   `query:"unread" doc:"Only conversations with unread messages"`
-	Status     string `query:"status" enum:"open,done" doc:"Only open, or only done, conversations"`
+	Status     string `query:"status" enum:"open,done,all" doc:"Only open, or only done, conversations; all (the default, as in the inbox's \"open and done\") both"`
 	Q          string `query:"q" maxLength:"100" doc:"Search names, usernames and message text"`
 	Cursor     string `query:"cursor" doc:"next_cursor of the previous page"`
 	Limit      int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size (default 50)"`
@@ -164,8 +164,13 @@ func (a *API) registerConversations() {
 
 // GET /conversations
 func (a *API) listConversations(ctx context.Context, in *listConversationsIn) (*conversationsOut, error) {
+	status := in.Status
+	if status == "all" {
+		// The inbox's own links say status=all for "open and done".
+		status = ""
+	}
 	page, err := a.deps.Inbox.List(ctx, auth.UserFrom(ctx).ID, inbox.Filter{AccountID: in.AccountID, CampaignID: in.CampaignID,
-		Unread: in.Unread, Status: in.Status, Search: in.Q, Cursor: in.Cursor, Limit: in.Limit})
+		Unread: in.Unread, Status: status, Search: in.Q, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return nil, err
 	}

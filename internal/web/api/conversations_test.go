@@ -121,7 +121,7 @@ func TestConversationsAPIShapes(t *testing.T) {
 
 	for query, want := range map[string]int{
 		fmt.Sprintf("?campaign_id=%d", campID): 1, fmt.Sprintf("?account_id=%d", ann): 2, "?unread=true": 2,
-		"?status=done": 0, "?status=open": 2, "?q=hopper": 1, "?q=flyer": 1, fmt.Sprintf("?account_id=%d", ann+100): 0,
+		"?status=done": 0, "?status=open": 2, "?status=all": 2, "?q=hopper": 1, "?q=flyer": 1, fmt.Sprintf("?account_id=%d", ann+100): 0,
 	} {
 		c.Call("GET", "/conversations"+query, nil).Into(t, 200, &l)
 		if len(l.Conversations) != want {

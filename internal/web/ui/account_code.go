@@ -18,7 +18,25 @@ func (h *Handler) showCode(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, nextStep(a.Account))
 		return
 	}
-	h.render(w, r, http.StatusOK, "account_code", codePage(a))
+	p := codePage(a)
+	if a.Step() == accounts.LoginEnded {
+		// The stopped login's attempts, which its message asks the person
+		// to check: a pending account has no account page of its own.
+		log, err := h.AccountService.Activity(r.Context(), a.UserID, a.ID)
+		if err != nil {
+			h.renderError(w, r, "error", &Page{Title: "Error"}, err)
+			return
+		}
+		p.Data = endedLogin{accountView: a, Activity: log}
+	}
+	h.render(w, r, http.StatusOK, "account_code", p)
+}
+
+// endedLogin is the code page of a login stopped after too many wrong
+// codes or passwords, with the attempts that stopped it.
+type endedLogin struct {
+	accountView
+	Activity []accounts.Activity
 }
 
 // POST /accounts/{id}/code
@@ -58,9 +76,16 @@ func codePage(a accountView) *Page {
 }
 
 // loginStepError shows a login step's error on its page. An expired login
-// is shown as such (the page offers to start again).
+// is shown as such (the page offers to start again); a stopped one leads
+// to its code page, which says why it stopped.
 func (h *Handler) loginStepError(w http.ResponseWriter, r *http.Request, name string, p *Page, a accountView, err error) {
 	if fresh, gerr := h.AccountService.Get(r.Context(), a.UserID, a.ID); gerr == nil {
+		if fresh.Step() == accounts.LoginEnded {
+			// One page says it, with the attempts: not this error above a
+			// page that no longer has a form.
+			redirect(w, r, nextStep(fresh))
+			return
+		}
 		p.Data = viewOf(fresh)
 	}
 	h.renderError(w, r, name, p, err)

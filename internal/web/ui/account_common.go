@@ -183,10 +183,22 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) (accountView, 
 // nextStep is the page a person continues on after a login step.
 func nextStep(a accounts.Account) string {
 	switch a.Step() {
-	case accounts.LoginCodeSent, accounts.LoginExpired:
+	case accounts.LoginCodeSent, accounts.LoginExpired, accounts.LoginEnded:
 		return fmt.Sprintf("/accounts/%d/code", a.ID)
 	case accounts.LoginPasswordNeeded:
 		return fmt.Sprintf("/accounts/%d/password", a.ID)
 	}
 	return fmt.Sprintf("/accounts/%d", a.ID)
 }
+
+// attemptsLeft is what the attempts-left line needs: shown beside a wrong
+// code's or password's error, so the person knows how many tries remain
+// before the login is stopped.
+func attemptsLeft(a accountView, err *apperr.Error) *accountAttempts {
+	if err == nil || a.Login == nil || a.Login.AttemptsLeft <= 0 || a.Login.AttemptsLeft >= accounts.MaxLoginAttempts {
+		return nil
+	}
+	return &accountAttempts{Left: a.Login.AttemptsLeft, Of: accounts.MaxLoginAttempts}
+}
+
+type accountAttempts struct{ Left, Of int }

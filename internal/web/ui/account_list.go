@@ -11,6 +11,7 @@ type accountListData struct {
 	Live         []accountView // connected, whatever their health
 	Pending      []accountView // logins waiting for their code or password
 	Expired      []accountView // logins that ran out of time, until discarded or pruned
+	Stopped      []accountView // logins stopped after too many wrong codes or passwords
 	Disconnected []accountView
 }
 
@@ -28,6 +29,8 @@ func (h *Handler) accountList(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case a.Live():
 				d.Live = append(d.Live, v)
+			case a.Login != nil && a.Login.State == accounts.LoginEnded:
+				d.Stopped = append(d.Stopped, v)
 			case a.Login != nil && a.Login.State == accounts.LoginExpired:
 				d.Expired = append(d.Expired, v)
 			case a.Login != nil:

@@ -244,7 +244,7 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 		var v campaign.View
 		v, err = h.Campaigns.Create(r.Context(), userID(r), in)
 		if err == nil {
-			h.flash(r, "success", fmt.Sprintf("Campaign saved as a draft with %s recipients. Check the preview and the accounts, then start it.", thousands(v.Recipients)))
+			h.flash(r, "success", fmt.Sprintf("Campaign saved as a draft with %s. Check the preview and the accounts, then start it.", countOf(v.Recipients, "recipient")))
 			redirect(w, r, "/campaigns/"+strconv.FormatInt(v.ID, 10))
 			return
 		}

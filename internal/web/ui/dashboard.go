@@ -96,7 +96,7 @@ func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
 func waitingLogins(list []accounts.Account) []accountView {
 	var out []accountView
 	for i := len(list) - 1; i >= 0; i-- {
-		if a := list[i]; a.Status == accounts.StatusPending && a.Login != nil && a.Login.State != accounts.LoginExpired {
+		if a := list[i]; a.Status == accounts.StatusPending && a.Login != nil && a.Login.State != accounts.LoginExpired && a.Login.State != accounts.LoginEnded {
 			out = append(out, viewOf(a))
 		}
 	}

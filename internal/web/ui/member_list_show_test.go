@@ -222,3 +222,14 @@ func TestBadFilterLinkInTheBrowser(t *testing.T) {
 	}
 	b.Screenshot("whole-list")
 }
+
+// TestMemberSearchPromisesItsColumns: the search box offers to find what
+// the table shows (names and usernames), not a phone it has no column for.
+func TestMemberSearchPromisesItsColumns(t *testing.T) {
+	a, listID := seedList(t)
+	c := logIn(t, a)
+	_, body := get(t, c, fmt.Sprintf("%s/member-lists/%d", a.URL, listID))
+	if !strings.Contains(body, `placeholder="Name or username"`) || strings.Contains(strings.ToLower(body), "or phone") {
+		t.Errorf("the member search's placeholder names a column the table lacks")
+	}
+}

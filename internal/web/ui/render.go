@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/usertext"
 	"github.com/telegramate/telegramate/internal/web/auth"
@@ -96,7 +97,13 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
-	"ago": ago,
+	"ago":          ago,
+	"attemptsLeft": attemptsLeft,
+	// count is "1 recipient", "10,446 members": a number with its noun.
+	"count": countOf,
+	// failuresToPause says how many failed messages among the last 50
+	// pause a campaign at a percent (an int, or a form's text).
+	"failuresToPause": failuresToPause,
 	// milestone rounds a percentage down to a quarter, so a live region
 	// announces progress four times, not at every update.
 	"milestone": func(percent int) int { return percent / 25 * 25 },
@@ -249,4 +256,34 @@ func ago(t time.Time) string {
 		return apperr.FormatWait(d.Truncate(time.Minute)) + " ago"
 	}
 	return t.UTC().Format("2 Jan 2006")
+}
+
+// failuresToPause is "6 failures (more than 5)" for 10 %: the campaign
+// package's own threshold, so the words cannot drift from the pause.
+func failuresToPause(percent any) string {
+	n := 10
+	switch p := percent.(type) {
+	case int:
+		n = p
+	case string:
+		if v, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && v >= 1 && v <= 100 {
+			n = v
+		}
+	}
+	k := campaign.FailuresToPause(n)
+	if k == 0 {
+		return "no number of failures (100 % turns the pause off)"
+	}
+	if k == 1 {
+		return "the first failure"
+	}
+	return fmt.Sprintf("%d failures (more than %d)", k, k-1)
+}
+
+// countOf is n with thousands separators and noun, plural unless n is 1.
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
 }
