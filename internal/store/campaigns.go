@@ -229,6 +229,10 @@ type Campaigns interface {
 	// LockPace reads an account's pace for update (creating it), so that
 	// claims of one account's sends, on any node, take turns.
 	LockPace(ctx context.Context, accountID int64, now time.Time) (Pace, error)
+	// PaceOf reads an account's pace without locking or creating it (a
+	// zero Pace when the account never sent), for pages that say why it
+	// waits.
+	PaceOf(ctx context.Context, accountID int64) (Pace, error)
 	SavePace(ctx context.Context, p Pace, now time.Time) error
 	// TakeCampaignSlot moves a rate-capped campaign's next slot.
 	TakeCampaignSlot(ctx context.Context, campaignID int64, next time.Time) error

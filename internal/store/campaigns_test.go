@@ -151,6 +151,9 @@ func TestAccountPaceIsShared(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if got, err := s.PaceOf(ctx, acct.ID); err != nil || got.DayCount != 0 || !got.NextSendAt.IsZero() {
+			t.Errorf("the pace of an account that never sent: %+v %v", got, err)
+		}
 		var p store.Pace
 		err = s.InTx(ctx, func(tx store.Tx) error {
 			var err error
@@ -166,6 +169,9 @@ func TestAccountPaceIsShared(t *testing.T) {
 		got, err := s.LockPace(ctx, acct.ID, t0)
 		if err != nil || !got.NextSendAt.Equal(t0.Add(30*time.Second).Truncate(time.Microsecond)) || got.DayCount != 7 || got.Day != "2026-03-01@UTC" {
 			t.Errorf("pace %+v %v", got, err)
+		}
+		if read, err := s.PaceOf(ctx, acct.ID); err != nil || read != got {
+			t.Errorf("PaceOf %+v %v, want %+v", read, err, got)
 		}
 	})
 }

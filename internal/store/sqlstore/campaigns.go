@@ -592,6 +592,21 @@ func (q queries) LockPace(ctx context.Context, accountID int64, now time.Time) (
 	return p, mapErr(q.d, err)
 }
 
+func (q queries) PaceOf(ctx context.Context, accountID int64) (store.Pace, error) {
+	var (
+		p          = store.Pace{AccountID: accountID}
+		last, next sql.NullTime
+		count      int64
+	)
+	err := q.queryRow(ctx, "SELECT last_send_at, next_send_at, day, day_count FROM account_pace WHERE account_id = ?", accountID).
+		Scan(&last, &next, &p.Day, &count)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, nil
+	}
+	p.LastSendAt, p.NextSendAt, p.DayCount = fromNullTime(last), fromNullTime(next), int(count)
+	return p, mapErr(q.d, err)
+}
+
 func (q queries) SavePace(ctx context.Context, p store.Pace, now time.Time) error {
 	_, err := q.exec(ctx, "UPDATE account_pace SET last_send_at = ?, next_send_at = ?, day = ?, day_count = ?, updated_at = ? WHERE account_id = ?",
 		nullTime(p.LastSendAt), nullTime(p.NextSendAt), p.Day, p.DayCount, now, p.AccountID)
