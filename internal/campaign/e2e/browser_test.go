@@ -174,7 +174,10 @@ func TestBrowserCampaign(t *testing.T) {
 	if !eval[bool](p, `window.stayed === true`) {
 		t.Error("the page reloaded while the campaign sent")
 	}
-	p.has(fmt.Sprintf(`#campaign-accounts tr[data-account-id="%d"] .account-state`, ann), "sending")
+	// A second between messages: the account is sending or waiting for
+	// its interval, whichever the last update caught.
+	p.waitFor("Ann's account at work", fmt.Sprintf(`(function () { var e = document.querySelector('#campaign-accounts tr[data-account-id="%d"] .account-state');
+		return !!e && (e.innerText === "sending" || e.innerText === "waiting for its interval"); })()`, ann), 10*time.Second)
 	p.shot("running")
 
 	p.Load(clickLive("#pause-campaign"))
