@@ -47,6 +47,9 @@ func TestCampaignOutbox(t *testing.T) {
 		if c.Recipients != 4 || len(c.SenderIDs) != 1 || c.SenderIDs[0] != acct.ID || !c.OptOutFooter {
 			t.Fatalf("created %+v", c)
 		}
+		if sh, err := s.CampaignShares(ctx, c.ID); err != nil || len(sh) != 1 || sh[0] != (store.SenderShare{AccountID: acct.ID, Pending: 3, Lookups: 1}) {
+			t.Errorf("the account's share: %+v %v, want 3 pending, 1 to look up (cara)", sh, err)
+		}
 		if _, err := s.CampaignByID(ctx, bea.ID, c.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("bea reads ann's campaign: %v", err)
 		}
