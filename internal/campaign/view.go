@@ -29,7 +29,9 @@ type View struct {
 	Counts   store.DeliveryCounts
 	Accounts []AccountView
 	Reasons  []store.ReasonCount
-	now      time.Time // when the accounts' states were read
+	// Plan is set while the campaign is a draft or scheduled.
+	Plan *Plan
+	now  time.Time // when the accounts' states were read
 }
 
 // AccountView is one sending account's part of a campaign.
@@ -162,6 +164,11 @@ func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
 		av := accountState(c, a, pc, counts[id], now)
 		av.ID, av.Name, av.Counts = id, a.Name, counts[id]
 		v.Accounts = append(v.Accounts, av)
+	}
+	if c.Status == store.CampaignDraft || c.Status == store.CampaignScheduled {
+		if v.Plan, err = s.plan(ctx, v); err != nil {
+			return v, err
+		}
 	}
 	return v, nil
 }

@@ -192,3 +192,91 @@ func TestCampaignAccountsSayWhyTheyWait(t *testing.T) {
 		}
 	})
 }
+
+// TestDraftShowsWhoWritesToWhom: before it starts, a draft shows each
+// account's recipients and why (seen in an extraction, or a username to
+// look up when sending), when each would be done at its pace, and calls
+// out an account that gets nobody, with the reason; in the API and on
+// the page.
+func TestDraftShowsWhoWritesToWhom(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		token := ann.createToken(t, "plan")
+		uid := ann.userID(t)
+		ctx := context.Background()
+		busy := senderOf(t, e, "ann@example.com", 2000301, "Busy")
+		idle := senderOf(t, e, "ann@example.com", 2000302, "Idle")
+		now := time.Now().UTC()
+		c, err := s.CreateCampaign(ctx, store.NewCampaign{
+			Campaign: store.Campaign{UserID: uid, Name: "Plan", Message: "hi", Status: store.CampaignDraft, MinIntervalSeconds: 30,
+				DailyCap: 2, FailurePercent: 10, CreatedAt: now, SenderIDs: []int64{busy, idle}, Audience: "{}"},
+			Deliveries: []store.NewDelivery{
+				{AccountID: busy, TGUserID: 11, AccessHash: 111, State: store.DeliveryPending, RandomID: 1},
+				{AccountID: busy, TGUserID: 12, AccessHash: 122, State: store.DeliveryPending, RandomID: 2},
+				{AccountID: busy, TGUserID: 13, AccessHash: 133, State: store.DeliveryPending, RandomID: 3},
+				{AccountID: busy, Username: "cara", State: store.DeliveryPending, RandomID: 4},
+				{TGUserID: 15, State: store.DeliverySkipped, ReasonCode: "unreachable", Reason: "None of the sending accounts knows this user", RandomID: 5},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two a day, 30 s apart: two now, two from the next midnight (UTC:
+		// there is no window).
+		finish := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 30, 0, time.UTC)
+
+		r := ann.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d", c.ID), token).wantStatus(t, http.StatusOK)
+		var got struct {
+			Plan *struct {
+				Senders []struct {
+					AccountID  int64      `json:"account_id"`
+					Recipients int        `json:"recipients"`
+					Seen       int        `json:"seen"`
+					Lookups    int        `json:"lookups"`
+					FinishAt   *time.Time `json:"finish_at"`
+					Nobody     string     `json:"nobody"`
+				} `json:"senders"`
+				Unassigned int        `json:"unassigned"`
+				FinishAt   *time.Time `json:"finish_at"`
+			} `json:"plan"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &got); err != nil {
+			t.Fatal(err)
+		}
+		p := got.Plan
+		if p == nil || len(p.Senders) != 2 || p.Unassigned != 1 || p.FinishAt == nil || !p.FinishAt.Equal(finish) {
+			t.Fatalf("the draft's plan: %s\nwant 2 senders, 1 unassigned, finish %v", r.body, finish)
+		}
+		if b := p.Senders[0]; b.AccountID != busy || b.Recipients != 4 || b.Seen != 3 || b.Lookups != 1 || b.FinishAt == nil || !b.FinishAt.Equal(finish) || b.Nobody != "" {
+			t.Errorf("the busy account's share: %+v", b)
+		}
+		if i := p.Senders[1]; i.AccountID != idle || i.Recipients != 0 || i.FinishAt != nil || !strings.Contains(i.Nobody, "saw none of these recipients in an extraction") {
+			t.Errorf("the idle account's share: %+v", i)
+		}
+
+		page := ann.get(fmt.Sprintf("/campaigns/%d", c.ID)).wantStatus(t, http.StatusOK)
+		page.wantBody(t, `id="campaign-plan"`, "Estimated finish: <strong>"+finish.Format("2 Jan 2006 15:04 UTC")+"</strong>",
+			"1 recipient has no account that can reach them")
+		item := func(id int64) string {
+			t.Helper()
+			m := regexp.MustCompile(fmt.Sprintf(`(?s)<li class="list-group-item sender-plan[^"]*" data-account-id="%d".*?</li>`, id)).FindString(page.body)
+			if m == "" {
+				t.Fatalf("no plan of account %d on the page:\n%s", id, page.body)
+			}
+			return m
+		}
+		if b := item(busy); !strings.Contains(b, "4 recipients") || !strings.Contains(b, "3 seen by this account in an extraction; 1 known by username only") {
+			t.Errorf("the busy account's plan:\n%s", b)
+		}
+		if i := item(idle); !strings.Contains(i, "list-group-item-warning") || !strings.Contains(i, "Gets nobody.") || !strings.Contains(i, "0 recipients") {
+			t.Errorf("the idle account's plan:\n%s", i)
+		}
+
+		// Started, the plan gives way to what the accounts do.
+		if _, err := s.SetCampaignStatus(ctx, uid, c.ID, []string{store.CampaignDraft}, store.CampaignRunning, "", now); err != nil {
+			t.Fatal(err)
+		}
+		ann.get(fmt.Sprintf("/campaigns/%d", c.ID)).wantStatus(t, http.StatusOK).wantNoBody(t, `id="campaign-plan"`)
+	})
+}

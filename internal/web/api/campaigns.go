@@ -59,6 +59,7 @@ type Campaign struct {
 	Counts       CampaignCounts `json:"counts"`
 	Accounts     []CampaignAcct `json:"accounts"`
 	Reasons      []CampaignWhy  `json:"reasons,omitempty"`
+	Plan         *CampaignPlan  `json:"plan,omitempty" doc:"While the campaign is a draft or scheduled: who each account writes to, why, and an estimated finish"`
 	Pacing       CampaignPacing `json:"pacing"`
 	StartAt      *time.Time     `json:"start_at"`
 	CreatedAt    time.Time      `json:"created_at"`
@@ -85,6 +86,22 @@ type CampaignAcct struct {
 	Pending int        `json:"pending"`
 	Failed  int        `json:"failed"`
 	Replied int        `json:"replied"`
+}
+
+type CampaignPlan struct {
+	Senders    []CampaignShare `json:"senders"`
+	Unassigned int             `json:"unassigned" doc:"Recipients no sending account can reach (skipped, see reasons)"`
+	FinishAt   *time.Time      `json:"finish_at,omitempty" doc:"Estimated time of the last message if started now (or at start_at), from each account's cap, interval and window, if the accounts send for nothing else; absent when nobody gets a message"`
+}
+
+type CampaignShare struct {
+	AccountID  int64      `json:"account_id"`
+	Name       string     `json:"name"`
+	Recipients int        `json:"recipients" doc:"Recipients this account writes to"`
+	Seen       int        `json:"seen" doc:"Of them, people this account saw in an extraction"`
+	Lookups    int        `json:"lookups" doc:"Of them, people known by username only: the account looks them up when it sends"`
+	FinishAt   *time.Time `json:"finish_at,omitempty" doc:"Estimated time of this account's last message"`
+	Nobody     string     `json:"nobody,omitempty" doc:"Why this account gets no recipient"`
 }
 
 type CampaignWhy struct {
@@ -127,6 +144,13 @@ func campaignBody(v campaign.View) Campaign {
 	}
 	if why, resumes, ok := v.Stalled(); ok {
 		c.StatusDetail, c.ResumesAt = why, timePtr(resumes)
+	}
+	if v.Plan != nil {
+		c.Plan = &CampaignPlan{Senders: []CampaignShare{}, Unassigned: v.Plan.Unassigned, FinishAt: timePtr(v.Plan.FinishAt)}
+		for _, sp := range v.Plan.Senders {
+			c.Plan.Senders = append(c.Plan.Senders, CampaignShare{AccountID: sp.ID, Name: sp.Name, Recipients: sp.Recipients, Seen: sp.Seen,
+				Lookups: sp.Lookups, FinishAt: timePtr(sp.FinishAt), Nobody: sp.Nobody})
+		}
 	}
 	for _, r := range v.Reasons {
 		c.Reasons = append(c.Reasons, CampaignWhy{State: r.State, Code: r.ReasonCode, Reason: r.Reason, Count: r.Count})

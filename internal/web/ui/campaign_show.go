@@ -74,6 +74,14 @@ func (p campaignProgress) StatusLine() string {
 	return p.Status
 }
 
+// Count is n with its noun: "1 recipient", "1,200 recipients".
+func (p campaignProgress) Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
 // AccountBadge is the Bootstrap colour of an account's state.
 func (p campaignProgress) AccountBadge(state string) string {
 	switch state {
