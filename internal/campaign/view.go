@@ -176,12 +176,13 @@ func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
 // Why an account does not send now (AccountView.Reason), beside the
 // pace's holds (HoldInterval, HoldDailyCap, HoldWindow, HoldRate).
 const (
-	HoldFloodWait  = "flood_wait"  // Telegram said FLOOD_WAIT
-	HoldPeerFlood  = "peer_flood"  // Telegram said PEER_FLOOD: a person resets it
-	HoldNeedsLogin = "needs_login" // the session ended
-	HoldDraft      = "draft"       // the campaign is not started
-	HoldScheduled  = "scheduled"   // the campaign starts later
-	HoldPaused     = "paused"      // the campaign is paused
+	HoldFloodWait  = "flood_wait"    // Telegram said FLOOD_WAIT
+	HoldPeerFlood  = "peer_flood"    // Telegram said PEER_FLOOD: a person resets it
+	HoldNeedsLogin = "needs_login"   // the session ended
+	HoldDraft      = "draft"         // the campaign is not started
+	HoldScheduled  = "scheduled"     // the campaign starts later
+	HoldPaused     = "paused"        // the campaign is paused
+	HoldNobody     = "no_recipients" // a campaign not started gives it nobody
 )
 
 // holdLabels name the reasons in a few words (the account's badge).
@@ -196,6 +197,7 @@ var holdLabels = map[string]string{
 	HoldDraft:      "not started",
 	HoldScheduled:  "scheduled",
 	HoldPaused:     "paused",
+	HoldNobody:     "gets nobody",
 }
 
 // Label is the account's state in a few words: "sending", "daily cap
@@ -228,6 +230,9 @@ func accountState(c store.Campaign, a accounts.Account, pc store.Pace, n store.D
 	case (a.Status == accounts.StatusNeedsRelogin || a.Status == accounts.StatusDisconnected) && open > 0:
 		av.State, av.Reason, av.Problem = AccountNeedsLogin, HoldNeedsLogin, true
 		av.Detail = "Telegram ended this account's session. Its messages wait until it logs in again (Accounts → Log in again)."
+	case open == 0 && (c.Status == store.CampaignDraft || c.Status == store.CampaignScheduled):
+		av.State, av.Reason = AccountDone, HoldNobody
+		av.Detail = "No recipient of this campaign goes to this account: see who writes to whom below."
 	case open == 0:
 		av.State = AccountDone
 	case !flood.IsZero():

@@ -269,6 +269,9 @@ func TestDraftShowsWhoWritesToWhom(t *testing.T) {
 		if b := item(busy); !strings.Contains(b, "4 recipients") || !strings.Contains(b, "3 seen by this account in an extraction; 1 known by username only") {
 			t.Errorf("the busy account's plan:\n%s", b)
 		}
+		if r := regexp.MustCompile(fmt.Sprintf(`(?s)<tr data-account-id="%d".*?</tr>`, idle)).FindString(page.body); !strings.Contains(r, ">gets nobody<") {
+			t.Errorf("the idle account's row:\n%s", r)
+		}
 		if i := item(idle); !strings.Contains(i, "list-group-item-warning") || !strings.Contains(i, "Gets nobody.") || !strings.Contains(i, "0 recipients") {
 			t.Errorf("the idle account's plan:\n%s", i)
 		}
