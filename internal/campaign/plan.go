@@ -40,9 +40,13 @@ type SenderPlan struct {
 }
 
 // exactSends bounds the sends of one account the estimate walks one by
-// one; past it the pace is periodic (a day's cap, a daily window), so the
-// rest is extrapolated, and a 100,000-recipient draft's page stays quick.
-const exactSends = 2000
+// one (at least two days' worth); past it the pace repeats day by day
+// (the cap, the window), so the rest is counted in whole days, and a
+// 100,000-recipient draft's page stays quick.
+const (
+	exactSends    = 2000
+	maxExactSends = 25000
+)
 
 // plan is the plan of campaign c, which has not started, for its
 // accounts as v shows them.
@@ -104,11 +108,13 @@ func (s *Service) plan(ctx context.Context, v View) (*Plan, error) {
 // finish is when an account whose pace is pc, starting at from, would send
 // the n-th message at this pacing, sending for nothing else: the gates the
 // sender obeys (hold) and the pace each send moves (take), walked send by
-// send.
+// send, then whole days at the pace of the last day walked.
 func (p Pacing) finish(pc store.Pace, n int, from time.Time) time.Time {
 	var c store.Campaign // the campaign's own rate is the caller's
+	walk := min(n, max(exactSends, min(2*p.DailyCap+2, maxExactSends)))
+	times := make([]time.Time, 0, walk)
+	var starts []int // the sends that begin a day of the pace, after the first
 	t := from
-	walk := min(n, exactSends)
 	for i := range walk {
 		for range 8 {
 			h := p.hold(c, pc, t)
@@ -117,14 +123,27 @@ func (p Pacing) finish(pc store.Pace, n int, from time.Time) time.Time {
 			}
 			t = h.until
 		}
+		day := pc.Day
 		pc = p.take(pc, t)
-		if i == 0 && walk < n {
-			from = t // extrapolate from the first send, not the wait before it
+		if pc.Day != day && i > 0 {
+			starts = append(starts, i)
 		}
+		times = append(times, t)
 	}
-	if walk < n {
-		per := t.Sub(from) / time.Duration(walk-1)
-		t = t.Add(per * time.Duration(n-walk))
+	if walk == n {
+		return t
 	}
-	return t
+	if len(starts) >= 2 {
+		// The last whole day walked, from send a to send b, repeats: the
+		// n-th send is the one of that day at the same place, whole days
+		// later.
+		a, b := starts[len(starts)-2], starts[len(starts)-1]
+		perDay, dayLen := b-a, times[b].Sub(times[a])
+		rest := n - 1 - b
+		return times[a+rest%perDay].Add(time.Duration(rest/perDay+1) * dayLen)
+	}
+	// Fewer than two days walked: the sends are evenly spaced (an interval
+	// and no cap reached), or all at once.
+	per := t.Sub(times[0]) / time.Duration(walk-1)
+	return t.Add(per * time.Duration(n-walk))
 }
