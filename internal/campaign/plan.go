@@ -78,11 +78,14 @@ func (s *Service) plan(ctx context.Context, v View) (*Plan, error) {
 		sp := SenderPlan{ID: a.ID, Name: a.Name, Recipients: sh.Pending, Seen: sh.Pending - sh.Lookups, Lookups: sh.Lookups}
 		total += sh.Pending
 		if sh.Pending == 0 {
-			sp.Nobody = "It saw none of these recipients in an extraction (an account can write only to people it has seen)"
+			// Create gives each recipient to the least loaded account that
+			// saw them in an extraction (an account can write only to people
+			// it has seen), and each username to the least loaded account.
+			sp.Nobody = "No recipient goes to it: each goes to the least loaded account that saw them in an extraction, and this one saw none of them, or only people an account with fewer recipients saw too"
 			if lookups == 0 {
-				sp.Nobody += ", and no recipient is known by username for it to look up. Extract the member lists with this account too, or leave it out."
+				sp.Nobody += "; no recipient is known by username only, for it to look up. Extract the member lists with this account too, or leave it out."
 			} else {
-				sp.Nobody += "; the recipients known by username went to accounts with fewer recipients."
+				sp.Nobody += "; the people known by username only went to accounts with fewer recipients."
 			}
 		} else {
 			pc, err := s.st.PaceOf(ctx, a.ID)
