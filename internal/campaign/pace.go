@@ -103,49 +103,75 @@ func pacingOf(c store.Campaign) Pacing {
 // day names the day a send counts towards: the window's day in its time
 // zone, or the UTC day.
 func (p Pacing) day(t time.Time) (string, time.Time) {
-	loc := time.UTC
-	if p.Window != nil {
-		loc = p.Window.loc
-	}
+	loc := p.zone()
 	lt := t.In(loc)
 	next := time.Date(lt.Year(), lt.Month(), lt.Day()+1, 0, 0, 0, 0, loc)
 	return lt.Format("2006-01-02") + "@" + loc.String(), next.UTC()
+}
+
+// Why an account's pace holds a campaign back (AccountView.Reason).
+const (
+	HoldInterval = "interval"      // the least time between two messages
+	HoldDailyCap = "daily_cap"     // the day's messages are sent
+	HoldWindow   = "window"        // outside the sending window
+	HoldRate     = "campaign_rate" // the campaign's own messages per hour
+)
+
+// hold is what keeps a campaign from sending from an account, and until
+// when; the zero hold lets it send.
+type hold struct {
+	reason string
+	until  time.Time
+}
+
+// hold is why campaign c may not send from an account whose pace is pc at
+// now: the gate that stays closed longest, since the send waits for all.
+func (p Pacing) hold(c store.Campaign, pc store.Pace, now time.Time) hold {
+	var h hold
+	later := func(reason string, t time.Time) {
+		if t.After(h.until) {
+			h = hold{reason, t}
+		}
+	}
+	if pc.NextSendAt.After(now) {
+		later(HoldInterval, pc.NextSendAt)
+	}
+	if !pc.LastSendAt.IsZero() && p.MinInterval > 0 && pc.LastSendAt.Add(p.MinInterval).After(now) {
+		later(HoldInterval, pc.LastSendAt.Add(p.MinInterval))
+	}
+	if day, tomorrow := p.day(now); pc.Day == day && p.DailyCap > 0 && pc.DayCount >= p.DailyCap {
+		later(HoldDailyCap, tomorrow)
+	}
+	if p.Window != nil {
+		if ok, next := p.Window.open(now); !ok {
+			later(HoldWindow, next)
+		}
+	}
+	if p.RatePerHour > 0 && c.NextSlotAt.After(now) {
+		later(HoldRate, c.NextSlotAt)
+	}
+	return h
 }
 
 // gate says whether campaign c may send from an account whose pace is pc
 // at now; if not, it returns when it may next (zero for "not today, and
 // no time is known").
 func (p Pacing) gate(c store.Campaign, pc store.Pace, now time.Time) (bool, time.Time) {
-	var wait time.Time
-	later := func(t time.Time) {
-		if t.After(wait) {
-			wait = t
-		}
-	}
-	if pc.NextSendAt.After(now) {
-		later(pc.NextSendAt)
-	}
-	if !pc.LastSendAt.IsZero() && p.MinInterval > 0 && pc.LastSendAt.Add(p.MinInterval).After(now) {
-		later(pc.LastSendAt.Add(p.MinInterval))
-	}
-	if day, tomorrow := p.day(now); pc.Day == day && p.DailyCap > 0 && pc.DayCount >= p.DailyCap {
-		later(tomorrow)
-	}
-	if p.Window != nil {
-		if ok, next := p.Window.open(now); !ok {
-			later(next)
-		}
-	}
-	if p.RatePerHour > 0 && c.NextSlotAt.After(now) {
-		later(c.NextSlotAt)
-	}
-	if !wait.IsZero() {
+	if h := p.hold(c, pc, now); !h.until.IsZero() {
 		// A later gate may close again at the time an earlier one opens
 		// (a window that opens on a day whose cap is spent): the caller
 		// asks again then.
-		return false, wait
+		return false, h.until
 	}
 	return true, time.Time{}
+}
+
+// zone is where the pace counts its days: the window's time zone, or UTC.
+func (p Pacing) zone() *time.Location {
+	if p.Window != nil {
+		return p.Window.loc
+	}
+	return time.UTC
 }
 
 // take moves the account's pace for a send claimed at now.

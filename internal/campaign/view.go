@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -26,13 +29,19 @@ type View struct {
 	Counts   store.DeliveryCounts
 	Accounts []AccountView
 	Reasons  []store.ReasonCount
+	// Plan is set while the campaign is a draft or scheduled.
+	Plan *Plan
+	now  time.Time // when the accounts' states were read
 }
 
 // AccountView is one sending account's part of a campaign.
 type AccountView struct {
-	ID      int64
-	Name    string
-	State   string
+	ID    int64
+	Name  string
+	State string
+	// Reason is why it does not send now (HoldDailyCap, HoldFloodWait,
+	// …), "" while it sends or is done.
+	Reason  string
 	Detail  string    // why it waits or stopped, for people
 	Until   time.Time // when a waiting account goes on, if known
 	Counts  store.DeliveryCounts
@@ -124,7 +133,8 @@ func (s *Service) campaign(ctx context.Context, userID, id int64) (store.Campaig
 }
 
 func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
-	v := View{Campaign: c}
+	now := s.now()
+	v := View{Campaign: c, now: now}
 	var err error
 	if v.Counts, err = s.st.CampaignCounts(ctx, c.ID); err != nil {
 		return v, err
@@ -140,39 +150,203 @@ func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
 	for _, pc := range perAccount {
 		counts[pc.AccountID] = pc
 	}
-	now := s.now()
 	for _, id := range c.SenderIDs {
-		av := AccountView{ID: id, Counts: counts[id]}
 		a, err := s.acc.Get(ctx, c.UserID, id)
 		if err != nil {
-			av.Name, av.State, av.Detail, av.Problem = fmt.Sprintf("Account %d", id), AccountNeedsLogin, "The account is no longer connected.", true
-		} else {
-			av.Name = a.Name
-			av.State, av.Detail, av.Until, av.Problem = accountState(c, a, av.Counts, now)
+			v.Accounts = append(v.Accounts, AccountView{ID: id, Counts: counts[id], Name: fmt.Sprintf("Account %d", id), State: AccountNeedsLogin,
+				Reason: HoldNeedsLogin, Detail: "The account is no longer connected.", Problem: true})
+			continue
 		}
+		pc, err := s.st.PaceOf(ctx, id)
+		if err != nil {
+			return v, fmt.Errorf("pace of account %d: %w", id, err)
+		}
+		av := accountState(c, a, pc, counts[id], now)
+		av.ID, av.Name, av.Counts = id, a.Name, counts[id]
 		v.Accounts = append(v.Accounts, av)
+	}
+	if c.Status == store.CampaignDraft || c.Status == store.CampaignScheduled {
+		if v.Plan, err = s.plan(ctx, v); err != nil {
+			return v, err
+		}
 	}
 	return v, nil
 }
 
-func accountState(c store.Campaign, a accounts.Account, n store.DeliveryCounts, now time.Time) (string, string, time.Time, bool) {
+// Why an account does not send now (AccountView.Reason), beside the
+// pace's holds (HoldInterval, HoldDailyCap, HoldWindow, HoldRate).
+const (
+	HoldFloodWait  = "flood_wait"    // Telegram said FLOOD_WAIT
+	HoldPeerFlood  = "peer_flood"    // Telegram said PEER_FLOOD: a person resets it
+	HoldNeedsLogin = "needs_login"   // the session ended
+	HoldDraft      = "draft"         // the campaign is not started
+	HoldScheduled  = "scheduled"     // the campaign starts later
+	HoldPaused     = "paused"        // the campaign is paused
+	HoldNobody     = "no_recipients" // a campaign not started gives it nobody
+)
+
+// holdLabels name the reasons in a few words (the account's badge).
+var holdLabels = map[string]string{
+	HoldInterval:   "waiting for its interval",
+	HoldDailyCap:   "daily cap reached",
+	HoldWindow:     "outside its window",
+	HoldRate:       "waiting for the campaign's hourly rate",
+	HoldFloodWait:  "FLOOD_WAIT",
+	HoldPeerFlood:  "limited by Telegram (PEER_FLOOD)",
+	HoldNeedsLogin: "needs a new login",
+	HoldDraft:      "not started",
+	HoldScheduled:  "scheduled",
+	HoldPaused:     "paused",
+	HoldNobody:     "gets nobody",
+}
+
+// Label is the account's state in a few words: "sending", "daily cap
+// reached", "done".
+func (a AccountView) Label() string {
+	if l, ok := holdLabels[a.Reason]; ok {
+		return l
+	}
+	return a.State
+}
+
+// accountState is what the account does for campaign c at now, from what
+// the database knows: the account's status and waits, and its pace (pc)
+// against the campaign's pacing.
+func accountState(c store.Campaign, a accounts.Account, pc store.Pace, n store.DeliveryCounts, now time.Time) AccountView {
 	open := n.Pending + n.Sending
+	p := pacingOf(c)
+	var flood time.Time
+	for _, w := range a.WaitsAt(now) {
+		if slices.Contains(sendCalls, w.Kind) && w.Until.After(flood) {
+			flood = w.Until
+		}
+	}
+	av := AccountView{State: AccountWaiting}
 	switch {
 	case a.Status == accounts.StatusLimited && open > 0:
-		return AccountLimited, "Telegram limited this account (PEER_FLOOD). Its " + thousands(open) +
-			" messages wait; nothing moves to another account. Check it with @SpamBot in Telegram, then reset its limit on the account's page.", time.Time{}, true
+		av.State, av.Reason, av.Problem = AccountLimited, HoldPeerFlood, true
+		av.Detail = "Telegram limited this account (PEER_FLOOD). Its " + thousands(open) +
+			" messages wait; nothing moves to another account. Check it with @SpamBot in Telegram, then reset its limit on the account's page."
 	case (a.Status == accounts.StatusNeedsRelogin || a.Status == accounts.StatusDisconnected) && open > 0:
-		return AccountNeedsLogin, "Telegram ended this account's session. Its messages wait until it logs in again (Accounts → Log in again).", time.Time{}, true
+		av.State, av.Reason, av.Problem = AccountNeedsLogin, HoldNeedsLogin, true
+		av.Detail = "Telegram ended this account's session. Its messages wait until it logs in again (Accounts → Log in again)."
+	case open == 0 && (c.Status == store.CampaignDraft || c.Status == store.CampaignScheduled):
+		av.State, av.Reason = AccountDone, HoldNobody
+		av.Detail = "No recipient of this campaign goes to this account: see who writes to whom below."
 	case open == 0:
-		return AccountDone, "", time.Time{}, false
-	case a.Status == accounts.StatusFloodWait && a.FloodUntil.After(now):
-		return AccountWaiting, "Telegram asked this account to wait (FLOOD_WAIT); it goes on by itself.", a.FloodUntil, false
+		av.State = AccountDone
+	case !flood.IsZero():
+		av.Reason, av.Until = HoldFloodWait, flood
+		av.Detail = "Telegram asked this account to wait (FLOOD_WAIT) until " + when(flood, p.zone(), now) + "; it goes on by itself."
 	case c.Status == store.CampaignDraft:
-		return AccountWaiting, "Waiting for the campaign to start.", time.Time{}, false
+		av.Reason, av.Detail = HoldDraft, "Waiting for the campaign to start."
 	case c.Status == store.CampaignScheduled:
-		return AccountWaiting, "Waiting for the campaign's start time.", time.Time{}, false
+		av.Reason, av.Until, av.Detail = HoldScheduled, c.StartAt, "Waiting for the campaign's start at "+when(c.StartAt, p.zone(), now)+"."
 	case c.Status != store.CampaignRunning:
-		return AccountWaiting, "Waiting: the campaign is " + c.Status + ".", time.Time{}, false
+		av.Reason, av.Detail = HoldPaused, "Waiting: the campaign is "+c.Status+"."
+	default:
+		h := p.hold(c, pc, now)
+		av.Reason, av.Until = h.reason, h.until
+		// The account sends when every gate is open: a cap that resets at
+		// midnight outside the window waits for the window too.
+		for range 4 {
+			next := p.hold(c, pc, av.Until)
+			if next.until.IsZero() || !next.until.After(av.Until) {
+				break
+			}
+			av.Until = next.until
+		}
+		switch h.reason {
+		case "":
+			av.State = AccountSending
+		case HoldInterval:
+			av.Detail = fmt.Sprintf("Waiting %s between messages; next send at %s.", apperr.FormatWait(p.MinInterval), when(av.Until, p.zone(), now))
+		case HoldDailyCap:
+			av.Detail = fmt.Sprintf("Daily cap of %s reached; next send at %s.", thousands(p.DailyCap), when(av.Until, p.zone(), now))
+		case HoldWindow:
+			av.Detail = fmt.Sprintf("Outside its sending window (%s–%s %s); opens %s.", p.Window.From, p.Window.To, p.Window.Zone, when(av.Until, p.zone(), now))
+		case HoldRate:
+			av.Detail = fmt.Sprintf("The campaign sends at most %s messages an hour; next send at %s.", thousands(p.RatePerHour), when(av.Until, p.zone(), now))
+		}
 	}
-	return AccountSending, "", time.Time{}, false
+	return av
+}
+
+// when is t for people in loc, with how long until it: "00:00
+// Europe/Berlin (in 3 hours)"; the day is named when it is not within a
+// day, the seconds when it is close.
+func when(t time.Time, loc *time.Location, now time.Time) string {
+	lt, left := t.In(loc), t.Sub(now)
+	layout := "15:04"
+	switch {
+	case left >= 24*time.Hour:
+		layout = "Mon 2 Jan 15:04"
+	case left < 10*time.Minute:
+		layout = "15:04:05"
+	}
+	out := lt.Format(layout) + " " + zoneName(loc)
+	if left > 0 {
+		if left >= time.Minute {
+			left = left.Round(time.Minute)
+		}
+		out += " (in " + apperr.FormatWait(left) + ")"
+	}
+	return out
+}
+
+func zoneName(loc *time.Location) string {
+	if loc == time.UTC {
+		return "UTC"
+	}
+	return loc.String()
+}
+
+// Stalled reports a running campaign none of whose accounts with
+// messages to go can send now: why, in words, and the earliest time one
+// goes on by itself (zero when each needs a person).
+func (v View) Stalled() (why string, resumes time.Time, stalled bool) {
+	if v.Status != store.CampaignRunning {
+		return "", time.Time{}, false
+	}
+	var (
+		order  []string
+		counts = map[string]int{}
+		zone   = pacingOf(v.Campaign).zone()
+	)
+	for _, a := range v.Accounts {
+		switch a.State {
+		case AccountSending:
+			return "", time.Time{}, false
+		case AccountDone:
+			continue
+		}
+		if counts[a.Reason] == 0 {
+			order = append(order, a.Reason)
+		}
+		counts[a.Reason]++
+		if !a.Until.IsZero() && (resumes.IsZero() || a.Until.Before(resumes)) {
+			resumes = a.Until
+		}
+	}
+	if len(order) == 0 {
+		return "", time.Time{}, false
+	}
+	parts := make([]string, 0, len(order))
+	for _, r := range order {
+		l := holdLabels[r]
+		if l == "" {
+			l = "waiting"
+		}
+		if len(v.Accounts) > 1 {
+			l += fmt.Sprintf(" (%d of %d accounts)", counts[r], len(v.Accounts))
+		}
+		parts = append(parts, l)
+	}
+	why = "No account can send now: " + strings.Join(parts, "; ") + "."
+	if resumes.IsZero() {
+		why += " Nothing goes on until you act on the accounts below."
+	} else {
+		why += " Sending resumes at " + when(resumes, zone, v.now) + "."
+	}
+	return why, resumes, true
 }

@@ -116,6 +116,15 @@ type DeliveryCounts struct {
 	Replied   int
 }
 
+// SenderShare is one account's part of a campaign's pending deliveries.
+type SenderShare struct {
+	AccountID int64
+	Pending   int
+	// Lookups are the pending deliveries whose recipient the account has
+	// not seen (no access hash): it resolves their username when it sends.
+	Lookups int
+}
+
 // ReasonCount is how many deliveries ended in one state for one reason.
 type ReasonCount struct {
 	State      string
@@ -220,6 +229,9 @@ type Campaigns interface {
 	CampaignCounts(ctx context.Context, campaignID int64) (DeliveryCounts, error)
 	CampaignAccountCounts(ctx context.Context, campaignID int64) ([]DeliveryCounts, error)
 	CampaignReasons(ctx context.Context, campaignID int64) ([]ReasonCount, error)
+	// CampaignShares counts each sending account's pending deliveries of a
+	// campaign, and how many of them it must look up by username first.
+	CampaignShares(ctx context.Context, campaignID int64) ([]SenderShare, error)
 	// CampaignTimeline buckets sends and replies by bucket width.
 	CampaignTimeline(ctx context.Context, campaignID int64, width time.Duration) ([]TimeBucket, error)
 	// ListDeliveries is a page of a campaign's deliveries after afterID.
@@ -240,6 +252,10 @@ type Campaigns interface {
 	// LockPace reads an account's pace for update (creating it), so that
 	// claims of one account's sends, on any node, take turns.
 	LockPace(ctx context.Context, accountID int64, now time.Time) (Pace, error)
+	// PaceOf reads an account's pace without locking or creating it (a
+	// zero Pace when the account never sent), for pages that say why it
+	// waits.
+	PaceOf(ctx context.Context, accountID int64) (Pace, error)
 	SavePace(ctx context.Context, p Pace, now time.Time) error
 	// TakeCampaignSlot moves a rate-capped campaign's next slot.
 	TakeCampaignSlot(ctx context.Context, campaignID int64, next time.Time) error

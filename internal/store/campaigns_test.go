@@ -47,6 +47,9 @@ func TestCampaignOutbox(t *testing.T) {
 		if c.Recipients != 4 || len(c.SenderIDs) != 1 || c.SenderIDs[0] != acct.ID || !c.OptOutFooter {
 			t.Fatalf("created %+v", c)
 		}
+		if sh, err := s.CampaignShares(ctx, c.ID); err != nil || len(sh) != 1 || sh[0] != (store.SenderShare{AccountID: acct.ID, Pending: 3, Lookups: 1}) {
+			t.Errorf("the account's share: %+v %v, want 3 pending, 1 to look up (cara)", sh, err)
+		}
 		if _, err := s.CampaignByID(ctx, bea.ID, c.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("bea reads ann's campaign: %v", err)
 		}
@@ -151,6 +154,9 @@ func TestAccountPaceIsShared(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if got, err := s.PaceOf(ctx, acct.ID); err != nil || got.DayCount != 0 || !got.NextSendAt.IsZero() {
+			t.Errorf("the pace of an account that never sent: %+v %v", got, err)
+		}
 		var p store.Pace
 		err = s.InTx(ctx, func(tx store.Tx) error {
 			var err error
@@ -166,6 +172,9 @@ func TestAccountPaceIsShared(t *testing.T) {
 		got, err := s.LockPace(ctx, acct.ID, t0)
 		if err != nil || !got.NextSendAt.Equal(t0.Add(30*time.Second).Truncate(time.Microsecond)) || got.DayCount != 7 || got.Day != "2026-03-01@UTC" {
 			t.Errorf("pace %+v %v", got, err)
+		}
+		if read, err := s.PaceOf(ctx, acct.ID); err != nil || read != got {
+			t.Errorf("PaceOf %+v %v, want %+v", read, err, got)
 		}
 	})
 }

@@ -174,7 +174,10 @@ func TestBrowserCampaign(t *testing.T) {
 	if !eval[bool](p, `window.stayed === true`) {
 		t.Error("the page reloaded while the campaign sent")
 	}
-	p.has(fmt.Sprintf(`#campaign-accounts tr[data-account-id="%d"] .account-state`, ann), "sending")
+	// A second between messages: the account is sending or waiting for
+	// its interval, whichever the last update caught.
+	p.waitFor("Ann's account at work", fmt.Sprintf(`(function () { var e = document.querySelector('#campaign-accounts tr[data-account-id="%d"] .account-state');
+		return !!e && (e.innerText === "sending" || e.innerText === "waiting for its interval"); })()`, ann), 10*time.Second)
 	p.shot("running")
 
 	p.Load(clickLive("#pause-campaign"))
@@ -241,6 +244,20 @@ func TestBrowserCampaign(t *testing.T) {
 		t.Error("the dashboard's campaign step is not done")
 	}
 	p.shot("dashboard")
+
+	// A second campaign of Ann's, one message a day: her account sent
+	// today already, so it waits for the next day, and the page says so,
+	// with the time, instead of "sending".
+	var capped struct{ ID int64 }
+	c.Call("POST", "/campaigns", map[string]any{"name": "One a day", "message": "Hi {first_name|there}",
+		"audience": map[string]any{"list_ids": []int64{x.ListID}}, "sender_account_ids": []int64{ann},
+		"pacing": map[string]any{"daily_cap": 1}}).Into(t, 201, &capped)
+	c.Call("POST", fmt.Sprintf("/campaigns/%d/start", capped.ID), nil).Into(t, 200, &capped)
+	p.Load(chromedp.Navigate(fmt.Sprintf("%s/campaigns/%d", a.URL, capped.ID)))
+	p.has(fmt.Sprintf(`#campaign-accounts tr[data-account-id="%d"] .account-state`, ann), "daily cap reached")
+	p.has(fmt.Sprintf(`#campaign-accounts tr[data-account-id="%d"] .account-detail`, ann), "Daily cap of 1 reached; next send at 00:00 UTC (in ")
+	p.has("#campaign-status-line", "No account can send now: daily cap reached. Sending resumes at 00:00 UTC")
+	p.shot("capped")
 	if pr := p.Problems(); len(pr) > 0 {
 		t.Errorf("browser problems: %q", pr)
 	}

@@ -444,6 +444,24 @@ func (q queries) CampaignAccountCounts(ctx context.Context, campaignID int64) ([
 		"GROUP BY account_id, state ORDER BY account_id", campaignID)
 }
 
+func (q queries) CampaignShares(ctx context.Context, campaignID int64) ([]store.SenderShare, error) {
+	rows, err := q.query(ctx, "SELECT account_id, COUNT(*), SUM(CASE WHEN access_hash = 0 THEN 1 ELSE 0 END) FROM deliveries "+
+		"WHERE campaign_id = ? AND state = 'pending' GROUP BY account_id ORDER BY account_id", campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.SenderShare
+	for rows.Next() {
+		var sh store.SenderShare
+		if err := rows.Scan(&sh.AccountID, &sh.Pending, &sh.Lookups); err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		out = append(out, sh)
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
 func (q queries) counts(ctx context.Context, query string, args ...any) ([]store.DeliveryCounts, error) {
 	rows, err := q.query(ctx, query, args...)
 	if err != nil {
@@ -637,6 +655,21 @@ func (q queries) LockPace(ctx context.Context, accountID int64, now time.Time) (
 	)
 	err := q.queryRow(ctx, "SELECT last_send_at, next_send_at, day, day_count FROM account_pace WHERE account_id = ?"+lock, accountID).
 		Scan(&last, &next, &p.Day, &count)
+	p.LastSendAt, p.NextSendAt, p.DayCount = fromNullTime(last), fromNullTime(next), int(count)
+	return p, mapErr(q.d, err)
+}
+
+func (q queries) PaceOf(ctx context.Context, accountID int64) (store.Pace, error) {
+	var (
+		p          = store.Pace{AccountID: accountID}
+		last, next sql.NullTime
+		count      int64
+	)
+	err := q.queryRow(ctx, "SELECT last_send_at, next_send_at, day, day_count FROM account_pace WHERE account_id = ?", accountID).
+		Scan(&last, &next, &p.Day, &count)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, nil
+	}
 	p.LastSendAt, p.NextSendAt, p.DayCount = fromNullTime(last), fromNullTime(next), int(count)
 	return p, mapErr(q.d, err)
 }

@@ -50,6 +50,8 @@ type Campaign struct {
 	Name         string         `json:"name"`
 	Status       string         `json:"status" enum:"draft,scheduled,running,paused,completed,cancelled"`
 	PauseReason  string         `json:"pause_reason,omitempty"`
+	StatusDetail string         `json:"status_detail,omitempty" doc:"Set while the campaign runs but none of its accounts can send now: why, and when sending resumes"`
+	ResumesAt    *time.Time     `json:"resumes_at,omitempty" doc:"While no account can send: the earliest time one goes on by itself; absent when each needs a person"`
 	Message      string         `json:"message"`
 	OptOutFooter bool           `json:"opt_out_footer"`
 	LinkPreview  bool           `json:"link_preview"`
@@ -57,6 +59,7 @@ type Campaign struct {
 	Counts       CampaignCounts `json:"counts"`
 	Accounts     []CampaignAcct `json:"accounts"`
 	Reasons      []CampaignWhy  `json:"reasons,omitempty"`
+	Plan         *CampaignPlan  `json:"plan,omitempty" doc:"While the campaign is a draft or scheduled: who each account writes to, why, and an estimated finish"`
 	Pacing       CampaignPacing `json:"pacing"`
 	StartAt      *time.Time     `json:"start_at"`
 	CreatedAt    time.Time      `json:"created_at"`
@@ -75,13 +78,30 @@ type CampaignCounts struct {
 type CampaignAcct struct {
 	ID      int64      `json:"id"`
 	Name    string     `json:"name"`
-	State   string     `json:"state" enum:"sending,waiting,limited,needs_login,done"`
-	Detail  string     `json:"detail,omitempty"`
-	Until   *time.Time `json:"until,omitempty"`
+	State   string     `json:"state" enum:"sending,waiting,limited,needs_login,done" doc:"What the account does for this campaign now: sending; waiting (it goes on by itself at until, see reason); limited (Telegram's PEER_FLOOD: reset it on the account's page); needs_login (its session ended); done (nothing left for it)"`
+	Reason  string     `json:"reason,omitempty" enum:"interval,daily_cap,window,campaign_rate,flood_wait,peer_flood,needs_login,draft,scheduled,paused,no_recipients" doc:"Why it does not send now: interval (the least time between two messages), daily_cap (its messages of the day are sent; the day is counted in the window's time zone, else UTC), window (outside the sending window), campaign_rate (the campaign's messages per hour), flood_wait (Telegram's FLOOD_WAIT), peer_flood (Telegram's PEER_FLOOD), needs_login, draft, scheduled, paused (the campaign is not running), no_recipients (a campaign not started gives this account nobody: see plan). Absent while it sends or is done."`
+	Detail  string     `json:"detail,omitempty" doc:"The reason in words, with the time it goes on in the relevant time zone"`
+	Until   *time.Time `json:"until,omitempty" doc:"When a waiting account goes on by itself (UTC); absent when a person must act or nothing is known"`
 	Sent    int        `json:"sent"`
 	Pending int        `json:"pending"`
 	Failed  int        `json:"failed"`
 	Replied int        `json:"replied"`
+}
+
+type CampaignPlan struct {
+	Senders    []CampaignShare `json:"senders"`
+	Unassigned int             `json:"unassigned" doc:"Recipients no sending account can reach (skipped, see reasons)"`
+	FinishAt   *time.Time      `json:"finish_at,omitempty" doc:"Estimated time of the last message if started now (or at start_at), from each account's cap, interval and window, if the accounts send for nothing else; absent when nobody gets a message"`
+}
+
+type CampaignShare struct {
+	AccountID  int64      `json:"account_id"`
+	Name       string     `json:"name"`
+	Recipients int        `json:"recipients" doc:"Recipients this account writes to"`
+	Seen       int        `json:"seen" doc:"Of them, people this account saw in an extraction"`
+	Lookups    int        `json:"lookups" doc:"Of them, people known by username only: the account looks them up when it sends"`
+	FinishAt   *time.Time `json:"finish_at,omitempty" doc:"Estimated time of this account's last message"`
+	Nobody     string     `json:"nobody,omitempty" doc:"Why this account gets no recipient"`
 }
 
 type CampaignWhy struct {
@@ -119,8 +139,18 @@ func campaignBody(v campaign.View) Campaign {
 		c.Pacing.Window = &Window{From: v.WindowFrom, To: v.WindowTo, TimeZone: v.TimeZone}
 	}
 	for _, a := range v.Accounts {
-		c.Accounts = append(c.Accounts, CampaignAcct{ID: a.ID, Name: a.Name, State: a.State, Detail: a.Detail, Until: timePtr(a.Until),
+		c.Accounts = append(c.Accounts, CampaignAcct{ID: a.ID, Name: a.Name, State: a.State, Reason: a.Reason, Detail: a.Detail, Until: timePtr(a.Until),
 			Sent: a.Counts.Sent, Pending: a.Counts.Pending + a.Counts.Sending, Failed: a.Counts.Failed, Replied: a.Counts.Replied})
+	}
+	if why, resumes, ok := v.Stalled(); ok {
+		c.StatusDetail, c.ResumesAt = why, timePtr(resumes)
+	}
+	if v.Plan != nil {
+		c.Plan = &CampaignPlan{Senders: []CampaignShare{}, Unassigned: v.Plan.Unassigned, FinishAt: timePtr(v.Plan.FinishAt)}
+		for _, sp := range v.Plan.Senders {
+			c.Plan.Senders = append(c.Plan.Senders, CampaignShare{AccountID: sp.ID, Name: sp.Name, Recipients: sp.Recipients, Seen: sp.Seen,
+				Lookups: sp.Lookups, FinishAt: timePtr(sp.FinishAt), Nobody: sp.Nobody})
+		}
 	}
 	for _, r := range v.Reasons {
 		c.Reasons = append(c.Reasons, CampaignWhy{State: r.State, Code: r.ReasonCode, Reason: r.Reason, Count: r.Count})

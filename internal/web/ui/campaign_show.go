@@ -60,6 +60,9 @@ func (p campaignProgress) StatusLine() string {
 		if p.Pending() == 0 {
 			return "Finishing."
 		}
+		if why, _, ok := p.Stalled(); ok {
+			return why
+		}
 		return "Sending, at each account's pace."
 	case store.CampaignPaused:
 		return "Paused: nothing is sent until you resume it."
@@ -69,6 +72,14 @@ func (p campaignProgress) StatusLine() string {
 		return "Cancelled: what was not sent is skipped."
 	}
 	return p.Status
+}
+
+// Count is n with its noun: "1 recipient", "1,200 recipients".
+func (p campaignProgress) Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
 }
 
 // AccountBadge is the Bootstrap colour of an account's state.
@@ -82,12 +93,6 @@ func (p campaignProgress) AccountBadge(state string) string {
 		return "danger"
 	}
 	return "success"
-}
-
-// StateLabel is an account state in words.
-func (p campaignProgress) StateLabel(state string) string {
-	return map[string]string{campaign.AccountSending: "sending", campaign.AccountWaiting: "waiting", campaign.AccountLimited: "limited",
-		campaign.AccountNeedsLogin: "needs login", campaign.AccountDone: "done"}[state]
 }
 
 // campaignPageData is the whole campaign page.
