@@ -95,7 +95,7 @@ type CampaignWhy struct {
 type CampaignPacing struct {
 	MinIntervalSeconds int     `json:"min_interval_seconds"`
 	DailyCap           int     `json:"daily_cap"`
-	Window             *Window `json:"window"`
+	Window             *Window `json:"window,omitempty" doc:"Absent when the campaign sends at any time of day"`
 	RatePerHour        int     `json:"rate_per_hour"`
 }
 
