@@ -77,6 +77,7 @@ func New(mux *http.ServeMux, deps Deps) *API {
 	a := &API{huma: humago.NewWithPrefix(mux, Prefix, cfg), deps: deps}
 	a.huma.UseMiddleware(a.authenticate)
 	a.routes()
+	a.documentErrors()
 
 	mux.HandleFunc("GET "+Prefix+"/docs", serveDocs)
 	// Anything else under /api/ answers in the API's error shape too. This

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -114,7 +115,7 @@ type CampaignWhy struct {
 type CampaignPacing struct {
 	MinIntervalSeconds int     `json:"min_interval_seconds"`
 	DailyCap           int     `json:"daily_cap"`
-	Window             *Window `json:"window"`
+	Window             *Window `json:"window,omitempty" doc:"Absent when the campaign sends at any time of day"`
 	RatePerHour        int     `json:"rate_per_hour"`
 }
 
@@ -240,8 +241,9 @@ func (a *API) registerCampaigns() {
 	huma.Register(a.huma, op("pause-campaign", http.MethodPost, "/campaigns/{id}/pause", "Pause a running or scheduled campaign", 0), a.pauseCampaign)
 	huma.Register(a.huma, op("resume-campaign", http.MethodPost, "/campaigns/{id}/resume", "Resume a paused campaign where it stopped", 0), a.resumeCampaign)
 	huma.Register(a.huma, op("cancel-campaign", http.MethodPost, "/campaigns/{id}/cancel", "End a campaign; what was not sent is skipped", 0), a.cancelCampaign)
-	huma.Register(a.huma, op("list-campaign-deliveries", http.MethodGet, "/campaigns/{id}/deliveries",
-		"The delivery report: one row per recipient (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at), as a JSON array or CSV", 0), a.listDeliveries)
+	huma.Register(a.huma, a.streamed(op("list-campaign-deliveries", http.MethodGet, "/campaigns/{id}/deliveries",
+		"The delivery report: one row per recipient (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at), as a JSON array or CSV", 0),
+		reflect.TypeFor[[]campaign.DeliveryRow](), mediaCSV), a.listDeliveries)
 	huma.Register(a.huma, op("list-campaign-replies", http.MethodGet, "/campaigns/{id}/replies", "Recipients' replies, newest first", 0), a.listReplies)
 	huma.Register(a.huma, op("preview-message", http.MethodPost, "/campaigns/preview", "Render a message for a recipient, as it would be sent", 0), a.previewMessage)
 	huma.Register(a.huma, op("test-send-message", http.MethodPost, "/campaigns/test-send",
@@ -389,6 +391,12 @@ func suppressionBody(s store.Suppression) Suppression {
 	return Suppression{UserID: s.TGUserID, Username: s.Username, Reason: s.Reason, CreatedAt: s.CreatedAt.UTC()}
 }
 
+// SuppressionsPage is a page of the suppression list.
+type SuppressionsPage struct {
+	Suppressions []Suppression `json:"suppressions"`
+	NextCursor   string        `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last"`
+}
+
 type suppressionsIn struct {
 	Format string `query:"format" enum:"json,csv" default:"json" doc:"csv: the whole list as a file (streamed; cursor and limit do not apply)"`
 	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
@@ -433,8 +441,9 @@ func (a *API) registerSuppressions() {
 		return
 	}
 	op := operation("Suppressions")
-	huma.Register(a.huma, op("list-suppressions", http.MethodGet, "/suppressions",
-		"Your suppression list: people no campaign of yours writes to (format=csv for a file)", 0), a.listSuppressions)
+	huma.Register(a.huma, a.streamed(op("list-suppressions", http.MethodGet, "/suppressions",
+		"Your suppression list: people no campaign of yours writes to (format=csv for a file)", 0),
+		reflect.TypeFor[SuppressionsPage](), mediaCSV), a.listSuppressions)
 	huma.Register(a.huma, op("add-suppression", http.MethodPost, "/suppressions", "Add a person by user_id or username", http.StatusCreated), a.addSuppression)
 	huma.Register(a.huma, op("import-suppressions", http.MethodPost, "/suppressions/import", "Add everyone in a CSV", 0), a.importSuppressions)
 	huma.Register(a.huma, op("delete-suppression", http.MethodDelete, "/suppressions/{user_id}", "Remove a person from the list", http.StatusNoContent), a.deleteSuppression)
@@ -464,10 +473,7 @@ func (a *API) listSuppressions(ctx context.Context, in *suppressionsIn) (*huma.S
 			}
 			return
 		}
-		body := struct {
-			Suppressions []Suppression `json:"suppressions"`
-			NextCursor   string        `json:"next_cursor"`
-		}{Suppressions: make([]Suppression, 0, len(list)), NextCursor: next}
+		body := SuppressionsPage{Suppressions: make([]Suppression, 0, len(list)), NextCursor: next}
 		for _, s := range list {
 			body.Suppressions = append(body.Suppressions, suppressionBody(s))
 		}

@@ -20,7 +20,7 @@ type Conversation struct {
 	LastMessage ConversationLast    `json:"last_message"`
 	Unread      int                 `json:"unread" doc:"Messages from the person not read yet"`
 	Status      string              `json:"status" enum:"open,done"`
-	Campaign    *ConversationCamp   `json:"campaign" doc:"The campaign whose message the person answered; null when they wrote first"`
+	Campaign    *ConversationCamp   `json:"campaign,omitempty" doc:"The campaign whose message the person answered; absent when they wrote first"`
 	CreatedAt   time.Time           `json:"created_at"`
 }
 
@@ -54,7 +54,7 @@ type ConversationMessage struct {
 	Direction         string     `json:"direction" enum:"in,out"`
 	Origin            string     `json:"origin" enum:"person,campaign,answer,app" doc:"Who wrote it: the person, a campaign, an answer from the inbox, or the account's own Telegram apps"`
 	Text              string     `json:"text"`
-	Media             *MediaInfo `json:"media" doc:"A photo or file, shown as a placeholder; null for text"`
+	Media             *MediaInfo `json:"media,omitempty" doc:"A photo or file, shown as a placeholder; absent for text"`
 	Date              time.Time  `json:"date"`
 	TelegramMessageID int        `json:"telegram_message_id,omitempty" doc:"0 until an answer is sent"`
 	State             string     `json:"state,omitempty" enum:"pending,sending,sent,failed" doc:"An answer's state"`

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -168,23 +169,23 @@ func (a *API) registerExtractions() {
 		"An extraction's progress: status queued, running, waiting (for Telegram, until wait_until), completed, failed or cancelled", 0), a.getExtraction)
 	huma.Register(a.huma, op("cancel-extraction", http.MethodPost, "/extractions/{id}/cancel",
 		"Stop an extraction; the members saved so far stay in its list", 0), a.cancelExtraction)
-	huma.Register(a.huma, membersOp(op("list-extraction-members", http.MethodGet, "/extractions/{id}/members",
+	huma.Register(a.huma, a.membersOp(op("list-extraction-members", http.MethodGet, "/extractions/{id}/members",
 		"The extraction's members (so far), filtered: a page of JSON, or every member as CSV or XLSX", 0)), a.listExtractionMembers)
 	huma.Register(a.huma, op("list-member-lists", http.MethodGet, "/member-lists", "Your member lists, newest first, a page at a time (cursor, limit; next_cursor)", 0), a.listMemberLists)
 	huma.Register(a.huma, op("merge-member-lists", http.MethodPost, "/member-lists/merge",
 		"Merge lists into a new one (an audience): everyone in them, each person once", http.StatusCreated), a.mergeMemberLists)
-	huma.Register(a.huma, membersOp(op("list-member-list-members", http.MethodGet, "/member-lists/{id}/members",
+	huma.Register(a.huma, a.membersOp(op("list-member-list-members", http.MethodGet, "/member-lists/{id}/members",
 		"A member list's members, filtered: a page of JSON, or every member as CSV or XLSX", 0)), a.listMemberListMembers)
 }
 
 // membersOp documents the member listings' two answers: a page of JSON,
 // or a whole file.
-func membersOp(o huma.Operation) huma.Operation {
+func (a *API) membersOp(o huma.Operation) huma.Operation {
 	o.Description = "format=json (the default) answers one page: `{\"members\": [...], \"total\": N, \"next_cursor\": \"...\"}`. " +
 		fmt.Sprintf("limit sets its size (1 to %d, default %d); pass next_cursor as cursor, with the same filters, for the next page, ", maxMembersLimit, defaultMembersLimit) +
 		"until an answer has no next_cursor. A bad limit or cursor is refused (422). " +
 		"format=csv and format=xlsx stream every matching member as a file and take no limit or cursor."
-	return o
+	return a.streamed(o, reflect.TypeFor[MembersPage](), mediaCSV, mediaXLSX)
 }
 
 // POST /extractions
