@@ -141,13 +141,6 @@ func newEnv(t *testing.T, st store.Store, o campaign.Options) *env {
 	return e
 }
 
-// newBenchEnv is a benchmark's product on its own world, no account
-// connected yet.
-func newBenchEnv(b *testing.B, st store.Store, w *sandbox.World) *env {
-	b.Helper()
-	return newEnvFor(b, st, campaign.Options{}, w)
-}
-
 func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.World) *env {
 	t.Helper()
 	ctx := context.Background()

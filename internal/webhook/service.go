@@ -106,8 +106,6 @@ type Service struct {
 	log *slog.Logger
 	o   Options
 
-	mu sync.RWMutex
-
 	inFlight  inFlight
 	testLimit testLimit
 
