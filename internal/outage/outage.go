@@ -47,6 +47,7 @@ type Tracker struct {
 	probe      func(context.Context) error
 	since      time.Time // zero while the database answers
 	recovered  time.Time // when the last outage ended
+	answered   time.Time // when a probe before an outage found the database answering
 	suppressed int
 	closed     bool
 	stop       chan struct{}
@@ -111,10 +112,33 @@ func (t *Tracker) Failed(ctx context.Context, err string) {
 		t.mu.Unlock()
 		return
 	}
+	if !t.answered.IsZero() && t.o.Now().Sub(t.answered) < t.o.ProbeEvery {
+		// The database answered a moment ago: not its outage.
+		t.mu.Unlock()
+		return
+	}
+	probe := t.probe
+	t.mu.Unlock()
+	// A timeout or a refused connection may be another service's (a
+	// Telegram data center): ask the database before declaring it down.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.o.ProbeEvery)
+	perr := probe(pctx)
+	cancel()
+	t.mu.Lock()
+	if perr == nil {
+		t.answered = t.o.Now()
+		t.mu.Unlock()
+		return
+	}
+	if !t.since.IsZero() || t.closed {
+		t.suppressed++
+		t.mu.Unlock()
+		return
+	}
 	t.since = t.o.Now()
 	t.suppressed = 0
 	t.done = make(chan struct{})
-	probe, done := t.probe, t.done
+	done := t.done
 	t.mu.Unlock()
 	t.o.Logger.LogAttrs(ctx, slog.LevelError, "database unavailable: requests and jobs that need it fail until it answers again",
 		slog.String("err", err), slog.String("hint", t.o.Hint))

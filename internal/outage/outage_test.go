@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -66,6 +67,7 @@ func TestOneLineEachWay(t *testing.T) {
 	up.Store(true)
 	testkit.Eventually(t, 10*time.Second, "the recovery line", func() bool { return strings.Contains(out.String(), "database answers again") })
 	log.Error("template failed", slog.Any("error", errors.New("template: no such field")))
+	up.Store(false) // down again: the probe before the outage says so
 	testkit.Eventually(t, 10*time.Second, "a second outage once the first has settled", func() bool {
 		queue.Error("producer: Error fetching jobs", slog.String("err", "failed to connect: connection refused"))
 		return strings.Count(out.String(), `msg="database unavailable`) == 2
@@ -87,5 +89,28 @@ func TestOneLineEachWay(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "failures_logged_at_debug=4") {
 		t.Errorf("the recovery line does not count the 4 lines it kept:\n%s", out.String())
+	}
+}
+
+// TestOtherServicesErrorIsNoOutage: an error that looks like the
+// database's (a timeout dialling a Telegram data center is a net.Error
+// too) while the database answers its probe is logged as it was, and no
+// "database unavailable" line is written.
+func TestOtherServicesErrorIsNoOutage(t *testing.T) {
+	var out buffer
+	base := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	tr := outage.New(outage.Options{Logger: base, IsOutage: func(err error) bool { return errors.Is(err, errDown) },
+		Hint: "start the database", ProbeEvery: 50 * time.Millisecond, Settle: 20 * time.Millisecond})
+	defer tr.Close()
+	tr.SetProbe(func(context.Context) error { return nil })
+	log := slog.New(outage.Handler(base.Handler(), tr))
+	log.Warn("account connection failed", slog.Any("err", fmt.Errorf("create auth key: %w", errDown)))
+	log.Warn("account connection failed", slog.Any("err", fmt.Errorf("create auth key: %w", errDown)))
+	got := out.String()
+	if strings.Contains(got, "database unavailable") || tr.Down() {
+		t.Errorf("a failure while the database answers declared an outage:\n%s", got)
+	}
+	if n := strings.Count(got, `level=WARN msg="account connection failed"`); n != 2 {
+		t.Errorf("%d of 2 warnings logged as they were:\n%s", n, got)
 	}
 }
