@@ -189,7 +189,10 @@ func TestBrowserCampaign(t *testing.T) {
 	p.shot("paused")
 
 	p.Load(clickLive("#resume-campaign"))
+	p.has("#flash", "resumed")
 	p.waitFor("the end", attr("#campaign-progress", "status")+` === "completed"`, 90*time.Second)
+	// The notice of the resume is not left standing over a finished campaign.
+	p.waitFor("the resume's notice to go", `!document.getElementById("flash")`, 30*time.Second)
 	p.waitFor("Grace's reply", `!!document.querySelector('#replies .reply[data-user-id="5007"]')`, 60*time.Second)
 	p.has(`#replies .reply[data-user-id="5007"]`, "Thanks, I'll be there!")
 	p.has(`#replies .reply[data-user-id="5007"] .reply-who`, "Grace Hopper")
@@ -205,14 +208,19 @@ func TestBrowserCampaign(t *testing.T) {
 	dir := t.TempDir()
 	p.Do(allowDownloads(dir), chromedp.Click(css("#report-menu")), chromedp.Click(css("#download-csv")))
 	rows := readDownload(t, dir, ".csv")
-	if len(rows) != 23 || rows[0][0] != "user_id" {
-		t.Errorf("delivery report: %d rows, header %q", len(rows), rows[0])
+	// The file starts with a BOM, so spreadsheets read it as UTF-8.
+	if len(rows) != 23 || rows[0][0] != "\ufeffuser_id" {
+		t.Fatalf("delivery report: %d rows, header %q", len(rows), rows[0])
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[strings.TrimPrefix(name, "\ufeff")] = i
 	}
 	for _, r := range rows[1:] {
-		if r[0] == strconv.Itoa(grace) && (r[3] != "sent" || r[8] == "") {
+		if r[col["user_id"]] == strconv.Itoa(grace) && (r[col["state"]] != "sent" || r[col["message_id"]] == "" || r[col["first_name"]] != "Grace") {
 			t.Errorf("Grace's row %q", r)
 		}
-		if r[0] == strconv.Itoa(ivy) && r[3] != "failed" {
+		if r[col["user_id"]] == strconv.Itoa(ivy) && r[col["state"]] != "failed" {
 			t.Errorf("Ivy's row %q", r)
 		}
 	}

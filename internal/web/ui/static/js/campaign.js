@@ -38,3 +38,22 @@
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", draw);
 })();
+
+// A notice about what a person just did ("Campaign resumed") goes once the
+// live report shows the campaign's status moved on (completed, paused by
+// its failures): it no longer describes the campaign.
+(function () {
+  var status;
+  function progress() { return document.getElementById("campaign-progress"); }
+  document.addEventListener("DOMContentLoaded", function () {
+    var p = progress();
+    if (p) status = p.dataset.status;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var p = progress();
+    if (!p || status === undefined || p.dataset.status === status) return;
+    status = p.dataset.status;
+    var flash = document.getElementById("flash");
+    if (flash) flash.remove();
+  });
+})();
