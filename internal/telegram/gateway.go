@@ -173,6 +173,11 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		out = clone(session)
 	}
 	switch {
+	case fnErr != nil && ctx.Err() != nil && errors.Is(fnErr, context.DeadlineExceeded):
+		// Telegram did not answer within the step's time. Said as such: a
+		// bare deadline is a net.Error, which reads as the database's
+		// ("The database is busy" for a slow login).
+		return out, fmt.Errorf("telegram: no answer in time: %w (%w)", ErrUnavailable, fnErr)
 	case fnErr != nil:
 		return out, fnErr
 	case ran || runErr == nil:

@@ -508,3 +508,25 @@ func clientGoroutines() []string {
 	}
 	return out
 }
+
+// TestNoAnswerInTimeIsUnavailable: a step whose time runs out while
+// Telegram has not answered fails as Telegram unreachable, not as a bare
+// deadline (which the web layer read as the database being busy).
+func TestNoAnswerInTimeIsUnavailable(t *testing.T) {
+	g := gateway(t)
+	res := login(t, g, phoneIvy)
+	ctx, cancel := context.WithTimeout(testCtx(t), 8*time.Second)
+	defer cancel()
+	t.Cleanup(func() { sbx.SetAnswerDelay(0) })
+	_, err := g.Run(ctx, creds, res.Session, func(ctx context.Context, api *tg.Client) error {
+		if _, err := api.UsersGetUsers(ctx, []tg.InputUserClass{&tg.InputUserSelf{}}); err != nil {
+			return err
+		}
+		sbx.SetAnswerDelay(time.Minute)
+		_, err := api.UsersGetUsers(ctx, []tg.InputUserClass{&tg.InputUserSelf{}})
+		return err
+	})
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a call Telegram did not answer in the step's time: %v, want ErrUnavailable (and the deadline)", err)
+	}
+}
