@@ -270,17 +270,7 @@ func (h *Handler) campaignListPicker(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		html, err = h.fragment("campaign_new", "list-picker", &d)
 	}
-	if err != nil {
-		e, ok := apperr.As(err)
-		if !ok {
-			e = internal(err)
-		}
-		http.Error(w, e.Message+". "+e.Hint, e.HTTPStatus())
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(html)
+	writePart(w, html, err)
 }
 
 // editorFields are the fields the editor shows errors next to.

@@ -351,17 +351,7 @@ func (h *Handler) inboxCampaignPicker(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		html, err = h.fragment("inbox", "campaign-picker", d)
 	}
-	if err != nil {
-		e, ok := apperr.As(err)
-		if !ok {
-			e = internal(err)
-		}
-		http.Error(w, e.Message+". "+e.Hint, e.HTTPStatus())
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(html)
+	writePart(w, html, err)
 }
 
 // inboxRows is one page of the list and the link to the next, older one.
@@ -436,4 +426,20 @@ func wakeOn(ctx context.Context, events <-chan inbox.Event, conversation int64) 
 		}
 	}()
 	return wake
+}
+
+// writePart answers an htmx request for a part of a page (a picker's
+// search): the part, never cached, or the error as text.
+func writePart(w http.ResponseWriter, html []byte, err error) {
+	if err != nil {
+		e, ok := apperr.As(err)
+		if !ok {
+			e = internal(err)
+		}
+		http.Error(w, e.Message+". "+e.Hint, e.HTTPStatus())
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(html)
 }
