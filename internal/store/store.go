@@ -58,6 +58,7 @@ type Tx interface {
 // Queries is every read and write, grouped by what they hold.
 type Queries interface {
 	Users
+	Workspaces
 	WebSessions
 	LoginThrottle
 	Tokens
@@ -96,7 +97,9 @@ type NewUser struct {
 }
 
 type Users interface {
-	// CreateUser inserts a user. A taken email is ErrConflict.
+	// CreateUser inserts a user and, in the same transaction, a workspace
+	// of their own ("<email>'s workspace") with them as owner. A taken
+	// email is ErrConflict.
 	CreateUser(ctx context.Context, u NewUser) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
@@ -123,25 +126,81 @@ type LoginThrottle interface {
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
 }
 
+// Workspace is what several people share: on the owned tables (accounts,
+// pending logins, account activity and calls, member lists, extractions,
+// campaigns and their deliveries, suppressions, conversations and their
+// messages, webhooks and their deliveries) the column user_id, and every
+// userID parameter of the queries over them, HOLDS THE OWNING WORKSPACE'S
+// ID (migration 00029 made every user's workspace with the user's id; the
+// columns are renamed in the store's reshape, issue 24). Users, web
+// sessions, login devices and API tokens keep user_id as the person.
+type Workspace struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// Membership is a person's place in a workspace.
+type Membership struct {
+	Workspace
+	Role string // owner, admin, operator or viewer
+}
+
+// WorkspaceMember is one member as the members page lists them.
+type WorkspaceMember struct {
+	UserID    int64
+	Email     string
+	Role      string
+	CreatedAt time.Time
+}
+
+type Workspaces interface {
+	// CreateWorkspace makes a workspace with ownerID as its owner.
+	CreateWorkspace(ctx context.Context, name string, ownerID int64, now time.Time) (Workspace, error)
+	WorkspaceByID(ctx context.Context, id int64) (Workspace, error)
+	RenameWorkspace(ctx context.Context, id int64, name string) error
+	// DeleteWorkspace deletes it with everything it owns.
+	DeleteWorkspace(ctx context.Context, id int64) error
+	// Membership is ErrNotFound for a person who is not a member.
+	Membership(ctx context.Context, workspaceID, userID int64) (Membership, error)
+	// UserWorkspaces lists a person's workspaces, oldest first.
+	UserWorkspaces(ctx context.Context, userID int64) ([]Membership, error)
+	WorkspaceMembers(ctx context.Context, workspaceID int64) ([]WorkspaceMember, error)
+	// AddWorkspaceMember is ErrConflict for a member already there, or a
+	// second owner.
+	AddWorkspaceMember(ctx context.Context, workspaceID, userID int64, role string, now time.Time) error
+	// SetWorkspaceMemberRole is ErrNotFound for a non-member, ErrConflict
+	// for a second owner.
+	SetWorkspaceMemberRole(ctx context.Context, workspaceID, userID int64, role string) error
+	RemoveWorkspaceMember(ctx context.Context, workspaceID, userID int64) error
+}
+
 // Token is an API token. Only a hash of its value is stored; Prefix is the
 // first characters, shown so a person can tell tokens apart.
 type Token struct {
-	ID         int64
-	UserID     int64
-	Name       string
-	Prefix     string
-	CreatedAt  time.Time
-	LastUsedAt time.Time // zero when never used
-	RevokedAt  time.Time // zero while valid
-	ExpiresAt  time.Time // zero for a token that never expires
+	ID     int64
+	UserID int64 // the member who made it
+	// WorkspaceID is the workspace it acts in, with its member's role
+	// (Role, read with the token) or read-only.
+	WorkspaceID int64
+	ReadOnly    bool
+	Role        string // filled by TokenByHash only
+	Name        string
+	Prefix      string
+	CreatedAt   time.Time
+	LastUsedAt  time.Time // zero when never used
+	RevokedAt   time.Time // zero while valid
+	ExpiresAt   time.Time // zero for a token that never expires
 }
 
 type NewToken struct {
-	UserID int64
-	Name   string
-	Hash   []byte // SHA-256 of the token value
-	Prefix string
-	Now    time.Time
+	UserID      int64
+	WorkspaceID int64
+	ReadOnly    bool
+	Name        string
+	Hash        []byte // SHA-256 of the token value
+	Prefix      string
+	Now         time.Time
 	// ExpiresAt is when the token stops working; zero never.
 	ExpiresAt time.Time
 }
@@ -155,7 +214,9 @@ type Tokens interface {
 	TokensPage(ctx context.Context, userID, beforeID int64, limit int) ([]Token, error)
 	// RevokeToken is ErrNotFound for another user's token.
 	RevokeToken(ctx context.Context, userID, tokenID int64, now time.Time) error
-	// TokenByHash finds an unrevoked token and its owner.
+	// TokenByHash finds an unrevoked token, its owner and the owner's role
+	// in the token's workspace; a token whose owner is no longer a member
+	// is ErrNotFound.
 	TokenByHash(ctx context.Context, hash []byte) (Token, User, error)
 	TouchToken(ctx context.Context, tokenID int64, now time.Time) error
 }

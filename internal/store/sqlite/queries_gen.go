@@ -62,6 +62,10 @@ func (s queries) AddPendingLoginFailure(ctx context.Context, arg gen.AddPendingL
 	return s.q.AddPendingLoginFailure(ctx, db.AddPendingLoginFailureParams(arg))
 }
 
+func (s queries) AddWorkspaceMember(ctx context.Context, arg gen.AddWorkspaceMemberParams) error {
+	return s.q.AddWorkspaceMember(ctx, db.AddWorkspaceMemberParams(arg))
+}
+
 func (s queries) AutoDisableWebhookEndpoint(ctx context.Context, arg gen.AutoDisableWebhookEndpointParams) (int64, error) {
 	return s.q.AutoDisableWebhookEndpoint(ctx, db.AutoDisableWebhookEndpointParams(arg))
 }
@@ -148,6 +152,11 @@ func (s queries) CreateWebhookEndpoint(ctx context.Context, arg gen.CreateWebhoo
 	return convWebhookEndpoint(r), err
 }
 
+func (s queries) CreateWorkspace(ctx context.Context, arg gen.CreateWorkspaceParams) (gen.Workspace, error) {
+	r, err := s.q.CreateWorkspace(ctx, db.CreateWorkspaceParams(arg))
+	return convWorkspace(r), err
+}
+
 func (s queries) DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error) {
 	return s.q.DeleteAbandonedPendingAccounts(ctx, before)
 }
@@ -194,6 +203,10 @@ func (s queries) DeleteUserSession(ctx context.Context, arg gen.DeleteUserSessio
 
 func (s queries) DeleteUserSessionsExcept(ctx context.Context, arg gen.DeleteUserSessionsExceptParams) (int64, error) {
 	return s.q.DeleteUserSessionsExcept(ctx, db.DeleteUserSessionsExceptParams(arg))
+}
+
+func (s queries) DeleteWorkspace(ctx context.Context, id int64) (int64, error) {
+	return s.q.DeleteWorkspace(ctx, id)
 }
 
 func (s queries) DisableWebhookEndpoint(ctx context.Context, arg gen.DisableWebhookEndpointParams) (int64, error) {
@@ -393,8 +406,16 @@ func (s queries) RecordWebhookAttempt(ctx context.Context, arg gen.RecordWebhook
 	return s.q.RecordWebhookAttempt(ctx, db.RecordWebhookAttemptParams(arg))
 }
 
+func (s queries) RemoveWorkspaceMember(ctx context.Context, arg gen.RemoveWorkspaceMemberParams) (int64, error) {
+	return s.q.RemoveWorkspaceMember(ctx, db.RemoveWorkspaceMemberParams(arg))
+}
+
 func (s queries) RenameMemberList(ctx context.Context, arg gen.RenameMemberListParams) (int64, error) {
 	return s.q.RenameMemberList(ctx, db.RenameMemberListParams(arg))
+}
+
+func (s queries) RenameWorkspace(ctx context.Context, arg gen.RenameWorkspaceParams) (int64, error) {
+	return s.q.RenameWorkspace(ctx, db.RenameWorkspaceParams(arg))
 }
 
 func (s queries) RevokeToken(ctx context.Context, arg gen.RevokeTokenParams) (int64, error) {
@@ -439,6 +460,10 @@ func (s queries) SetMemberListCount(ctx context.Context, arg gen.SetMemberListCo
 
 func (s queries) SetUserPassword(ctx context.Context, arg gen.SetUserPasswordParams) (int64, error) {
 	return s.q.SetUserPassword(ctx, db.SetUserPasswordParams(arg))
+}
+
+func (s queries) SetWorkspaceMemberRole(ctx context.Context, arg gen.SetWorkspaceMemberRoleParams) (int64, error) {
+	return s.q.SetWorkspaceMemberRole(ctx, db.SetWorkspaceMemberRoleParams(arg))
 }
 
 func (s queries) StartExtractionRun(ctx context.Context, arg gen.StartExtractionRunParams) (gen.Extraction, error) {
@@ -500,6 +525,11 @@ func (s queries) UserByID(ctx context.Context, id int64) (gen.User, error) {
 	return convUser(r), err
 }
 
+func (s queries) UserWorkspaces(ctx context.Context, userID int64) ([]gen.UserWorkspacesRow, error) {
+	rs, err := s.q.UserWorkspaces(ctx, userID)
+	return each(rs, convUserWorkspacesRow), err
+}
+
 func (s queries) WebhookDeliveryForWork(ctx context.Context, id int64) (gen.WebhookDeliveryForWorkRow, error) {
 	r, err := s.q.WebhookDeliveryForWork(ctx, id)
 	return convWebhookDeliveryForWorkRow(r), err
@@ -512,6 +542,21 @@ func (s queries) WebhookEndpointFailed(ctx context.Context, arg gen.WebhookEndpo
 
 func (s queries) WebhookEndpointSucceeded(ctx context.Context, id int64) error {
 	return s.q.WebhookEndpointSucceeded(ctx, id)
+}
+
+func (s queries) WorkspaceByID(ctx context.Context, id int64) (gen.Workspace, error) {
+	r, err := s.q.WorkspaceByID(ctx, id)
+	return convWorkspace(r), err
+}
+
+func (s queries) WorkspaceMembers(ctx context.Context, workspaceID int64) ([]gen.WorkspaceMembersRow, error) {
+	rs, err := s.q.WorkspaceMembers(ctx, workspaceID)
+	return each(rs, convWorkspaceMembersRow), err
+}
+
+func (s queries) WorkspaceMembership(ctx context.Context, arg gen.WorkspaceMembershipParams) (gen.WorkspaceMembershipRow, error) {
+	r, err := s.q.WorkspaceMembership(ctx, db.WorkspaceMembershipParams(arg))
+	return convWorkspaceMembershipRow(r), err
 }
 
 func convAccountActivity(r db.AccountActivity) gen.AccountActivity { return gen.AccountActivity(r) }
@@ -547,10 +592,14 @@ func convTakeAccountCallRow(r db.TakeAccountCallRow) gen.TakeAccountCallRow {
 func convTelegramAccount(r db.TelegramAccount) gen.TelegramAccount { return gen.TelegramAccount(r) }
 
 func convTokenByHashRow(r db.TokenByHashRow) gen.TokenByHashRow {
-	return gen.TokenByHashRow{ApiToken: gen.ApiToken(r.ApiToken), User: gen.User(r.User)}
+	return gen.TokenByHashRow{ApiToken: gen.ApiToken(r.ApiToken), User: gen.User(r.User), Role: r.Role}
 }
 
 func convUser(r db.User) gen.User { return gen.User(r) }
+
+func convUserWorkspacesRow(r db.UserWorkspacesRow) gen.UserWorkspacesRow {
+	return gen.UserWorkspacesRow(r)
+}
 
 func convWebhookDelivery(r db.WebhookDelivery) gen.WebhookDelivery { return gen.WebhookDelivery(r) }
 
@@ -559,3 +608,13 @@ func convWebhookDeliveryForWorkRow(r db.WebhookDeliveryForWorkRow) gen.WebhookDe
 }
 
 func convWebhookEndpoint(r db.WebhookEndpoint) gen.WebhookEndpoint { return gen.WebhookEndpoint(r) }
+
+func convWorkspace(r db.Workspace) gen.Workspace { return gen.Workspace(r) }
+
+func convWorkspaceMembersRow(r db.WorkspaceMembersRow) gen.WorkspaceMembersRow {
+	return gen.WorkspaceMembersRow(r)
+}
+
+func convWorkspaceMembershipRow(r db.WorkspaceMembershipRow) gen.WorkspaceMembershipRow {
+	return gen.WorkspaceMembershipRow(r)
+}

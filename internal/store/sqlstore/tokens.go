@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"math"
 	"time"
 
@@ -11,20 +12,22 @@ import (
 
 func toToken(t gen.ApiToken) store.Token {
 	return store.Token{
-		ID:         t.ID,
-		UserID:     t.UserID,
-		Name:       t.Name,
-		Prefix:     t.Prefix,
-		CreatedAt:  t.CreatedAt.UTC(),
-		LastUsedAt: fromNullTime(t.LastUsedAt),
-		RevokedAt:  fromNullTime(t.RevokedAt),
-		ExpiresAt:  fromNullTime(t.ExpiresAt),
+		ID:          t.ID,
+		UserID:      t.UserID,
+		WorkspaceID: t.WorkspaceID.Int64,
+		ReadOnly:    t.ReadOnly,
+		Name:        t.Name,
+		Prefix:      t.Prefix,
+		CreatedAt:   t.CreatedAt.UTC(),
+		LastUsedAt:  fromNullTime(t.LastUsedAt),
+		RevokedAt:   fromNullTime(t.RevokedAt),
+		ExpiresAt:   fromNullTime(t.ExpiresAt),
 	}
 }
 
 func (q queries) CreateToken(ctx context.Context, t store.NewToken) (store.Token, error) {
 	r, err := q.q.CreateToken(ctx, gen.CreateTokenParams{
-		UserID: t.UserID, Name: t.Name, TokenHash: t.Hash, Prefix: t.Prefix, CreatedAt: t.Now,
+		UserID: t.UserID, WorkspaceID: sql.NullInt64{Int64: t.WorkspaceID, Valid: true}, ReadOnly: t.ReadOnly, Name: t.Name, TokenHash: t.Hash, Prefix: t.Prefix, CreatedAt: t.Now,
 		ExpiresAt: nullTime(t.ExpiresAt),
 	})
 	return one(q.d, r, err, toToken)
@@ -65,7 +68,9 @@ func (q queries) TokenByHash(ctx context.Context, hash []byte) (store.Token, sto
 	if err != nil {
 		return store.Token{}, store.User{}, mapErr(q.d, err)
 	}
-	return toToken(r.ApiToken), toUser(r.User), nil
+	tok := toToken(r.ApiToken)
+	tok.Role = r.Role
+	return tok, toUser(r.User), nil
 }
 
 func (q queries) TouchToken(ctx context.Context, tokenID int64, now time.Time) error {

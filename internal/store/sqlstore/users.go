@@ -31,7 +31,12 @@ func (q queries) CreateUser(ctx context.Context, u store.NewUser) (store.User, e
 		r, err := q.q.CreateUser(ctx, gen.CreateUserParams{
 			Email: u.Email, PasswordHash: u.PasswordHash, ForceAdmin: u.ForceAdmin, Now: u.Now,
 		})
-		out, err = one(q.d, r, err, toUser)
+		if out, err = one(q.d, r, err, toUser); err != nil {
+			return err
+		}
+		// Everyone starts in a workspace of their own, made with them so
+		// that no user is ever without one.
+		_, err = q.createWorkspace(ctx, out.Email+"'s workspace", out.ID, u.Now)
 		return err
 	})
 	return out, err

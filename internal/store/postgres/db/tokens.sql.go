@@ -12,23 +12,27 @@ import (
 )
 
 const createToken = `-- name: CreateToken :one
-INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at
+INSERT INTO api_tokens (user_id, workspace_id, read_only, name, token_hash, prefix, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at, workspace_id, read_only
 `
 
 type CreateTokenParams struct {
-	UserID    int64
-	Name      string
-	TokenHash []byte
-	Prefix    string
-	CreatedAt time.Time
-	ExpiresAt sql.NullTime
+	UserID      int64
+	WorkspaceID sql.NullInt64
+	ReadOnly    bool
+	Name        string
+	TokenHash   []byte
+	Prefix      string
+	CreatedAt   time.Time
+	ExpiresAt   sql.NullTime
 }
 
 func (q *Queries) CreateToken(ctx context.Context, arg CreateTokenParams) (ApiToken, error) {
 	row := q.db.QueryRowContext(ctx, createToken,
 		arg.UserID,
+		arg.WorkspaceID,
+		arg.ReadOnly,
 		arg.Name,
 		arg.TokenHash,
 		arg.Prefix,
@@ -46,12 +50,14 @@ func (q *Queries) CreateToken(ctx context.Context, arg CreateTokenParams) (ApiTo
 		&i.LastUsedAt,
 		&i.RevokedAt,
 		&i.ExpiresAt,
+		&i.WorkspaceID,
+		&i.ReadOnly,
 	)
 	return i, err
 }
 
 const listTokens = `-- name: ListTokens :many
-SELECT id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC
+SELECT id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at, workspace_id, read_only FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListTokens(ctx context.Context, userID int64) ([]ApiToken, error) {
@@ -73,6 +79,8 @@ func (q *Queries) ListTokens(ctx context.Context, userID int64) ([]ApiToken, err
 			&i.LastUsedAt,
 			&i.RevokedAt,
 			&i.ExpiresAt,
+			&i.WorkspaceID,
+			&i.ReadOnly,
 		); err != nil {
 			return nil, err
 		}
@@ -107,16 +115,21 @@ func (q *Queries) RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64
 }
 
 const tokenByHash = `-- name: TokenByHash :one
-SELECT api_tokens.id, api_tokens.user_id, api_tokens.name, api_tokens.token_hash, api_tokens.prefix, api_tokens.created_at, api_tokens.last_used_at, api_tokens.revoked_at, api_tokens.expires_at, users.id, users.email, users.password_hash, users.is_admin, users.created_at, users.updated_at
+SELECT api_tokens.id, api_tokens.user_id, api_tokens.name, api_tokens.token_hash, api_tokens.prefix, api_tokens.created_at, api_tokens.last_used_at, api_tokens.revoked_at, api_tokens.expires_at, api_tokens.workspace_id, api_tokens.read_only, users.id, users.email, users.password_hash, users.is_admin, users.created_at, users.updated_at, workspace_members.role
 FROM api_tokens JOIN users ON users.id = api_tokens.user_id
+JOIN workspace_members ON workspace_members.workspace_id = api_tokens.workspace_id AND workspace_members.user_id = api_tokens.user_id
 WHERE api_tokens.token_hash = $1 AND api_tokens.revoked_at IS NULL
 `
 
 type TokenByHashRow struct {
 	ApiToken ApiToken
 	User     User
+	Role     string
 }
 
+// Through the membership: a token of a member who was removed, or of a
+// workspace that was deleted, finds nothing. The role is read now, so a
+// role change takes effect on the token's next request.
 func (q *Queries) TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error) {
 	row := q.db.QueryRowContext(ctx, tokenByHash, tokenHash)
 	var i TokenByHashRow
@@ -130,12 +143,15 @@ func (q *Queries) TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHas
 		&i.ApiToken.LastUsedAt,
 		&i.ApiToken.RevokedAt,
 		&i.ApiToken.ExpiresAt,
+		&i.ApiToken.WorkspaceID,
+		&i.ApiToken.ReadOnly,
 		&i.User.ID,
 		&i.User.Email,
 		&i.User.PasswordHash,
 		&i.User.IsAdmin,
 		&i.User.CreatedAt,
 		&i.User.UpdatedAt,
+		&i.Role,
 	)
 	return i, err
 }
@@ -157,7 +173,7 @@ func (q *Queries) TokenExists(ctx context.Context, arg TokenExistsParams) (int64
 }
 
 const tokensPage = `-- name: TokensPage :many
-SELECT id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at FROM api_tokens WHERE user_id = $1 AND id < $2
+SELECT id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at, expires_at, workspace_id, read_only FROM api_tokens WHERE user_id = $1 AND id < $2
 ORDER BY id DESC
 LIMIT CAST($3 AS BIGINT)
 `
@@ -187,6 +203,8 @@ func (q *Queries) TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiTo
 			&i.LastUsedAt,
 			&i.RevokedAt,
 			&i.ExpiresAt,
+			&i.WorkspaceID,
+			&i.ReadOnly,
 		); err != nil {
 			return nil, err
 		}

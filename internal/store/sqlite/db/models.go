@@ -89,15 +89,17 @@ type AccountWait struct {
 }
 
 type ApiToken struct {
-	ID         int64
-	UserID     int64
-	Name       string
-	TokenHash  []byte
-	Prefix     string
-	CreatedAt  time.Time
-	LastUsedAt sql.NullTime
-	RevokedAt  sql.NullTime
-	ExpiresAt  sql.NullTime
+	ID          int64
+	UserID      int64
+	Name        string
+	TokenHash   []byte
+	Prefix      string
+	CreatedAt   time.Time
+	LastUsedAt  sql.NullTime
+	RevokedAt   sql.NullTime
+	ExpiresAt   sql.NullTime
+	WorkspaceID sql.NullInt64
+	ReadOnly    bool
 }
 
 type BackupMark struct {
@@ -395,4 +397,17 @@ type WebhookEndpoint struct {
 	RetryAt        sql.NullTime
 	ProbeUntil     sql.NullTime
 	AutoDisabledAt sql.NullTime
+}
+
+type Workspace struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+type WorkspaceMember struct {
+	WorkspaceID int64
+	UserID      int64
+	Role        string
+	CreatedAt   time.Time
 }

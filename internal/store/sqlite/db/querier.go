@@ -23,6 +23,7 @@ type Querier interface {
 	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
+	AddWorkspaceMember(ctx context.Context, arg AddWorkspaceMemberParams) error
 	AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error)
 	CancelAccountCall(ctx context.Context, arg CancelAccountCallParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
@@ -53,6 +54,7 @@ type Querier interface {
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
 	CreateWebhookDelivery(ctx context.Context, arg CreateWebhookDeliveryParams) (WebhookDelivery, error)
 	CreateWebhookEndpoint(ctx context.Context, arg CreateWebhookEndpointParams) (WebhookEndpoint, error)
+	CreateWorkspace(ctx context.Context, arg CreateWorkspaceParams) (Workspace, error)
 	// Pending accounts whose login is gone (expired and pruned) for a while.
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
@@ -70,6 +72,7 @@ type Querier interface {
 	DeleteStaleAccountChats(ctx context.Context, arg DeleteStaleAccountChatsParams) (int64, error)
 	DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error)
 	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
+	DeleteWorkspace(ctx context.Context, id int64) (int64, error)
 	DisableWebhookEndpoint(ctx context.Context, arg DisableWebhookEndpointParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
 	EnableWebhookEndpoint(ctx context.Context, arg EnableWebhookEndpointParams) (int64, error)
@@ -133,7 +136,9 @@ type Querier interface {
 	// a later FLOOD_WAIT deadline wins over an earlier one.
 	RecordUseVerdict(ctx context.Context, arg RecordUseVerdictParams) (int64, error)
 	RecordWebhookAttempt(ctx context.Context, arg RecordWebhookAttemptParams) (int64, error)
+	RemoveWorkspaceMember(ctx context.Context, arg RemoveWorkspaceMemberParams) (int64, error)
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
+	RenameWorkspace(ctx context.Context, arg RenameWorkspaceParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	// Hardening (issue 10): sessions per user, login devices, the last failed
@@ -149,6 +154,7 @@ type Querier interface {
 	SetExtractionWaiting(ctx context.Context, arg SetExtractionWaitingParams) (int64, error)
 	SetMemberListCount(ctx context.Context, arg SetMemberListCountParams) error
 	SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error)
+	SetWorkspaceMemberRole(ctx context.Context, arg SetWorkspaceMemberRoleParams) (int64, error)
 	// A run takes over the extraction: later checkpoints must carry its token.
 	StartExtractionRun(ctx context.Context, arg StartExtractionRunParams) (Extraction, error)
 	// A use's refreshed session, only over the login it started on: a
@@ -156,6 +162,9 @@ type Querier interface {
 	// session.
 	StoreUseSession(ctx context.Context, arg StoreUseSessionParams) (int64, error)
 	TakeAccountCall(ctx context.Context, arg TakeAccountCallParams) (TakeAccountCallRow, error)
+	// Through the membership: a token of a member who was removed, or of a
+	// workspace that was deleted, finds nothing. The role is read now, so a
+	// role change takes effect on the token's next request.
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
 	TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiToken, error)
@@ -167,9 +176,13 @@ type Querier interface {
 	UserAccountWaits(ctx context.Context, arg UserAccountWaitsParams) ([]AccountWait, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
+	UserWorkspaces(ctx context.Context, userID int64) ([]UserWorkspacesRow, error)
 	WebhookDeliveryForWork(ctx context.Context, id int64) (WebhookDeliveryForWorkRow, error)
 	WebhookEndpointFailed(ctx context.Context, arg WebhookEndpointFailedParams) (WebhookEndpoint, error)
 	WebhookEndpointSucceeded(ctx context.Context, id int64) error
+	WorkspaceByID(ctx context.Context, id int64) (Workspace, error)
+	WorkspaceMembers(ctx context.Context, workspaceID int64) ([]WorkspaceMembersRow, error)
+	WorkspaceMembership(ctx context.Context, arg WorkspaceMembershipParams) (WorkspaceMembershipRow, error)
 }
 
 var _ Querier = (*Queries)(nil)
