@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -15,6 +16,9 @@ import (
 // the account keeps its current credentials and session. Another user's
 // account is not_found.
 func (s *Service) CancelLogin(ctx context.Context, by Actor, accountID int64) error {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return err
+	}
 	row, err := s.row(ctx, by.UserID, accountID)
 	if err != nil {
 		return err

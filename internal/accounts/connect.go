@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -39,6 +40,9 @@ var ErrTooManyLoginAttempts = &apperr.Error{
 // completes (finish), that is, to whoever holds the Telegram account and
 // its API hash.
 func (s *Service) Start(ctx context.Context, by Actor, in ConnectInput) (Account, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return Account{}, err
+	}
 	c, phone, errs := checkConnect(in)
 	if len(errs) > 0 {
 		return Account{}, firstOf(errs)
@@ -228,6 +232,9 @@ func (s *Service) liveLogin(ctx context.Context, userID, accountID int64) (store
 // ResendCode asks Telegram to send the code again, the next way it offers
 // (auth.resendCode).
 func (s *Service) ResendCode(ctx context.Context, by Actor, accountID int64) (Account, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return Account{}, err
+	}
 	acct, l, err := s.liveLogin(ctx, by.UserID, accountID)
 	if err != nil {
 		return Account{}, err
@@ -267,6 +274,9 @@ func (s *Service) ResendCode(ctx context.Context, by Actor, accountID int64) (Ac
 // active, or with Login.State LoginPasswordNeeded and the password hint
 // when the account has two-step verification.
 func (s *Service) SubmitCode(ctx context.Context, by Actor, accountID int64, code string) (Account, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return Account{}, err
+	}
 	acct, l, err := s.liveLogin(ctx, by.UserID, accountID)
 	if err != nil {
 		return Account{}, err
@@ -309,6 +319,9 @@ func (s *Service) SubmitCode(ctx context.Context, by Actor, accountID int64, cod
 // SubmitPassword completes a login that needs the 2FA password. The
 // password is proven to Telegram with SRP and never stored.
 func (s *Service) SubmitPassword(ctx context.Context, by Actor, accountID int64, password secrets.Secret) (Account, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return Account{}, err
+	}
 	acct, l, err := s.liveLogin(ctx, by.UserID, accountID)
 	if err != nil {
 		return Account{}, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -23,6 +24,9 @@ type Disconnected struct {
 // disconnected with its activity log, and its API ID and phone are free to
 // connect again. A login that never finished is simply removed.
 func (s *Service) Disconnect(ctx context.Context, by Actor, accountID int64) (Disconnected, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return Disconnected{}, err
+	}
 	row, err := s.row(ctx, by.UserID, accountID)
 	if err != nil {
 		return Disconnected{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -14,6 +15,9 @@ import (
 // SubmitPassword) the new session replaces the old one, which is logged
 // out. Until then the account keeps working with its old credentials.
 func (s *Service) Rotate(ctx context.Context, by Actor, accountID int64, in RotateInput) (Account, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return Account{}, err
+	}
 	c, errs := checkCredentials(in.APIID, in.APIHash)
 	if len(errs) > 0 {
 		return Account{}, firstOf(errs)
@@ -32,6 +36,9 @@ func (s *Service) Rotate(ctx context.Context, by Actor, accountID int64, in Rota
 // Relogin starts a new login with the account's stored credentials, for an
 // account whose session Telegram ended (status needs re-login).
 func (s *Service) Relogin(ctx context.Context, by Actor, accountID int64) (Account, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return Account{}, err
+	}
 	acct, err := s.liveAccount(ctx, by.UserID, accountID)
 	if err != nil {
 		return Account{}, err

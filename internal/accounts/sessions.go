@@ -11,6 +11,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -27,6 +28,9 @@ var accountCalls = []telegram.CallKind{telegram.KindAccount}
 // Sessions lists the account's logged-in devices, for spotting ones the
 // owner does not recognise, as Telegram lists them now.
 func (s *Service) Sessions(ctx context.Context, by Actor, accountID int64) ([]Session, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return nil, err
+	}
 	row, err := s.row(ctx, by.UserID, accountID)
 	if err != nil {
 		return nil, err
@@ -51,6 +55,9 @@ func (s *Service) Sessions(ctx context.Context, by Actor, accountID int64) ([]Se
 // fetched. An account that could not be used now is refused as Sessions
 // would refuse it.
 func (s *Service) RecentSessions(ctx context.Context, by Actor, accountID int64, maxAge time.Duration) ([]Session, time.Time, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return nil, time.Time{}, err
+	}
 	row, err := s.row(ctx, by.UserID, accountID)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -111,6 +118,9 @@ func (c *sessionCache) forget(accountID int64) {
 // (account.resetAuthorization). Telegramate's own session cannot be ended
 // this way: Disconnect does that.
 func (s *Service) TerminateSession(ctx context.Context, by Actor, accountID, hash int64) error {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return err
+	}
 	list, err := s.Sessions(ctx, by, accountID)
 	if err != nil {
 		return err

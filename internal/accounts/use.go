@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -124,6 +125,9 @@ func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, be
 // the account is active again. An account that is not limited is left as
 // it is.
 func (s *Service) ResetLimited(ctx context.Context, userID, accountID int64) error {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return err
+	}
 	row, err := s.row(ctx, userID, accountID)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
@@ -88,6 +89,9 @@ func FailuresToPause(percent int) int {
 // Recipients are fixed now, so the message is checked for every one of
 // them (a name can make it too long) before anything is saved.
 func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (View, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return View{}, err
+	}
 	c, err := s.checkInput(userID, in)
 	if err != nil {
 		return View{}, err

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
 // Start starts a draft: at once, or at its start time (scheduled).
 func (s *Service) Start(ctx context.Context, userID, id int64) (View, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return View{}, err
+	}
 	c, err := s.campaign(ctx, userID, id)
 	if err != nil {
 		return View{}, err
@@ -24,11 +28,17 @@ func (s *Service) Start(ctx context.Context, userID, id int64) (View, error) {
 // Pause stops a running or scheduled campaign's sends; a send under way
 // finishes.
 func (s *Service) Pause(ctx context.Context, userID, id int64) (View, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return View{}, err
+	}
 	return s.move(ctx, userID, id, "paused", []string{store.CampaignRunning, store.CampaignScheduled}, store.CampaignPaused, "Paused by you")
 }
 
 // Resume continues a paused campaign from where it stopped.
 func (s *Service) Resume(ctx context.Context, userID, id int64) (View, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return View{}, err
+	}
 	return s.move(ctx, userID, id, "resumed", []string{store.CampaignPaused}, store.CampaignRunning, "")
 }
 
@@ -36,6 +46,9 @@ func (s *Service) Resume(ctx context.Context, userID, id int64) (View, error) {
 // cancelled is deleted by the next prune: it never sent anything, and its
 // recipients count against the deliveries quota.
 func (s *Service) Cancel(ctx context.Context, userID, id int64) (View, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return View{}, err
+	}
 	c, err := s.campaign(ctx, userID, id)
 	if err != nil {
 		return View{}, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -210,6 +211,9 @@ func (s *Service) PreviewFor(ctx context.Context, userID, id, deliveryAfter int6
 // TestSend sends the message, rendered for the account itself, to the
 // account's own Saved Messages: what a recipient would see, seen safely.
 func (s *Service) TestSend(ctx context.Context, userID, accountID int64, in PreviewInput, linkPreview bool) error {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return err
+	}
 	a, err := s.acc.Get(ctx, userID, accountID)
 	if err != nil {
 		return onField(err, "account_id")

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
@@ -77,6 +78,9 @@ func (s *Service) roomFor(ctx context.Context, userID int64, n int) error {
 // Suppress adds one recipient, named by "@username", a t.me link or a
 // numeric user id, to the user's list.
 func (s *Service) Suppress(ctx context.Context, userID int64, who, why string) (store.Suppression, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return store.Suppression{}, err
+	}
 	res, err := recipients.ParseText(who, recipients.Limits{MaxRows: 2, MaxBytes: 1024})
 	if err != nil {
 		return store.Suppression{}, err
@@ -109,6 +113,9 @@ func (s *Service) Suppress(ctx context.Context, userID int64, who, why string) (
 // Unsuppress removes a recipient by user id, or by username when the
 // entry has no id.
 func (s *Service) Unsuppress(ctx context.Context, userID int64, who string) error {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return err
+	}
 	who = strings.TrimSpace(who)
 	var err error
 	if id, perr := strconv.ParseInt(who, 10, 64); perr == nil && id > 0 {
@@ -132,6 +139,9 @@ type ImportResult struct {
 // user's suppression list; items that are not users are reported, not
 // added.
 func (s *Service) ImportSuppressions(ctx context.Context, userID int64, r io.Reader) (ImportResult, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return ImportResult{}, err
+	}
 	res, err := recipients.ParseCSV(r, recipients.Limits{MaxRows: recipients.DefaultMaxRows, MaxBytes: recipients.DefaultMaxBytes})
 	if err != nil {
 		return ImportResult{}, err

@@ -11,6 +11,7 @@ import (
 	"github.com/gotd/td/telegram/query/dialogs"
 	"github.com/gotd/td/tg"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -56,6 +57,9 @@ func filterChats(chats []store.Chat, search string) []store.Chat {
 // each channel's full info for member counts and hidden members) and
 // stores them.
 func (s *Service) RefreshChats(ctx context.Context, userID, accountID int64) ([]store.Chat, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return nil, err
+	}
 	if err := s.acc.Owned(ctx, userID, accountID); err != nil {
 		return nil, err
 	}

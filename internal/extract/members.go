@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -174,6 +175,9 @@ func (s *Service) ExtractionList(ctx context.Context, userID, extractionID int64
 
 // Rename renames a list.
 func (s *Service) Rename(ctx context.Context, userID, listID int64, name string) error {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return err
+	}
 	name, err := checkName(name)
 	if err != nil {
 		return err
@@ -188,6 +192,9 @@ func (s *Service) Rename(ctx context.Context, userID, listID int64, name string)
 // Delete deletes a list and its members (and the extraction that filled it
 // stays in no list; it is deleted with it).
 func (s *Service) Delete(ctx context.Context, userID, listID int64) error {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return err
+	}
 	err := s.st.DeleteMemberList(ctx, userID, listID)
 	if errors.Is(err, store.ErrNotFound) {
 		return apperr.NotFound("Member list")
@@ -209,6 +216,9 @@ func checkName(name string) (string, error) {
 // Merge makes an audience: a new list of everyone in the given lists, each
 // person once.
 func (s *Service) Merge(ctx context.Context, userID int64, name string, listIDs []int64) (store.MemberList, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return store.MemberList{}, err
+	}
 	name, err := checkName(name)
 	if err != nil {
 		return store.MemberList{}, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -51,6 +52,9 @@ func (in *StartInput) check() error {
 // Start queues an extraction of a chat the account can see and logs
 // "extraction started" in the account's activity.
 func (s *Service) Start(ctx context.Context, userID int64, in StartInput) (store.Extraction, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return store.Extraction{}, err
+	}
 	if err := in.check(); err != nil {
 		return store.Extraction{}, err
 	}
@@ -135,6 +139,9 @@ func (s *Service) Extractions(ctx context.Context, userID int64, limit int) ([]s
 // not saved: the run sees the cancellation when it saves them. What was
 // saved before stays in the list.
 func (s *Service) Cancel(ctx context.Context, userID, id int64) (store.Extraction, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return store.Extraction{}, err
+	}
 	e, err := s.st.CancelExtraction(ctx, userID, id, s.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):

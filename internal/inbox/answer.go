@@ -15,6 +15,7 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/riverqueue/river"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/jobs"
@@ -43,6 +44,9 @@ const maxAnswerLength = 4096
 // account that cannot send now (limited by PEER_FLOOD, waiting out a
 // FLOOD_WAIT, needing a login) keeps the answer pending and says why.
 func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text string) (Message, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return Message{}, err
+	}
 	if strings.TrimSpace(text) == "" {
 		return Message{}, errEmptyAnswer
 	}

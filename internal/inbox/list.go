@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -195,11 +196,17 @@ func (s *Service) MarkRead(ctx context.Context, userID, id int64) error {
 
 // Done marks a conversation done; a new message from the person reopens it.
 func (s *Service) Done(ctx context.Context, userID, id int64) (Conversation, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return Conversation{}, err
+	}
 	return s.setStatus(ctx, userID, id, store.ConversationDone)
 }
 
 // Reopen marks a done conversation open again.
 func (s *Service) Reopen(ctx context.Context, userID, id int64) (Conversation, error) {
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return Conversation{}, err
+	}
 	return s.setStatus(ctx, userID, id, store.ConversationOpen)
 }
 

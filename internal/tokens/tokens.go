@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -65,8 +66,9 @@ func New(st store.Store) *Service {
 // SetClock replaces time.Now (tests of expiry).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// Create makes a token for userID. The plain value is returned once and
-// never stored.
+// Create makes a token for userID in the workspace they own (the one
+// made with them at sign-up), as the CLI and tests want. The plain value
+// is returned once and never stored.
 func (s *Service) Create(ctx context.Context, userID int64, name string) (secrets.Secret, store.Token, error) {
 	return s.CreateExpiring(ctx, userID, name, 0)
 }
@@ -74,6 +76,45 @@ func (s *Service) Create(ctx context.Context, userID int64, name string) (secret
 // CreateExpiring is Create for a token that stops working after validFor
 // (0: never).
 func (s *Service) CreateExpiring(ctx context.Context, userID int64, name string, validFor time.Duration) (secrets.Secret, store.Token, error) {
+	mine, err := s.st.UserWorkspaces(ctx, userID)
+	if err != nil {
+		return "", store.Token{}, fmt.Errorf("workspaces of user %d: %w", userID, err)
+	}
+	in := NewToken{UserID: userID, Name: name, ValidFor: validFor}
+	for _, m := range mine {
+		if m.Role == "owner" {
+			in.WorkspaceID = m.ID
+			break
+		}
+	}
+	if in.WorkspaceID == 0 && len(mine) > 0 {
+		in.WorkspaceID = mine[0].ID
+	}
+	if in.WorkspaceID == 0 {
+		return "", store.Token{}, &apperr.Error{Code: "validation_failed", Message: "This user belongs to no workspace",
+			Hint: "Sign in on the web and create a workspace first.", Status: http.StatusUnprocessableEntity}
+	}
+	return s.CreateIn(ctx, in)
+}
+
+// NewToken is what a token is made of.
+type NewToken struct {
+	UserID      int64
+	WorkspaceID int64 // a workspace UserID is a member of
+	Name        string
+	ValidFor    time.Duration // 0: never expires
+	// ReadOnly makes the token act as a viewer whatever its member's role.
+	ReadOnly bool
+}
+
+// CreateIn makes a token for a member of a workspace (admins and the
+// owner): it acts with the member's role as it is at each request, or as a
+// viewer when read-only.
+func (s *Service) CreateIn(ctx context.Context, in NewToken) (secrets.Secret, store.Token, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return "", store.Token{}, err
+	}
+	userID, name, validFor := in.UserID, in.Name, in.ValidFor
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -95,12 +136,14 @@ func (s *Service) CreateExpiring(ctx context.Context, userID int64, name string,
 	}
 	plain := Prefix + strings.ToLower(enc.EncodeToString(raw))
 	t, err := s.st.CreateToken(ctx, store.NewToken{
-		UserID:    userID,
-		Name:      name,
-		Hash:      Hash(plain),
-		Prefix:    plain[:shownPrefixLen],
-		Now:       s.now().UTC(),
-		ExpiresAt: expires,
+		UserID:      userID,
+		WorkspaceID: in.WorkspaceID,
+		ReadOnly:    in.ReadOnly,
+		Name:        name,
+		Hash:        Hash(plain),
+		Prefix:      plain[:shownPrefixLen],
+		Now:         s.now().UTC(),
+		ExpiresAt:   expires,
 	})
 	if err != nil {
 		return "", store.Token{}, fmt.Errorf("create token for user %d: %w", userID, err)
@@ -142,6 +185,9 @@ func (s *Service) Page(ctx context.Context, userID int64, cursor string, limit i
 
 // Revoke is apperr not_found for a token of another user.
 func (s *Service) Revoke(ctx context.Context, userID, tokenID int64) error {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return err
+	}
 	err := s.st.RevokeToken(ctx, userID, tokenID, s.now().UTC())
 	if errors.Is(err, store.ErrNotFound) {
 		return apperr.NotFound("Token").Wrap(err)
@@ -149,7 +195,9 @@ func (s *Service) Revoke(ctx context.Context, userID, tokenID int64) error {
 	return err
 }
 
-// Authenticate returns the owner of an unrevoked token, or ErrInvalidToken.
+// Authenticate returns the owner of an unrevoked token, or ErrInvalidToken;
+// the token carries its workspace and its owner's role there, read now. A
+// token of a member who was removed is invalid.
 func (s *Service) Authenticate(ctx context.Context, plain string) (store.User, store.Token, error) {
 	if !strings.HasPrefix(plain, Prefix) {
 		return store.User{}, store.Token{}, ErrInvalidToken

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -63,6 +64,9 @@ var errDisabled = &apperr.Error{Code: "webhook_disabled", Message: "This webhook
 // Create adds an endpoint and returns it with its secret, which is shown
 // to the user once and kept only sealed. Bad input changes nothing.
 func (s *Service) Create(ctx context.Context, userID int64, rawURL string, events []string) (Endpoint, secrets.Secret, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return Endpoint{}, "", err
+	}
 	u, err := ValidateURL(rawURL, s.o.AllowPrivate)
 	if err != nil {
 		return Endpoint{}, "", err
@@ -142,6 +146,9 @@ func (s *Service) Get(ctx context.Context, userID, id int64) (Endpoint, error) {
 // Delete stops sending to an endpoint; its waiting deliveries end as
 // failed when their jobs next run.
 func (s *Service) Delete(ctx context.Context, userID, id int64) error {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return err
+	}
 	err := s.st.DisableWebhookEndpoint(ctx, userID, id, s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound
@@ -157,6 +164,9 @@ func (s *Service) Delete(ctx context.Context, userID, id int64) error {
 // was disabled for failing (events from now on are sent to it), or one
 // backing off (its waiting deliveries go at their next turn).
 func (s *Service) Enable(ctx context.Context, userID, id int64) error {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return err
+	}
 	err := s.st.EnableWebhookEndpoint(ctx, userID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound
@@ -190,6 +200,9 @@ func (s *Service) Deliveries(ctx context.Context, userID, id int64, limit int) (
 // SendTest queues a webhook.test event to one endpoint, whatever events
 // it chose, so its owner can check the URL and the signature.
 func (s *Service) SendTest(ctx context.Context, userID, id int64) (store.WebhookDelivery, error) {
+	if err := actor.Require(ctx, actor.Admin); err != nil {
+		return store.WebhookDelivery{}, err
+	}
 	e, err := s.st.WebhookEndpoint(ctx, userID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.WebhookDelivery{}, errNotFound
