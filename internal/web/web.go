@@ -24,6 +24,7 @@ import (
 	"github.com/telegramate/telegramate/internal/web/api"
 	"github.com/telegramate/telegramate/internal/web/ui"
 	"github.com/telegramate/telegramate/internal/webhook"
+	"github.com/telegramate/telegramate/internal/workspaces"
 )
 
 // Deps is everything the web layer needs. Store, Users, Tokens,
@@ -103,10 +104,12 @@ func New(d Deps) (http.Handler, error) {
 	}
 	mux.Handle("GET /healthz", healthz(d.Store, d.Health))
 
-	api.New(mux, api.Deps{Tokens: d.Tokens, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Inbox: d.Inbox, Webhooks: d.Webhooks, Logger: d.Logger, Version: d.Version})
+	wss := workspaces.New(d.Store)
+	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Inbox: d.Inbox, Webhooks: d.Webhooks, Logger: d.Logger, Version: d.Version})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,
+		Workspaces:     wss,
 		Tokens:         d.Tokens,
 		Sessions:       ui.NewSessions(d.Store, base != nil && base.Scheme == "https"),
 		AccountService: d.AccountService,

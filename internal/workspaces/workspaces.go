@@ -121,6 +121,31 @@ func (s *Service) Membership(ctx context.Context, workspaceID, userID int64) (st
 	return m, err
 }
 
+// Resolve is the workspace a signed-in person works in: preferred when
+// they are a member of it, else their oldest. Someone in none (removed
+// from every workspace they had) gets a new one of their own, as at
+// sign-up. mine lists all of theirs, for the navigation's switcher.
+func (s *Service) Resolve(ctx context.Context, u store.User, preferred int64) (current store.Membership, mine []store.Membership, err error) {
+	mine, err = s.st.UserWorkspaces(ctx, u.ID)
+	if err != nil {
+		return store.Membership{}, nil, fmt.Errorf("workspaces of user %d: %w", u.ID, err)
+	}
+	if len(mine) == 0 {
+		w, err := s.st.CreateWorkspace(ctx, u.Email+"'s workspace", u.ID, s.now().UTC())
+		if err != nil {
+			return store.Membership{}, nil, fmt.Errorf("create a workspace for user %d: %w", u.ID, err)
+		}
+		mine = []store.Membership{{Workspace: w, Role: string(actor.Owner)}}
+	}
+	current = mine[0]
+	for _, m := range mine {
+		if m.ID == preferred {
+			current = m
+		}
+	}
+	return current, mine, nil
+}
+
 // require checks the acting person's role in workspaceID itself (which
 // need not be the workspace the request works in, for the API's
 // /workspaces/{id}/…), read now.

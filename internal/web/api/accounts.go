@@ -170,7 +170,7 @@ func (a *API) reloginAccount(ctx context.Context, in *accountIn) (*stepOut, erro
 
 // GET /accounts
 func (a *API) listAccounts(ctx context.Context, _ *struct{}) (*accountsOut, error) {
-	list, err := a.deps.Accounts.List(ctx, auth.UserFrom(ctx).ID)
+	list, err := a.deps.Accounts.List(ctx, auth.WorkspaceID(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func (a *API) listAccounts(ctx context.Context, _ *struct{}) (*accountsOut, erro
 
 // GET /accounts/{id}
 func (a *API) getAccount(ctx context.Context, in *accountIn) (*accountOut, error) {
-	acct, err := a.deps.Accounts.Get(ctx, auth.UserFrom(ctx).ID, in.ID)
+	acct, err := a.deps.Accounts.Get(ctx, auth.WorkspaceID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (a *API) cancelAccountLogin(ctx context.Context, in *accountIn) (*struct{},
 
 // POST /accounts/{id}/reset-limit
 func (a *API) resetAccountLimit(ctx context.Context, in *accountIn) (*accountOut, error) {
-	if err := a.deps.Accounts.ResetLimited(ctx, auth.UserFrom(ctx).ID, in.ID); err != nil {
+	if err := a.deps.Accounts.ResetLimited(ctx, auth.WorkspaceID(ctx), in.ID); err != nil {
 		return nil, err
 	}
 	return a.getAccount(ctx, in)
@@ -217,7 +217,7 @@ func (a *API) resetAccountLimit(ctx context.Context, in *accountIn) (*accountOut
 
 // GET /accounts/{id}/activity
 func (a *API) listAccountActivity(ctx context.Context, in *accountIn) (*activityOut, error) {
-	list, err := a.deps.Accounts.Activity(ctx, auth.UserFrom(ctx).ID, in.ID)
+	list, err := a.deps.Accounts.Activity(ctx, auth.WorkspaceID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +266,7 @@ func step(acct accounts.Account, err error) (*stepOut, error) {
 }
 
 func actor(ctx context.Context) accounts.Actor {
-	return accounts.Actor{UserID: auth.UserFrom(ctx).ID, IP: accounts.IPFrom(ctx)}
+	return accounts.Actor{UserID: auth.WorkspaceID(ctx), IP: accounts.IPFrom(ctx)}
 }
 
 // withClientIP keeps the client's address for the accounts' activity log.

@@ -8,12 +8,14 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	roles "github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
@@ -21,6 +23,7 @@ import (
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/auth"
 	"github.com/telegramate/telegramate/internal/webhook"
+	"github.com/telegramate/telegramate/internal/workspaces"
 )
 
 // Prefix is where the API lives.
@@ -30,6 +33,9 @@ const Prefix = "/api/v1"
 // endpoint group adds its service here.
 type Deps struct {
 	Tokens *tokens.Service
+	// Workspaces resolves the Telegramate-Workspace header and serves
+	// /workspaces.
+	Workspaces *workspaces.Service
 	// Accounts serves /accounts; nil leaves those endpoints out.
 	Accounts *accounts.Service
 	// Extract serves chats, extractions and member lists; nil leaves them out.
@@ -130,12 +136,40 @@ func (a *API) authenticate(ctx huma.Context, next func(huma.Context)) {
 		a.deny(ctx, errMissingToken)
 		return
 	}
-	u, _, err := a.deps.Tokens.Authenticate(ctx.Context(), strings.TrimSpace(token))
+	u, tok, err := a.deps.Tokens.Authenticate(ctx.Context(), strings.TrimSpace(token))
 	if err != nil {
 		a.deny(ctx, err)
 		return
 	}
-	next(huma.WithContext(ctx, auth.WithUser(ctx.Context(), u)))
+	c := auth.WithUser(ctx.Context(), u)
+	// The token acts in its workspace with its member's role as it is now;
+	// the header picks another workspace of the same person.
+	ws := &auth.Workspace{ID: tok.WorkspaceID, Role: roles.Role(tok.Role)}
+	if h := strings.TrimSpace(ctx.Header(WorkspaceHeader)); h != "" {
+		id, err := strconv.ParseInt(h, 10, 64)
+		if err != nil || id <= 0 {
+			a.deny(ctx, errBadWorkspaceHeader)
+			return
+		}
+		m, err := a.deps.Workspaces.Membership(c, id, u.ID)
+		if err != nil {
+			a.deny(ctx, err)
+			return
+		}
+		ws = &auth.Workspace{ID: m.ID, Name: m.Name, Role: roles.Role(m.Role)}
+	}
+	next(huma.WithContext(ctx, auth.WithWorkspace(c, ws, tok.ReadOnly, auth.ClientIP(c, ""))))
+}
+
+// WorkspaceHeader picks the workspace an API request acts in, for a person
+// in several; without it a request acts in its token's.
+const WorkspaceHeader = "Telegramate-Workspace"
+
+var errBadWorkspaceHeader = &apperr.Error{
+	Code:    "validation_failed",
+	Message: "The Telegramate-Workspace header is not a workspace id",
+	Hint:    "Send the id of one of your workspaces (GET /api/v1/workspaces lists them), or leave the header out to act in the token's workspace.",
+	Status:  http.StatusBadRequest,
 }
 
 func (a *API) deny(ctx huma.Context, err error) {

@@ -263,7 +263,7 @@ func (a *API) createCampaign(ctx context.Context, in *createCampaignIn) (*campai
 	if w := b.Pacing.Window; w != nil {
 		ci.Pacing.Window = &campaign.WindowInput{From: w.From, To: w.To, TimeZone: w.TimeZone}
 	}
-	return campaignResult(a.deps.Campaigns.Create(ctx, auth.UserFrom(ctx).ID, ci))
+	return campaignResult(a.deps.Campaigns.Create(ctx, auth.WorkspaceID(ctx), ci))
 }
 
 func campaignResult(v campaign.View, err error) (*campaignOut, error) {
@@ -275,7 +275,7 @@ func campaignResult(v campaign.View, err error) (*campaignOut, error) {
 
 // GET /campaigns
 func (a *API) listCampaigns(ctx context.Context, in *campaignsIn) (*campaignsOut, error) {
-	list, next, err := a.deps.Campaigns.ListPage(ctx, auth.UserFrom(ctx).ID, in.Cursor, in.Limit)
+	list, next, err := a.deps.Campaigns.ListPage(ctx, auth.WorkspaceID(ctx), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -290,32 +290,32 @@ func (a *API) listCampaigns(ctx context.Context, in *campaignsIn) (*campaignsOut
 
 // GET /campaigns/{id}
 func (a *API) getCampaign(ctx context.Context, in *campaignIDIn) (*campaignOut, error) {
-	return campaignResult(a.deps.Campaigns.Get(ctx, auth.UserFrom(ctx).ID, in.ID))
+	return campaignResult(a.deps.Campaigns.Get(ctx, auth.WorkspaceID(ctx), in.ID))
 }
 
 // POST /campaigns/{id}/start
 func (a *API) startCampaign(ctx context.Context, in *campaignIDIn) (*campaignOut, error) {
-	return campaignResult(a.deps.Campaigns.Start(ctx, auth.UserFrom(ctx).ID, in.ID))
+	return campaignResult(a.deps.Campaigns.Start(ctx, auth.WorkspaceID(ctx), in.ID))
 }
 
 // POST /campaigns/{id}/pause
 func (a *API) pauseCampaign(ctx context.Context, in *campaignIDIn) (*campaignOut, error) {
-	return campaignResult(a.deps.Campaigns.Pause(ctx, auth.UserFrom(ctx).ID, in.ID))
+	return campaignResult(a.deps.Campaigns.Pause(ctx, auth.WorkspaceID(ctx), in.ID))
 }
 
 // POST /campaigns/{id}/resume
 func (a *API) resumeCampaign(ctx context.Context, in *campaignIDIn) (*campaignOut, error) {
-	return campaignResult(a.deps.Campaigns.Resume(ctx, auth.UserFrom(ctx).ID, in.ID))
+	return campaignResult(a.deps.Campaigns.Resume(ctx, auth.WorkspaceID(ctx), in.ID))
 }
 
 // POST /campaigns/{id}/cancel
 func (a *API) cancelCampaign(ctx context.Context, in *campaignIDIn) (*campaignOut, error) {
-	return campaignResult(a.deps.Campaigns.Cancel(ctx, auth.UserFrom(ctx).ID, in.ID))
+	return campaignResult(a.deps.Campaigns.Cancel(ctx, auth.WorkspaceID(ctx), in.ID))
 }
 
 // GET /campaigns/{id}/deliveries
 func (a *API) listDeliveries(ctx context.Context, in *deliveriesIn) (*huma.StreamResponse, error) {
-	userID := auth.UserFrom(ctx).ID
+	userID := auth.WorkspaceID(ctx)
 	v, err := a.deps.Campaigns.Get(ctx, userID, in.ID)
 	if err != nil {
 		return nil, err
@@ -342,7 +342,7 @@ func (a *API) listDeliveries(ctx context.Context, in *deliveriesIn) (*huma.Strea
 
 // GET /campaigns/{id}/replies
 func (a *API) listReplies(ctx context.Context, in *campaignIDIn) (*repliesOut, error) {
-	list, err := a.deps.Campaigns.Replies(ctx, auth.UserFrom(ctx).ID, in.ID, 500)
+	list, err := a.deps.Campaigns.Replies(ctx, auth.WorkspaceID(ctx), in.ID, 500)
 	if err != nil {
 		return nil, err
 	}
@@ -374,7 +374,7 @@ func (a *API) previewMessage(_ context.Context, in *previewIn) (*previewOut, err
 // POST /campaigns/test-send
 func (a *API) testSend(ctx context.Context, in *testSendIn) (*struct{}, error) {
 	footer := in.Body.OptOutFooter == nil || *in.Body.OptOutFooter
-	err := a.deps.Campaigns.TestSend(ctx, auth.UserFrom(ctx).ID, in.Body.AccountID,
+	err := a.deps.Campaigns.TestSend(ctx, auth.WorkspaceID(ctx), in.Body.AccountID,
 		campaign.PreviewInput{Message: in.Body.Message, OptOutFooter: footer}, in.Body.LinkPreview)
 	return nil, err
 }
@@ -451,7 +451,7 @@ func (a *API) registerSuppressions() {
 
 // GET /suppressions
 func (a *API) listSuppressions(ctx context.Context, in *suppressionsIn) (*huma.StreamResponse, error) {
-	userID := auth.UserFrom(ctx).ID
+	userID := auth.WorkspaceID(ctx)
 	var (
 		list []store.Suppression
 		next string
@@ -487,7 +487,7 @@ func (a *API) addSuppression(ctx context.Context, in *addSuppressionIn) (*suppre
 	if in.Body.UserID != 0 {
 		who = fmt.Sprint(in.Body.UserID)
 	}
-	s, err := a.deps.Campaigns.Suppress(ctx, auth.UserFrom(ctx).ID, who, in.Body.Reason)
+	s, err := a.deps.Campaigns.Suppress(ctx, auth.WorkspaceID(ctx), who, in.Body.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -496,7 +496,7 @@ func (a *API) addSuppression(ctx context.Context, in *addSuppressionIn) (*suppre
 
 // POST /suppressions/import
 func (a *API) importSuppressions(ctx context.Context, in *importSuppressionsIn) (*importSuppressionsOut, error) {
-	res, err := a.deps.Campaigns.ImportSuppressions(ctx, auth.UserFrom(ctx).ID, strings.NewReader(string(in.RawBody)))
+	res, err := a.deps.Campaigns.ImportSuppressions(ctx, auth.WorkspaceID(ctx), strings.NewReader(string(in.RawBody)))
 	if err != nil {
 		return nil, err
 	}
@@ -514,7 +514,7 @@ func (a *API) importSuppressions(ctx context.Context, in *importSuppressionsIn) 
 
 // DELETE /suppressions/{user_id}
 func (a *API) deleteSuppression(ctx context.Context, in *deleteSuppressionIn) (*struct{}, error) {
-	return nil, a.deps.Campaigns.Unsuppress(ctx, auth.UserFrom(ctx).ID, in.UserID)
+	return nil, a.deps.Campaigns.Unsuppress(ctx, auth.WorkspaceID(ctx), in.UserID)
 }
 
 func writeJSONBody(hctx huma.Context, v any) {

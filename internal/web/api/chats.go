@@ -56,7 +56,7 @@ func (a *API) registerChats() {
 		Tags:        []string{"Member extraction"},
 		Middlewares: huma.Middlewares{withClientIP},
 	}, func(ctx context.Context, in *chatsIn) (*chatsOut, error) {
-		userID := auth.UserFrom(ctx).ID
+		userID := auth.WorkspaceID(ctx)
 		var (
 			chats []store.Chat
 			err   error

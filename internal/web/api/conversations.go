@@ -169,7 +169,7 @@ func (a *API) listConversations(ctx context.Context, in *listConversationsIn) (*
 		// The inbox's own links say status=all for "open and done".
 		status = ""
 	}
-	page, err := a.deps.Inbox.List(ctx, auth.UserFrom(ctx).ID, inbox.Filter{AccountID: in.AccountID, CampaignID: in.CampaignID,
+	page, err := a.deps.Inbox.List(ctx, auth.WorkspaceID(ctx), inbox.Filter{AccountID: in.AccountID, CampaignID: in.CampaignID,
 		Unread: in.Unread, Status: status, Search: in.Q, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ func (a *API) listConversations(ctx context.Context, in *listConversationsIn) (*
 
 // GET /conversations/{id}/messages
 func (a *API) listConversationMessages(ctx context.Context, in *listMessagesIn) (*messagesOut, error) {
-	userID := auth.UserFrom(ctx).ID
+	userID := auth.WorkspaceID(ctx)
 	if in.Cursor == "" {
 		if _, err := a.deps.Inbox.Open(ctx, userID, in.ID); err != nil {
 			return nil, err
@@ -206,7 +206,7 @@ func (a *API) listConversationMessages(ctx context.Context, in *listMessagesIn) 
 
 // POST /conversations/{id}/messages
 func (a *API) answerConversation(ctx context.Context, in *answerIn) (*messageOut, error) {
-	m, err := a.deps.Inbox.Answer(ctx, auth.UserFrom(ctx).ID, in.ID, in.Body.Text)
+	m, err := a.deps.Inbox.Answer(ctx, auth.WorkspaceID(ctx), in.ID, in.Body.Text)
 	if err != nil {
 		return nil, err
 	}
@@ -215,12 +215,12 @@ func (a *API) answerConversation(ctx context.Context, in *answerIn) (*messageOut
 
 // POST /conversations/{id}/done
 func (a *API) doneConversation(ctx context.Context, in *conversationIDIn) (*conversationOut, error) {
-	return conversationResult(a.deps.Inbox.Done(ctx, auth.UserFrom(ctx).ID, in.ID))
+	return conversationResult(a.deps.Inbox.Done(ctx, auth.WorkspaceID(ctx), in.ID))
 }
 
 // POST /conversations/{id}/reopen
 func (a *API) reopenConversation(ctx context.Context, in *conversationIDIn) (*conversationOut, error) {
-	return conversationResult(a.deps.Inbox.Reopen(ctx, auth.UserFrom(ctx).ID, in.ID))
+	return conversationResult(a.deps.Inbox.Reopen(ctx, auth.WorkspaceID(ctx), in.ID))
 }
 
 func conversationResult(c inbox.Conversation, err error) (*conversationOut, error) {

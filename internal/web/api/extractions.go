@@ -190,7 +190,7 @@ func (a *API) membersOp(o huma.Operation) huma.Operation {
 
 // POST /extractions
 func (a *API) startExtraction(ctx context.Context, in *startExtractionIn) (*extractionOut, error) {
-	x, err := a.deps.Extract.Start(ctx, auth.UserFrom(ctx).ID, extract.StartInput{
+	x, err := a.deps.Extract.Start(ctx, auth.WorkspaceID(ctx), extract.StartInput{
 		AccountID: in.Body.AccountID, ChatID: in.Body.ChatID, Chat: in.Body.Chat, Search: in.Body.Search,
 		IP: ipOf(ctx),
 	})
@@ -202,7 +202,7 @@ func (a *API) startExtraction(ctx context.Context, in *startExtractionIn) (*extr
 
 // GET /extractions
 func (a *API) listExtractions(ctx context.Context, _ *struct{}) (*extractionsOut, error) {
-	xs, err := a.deps.Extract.Extractions(ctx, auth.UserFrom(ctx).ID, 200)
+	xs, err := a.deps.Extract.Extractions(ctx, auth.WorkspaceID(ctx), 200)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (a *API) listExtractions(ctx context.Context, _ *struct{}) (*extractionsOut
 
 // GET /extractions/{id}
 func (a *API) getExtraction(ctx context.Context, in *extractionIn) (*extractionOut, error) {
-	x, err := a.deps.Extract.Get(ctx, auth.UserFrom(ctx).ID, in.ID)
+	x, err := a.deps.Extract.Get(ctx, auth.WorkspaceID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (a *API) getExtraction(ctx context.Context, in *extractionIn) (*extractionO
 
 // POST /extractions/{id}/cancel
 func (a *API) cancelExtraction(ctx context.Context, in *extractionIn) (*extractionOut, error) {
-	x, err := a.deps.Extract.Cancel(ctx, auth.UserFrom(ctx).ID, in.ID)
+	x, err := a.deps.Extract.Cancel(ctx, auth.WorkspaceID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func (a *API) cancelExtraction(ctx context.Context, in *extractionIn) (*extracti
 
 // GET /extractions/{id}/members
 func (a *API) listExtractionMembers(ctx context.Context, in *membersIn) (*huma.StreamResponse, error) {
-	l, err := a.deps.Extract.ExtractionList(ctx, auth.UserFrom(ctx).ID, in.ID)
+	l, err := a.deps.Extract.ExtractionList(ctx, auth.WorkspaceID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +243,7 @@ func (a *API) listExtractionMembers(ctx context.Context, in *membersIn) (*huma.S
 
 // GET /member-lists
 func (a *API) listMemberLists(ctx context.Context, in *listsIn) (*listsOut, error) {
-	ls, next, err := a.deps.Extract.ListsPage(ctx, auth.UserFrom(ctx).ID, in.Cursor, in.Limit)
+	ls, next, err := a.deps.Extract.ListsPage(ctx, auth.WorkspaceID(ctx), in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (a *API) listMemberLists(ctx context.Context, in *listsIn) (*listsOut, erro
 
 // POST /member-lists/merge
 func (a *API) mergeMemberLists(ctx context.Context, in *mergeIn) (*listOut, error) {
-	l, err := a.deps.Extract.Merge(ctx, auth.UserFrom(ctx).ID, in.Body.Name, in.Body.ListIDs)
+	l, err := a.deps.Extract.Merge(ctx, auth.WorkspaceID(ctx), in.Body.Name, in.Body.ListIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func (a *API) mergeMemberLists(ctx context.Context, in *mergeIn) (*listOut, erro
 
 // GET /member-lists/{id}/members
 func (a *API) listMemberListMembers(ctx context.Context, in *membersIn) (*huma.StreamResponse, error) {
-	l, err := a.deps.Extract.List(ctx, auth.UserFrom(ctx).ID, in.ID)
+	l, err := a.deps.Extract.List(ctx, auth.WorkspaceID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (a *API) members(ctx context.Context, l extract.ListInfo, in membersIn) (*h
 	if err != nil {
 		return nil, err
 	}
-	userID := auth.UserFrom(ctx).ID
+	userID := auth.WorkspaceID(ctx)
 	if format != extract.FormatJSON {
 		if in.Limit != "" || in.Cursor != "" {
 			return nil, errPagedFile

@@ -135,7 +135,7 @@ type webhookOut struct{ Body Webhook }
 
 // POST /webhooks/{id}/enable
 func (a *API) enableWebhook(ctx context.Context, in *webhookIDIn) (*webhookOut, error) {
-	uid := auth.UserFrom(ctx).ID
+	uid := auth.WorkspaceID(ctx)
 	if err := a.deps.Webhooks.Enable(ctx, uid, in.ID); err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (a *API) enableWebhook(ctx context.Context, in *webhookIDIn) (*webhookOut, 
 
 // GET /webhooks
 func (a *API) listWebhooks(ctx context.Context, _ *struct{}) (*listWebhooksOut, error) {
-	list, err := a.deps.Webhooks.List(ctx, auth.UserFrom(ctx).ID)
+	list, err := a.deps.Webhooks.List(ctx, auth.WorkspaceID(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (a *API) listWebhooks(ctx context.Context, _ *struct{}) (*listWebhooksOut, 
 
 // POST /webhooks
 func (a *API) createWebhook(ctx context.Context, in *createWebhookIn) (*createWebhookOut, error) {
-	e, secret, err := a.deps.Webhooks.Create(ctx, auth.UserFrom(ctx).ID, in.Body.URL, in.Body.Events)
+	e, secret, err := a.deps.Webhooks.Create(ctx, auth.WorkspaceID(ctx), in.Body.URL, in.Body.Events)
 	if err != nil {
 		return nil, err
 	}
@@ -173,12 +173,12 @@ func (a *API) createWebhook(ctx context.Context, in *createWebhookIn) (*createWe
 
 // DELETE /webhooks/{id}
 func (a *API) deleteWebhook(ctx context.Context, in *webhookIDIn) (*struct{}, error) {
-	return nil, a.deps.Webhooks.Delete(ctx, auth.UserFrom(ctx).ID, in.ID)
+	return nil, a.deps.Webhooks.Delete(ctx, auth.WorkspaceID(ctx), in.ID)
 }
 
 // GET /webhooks/{id}/deliveries
 func (a *API) listWebhookDeliveries(ctx context.Context, in *webhookDeliveriesIn) (*webhookDeliveriesOut, error) {
-	list, err := a.deps.Webhooks.Deliveries(ctx, auth.UserFrom(ctx).ID, in.ID, in.Limit)
+	list, err := a.deps.Webhooks.Deliveries(ctx, auth.WorkspaceID(ctx), in.ID, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (a *API) listWebhookDeliveries(ctx context.Context, in *webhookDeliveriesIn
 
 // POST /webhooks/{id}/test
 func (a *API) testWebhook(ctx context.Context, in *webhookIDIn) (*webhookDeliveryOut, error) {
-	d, err := a.deps.Webhooks.SendTest(ctx, auth.UserFrom(ctx).ID, in.ID)
+	d, err := a.deps.Webhooks.SendTest(ctx, auth.WorkspaceID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -35,6 +36,47 @@ func WithUser(ctx context.Context, u store.User) context.Context {
 func UserFrom(ctx context.Context) *User {
 	u, _ := ctx.Value(ctxKey{}).(*User)
 	return u
+}
+
+// Workspace is the workspace a request works in and the person's role
+// there, read from the membership on every request: a role change or a
+// removal takes effect on the next one.
+type Workspace struct {
+	ID   int64
+	Name string
+	Role actor.Role
+	// Mine lists every workspace of the person, for the switcher (nil for
+	// API requests).
+	Mine []store.Membership
+}
+
+type wsKey struct{}
+
+// WithWorkspace sets the request's workspace and, for the domain services
+// that check roles, its actor.
+func WithWorkspace(ctx context.Context, w *Workspace, readOnly bool, ip string) context.Context {
+	var userID int64
+	if u := UserFrom(ctx); u != nil {
+		userID = u.ID
+	}
+	ctx = actor.With(ctx, actor.Actor{UserID: userID, WorkspaceID: w.ID, Role: w.Role, ReadOnly: readOnly, IP: ip})
+	return context.WithValue(ctx, wsKey{}, w)
+}
+
+// WorkspaceFrom returns the request's workspace; handlers behind the login
+// or token middleware can rely on it being non-nil.
+func WorkspaceFrom(ctx context.Context) *Workspace {
+	w, _ := ctx.Value(wsKey{}).(*Workspace)
+	return w
+}
+
+// WorkspaceID is the tenant every owned row is keyed by (see
+// store.Workspace): handlers pass it where they passed the user id.
+func WorkspaceID(ctx context.Context) int64 {
+	if w := WorkspaceFrom(ctx); w != nil {
+		return w.ID
+	}
+	return 0
 }
 
 // RequestInfo is filled in while a request is handled and read by the

@@ -12,7 +12,6 @@ import (
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/telegram"
-	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
 // accountView is an account as the pages show it.
@@ -161,7 +160,7 @@ func moreErrors(errs []*apperr.Error) fieldErrors {
 }
 
 func (h *Handler) actor(r *http.Request) accounts.Actor {
-	return accounts.Actor{UserID: auth.UserFrom(r.Context()).ID, IP: clientIP(r)}
+	return accounts.Actor{UserID: workspaceID(r), IP: clientIP(r)}
 }
 
 // account loads the account named by the path's {id}, or renders why not.
@@ -169,7 +168,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) (accountView, 
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	var a accounts.Account
 	if err == nil {
-		a, err = h.AccountService.Get(r.Context(), auth.UserFrom(r.Context()).ID, id)
+		a, err = h.AccountService.Get(r.Context(), workspaceID(r), id)
 	} else {
 		err = apperr.NotFound("Account")
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/telegramate/telegramate/internal/accounts"
-	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
 type accountListData struct {
@@ -19,7 +18,7 @@ type accountListData struct {
 func (h *Handler) accountList(w http.ResponseWriter, r *http.Request) {
 	var d accountListData
 	if h.AccountService != nil {
-		list, err := h.AccountService.List(r.Context(), auth.UserFrom(r.Context()).ID)
+		list, err := h.AccountService.List(r.Context(), workspaceID(r))
 		if err != nil {
 			h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 			return

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/telegramate/telegramate/internal/accounts"
-	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
 type accountShowData struct {
@@ -42,7 +41,7 @@ func (h *Handler) resetLimit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := accounts.WithIP(r.Context(), clientIP(r))
-	if err := h.AccountService.ResetLimited(ctx, auth.UserFrom(r.Context()).ID, a.ID); err != nil {
+	if err := h.AccountService.ResetLimited(ctx, workspaceID(r), a.ID); err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 		return
 	}

@@ -48,7 +48,7 @@ func (h *Handler) moveCampaign(w http.ResponseWriter, r *http.Request, act func(
 	id, err := pathID(r, "Campaign")
 	var v campaign.View
 	if err == nil {
-		v, err = act(r.Context(), userID(r), id)
+		v, err = act(r.Context(), workspaceID(r), id)
 	}
 	if e, ok := apperr.As(err); ok && e.HTTPStatus() == http.StatusConflict {
 		h.flash(r, "warning", e.Message+". "+e.Hint)

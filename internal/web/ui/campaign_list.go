@@ -74,7 +74,7 @@ func (h *Handler) campaigns(w http.ResponseWriter, r *http.Request) {
 	)
 	before := r.URL.Query().Get("before")
 	if err == nil {
-		list, next, err = h.Campaigns.ListPage(r.Context(), userID(r), before, campaignsPerPage)
+		list, next, err = h.Campaigns.ListPage(r.Context(), workspaceID(r), before, campaignsPerPage)
 		if e, ok := apperr.As(err); ok && e.Field == "cursor" {
 			err = errBadCampaignsLink
 		}
@@ -87,7 +87,7 @@ func (h *Handler) campaigns(w http.ResponseWriter, r *http.Request) {
 		data.NewestURL = "/campaigns"
 	}
 	if err == nil && len(list) == 0 && before == "" {
-		data.MemberLists, _, err = h.Extract.ListCounts(r.Context(), userID(r))
+		data.MemberLists, _, err = h.Extract.ListCounts(r.Context(), workspaceID(r))
 	}
 	if err != nil {
 		h.renderError(w, r, "error", p, err)

@@ -118,7 +118,7 @@ func defaultEditorForm(choices []senderChoice) url.Values {
 }
 
 func (h *Handler) editorChoices(r *http.Request) (editorData, error) {
-	uid := userID(r)
+	uid := workspaceID(r)
 	d := editorData{SyntaxHelp: message.SyntaxHelp(), Zones: timeZones}
 	accts, err := h.AccountService.List(r.Context(), uid)
 	if err != nil {
@@ -138,7 +138,7 @@ func (h *Handler) editorChoices(r *http.Request) (editorData, error) {
 // listChoices fills the member-list picker from the form: the lists
 // ticked in it (kept whatever the search), then those matching list_q.
 func (h *Handler) listChoices(r *http.Request, d *editorData) error {
-	ctx, uid := r.Context(), userID(r)
+	ctx, uid := r.Context(), workspaceID(r)
 	accts, err := h.AccountService.List(ctx, uid)
 	if err != nil {
 		return err
@@ -242,7 +242,7 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 	in, err := h.campaignInput(r, &d)
 	if err == nil {
 		var v campaign.View
-		v, err = h.Campaigns.Create(r.Context(), userID(r), in)
+		v, err = h.Campaigns.Create(r.Context(), workspaceID(r), in)
 		if err == nil {
 			h.flash(r, "success", fmt.Sprintf("Campaign saved as a draft with %s. Check the preview and the accounts, then start it.", countOf(v.Recipients, "recipient")))
 			redirect(w, r, "/campaigns/"+strconv.FormatInt(v.ID, 10))

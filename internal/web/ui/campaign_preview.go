@@ -77,11 +77,11 @@ func (h *Handler) testSendCampaign(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if perr != nil || id <= 0 {
 		err = apperr.Validation("test_account", "Choose the account to send the test from")
-	} else if a, gerr := h.AccountService.Get(r.Context(), userID(r), id); gerr != nil {
+	} else if a, gerr := h.AccountService.Get(r.Context(), workspaceID(r), id); gerr != nil {
 		err = gerr
 	} else {
 		d.Account = a.Name
-		err = h.Campaigns.TestSend(r.Context(), userID(r), id,
+		err = h.Campaigns.TestSend(r.Context(), workspaceID(r), id,
 			campaign.PreviewInput{Message: f.Get("message"), OptOutFooter: f.Get("opt_out_footer") == "on"}, f.Get("link_preview") == "on")
 	}
 	if err != nil {

@@ -171,11 +171,11 @@ func (h *Handler) showCampaign(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Campaign")
 	var d campaignPageData
 	if err == nil {
-		d.campaignProgress, err = h.campaignProgress(r.Context(), userID(r), id)
+		d.campaignProgress, err = h.campaignProgress(r.Context(), workspaceID(r), id)
 	}
 	if err == nil {
 		var first campaign.DeliveryRow
-		rendered, row, perr := h.Campaigns.PreviewFor(r.Context(), userID(r), id, 0)
+		rendered, row, perr := h.Campaigns.PreviewFor(r.Context(), workspaceID(r), id, 0)
 		first = row
 		if perr == nil && rendered.Text != "" {
 			d.Preview, d.PreviewLen = template.HTML(rendered.HTML()), rendered.Length() // HTML escapes the text
@@ -226,14 +226,14 @@ func (p campaignProgress) Listening() bool {
 func (h *Handler) campaignEvents(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Campaign")
 	if err == nil {
-		_, err = h.Campaigns.Get(r.Context(), userID(r), id)
+		_, err = h.Campaigns.Get(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		http.Error(w, "Not found", http.StatusNotFound)
 		return
 	}
 	h.streamLive(w, r, "campaign progress", campaignPoll, nil, func(ctx context.Context) (liveLook, error) {
-		p, err := h.campaignProgress(ctx, userID(r), id)
+		p, err := h.campaignProgress(ctx, workspaceID(r), id)
 		if err != nil {
 			return liveLook{}, fmt.Errorf("campaign %d: %w", id, err)
 		}
@@ -266,7 +266,7 @@ func (h *Handler) campaignDeliveries(w http.ResponseWriter, r *http.Request, for
 	id, err := pathID(r, "Campaign")
 	var v campaign.View
 	if err == nil {
-		v, err = h.Campaigns.Get(r.Context(), userID(r), id)
+		v, err = h.Campaigns.Get(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Delivery report", Nav: "campaigns"}, err)
@@ -280,7 +280,7 @@ func (h *Handler) campaignDeliveries(w http.ResponseWriter, r *http.Request, for
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment",
 		map[string]string{"filename": reportName(v.Name) + " deliveries." + format}))
-	if err := h.Campaigns.WriteDeliveries(r.Context(), userID(r), id, format, w); err != nil {
+	if err := h.Campaigns.WriteDeliveries(r.Context(), workspaceID(r), id, format, w); err != nil {
 		// The headers are gone; the client sees a cut-short file.
 		auth.NoteError(r.Context(), err)
 		h.Logger.Error("delivery report", "campaign", id, "err", err)

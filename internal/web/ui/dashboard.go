@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/telegramate/telegramate/internal/accounts"
-	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
 type shellData struct {
@@ -16,7 +15,7 @@ type shellData struct {
 }
 
 func (h *Handler) shell(r *http.Request) (shellData, error) {
-	n, err := h.AccountService.ConnectedAccounts(r.Context(), auth.UserFrom(r.Context()).ID)
+	n, err := h.AccountService.ConnectedAccounts(r.Context(), workspaceID(r))
 	return shellData{Accounts: n}, err
 }
 
@@ -58,7 +57,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) dashboardData(r *http.Request) (dashboardData, error) {
 	var d dashboardData
-	uid := auth.UserFrom(r.Context()).ID
+	uid := workspaceID(r)
 	list, err := h.AccountService.List(r.Context(), uid)
 	if err != nil {
 		return d, err

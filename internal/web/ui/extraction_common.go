@@ -19,7 +19,9 @@ func pathID(r *http.Request, what string) (int64, error) {
 	return id, nil
 }
 
-func userID(r *http.Request) int64 { return auth.UserFrom(r.Context()).ID }
+// workspaceID is the tenant the request works in: every owned row is
+// keyed by it (see store.Workspace).
+func workspaceID(r *http.Request) int64 { return auth.WorkspaceID(r.Context()) }
 
 // fragment renders one named block of a page's template set (htmx swaps
 // and server-sent events).

@@ -22,7 +22,7 @@ type extractionNewData struct {
 // newExtractionPage fills the page for the chosen account (the first live
 // one when none is chosen).
 func (h *Handler) newExtractionPage(r *http.Request, accountID int64, query string) (*Page, error) {
-	all, err := h.AccountService.List(r.Context(), userID(r))
+	all, err := h.AccountService.List(r.Context(), workspaceID(r))
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (h *Handler) newExtractionPage(r *http.Request, accountID int64, query stri
 		d.Account = &d.Accounts[0]
 	}
 	if d.Account != nil {
-		chats, err := h.Extract.Chats(r.Context(), userID(r), d.Account.ID, query)
+		chats, err := h.Extract.Chats(r.Context(), workspaceID(r), d.Account.ID, query)
 		if e, ok := apperr.As(err); ok {
 			d.ChatsErr = e
 		} else if err != nil {
@@ -83,7 +83,7 @@ func (h *Handler) showNewExtraction(w http.ResponseWriter, r *http.Request) {
 // POST /extractions/chats/refresh — ask Telegram for the account's chats again.
 func (h *Handler) refreshChats(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.FormValue("account_id"), 10, 64)
-	if _, err := h.Extract.RefreshChats(r.Context(), userID(r), id); err != nil {
+	if _, err := h.Extract.RefreshChats(r.Context(), workspaceID(r), id); err != nil {
 		p, perr := h.newExtractionPage(r, id, "")
 		if perr != nil {
 			h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, perr)
@@ -103,7 +103,7 @@ func (h *Handler) startExtraction(w http.ResponseWriter, r *http.Request) {
 	in := extract.StartInput{
 		AccountID: accountID, ChatID: chatID, Chat: r.FormValue("chat"), Search: r.FormValue("search"), IP: clientIP(r),
 	}
-	x, err := h.Extract.Start(accounts.WithIP(r.Context(), clientIP(r)), userID(r), in)
+	x, err := h.Extract.Start(accounts.WithIP(r.Context(), clientIP(r)), workspaceID(r), in)
 	if err != nil {
 		p, perr := h.newExtractionPage(r, accountID, "")
 		if perr != nil {

@@ -26,7 +26,7 @@ func (h *Handler) showExtraction(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Extraction")
 	var x store.Extraction
 	if err == nil {
-		x, err = h.Extract.Get(r.Context(), userID(r), id)
+		x, err = h.Extract.Get(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Extraction not found", Nav: "lists"}, err)
@@ -39,7 +39,7 @@ func (h *Handler) showExtraction(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) cancelExtraction(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Extraction")
 	if err == nil {
-		_, err = h.Extract.Cancel(r.Context(), userID(r), id)
+		_, err = h.Extract.Cancel(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Cancel extraction", Nav: "lists"}, err)
@@ -59,14 +59,14 @@ const progressPoll = 500 * time.Millisecond
 func (h *Handler) extractionEvents(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Extraction")
 	if err == nil {
-		_, err = h.Extract.Get(r.Context(), userID(r), id)
+		_, err = h.Extract.Get(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		http.Error(w, "Not found", http.StatusNotFound)
 		return
 	}
 	h.streamLive(w, r, "extraction progress", progressPoll, nil, func(ctx context.Context) (liveLook, error) {
-		x, err := h.Extract.Get(ctx, userID(r), id)
+		x, err := h.Extract.Get(ctx, workspaceID(r), id)
 		if err != nil {
 			return liveLook{}, err
 		}

@@ -19,7 +19,7 @@ func (h *Handler) answerConversation(w http.ResponseWriter, r *http.Request) {
 	text := r.PostFormValue("text")
 	var answer inbox.Message
 	if err == nil {
-		answer, err = h.Inbox.Answer(r.Context(), userID(r), id, text)
+		answer, err = h.Inbox.Answer(r.Context(), workspaceID(r), id, text)
 	}
 	if err != nil {
 		h.renderConversation(w, r, 0, text, err)
@@ -44,7 +44,7 @@ func (h *Handler) setConversationStatus(w http.ResponseWriter, r *http.Request,
 	set func(ctx context.Context, uid, id int64) (inbox.Conversation, error), done string) {
 	id, err := pathID(r, "Conversation")
 	if err == nil {
-		_, err = set(r.Context(), userID(r), id)
+		_, err = set(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Conversation", Nav: "inbox"}, err)

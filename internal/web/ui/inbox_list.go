@@ -260,7 +260,7 @@ func formErr(err error, fields ...string) error {
 // inboxData reads one page; with list false (the filter was refused) only
 // the choices the form offers.
 func (h *Handler) inboxData(r *http.Request, f inboxFilter, list bool) (inboxData, error) {
-	ctx, uid := r.Context(), userID(r)
+	ctx, uid := r.Context(), workspaceID(r)
 	d := inboxData{inboxFilter: f}
 	var err error
 	if d.shellData, err = h.shell(r); err != nil {
@@ -345,7 +345,7 @@ func (h *Handler) inboxCampaignPicker(w http.ResponseWriter, r *http.Request) {
 	var d inboxData
 	if err == nil {
 		d.inboxFilter = f
-		err = h.campaignOptions(r.Context(), userID(r), f, &d)
+		err = h.campaignOptions(r.Context(), workspaceID(r), f, &d)
 	}
 	var html []byte
 	if err == nil {
@@ -381,7 +381,7 @@ func (h *Handler) inboxEvents(w http.ResponseWriter, r *http.Request) {
 		err = errBadPageLink // only the newest page is live
 	}
 	if err == nil {
-		_, err = h.Inbox.List(r.Context(), userID(r), f.service())
+		_, err = h.Inbox.List(r.Context(), workspaceID(r), f.service())
 	}
 	if err != nil {
 		e, ok := apperr.As(err)
@@ -391,12 +391,12 @@ func (h *Handler) inboxEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, e.Message+". "+e.Hint, e.HTTPStatus())
 		return
 	}
-	events, stop := h.Inbox.Subscribe(userID(r))
+	events, stop := h.Inbox.Subscribe(workspaceID(r))
 	defer stop()
 	h.streamLive(w, r, "inbox", inboxPoll, wakeOn(r.Context(), events, 0), func(ctx context.Context) (liveLook, error) {
 		d := inboxData{inboxFilter: f, Live: true}
 		var err error
-		if d.Rows, d.OlderURL, err = h.inboxRows(ctx, userID(r), f); err != nil {
+		if d.Rows, d.OlderURL, err = h.inboxRows(ctx, workspaceID(r), f); err != nil {
 			return liveLook{}, err
 		}
 		ev, err := h.block("list", "inbox", "inbox-list", d)

@@ -153,7 +153,7 @@ func (h *Handler) renderConversation(w http.ResponseWriter, r *http.Request, sta
 	id, err := pathID(r, "Conversation")
 	var c inbox.Conversation
 	if err == nil {
-		c, err = h.Inbox.Open(r.Context(), userID(r), id)
+		c, err = h.Inbox.Open(r.Context(), workspaceID(r), id)
 	}
 	var d conversationData
 	before := r.URL.Query().Get("before")
@@ -161,7 +161,7 @@ func (h *Handler) renderConversation(w http.ResponseWriter, r *http.Request, sta
 		before = ""
 	}
 	if err == nil {
-		d.threadData, err = h.thread(r.Context(), userID(r), c, before)
+		d.threadData, err = h.thread(r.Context(), workspaceID(r), c, before)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", p, formErr(err))
@@ -185,25 +185,25 @@ func (h *Handler) renderConversation(w http.ResponseWriter, r *http.Request, sta
 func (h *Handler) conversationEvents(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Conversation")
 	if err == nil {
-		_, err = h.Inbox.Get(r.Context(), userID(r), id)
+		_, err = h.Inbox.Get(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		http.Error(w, "Not found", http.StatusNotFound)
 		return
 	}
-	events, stop := h.Inbox.Subscribe(userID(r))
+	events, stop := h.Inbox.Subscribe(workspaceID(r))
 	defer stop()
 	h.streamLive(w, r, "conversation", inboxPoll, wakeOn(r.Context(), events, id), func(ctx context.Context) (liveLook, error) {
-		c, err := h.Inbox.Get(ctx, userID(r), id)
+		c, err := h.Inbox.Get(ctx, workspaceID(r), id)
 		if err != nil {
 			return liveLook{}, err
 		}
 		if c.Unread > 0 {
-			if err := h.Inbox.MarkRead(ctx, userID(r), id); err != nil {
+			if err := h.Inbox.MarkRead(ctx, workspaceID(r), id); err != nil {
 				return liveLook{}, err
 			}
 		}
-		d, err := h.thread(ctx, userID(r), c, "")
+		d, err := h.thread(ctx, workspaceID(r), c, "")
 		if err != nil {
 			return liveLook{}, err
 		}

@@ -181,7 +181,7 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Member list")
 	var l extract.ListInfo
 	if err == nil {
-		l, err = h.Extract.List(r.Context(), userID(r), id)
+		l, err = h.Extract.List(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "List not found", Nav: "lists"}, err)
@@ -201,11 +201,11 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
 	// above the filters, so the list still shows instead of looking empty.
 	f, bad := parseView(q, time.Now())
 	d.Sort, d.Desc = f.Sort, f.Desc
-	d.Page, err = h.Extract.Members(r.Context(), userID(r), id, f, cursor, membersPerPage)
+	d.Page, err = h.Extract.Members(r.Context(), workspaceID(r), id, f, cursor, membersPerPage)
 	if e, ok := apperr.As(err); ok && e.Field == "after" && cursor != "" {
 		bad = append(bad, rejected{Field: "after", Value: cursor})
 		cursor = ""
-		d.Page, err = h.Extract.Members(r.Context(), userID(r), id, f, cursor, membersPerPage)
+		d.Page, err = h.Extract.Members(r.Context(), workspaceID(r), id, f, cursor, membersPerPage)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Error", Nav: "lists"}, err)
@@ -223,7 +223,7 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request) {
 	if d.At >= membersPerPage {
 		// The previous page starts membersPerPage members earlier; finding
 		// its cursor walks the view up to there.
-		d.Prev, err = h.Extract.CursorAt(r.Context(), userID(r), id, f, d.At-membersPerPage)
+		d.Prev, err = h.Extract.CursorAt(r.Context(), workspaceID(r), id, f, d.At-membersPerPage)
 		if e, ok := apperr.As(err); ok && e.Field == "at" {
 			bad = append(bad, rejected{Field: "at", Value: atText})
 			d.At, err = -1, nil
@@ -257,7 +257,7 @@ func (h *Handler) exportList(w http.ResponseWriter, r *http.Request) {
 		err = extract.CheckFormat(format)
 	}
 	if err == nil {
-		l, err = h.Extract.List(r.Context(), userID(r), id)
+		l, err = h.Extract.List(r.Context(), workspaceID(r), id)
 	}
 	if err == nil {
 		f, err = extract.ParseFilter(q, time.Now())
@@ -269,7 +269,7 @@ func (h *Handler) exportList(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", extract.ContentType(format))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": extract.FileName(l.Name, format)}))
-	if err := h.Extract.Export(r.Context(), userID(r), id, f, format, w); err != nil {
+	if err := h.Extract.Export(r.Context(), workspaceID(r), id, f, format, w); err != nil {
 		// The headers are gone; the client sees a cut-short file.
 		h.Logger.Error("export", "list", id, "err", fmt.Errorf("export: %w", err))
 	}

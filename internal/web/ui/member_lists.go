@@ -44,7 +44,7 @@ func (h *Handler) memberLists(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) memberListsData(r *http.Request) (memberListsData, error) {
-	n, err := h.AccountService.ConnectedAccounts(r.Context(), userID(r))
+	n, err := h.AccountService.ConnectedAccounts(r.Context(), workspaceID(r))
 	if err != nil {
 		return memberListsData{}, err
 	}
@@ -53,7 +53,7 @@ func (h *Handler) memberListsData(r *http.Request) (memberListsData, error) {
 	if r.Method == http.MethodGet {
 		before = r.URL.Query().Get("before")
 	}
-	lists, next, err := h.Extract.ListsPage(r.Context(), userID(r), before, listsPerPage)
+	lists, next, err := h.Extract.ListsPage(r.Context(), workspaceID(r), before, listsPerPage)
 	if e, ok := apperr.As(err); ok && e.Field == "cursor" {
 		return memberListsData{}, errBadListsLink
 	}
@@ -89,7 +89,7 @@ func (h *Handler) mergeLists(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, id)
 		}
 	}
-	l, err := h.Extract.Merge(r.Context(), userID(r), r.PostFormValue("name"), ids)
+	l, err := h.Extract.Merge(r.Context(), workspaceID(r), r.PostFormValue("name"), ids)
 	if err != nil {
 		d, derr := h.memberListsData(r)
 		if derr != nil {
@@ -108,7 +108,7 @@ func (h *Handler) mergeLists(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) deleteList(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "Member list")
 	if err == nil {
-		err = h.Extract.Delete(r.Context(), userID(r), id)
+		err = h.Extract.Delete(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Delete list", Nav: "lists"}, err)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"mime/multipart"
@@ -8,13 +9,19 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/usertext"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
-const sessionUserKey = "user_id"
+const (
+	sessionUserKey = "user_id"
+	// sessionWorkspaceKey remembers the workspace a session works in.
+	sessionWorkspaceKey = "workspace_id"
+)
 
 // loadUser puts the session's user, if any, into the context. A session
 // whose user no longer exists is treated as logged out.
@@ -35,7 +42,20 @@ func (h *Handler) loadUser(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u)))
+		ctx := auth.WithUser(r.Context(), u)
+		// The membership is read on every request, so a role change or a
+		// removal takes effect on the next one.
+		preferred := h.Sessions.GetInt64(ctx, sessionWorkspaceKey)
+		current, mine, err := h.Workspaces.Resolve(ctx, u, preferred)
+		if err != nil {
+			h.renderError(w, r, "error", &Page{Title: "Error"}, err)
+			return
+		}
+		if current.ID != preferred {
+			h.Sessions.Put(ctx, sessionWorkspaceKey, current.ID)
+		}
+		ws := &auth.Workspace{ID: current.ID, Name: current.Name, Role: actor.Role(current.Role), Mine: mine}
+		next.ServeHTTP(w, r.WithContext(auth.WithWorkspace(ctx, ws, false, clientIP(r))))
 	})
 }
 
@@ -168,8 +188,36 @@ func (h *Handler) streamLimit(next http.Handler) http.Handler {
 			return
 		}
 		defer h.streams.release(u.ID)
-		next.ServeHTTP(w, r)
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		if ws := auth.WorkspaceFrom(ctx); ws != nil {
+			go h.watchMembership(ctx, cancel, u.ID, ws.ID, ws.Role)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// StreamRecheckEvery is how often an open stream reads its person's
+// membership again: a removal or a role change closes it within this
+// time (the browser's EventSource reconnects, and the new request is
+// judged on the new role).
+const StreamRecheckEvery = 2 * time.Second
+
+func (h *Handler) watchMembership(ctx context.Context, stop context.CancelFunc, userID, workspaceID int64, role actor.Role) {
+	t := time.NewTicker(StreamRecheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m, err := h.Workspaces.Membership(ctx, workspaceID, userID)
+		if _, gone := apperr.As(err); gone || err == nil && actor.Role(m.Role) != role {
+			stop()
+			return
+		}
+	}
 }
 
 // withUpload lets a route accept multipart/form-data (a file input) with a

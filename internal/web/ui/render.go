@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/store"
@@ -36,7 +37,10 @@ type Page struct {
 	Err  *apperr.Error
 	Data any
 
-	User       *auth.User
+	User *auth.User
+	// Workspace is the one the page works in, with the person's role and
+	// (for the switcher) all of theirs.
+	Workspace  *auth.Workspace
 	Flash      *Flash
 	SignupOpen bool
 	// HasInbox shows the inbox in the navigation; Unread counts the user's
@@ -48,6 +52,12 @@ type Page struct {
 type Flash struct {
 	Kind    string // Bootstrap contextual class: success, info, warning, danger
 	Message string
+}
+
+// Can reports whether the person's role allows what role does: pages show
+// no button the person cannot use (the domain refuses it anyway).
+func (p *Page) Can(role string) bool {
+	return p.Workspace != nil && p.Workspace.Role.AtLeast(actor.Role(role))
 }
 
 // FieldErr returns the error to show next to field, if it belongs there.
@@ -162,6 +172,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		panic("ui: no template " + name)
 	}
 	p.User = auth.UserFrom(r.Context())
+	p.Workspace = auth.WorkspaceFrom(r.Context())
 	p.SignupOpen = h.Users.SignupOpen()
 	if p.User != nil && h.Inbox != nil {
 		p.HasInbox = true

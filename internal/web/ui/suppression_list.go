@@ -67,7 +67,7 @@ func (h *Handler) renderSuppressions(w http.ResponseWriter, r *http.Request, sta
 	if r.Method == http.MethodGet {
 		before = r.URL.Query().Get("before")
 	}
-	list, next, err := h.Campaigns.SuppressionsPage(r.Context(), userID(r), before, suppressionsPerPage)
+	list, next, err := h.Campaigns.SuppressionsPage(r.Context(), workspaceID(r), before, suppressionsPerPage)
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Field == "cursor" {
 			err = errBadSuppressionsLink
@@ -75,7 +75,7 @@ func (h *Handler) renderSuppressions(w http.ResponseWriter, r *http.Request, sta
 		h.renderError(w, r, "error", p, err)
 		return
 	}
-	if d.Total, err = h.Campaigns.CountSuppressions(r.Context(), userID(r)); err != nil {
+	if d.Total, err = h.Campaigns.CountSuppressions(r.Context(), workspaceID(r)); err != nil {
 		h.renderError(w, r, "error", p, err)
 		return
 	}
@@ -99,7 +99,7 @@ func (h *Handler) renderSuppressions(w http.ResponseWriter, r *http.Request, sta
 // POST /suppressions — adds one person.
 func (h *Handler) addSuppression(w http.ResponseWriter, r *http.Request) {
 	who, why := r.PostFormValue("user"), r.PostFormValue("reason")
-	e, err := h.Campaigns.Suppress(r.Context(), userID(r), who, why)
+	e, err := h.Campaigns.Suppress(r.Context(), workspaceID(r), who, why)
 	if ae, ok := apperr.As(err); ok && ae.Field == "recipients" {
 		// Several items read as a list that is too long: say what the
 		// field takes instead.
@@ -117,7 +117,7 @@ func (h *Handler) addSuppression(w http.ResponseWriter, r *http.Request) {
 // POST /suppressions/remove — takes one person off the list.
 func (h *Handler) removeSuppression(w http.ResponseWriter, r *http.Request) {
 	who := strings.TrimSpace(r.PostFormValue("who"))
-	if err := h.Campaigns.Unsuppress(r.Context(), userID(r), who); err != nil {
+	if err := h.Campaigns.Unsuppress(r.Context(), workspaceID(r), who); err != nil {
 		h.renderSuppressions(w, r, 0, &Page{}, suppressionData{}, err)
 		return
 	}
@@ -147,7 +147,7 @@ func (h *Handler) importSuppressions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	res, err := h.Campaigns.ImportSuppressions(r.Context(), userID(r), f)
+	res, err := h.Campaigns.ImportSuppressions(r.Context(), workspaceID(r), f)
 	if err != nil {
 		if e, ok := apperr.As(err); ok {
 			err = e.OnField("file")
@@ -171,7 +171,7 @@ func (h *Handler) exportSuppressions(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "suppressions.csv"}))
-	if err := h.Campaigns.ExportSuppressions(r.Context(), userID(r), w); err != nil {
+	if err := h.Campaigns.ExportSuppressions(r.Context(), workspaceID(r), w); err != nil {
 		h.Logger.Error("suppressions export", "err", err)
 	}
 }

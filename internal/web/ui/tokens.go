@@ -11,6 +11,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -34,14 +35,19 @@ func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request) {
 // redirecting, so its value never sits in the session store.
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 	user := auth.UserFrom(r.Context())
-	name, expires := r.PostFormValue("name"), r.PostFormValue("expires_days")
+	name, expires, readOnly := r.PostFormValue("name"), r.PostFormValue("expires_days"), r.PostFormValue("read_only") != ""
 	form := map[string]string{"name": name, "expires_days": expires}
+	if readOnly {
+		form["read_only"] = "on"
+	}
 	validFor, err := expiryDays(expires)
 	if err != nil {
 		h.tokensPage(w, r, 0, &Page{Form: form}, tokensData{}, err)
 		return
 	}
-	plain, t, err := h.Tokens.CreateExpiring(r.Context(), user.ID, name, validFor)
+	plain, t, err := h.Tokens.CreateIn(r.Context(), tokens.NewToken{
+		UserID: user.ID, WorkspaceID: workspaceID(r), Name: name, ValidFor: validFor, ReadOnly: readOnly,
+	})
 	if err != nil {
 		h.tokensPage(w, r, 0, &Page{Form: form}, tokensData{}, err)
 		return

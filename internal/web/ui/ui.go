@@ -21,14 +21,17 @@ import (
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/webhook"
+	"github.com/telegramate/telegramate/internal/workspaces"
 )
 
 // Deps are the domain services pages call. An engineer adding pages adds
 // their service here.
 type Deps struct {
-	Users    *users.Service
-	Tokens   *tokens.Service
-	Sessions *scs.SessionManager
+	Users  *users.Service
+	Tokens *tokens.Service
+	// Workspaces resolves each request's workspace and manages members.
+	Workspaces *workspaces.Service
+	Sessions   *scs.SessionManager
 	// AccountService connects and manages Telegram accounts.
 	AccountService *accounts.Service
 	// Extract runs member extractions and serves member lists.
@@ -56,8 +59,8 @@ type Handler struct {
 }
 
 func New(d Deps) (*Handler, error) {
-	if d.Users == nil || d.Tokens == nil || d.Sessions == nil || d.AccountService == nil || d.Extract == nil || d.Campaigns == nil {
-		return nil, errors.New("ui: Users, Tokens, Sessions, AccountService, Extract and Campaigns are required")
+	if d.Users == nil || d.Tokens == nil || d.Workspaces == nil || d.Sessions == nil || d.AccountService == nil || d.Extract == nil || d.Campaigns == nil {
+		return nil, errors.New("ui: Users, Tokens, Workspaces, Sessions, AccountService, Extract and Campaigns are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

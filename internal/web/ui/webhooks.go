@@ -65,7 +65,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 	for _, e := range events {
 		form["event:"+e] = "on"
 	}
-	e, secret, err := h.Webhooks.Create(r.Context(), userID(r), url, events)
+	e, secret, err := h.Webhooks.Create(r.Context(), workspaceID(r), url, events)
 	if err != nil {
 		h.webhooksPage(w, r, 0, &Page{Form: form}, webhooksData{}, err)
 		return
@@ -77,7 +77,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request) {
 	id, err := webhookID(r)
 	if err == nil {
-		_, err = h.Webhooks.SendTest(r.Context(), userID(r), id)
+		_, err = h.Webhooks.SendTest(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.webhooksPage(w, r, 0, &Page{}, webhooksData{}, err)
@@ -91,7 +91,7 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	id, err := webhookID(r)
 	if err == nil {
-		err = h.Webhooks.Delete(r.Context(), userID(r), id)
+		err = h.Webhooks.Delete(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.webhooksPage(w, r, 0, &Page{}, webhooksData{}, err)
@@ -105,7 +105,7 @@ func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) enableWebhook(w http.ResponseWriter, r *http.Request) {
 	id, err := webhookID(r)
 	if err == nil {
-		err = h.Webhooks.Enable(r.Context(), userID(r), id)
+		err = h.Webhooks.Enable(r.Context(), workspaceID(r), id)
 	}
 	if err != nil {
 		h.webhooksPage(w, r, 0, &Page{}, webhooksData{}, err)
@@ -125,13 +125,13 @@ func webhookID(r *http.Request) (int64, error) {
 
 func (h *Handler) webhooksPage(w http.ResponseWriter, r *http.Request, status int, p *Page, d webhooksData, failed error) {
 	p.Title, p.Nav = "Webhooks", "webhooks"
-	list, err := h.Webhooks.List(r.Context(), userID(r))
+	list, err := h.Webhooks.List(r.Context(), workspaceID(r))
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 		return
 	}
 	for _, e := range list {
-		ds, err := h.Webhooks.Deliveries(r.Context(), userID(r), e.ID, recentDeliveries)
+		ds, err := h.Webhooks.Deliveries(r.Context(), workspaceID(r), e.ID, recentDeliveries)
 		if err != nil {
 			h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 			return
