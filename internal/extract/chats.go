@@ -32,7 +32,8 @@ func (s *Service) Chats(ctx context.Context, userID, accountID int64, search str
 		return nil, fmt.Errorf("account %d chats: %w", accountID, err)
 	}
 	if len(chats) == 0 {
-		if chats, err = s.RefreshChats(ctx, userID, accountID); err != nil {
+		// Filling the first list is part of reading it: any member may.
+		if chats, err = s.refreshChats(ctx, userID, accountID); err != nil {
 			return nil, err
 		}
 	}
@@ -60,6 +61,10 @@ func (s *Service) RefreshChats(ctx context.Context, userID, accountID int64) ([]
 	if err := actor.Require(ctx, actor.Operator); err != nil {
 		return nil, err
 	}
+	return s.refreshChats(ctx, userID, accountID)
+}
+
+func (s *Service) refreshChats(ctx context.Context, userID, accountID int64) ([]store.Chat, error) {
 	if err := s.acc.Owned(ctx, userID, accountID); err != nil {
 		return nil, err
 	}

@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/web/ui"
+	"github.com/telegramate/telegramate/internal/workspaces"
 )
 
 // An authorization fixture says how to call one route as another user: the
@@ -38,81 +40,99 @@ type fixture struct {
 	// skipOwner explains why the other-user check does not apply (the
 	// path names no one's object).
 	skipOwner string
+	// role is the least role that may use the route in its workspace
+	// ("": any member, a viewer); TestEveryRouteChecksRoles refuses every
+	// role below it with 403 and lets this one through.
+	role actor.Role
+	// skipAllowed explains why the route is not sent with its least role
+	// (it would end the caller's session or the workspace the test uses;
+	// the test named covers it).
+	skipAllowed string
+	// skipOtherRole explains why TestEveryRouteChecksRoles does not send
+	// the route in another workspace.
+	skipOtherRole string
 }
 
 var uiFixtures = map[string]fixture{
 	"GET /{$}":                         {skipOwner: "no object"},
 	"GET /accounts":                    {skipOwner: "lists the caller's own"},
-	"GET /accounts/connect":            {skipOwner: "no object"},
-	"POST /accounts/connect":           {skipOwner: "creates one"},
+	"GET /accounts/connect":            {skipOwner: "no object", role: actor.Admin},
+	"POST /accounts/connect":           {skipOwner: "creates one", role: actor.Admin},
 	"GET /accounts/{id}":               {id: "account"},
-	"GET /accounts/{id}/code":          {id: "account"},
-	"POST /accounts/{id}/code":         {id: "account", form: url.Values{"code": {"12345"}}},
-	"POST /accounts/{id}/resend-code":  {id: "account"},
-	"POST /accounts/{id}/cancel-login": {id: "account"},
-	"GET /accounts/{id}/password":      {id: "account"},
-	"POST /accounts/{id}/password":     {id: "account", form: url.Values{"password": {"a password"}}},
-	"GET /accounts/{id}/rotate":        {id: "account"},
-	"POST /accounts/{id}/rotate": {id: "account", form: url.Values{
+	"GET /accounts/{id}/code":          {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/code":         {id: "account", form: url.Values{"code": {"12345"}}, role: actor.Admin},
+	"POST /accounts/{id}/resend-code":  {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/cancel-login": {id: "account", role: actor.Admin},
+	"GET /accounts/{id}/password":      {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/password":     {id: "account", form: url.Values{"password": {"a password"}}, role: actor.Admin},
+	"GET /accounts/{id}/rotate":        {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/rotate": {id: "account", role: actor.Admin, form: url.Values{
 		"api_id": {"2000009"}, "api_hash": {"0123456789abcdef0123456789abcdef"}}},
-	"POST /accounts/{id}/relogin":                   {id: "account"},
-	"POST /accounts/{id}/reset-limit":               {id: "account"},
-	"GET /accounts/{id}/sessions":                   {id: "account"},
-	"POST /accounts/{id}/sessions/{hash}/terminate": {id: "account"},
-	"GET /accounts/{id}/disconnect":                 {id: "account"},
-	"POST /accounts/{id}/disconnect":                {id: "account"},
+	"POST /accounts/{id}/relogin":                   {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/reset-limit":               {id: "account", role: actor.Admin},
+	"GET /accounts/{id}/sessions":                   {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/sessions/{hash}/terminate": {id: "account", role: actor.Admin},
+	"GET /accounts/{id}/disconnect":                 {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/disconnect":                {id: "account", role: actor.Admin},
 	"GET /member-lists":                             {skipOwner: "lists the caller's own"},
-	"POST /member-lists/merge":                      {id: "list", form: url.Values{"name": {"merged"}, "list": {"{list}", "{list2}"}}},
+	"POST /member-lists/merge":                      {id: "list", form: url.Values{"name": {"merged"}, "list": {"{list}", "{list2}"}}, role: actor.Operator},
 	"GET /member-lists/{id}":                        {id: "list"},
 	"GET /member-lists/{id}/export":                 {id: "list", query: "?format=csv"},
-	"POST /member-lists/{id}/delete":                {id: "list"},
-	"GET /extractions/new":                          {skipOwner: "no object"},
-	"POST /extractions":                             {skipOwner: "starts only with a job queue, which this test's app lacks; extract's tests refuse another user's account"},
-	"POST /extractions/chats/refresh":               {id: "account"},
+	"POST /member-lists/{id}/delete":                {id: "list", role: actor.Operator},
+	"GET /extractions/new":                          {skipOwner: "no object", role: actor.Operator},
+	"POST /extractions":                             {skipOwner: "starts only with a job queue, which this test's app lacks; extract's tests refuse another user's account", role: actor.Operator},
+	"POST /extractions/chats/refresh":               {id: "account", role: actor.Operator},
 	"GET /extractions/{id}":                         {id: "extraction"},
 	"GET /extractions/{id}/events":                  {id: "extraction"},
-	"POST /extractions/{id}/cancel":                 {id: "extraction"},
+	"POST /extractions/{id}/cancel":                 {id: "extraction", role: actor.Operator},
 	"GET /campaigns":                                {skipOwner: "lists the caller's own"},
-	"GET /campaigns/new":                            {skipOwner: "no object"},
-	"GET /campaigns/new/lists":                      {skipOwner: "searches the caller's own lists; TestPickersAreBounded offers none of another user's"},
-	"POST /campaigns":                               {id: "account", form: url.Values{"name": {"c"}, "message": {"hi"}, "sender": {"{account}"}, "recipients": {"@someone"}}},
-	"POST /campaigns/preview":                       {skipOwner: "renders the posted text only"},
-	"POST /campaigns/test-send":                     {skipOwner: "answers htmx with a fragment (200); ui's TestCampaignTestSendRefusesOthersAccount refuses another user's account"},
+	"GET /campaigns/new":                            {skipOwner: "no object", role: actor.Operator},
+	"GET /campaigns/new/lists":                      {skipOwner: "searches the caller's own lists; TestPickersAreBounded offers none of another user's", role: actor.Operator},
+	"POST /campaigns":                               {id: "account", form: url.Values{"name": {"c"}, "message": {"hi"}, "sender": {"{account}"}, "recipients": {"@someone"}}, role: actor.Operator},
+	"POST /campaigns/preview":                       {skipOwner: "renders the posted text only", role: actor.Operator},
+	"POST /campaigns/test-send":                     {skipOwner: "answers htmx with a fragment (200); ui's TestCampaignTestSendRefusesOthersAccount refuses another user's account", role: actor.Operator},
 	"GET /campaigns/{id}":                           {id: "campaign"},
 	"GET /campaigns/{id}/events":                    {id: "campaign"},
 	"GET /campaigns/{id}/deliveries.csv":            {id: "campaign"},
 	"GET /campaigns/{id}/deliveries.json":           {id: "campaign"},
-	"POST /campaigns/{id}/start":                    {id: "campaign"},
-	"POST /campaigns/{id}/pause":                    {id: "campaign"},
-	"POST /campaigns/{id}/resume":                   {id: "campaign"},
-	"POST /campaigns/{id}/cancel":                   {id: "campaign"},
+	"POST /campaigns/{id}/start":                    {id: "campaign", role: actor.Operator},
+	"POST /campaigns/{id}/pause":                    {id: "campaign", role: actor.Operator},
+	"POST /campaigns/{id}/resume":                   {id: "campaign", role: actor.Operator},
+	"POST /campaigns/{id}/cancel":                   {id: "campaign", role: actor.Operator},
 	"GET /inbox":                                    {skipOwner: "lists the caller's own"},
 	"GET /inbox/campaigns":                          {skipOwner: "searches the caller's own campaigns; TestPickersAreBounded offers none of another user's"},
 	"GET /inbox/events":                             {skipOwner: "streams the caller's own list"},
 	"GET /inbox/{id}":                               {id: "conversation"},
 	"GET /inbox/{id}/events":                        {id: "conversation"},
-	"POST /inbox/{id}/messages":                     {id: "conversation", form: url.Values{"text": {"hello"}}},
-	"POST /inbox/{id}/done":                         {id: "conversation"},
-	"POST /inbox/{id}/reopen":                       {id: "conversation"},
+	"POST /inbox/{id}/messages":                     {id: "conversation", form: url.Values{"text": {"hello"}}, role: actor.Operator},
+	"POST /inbox/{id}/done":                         {id: "conversation", role: actor.Operator},
+	"POST /inbox/{id}/reopen":                       {id: "conversation", role: actor.Operator},
 	"GET /suppressions":                             {skipOwner: "lists the caller's own"},
-	"POST /suppressions":                            {skipOwner: "adds to the caller's own list"},
-	"POST /suppressions/remove":                     {skipOwner: "removes from the caller's own list"},
-	"POST /suppressions/import":                     {skipOwner: "adds to the caller's own list"},
+	"POST /suppressions":                            {skipOwner: "adds to the caller's own list", role: actor.Operator},
+	"POST /suppressions/remove":                     {skipOwner: "removes from the caller's own list", role: actor.Operator},
+	"POST /suppressions/import":                     {skipOwner: "adds to the caller's own list", role: actor.Operator},
 	"GET /suppressions/export.csv":                  {skipOwner: "the caller's own list"},
 	"GET /help":                                     {skipOwner: "the same for everyone"},
 	"GET /help/{topic}":                             {skipOwner: "the same for everyone"},
 	"GET /settings":                                 {skipOwner: "the caller's own"},
 	"POST /settings/password":                       {skipOwner: "the caller's own"},
-	"POST /settings/sessions/{id}/end":              {id: "session"},
-	"POST /settings/sessions/end-all":               {skipOwner: "the caller's own"},
+	"POST /settings/sessions/{id}/end":              {id: "session", skipAllowed: "the caller's own sessions: no workspace role"},
+	"POST /settings/sessions/end-all":               {skipOwner: "the caller's own", skipAllowed: "would end the caller's session"},
 	"GET /webhooks":                                 {skipOwner: "lists the caller's own"},
-	"POST /webhooks":                                {skipOwner: "creates one"},
-	"POST /webhooks/{id}/test":                      {id: "webhook"},
-	"POST /webhooks/{id}/delete":                    {id: "webhook"},
-	"POST /webhooks/{id}/enable":                    {id: "webhook"},
+	"POST /webhooks":                                {skipOwner: "creates one", role: actor.Admin},
+	"POST /webhooks/{id}/test":                      {id: "webhook", role: actor.Admin},
+	"POST /webhooks/{id}/delete":                    {id: "webhook", role: actor.Admin},
+	"POST /webhooks/{id}/enable":                    {id: "webhook", role: actor.Admin},
 	"GET /tokens":                                   {skipOwner: "lists the caller's own"},
-	"POST /tokens":                                  {skipOwner: "creates one"},
-	"POST /tokens/{id}/revoke":                      {id: "token"},
+	"POST /workspace":                               {id: "workspace", form: url.Values{"workspace_id": {"{workspace}"}}, skipOtherRole: "the role matrix's members belong to Bob's workspace too"},
+	"POST /workspace/delete":                        {skipOwner: "the caller's own workspace", role: actor.Owner, skipAllowed: "deletes the workspace; TestWorkspaceLife covers it"},
+	"POST /workspaces":                              {skipOwner: "creates one"},
+	"GET /members":                                  {skipOwner: "lists the caller's own"},
+	"POST /members/{user_id}/role":                  {id: "member", form: url.Values{"role": {"operator"}}, role: actor.Admin},
+	"POST /members/{user_id}/remove":                {id: "member", role: actor.Admin},
+	"POST /members/{user_id}/transfer":              {id: "member", role: actor.Owner, skipAllowed: "moves the ownership the test relies on; TestWorkspaceLife covers it"},
+	"POST /tokens":                                  {skipOwner: "creates one", role: actor.Admin},
+	"POST /tokens/{id}/revoke":                      {id: "token", role: actor.Admin},
 	"/admin/jobs":                                   {skipOwner: "admin page"},
 	"/admin/jobs/":                                  {skipOwner: "admin page"},
 	"GET /login":                                    {public: true, skipOwner: "public"},
@@ -126,59 +146,59 @@ var uiFixtures = map[string]fixture{
 var apiFixtures = map[string]fixture{
 	"GET /me":                                 {skipOwner: "the caller's own"},
 	"GET /accounts":                           {skipOwner: "lists the caller's own"},
-	"POST /accounts":                          {skipOwner: "creates one"},
+	"POST /accounts":                          {skipOwner: "creates one", role: actor.Admin},
 	"GET /accounts/{id}":                      {id: "account"},
-	"DELETE /accounts/{id}":                   {id: "account"},
-	"POST /accounts/{id}/code":                {id: "account", body: `{"code":"12345"}`},
-	"POST /accounts/{id}/password":            {id: "account", body: `{"password":"a password"}`},
-	"POST /accounts/{id}/resend-code":         {id: "account"},
-	"POST /accounts/{id}/cancel-login":        {id: "account"},
-	"POST /accounts/{id}/rotate":              {id: "account", body: `{"api_id":2000009,"api_hash":"0123456789abcdef0123456789abcdef"}`},
-	"POST /accounts/{id}/relogin":             {id: "account"},
-	"POST /accounts/{id}/reset-limit":         {id: "account"},
+	"DELETE /accounts/{id}":                   {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/code":                {id: "account", body: `{"code":"12345"}`, role: actor.Admin},
+	"POST /accounts/{id}/password":            {id: "account", body: `{"password":"a password"}`, role: actor.Admin},
+	"POST /accounts/{id}/resend-code":         {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/cancel-login":        {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/rotate":              {id: "account", body: `{"api_id":2000009,"api_hash":"0123456789abcdef0123456789abcdef"}`, role: actor.Admin},
+	"POST /accounts/{id}/relogin":             {id: "account", role: actor.Admin},
+	"POST /accounts/{id}/reset-limit":         {id: "account", role: actor.Admin},
 	"GET /accounts/{id}/activity":             {id: "account"},
-	"GET /accounts/{id}/sessions":             {id: "account"},
-	"DELETE /accounts/{id}/sessions/{hash}":   {id: "account"},
+	"GET /accounts/{id}/sessions":             {id: "account", role: actor.Admin},
+	"DELETE /accounts/{id}/sessions/{hash}":   {id: "account", role: actor.Admin},
 	"GET /accounts/{id}/chats":                {id: "account"},
-	"POST /accounts/{id}/chats/refresh":       {id: "account"},
-	"POST /extractions":                       {skipOwner: "starts only with a job queue, which this test's app lacks; extract's tests refuse another user's account"},
-	"DELETE /accounts/{id}/login":             {id: "account"},
+	"POST /accounts/{id}/chats/refresh":       {id: "account", role: actor.Operator},
+	"POST /extractions":                       {body: `{"account_id":{account},"chat_id":5001}`, skipOwner: "starts only with a job queue, which this test's app lacks; extract's tests refuse another user's account", role: actor.Operator},
+	"DELETE /accounts/{id}/login":             {id: "account", role: actor.Admin},
 	"GET /extractions":                        {skipOwner: "lists the caller's own"},
 	"GET /extractions/{id}":                   {id: "extraction"},
-	"POST /extractions/{id}/cancel":           {id: "extraction"},
+	"POST /extractions/{id}/cancel":           {id: "extraction", role: actor.Operator},
 	"GET /extractions/{id}/members":           {id: "extraction"},
 	"GET /member-lists":                       {skipOwner: "lists the caller's own"},
 	"GET /member-lists/{id}":                  {id: "list"},
-	"DELETE /member-lists/{id}":               {id: "list"},
+	"DELETE /member-lists/{id}":               {id: "list", role: actor.Operator},
 	"GET /member-lists/{id}/members":          {id: "list"},
-	"POST /member-lists/merge":                {id: "list", body: `{"name":"merged","list_ids":[{list},{list2}]}`},
+	"POST /member-lists/merge":                {id: "list", body: `{"name":"merged","list_ids":[{list},{list2}]}`, role: actor.Operator},
 	"GET /accounts/{id}/chats/{chat}/members": {id: "account"},
-	"POST /campaigns":                         {id: "account", body: `{"name":"c","message":"hi","audience":{"usernames":["someone"]},"sender_account_ids":[{account}]}`},
+	"POST /campaigns":                         {id: "account", body: `{"name":"c","message":"hi","audience":{"usernames":["someone"]},"sender_account_ids":[{account}]}`, role: actor.Operator},
 	"GET /campaigns":                          {skipOwner: "lists the caller's own"},
 	"GET /campaigns/{id}":                     {id: "campaign"},
-	"POST /campaigns/{id}/start":              {id: "campaign"},
-	"POST /campaigns/{id}/pause":              {id: "campaign"},
-	"POST /campaigns/{id}/resume":             {id: "campaign"},
-	"POST /campaigns/{id}/cancel":             {id: "campaign"},
+	"POST /campaigns/{id}/start":              {id: "campaign", role: actor.Operator},
+	"POST /campaigns/{id}/pause":              {id: "campaign", role: actor.Operator},
+	"POST /campaigns/{id}/resume":             {id: "campaign", role: actor.Operator},
+	"POST /campaigns/{id}/cancel":             {id: "campaign", role: actor.Operator},
 	"GET /campaigns/{id}/deliveries":          {id: "campaign"},
 	"GET /campaigns/{id}/replies":             {id: "campaign"},
 	"POST /campaigns/preview":                 {skipOwner: "renders the posted text only"},
-	"POST /campaigns/test-send":               {id: "account", body: `{"account_id":{account},"message":"hi"}`},
+	"POST /campaigns/test-send":               {id: "account", body: `{"account_id":{account},"message":"hi"}`, role: actor.Operator},
 	"GET /suppressions":                       {skipOwner: "lists the caller's own"},
-	"POST /suppressions":                      {skipOwner: "adds to the caller's own list"},
-	"POST /suppressions/import":               {skipOwner: "adds to the caller's own list"},
-	"DELETE /suppressions/{user_id}":          {skipOwner: "removes from the caller's own list"},
+	"POST /suppressions":                      {skipOwner: "adds to the caller's own list", role: actor.Operator},
+	"POST /suppressions/import":               {skipOwner: "adds to the caller's own list", role: actor.Operator},
+	"DELETE /suppressions/{user_id}":          {skipOwner: "removes from the caller's own list", role: actor.Operator},
 	"GET /conversations":                      {skipOwner: "lists the caller's own"},
 	"GET /conversations/{id}/messages":        {id: "conversation"},
-	"POST /conversations/{id}/messages":       {id: "conversation", body: `{"text":"hello"}`},
-	"POST /conversations/{id}/done":           {id: "conversation"},
-	"POST /conversations/{id}/reopen":         {id: "conversation"},
+	"POST /conversations/{id}/messages":       {id: "conversation", body: `{"text":"hello"}`, role: actor.Operator},
+	"POST /conversations/{id}/done":           {id: "conversation", role: actor.Operator},
+	"POST /conversations/{id}/reopen":         {id: "conversation", role: actor.Operator},
 	"GET /webhooks":                           {skipOwner: "lists the caller's own"},
-	"POST /webhooks":                          {skipOwner: "creates one"},
-	"DELETE /webhooks/{id}":                   {id: "webhook"},
+	"POST /webhooks":                          {skipOwner: "creates one", role: actor.Admin, body: `{"url":"https://example.com/hook","events":["delivery.sent"]}`},
+	"DELETE /webhooks/{id}":                   {id: "webhook", role: actor.Admin},
 	"GET /webhooks/{id}/deliveries":           {id: "webhook"},
-	"POST /webhooks/{id}/test":                {id: "webhook"},
-	"POST /webhooks/{id}/enable":              {id: "webhook"},
+	"POST /webhooks/{id}/test":                {id: "webhook", role: actor.Admin},
+	"POST /webhooks/{id}/enable":              {id: "webhook", role: actor.Admin},
 }
 
 // bobsObjects makes one object of each kind for another user.
@@ -190,37 +210,51 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	acct, err := e.store.CreateAccount(ctx, u.ID, store.AccountLogin{APIID: 2000001, APIHashSealed: []byte("x"), Phone: "99966100001",
+	mine, err := e.store.UserWorkspaces(ctx, u.ID)
+	if err != nil || len(mine) != 1 {
+		t.Fatalf("bob's workspaces: %v %v", mine, err)
+	}
+	// Owned rows are keyed by the workspace (see store.Workspace).
+	ws := mine[0].ID
+	acct, err := e.store.CreateAccount(ctx, ws, store.AccountLogin{APIID: 2000001, APIHashSealed: []byte("x"), Phone: "99966100001",
 		TGUserID: 777, FirstName: "Bob", SessionSealed: []byte("x"), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := e.store.CreateExtraction(ctx, store.NewExtraction{UserID: u.ID, AccountID: acct.ID,
+	ex, err := e.store.CreateExtraction(ctx, store.NewExtraction{UserID: ws, AccountID: acct.ID,
 		Chat: store.Chat{TGChatID: 5001, Kind: store.ChatSupergroup, Title: "Bob's group"}, ListName: "Bob's list", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex2, err := e.store.CreateExtraction(ctx, store.NewExtraction{UserID: u.ID, AccountID: acct.ID,
+	ex2, err := e.store.CreateExtraction(ctx, store.NewExtraction{UserID: ws, AccountID: acct.ID,
 		Chat: store.Chat{TGChatID: 5002, Kind: store.ChatSupergroup, Title: "Bob's other group"}, ListName: "Bob's other list", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	camp, err := e.store.CreateCampaign(ctx, store.NewCampaign{
-		Campaign: store.Campaign{UserID: u.ID, Name: "Bob's campaign", Message: "hi", Status: store.CampaignDraft,
+		Campaign: store.Campaign{UserID: ws, Name: "Bob's campaign", Message: "hi", Status: store.CampaignDraft,
 			MinIntervalSeconds: 30, DailyCap: 50, FailurePercent: 10, CreatedAt: now, SenderIDs: []int64{acct.ID}},
 		Deliveries: []store.NewDelivery{{AccountID: acct.ID, TGUserID: 9001, Username: "someone", State: store.DeliveryPending, RandomID: 1}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	conv, _, err := e.store.UpsertConversation(ctx, store.ConversationPeer{UserID: u.ID, AccountID: acct.ID, TGUserID: 9002,
+	conv, _, err := e.store.UpsertConversation(ctx, store.ConversationPeer{UserID: ws, AccountID: acct.ID, TGUserID: 9002,
 		FirstName: "Bob's friend", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hook, err := e.store.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: u.ID, URL: "https://bob.example/hook",
+	hook, err := e.store.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: ws, URL: "https://bob.example/hook",
 		SecretSealed: []byte("x"), Events: []string{"delivery.sent"}, Now: now})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Tom is a viewer in Bob's workspace: the members routes act on him.
+	tom, err := e.store.CreateUser(ctx, store.NewUser{Email: "tom@example.com", PasswordHash: "x", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.AddWorkspaceMember(ctx, ws, tom.ID, "viewer", now); err != nil {
 		t.Fatal(err)
 	}
 	_, tok, err := e.tokens.Create(ctx, u.ID, "bob's")
@@ -241,6 +275,8 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 		"conversation": fmt.Sprint(conv.ID),
 		"session":      sessions[0].Token,
 		"webhook":      fmt.Sprint(hook.ID),
+		"workspace":    fmt.Sprint(ws),
+		"member":       fmt.Sprint(tom.ID),
 	}
 }
 
@@ -258,6 +294,10 @@ func fill(path string, f fixture, ids map[string]string) string {
 			return "1"
 		case "{topic}":
 			return "connect"
+		case "{user_id}":
+			if f.id == "member" {
+				return ids["member"]
+			}
 		}
 		return "1"
 	})
@@ -300,7 +340,7 @@ func TestEveryRouteIsAuthorized(t *testing.T) {
 		ids := bobsObjects(t, e, bob)
 		annToken := ann.createToken(t, "authz")
 
-		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Sessions: ui.NewSessions(s, false),
+		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Workspaces: workspaces.New(s), Sessions: ui.NewSessions(s, false),
 			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns, Inbox: e.deps.Inbox,
 			Webhooks: e.deps.Webhooks})
 		if err != nil {

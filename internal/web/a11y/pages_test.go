@@ -27,6 +27,7 @@ import (
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/web/ui"
 	"github.com/telegramate/telegramate/internal/webhook"
+	"github.com/telegramate/telegramate/internal/workspaces"
 )
 
 // notOurs are GET routes whose pages this project does not write, with why.
@@ -127,7 +128,7 @@ type checker struct {
 // newChecker lists the UI's routes from the UI itself. Register only
 // records patterns and wraps handlers, so the services can be empty here.
 func newChecker(t *testing.T, a *apptest.App, b *testkit.Browser) *checker {
-	h, err := ui.New(ui.Deps{Users: &users.Service{}, Tokens: &tokens.Service{}, Sessions: scs.New(),
+	h, err := ui.New(ui.Deps{Users: &users.Service{}, Tokens: &tokens.Service{}, Workspaces: &workspaces.Service{}, Sessions: scs.New(),
 		AccountService: &accounts.Service{}, Extract: &extract.Service{}, Campaigns: &campaign.Service{},
 		Inbox: &inbox.Service{}, Webhooks: &webhook.Service{}})
 	if err != nil {

@@ -125,9 +125,28 @@ const uploadMemory = 1 << 20
 type routeOption func(*routeOpts)
 
 type routeOpts struct {
+	// role is the least role in the workspace that may open the route;
+	// the domain checks it again for every change.
+	role      actor.Role
 	bodyLimit int64
 	multipart bool
 	stream    bool
+}
+
+// needs refuses a route to a role below min before anything else runs, so
+// a page whose only use is a change (a form to connect an account) is not
+// shown to someone who cannot make it, and a request is refused for its
+// role before its input is judged.
+func needs(min actor.Role) routeOption { return func(o *routeOpts) { o.role = min } }
+
+func (h *Handler) requireRole(min actor.Role, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := actor.Require(r.Context(), min); err != nil {
+			h.renderError(w, r, "error", &Page{Title: "Not allowed"}, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // stream marks a long-lived response (server-sent events): a user may hold
