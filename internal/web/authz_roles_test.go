@@ -74,7 +74,7 @@ func roleMatrix(t *testing.T, e *env, ann, bob *client, bobWS, annWS int64) []ro
 
 // lastRoutes go last when each route is sent with its least role: they
 // move the caller to another workspace.
-var lastRoutes = []string{"POST /workspaces", "POST /workspace", "POST /members/{user_id}/remove"}
+var lastRoutes = []string{"POST /workspaces", "POST /workspace", "POST /members/{user_id}/remove", "DELETE /workspaces/{id}/members/{user_id}"}
 
 // TestEveryRouteChecksRoles sends every UI route and API operation, listed
 // by the UI and the OpenAPI document themselves, as every role in Bob's

@@ -199,6 +199,13 @@ var apiFixtures = map[string]fixture{
 	"GET /webhooks/{id}/deliveries":           {id: "webhook"},
 	"POST /webhooks/{id}/test":                {id: "webhook", role: actor.Admin},
 	"POST /webhooks/{id}/enable":              {id: "webhook", role: actor.Admin},
+	"GET /workspaces":                         {skipOwner: "lists the caller's own"},
+	"POST /workspaces":                        {skipOwner: "creates one", body: `{"name":"New"}`},
+	"GET /workspaces/{id}/members":            {id: "workspace", skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
+	"PATCH /workspaces/{id}/members/{user_id}": {id: "workspace", body: `{"role":"operator"}`, role: actor.Admin,
+		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
+	"DELETE /workspaces/{id}/members/{user_id}": {id: "workspace", role: actor.Admin,
+		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
 }
 
 // bobsObjects makes one object of each kind for another user.
@@ -295,7 +302,8 @@ func fill(path string, f fixture, ids map[string]string) string {
 		case "{topic}":
 			return "connect"
 		case "{user_id}":
-			if f.id == "member" {
+			// The members routes act on Tom, a member of Bob's workspace.
+			if f.id == "member" || f.id == "workspace" {
 				return ids["member"]
 			}
 		}

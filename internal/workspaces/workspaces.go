@@ -91,6 +91,11 @@ func badRole(field string) *apperr.Error {
 
 // Create makes a workspace owned by userID.
 func (s *Service) Create(ctx context.Context, userID int64, name string) (store.Workspace, error) {
+	// Anyone may make a workspace of their own, but not with a token
+	// that may change nothing.
+	if a, ok := actor.From(ctx); ok && a.ReadOnly {
+		return store.Workspace{}, actor.Require(ctx, actor.Operator)
+	}
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":

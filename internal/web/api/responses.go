@@ -96,9 +96,12 @@ func (a *API) documentErrors() {
 
 // operationErrors lists the error statuses op can answer with.
 func operationErrors(op *huma.Operation) []int {
-	// A missing or revoked token; the database busy (Retry-After) or a
-	// failure of ours.
-	statuses := []int{http.StatusUnauthorized, http.StatusInternalServerError, http.StatusServiceUnavailable}
+	// A missing or revoked token; a role in the workspace that does not
+	// allow the call; a Telegramate-Workspace header that is no workspace
+	// id (400) or not one of the caller's (404); the database busy
+	// (Retry-After) or a failure of ours.
+	statuses := []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound,
+		http.StatusInternalServerError, http.StatusServiceUnavailable}
 	var inPath, inQuery bool
 	for _, p := range op.Parameters {
 		inPath = inPath || p.In == "path"
@@ -131,7 +134,8 @@ func operationErrors(op *huma.Operation) []int {
 var errorMeaning = map[int]string{
 	http.StatusBadRequest:            "The request is not valid (code and message say why)",
 	http.StatusUnauthorized:          "Missing, unknown or revoked API token",
-	http.StatusNotFound:              "No such object among yours",
+	http.StatusForbidden:             "Your role in the workspace does not allow this (forbidden; the message names the role needed), or the token is read-only",
+	http.StatusNotFound:              "No such object among yours, or a Telegramate-Workspace you are not a member of",
 	http.StatusConflict:              "The object's state does not allow this now",
 	http.StatusGone:                  "The login ran out of time or attempts; start it again",
 	http.StatusRequestEntityTooLarge: "The request body is too large",
