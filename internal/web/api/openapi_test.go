@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
@@ -467,6 +468,27 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 	c.call("POST", fmt.Sprintf("/webhooks/%d/enable", wh.ID), nil)
 	c.call("DELETE", fmt.Sprintf("/webhooks/%d", wh.ID), nil).into(t, 204, nil)
 
+	// Workspaces and their members: Ben joins Ann's, becomes an operator,
+	// and is removed; the owner's role moves only with ownership.
+	var wss struct {
+		Workspaces []struct {
+			ID int64 `json:"id"`
+		} `json:"workspaces"`
+	}
+	c.call("GET", "/workspaces", nil).into(t, 200, &wss)
+	if len(wss.Workspaces) != 1 {
+		t.Fatalf("ann's workspaces: %+v", wss)
+	}
+	ws := wss.Workspaces[0].ID
+	c.call("POST", "/workspaces", map[string]any{"name": "Second"}).into(t, 201, nil)
+	c.call("POST", "/workspaces", map[string]any{"name": ""}).into(t, 422, nil)
+	ben := addMember(t, app, ws, "ben@example.com", "viewer")
+	c.call("GET", fmt.Sprintf("/workspaces/%d/members", ws), nil).into(t, 200, nil)
+	c.call("PATCH", fmt.Sprintf("/workspaces/%d/members/%d", ws, ben), map[string]any{"role": "operator"}).into(t, 200, nil)
+	c.call("PATCH", fmt.Sprintf("/workspaces/%d/members/%d", ws, ben), map[string]any{"role": "owner"}).into(t, 422, nil)
+	c.call("DELETE", fmt.Sprintf("/workspaces/%d/members/%d", ws, ben), nil).into(t, 204, nil)
+	c.call("DELETE", fmt.Sprintf("/workspaces/%d/members/%d", ws, ben), nil).into(t, 404, nil)
+
 	// Renewing a login, last: it takes Bob out of service until a new code.
 	c.call("POST", fmt.Sprintf("/accounts/%d/rotate", bob), map[string]any{"api_id": docAPIID4, "api_hash": docHash4}).into(t, 200, nil)
 	c.once("POST", fmt.Sprintf("/accounts/%d/relogin", ann), "", nil)
@@ -478,6 +500,26 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 		"resend-account-code":       "Telegram lets a code be sent again only after a wait, which the app answers as 429 with Retry-After",
 		"relogin-account":           "one try: a new auth key can time out on a loaded machine, and a 503 is documented",
 	})
+}
+
+// addMember creates a user in the app's database and adds them to a
+// workspace with a role.
+func addMember(t *testing.T, app *apptest.App, workspaceID int64, email, role string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: app.Config.DataDir, NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.CreateUser(ctx, store.NewUser{Email: email, PasswordHash: "x", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddWorkspaceMember(ctx, workspaceID, u.ID, role, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
 }
 
 // signUp creates a user in the app's database and returns an API token.
