@@ -92,6 +92,10 @@ func TestRoleChangeTakesEffectOnNextRequest(t *testing.T) {
 			t.Errorf("vic's token after the change: %q", code)
 		}
 		vic.get("/suppressions").wantStatus(t, http.StatusOK).wantBody(t, "spammer")
+		// A viewer is offered no button a viewer cannot use.
+		vic.get("/").wantStatus(t, http.StatusOK).wantNoBody(t, `href="/accounts/connect"`)
+		vic.get("/accounts").wantStatus(t, http.StatusOK).wantNoBody(t, `href="/accounts/connect"`)
+		vic.get("/tokens").wantStatus(t, http.StatusOK).wantNoBody(t, `id="create-token"`)
 		testkit.Eventually(t, 30*time.Second, "vic's open stream to close after the role change", live.closed.Load)
 	})
 }
