@@ -37,6 +37,7 @@ func commands() []command {
 		{"migrate", "bring the database schema up to date and exit", runMigrate},
 		{"user", "manage platform users: create, password, list", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
+		{"workspace", "manage workspaces: list, add-member", runWorkspace},
 		{"secrets", "master keys: new-key, rotate", runSecrets},
 		{"backup", "write a consistent copy of the database to a file", runBackup},
 		{"restore", "load a backup into a new database", runRestore},

@@ -105,6 +105,33 @@ func TestUserCreateRejectsBadInput(t *testing.T) {
 	}
 }
 
+// TestWorkspaceAddMember: the instance's operator adds an existing user
+// to someone's workspace; a bad role changes nothing.
+func TestWorkspaceAddMember(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, c cli, _ []string) {
+		for _, email := range []string{"ann@example.com", "ben@example.com"} {
+			if code, _, errOut := c.run("", "user", "create", "--email", email, "--password", "correct horse battery"); code != 0 {
+				t.Fatalf("user create: %s", errOut)
+			}
+		}
+		code, out, errOut := c.run("", "workspace", "list", "--email", "ann@example.com")
+		m := regexp.MustCompile(`(?m)^(\d+)\s+ann@example.com's workspace\s+owner$`).FindStringSubmatch(out)
+		if code != 0 || m == nil {
+			t.Fatalf("workspace list: %d %q %q", code, out, errOut)
+		}
+		if code, _, _ := c.run("", "workspace", "add-member", "--workspace", m[1], "--email", "ben@example.com", "--role", "owner"); code == 0 {
+			t.Error("a second owner was added")
+		}
+		if code, _, errOut := c.run("", "workspace", "add-member", "--workspace", m[1], "--email", "ben@example.com", "--role", "operator"); code != 0 {
+			t.Fatalf("add-member: %s", errOut)
+		}
+		code, out, _ = c.run("", "workspace", "list", "--email", "ben@example.com")
+		if code != 0 || !regexp.MustCompile(`(?m)^`+m[1]+`\s+ann@example.com's workspace\s+operator$`).MatchString(out) {
+			t.Errorf("ben's workspaces: %q", out)
+		}
+	})
+}
+
 func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, c cli, serveArgs []string) {
 		if code, _, errOut := c.run("", "user", "create", "--email", "ann@example.com", "--password", "correct horse battery"); code != 0 {
