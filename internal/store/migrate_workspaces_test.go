@@ -121,6 +121,20 @@ func TestWorkspacesMigrationKeepsEveryRow(t *testing.T) {
 				}
 			}
 
+			// Down and up again: the rows are as they were at 00028.
+			if _, err := p.DownTo(ctx, 28); err != nil {
+				t.Fatalf("down: %v", err)
+			}
+			down := dumpTables(t, db, tc.tables, before)
+			for table, rows := range before {
+				if !slices.Equal(rows.rows, down[table].rows) {
+					t.Errorf("%s after down:\nbefore %q\nafter  %q", table, rows.rows, down[table].rows)
+				}
+			}
+			if _, err := p.UpTo(ctx, 29); err != nil {
+				t.Fatalf("up again: %v", err)
+			}
+
 			rows := func(q string) []string {
 				t.Helper()
 				return queryRows(t, db, q)
