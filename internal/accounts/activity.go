@@ -31,7 +31,7 @@ func (s *Service) LogActivity(ctx context.Context, userID, accountID int64, even
 		return err
 	}
 	_, err := s.st.AddActivity(ctx, store.Activity{
-		AccountID: accountID, UserID: userID, Event: event, Detail: detail, IP: ip, CreatedAt: s.now().UTC(),
+		AccountID: accountID, UserID: userID, ByUserID: person(ctx), Event: event, Detail: detail, IP: ip, CreatedAt: s.now().UTC(),
 	})
 	if err != nil {
 		return fmt.Errorf("account %d activity: %w", accountID, err)
@@ -51,12 +51,12 @@ func (s *Service) Activity(ctx context.Context, userID, accountID int64) ([]Acti
 	emails := map[int64]string{}
 	out := make([]Activity, 0, len(rows))
 	for _, r := range rows {
-		email, ok := emails[r.UserID]
-		if !ok {
-			if u, err := s.st.UserByID(ctx, r.UserID); err == nil {
+		email, ok := emails[r.ByUserID]
+		if !ok && r.ByUserID != 0 {
+			if u, err := s.st.UserByID(ctx, r.ByUserID); err == nil {
 				email = u.Email
 			}
-			emails[r.UserID] = email
+			emails[r.ByUserID] = email
 		}
 		out = append(out, Activity{ID: r.ID, Event: r.Event, Detail: r.Detail, By: email, IP: r.IP, CreatedAt: r.CreatedAt})
 	}

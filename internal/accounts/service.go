@@ -11,6 +11,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/relay"
@@ -210,11 +211,18 @@ func (s *Service) openAccount(a store.Account) (openAccount, error) {
 	}, nil
 }
 
+// person is who acts (the web layer's actor); 0 for background work. by
+// names the owning workspace, not the person.
+func person(ctx context.Context) int64 {
+	a, _ := actor.From(ctx)
+	return a.UserID
+}
+
 // record writes one line of the activity log. A failure to write it is
 // logged, not returned: the step it describes already happened.
 func (s *Service) record(ctx context.Context, q store.Queries, by Actor, accountID int64, event, detail string) {
 	if _, err := q.AddActivity(ctx, store.Activity{
-		AccountID: accountID, UserID: by.UserID, Event: event, Detail: detail, IP: by.IP, CreatedAt: s.now().UTC(),
+		AccountID: accountID, UserID: by.UserID, ByUserID: person(ctx), Event: event, Detail: detail, IP: by.IP, CreatedAt: s.now().UTC(),
 	}); err != nil {
 		s.log.Error("account activity not recorded", slog.Int64("account", accountID), slog.String("event", event), slog.Any("err", err))
 	}

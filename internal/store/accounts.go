@@ -130,7 +130,9 @@ type AccountUse struct {
 type Activity struct {
 	ID        int64
 	AccountID int64 // 0 for events before an account existed
-	UserID    int64
+	UserID    int64 // the owning workspace (see Workspace)
+	// ByUserID is the person who caused it; 0 for background work.
+	ByUserID  int64
 	Event     string
 	Detail    string
 	IP        string

@@ -147,6 +147,9 @@ func TestWorkspacesMigrationKeepsEveryRow(t *testing.T) {
 				[]string{"1|1|owner", "4|4|owner", "7|7|owner"}; !slices.Equal(got, want) {
 				t.Errorf("members %q, want %q", got, want)
 			}
+			if got, want := rows(`SELECT user_id, by_user_id FROM account_activity`), []string{"1|1"}; !slices.Equal(got, want) {
+				t.Errorf("activity %q, want %q: the owner was the person who acted", got, want)
+			}
 			if got, want := rows(`SELECT id, user_id, workspace_id, read_only FROM api_tokens ORDER BY id`),
 				[]string{"3|1|1|false", "9|4|4|false"}; !slices.Equal(got, want) {
 				t.Errorf("tokens %q, want %q", got, want)

@@ -107,8 +107,8 @@ UPDATE telegram_accounts SET
 WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id);
 
 -- name: AddActivity :one
-INSERT INTO account_activity (account_id, user_id, event, detail, ip, created_at)
-VALUES (sqlc.narg(account_id), sqlc.arg(user_id), sqlc.arg(event), sqlc.arg(detail), sqlc.arg(ip), sqlc.arg(created_at))
+INSERT INTO account_activity (account_id, user_id, by_user_id, event, detail, ip, created_at)
+VALUES (sqlc.narg(account_id), sqlc.arg(user_id), sqlc.narg(by_user_id), sqlc.arg(event), sqlc.arg(detail), sqlc.arg(ip), sqlc.arg(created_at))
 RETURNING *;
 
 -- name: ListActivity :many

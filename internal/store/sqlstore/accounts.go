@@ -62,6 +62,7 @@ func toActivity(a gen.AccountActivity) store.Activity {
 		ID:        a.ID,
 		AccountID: a.AccountID.Int64,
 		UserID:    a.UserID,
+		ByUserID:  a.ByUserID.Int64,
 		Event:     a.Event,
 		Detail:    a.Detail,
 		IP:        a.Ip,
@@ -201,7 +202,7 @@ func (q queries) DisconnectAccount(ctx context.Context, userID, id int64, now ti
 
 func (q queries) AddActivity(ctx context.Context, a store.Activity) (store.Activity, error) {
 	r, err := q.q.AddActivity(ctx, gen.AddActivityParams{
-		AccountID: nullID(a.AccountID), UserID: a.UserID, Event: a.Event, Detail: a.Detail, Ip: a.IP, CreatedAt: a.CreatedAt,
+		AccountID: nullID(a.AccountID), UserID: a.UserID, ByUserID: nullID(a.ByUserID), Event: a.Event, Detail: a.Detail, Ip: a.IP, CreatedAt: a.CreatedAt,
 	})
 	return one(q.d, r, err, toActivity)
 }

@@ -60,7 +60,13 @@ ALTER TABLE api_tokens ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE api_tokens SET workspace_id = user_id;
 CREATE INDEX api_tokens_workspace ON api_tokens (workspace_id, user_id);
 
+-- An account's activity names who did it: the person, now that user_id is
+-- the workspace. Before, the owner was the only person there was.
+ALTER TABLE account_activity ADD COLUMN by_user_id INTEGER REFERENCES users (id) ON DELETE SET NULL;
+UPDATE account_activity SET by_user_id = user_id;
+
 -- +goose Down
+ALTER TABLE account_activity DROP COLUMN by_user_id;
 DROP INDEX api_tokens_workspace;
 ALTER TABLE api_tokens DROP COLUMN read_only;
 PRAGMA writable_schema = ON;

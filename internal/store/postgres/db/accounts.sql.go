@@ -172,14 +172,15 @@ func (q *Queries) ActivateAccount(ctx context.Context, arg ActivateAccountParams
 }
 
 const addActivity = `-- name: AddActivity :one
-INSERT INTO account_activity (account_id, user_id, event, detail, ip, created_at)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, account_id, user_id, event, detail, ip, created_at
+INSERT INTO account_activity (account_id, user_id, by_user_id, event, detail, ip, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, account_id, user_id, event, detail, ip, created_at, by_user_id
 `
 
 type AddActivityParams struct {
 	AccountID sql.NullInt64
 	UserID    int64
+	ByUserID  sql.NullInt64
 	Event     string
 	Detail    string
 	Ip        string
@@ -190,6 +191,7 @@ func (q *Queries) AddActivity(ctx context.Context, arg AddActivityParams) (Accou
 	row := q.db.QueryRowContext(ctx, addActivity,
 		arg.AccountID,
 		arg.UserID,
+		arg.ByUserID,
 		arg.Event,
 		arg.Detail,
 		arg.Ip,
@@ -204,6 +206,7 @@ func (q *Queries) AddActivity(ctx context.Context, arg AddActivityParams) (Accou
 		&i.Detail,
 		&i.Ip,
 		&i.CreatedAt,
+		&i.ByUserID,
 	)
 	return i, err
 }
@@ -570,7 +573,7 @@ func (q *Queries) ListAccounts(ctx context.Context, userID int64) ([]TelegramAcc
 }
 
 const listActivity = `-- name: ListActivity :many
-SELECT id, account_id, user_id, event, detail, ip, created_at FROM account_activity
+SELECT id, account_id, user_id, event, detail, ip, created_at, by_user_id FROM account_activity
 WHERE account_id = $1 AND user_id = $2
 ORDER BY id DESC
 LIMIT CAST($3 AS BIGINT)
@@ -599,6 +602,7 @@ func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]A
 			&i.Detail,
 			&i.Ip,
 			&i.CreatedAt,
+			&i.ByUserID,
 		); err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ type AccountActivity struct {
 	Detail    string
 	Ip        string
 	CreatedAt time.Time
+	ByUserID  sql.NullInt64
 }
 
 type AccountCall struct {
