@@ -10,6 +10,11 @@
 // and postgres/ hold what differs; storetest.Each runs a test on both.
 // Adding a query: write it in queries/, run go generate ./internal/store/...,
 // implement the method in sqlstore.
+//
+// Tenancy: rows belong to a workspace. On the owned tables the column is
+// still named user_id, and the queries' userID parameters keep that name,
+// but they HOLD THE OWNING WORKSPACE'S ID (see Workspace; renamed in the
+// store's reshape, issue 24).
 package store
 
 import (
