@@ -172,11 +172,7 @@ func (s *Service) existing(ctx context.Context, accountID, tgUserID int64) (stor
 // optOut suppresses a person whose message is an opt-out keyword, for
 // every campaign of the user, as a reply to a campaign does.
 func (s *Service) optOut(ctx context.Context, q store.Queries, userID, accountID int64, c store.Conversation, m telegram.PrivateMessage) error {
-	keywords := s.o.OptOutKeywords
-	if keywords == nil {
-		keywords = message.DefaultOptOutKeywords
-	}
-	if !message.IsOptOut(m.Text, keywords) {
+	if !message.IsOptOut(m.Text, s.o.OptOutKeywords) { // none configured: the defaults
 		return nil
 	}
 	// The campaign's own wording when the person answers a campaign: the

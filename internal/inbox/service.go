@@ -66,7 +66,7 @@ type Options struct {
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 	// OptOutKeywords are the incoming messages that put the person on the
-	// suppression list (default message.DefaultOptOutKeywords).
+	// suppression list (none: the defaults, message.IsOptOut).
 	OptOutKeywords []string
 	// Lag, when set, hears how long each message a person wrote took from
 	// its date at Telegram to being stored here (the inbox lag metric).
