@@ -74,7 +74,7 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) {
 	p.Data = &d
 	f, err := auditFilter(q)
 	if err != nil {
-		h.renderError(w, r, "audit", p, err)
+		h.renderError(w, r, "audit", p, pageError(err))
 		return
 	}
 	ws := userID(r)
@@ -85,7 +85,7 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) {
 	before := q.Get("before")
 	events, next, err := h.Audit.Page(r.Context(), ws, f, before, audit.PageSize)
 	if err != nil {
-		h.renderError(w, r, "audit", p, err)
+		h.renderError(w, r, "audit", p, pageError(err))
 		return
 	}
 	d.Events = events
@@ -119,6 +119,15 @@ func (h *Handler) exportAudit(w http.ResponseWriter, r *http.Request) {
 	if err := h.Audit.WriteCSV(r.Context(), userID(r), f, w); err != nil {
 		h.Logger.Error("audit log export", "err", err)
 	}
+}
+
+// pageError shows an error of a link's parameter (a cursor, a target)
+// at the top of the page: the page has no field for it.
+func pageError(err error) error {
+	if e, ok := apperr.As(err); ok && (e.Field == "cursor" || e.Field == "target") {
+		return e.OnField("")
+	}
+	return err
 }
 
 // auditTarget is where an event's target is shown, "" when it has no page.
