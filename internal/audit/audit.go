@@ -11,6 +11,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -60,6 +61,11 @@ type Writer interface {
 // transaction of the change, its error must end that transaction: the
 // change is not made unless its record is.
 func Record(ctx context.Context, w Writer, now time.Time, workspaceID int64, by Actor, e Event) error {
+	if !Known(e.Action) {
+		// A name the page cannot show or filter by is a bug to catch
+		// where it is written, not a line nobody finds.
+		return &NotRecordedError{Action: e.Action, err: errors.New("not one of the audit log's actions (audit.Actions)")}
+	}
 	email := by.Email
 	if email == "" && by.UserID != 0 {
 		// Kept as it is now: the log says who it was even if they change

@@ -79,4 +79,11 @@ func TestEveryActionHasALabel(t *testing.T) {
 	if audit.Known("dropped_tables") {
 		t.Error("an unknown action is known")
 	}
+	st := storetest.SQLite(t)
+	if err := audit.Record(context.Background(), st, now, 1, audit.Actor{}, audit.Event{Action: "dropped_tables"}); err == nil {
+		t.Error("an unknown action was recorded")
+	}
+	if got, _ := st.AuditEventsPage(context.Background(), 1, store.AuditFilter{}, 0, 10); len(got) != 0 {
+		t.Errorf("recorded %+v", got)
+	}
 }
