@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
@@ -270,6 +271,29 @@ func TestAuditRecordsEveryAction(t *testing.T) {
 	status, hdr, body := b.do("GET", "/audit/export.csv?action=campaign_paused", nil)
 	if status != 200 || !strings.Contains(hdr.Get("Content-Disposition"), "audit-log.csv") || !bytes.HasPrefix(body, []byte("\ufeff")) || bytes.Count(body, []byte("\n")) != 2 {
 		t.Errorf("page's export: %d %q %q", status, hdr.Get("Content-Disposition"), body)
+	}
+
+	// The page shows 50 at a time, its links keep the filter.
+	st, err = storeopen.Open(ctx, storeopen.Options{DataDir: app.Config.DataDir, NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		if _, err := st.AddAuditEvent(ctx, store.AuditEvent{WorkspaceID: ann.ID, ActorUserID: ann.ID, ActorEmail: "ann@example.com",
+			Action: "campaign_resumed", TargetKind: "campaign", TargetID: camp.ID, TargetLabel: "Meetup", Detail: fmt.Sprint(i), CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	older := regexp.MustCompile(`href="(/audit\?[^"]+)" id="older-page"`)
+	status, _, body = b.do("GET", "/audit?action=campaign_resumed", nil)
+	m = older.FindSubmatch(body)
+	if n := bytes.Count(body, []byte(`data-action="campaign_resumed"`)); status != 200 || n != 50 || m == nil || !bytes.Contains(m[1], []byte("action=campaign_resumed")) {
+		t.Fatalf("first page: %d, %d rows, older link %q", status, n, m)
+	}
+	status, _, body = b.do("GET", html.UnescapeString(string(m[1])), nil)
+	if n := bytes.Count(body, []byte(`data-action="campaign_resumed"`)); status != 200 || n != 10 || older.Match(body) || !bytes.Contains(body, []byte(`id="newest-page"`)) {
+		t.Errorf("second page: %d, %d rows, want the last 10 and a link to the newest", status, n)
 	}
 
 	// The account's own page lists what was done with it.
