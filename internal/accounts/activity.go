@@ -91,6 +91,12 @@ var eventLabels = map[string]string{
 	"status_needs_relogin":   "Session ended by Telegram",
 	"extraction_started":     "Member extraction started",
 	"campaign_started":       "Campaign started",
+	"campaign_created":       "Campaign created",
+	"campaign_paused":        "Campaign paused",
+	"campaign_resumed":       "Campaign resumed",
+	"campaign_cancelled":     "Campaign cancelled",
+	"member_list_exported":   "Member list exported",
+	"answer_sent":            "Inbox answer sent",
 }
 
 // Label is the event in words.

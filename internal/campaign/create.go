@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
@@ -125,6 +126,9 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 		return View{}, fmt.Errorf("create campaign: %w", err)
 	}
 	s.log.Info("campaign created", "campaign", saved.ID, "user", userID, "recipients", len(aud))
+	// Made in batches by the store, with no transaction to share: recorded
+	// right after.
+	s.recordAfter(ctx, userID, saved, audit.CampaignCreated, fmt.Sprintf("%d people in the audience", len(aud)))
 	return s.view(ctx, saved)
 }
 

@@ -11,11 +11,13 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/gotd/td/tg"
 	"github.com/riverqueue/river"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
@@ -74,8 +76,10 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 		if m, err = tx.CreateAnswer(ctx, a); err != nil {
 			return err
 		}
-		_, err = q.InsertTx(ctx, tx.SQL(), AnswerArgs{AccountID: c.AccountID, UserID: userID}, nil)
-		return err
+		if _, err = q.InsertTx(ctx, tx.SQL(), AnswerArgs{AccountID: c.AccountID, UserID: userID}, nil); err != nil {
+			return err
+		}
+		return s.recordAnswer(ctx, tx, userID, c, m)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return Message{}, errNotFound
@@ -85,6 +89,36 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 	}
 	s.publish(Event{Kind: EventAnswer, UserID: userID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
 	return Message{m}, nil
+}
+
+// recordAnswer writes an answer to the workspace's audit log and to the
+// activity log of the account it is sent as, in the answer's transaction.
+func (s *Service) recordAnswer(ctx context.Context, tx store.Tx, userID int64, c store.Conversation, m store.InboxMessage) error {
+	by := audit.ActorFrom(ctx)
+	who := peerName(c)
+	detail := fmt.Sprintf("Message %d, %d characters", m.ID, utf8.RuneCountInString(m.Text))
+	if err := audit.Record(ctx, tx, s.now(), userID, by, audit.Event{
+		Action: audit.AnswerSent, TargetKind: audit.TargetChat, TargetID: c.ID, TargetLabel: who, Detail: detail,
+	}); err != nil {
+		return err
+	}
+	if _, err := tx.AddActivity(ctx, store.Activity{AccountID: c.AccountID, UserID: c.UserID, Event: audit.AnswerSent,
+		Detail: "Inbox answer to " + who + " (" + detail + ")", IP: by.IP, CreatedAt: s.now().UTC()}); err != nil {
+		return fmt.Errorf("account %d activity: %w", c.AccountID, err)
+	}
+	return nil
+}
+
+// peerName is the person of a conversation as the log names them.
+func peerName(c store.Conversation) string {
+	name := strings.TrimSpace(c.FirstName + " " + c.LastName)
+	if c.Username != "" {
+		name = strings.TrimSpace(name + " (@" + c.Username + ")")
+	}
+	if name == "" {
+		name = fmt.Sprintf("Telegram user %d", c.TGUserID)
+	}
+	return name
 }
 
 // waitReason says why an answer waits for its account.

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -94,13 +95,27 @@ func (s *Service) CreateExpiring(ctx context.Context, userID int64, name string,
 		return "", store.Token{}, fmt.Errorf("token: %w", err)
 	}
 	plain := Prefix + strings.ToLower(enc.EncodeToString(raw))
-	t, err := s.st.CreateToken(ctx, store.NewToken{
-		UserID:    userID,
-		Name:      name,
-		Hash:      Hash(plain),
-		Prefix:    plain[:shownPrefixLen],
-		Now:       s.now().UTC(),
-		ExpiresAt: expires,
+	var t store.Token
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		t, err = tx.CreateToken(ctx, store.NewToken{
+			UserID:    userID,
+			Name:      name,
+			Hash:      Hash(plain),
+			Prefix:    plain[:shownPrefixLen],
+			Now:       s.now().UTC(),
+			ExpiresAt: expires,
+		})
+		if err != nil {
+			return err
+		}
+		detail := "Never expires"
+		if !expires.IsZero() {
+			detail = "Expires " + expires.Format(time.RFC3339)
+		}
+		return audit.Record(ctx, tx, s.now(), userID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.TokenCreated, TargetKind: audit.TargetToken, TargetID: t.ID, TargetLabel: t.Name + " (" + t.Prefix + "…)", Detail: detail,
+		})
 	})
 	if err != nil {
 		return "", store.Token{}, fmt.Errorf("create token for user %d: %w", userID, err)
@@ -142,7 +157,23 @@ func (s *Service) Page(ctx context.Context, userID int64, cursor string, limit i
 
 // Revoke is apperr not_found for a token of another user.
 func (s *Service) Revoke(ctx context.Context, userID, tokenID int64) error {
-	err := s.st.RevokeToken(ctx, userID, tokenID, s.now().UTC())
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		// The token as it was: its name for the log, and whether it was
+		// still valid (revoking twice records once).
+		was, err := tx.TokensPage(ctx, userID, tokenID+1, 1)
+		if err != nil {
+			return err
+		}
+		if err := tx.RevokeToken(ctx, userID, tokenID, s.now().UTC()); err != nil {
+			return err
+		}
+		if len(was) == 0 || was[0].ID != tokenID || !was[0].RevokedAt.IsZero() {
+			return nil
+		}
+		return audit.Record(ctx, tx, s.now(), userID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.TokenDeleted, TargetKind: audit.TargetToken, TargetID: tokenID, TargetLabel: was[0].Name + " (" + was[0].Prefix + "…)",
+		})
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return apperr.NotFound("Token").Wrap(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/web/ui"
@@ -110,6 +111,8 @@ var uiFixtures = map[string]fixture{
 	"POST /webhooks/{id}/test":                      {id: "webhook"},
 	"POST /webhooks/{id}/delete":                    {id: "webhook"},
 	"POST /webhooks/{id}/enable":                    {id: "webhook"},
+	"GET /audit":                                    {skipOwner: "the caller's own workspace's log"},
+	"GET /audit/export.csv":                         {skipOwner: "the caller's own workspace's log"},
 	"GET /tokens":                                   {skipOwner: "lists the caller's own"},
 	"POST /tokens":                                  {skipOwner: "creates one"},
 	"POST /tokens/{id}/revoke":                      {id: "token"},
@@ -179,6 +182,7 @@ var apiFixtures = map[string]fixture{
 	"GET /webhooks/{id}/deliveries":           {id: "webhook"},
 	"POST /webhooks/{id}/test":                {id: "webhook"},
 	"POST /webhooks/{id}/enable":              {id: "webhook"},
+	"GET /audit":                              {skipOwner: "the caller's own workspace's log"},
 }
 
 // bobsObjects makes one object of each kind for another user.
@@ -302,7 +306,7 @@ func TestEveryRouteIsAuthorized(t *testing.T) {
 
 		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Sessions: ui.NewSessions(s, false),
 			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns, Inbox: e.deps.Inbox,
-			Webhooks: e.deps.Webhooks})
+			Webhooks: e.deps.Webhooks, Audit: audit.New(s)})
 		if err != nil {
 			t.Fatal(err)
 		}

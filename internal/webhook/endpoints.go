@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -87,7 +88,16 @@ func (s *Service) Create(ctx context.Context, userID int64, rawURL string, event
 	if err != nil {
 		return Endpoint{}, "", fmt.Errorf("seal webhook secret: %w", err)
 	}
-	e, err := s.st.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: userID, URL: u, SecretSealed: sealed, Events: events, Now: s.now()})
+	var e store.WebhookEndpoint
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if e, err = tx.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: userID, URL: u, SecretSealed: sealed, Events: events, Now: s.now()}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.now(), userID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.WebhookCreated, TargetKind: audit.TargetWebhook, TargetID: e.ID, TargetLabel: e.URL, Detail: "Events: " + strings.Join(events, ", "),
+		})
+	})
 	if err != nil {
 		return Endpoint{}, "", fmt.Errorf("create webhook: %w", err)
 	}
@@ -142,7 +152,18 @@ func (s *Service) Get(ctx context.Context, userID, id int64) (Endpoint, error) {
 // Delete stops sending to an endpoint; its waiting deliveries end as
 // failed when their jobs next run.
 func (s *Service) Delete(ctx context.Context, userID, id int64) error {
-	err := s.st.DisableWebhookEndpoint(ctx, userID, id, s.now())
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		e, err := tx.WebhookEndpoint(ctx, userID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DisableWebhookEndpoint(ctx, userID, id, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.now(), userID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.WebhookDeleted, TargetKind: audit.TargetWebhook, TargetID: id, TargetLabel: e.URL,
+		})
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound
 	}

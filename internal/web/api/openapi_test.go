@@ -472,6 +472,16 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 	c.once("POST", fmt.Sprintf("/accounts/%d/relogin", ann), "", nil)
 	c.call("DELETE", fmt.Sprintf("/accounts/%d", bob), nil).into(t, 200, nil)
 
+	// The audit log of all of the above, a page at a time and as a file.
+	var auditPage struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	c.call("GET", "/audit?limit=2", nil).into(t, 200, &auditPage)
+	c.call("GET", "/audit?action=campaign_started&cursor="+auditPage.NextCursor, nil).into(t, 200, nil)
+	c.call("GET", "/audit?format=csv", nil).into(t, 200, nil)
+	c.call("GET", "/audit?cursor=not-a-cursor", nil).into(t, 422, nil)
+	c.call("GET", "/audit?limit=1000", nil).into(t, 422, nil)
+
 	chk.checkCoverage(map[string]string{
 		"terminate-account-session": "a sandbox account has only the app's own session, which is refused",
 		"cancel-extraction":         "the sandbox's small chat is extracted before a cancel can arrive",

@@ -10,4 +10,5 @@ func (a *API) routes() {
 	a.registerSuppressions()
 	a.registerConversations()
 	a.registerWebhooks()
+	a.registerAudit()
 }

@@ -79,6 +79,8 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /settings/password", h.changePassword)
 	h.private(mux, "POST /settings/sessions/{id}/end", h.endSession)
 	h.private(mux, "POST /settings/sessions/end-all", h.endAllSessions)
+	h.private(mux, "GET /audit", h.showAudit)
+	h.private(mux, "GET /audit/export.csv", h.exportAudit)
 	h.private(mux, "GET /tokens", h.listTokens)
 	h.private(mux, "POST /tokens", h.createToken)
 	h.private(mux, "POST /tokens/{id}/revoke", h.revokeToken)

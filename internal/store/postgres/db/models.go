@@ -100,6 +100,20 @@ type ApiToken struct {
 	ExpiresAt  sql.NullTime
 }
 
+type AuditEvent struct {
+	ID          int64
+	WorkspaceID int64
+	ActorUserID sql.NullInt64
+	ActorEmail  string
+	Action      string
+	TargetKind  string
+	TargetID    int64
+	TargetLabel string
+	Detail      string
+	Ip          string
+	CreatedAt   time.Time
+}
+
 type BackupMark struct {
 	ID        int32
 	TakenAt   time.Time
