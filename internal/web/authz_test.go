@@ -106,6 +106,7 @@ var uiFixtures = map[string]fixture{
 	"POST /settings/sessions/{id}/end":              {id: "session"},
 	"POST /settings/sessions/end-all":               {skipOwner: "the caller's own"},
 	"GET /webhooks":                                 {skipOwner: "lists the caller's own"},
+	"GET /webhooks/events":                          {skipOwner: "streams the caller's own webhooks"},
 	"POST /webhooks":                                {skipOwner: "creates one"},
 	"POST /webhooks/{id}/test":                      {id: "webhook"},
 	"POST /webhooks/{id}/delete":                    {id: "webhook"},

@@ -84,6 +84,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /tokens/{id}/revoke", h.revokeToken)
 	if h.Webhooks != nil {
 		h.private(mux, "GET /webhooks", h.showWebhooks)
+		h.private(mux, "GET /webhooks/events", h.webhookEvents, stream())
 		h.private(mux, "POST /webhooks", h.createWebhook)
 		h.private(mux, "POST /webhooks/{id}/test", h.testWebhook)
 		h.private(mux, "POST /webhooks/{id}/delete", h.deleteWebhook)
