@@ -92,6 +92,7 @@ var uiFixtures = map[string]fixture{
 	"GET /inbox/{id}":                               {id: "conversation"},
 	"GET /inbox/{id}/events":                        {id: "conversation"},
 	"POST /inbox/{id}/messages":                     {id: "conversation", form: url.Values{"text": {"hello"}}},
+	"POST /inbox/{id}/preview":                      {id: "conversation", form: url.Values{"text": {"hello"}}},
 	"POST /inbox/{id}/done":                         {id: "conversation"},
 	"POST /inbox/{id}/reopen":                       {id: "conversation"},
 	"GET /suppressions":                             {skipOwner: "lists the caller's own"},

@@ -65,6 +65,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 		h.private(mux, "GET /inbox/{id}", h.showConversation)
 		h.private(mux, "GET /inbox/{id}/events", h.conversationEvents, stream())
 		h.private(mux, "POST /inbox/{id}/messages", h.answerConversation)
+		h.private(mux, "POST /inbox/{id}/preview", h.previewAnswer)
 		h.private(mux, "POST /inbox/{id}/done", h.conversationDone)
 		h.private(mux, "POST /inbox/{id}/reopen", h.reopenConversation)
 	}
