@@ -338,3 +338,20 @@ func TestConversationFormatting(t *testing.T) {
 			wantBody(t, "is-invalid", ">See you **Friday</textarea>", `id="answer-preview-error"`)
 	})
 }
+
+// TestInboxSaysWhereItStarts: the inbox says plainly that it starts at an
+// account's connection (chats from before are not imported), with and
+// without conversations; it claimed "every private conversation".
+func TestInboxSaysWhereItStarts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		const says = "The inbox starts when an account is connected: chats it had before are not imported."
+		empty := ann.get("/inbox").wantStatus(t, http.StatusOK)
+		empty.wantBody(t, `id="inbox-starts"`, says)
+		empty.wantNoBody(t, "Every private conversation")
+		acct := senderOf(t, e, "ann@example.com", 2000213, "Ann")
+		seedChat(t, e, "ann@example.com", time.Now().UTC().Add(-time.Hour), chat{account: acct, tgUser: 5009, first: "Hal", msgs: []store.InboxMessage{in("Hello")}})
+		ann.get("/inbox").wantStatus(t, http.StatusOK).wantBody(t, `id="inbox-starts"`, says, "Hal")
+	})
+}
