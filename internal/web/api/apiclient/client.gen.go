@@ -802,7 +802,7 @@ type AddSuppressionInBody struct {
 
 // AnswerInBody defines model for AnswerInBody.
 type AnswerInBody struct {
-	// Text The answer, sent as the conversation's account (at most 4,096 characters)
+	// Text The answer, sent as the conversation's account, written as a campaign's message: **bold**, __italic__, [text](https://…), code in backticks, a backslash before a mark to show it as typed, and {first_name|fallback} placeholders filled in for the person; at most 4,096 characters once rendered
 	Text string `json:"text"`
 }
 
