@@ -65,6 +65,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 		h.private(mux, "GET /inbox/{id}", h.showConversation)
 		h.private(mux, "GET /inbox/{id}/events", h.conversationEvents, stream())
 		h.private(mux, "POST /inbox/{id}/messages", h.answerConversation)
+		h.private(mux, "POST /inbox/{id}/preview", h.previewAnswer)
 		h.private(mux, "POST /inbox/{id}/done", h.conversationDone)
 		h.private(mux, "POST /inbox/{id}/reopen", h.reopenConversation)
 	}
@@ -86,6 +87,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /tokens/{id}/revoke", h.revokeToken)
 	if h.Webhooks != nil {
 		h.private(mux, "GET /webhooks", h.showWebhooks)
+		h.private(mux, "GET /webhooks/events", h.webhookEvents, stream())
 		h.private(mux, "POST /webhooks", h.createWebhook)
 		h.private(mux, "POST /webhooks/{id}/test", h.testWebhook)
 		h.private(mux, "POST /webhooks/{id}/delete", h.deleteWebhook)

@@ -250,6 +250,7 @@ type InboxMessage struct {
 	Error          string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	Entities       string
 }
 
 type LoginDevice struct {
