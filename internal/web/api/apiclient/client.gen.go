@@ -527,6 +527,24 @@ func (e WebhookDeliveryState) Valid() bool {
 	}
 }
 
+// Defines values for ListAuditEventsParamsFormat.
+const (
+	ListAuditEventsParamsFormatCsv  ListAuditEventsParamsFormat = "csv"
+	ListAuditEventsParamsFormatJson ListAuditEventsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditEventsParamsFormat enum.
+func (e ListAuditEventsParamsFormat) Valid() bool {
+	switch e {
+	case ListAuditEventsParamsFormatCsv:
+		return true
+	case ListAuditEventsParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListCampaignDeliveriesParamsFormat.
 const (
 	ListCampaignDeliveriesParamsFormatCsv  ListCampaignDeliveriesParamsFormat = "csv"
@@ -804,6 +822,40 @@ type AddSuppressionInBody struct {
 type AnswerInBody struct {
 	// Text The answer, sent as the conversation's account, written as a campaign's message: **bold**, __italic__, [text](https://…), code in backticks, a backslash before a mark to show it as typed, and {first_name|fallback} placeholders filled in for the person; at most 4,096 characters once rendered
 	Text string `json:"text"`
+}
+
+// AuditEvent defines model for AuditEvent.
+type AuditEvent struct {
+	// Action snake_case: signed_in, account_connected, campaign_started, …
+	Action string `json:"action"`
+
+	// ActorEmail Their email when it happened
+	ActorEmail string `json:"actor_email"`
+
+	// ActorUserId The person who acted; null for Telegramate's own background work
+	ActorUserId *int64    `json:"actor_user_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	Detail      string    `json:"detail"`
+	Id          int64     `json:"id"`
+
+	// Ip The client's address; empty for background work
+	Ip       string `json:"ip"`
+	TargetId int64  `json:"target_id"`
+
+	// TargetKind What it acted on: account, campaign, extraction, member_list, conversation, webhook, api_token, user; empty for none
+	TargetKind string `json:"target_kind"`
+
+	// TargetLabel Its name when it happened
+	TargetLabel string `json:"target_label"`
+	WorkspaceId int64  `json:"workspace_id"`
+}
+
+// AuditPage defines model for AuditPage.
+type AuditPage struct {
+	Events *[]AuditEvent `json:"events"`
+
+	// NextCursor Pass as cursor (with the same filters) for older events; empty on the last page
+	NextCursor string `json:"next_cursor"`
 }
 
 // Campaign defines model for Campaign.
@@ -1680,6 +1732,27 @@ type ListAccountChatsParams struct {
 	Refresh *bool `form:"refresh,omitempty" json:"refresh,omitempty"`
 }
 
+// ListAuditEventsParams defines parameters for ListAuditEvents.
+type ListAuditEventsParams struct {
+	// Format csv: every matching event as a file, UTF-8 with BOM (streamed; cursor and limit do not apply)
+	Format *ListAuditEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Cursor next_cursor of the previous page; absent for the newest events
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size (default 50)
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Action Only this action (snake_case)
+	Action *string `form:"action,omitempty" json:"action,omitempty"`
+
+	// ActorUserId Only what this person did
+	ActorUserId *int64 `form:"actor_user_id,omitempty" json:"actor_user_id,omitempty"`
+}
+
+// ListAuditEventsParamsFormat defines parameters for ListAuditEvents.
+type ListAuditEventsParamsFormat string
+
 // ListCampaignsParams defines parameters for ListCampaigns.
 type ListCampaignsParams struct {
 	// Cursor next_cursor of the previous page
@@ -2071,6 +2144,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /accounts/{id}/sessions/{hash} (the `TerminateAccountSession` operationId).
 	TerminateAccountSession(ctx context.Context, id int64, hash string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAuditEvents The workspace's audit log, newest first, a page at a time (cursor, limit; next_cursor), or as CSV
+	//
+	// Who did what, when and from which address: sign-ins, accounts connected, disconnected and logged in again, Telegram sessions terminated, extractions started and exported, campaigns created, started, paused, resumed and cancelled, inbox answers, webhooks and API tokens created and deleted. The log is append-only. A bad cursor, limit or action is refused (422) and changes nothing.
+	//
+	// Corresponds with GET /audit (the `ListAuditEvents` operationId).
+	ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCampaigns Your campaigns, newest first, a page at a time (cursor, limit; next_cursor)
 	//
@@ -2617,6 +2697,23 @@ func (c *Client) ListAccountSessions(ctx context.Context, id int64, reqEditors .
 // Corresponds with DELETE /accounts/{id}/sessions/{hash} (the `TerminateAccountSession` operationId).
 func (c *Client) TerminateAccountSession(ctx context.Context, id int64, hash string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewTerminateAccountSessionRequest(c.Server, id, hash)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAuditEvents The workspace's audit log, newest first, a page at a time (cursor, limit; next_cursor), or as CSV
+//
+// Who did what, when and from which address: sign-ins, accounts connected, disconnected and logged in again, Telegram sessions terminated, extractions started and exported, campaigns created, started, paused, resumed and cancelled, inbox answers, webhooks and API tokens created and deleted. The log is append-only. A bad cursor, limit or action is refused (422) and changes nothing.
+//
+// Corresponds with GET /audit (the `ListAuditEvents` operationId).
+func (c *Client) ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3897,6 +3994,108 @@ func NewTerminateAccountSessionRequest(server string, id int64, hash string) (*h
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAuditEventsRequest constructs an http.Request for the ListAuditEvents method
+func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Action != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "action", *params.Action, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ActorUserId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "actor_user_id", *params.ActorUserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5911,6 +6110,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /accounts/{id}/sessions/{hash} (the `TerminateAccountSession` operationId).
 	TerminateAccountSessionWithResponse(ctx context.Context, id int64, hash string, reqEditors ...RequestEditorFn) (*TerminateAccountSessionResponse, error)
 
+	// ListAuditEventsWithResponse The workspace's audit log, newest first, a page at a time (cursor, limit; next_cursor), or as CSV
+	//
+	// Who did what, when and from which address: sign-ins, accounts connected, disconnected and logged in again, Telegram sessions terminated, extractions started and exported, campaigns created, started, paused, resumed and cancelled, inbox answers, webhooks and API tokens created and deleted. The log is append-only. A bad cursor, limit or action is refused (422) and changes nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /audit (the `ListAuditEvents` operationId).
+	ListAuditEventsWithResponse(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*ListAuditEventsResponse, error)
+
 	// ListCampaignsWithResponse Your campaigns, newest first, a page at a time (cursor, limit; next_cursor)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -7862,6 +8070,89 @@ func (r TerminateAccountSessionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r TerminateAccountSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAuditEventsResponse503Headers the declared response headers of an HTTP 503 response for ListAuditEvents
+type ListAuditEventsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListAuditEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorResponse
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorResponse
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ErrorResponse
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAuditEventsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAuditEventsResponse) GetJSON200() *AuditPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAuditEventsResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAuditEventsResponse) GetJSON401() *ErrorResponse {
+	return r.JSON401
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListAuditEventsResponse) GetJSON422() *ErrorResponse {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAuditEventsResponse) GetJSON500() *ErrorResponse {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAuditEventsResponse) GetJSON503() *ErrorResponse {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAuditEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAuditEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11538,6 +11829,21 @@ func (c *ClientWithResponses) TerminateAccountSessionWithResponse(ctx context.Co
 	return ParseTerminateAccountSessionResponse(rsp)
 }
 
+// ListAuditEventsWithResponse The workspace's audit log, newest first, a page at a time (cursor, limit; next_cursor), or as CSV
+//
+// Who did what, when and from which address: sign-ins, accounts connected, disconnected and logged in again, Telegram sessions terminated, extractions started and exported, campaigns created, started, paused, resumed and cancelled, inbox answers, webhooks and API tokens created and deleted. The log is append-only. A bad cursor, limit or action is refused (422) and changes nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /audit (the `ListAuditEvents` operationId).
+func (c *ClientWithResponses) ListAuditEventsWithResponse(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*ListAuditEventsResponse, error) {
+	rsp, err := c.ListAuditEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditEventsResponse(rsp)
+}
+
 // ListCampaignsWithResponse Your campaigns, newest first, a page at a time (cursor, limit; next_cursor)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -13637,6 +13943,83 @@ func ParseTerminateAccountSessionResponse(rsp *http.Response) (*TerminateAccount
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers TerminateAccountSessionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAuditEventsResponse parses an HTTP response from a ListAuditEventsWithResponse call
+func ParseListAuditEventsResponse(rsp *http.Response) (*ListAuditEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListAuditEventsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
@@ -26,7 +27,7 @@ func main() {
 		os.Exit(2)
 	}
 	a := api.New(http.NewServeMux(), api.Deps{Tokens: new(tokens.Service), Accounts: new(accounts.Service), Extract: new(extract.Service),
-		Campaigns: new(campaign.Service), Inbox: new(inbox.Service), Webhooks: new(webhook.Service), Version: "dev"})
+		Campaigns: new(campaign.Service), Inbox: new(inbox.Service), Webhooks: new(webhook.Service), Audit: new(audit.Log), Version: "dev"})
 	raw, err := a.Huma().OpenAPI().Downgrade()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "specgen:", err)
