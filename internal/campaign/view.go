@@ -31,7 +31,10 @@ type View struct {
 	Reasons  []store.ReasonCount
 	// Plan is set while the campaign is a draft or scheduled.
 	Plan *Plan
-	now  time.Time // when the accounts' states were read
+	// Steps are the first message's and each follow-up's counts, step 1
+	// first.
+	Steps []StepView
+	now   time.Time // when the accounts' states were read
 }
 
 // AccountView is one sending account's part of a campaign.
@@ -46,6 +49,14 @@ type AccountView struct {
 	Until   time.Time // when a waiting account goes on, if known
 	Counts  store.DeliveryCounts
 	Problem bool // a person must act (limited, needs login)
+}
+
+// StepView is one step's part of a campaign.
+type StepView struct {
+	Index        int // 1 for the first message
+	Message      string
+	AfterSeconds int // after the step before reached a recipient; 0 for step 1
+	store.StepCounts
 }
 
 // Final reports whether the campaign has ended.
@@ -140,6 +151,9 @@ func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
 		return v, err
 	}
 	if v.Reasons, err = s.st.CampaignReasons(ctx, c.ID); err != nil {
+		return v, err
+	}
+	if v.Steps, err = s.steps(ctx, c); err != nil {
 		return v, err
 	}
 	perAccount, err := s.st.CampaignAccountCounts(ctx, c.ID)
@@ -349,4 +363,25 @@ func (v View) Stalled() (why string, resumes time.Time, stalled bool) {
 		why += " Sending resumes at " + when(resumes, zone, v.now) + "."
 	}
 	return why, resumes, true
+}
+
+// steps counts each of a campaign's steps, those not reached yet too.
+func (s *Service) steps(ctx context.Context, c store.Campaign) ([]StepView, error) {
+	counts, err := s.st.CampaignStepCounts(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("campaign %d steps: %w", c.ID, err)
+	}
+	out := []StepView{{Index: 1, Message: c.Message}}
+	for i, st := range c.Steps {
+		out = append(out, StepView{Index: i + 2, Message: st.Message, AfterSeconds: st.AfterSeconds})
+	}
+	for _, sc := range counts {
+		if sc.Step >= 1 && sc.Step <= len(out) {
+			out[sc.Step-1].StepCounts = sc
+		}
+	}
+	for i := range out {
+		out[i].Step = out[i].Index
+	}
+	return out, nil
 }

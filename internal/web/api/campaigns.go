@@ -43,6 +43,13 @@ type CampaignIn struct {
 	LinkPreview    bool       `json:"link_preview,omitempty" doc:"Let Telegram show a preview of the first link"`
 	StartAt        *time.Time `json:"start_at,omitempty" doc:"Start then instead of at once (start makes it scheduled)"`
 	FailurePercent *int       `json:"failure_percent,omitempty" doc:"Pause when more than this share of the last 50 messages failed, counted from the first message on: the campaign pauses at failures > failure_percent × 50 / 100, so 10 (the default) takes 6 failures and 2 failed of 4 does not pause; 100 turns it off"`
+	Steps          []StepIn   `json:"steps,omitempty" maxItems:"3" doc:"Follow-ups (steps 2 to 4): each goes to a recipient who has not replied, after_seconds after the step before reached them, from the same account at the same pace. Any message the person writes to that account, an opt-out or a suppression cancels their remaining steps"`
+}
+
+// StepIn is a follow-up as POST /campaigns takes it.
+type StepIn struct {
+	Message      string `json:"message" doc:"As message: the same placeholders and formatting, checked for every recipient"`
+	AfterSeconds int    `json:"after_seconds" minimum:"1" maximum:"7776000" example:"172800" doc:"Seconds after the step before reached the recipient (at most 90 days); the message then waits for the account's pace and window"`
 }
 
 // Campaign is a campaign as the API shows it.
@@ -61,6 +68,7 @@ type Campaign struct {
 	Accounts     []CampaignAcct `json:"accounts"`
 	Reasons      []CampaignWhy  `json:"reasons,omitempty"`
 	Plan         *CampaignPlan  `json:"plan,omitempty" doc:"While the campaign is a draft or scheduled: who each account writes to, why, and an estimated finish"`
+	Steps        []CampaignStep `json:"steps" doc:"The first message (index 1) and each follow-up, with their counts"`
 	Pacing       CampaignPacing `json:"pacing"`
 	StartAt      *time.Time     `json:"start_at"`
 	CreatedAt    time.Time      `json:"created_at"`
@@ -74,6 +82,18 @@ type CampaignCounts struct {
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
 	Replied int `json:"replied"`
+}
+
+type CampaignStep struct {
+	Index        int        `json:"index" doc:"1 for the first message, 2 to 4 for the follow-ups"`
+	Message      string     `json:"message"`
+	AfterSeconds int        `json:"after_seconds" doc:"After the step before reached a recipient; 0 for step 1"`
+	Sent         int        `json:"sent"`
+	Failed       int        `json:"failed"`
+	Replied      int        `json:"replied" doc:"Recipients whose reply came after this step (it was the latest message they had)"`
+	Cancelled    int        `json:"cancelled" doc:"Follow-ups not sent because the person replied, opted out or was suppressed, or the campaign ended (see the delivery report's reason); 0 for step 1, whose unsent rows are skipped"`
+	Pending      int        `json:"pending" doc:"Written and waiting for their time, the account's pace or window"`
+	NextDueAt    *time.Time `json:"next_due_at,omitempty" doc:"When the earliest pending follow-up of this step is due"`
 }
 
 type CampaignAcct struct {
@@ -155,6 +175,11 @@ func campaignBody(v campaign.View) Campaign {
 	}
 	for _, r := range v.Reasons {
 		c.Reasons = append(c.Reasons, CampaignWhy{State: r.State, Code: r.ReasonCode, Reason: r.Reason, Count: r.Count})
+	}
+	c.Steps = []CampaignStep{}
+	for _, st := range v.Steps {
+		c.Steps = append(c.Steps, CampaignStep{Index: st.Index, Message: st.Message, AfterSeconds: st.AfterSeconds, Sent: st.Sent,
+			Failed: st.Failed, Replied: st.Replied, Cancelled: st.Cancelled, Pending: st.Pending, NextDueAt: timePtr(st.NextDue)})
 	}
 	return c
 }
@@ -242,7 +267,7 @@ func (a *API) registerCampaigns() {
 	huma.Register(a.huma, op("resume-campaign", http.MethodPost, "/campaigns/{id}/resume", "Resume a paused campaign where it stopped", 0), a.resumeCampaign)
 	huma.Register(a.huma, op("cancel-campaign", http.MethodPost, "/campaigns/{id}/cancel", "End a campaign; what was not sent is skipped", 0), a.cancelCampaign)
 	huma.Register(a.huma, a.streamed(op("list-campaign-deliveries", http.MethodGet, "/campaigns/{id}/deliveries",
-		"The delivery report: one row per recipient (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at), as a JSON array or CSV", 0),
+		"The delivery report: one row per recipient and step (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at, step, due_at), as a JSON array or CSV", 0),
 		reflect.TypeFor[[]campaign.DeliveryRow](), mediaCSV), a.listDeliveries)
 	huma.Register(a.huma, op("list-campaign-replies", http.MethodGet, "/campaigns/{id}/replies", "Recipients' replies, newest first", 0), a.listReplies)
 	huma.Register(a.huma, op("preview-message", http.MethodPost, "/campaigns/preview", "Render a message for a recipient, as it would be sent", 0), a.previewMessage)
@@ -259,6 +284,9 @@ func (a *API) createCampaign(ctx context.Context, in *createCampaignIn) (*campai
 			Usernames: b.Audience.Usernames, UserIDs: b.Audience.UserIDs},
 		Pacing:       campaign.PacingInput{MinIntervalSeconds: b.Pacing.MinIntervalSeconds, DailyCap: b.Pacing.DailyCap, RatePerHour: b.Pacing.RatePerHour},
 		OptOutFooter: b.OptOutFooter, LinkPreview: b.LinkPreview, StartAt: b.StartAt, FailurePercent: b.FailurePercent,
+	}
+	for _, st := range b.Steps {
+		ci.Steps = append(ci.Steps, campaign.StepInput{Message: st.Message, AfterSeconds: st.AfterSeconds})
 	}
 	if w := b.Pacing.Window; w != nil {
 		ci.Pacing.Window = &campaign.WindowInput{From: w.From, To: w.To, TimeZone: w.TimeZone}

@@ -1,0 +1,158 @@
+package campaign_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+)
+
+// stepClock is the campaign service's clock in the follow-up tests: the
+// real time plus an offset the test moves, so "two days later" comes when
+// the test says, and a run asleep until a step is due wakes then.
+type stepClock struct{ offset atomic.Int64 }
+
+func (c *stepClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func (c *stepClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+func (c *stepClock) sleep(ctx context.Context, d time.Duration) error {
+	until := c.now().Add(d)
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for c.now().Before(until) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// stepOptions make runs sleep through the test's hours on its clock
+// rather than hand their job to River's scheduler, which waits real time.
+func stepOptions(clk *stepClock) campaign.Options {
+	return campaign.Options{Now: clk.now, Sleep: clk.sleep, HoldFor: 72 * time.Hour, RunBudget: 96 * time.Hour}
+}
+
+// stepOf names which step's message a text is, by its first words.
+func stepOf(text string) int {
+	switch {
+	case strings.HasPrefix(text, "Hi "):
+		return 1
+	case strings.HasPrefix(text, "Still coming"):
+		return 2
+	case strings.HasPrefix(text, "Last call"):
+		return 3
+	}
+	return 0
+}
+
+// TestFollowUpsStopOnReply: a 3-step campaign to the meetup group. Ann
+// replies and Dan says STOP to step 1, Miriam is suppressed by hand
+// before step 2, Bruno replies to step 2 just as step 3 falls due (his
+// reply reaches Telegram, and at once the clock moves past step 3's
+// time). Judged from the sandbox's record: each person got exactly the
+// steps they should, each once, with its own delivery's random_id; the
+// report says why each stopped.
+func TestFollowUpsStopOnReply(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		clk := &stepClock{}
+		e := newEnv(t, st, stepOptions(clk))
+		ctx := context.Background()
+		list := e.list(sam, chatMeetup)
+		v := e.create(campaign.CreateInput{
+			Message:          "Hi {first_name|there}, see you at the meetup",
+			Audience:         campaign.Audience{ListIDs: []int64{list}},
+			SenderAccountIDs: []int64{e.account(sam)},
+			Pacing:           campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(100)},
+			Steps: []campaign.StepInput{
+				{Message: "Still coming, {first_name|there}?", AfterSeconds: 3600},
+				{Message: "Last call for the meetup", AfterSeconds: 7200},
+			},
+		})
+		if len(v.Steps) != 3 || v.Steps[1].AfterSeconds != 3600 || v.Steps[2].Message != "Last call for the meetup" {
+			t.Fatalf("steps %+v", v.Steps)
+		}
+		e.start(v.ID)
+		// Step 1 reaches the eight reachable people; Ann's and Dan's
+		// answers come back at once and cancel their step 2.
+		v = e.waitFor(v.ID, "step 1 sent, Ann's and Dan's step 2 cancelled", func(v campaign.View) bool {
+			return v.Steps[0].Sent == 8 && v.Steps[1].Cancelled == 2 && v.Steps[1].Pending == 6
+		})
+		if _, err := e.svc.Suppress(ctx, e.user, "8004", "asked on the phone"); err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.svc.Get(ctx, e.user, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := v.Steps[1]; s.Cancelled != 3 || s.Pending != 5 || s.NextDue.IsZero() {
+			t.Fatalf("after Miriam's suppression, step 2 %+v; want 3 cancelled, 5 pending with a due time", s)
+		}
+		if n := len(e.sentBy(sam.TGUserID)); n != 8 {
+			t.Fatalf("%d messages before step 2 was due, want step 1's 8", n)
+		}
+		clk.advance(time.Hour)
+		v = e.waitFor(v.ID, "step 2 sent", func(v campaign.View) bool { return v.Steps[1].Sent == 5 && v.Steps[2].Pending == 5 })
+		if _, err := e.sbx.Write(bruno, sam.TGUserID, "Yes, I'll be there", nil); err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(2 * time.Hour)
+		v = e.waitDone(v.ID)
+		if v.Status != store.CampaignCompleted {
+			t.Fatalf("campaign %s: %s", v.Status, v.PauseReason)
+		}
+
+		want := map[int64][]int{ann: {1}, dan: {1}, miriam: {1}, bruno: {1, 2}, emoji: {1, 2, 3}, zed: {1, 2, 3}, sid.TGUserID: {1, 2, 3}, sue.TGUserID: {1, 2, 3}}
+		got := map[int64][]int{}
+		randomIDs := map[string]bool{}
+		for _, m := range e.sentBy(sam.TGUserID) {
+			got[m.To] = append(got[m.To], stepOf(m.Text))
+			randomIDs[fmt.Sprintf("%d/%d/%d", m.To, stepOf(m.Text), m.RandomID)] = true
+		}
+		for to, steps := range want {
+			if fmt.Sprint(got[to]) != fmt.Sprint(steps) {
+				t.Errorf("user %d got steps %v, want %v", to, got[to], steps)
+			}
+		}
+		for to := range got {
+			if _, ok := want[to]; !ok {
+				t.Errorf("user %d got steps %v, want none", to, got[to])
+			}
+		}
+		reasons := map[string]string{}
+		for _, r := range e.deliveries(v.ID) {
+			key := fmt.Sprintf("%d/%d/%s", r.UserID, r.Step, r.RandomID)
+			if r.State == store.DeliverySent && !randomIDs[key] {
+				t.Errorf("user %d step %d is sent with random_id %s, which Telegram never got", r.UserID, r.Step, r.RandomID)
+			}
+			if r.Step > 1 {
+				reasons[fmt.Sprintf("%d/%d", r.UserID, r.Step)] = r.State + ": " + r.Reason
+			}
+		}
+		for k, w := range map[string]string{
+			fmt.Sprintf("%d/2", ann): "skipped: Cancelled: they replied", fmt.Sprintf("%d/2", dan): "skipped: Cancelled: they opted out",
+			fmt.Sprintf("%d/2", miriam): "skipped: Cancelled: added to your suppression list", fmt.Sprintf("%d/3", bruno): "skipped: Cancelled: they replied",
+			fmt.Sprintf("%d/3", zed): "sent: ",
+		} {
+			if reasons[k] != w {
+				t.Errorf("delivery %s: %q, want %q", k, reasons[k], w)
+			}
+		}
+		type counts struct{ sent, replied, cancelled, pending int }
+		for i, w := range []counts{{8, 2, 0, 0}, {5, 1, 3, 0}, {4, 0, 1, 0}} {
+			s := v.Steps[i]
+			if g := (counts{s.Sent, s.Replied, s.Cancelled, s.Pending}); g != w {
+				t.Errorf("step %d: %+v, want %+v", i+1, g, w)
+			}
+		}
+	})
+}
