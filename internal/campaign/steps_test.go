@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 )
@@ -102,6 +103,17 @@ func TestFollowUpsStopOnReply(t *testing.T) {
 		}
 		clk.advance(time.Hour)
 		v = e.waitFor(v.ID, "step 2 sent", func(v campaign.View) bool { return v.Steps[1].Sent == 5 && v.Steps[2].Pending == 5 })
+		// Bruno's reply takes a second to be stored (a slow disk, a busy
+		// database): it is at Telegram before step 3 is due, so step 3
+		// must wait for it rather than race it.
+		var slow atomic.Bool
+		slow.Store(true)
+		e.in.OnMessageTx(func(ctx context.Context, tx store.Tx, c inbox.Conversation, m inbox.Message) error {
+			if c.TGUserID == bruno && m.Incoming() && slow.CompareAndSwap(true, false) {
+				time.Sleep(time.Second)
+			}
+			return nil
+		})
 		if _, err := e.sbx.Write(bruno, sam.TGUserID, "Yes, I'll be there", nil); err != nil {
 			t.Fatal(err)
 		}
