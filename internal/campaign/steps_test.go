@@ -11,7 +11,9 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // stepClock is the campaign service's clock in the follow-up tests: the
@@ -167,4 +169,104 @@ func TestFollowUpsStopOnReply(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestKilledServerSendsEveryStepOnce kills the sending process three
+// times while it sends a 2-step campaign to 200 people from one account
+// (step 2 a second after step 1, so the kills land among first messages,
+// follow-ups and the records between them), and restarts it. Judged from
+// the sandbox's record: every recipient got each step they were due
+// exactly once, each with the random_id of its own delivery row.
+func TestKilledServerSendsEveryStepOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := newEnv(t, st, campaign.Options{})
+	l1 := e.list(sam, chatCrowd)
+	v := e.create(campaign.CreateInput{Message: "Hello {first_name|there}", Audience: campaign.Audience{ListIDs: []int64{l1}},
+		SenderAccountIDs: []int64{e.account(sam)}, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(1000)},
+		Steps: []campaign.StepInput{{Message: "Following up, {first_name|there}", AfterSeconds: 1}}})
+	e.stopJobs()
+	// The child keeps the accounts' updates on the connections it sends
+	// on, as the server does: this process lets them go.
+	e.acc.Close()
+	e.sbx.SetLatency(10 * time.Millisecond)
+	e.sbx.SetAnswerDelay(10 * time.Millisecond)
+	conf := childConf{DataDir: dir, DCs: e.sbx.DCs(), PublicKey: e.sbx.PublicKeyPEM(), UserID: e.user, Start: v.ID, Listen: true}
+	sent := func() int { return len(e.sentBy(sam.TGUserID)) }
+	for i, killAt := range []int{80, 200, 300, 0} {
+		cmd := startChild(t, conf)
+		conf.Start = 0
+		if killAt == 0 {
+			e.waitDone(v.ID)
+			break
+		}
+		testkit.Eventually(t, 90*time.Second, fmt.Sprintf("child %d sends %d messages", i, killAt), func() bool { return sent() >= killAt })
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		t.Logf("killed child %d after %d messages", i, sent())
+		// As TestKilledServerSendsEveryMessageOnce: do now what River's
+		// rescuer would do minutes later.
+		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', '-1 second') WHERE state = 'running'`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().ExecContext(ctx, `DELETE FROM river_leader`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err = e.svc.Get(ctx, e.user, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != store.CampaignCompleted || v.Counts.Pending+v.Counts.Sending != 0 {
+		t.Fatalf("campaign %s, counts %+v", v.Status, v.Counts)
+	}
+	got := map[string][]string{} // recipient/step → random_ids
+	for _, m := range e.sentBy(sam.TGUserID) {
+		step := 1
+		if strings.HasPrefix(m.Text, "Following up") {
+			step = 2
+		}
+		k := fmt.Sprintf("%d/%d", m.To, step)
+		got[k] = append(got[k], fmt.Sprint(m.RandomID))
+	}
+	rows := e.deliveries(v.ID)
+	firsts := 0
+	for _, r := range rows {
+		k := fmt.Sprintf("%d/%d", r.UserID, r.Step)
+		switch r.State {
+		case store.DeliverySent:
+			if len(got[k]) != 1 || got[k][0] != r.RandomID {
+				t.Errorf("recipient %d step %d: messages with random_ids %v, want exactly one with %s", r.UserID, r.Step, got[k], r.RandomID)
+			}
+			delete(got, k)
+			if r.Step == 1 {
+				firsts++
+			}
+		default:
+			if r.Step == 1 && len(got[k]) != 0 {
+				t.Errorf("recipient %d (%s: %s) got %d first messages", r.UserID, r.State, r.Reason, len(got[k]))
+			}
+		}
+	}
+	for k, ids := range got {
+		t.Errorf("%s: %d messages no sent delivery row accounts for", k, len(ids))
+	}
+	if s := v.Steps; len(s) != 2 || s[1].Sent+s[1].Cancelled+s[1].Failed != firsts || s[1].Sent < 150 {
+		t.Errorf("steps %+v: every one of the %d recipients who got step 1 should have step 2 sent or cancelled", s, firsts)
+	}
+	var resent int
+	if err := e.st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE campaign_id = ? AND attempts > 1`, v.ID).Scan(&resent); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d of %d messages were sent again after a kill (Telegram dropped the duplicates)", resent, v.Counts.Sent)
 }
