@@ -270,3 +270,111 @@ func TestKilledServerSendsEveryStepOnce(t *testing.T) {
 	}
 	t.Logf("%d of %d messages were sent again after a kill (Telegram dropped the duplicates)", resent, v.Counts.Sent)
 }
+
+// TestFollowUpWaitsForTheWindow: step 2 falls due an hour after step 1,
+// when the account's sending window (an hour around the start) has
+// closed. The account says why it waits and until when; step 2 goes
+// once the window opens the next day, never before.
+func TestFollowUpWaitsForTheWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		clk := &stepClock{}
+		e := newEnv(t, st, stepOptions(clk))
+		ctx := context.Background()
+		now := clk.now().UTC()
+		from, to := now.Add(-30*time.Minute).Format("15:04"), now.Add(30*time.Minute).Format("15:04")
+		list := e.list(sam, chatMeetup)
+		v := e.create(campaign.CreateInput{
+			Message: "Hi {first_name|there}", Audience: campaign.Audience{ListIDs: []int64{list}}, SenderAccountIDs: []int64{e.account(sam)},
+			Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(100), Window: &campaign.WindowInput{From: from, To: to, TimeZone: "UTC"}},
+			Steps:  []campaign.StepInput{{Message: "Still coming, {first_name|there}?", AfterSeconds: 3600}},
+		})
+		e.start(v.ID)
+		v = e.waitFor(v.ID, "step 1 sent, Ann's and Dan's step 2 cancelled", func(v campaign.View) bool {
+			return v.Steps[0].Sent == 8 && v.Steps[1].Pending == 6
+		})
+		if a := v.Accounts[0]; a.State != campaign.AccountWaiting || a.Reason != campaign.HoldNextStep || a.Until.Before(now.Add(time.Hour)) {
+			t.Errorf("before step 2 is due, the account is %s (%s, until %s): %s", a.State, a.Reason, a.Until, a.Detail)
+		}
+		clk.advance(time.Hour + time.Minute)
+		v, err := e.svc.Get(ctx, e.user, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := v.Accounts[0]
+		if a.State != campaign.AccountWaiting || a.Reason != campaign.HoldWindow || !strings.Contains(a.Detail, "opens") {
+			t.Fatalf("step 2 due outside the window: the account is %s (%s): %s", a.State, a.Reason, a.Detail)
+		}
+		opens := a.Until
+		if d := opens.Sub(clk.now()); d < 22*time.Hour || d > 24*time.Hour {
+			t.Fatalf("the window opens at %s, %s from now; want tomorrow at %s", opens, d, from)
+		}
+		clk.advance(opens.Sub(clk.now()) + time.Second)
+		v = e.waitDone(v.ID)
+		if v.Status != store.CampaignCompleted || v.Steps[1].Sent != 6 {
+			t.Fatalf("campaign %s, steps %+v", v.Status, v.Steps)
+		}
+		for _, r := range e.deliveries(v.ID) {
+			if r.Step == 2 && r.State == store.DeliverySent && r.SentAt.Before(opens) {
+				t.Errorf("user %d's step 2 went at %s, before the window opened at %s", r.UserID, r.SentAt, opens)
+			}
+		}
+		got := map[int64]int{}
+		for _, m := range e.sentBy(sam.TGUserID) {
+			got[m.To]++
+		}
+		for _, to := range []int64{bruno, emoji, miriam, zed, sid.TGUserID, sue.TGUserID} {
+			if got[to] != 2 {
+				t.Errorf("user %d got %d messages, want 2", to, got[to])
+			}
+		}
+	})
+}
+
+// TestCampaignsWithStepsShareOnePace: two campaigns with follow-ups on
+// one account, whose follow-ups fall due faster than the account's
+// interval allows. Judged from the sandbox's record: the account's
+// messages, first ones and follow-ups of both campaigns, are never closer
+// than its interval.
+func TestCampaignsWithStepsShareOnePace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st store.Store) {
+		e := newEnv(t, st, campaign.Options{})
+		const interval = 2 * time.Second
+		var ids []int64
+		for i, names := range [][]string{{"bruno", "zed_z"}, {"joy_fan", "ann_lee"}} {
+			v := e.create(campaign.CreateInput{
+				Name: fmt.Sprintf("Campaign %d", i+1), Message: "Hi {first_name|there}", Audience: campaign.Audience{Usernames: names},
+				SenderAccountIDs: []int64{e.account(sam)}, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(int(interval / time.Second)), DailyCap: intp(100)},
+				Steps: []campaign.StepInput{{Message: "Still coming, {first_name|there}?", AfterSeconds: 1}},
+			})
+			ids = append(ids, v.ID)
+		}
+		for _, id := range ids {
+			e.start(id)
+		}
+		for _, id := range ids {
+			if v := e.waitDone(id); v.Status != store.CampaignCompleted {
+				t.Fatalf("campaign %d %s: %s", id, v.Status, v.PauseReason)
+			}
+		}
+		msgs := e.sentBy(sam.TGUserID)
+		// Bruno, Zed and Joy get both steps; Ann's reply cancels her
+		// follow-up.
+		if len(msgs) != 7 {
+			t.Fatalf("%d messages, want 7", len(msgs))
+		}
+		follow := 0
+		for i, m := range msgs {
+			if stepOf(m.Text) == 2 {
+				follow++
+			}
+			if i > 0 {
+				if gap := m.Date.Sub(msgs[i-1].Date); gap < interval {
+					t.Errorf("message %d to %d came %s after the one before, under the account's interval of %s", i, m.To, gap, interval)
+				}
+			}
+		}
+		if follow != 3 {
+			t.Errorf("%d follow-ups, want 3", follow)
+		}
+	})
+}

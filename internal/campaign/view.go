@@ -176,6 +176,11 @@ func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
 			return v, fmt.Errorf("pace of account %d: %w", id, err)
 		}
 		av := accountState(c, a, pc, counts[id], now)
+		if av.State == AccountSending && len(c.Steps) > 0 {
+			if av, err = s.waitingForStep(ctx, c, id, av, now); err != nil {
+				return v, err
+			}
+		}
 		av.ID, av.Name, av.Counts = id, a.Name, counts[id]
 		v.Accounts = append(v.Accounts, av)
 	}
@@ -197,6 +202,7 @@ const (
 	HoldScheduled  = "scheduled"     // the campaign starts later
 	HoldPaused     = "paused"        // the campaign is paused
 	HoldNobody     = "no_recipients" // a campaign not started gives it nobody
+	HoldNextStep   = "next_step"     // its open messages are follow-ups not yet due
 )
 
 // holdLabels name the reasons in a few words (the account's badge).
@@ -212,6 +218,7 @@ var holdLabels = map[string]string{
 	HoldScheduled:  "scheduled",
 	HoldPaused:     "paused",
 	HoldNobody:     "gets nobody",
+	HoldNextStep:   "next follow-up not yet due",
 }
 
 // Label is the account's state in a few words: "sending", "daily cap
@@ -384,4 +391,20 @@ func (s *Service) steps(ctx context.Context, c store.Campaign) ([]StepView, erro
 		out[i].Step = out[i].Index
 	}
 	return out, nil
+}
+
+// waitingForStep is av, an account free to send for a running campaign,
+// made waiting when all it has left are follow-ups not yet due: it is
+// not sending, and says when the next one is.
+func (s *Service) waitingForStep(ctx context.Context, c store.Campaign, accountID int64, av AccountView, now time.Time) (AccountView, error) {
+	if _, err := s.st.NextPendingDelivery(ctx, c.ID, accountID); !errors.Is(err, store.ErrNotFound) {
+		return av, err
+	}
+	due, ok, err := s.st.NextStepDue(ctx, c.ID, accountID)
+	if err != nil || !ok || !due.After(now) {
+		return av, err
+	}
+	av.State, av.Reason, av.Until = AccountWaiting, HoldNextStep, due
+	av.Detail = "Its messages due so far are sent; the next follow-up is due at " + when(due, pacingOf(c).zone(), now) + "."
+	return av, nil
 }
