@@ -295,6 +295,8 @@ func TestFollowUpWaitsForTheWindow(t *testing.T) {
 		if a := v.Accounts[0]; a.State != campaign.AccountWaiting || a.Reason != campaign.HoldNextStep || a.Until.Before(now.Add(time.Hour)) {
 			t.Errorf("before step 2 is due, the account is %s (%s, until %s): %s", a.State, a.Reason, a.Until, a.Detail)
 		}
+		var waits atomic.Pointer[time.Time]
+		campaign.SetWaitHook(e.svc, func(_ int64, until time.Time) { waits.Store(&until) })
 		clk.advance(time.Hour + time.Minute)
 		v, err := e.svc.Get(ctx, e.user, v.ID)
 		if err != nil {
@@ -308,6 +310,11 @@ func TestFollowUpWaitsForTheWindow(t *testing.T) {
 		if d := opens.Sub(clk.now()); d < 22*time.Hour || d > 24*time.Hour {
 			t.Fatalf("the window opens at %s, %s from now; want tomorrow at %s", opens, d, from)
 		}
+		// The run saw step 2 due and chose to wait for the window.
+		testkit.Eventually(t, 30*time.Second, "the sending run waits for the window to open", func() bool {
+			w := waits.Load()
+			return w != nil && w.Equal(opens)
+		})
 		clk.advance(opens.Sub(clk.now()) + time.Second)
 		v = e.waitDone(v.ID)
 		if v.Status != store.CampaignCompleted || v.Steps[1].Sent != 6 {
