@@ -59,6 +59,32 @@ type StepView struct {
 	store.StepCounts
 }
 
+// Delay is the step's wait after the step before, for people: "2 days",
+// "6 hours", "90 seconds"; "" for step 1.
+func (s StepView) Delay() string { return StepDelay(s.AfterSeconds) }
+
+// Prev is the index of the step before.
+func (s StepView) Prev() int { return s.Index - 1 }
+
+// StepDelay is a follow-up's delay in seconds, for people.
+func StepDelay(seconds int) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case seconds <= 0:
+		return ""
+	case seconds%86400 == 0:
+		return plural(seconds/86400, "day")
+	case seconds%3600 == 0:
+		return plural(seconds/3600, "hour")
+	}
+	return apperr.FormatWait(time.Duration(seconds) * time.Second)
+}
+
 // Final reports whether the campaign has ended.
 func (v View) Final() bool {
 	return v.Status == store.CampaignCompleted || v.Status == store.CampaignCancelled

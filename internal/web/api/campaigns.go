@@ -112,7 +112,7 @@ type CampaignAcct struct {
 type CampaignPlan struct {
 	Senders    []CampaignShare `json:"senders"`
 	Unassigned int             `json:"unassigned" doc:"Recipients no sending account can reach (skipped, see reasons)"`
-	FinishAt   *time.Time      `json:"finish_at,omitempty" doc:"Estimated time of the last message if started now (or at start_at), from each account's cap, interval and window, if the accounts send for nothing else; absent when nobody gets a message"`
+	FinishAt   *time.Time      `json:"finish_at,omitempty" doc:"Estimated time of the last first message (follow-ups come after their delays, to those who have not replied) if started now (or at start_at), from each account's cap, interval and window, if the accounts send for nothing else; absent when nobody gets a message"`
 }
 
 type CampaignShare struct {
@@ -121,7 +121,7 @@ type CampaignShare struct {
 	Recipients int        `json:"recipients" doc:"Recipients this account writes to"`
 	Seen       int        `json:"seen" doc:"Of them, people this account saw in an extraction"`
 	Lookups    int        `json:"lookups" doc:"Of them, people known by username only: the account looks them up when it sends"`
-	FinishAt   *time.Time `json:"finish_at,omitempty" doc:"Estimated time of this account's last message"`
+	FinishAt   *time.Time `json:"finish_at,omitempty" doc:"Estimated time of this account's last first message"`
 	Nobody     string     `json:"nobody,omitempty" doc:"Why this account gets no recipient"`
 }
 
