@@ -378,6 +378,10 @@ func (v View) Stalled() (why string, resumes time.Time, stalled bool) {
 	if len(order) == 0 {
 		return "", time.Time{}, false
 	}
+	if len(order) == 1 && order[0] == HoldNextStep {
+		// Nothing is wrong: every message due so far is sent.
+		return "Every message due so far is sent; the next follow-up is due at " + when(resumes, zone, v.now) + ".", resumes, true
+	}
 	parts := make([]string, 0, len(order))
 	for _, r := range order {
 		l := holdLabels[r]

@@ -352,6 +352,7 @@ func TestBrowserFollowUpCancelledByReply(t *testing.T) {
 	p.has(`#steps tr[data-step="2"] .step-next`, "next due")
 	p.has(`#steps tr[data-step="1"]`, "first message")
 	p.has("#campaign-status", "running")
+	p.has("#campaign-status-line", "Every message due so far is sent; the next follow-up is due at")
 	p.shot("follow-up-cancelled")
 
 	dir := t.TempDir()
