@@ -40,12 +40,26 @@ func (s *Service) Replied(ctx context.Context, tx store.Tx, accountID, tgUserID 
 	default:
 		return fmt.Errorf("record reply: %w", err)
 	}
-	if n, err := tx.CancelStepsTo(ctx, accountID, tgUserID, why.code, why.text, s.now()); err != nil {
+	now := s.now()
+	n, err := tx.CancelStepsTo(ctx, accountID, tgUserID, why.code, why.text, now)
+	if err != nil {
 		return fmt.Errorf("cancel follow-ups: %w", err)
-	} else if n > 0 {
-		s.log.Info("follow-ups cancelled", slog.Int64("account", accountID), slog.Int64("steps", n), slog.String("reason", why.code))
 	}
-	return nil
+	if n == 0 || d.CampaignID == 0 {
+		return nil
+	}
+	s.log.Info("follow-ups cancelled", slog.Int64("account", accountID), slog.Int64("steps", n), slog.String("reason", why.code))
+	// The last open step of the campaign may have been this person's: it
+	// completes now, not when that step would have been due.
+	done, err := tx.CompleteCampaignIfDone(ctx, d.CampaignID, now)
+	if err != nil || !done {
+		return err
+	}
+	c, err := tx.CampaignForWork(ctx, d.CampaignID)
+	if err != nil {
+		return err
+	}
+	return publishCompleted(ctx, s.eventSink(), tx, c, now)
 }
 
 // TickArgs is the periodic job that starts scheduled campaigns and wakes

@@ -385,3 +385,23 @@ func TestCampaignsWithStepsShareOnePace(t *testing.T) {
 		}
 	})
 }
+
+// TestReplyToTheLastOpenStepCompletesTheCampaign: a 2-step campaign to
+// Ann alone, step 2 a day later; her reply to step 1 cancels step 2, and
+// with it the campaign's last open message: it completes then, not a day
+// later.
+func TestReplyToTheLastOpenStepCompletesTheCampaign(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), campaign.Options{})
+	v := e.create(campaign.CreateInput{
+		Message: "Hi {first_name|there}", Audience: campaign.Audience{Usernames: []string{"ann_lee"}}, SenderAccountIDs: []int64{e.account(sam)},
+		Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0)}, Steps: []campaign.StepInput{{Message: "Still coming?", AfterSeconds: 86400}},
+	})
+	e.start(v.ID)
+	v = e.waitDone(v.ID)
+	if v.Status != store.CampaignCompleted || v.Steps[0].Replied != 1 || v.Steps[1].Cancelled != 1 {
+		t.Fatalf("campaign %s, steps %+v", v.Status, v.Steps)
+	}
+	if n := len(e.sentBy(sam.TGUserID)); n != 1 {
+		t.Errorf("%d messages, want step 1 alone", n)
+	}
+}
