@@ -186,9 +186,9 @@ func (r *run) do(ctx context.Context) error {
 				pending = nil
 			}
 			if cl.catchUp {
-				caught, err := r.catchUp(ctx)
-				if err != nil {
-					return err
+				caught, cerr := r.catchUp(ctx)
+				if cerr != nil {
+					return cerr
 				}
 				if !caught {
 					// The inbox is behind (or does not listen): the
