@@ -204,8 +204,8 @@ func (r *run) do(ctx context.Context) error {
 				return nil // nothing left to send
 			}
 			wake := cl.wait
-			if r.s.waiting != nil {
-				r.s.waiting(r.accountID, wake)
+			if hook := r.s.waiting.Load(); hook != nil {
+				(*hook)(r.accountID, wake)
 			}
 			if wake.Sub(now) > r.s.o.HoldFor || !wake.Before(r.until) {
 				r.next = wake

@@ -123,7 +123,8 @@ type Service struct {
 
 	// waiting, when set (tests), hears when a run finds nothing due and
 	// waits for the time it names.
-	waiting func(accountID int64, until time.Time)
+	// Atomic: a test sets it while runs go on.
+	waiting atomic.Pointer[func(accountID int64, until time.Time)]
 
 	// beforeSend, when set (tests), runs after a send is claimed and
 	// committed, before it leaves.
