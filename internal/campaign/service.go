@@ -121,6 +121,11 @@ type Service struct {
 	// idle, when set (tests), runs as a run ends with nothing to send.
 	idle func(accountID int64)
 
+	// waiting, when set (tests), hears when a run finds nothing due and
+	// waits for the time it names.
+	// Atomic: a test sets it while runs go on.
+	waiting atomic.Pointer[func(accountID int64, until time.Time)]
+
 	// beforeSend, when set (tests), runs after a send is claimed and
 	// committed, before it leaves.
 	beforeSend func(d store.Delivery)

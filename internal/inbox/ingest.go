@@ -123,14 +123,15 @@ func (s *Service) store(ctx context.Context, userID, accountID int64, peer store
 		if !m.Out {
 			// In the message's transaction: a message stored once is a
 			// reply counted once and an opt-out applied once, whatever
-			// crashes.
+			// crashes. The opt-out first, so the campaigns see it with
+			// the reply (a follow-up cancelled as opted out, not replied).
+			if err := s.optOut(ctx, tx, userID, accountID, c, m); err != nil {
+				return err
+			}
 			if s.o.Replies != nil {
 				if err := s.o.Replies.Replied(ctx, tx, accountID, m.PeerID, m.Text, m.Date); err != nil {
 					return fmt.Errorf("campaign reply: %w", err)
 				}
-			}
-			if err := s.optOut(ctx, tx, userID, accountID, c, m); err != nil {
-				return err
 			}
 		}
 		s.mu.RLock()

@@ -435,7 +435,12 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 	var draft campaign
 	c.call("POST", "/campaigns", map[string]any{
 		"name": "Later", "message": "Hi", "audience": map[string]any{"user_ids": []int64{5401}}, "sender_account_ids": []int64{ann},
+		"steps": []map[string]any{{"message": "Still keen, {first_name|there}?", "after_seconds": 172800}},
 	}).into(t, 201, &draft)
+	c.call("POST", "/campaigns", map[string]any{
+		"name": "Bad step", "message": "Hi", "audience": map[string]any{"user_ids": []int64{5401}}, "sender_account_ids": []int64{ann},
+		"steps": []map[string]any{{"message": "Hi {nickname}", "after_seconds": 60}},
+	}).into(t, 422, nil)
 	c.call("POST", fmt.Sprintf("/campaigns/%d/cancel", draft.ID), nil).into(t, 200, nil)
 
 	// The inbox: Grace's answer is a conversation.

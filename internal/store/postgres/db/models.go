@@ -147,6 +147,7 @@ type Campaign struct {
 	RestoredBackupAt   sql.NullTime
 	RestoredAt         sql.NullTime
 	Preparing          bool
+	Steps              string
 }
 
 type CampaignSender struct {
@@ -196,6 +197,9 @@ type Delivery struct {
 	RepliedAt  sql.NullTime
 	ReplyText  string
 	UpdatedAt  time.Time
+	Step       int32
+	PrevID     int64
+	DueAt      sql.NullTime
 }
 
 type Extraction struct {
