@@ -94,6 +94,7 @@ const (
 	CampaignAcctReasonFloodWait    CampaignAcctReason = "flood_wait"
 	CampaignAcctReasonInterval     CampaignAcctReason = "interval"
 	CampaignAcctReasonNeedsLogin   CampaignAcctReason = "needs_login"
+	CampaignAcctReasonNextStep     CampaignAcctReason = "next_step"
 	CampaignAcctReasonNoRecipients CampaignAcctReason = "no_recipients"
 	CampaignAcctReasonPaused       CampaignAcctReason = "paused"
 	CampaignAcctReasonPeerFlood    CampaignAcctReason = "peer_flood"
@@ -115,6 +116,8 @@ func (e CampaignAcctReason) Valid() bool {
 	case CampaignAcctReasonInterval:
 		return true
 	case CampaignAcctReasonNeedsLogin:
+		return true
+	case CampaignAcctReasonNextStep:
 		return true
 	case CampaignAcctReasonNoRecipients:
 		return true
@@ -883,6 +886,9 @@ type Campaign struct {
 
 	// StatusDetail Set while the campaign runs but none of its accounts can send now: why, and when sending resumes
 	StatusDetail *string `json:"status_detail,omitempty"`
+
+	// Steps The first message (index 1) and each follow-up, with their counts
+	Steps *[]CampaignStep `json:"steps"`
 }
 
 // CampaignStatus defines model for Campaign.Status.
@@ -897,7 +903,7 @@ type CampaignAcct struct {
 	Name    string  `json:"name"`
 	Pending int64   `json:"pending"`
 
-	// Reason Why it does not send now: interval (the least time between two messages), daily_cap (its messages of the day are sent; the day is counted in the window's time zone, else UTC), window (outside the sending window), campaign_rate (the campaign's messages per hour), flood_wait (Telegram's FLOOD_WAIT), peer_flood (Telegram's PEER_FLOOD), needs_login, draft, scheduled, paused (the campaign is not running), no_recipients (a campaign not started gives this account nobody: see plan). Absent while it sends or is done.
+	// Reason Why it does not send now: interval (the least time between two messages), daily_cap (its messages of the day are sent; the day is counted in the window's time zone, else UTC), window (outside the sending window), campaign_rate (the campaign's messages per hour), flood_wait (Telegram's FLOOD_WAIT), peer_flood (Telegram's PEER_FLOOD), needs_login, draft, scheduled, paused (the campaign is not running), no_recipients (a campaign not started gives this account nobody: see plan), next_step (all it has left are follow-ups, the next due at until). Absent while it sends or is done.
 	Reason  *CampaignAcctReason `json:"reason,omitempty"`
 	Replied int64               `json:"replied"`
 	Sent    int64               `json:"sent"`
@@ -909,7 +915,7 @@ type CampaignAcct struct {
 	Until *time.Time `json:"until,omitempty"`
 }
 
-// CampaignAcctReason Why it does not send now: interval (the least time between two messages), daily_cap (its messages of the day are sent; the day is counted in the window's time zone, else UTC), window (outside the sending window), campaign_rate (the campaign's messages per hour), flood_wait (Telegram's FLOOD_WAIT), peer_flood (Telegram's PEER_FLOOD), needs_login, draft, scheduled, paused (the campaign is not running), no_recipients (a campaign not started gives this account nobody: see plan). Absent while it sends or is done.
+// CampaignAcctReason Why it does not send now: interval (the least time between two messages), daily_cap (its messages of the day are sent; the day is counted in the window's time zone, else UTC), window (outside the sending window), campaign_rate (the campaign's messages per hour), flood_wait (Telegram's FLOOD_WAIT), peer_flood (Telegram's PEER_FLOOD), needs_login, draft, scheduled, paused (the campaign is not running), no_recipients (a campaign not started gives this account nobody: see plan), next_step (all it has left are follow-ups, the next due at until). Absent while it sends or is done.
 type CampaignAcctReason string
 
 // CampaignAcctState What the account does for this campaign now: sending; waiting (it goes on by itself at until, see reason); limited (Telegram's PEER_FLOOD: reset it on the account's page); needs_login (its session ended); done (nothing left for it)
@@ -949,6 +955,9 @@ type CampaignIn struct {
 
 	// StartAt Start then instead of at once (start makes it scheduled)
 	StartAt *time.Time `json:"start_at,omitempty"`
+
+	// Steps Follow-ups (steps 2 to 4): each goes to a recipient who has not replied, after_seconds after the step before reached them, from the same account at the same pace. Any message the person writes to that account, an opt-out or a suppression cancels their remaining steps
+	Steps *[]StepIn `json:"steps,omitempty"`
 }
 
 // CampaignInAudienceStruct defines model for CampaignInAudienceStruct.
@@ -989,7 +998,7 @@ type CampaignPacing struct {
 
 // CampaignPlan defines model for CampaignPlan.
 type CampaignPlan struct {
-	// FinishAt Estimated time of the last message if started now (or at start_at), from each account's cap, interval and window, if the accounts send for nothing else; absent when nobody gets a message
+	// FinishAt Estimated time of the last first message (follow-ups come after their delays, to those who have not replied) if started now (or at start_at), from each account's cap, interval and window, if the accounts send for nothing else; absent when nobody gets a message
 	FinishAt *time.Time       `json:"finish_at,omitempty"`
 	Senders  *[]CampaignShare `json:"senders"`
 
@@ -1001,7 +1010,7 @@ type CampaignPlan struct {
 type CampaignShare struct {
 	AccountId int64 `json:"account_id"`
 
-	// FinishAt Estimated time of this account's last message
+	// FinishAt Estimated time of this account's last first message
 	FinishAt *time.Time `json:"finish_at,omitempty"`
 
 	// Lookups Of them, people known by username only: the account looks them up when it sends
@@ -1016,6 +1025,30 @@ type CampaignShare struct {
 
 	// Seen Of them, people this account saw in an extraction
 	Seen int64 `json:"seen"`
+}
+
+// CampaignStep defines model for CampaignStep.
+type CampaignStep struct {
+	// AfterSeconds After the step before reached a recipient; 0 for step 1
+	AfterSeconds int64 `json:"after_seconds"`
+
+	// Cancelled Follow-ups not sent because the person replied, opted out or was suppressed, or the campaign ended (see the delivery report's reason); 0 for step 1, whose unsent rows are skipped
+	Cancelled int64 `json:"cancelled"`
+	Failed    int64 `json:"failed"`
+
+	// Index 1 for the first message, 2 to 4 for the follow-ups
+	Index   int64  `json:"index"`
+	Message string `json:"message"`
+
+	// NextDueAt When the earliest pending follow-up of this step is due
+	NextDueAt *time.Time `json:"next_due_at,omitempty"`
+
+	// Pending Written and waiting for their time, the account's pace or window
+	Pending int64 `json:"pending"`
+
+	// Replied Recipients whose reply came after this step (it was the latest message they had)
+	Replied int64 `json:"replied"`
+	Sent    int64 `json:"sent"`
 }
 
 // CampaignWhy defines model for CampaignWhy.
@@ -1218,6 +1251,7 @@ type CreateWebhookOutBodyState string
 // DeliveryRow defines model for DeliveryRow.
 type DeliveryRow struct {
 	AccountId int64      `json:"account_id"`
+	DueAt     *time.Time `json:"due_at,omitempty"`
 	FirstName string     `json:"first_name"`
 	LastName  string     `json:"last_name"`
 	MessageId int64      `json:"message_id"`
@@ -1226,6 +1260,7 @@ type DeliveryRow struct {
 	RepliedAt *time.Time `json:"replied_at"`
 	SentAt    *time.Time `json:"sent_at"`
 	State     string     `json:"state"`
+	Step      int64      `json:"step"`
 	UserId    int64      `json:"user_id"`
 	Username  string     `json:"username"`
 }
@@ -1595,6 +1630,17 @@ type StartExtractionInBody struct {
 
 	// Search Only members matching this (Telegram's own member search)
 	Search *string `json:"search,omitempty"`
+}
+
+// StepIn defines model for StepIn.
+type StepIn struct {
+	// AfterSeconds Seconds after the step before reached the recipient (at most 90 days); the message then waits for the account's pace and window
+	//
+	// Example: 172800
+	AfterSeconds int64 `json:"after_seconds"`
+
+	// Message As message: the same placeholders and formatting, checked for every recipient
+	Message string `json:"message"`
 }
 
 // Suppression defines model for Suppression.
@@ -2209,7 +2255,7 @@ type ClientInterface interface {
 	// Corresponds with POST /campaigns/{id}/cancel (the `CancelCampaign` operationId).
 	CancelCampaign(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCampaignDeliveries The delivery report: one row per recipient (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at), as a JSON array or CSV
+	// ListCampaignDeliveries The delivery report: one row per recipient and step (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at, step, due_at), as a JSON array or CSV
 	//
 	// Corresponds with GET /campaigns/{id}/deliveries (the `ListCampaignDeliveries` operationId).
 	ListCampaignDeliveries(ctx context.Context, id int64, params *ListCampaignDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2871,7 +2917,7 @@ func (c *Client) CancelCampaign(ctx context.Context, id int64, reqEditors ...Req
 	return c.Client.Do(req)
 }
 
-// ListCampaignDeliveries The delivery report: one row per recipient (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at), as a JSON array or CSV
+// ListCampaignDeliveries The delivery report: one row per recipient and step (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at, step, due_at), as a JSON array or CSV
 //
 // Corresponds with GET /campaigns/{id}/deliveries (the `ListCampaignDeliveries` operationId).
 func (c *Client) ListCampaignDeliveries(ctx context.Context, id int64, params *ListCampaignDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6182,7 +6228,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /campaigns/{id}/cancel (the `CancelCampaign` operationId).
 	CancelCampaignWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*CancelCampaignResponse, error)
 
-	// ListCampaignDeliveriesWithResponse The delivery report: one row per recipient (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at), as a JSON array or CSV
+	// ListCampaignDeliveriesWithResponse The delivery report: one row per recipient and step (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at, step, due_at), as a JSON array or CSV
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11961,7 +12007,7 @@ func (c *ClientWithResponses) CancelCampaignWithResponse(ctx context.Context, id
 	return ParseCancelCampaignResponse(rsp)
 }
 
-// ListCampaignDeliveriesWithResponse The delivery report: one row per recipient (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at), as a JSON array or CSV
+// ListCampaignDeliveriesWithResponse The delivery report: one row per recipient and step (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at, step, due_at), as a JSON array or CSV
 //
 // Returns a wrapper object for the known response body format(s).
 //
