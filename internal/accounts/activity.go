@@ -31,7 +31,7 @@ func (s *Service) LogActivity(ctx context.Context, userID, accountID int64, even
 		return err
 	}
 	_, err := s.st.AddActivity(ctx, store.Activity{
-		AccountID: accountID, UserID: userID, ByUserID: person(ctx), Event: event, Detail: detail, IP: ip, CreatedAt: s.now().UTC(),
+		AccountID: accountID, UserID: userID, ByUserID: personID(ctx), Event: event, Detail: detail, IP: ip, CreatedAt: s.now().UTC(),
 	})
 	if err != nil {
 		return fmt.Errorf("account %d activity: %w", accountID, err)
@@ -91,6 +91,12 @@ var eventLabels = map[string]string{
 	"status_needs_relogin":   "Session ended by Telegram",
 	"extraction_started":     "Member extraction started",
 	"campaign_started":       "Campaign started",
+	"campaign_created":       "Campaign created",
+	"campaign_paused":        "Campaign paused",
+	"campaign_resumed":       "Campaign resumed",
+	"campaign_cancelled":     "Campaign cancelled",
+	"member_list_exported":   "Member list exported",
+	"answer_sent":            "Inbox answer sent",
 }
 
 // Label is the event in words.

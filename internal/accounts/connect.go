@@ -389,7 +389,9 @@ func (s *Service) finish(ctx context.Context, by Actor, acct store.Account, l op
 			return err
 		}
 		s.record(ctx, tx, by, acct.ID, event, detail)
-		return nil
+		named := acct
+		named.Phone, named.FirstName, named.LastName, named.Username = login.Phone, login.FirstName, login.LastName, login.Username
+		return s.audit(ctx, tx, by, named, event, detail)
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict):

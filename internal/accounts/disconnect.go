@@ -65,7 +65,7 @@ func (s *Service) Disconnect(ctx context.Context, by Actor, accountID int64) (Di
 			return err
 		}
 		s.record(ctx, tx, by, accountID, "disconnected", detail)
-		return nil
+		return s.audit(ctx, tx, by, row, "disconnected", detail)
 	})
 	if err != nil {
 		return Disconnected{}, fmt.Errorf("disconnect account %d: %w", accountID, err)

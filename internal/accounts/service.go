@@ -211,9 +211,9 @@ func (s *Service) openAccount(a store.Account) (openAccount, error) {
 	}, nil
 }
 
-// person is who acts (the web layer's actor); 0 for background work. by
-// names the owning workspace, not the person.
-func person(ctx context.Context) int64 {
+// personID is who acts (the web layer's actor); 0 for background work.
+// by names the owning workspace, not the person.
+func personID(ctx context.Context) int64 {
 	a, _ := actor.From(ctx)
 	return a.UserID
 }
@@ -222,7 +222,7 @@ func person(ctx context.Context) int64 {
 // logged, not returned: the step it describes already happened.
 func (s *Service) record(ctx context.Context, q store.Queries, by Actor, accountID int64, event, detail string) {
 	if _, err := q.AddActivity(ctx, store.Activity{
-		AccountID: accountID, UserID: by.UserID, ByUserID: person(ctx), Event: event, Detail: detail, IP: by.IP, CreatedAt: s.now().UTC(),
+		AccountID: accountID, UserID: by.UserID, ByUserID: personID(ctx), Event: event, Detail: detail, IP: by.IP, CreatedAt: s.now().UTC(),
 	}); err != nil {
 		s.log.Error("account activity not recorded", slog.Int64("account", accountID), slog.String("event", event), slog.Any("err", err))
 	}

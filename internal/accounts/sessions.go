@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -146,6 +147,16 @@ func (s *Service) TerminateSession(ctx context.Context, by Actor, accountID, has
 		return err
 	}
 	s.record(ctx, s.st, by, accountID, "session_terminated", "Ended "+describe(*target))
+	// The session is ended already: a failure to record it is logged
+	// with the whole event rather than returned.
+	label := ""
+	if row, err := s.row(ctx, by.UserID, accountID); err == nil {
+		label = Label(row)
+	}
+	audit.RecordAfter(ctx, s.st, s.log, s.now(), by.UserID, person(ctx, by), audit.Event{
+		Action: audit.SessionTerminated, TargetKind: audit.TargetAccount, TargetID: accountID, TargetLabel: label,
+		Detail: "Ended " + describe(*target),
+	})
 	s.log.Info("telegram session terminated", slog.Int64("user", by.UserID), slog.Int64("account", accountID))
 	return nil
 }

@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gotd/td/tg"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
 
@@ -325,6 +328,29 @@ func TestAccountLifecycle(t *testing.T) {
 	}
 	if got := e.events(e.ann, acct.ID); !slices.Equal(got, want) {
 		t.Errorf("activity\n got %v\nwant %v", got, want)
+	}
+
+	// The workspace's audit log has each action a person took with the
+	// account, with who and from where; bea's refused tries left nothing.
+	log, err := e.st.AuditEventsPage(ctx, e.ann.UserID, store.AuditFilter{}, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for i := len(log) - 1; i >= 0; i-- {
+		ev := log[i]
+		actions = append(actions, ev.Action)
+		if ev.ActorUserID != e.ann.UserID || ev.ActorEmail != "ann@example.com" || ev.IP != e.ann.IP ||
+			ev.TargetKind != audit.TargetAccount || ev.TargetID != acct.ID || !strings.Contains(ev.TargetLabel, phoneCleo) {
+			t.Errorf("audit event %+v: want ann from %s on account %d", ev, e.ann.IP, acct.ID)
+		}
+	}
+	wantAudit := []string{audit.AccountConnected, audit.AccountLoggedInAgain, audit.AccountRotated, audit.SessionTerminated, audit.AccountDisconnected}
+	if !slices.Equal(actions, wantAudit) {
+		t.Errorf("audit log\n got %v\nwant %v", actions, wantAudit)
+	}
+	if other, _ := e.st.AuditEventsPage(ctx, e.bea.UserID, store.AuditFilter{TargetKind: audit.TargetAccount, TargetID: acct.ID}, 0, 100); len(other) != 0 {
+		t.Errorf("bea's workspace has ann's account's %+v", other)
 	}
 }
 

@@ -77,6 +77,9 @@ func throughputWorld(b *testing.B, n, members int) (*sandbox.World, []campaignte
 // messages per second over the loop's.
 //
 //	go test -run XXX -bench CampaignThroughput -benchtime 1x ./internal/campaign/
+var benchAnalyze = flag.Bool("throughput.analyze", false,
+	"BenchmarkCampaignThroughput: ANALYZE the database (PostgreSQL) after the campaign is created and before it starts (information: is a fresh table's missing statistics the cold start?)")
+
 var benchNoWebhooks = flag.Bool("throughput.no-webhooks", false,
 	"leave webhooks out, as before they were wired (to compare)")
 
@@ -147,6 +150,11 @@ func benchThroughput(b *testing.B, st store.Store, accounts, members int, latenc
 		v := e.create(campaign.CreateInput{Message: "Hi {first_name|there}, a short note.", Audience: campaign.Audience{ListIDs: lists},
 			SenderAccountIDs: senders, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(10_000)},
 			FailurePercent: intp(100)}) // generated people refuse strangers now and then
+		if *benchAnalyze && st.Dialect() == "postgres" {
+			if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+				b.Fatal(err)
+			}
+		}
 		start := time.Now()
 		e.start(v.ID)
 		v = e.waitDoneEvery(v.ID, 5*time.Millisecond)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
@@ -62,7 +63,19 @@ type CreateInput struct {
 	// last 50 outcomes failed (default 10; 100 turns it off): see
 	// FailuresToPause.
 	FailurePercent *int
+	// Steps are follow-ups (steps 2 to 4): each goes to a recipient who
+	// has not replied, AfterSeconds after the previous step reached them.
+	Steps []StepInput
 }
+
+// StepInput is one follow-up as given.
+type StepInput struct {
+	Message      string `json:"message"`
+	AfterSeconds int    `json:"after_seconds"`
+}
+
+// MaxStepDelay is the longest wait of a follow-up after the step before.
+const MaxStepDelay = 90 * 24 * time.Hour
 
 // Limits of what one campaign may hold.
 const (
@@ -100,6 +113,14 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 	if err != nil {
 		return View{}, err
 	}
+	tpls := []*message.Template{tpl}
+	for i, st := range c.Steps {
+		t, err := message.Parse(st.Message)
+		if err != nil {
+			return View{}, stepError(i, err)
+		}
+		tpls = append(tpls, t)
+	}
 	senders, err := s.senders(ctx, userID, in.SenderAccountIDs)
 	if err != nil {
 		return View{}, err
@@ -116,9 +137,14 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 		if d.State != store.DeliveryPending {
 			continue
 		}
-		r := tpl.Render(message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}, opts)
-		if err := r.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName)); err != nil {
-			return View{}, err
+		for i, t := range tpls {
+			r := t.Render(message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}, opts)
+			if err := r.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName)); err != nil {
+				if i > 0 {
+					return View{}, stepError(i-1, err)
+				}
+				return View{}, err
+			}
 		}
 	}
 	if err := s.roomForDraft(ctx, userID, len(aud)); err != nil {
@@ -129,6 +155,9 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 		return View{}, fmt.Errorf("create campaign: %w", err)
 	}
 	s.log.Info("campaign created", "campaign", saved.ID, "user", userID, "recipients", len(aud))
+	// Made in batches by the store, with no transaction to share: recorded
+	// right after.
+	s.recordAfter(ctx, userID, saved, audit.CampaignCreated, fmt.Sprintf("%d people in the audience", len(aud)))
 	return s.view(ctx, saved)
 }
 
@@ -191,10 +220,38 @@ func (s *Service) checkInput(userID int64, in CreateInput) (store.Campaign, erro
 	if in.StartAt != nil && !in.StartAt.IsZero() {
 		c.StartAt = in.StartAt.UTC()
 	}
+	if len(in.Steps) > store.MaxSteps-1 {
+		return c, fieldError("steps", fmt.Sprintf("A campaign has at most %d steps: the first message and %d follow-ups; this one has %d follow-ups",
+			store.MaxSteps, store.MaxSteps-1, len(in.Steps)), "Remove a follow-up.")
+	}
+	for i, st := range in.Steps {
+		field := fmt.Sprintf("steps[%d]", i)
+		switch {
+		case usertext.HasNUL(st.Message):
+			return c, usertext.NULError(field + ".message")
+		case !utf8.ValidString(st.Message):
+			return c, fieldError(field+".message", fmt.Sprintf("Step %d's message is not valid text", i+2), "Paste it again as plain text.")
+		case st.AfterSeconds < 1 || time.Duration(st.AfterSeconds)*time.Second > MaxStepDelay:
+			return c, fieldError(field+".after_seconds", fmt.Sprintf("Step %d's delay must be between 1 second and %d days after step %d", i+2, int(MaxStepDelay.Hours()/24), i+1),
+				"Give it in seconds: 172800 is two days.")
+		}
+		c.Steps = append(c.Steps, store.Step{Message: st.Message, AfterSeconds: st.AfterSeconds})
+	}
 	aud, _ := json.Marshal(storedAudience{ExtractionIDs: in.Audience.ExtractionIDs, ListIDs: in.Audience.ListIDs,
 		Pasted: len(in.Audience.Usernames) + len(in.Audience.UserIDs) + len(in.Audience.Refs)})
 	c.Audience = string(aud)
 	return c, nil
+}
+
+// stepError puts a message's error on follow-up i (steps[i], step i+2).
+func stepError(i int, err error) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	e = e.OnField(fmt.Sprintf("steps[%d].message", i))
+	e.Message = fmt.Sprintf("Step %d: %s", i+2, e.Message)
+	return e
 }
 
 // storedAudience is the audience as the campaign's row keeps it: lists by

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
 
@@ -43,6 +44,8 @@ func transitionHint(status string) string {
 // a sentence for people.
 type reason struct{ code, text string }
 
+func (r reason) step() store.StepReason { return store.StepReason{Code: r.code, Text: r.text} }
+
 var (
 	reasonSuppressed    = reason{"suppressed", "On your suppression list"}
 	reasonBot           = reason{"bot", "A bot, not a person"}
@@ -54,6 +57,10 @@ var (
 	reasonCancelled     = reason{"cancelled", "The campaign was cancelled before this message was sent"}
 	reasonDeactivated   = reason{"deactivated", "Their Telegram account is deleted or deactivated"}
 	reasonTooLong       = reason{"too_long", "The message is longer than Telegram allows for this recipient"}
+	// Why a recipient's remaining steps were cancelled.
+	reasonReplied   = reason{"replied", "Cancelled: they replied"}
+	reasonOptedOut  = reason{"opted_out", "Cancelled: they opted out"}
+	reasonStepsSupp = reason{"suppressed", "Cancelled: added to your suppression list"}
 )
 
 // recipientRefusal is the reason a send to one recipient failed for good,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/campaign"
+	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -33,6 +35,9 @@ type childConf struct {
 	PublicKey []byte
 	UserID    int64
 	Start     int64 // a campaign to start once running (the first child)
+	// Listen: the child keeps the accounts' updates too (the inbox), as
+	// the server does on the connection it sends on.
+	Listen bool
 }
 
 func runChild() int {
@@ -63,7 +68,11 @@ func runChild() int {
 	if err != nil {
 		return fail(err)
 	}
-	svc, err := campaign.New(campaign.Options{Store: st, Accounts: acc, Queue: queue, RunBudget: 30 * time.Second})
+	o := campaign.Options{Store: st, Accounts: acc, Queue: queue, RunBudget: 30 * time.Second}
+	if os.Getenv("CAMPAIGN_TEST_LOG") != "" {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	svc, err := campaign.New(o)
 	if err != nil {
 		return fail(err)
 	}
@@ -77,6 +86,13 @@ func runChild() int {
 	}
 	if err := jc.Start(ctx); err != nil {
 		return fail(err)
+	}
+	if c.Listen {
+		in, err := inbox.New(inbox.Options{Store: st, Accounts: acc, Queue: queue, Replies: svc, Logger: o.Logger})
+		if err != nil {
+			return fail(err)
+		}
+		acc.Listen(ctx, in.Received)
 	}
 	if c.Start != 0 {
 		if _, err := svc.Start(ctx, c.UserID, c.Start); err != nil {

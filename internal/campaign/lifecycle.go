@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/telegramate/telegramate/internal/actor"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -78,6 +79,13 @@ func (s *Service) move(ctx context.Context, userID, id int64, action string, fro
 		if err != nil {
 			return err
 		}
+		detail := ""
+		if to == store.CampaignScheduled {
+			detail = "Starts " + c.StartAt.UTC().Format("2006-01-02 15:04 MST")
+		}
+		if err := s.record(ctx, tx, userID, c, moves[action], detail); err != nil {
+			return err
+		}
 		if to == store.CampaignRunning {
 			if err := s.recheckRestored(ctx, tx, c); err != nil {
 				return err
@@ -147,6 +155,8 @@ func (s *Service) pauseForFailures(ctx context.Context, c store.Campaign) error 
 	}
 	if err == nil {
 		s.log.Warn("campaign paused for failures", "campaign", c.ID, "failed", failed, "of", total)
+		// Background work: the log has no person for it.
+		s.recordAfter(audit.WithActor(ctx, audit.Actor{}), c.UserID, c, audit.CampaignPaused, fmt.Sprintf("Paused by itself: %d of the last %d messages failed", failed, total))
 	}
 	return err
 }

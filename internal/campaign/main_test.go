@@ -117,6 +117,7 @@ type env struct {
 	acc  *accounts.Service
 	ext  *extract.Service
 	svc  *campaign.Service
+	in   *inbox.Service
 	user int64
 	ids  map[string]int64 // phone → account id
 	jobs *jobs.Client
@@ -190,7 +191,7 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, sbx: sbx, st: st, keys: keys, acc: acc, ext: ext, svc: svc, user: u.ID, ids: map[string]int64{}}
+	e := &env{t: t, sbx: sbx, st: st, keys: keys, acc: acc, ext: ext, svc: svc, in: in, user: u.ID, ids: map[string]int64{}}
 	var periodic []*river.PeriodicJob
 	if tickEvery > 0 {
 		periodic = campaign.PeriodicJobs(tickEvery)

@@ -18,17 +18,48 @@ import (
 // latest delivery sent to them from it, in the transaction that stores
 // the message (the inbox owns incoming messages and calls this once per
 // message; it applies opt-outs itself).
+//
+// Any message the person writes to the account cancels the follow-ups
+// the account has for them, in every campaign: as opted out when the
+// inbox has just suppressed them (it applies the opt-out first), as
+// replied otherwise.
 func (s *Service) Replied(ctx context.Context, tx store.Tx, accountID, tgUserID int64, text string, at time.Time) error {
+	why := reasonReplied
 	d, err := tx.MarkReplied(ctx, accountID, tgUserID, text, at)
 	switch {
 	case err == nil:
 		s.log.Info("campaign reply", slog.Int64("campaign", d.CampaignID), slog.Int64("delivery", d.ID))
-		return nil
+		sup, err := tx.IsSuppressed(ctx, d.UserID, tgUserID, "")
+		if err != nil {
+			return fmt.Errorf("record reply: %w", err)
+		}
+		if sup {
+			why = reasonOptedOut
+		}
 	case errors.Is(err, store.ErrNotFound):
-		return nil
 	default:
 		return fmt.Errorf("record reply: %w", err)
 	}
+	now := s.now()
+	n, err := tx.CancelStepsTo(ctx, accountID, tgUserID, why.code, why.text, now)
+	if err != nil {
+		return fmt.Errorf("cancel follow-ups: %w", err)
+	}
+	if n == 0 || d.CampaignID == 0 {
+		return nil
+	}
+	s.log.Info("follow-ups cancelled", slog.Int64("account", accountID), slog.Int64("steps", n), slog.String("reason", why.code))
+	// The last open step of the campaign may have been this person's: it
+	// completes now, not when that step would have been due.
+	done, err := tx.CompleteCampaignIfDone(ctx, d.CampaignID, now)
+	if err != nil || !done {
+		return err
+	}
+	c, err := tx.CampaignForWork(ctx, d.CampaignID)
+	if err != nil {
+		return err
+	}
+	return publishCompleted(ctx, s.eventSink(), tx, c, now)
 }
 
 // TickArgs is the periodic job that starts scheduled campaigns and wakes

@@ -32,6 +32,11 @@ type DeliveryRow struct {
 	MessageID int        `json:"message_id"`
 	SentAt    *time.Time `json:"sent_at"`
 	RepliedAt *time.Time `json:"replied_at"`
+	// Step is which of the campaign's messages the row is (1: the first;
+	// a follow-up's row is written when the step before reached them).
+	Step int `json:"step"`
+	// DueAt is when a follow-up goes (absent for step 1).
+	DueAt *time.Time `json:"due_at,omitempty"`
 }
 
 func rowOf(d store.Delivery) DeliveryRow {
@@ -40,7 +45,11 @@ func rowOf(d store.Delivery) DeliveryRow {
 		state = store.DeliveryPending // on its way; the report has four states
 	}
 	r := DeliveryRow{UserID: d.TGUserID, Username: d.Username, FirstName: d.FirstName, LastName: d.LastName, AccountID: d.AccountID, State: state, Reason: d.Reason,
-		RandomID: strconv.FormatInt(d.RandomID, 10), MessageID: d.MessageID}
+		RandomID: strconv.FormatInt(d.RandomID, 10), MessageID: d.MessageID, Step: max(d.Step, 1)}
+	if !d.DueAt.IsZero() {
+		t := d.DueAt.UTC()
+		r.DueAt = &t
+	}
 	if !d.SentAt.IsZero() {
 		t := d.SentAt.UTC()
 		r.SentAt = &t
@@ -87,7 +96,7 @@ func (s *Service) WriteDeliveries(ctx context.Context, userID, id int64, format 
 			return err
 		}
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"user_id", "username", "first_name", "last_name", "account_id", "state", "reason", "random_id", "message_id", "sent_at", "replied_at"})
+		_ = cw.Write([]string{"user_id", "username", "first_name", "last_name", "account_id", "state", "reason", "random_id", "message_id", "sent_at", "replied_at", "step", "due_at"})
 		err := s.Deliveries(ctx, userID, id, func(r DeliveryRow) error {
 			// A row no account took (skipped before sending) has no
 			// account: an empty cell, not an account "0".
@@ -99,7 +108,8 @@ func (s *Service) WriteDeliveries(ctx context.Context, userID, id int64, format 
 			// stored before usernames were checked on every path too.
 			return cw.Write([]string{strconv.FormatInt(r.UserID, 10), usertext.CSVCell(r.Username),
 				usertext.CSVCell(r.FirstName), usertext.CSVCell(r.LastName), account,
-				usertext.CSVCell(r.State), usertext.CSVCell(r.Reason), r.RandomID, strconv.Itoa(r.MessageID), timeText(r.SentAt), timeText(r.RepliedAt)})
+				usertext.CSVCell(r.State), usertext.CSVCell(r.Reason), r.RandomID, strconv.Itoa(r.MessageID), timeText(r.SentAt), timeText(r.RepliedAt),
+				strconv.Itoa(r.Step), timeText(r.DueAt)})
 		})
 		cw.Flush()
 		if err != nil {

@@ -60,8 +60,13 @@ type run struct {
 	api       *tg.Client
 	until     time.Time
 	next      time.Time // when the job should run again; zero: when woken
-	templates map[int64]*message.Template
+	templates map[templateKey]*message.Template
 	log       *slog.Logger
+	// caughtUp is the latest time as of which every message Telegram had
+	// for the account is known to have been through the inbox (catchUp):
+	// a follow-up due by then is claimed knowing whether its recipient
+	// replied before it was due.
+	caughtUp time.Time
 	// woken is the account's wake count as of the run's last claim.
 	woken int64
 	// progressed: the run recorded an answer to a send.
@@ -70,7 +75,7 @@ type run struct {
 
 func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error {
 	r := &run{s: s, userID: userID, accountID: accountID, until: s.now().Add(s.o.RunBudget),
-		templates: map[int64]*message.Template{}, log: s.log.With(slog.Int64("account", accountID))}
+		templates: map[templateKey]*message.Template{}, log: s.log.With(slog.Int64("account", accountID))}
 	s.running.Store(accountID, struct{}{})
 	defer s.running.Delete(accountID)
 	var err error
@@ -90,7 +95,7 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 		}
 		// Soon, not when the holder's lease would end: asking again is
 		// what makes a holder that now only listens give the account up.
-		if s.o.Sleep(ctx, min(max(e.RetryAfter, 50*time.Millisecond), time.Second)) != nil {
+		if s.sleep(ctx, min(max(e.RetryAfter, 50*time.Millisecond), time.Second)) != nil {
 			break
 		}
 	}
@@ -154,6 +159,10 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 const transientLimit = 20
 
 func (r *run) do(ctx context.Context) error {
+	if r.s.isStopping() {
+		r.next = r.s.now()
+		return nil
+	}
 	if err := r.resumeInterrupted(ctx); err != nil {
 		return err
 	}
@@ -167,8 +176,10 @@ func (r *run) do(ctx context.Context) error {
 			return err
 		}
 		now := r.s.now()
-		if !now.Before(r.until) {
-			// The budget is used: continue in a new run.
+		if !now.Before(r.until) || r.s.isStopping() {
+			// The budget is used, or the node shuts down: record what was
+			// sent, give back what was claimed and not sent, and continue
+			// in a new run (on this node or another).
 			r.next = now
 			return r.stop(ctx, pending, cl)
 		}
@@ -180,15 +191,37 @@ func (r *run) do(ctx context.Context) error {
 				}
 				pending = nil
 			}
+			if cl.catchUp {
+				caught, cerr := r.catchUp(ctx)
+				if cerr != nil {
+					return cerr
+				}
+				if !caught {
+					// The inbox is behind (or does not listen): the
+					// follow-ups, and this run, wait rather than risk a
+					// message to someone who already replied.
+					r.next = r.s.now().Add(catchUpRetry)
+					return nil
+				}
+				cl, err = r.step(ctx, nil, true)
+				continue
+			}
 			if cl.wait.IsZero() {
 				return nil // nothing left to send
 			}
 			wake := cl.wait
+			if hook := r.s.waiting.Load(); hook != nil {
+				(*hook)(r.accountID, wake)
+			}
 			if wake.Sub(now) > r.s.o.HoldFor || !wake.Before(r.until) {
 				r.next = wake
 				return nil
 			}
-			if err := r.s.o.Sleep(ctx, wake.Sub(now)); err != nil {
+			if err := r.s.sleep(ctx, wake.Sub(now)); err != nil {
+				if errors.Is(err, errStopping) {
+					r.next = wake
+					return nil
+				}
 				return err
 			}
 			cl, err = r.step(ctx, nil, true)
@@ -226,7 +259,7 @@ func (r *run) do(ctx context.Context) error {
 		)
 		ahead := cl.ahead
 		if ahead {
-			next, nextErr = r.step(ctx, pending, true)
+			next, nextErr = r.step(ctx, pending, !r.s.isStopping())
 			pending = nil
 		}
 		res := <-sent
@@ -247,7 +280,7 @@ func (r *run) do(ctx context.Context) error {
 			pending, cl = ans, next
 			continue
 		}
-		cl, err = r.step(ctx, nil, true, ans)
+		cl, err = r.step(ctx, nil, !r.s.isStopping(), ans)
 	}
 }
 
@@ -266,6 +299,8 @@ type sendResult struct {
 
 // deliver sends one rendered message with its delivery's random_id.
 func (r *run) deliver(ctx context.Context, d store.Delivery, c store.Campaign, text message.Rendered) sendResult {
+	r.s.inFlight.Add(1)
+	defer r.s.inFlight.Add(-1)
 	res, err := r.api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
 		Peer:      &tg.InputPeerUser{UserID: d.TGUserID, AccessHash: d.AccessHash},
 		Message:   text.Text,
@@ -313,7 +348,7 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 			return nil
 		}
 		var err error
-		cl, err = claimIn(ctx, tx, ev, r.accountID, now)
+		cl, err = claimIn(ctx, tx, ev, r.accountID, now, r.caughtUp)
 		return err
 	})
 	if err != nil {
@@ -355,13 +390,21 @@ type claimed struct {
 	// ahead: no running campaign of the account has an interval or a
 	// rate, so the next send may be claimed while this one is on its way.
 	ahead bool
+	// catchUp: a follow-up is due, but the account's updates are not
+	// known to be caught up to its due time (run.catchUp).
+	catchUp bool
 }
 
 // claimIn takes the account's next due send in the step's transaction,
 // which also moves the account's pace and checks the suppression list, so
 // any number of campaigns and nodes share one pace per account. A running
 // campaign found without open deliveries is completed.
-func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now time.Time) (claimed, error) {
+//
+// A campaign's due follow-ups go before its first messages (they are
+// the ones with a time); one is claimed only when it was due by
+// caughtUp, so that a reply that came before it was due has cancelled
+// it. Otherwise the claim asks for a catch-up (claimed.catchUp).
+func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now, caughtUp time.Time) (claimed, error) {
 	var out claimed
 	pace, err := tx.LockPace(ctx, accountID, now)
 	if err != nil {
@@ -384,8 +427,20 @@ func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now t
 			continue
 		}
 		for {
-			d, err := tx.NextPendingDelivery(ctx, c.ID, accountID)
+			d, err := nextOf(ctx, tx, c, accountID, now)
 			if errors.Is(err, store.ErrNotFound) {
+				if len(c.Steps) > 0 {
+					due, ok, err := tx.NextStepDue(ctx, c.ID, accountID)
+					if err != nil {
+						return out, err
+					}
+					if ok {
+						if out.wait.IsZero() || due.Before(out.wait) {
+							out.wait = due
+						}
+						break
+					}
+				}
 				done, err := tx.CompleteCampaignIfDone(ctx, c.ID, now)
 				if err != nil {
 					return out, err
@@ -400,8 +455,15 @@ func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now t
 			if err != nil {
 				return out, err
 			}
+			if d.Step > 1 && d.DueAt.After(caughtUp) {
+				return claimed{catchUp: true}, nil
+			}
 			if d.Suppressed {
-				if err := tx.FinishDelivery(ctx, d.ID, store.DeliverySkipped, reasonSuppressed.code, reasonSuppressed.text, 0, now); err != nil {
+				why := reasonSuppressed
+				if d.Step > 1 {
+					why = reasonStepsSupp
+				}
+				if err := tx.FinishDelivery(ctx, d.ID, store.DeliverySkipped, why.code, why.text, 0, now); err != nil {
 					return out, err
 				}
 				continue
@@ -427,6 +489,18 @@ func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now t
 	return out, nil
 }
 
+// nextOf is campaign c's next send from an account: its earliest due
+// follow-up, else its next first message.
+func nextOf(ctx context.Context, tx store.Tx, c store.Campaign, accountID int64, now time.Time) (store.Delivery, error) {
+	if len(c.Steps) > 0 {
+		d, err := tx.NextDueStep(ctx, c.ID, accountID, now)
+		if !errors.Is(err, store.ErrNotFound) {
+			return d, err
+		}
+	}
+	return tx.NextPendingDelivery(ctx, c.ID, accountID)
+}
+
 // recordIn stores Telegram's answer to one send. A message sent keeps
 // its account's next send at least its interval after the answer (the
 // claim counted from before the send; the answer is when Telegram
@@ -437,6 +511,16 @@ func recordIn(ctx context.Context, tx store.Tx, a *answer, now time.Time) error 
 	}
 	if err := tx.FinishDelivery(ctx, a.d.ID, store.DeliverySent, "", "", a.messageID, now); err != nil {
 		return err
+	}
+	if step := max(a.d.Step, 1); step <= len(a.c.Steps) {
+		// The next step's row, with its random_id, in the transaction
+		// that records this one sent: written once, whatever crashes.
+		a.d.State = store.DeliverySent
+		next := a.c.Steps[step-1]
+		if _, err := tx.AddNextStep(ctx, a.d, newRandomID(), now.Add(time.Duration(next.AfterSeconds)*time.Second), now,
+			reasonReplied.step(), reasonOptedOut.step(), reasonStepsSupp.step()); err != nil {
+			return fmt.Errorf("write step %d of delivery %d: %w", step+1, a.d.ID, err)
+		}
 	}
 	// The next send, of this campaign or another one on the account, is
 	// paced from now: the message reached Telegram somewhere between its
@@ -492,6 +576,49 @@ func (r *run) resumeInterrupted(ctx context.Context) error {
 	return nil
 }
 
+// catchUpWait is how long a run waits for the account's updates to catch
+// up before a follow-up; catchUpRetry how long it then waits to try
+// again. The state is stored about every second (connections'
+// FlushEvery), so a wait of this length means the inbox is stuck or
+// not listening.
+const (
+	catchUpWait  = 20 * time.Second
+	catchUpRetry = 30 * time.Second
+)
+
+// catchUp waits until every message Telegram had for the account when
+// it is called has been through the inbox, which counts a reply (and
+// cancels the person's follow-ups) in the transaction that stores it.
+// It asks Telegram for the account's pts, and waits for the account's
+// stored updates state to reach it: the runtime stores a pts only after
+// the messages up to it were handled. It reports false when the state
+// did not get there in catchUpWait.
+func (r *run) catchUp(ctx context.Context) (bool, error) {
+	at := r.s.now()
+	remote, err := r.api.UpdatesGetState(ctx)
+	if err != nil {
+		return false, fmt.Errorf("account %d: read Telegram's updates state before a follow-up: %w", r.accountID, err)
+	}
+	for {
+		have, ok, err := r.s.st.UpdatesStateOf(ctx, r.accountID)
+		if err != nil {
+			return false, err
+		}
+		if ok && have.Pts >= remote.Pts {
+			r.caughtUp = at
+			return true, nil
+		}
+		if r.s.now().Sub(at) > catchUpWait {
+			r.log.Warn("follow-ups wait: the account's updates are not caught up",
+				slog.Int("stored_pts", have.Pts), slog.Int("telegram_pts", remote.Pts), slog.Duration("retry_in", catchUpRetry))
+			return false, nil
+		}
+		if err := r.s.o.Sleep(ctx, 100*time.Millisecond); err != nil {
+			return false, err
+		}
+	}
+}
+
 // findSent looks for the message in the recipient's dialog: an outgoing
 // message with the same text, dated from the claim on.
 func (r *run) findSent(ctx context.Context, d store.Delivery, c store.Campaign) (int, bool, error) {
@@ -521,21 +648,35 @@ func (r *run) findSent(ctx context.Context, d store.Delivery, c store.Campaign) 
 	return 0, false, nil
 }
 
-func (r *run) template(c store.Campaign) (*message.Template, error) {
-	if t, ok := r.templates[c.ID]; ok {
+// templateKey names one step's message of a campaign.
+type templateKey struct {
+	campaign int64
+	step     int
+}
+
+func (r *run) template(c store.Campaign, step int) (*message.Template, error) {
+	k := templateKey{c.ID, max(step, 1)}
+	if t, ok := r.templates[k]; ok {
 		return t, nil
 	}
-	t, err := message.Parse(c.Message)
+	text := c.Message
+	if k.step > 1 {
+		if k.step-2 >= len(c.Steps) {
+			return nil, fmt.Errorf("campaign %d has no step %d", c.ID, k.step)
+		}
+		text = c.Steps[k.step-2].Message
+	}
+	t, err := message.Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	r.templates[c.ID] = t
+	r.templates[k] = t
 	return t, nil
 }
 
 func (r *run) render(d store.Delivery, c store.Campaign) (message.Rendered, message.Options, error) {
 	opts := message.Options{OptOutFooter: c.OptOutFooter}
-	t, err := r.template(c)
+	t, err := r.template(c, d.Step)
 	if err != nil {
 		return message.Rendered{}, opts, err
 	}

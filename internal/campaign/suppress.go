@@ -106,7 +106,17 @@ func (s *Service) Suppress(ctx context.Context, userID int64, who, why string) (
 		return store.Suppression{}, err
 	}
 	ref := res.Refs[0]
-	e, _, err := s.st.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username, Reason: why, CreatedAt: s.now()})
+	var e store.Suppression
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if e, _, err = tx.AddSuppression(ctx, store.Suppression{UserID: userID, TGUserID: ref.UserID, Username: ref.Username, Reason: why, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+		// Follow-ups still to come stop now (a first message not yet
+		// sent is skipped when its turn comes, as it always was).
+		_, err = tx.CancelStepsOf(ctx, userID, e.TGUserID, e.Username, reasonStepsSupp.code, reasonStepsSupp.text, s.now())
+		return err
+	})
 	return e, err
 }
 

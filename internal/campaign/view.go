@@ -31,7 +31,10 @@ type View struct {
 	Reasons  []store.ReasonCount
 	// Plan is set while the campaign is a draft or scheduled.
 	Plan *Plan
-	now  time.Time // when the accounts' states were read
+	// Steps are the first message's and each follow-up's counts, step 1
+	// first.
+	Steps []StepView
+	now   time.Time // when the accounts' states were read
 }
 
 // AccountView is one sending account's part of a campaign.
@@ -46,6 +49,40 @@ type AccountView struct {
 	Until   time.Time // when a waiting account goes on, if known
 	Counts  store.DeliveryCounts
 	Problem bool // a person must act (limited, needs login)
+}
+
+// StepView is one step's part of a campaign.
+type StepView struct {
+	Index        int // 1 for the first message
+	Message      string
+	AfterSeconds int // after the step before reached a recipient; 0 for step 1
+	store.StepCounts
+}
+
+// Delay is the step's wait after the step before, for people: "2 days",
+// "6 hours", "90 seconds"; "" for step 1.
+func (s StepView) Delay() string { return StepDelay(s.AfterSeconds) }
+
+// Prev is the index of the step before.
+func (s StepView) Prev() int { return s.Index - 1 }
+
+// StepDelay is a follow-up's delay in seconds, for people.
+func StepDelay(seconds int) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case seconds <= 0:
+		return ""
+	case seconds%86400 == 0:
+		return plural(seconds/86400, "day")
+	case seconds%3600 == 0:
+		return plural(seconds/3600, "hour")
+	}
+	return apperr.FormatWait(time.Duration(seconds) * time.Second)
 }
 
 // Final reports whether the campaign has ended.
@@ -142,6 +179,9 @@ func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
 	if v.Reasons, err = s.st.CampaignReasons(ctx, c.ID); err != nil {
 		return v, err
 	}
+	if v.Steps, err = s.steps(ctx, c); err != nil {
+		return v, err
+	}
 	perAccount, err := s.st.CampaignAccountCounts(ctx, c.ID)
 	if err != nil {
 		return v, err
@@ -162,6 +202,11 @@ func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
 			return v, fmt.Errorf("pace of account %d: %w", id, err)
 		}
 		av := accountState(c, a, pc, counts[id], now)
+		if av.State == AccountSending && len(c.Steps) > 0 {
+			if av, err = s.waitingForStep(ctx, c, id, av, now); err != nil {
+				return v, err
+			}
+		}
 		av.ID, av.Name, av.Counts = id, a.Name, counts[id]
 		v.Accounts = append(v.Accounts, av)
 	}
@@ -183,6 +228,7 @@ const (
 	HoldScheduled  = "scheduled"     // the campaign starts later
 	HoldPaused     = "paused"        // the campaign is paused
 	HoldNobody     = "no_recipients" // a campaign not started gives it nobody
+	HoldNextStep   = "next_step"     // its open messages are follow-ups not yet due
 )
 
 // holdLabels name the reasons in a few words (the account's badge).
@@ -198,6 +244,7 @@ var holdLabels = map[string]string{
 	HoldScheduled:  "scheduled",
 	HoldPaused:     "paused",
 	HoldNobody:     "gets nobody",
+	HoldNextStep:   "next follow-up not yet due",
 }
 
 // Label is the account's state in a few words: "sending", "daily cap
@@ -331,6 +378,10 @@ func (v View) Stalled() (why string, resumes time.Time, stalled bool) {
 	if len(order) == 0 {
 		return "", time.Time{}, false
 	}
+	if len(order) == 1 && order[0] == HoldNextStep {
+		// Nothing is wrong: every message due so far is sent.
+		return "Every message due so far is sent; the next follow-up is due at " + when(resumes, zone, v.now) + ".", resumes, true
+	}
 	parts := make([]string, 0, len(order))
 	for _, r := range order {
 		l := holdLabels[r]
@@ -349,4 +400,41 @@ func (v View) Stalled() (why string, resumes time.Time, stalled bool) {
 		why += " Sending resumes at " + when(resumes, zone, v.now) + "."
 	}
 	return why, resumes, true
+}
+
+// steps counts each of a campaign's steps, those not reached yet too.
+func (s *Service) steps(ctx context.Context, c store.Campaign) ([]StepView, error) {
+	counts, err := s.st.CampaignStepCounts(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("campaign %d steps: %w", c.ID, err)
+	}
+	out := []StepView{{Index: 1, Message: c.Message}}
+	for i, st := range c.Steps {
+		out = append(out, StepView{Index: i + 2, Message: st.Message, AfterSeconds: st.AfterSeconds})
+	}
+	for _, sc := range counts {
+		if sc.Step >= 1 && sc.Step <= len(out) {
+			out[sc.Step-1].StepCounts = sc
+		}
+	}
+	for i := range out {
+		out[i].Step = out[i].Index
+	}
+	return out, nil
+}
+
+// waitingForStep is av, an account free to send for a running campaign,
+// made waiting when all it has left are follow-ups not yet due: it is
+// not sending, and says when the next one is.
+func (s *Service) waitingForStep(ctx context.Context, c store.Campaign, accountID int64, av AccountView, now time.Time) (AccountView, error) {
+	if _, err := s.st.NextPendingDelivery(ctx, c.ID, accountID); !errors.Is(err, store.ErrNotFound) {
+		return av, err
+	}
+	due, ok, err := s.st.NextStepDue(ctx, c.ID, accountID)
+	if err != nil || !ok || !due.After(now) {
+		return av, err
+	}
+	av.State, av.Reason, av.Until = AccountWaiting, HoldNextStep, due
+	av.Detail = "Its messages due so far are sent; the next follow-up is due at " + when(due, pacingOf(c).zone(), now) + "."
+	return av, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/usertext"
 )
@@ -121,7 +123,8 @@ func (s *Service) Export(ctx context.Context, userID, listID int64, f store.Memb
 	if err := CheckFormat(format); err != nil {
 		return err
 	}
-	if _, err := s.List(ctx, userID, listID); err != nil {
+	list, err := s.List(ctx, userID, listID)
+	if err != nil {
 		return err
 	}
 	var ew exportWriter
@@ -140,14 +143,37 @@ func (s *Service) Export(ctx context.Context, userID, listID int64, f store.Memb
 	if err := ew.begin(); err != nil {
 		return err
 	}
-	err := s.st.ScanMembers(ctx, listID, f, ew.row)
+	n := 0
+	err = s.st.ScanMembers(ctx, listID, f, func(m store.Member) error {
+		n++
+		return ew.row(m)
+	})
 	if err != nil {
 		return fmt.Errorf("export list %d: %w", listID, err)
 	}
 	if err := ew.end(); err != nil {
 		return fmt.Errorf("export list %d: %w", listID, err)
 	}
+	s.recordExport(ctx, userID, list, format, n)
 	return nil
+}
+
+// recordExport writes a finished export to the workspace's audit log and,
+// for an extraction's list, to its account's activity log. The file is
+// out already: a failure is logged, not returned.
+func (s *Service) recordExport(ctx context.Context, userID int64, list ListInfo, format string, n int) {
+	by := audit.ActorFrom(ctx)
+	detail := fmt.Sprintf("%s, %d members", strings.ToUpper(format), n)
+	audit.RecordAfter(ctx, s.st, s.log, s.now(), userID, by, audit.Event{
+		Action: audit.MemberListExported, TargetKind: audit.TargetMemberList, TargetID: list.ID, TargetLabel: list.Name, Detail: detail,
+	})
+	if list.Extraction == nil {
+		return
+	}
+	line := fmt.Sprintf("Member list “%s” exported (%s)", list.Name, detail)
+	if err := s.acc.LogActivity(ctx, userID, list.Extraction.AccountID, audit.MemberListExported, line, by.IP); err != nil {
+		s.log.Error("account activity not recorded", slog.Int64("account", list.Extraction.AccountID), slog.String("event", audit.MemberListExported), slog.Any("err", err))
+	}
 }
 
 type exportWriter interface {

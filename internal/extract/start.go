@@ -11,6 +11,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -98,20 +99,31 @@ func (s *Service) Start(ctx context.Context, userID int64, in StartInput) (store
 			return fmt.Errorf("enqueue: %w", err)
 		}
 		e.JobID = res.Job.ID
-		return tx.SetExtractionJob(ctx, e.ID, res.Job.ID)
+		if err := tx.SetExtractionJob(ctx, e.ID, res.Job.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.now(), userID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.ExtractionStarted, TargetKind: audit.TargetExtraction, TargetID: e.ID, TargetLabel: name,
+			Detail: fmt.Sprintf("Account %d, %s", in.AccountID, startDetail(e, in.Search)),
+		})
 	})
 	if err != nil {
 		return store.Extraction{}, fmt.Errorf("start extraction: %w", err)
 	}
-	detail := chatLabel(e)
-	if in.Search != "" {
-		detail += fmt.Sprintf(", search “%s”", in.Search)
-	}
-	if err := s.acc.LogActivity(ctx, userID, in.AccountID, EventStarted, detail, in.IP); err != nil {
+	if err := s.acc.LogActivity(ctx, userID, in.AccountID, EventStarted, startDetail(e, in.Search), in.IP); err != nil {
 		s.log.Warn("activity not recorded", slog.Int64("extraction", e.ID), slog.Any("err", err))
 	}
 	s.log.Info("extraction queued", slog.Int64("extraction", e.ID), slog.Int64("account", in.AccountID), slog.Int64("chat", chat.TGChatID))
 	return e, nil
+}
+
+// startDetail says what an extraction reads, for the logs.
+func startDetail(e store.Extraction, search string) string {
+	detail := chatLabel(e)
+	if search != "" {
+		detail += fmt.Sprintf(", search “%s”", search)
+	}
+	return detail
 }
 
 // Get is one of the user's extractions.

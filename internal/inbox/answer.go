@@ -11,12 +11,15 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/gotd/td/tg"
 	"github.com/riverqueue/river"
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
+	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
@@ -60,11 +63,15 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 	if err != nil {
 		return Message{}, err
 	}
+	r, err := formatAnswer(text, c)
+	if err != nil {
+		return Message{}, err
+	}
 	q, err := s.jobs()
 	if err != nil {
 		return Message{}, err
 	}
-	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: text, RandomID: newRandomID(), Now: s.now()}
+	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: r.Text, Entities: storeEntities(r.Entities), RandomID: newRandomID(), Now: s.now()}
 	if uerr := s.acc.Usable(telegram.WithKinds(ctx, telegram.KindSend), userID, c.AccountID); uerr != nil {
 		e, ok := apperr.As(uerr)
 		if !ok {
@@ -78,8 +85,10 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 		if m, err = tx.CreateAnswer(ctx, a); err != nil {
 			return err
 		}
-		_, err = q.InsertTx(ctx, tx.SQL(), AnswerArgs{AccountID: c.AccountID, UserID: userID}, nil)
-		return err
+		if _, err = q.InsertTx(ctx, tx.SQL(), AnswerArgs{AccountID: c.AccountID, UserID: userID}, nil); err != nil {
+			return err
+		}
+		return s.recordAnswer(ctx, tx, userID, c, m)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return Message{}, errNotFound
@@ -89,6 +98,93 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 	}
 	s.publish(Event{Kind: EventAnswer, UserID: userID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
 	return Message{m}, nil
+}
+
+// recordAnswer writes an answer to the workspace's audit log and to the
+// activity log of the account it is sent as, in the answer's transaction.
+func (s *Service) recordAnswer(ctx context.Context, tx store.Tx, userID int64, c store.Conversation, m store.InboxMessage) error {
+	by := audit.ActorFrom(ctx)
+	who := peerName(c)
+	detail := fmt.Sprintf("Message %d, %d characters", m.ID, utf8.RuneCountInString(m.Text))
+	if err := audit.Record(ctx, tx, s.now(), userID, by, audit.Event{
+		Action: audit.AnswerSent, TargetKind: audit.TargetChat, TargetID: c.ID, TargetLabel: who, Detail: detail,
+	}); err != nil {
+		return err
+	}
+	if _, err := tx.AddActivity(ctx, store.Activity{AccountID: c.AccountID, UserID: c.UserID, Event: audit.AnswerSent,
+		Detail: "Inbox answer to " + who + " (" + detail + ")", IP: by.IP, CreatedAt: s.now().UTC()}); err != nil {
+		return fmt.Errorf("account %d activity: %w", c.AccountID, err)
+	}
+	return nil
+}
+
+// peerName is the person of a conversation as the log names them.
+func peerName(c store.Conversation) string {
+	name := strings.TrimSpace(c.FirstName + " " + c.LastName)
+	if c.Username != "" {
+		name = strings.TrimSpace(name + " (@" + c.Username + ")")
+	}
+	if name == "" {
+		name = fmt.Sprintf("Telegram user %d", c.TGUserID)
+	}
+	return name
+}
+
+// PreviewAnswer is the answer as the person of the conversation will read
+// it: the text written as a campaign's message is (**bold**, links,
+// {first_name|fallback} …) rendered for them. The error says what to fix
+// (the rendered part is still filled when it can be).
+func (s *Service) PreviewAnswer(ctx context.Context, userID, conversationID int64, text string) (message.Rendered, error) {
+	c, err := s.conversation(ctx, userID, conversationID)
+	if err != nil {
+		return message.Rendered{}, err
+	}
+	return formatAnswer(text, c)
+}
+
+// formatAnswer parses an answer with the campaign editor's syntax and
+// renders it for the conversation's person. An answer once went out with
+// its **stars** as typed.
+func formatAnswer(text string, c store.Conversation) (message.Rendered, error) {
+	t, err := message.Parse(text)
+	if err != nil {
+		return message.Rendered{}, onText(err)
+	}
+	r := t.Render(message.Recipient{FirstName: c.FirstName, LastName: c.LastName, Username: c.Username}, message.Options{})
+	name := strings.TrimSpace(c.FirstName + " " + c.LastName)
+	if name == "" {
+		name = "this person"
+	}
+	return r, onText(r.Check(name))
+}
+
+// onText shows a formatting error next to the answer's field.
+func onText(err error) error {
+	if e, ok := apperr.As(err); ok && e.Field != "" {
+		return e.OnField("text")
+	}
+	return err
+}
+
+// storeEntities and tgEntities convert a message's formatting for the
+// store and for Telegram.
+func storeEntities(list []message.Entity) []store.TextEntity {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]store.TextEntity, len(list))
+	for i, e := range list {
+		out[i] = store.TextEntity(e)
+	}
+	return out
+}
+
+func messageEntities(list []store.TextEntity) []message.Entity {
+	out := make([]message.Entity, len(list))
+	for i, e := range list {
+		out[i] = message.Entity(e)
+	}
+	return out
 }
 
 // waitReason says why an answer waits for its account.
@@ -219,7 +315,7 @@ func (s *Service) sendAnswer(ctx context.Context, api *tg.Client, m store.InboxM
 		return s.finishAnswer(ctx, c, m, store.AnswerFailed, 0, "unreachable",
 			"Telegram has not told this account who the person is; wait for their next message")
 	}
-	id, err := telegram.SendText(ctx, api, c.TGUserID, c.AccessHash, m.Text, m.RandomID)
+	id, err := telegram.SendText(ctx, api, c.TGUserID, c.AccessHash, m.Text, message.Rendered{Entities: messageEntities(m.Entities)}.TG(), m.RandomID)
 	if err == nil {
 		return s.finishAnswer(ctx, c, m, store.AnswerSent, id, "", "")
 	}

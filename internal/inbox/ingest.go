@@ -115,7 +115,7 @@ func (s *Service) store(ctx context.Context, userID, accountID int64, peer store
 		}
 		row, added, err = tx.AddInboxMessage(ctx, store.InboxMessage{
 			ConversationID: c.ID, UserID: userID, AccountID: accountID, TGMessageID: m.ID, Direction: dir, Origin: origin,
-			Text: m.Text, MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now, RandomID: m.RandomID,
+			Text: m.Text, Entities: storeEntities(message.FromTG(m.Text, m.Entities)), MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now, RandomID: m.RandomID,
 		})
 		if err != nil || !added || !live {
 			return err
@@ -123,14 +123,15 @@ func (s *Service) store(ctx context.Context, userID, accountID int64, peer store
 		if !m.Out {
 			// In the message's transaction: a message stored once is a
 			// reply counted once and an opt-out applied once, whatever
-			// crashes.
+			// crashes. The opt-out first, so the campaigns see it with
+			// the reply (a follow-up cancelled as opted out, not replied).
+			if err := s.optOut(ctx, tx, userID, accountID, c, m); err != nil {
+				return err
+			}
 			if s.o.Replies != nil {
 				if err := s.o.Replies.Replied(ctx, tx, accountID, m.PeerID, m.Text, m.Date); err != nil {
 					return fmt.Errorf("campaign reply: %w", err)
 				}
-			}
-			if err := s.optOut(ctx, tx, userID, accountID, c, m); err != nil {
-				return err
 			}
 		}
 		s.mu.RLock()
@@ -172,11 +173,7 @@ func (s *Service) existing(ctx context.Context, accountID, tgUserID int64) (stor
 // optOut suppresses a person whose message is an opt-out keyword, for
 // every campaign of the user, as a reply to a campaign does.
 func (s *Service) optOut(ctx context.Context, q store.Queries, userID, accountID int64, c store.Conversation, m telegram.PrivateMessage) error {
-	keywords := s.o.OptOutKeywords
-	if keywords == nil {
-		keywords = message.DefaultOptOutKeywords
-	}
-	if !message.IsOptOut(m.Text, keywords) {
+	if !message.IsOptOut(m.Text, s.o.OptOutKeywords) { // none configured: the defaults
 		return nil
 	}
 	// The campaign's own wording when the person answers a campaign: the

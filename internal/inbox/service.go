@@ -27,6 +27,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -66,7 +67,7 @@ type Options struct {
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 	// OptOutKeywords are the incoming messages that put the person on the
-	// suppression list (default message.DefaultOptOutKeywords).
+	// suppression list (none: the defaults, message.IsOptOut).
 	OptOutKeywords []string
 	// Lag, when set, hears how long each message a person wrote took from
 	// its date at Telegram to being stored here (the inbox lag metric).
@@ -185,6 +186,11 @@ func (c Conversation) Done() bool { return c.Status == store.ConversationDone }
 // Message is one message of a conversation.
 type Message struct {
 	store.InboxMessage
+}
+
+// Formatted is the message's text with its formatting, for HTML().
+func (m Message) Formatted() message.Rendered {
+	return message.Rendered{Text: m.Text, Entities: messageEntities(m.Entities)}
 }
 
 // Incoming reports whether the person wrote it.

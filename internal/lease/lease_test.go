@@ -254,7 +254,16 @@ func TestStoppedDatabaseStopsTheUse(t *testing.T) {
 func TestUsesInsideANodeShareTheLease(t *testing.T) {
 	s := storetest.SQLite(t)
 	acct := newAccount(t, s)
-	a, b := newManager(t, s, "node-a"), newManager(t, s, "node-b")
+	// A TTL long enough that no renewal misses under load: a lease lost
+	// mid-use rightly gets a new token for the next use, which is not what
+	// this test is about (TestLostDatabaseStopsTheUse covers losing it). With the usual
+	// 900 ms, CI once lost it under -race with two packages per core.
+	a, err := lease.New(lease.Options{Store: s, NodeID: "node-a", TTL: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	b := newManager(t, s, "node-b")
 	var (
 		mu     sync.Mutex
 		active = map[int64]int{} // token → uses running under it

@@ -194,7 +194,7 @@ func (w *Watch) Run(ctx context.Context, st Sealed, keys *secrets.Keyring, every
 		switch {
 		case errors.As(err, &missing):
 			w.set(missing.Reason(), func() {
-				logger.Error("master key does not open the database's secrets", slog.String("error", err.Error()))
+				logger.Error("master key does not open the database's secrets", slog.String("err", err.Error()))
 			})
 		case err == nil:
 			w.set("", func() { logger.Info("master key opens the database's secrets again") })

@@ -58,15 +58,15 @@ func TestOneLineEachWay(t *testing.T) {
 	log := slog.New(outage.Handler(base.Handler(), tr))
 	queue := slog.New(outage.QueueHandler(base.Handler(), tr))
 
-	log.Error("http request", slog.Int("status", 503), slog.Any("error", errDown))
-	log.Error("http request", slog.Int("status", 503), slog.Any("error", errDown))
+	log.Error("http request", slog.Int("status", 503), slog.Any("err", errDown))
+	log.Error("http request", slog.Int("status", 503), slog.Any("err", errDown))
 	queue.Error("producer: Error fetching jobs", slog.String("err", "failed to connect: connection refused"))
 	queue.Error("jobcompleter: Too many errors; giving up")
 	log.Warn("renewal failed", slog.Any("err", errors.New("context deadline exceeded")))
 	log.Info("an ordinary line")
 	up.Store(true)
 	testkit.Eventually(t, 10*time.Second, "the recovery line", func() bool { return strings.Contains(out.String(), "database answers again") })
-	log.Error("template failed", slog.Any("error", errors.New("template: no such field")))
+	log.Error("template failed", slog.Any("err", errors.New("template: no such field")))
 	up.Store(false) // down again: the probe before the outage says so
 	testkit.Eventually(t, 10*time.Second, "a second outage once the first has settled", func() bool {
 		queue.Error("producer: Error fetching jobs", slog.String("err", "failed to connect: connection refused"))

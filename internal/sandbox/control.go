@@ -34,7 +34,7 @@ func (s *Server) startControl(addr string) (*controlServer, error) {
 	}
 	go func() {
 		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("sandbox control stopped", "error", err)
+			s.log.Error("sandbox control stopped", "err", err)
 		}
 	}()
 	return c, nil

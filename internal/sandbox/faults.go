@@ -63,7 +63,7 @@ func (s *Server) checkFaults(method string, actor int64, now time.Time) error {
 		if !f.fires(f.calls[actor]) {
 			continue
 		}
-		s.log.Info("sandbox fault", "method", method, "error", f.Error, "actor", actor)
+		s.log.Info("sandbox fault", "method", method, "fault", f.Error, "actor", actor)
 		s.recordHit(actor, method, f.Error, now)
 		switch {
 		case strings.HasPrefix(f.Error, "FLOOD_WAIT_"):

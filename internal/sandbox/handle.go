@@ -108,7 +108,7 @@ func (s *Server) handle(ctx context.Context, req *mtserver.Request) (bin.Encoder
 			return nil, err
 		}
 		// Anything else is a request the TL decoder refused.
-		s.log.Warn("bad request", slog.String("method", name), slog.Any("error", err))
+		s.log.Warn("bad request", slog.String("method", name), slog.Any("err", err))
 		return nil, errRequestInvalid
 	}
 	if d := time.Duration(s.answerDelay.Load()); d > 0 {

@@ -288,7 +288,7 @@ func (s *Server) push(uid int64, u bin.Encoder) {
 			continue
 		}
 		if err := d.srv.Push(context.Background(), ref.KeyID, u); err != nil {
-			s.log.Debug("update not pushed", slog.Int64("user", uid), slog.Any("error", err))
+			s.log.Debug("update not pushed", slog.Int64("user", uid), slog.Any("err", err))
 		}
 	}
 }

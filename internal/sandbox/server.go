@@ -217,7 +217,7 @@ func Start(ctx context.Context, w *World, opts Options) (*Server, error) {
 		go func() {
 			defer s.wg.Done()
 			if err := d.srv.Serve(runCtx, d.ln); err != nil {
-				s.log.Error("sandbox DC stopped", slog.Int("dc", d.id), slog.Any("error", err))
+				s.log.Error("sandbox DC stopped", slog.Int("dc", d.id), slog.Any("err", err))
 			}
 		}()
 	}

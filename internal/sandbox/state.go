@@ -233,7 +233,7 @@ func (s *Server) saveLoop(ctx context.Context) {
 			s.mu.Unlock()
 			if dirty {
 				if err := s.saveState(); err != nil {
-					s.log.Error("sandbox state not saved", "error", err)
+					s.log.Error("sandbox state not saved", "err", err)
 				}
 			}
 		}

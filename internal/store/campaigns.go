@@ -55,6 +55,36 @@ type Campaign struct {
 	StartedAt      time.Time
 	FinishedAt     time.Time
 	SenderIDs      []int64
+	// Steps are the follow-ups, steps 2 and on (none for a single
+	// message).
+	Steps []Step
+}
+
+// MaxSteps is how many steps a campaign has at most, its first message
+// included.
+const MaxSteps = 4
+
+// Step is a follow-up: a message sent AfterSeconds after the previous
+// step reached a recipient who has not replied.
+type Step struct {
+	Message      string `json:"message"`
+	AfterSeconds int    `json:"after_seconds"`
+}
+
+// StepReason is why a follow-up is not sent, a code and a sentence.
+type StepReason struct{ Code, Text string }
+
+// StepCounts counts one step's deliveries of a campaign.
+type StepCounts struct {
+	Step    int
+	Sent    int
+	Failed  int
+	Replied int // replies to this step (the newest message the person had)
+	// Cancelled are the step's rows skipped after they were written: the
+	// person replied, opted out or was suppressed, or the campaign ended.
+	Cancelled int
+	Pending   int       // written, waiting for their time (or sending)
+	NextDue   time.Time // the earliest pending one's due time
 }
 
 // NewCampaign is a campaign with its fixed recipients, written at once.
@@ -100,6 +130,12 @@ type Delivery struct {
 	RepliedAt  time.Time
 	ReplyText  string
 	UpdatedAt  time.Time
+	// Step is which of the campaign's steps this row sends (1: the first
+	// message); PrevID is the row of the step before (0 for step 1), and
+	// DueAt when a follow-up may go (zero for step 1).
+	Step   int
+	PrevID int64
+	DueAt  time.Time
 	// Suppressed is set by NextPendingDelivery: the recipient is on the
 	// owner's suppression list.
 	Suppressed bool
@@ -263,6 +299,27 @@ type Campaigns interface {
 	// campaign for an account, with Suppressed filled in; ErrNotFound when
 	// there is none.
 	NextPendingDelivery(ctx context.Context, campaignID, accountID int64) (Delivery, error)
+	// NextDueStep is the follow-up of a running campaign for an account
+	// due earliest, if due at or before by, with Suppressed filled in;
+	// ErrNotFound when none is.
+	NextDueStep(ctx context.Context, campaignID, accountID int64, by time.Time) (Delivery, error)
+	// NextStepDue is when the account's earliest pending follow-up of a
+	// campaign is due; false when it has none.
+	NextStepDue(ctx context.Context, campaignID, accountID int64) (time.Time, bool, error)
+	// AddNextStep writes the follow-up of sent row prev (step prev.Step+1,
+	// due at dueAt, with its own randomID), unless it has one already or
+	// is no longer sent; it reports whether it wrote it. When the person
+	// replied to prev or is on the suppression list, the row is written
+	// skipped with the reason: optedOut when both, replied or suppressed.
+	AddNextStep(ctx context.Context, prev Delivery, randomID int64, dueAt, now time.Time, replied, optedOut, suppressed StepReason) (bool, error)
+	// CancelStepsTo skips the pending follow-ups an account has for a
+	// person, in every campaign, with the reason; it returns how many.
+	CancelStepsTo(ctx context.Context, accountID, tgUserID int64, reasonCode, reason string, now time.Time) (int64, error)
+	// CancelStepsOf skips a user's pending follow-ups to a person named by
+	// id or (when the row knows no id) username, from any account.
+	CancelStepsOf(ctx context.Context, userID, tgUserID int64, username, reasonCode, reason string, now time.Time) (int64, error)
+	// CampaignStepCounts counts each step's deliveries, step 1 first.
+	CampaignStepCounts(ctx context.Context, campaignID int64) ([]StepCounts, error)
 	// ClaimDelivery marks a pending delivery sending; ErrConflict when it
 	// is no longer pending.
 	ClaimDelivery(ctx context.Context, id int64, now time.Time) error

@@ -289,3 +289,102 @@ func TestAddSuppressionsInBatches(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignSteps: a sent row's next step is written once (a second
+// write, as after a crash, writes nothing), due when asked, skipped with
+// the reason when the person replied first; a reply cancels the pending
+// follow-ups of every campaign of the account; a reply after a later step
+// is that step's, never an earlier one's.
+func TestCampaignSteps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ann := mustUser(t, s, "ann@example.com")
+		acct, err := s.CreateAccount(ctx, ann.ID, login(1, "9996620001"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.CreateCampaign(ctx, store.NewCampaign{
+			Campaign: store.Campaign{UserID: ann.ID, Name: "Seq", Message: "Hi", Status: store.CampaignDraft, DailyCap: 50, FailurePercent: 10,
+				Audience: "{}", CreatedAt: t0, SenderIDs: []int64{acct.ID}, Steps: []store.Step{{Message: "Again", AfterSeconds: 60}, {Message: "Last", AfterSeconds: 60}}},
+			Deliveries: []store.NewDelivery{
+				{AccountID: acct.ID, TGUserID: 11, AccessHash: 111, State: store.DeliveryPending, RandomID: 2001},
+				{AccountID: acct.ID, TGUserID: 12, AccessHash: 122, State: store.DeliveryPending, RandomID: 2002},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.CampaignForWork(ctx, c.ID); err != nil || len(got.Steps) != 2 || got.Steps[1] != (store.Step{Message: "Last", AfterSeconds: 60}) {
+			t.Fatalf("steps read back: %+v %v", got.Steps, err)
+		}
+		if _, err := s.SetCampaignStatus(ctx, ann.ID, c.ID, []string{store.CampaignDraft}, store.CampaignRunning, "", t0); err != nil {
+			t.Fatal(err)
+		}
+		why := func(code string) store.StepReason { return store.StepReason{Code: code, Text: code} }
+		send := func(d store.Delivery, at time.Time) store.Delivery {
+			t.Helper()
+			if err := s.ClaimDelivery(ctx, d.ID, at); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.FinishDelivery(ctx, d.ID, store.DeliverySent, "", "", 7, at); err != nil {
+				t.Fatal(err)
+			}
+			d.State = store.DeliverySent
+			return d
+		}
+		first := map[int64]store.Delivery{}
+		for range 2 {
+			d, err := s.NextPendingDelivery(ctx, c.ID, acct.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first[d.TGUserID] = send(d, t0)
+		}
+		// 12 replies before the record of its step 1 writes step 2.
+		if _, err := s.MarkReplied(ctx, acct.ID, 12, "no thanks", t0.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range first {
+			for i := range 2 {
+				wrote, err := s.AddNextStep(ctx, d, int64(3000+d.TGUserID*10+int64(i)), t0.Add(time.Minute), t0, why("replied"), why("opted_out"), why("suppressed"))
+				if err != nil || wrote != (i == 0) {
+					t.Fatalf("next step of %d, write %d: wrote %v, %v", d.TGUserID, i+1, wrote, err)
+				}
+			}
+		}
+		if _, err := s.NextDueStep(ctx, c.ID, acct.ID, t0.Add(59*time.Second)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a step due at +60s is due at +59s: %v", err)
+		}
+		if due, ok, err := s.NextStepDue(ctx, c.ID, acct.ID); err != nil || !ok || !due.Equal(t0.Add(time.Minute).Truncate(time.Microsecond)) {
+			t.Errorf("next step due %v %v %v, want %v", due, ok, err, t0.Add(time.Minute))
+		}
+		step2, err := s.NextDueStep(ctx, c.ID, acct.ID, t0.Add(time.Minute))
+		if err != nil || step2.TGUserID != 11 || step2.Step != 2 || step2.PrevID != first[11].ID || step2.RandomID != 3110 {
+			t.Fatalf("due step %+v %v, want 11's step 2 with its own random_id", step2, err)
+		}
+		counts, err := s.CampaignStepCounts(ctx, c.ID)
+		if err != nil || len(counts) != 2 || counts[0].Sent != 2 || counts[0].Replied != 1 || counts[1].Pending != 1 || counts[1].Cancelled != 1 ||
+			!counts[1].NextDue.Equal(t0.Add(time.Minute).Truncate(time.Microsecond)) {
+			t.Errorf("step counts %+v %v", counts, err)
+		}
+		step2 = send(step2, t0.Add(time.Minute))
+		if _, err := s.AddNextStep(ctx, step2, 4001, t0.Add(2*time.Minute), t0.Add(time.Minute), why("replied"), why("opted_out"), why("suppressed")); err != nil {
+			t.Fatal(err)
+		}
+		// 11 writes after step 2: the reply is step 2's, and step 3 is
+		// cancelled.
+		d, err := s.MarkReplied(ctx, acct.ID, 11, "ok", t0.Add(90*time.Second))
+		if err != nil || d.ID != step2.ID {
+			t.Errorf("reply marked on %+v %v, want step 2 (%d)", d, err, step2.ID)
+		}
+		if n, err := s.CancelStepsTo(ctx, acct.ID, 11, "replied", "They replied", t0.Add(90*time.Second)); err != nil || n != 1 {
+			t.Errorf("cancelled %d, %v; want step 3", n, err)
+		}
+		if _, err := s.MarkReplied(ctx, acct.ID, 11, "again", t0.Add(100*time.Second)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a second message is a reply to step 1: %v", err)
+		}
+		if done, err := s.CompleteCampaignIfDone(ctx, c.ID, t0.Add(100*time.Second)); err != nil || !done {
+			t.Errorf("complete: %v %v", done, err)
+		}
+	})
+}

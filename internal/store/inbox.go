@@ -112,9 +112,12 @@ type InboxMessage struct {
 	Direction      string
 	Origin         string
 	Text           string
-	MediaType      string // "" for none; "photo", "video", "document", …
-	MediaSize      int64  // bytes, when known
-	SentAt         time.Time
+	// Entities are the text's formatting, as Telegram sent it or as the
+	// answer was written; nil for plain text.
+	Entities  []TextEntity
+	MediaType string // "" for none; "photo", "video", "document", …
+	MediaSize int64  // bytes, when known
+	SentAt    time.Time
 	// Answers only.
 	State     string
 	RandomID  int64
@@ -123,6 +126,17 @@ type InboxMessage struct {
 	Error     string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// TextEntity is a formatted range of a message's text: Offset and Length
+// count UTF-16 code units, as Telegram does. Type is one of bold, italic,
+// underline, strike, code, pre, link.
+type TextEntity struct {
+	Type     string `json:"type"`
+	Offset   int    `json:"offset"`
+	Length   int    `json:"length"`
+	URL      string `json:"url,omitempty"`
+	Language string `json:"language,omitempty"`
 }
 
 // InboxMessageCursor is where a page of a thread ends: threads are ordered
@@ -147,6 +161,7 @@ type NewAnswer struct {
 	UserID         int64
 	ConversationID int64
 	Text           string
+	Entities       []TextEntity
 	RandomID       int64
 	// ErrorCode and Error say why it waits, when its account cannot send
 	// now.

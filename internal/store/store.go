@@ -80,6 +80,7 @@ type Queries interface {
 	Ops
 	Retention
 	Compactor
+	Audit
 }
 
 // User is a platform user (not a Telegram account).

@@ -19,7 +19,9 @@ type PrivateMessage struct {
 	PeerID int64
 	Out    bool
 	Text   string
-	Date   time.Time
+	// Entities are the text's formatting, as Telegram sent it.
+	Entities []tg.MessageEntityClass
+	Date     time.Time
 	// MediaType is "" for none, else "photo", "video", "voice", "audio",
 	// "sticker", "animation", "document", "location", "contact", "poll"
 	// or "media"; MediaSize is in bytes when Telegram said.
@@ -41,7 +43,7 @@ type PrivateMessage struct {
 func pushedMessages(u tg.UpdatesClass) []PrivateMessage {
 	switch v := u.(type) {
 	case *tg.UpdateShortMessage:
-		return []PrivateMessage{{ID: v.ID, PeerID: v.UserID, Out: v.Out, Text: v.Message, Date: unixTime(v.Date)}}
+		return []PrivateMessage{{ID: v.ID, PeerID: v.UserID, Out: v.Out, Text: v.Message, Entities: v.Entities, Date: unixTime(v.Date)}}
 	case *tg.Updates:
 		return privateMessages(newMessages(nil, v.Updates), v.Users)
 	case *tg.UpdatesCombined:
@@ -91,12 +93,13 @@ func ReadHistory(ctx context.Context, api *tg.Client, userID, accessHash int64, 
 	return nil
 }
 
-// SendText sends a plain text to a person with the caller's random_id and
-// returns the message id Telegram gave it. Sending again with the same
-// random_id is the same message to Telegram, which drops the duplicate.
-func SendText(ctx context.Context, api *tg.Client, userID, accessHash int64, text string, randomID int64) (int, error) {
+// SendText sends a text with its formatting (entities, nil for none) to
+// a person with the caller's random_id and returns the message id
+// Telegram gave it. Sending again with the same random_id is the same
+// message to Telegram, which drops the duplicate.
+func SendText(ctx context.Context, api *tg.Client, userID, accessHash int64, text string, entities []tg.MessageEntityClass, randomID int64) (int, error) {
 	res, err := api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
-		Peer: &tg.InputPeerUser{UserID: userID, AccessHash: accessHash}, Message: text, RandomID: randomID, NoWebpage: true,
+		Peer: &tg.InputPeerUser{UserID: userID, AccessHash: accessHash}, Message: text, Entities: entities, RandomID: randomID, NoWebpage: true,
 	})
 	if err != nil {
 		return 0, err
@@ -137,7 +140,7 @@ func privateMessages(msgs []tg.MessageClass, users []tg.UserClass) []PrivateMess
 		if !ok {
 			continue
 		}
-		pm := PrivateMessage{ID: m.ID, PeerID: peer.UserID, Out: m.Out, Text: m.Message, Date: unixTime(m.Date)}
+		pm := PrivateMessage{ID: m.ID, PeerID: peer.UserID, Out: m.Out, Text: m.Message, Entities: m.Entities, Date: unixTime(m.Date)}
 		if media, ok := m.GetMedia(); ok {
 			pm.MediaType, pm.MediaSize = mediaOf(media)
 		}

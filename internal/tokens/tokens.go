@@ -17,6 +17,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -135,15 +136,32 @@ func (s *Service) CreateIn(ctx context.Context, in NewToken) (secrets.Secret, st
 		return "", store.Token{}, fmt.Errorf("token: %w", err)
 	}
 	plain := Prefix + strings.ToLower(enc.EncodeToString(raw))
-	t, err := s.st.CreateToken(ctx, store.NewToken{
-		UserID:      userID,
-		WorkspaceID: in.WorkspaceID,
-		ReadOnly:    in.ReadOnly,
-		Name:        name,
-		Hash:        Hash(plain),
-		Prefix:      plain[:shownPrefixLen],
-		Now:         s.now().UTC(),
-		ExpiresAt:   expires,
+	var t store.Token
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		t, err = tx.CreateToken(ctx, store.NewToken{
+			UserID:      userID,
+			WorkspaceID: in.WorkspaceID,
+			ReadOnly:    in.ReadOnly,
+			Name:        name,
+			Hash:        Hash(plain),
+			Prefix:      plain[:shownPrefixLen],
+			Now:         s.now().UTC(),
+			ExpiresAt:   expires,
+		})
+		if err != nil {
+			return err
+		}
+		detail := "Never expires"
+		if !expires.IsZero() {
+			detail = "Expires " + expires.Format(time.RFC3339)
+		}
+		if in.ReadOnly {
+			detail = "Read-only; " + detail
+		}
+		return audit.Record(ctx, tx, s.now(), in.WorkspaceID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.TokenCreated, TargetKind: audit.TargetToken, TargetID: t.ID, TargetLabel: t.Name + " (" + t.Prefix + "…)", Detail: detail,
+		})
 	})
 	if err != nil {
 		return "", store.Token{}, fmt.Errorf("create token for user %d: %w", userID, err)
@@ -188,7 +206,23 @@ func (s *Service) Revoke(ctx context.Context, userID, tokenID int64) error {
 	if err := actor.Require(ctx, actor.Admin); err != nil {
 		return err
 	}
-	err := s.st.RevokeToken(ctx, userID, tokenID, s.now().UTC())
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		// The token as it was: its name and workspace for the log, and
+		// whether it was still valid (revoking twice records once).
+		was, err := tx.TokensPage(ctx, userID, tokenID+1, 1)
+		if err != nil {
+			return err
+		}
+		if err := tx.RevokeToken(ctx, userID, tokenID, s.now().UTC()); err != nil {
+			return err
+		}
+		if len(was) == 0 || was[0].ID != tokenID || !was[0].RevokedAt.IsZero() {
+			return nil
+		}
+		return audit.Record(ctx, tx, s.now(), was[0].WorkspaceID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.TokenDeleted, TargetKind: audit.TargetToken, TargetID: tokenID, TargetLabel: was[0].Name + " (" + was[0].Prefix + "…)",
+		})
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return apperr.NotFound("Token").Wrap(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/testkit"
@@ -94,4 +95,51 @@ func TestTokenNameMustBeText(t *testing.T) {
 	if e, ok := apperr.As(err); !ok || e.Field != "name" {
 		t.Fatalf("invalid UTF-8 name: %v", err)
 	}
+}
+
+// TestTokenChangesGoWithTheirAuditRecord: a token is created or revoked
+// only with its line in the audit log; when the log cannot take it, the
+// change is refused, not made silently.
+func TestTokenChangesGoWithTheirAuditRecord(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{UserID: 1, Email: "ann@example.com", IP: "192.0.2.7"})
+		svc := tokens.New(s)
+		ann := user(t, s, "ann@example.com")
+		_, tok, err := svc.Create(ctx, ann.ID, "kept")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Revoke(ctx, ann.ID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Revoke(ctx, ann.ID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		log, err := s.AuditEventsPage(ctx, ann.ID, store.AuditFilter{}, 0, 10)
+		if err != nil || len(log) != 2 || log[0].Action != audit.TokenDeleted || log[1].Action != audit.TokenCreated ||
+			log[0].TargetID != tok.ID || log[0].IP != "192.0.2.7" || log[0].ActorEmail != "ann@example.com" || !strings.Contains(log[1].TargetLabel, "kept") {
+			t.Fatalf("audit log %+v (%v), want created then revoked once, by ann", log, err)
+		}
+
+		_, live, err := svc.Create(ctx, ann.ID, "live")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The log's table gone: nothing can be recorded, so nothing changes.
+		if _, err := s.DB().ExecContext(ctx, "DROP TABLE audit_events"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Create(ctx, ann.ID, "unrecorded"); err == nil {
+			t.Error("a token was created without its audit record")
+		}
+		if err := svc.Revoke(ctx, ann.ID, live.ID); err == nil {
+			t.Error("a token was revoked without its audit record")
+		}
+		list, _ := s.ListTokens(ctx, ann.ID)
+		for _, tk := range list {
+			if tk.Name == "unrecorded" || tk.ID == live.ID && !tk.RevokedAt.IsZero() {
+				t.Errorf("a refused change was stored: %+v", tk)
+			}
+		}
+	})
 }

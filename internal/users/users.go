@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -218,8 +219,30 @@ func (s *Service) LogIn(ctx context.Context, email, password, clientIP, device s
 		}
 	}
 	u, err = s.authenticate(ctx, email, password, keys)
-	if err != nil || keys.device != "" {
+	if err != nil {
 		return u, "", err
+	}
+	// A sign-in goes into the log of every workspace the person belongs
+	// to: each one's admins see who could act in it. Nothing is signed in
+	// yet: one that cannot be recorded is refused.
+	mine, err := s.st.UserWorkspaces(ctx, u.ID)
+	if err != nil {
+		return store.User{}, "", fmt.Errorf("sign in: workspaces of user %d: %w", u.ID, err)
+	}
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		for _, m := range mine {
+			if err := audit.Record(ctx, tx, s.now(), m.ID, audit.Actor{UserID: u.ID, Email: u.Email, IP: clientIP},
+				audit.Event{Action: audit.SignedIn, TargetKind: audit.TargetUser, TargetID: u.ID, TargetLabel: u.Email}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.User{}, "", fmt.Errorf("sign in: %w", err)
+	}
+	if keys.device != "" {
+		return u, "", nil
 	}
 	plain, err := s.newDevice(ctx, u.ID)
 	if err != nil {

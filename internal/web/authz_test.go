@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/actor"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/web/ui"
@@ -105,6 +106,7 @@ var uiFixtures = map[string]fixture{
 	"GET /inbox/{id}":                               {id: "conversation"},
 	"GET /inbox/{id}/events":                        {id: "conversation"},
 	"POST /inbox/{id}/messages":                     {id: "conversation", form: url.Values{"text": {"hello"}}, role: actor.Operator},
+	"POST /inbox/{id}/preview":                      {id: "conversation", form: url.Values{"text": {"hello"}}, role: actor.Operator},
 	"POST /inbox/{id}/done":                         {id: "conversation", role: actor.Operator},
 	"POST /inbox/{id}/reopen":                       {id: "conversation", role: actor.Operator},
 	"GET /suppressions":                             {skipOwner: "lists the caller's own"},
@@ -119,10 +121,13 @@ var uiFixtures = map[string]fixture{
 	"POST /settings/sessions/{id}/end":              {id: "session", skipAllowed: "the caller's own sessions: no workspace role"},
 	"POST /settings/sessions/end-all":               {skipOwner: "the caller's own", skipAllowed: "would end the caller's session"},
 	"GET /webhooks":                                 {skipOwner: "lists the caller's own"},
+	"GET /webhooks/events":                          {skipOwner: "streams the caller's own webhooks"},
 	"POST /webhooks":                                {skipOwner: "creates one", role: actor.Admin},
 	"POST /webhooks/{id}/test":                      {id: "webhook", role: actor.Admin},
 	"POST /webhooks/{id}/delete":                    {id: "webhook", role: actor.Admin},
 	"POST /webhooks/{id}/enable":                    {id: "webhook", role: actor.Admin},
+	"GET /audit":                                    {skipOwner: "the caller's own workspace's log"},
+	"GET /audit/export.csv":                         {skipOwner: "the caller's own workspace's log"},
 	"GET /tokens":                                   {skipOwner: "lists the caller's own"},
 	"POST /workspace":                               {id: "workspace", form: url.Values{"workspace_id": {"{workspace}"}}, skipOtherRole: "the role matrix's members belong to Bob's workspace too"},
 	"POST /workspace/delete":                        {skipOwner: "the caller's own workspace", role: actor.Owner, skipAllowed: "deletes the workspace; TestWorkspaceLife covers it"},
@@ -206,6 +211,7 @@ var apiFixtures = map[string]fixture{
 		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
 	"DELETE /workspaces/{id}/members/{user_id}": {id: "workspace", role: actor.Admin,
 		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
+	"GET /audit": {skipOwner: "the caller's own workspace's log"},
 }
 
 // bobsObjects makes one object of each kind for another user.
@@ -350,7 +356,7 @@ func TestEveryRouteIsAuthorized(t *testing.T) {
 
 		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Workspaces: workspaces.New(s), Sessions: ui.NewSessions(s, false),
 			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns, Inbox: e.deps.Inbox,
-			Webhooks: e.deps.Webhooks})
+			Webhooks: e.deps.Webhooks, Audit: audit.New(s)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -243,3 +243,47 @@ func TestCampaignEditorReadsUploadedFile(t *testing.T) {
 		ann.get(loc).wantStatus(t, http.StatusOK).wantBody(t, "From a file", "with 2 recipients")
 	})
 }
+
+// TestCampaignEditorFollowUps: the editor adds follow-ups without
+// JavaScript (each a section to open), removes one with its button
+// (the later ones move up, nothing is saved), refuses a step after an
+// empty one with the error beside it, and the saved campaign's page shows
+// each step with its wait.
+func TestCampaignEditorFollowUps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		acct := senderOf(t, e, "ann@example.com", 2000111, "Ann")
+		ann.get("/campaigns/new").wantStatus(t, http.StatusOK).
+			wantBody(t, `id="step-2"`, "Add step 2", "Add step 4", `name="step3_after" value="2"`)
+
+		form := url.Values{"name": {"Invite"}, "message": {"Hi {first_name|there}"}, "recipients": {"@alice_m"}, "sender": {fmt.Sprint(acct)},
+			"min_interval": {"5"}, "daily_cap": {"20"}, "time_zone": {"UTC"},
+			"step3_message": {"Last call"}, "step3_after": {"6"}, "step3_unit": {"hours"}}
+		ann.post("/campaigns", form).wantStatus(t, http.StatusUnprocessableEntity).
+			wantBody(t, "Step 3 has a message but step 2 has none", `>Last call</textarea>`)
+
+		form.Set("step2_message", "Still keen, {first_name|there}?")
+		form.Set("step2_after", "2")
+		form.Set("step2_unit", "days")
+		form.Set("remove_step", "2")
+		r := ann.post("/campaigns", form).wantStatus(t, http.StatusOK)
+		r.wantBody(t, `name="step2_message" rows="4" placeholder="Hi {first_name|there}, just checking you saw my message.">Last call</textarea>`,
+			"Step 2: 6 hours after step 1")
+		if strings.Contains(r.body, "Still keen") {
+			t.Error("the removed step is still in the form")
+		}
+		if n, _ := s.CountCampaigns(context.Background(), ann.userID(t)); n != 0 {
+			t.Fatalf("removing a step saved %d campaigns", n)
+		}
+
+		form.Del("remove_step")
+		form.Set("step2_message", "Still keen, {nickname}?")
+		ann.post("/campaigns", form).wantStatus(t, http.StatusUnprocessableEntity).wantBody(t, "Step 2: ", "nickname")
+		form.Set("step2_message", "Still keen, {first_name|there}?")
+		r = ann.post("/campaigns", form).wantStatus(t, http.StatusSeeOther)
+		page := ann.get(r.Header.Get("Location")).wantStatus(t, http.StatusOK)
+		page.wantBody(t, "Step 2: 2 days after step 1, if they have not replied", "Still keen, {first_name|there}?",
+			"Step 3: 6 hours after step 2, if they have not replied", `id="steps-card"`, "Estimated finish of the first messages")
+	})
+}

@@ -305,3 +305,53 @@ func TestConversationOfAnotherUser(t *testing.T) {
 		}
 	})
 }
+
+// TestConversationFormatting: a thread shows its messages' formatting
+// from their stored entities, with the text escaped and only http, https
+// and tg links made links; the answer box previews the answer as the
+// person will read it (the campaign editor's syntax, their name filled
+// in). internal/inbox's TestFormattingInThreadsAndAnswers sends one.
+func TestConversationFormatting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		acct := senderOf(t, e, "ann@example.com", 2000212, "Ann")
+		camp := out(store.OriginCampaign, "Hi <Grace>, join us Friday at our page or here")
+		camp.Entities = []store.TextEntity{{Type: "bold", Offset: 20, Length: 6}, {Type: "link", Offset: 30, Length: 8, URL: "https://example.com/a?b=1&c=2"},
+			{Type: "link", Offset: 42, Length: 4, URL: "javascript:alert(1)"}}
+		id := seedChat(t, e, "ann@example.com", time.Now().UTC().Add(-time.Hour), chat{account: acct, tgUser: 5008, first: "Grace",
+			msgs: []store.InboxMessage{camp, in("Sure")}})
+		page := fmt.Sprintf("/inbox/%d", id)
+		r := ann.get(page).wantStatus(t, http.StatusOK)
+		r.wantBody(t, `Hi &lt;Grace&gt;, join us <b>Friday</b> at <a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow" target="_blank">our page</a> or <span>here</span>`,
+			fmt.Sprintf(`hx-post="/inbox/%d/preview"`, id), `id="syntax-help"`)
+		r.wantNoBody(t, "javascript:")
+
+		ann.post(page+"/preview", url.Values{"text": {"See you **Friday**, {first_name}! <i>"}}).wantStatus(t, http.StatusOK).
+			wantBody(t, `id="answer-preview"`, `See you <b>Friday</b>, Grace! &lt;i&gt;`, "26 / 4096 characters")
+		ann.post(page+"/preview", url.Values{"text": {"See you **Friday"}}).wantStatus(t, http.StatusOK).
+			wantBody(t, `id="answer-preview-error"`, "**")
+		ann.post(page+"/preview", url.Values{"text": {""}}).wantStatus(t, http.StatusOK).wantNoBody(t, "As it will be read")
+
+		// A mistake is refused with the text kept and its preview shown.
+		ann.post(page+"/messages", url.Values{"text": {"See you **Friday"}}).wantStatus(t, http.StatusUnprocessableEntity).
+			wantBody(t, "is-invalid", ">See you **Friday</textarea>", `id="answer-preview-error"`)
+	})
+}
+
+// TestInboxSaysWhereItStarts: the inbox says plainly that it starts at an
+// account's connection (chats from before are not imported), with and
+// without conversations; it claimed "every private conversation".
+func TestInboxSaysWhereItStarts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		const says = "The inbox starts when an account is connected: chats it had before are not imported."
+		empty := ann.get("/inbox").wantStatus(t, http.StatusOK)
+		empty.wantBody(t, `id="inbox-starts"`, says)
+		empty.wantNoBody(t, "Every private conversation")
+		acct := senderOf(t, e, "ann@example.com", 2000213, "Ann")
+		seedChat(t, e, "ann@example.com", time.Now().UTC().Add(-time.Hour), chat{account: acct, tgUser: 5009, first: "Hal", msgs: []store.InboxMessage{in("Hello")}})
+		ann.get("/inbox").wantStatus(t, http.StatusOK).wantBody(t, `id="inbox-starts"`, says, "Hal")
+	})
+}

@@ -89,7 +89,7 @@ func requestLog(logger *slog.Logger, m *metrics, trusted []netip.Prefix, next ht
 			attrs = append(attrs, slog.Int64("user", info.UserID))
 		}
 		if info.Err != nil {
-			attrs = append(attrs, slog.Any("error", info.Err)) // the error itself, so the outage tracker can tell what it is
+			attrs = append(attrs, slog.Any("err", info.Err)) // the error itself, so the outage tracker can tell what it is
 		}
 		logger.LogAttrs(r.Context(), level, "http request", attrs...)
 	})

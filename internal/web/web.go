@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
@@ -105,7 +106,8 @@ func New(d Deps) (http.Handler, error) {
 	mux.Handle("GET /healthz", healthz(d.Store, d.Health))
 
 	wss := workspaces.New(d.Store)
-	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Inbox: d.Inbox, Webhooks: d.Webhooks, Logger: d.Logger, Version: d.Version})
+	auditLog := audit.New(d.Store)
+	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Inbox: d.Inbox, Webhooks: d.Webhooks, Audit: auditLog, Logger: d.Logger, Version: d.Version})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,
@@ -117,6 +119,7 @@ func New(d Deps) (http.Handler, error) {
 		Campaigns:      d.Campaigns,
 		Inbox:          d.Inbox,
 		Webhooks:       d.Webhooks,
+		Audit:          auditLog,
 		JobsUI:         d.JobsUI,
 		Logger:         d.Logger,
 	})

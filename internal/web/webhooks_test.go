@@ -231,3 +231,73 @@ func userOf(t *testing.T, e *env, email string) int64 {
 	}
 	return u.ID
 }
+
+// TestWebhooksPageIsLive: the webhooks page listens to /webhooks/events,
+// which sends each webhook's deliveries as their states change: a test
+// event sent while the page is open shows there delivered, with the
+// receiver's answer, without a reload.
+func TestWebhooksPageIsLive(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		receiver, _ := webhookJobs(t, e, http.StatusAccepted)
+		ann := e.loggedIn("ann@example.com")
+		ep, _, err := e.deps.Webhooks.Create(context.Background(), userOf(t, e, "ann@example.com"), receiver, []string{webhook.DeliverySent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strconv.FormatInt(ep.ID, 10)
+		ann.get("/webhooks").wantStatus(t, http.StatusOK).
+			wantBody(t, `sse-connect="/webhooks/events"`, `sse-swap="webhook-`+id+`"`, "No events sent yet")
+
+		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(rctx, http.MethodGet, e.srv.URL+"/webhooks/events", nil)
+		resp, err := ann.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		var got strings.Builder
+		buf := make([]byte, 4096)
+		readUntil := func(want string) {
+			t.Helper()
+			for !strings.Contains(got.String(), want) {
+				n, err := resp.Body.Read(buf)
+				got.Write(buf[:n])
+				if err != nil {
+					t.Fatalf("the stream ended before %q: %v\n%s", want, err, got.String())
+				}
+			}
+		}
+		readUntil("event: webhook-" + id + "\n")
+		readUntil("No events sent yet")
+
+		ann.post("/webhooks/"+id+"/test", nil).wantRedirect(t, "/webhooks")
+		readUntil(`data-state="delivered"`)
+		if !strings.Contains(got.String(), `<span class="fw-semibold response-code">202</span>`) {
+			t.Errorf("the live delivery does not show the receiver's answer:\n%s", got.String())
+		}
+
+		// Another user's stream holds their own webhook and none of Ann's.
+		bob := e.loggedIn("bob@example.com")
+		bobs, _, err := e.deps.Webhooks.Create(context.Background(), userOf(t, e, "bob@example.com"), receiver, []string{webhook.DeliverySent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bctx, bcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer bcancel()
+		breq, _ := http.NewRequestWithContext(bctx, http.MethodGet, e.srv.URL+"/webhooks/events", nil)
+		bresp, err := bob.http.Do(breq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := bresp.Body.Read(buf)
+		bresp.Body.Close()
+		if !strings.Contains(string(buf[:n]), "event: webhook-"+strconv.FormatInt(bobs.ID, 10)) || strings.Contains(string(buf[:n]), "webhook-"+id+"\n") {
+			t.Errorf("another user's stream shows the webhook: %s", buf[:n])
+		}
+	})
+}

@@ -136,7 +136,7 @@ func (s *Service) deliver(ctx context.Context, id int64) error {
 	next := now.Add(s.o.Backoff(n))
 	if next.Sub(d.CreatedAt) > s.o.RetryWindow {
 		s.log.Warn("webhook delivery failed for good", slog.Int64("webhook", e.ID), slog.Int64("delivery", d.ID),
-			slog.Int("attempts", n), slog.String("error", why))
+			slog.Int("attempts", n), slog.String("err", why))
 		return s.record(ctx, d, store.WebhookFailed, status, why, now)
 	}
 	if err := s.recordRetry(ctx, d, status, why, next, now); err != nil {
@@ -169,7 +169,7 @@ func (s *Service) endpointFailed(ctx context.Context, e store.WebhookEndpoint, w
 			return err
 		}
 		s.log.Warn("webhook disabled for failing", slog.Int64("user", e.UserID), slog.Int64("webhook", e.ID),
-			slog.Time("failing_since", u.FailingSince), slog.Int("failures", u.Failures), slog.String("error", why))
+			slog.Time("failing_since", u.FailingSince), slog.Int("failures", u.Failures), slog.String("err", why))
 		return s.PublishTx(ctx, tx, e.UserID, WebhookDisabled, map[string]any{
 			"webhook_id":    e.ID,
 			"url":           e.URL,

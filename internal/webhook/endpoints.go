@@ -14,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -91,7 +92,16 @@ func (s *Service) Create(ctx context.Context, userID int64, rawURL string, event
 	if err != nil {
 		return Endpoint{}, "", fmt.Errorf("seal webhook secret: %w", err)
 	}
-	e, err := s.st.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: userID, URL: u, SecretSealed: sealed, Events: events, Now: s.now()})
+	var e store.WebhookEndpoint
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if e, err = tx.CreateWebhookEndpoint(ctx, store.NewWebhookEndpoint{UserID: userID, URL: u, SecretSealed: sealed, Events: events, Now: s.now()}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.now(), userID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.WebhookCreated, TargetKind: audit.TargetWebhook, TargetID: e.ID, TargetLabel: e.URL, Detail: "Events: " + strings.Join(events, ", "),
+		})
+	})
 	if err != nil {
 		return Endpoint{}, "", fmt.Errorf("create webhook: %w", err)
 	}
@@ -149,7 +159,18 @@ func (s *Service) Delete(ctx context.Context, userID, id int64) error {
 	if err := actor.Require(ctx, actor.Admin); err != nil {
 		return err
 	}
-	err := s.st.DisableWebhookEndpoint(ctx, userID, id, s.now())
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		e, err := tx.WebhookEndpoint(ctx, userID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DisableWebhookEndpoint(ctx, userID, id, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.now(), userID, audit.ActorFrom(ctx), audit.Event{
+			Action: audit.WebhookDeleted, TargetKind: audit.TargetWebhook, TargetID: id, TargetLabel: e.URL,
+		})
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -185,11 +186,26 @@ func (s *Service) AddMember(ctx context.Context, workspaceID, userID int64, role
 	if _, err := s.require(ctx, workspaceID, actor.Admin); err != nil {
 		return err
 	}
-	err := s.st.AddWorkspaceMember(ctx, workspaceID, userID, string(role), s.now().UTC())
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.AddWorkspaceMember(ctx, workspaceID, userID, string(role), s.now().UTC()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, workspaceID, audit.MemberInvited, userID, "Added as "+string(role))
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return errAlreadyMember.Wrap(err)
 	}
 	return err
+}
+
+// record writes a change of the workspace's members to its audit log, in
+// the change's transaction: a change that cannot be recorded is not made.
+func (s *Service) record(ctx context.Context, tx store.Tx, workspaceID int64, action string, userID int64, detail string) error {
+	email := ""
+	if u, err := tx.UserByID(ctx, userID); err == nil {
+		email = u.Email
+	}
+	return audit.Record(ctx, tx, s.now(), workspaceID, audit.ActorFrom(ctx), audit.Member(action, userID, email, detail))
 }
 
 // SetRole changes a member's role (admins and the owner); the owner's
@@ -212,6 +228,9 @@ func (s *Service) SetRole(ctx context.Context, workspaceID, userID int64, role a
 			return errOwnerRole
 		}
 		if err := tx.SetWorkspaceMemberRole(ctx, workspaceID, userID, string(role)); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, workspaceID, audit.MemberRoleChanged, userID, m.Role+" → "+string(role)); err != nil {
 			return err
 		}
 		m.Role = string(role)
@@ -237,7 +256,10 @@ func (s *Service) Remove(ctx context.Context, workspaceID, userID int64) error {
 		if m.Role == string(actor.Owner) {
 			return errRemoveOwner
 		}
-		return tx.RemoveWorkspaceMember(ctx, workspaceID, userID)
+		if err := tx.RemoveWorkspaceMember(ctx, workspaceID, userID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, workspaceID, audit.MemberRemoved, userID, "Was "+m.Role)
 	})
 }
 
@@ -267,7 +289,10 @@ func (s *Service) TransferOwnership(ctx context.Context, workspaceID, toUserID i
 				}
 			}
 		}
-		return tx.SetWorkspaceMemberRole(ctx, workspaceID, toUserID, string(actor.Owner))
+		if err := tx.SetWorkspaceMemberRole(ctx, workspaceID, toUserID, string(actor.Owner)); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, workspaceID, audit.MemberRoleChanged, toUserID, "Made the owner; the former owner is an admin")
 	})
 }
 

@@ -3,6 +3,8 @@ package workspaces_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -112,6 +114,25 @@ func TestRolesAndOwnership(t *testing.T) {
 		}
 		if _, err := svc.Membership(ctx, ws, dee.ID); !errors.Is(err, workspaces.ErrNotMember) {
 			t.Errorf("a removed member's membership: %v", err)
+		}
+		// Each change of the members is in the workspace's audit log,
+		// with who made it.
+		events, err := st.AuditEventsPage(ctx, ws, store.AuditFilter{}, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range events {
+			got = append(got, fmt.Sprintf("%s %d by %d", e.Action, e.TargetID, e.ActorUserID))
+		}
+		for _, want := range []string{
+			fmt.Sprintf("member_invited %d by %d", bob.ID, ann.ID), fmt.Sprintf("member_invited %d by %d", dee.ID, bob.ID),
+			fmt.Sprintf("member_role_changed %d by %d", dee.ID, bob.ID), fmt.Sprintf("member_role_changed %d by %d", cy.ID, ann.ID),
+			fmt.Sprintf("member_removed %d by %d", dee.ID, bob.ID),
+		} {
+			if !slices.Contains(got, want) {
+				t.Errorf("audit log has no %q: %v", want, got)
+			}
 		}
 		// A member may leave on their own.
 		if err := svc.Remove(as(bob.ID, ws, actor.Viewer), ws, bob.ID); err != nil {

@@ -307,3 +307,68 @@ func readDownload(t *testing.T, dir, ext string) [][]string {
 		}
 	}
 }
+
+// TestBrowserFollowUpCancelledByReply builds a 2-step campaign in the
+// editor (step 2 two days after step 1), starts it, and watches the
+// campaign page: step 1 goes out, step 2 waits with its due time, and
+// Grace's reply and Henry's STOP cancel their step 2 live, with the
+// reasons in the delivery report.
+func TestBrowserFollowUpCancelledByReply(t *testing.T) {
+	a := startApp(t)
+	p := page{Browser: testkit.NewBrowser(t), t: t}
+	css := p.css
+	p.Do(
+		chromedp.Navigate(a.URL+"/signup"),
+		chromedp.SendKeys(css("#email"), "ann@example.com"),
+		chromedp.SendKeys(css("#password"), "correct horse battery"),
+	)
+	p.Load(chromedp.Click(css("#signup-submit")))
+	c := apiAs(t, a, "ann@example.com")
+	ann := connect(t, c, apiID, apiHash, phoneAnn)
+	x := extractChat(t, c, ann, chatMeetup)
+
+	p.Load(chromedp.Navigate(a.URL + "/campaigns/new"))
+	p.has("#step-2 summary", "Add step 2")
+	p.Do(
+		chromedp.SendKeys(css("#name"), "Friday meetup, with a follow-up"),
+		chromedp.Click(css(fmt.Sprintf("#list-%d", x.ListID))),
+		chromedp.SendKeys(css("#message"), "Hi {first_name|there}, our meetup is on Friday."),
+		chromedp.SetValue(css("#min_interval"), "0"),
+		chromedp.Click(css("#step-2 summary")),
+		chromedp.SendKeys(css("#step2_message"), "Hi {first_name|there}, just checking: see you on Friday?"),
+		chromedp.SetValue(css("#step2_after"), "2"),
+	)
+	p.shot("editor-follow-up")
+	p.Load(chromedp.Click(css("#save-campaign")))
+	if !strings.Contains(p.Location(), "/campaigns/") {
+		t.Fatalf("after saving: %s", p.Location())
+	}
+	p.has("#step-2-title", "Step 2: 2 days after step 1, if they have not replied")
+	p.has("#steps", "2 days after step 1")
+
+	p.Load(clickLive("#start-campaign"))
+	p.waitFor("step 1 sent", attr(`#steps tr[data-step="1"]`, "pending")+` === "0" && `+attr("#campaign-progress", "sent")+` >= 18`, 90*time.Second)
+	p.waitFor("Grace's and Henry's step 2 cancelled", attr(`#steps tr[data-step="2"]`, "cancelled")+` === "2"`, 60*time.Second)
+	p.has(`#steps tr[data-step="2"] .step-next`, "next due")
+	p.has(`#steps tr[data-step="1"]`, "first message")
+	p.has("#campaign-status", "running")
+	p.has("#campaign-status-line", "Every message due so far is sent; the next follow-up is due at")
+	p.shot("follow-up-cancelled")
+
+	dir := t.TempDir()
+	p.Do(allowDownloads(dir), chromedp.Click(css("#report-menu")), chromedp.Click(css("#download-csv")))
+	rows := readDownload(t, dir, ".csv")
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[strings.TrimPrefix(name, "\ufeff")] = i
+	}
+	reasons := map[string]string{}
+	for _, r := range rows[1:] {
+		if r[col["step"]] == "2" {
+			reasons[r[col["user_id"]]] = r[col["state"]] + ": " + r[col["reason"]]
+		}
+	}
+	if reasons[strconv.Itoa(grace)] != "skipped: Cancelled: they replied" || reasons[strconv.Itoa(henry)] != "skipped: Cancelled: they opted out" {
+		t.Errorf("step 2 of Grace and Henry: %q, %q", reasons[strconv.Itoa(grace)], reasons[strconv.Itoa(henry)])
+	}
+}

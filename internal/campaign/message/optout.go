@@ -9,9 +9,10 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 )
 
-// DefaultOptOutKeywords are the replies that stop messages when the user
-// has not configured a list.
-var DefaultOptOutKeywords = []string{"stop", "unsubscribe", "stopall", "cancel", "end", "quit", "opt out", "optout"}
+// defaultOptOutKeywords are the replies that stop messages when the user
+// has not configured a list. Unexported so no caller can change them for
+// every other: IsOptOut and OptOutKeywords hand them out.
+var defaultOptOutKeywords = []string{"stop", "unsubscribe", "stopall", "cancel", "end", "quit", "opt out", "optout"}
 
 // Limits of a user's keyword list.
 const (
@@ -26,11 +27,11 @@ const (
 // "stop it" and "don't stop" do not: a person writing a sentence may mean
 // something else, and a false opt-out silently loses a recipient.
 // Letters compare with Unicode simple case folding (strings.EqualFold).
-// A nil or empty list means DefaultOptOutKeywords; to add a user's own
+// A nil or empty list means the defaults (STOP, unsubscribe, …); to add a user's own
 // keywords to the defaults, pass both.
 func IsOptOut(text string, keywords []string) bool {
 	if len(keywords) == 0 {
-		keywords = DefaultOptOutKeywords
+		keywords = defaultOptOutKeywords
 	}
 	// No keyword can be this long; skip normalising a long message.
 	if len(text) > 4*MaxOptOutKeywordRunes*utf8.UTFMax {
@@ -107,7 +108,7 @@ func ParseKeywords(s string) ([]string, error) {
 // OptOutKeywords is the defaults followed by a user's own keywords, each
 // once: the list to pass to IsOptOut.
 func OptOutKeywords(custom []string) []string {
-	out := append([]string(nil), DefaultOptOutKeywords...)
+	out := append([]string(nil), defaultOptOutKeywords...)
 	for _, k := range custom {
 		dup := false
 		for _, o := range out {

@@ -102,7 +102,7 @@ func keywordList(n int) string {
 
 func TestOptOutKeywords(t *testing.T) {
 	got := OptOutKeywords([]string{"STOP", "halt", "Opt-Out"})
-	want := append(append([]string(nil), DefaultOptOutKeywords...), "halt")
+	want := append(append([]string(nil), defaultOptOutKeywords...), "halt")
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("OptOutKeywords = %q, want %q", got, want)
 	}

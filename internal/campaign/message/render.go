@@ -319,6 +319,9 @@ func htmlTag(e Entity) (tag, attrs string) {
 		}
 		return "pre", ""
 	case Link:
+		if checkURL(e.URL) != nil {
+			return "span", "" // a link from elsewhere (an incoming message) that is not http, https or tg
+		}
 		return "a", ` href="` + html.EscapeString(e.URL) + `" rel="noopener noreferrer nofollow" target="_blank"`
 	}
 	return "span", ""

@@ -58,7 +58,7 @@ func (s *Server) serveConn(ctx context.Context, c *conn) {
 		}
 		if err := s.handleFrame(ctx, c, b); err != nil {
 			if !errors.Is(err, ErrDropConnection) {
-				s.log.Debug("connection closed", slog.Any("error", err))
+				s.log.Debug("connection closed", slog.Any("err", err))
 			}
 			return
 		}

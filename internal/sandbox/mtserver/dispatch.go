@@ -151,7 +151,7 @@ func (s *Server) call(ctx context.Context, sess *session, msgID int64, b *bin.Bu
 		}
 		var rpcErr *tgerr.Error
 		if !errors.As(err, &rpcErr) {
-			s.log.Error("handler failed", slog.String("type", fmt.Sprintf("%#x", id)), slog.Any("error", err))
+			s.log.Error("handler failed", slog.String("type", fmt.Sprintf("%#x", id)), slog.Any("err", err))
 			rpcErr = tgerr.New(500, "INTERNAL")
 		}
 		return s.sendResult(ctx, sess, msgID, &mt.RPCError{ErrorCode: rpcErr.Code, ErrorMessage: rpcErr.Message})

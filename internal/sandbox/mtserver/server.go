@@ -201,7 +201,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 				return nil
 			}
 			// A client that hung up before sending a transport header.
-			s.log.Debug("accept", slog.Any("error", err))
+			s.log.Debug("accept", slog.Any("err", err))
 			continue
 		}
 		cn := &conn{Conn: c, id: connSeq.Add(1)}

@@ -50,6 +50,11 @@ func (s queries) AddActivity(ctx context.Context, arg gen.AddActivityParams) (ge
 	return convAccountActivity(r), err
 }
 
+func (s queries) AddAuditEvent(ctx context.Context, arg gen.AddAuditEventParams) (gen.AuditEvent, error) {
+	r, err := s.q.AddAuditEvent(ctx, db.AddAuditEventParams(arg))
+	return convAuditEvent(r), err
+}
+
 func (s queries) AddLoginDevice(ctx context.Context, arg gen.AddLoginDeviceParams) error {
 	return s.q.AddLoginDevice(ctx, db.AddLoginDeviceParams(arg))
 }
@@ -64,6 +69,16 @@ func (s queries) AddPendingLoginFailure(ctx context.Context, arg gen.AddPendingL
 
 func (s queries) AddWorkspaceMember(ctx context.Context, arg gen.AddWorkspaceMemberParams) error {
 	return s.q.AddWorkspaceMember(ctx, db.AddWorkspaceMemberParams(arg))
+}
+
+func (s queries) AuditActors(ctx context.Context, arg gen.AuditActorsParams) ([]gen.AuditActorsRow, error) {
+	rs, err := s.q.AuditActors(ctx, db.AuditActorsParams(arg))
+	return each(rs, convAuditActorsRow), err
+}
+
+func (s queries) AuditEventsPage(ctx context.Context, arg gen.AuditEventsPageParams) ([]gen.AuditEvent, error) {
+	rs, err := s.q.AuditEventsPage(ctx, db.AuditEventsPageParams(arg))
+	return each(rs, convAuditEvent), err
 }
 
 func (s queries) AutoDisableWebhookEndpoint(ctx context.Context, arg gen.AutoDisableWebhookEndpointParams) (int64, error) {
@@ -570,6 +585,10 @@ func convAccountChat(r db.AccountChat) gen.AccountChat { return gen.AccountChat(
 func convAccountWait(r db.AccountWait) gen.AccountWait { return gen.AccountWait(r) }
 
 func convApiToken(r db.ApiToken) gen.ApiToken { return gen.ApiToken(r) }
+
+func convAuditActorsRow(r db.AuditActorsRow) gen.AuditActorsRow { return gen.AuditActorsRow(r) }
+
+func convAuditEvent(r db.AuditEvent) gen.AuditEvent { return gen.AuditEvent(r) }
 
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
 

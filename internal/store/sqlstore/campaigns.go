@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -134,7 +135,7 @@ func (q queries) queryRow(ctx context.Context, query string, args ...any) row {
 
 const campaignColumns = "id, user_id, name, message, opt_out_footer, link_preview, status, audience, " +
 	"min_interval_seconds, daily_cap, window_from, window_to, time_zone, rate_per_hour, next_slot_at, " +
-	"failure_percent, pause_reason, recipients, start_at, created_at, updated_at, started_at, finished_at"
+	"failure_percent, pause_reason, recipients, start_at, created_at, updated_at, started_at, finished_at, steps"
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -144,12 +145,18 @@ func scanCampaign(r scanner) (store.Campaign, error) {
 		next, startAt, started, finished              sql.NullTime
 		interval, dailyCap, rate, percent, recipients int64
 		optOut, preview                               bool
+		steps                                         string
 	)
 	err := r.Scan(&c.ID, &c.UserID, &c.Name, &c.Message, &optOut, &preview, &c.Status, &c.Audience,
 		&interval, &dailyCap, &c.WindowFrom, &c.WindowTo, &c.TimeZone, &rate, &next,
-		&percent, &c.PauseReason, &recipients, &startAt, &c.CreatedAt, &c.UpdatedAt, &started, &finished)
+		&percent, &c.PauseReason, &recipients, &startAt, &c.CreatedAt, &c.UpdatedAt, &started, &finished, &steps)
 	if err != nil {
 		return c, err
+	}
+	if steps != "" {
+		if err := json.Unmarshal([]byte(steps), &c.Steps); err != nil {
+			return c, fmt.Errorf("campaign %d steps: %w", c.ID, err)
+		}
 	}
 	c.OptOutFooter, c.LinkPreview = optOut, preview
 	c.MinIntervalSeconds, c.DailyCap, c.RatePerHour = int(interval), int(dailyCap), int(rate)
@@ -210,10 +217,10 @@ func (q queries) CreateCampaign(ctx context.Context, n store.NewCampaign) (store
 		c := n.Campaign
 		row := q.queryRow(ctx, "INSERT INTO campaigns (user_id, name, message, opt_out_footer, link_preview, status, audience, "+
 			"min_interval_seconds, daily_cap, window_from, window_to, time_zone, rate_per_hour, failure_percent, "+
-			"recipients, start_at, created_at, updated_at, preparing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "+campaignColumns,
+			"recipients, start_at, created_at, updated_at, preparing, steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "+campaignColumns,
 			c.UserID, c.Name, c.Message, c.OptOutFooter, c.LinkPreview, c.Status, c.Audience,
 			c.MinIntervalSeconds, c.DailyCap, c.WindowFrom, c.WindowTo, c.TimeZone, c.RatePerHour, c.FailurePercent,
-			len(ds), nullTime(c.StartAt), c.CreatedAt, c.CreatedAt, batched)
+			len(ds), nullTime(c.StartAt), c.CreatedAt, c.CreatedAt, batched, stepsJSON(c.Steps))
 		created, err := scanCampaign(row)
 		if err != nil {
 			return mapErr(q.d, err)
@@ -254,6 +261,15 @@ func (q queries) CreateCampaign(ctx context.Context, n store.NewCampaign) (store
 		return store.Campaign{}, fmt.Errorf("create campaign %d: %w", out.ID, err)
 	}
 	return out, nil
+}
+
+// stepsJSON is a campaign's follow-ups as its row keeps them; "" for none.
+func stepsJSON(steps []store.Step) string {
+	if len(steps) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(steps)
+	return string(b)
 }
 
 const deliveryInsertColumns = "campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, " +
@@ -559,22 +575,24 @@ func (q queries) CampaignTimeline(ctx context.Context, campaignID int64, width t
 }
 
 const deliveryColumns = "id, campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, " +
-	"state, reason_code, reason, random_id, message_id, attempts, claimed_at, sent_at, replied_at, reply_text, updated_at"
+	"state, reason_code, reason, random_id, message_id, attempts, claimed_at, sent_at, replied_at, reply_text, updated_at, " +
+	"step, prev_id, due_at"
 
 func scanDelivery(r scanner, extra ...any) (store.Delivery, error) {
 	var (
-		d                      store.Delivery
-		claimed, sent, replied sql.NullTime
-		messageID, attempts    int64
+		d                           store.Delivery
+		claimed, sent, replied, due sql.NullTime
+		messageID, attempts, step   int64
 	)
 	dest := append([]any{&d.ID, &d.CampaignID, &d.UserID, &d.AccountID, &d.TGUserID, &d.AccessHash, &d.Username,
 		&d.FirstName, &d.LastName, &d.State, &d.ReasonCode, &d.Reason, &d.RandomID, &messageID, &attempts,
-		&claimed, &sent, &replied, &d.ReplyText, &d.UpdatedAt}, extra...)
+		&claimed, &sent, &replied, &d.ReplyText, &d.UpdatedAt, &step, &d.PrevID, &due}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return d, err
 	}
-	d.MessageID, d.Attempts = int(messageID), int(attempts)
+	d.MessageID, d.Attempts, d.Step = int(messageID), int(attempts), int(step)
 	d.ClaimedAt, d.SentAt, d.RepliedAt = fromNullTime(claimed), fromNullTime(sent), fromNullTime(replied)
+	d.DueAt = fromNullTime(due)
 	d.UpdatedAt = d.UpdatedAt.UTC()
 	return d, nil
 }
@@ -690,11 +708,127 @@ func (q queries) NextPendingDelivery(ctx context.Context, campaignID, accountID 
 	d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+", "+
 		"(SELECT COUNT(*) FROM suppressions s WHERE s.user_id = d.user_id AND "+
 		"((d.tg_user_id <> 0 AND s.tg_user_id = d.tg_user_id) OR (d.username <> '' AND s.username = d.username))) "+
-		"FROM deliveries d WHERE d.campaign_id = ? AND d.account_id = ? AND d.state = 'pending' "+
+		"FROM deliveries d WHERE d.campaign_id = ? AND d.account_id = ? AND d.state = 'pending' AND d.step = 1 "+
 		"AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = d.campaign_id AND c.status = 'running') "+
 		"ORDER BY d.id LIMIT 1", campaignID, accountID), &suppressed)
 	d.Suppressed = suppressed > 0
 	return d, mapErr(q.d, err)
+}
+
+func (q queries) NextDueStep(ctx context.Context, campaignID, accountID int64, by time.Time) (store.Delivery, error) {
+	var suppressed int64
+	// The conditions of the partial index deliveries_steps_due, written
+	// out so both engines' planners use it.
+	d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+", "+
+		"(SELECT COUNT(*) FROM suppressions s WHERE s.user_id = d.user_id AND "+
+		"((d.tg_user_id <> 0 AND s.tg_user_id = d.tg_user_id) OR (d.username <> '' AND s.username = d.username))) "+
+		"FROM deliveries d WHERE d.campaign_id = ? AND d.account_id = ? AND d.state = 'pending' AND d.step > 1 AND d.due_at <= ? "+
+		"AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = d.campaign_id AND c.status = 'running') "+
+		"ORDER BY d.due_at, d.id LIMIT 1", campaignID, accountID, by), &suppressed)
+	d.Suppressed = suppressed > 0
+	return d, mapErr(q.d, err)
+}
+
+func (q queries) NextStepDue(ctx context.Context, campaignID, accountID int64) (time.Time, bool, error) {
+	// ORDER BY, not MIN: SQLite's aggregate loses the column's type.
+	var due sql.NullTime
+	err := q.queryRow(ctx, "SELECT due_at FROM deliveries WHERE campaign_id = ? AND account_id = ? AND state = 'pending' AND step > 1 "+
+		"ORDER BY due_at LIMIT 1", campaignID, accountID).Scan(&due)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	return fromNullTime(due), due.Valid, mapErr(q.d, err)
+}
+
+func (q queries) AddNextStep(ctx context.Context, prev store.Delivery, randomID int64, dueAt, now time.Time, replied, optedOut, suppressed store.StepReason) (bool, error) {
+	// From the row as stored, in the statement: a reply recorded since
+	// prev was read (MarkReplied marks a row still sending) is seen, and
+	// the unique index on prev_id makes a second row an error rather
+	// than a second message. A person who replied or is suppressed gets
+	// the row skipped, with the reason, so each recipient's report says
+	// why their steps stopped.
+	const listed = "EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND " +
+		"((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))"
+	n, err := q.exec(ctx, "INSERT INTO deliveries ("+deliveryInsertColumns+", step, prev_id, due_at) "+
+		"SELECT campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, "+
+		"CASE WHEN p.replied_at IS NULL AND NOT "+listed+" THEN 'pending' ELSE 'skipped' END, "+
+		"CASE WHEN p.replied_at IS NOT NULL AND "+listed+" THEN ? WHEN p.replied_at IS NOT NULL THEN ? WHEN "+listed+" THEN ? ELSE '' END, "+
+		"CASE WHEN p.replied_at IS NOT NULL AND "+listed+" THEN ? WHEN p.replied_at IS NOT NULL THEN ? WHEN "+listed+" THEN ? ELSE '' END, "+
+		"?, ?, step + 1, id, ? FROM deliveries p WHERE p.id = ? AND p.state = 'sent' "+
+		"AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.prev_id = p.id)",
+		optedOut.Code, replied.Code, suppressed.Code, optedOut.Text, replied.Text, suppressed.Text,
+		randomID, now, dueAt, prev.ID)
+	return n > 0, err
+}
+
+func (q queries) CancelStepsTo(ctx context.Context, accountID, tgUserID int64, reasonCode, reason string, now time.Time) (int64, error) {
+	return q.exec(ctx, "UPDATE deliveries SET state = 'skipped', reason_code = ?, reason = ?, updated_at = ? "+
+		"WHERE account_id = ? AND tg_user_id = ? AND state = 'pending' AND step > 1", reasonCode, reason, now, accountID, tgUserID)
+}
+
+func (q queries) CancelStepsOf(ctx context.Context, userID, tgUserID int64, username, reasonCode, reason string, now time.Time) (int64, error) {
+	// CAST: see findSuppression.
+	return q.exec(ctx, "UPDATE deliveries SET state = 'skipped', reason_code = ?, reason = ?, updated_at = ? "+
+		"WHERE user_id = ? AND state = 'pending' AND step > 1 AND "+
+		"((CAST(? AS BIGINT) <> 0 AND tg_user_id = ?) OR (? <> '' AND username = ?))",
+		reasonCode, reason, now, userID, tgUserID, tgUserID, username, username)
+}
+
+func (q queries) CampaignStepCounts(ctx context.Context, campaignID int64) ([]store.StepCounts, error) {
+	rows, err := q.query(ctx, "SELECT step, state, COUNT(*), COUNT(replied_at) "+
+		"FROM deliveries WHERE campaign_id = ? GROUP BY step, state ORDER BY step", campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.StepCounts
+	for rows.Next() {
+		var (
+			step, count, replied int64
+			state                string
+		)
+		if err := rows.Scan(&step, &state, &count, &replied); err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		for len(out) < int(step) {
+			out = append(out, store.StepCounts{Step: len(out) + 1})
+		}
+		c := &out[step-1]
+		c.Replied += int(replied)
+		switch state {
+		case store.DeliverySent:
+			c.Sent += int(count)
+		case store.DeliveryFailed:
+			c.Failed += int(count)
+		case store.DeliveryPending, store.DeliverySending:
+			c.Pending += int(count)
+		case store.DeliverySkipped:
+			// A follow-up is written when its step is due to come, so
+			// one skipped was cancelled (a reply, an opt-out, the
+			// campaign ended); step 1's skipped rows are the campaign's
+			// skipped recipients, counted as such.
+			if step > 1 {
+				c.Cancelled += int(count)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(q.d, err)
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].Step < 2 || out[i].Pending == 0 {
+			continue
+		}
+		var due sql.NullTime
+		err := q.queryRow(ctx, "SELECT due_at FROM deliveries WHERE campaign_id = ? AND step = ? AND state = 'pending' ORDER BY due_at LIMIT 1",
+			campaignID, out[i].Step).Scan(&due)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, mapErr(q.d, err)
+		}
+		out[i].NextDue = fromNullTime(due)
+	}
+	return out, nil
 }
 
 // The claim and the record of a send, and the release of a claim, are
@@ -774,7 +908,12 @@ func (q queries) MarkReplied(ctx context.Context, accountID, tgUserID int64, tex
 			// A pending delivery of a campaign paused by a restore may have
 			// been sent after the backup: a reply read again from Telegram
 			// belongs to it, the newest message to that person.
-			"AND replied_at IS NULL ORDER BY CASE WHEN state = 'pending' THEN 1 ELSE 0 END DESC, COALESCE(sent_at, claimed_at) DESC, id DESC LIMIT 1", accountID, tgUserID))
+			"AND replied_at IS NULL "+
+			// A step followed by a later one sent is not the newest
+			// message the person had: a second message after replying to
+			// step 2 is no reply to step 1.
+			"AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.prev_id = deliveries.id AND n.state IN ('sent', 'sending')) "+
+			"ORDER BY CASE WHEN state = 'pending' THEN 1 ELSE 0 END DESC, COALESCE(sent_at, claimed_at) DESC, id DESC LIMIT 1", accountID, tgUserID))
 		if err != nil {
 			return mapErr(q.d, err)
 		}

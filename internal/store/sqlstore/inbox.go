@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -179,16 +180,22 @@ func (q queries) ListConversations(ctx context.Context, userID int64, f store.Co
 	return out, mapErr(q.d, rows.Err())
 }
 
-const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, media_type, media_size, " +
+const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, " +
 	"sent_at, state, random_id, attempts, error_code, error, created_at, updated_at"
 
 func scanInboxMessage(r scanner) (store.InboxMessage, error) {
 	var (
 		m              store.InboxMessage
 		tgID, attempts int64
+		entities       string
 	)
-	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &m.MediaType, &m.MediaSize,
+	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize,
 		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &m.CreatedAt, &m.UpdatedAt)
+	if err == nil && entities != "" {
+		if jerr := json.Unmarshal([]byte(entities), &m.Entities); jerr != nil {
+			return m, fmt.Errorf("inbox message %d: entities: %w", m.ID, jerr)
+		}
+	}
 	m.TGMessageID, m.Attempts = int(tgID), int(attempts)
 	m.SentAt, m.CreatedAt, m.UpdatedAt = m.SentAt.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return m, err
@@ -248,9 +255,9 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 		}
 		var id int64
 		err := q.queryRow(ctx, "INSERT INTO inbox_messages (conversation_id, user_id, account_id, tg_message_id, direction, origin, text, "+
-			"media_type, media_size, sent_at, state, random_id, created_at, updated_at) "+
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			m.ConversationID, m.UserID, m.AccountID, m.TGMessageID, m.Direction, m.Origin, m.Text,
+			"entities, media_type, media_size, sent_at, state, random_id, created_at, updated_at) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			m.ConversationID, m.UserID, m.AccountID, m.TGMessageID, m.Direction, m.Origin, m.Text, entitiesJSON(m.Entities),
 			m.MediaType, m.MediaSize, m.SentAt, m.State, m.RandomID, now, now).Scan(&id)
 		if err != nil {
 			return mapErr(q.d, err)
@@ -378,9 +385,9 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 		// will be, so a thread sorts it among the others as Telegram does.
 		sentAt := a.Now.Truncate(time.Second)
 		var id int64
-		err = q.queryRow(ctx, "INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, sent_at, "+
-			"state, random_id, error_code, error, created_at, updated_at) VALUES (?, ?, ?, 'out', 'answer', ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
-			c.ID, c.UserID, c.AccountID, a.Text, sentAt, a.RandomID, a.ErrorCode, a.Error, a.Now, a.Now).Scan(&id)
+		err = q.queryRow(ctx, "INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at, "+
+			"state, random_id, error_code, error, created_at, updated_at) VALUES (?, ?, ?, 'out', 'answer', ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
+			c.ID, c.UserID, c.AccountID, a.Text, entitiesJSON(a.Entities), sentAt, a.RandomID, a.ErrorCode, a.Error, a.Now, a.Now).Scan(&id)
 		if err != nil {
 			return mapErr(q.d, err)
 		}
@@ -509,4 +516,13 @@ func (q queries) touchAnswered(ctx context.Context, messageID int64, now time.Ti
 func (q queries) ConnectedAccounts(ctx context.Context) ([]store.AccountRef, error) {
 	return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait', 'limited') "+
 		"AND session_sealed IS NOT NULL ORDER BY id")
+}
+
+// entitiesJSON is how a message's entities are kept: ” for none.
+func entitiesJSON(list []store.TextEntity) string {
+	if len(list) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(list) // plain fields: cannot fail
+	return string(b)
 }

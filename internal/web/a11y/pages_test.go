@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
@@ -130,7 +131,7 @@ type checker struct {
 func newChecker(t *testing.T, a *apptest.App, b *testkit.Browser) *checker {
 	h, err := ui.New(ui.Deps{Users: &users.Service{}, Tokens: &tokens.Service{}, Workspaces: &workspaces.Service{}, Sessions: scs.New(),
 		AccountService: &accounts.Service{}, Extract: &extract.Service{}, Campaigns: &campaign.Service{},
-		Inbox: &inbox.Service{}, Webhooks: &webhook.Service{}})
+		Inbox: &inbox.Service{}, Webhooks: &webhook.Service{}, Audit: &audit.Log{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/telegramate/telegramate/internal/accounts"
 	roles "github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
@@ -46,8 +47,10 @@ type Deps struct {
 	Inbox *inbox.Service
 	// Webhooks serves /webhooks; nil leaves those endpoints out.
 	Webhooks *webhook.Service
-	Logger   *slog.Logger
-	Version  string
+	// Audit serves /audit; nil leaves it out.
+	Audit   *audit.Log
+	Logger  *slog.Logger
+	Version string
 }
 
 type API struct {

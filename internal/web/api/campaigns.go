@@ -43,6 +43,13 @@ type CampaignIn struct {
 	LinkPreview    bool       `json:"link_preview,omitempty" doc:"Let Telegram show a preview of the first link"`
 	StartAt        *time.Time `json:"start_at,omitempty" doc:"Start then instead of at once (start makes it scheduled)"`
 	FailurePercent *int       `json:"failure_percent,omitempty" doc:"Pause when more than this share of the last 50 messages failed, counted from the first message on: the campaign pauses at failures > failure_percent × 50 / 100, so 10 (the default) takes 6 failures and 2 failed of 4 does not pause; 100 turns it off"`
+	Steps          []StepIn   `json:"steps,omitempty" maxItems:"3" doc:"Follow-ups (steps 2 to 4): each goes to a recipient who has not replied, after_seconds after the step before reached them, from the same account at the same pace. Any message the person writes to that account, an opt-out or a suppression cancels their remaining steps"`
+}
+
+// StepIn is a follow-up as POST /campaigns takes it.
+type StepIn struct {
+	Message      string `json:"message" doc:"As message: the same placeholders and formatting, checked for every recipient"`
+	AfterSeconds int    `json:"after_seconds" minimum:"1" maximum:"7776000" example:"172800" doc:"Seconds after the step before reached the recipient (at most 90 days); the message then waits for the account's pace and window"`
 }
 
 // Campaign is a campaign as the API shows it.
@@ -61,6 +68,7 @@ type Campaign struct {
 	Accounts     []CampaignAcct `json:"accounts"`
 	Reasons      []CampaignWhy  `json:"reasons,omitempty"`
 	Plan         *CampaignPlan  `json:"plan,omitempty" doc:"While the campaign is a draft or scheduled: who each account writes to, why, and an estimated finish"`
+	Steps        []CampaignStep `json:"steps" doc:"The first message (index 1) and each follow-up, with their counts"`
 	Pacing       CampaignPacing `json:"pacing"`
 	StartAt      *time.Time     `json:"start_at"`
 	CreatedAt    time.Time      `json:"created_at"`
@@ -76,11 +84,23 @@ type CampaignCounts struct {
 	Replied int `json:"replied"`
 }
 
+type CampaignStep struct {
+	Index        int        `json:"index" doc:"1 for the first message, 2 to 4 for the follow-ups"`
+	Message      string     `json:"message"`
+	AfterSeconds int        `json:"after_seconds" doc:"After the step before reached a recipient; 0 for step 1"`
+	Sent         int        `json:"sent"`
+	Failed       int        `json:"failed"`
+	Replied      int        `json:"replied" doc:"Recipients whose reply came after this step (it was the latest message they had)"`
+	Cancelled    int        `json:"cancelled" doc:"Follow-ups not sent because the person replied, opted out or was suppressed, or the campaign ended (see the delivery report's reason); 0 for step 1, whose unsent rows are skipped"`
+	Pending      int        `json:"pending" doc:"Written and waiting for their time, the account's pace or window"`
+	NextDueAt    *time.Time `json:"next_due_at,omitempty" doc:"When the earliest pending follow-up of this step is due"`
+}
+
 type CampaignAcct struct {
 	ID      int64      `json:"id"`
 	Name    string     `json:"name"`
 	State   string     `json:"state" enum:"sending,waiting,limited,needs_login,done" doc:"What the account does for this campaign now: sending; waiting (it goes on by itself at until, see reason); limited (Telegram's PEER_FLOOD: reset it on the account's page); needs_login (its session ended); done (nothing left for it)"`
-	Reason  string     `json:"reason,omitempty" enum:"interval,daily_cap,window,campaign_rate,flood_wait,peer_flood,needs_login,draft,scheduled,paused,no_recipients" doc:"Why it does not send now: interval (the least time between two messages), daily_cap (its messages of the day are sent; the day is counted in the window's time zone, else UTC), window (outside the sending window), campaign_rate (the campaign's messages per hour), flood_wait (Telegram's FLOOD_WAIT), peer_flood (Telegram's PEER_FLOOD), needs_login, draft, scheduled, paused (the campaign is not running), no_recipients (a campaign not started gives this account nobody: see plan). Absent while it sends or is done."`
+	Reason  string     `json:"reason,omitempty" enum:"interval,daily_cap,window,campaign_rate,flood_wait,peer_flood,needs_login,draft,scheduled,paused,no_recipients,next_step" doc:"Why it does not send now: interval (the least time between two messages), daily_cap (its messages of the day are sent; the day is counted in the window's time zone, else UTC), window (outside the sending window), campaign_rate (the campaign's messages per hour), flood_wait (Telegram's FLOOD_WAIT), peer_flood (Telegram's PEER_FLOOD), needs_login, draft, scheduled, paused (the campaign is not running), no_recipients (a campaign not started gives this account nobody: see plan), next_step (all it has left are follow-ups, the next due at until). Absent while it sends or is done."`
 	Detail  string     `json:"detail,omitempty" doc:"The reason in words, with the time it goes on in the relevant time zone"`
 	Until   *time.Time `json:"until,omitempty" doc:"When a waiting account goes on by itself (UTC); absent when a person must act or nothing is known"`
 	Sent    int        `json:"sent"`
@@ -92,7 +112,7 @@ type CampaignAcct struct {
 type CampaignPlan struct {
 	Senders    []CampaignShare `json:"senders"`
 	Unassigned int             `json:"unassigned" doc:"Recipients no sending account can reach (skipped, see reasons)"`
-	FinishAt   *time.Time      `json:"finish_at,omitempty" doc:"Estimated time of the last message if started now (or at start_at), from each account's cap, interval and window, if the accounts send for nothing else; absent when nobody gets a message"`
+	FinishAt   *time.Time      `json:"finish_at,omitempty" doc:"Estimated time of the last first message (follow-ups come after their delays, to those who have not replied) if started now (or at start_at), from each account's cap, interval and window, if the accounts send for nothing else; absent when nobody gets a message"`
 }
 
 type CampaignShare struct {
@@ -101,7 +121,7 @@ type CampaignShare struct {
 	Recipients int        `json:"recipients" doc:"Recipients this account writes to"`
 	Seen       int        `json:"seen" doc:"Of them, people this account saw in an extraction"`
 	Lookups    int        `json:"lookups" doc:"Of them, people known by username only: the account looks them up when it sends"`
-	FinishAt   *time.Time `json:"finish_at,omitempty" doc:"Estimated time of this account's last message"`
+	FinishAt   *time.Time `json:"finish_at,omitempty" doc:"Estimated time of this account's last first message"`
 	Nobody     string     `json:"nobody,omitempty" doc:"Why this account gets no recipient"`
 }
 
@@ -155,6 +175,11 @@ func campaignBody(v campaign.View) Campaign {
 	}
 	for _, r := range v.Reasons {
 		c.Reasons = append(c.Reasons, CampaignWhy{State: r.State, Code: r.ReasonCode, Reason: r.Reason, Count: r.Count})
+	}
+	c.Steps = []CampaignStep{}
+	for _, st := range v.Steps {
+		c.Steps = append(c.Steps, CampaignStep{Index: st.Index, Message: st.Message, AfterSeconds: st.AfterSeconds, Sent: st.Sent,
+			Failed: st.Failed, Replied: st.Replied, Cancelled: st.Cancelled, Pending: st.Pending, NextDueAt: timePtr(st.NextDue)})
 	}
 	return c
 }
@@ -242,7 +267,7 @@ func (a *API) registerCampaigns() {
 	huma.Register(a.huma, op("resume-campaign", http.MethodPost, "/campaigns/{id}/resume", "Resume a paused campaign where it stopped", 0), a.resumeCampaign)
 	huma.Register(a.huma, op("cancel-campaign", http.MethodPost, "/campaigns/{id}/cancel", "End a campaign; what was not sent is skipped", 0), a.cancelCampaign)
 	huma.Register(a.huma, a.streamed(op("list-campaign-deliveries", http.MethodGet, "/campaigns/{id}/deliveries",
-		"The delivery report: one row per recipient (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at), as a JSON array or CSV", 0),
+		"The delivery report: one row per recipient and step (user_id, username, account_id, state, reason, random_id, message_id, sent_at, replied_at, step, due_at), as a JSON array or CSV", 0),
 		reflect.TypeFor[[]campaign.DeliveryRow](), mediaCSV), a.listDeliveries)
 	huma.Register(a.huma, op("list-campaign-replies", http.MethodGet, "/campaigns/{id}/replies", "Recipients' replies, newest first", 0), a.listReplies)
 	huma.Register(a.huma, op("preview-message", http.MethodPost, "/campaigns/preview", "Render a message for a recipient, as it would be sent", 0), a.previewMessage)
@@ -259,6 +284,9 @@ func (a *API) createCampaign(ctx context.Context, in *createCampaignIn) (*campai
 			Usernames: b.Audience.Usernames, UserIDs: b.Audience.UserIDs},
 		Pacing:       campaign.PacingInput{MinIntervalSeconds: b.Pacing.MinIntervalSeconds, DailyCap: b.Pacing.DailyCap, RatePerHour: b.Pacing.RatePerHour},
 		OptOutFooter: b.OptOutFooter, LinkPreview: b.LinkPreview, StartAt: b.StartAt, FailurePercent: b.FailurePercent,
+	}
+	for _, st := range b.Steps {
+		ci.Steps = append(ci.Steps, campaign.StepInput{Message: st.Message, AfterSeconds: st.AfterSeconds})
 	}
 	if w := b.Pacing.Window; w != nil {
 		ci.Pacing.Window = &campaign.WindowInput{From: w.From, To: w.To, TimeZone: w.TimeZone}

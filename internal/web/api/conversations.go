@@ -139,7 +139,7 @@ type messagesOut struct {
 type answerIn struct {
 	ID   int64 `path:"id" doc:"The conversation's id"`
 	Body struct {
-		Text string `json:"text" doc:"The answer, sent as the conversation's account (at most 4,096 characters)"`
+		Text string `json:"text" doc:"The answer, sent as the conversation's account, written as a campaign's message: **bold**, __italic__, [text](https://…), code in backticks, a backslash before a mark to show it as typed, and {first_name|fallback} placeholders filled in for the person; at most 4,096 characters once rendered"`
 	}
 }
 

@@ -436,7 +436,12 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 	var draft campaign
 	c.call("POST", "/campaigns", map[string]any{
 		"name": "Later", "message": "Hi", "audience": map[string]any{"user_ids": []int64{5401}}, "sender_account_ids": []int64{ann},
+		"steps": []map[string]any{{"message": "Still keen, {first_name|there}?", "after_seconds": 172800}},
 	}).into(t, 201, &draft)
+	c.call("POST", "/campaigns", map[string]any{
+		"name": "Bad step", "message": "Hi", "audience": map[string]any{"user_ids": []int64{5401}}, "sender_account_ids": []int64{ann},
+		"steps": []map[string]any{{"message": "Hi {nickname}", "after_seconds": 60}},
+	}).into(t, 422, nil)
 	c.call("POST", fmt.Sprintf("/campaigns/%d/cancel", draft.ID), nil).into(t, 200, nil)
 
 	// The inbox: Grace's answer is a conversation.
@@ -493,6 +498,16 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 	c.call("POST", fmt.Sprintf("/accounts/%d/rotate", bob), map[string]any{"api_id": docAPIID4, "api_hash": docHash4}).into(t, 200, nil)
 	c.once("POST", fmt.Sprintf("/accounts/%d/relogin", ann), "", nil)
 	c.call("DELETE", fmt.Sprintf("/accounts/%d", bob), nil).into(t, 200, nil)
+
+	// The audit log of all of the above, a page at a time and as a file.
+	var auditPage struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	c.call("GET", "/audit?limit=2", nil).into(t, 200, &auditPage)
+	c.call("GET", "/audit?action=campaign_started&cursor="+auditPage.NextCursor, nil).into(t, 200, nil)
+	c.call("GET", "/audit?format=csv", nil).into(t, 200, nil)
+	c.call("GET", "/audit?cursor=not-a-cursor", nil).into(t, 422, nil)
+	c.call("GET", "/audit?limit=1000", nil).into(t, 422, nil)
 
 	chk.checkCoverage(map[string]string{
 		"terminate-account-session": "a sandbox account has only the app's own session, which is refused",

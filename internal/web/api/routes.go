@@ -11,4 +11,5 @@ func (a *API) routes() {
 	a.registerConversations()
 	a.registerWebhooks()
 	a.registerWorkspaces()
+	a.registerAudit()
 }

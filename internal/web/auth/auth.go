@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/actor"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 )
 
@@ -24,10 +25,16 @@ type User struct {
 	CreatedAt time.Time
 }
 
+// WithUser puts the signed-in person into the context: for handlers, and
+// for the domain's audit log as the person acting (audit.Actor), with the
+// request's client address.
 func WithUser(ctx context.Context, u store.User) context.Context {
+	ip := ""
 	if info := RequestInfoFrom(ctx); info != nil {
 		info.UserID = u.ID
+		ip = info.ClientIP
 	}
+	ctx = audit.WithActor(ctx, audit.Actor{UserID: u.ID, Email: u.Email, IP: ip})
 	return context.WithValue(ctx, ctxKey{}, &User{ID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, CreatedAt: u.CreatedAt})
 }
 

@@ -18,13 +18,23 @@ func (c campaignRow) Pending() int { return c.Counts.Pending + c.Counts.Sending 
 
 // Total is every recipient of the campaign, skipped ones included.
 func (c campaignRow) Total() int {
+	if c.Recipients > 0 {
+		return c.Recipients
+	}
+	return c.messages()
+}
+
+// messages counts the campaign's messages: one per recipient and step
+// written so far.
+func (c campaignRow) messages() int {
 	n := c.Counts
 	return n.Pending + n.Sending + n.Sent + n.Failed + n.Skipped
 }
 
-// Percent is the share of recipients that reached an outcome.
+// Percent is the share of messages written so far (first messages, and
+// follow-ups once their step comes) that reached an outcome.
 func (c campaignRow) Percent() int {
-	t := c.Total()
+	t := c.messages()
 	if t == 0 {
 		return 100
 	}

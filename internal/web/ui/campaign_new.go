@@ -15,6 +15,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/store"
 )
 
 // campaignUploadLimit bounds the editor's form: a recipients file of the
@@ -88,6 +89,96 @@ func (d *editorData) ZoneOptions() []string {
 		return d.Zones
 	}
 	return append([]string{z}, d.Zones...)
+}
+
+// stepSlot is one of the editor's follow-ups (steps 2 to 4): empty
+// until the user writes its message.
+type stepSlot struct {
+	N       int // 2, 3 or 4
+	Message string
+	After   string // a whole number of Unit
+	Unit    string // "hours" or "days"
+	// Field is where Create puts this step's errors (steps[N-2]).
+	Field string
+}
+
+// Filled reports whether the step will be sent.
+func (s stepSlot) Filled() bool { return strings.TrimSpace(s.Message) != "" }
+
+// Prev is the step before.
+func (s stepSlot) Prev() int { return s.N - 1 }
+
+// StepSlots are the editor's three follow-ups as sent (a fresh one: two
+// days after the step before).
+func (d *editorData) StepSlots() []stepSlot {
+	var out []stepSlot
+	for n := 2; n <= store.MaxSteps; n++ {
+		k := fmt.Sprintf("step%d_", n)
+		sl := stepSlot{N: n, Message: d.Form.Get(k + "message"), After: d.Form.Get(k + "after"), Unit: d.Form.Get(k + "unit"),
+			Field: fmt.Sprintf("steps[%d]", n-2)}
+		if sl.After == "" {
+			sl.After = "2"
+		}
+		if sl.Unit != "hours" {
+			sl.Unit = "days"
+		}
+		out = append(out, sl)
+	}
+	return out
+}
+
+// removeStep takes follow-up n out of the form, moving the later ones up.
+func removeStep(f url.Values, n int) {
+	for k := n; k <= store.MaxSteps; k++ {
+		for _, field := range []string{"message", "after", "unit"} {
+			from, to := fmt.Sprintf("step%d_%s", k+1, field), fmt.Sprintf("step%d_%s", k, field)
+			if k < store.MaxSteps && f.Has(from) {
+				f[to] = f[from]
+			} else {
+				f.Del(to)
+			}
+		}
+	}
+}
+
+// stepInputs reads the editor's follow-ups: filled ones, in order, with
+// none skipped.
+func stepInputs(f url.Values) ([]campaign.StepInput, error) {
+	var out []campaign.StepInput
+	gap := 0
+	for n := 2; n <= store.MaxSteps; n++ {
+		k := fmt.Sprintf("step%d_", n)
+		msg := f.Get(k + "message")
+		if strings.TrimSpace(msg) == "" {
+			if gap == 0 {
+				gap = n
+			}
+			continue
+		}
+		field := fmt.Sprintf("steps[%d]", n-2)
+		if gap != 0 {
+			e := apperr.Validation(field+".message", fmt.Sprintf("Step %d has a message but step %d has none", n, gap))
+			e.Hint = fmt.Sprintf("Write step %d first, or remove step %d.", gap, n)
+			return nil, e
+		}
+		after, err := strconv.Atoi(strings.TrimSpace(f.Get(k + "after")))
+		if err != nil || after < 1 {
+			e := apperr.Validation(field+".after_seconds", fmt.Sprintf("Step %d's wait must be a whole number of hours or days, at least 1", n))
+			e.Hint = "Two days is a common wait for a follow-up."
+			return nil, e
+		}
+		unit := 86400
+		if f.Get(k+"unit") == "hours" {
+			unit = 3600
+		}
+		if after > int(campaign.MaxStepDelay/time.Second)/unit {
+			e := apperr.Validation(field+".after_seconds", fmt.Sprintf("Step %d's wait is longer than %d days", n, int(campaign.MaxStepDelay.Hours()/24)))
+			e.Hint = "Shorten it."
+			return nil, e
+		}
+		out = append(out, campaign.StepInput{Message: msg, AfterSeconds: after * unit})
+	}
+	return out, nil
 }
 
 // defaultEditorForm is a fresh editor: the pacing defaults, the footer on,
@@ -231,6 +322,17 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "error", p, err)
 		return
 	}
+	if v := d.Form.Get("remove_step"); v != "" {
+		// Removing a follow-up without JavaScript: the same form again
+		// without it; nothing is saved.
+		if n, err := strconv.Atoi(v); err == nil && n >= 2 && n <= store.MaxSteps {
+			removeStep(d.Form, n)
+		}
+		d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
+		d.Preview = h.preview(d.Form)
+		h.render(w, r, http.StatusOK, "campaign_new", p)
+		return
+	}
 	if d.Form.Get("find_lists") != "" {
 		// The picker's search without JavaScript: the same form again,
 		// as typed, with the lists found; nothing is saved.
@@ -278,6 +380,8 @@ var editorFields = map[string]bool{
 	"name": true, "message": true, "audience": true, "audience.list_ids": true, "recipients": true, "recipients_file": true,
 	"sender_account_ids": true, "pacing.min_interval_seconds": true, "pacing.daily_cap": true, "pacing.rate_per_hour": true,
 	"pacing.window.from": true, "pacing.window.to": true, "pacing.window.time_zone": true, "start_at": true, "failure_percent": true,
+	"steps[0].message": true, "steps[1].message": true, "steps[2].message": true,
+	"steps[0].after_seconds": true, "steps[1].after_seconds": true, "steps[2].after_seconds": true,
 }
 
 // campaignInput reads the editor's form into what Create takes.
@@ -305,6 +409,9 @@ func (h *Handler) campaignInput(r *http.Request, d *editorData) (campaign.Create
 		return in, err
 	}
 	in.Audience.Refs = refs
+	if in.Steps, err = stepInputs(f); err != nil {
+		return in, err
+	}
 
 	var err2 error
 	num := func(field, key string) *int {

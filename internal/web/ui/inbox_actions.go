@@ -3,9 +3,13 @@ package ui
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/inbox"
 )
 
@@ -28,6 +32,39 @@ func (h *Handler) answerConversation(w http.ResponseWriter, r *http.Request) {
 	// The answer is the link's target: the browser scrolls to it and gives
 	// it focus, where its state shows (WCAG 2.4.3).
 	redirect(w, r, fmt.Sprintf("%s#message-%d", conversationURL(id), answer.ID))
+}
+
+// POST /inbox/{id}/preview — the answer as the person will read it,
+// formatted and with its placeholders filled (htmx).
+func (h *Handler) previewAnswer(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "Conversation")
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Conversation", Nav: "inbox"}, err)
+		return
+	}
+	p, err := h.answerPreview(r.Context(), workspaceID(r), id, r.PostFormValue("text"))
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Conversation", Nav: "inbox"}, err)
+		return
+	}
+	h.writeFragment(w, r, "inbox_show", "answer-preview", p)
+}
+
+// answerPreview renders an answer for the conversation's person; an
+// error of the text itself is the preview's, any other is returned.
+func (h *Handler) answerPreview(ctx context.Context, uid, id int64, text string) (previewData, error) {
+	p := previewData{Max: message.MaxLength}
+	if strings.TrimSpace(text) == "" {
+		p.Empty = true
+		return p, nil
+	}
+	rendered, err := h.Inbox.PreviewAnswer(ctx, uid, id, text)
+	p.HTML, p.Length = template.HTML(rendered.HTML()), rendered.Length() // HTML escapes the text
+	if e, ok := apperr.As(err); ok && e.Field == "text" {
+		p.Err = e
+		return p, nil
+	}
+	return p, err
 }
 
 // POST /inbox/{id}/done

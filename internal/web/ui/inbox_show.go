@@ -11,6 +11,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
@@ -21,10 +22,13 @@ const messagesPerPage = 50
 
 // messageView is one message of a thread.
 type messageView struct {
-	ID        int64
-	In        bool
-	Origin    string
-	Text      string
+	ID     int64
+	In     bool
+	Origin string
+	Text   string
+	// HTML is Text with its formatting (bold, links, code, …) as tags,
+	// the text escaped (message.Rendered.HTML).
+	HTML      template.HTML
 	Media     string // the placeholder's label: "Photo, 1.2 MB"; "" for none
 	MediaIcon string
 	At        time.Time
@@ -40,7 +44,7 @@ func (m messageView) Waiting() bool {
 }
 
 func viewMessage(m inbox.Message) messageView {
-	v := messageView{ID: m.ID, In: m.Incoming(), Origin: m.Origin, Text: m.Text, Media: m.MediaLabel(),
+	v := messageView{ID: m.ID, In: m.Incoming(), Origin: m.Origin, Text: m.Text, HTML: template.HTML(m.Formatted().HTML()), Media: m.MediaLabel(),
 		MediaIcon: mediaIcon(m.MediaType), At: m.SentAt, State: m.State, Reason: m.Error}
 	if v.At.IsZero() {
 		v.At = m.CreatedAt
@@ -100,7 +104,13 @@ type conversationData struct {
 	Live bool
 	// Text is an answer refused, shown again for correction.
 	Text string
+	// Preview is Text as the person will read it.
+	Preview previewData
 }
+
+// SyntaxHelp is the formatting guide beside the answer, the campaign
+// editor's.
+func (conversationData) SyntaxHelp() string { return message.SyntaxHelp() }
 
 // Thread is the live blocks' data.
 func (d conversationData) Thread() threadData { return d.threadData }
@@ -168,6 +178,10 @@ func (h *Handler) renderConversation(w http.ResponseWriter, r *http.Request, sta
 		return
 	}
 	d.Avatar, d.AccountID, d.Live, d.Text = avatarOf(c), c.AccountID, before == "", text
+	if d.Preview, err = h.answerPreview(r.Context(), workspaceID(r), c.ID, text); err != nil {
+		h.renderError(w, r, "error", p, formErr(err))
+		return
+	}
 	if c.FirstName != "" || c.LastName != "" {
 		d.Username = c.Username
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/usertext"
@@ -108,6 +109,8 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
 	"ago":          ago,
+	"auditLabel":   audit.Label,
+	"auditTarget":  auditTarget,
 	"attemptsLeft": attemptsLeft,
 	// count is "1 recipient", "10,446 members": a number with its noun.
 	"count": countOf,

@@ -69,6 +69,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 		h.private(mux, "GET /inbox/{id}", h.showConversation)
 		h.private(mux, "GET /inbox/{id}/events", h.conversationEvents, stream())
 		h.private(mux, "POST /inbox/{id}/messages", h.answerConversation, needs(actor.Operator))
+		h.private(mux, "POST /inbox/{id}/preview", h.previewAnswer, needs(actor.Operator))
 		h.private(mux, "POST /inbox/{id}/done", h.conversationDone, needs(actor.Operator))
 		h.private(mux, "POST /inbox/{id}/reopen", h.reopenConversation, needs(actor.Operator))
 	}
@@ -90,11 +91,14 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /members/{user_id}/role", h.changeMemberRole, needs(actor.Admin))
 	h.private(mux, "POST /members/{user_id}/remove", h.removeMember)
 	h.private(mux, "POST /members/{user_id}/transfer", h.transferOwnership, needs(actor.Owner))
+	h.private(mux, "GET /audit", h.showAudit)
+	h.private(mux, "GET /audit/export.csv", h.exportAudit)
 	h.private(mux, "GET /tokens", h.listTokens)
 	h.private(mux, "POST /tokens", h.createToken, needs(actor.Admin))
 	h.private(mux, "POST /tokens/{id}/revoke", h.revokeToken, needs(actor.Admin))
 	if h.Webhooks != nil {
 		h.private(mux, "GET /webhooks", h.showWebhooks)
+		h.private(mux, "GET /webhooks/events", h.webhookEvents, stream())
 		h.private(mux, "POST /webhooks", h.createWebhook, needs(actor.Admin))
 		h.private(mux, "POST /webhooks/{id}/test", h.testWebhook, needs(actor.Admin))
 		h.private(mux, "POST /webhooks/{id}/delete", h.deleteWebhook, needs(actor.Admin))

@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/telegramate/telegramate/internal/accounts"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
@@ -44,6 +45,8 @@ type Deps struct {
 	Inbox *inbox.Service
 	// Webhooks keeps the user's webhooks; nil leaves their page out.
 	Webhooks *webhook.Service
+	// Audit reads the workspace's audit log.
+	Audit *audit.Log
 	// JobsUI is River's UI, served to instance admins at /admin/jobs.
 	JobsUI http.Handler
 	Logger *slog.Logger
@@ -59,8 +62,8 @@ type Handler struct {
 }
 
 func New(d Deps) (*Handler, error) {
-	if d.Users == nil || d.Tokens == nil || d.Workspaces == nil || d.Sessions == nil || d.AccountService == nil || d.Extract == nil || d.Campaigns == nil {
-		return nil, errors.New("ui: Users, Tokens, Workspaces, Sessions, AccountService, Extract and Campaigns are required")
+	if d.Users == nil || d.Tokens == nil || d.Workspaces == nil || d.Sessions == nil || d.AccountService == nil || d.Extract == nil || d.Campaigns == nil || d.Audit == nil {
+		return nil, errors.New("ui: Users, Tokens, Workspaces, Sessions, AccountService, Extract, Campaigns and Audit are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/secrets"
@@ -115,6 +117,54 @@ func (h *Handler) enableWebhook(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/webhooks")
 }
 
+// webhookRows are the user's webhooks with their latest deliveries.
+func (h *Handler) webhookRows(ctx context.Context, userID int64) ([]webhookRow, error) {
+	list, err := h.Webhooks.List(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []webhookRow
+	for _, e := range list {
+		ds, err := h.Webhooks.Deliveries(ctx, userID, e.ID, recentDeliveries)
+		if err != nil {
+			return nil, err
+		}
+		row := webhookRow{Endpoint: e, DisableAfter: webhook.FormatDuration(h.Webhooks.DisableAfter())}
+		for _, x := range ds {
+			row.Deliveries = append(row.Deliveries, webhookDeliveryRow{x})
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// webhooksPoll is how often the live webhooks page looks at the
+// deliveries: the worker may run on another node, so the database is
+// what it watches.
+const webhooksPoll = time.Second
+
+// GET /webhooks/events: each webhook's state and latest deliveries, as
+// they change (pending, retried, delivered, failed, disabled). A webhook
+// added or deleted meanwhile shows when the page is loaded again, as
+// after the form's own redirect.
+func (h *Handler) webhookEvents(w http.ResponseWriter, r *http.Request) {
+	h.streamLive(w, r, "webhooks", webhooksPoll, nil, func(ctx context.Context) (liveLook, error) {
+		rows, err := h.webhookRows(ctx, workspaceID(r))
+		if err != nil {
+			return liveLook{}, err
+		}
+		events := make([]liveEvent, 0, len(rows))
+		for _, row := range rows {
+			ev, err := h.block("webhook-"+strconv.FormatInt(row.ID, 10), "webhooks", "webhook-status", row)
+			if err != nil {
+				return liveLook{}, err
+			}
+			events = append(events, ev)
+		}
+		return liveLook{events: events}, nil
+	})
+}
+
 func webhookID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -125,22 +175,10 @@ func webhookID(r *http.Request) (int64, error) {
 
 func (h *Handler) webhooksPage(w http.ResponseWriter, r *http.Request, status int, p *Page, d webhooksData, failed error) {
 	p.Title, p.Nav = "Webhooks", "webhooks"
-	list, err := h.Webhooks.List(r.Context(), workspaceID(r))
-	if err != nil {
+	var err error
+	if d.Endpoints, err = h.webhookRows(r.Context(), workspaceID(r)); err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Error"}, err)
 		return
-	}
-	for _, e := range list {
-		ds, err := h.Webhooks.Deliveries(r.Context(), workspaceID(r), e.ID, recentDeliveries)
-		if err != nil {
-			h.renderError(w, r, "error", &Page{Title: "Error"}, err)
-			return
-		}
-		row := webhookRow{Endpoint: e, DisableAfter: webhook.FormatDuration(h.Webhooks.DisableAfter())}
-		for _, x := range ds {
-			row.Deliveries = append(row.Deliveries, webhookDeliveryRow{x})
-		}
-		d.Endpoints = append(d.Endpoints, row)
 	}
 	fresh := p.Form == nil
 	for _, t := range webhook.EventTypes {

@@ -103,6 +103,20 @@ type ApiToken struct {
 	ReadOnly    bool
 }
 
+type AuditEvent struct {
+	ID          int64
+	WorkspaceID int64
+	ActorUserID sql.NullInt64
+	ActorEmail  string
+	Action      string
+	TargetKind  string
+	TargetID    int64
+	TargetLabel string
+	Detail      string
+	Ip          string
+	CreatedAt   time.Time
+}
+
 type BackupMark struct {
 	ID        int64
 	TakenAt   time.Time
@@ -136,6 +150,7 @@ type Campaign struct {
 	RestoredBackupAt   sql.NullTime
 	RestoredAt         sql.NullTime
 	Preparing          bool
+	Steps              string
 }
 
 type CampaignSender struct {
@@ -185,6 +200,9 @@ type Delivery struct {
 	RepliedAt  sql.NullTime
 	ReplyText  string
 	UpdatedAt  time.Time
+	Step       int64
+	PrevID     int64
+	DueAt      sql.NullTime
 }
 
 type Extraction struct {
@@ -239,6 +257,7 @@ type InboxMessage struct {
 	Error          string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	Entities       string
 }
 
 type LoginDevice struct {

@@ -20,10 +20,18 @@ type Querier interface {
 	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
 	AddAccountCall(ctx context.Context, arg AddAccountCallParams) (int64, error)
 	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
+	// The audit log (issue 19). Append-only: an insert and reads, nothing
+	// else; TestAuditLogIsAppendOnly keeps it that way.
+	AddAuditEvent(ctx context.Context, arg AddAuditEventParams) (AuditEvent, error)
 	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
 	AddWorkspaceMember(ctx context.Context, arg AddWorkspaceMemberParams) error
+	// The people who appear in a workspace's log, for the filter by person.
+	AuditActors(ctx context.Context, arg AuditActorsParams) ([]AuditActorsRow, error)
+	// A page of a workspace's log older than before_id, newest first. An
+	// empty action, an actor of 0 and an empty target_kind mean "any".
+	AuditEventsPage(ctx context.Context, arg AuditEventsPageParams) ([]AuditEvent, error)
 	AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error)
 	CancelAccountCall(ctx context.Context, arg CancelAccountCallParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)

@@ -130,10 +130,39 @@ function scrollRegions() {
       box.removeAttribute("role");
       box.removeAttribute("aria-label");
     }
+    scrollHint(box, wide);
   });
+}
+
+// A wide table says so above it, and fades the side that hides more
+// columns, so a phone's reader knows to swipe (the region's name already
+// says it to a screen reader, hence aria-hidden).
+function scrollHint(box, wide) {
+  var hint = box.previousElementSibling;
+  if (!hint || !hint.classList.contains("scroll-hint")) hint = null;
+  if (wide && !hint) {
+    hint = document.createElement("div");
+    hint.className = "scroll-hint";
+    hint.setAttribute("aria-hidden", "true");
+    hint.innerHTML = '<i class="bi bi-arrow-left-right"></i> Swipe sideways for more columns';
+    box.parentNode.insertBefore(hint, box);
+  } else if (!wide && hint) {
+    hint.remove();
+  }
+  var edges = function () {
+    var more = box.scrollWidth - box.clientWidth;
+    box.classList.toggle("scrolls-left", wide && box.scrollLeft > 1);
+    box.classList.toggle("scrolls-right", wide && box.scrollLeft < more - 1);
+  };
+  edges();
+  if (!box.dataset.scrollHint) {
+    box.dataset.scrollHint = "on";
+    box.addEventListener("scroll", edges, { passive: true });
+  }
 }
 scrollRegions();
 window.addEventListener("resize", scrollRegions);
+document.body.addEventListener("htmx:afterSettle", scrollRegions);
 
 // Live parts (server-sent events) say what changed through one polite
 // live region, once per change of the part's data-announce: milestones
