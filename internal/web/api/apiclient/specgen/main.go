@@ -19,6 +19,7 @@ import (
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/api"
 	"github.com/telegramate/telegramate/internal/webhook"
+	"github.com/telegramate/telegramate/internal/workspaces"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 		os.Exit(2)
 	}
 	a := api.New(http.NewServeMux(), api.Deps{Tokens: new(tokens.Service), Accounts: new(accounts.Service), Extract: new(extract.Service),
-		Campaigns: new(campaign.Service), Inbox: new(inbox.Service), Webhooks: new(webhook.Service), Audit: new(audit.Log), Version: "dev"})
+		Campaigns: new(campaign.Service), Inbox: new(inbox.Service), Webhooks: new(webhook.Service), Audit: new(audit.Log), Workspaces: new(workspaces.Service), Version: "dev"})
 	raw, err := a.Huma().OpenAPI().Downgrade()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "specgen:", err)
