@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/actor"
+	"github.com/telegramate/telegramate/internal/audit"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/tokens"
@@ -105,7 +106,7 @@ func TestEveryRouteChecksRoles(t *testing.T) {
 
 		h, err := ui.New(ui.Deps{Users: e.deps.Users, Tokens: e.deps.Tokens, Workspaces: workspaces.New(s), Sessions: ui.NewSessions(s, false),
 			AccountService: e.deps.AccountService, Extract: e.deps.Extract, Campaigns: e.deps.Campaigns, Inbox: e.deps.Inbox,
-			Webhooks: e.deps.Webhooks})
+			Webhooks: e.deps.Webhooks, Audit: audit.New(s)})
 		if err != nil {
 			t.Fatal(err)
 		}
