@@ -21,7 +21,7 @@ var auditActions = map[string]string{
 
 // person is who acts, for the audit log: the request's person
 // (audit.WithActor, set by the web layer), else the acting member the
-// domain was given (actor.With), else no one (background work).
+// domain was given (actor.With), else by's user.
 func person(ctx context.Context, by Actor) audit.Actor {
 	if p := audit.ActorFrom(ctx); p.UserID != 0 {
 		if p.IP == "" {
@@ -32,8 +32,10 @@ func person(ctx context.Context, by Actor) audit.Actor {
 	if a, ok := actor.From(ctx); ok {
 		return audit.Actor{UserID: a.UserID, IP: by.IP}
 	}
-	// by.UserID names the workspace, not a person: background work.
-	return audit.Actor{IP: by.IP}
+	// A call without the web layer (the CLI, a test): by's user, which
+	// is the person's own workspace's id for the people the migration
+	// gave one.
+	return audit.Actor{UserID: by.UserID, IP: by.IP}
 }
 
 // Label names an account as a person knows it: its Telegram name and
