@@ -218,11 +218,21 @@ func personID(ctx context.Context) int64 {
 	return a.UserID
 }
 
+// personOr is personID, else fallback: a call without the web layer (the
+// CLI, a test) names by's user, the person's own workspace's id for the
+// people the migration gave one.
+func personOr(ctx context.Context, fallback int64) int64 {
+	if id := personID(ctx); id != 0 {
+		return id
+	}
+	return fallback
+}
+
 // record writes one line of the activity log. A failure to write it is
 // logged, not returned: the step it describes already happened.
 func (s *Service) record(ctx context.Context, q store.Queries, by Actor, accountID int64, event, detail string) {
 	if _, err := q.AddActivity(ctx, store.Activity{
-		AccountID: accountID, UserID: by.UserID, ByUserID: personID(ctx), Event: event, Detail: detail, IP: by.IP, CreatedAt: s.now().UTC(),
+		AccountID: accountID, UserID: by.UserID, ByUserID: personOr(ctx, by.UserID), Event: event, Detail: detail, IP: by.IP, CreatedAt: s.now().UTC(),
 	}); err != nil {
 		s.log.Error("account activity not recorded", slog.Int64("account", accountID), slog.String("event", event), slog.Any("err", err))
 	}

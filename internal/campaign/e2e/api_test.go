@@ -105,7 +105,7 @@ func TestCampaignAPIShapes(t *testing.T) {
 	}
 	csv := c.Call("GET", fmt.Sprintf("/campaigns/%d/deliveries?format=csv", id), nil)
 	if lines := strings.Split(strings.TrimSpace(string(csv.Body)), "\n"); csv.Status != 200 ||
-		lines[0] != "\ufeffuser_id,username,first_name,last_name,account_id,state,reason,random_id,message_id,sent_at,replied_at" || len(lines) != 23 {
+		lines[0] != "\ufeffuser_id,username,first_name,last_name,account_id,state,reason,random_id,message_id,sent_at,replied_at,step,due_at" || len(lines) != 23 {
 		t.Errorf("CSV report: %d, %d lines, header %q", csv.Status, len(lines), lines[0])
 	}
 	var list struct {
