@@ -173,11 +173,16 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		out = clone(session)
 	}
 	switch {
-	case fnErr != nil && ctx.Err() != nil && errors.Is(fnErr, context.DeadlineExceeded):
+	case fnErr != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) &&
+		(errors.Is(fnErr, context.DeadlineExceeded) || errors.Is(fnErr, context.Canceled)):
 		// Telegram did not answer within the step's time. Said as such: a
 		// bare deadline is a net.Error, which reads as the database's
-		// ("The database is busy" for a slow login).
-		return out, fmt.Errorf("telegram: no answer in time: %w (%w)", ErrUnavailable, fnErr)
+		// ("The database is busy" for a slow login). The call may fail on
+		// the client's own context, cancelled as it closes for the
+		// deadline ("engine forcibly closed: context canceled"), before
+		// the deadline itself reaches it: the step's deadline is the cause
+		// either way.
+		return out, fmt.Errorf("telegram: no answer in time: %w (%w: %v)", ErrUnavailable, ctx.Err(), fnErr)
 	case fnErr != nil:
 		return out, fnErr
 	case ran || runErr == nil:

@@ -530,3 +530,21 @@ func TestNoAnswerInTimeIsUnavailable(t *testing.T) {
 		t.Fatalf("a call Telegram did not answer in the step's time: %v, want ErrUnavailable (and the deadline)", err)
 	}
 }
+
+// TestCallCutByTheClosingClientIsUnavailable: when the step's deadline
+// passes, gotd may fail the call on its own context as the client closes
+// ("engine forcibly closed: context canceled") before the deadline reaches
+// the call. The step still ran out of time, and says so.
+func TestCallCutByTheClosingClientIsUnavailable(t *testing.T) {
+	g := gateway(t)
+	res := login(t, g, phoneIvy)
+	ctx, cancel := context.WithTimeout(testCtx(t), 3*time.Second)
+	defer cancel()
+	_, err := g.Run(ctx, creds, res.Session, func(ctx context.Context, api *tg.Client) error {
+		<-ctx.Done()
+		return fmt.Errorf("rpcDoRequest: engine forcibly closed: %w", context.Canceled)
+	})
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a call cut by the closing client at the step's deadline: %v, want ErrUnavailable (and the deadline)", err)
+	}
+}
