@@ -86,7 +86,31 @@ func TestMain(m *testing.M) {
 
 func startApp(t *testing.T, opts ...apptest.AppOption) *apptest.App {
 	t.Helper()
-	return apptest.StartApp(t, append([]apptest.AppOption{apptest.AppSandbox(t, sbx)}, opts...)...)
+	return startAppOn(t, sbx, opts...)
+}
+
+// startAppOn starts the app against sb.
+func startAppOn(t *testing.T, sb *sandbox.Server, opts ...apptest.AppOption) *apptest.App {
+	t.Helper()
+	return apptest.StartApp(t, append([]apptest.AppOption{apptest.AppSandbox(t, sb)}, opts...)...)
+}
+
+// freshSandbox is a sandbox of the package's world for one test: its
+// people have not yet answered anyone (a scripted reply comes once per
+// pair of people, so the package's shared sandbox has used them up in
+// whichever test ran first).
+func freshSandbox(t *testing.T) *sandbox.Server {
+	t.Helper()
+	w, err := sandbox.ParseWorld([]byte(world))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Start(t.Context(), w, sandbox.Options{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("sandbox: %v", err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	return sb
 }
 
 // apiAs is the API with a token of the user the browser signed up as.
