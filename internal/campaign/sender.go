@@ -67,6 +67,9 @@ type run struct {
 	// a follow-up due by then is claimed knowing whether its recipient
 	// replied before it was due.
 	caughtUp time.Time
+	// lastSent is when the run last recorded a send's answer: replies to
+	// it may be at Telegram and not yet through the inbox.
+	lastSent time.Time
 	// woken is the account's wake count as of the run's last claim.
 	woken int64
 	// progressed: the run recorded an answer to a send.
@@ -189,6 +192,12 @@ func (r *run) do(ctx context.Context) error {
 				caught, cerr := r.catchUp(ctx)
 				if cerr != nil {
 					return cerr
+				}
+				if !caught && cl.completing {
+					// Completing only counts fewer replies: not worth a
+					// campaign left running.
+					r.caughtUp = r.s.now()
+					caught = true
 				}
 				if !caught {
 					// The inbox is behind (or does not listen): the
@@ -335,14 +344,21 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 		if !claim {
 			return nil
 		}
+		lastSent := r.lastSent
+		if len(answers) > 0 {
+			lastSent = now
+		}
 		var err error
-		cl, err = claimIn(ctx, tx, ev, r.accountID, now, r.caughtUp)
+		cl, err = claimIn(ctx, tx, ev, r.accountID, now, r.caughtUp, lastSent)
 		return err
 	})
 	if err != nil {
 		return claimed{}, fmt.Errorf("account %d: record and claim: %w", r.accountID, err)
 	}
 	r.progressed = r.progressed || len(answers) > 0
+	if len(answers) > 0 {
+		r.lastSent = now
+	}
 	for _, a := range answers {
 		if a.fail != nil {
 			if err := r.s.pauseForFailures(ctx, a.c); err != nil {
@@ -379,8 +395,10 @@ type claimed struct {
 	// rate, so the next send may be claimed while this one is on its way.
 	ahead bool
 	// catchUp: a follow-up is due, but the account's updates are not
-	// known to be caught up to its due time (run.catchUp).
-	catchUp bool
+	// known to be caught up to its due time (run.catchUp); or, with
+	// completing, a campaign is to complete after the run's last send,
+	// and its count of replies should hold those Telegram already has.
+	catchUp, completing bool
 }
 
 // claimIn takes the account's next due send in the step's transaction,
@@ -391,8 +409,11 @@ type claimed struct {
 // A campaign's due follow-ups go before its first messages (they are
 // the ones with a time); one is claimed only when it was due by
 // caughtUp, so that a reply that came before it was due has cancelled
-// it. Otherwise the claim asks for a catch-up (claimed.catchUp).
-func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now, caughtUp time.Time) (claimed, error) {
+// it. Otherwise the claim asks for a catch-up (claimed.catchUp). So does
+// a campaign's completion after a send recorded since the last catch-up
+// (lastSent): campaign.completed counts the replies Telegram had by then,
+// not only those the inbox had stored.
+func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now, caughtUp, lastSent time.Time) (claimed, error) {
 	var out claimed
 	pace, err := tx.LockPace(ctx, accountID, now)
 	if err != nil {
@@ -427,6 +448,15 @@ func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now, 
 							out.wait = due
 						}
 						break
+					}
+				}
+				if lastSent.After(caughtUp) {
+					n, err := tx.CampaignCounts(ctx, c.ID)
+					if err != nil {
+						return out, err
+					}
+					if n.Pending == 0 && n.Sending == 0 {
+						return claimed{catchUp: true, completing: true}, nil
 					}
 				}
 				done, err := tx.CompleteCampaignIfDone(ctx, c.ID, now)
@@ -585,7 +615,7 @@ func (r *run) catchUp(ctx context.Context) (bool, error) {
 	at := r.s.now()
 	remote, err := r.api.UpdatesGetState(ctx)
 	if err != nil {
-		return false, fmt.Errorf("account %d: read Telegram's updates state before a follow-up: %w", r.accountID, err)
+		return false, fmt.Errorf("account %d: read Telegram's updates state before a follow-up or a campaign's end: %w", r.accountID, err)
 	}
 	for {
 		have, ok, err := r.s.st.UpdatesStateOf(ctx, r.accountID)
@@ -597,7 +627,7 @@ func (r *run) catchUp(ctx context.Context) (bool, error) {
 			return true, nil
 		}
 		if r.s.now().Sub(at) > catchUpWait {
-			r.log.Warn("follow-ups wait: the account's updates are not caught up",
+			r.log.Warn("the account's updates are not caught up: follow-ups wait, a campaign completes without the replies not yet stored",
 				slog.Int("stored_pts", have.Pts), slog.Int("telegram_pts", remote.Pts), slog.Duration("retry_in", catchUpRetry))
 			return false, nil
 		}
