@@ -174,6 +174,8 @@ type TimeBucket struct {
 	Start   time.Time
 	Sent    int
 	Replied int
+	// StepSent is Sent by step: StepSent[k-1] the messages of step k.
+	StepSent []int
 }
 
 // Usage is what one owner holds against the quotas: today a user, a

@@ -386,5 +386,17 @@ func TestCampaignSteps(t *testing.T) {
 		if done, err := s.CompleteCampaignIfDone(ctx, c.ID, t0.Add(100*time.Second)); err != nil || !done {
 			t.Errorf("complete: %v %v", done, err)
 		}
+		// The chart's buckets count each step's sends apart: two step 1
+		// at t0, one step 2 a minute later.
+		buckets, err := s.CampaignTimeline(ctx, c.ID, time.Minute)
+		if err != nil || len(buckets) != 2 {
+			t.Fatalf("timeline %+v %v, want two minutes", buckets, err)
+		}
+		if b := buckets[0]; b.Sent != 2 || !slices.Equal(b.StepSent, []int{2, 0}) || b.Replied != 1 {
+			t.Errorf("first minute %+v, want 2 sent, all step 1, and 12's reply", b)
+		}
+		if b := buckets[1]; b.Sent != 1 || !slices.Equal(b.StepSent, []int{0, 1}) || b.Replied != 1 {
+			t.Errorf("second minute %+v, want step 2's send and 11's reply", b)
+		}
 	})
 }

@@ -355,6 +355,14 @@ func TestBrowserFollowUpCancelledByReply(t *testing.T) {
 	p.has(`#steps tr[data-step="1"]`, "first message")
 	p.has("#campaign-status", "running")
 	p.has("#campaign-status-line", "Every message due so far is sent; the next follow-up is due at")
+	// The chart stacks each step's sends.
+	p.waitFor("the chart's bars by step", `(function () {
+		var c = window.Chart && Chart.getChart(document.getElementById("campaign-chart"));
+		if (!c) return false;
+		var labels = c.data.datasets.map(function (d) { return d.label; }).join("|");
+		var sum = function (k) { return c.data.datasets[k].data.reduce(function (a, b) { return a + b; }, 0); };
+		return labels === "Step 1 sent|Step 2 sent|Replies" && sum(0) >= 18 && sum(1) === 0 && sum(2) >= 1;
+	})()`, 10*time.Second)
 	p.shot("follow-up-cancelled")
 
 	dir := t.TempDir()

@@ -536,7 +536,7 @@ func (q queries) CampaignReasons(ctx context.Context, campaignID int64) ([]store
 func (q queries) CampaignTimeline(ctx context.Context, campaignID int64, width time.Duration) ([]store.TimeBucket, error) {
 	// Bucketing times is where the dialects disagree most; the rows are
 	// few enough (one campaign's sends) to bucket here.
-	rows, err := q.query(ctx, "SELECT sent_at, replied_at FROM deliveries WHERE campaign_id = ? AND sent_at IS NOT NULL", campaignID)
+	rows, err := q.query(ctx, "SELECT sent_at, replied_at, step FROM deliveries WHERE campaign_id = ? AND sent_at IS NOT NULL", campaignID)
 	if err != nil {
 		return nil, err
 	}
@@ -553,12 +553,23 @@ func (q queries) CampaignTimeline(ctx context.Context, campaignID int64, width t
 		}
 		return b
 	}
+	steps := 1
 	for rows.Next() {
-		var sent, replied sql.NullTime
-		if err := rows.Scan(&sent, &replied); err != nil {
+		var (
+			sent, replied sql.NullTime
+			step          int64
+		)
+		if err := rows.Scan(&sent, &replied, &step); err != nil {
 			return nil, mapErr(q.d, err)
 		}
-		add(sent.Time).Sent++
+		step = max(step, 1)
+		steps = max(steps, int(step))
+		b := add(sent.Time)
+		b.Sent++
+		for len(b.StepSent) < int(step) {
+			b.StepSent = append(b.StepSent, 0)
+		}
+		b.StepSent[step-1]++
 		if replied.Valid {
 			add(replied.Time).Replied++
 		}
@@ -569,7 +580,13 @@ func (q queries) CampaignTimeline(ctx context.Context, campaignID int64, width t
 	slices.Sort(keys)
 	out := make([]store.TimeBucket, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, *buckets[k])
+		b := *buckets[k]
+		// Every bucket names every step sent so far, so the chart's
+		// series line up.
+		for len(b.StepSent) < steps {
+			b.StepSent = append(b.StepSent, 0)
+		}
+		out = append(out, b)
 	}
 	return out, nil
 }

@@ -124,7 +124,7 @@ func (h *Handler) campaignProgress(ctx context.Context, uid, id int64) (campaign
 	if err != nil {
 		return p, err
 	}
-	p.Timeline = timelineJSON(buckets, width)
+	p.Timeline = timelineJSON(buckets, width, len(v.Steps))
 	return p, nil
 }
 
@@ -142,12 +142,14 @@ func personName(d store.Delivery) string {
 }
 
 // timelineJSON is the chart's data: bucket labels in UTC, sends and
-// replies per bucket.
-func timelineJSON(buckets []store.TimeBucket, width time.Duration) string {
+// replies per bucket, and with follow-ups (steps > 1) each step's sends,
+// so the chart stacks them.
+func timelineJSON(buckets []store.TimeBucket, width time.Duration, steps int) string {
 	out := struct {
 		Labels  []string `json:"labels"`
 		Sent    []int    `json:"sent"`
 		Replied []int    `json:"replied"`
+		Steps   [][]int  `json:"steps,omitempty"`
 		Width   string   `json:"width"`
 	}{Labels: []string{}, Sent: []int{}, Replied: []int{}, Width: width.String()}
 	layout := "15:04"
@@ -156,10 +158,23 @@ func timelineJSON(buckets []store.TimeBucket, width time.Duration) string {
 	} else if width >= time.Hour {
 		layout = "2 Jan 15:04"
 	}
+	if steps > 1 {
+		out.Steps = make([][]int, steps)
+		for k := range out.Steps {
+			out.Steps[k] = []int{}
+		}
+	}
 	for _, b := range buckets {
 		out.Labels = append(out.Labels, b.Start.UTC().Format(layout))
 		out.Sent = append(out.Sent, b.Sent)
 		out.Replied = append(out.Replied, b.Replied)
+		for k := range out.Steps {
+			n := 0
+			if k < len(b.StepSent) {
+				n = b.StepSent[k]
+			}
+			out.Steps[k] = append(out.Steps[k], n)
+		}
 	}
 	j, _ := json.Marshal(out)
 	return string(j)

@@ -3,34 +3,42 @@
 // the chart is drawn on load and updated after every swap.
 (function () {
   var chart;
+  // Step 1 in the product's blue, follow-ups in darker shades of it.
+  var stepColors = ["rgba(34, 158, 217, .75)", "rgba(21, 101, 163, .8)", "rgba(13, 66, 112, .85)", "rgba(8, 38, 66, .9)"];
+  function datasets(d) {
+    var bars;
+    if (d.steps && d.steps.length > 1) {
+      bars = d.steps.map(function (data, k) {
+        return { label: "Step " + (k + 1) + " sent", data: data, backgroundColor: stepColors[k % stepColors.length], stack: "sent", order: 2 };
+      });
+    } else {
+      bars = [{ label: "Sent", data: d.sent, backgroundColor: stepColors[0], stack: "sent", order: 2 }];
+    }
+    return bars.concat([{ label: "Replies", data: d.replied, type: "line", borderColor: "#198754", backgroundColor: "#198754", tension: .25, order: 1 }]);
+  }
   function draw() {
     var src = document.getElementById("campaign-timeline");
     var canvas = document.getElementById("campaign-chart");
     if (!src || !canvas || !window.Chart) return;
     var d;
     try { d = JSON.parse(src.dataset.timeline); } catch (e) { return; }
-    if (chart) {
+    var sets = datasets(d);
+    if (chart && chart.data.datasets.length === sets.length) {
       chart.data.labels = d.labels;
-      chart.data.datasets[0].data = d.sent;
-      chart.data.datasets[1].data = d.replied;
+      sets.forEach(function (s, i) { chart.data.datasets[i].data = s.data; });
       chart.update("none");
       return;
     }
+    if (chart) chart.destroy();
     chart = new window.Chart(canvas, {
       type: "bar",
-      data: {
-        labels: d.labels,
-        datasets: [
-          { label: "Sent", data: d.sent, backgroundColor: "rgba(34, 158, 217, .75)", order: 2 },
-          { label: "Replies", data: d.replied, type: "line", borderColor: "#198754", backgroundColor: "#198754", tension: .25, order: 1 }
-        ]
-      },
+      data: { labels: d.labels, datasets: sets },
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
         plugins: { legend: { position: "bottom" } }
       }
     });
