@@ -10,7 +10,9 @@ import (
 const serveUsage = `serve [flags]
 
 Runs the web interface, the JSON API (/api/v1) and the background jobs until
-SIGINT or SIGTERM, then finishes in-flight requests and stops.
+SIGINT or SIGTERM. Then no new message is claimed and no job starts; the
+messages already on their way, the running jobs and in-flight requests
+finish (15 s at most, after --drain-delay) and it stops.
 
 By default everything lives in an embedded SQLite database in --data-dir;
 with --database-url postgres://… any number of identical nodes share the

@@ -98,7 +98,7 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 		}
 		// Soon, not when the holder's lease would end: asking again is
 		// what makes a holder that now only listens give the account up.
-		if s.o.Sleep(ctx, min(max(e.RetryAfter, 50*time.Millisecond), time.Second)) != nil {
+		if s.sleep(ctx, min(max(e.RetryAfter, 50*time.Millisecond), time.Second)) != nil {
 			break
 		}
 	}
@@ -162,6 +162,10 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 const transientLimit = 20
 
 func (r *run) do(ctx context.Context) error {
+	if r.s.isStopping() {
+		r.next = r.s.now()
+		return nil
+	}
 	if err := r.resumeInterrupted(ctx); err != nil {
 		return err
 	}
@@ -175,8 +179,10 @@ func (r *run) do(ctx context.Context) error {
 			return err
 		}
 		now := r.s.now()
-		if !now.Before(r.until) {
-			// The budget is used: continue in a new run.
+		if !now.Before(r.until) || r.s.isStopping() {
+			// The budget is used, or the node shuts down: record what was
+			// sent, give back what was claimed and not sent, and continue
+			// in a new run (on this node or another).
 			r.next = now
 			return r.stop(ctx, pending, cl)
 		}
@@ -220,7 +226,11 @@ func (r *run) do(ctx context.Context) error {
 				r.next = wake
 				return nil
 			}
-			if err := r.s.o.Sleep(ctx, wake.Sub(now)); err != nil {
+			if err := r.s.sleep(ctx, wake.Sub(now)); err != nil {
+				if errors.Is(err, errStopping) {
+					r.next = wake
+					return nil
+				}
 				return err
 			}
 			cl, err = r.step(ctx, nil, true)
@@ -258,7 +268,7 @@ func (r *run) do(ctx context.Context) error {
 		)
 		ahead := cl.ahead
 		if ahead {
-			next, nextErr = r.step(ctx, pending, true)
+			next, nextErr = r.step(ctx, pending, !r.s.isStopping())
 			pending = nil
 		}
 		res := <-sent
@@ -279,7 +289,7 @@ func (r *run) do(ctx context.Context) error {
 			pending, cl = ans, next
 			continue
 		}
-		cl, err = r.step(ctx, nil, true, ans)
+		cl, err = r.step(ctx, nil, !r.s.isStopping(), ans)
 	}
 }
 
@@ -298,6 +308,8 @@ type sendResult struct {
 
 // deliver sends one rendered message with its delivery's random_id.
 func (r *run) deliver(ctx context.Context, d store.Delivery, c store.Campaign, text message.Rendered) sendResult {
+	r.s.inFlight.Add(1)
+	defer r.s.inFlight.Add(-1)
 	res, err := r.api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
 		Peer:      &tg.InputPeerUser{UserID: d.TGUserID, AccessHash: d.AccessHash},
 		Message:   text.Text,

@@ -129,6 +129,14 @@ type Service struct {
 	// beforeSend, when set (tests), runs after a send is claimed and
 	// committed, before it leaves.
 	beforeSend func(d store.Delivery)
+
+	// stopping closes when the node shuts down (StopClaiming): a run
+	// claims nothing more, records what it sent and ends, so a stop
+	// signal sends no message that was not already on its way.
+	stopping chan struct{}
+	stopOnce sync.Once
+	// inFlight counts the sends of this node on their way to Telegram.
+	inFlight atomic.Int64
 }
 
 // New returns a Service.
@@ -164,7 +172,7 @@ func New(o Options) (*Service, error) {
 	if o.TransientWait <= 0 {
 		o.TransientWait = 2 * time.Second
 	}
-	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, batch: batcher{st: o.Store},
+	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, batch: batcher{st: o.Store}, stopping: make(chan struct{}),
 		transient: backoff.New(o.TransientWait, max(time.Minute, o.TransientWait), transientLimit)}, nil
 }
 
@@ -181,6 +189,49 @@ func (s *Service) wakes(accountID int64) *atomic.Int64 {
 	v, _ := s.woken.LoadOrStore(accountID, new(atomic.Int64))
 	return v.(*atomic.Int64)
 }
+
+// StopClaiming makes every sending run of this node stop claiming sends
+// at once: a send already on its way finishes and is recorded, a send
+// claimed but not yet sent goes back to the outbox, and a run waiting
+// for its next send ends. It returns how many sends are on their way,
+// for the shutdown to say what it waits for.
+func (s *Service) StopClaiming() (inFlight int) {
+	s.stopOnce.Do(func() { close(s.stopping) })
+	return int(s.inFlight.Load())
+}
+
+func (s *Service) isStopping() bool {
+	select {
+	case <-s.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// sleep waits d, like Options.Sleep, but ends early when the node starts
+// shutting down (returning errStopping).
+func (s *Service) sleep(ctx context.Context, d time.Duration) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel(errStopping)
+		case <-ctx.Done():
+		}
+	}()
+	if err := s.o.Sleep(ctx, d); err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, errStopping) {
+			return cause
+		}
+		return err
+	}
+	return nil
+}
+
+// errStopping ends a run's wait when the node shuts down.
+var errStopping = errors.New("campaign: the node is shutting down")
 
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

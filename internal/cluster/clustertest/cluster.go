@@ -534,3 +534,22 @@ func (c *Cluster) MustCall(n *Node, method, path string, in, out any) {
 		c.T.Fatalf("%s %s on %s: %v", method, path, n.Name, err)
 	}
 }
+
+// Interrupt sends the node SIGINT, as Ctrl+C in its terminal does, and
+// returns the moment it was sent.
+func (n *Node) Interrupt() time.Time {
+	at := time.Now()
+	_ = n.cmd.Process.Signal(os.Interrupt)
+	return at
+}
+
+// Exited waits up to timeout for the node's process to end and says
+// whether it did.
+func (n *Node) Exited(timeout time.Duration) bool {
+	select {
+	case <-n.done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,9 +71,10 @@ type Options struct {
 // open the database's secrets; a mismatch turns /healthz to 503.
 const KeyCheckEvery = 30 * time.Second
 
-// Run serves until ctx is cancelled, then stops accepting requests, lets
-// in-flight ones finish (up to ShutdownTimeout), stops the jobs (running
-// ones may finish, again up to ShutdownTimeout) and closes the database.
+// Run serves until ctx is cancelled, then at once stops claiming sends
+// and starting jobs, and lets the sends on their way, the running jobs
+// and the in-flight requests finish (all within ShutdownTimeout, after
+// the drain delay) before it closes the database.
 func Run(ctx context.Context, o Options) (err error) {
 	cfg, logger := o.Config, o.Logger
 	if logger == nil {
@@ -198,10 +200,15 @@ func Run(ctx context.Context, o Options) (err error) {
 	// after the jobs started, since their start gives up the leases a
 	// previous process under this node's id left.
 	accountSvc.Listen(jobsCtx, inboxSvc.Received)
-	defer func() {
+	// The jobs stop at the stop signal, beside the requests (see below),
+	// or here on any other way out.
+	closeJobs := sync.OnceValue(func() error {
 		stopCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()
-		if cerr := jc.Close(stopCtx); cerr != nil && err == nil {
+		return jc.Close(stopCtx)
+	})
+	defer func() {
+		if cerr := closeJobs(); cerr != nil && err == nil {
 			err = fmt.Errorf("stop jobs: %w", cerr)
 		}
 	}()
@@ -281,7 +288,16 @@ func Run(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
+	// No send is claimed from now on and no job starts: what is on its way
+	// finishes and is recorded, the rest waits in the outbox for the next
+	// start or another node. Ctrl+C once sent four more messages in the
+	// 15 s the jobs were given.
+	stopped := time.Now()
+	sends := campaignSvc.StopClaiming()
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- closeJobs() }()
+	logger.Info("shutting down: no new sends or jobs start; waiting for the sends on their way, the running jobs and open requests",
+		slog.Int("sends_in_flight", sends), slog.Duration("at_most", cfg.DrainDelay+ShutdownTimeout))
 	draining.Store(true)
 	if cfg.DrainDelay > 0 {
 		// Requests are still served; only /healthz says the node goes.
@@ -298,6 +314,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if err := <-jobsDone; err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	logger.Info("requests and jobs finished", slog.Duration("took", time.Since(stopped).Round(time.Millisecond)))
 	return nil
 }
 
