@@ -64,6 +64,16 @@ func TestRestoreSendsNothingTwice(t *testing.T) {
 	}
 	atBackup := sent(c)
 	testkit.Eventually(t, 2*time.Minute, "8 more messages sent after the backup", func() bool { return sent(c) >= atBackup+8 })
+	// Grace's reply must exist before the node goes: a stopping node sends
+	// nothing more, so it would otherwise come only after the restore.
+	testkit.Eventually(t, 2*time.Minute, "Grace to reply on the old node", func() bool {
+		for _, m := range sb.Messages() {
+			if m.From == grace && m.To == 4301 {
+				return true
+			}
+		}
+		return false
+	})
 	old.Stop() // the node is lost
 	oldReplied := repliedRecipients(t, old.Config.DataDir, id)
 	if len(oldReplied) == 0 {
