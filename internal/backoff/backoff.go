@@ -3,6 +3,7 @@
 package backoff
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -46,4 +47,20 @@ func (s *Streaks) Reset(key int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.n, key)
+}
+
+// Sleep waits d, or until ctx ends (then it returns ctx's error). A d of
+// zero or less returns at once.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

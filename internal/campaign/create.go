@@ -2,8 +2,6 @@ package campaign
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -395,7 +393,7 @@ func (s *Service) audience(ctx context.Context, userID int64, a Audience, sender
 	out := make([]store.NewDelivery, 0, len(order))
 	for _, p := range order {
 		d := p.NewDelivery
-		d.RandomID = newRandomID()
+		d.RandomID = telegram.NewRandomID()
 		d.State = store.DeliveryPending
 		skip := func(r reason) { d.State, d.ReasonCode, d.Reason = store.DeliverySkipped, r.code, r.text }
 		switch {
@@ -485,7 +483,7 @@ func assign(d *store.NewDelivery, p *person, senders []*sender, budget int) (rea
 }
 
 func tooMany(n int) error {
-	return fieldError("audience", fmt.Sprintf("The audience has more than %s recipients", thousands(n)),
+	return fieldError("audience", fmt.Sprintf("The audience has more than %s recipients", usertext.Thousands(n)),
 		"Split it into several campaigns, or narrow the member lists first.")
 }
 
@@ -540,18 +538,6 @@ func (s *Service) suppressedSet(ctx context.Context, userID int64) (suppressions
 	return x, nil
 }
 
-// newRandomID is a message's random_id: Telegram drops a second message
-// with the same one from the same account, so it must never repeat.
-func newRandomID() int64 {
-	var b [8]byte
-	for {
-		_, _ = rand.Read(b[:])
-		if v := int64(binary.LittleEndian.Uint64(b[:])); v != 0 {
-			return v
-		}
-	}
-}
-
 // recipientName names a recipient for people: "@ann", "Ann Lee (42)".
 func recipientName(id int64, username, first, last string) string {
 	if username != "" {
@@ -565,12 +551,4 @@ func recipientName(id int64, username, first, last string) string {
 		return fmt.Sprintf("user %d", id)
 	}
 	return name
-}
-
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

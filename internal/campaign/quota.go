@@ -12,6 +12,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // Quotas bound what one owner keeps, so one tenant cannot fill the disk
@@ -65,13 +66,13 @@ func (s *Service) roomForDraft(ctx context.Context, userID int64, n int) error {
 	}
 	q := s.o.Quotas
 	if u.Drafts >= q.Drafts {
-		return quotaError(fmt.Sprintf("You have %d drafts, the most kept per workspace (the drafts quota is %s)", u.Drafts, thousands(q.Drafts)),
+		return quotaError(fmt.Sprintf("You have %d drafts, the most kept per workspace (the drafts quota is %s)", u.Drafts, usertext.Thousands(q.Drafts)),
 			fmt.Sprintf("Nothing was saved. Start a draft, or cancel the ones you will not send (a cancelled draft is deleted within the hour); drafts left unstarted for %s are deleted.",
 				days(q.DraftRetention)))
 	}
 	if u.Deliveries+int64(n) > q.Deliveries {
 		return quotaError(fmt.Sprintf("Your campaigns hold %s recipients in all; this one's %s would pass the most kept per workspace (the deliveries quota is %s)",
-			thousands(int(u.Deliveries)), thousands(n), thousands(int(q.Deliveries))),
+			usertext.Thousands(int(u.Deliveries)), usertext.Thousands(n), usertext.Thousands(int(q.Deliveries))),
 			"Nothing was saved. Cancel drafts you will not send (a cancelled draft is deleted within the hour), narrow the audience, or ask the operator to raise --quota-deliveries.")
 	}
 	return nil

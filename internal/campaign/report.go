@@ -235,7 +235,7 @@ func (s *Service) TestSend(ctx context.Context, userID, accountID int64, in Prev
 	}
 	return s.acc.Use(telegram.WithKinds(ctx, telegram.KindSend), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		_, err := api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
-			Peer: &tg.InputPeerSelf{}, Message: r.Text, Entities: r.TG(), NoWebpage: !linkPreview, RandomID: newRandomID(),
+			Peer: &tg.InputPeerSelf{}, Message: r.Text, Entities: r.TG(), NoWebpage: !linkPreview, RandomID: telegram.NewRandomID(),
 		})
 		return err
 	})

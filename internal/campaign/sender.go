@@ -547,7 +547,7 @@ func recordIn(ctx context.Context, tx store.Tx, a *answer, now time.Time) error 
 		// that records this one sent: written once, whatever crashes.
 		a.d.State = store.DeliverySent
 		next := a.c.Steps[step-1]
-		if _, err := tx.AddNextStep(ctx, a.d, newRandomID(), now.Add(time.Duration(next.AfterSeconds)*time.Second), now,
+		if _, err := tx.AddNextStep(ctx, a.d, telegram.NewRandomID(), now.Add(time.Duration(next.AfterSeconds)*time.Second), now,
 			reasonReplied.step(), reasonOptedOut.step(), reasonStepsSupp.step()); err != nil {
 			return fmt.Errorf("write step %d of delivery %d: %w", step+1, a.d.ID, err)
 		}

@@ -151,7 +151,7 @@ func New(o Options) (*Service, error) {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = backoff.Sleep
 	}
 	if o.RunBudget <= 0 {
 		o.RunBudget = 5 * time.Minute
@@ -232,17 +232,3 @@ func (s *Service) sleep(ctx context.Context, d time.Duration) error {
 
 // errStopping ends a run's wait when the node shuts down.
 var errStopping = errors.New("campaign: the node is shutting down")
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

@@ -12,6 +12,7 @@ import (
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // Account states on a campaign's page.
@@ -272,7 +273,7 @@ func accountState(c store.Campaign, a accounts.Account, pc store.Pace, n store.D
 	switch {
 	case a.Status == accounts.StatusLimited && open > 0:
 		av.State, av.Reason, av.Problem = AccountLimited, HoldPeerFlood, true
-		av.Detail = "Telegram limited this account (PEER_FLOOD). Its " + thousands(open) +
+		av.Detail = "Telegram limited this account (PEER_FLOOD). Its " + usertext.Thousands(open) +
 			" messages wait; nothing moves to another account. Check it with @SpamBot in Telegram, then reset its limit on the account's page."
 	case (a.Status == accounts.StatusNeedsRelogin || a.Status == accounts.StatusDisconnected) && open > 0:
 		av.State, av.Reason, av.Problem = AccountNeedsLogin, HoldNeedsLogin, true
@@ -309,11 +310,11 @@ func accountState(c store.Campaign, a accounts.Account, pc store.Pace, n store.D
 		case HoldInterval:
 			av.Detail = fmt.Sprintf("Waiting %s between messages; next send at %s.", apperr.FormatWait(p.MinInterval), when(av.Until, p.zone(), now))
 		case HoldDailyCap:
-			av.Detail = fmt.Sprintf("Daily cap of %s reached; next send at %s.", thousands(p.DailyCap), when(av.Until, p.zone(), now))
+			av.Detail = fmt.Sprintf("Daily cap of %s reached; next send at %s.", usertext.Thousands(p.DailyCap), when(av.Until, p.zone(), now))
 		case HoldWindow:
 			av.Detail = fmt.Sprintf("Outside its sending window (%s–%s %s); opens %s.", p.Window.From, p.Window.To, p.Window.Zone, when(av.Until, p.zone(), now))
 		case HoldRate:
-			av.Detail = fmt.Sprintf("The campaign sends at most %s messages an hour; next send at %s.", thousands(p.RatePerHour), when(av.Until, p.zone(), now))
+			av.Detail = fmt.Sprintf("The campaign sends at most %s messages an hour; next send at %s.", usertext.Thousands(p.RatePerHour), when(av.Until, p.zone(), now))
 		}
 	}
 	return av

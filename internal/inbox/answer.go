@@ -2,8 +2,6 @@ package inbox
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,7 +69,7 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 	if err != nil {
 		return Message{}, err
 	}
-	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: r.Text, Entities: storeEntities(r.Entities), RandomID: newRandomID(), Now: s.now()}
+	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: r.Text, Entities: storeEntities(r.Entities), RandomID: telegram.NewRandomID(), Now: s.now()}
 	if uerr := s.acc.Usable(telegram.WithKinds(ctx, telegram.KindSend), userID, c.AccountID); uerr != nil {
 		e, ok := apperr.As(uerr)
 		if !ok {
@@ -196,13 +194,6 @@ func waitReason(e *apperr.Error) (string, string) {
 		return "flood_wait", "Waiting for Telegram (FLOOD_WAIT): sends in " + apperr.FormatWait(e.RetryAfter)
 	}
 	return e.Code, "Waiting: " + e.Message
-}
-
-func newRandomID() int64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	// Never 0: Telegram refuses an empty random_id.
-	return int64(binary.LittleEndian.Uint64(b[:]) | 1)
 }
 
 type answerWorker struct {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	waits "github.com/telegramate/telegramate/internal/backoff"
+
 	"github.com/cenkalti/backoff/v4"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tdp"
@@ -40,16 +42,8 @@ func classifyMiddleware() telegram.Middleware {
 // exact durations asked for.
 type sleepFunc func(ctx context.Context, d time.Duration) error
 
-func realSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// realSleep is the one context-aware sleep of the tree.
+var realSleep sleepFunc = waits.Sleep
 
 // floodWaitMiddleware repeats a call after waiting out its FLOOD_WAIT, when
 // the wait is at most max. It must run outside classifyMiddleware.

@@ -6,6 +6,7 @@ package usertext
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/telegramate/telegramate/internal/apperr"
@@ -62,4 +63,18 @@ func Isolate(s string) string {
 		return s
 	}
 	return "\u2068" + s + "\u2069"
+}
+
+// Thousands writes n with commas between its thousands ("10,446"), as
+// the product's pages and messages show counts.
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	start := 0
+	if n < 0 {
+		start = 1
+	}
+	for i := len(s) - 3; i > start; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

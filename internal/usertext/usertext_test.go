@@ -31,3 +31,11 @@ func TestCheckNUL(t *testing.T) {
 		t.Errorf("U+0000: %v", err)
 	}
 }
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 10446: "10,446", 1234567: "1,234,567", -1000: "-1,000", -999: "-999", -123456: "-123,456"} {
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

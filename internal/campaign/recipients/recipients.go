@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // Default limits.
@@ -142,8 +143,8 @@ func shorten(s string) string {
 func tooManyRows(max int, source string) *apperr.Error {
 	return &apperr.Error{
 		Code:    "validation_failed",
-		Message: fmt.Sprintf("The %s has more than %s recipients", source, thousands(max)),
-		Hint:    fmt.Sprintf("Split it into parts of at most %s and add them to separate campaigns.", thousands(max)),
+		Message: fmt.Sprintf("The %s has more than %s recipients", source, usertext.Thousands(max)),
+		Hint:    fmt.Sprintf("Split it into parts of at most %s and add them to separate campaigns.", usertext.Thousands(max)),
 		Field:   "recipients",
 		Status:  http.StatusUnprocessableEntity,
 	}
@@ -157,14 +158,6 @@ func tooLarge(max int64, source string) *apperr.Error {
 		Field:   "recipients",
 		Status:  http.StatusRequestEntityTooLarge,
 	}
-}
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 func size(n int64) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // campaignUploadLimit bounds the editor's form: a recipients file of the
@@ -498,7 +499,7 @@ func (h *Handler) pastedRecipients(r *http.Request, d *editorData) ([]recipients
 		d.Invalid = d.Invalid[:5*recipients.MaxReported]
 	}
 	if d.InvalidCount > 0 && d.Form.Get("skip_invalid") != "on" {
-		e := apperr.Validation("recipients", fmt.Sprintf("%s of the pasted or uploaded items name no Telegram user", thousands(d.InvalidCount)))
+		e := apperr.Validation("recipients", fmt.Sprintf("%s of the pasted or uploaded items name no Telegram user", usertext.Thousands(d.InvalidCount)))
 		e.Hint = "Correct them (the list below says where), or tick “Leave them out” to save without them."
 		return nil, e
 	}
@@ -510,14 +511,6 @@ func onField(err error, field string) error {
 		return e.OnField(field)
 	}
 	return err
-}
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // timeZones are offered for a sending window; any IANA name typed into the

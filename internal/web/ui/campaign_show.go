@@ -79,7 +79,7 @@ func (p campaignProgress) Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return thousands(n) + " " + many
+	return usertext.Thousands(n) + " " + many
 }
 
 // AccountBadge is the Bootstrap colour of an account's state.

@@ -299,5 +299,5 @@ func countOf(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return thousands(n) + " " + noun + "s"
+	return usertext.Thousands(n) + " " + noun + "s"
 }

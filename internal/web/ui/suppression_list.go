@@ -12,6 +12,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign/recipients"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/usertext"
 )
 
 // suppressionUploadLimit bounds an imported file: the recipients parser's
@@ -35,7 +36,7 @@ func (d suppressionData) TotalText() string {
 	if d.Total == 1 {
 		return "1 person"
 	}
-	return thousands(d.Total) + " people"
+	return usertext.Thousands(d.Total) + " people"
 }
 
 type suppressionRow struct{ store.Suppression }
@@ -155,9 +156,9 @@ func (h *Handler) importSuppressions(w http.ResponseWriter, r *http.Request) {
 		h.renderSuppressions(w, r, 0, &Page{}, suppressionData{}, err)
 		return
 	}
-	msg := fmt.Sprintf("Imported: %s added, %s already on the list.", thousands(res.Added), thousands(res.Already))
+	msg := fmt.Sprintf("Imported: %s added, %s already on the list.", usertext.Thousands(res.Added), usertext.Thousands(res.Already))
 	if res.InvalidCount > 0 {
-		msg += fmt.Sprintf(" %s rows name no Telegram user and were left out (listed under the import form).", thousands(res.InvalidCount))
+		msg += fmt.Sprintf(" %s rows name no Telegram user and were left out (listed under the import form).", usertext.Thousands(res.InvalidCount))
 		h.renderSuppressions(w, r, http.StatusOK, &Page{Flash: &Flash{Kind: "warning", Message: msg}},
 			suppressionData{Invalid: res.Invalid, InvalidCount: res.InvalidCount}, nil)
 		return
