@@ -100,7 +100,7 @@ var (
 		Status:  http.StatusConflict,
 	}
 	ErrTelegramUnavailable = &apperr.Error{
-		Code:    "telegram_unavailable",
+		Code:    apperr.CodeTelegramUnavailable,
 		Message: "Telegram could not be reached",
 		Hint:    "Try again in a moment. If it keeps happening, the administrator should check the instance's Telegram settings (--telegram-dc).",
 		Status:  http.StatusServiceUnavailable,
@@ -122,13 +122,13 @@ var (
 // Why Use refuses an account.
 var (
 	ErrNeedsRelogin = &apperr.Error{
-		Code:    "account_needs_relogin",
+		Code:    apperr.CodeAccountNeedsRelogin,
 		Message: "This Telegram account needs to log in again",
 		Hint:    "Telegram ended its session (it was terminated from another device, or the account logged out). Open the account and click “Log in again”.",
 		Status:  http.StatusConflict,
 	}
 	ErrLimited = &apperr.Error{
-		Code:    "account_limited",
+		Code:    apperr.CodeAccountLimited,
 		Message: "Telegram has limited this account",
 		Hint:    "Telegram answered PEER_FLOOD: the account may not message people who don't have it as a contact for a while. Check with @SpamBot in Telegram; once the limit is lifted, click “Reset limit” on the account's page.",
 		Status:  http.StatusConflict,
@@ -158,7 +158,7 @@ func floodWait(wait time.Duration, now time.Time) *apperr.Error {
 		wait = time.Second
 	}
 	return &apperr.Error{
-		Code:    "flood_wait",
+		Code:    apperr.CodeFloodWait,
 		Message: "Too many attempts — try again in " + apperr.FormatWait(wait),
 		Hint: fmt.Sprintf("Telegram asked us to wait until %s before trying again; Telegramate honours that to keep the account in good standing.",
 			now.Add(wait).UTC().Format("15:04:05 UTC")),

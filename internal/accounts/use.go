@@ -26,7 +26,7 @@ func (s *Service) Usable(ctx context.Context, userID, accountID int64) error {
 	if err != nil {
 		return err
 	}
-	if p := fromStore(row).ProblemFor(telegram.KindsFrom(ctx), s.now()); p != nil && p.Code != "flood_wait" {
+	if p := fromStore(row).ProblemFor(telegram.KindsFrom(ctx), s.now()); p != nil && p.Code != apperr.CodeFloodWait {
 		return p
 	}
 	return nil

@@ -78,7 +78,7 @@ func From(ctx context.Context) (a Actor, ok bool) {
 
 // Forbidden is the error for a role that may not do something.
 var Forbidden = &apperr.Error{
-	Code:   "forbidden",
+	Code:   apperr.CodeForbidden,
 	Status: http.StatusForbidden,
 }
 

@@ -13,6 +13,22 @@ import (
 	"time"
 )
 
+// The codes more than one package writes or reads. A code is compared
+// only through these (TestCodesAreNamed), so renaming one cannot split it.
+const (
+	CodeFloodWait           = "flood_wait"
+	CodeValidation          = "validation_failed"
+	CodeNotFound            = "not_found"
+	CodeForbidden           = "forbidden"
+	CodeAccountLimited      = "account_limited"
+	CodeAccountNeedsRelogin = "account_needs_relogin"
+	CodeTelegramUnavailable = "telegram_unavailable"
+	CodeInternal            = "internal_error"
+	CodeUnauthorized        = "unauthorized"
+	CodeDatabaseBusy        = "database_busy"
+	CodeQuotaExceeded       = "quota_exceeded"
+)
+
 // Error is what the user should read and what to do, written once.
 type Error struct {
 	Code    string // machine-readable, snake_case: "invalid_api_credentials"

@@ -37,21 +37,21 @@ type Filter = store.AuditFilter
 
 // ErrBadCursor refuses a cursor the log did not give.
 var ErrBadCursor = &apperr.Error{
-	Code: "validation_failed", Field: "cursor", Status: http.StatusUnprocessableEntity,
+	Code: apperr.CodeValidation, Field: "cursor", Status: http.StatusUnprocessableEntity,
 	Message: "cursor is not one this listing gave",
 	Hint:    "Pass the next_cursor of the previous page with the same filters, or leave cursor out to start from the newest events.",
 }
 
 // ErrBadLimit refuses a page size out of bounds.
 var ErrBadLimit = &apperr.Error{
-	Code: "validation_failed", Field: "limit", Status: http.StatusUnprocessableEntity,
+	Code: apperr.CodeValidation, Field: "limit", Status: http.StatusUnprocessableEntity,
 	Message: fmt.Sprintf("limit must be a whole number from 1 to %d", MaxPageSize),
 	Hint:    fmt.Sprintf("Leave it out for %d events a page, and follow next_cursor for older ones; format=csv gives every event at once.", PageSize),
 }
 
 // ErrUnknownAction refuses a filter by an action the log does not have.
 var ErrUnknownAction = &apperr.Error{
-	Code: "validation_failed", Field: "action", Status: http.StatusUnprocessableEntity,
+	Code: apperr.CodeValidation, Field: "action", Status: http.StatusUnprocessableEntity,
 	Message: "action is not one of the audit log's actions",
 	Hint:    "Leave it out for every action, or pick one from the audit log page's filter (snake_case, such as campaign_started).",
 }

@@ -9,12 +9,12 @@ import (
 )
 
 func fieldError(field, msg, hint string) *apperr.Error {
-	return &apperr.Error{Code: "validation_failed", Message: msg, Hint: hint, Field: field, Status: http.StatusUnprocessableEntity}
+	return &apperr.Error{Code: apperr.CodeValidation, Message: msg, Hint: hint, Field: field, Status: http.StatusUnprocessableEntity}
 }
 
 var (
-	errNotFound      = &apperr.Error{Code: "not_found", Message: "Campaign not found", Hint: "It may have been deleted, or the link is wrong. Open Campaigns to see yours.", Status: http.StatusNotFound}
-	errNoSuppression = &apperr.Error{Code: "not_found", Message: "That recipient is not on your suppression list", Hint: "Open Suppressions to see who is on it.", Status: http.StatusNotFound}
+	errNotFound      = &apperr.Error{Code: apperr.CodeNotFound, Message: "Campaign not found", Hint: "It may have been deleted, or the link is wrong. Open Campaigns to see yours.", Status: http.StatusNotFound}
+	errNoSuppression = &apperr.Error{Code: apperr.CodeNotFound, Message: "That recipient is not on your suppression list", Hint: "Open Suppressions to see who is on it.", Status: http.StatusNotFound}
 )
 
 func errTransition(action, status string) *apperr.Error {

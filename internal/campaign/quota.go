@@ -54,7 +54,7 @@ func (q Quotas) withDefaults() Quotas {
 // quotaError is the refusal of what would pass a quota: which quota, and
 // what the user can do.
 func quotaError(msg, hint string) *apperr.Error {
-	return &apperr.Error{Code: "quota_exceeded", Status: http.StatusUnprocessableEntity, Message: msg, Hint: hint}
+	return &apperr.Error{Code: apperr.CodeQuotaExceeded, Status: http.StatusUnprocessableEntity, Message: msg, Hint: hint}
 }
 
 // roomForDraft refuses a new draft of n recipients that would pass the

@@ -54,7 +54,7 @@ var (
 		Status:  http.StatusConflict,
 	}
 	ErrTooManyLists = &apperr.Error{
-		Code:    "validation_failed",
+		Code:    apperr.CodeValidation,
 		Message: "Choose at least two lists to merge",
 		Field:   "lists",
 		Status:  http.StatusUnprocessableEntity,

@@ -54,7 +54,7 @@ func (s *Service) ListsPage(ctx context.Context, userID int64, cursor string, li
 	var before int64
 	if cursor != "" {
 		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
-			return nil, "", &apperr.Error{Code: "validation_failed", Field: "cursor", Message: "That page link is not valid",
+			return nil, "", &apperr.Error{Code: apperr.CodeValidation, Field: "cursor", Message: "That page link is not valid",
 				Hint: "Start again from the first page.", Status: http.StatusUnprocessableEntity}
 		}
 	}

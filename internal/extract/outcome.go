@@ -18,19 +18,19 @@ import (
 // translated them.
 var (
 	errNeedsRelogin = &apperr.Error{
-		Code:    "account_needs_relogin",
+		Code:    apperr.CodeAccountNeedsRelogin,
 		Message: "This Telegram account needs to log in again",
 		Hint:    "Telegram ended its session. Open the account and click “Log in again”, then start the extraction again.",
 		Status:  http.StatusConflict,
 	}
 	errLimited = &apperr.Error{
-		Code:    "account_limited",
+		Code:    apperr.CodeAccountLimited,
 		Message: "Telegram has limited this account",
 		Hint:    "Telegram answered PEER_FLOOD. The extraction stopped; check the account with @SpamBot in Telegram and reset its limit on the account's page once it is lifted.",
 		Status:  http.StatusConflict,
 	}
 	errTelegramUnavailable = &apperr.Error{
-		Code:    "telegram_unavailable",
+		Code:    apperr.CodeTelegramUnavailable,
 		Message: "Telegram could not be reached",
 		Hint:    "The extraction was retried several times and stopped. Start it again later.",
 		Status:  http.StatusServiceUnavailable,
@@ -40,7 +40,7 @@ var (
 func floodWaitError(wait time.Duration, now time.Time) *apperr.Error {
 	wait = max(wait.Round(time.Second), time.Second)
 	return &apperr.Error{
-		Code:       "flood_wait",
+		Code:       apperr.CodeFloodWait,
 		Message:    "Too many attempts — try again in " + apperr.FormatWait(wait),
 		Hint:       "Telegram asked us to wait until " + now.Add(wait).UTC().Format("15:04:05 UTC") + " before trying again; Telegramate honours that to keep the account in good standing.",
 		Status:     http.StatusTooManyRequests,

@@ -183,7 +183,7 @@ func (s *Service) roomForMembers(ctx context.Context, userID int64) error {
 	if u.Members < s.quotaMembers {
 		return nil
 	}
-	return &apperr.Error{Code: "quota_exceeded", Status: http.StatusUnprocessableEntity,
+	return &apperr.Error{Code: apperr.CodeQuotaExceeded, Status: http.StatusUnprocessableEntity,
 		Message: fmt.Sprintf("Your member lists hold %d members, the most kept per workspace (the members quota is %d)", u.Members, s.quotaMembers),
 		Hint:    "Nothing was started. Delete member lists you no longer need (Member lists › a list › Delete), or ask the operator to raise --quota-members."}
 }

@@ -188,10 +188,10 @@ func messageEntities(list []store.TextEntity) []message.Entity {
 // waitReason says why an answer waits for its account.
 func waitReason(e *apperr.Error) (string, string) {
 	switch e.Code {
-	case "account_limited":
-		return "account_limited", "Waiting: Telegram limited the account (PEER_FLOOD); it sends once the limit is reset"
-	case "flood_wait":
-		return "flood_wait", "Waiting for Telegram (FLOOD_WAIT): sends in " + apperr.FormatWait(e.RetryAfter)
+	case apperr.CodeAccountLimited:
+		return e.Code, "Waiting: Telegram limited the account (PEER_FLOOD); it sends once the limit is reset"
+	case apperr.CodeFloodWait:
+		return e.Code, "Waiting for Telegram (FLOOD_WAIT): sends in " + apperr.FormatWait(e.RetryAfter)
 	}
 	return e.Code, "Waiting: " + e.Message
 }

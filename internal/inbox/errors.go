@@ -7,17 +7,17 @@ import (
 )
 
 var (
-	errNotFound = &apperr.Error{Code: "not_found", Message: "Conversation not found",
+	errNotFound = &apperr.Error{Code: apperr.CodeNotFound, Message: "Conversation not found",
 		Hint: "It may belong to an account that was disconnected, or the link is wrong. Open the inbox to see yours.", Status: http.StatusNotFound}
-	errBadCursor = &apperr.Error{Code: "validation_failed", Message: "The cursor is not one this server gave",
+	errBadCursor = &apperr.Error{Code: apperr.CodeValidation, Message: "The cursor is not one this server gave",
 		Hint: "Start from the first page and follow the next cursors.", Field: "cursor", Status: http.StatusUnprocessableEntity}
-	errEmptyAnswer = &apperr.Error{Code: "validation_failed", Message: "Write a message first",
+	errEmptyAnswer = &apperr.Error{Code: apperr.CodeValidation, Message: "Write a message first",
 		Hint: "The answer is empty.", Field: "text", Status: http.StatusUnprocessableEntity}
-	errAnswerTooLong = &apperr.Error{Code: "validation_failed", Message: "The message is too long",
+	errAnswerTooLong = &apperr.Error{Code: apperr.CodeValidation, Message: "The message is too long",
 		Hint: "Telegram takes at most 4,096 characters; shorten it or send it in two parts.", Field: "text", Status: http.StatusUnprocessableEntity}
 )
 
 func errBadFilter(field, msg string) *apperr.Error {
-	return &apperr.Error{Code: "validation_failed", Message: "The filter is not valid: " + msg,
+	return &apperr.Error{Code: apperr.CodeValidation, Message: "The filter is not valid: " + msg,
 		Hint: "Correct the filter and try again.", Field: field, Status: http.StatusUnprocessableEntity}
 }

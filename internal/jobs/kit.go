@@ -81,7 +81,7 @@ func Classify(ctx context.Context, err error) Outcome {
 		switch {
 		case errors.Is(e, lease.ErrBusy):
 			return Outcome{Busy: max(e.RetryAfter, 100*time.Millisecond)}
-		case e.Code == "flood_wait" && e.RetryAfter > 0:
+		case e.Code == apperr.CodeFloodWait && e.RetryAfter > 0:
 			return Outcome{FloodWait: e.RetryAfter}
 		case e.HTTPStatus() < 500:
 			return Outcome{Problem: e}

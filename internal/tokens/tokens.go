@@ -36,7 +36,7 @@ const maxNameLen = 100
 const touchEvery = time.Minute
 
 var ErrInvalidToken = &apperr.Error{
-	Code:    "unauthorized",
+	Code:    apperr.CodeUnauthorized,
 	Message: "Invalid or revoked API token",
 	Hint:    "Send a valid token as 'Authorization: Bearer <token>'. Create one on the API tokens page or with `telegramate token create`.",
 	Status:  http.StatusUnauthorized,
@@ -44,7 +44,7 @@ var ErrInvalidToken = &apperr.Error{
 
 // ErrExpiredToken is a token past the expiry its owner gave it.
 var ErrExpiredToken = &apperr.Error{
-	Code:    "unauthorized",
+	Code:    apperr.CodeUnauthorized,
 	Message: "This API token has expired",
 	Hint:    "Create a new token on the API tokens page or with `telegramate token create`, and revoke the old one.",
 	Status:  http.StatusUnauthorized,
@@ -92,7 +92,7 @@ func (s *Service) CreateExpiring(ctx context.Context, userID int64, name string,
 		in.WorkspaceID = mine[0].ID
 	}
 	if in.WorkspaceID == 0 {
-		return "", store.Token{}, &apperr.Error{Code: "validation_failed", Message: "This user belongs to no workspace",
+		return "", store.Token{}, &apperr.Error{Code: apperr.CodeValidation, Message: "This user belongs to no workspace",
 			Hint: "Sign in on the web and create a workspace first.", Status: http.StatusUnprocessableEntity}
 	}
 	return s.CreateIn(ctx, in)
@@ -186,7 +186,7 @@ func (s *Service) Page(ctx context.Context, userID int64, cursor string, limit i
 	var before int64
 	if cursor != "" {
 		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
-			return nil, "", &apperr.Error{Code: "validation_failed", Field: "cursor", Message: "This page link is not one the token list made",
+			return nil, "", &apperr.Error{Code: apperr.CodeValidation, Field: "cursor", Message: "This page link is not one the token list made",
 				Hint: "Start again from the newest tokens.", Status: http.StatusUnprocessableEntity}
 		}
 	}

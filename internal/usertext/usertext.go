@@ -19,7 +19,7 @@ func HasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
 // text anyone reads, PostgreSQL cannot store it, and Telegram must never
 // be sent it.
 func NULError(field string) *apperr.Error {
-	return &apperr.Error{Code: "validation_failed", Field: field, Status: http.StatusUnprocessableEntity,
+	return &apperr.Error{Code: apperr.CodeValidation, Field: field, Status: http.StatusUnprocessableEntity,
 		Message: fmt.Sprintf("%s holds a NUL character (U+0000), which is not text", fieldName(field)),
 		Hint:    "Remove it and send again; it usually comes from copying out of a binary file or a terminal. Nothing was saved."}
 }

@@ -61,7 +61,7 @@ func ValidateURL(raw string, allowPrivate bool) (string, error) {
 	return u.String(), nil
 }
 
-var errInternalURL = &apperr.Error{Code: "validation_failed", Field: "url", Status: http.StatusUnprocessableEntity,
+var errInternalURL = &apperr.Error{Code: apperr.CodeValidation, Field: "url", Status: http.StatusUnprocessableEntity,
 	Message: "That address is internal (this machine, a private network or a cloud metadata service): webhooks go to public addresses only",
 	Hint:    "Use your receiver's public https:// URL. The administrator of this instance can allow internal addresses with --webhook-allow-private."}
 

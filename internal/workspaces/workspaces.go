@@ -40,33 +40,33 @@ var (
 	// ErrNotMember is a workspace the person does not belong to: it is
 	// not told apart from one that does not exist.
 	ErrNotMember = &apperr.Error{
-		Code:    "not_found",
+		Code:    apperr.CodeNotFound,
 		Message: "Workspace not found",
 		Hint:    "You are not a member of this workspace (any more). Pick one of yours in the navigation.",
 		Status:  http.StatusNotFound,
 	}
 	errMemberNotFound = apperr.NotFound("Member")
 	errOwnerRole      = &apperr.Error{
-		Code:    "validation_failed",
+		Code:    apperr.CodeValidation,
 		Field:   "role",
 		Message: "The owner's role cannot be changed here",
 		Hint:    "The owner can transfer ownership to another member; they then become an admin.",
 		Status:  http.StatusUnprocessableEntity,
 	}
 	errRemoveOwner = &apperr.Error{
-		Code:    "validation_failed",
+		Code:    apperr.CodeValidation,
 		Message: "The owner cannot be removed",
 		Hint:    "The owner can transfer ownership to another member first, or delete the workspace.",
 		Status:  http.StatusUnprocessableEntity,
 	}
 	errLastWorkspace = &apperr.Error{
-		Code:    "validation_failed",
+		Code:    apperr.CodeValidation,
 		Message: "This is your only workspace",
 		Hint:    "Create another workspace first: everyone needs one to work in.",
 		Status:  http.StatusUnprocessableEntity,
 	}
 	errTransferToSelf = &apperr.Error{
-		Code:    "validation_failed",
+		Code:    apperr.CodeValidation,
 		Field:   "user_id",
 		Message: "You already own this workspace",
 		Hint:    "Pick another member to transfer ownership to.",
@@ -82,7 +82,7 @@ var (
 
 func badRole(field string) *apperr.Error {
 	return &apperr.Error{
-		Code:    "validation_failed",
+		Code:    apperr.CodeValidation,
 		Field:   field,
 		Message: "Pick a role: admin, operator or viewer",
 		Hint:    "The owner is made by transferring ownership, not by a role change.",

@@ -225,5 +225,5 @@ func best(counts map[rune]int) rune {
 }
 
 func badFile(msg, hint string) *apperr.Error {
-	return &apperr.Error{Code: "validation_failed", Message: msg, Hint: hint, Field: "recipients", Status: http.StatusUnprocessableEntity}
+	return &apperr.Error{Code: apperr.CodeValidation, Message: msg, Hint: hint, Field: "recipients", Status: http.StatusUnprocessableEntity}
 }

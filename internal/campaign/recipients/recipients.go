@@ -142,7 +142,7 @@ func shorten(s string) string {
 
 func tooManyRows(max int, source string) *apperr.Error {
 	return &apperr.Error{
-		Code:    "validation_failed",
+		Code:    apperr.CodeValidation,
 		Message: fmt.Sprintf("The %s has more than %s recipients", source, usertext.Thousands(max)),
 		Hint:    fmt.Sprintf("Split it into parts of at most %s and add them to separate campaigns.", usertext.Thousands(max)),
 		Field:   "recipients",
@@ -152,7 +152,7 @@ func tooManyRows(max int, source string) *apperr.Error {
 
 func tooLarge(max int64, source string) *apperr.Error {
 	return &apperr.Error{
-		Code:    "validation_failed",
+		Code:    apperr.CodeValidation,
 		Message: fmt.Sprintf("The %s is larger than %s", source, size(max)),
 		Hint:    fmt.Sprintf("Keep only the username or user id column, or split it into parts under %s.", size(max)),
 		Field:   "recipients",

@@ -82,7 +82,10 @@ func migrate(ctx context.Context, pool *sql.DB, logger *slog.Logger) error {
 	}.Run(ctx, pool, logger)
 }
 
+// uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint.
+const uniqueViolation = "23505"
+
 func isUniqueViolation(err error) bool {
 	var e *pgconn.PgError
-	return errors.As(err, &e) && e.Code == "23505"
+	return errors.As(err, &e) && e.Code == uniqueViolation
 }

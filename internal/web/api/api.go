@@ -59,7 +59,7 @@ type API struct {
 }
 
 var errMissingToken = &apperr.Error{
-	Code:    "unauthorized",
+	Code:    apperr.CodeUnauthorized,
 	Message: "Missing API token",
 	Hint:    "Send 'Authorization: Bearer <token>'. Create a token on the API tokens page or with `telegramate token create`.",
 	Status:  http.StatusUnauthorized,
@@ -169,7 +169,7 @@ func (a *API) authenticate(ctx huma.Context, next func(huma.Context)) {
 const WorkspaceHeader = "Telegramate-Workspace"
 
 var errBadWorkspaceHeader = &apperr.Error{
-	Code:    "validation_failed",
+	Code:    apperr.CodeValidation,
 	Message: "The Telegramate-Workspace header is not a workspace id",
 	Hint:    "Send the id of one of your workspaces (GET /api/v1/workspaces lists them), or leave the header out to act in the token's workspace.",
 	Status:  http.StatusBadRequest,

@@ -45,7 +45,7 @@ func (e *ErrorResponse) GetHeaders() http.Header {
 }
 
 var errInternal = &apperr.Error{
-	Code:    "internal_error",
+	Code:    apperr.CodeInternal,
 	Message: "Something went wrong on our side",
 	Hint:    "Try again later; if it keeps happening, tell the administrator of this instance.",
 	Status:  http.StatusInternalServerError,
@@ -55,7 +55,7 @@ var errInternal = &apperr.Error{
 // writers queued past their wait, PostgreSQL restarting): the request was
 // fine and changed nothing, so the client retries.
 var errBusy = &apperr.Error{
-	Code:       "database_busy",
+	Code:       apperr.CodeDatabaseBusy,
 	Message:    "The database is busy",
 	Hint:       "Nothing was changed. Retry after the number of seconds in Retry-After.",
 	Status:     http.StatusServiceUnavailable,
@@ -81,7 +81,7 @@ func FromError(err error) *ErrorResponse {
 		e = errInternal
 	}
 	body := ErrorBody{Code: e.Code, Message: e.Message, Hint: e.Hint}
-	if body.Hint == "" && e.Code == "validation_failed" {
+	if body.Hint == "" && e.Code == apperr.CodeValidation {
 		// The shape promises a hint; a domain check that only says what
 		// is wrong still leaves the client knowing what to do.
 		body.Hint = fallbackHint(e.Field)

@@ -25,7 +25,7 @@ var (
 // request: every finding in user terms as the message, what to do as the
 // hint, and the first field named.
 func badRequest(status int, msg string, errs []error) *apperr.Error {
-	e := &apperr.Error{Code: "validation_failed", Status: status, Hint: hintFields}
+	e := &apperr.Error{Code: apperr.CodeValidation, Status: status, Hint: hintFields}
 	var texts []string
 	seen := map[string]bool{}
 	for _, err := range errs {

@@ -93,19 +93,19 @@ const (
 )
 
 var errBadLimit = &apperr.Error{
-	Code: "validation_failed", Field: "limit", Status: http.StatusUnprocessableEntity,
+	Code: apperr.CodeValidation, Field: "limit", Status: http.StatusUnprocessableEntity,
 	Message: fmt.Sprintf("limit must be a whole number from 1 to %d", maxMembersLimit),
 	Hint:    fmt.Sprintf("Leave it out for %d members a page, and follow next_cursor for the rest; csv and xlsx give every member at once.", defaultMembersLimit),
 }
 
 var errPagedFile = &apperr.Error{
-	Code: "validation_failed", Field: "limit", Status: http.StatusUnprocessableEntity,
+	Code: apperr.CodeValidation, Field: "limit", Status: http.StatusUnprocessableEntity,
 	Message: "limit and cursor page format=json only",
 	Hint:    "A csv or xlsx export holds every matching member; leave limit and cursor out, or ask for format=json.",
 }
 
 var errBadMembersCursor = &apperr.Error{
-	Code: "validation_failed", Field: "cursor", Status: http.StatusUnprocessableEntity,
+	Code: apperr.CodeValidation, Field: "cursor", Status: http.StatusUnprocessableEntity,
 	Message: "cursor is not one this listing gave",
 	Hint:    "Pass the next_cursor of the previous page with the same filters, or leave cursor out to start from the first page.",
 }

@@ -71,7 +71,7 @@ type campaignListData struct {
 // campaignsPerPage is how many campaigns a page of the list shows.
 const campaignsPerPage = 50
 
-var errBadCampaignsLink = &apperr.Error{Code: "validation_failed", Message: "This page link is not one the campaign list made",
+var errBadCampaignsLink = &apperr.Error{Code: apperr.CodeValidation, Message: "This page link is not one the campaign list made",
 	Hint: "Start again from the newest campaigns.", Status: http.StatusUnprocessableEntity}
 
 // GET /campaigns

@@ -38,13 +38,13 @@ type inboxFilter struct {
 }
 
 var (
-	errBadAccountFilter = &apperr.Error{Code: "validation_failed", Message: "That is not one of your accounts",
+	errBadAccountFilter = &apperr.Error{Code: apperr.CodeValidation, Message: "That is not one of your accounts",
 		Hint: "Choose an account from the list.", Field: "account", Status: http.StatusUnprocessableEntity}
-	errBadCampaignFilter = &apperr.Error{Code: "validation_failed", Message: "That is not one of your campaigns",
+	errBadCampaignFilter = &apperr.Error{Code: apperr.CodeValidation, Message: "That is not one of your campaigns",
 		Hint: "Choose a campaign from the list.", Field: "campaign", Status: http.StatusUnprocessableEntity}
-	errBadStatusFilter = &apperr.Error{Code: "validation_failed", Message: "Choose open, done, or open and done",
+	errBadStatusFilter = &apperr.Error{Code: apperr.CodeValidation, Message: "Choose open, done, or open and done",
 		Hint: "The status filter takes one of the list's choices.", Field: "status", Status: http.StatusUnprocessableEntity}
-	errBadPageLink = &apperr.Error{Code: "validation_failed", Message: "This page link is not one the inbox made",
+	errBadPageLink = &apperr.Error{Code: apperr.CodeValidation, Message: "This page link is not one the inbox made",
 		Hint: "Start again from the newest conversations.", Status: http.StatusUnprocessableEntity}
 )
 
@@ -58,7 +58,7 @@ func parseInboxFilter(q url.Values) (inboxFilter, error) {
 	unread, ok := parseFlag(q.Get("unread"))
 	f.Unread = unread
 	if !ok {
-		return f, &apperr.Error{Code: "validation_failed", Message: "Unread only is on or off",
+		return f, &apperr.Error{Code: apperr.CodeValidation, Message: "Unread only is on or off",
 			Hint: "Tick the box or leave it empty.", Field: "unread", Status: http.StatusUnprocessableEntity}
 	}
 	var err error

@@ -61,7 +61,7 @@ var viewParams = map[string]struct{ label, rule string }{
 // viewError says which parameters of the link were left out and why; it
 // belongs to the filter form ("filters"), above which the page shows it.
 func viewError(bad []rejected) *apperr.Error {
-	e := &apperr.Error{Code: "validation_failed", Field: "filters", Status: http.StatusUnprocessableEntity}
+	e := &apperr.Error{Code: apperr.CodeValidation, Field: "filters", Status: http.StatusUnprocessableEntity}
 	if len(bad) == 1 {
 		b := bad[0]
 		param, known := viewParams[b.Field]

@@ -21,7 +21,7 @@ type memberListsData struct {
 // lists of one page).
 const listsPerPage = 50
 
-var errBadListsLink = &apperr.Error{Code: "validation_failed", Message: "This page link is not one the member lists made",
+var errBadListsLink = &apperr.Error{Code: apperr.CodeValidation, Message: "This page link is not one the member lists made",
 	Hint: "Start again from the newest lists.", Status: http.StatusUnprocessableEntity}
 
 type listRow struct {

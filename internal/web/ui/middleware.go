@@ -74,7 +74,7 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 }
 
 var errAdminOnly = &apperr.Error{
-	Code:    "forbidden",
+	Code:    apperr.CodeForbidden,
 	Message: "Only instance administrators can open this page",
 	Hint:    "Ask an administrator if you need access.",
 	Status:  http.StatusForbidden,

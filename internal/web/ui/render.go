@@ -197,7 +197,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 }
 
 var errInternal = &apperr.Error{
-	Code:    "internal_error",
+	Code:    apperr.CodeInternal,
 	Message: "Something went wrong on our side",
 	Hint:    "Try again in a moment. If it keeps happening, tell the administrator of this instance.",
 	Status:  http.StatusInternalServerError,
@@ -207,7 +207,7 @@ var errInternal = &apperr.Error{
 // time (SQLite's writers queued past their wait, PostgreSQL restarting):
 // nothing is wrong with what was sent, so say to send it again.
 var errBusy = &apperr.Error{
-	Code:       "database_busy",
+	Code:       apperr.CodeDatabaseBusy,
 	Message:    "The database is busy",
 	Hint:       "Nothing was changed. Try again in a few seconds.",
 	Status:     http.StatusServiceUnavailable,

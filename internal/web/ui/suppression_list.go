@@ -49,7 +49,7 @@ func (s suppressionRow) Key() string {
 	return s.Username
 }
 
-var errBadSuppressionsLink = &apperr.Error{Code: "validation_failed", Message: "This page link is not one the suppression list made",
+var errBadSuppressionsLink = &apperr.Error{Code: apperr.CodeValidation, Message: "This page link is not one the suppression list made",
 	Hint: "Start again from the newest entries.", Status: http.StatusUnprocessableEntity}
 
 // GET /suppressions[?before=cursor]
