@@ -28,8 +28,9 @@ type Store interface {
 }
 
 type Service struct {
-	st  Store
-	now func() time.Time
+	st     Store
+	now    func() time.Time
+	mailer Mailer
 }
 
 func New(st Store) *Service { return &Service{st: st, now: time.Now} }
