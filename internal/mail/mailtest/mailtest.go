@@ -145,4 +145,3 @@ func addr(arg string) string {
 	a, _, _ = strings.Cut(a, ">")
 	return a
 }
-

@@ -18,7 +18,6 @@ func toInvitation(r gen.InvitationByHashRow) store.Invitation {
 	}
 }
 
-
 func (q queries) CreateInvitation(ctx context.Context, in store.NewInvitation) (int64, error) {
 	id, err := q.q.CreateInvitation(ctx, gen.CreateInvitationParams{
 		WorkspaceID: in.WorkspaceID, Email: in.Email, Role: in.Role, TokenHash: in.TokenHash,
