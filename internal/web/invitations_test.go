@@ -82,8 +82,8 @@ func TestInvitationFlow(t *testing.T) {
 			t.Errorf("the invitation answers differ for an email with an account:\n%s\n---\n%s", a, b)
 		}
 		anon := e.client()
-		amyInv := anon.get("/invite/" + amyTok).wantStatus(t, http.StatusOK)
-		newInv := anon.get("/invite/" + newTok).wantStatus(t, http.StatusOK)
+		amyInv := anon.get("/invite/"+amyTok).wantStatus(t, http.StatusOK)
+		newInv := anon.get("/invite/"+newTok).wantStatus(t, http.StatusOK)
 		if a, b := masked(amyInv.body, "amy@example.com", amyTok), masked(newInv.body, "new@example.com", newTok); a != b {
 			t.Errorf("the link's page differs for an email with an account:\n%s\n---\n%s", a, b)
 		}
