@@ -151,6 +151,18 @@ func TestInvitationFlow(t *testing.T) {
 			t.Errorf("amy's role: %q", r)
 		}
 
+		// Someone signed in joins with one click; a member is told so and
+		// the link stays unused.
+		ken := e.loggedIn("ken@example.com")
+		_, kenTok, _ := bob.invite(t, "ken@example.com", "admin")
+		ken.get("/invite/"+kenTok).wantStatus(t, http.StatusOK).wantBody(t, "Join as <bdi>ken@example.com</bdi>")
+		vic.post("/invite/"+kenTok+"/accept", nil).wantStatus(t, http.StatusConflict).wantBody(t, "already a member")
+		ken.post("/invite/"+kenTok+"/accept", nil).wantRedirect(t, "/")
+		if r := memberRole(t, s, bobWS, "ken@example.com"); r != "admin" {
+			t.Errorf("ken's role: %q", r)
+		}
+		ken.get("/").wantBody(t, "You joined")
+
 		// Revoked from the members page: the link then changes nothing.
 		_, zedTok, page := bob.invite(t, "zed@example.com", "admin")
 		page.wantBody(t, "Pending invitations", "zed@example.com")
