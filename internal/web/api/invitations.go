@@ -91,6 +91,9 @@ func (a *API) createInvitation(ctx context.Context, in *createInvitationIn) (*in
 	if err != nil {
 		return nil, err
 	}
+	if inv.MailErr != nil {
+		auth.NoteError(ctx, inv.MailErr) // for the operator's log; emailed is false, the link is in the answer
+	}
 	return &invitedOut{Body: Invited{ID: inv.Invitation.ID, Email: inv.Invitation.Email, Role: inv.Invitation.Role,
 		URL: inv.URL, ExpiresAt: inv.Invitation.ExpiresAt.UTC(), Emailed: inv.Emailed}}, nil
 }
