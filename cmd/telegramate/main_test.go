@@ -132,6 +132,31 @@ func TestWorkspaceAddMember(t *testing.T) {
 	})
 }
 
+// TestWorkspaceInvite: the command prints the one-time link the members
+// page would show; a bad role changes nothing.
+func TestWorkspaceInvite(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, c cli, _ []string) {
+		if code, _, errOut := c.run("", "user", "create", "--email", "ann@example.com", "--password", "correct horse battery"); code != 0 {
+			t.Fatalf("user create: %s", errOut)
+		}
+		_, out, _ := c.run("", "workspace", "list", "--email", "ann@example.com")
+		m := regexp.MustCompile(`(?m)^(\d+)\s+ann@example.com's workspace\s+owner$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("workspace list: %q", out)
+		}
+		if code, out, _ := c.run("", "workspace", "invite", "--workspace", m[1], "--email", "ben@example.com", "--role", "owner", "--base-url", "https://tg.example.com"); code == 0 || out != "" {
+			t.Errorf("an invitation as owner: %d %q", code, out)
+		}
+		if code, _, errOut := c.run("", "workspace", "invite", "--workspace", m[1], "--email", "ben@example.com", "--role", "viewer"); code == 0 || !strings.Contains(errOut, "--base-url is required") {
+			t.Errorf("without --base-url: %d %q", code, errOut)
+		}
+		code, out, errOut := c.run("", "workspace", "invite", "--workspace", m[1], "--email", "Ben@example.com", "--role", "viewer", "--base-url", "https://tg.example.com/")
+		if code != 0 || !regexp.MustCompile(`^https://tg\.example\.com/invite/[A-Za-z0-9_-]{43}\n$`).MatchString(out) || !strings.Contains(errOut, "ben@example.com is invited as viewer") {
+			t.Errorf("invite: %d %q %q", code, out, errOut)
+		}
+	})
+}
+
 func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, c cli, serveArgs []string) {
 		if code, _, errOut := c.run("", "user", "create", "--email", "ann@example.com", "--password", "correct horse battery"); code != 0 {

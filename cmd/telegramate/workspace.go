@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"text/tabwriter"
 
 	"github.com/telegramate/telegramate/internal/actor"
@@ -13,15 +14,17 @@ import (
 
 const workspaceSummary = `Commands:
   list        list a user's workspaces and their role in each (--email)
-  add-member  add an existing user to a workspace with a role (--workspace, --email, --role)`
+  add-member  add an existing user to a workspace with a role (--workspace, --email, --role)
+  invite      invite an email to a workspace with a role and print the one-time link (--workspace, --email, --role, --base-url)`
 
-// The web has no way yet to add a member (invitations come next: adding by
-// email there would tell who has an account); the instance's operator, who
-// sees the database anyway, can.
+// add-member is the instance operator's shortcut (they see the database
+// anyway, so it may tell who has an account); invite is what the members
+// page does, for scripts that set up a team.
 func runWorkspace(ctx context.Context, e *env, args []string) error {
 	return subcommand(e, "workspace", args, map[string]func([]string) error{
 		"list":       func(a []string) error { return workspaceList(ctx, e, a) },
 		"add-member": func(a []string) error { return workspaceAddMember(ctx, e, a) },
+		"invite":     func(a []string) error { return workspaceInvite(ctx, e, a) },
 	}, workspaceSummary)
 }
 
@@ -91,5 +94,46 @@ Adds an existing user to a workspace as an admin, operator or viewer
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s is now %s in workspace %d\n", u.Email, *role, *id)
+	return nil
+}
+
+func workspaceInvite(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "workspace invite", `workspace invite --workspace ID --email EMAIL --role ROLE --base-url URL
+
+Invites EMAIL to the workspace as an admin, operator or viewer and prints
+the invitation's link: pass it on; it works once, for 7 days. Whoever
+opens it signs up or logs in and joins. The members page lists and
+revokes pending invitations.`)
+	cfg := config.RegisterData(fs)
+	id := fs.Int64("workspace", 0, "the workspace's id (required; telegramate workspace list --email OWNER shows it)")
+	email := fs.String("email", "", "who to invite (required)")
+	role := fs.String("role", "", "admin, operator or viewer (required)")
+	base := fs.String("base-url", "", "the address people open this instance at, e.g. https://tg.example.com (required) ["+config.EnvName("base-url")+"]")
+	if err := parse(e, fs, cfg, args); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, value string }{{"email", *email}, {"role", *role}, {"base-url", *base}} {
+		if err := required(e, fs, f.name, f.value); err != nil {
+			return err
+		}
+	}
+	if u, err := url.Parse(*base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--base-url %q: want an absolute http:// or https:// URL", *base)
+	}
+	st, err := openStore(ctx, cfg, logger(e, cfg))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.WorkspaceByID(ctx, *id); err != nil {
+		return fmt.Errorf("workspace %d: %w", *id, err)
+	}
+	inv, err := workspaces.New(st).Invite(ctx, *id, *email, actor.Role(*role), *base)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, inv.URL)
+	fmt.Fprintf(e.stderr, "%s is invited as %s until %s: pass the link on.\n", inv.Invitation.Email, inv.Invitation.Role,
+		inv.Invitation.ExpiresAt.Format("2 Jan 2006 15:04 UTC"))
 	return nil
 }

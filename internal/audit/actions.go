@@ -33,6 +33,9 @@ const (
 	MemberInvited     = "member_invited"
 	MemberRemoved     = "member_removed"
 	MemberRoleChanged = "member_role_changed"
+
+	InvitationRevoked  = "invitation_revoked"
+	InvitationAccepted = "invitation_accepted"
 )
 
 // Target kinds.
@@ -45,6 +48,7 @@ const (
 	TargetWebhook    = "webhook"
 	TargetToken      = "api_token"
 	TargetUser       = "user"
+	TargetInvitation = "invitation"
 )
 
 // Action is an action with its name in words.
@@ -75,6 +79,8 @@ var actions = []Action{
 	{MemberInvited, "Member invited"},
 	{MemberRemoved, "Member removed"},
 	{MemberRoleChanged, "Member's role changed"},
+	{InvitationRevoked, "Invitation revoked"},
+	{InvitationAccepted, "Invitation accepted (member joined)"},
 }
 
 // Actions lists every action, in the order the filter shows them.

@@ -78,6 +78,11 @@ type Config struct {
 	DrainDelay time.Duration
 	// Retain is how long users' rows are kept (zero: kept).
 	Retain Retain
+	// SMTPURL, when set, is the server invitations are emailed through
+	// (smtp://user:pass@host:port?from=…, see internal/mail); SMTPFrom is
+	// the sender, else the URL's from parameter.
+	SMTPURL  secrets.Secret
+	SMTPFrom string
 
 	server bool // Register (not only RegisterData) was called
 }
@@ -158,6 +163,8 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.Var((*days)(&c.Retain.Activity), "retain-activity", help("delete accounts' activity log entries older than this, e.g. 90d (default 0: keep)", "retain-activity"))
 	c.Retain.WebhookDeliveries = 30 * 24 * time.Hour
 	fs.Var((*days)(&c.Retain.WebhookDeliveries), "retain-webhook-deliveries", help("delete delivered and failed webhook deliveries finished this long ago (0: keep)", "retain-webhook-deliveries"))
+	fs.Var((*secretValue)(&c.SMTPURL), "smtp-url", help("send invitations by email through this SMTP server: `URL` smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465, with ?from=address or --smtp-from (default: off, the invitation's link is passed on by hand)", "smtp-url"))
+	str(fs, &c.SMTPFrom, "smtp-from", "", "the sender of invitation emails, e.g. \"Telegramate <noreply@example.com>\" (default: the --smtp-url's from parameter)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, help("on SIGTERM, go on serving this long with /healthz answering 503 so a reverse proxy's health checks take the node out before it stops accepting requests, e.g. 5s (default: stop at once)", "drain-delay"))
 	return c
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/mail"
 	"github.com/telegramate/telegramate/internal/node"
 )
 
@@ -60,6 +61,14 @@ func (c *Config) validate() error {
 		u, err := url.Parse(c.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("base-url", "%q: want an absolute http:// or https:// URL", c.BaseURL)
+		}
+	}
+	if u := c.SMTPURL.Reveal(); u != "" || c.SMTPFrom != "" {
+		if u == "" {
+			bad("smtp-from", "needs --smtp-url")
+		} else if _, err := mail.Parse(u, c.SMTPFrom); err != nil {
+			// The error never echoes the URL: it may hold a password.
+			bad("smtp-url", "%v", err)
 		}
 	}
 	if c.MetricsListen != "" {

@@ -179,6 +179,50 @@ type Workspaces interface {
 	// for a second owner.
 	SetWorkspaceMemberRole(ctx context.Context, workspaceID, userID int64, role string) error
 	RemoveWorkspaceMember(ctx context.Context, workspaceID, userID int64) error
+	Invitations
+}
+
+// Invitation is an invitation to a workspace. The token it was sent with
+// is not kept: only its SHA-256 hash, which finds it.
+type Invitation struct {
+	ID             int64
+	WorkspaceID    int64
+	WorkspaceName  string
+	Email          string
+	Role           string
+	InvitedBy      int64  // 0 once that user is deleted
+	InvitedByEmail string // "" then
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	AcceptedAt     time.Time // zero while not accepted
+	RevokedAt      time.Time // zero while not revoked
+}
+
+type NewInvitation struct {
+	WorkspaceID int64
+	Email       string
+	Role        string
+	TokenHash   []byte
+	InvitedBy   int64
+	Now         time.Time
+	ExpiresAt   time.Time
+}
+
+// Invitations to a workspace. A pending one is neither accepted nor
+// revoked and not yet expired.
+type Invitations interface {
+	// CreateInvitation returns the new invitation's id.
+	CreateInvitation(ctx context.Context, in NewInvitation) (int64, error)
+	// InvitationByHash finds any invitation, pending or not.
+	InvitationByHash(ctx context.Context, tokenHash []byte) (Invitation, error)
+	PendingInvitations(ctx context.Context, workspaceID int64, now time.Time) ([]Invitation, error)
+	// RevokeInvitation is ErrNotFound unless the invitation is pending.
+	RevokeInvitation(ctx context.Context, workspaceID, id int64, now time.Time) error
+	// RevokeInvitationsTo revokes the pending invitations of email.
+	RevokeInvitationsTo(ctx context.Context, workspaceID int64, email string, now time.Time) error
+	// UseInvitation marks a pending invitation accepted by userID, once:
+	// ErrNotFound unless it was pending.
+	UseInvitation(ctx context.Context, id, userID int64, now time.Time) error
 }
 
 // Token is an API token. Only a hash of its value is stored; Prefix is the

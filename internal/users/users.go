@@ -117,6 +117,16 @@ func (s *Service) SignUpFrom(ctx context.Context, email, password, clientIP stri
 	if !s.opts.SignupOpen {
 		return store.User{}, ErrSignupClosed
 	}
+	return s.signUp(ctx, email, password, clientIP)
+}
+
+// SignUpInvited is SignUpFrom for a person holding an invitation, whom
+// the invitation admits when sign-up is closed (the caller checked it).
+func (s *Service) SignUpInvited(ctx context.Context, email, password, clientIP string) (store.User, error) {
+	return s.signUp(ctx, email, password, clientIP)
+}
+
+func (s *Service) signUp(ctx context.Context, email, password, clientIP string) (store.User, error) {
 	k := keys{ip: "ip:" + clientIP}
 	if err := s.checkIP(ctx, k); err != nil {
 		return store.User{}, err

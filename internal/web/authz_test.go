@@ -136,6 +136,12 @@ var uiFixtures = map[string]fixture{
 	"POST /members/{user_id}/role":                  {id: "member", form: url.Values{"role": {"operator"}}, role: actor.Admin},
 	"POST /members/{user_id}/remove":                {id: "member", role: actor.Admin},
 	"POST /members/{user_id}/transfer":              {id: "member", role: actor.Owner, skipAllowed: "moves the ownership the test relies on; TestWorkspaceLife covers it"},
+	"POST /members/invitations":                     {skipOwner: "invites to the caller's own workspace", form: url.Values{"email": {"new@example.com"}, "role": {"viewer"}}, role: actor.Admin},
+	"POST /members/invitations/{id}/revoke":         {id: "invitation", role: actor.Admin},
+	"POST /invite/{token}/accept":                   {skipOwner: "the token is the credential, no one's object; TestInvitationFlow covers it"},
+	"GET /invite/{token}":                           {public: true, skipOwner: "public"},
+	"POST /invite/{token}/signup":                   {public: true, skipOwner: "public"},
+	"POST /invite/{token}/login":                    {public: true, skipOwner: "public"},
 	"POST /tokens":                                  {skipOwner: "creates one", role: actor.Admin},
 	"POST /tokens/{id}/revoke":                      {id: "token", role: actor.Admin},
 	"/admin/jobs":                                   {skipOwner: "admin page"},
@@ -211,7 +217,15 @@ var apiFixtures = map[string]fixture{
 		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
 	"DELETE /workspaces/{id}/members/{user_id}": {id: "workspace", role: actor.Admin,
 		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
-	"GET /audit": {skipOwner: "the caller's own workspace's log"},
+	"POST /workspaces/{id}/invitations": {id: "workspace", body: `{"email":"new@example.com","role":"viewer"}`, role: actor.Admin,
+		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
+	"POST /workspaces/{id}/members": {id: "workspace", body: `{"email":"new@example.com","role":"viewer"}`, role: actor.Admin,
+		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
+	"GET /workspaces/{id}/invitations": {id: "workspace", skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
+	"DELETE /workspaces/{id}/invitations/{invitation_id}": {id: "workspace", role: actor.Admin,
+		skipOtherRole: "the path names the workspace, and the matrix's members belong to Bob's"},
+	"POST /invitations/accept": {skipOwner: "the token is the credential, no one's object; TestInvitationFlow covers it", body: `{"token":"not-a-token"}`},
+	"GET /audit":               {skipOwner: "the caller's own workspace's log"},
 }
 
 // bobsObjects makes one object of each kind for another user.
@@ -274,6 +288,11 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	invID, err := e.store.CreateInvitation(ctx, store.NewInvitation{WorkspaceID: ws, Email: "zoe@example.com", Role: "viewer",
+		TokenHash: []byte("bob's invitation"), InvitedBy: u.ID, Now: now, ExpiresAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sessions, err := e.users.Sessions(ctx, u.ID)
 	if err != nil || len(sessions) == 0 {
 		t.Fatalf("bob's sessions: %v %v", sessions, err)
@@ -290,6 +309,7 @@ func bobsObjects(t *testing.T, e *env, bob *client) map[string]string {
 		"webhook":      fmt.Sprint(hook.ID),
 		"workspace":    fmt.Sprint(ws),
 		"member":       fmt.Sprint(tom.ID),
+		"invitation":   fmt.Sprint(invID),
 	}
 }
 
@@ -305,6 +325,8 @@ func fill(path string, f fixture, ids map[string]string) string {
 				return v
 			}
 			return "1"
+		case "{invitation_id}":
+			return ids["invitation"]
 		case "{topic}":
 			return "connect"
 		case "{user_id}":

@@ -78,7 +78,7 @@ func requestLog(logger *slog.Logger, m *metrics, trusted []netip.Prefix, next ht
 		}
 		attrs := []slog.Attr{
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r.URL.Path)),
 			slog.String("route", route),
 			slog.Int("status", sw.status),
 			slog.Int("bytes", sw.bytes),
@@ -184,4 +184,17 @@ func warnTLSWithoutBaseURL(logger *slog.Logger, next http.Handler) http.Handler 
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loggedPath is the path as the request log keeps it: an invitation's
+// link is a credential until used, so its token is left out.
+func loggedPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/invite/"); ok && rest != "" {
+		_, tail, _ := strings.Cut(rest, "/")
+		if tail != "" {
+			tail = "/" + tail
+		}
+		return "/invite/[token]" + tail
+	}
+	return p
 }

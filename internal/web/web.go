@@ -74,6 +74,8 @@ type Deps struct {
 	// ServeMetrics, when set, is given the /metrics handler to serve on a
 	// listener of its own (--metrics-listen), without a token.
 	ServeMetrics func(http.Handler)
+	// Mailer, when set, emails invitations' links (--smtp-url).
+	Mailer workspaces.Mailer
 	// Health names the node and says when it is shutting down, for
 	// /healthz.
 	Health Health
@@ -106,8 +108,11 @@ func New(d Deps) (http.Handler, error) {
 	mux.Handle("GET /healthz", healthz(d.Store, d.Health))
 
 	wss := workspaces.New(d.Store)
+	if d.Mailer != nil {
+		wss.SetMailer(d.Mailer)
+	}
 	auditLog := audit.New(d.Store)
-	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Inbox: d.Inbox, Webhooks: d.Webhooks, Audit: auditLog, Logger: d.Logger, Version: d.Version})
+	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Inbox: d.Inbox, Webhooks: d.Webhooks, Audit: auditLog, Logger: d.Logger, Version: d.Version, BaseURL: d.BaseURL})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,
@@ -122,6 +127,7 @@ func New(d Deps) (http.Handler, error) {
 		Audit:          auditLog,
 		JobsUI:         d.JobsUI,
 		Logger:         d.Logger,
+		BaseURL:        d.BaseURL,
 	})
 	if err != nil {
 		return nil, err

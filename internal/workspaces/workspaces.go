@@ -28,8 +28,9 @@ type Store interface {
 }
 
 type Service struct {
-	st  Store
-	now func() time.Time
+	st     Store
+	now    func() time.Time
+	mailer Mailer
 }
 
 func New(st Store) *Service { return &Service{st: st, now: time.Now} }
@@ -177,8 +178,8 @@ func (s *Service) Members(ctx context.Context, workspaceID int64) ([]store.Works
 }
 
 // AddMember adds an existing user with a role below owner (admins and the
-// owner). Invitations, which find people by email without telling who has
-// an account, are built on this.
+// owner): the CLI's add-member. The web and the API invite instead (see
+// Invite), which tells nobody who has an account.
 func (s *Service) AddMember(ctx context.Context, workspaceID, userID int64, role actor.Role) error {
 	if !role.Valid() || role == actor.Owner {
 		return badRole("role")

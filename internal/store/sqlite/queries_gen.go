@@ -132,6 +132,10 @@ func (s queries) CreateExtraction(ctx context.Context, arg gen.CreateExtractionP
 	return convExtraction(r), err
 }
 
+func (s queries) CreateInvitation(ctx context.Context, arg gen.CreateInvitationParams) (int64, error) {
+	return s.q.CreateInvitation(ctx, db.CreateInvitationParams(arg))
+}
+
 func (s queries) CreateMemberList(ctx context.Context, arg gen.CreateMemberListParams) (gen.MemberList, error) {
 	r, err := s.q.CreateMemberList(ctx, db.CreateMemberListParams(arg))
 	return convMemberList(r), err
@@ -272,6 +276,11 @@ func (s queries) GetWebhookEndpoint(ctx context.Context, arg gen.GetWebhookEndpo
 	return convWebhookEndpoint(r), err
 }
 
+func (s queries) InvitationByHash(ctx context.Context, tokenHash []byte) (gen.InvitationByHashRow, error) {
+	r, err := s.q.InvitationByHash(ctx, tokenHash)
+	return convInvitationByHashRow(r), err
+}
+
 func (s queries) LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error) {
 	return s.q.LastLoginFailure(ctx, throttleKey)
 }
@@ -363,6 +372,11 @@ func (s queries) PeerAccessHash(ctx context.Context, arg gen.PeerAccessHashParam
 	return s.q.PeerAccessHash(ctx, db.PeerAccessHashParams(arg))
 }
 
+func (s queries) PendingInvitations(ctx context.Context, arg gen.PendingInvitationsParams) ([]gen.PendingInvitationsRow, error) {
+	rs, err := s.q.PendingInvitations(ctx, db.PendingInvitationsParams(arg))
+	return each(rs, convPendingInvitationsRow), err
+}
+
 func (s queries) PendingLoginByAccount(ctx context.Context, arg gen.PendingLoginByAccountParams) (gen.PendingLogin, error) {
 	r, err := s.q.PendingLoginByAccount(ctx, db.PendingLoginByAccountParams(arg))
 	return convPendingLogin(r), err
@@ -431,6 +445,14 @@ func (s queries) RenameMemberList(ctx context.Context, arg gen.RenameMemberListP
 
 func (s queries) RenameWorkspace(ctx context.Context, arg gen.RenameWorkspaceParams) (int64, error) {
 	return s.q.RenameWorkspace(ctx, db.RenameWorkspaceParams(arg))
+}
+
+func (s queries) RevokeInvitation(ctx context.Context, arg gen.RevokeInvitationParams) (int64, error) {
+	return s.q.RevokeInvitation(ctx, db.RevokeInvitationParams(arg))
+}
+
+func (s queries) RevokeInvitationsTo(ctx context.Context, arg gen.RevokeInvitationsToParams) (int64, error) {
+	return s.q.RevokeInvitationsTo(ctx, db.RevokeInvitationsToParams(arg))
 }
 
 func (s queries) RevokeToken(ctx context.Context, arg gen.RevokeTokenParams) (int64, error) {
@@ -525,6 +547,10 @@ func (s queries) UpsertAccountChat(ctx context.Context, arg gen.UpsertAccountCha
 	return s.q.UpsertAccountChat(ctx, db.UpsertAccountChatParams(arg))
 }
 
+func (s queries) UseInvitation(ctx context.Context, arg gen.UseInvitationParams) (int64, error) {
+	return s.q.UseInvitation(ctx, db.UseInvitationParams(arg))
+}
+
 func (s queries) UserAccountWaits(ctx context.Context, arg gen.UserAccountWaitsParams) ([]gen.AccountWait, error) {
 	rs, err := s.q.UserAccountWaits(ctx, db.UserAccountWaitsParams(arg))
 	return each(rs, convAccountWait), err
@@ -592,6 +618,10 @@ func convAuditEvent(r db.AuditEvent) gen.AuditEvent { return gen.AuditEvent(r) }
 
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
 
+func convInvitationByHashRow(r db.InvitationByHashRow) gen.InvitationByHashRow {
+	return gen.InvitationByHashRow(r)
+}
+
 func convListUserSessionsRow(r db.ListUserSessionsRow) gen.ListUserSessionsRow {
 	return gen.ListUserSessionsRow(r)
 }
@@ -600,6 +630,10 @@ func convMemberList(r db.MemberList) gen.MemberList { return gen.MemberList(r) }
 
 func convMemberListCountsRow(r db.MemberListCountsRow) gen.MemberListCountsRow {
 	return gen.MemberListCountsRow(r)
+}
+
+func convPendingInvitationsRow(r db.PendingInvitationsRow) gen.PendingInvitationsRow {
+	return gen.PendingInvitationsRow(r)
 }
 
 func convPendingLogin(r db.PendingLogin) gen.PendingLogin { return gen.PendingLogin(r) }

@@ -51,6 +51,9 @@ type Deps struct {
 	Audit   *audit.Log
 	Logger  *slog.Logger
 	Version string
+	// BaseURL starts the links the API hands out (invitations); empty
+	// takes the request's own address.
+	BaseURL string
 }
 
 type API struct {

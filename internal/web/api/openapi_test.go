@@ -494,6 +494,25 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 	c.call("DELETE", fmt.Sprintf("/workspaces/%d/members/%d", ws, ben), nil).into(t, 204, nil)
 	c.call("DELETE", fmt.Sprintf("/workspaces/%d/members/%d", ws, ben), nil).into(t, 404, nil)
 
+	// Invitations: made (by either route), listed, revoked; Cleo accepts
+	// one with her own token, once.
+	var inv, dan struct {
+		ID  int64  `json:"id"`
+		URL string `json:"url"`
+	}
+	c.call("POST", fmt.Sprintf("/workspaces/%d/invitations", ws), map[string]any{"email": "cleo@example.com", "role": "operator"}).into(t, 201, &inv)
+	c.call("POST", fmt.Sprintf("/workspaces/%d/invitations", ws), map[string]any{"email": "cleo@example.com", "role": "owner"}).into(t, 422, nil)
+	c.call("POST", fmt.Sprintf("/workspaces/%d/members", ws), map[string]any{"email": "dan@example.com", "role": "viewer"}).into(t, 201, &dan)
+	c.call("POST", fmt.Sprintf("/workspaces/%d/members", ws), map[string]any{"email": "ann@example.com", "role": "viewer"}).into(t, 409, nil)
+	c.call("GET", fmt.Sprintf("/workspaces/%d/invitations", ws), nil).into(t, 200, nil)
+	c.call("DELETE", fmt.Sprintf("/workspaces/%d/invitations/%d", ws, dan.ID), nil).into(t, 204, nil)
+	c.call("DELETE", fmt.Sprintf("/workspaces/%d/invitations/%d", ws, dan.ID), nil).into(t, 404, nil)
+	cleo := c
+	cleo.token = tokenFor(t, app, "cleo@example.com")
+	cleo.call("POST", "/invitations/accept", map[string]any{"token": inv.URL}).into(t, 200, nil)
+	cleo.call("POST", "/invitations/accept", map[string]any{"token": inv.URL}).into(t, 410, nil)
+	cleo.call("POST", "/invitations/accept", map[string]any{"token": "not-a-token"}).into(t, 404, nil)
+
 	// Renewing a login, last: it takes Bob out of service until a new code.
 	c.call("POST", fmt.Sprintf("/accounts/%d/rotate", bob), map[string]any{"api_id": docAPIID4, "api_hash": docHash4}).into(t, 200, nil)
 	c.once("POST", fmt.Sprintf("/accounts/%d/relogin", ann), "", nil)
@@ -540,6 +559,12 @@ func addMember(t *testing.T, app *apptest.App, workspaceID int64, email, role st
 // signUp creates a user in the app's database and returns an API token.
 func signUp(t *testing.T, app *apptest.App) string {
 	t.Helper()
+	return tokenFor(t, app, "ann@example.com")
+}
+
+// tokenFor creates a user in the app's database and returns an API token.
+func tokenFor(t *testing.T, app *apptest.App, email string) string {
+	t.Helper()
 	ctx := context.Background()
 	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: app.Config.DataDir, NoMigrate: true})
 	if err != nil {
@@ -547,8 +572,8 @@ func signUp(t *testing.T, app *apptest.App) string {
 	}
 	defer st.Close()
 	if _, err := users.New(st, users.Options{SignupOpen: true, Hash: users.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}).
-		Create(ctx, users.NewUser{Email: "ann@example.com", Password: "correct horse battery"}); err != nil {
+		Create(ctx, users.NewUser{Email: email, Password: "correct horse battery"}); err != nil {
 		t.Fatal(err)
 	}
-	return app.APIAs(t, "ann@example.com").Token
+	return app.APIAs(t, email).Token
 }

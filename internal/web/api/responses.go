@@ -46,6 +46,7 @@ func (a *API) streamed(o huma.Operation, jsonBody reflect.Type, files ...string)
 // operations: a flood wait or refused phone (429), Telegram unreachable
 // or failing (503, 502), and a login that ran out of time (410).
 var errorAnswers = map[string][]int{
+	"accept-invitation":         {http.StatusGone},
 	"connect-account":           {http.StatusTooManyRequests, http.StatusBadGateway},
 	"submit-account-code":       {http.StatusGone, http.StatusTooManyRequests, http.StatusBadGateway},
 	"submit-account-password":   {http.StatusGone, http.StatusTooManyRequests, http.StatusBadGateway},
@@ -137,7 +138,7 @@ var errorMeaning = map[int]string{
 	http.StatusForbidden:             "Your role in the workspace does not allow this (forbidden; the message names the role needed), or the token is read-only",
 	http.StatusNotFound:              "No such object among yours, or a Telegramate-Workspace you are not a member of",
 	http.StatusConflict:              "The object's state does not allow this now",
-	http.StatusGone:                  "The login ran out of time or attempts; start it again",
+	http.StatusGone:                  "The login ran out of time or attempts (start it again), or the invitation expired, was used or was revoked (ask for a new one)",
 	http.StatusRequestEntityTooLarge: "The request body is too large",
 	http.StatusUnsupportedMediaType:  "The request body has the wrong Content-Type",
 	http.StatusUnprocessableEntity:   "A field is not valid (validation_failed; the message names it)",

@@ -11,5 +11,6 @@ func (a *API) routes() {
 	a.registerConversations()
 	a.registerWebhooks()
 	a.registerWorkspaces()
+	a.registerInvitations()
 	a.registerAudit()
 }

@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/actor"
@@ -132,4 +133,14 @@ func ClientIP(ctx context.Context, remoteAddr string) string {
 		return remoteAddr
 	}
 	return host
+}
+
+// Origin is scheme://host the request was made to, for links the product
+// hands out when no --base-url says where the instance is reached.
+func Origin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

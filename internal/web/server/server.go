@@ -27,6 +27,7 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/logging"
+	"github.com/telegramate/telegramate/internal/mail"
 	"github.com/telegramate/telegramate/internal/masterkey"
 	"github.com/telegramate/telegramate/internal/node"
 	"github.com/telegramate/telegramate/internal/opsmetrics"
@@ -37,6 +38,7 @@ import (
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/web"
 	"github.com/telegramate/telegramate/internal/webhook"
+	"github.com/telegramate/telegramate/internal/workspaces"
 )
 
 // After a stop signal, in-flight requests get streamGrace to finish on
@@ -227,7 +229,16 @@ func Run(ctx context.Context, o Options) (err error) {
 		metricsHandler http.Handler
 		draining       atomic.Bool
 	)
+	var mailer workspaces.Mailer
+	if u := cfg.SMTPURL.Reveal(); u != "" {
+		m, err := mail.Parse(u, cfg.SMTPFrom)
+		if err != nil {
+			return fmt.Errorf("--smtp-url: %w", err)
+		}
+		mailer = m
+	}
 	handler, err := web.New(web.Deps{
+		Mailer:         mailer,
 		Health:         web.Health{NodeID: nodeID, Draining: draining.Load, Problem: keyWatch.Problem},
 		Store:          st,
 		Users:          userSvc,

@@ -148,6 +148,8 @@ func auditTarget(e store.AuditEvent) string {
 		return "/webhooks"
 	case audit.TargetToken:
 		return "/tokens"
+	case audit.TargetInvitation:
+		return "/members"
 	}
 	return ""
 }

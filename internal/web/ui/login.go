@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
 
@@ -20,14 +21,23 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	page := &Page{Title: "Log in", Form: map[string]string{"email": email}, Data: nextParam(r)}
+	if _, err := h.logIn(w, r, email, password); err != nil {
+		h.renderError(w, r, "login", page, err)
+		return
+	}
+	redirect(w, r, safeNext(r.URL.Query().Get("next")))
+}
+
+// logIn checks the credentials and starts the session (the log-in form's
+// work, and the invitation page's).
+func (h *Handler) logIn(w http.ResponseWriter, r *http.Request, email, password string) (store.User, error) {
 	var device string
 	if c, err := r.Cookie(deviceCookie); err == nil {
 		device = c.Value
 	}
 	u, newDevice, err := h.Users.LogIn(r.Context(), email, password, clientIP(r), device)
 	if err != nil {
-		h.renderError(w, r, "login", page, err)
-		return
+		return u, err
 	}
 	if newDevice != "" {
 		// Remembers that this browser logged in as this user, so that
@@ -39,11 +49,10 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	// A new token on privilege change stops session fixation.
 	if err := h.Sessions.RenewToken(r.Context()); err != nil {
-		h.renderError(w, r, "login", page, err)
-		return
+		return u, err
 	}
 	h.Sessions.Put(r.Context(), sessionUserKey, u.ID)
-	redirect(w, r, safeNext(r.URL.Query().Get("next")))
+	return u, nil
 }
 
 const (

@@ -50,6 +50,9 @@ type Deps struct {
 	// JobsUI is River's UI, served to instance admins at /admin/jobs.
 	JobsUI http.Handler
 	Logger *slog.Logger
+	// BaseURL starts the links pages hand out (invitations); empty takes
+	// the request's own address.
+	BaseURL string
 }
 
 type Handler struct {

@@ -8,12 +8,18 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/web/auth"
+	"github.com/telegramate/telegramate/internal/workspaces"
 )
 
 type membersData struct {
 	Members []store.WorkspaceMember
 	Roles   []actor.Role // the roles a member can be given
 	Self    int64
+	// Invitations are the pending ones; Invited is the one just made,
+	// with its link shown once; Emails says links go by email.
+	Invitations []store.Invitation
+	Invited     *workspaces.Invited
+	Emails      bool
 }
 
 // GET /members: the workspace's members; admins and the owner change
@@ -23,13 +29,23 @@ func (h *Handler) showMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) membersPage(w http.ResponseWriter, r *http.Request, status int, p *Page, errs ...error) {
+	h.membersPageInvited(w, r, status, p, nil, errs...)
+}
+
+func (h *Handler) membersPageInvited(w http.ResponseWriter, r *http.Request, status int, p *Page, invited *workspaces.Invited, errs ...error) {
 	p.Title, p.Nav = "Members", "members"
 	list, err := h.Workspaces.Members(r.Context(), workspaceID(r))
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Members"}, err)
 		return
 	}
-	p.Data = membersData{Members: list, Roles: []actor.Role{actor.Viewer, actor.Operator, actor.Admin}, Self: auth.UserFrom(r.Context()).ID}
+	pending, err := h.Workspaces.Invitations(r.Context(), workspaceID(r))
+	if err != nil {
+		h.renderError(w, r, "error", &Page{Title: "Members"}, err)
+		return
+	}
+	p.Data = membersData{Members: list, Roles: []actor.Role{actor.Viewer, actor.Operator, actor.Admin}, Self: auth.UserFrom(r.Context()).ID,
+		Invitations: pending, Invited: invited, Emails: h.Workspaces.Emails()}
 	if len(errs) > 0 && errs[0] != nil {
 		h.renderError(w, r, "members", p, errs[0])
 		return

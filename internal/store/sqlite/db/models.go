@@ -425,6 +425,20 @@ type Workspace struct {
 	CreatedAt time.Time
 }
 
+type WorkspaceInvitation struct {
+	ID          int64
+	WorkspaceID int64
+	Email       string
+	Role        string
+	TokenHash   []byte
+	InvitedBy   sql.NullInt64
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	AcceptedAt  sql.NullTime
+	AcceptedBy  sql.NullInt64
+	RevokedAt   sql.NullTime
+}
+
 type WorkspaceMember struct {
 	WorkspaceID int64
 	UserID      int64

@@ -51,6 +51,7 @@ type Querier interface {
 	CountListMembers(ctx context.Context, listID int64) (int64, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
 	CreateExtraction(ctx context.Context, arg CreateExtractionParams) (Extraction, error)
+	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (int64, error)
 	CreateMemberList(ctx context.Context, arg CreateMemberListParams) (MemberList, error)
 	// A login's first step: the account exists (one id from start to finish)
 	// but holds no secret and no credentials against others until it is active.
@@ -94,6 +95,7 @@ type Querier interface {
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
 	ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error)
 	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
+	InvitationByHash(ctx context.Context, tokenHash []byte) (InvitationByHashRow, error)
 	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
 	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
@@ -119,6 +121,7 @@ type Querier interface {
 	// The newest access hash an account was given for a user, found through
 	// the lists of the account's owner and (list_id, tg_user_id).
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
+	PendingInvitations(ctx context.Context, arg PendingInvitationsParams) ([]PendingInvitationsRow, error)
 	PendingLoginByAccount(ctx context.Context, arg PendingLoginByAccountParams) (PendingLogin, error)
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
 	PruneAccountActivity(ctx context.Context, arg PruneAccountActivityParams) (int64, error)
@@ -147,6 +150,9 @@ type Querier interface {
 	RemoveWorkspaceMember(ctx context.Context, arg RemoveWorkspaceMemberParams) (int64, error)
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RenameWorkspace(ctx context.Context, arg RenameWorkspaceParams) (int64, error)
+	// Only a pending invitation: one used, revoked or expired stays as it was.
+	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
+	RevokeInvitationsTo(ctx context.Context, arg RevokeInvitationsToParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	// Hardening (issue 10): sessions per user, login devices, the last failed
@@ -180,6 +186,9 @@ type Querier interface {
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
 	UpsertAccountChat(ctx context.Context, arg UpsertAccountChatParams) error
+	// Single use in one statement: of two people accepting at once, one
+	// updates the row and the other finds it used.
+	UseInvitation(ctx context.Context, arg UseInvitationParams) (int64, error)
 	// The waits still running at now of every account of the user.
 	UserAccountWaits(ctx context.Context, arg UserAccountWaitsParams) ([]AccountWait, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
