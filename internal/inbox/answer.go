@@ -72,6 +72,8 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 		return Message{}, err
 	}
 	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: r.Text, Entities: storeEntities(r.Entities), RandomID: newRandomID(), Now: s.now()}
+	person, isPerson := actor.From(ctx)
+	a.AnsweredBy = person.UserID
 	if uerr := s.acc.Usable(telegram.WithKinds(ctx, telegram.KindSend), userID, c.AccountID); uerr != nil {
 		e, ok := apperr.As(uerr)
 		if !ok {
@@ -95,6 +97,13 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("answer conversation %d: %w", conversationID, err)
+	}
+	if isPerson {
+		// Sent: no longer replying. A failure here only leaves "replying"
+		// shown until it ages out.
+		if err := s.st.ClearTyping(ctx, c.ID, person.UserID); err != nil {
+			s.log.Warn("typing not cleared", slog.Int64("conversation", c.ID), slog.Any("err", err))
+		}
 	}
 	s.publish(Event{Kind: EventAnswer, UserID: userID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
 	return Message{m}, nil

@@ -209,6 +209,9 @@ type Filter struct {
 	Status string
 	// Search matches the person's names and username, and message text.
 	Search string
+	// Assigned is AssignedAll, AssignedMine (the acting member's) or
+	// AssignedUnassigned.
+	Assigned string
 	// Cursor is the previous page's Next; "" for the first page.
 	Cursor string
 	// Limit is the page size: default 50, at most 200.
@@ -231,7 +234,7 @@ type MessagePage struct {
 
 // Event tells a live page that a conversation changed.
 type Event struct {
-	Kind           string // EventMessage, EventAnswer or EventConversation
+	Kind           string // EventMessage, EventAnswer, EventConversation or EventTyping
 	UserID         int64
 	AccountID      int64
 	ConversationID int64
@@ -244,5 +247,6 @@ type Event struct {
 const (
 	EventMessage      = "message"      // a new message in a conversation
 	EventAnswer       = "answer"       // an answer's state changed
-	EventConversation = "conversation" // read, done or reopened
+	EventConversation = "conversation" // read, done or reopened, assigned, a note
+	EventTyping       = "typing"       // a member is typing an answer
 )
