@@ -37,7 +37,7 @@ const maxNoteLength = 4096
 
 var (
 	errNotMember = &apperr.Error{Code: "not_a_member", Message: "That person is not a member of this workspace who can answer",
-		Hint: "Assign the conversation to an operator, admin or owner of this workspace (see Members), or to nobody.",
+		Hint:  "Assign the conversation to an operator, admin or owner of this workspace (see Members), or to nobody.",
 		Field: "user_id", Status: http.StatusUnprocessableEntity}
 	errEmptyNote = &apperr.Error{Code: "validation_failed", Message: "Write the note first",
 		Hint: "The note is empty.", Field: "text", Status: http.StatusUnprocessableEntity}
