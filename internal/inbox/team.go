@@ -240,3 +240,19 @@ func assignedFilter(ctx context.Context, assigned string, sf *store.Conversation
 	}
 	return nil
 }
+
+// Assignees lists the workspace's members a conversation can be assigned
+// to: those who may answer (operator and above).
+func (s *Service) Assignees(ctx context.Context, userID int64) ([]store.WorkspaceMember, error) {
+	all, err := s.st.WorkspaceMembers(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("members of workspace %d: %w", userID, err)
+	}
+	out := all[:0]
+	for _, m := range all {
+		if actor.Role(m.Role).AtLeast(actor.Operator) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
