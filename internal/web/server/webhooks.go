@@ -64,6 +64,9 @@ func inboxToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
 		data := messageEvent{ID: m.ID, ConversationID: c.ID, AccountID: c.AccountID, CampaignID: c.CampaignID,
 			From: personEvent{UserID: c.TGUserID, Username: c.Username, FirstName: c.FirstName, LastName: c.LastName},
 			Text: m.Text, MessageID: m.TGMessageID, SentAt: m.SentAt.UTC()}
+		if c.AssignedTo != 0 {
+			data.AssignedTo = &memberEvent{UserID: c.AssignedTo, Email: c.AssignedEmail}
+		}
 		if m.MediaType != "" {
 			data.Media = &mediaEvent{Type: m.MediaType, Size: m.MediaSize}
 		}
@@ -85,6 +88,15 @@ type messageEvent struct {
 	Media          *mediaEvent `json:"media,omitempty"`
 	MessageID      int         `json:"message_id"`
 	SentAt         time.Time   `json:"sent_at"`
+	// AssignedTo is the member the conversation is assigned to; null
+	// when unassigned.
+	AssignedTo *memberEvent `json:"assigned_to"`
+}
+
+// memberEvent is a member of the workspace as events name people.
+type memberEvent struct {
+	UserID int64  `json:"user_id"`
+	Email  string `json:"email"`
 }
 
 type personEvent struct {

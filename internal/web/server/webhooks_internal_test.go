@@ -48,7 +48,7 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 
 	onMessage := inboxToWebhooks(hooks)
 	conv := inbox.Conversation{Conversation: store.Conversation{ID: 5, UserID: u.ID, AccountID: 3, TGUserID: 9001,
-		Username: "pia", FirstName: "Pia", CampaignID: 2}}
+		Username: "pia", FirstName: "Pia", CampaignID: 2, AssignedTo: 44, AssignedEmail: "bea@example.com"}}
 	for _, m := range []store.InboxMessage{
 		{ID: 11, Direction: store.DirectionIn, Text: "Hello!", TGMessageID: 77, MediaType: "photo", MediaSize: 1024, SentAt: time.Now()},
 		{ID: 12, Direction: store.DirectionOut, Text: "Hi Pia"},
@@ -95,8 +95,9 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 		case webhook.MessageReceived:
 			from, _ := ev.Data["from"].(map[string]any)
 			media, _ := ev.Data["media"].(map[string]any)
+			assigned, _ := ev.Data["assigned_to"].(map[string]any)
 			if ev.Data["text"] != "Hello!" || ev.Data["conversation_id"] != float64(5) || ev.Data["campaign_id"] != float64(2) ||
-				from["username"] != "pia" || media["type"] != "photo" {
+				from["username"] != "pia" || media["type"] != "photo" || assigned["user_id"] != float64(44) || assigned["email"] != "bea@example.com" {
 				t.Errorf("message.received %s", d.Body)
 			}
 		case webhook.AccountLimited, webhook.AccountNeedsLogin:
