@@ -94,7 +94,6 @@ func TestBrowserTeamInbox(t *testing.T) {
 	bea.Load(chromedp.Navigate(thread))
 	ann.WaitText(`#thread .msg[data-origin="person"]`, "Hello, is anyone there?", 10*time.Second)
 	bea.WaitText(`#thread .msg[data-origin="person"]`, "Hello, is anyone there?", 10*time.Second)
-	bea.Do(chromedp.Evaluate[chromedp.Void](`window.stayed = true`))
 	ann.Do(chromedp.Evaluate[chromedp.Void](`window.stayed = true`))
 
 	// Ann types; Bea sees it, Ann does not see herself.
@@ -122,7 +121,11 @@ func TestBrowserTeamInbox(t *testing.T) {
 	if ann.is(`!!document.querySelector("#assign-me")`) {
 		t.Error(`"Assign to me" is offered to the assignee`)
 	}
+	if !ann.is(`window.stayed === true`) {
+		t.Error("Ann's page reloaded instead of showing the note and the assignment by itself")
+	}
 	ann.shot("team-assigned")
+	bea.Do(chromedp.Evaluate[chromedp.Void](`window.stayed = true`))
 
 	// Ann's answer: sent once; labelled with her on Bea's page, which no
 	// longer shows her replying.
