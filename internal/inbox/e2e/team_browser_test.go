@@ -36,7 +36,7 @@ func TestBrowserTeamInbox(t *testing.T) {
 	signup(ann, "ann@example.com")
 	signup(bea, "bea@example.com")
 	c := a.APIAs(t, "ann@example.com")
-	c.Connect(apiID, apiHash, phoneAnn)
+	acct := c.Connect(apiID, apiHash, phoneAnn)
 
 	// Bea joins Ann's workspace as an operator (invitations are their own
 	// test) and switches to it.
@@ -60,6 +60,16 @@ func TestBrowserTeamInbox(t *testing.T) {
 	ws := annWS[0].ID
 	if err := st.AddWorkspaceMember(ctx, ws, beaU.ID, "operator", time.Now()); err != nil {
 		t.Fatal(err)
+	}
+	// What reaches the account before its listener first read its updates
+	// state is from before the inbox started: wait for that read.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if _, ok, err := st.UpdatesStateOf(ctx, acct); err != nil || ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the account's listener never started")
+		}
 	}
 	st.Close()
 	bea.Load(chromedp.Navigate(a.URL + "/inbox"))
