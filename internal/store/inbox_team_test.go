@@ -125,6 +125,24 @@ func TestInboxTeam(t *testing.T) {
 			t.Errorf("last message after notes: %q %v", c.LastMessageText, err)
 		}
 
+		// A member who leaves the workspace leaves their conversations
+		// unassigned; another member's stay theirs.
+		if err := s.AddWorkspaceMember(ctx, ann.ID, bea.ID, "operator", t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AssignConversation(ctx, ann.ID, ids[5], bea.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RemoveWorkspaceMember(ctx, ann.ID, bea.ID); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := s.ConversationByID(ctx, ann.ID, ids[5]); err != nil || c.AssignedTo != 0 {
+			t.Errorf("bea's conversation after she left: assigned to %d %v", c.AssignedTo, err)
+		}
+		if c, err := s.ConversationByID(ctx, ann.ID, ids[0]); err != nil || c.AssignedTo != ann.ID {
+			t.Errorf("ann's conversation after bea left: assigned to %d %v", c.AssignedTo, err)
+		}
+
 		if err := s.SetTyping(ctx, ann.ID, ids[0], bea.ID, t0); err != nil {
 			t.Fatal(err)
 		}
