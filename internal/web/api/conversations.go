@@ -22,7 +22,7 @@ type Conversation struct {
 	Unread      int                 `json:"unread" doc:"Messages from the person not read yet"`
 	Status      string              `json:"status" enum:"open,done"`
 	Campaign    *ConversationCamp   `json:"campaign,omitempty" doc:"The campaign whose message the person answered; absent when they wrote first"`
-	AssignedTo  *Person             `json:"assigned_to" required:"false" doc:"The member the conversation is assigned to; null when unassigned"`
+	AssignedTo  *Person             `json:"assigned_to" doc:"The member the conversation is assigned to; null when unassigned"`
 	CreatedAt   time.Time           `json:"created_at"`
 }
 
@@ -30,7 +30,20 @@ type Conversation struct {
 // user id and email.
 type Person struct {
 	UserID int64  `json:"user_id"`
-	Email  string `json:"email" doc:"Empty when the person's account was deleted"`
+	Email  string `json:"email"`
+}
+
+// Schema documents a Person as an object that is null when there is no
+// one (unassigned, not an answer): huma cannot mark a field that refers to
+// an object nullable, so the object says it.
+func (Person) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeObject, Nullable: true, AdditionalProperties: false,
+		Description: "A member of the workspace; null when there is none",
+		Properties: map[string]*huma.Schema{
+			"user_id": {Type: huma.TypeInteger, Format: "int64"},
+			"email":   {Type: huma.TypeString, Description: "Empty when the person's account was deleted"},
+		},
+		Required: []string{"user_id", "email"}}
 }
 
 type ConversationAccount struct {
@@ -68,7 +81,7 @@ type ConversationMessage struct {
 	TelegramMessageID int        `json:"telegram_message_id,omitempty" doc:"0 until an answer is sent"`
 	State             string     `json:"state,omitempty" enum:"pending,sending,sent,failed" doc:"An answer's state"`
 	Error             *Problem   `json:"error,omitempty" doc:"Why an answer failed, or why it waits"`
-	AnsweredBy        *Person    `json:"answered_by" required:"false" doc:"The member who wrote an answer from the inbox; null for other messages (and answers written before teams)"`
+	AnsweredBy        *Person    `json:"answered_by" doc:"The member who wrote an answer from the inbox; null for other messages (and answers written before teams)"`
 }
 
 // Note is an internal note of a conversation: its team reads it in the
@@ -76,7 +89,7 @@ type ConversationMessage struct {
 type Note struct {
 	ID        int64     `json:"id"`
 	Text      string    `json:"text"`
-	Author    *Person   `json:"author" required:"false" doc:"null when the author's account was deleted"`
+	Author    *Person   `json:"author" doc:"null when the author's account was deleted"`
 	CreatedAt time.Time `json:"created_at"`
 }
 

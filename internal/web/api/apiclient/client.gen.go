@@ -1217,14 +1217,20 @@ type ConnectInBody struct {
 
 // Conversation defines model for Conversation.
 type Conversation struct {
-	Account     ConversationAccount `json:"account"`
-	AssignedTo  *Person             `json:"assigned_to,omitempty"`
-	Campaign    *ConversationCamp   `json:"campaign,omitempty"`
-	CreatedAt   time.Time           `json:"created_at"`
-	Id          int64               `json:"id"`
-	LastMessage ConversationLast    `json:"last_message"`
-	Person      ConversationPerson  `json:"person"`
-	Status      ConversationStatus  `json:"status"`
+	Account ConversationAccount `json:"account"`
+
+	// AssignedTo The member the conversation is assigned to; null when unassigned
+	AssignedTo *struct {
+		// Email Empty when the person's account was deleted
+		Email  string `json:"email"`
+		UserId int64  `json:"user_id"`
+	} `json:"assigned_to"`
+	Campaign    *ConversationCamp  `json:"campaign,omitempty"`
+	CreatedAt   time.Time          `json:"created_at"`
+	Id          int64              `json:"id"`
+	LastMessage ConversationLast   `json:"last_message"`
+	Person      ConversationPerson `json:"person"`
+	Status      ConversationStatus `json:"status"`
 
 	// Unread Messages from the person not read yet
 	Unread int64 `json:"unread"`
@@ -1259,12 +1265,17 @@ type ConversationLast struct {
 
 // ConversationMessage defines model for ConversationMessage.
 type ConversationMessage struct {
-	AnsweredBy *Person                      `json:"answered_by,omitempty"`
-	Date       time.Time                    `json:"date"`
-	Direction  ConversationMessageDirection `json:"direction"`
-	Error      *Problem                     `json:"error,omitempty"`
-	Id         int64                        `json:"id"`
-	Media      *MediaInfo                   `json:"media,omitempty"`
+	// AnsweredBy The member who wrote an answer from the inbox; null for other messages (and answers written before teams)
+	AnsweredBy *struct {
+		// Email Empty when the person's account was deleted
+		Email  string `json:"email"`
+		UserId int64  `json:"user_id"`
+	} `json:"answered_by"`
+	Date      time.Time                    `json:"date"`
+	Direction ConversationMessageDirection `json:"direction"`
+	Error     *Problem                     `json:"error,omitempty"`
+	Id        int64                        `json:"id"`
+	Media     *MediaInfo                   `json:"media,omitempty"`
 
 	// Origin Who wrote it: the person, a campaign, an answer from the inbox, or the account's own Telegram apps
 	Origin ConversationMessageOrigin `json:"origin"`
@@ -1617,7 +1628,12 @@ type MessagesOutBody struct {
 
 // Note defines model for Note.
 type Note struct {
-	Author    *Person   `json:"author,omitempty"`
+	// Author null when the author's account was deleted
+	Author *struct {
+		// Email Empty when the person's account was deleted
+		Email  string `json:"email"`
+		UserId int64  `json:"user_id"`
+	} `json:"author"`
 	CreatedAt time.Time `json:"created_at"`
 	Id        int64     `json:"id"`
 	Text      string    `json:"text"`
@@ -1642,13 +1658,6 @@ type NotesOutBody struct {
 type PasswordInBody struct {
 	// Password The account's two-step verification password; never stored
 	Password *string `json:"password,omitempty"`
-}
-
-// Person defines model for Person.
-type Person struct {
-	// Email Empty when the person's account was deleted
-	Email  string `json:"email"`
-	UserId int64  `json:"user_id"`
 }
 
 // PreviewInBody defines model for PreviewInBody.
