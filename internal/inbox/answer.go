@@ -353,7 +353,22 @@ func (s *Service) release(ctx context.Context, c store.Conversation, m store.Inb
 }
 
 func (s *Service) finishAnswer(ctx context.Context, c store.Conversation, m store.InboxMessage, state string, tgID int, code, why string) error {
-	if _, err := s.st.FinishAnswer(ctx, m.ID, state, tgID, code, why, s.now()); err != nil {
+	s.mu.RLock()
+	hooks := s.answerTxHooks
+	s.mu.RUnlock()
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		done, err := tx.FinishAnswer(ctx, m.ID, state, tgID, code, why, s.now())
+		if err != nil || state != store.AnswerSent {
+			return err
+		}
+		for _, h := range hooks {
+			if err := h(ctx, tx, conversationOf(c), Message{done}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("record answer %d: %w", m.ID, err)
 	}
 	s.publish(Event{Kind: EventAnswer, UserID: c.UserID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})

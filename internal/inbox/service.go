@@ -84,8 +84,9 @@ type Service struct {
 	log *slog.Logger
 	o   Options
 
-	mu      sync.RWMutex
-	txHooks []MessageTxHook
+	mu            sync.RWMutex
+	txHooks       []MessageTxHook
+	answerTxHooks []MessageTxHook
 
 	live broker
 	// answering serialises an account's answering runs on this node.
@@ -125,6 +126,15 @@ type MessageTxHook func(ctx context.Context, tx store.Tx, c Conversation, m Mess
 func (s *Service) OnMessageTx(h MessageTxHook) {
 	s.mu.Lock()
 	s.txHooks = append(s.txHooks, h)
+	s.mu.Unlock()
+}
+
+// OnAnswerTx adds a hook called in the transaction that records an
+// answer sent (an answer.sent webhook event): announced once, with the
+// answer's author. Call it before the service starts working.
+func (s *Service) OnAnswerTx(h MessageTxHook) {
+	s.mu.Lock()
+	s.answerTxHooks = append(s.answerTxHooks, h)
 	s.mu.Unlock()
 }
 

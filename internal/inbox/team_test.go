@@ -39,7 +39,18 @@ func (e *env) member(email string, role actor.Role) (store.User, context.Context
 // Telegram. On both databases: the answers race in their transactions.
 func TestTwoOperatorsAnswerAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st store.Store) {
-		e := newEnv(t, st, inbox.Options{})
+		var (
+			mu        sync.Mutex
+			announced []string // "text by email", as the answer hook heard them
+		)
+		e := newEnv(t, st, inbox.Options{}, func(s *inbox.Service) {
+			s.OnAnswerTx(func(_ context.Context, _ store.Tx, _ inbox.Conversation, m inbox.Message) error {
+				mu.Lock()
+				announced = append(announced, m.Text+" by "+m.AnsweredByEmail)
+				mu.Unlock()
+				return nil
+			})
+		})
 		e.listening(sam.TGUserID)
 		if _, err := e.sbx.Write(stranger, sam.TGUserID, "Anyone there?", nil); err != nil {
 			t.Fatal(err)
@@ -120,6 +131,12 @@ func TestTwoOperatorsAnswerAtOnce(t *testing.T) {
 		if !slices.Equal(thread, want) {
 			t.Errorf("the thread shows %q, want %q", thread, want)
 		}
+		mu.Lock()
+		wantAnnounced := []string{byID[0].Text + " by " + email[author[byID[0].Text]], byID[1].Text + " by " + email[author[byID[1].Text]], "Last one by cal@example.com"}
+		if !slices.Equal(announced, wantAnnounced) {
+			t.Errorf("answers announced %q, want %q (each once, with its author; no note)", announced, wantAnnounced)
+		}
+		mu.Unlock()
 		notes, err := e.svc.Notes(asCal, e.user, c.ID, "", 0)
 		if err != nil || len(notes.Notes) != 1 || notes.Notes[0].Text != note.Text {
 			t.Errorf("notes: %+v %v", notes, err)
