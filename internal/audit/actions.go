@@ -22,7 +22,8 @@ const (
 	CampaignResumed   = "campaign_resumed"
 	CampaignCancelled = "campaign_cancelled"
 
-	AnswerSent = "answer_sent"
+	AnswerSent           = "answer_sent"
+	ConversationAssigned = "conversation_assigned"
 
 	WebhookCreated = "webhook_created"
 	WebhookDeleted = "webhook_deleted"
@@ -72,6 +73,7 @@ var actions = []Action{
 	{CampaignResumed, "Campaign resumed"},
 	{CampaignCancelled, "Campaign cancelled"},
 	{AnswerSent, "Inbox answer sent"},
+	{ConversationAssigned, "Conversation assigned"},
 	{WebhookCreated, "Webhook created"},
 	{WebhookDeleted, "Webhook deleted"},
 	{TokenCreated, "API token created"},

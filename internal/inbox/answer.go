@@ -70,6 +70,8 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 		return Message{}, err
 	}
 	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: r.Text, Entities: storeEntities(r.Entities), RandomID: telegram.NewRandomID(), Now: s.now()}
+	person, isPerson := actor.From(ctx)
+	a.AnsweredBy = person.UserID
 	if uerr := s.acc.Usable(telegram.WithKinds(ctx, telegram.KindSend), userID, c.AccountID); uerr != nil {
 		e, ok := apperr.As(uerr)
 		if !ok {
@@ -93,6 +95,13 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("answer conversation %d: %w", conversationID, err)
+	}
+	if isPerson {
+		// Sent: no longer replying. A failure here only leaves "replying"
+		// shown until it ages out.
+		if err := s.st.ClearTyping(ctx, c.ID, person.UserID); err != nil {
+			s.log.Warn("typing not cleared", slog.Int64("conversation", c.ID), slog.Any("err", err))
+		}
 	}
 	s.publish(Event{Kind: EventAnswer, UserID: userID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
 	return Message{m}, nil
@@ -335,7 +344,22 @@ func (s *Service) release(ctx context.Context, c store.Conversation, m store.Inb
 }
 
 func (s *Service) finishAnswer(ctx context.Context, c store.Conversation, m store.InboxMessage, state string, tgID int, code, why string) error {
-	if _, err := s.st.FinishAnswer(ctx, m.ID, state, tgID, code, why, s.now()); err != nil {
+	s.mu.RLock()
+	hooks := s.answerTxHooks
+	s.mu.RUnlock()
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		done, err := tx.FinishAnswer(ctx, m.ID, state, tgID, code, why, s.now())
+		if err != nil || state != store.AnswerSent {
+			return err
+		}
+		for _, h := range hooks {
+			if err := h(ctx, tx, conversationOf(c), Message{done}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("record answer %d: %w", m.ID, err)
 	}
 	s.publish(Event{Kind: EventAnswer, UserID: c.UserID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})

@@ -26,6 +26,9 @@ func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error
 	if err != nil {
 		return Page{}, err
 	}
+	if err := assignedFilter(ctx, f.Assigned, &sf); err != nil {
+		return Page{}, err
+	}
 	rows, err := s.st.ListConversations(ctx, userID, sf)
 	if err != nil {
 		return Page{}, fmt.Errorf("list conversations: %w", err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
@@ -59,5 +60,27 @@ func TestLiveAcrossNodes(t *testing.T) {
 	}
 	if e2 := next("a conversation marked done by another node"); e2.ConversationID != e.ConversationID {
 		t.Errorf("event %+v", e2)
+	}
+
+	bea, err := st.CreateUser(ctx, store.NewUser{Email: "bea@example.com", PasswordHash: "x", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddWorkspaceMember(ctx, u.ID, bea.ID, "operator", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	asBea := actor.With(ctx, actor.Actor{UserID: bea.ID, WorkspaceID: u.ID, Role: actor.Operator})
+	if _, err := other.AddNote(asBea, u.ID, e.ConversationID, "Handled by Bea"); err != nil {
+		t.Fatal(err)
+	}
+	if e3 := next("a note written on another node"); e3.ConversationID != e.ConversationID {
+		t.Errorf("event %+v", e3)
+	}
+	if err := other.Typing(asBea, u.ID, e.ConversationID); err != nil {
+		t.Fatal(err)
+	}
+	replying, err := serving.Replying(ctx, e.ConversationID, u.ID)
+	if err != nil || len(replying) != 1 || replying[0].Email != "bea@example.com" {
+		t.Errorf("replying as the serving node sees it: %+v %v", replying, err)
 	}
 }

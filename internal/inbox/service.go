@@ -84,8 +84,9 @@ type Service struct {
 	log *slog.Logger
 	o   Options
 
-	mu      sync.RWMutex
-	txHooks []MessageTxHook
+	mu            sync.RWMutex
+	txHooks       []MessageTxHook
+	answerTxHooks []MessageTxHook
 
 	live broker
 	// answering serialises an account's answering runs on this node.
@@ -125,6 +126,15 @@ type MessageTxHook func(ctx context.Context, tx store.Tx, c Conversation, m Mess
 func (s *Service) OnMessageTx(h MessageTxHook) {
 	s.mu.Lock()
 	s.txHooks = append(s.txHooks, h)
+	s.mu.Unlock()
+}
+
+// OnAnswerTx adds a hook called in the transaction that records an
+// answer sent (an answer.sent webhook event): announced once, with the
+// answer's author. Call it before the service starts working.
+func (s *Service) OnAnswerTx(h MessageTxHook) {
+	s.mu.Lock()
+	s.answerTxHooks = append(s.answerTxHooks, h)
 	s.mu.Unlock()
 }
 
@@ -209,6 +219,9 @@ type Filter struct {
 	Status string
 	// Search matches the person's names and username, and message text.
 	Search string
+	// Assigned is AssignedAll, AssignedMine (the acting member's) or
+	// AssignedUnassigned.
+	Assigned string
 	// Cursor is the previous page's Next; "" for the first page.
 	Cursor string
 	// Limit is the page size: default 50, at most 200.
@@ -231,7 +244,7 @@ type MessagePage struct {
 
 // Event tells a live page that a conversation changed.
 type Event struct {
-	Kind           string // EventMessage, EventAnswer or EventConversation
+	Kind           string // EventMessage, EventAnswer, EventConversation or EventTyping
 	UserID         int64
 	AccountID      int64
 	ConversationID int64
@@ -244,5 +257,6 @@ type Event struct {
 const (
 	EventMessage      = "message"      // a new message in a conversation
 	EventAnswer       = "answer"       // an answer's state changed
-	EventConversation = "conversation" // read, done or reopened
+	EventConversation = "conversation" // read, done or reopened, assigned, a note
+	EventTyping       = "typing"       // a member is typing an answer
 )

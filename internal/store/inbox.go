@@ -55,8 +55,12 @@ type Conversation struct {
 	AccountLastName  string
 	AccountUsername  string
 	HistoryLoaded    bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// AssignedTo is the member the conversation is assigned to, 0 for
+	// none; AssignedEmail is their email (reads join it).
+	AssignedTo    int64
+	AssignedEmail string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // ConversationPeer is who a conversation is with, as an update or the
@@ -91,6 +95,10 @@ type ConversationFilter struct {
 	// Search matches names and username (lower case, a substring) and the
 	// text of any message.
 	Search string
+	// AssignedTo keeps the conversations assigned to this person (0: any);
+	// Unassigned keeps those assigned to nobody.
+	AssignedTo int64
+	Unassigned bool
 	// After is the previous page's last row; zero for the first page.
 	After ConversationCursor
 	Limit int
@@ -124,8 +132,32 @@ type InboxMessage struct {
 	Attempts  int
 	ErrorCode string
 	Error     string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// AnsweredBy is the person who wrote an answer from the inbox (0 for
+	// other messages, and for answers written before teams or by a
+	// person since deleted); AnsweredByEmail is their email.
+	AnsweredBy      int64
+	AnsweredByEmail string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Note is an internal note a member left in a conversation's thread: it
+// is the team's, and never goes to Telegram.
+type Note struct {
+	ID             int64
+	ConversationID int64
+	UserID         int64 // the workspace
+	AuthorID       int64 // 0 when the author's account was deleted
+	AuthorEmail    string
+	Text           string
+	CreatedAt      time.Time
+}
+
+// Typist is a member typing an answer in a conversation, as of TypedAt.
+type Typist struct {
+	PersonID int64
+	Email    string
+	TypedAt  time.Time
 }
 
 // TextEntity is a formatted range of a message's text: Offset and Length
@@ -163,6 +195,9 @@ type NewAnswer struct {
 	Text           string
 	Entities       []TextEntity
 	RandomID       int64
+	// AnsweredBy is the person who wrote it; 0 for none (a background
+	// caller).
+	AnsweredBy int64
 	// ErrorCode and Error say why it waits, when its account cannot send
 	// now.
 	ErrorCode string
@@ -241,6 +276,23 @@ type Inbox interface {
 	// first, at most 200; for live pages on a node other than the one that
 	// made the change.
 	ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) ([]ConversationChange, error)
+	// AssignConversation assigns a conversation to a person (0: to
+	// nobody); ErrNotFound for another workspace's conversation. The
+	// caller checks the person is a member.
+	AssignConversation(ctx context.Context, userID, id, assignee int64, now time.Time) (Conversation, error)
+	// AddNote writes an internal note to a conversation of the workspace
+	// (n.UserID); ErrNotFound for another workspace's.
+	AddNote(ctx context.Context, n Note) (Note, error)
+	// ConversationNotes is a page of a conversation's notes before the
+	// note beforeID (0: the newest), newest first.
+	ConversationNotes(ctx context.Context, conversationID, beforeID int64, limit int) ([]Note, error)
+	// SetTyping notes that a person is typing an answer in a
+	// conversation of the workspace userID, as of at.
+	SetTyping(ctx context.Context, userID, conversationID, personID int64, at time.Time) error
+	// ClearTyping forgets that a person was typing (their answer is sent).
+	ClearTyping(ctx context.Context, conversationID, personID int64) error
+	// Typing lists who has typed in the conversation after since.
+	Typing(ctx context.Context, conversationID int64, since time.Time) ([]Typist, error)
 	// ConnectedAccounts lists the accounts the account runtime keeps
 	// live: connected (active, waiting out a FLOOD_WAIT, or limited,
 	// whose incoming messages still count) with a session.

@@ -36,6 +36,7 @@ import (
 // Event types a user can subscribe an endpoint to.
 const (
 	MessageReceived   = "message.received"
+	AnswerSent        = "answer.sent"
 	DeliverySent      = "delivery.sent"
 	DeliveryFailed    = "delivery.failed"
 	CampaignCompleted = "campaign.completed"
@@ -47,11 +48,12 @@ const (
 )
 
 // EventTypes lists the types an endpoint can choose, in the order shown.
-var EventTypes = []string{MessageReceived, DeliverySent, DeliveryFailed, CampaignCompleted, AccountLimited, AccountNeedsLogin, WebhookDisabled}
+var EventTypes = []string{MessageReceived, AnswerSent, DeliverySent, DeliveryFailed, CampaignCompleted, AccountLimited, AccountNeedsLogin, WebhookDisabled}
 
 // EventDescriptions says what each event type tells, for the pages.
 var EventDescriptions = map[string]string{
 	MessageReceived:   "Someone wrote to one of your accounts",
+	AnswerSent:        "An answer written in the inbox reached Telegram (with who wrote it)",
 	DeliverySent:      "A campaign message reached Telegram",
 	DeliveryFailed:    "A campaign message will not be sent (and why)",
 	CampaignCompleted: "A campaign has no messages left to send",

@@ -21,23 +21,26 @@ import (
 
 const conversationColumns = "c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, " +
 	"c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, " +
-	"COALESCE(cp.name, ''), ta.first_name, ta.last_name, ta.username, c.history_loaded, c.created_at, c.updated_at"
+	"COALESCE(cp.name, ''), ta.first_name, ta.last_name, ta.username, c.history_loaded, c.assigned_to, COALESCE(au.email, ''), c.created_at, c.updated_at"
 
-const conversationFrom = " FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id"
+const conversationFrom = " FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id" +
+	" LEFT JOIN users au ON au.id = c.assigned_to"
 
 func scanConversation(r scanner) (store.Conversation, error) {
 	var (
 		c        store.Conversation
 		campaign sql.NullInt64
+		assigned sql.NullInt64
 		unread   int64
 	)
 	err := r.Scan(&c.ID, &c.UserID, &c.AccountID, &c.TGUserID, &c.AccessHash, &c.FirstName, &c.LastName, &c.Username,
 		&c.LastMessageAt, &c.LastMessageText, &c.LastMessageOut, &unread, &c.Status, &campaign,
-		&c.CampaignName, &c.AccountFirstName, &c.AccountLastName, &c.AccountUsername, &c.HistoryLoaded, &c.CreatedAt, &c.UpdatedAt)
+		&c.CampaignName, &c.AccountFirstName, &c.AccountLastName, &c.AccountUsername, &c.HistoryLoaded,
+		&assigned, &c.AssignedEmail, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return c, err
 	}
-	c.Unread, c.CampaignID = int(unread), campaign.Int64
+	c.Unread, c.CampaignID, c.AssignedTo = int(unread), campaign.Int64, assigned.Int64
 	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = c.LastMessageAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, nil
 }
@@ -140,6 +143,12 @@ func (q queries) ListConversations(ctx context.Context, userID int64, f store.Co
 	if f.Status != "" {
 		where, args = append(where, "c.status = ?"), append(args, f.Status)
 	}
+	switch {
+	case f.AssignedTo != 0:
+		where, args = append(where, "c.assigned_to = ?"), append(args, f.AssignedTo)
+	case f.Unassigned:
+		where = append(where, "c.assigned_to IS NULL")
+	}
 	if f.Unread {
 		where = append(where, "c.unread > 0")
 	}
@@ -181,16 +190,19 @@ func (q queries) ListConversations(ctx context.Context, userID int64, f store.Co
 }
 
 const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, " +
-	"sent_at, state, random_id, attempts, error_code, error, created_at, updated_at"
+	"sent_at, state, random_id, attempts, error_code, error, answered_by, " +
+	"COALESCE((SELECT email FROM users WHERE users.id = inbox_messages.answered_by), ''), created_at, updated_at"
 
 func scanInboxMessage(r scanner) (store.InboxMessage, error) {
 	var (
 		m              store.InboxMessage
 		tgID, attempts int64
 		entities       string
+		answeredBy     sql.NullInt64
 	)
 	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize,
-		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &m.CreatedAt, &m.UpdatedAt)
+		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &answeredBy, &m.AnsweredByEmail, &m.CreatedAt, &m.UpdatedAt)
+	m.AnsweredBy = answeredBy.Int64
 	if err == nil && entities != "" {
 		if jerr := json.Unmarshal([]byte(entities), &m.Entities); jerr != nil {
 			return m, fmt.Errorf("inbox message %d: entities: %w", m.ID, jerr)
@@ -386,8 +398,9 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 		sentAt := a.Now.Truncate(time.Second)
 		var id int64
 		err = q.queryRow(ctx, "INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at, "+
-			"state, random_id, error_code, error, created_at, updated_at) VALUES (?, ?, ?, 'out', 'answer', ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
-			c.ID, c.UserID, c.AccountID, a.Text, entitiesJSON(a.Entities), sentAt, a.RandomID, a.ErrorCode, a.Error, a.Now, a.Now).Scan(&id)
+			"state, random_id, error_code, error, answered_by, created_at, updated_at) "+
+			"VALUES (?, ?, ?, 'out', 'answer', ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING id",
+			c.ID, c.UserID, c.AccountID, a.Text, entitiesJSON(a.Entities), sentAt, a.RandomID, a.ErrorCode, a.Error, nullID(a.AnsweredBy), a.Now, a.Now).Scan(&id)
 		if err != nil {
 			return mapErr(q.d, err)
 		}
@@ -503,6 +516,103 @@ func (q queries) ConversationsChangedSince(ctx context.Context, userID int64, si
 		}
 		c.At = c.At.UTC()
 		out = append(out, c)
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) AssignConversation(ctx context.Context, userID, id, assignee int64, now time.Time) (store.Conversation, error) {
+	n, err := q.exec(ctx, "UPDATE conversations SET assigned_to = ?, updated_at = ? WHERE id = ? AND user_id = ?", nullID(assignee), now, id, userID)
+	if err := affected(q.d, n, err); err != nil {
+		return store.Conversation{}, err
+	}
+	return q.ConversationByID(ctx, userID, id)
+}
+
+const noteColumns = "n.id, n.conversation_id, n.user_id, n.author_id, COALESCE(u.email, ''), n.text, n.created_at"
+
+func scanNote(r scanner) (store.Note, error) {
+	var (
+		n      store.Note
+		author sql.NullInt64
+	)
+	err := r.Scan(&n.ID, &n.ConversationID, &n.UserID, &author, &n.AuthorEmail, &n.Text, &n.CreatedAt)
+	n.AuthorID, n.CreatedAt = author.Int64, n.CreatedAt.UTC()
+	return n, err
+}
+
+func (q queries) AddNote(ctx context.Context, n store.Note) (store.Note, error) {
+	var out store.Note
+	err := q.inTx(ctx, func(q queries) error {
+		if _, err := q.ConversationByID(ctx, n.UserID, n.ConversationID); err != nil {
+			return err
+		}
+		var id int64
+		if err := q.queryRow(ctx, "INSERT INTO conversation_notes (conversation_id, user_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+			n.ConversationID, n.UserID, nullID(n.AuthorID), n.Text, n.CreatedAt).Scan(&id); err != nil {
+			return mapErr(q.d, err)
+		}
+		// The thread changed: live pages on other nodes look again.
+		if _, err := q.exec(ctx, "UPDATE conversations SET updated_at = ? WHERE id = ?", n.CreatedAt, n.ConversationID); err != nil {
+			return err
+		}
+		var err error
+		out, err = scanNote(q.queryRow(ctx, "SELECT "+noteColumns+" FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.id = ?", id))
+		return mapErr(q.d, err)
+	})
+	return out, err
+}
+
+func (q queries) ConversationNotes(ctx context.Context, conversationID, beforeID int64, limit int) ([]store.Note, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	where, args := "n.conversation_id = ?", []any{conversationID}
+	if beforeID != 0 {
+		where, args = where+" AND n.id < ?", append(args, beforeID)
+	}
+	rows, err := q.query(ctx, "SELECT "+noteColumns+" FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE "+where+
+		" ORDER BY n.id DESC LIMIT "+strconv.Itoa(limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Note
+	for rows.Next() {
+		n, err := scanNote(rows)
+		if err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		out = append(out, n)
+	}
+	return out, mapErr(q.d, rows.Err())
+}
+
+func (q queries) SetTyping(ctx context.Context, userID, conversationID, personID int64, at time.Time) error {
+	_, err := q.exec(ctx, "INSERT INTO inbox_typing (conversation_id, person_id, user_id, typed_at) VALUES (?, ?, ?, ?) "+
+		"ON CONFLICT (conversation_id, person_id) DO UPDATE SET typed_at = excluded.typed_at", conversationID, personID, userID, at)
+	return mapErr(q.d, err)
+}
+
+func (q queries) ClearTyping(ctx context.Context, conversationID, personID int64) error {
+	_, err := q.exec(ctx, "DELETE FROM inbox_typing WHERE conversation_id = ? AND person_id = ?", conversationID, personID)
+	return mapErr(q.d, err)
+}
+
+func (q queries) Typing(ctx context.Context, conversationID int64, since time.Time) ([]store.Typist, error) {
+	rows, err := q.query(ctx, "SELECT t.person_id, u.email, t.typed_at FROM inbox_typing t JOIN users u ON u.id = t.person_id "+
+		"WHERE t.conversation_id = ? AND t.typed_at > ? ORDER BY t.typed_at, t.person_id", conversationID, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Typist
+	for rows.Next() {
+		var t store.Typist
+		if err := rows.Scan(&t.PersonID, &t.Email, &t.TypedAt); err != nil {
+			return nil, mapErr(q.d, err)
+		}
+		t.TypedAt = t.TypedAt.UTC()
+		out = append(out, t)
 	}
 	return out, mapErr(q.d, rows.Err())
 }

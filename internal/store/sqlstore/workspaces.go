@@ -79,6 +79,14 @@ func (q queries) SetWorkspaceMemberRole(ctx context.Context, workspaceID, userID
 }
 
 func (q queries) RemoveWorkspaceMember(ctx context.Context, workspaceID, userID int64) error {
-	n, err := q.q.RemoveWorkspaceMember(ctx, gen.RemoveWorkspaceMemberParams{WorkspaceID: workspaceID, UserID: userID})
-	return affected(q.d, n, err)
+	return q.inTx(ctx, func(q queries) error {
+		n, err := q.q.RemoveWorkspaceMember(ctx, gen.RemoveWorkspaceMemberParams{WorkspaceID: workspaceID, UserID: userID})
+		if err := affected(q.d, n, err); err != nil {
+			return err
+		}
+		// Their conversations go back to the team: assigned to someone who
+		// left, nobody would answer them.
+		_, err = q.exec(ctx, "UPDATE conversations SET assigned_to = NULL WHERE user_id = ? AND assigned_to = ?", workspaceID, userID)
+		return err
+	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
@@ -21,7 +22,28 @@ type Conversation struct {
 	Unread      int                 `json:"unread" doc:"Messages from the person not read yet"`
 	Status      string              `json:"status" enum:"open,done"`
 	Campaign    *ConversationCamp   `json:"campaign,omitempty" doc:"The campaign whose message the person answered; absent when they wrote first"`
+	AssignedTo  *Person             `json:"assigned_to" doc:"The member the conversation is assigned to; null when unassigned"`
 	CreatedAt   time.Time           `json:"created_at"`
+}
+
+// Person is a member of the workspace as the product names people: their
+// user id and email.
+type Person struct {
+	UserID int64  `json:"user_id"`
+	Email  string `json:"email"`
+}
+
+// Schema documents a Person as an object that is null when there is no
+// one (unassigned, not an answer): huma cannot mark a field that refers to
+// an object nullable, so the object says it.
+func (Person) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeObject, Nullable: true, AdditionalProperties: false,
+		Description: "A member of the workspace; null when there is none",
+		Properties: map[string]*huma.Schema{
+			"user_id": {Type: huma.TypeInteger, Format: "int64"},
+			"email":   {Type: huma.TypeString, Description: "Empty when the person's account was deleted"},
+		},
+		Required: []string{"user_id", "email"}}
 }
 
 type ConversationAccount struct {
@@ -59,6 +81,16 @@ type ConversationMessage struct {
 	TelegramMessageID int        `json:"telegram_message_id,omitempty" doc:"0 until an answer is sent"`
 	State             string     `json:"state,omitempty" enum:"pending,sending,sent,failed" doc:"An answer's state"`
 	Error             *Problem   `json:"error,omitempty" doc:"Why an answer failed, or why it waits"`
+	AnsweredBy        *Person    `json:"answered_by" doc:"The member who wrote an answer from the inbox; null for other messages (and answers written before teams)"`
+}
+
+// Note is an internal note of a conversation: its team reads it in the
+// thread; it never goes to Telegram.
+type Note struct {
+	ID        int64     `json:"id"`
+	Text      string    `json:"text"`
+	Author    *Person   `json:"author" doc:"null when the author's account was deleted"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 type MediaInfo struct {
@@ -85,6 +117,17 @@ func conversationBody(c inbox.Conversation) Conversation {
 	if c.CampaignID != 0 {
 		out.Campaign = &ConversationCamp{ID: c.CampaignID, Name: c.CampaignName}
 	}
+	if c.AssignedTo != 0 {
+		out.AssignedTo = &Person{UserID: c.AssignedTo, Email: c.AssignedEmail}
+	}
+	return out
+}
+
+func noteBody(n inbox.Note) Note {
+	out := Note{ID: n.ID, Text: n.Text, CreatedAt: n.CreatedAt.UTC()}
+	if n.AuthorID != 0 {
+		out.Author = &Person{UserID: n.AuthorID, Email: n.AuthorEmail}
+	}
 	return out
 }
 
@@ -97,6 +140,9 @@ func messageBody(m inbox.Message) ConversationMessage {
 	if m.ErrorCode != "" {
 		out.Error = &Problem{Code: m.ErrorCode, Message: m.Error}
 	}
+	if m.AnsweredBy != 0 {
+		out.AnsweredBy = &Person{UserID: m.AnsweredBy, Email: m.AnsweredByEmail}
+	}
 	return out
 }
 
@@ -106,6 +152,7 @@ type listConversationsIn struct {
 	Unread     bool   `query:"unread" doc:"Only conversations with unread messages"`
 	Status     string `query:"status" enum:"open,done,all" doc:"Only open, or only done, conversations; all (the default, as in the inbox's \"open and done\") both"`
 	Q          string `query:"q" maxLength:"100" doc:"Search names, usernames and message text"`
+	Assigned   string `query:"assigned" enum:"all,mine,unassigned" doc:"Only conversations assigned to you (the token's member), or to nobody; all (the default) any"`
 	Cursor     string `query:"cursor" doc:"next_cursor of the previous page"`
 	Limit      int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size (default 50)"`
 }
@@ -145,6 +192,35 @@ type answerIn struct {
 
 type messageOut struct{ Body ConversationMessage }
 
+type assignIn struct {
+	ID   int64 `path:"id" doc:"The conversation's id"`
+	Body struct {
+		UserID *int64 `json:"user_id" required:"true" nullable:"true" doc:"The member to assign it to (an operator, admin or owner of the workspace), or null to unassign it"`
+	}
+}
+
+type noteIn struct {
+	ID   int64 `path:"id" doc:"The conversation's id"`
+	Body struct {
+		Text string `json:"text" doc:"The note, at most 4,096 characters; only the workspace's members read it"`
+	}
+}
+
+type noteOut struct{ Body Note }
+
+type listNotesIn struct {
+	ID     int64  `path:"id" doc:"The conversation's id"`
+	Cursor string `query:"cursor" doc:"next_cursor of the previous (newer) page"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size (default 50)"`
+}
+
+type notesOut struct {
+	Body struct {
+		Notes      []Note `json:"notes" doc:"Newest first"`
+		NextCursor string `json:"next_cursor" doc:"Pass as cursor for older notes; empty when there are none"`
+	}
+}
+
 // registerConversations lists the inbox endpoints; each is a method below.
 func (a *API) registerConversations() {
 	if a.deps.Inbox == nil {
@@ -160,6 +236,12 @@ func (a *API) registerConversations() {
 	huma.Register(a.huma, op("done-conversation", http.MethodPost, "/conversations/{id}/done",
 		"Mark a conversation done; a new message from the person opens it again", 0), a.doneConversation)
 	huma.Register(a.huma, op("reopen-conversation", http.MethodPost, "/conversations/{id}/reopen", "Open a done conversation again", 0), a.reopenConversation)
+	huma.Register(a.huma, op("assign-conversation", http.MethodPost, "/conversations/{id}/assign",
+		"Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else", 0), a.assignConversation)
+	huma.Register(a.huma, op("list-conversation-notes", http.MethodGet, "/conversations/{id}/notes",
+		"A conversation's internal notes, newest first (notes are not in the messages list)", 0), a.listConversationNotes)
+	huma.Register(a.huma, op("add-conversation-note", http.MethodPost, "/conversations/{id}/notes",
+		"Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram", http.StatusCreated), a.addConversationNote)
 }
 
 // GET /conversations
@@ -169,8 +251,12 @@ func (a *API) listConversations(ctx context.Context, in *listConversationsIn) (*
 		// The inbox's own links say status=all for "open and done".
 		status = ""
 	}
+	assigned := in.Assigned
+	if assigned == "all" {
+		assigned = inbox.AssignedAll
+	}
 	page, err := a.deps.Inbox.List(ctx, auth.WorkspaceID(ctx), inbox.Filter{AccountID: in.AccountID, CampaignID: in.CampaignID,
-		Unread: in.Unread, Status: status, Search: in.Q, Cursor: in.Cursor, Limit: in.Limit})
+		Unread: in.Unread, Status: status, Search: in.Q, Assigned: assigned, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +307,42 @@ func (a *API) doneConversation(ctx context.Context, in *conversationIDIn) (*conv
 // POST /conversations/{id}/reopen
 func (a *API) reopenConversation(ctx context.Context, in *conversationIDIn) (*conversationOut, error) {
 	return conversationResult(a.deps.Inbox.Reopen(ctx, auth.WorkspaceID(ctx), in.ID))
+}
+
+// POST /conversations/{id}/assign
+func (a *API) assignConversation(ctx context.Context, in *assignIn) (*conversationOut, error) {
+	var who int64
+	if in.Body.UserID != nil {
+		if who = *in.Body.UserID; who <= 0 {
+			return nil, &apperr.Error{Code: "validation_failed", Message: "user_id is a member's user id, or null",
+				Hint: "List the members with GET /workspaces/{id}/members.", Field: "user_id", Status: http.StatusUnprocessableEntity}
+		}
+	}
+	return conversationResult(a.deps.Inbox.Assign(ctx, auth.WorkspaceID(ctx), in.ID, who))
+}
+
+// GET /conversations/{id}/notes
+func (a *API) listConversationNotes(ctx context.Context, in *listNotesIn) (*notesOut, error) {
+	page, err := a.deps.Inbox.Notes(ctx, auth.WorkspaceID(ctx), in.ID, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &notesOut{}
+	out.Body.Notes = make([]Note, 0, len(page.Notes))
+	for _, n := range page.Notes {
+		out.Body.Notes = append(out.Body.Notes, noteBody(n))
+	}
+	out.Body.NextCursor = page.Next
+	return out, nil
+}
+
+// POST /conversations/{id}/notes
+func (a *API) addConversationNote(ctx context.Context, in *noteIn) (*noteOut, error) {
+	n, err := a.deps.Inbox.AddNote(ctx, auth.WorkspaceID(ctx), in.ID, in.Body.Text)
+	if err != nil {
+		return nil, err
+	}
+	return &noteOut{Body: noteBody(n)}, nil
 }
 
 func conversationResult(c inbox.Conversation, err error) (*conversationOut, error) {

@@ -459,6 +459,16 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 	c.call("POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]string{"text": "See you **Friday**"}).into(t, 201, nil)
 	c.call("POST", fmt.Sprintf("/conversations/%d/done", conv), nil).into(t, 200, nil)
 	c.call("POST", fmt.Sprintf("/conversations/%d/reopen", conv), nil).into(t, 200, nil)
+	var self struct {
+		ID int64 `json:"id"`
+	}
+	c.call("GET", "/me", nil).into(t, 200, &self)
+	c.call("POST", fmt.Sprintf("/conversations/%d/assign", conv), map[string]any{"user_id": self.ID}).into(t, 200, nil)
+	c.call("POST", fmt.Sprintf("/conversations/%d/assign", conv), map[string]any{"user_id": 999999}).into(t, 422, nil)
+	c.call("POST", fmt.Sprintf("/conversations/%d/assign", conv), map[string]any{"user_id": nil}).into(t, 200, nil)
+	c.call("POST", fmt.Sprintf("/conversations/%d/notes", conv), map[string]string{"text": "Call back on Monday"}).into(t, 201, nil)
+	c.call("POST", fmt.Sprintf("/conversations/%d/notes", conv), map[string]string{"text": ""}).into(t, 422, nil)
+	c.call("GET", fmt.Sprintf("/conversations/%d/notes", conv), nil).into(t, 200, nil)
 
 	// Webhooks, to a receiver on 127.0.0.1.
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))

@@ -170,6 +170,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	inboxSvc.OnMessageTx(inboxToWebhooks(webhookSvc))
+	inboxSvc.OnAnswerTx(answersToWebhooks(webhookSvc))
 	// Before any job runs: on a restored database, what was running waits
 	// for a person.
 	if err := campaignSvc.HandleRestore(ctx); err != nil {

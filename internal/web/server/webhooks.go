@@ -64,6 +64,9 @@ func inboxToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
 		data := messageEvent{ID: m.ID, ConversationID: c.ID, AccountID: c.AccountID, CampaignID: c.CampaignID,
 			From: personEvent{UserID: c.TGUserID, Username: c.Username, FirstName: c.FirstName, LastName: c.LastName},
 			Text: m.Text, MessageID: m.TGMessageID, SentAt: m.SentAt.UTC()}
+		if c.AssignedTo != 0 {
+			data.AssignedTo = &memberEvent{UserID: c.AssignedTo, Email: c.AssignedEmail}
+		}
 		if m.MediaType != "" {
 			data.Media = &mediaEvent{Type: m.MediaType, Size: m.MediaSize}
 		}
@@ -72,6 +75,40 @@ func inboxToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
 		}
 		return nil
 	}
+}
+
+// answersToWebhooks is the inbox's answer hook, inside the transaction
+// that records an answer sent: it becomes answer.sent, naming who wrote it.
+func answersToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
+	return func(ctx context.Context, tx store.Tx, c inbox.Conversation, m inbox.Message) error {
+		data := answerEvent{ID: m.ID, ConversationID: c.ID, AccountID: c.AccountID, CampaignID: c.CampaignID,
+			To:   personEvent{UserID: c.TGUserID, Username: c.Username, FirstName: c.FirstName, LastName: c.LastName},
+			Text: m.Text, MessageID: m.TGMessageID, SentAt: m.SentAt.UTC()}
+		if m.AnsweredBy != 0 {
+			data.AnsweredBy = &memberEvent{UserID: m.AnsweredBy, Email: m.AnsweredByEmail}
+		}
+		if c.AssignedTo != 0 {
+			data.AssignedTo = &memberEvent{UserID: c.AssignedTo, Email: c.AssignedEmail}
+		}
+		if err := hooks.PublishTx(ctx, tx, c.UserID, webhook.AnswerSent, data); err != nil {
+			return fmt.Errorf("webhook event %s of answer %d: %w", webhook.AnswerSent, m.ID, err)
+		}
+		return nil
+	}
+}
+
+// answerEvent is the object of answer.sent.
+type answerEvent struct {
+	ID             int64        `json:"id"`
+	ConversationID int64        `json:"conversation_id"`
+	AccountID      int64        `json:"account_id"`
+	CampaignID     int64        `json:"campaign_id,omitempty"`
+	To             personEvent  `json:"to"`
+	Text           string       `json:"text"`
+	MessageID      int          `json:"message_id"`
+	SentAt         time.Time    `json:"sent_at"`
+	AnsweredBy     *memberEvent `json:"answered_by"`
+	AssignedTo     *memberEvent `json:"assigned_to"`
 }
 
 // messageEvent is the object of message.received.
@@ -85,6 +122,15 @@ type messageEvent struct {
 	Media          *mediaEvent `json:"media,omitempty"`
 	MessageID      int         `json:"message_id"`
 	SentAt         time.Time   `json:"sent_at"`
+	// AssignedTo is the member the conversation is assigned to; null
+	// when unassigned.
+	AssignedTo *memberEvent `json:"assigned_to"`
+}
+
+// memberEvent is a member of the workspace as events name people.
+type memberEvent struct {
+	UserID int64  `json:"user_id"`
+	Email  string `json:"email"`
 }
 
 type personEvent struct {

@@ -41,14 +41,15 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	ep, _, err := hooks.Create(ctx, u.ID, "https://crm.example/hook",
-		[]string{webhook.MessageReceived, webhook.AccountLimited, webhook.AccountNeedsLogin})
+		[]string{webhook.MessageReceived, webhook.AnswerSent, webhook.AccountLimited, webhook.AccountNeedsLogin})
 	if err != nil {
 		t.Fatal(err)
 	}
 
+	onAnswer := answersToWebhooks(hooks)
 	onMessage := inboxToWebhooks(hooks)
 	conv := inbox.Conversation{Conversation: store.Conversation{ID: 5, UserID: u.ID, AccountID: 3, TGUserID: 9001,
-		Username: "pia", FirstName: "Pia", CampaignID: 2}}
+		Username: "pia", FirstName: "Pia", CampaignID: 2, AssignedTo: 44, AssignedEmail: "bea@example.com"}}
 	for _, m := range []store.InboxMessage{
 		{ID: 11, Direction: store.DirectionIn, Text: "Hello!", TGMessageID: 77, MediaType: "photo", MediaSize: 1024, SentAt: time.Now()},
 		{ID: 12, Direction: store.DirectionOut, Text: "Hi Pia"},
@@ -68,6 +69,12 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	answer := store.InboxMessage{ID: 14, Direction: store.DirectionOut, Origin: store.OriginAnswer, Text: "See you", TGMessageID: 78,
+		State: store.AnswerSent, SentAt: time.Now(), AnsweredBy: 45, AnsweredByEmail: "cal@example.com"}
+	if err := st.InTx(ctx, func(tx store.Tx) error { return onAnswer(ctx, tx, conv, inbox.Message{InboxMessage: answer}) }); err != nil {
+		t.Fatal(err)
+	}
+
 	onHealth := accountsToWebhooks(hooks, slog.New(slog.DiscardHandler))
 	onHealth(ctx, accounts.Account{ID: 3, UserID: u.ID, Name: "Sam", Status: accounts.StatusLimited, StatusDetail: "PEER_FLOOD"})
 	onHealth(ctx, accounts.Account{ID: 3, UserID: u.ID, Name: "Sam", Status: accounts.StatusNeedsRelogin, StatusDetail: "SESSION_REVOKED"})
@@ -81,7 +88,7 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 		types = append(types, d.EventType)
 	}
 	slices.Sort(types)
-	if want := []string{webhook.AccountLimited, webhook.AccountNeedsLogin, webhook.MessageReceived}; !slices.Equal(types, want) {
+	if want := []string{webhook.AccountLimited, webhook.AccountNeedsLogin, webhook.AnswerSent, webhook.MessageReceived}; !slices.Equal(types, want) {
 		t.Fatalf("events %v, want %v", types, want)
 	}
 	for _, d := range list {
@@ -95,9 +102,18 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 		case webhook.MessageReceived:
 			from, _ := ev.Data["from"].(map[string]any)
 			media, _ := ev.Data["media"].(map[string]any)
+			assigned, _ := ev.Data["assigned_to"].(map[string]any)
 			if ev.Data["text"] != "Hello!" || ev.Data["conversation_id"] != float64(5) || ev.Data["campaign_id"] != float64(2) ||
-				from["username"] != "pia" || media["type"] != "photo" {
+				from["username"] != "pia" || media["type"] != "photo" || assigned["user_id"] != float64(44) || assigned["email"] != "bea@example.com" {
 				t.Errorf("message.received %s", d.Body)
+			}
+		case webhook.AnswerSent:
+			by, _ := ev.Data["answered_by"].(map[string]any)
+			assigned, _ := ev.Data["assigned_to"].(map[string]any)
+			to, _ := ev.Data["to"].(map[string]any)
+			if ev.Data["text"] != "See you" || ev.Data["message_id"] != float64(78) || to["username"] != "pia" ||
+				by["user_id"] != float64(45) || by["email"] != "cal@example.com" || assigned["email"] != "bea@example.com" {
+				t.Errorf("answer.sent %s", d.Body)
 			}
 		case webhook.AccountLimited, webhook.AccountNeedsLogin:
 			if ev.Data["id"] != float64(3) || ev.Data["detail"] == "" {

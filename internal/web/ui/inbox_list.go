@@ -33,6 +33,8 @@ type inboxFilter struct {
 	Unread    bool
 	// Status is "open" (the default), "done" or "all".
 	Status string
+	// Assigned is "" (all), "mine" or "unassigned".
+	Assigned string
 	// Before is the cursor of the page shown; "" for the newest.
 	Before string
 }
@@ -73,6 +75,15 @@ func parseInboxFilter(q url.Values) (inboxFilter, error) {
 	default:
 		return f, errBadStatusFilter
 	}
+	switch f.Assigned = q.Get("assigned"); f.Assigned {
+	case "all":
+		f.Assigned = inbox.AssignedAll
+	case inbox.AssignedAll, inbox.AssignedMine, inbox.AssignedUnassigned:
+	default:
+		f.Assigned = inbox.AssignedAll
+		return f, &apperr.Error{Code: "validation_failed", Message: "Show all, mine or unassigned conversations",
+			Hint: "Choose one of the tabs above the list.", Field: "assigned", Status: http.StatusUnprocessableEntity}
+	}
 	return f, nil
 }
 
@@ -104,7 +115,7 @@ func parseFlag(s string) (on, ok bool) {
 // service is the filter as the inbox service takes it.
 func (f inboxFilter) service() inbox.Filter {
 	s := inbox.Filter{AccountID: f.Account, CampaignID: f.Campaign, Unread: f.Unread, Search: f.Q,
-		Cursor: f.Before, Limit: conversationsPerPage}
+		Assigned: f.Assigned, Cursor: f.Before, Limit: conversationsPerPage}
 	if f.Status != "all" {
 		s.Status = f.Status
 	}
@@ -129,13 +140,38 @@ func (f inboxFilter) values() url.Values {
 	if f.Status != store.ConversationOpen {
 		v.Set("status", f.Status)
 	}
+	if f.Assigned != "" {
+		v.Set("assigned", f.Assigned)
+	}
 	return v
+}
+
+// assignedTab is one of the list's All / Mine / Unassigned tabs.
+type assignedTab struct {
+	Label, ID string
+	URL       template.URL
+	Current   bool
+}
+
+// AssignedTabs are the tabs, each keeping the other filters.
+func (f inboxFilter) AssignedTabs() []assignedTab {
+	var out []assignedTab
+	for _, t := range []struct{ value, label string }{{inbox.AssignedAll, "All"}, {inbox.AssignedMine, "Mine"}, {inbox.AssignedUnassigned, "Unassigned"}} {
+		g := f
+		g.Assigned = t.value
+		id := t.value
+		if id == "" {
+			id = "all"
+		}
+		out = append(out, assignedTab{Label: t.label, ID: "assigned-" + id, URL: inboxURL(g.values()), Current: f.Assigned == t.value})
+	}
+	return out
 }
 
 // filtered reports whether anything but the default status narrows the
 // list.
 func (f inboxFilter) filtered() bool {
-	return f.Q != "" || f.Account != 0 || f.Campaign != 0 || f.Unread || f.Status == store.ConversationDone
+	return f.Q != "" || f.Account != 0 || f.Campaign != 0 || f.Unread || f.Status == store.ConversationDone || f.Assigned != ""
 }
 
 type option struct {
@@ -169,12 +205,14 @@ type conversationRow struct {
 	LastAt        time.Time
 	Unread        int
 	Status        string
+	// Assignee is the email of the member it is assigned to; "" for none.
+	Assignee string
 }
 
 func rowOf(c inbox.Conversation) conversationRow {
 	r := conversationRow{ID: c.ID, AccountID: c.AccountID, TGUserID: c.TGUserID, Avatar: avatarOf(c), Person: c.Name(), Account: c.AccountName,
 		Campaign: c.CampaignName, Last: c.LastMessageText, LastOut: c.LastMessageOut, LastAt: c.LastMessageAt,
-		Unread: c.Unread, Status: c.Status}
+		Unread: c.Unread, Status: c.Status, Assignee: c.AssignedEmail}
 	if c.FirstName != "" || c.LastName != "" {
 		r.Username = c.Username // else Name is the @username already
 	}
@@ -233,7 +271,7 @@ func (h *Handler) inboxPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = d
 	if err != nil {
-		h.renderError(w, r, "inbox", p, formErr(err, "q", "account", "campaign", "status", "unread"))
+		h.renderError(w, r, "inbox", p, formErr(err, "q", "account", "campaign", "status", "unread", "assigned"))
 		return
 	}
 	h.render(w, r, http.StatusOK, "inbox", p)

@@ -36,6 +36,10 @@ type messageView struct {
 	// other messages.
 	State  string
 	Reason string
+	// By is who wrote an answer from the inbox, or a note; "" for none.
+	By string
+	// Note marks an internal note of the team: never sent to Telegram.
+	Note bool
 }
 
 // Waiting reports whether an answer has not left yet.
@@ -45,7 +49,7 @@ func (m messageView) Waiting() bool {
 
 func viewMessage(m inbox.Message) messageView {
 	v := messageView{ID: m.ID, In: m.Incoming(), Origin: m.Origin, Text: m.Text, HTML: template.HTML(m.Formatted().HTML()), Media: m.MediaLabel(),
-		MediaIcon: mediaIcon(m.MediaType), At: m.SentAt, State: m.State, Reason: m.Error}
+		MediaIcon: mediaIcon(m.MediaType), At: m.SentAt, State: m.State, Reason: m.Error, By: m.AnsweredByEmail}
 	if v.At.IsZero() {
 		v.At = m.CreatedAt
 	}
@@ -89,7 +93,25 @@ type threadData struct {
 	CanAnswer bool
 	// Notice says why answers wait (a FLOOD_WAIT, a limit, a lost login).
 	Notice *apperr.Error
+	// Assignment is the conversation's assignee and the choices.
+	Assignment assignmentData
+	// Replying says who else is typing an answer ("Ann is replying…").
+	Replying string
 }
+
+// assignmentData is the assignment block of a conversation.
+type assignmentData struct {
+	ID         int64
+	AssignedTo int64
+	Assignee   string // "" when unassigned
+	Me         int64
+	// CanWrite is false for a viewer: the block only says who has it.
+	CanWrite bool
+	Options  []option
+}
+
+// Mine reports whether the conversation is the viewer's.
+func (a assignmentData) Mine() bool { return a.AssignedTo != 0 && a.AssignedTo == a.Me }
 
 // Done reports whether the conversation is marked done.
 func (d threadData) Done() bool { return d.Status == store.ConversationDone }
@@ -106,6 +128,10 @@ type conversationData struct {
 	Text string
 	// Preview is Text as the person will read it.
 	Preview previewData
+	// NoteText is a note refused, shown again for correction.
+	NoteText string
+	// CanWrite is false for a viewer: no reply, note or assignment forms.
+	CanWrite bool
 }
 
 // SyntaxHelp is the formatting guide beside the answer, the campaign
@@ -117,7 +143,8 @@ func (d conversationData) Thread() threadData { return d.threadData }
 
 // thread reads a conversation's page of messages: the newest, or those
 // before the cursor.
-func (h *Handler) thread(ctx context.Context, uid int64, c inbox.Conversation, before string) (threadData, error) {
+func (h *Handler) thread(ctx context.Context, r *http.Request, c inbox.Conversation, before string) (threadData, error) {
+	uid := workspaceID(r)
 	d := threadData{ID: c.ID, Status: c.Status, Person: c.Name(), Account: c.AccountName, Campaign: c.CampaignName}
 	page, err := h.Inbox.Messages(ctx, uid, c.ID, before, messagesPerPage)
 	if err != nil {
@@ -127,6 +154,21 @@ func (h *Handler) thread(ctx context.Context, uid int64, c inbox.Conversation, b
 		d.Messages = append(d.Messages, viewMessage(m))
 	}
 	slices.Reverse(d.Messages) // the page is newest first; a thread reads down
+	if err := h.threadNotes(ctx, uid, c.ID, page.Next != "", before != "", &d); err != nil {
+		return d, err
+	}
+	if d.Assignment, err = h.assignment(ctx, r, c); err != nil {
+		return d, err
+	}
+	replying, err := h.Inbox.Replying(ctx, c.ID, me(r))
+	if err != nil {
+		return d, err
+	}
+	var names []string
+	for _, p := range replying {
+		names = append(names, p.Email)
+	}
+	d.Replying = replyingLine(names)
 	if page.Next != "" {
 		d.EarlierURL = template.URL("/inbox/" + strconv.FormatInt(c.ID, 10) + "?" + url.Values{"before": {page.Next}}.Encode())
 	}
@@ -150,15 +192,80 @@ func (h *Handler) thread(ctx context.Context, uid int64, c inbox.Conversation, b
 	return d, nil
 }
 
+// notesPerThread is how many of a conversation's newest notes a thread
+// page interleaves with its messages.
+const notesPerThread = inbox.MaxLimit
+
+// threadNotes puts the conversation's notes of the page's time span among
+// its messages, in time order: a page with older messages before it
+// starts at its oldest message, one with newer after it ends at its
+// newest.
+func (h *Handler) threadNotes(ctx context.Context, uid, id int64, hasOlder, hasNewer bool, d *threadData) error {
+	notes, err := h.Inbox.Notes(ctx, uid, id, "", notesPerThread)
+	if err != nil {
+		return err
+	}
+	var from, to time.Time
+	if len(d.Messages) > 0 {
+		from, to = d.Messages[0].At, d.Messages[len(d.Messages)-1].At
+	}
+	added := false
+	for _, n := range notes.Notes {
+		if hasOlder && n.CreatedAt.Before(from) || hasNewer && n.CreatedAt.After(to) {
+			continue
+		}
+		d.Messages = append(d.Messages, messageView{ID: n.ID, Note: true, Text: n.Text, HTML: template.HTML(template.HTMLEscapeString(n.Text)),
+			At: n.CreatedAt, By: n.Author()})
+		added = true
+	}
+	if added {
+		slices.SortStableFunc(d.Messages, func(a, b messageView) int { return a.At.Compare(b.At) })
+	}
+	return nil
+}
+
+// assignment reads the conversation's assignee and, for a member who may
+// change it, the members to choose from.
+func (h *Handler) assignment(ctx context.Context, r *http.Request, c inbox.Conversation) (assignmentData, error) {
+	a := assignmentData{ID: c.ID, AssignedTo: c.AssignedTo, Assignee: c.AssignedEmail, Me: me(r), CanWrite: canWrite(r)}
+	if c.AssignedTo != 0 && a.Assignee == "" {
+		a.Assignee = "a former member"
+	}
+	if !a.CanWrite {
+		return a, nil
+	}
+	members, err := h.Inbox.Assignees(ctx, workspaceID(r))
+	if err != nil {
+		return a, err
+	}
+	for _, m := range members {
+		a.Options = append(a.Options, option{ID: m.UserID, Name: m.Email, Selected: m.UserID == c.AssignedTo})
+	}
+	return a, nil
+}
+
 // GET /inbox/{id} — the thread; opening it marks it read (and loads its
 // Telegram history the first time).
 func (h *Handler) showConversation(w http.ResponseWriter, r *http.Request) {
 	h.renderConversation(w, r, http.StatusOK, "", nil)
 }
 
+// renderConversationNote shows the conversation with a refused note's
+// text and error.
+func (h *Handler) renderConversationNote(w http.ResponseWriter, r *http.Request, text string, err error) {
+	if e, ok := apperr.As(err); ok && e.Field == "text" {
+		err = e.OnField("note")
+	}
+	h.renderConversationWith(w, r, 0, "", text, err)
+}
+
 // renderConversation shows the conversation, with a refused answer's text
 // and error when there is one.
 func (h *Handler) renderConversation(w http.ResponseWriter, r *http.Request, status int, text string, answerErr error) {
+	h.renderConversationWith(w, r, status, text, "", answerErr)
+}
+
+func (h *Handler) renderConversationWith(w http.ResponseWriter, r *http.Request, status int, text, noteText string, answerErr error) {
 	p := &Page{Title: "Conversation", Nav: "inbox"}
 	id, err := pathID(r, "Conversation")
 	var c inbox.Conversation
@@ -171,13 +278,13 @@ func (h *Handler) renderConversation(w http.ResponseWriter, r *http.Request, sta
 		before = ""
 	}
 	if err == nil {
-		d.threadData, err = h.thread(r.Context(), workspaceID(r), c, before)
+		d.threadData, err = h.thread(r.Context(), r, c, before)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", p, formErr(err))
 		return
 	}
-	d.Avatar, d.AccountID, d.Live, d.Text = avatarOf(c), c.AccountID, before == "", text
+	d.Avatar, d.AccountID, d.Live, d.Text, d.NoteText, d.CanWrite = avatarOf(c), c.AccountID, before == "", text, noteText, canWrite(r)
 	if d.Preview, err = h.answerPreview(r.Context(), workspaceID(r), c.ID, text); err != nil {
 		h.renderError(w, r, "error", p, formErr(err))
 		return
@@ -217,7 +324,7 @@ func (h *Handler) conversationEvents(w http.ResponseWriter, r *http.Request) {
 				return liveLook{}, err
 			}
 		}
-		d, err := h.thread(ctx, workspaceID(r), c, "")
+		d, err := h.thread(ctx, r, c, "")
 		if err != nil {
 			return liveLook{}, err
 		}
@@ -226,6 +333,14 @@ func (h *Handler) conversationEvents(w http.ResponseWriter, r *http.Request) {
 			return liveLook{}, err
 		}
 		st, err := h.block("status", "inbox_show", "conversation-status", d)
-		return liveLook{events: []liveEvent{ev, st}}, err
+		if err != nil {
+			return liveLook{}, err
+		}
+		as, err := h.block("assignment", "inbox_show", "conversation-assignment", d.Assignment)
+		if err != nil {
+			return liveLook{}, err
+		}
+		ty, err := h.block("typing", "inbox_show", "conversation-replying", d)
+		return liveLook{events: []liveEvent{ev, st, as, ty}}, err
 	})
 }

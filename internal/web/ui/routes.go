@@ -75,6 +75,9 @@ func (h *Handler) routes(mux *http.ServeMux) {
 		h.private(mux, "POST /inbox/{id}/preview", h.previewAnswer, needs(actor.Operator))
 		h.private(mux, "POST /inbox/{id}/done", h.conversationDone, needs(actor.Operator))
 		h.private(mux, "POST /inbox/{id}/reopen", h.reopenConversation, needs(actor.Operator))
+		h.private(mux, "POST /inbox/{id}/assign", h.assignConversation, needs(actor.Operator))
+		h.private(mux, "POST /inbox/{id}/notes", h.addConversationNote, needs(actor.Operator))
+		h.private(mux, "POST /inbox/{id}/typing", h.typingInConversation, needs(actor.Operator))
 	}
 	h.private(mux, "GET /suppressions", h.suppressions)
 	h.private(mux, "POST /suppressions", h.addSuppression, needs(actor.Operator))

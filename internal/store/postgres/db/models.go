@@ -177,6 +177,16 @@ type Conversation struct {
 	HistoryLoaded   bool
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	AssignedTo      sql.NullInt64
+}
+
+type ConversationNote struct {
+	ID             int64
+	ConversationID int64
+	UserID         int64
+	AuthorID       sql.NullInt64
+	Text           string
+	CreatedAt      time.Time
 }
 
 type Delivery struct {
@@ -258,6 +268,14 @@ type InboxMessage struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Entities       string
+	AnsweredBy     sql.NullInt64
+}
+
+type InboxTyping struct {
+	ConversationID int64
+	PersonID       int64
+	UserID         int64
+	TypedAt        time.Time
 }
 
 type LoginDevice struct {

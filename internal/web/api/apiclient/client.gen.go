@@ -719,6 +719,27 @@ func (e ListConversationsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListConversationsParamsAssigned.
+const (
+	ListConversationsParamsAssignedAll        ListConversationsParamsAssigned = "all"
+	ListConversationsParamsAssignedMine       ListConversationsParamsAssigned = "mine"
+	ListConversationsParamsAssignedUnassigned ListConversationsParamsAssigned = "unassigned"
+)
+
+// Valid indicates whether the value is a known member of the ListConversationsParamsAssigned enum.
+func (e ListConversationsParamsAssigned) Valid() bool {
+	switch e {
+	case ListConversationsParamsAssignedAll:
+		return true
+	case ListConversationsParamsAssignedMine:
+		return true
+	case ListConversationsParamsAssignedUnassigned:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListExtractionMembersParamsFormat.
 const (
 	ListExtractionMembersParamsFormatCsv  ListExtractionMembersParamsFormat = "csv"
@@ -963,6 +984,12 @@ type AddSuppressionInBody struct {
 type AnswerInBody struct {
 	// Text The answer, sent as the conversation's account, written as a campaign's message: **bold**, __italic__, [text](https://…), code in backticks, a backslash before a mark to show it as typed, and {first_name|fallback} placeholders filled in for the person; at most 4,096 characters once rendered
 	Text string `json:"text"`
+}
+
+// AssignInBody defines model for AssignInBody.
+type AssignInBody struct {
+	// UserId The member to assign it to (an operator, admin or owner of the workspace), or null to unassign it
+	UserId *int64 `json:"user_id"`
 }
 
 // AuditEvent defines model for AuditEvent.
@@ -1259,13 +1286,20 @@ type ConnectInBody struct {
 
 // Conversation defines model for Conversation.
 type Conversation struct {
-	Account     ConversationAccount `json:"account"`
-	Campaign    *ConversationCamp   `json:"campaign,omitempty"`
-	CreatedAt   time.Time           `json:"created_at"`
-	Id          int64               `json:"id"`
-	LastMessage ConversationLast    `json:"last_message"`
-	Person      ConversationPerson  `json:"person"`
-	Status      ConversationStatus  `json:"status"`
+	Account ConversationAccount `json:"account"`
+
+	// AssignedTo The member the conversation is assigned to; null when unassigned
+	AssignedTo *struct {
+		// Email Empty when the person's account was deleted
+		Email  string `json:"email"`
+		UserId int64  `json:"user_id"`
+	} `json:"assigned_to"`
+	Campaign    *ConversationCamp  `json:"campaign,omitempty"`
+	CreatedAt   time.Time          `json:"created_at"`
+	Id          int64              `json:"id"`
+	LastMessage ConversationLast   `json:"last_message"`
+	Person      ConversationPerson `json:"person"`
+	Status      ConversationStatus `json:"status"`
 
 	// Unread Messages from the person not read yet
 	Unread int64 `json:"unread"`
@@ -1300,6 +1334,12 @@ type ConversationLast struct {
 
 // ConversationMessage defines model for ConversationMessage.
 type ConversationMessage struct {
+	// AnsweredBy The member who wrote an answer from the inbox; null for other messages (and answers written before teams)
+	AnsweredBy *struct {
+		// Email Empty when the person's account was deleted
+		Email  string `json:"email"`
+		UserId int64  `json:"user_id"`
+	} `json:"answered_by"`
 	Date      time.Time                    `json:"date"`
 	Direction ConversationMessageDirection `json:"direction"`
 	Error     *Problem                     `json:"error,omitempty"`
@@ -1705,6 +1745,34 @@ type MessagesOutBody struct {
 	NextCursor string `json:"next_cursor"`
 }
 
+// Note defines model for Note.
+type Note struct {
+	// Author null when the author's account was deleted
+	Author *struct {
+		// Email Empty when the person's account was deleted
+		Email  string `json:"email"`
+		UserId int64  `json:"user_id"`
+	} `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+	Id        int64     `json:"id"`
+	Text      string    `json:"text"`
+}
+
+// NoteInBody defines model for NoteInBody.
+type NoteInBody struct {
+	// Text The note, at most 4,096 characters; only the workspace's members read it
+	Text string `json:"text"`
+}
+
+// NotesOutBody defines model for NotesOutBody.
+type NotesOutBody struct {
+	// NextCursor Pass as cursor for older notes; empty when there are none
+	NextCursor string `json:"next_cursor"`
+
+	// Notes Newest first
+	Notes *[]Note `json:"notes"`
+}
+
 // PasswordInBody defines model for PasswordInBody.
 type PasswordInBody struct {
 	// Password The account's two-step verification password; never stored
@@ -2071,6 +2139,9 @@ type ListConversationsParams struct {
 	// Q Search names, usernames and message text
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 
+	// Assigned Only conversations assigned to you (the token's member), or to nobody; all (the default) any
+	Assigned *ListConversationsParamsAssigned `form:"assigned,omitempty" json:"assigned,omitempty"`
+
 	// Cursor next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
@@ -2081,8 +2152,20 @@ type ListConversationsParams struct {
 // ListConversationsParamsStatus defines parameters for ListConversations.
 type ListConversationsParamsStatus string
 
+// ListConversationsParamsAssigned defines parameters for ListConversations.
+type ListConversationsParamsAssigned string
+
 // ListConversationMessagesParams defines parameters for ListConversationMessages.
 type ListConversationMessagesParams struct {
+	// Cursor next_cursor of the previous (newer) page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size (default 50)
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListConversationNotesParams defines parameters for ListConversationNotes.
+type ListConversationNotesParams struct {
 	// Cursor next_cursor of the previous (newer) page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
@@ -2229,8 +2312,14 @@ type PreviewMessageJSONRequestBody = PreviewInBody
 // TestSendMessageJSONRequestBody defines body for TestSendMessage for application/json ContentType.
 type TestSendMessageJSONRequestBody = TestSendInBody
 
+// AssignConversationJSONRequestBody defines body for AssignConversation for application/json ContentType.
+type AssignConversationJSONRequestBody = AssignInBody
+
 // AnswerConversationJSONRequestBody defines body for AnswerConversation for application/json ContentType.
 type AnswerConversationJSONRequestBody = AnswerInBody
+
+// AddConversationNoteJSONRequestBody defines body for AddConversationNote for application/json ContentType.
+type AddConversationNoteJSONRequestBody = NoteInBody
 
 // StartExtractionJSONRequestBody defines body for StartExtraction for application/json ContentType.
 type StartExtractionJSONRequestBody = StartExtractionInBody
@@ -2538,6 +2627,20 @@ type ClientInterface interface {
 	// Corresponds with GET /conversations (the `ListConversations` operationId).
 	ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AssignConversationWithBody Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /conversations/{id}/assign (the `AssignConversation` operationId).
+	AssignConversationWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AssignConversation Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /conversations/{id}/assign (the `AssignConversation` operationId).
+	AssignConversation(ctx context.Context, id int64, body AssignConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DoneConversation Mark a conversation done; a new message from the person opens it again
 	//
 	// Corresponds with POST /conversations/{id}/done (the `DoneConversation` operationId).
@@ -2561,6 +2664,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /conversations/{id}/messages (the `AnswerConversation` operationId).
 	AnswerConversation(ctx context.Context, id int64, body AnswerConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConversationNotes A conversation's internal notes, newest first (notes are not in the messages list)
+	//
+	// Corresponds with GET /conversations/{id}/notes (the `ListConversationNotes` operationId).
+	ListConversationNotes(ctx context.Context, id int64, params *ListConversationNotesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddConversationNoteWithBody Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /conversations/{id}/notes (the `AddConversationNote` operationId).
+	AddConversationNoteWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddConversationNote Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /conversations/{id}/notes (the `AddConversationNote` operationId).
+	AddConversationNote(ctx context.Context, id int64, body AddConversationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReopenConversation Open a done conversation again
 	//
@@ -3355,6 +3477,40 @@ func (c *Client) ListConversations(ctx context.Context, params *ListConversation
 	return c.Client.Do(req)
 }
 
+// AssignConversationWithBody Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /conversations/{id}/assign (the `AssignConversation` operationId).
+func (c *Client) AssignConversationWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignConversationRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AssignConversation Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /conversations/{id}/assign (the `AssignConversation` operationId).
+func (c *Client) AssignConversation(ctx context.Context, id int64, body AssignConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignConversationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DoneConversation Mark a conversation done; a new message from the person opens it again
 //
 // Corresponds with POST /conversations/{id}/done (the `DoneConversation` operationId).
@@ -3409,6 +3565,55 @@ func (c *Client) AnswerConversationWithBody(ctx context.Context, id int64, conte
 // Corresponds with POST /conversations/{id}/messages (the `AnswerConversation` operationId).
 func (c *Client) AnswerConversation(ctx context.Context, id int64, body AnswerConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAnswerConversationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConversationNotes A conversation's internal notes, newest first (notes are not in the messages list)
+//
+// Corresponds with GET /conversations/{id}/notes (the `ListConversationNotes` operationId).
+func (c *Client) ListConversationNotes(ctx context.Context, id int64, params *ListConversationNotesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConversationNotesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddConversationNoteWithBody Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /conversations/{id}/notes (the `AddConversationNote` operationId).
+func (c *Client) AddConversationNoteWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddConversationNoteRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddConversationNote Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /conversations/{id}/notes (the `AddConversationNote` operationId).
+func (c *Client) AddConversationNote(ctx context.Context, id int64, body AddConversationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddConversationNoteRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5281,6 +5486,18 @@ func NewListConversationsRequest(server string, params *ListConversationsParams)
 
 		}
 
+		if params.Assigned != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "assigned", *params.Assigned, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -5315,6 +5532,53 @@ func NewListConversationsRequest(server string, params *ListConversationsParams)
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewAssignConversationRequest calls the generic AssignConversation builder with application/json body
+func NewAssignConversationRequest(server string, id int64, body AssignConversationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAssignConversationRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAssignConversationRequestWithBody constructs an http.Request for the AssignConversation method, with any body, and a specified content type
+func NewAssignConversationRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/conversations/%s/assign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5454,6 +5718,126 @@ func NewAnswerConversationRequestWithBody(server string, id int64, contentType s
 	}
 
 	operationPath := fmt.Sprintf("/conversations/%s/messages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListConversationNotesRequest constructs an http.Request for the ListConversationNotes method
+func NewListConversationNotesRequest(server string, id int64, params *ListConversationNotesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/conversations/%s/notes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddConversationNoteRequest calls the generic AddConversationNote builder with application/json body
+func NewAddConversationNoteRequest(server string, id int64, body AddConversationNoteJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddConversationNoteRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAddConversationNoteRequestWithBody constructs an http.Request for the AddConversationNote method, with any body, and a specified content type
+func NewAddConversationNoteRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/conversations/%s/notes", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -7268,6 +7652,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /conversations (the `ListConversations` operationId).
 	ListConversationsWithResponse(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*ListConversationsResponse, error)
 
+	// AssignConversationWithBodyWithResponse Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /conversations/{id}/assign (the `AssignConversation` operationId).
+	AssignConversationWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignConversationResponse, error)
+
+	// AssignConversationWithResponse Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /conversations/{id}/assign (the `AssignConversation` operationId).
+	AssignConversationWithResponse(ctx context.Context, id int64, body AssignConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignConversationResponse, error)
+
 	// DoneConversationWithResponse Mark a conversation done; a new message from the person opens it again
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -7295,6 +7693,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /conversations/{id}/messages (the `AnswerConversation` operationId).
 	AnswerConversationWithResponse(ctx context.Context, id int64, body AnswerConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerConversationResponse, error)
+
+	// ListConversationNotesWithResponse A conversation's internal notes, newest first (notes are not in the messages list)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /conversations/{id}/notes (the `ListConversationNotes` operationId).
+	ListConversationNotesWithResponse(ctx context.Context, id int64, params *ListConversationNotesParams, reqEditors ...RequestEditorFn) (*ListConversationNotesResponse, error)
+
+	// AddConversationNoteWithBodyWithResponse Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /conversations/{id}/notes (the `AddConversationNote` operationId).
+	AddConversationNoteWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddConversationNoteResponse, error)
+
+	// AddConversationNoteWithResponse Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /conversations/{id}/notes (the `AddConversationNote` operationId).
+	AddConversationNoteWithResponse(ctx context.Context, id int64, body AddConversationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*AddConversationNoteResponse, error)
 
 	// ReopenConversationWithResponse Open a done conversation again
 	//
@@ -10731,6 +11150,124 @@ func (r ListConversationsResponse) ContentType() string {
 	return ""
 }
 
+// AssignConversationResponse503Headers the declared response headers of an HTTP 503 response for AssignConversation
+type AssignConversationResponse503Headers struct {
+	RetryAfter *int
+}
+
+type AssignConversationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Conversation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ErrorResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorResponse
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ErrorResponse
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *ErrorResponse
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *ErrorResponse
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorResponse
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ErrorResponse
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AssignConversationResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AssignConversationResponse) GetJSON200() *Conversation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AssignConversationResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AssignConversationResponse) GetJSON401() *ErrorResponse {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AssignConversationResponse) GetJSON403() *ErrorResponse {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AssignConversationResponse) GetJSON404() *ErrorResponse {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AssignConversationResponse) GetJSON409() *ErrorResponse {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AssignConversationResponse) GetJSON413() *ErrorResponse {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AssignConversationResponse) GetJSON415() *ErrorResponse {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AssignConversationResponse) GetJSON422() *ErrorResponse {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AssignConversationResponse) GetJSON500() *ErrorResponse {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AssignConversationResponse) GetJSON503() *ErrorResponse {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AssignConversationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AssignConversationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AssignConversationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AssignConversationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DoneConversationResponse503Headers the declared response headers of an HTTP 503 response for DoneConversation
 type DoneConversationResponse503Headers struct {
 	RetryAfter *int
@@ -11065,6 +11602,221 @@ func (r AnswerConversationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AnswerConversationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListConversationNotesResponse503Headers the declared response headers of an HTTP 503 response for ListConversationNotes
+type ListConversationNotesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListConversationNotesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NotesOutBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ErrorResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorResponse
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorResponse
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ErrorResponse
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListConversationNotesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConversationNotesResponse) GetJSON200() *NotesOutBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListConversationNotesResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListConversationNotesResponse) GetJSON401() *ErrorResponse {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListConversationNotesResponse) GetJSON403() *ErrorResponse {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListConversationNotesResponse) GetJSON404() *ErrorResponse {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListConversationNotesResponse) GetJSON422() *ErrorResponse {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListConversationNotesResponse) GetJSON500() *ErrorResponse {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListConversationNotesResponse) GetJSON503() *ErrorResponse {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConversationNotesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConversationNotesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConversationNotesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConversationNotesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddConversationNoteResponse503Headers the declared response headers of an HTTP 503 response for AddConversationNote
+type AddConversationNoteResponse503Headers struct {
+	RetryAfter *int
+}
+
+type AddConversationNoteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Note
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ErrorResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorResponse
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ErrorResponse
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *ErrorResponse
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *ErrorResponse
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorResponse
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ErrorResponse
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AddConversationNoteResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddConversationNoteResponse) GetJSON201() *Note {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddConversationNoteResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddConversationNoteResponse) GetJSON401() *ErrorResponse {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddConversationNoteResponse) GetJSON403() *ErrorResponse {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AddConversationNoteResponse) GetJSON404() *ErrorResponse {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddConversationNoteResponse) GetJSON409() *ErrorResponse {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddConversationNoteResponse) GetJSON413() *ErrorResponse {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AddConversationNoteResponse) GetJSON415() *ErrorResponse {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AddConversationNoteResponse) GetJSON422() *ErrorResponse {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AddConversationNoteResponse) GetJSON500() *ErrorResponse {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AddConversationNoteResponse) GetJSON503() *ErrorResponse {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddConversationNoteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddConversationNoteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddConversationNoteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddConversationNoteResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14711,6 +15463,32 @@ func (c *ClientWithResponses) ListConversationsWithResponse(ctx context.Context,
 	return ParseListConversationsResponse(rsp)
 }
 
+// AssignConversationWithBodyWithResponse Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /conversations/{id}/assign (the `AssignConversation` operationId).
+func (c *ClientWithResponses) AssignConversationWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignConversationResponse, error) {
+	rsp, err := c.AssignConversationWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignConversationResponse(rsp)
+}
+
+// AssignConversationWithResponse Assign a conversation to a member of the workspace who can answer (operator or above), or unassign it with null; 422 not_a_member for anyone else
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /conversations/{id}/assign (the `AssignConversation` operationId).
+func (c *ClientWithResponses) AssignConversationWithResponse(ctx context.Context, id int64, body AssignConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignConversationResponse, error) {
+	rsp, err := c.AssignConversation(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignConversationResponse(rsp)
+}
+
 // DoneConversationWithResponse Mark a conversation done; a new message from the person opens it again
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14761,6 +15539,45 @@ func (c *ClientWithResponses) AnswerConversationWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseAnswerConversationResponse(rsp)
+}
+
+// ListConversationNotesWithResponse A conversation's internal notes, newest first (notes are not in the messages list)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /conversations/{id}/notes (the `ListConversationNotes` operationId).
+func (c *ClientWithResponses) ListConversationNotesWithResponse(ctx context.Context, id int64, params *ListConversationNotesParams, reqEditors ...RequestEditorFn) (*ListConversationNotesResponse, error) {
+	rsp, err := c.ListConversationNotes(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConversationNotesResponse(rsp)
+}
+
+// AddConversationNoteWithBodyWithResponse Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /conversations/{id}/notes (the `AddConversationNote` operationId).
+func (c *ClientWithResponses) AddConversationNoteWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddConversationNoteResponse, error) {
+	rsp, err := c.AddConversationNoteWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddConversationNoteResponse(rsp)
+}
+
+// AddConversationNoteWithResponse Write an internal note in a conversation's thread: the workspace's members read it; it never goes to Telegram
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /conversations/{id}/notes (the `AddConversationNote` operationId).
+func (c *ClientWithResponses) AddConversationNoteWithResponse(ctx context.Context, id int64, body AddConversationNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*AddConversationNoteResponse, error) {
+	rsp, err := c.AddConversationNote(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddConversationNoteResponse(rsp)
 }
 
 // ReopenConversationWithResponse Open a done conversation again
@@ -18227,6 +19044,115 @@ func ParseListConversationsResponse(rsp *http.Response) (*ListConversationsRespo
 	return response, nil
 }
 
+// ParseAssignConversationResponse parses an HTTP response from a AssignConversationWithResponse call
+func ParseAssignConversationResponse(rsp *http.Response) (*AssignConversationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AssignConversationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Conversation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers AssignConversationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseDoneConversationResponse parses an HTTP response from a DoneConversationWithResponse call
 func ParseDoneConversationResponse(rsp *http.Response) (*DoneConversationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -18530,6 +19456,203 @@ func ParseAnswerConversationResponse(rsp *http.Response) (*AnswerConversationRes
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers AnswerConversationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListConversationNotesResponse parses an HTTP response from a ListConversationNotesWithResponse call
+func ParseListConversationNotesResponse(rsp *http.Response) (*ListConversationNotesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConversationNotesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NotesOutBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListConversationNotesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddConversationNoteResponse parses an HTTP response from a AddConversationNoteWithResponse call
+func ParseAddConversationNoteResponse(rsp *http.Response) (*AddConversationNoteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddConversationNoteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Note
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers AddConversationNoteResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

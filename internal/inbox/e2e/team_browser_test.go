@@ -1,0 +1,184 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
+)
+
+// TestBrowserTeamInbox: two operators of one workspace, each in a browser
+// of their own, in the same thread. Ann types and Bea sees "… is
+// replying" by itself; Bea writes a note, which Ann sees in the thread,
+// labelled as the team's, and which never reaches Telegram; Bea assigns
+// the conversation to Ann, whose page shows it; Ann's answer goes out once
+// and reads "answered here by ann@…" on Bea's page; "Mine" lists it for
+// Ann only; the audit page shows the assignment and the answer.
+func TestBrowserTeamInbox(t *testing.T) {
+	a := startApp(t)
+	ann := page{Browser: testkit.NewBrowser(t), t: t}
+	bea := page{Browser: testkit.NewBrowser(t), t: t}
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	signup := func(p page, email string) {
+		p.Do(
+			chromedp.Navigate(a.URL+"/signup"),
+			chromedp.SendKeys(css("#email"), email),
+			chromedp.SendKeys(css("#password"), "correct horse battery"),
+		)
+		p.Load(chromedp.Click(css("#signup-submit")))
+	}
+	signup(ann, "ann@example.com")
+	signup(bea, "bea@example.com")
+	c := a.APIAs(t, "ann@example.com")
+	acct := c.Connect(apiID, apiHash, phoneAnn)
+
+	// Bea joins Ann's workspace as an operator (invitations are their own
+	// test) and switches to it.
+	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	annU, err := st.UserByEmail(ctx, "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	beaU, err := st.UserByEmail(ctx, "bea@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	annWS, err := st.UserWorkspaces(ctx, annU.ID)
+	if err != nil || len(annWS) != 1 {
+		t.Fatalf("ann's workspaces: %v %v", annWS, err)
+	}
+	ws := annWS[0].ID
+	if err := st.AddWorkspaceMember(ctx, ws, beaU.ID, "operator", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// What reaches the account before its listener first read its updates
+	// state is from before the inbox started: wait for that read.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if _, ok, err := st.UpdatesStateOf(ctx, acct); err != nil || ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the account's listener never started")
+		}
+	}
+	st.Close()
+	bea.Load(chromedp.Navigate(a.URL + "/inbox"))
+	bea.Load(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('#workspace-switcher input[name="workspace_id"][value="%d"]').form.submit()`, ws)))
+
+	// Ivy writes to Ann's account: one conversation for the team.
+	if _, err := sbx.Write(ivy, tgAnn, "Hello, is anyone there?", nil); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Conversations []struct {
+			ID     int64 `json:"id"`
+			Person struct {
+				UserID int64 `json:"user_id"`
+			} `json:"person"`
+		} `json:"conversations"`
+	}
+	var conv int64
+	for deadline := time.Now().Add(live); conv == 0; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("Ivy's conversation did not reach the inbox")
+		}
+		c.Call("GET", "/conversations", nil).Into(t, 200, &list)
+		for _, x := range list.Conversations {
+			if x.Person.UserID == ivy {
+				conv = x.ID
+			}
+		}
+	}
+	thread := fmt.Sprintf("%s/inbox/%d", a.URL, conv)
+	ann.Load(chromedp.Navigate(thread))
+	bea.Load(chromedp.Navigate(thread))
+	ann.WaitText(`#thread .msg[data-origin="person"]`, "Hello, is anyone there?", 10*time.Second)
+	bea.WaitText(`#thread .msg[data-origin="person"]`, "Hello, is anyone there?", 10*time.Second)
+	ann.Do(chromedp.Evaluate[chromedp.Void](`window.stayed = true`))
+
+	// Ann types; Bea sees it, Ann does not see herself.
+	ann.Do(chromedp.SendKeys(css("#text"), "Hi Ivy, Ann from the team here."))
+	bea.WaitText("#replying", "ann@example.com is replying…", live)
+	if txt := testkit.Eval[string](ann.Browser, `document.querySelector("#replying").innerText`); strings.TrimSpace(txt) != "" {
+		t.Errorf("Ann sees %q on her own page", txt)
+	}
+	bea.shot("team-replying")
+
+	// Bea's note: in her thread at once, in Ann's by itself.
+	bea.Do(chromedp.SendKeys(css("#note-text"), "VIP customer: offer the Friday discount"))
+	bea.Load(chromedp.Click(css("#add-note")))
+	bea.WaitText("#thread .msg.note", "VIP customer: offer the Friday discount", 10*time.Second)
+	bea.WaitText("#thread .msg.note .note-label", "Note · only your team sees this", 5*time.Second)
+	bea.WaitText("#thread .msg.note .note-author", "bea@example.com", 5*time.Second)
+	ann.WaitText("#thread .msg.note", "VIP customer: offer the Friday discount", live)
+	ann.WaitText("#thread .msg.note .note-author", "bea@example.com", 5*time.Second)
+
+	// Bea assigns it to Ann; Ann's page shows it by itself.
+	bea.Do(chromedp.SetValue(css("#assignee"), fmt.Sprint(annU.ID)))
+	bea.Load(chromedp.Click(css("#assign-submit")))
+	bea.WaitText("#flash", "Assigned to ann@example.com", 5*time.Second)
+	ann.WaitJS("the assignment on Ann's page", fmt.Sprintf(`document.querySelector("#conversation-assignment").dataset.assignedTo === "%d"`, annU.ID), live)
+	if ann.is(`!!document.querySelector("#assign-me")`) {
+		t.Error(`"Assign to me" is offered to the assignee`)
+	}
+	if !ann.is(`window.stayed === true`) {
+		t.Error("Ann's page reloaded instead of showing the note and the assignment by itself")
+	}
+	ann.shot("team-assigned")
+	bea.Do(chromedp.Evaluate[chromedp.Void](`window.stayed = true`))
+
+	// Ann's answer: sent once; labelled with her on Bea's page, which no
+	// longer shows her replying.
+	ann.Load(chromedp.Click(css("#send-answer")))
+	ann.WaitJS("Ann's answer sent", `(function () { var m = document.querySelector('#thread .msg[data-origin="answer"]'); return !!m && m.dataset.state === "sent"; })()`, live)
+	bea.WaitText(`#thread .msg[data-origin="answer"] .answered-by`, "ann@example.com", live)
+	bea.WaitJS("Ann no longer replying", `document.querySelector("#replying").innerText.trim() === ""`, live)
+	if !bea.is(`window.stayed === true`) {
+		t.Error("Bea's page reloaded instead of updating itself")
+	}
+	bea.shot("team-answered")
+	if n := countSent(tgAnn, ivy, "Hi Ivy, Ann from the team here."); n != 1 {
+		t.Errorf("the sandbox got Ann's answer %d times, want once", n)
+	}
+	for _, m := range sbx.Messages() {
+		if strings.Contains(m.Text, "VIP customer") {
+			t.Errorf("the note reached Telegram: %+v", m)
+		}
+	}
+
+	// "Mine" is Ann's; Bea's is empty, and so is "Unassigned".
+	ann.Load(chromedp.Navigate(a.URL + "/inbox?status=all&assigned=mine"))
+	ann.WaitText(conversationOf(ivy)+" .conv-assigned", "ann@example.com", 10*time.Second)
+	ann.WaitText("#assigned-mine", "Mine", 5*time.Second)
+	if !ann.is(`document.querySelector("#assigned-mine").classList.contains("active")`) {
+		t.Error(`the "Mine" tab is not marked current`)
+	}
+	ann.shot("team-mine")
+	bea.Load(chromedp.Navigate(a.URL + "/inbox?status=all&assigned=mine"))
+	bea.WaitText("#no-conversations", "No conversation matches", 10*time.Second)
+	bea.Load(chromedp.Click(css("#assigned-unassigned")))
+	bea.WaitText("#no-conversations", "No conversation matches", 10*time.Second)
+
+	// The audit log: Bea's assignment and Ann's answer.
+	ann.Load(chromedp.Navigate(a.URL + "/audit"))
+	ann.WaitText(`#audit-events tr[data-action="conversation_assigned"]`, "bea@example.com", 10*time.Second)
+	ann.WaitText(`#audit-events tr[data-action="conversation_assigned"]`, "Assigned to ann@example.com", 5*time.Second)
+	ann.WaitText(`#audit-events tr[data-action="answer_sent"]`, "ann@example.com", 5*time.Second)
+	ann.shot("team-audit")
+
+	for _, p := range []page{ann, bea} {
+		if pr := p.Problems(); len(pr) > 0 {
+			t.Errorf("browser problems: %q", pr)
+		}
+	}
+}
