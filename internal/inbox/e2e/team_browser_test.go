@@ -13,8 +13,9 @@ import (
 	"github.com/telegramate/telegramate/internal/testkit"
 )
 
-// TestBrowserTeamInbox: two operators of one workspace, each in a browser
-// of their own, in the same thread. Ann types and Bea sees "… is
+// TestBrowserTeamInbox: Ann invites Bea as an operator, and Bea joins
+// from the link in a browser of her own; then both are in the same
+// thread. Ann types and Bea sees "… is
 // replying" by itself; Bea writes a note, which Ann sees in the thread,
 // labelled as the team's, and which never reaches Telegram; Bea assigns
 // the conversation to Ann, whose page shows it; Ann's answer goes out once
@@ -34,12 +35,31 @@ func TestBrowserTeamInbox(t *testing.T) {
 		p.Load(chromedp.Click(css("#signup-submit")))
 	}
 	signup(ann, "ann@example.com")
-	signup(bea, "bea@example.com")
 	c := a.APIAs(t, "ann@example.com")
 	acct := c.Connect(apiID, apiHash, phoneAnn)
 
-	// Bea joins Ann's workspace as an operator (invitations are their own
-	// test) and switches to it.
+	// Ann invites Bea as an operator from the Members page; Bea opens the
+	// link in her own browser, signs up there and lands in Ann's
+	// workspace.
+	ann.Load(chromedp.Navigate(a.URL + "/members"))
+	ann.Do(chromedp.WaitVisible(css("#invite-form")),
+		chromedp.SendKeys(css("#invite-email"), "bea@example.com"),
+		chromedp.SetValue(css("#invite-role"), "operator"))
+	if status := ann.Load(chromedp.Click(css("#invite-submit"))); status != 201 {
+		t.Fatalf("inviting Bea answered %d", status)
+	}
+	ann.Do(chromedp.WaitVisible(css("#invitation-link")))
+	link := testkit.Eval[string](ann.Browser, `document.querySelector("#invitation-link").value`)
+	if !strings.HasPrefix(link, a.URL+"/invite/") {
+		t.Fatalf("invitation link %q", link)
+	}
+	bea.Load(chromedp.Navigate(link))
+	bea.Do(chromedp.WaitVisible(css("#invite-signup")), chromedp.SendKeys(css("#password"), "correct horse battery"))
+	if status := bea.Load(chromedp.Click(css("#invite-signup"))); status != 200 {
+		t.Fatalf("Bea's joining ended on a page with status %d", status)
+	}
+	bea.WaitText("#flash", "You joined “ann@example.com's workspace” as operator", 5*time.Second)
+
 	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
@@ -51,14 +71,6 @@ func TestBrowserTeamInbox(t *testing.T) {
 	}
 	beaU, err := st.UserByEmail(ctx, "bea@example.com")
 	if err != nil {
-		t.Fatal(err)
-	}
-	annWS, err := st.UserWorkspaces(ctx, annU.ID)
-	if err != nil || len(annWS) != 1 {
-		t.Fatalf("ann's workspaces: %v %v", annWS, err)
-	}
-	ws := annWS[0].ID
-	if err := st.AddWorkspaceMember(ctx, ws, beaU.ID, "operator", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// What reaches the account before its listener first read its updates
@@ -73,7 +85,6 @@ func TestBrowserTeamInbox(t *testing.T) {
 	}
 	st.Close()
 	bea.Load(chromedp.Navigate(a.URL + "/inbox"))
-	bea.Load(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('#workspace-switcher input[name="workspace_id"][value="%d"]').form.submit()`, ws)))
 
 	// Ivy writes to Ann's account: one conversation for the team.
 	if _, err := sbx.Write(ivy, tgAnn, "Hello, is anyone there?", nil); err != nil {
@@ -123,6 +134,19 @@ func TestBrowserTeamInbox(t *testing.T) {
 	ann.WaitText("#thread .msg.note", "VIP customer: offer the Friday discount", live)
 	ann.WaitText("#thread .msg.note .note-author", "bea@example.com", 5*time.Second)
 
+	// Bea picks herself as the assignee; before she presses Assign, Ann
+	// takes the conversation (through the API, her answer being half
+	// typed on her page). Bea's page shows Ann's assignment by itself and
+	// keeps Bea's unsent choice; pressed, it assigns Bea.
+	bea.Do(chromedp.SetValue(css("#assignee"), fmt.Sprint(beaU.ID)))
+	c.Call("POST", fmt.Sprintf("/conversations/%d/assign", conv), map[string]any{"user_id": annU.ID}).Into(t, 200, nil)
+	bea.WaitJS("Ann's assignment on Bea's page", fmt.Sprintf(`document.querySelector("#conversation-assignment").dataset.assignedTo === "%d"`, annU.ID), live)
+	if got := testkit.Eval[string](bea.Browser, `document.querySelector("#assignee").value`); got != fmt.Sprint(beaU.ID) {
+		t.Errorf("Bea's choice in the assignee list became %q when the assignment refreshed, want hers (%d)", got, beaU.ID)
+	}
+	bea.Load(chromedp.Click(css("#assign-submit")))
+	bea.WaitText("#flash", "Assigned to bea@example.com", 5*time.Second)
+
 	// Bea assigns it to Ann; Ann's page shows it by itself.
 	bea.Do(chromedp.SetValue(css("#assignee"), fmt.Sprint(annU.ID)))
 	bea.Load(chromedp.Click(css("#assign-submit")))
@@ -169,8 +193,11 @@ func TestBrowserTeamInbox(t *testing.T) {
 	bea.Load(chromedp.Click(css("#assigned-unassigned")))
 	bea.WaitText("#no-conversations", "No conversation matches", 10*time.Second)
 
-	// The audit log: Bea's assignment and Ann's answer.
+	// The audit log: Bea's invitation and joining, her assignment and
+	// Ann's answer.
 	ann.Load(chromedp.Navigate(a.URL + "/audit"))
+	ann.WaitText(`#audit-events tr[data-action="member_invited"]`, "bea@example.com", 10*time.Second)
+	ann.WaitText(`#audit-events tr[data-action="invitation_accepted"]`, "bea@example.com", 5*time.Second)
 	ann.WaitText(`#audit-events tr[data-action="conversation_assigned"]`, "bea@example.com", 10*time.Second)
 	ann.WaitText(`#audit-events tr[data-action="conversation_assigned"]`, "Assigned to ann@example.com", 5*time.Second)
 	ann.WaitText(`#audit-events tr[data-action="answer_sent"]`, "ann@example.com", 5*time.Second)

@@ -218,3 +218,36 @@ document.addEventListener("keydown", function (e) {
   e.preventDefault();
   if (window.htmx) window.htmx.trigger(e.target, "search");
 });
+
+// A live part refreshed while a person is choosing or typing in it keeps
+// what they chose: a morph sets every select and field back to the
+// server's values, so an assignee picked a moment before the part
+// refreshed was lost and Assign sent "Unassigned".
+(function () {
+  var kept = new WeakMap();
+  function unsent(root) {
+    var out = [];
+    root.querySelectorAll("select[id], input[id]:not([type=hidden]), textarea[id]").forEach(function (f) {
+      var dirty;
+      if (f.tagName === "SELECT") {
+        dirty = Array.prototype.some.call(f.options, function (o) { return o.selected !== o.defaultSelected; });
+      } else if (f.type === "checkbox" || f.type === "radio") {
+        dirty = f.checked !== f.defaultChecked;
+      } else {
+        dirty = f.value !== f.defaultValue;
+      }
+      if (dirty) out.push({ id: f.id, value: f.value, checked: f.checked });
+    });
+    return out;
+  }
+  document.addEventListener("htmx:sseBeforeMessage", function (e) { kept.set(e.target, unsent(e.target)); });
+  document.addEventListener("htmx:sseMessage", function (e) {
+    (kept.get(e.target) || []).forEach(function (k) {
+      var f = document.getElementById(k.id);
+      if (!f) return;
+      if (f.type === "checkbox" || f.type === "radio") f.checked = k.checked;
+      else f.value = k.value;
+    });
+    kept.delete(e.target);
+  });
+})();
