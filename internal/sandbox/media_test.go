@@ -835,3 +835,53 @@ func TestMediaSurvivesRestart(t *testing.T) {
 		t.Fatalf("record after restart %+v", m)
 	}
 }
+
+// TestSendMediaPeerFlood: media sends count against the daily limit on
+// strangers with text sends, and the refusal is recorded as a hit on
+// messages.sendMedia.
+func TestSendMediaPeerFlood(t *testing.T) {
+	s := startSandbox(t, testWorld(t), Options{})
+	ann := loggedIn(t, s, annPhone)
+	var strangers []int64
+	for _, id := range s.chats[5001].members {
+		p := s.people[id]
+		if p.generated && !p.Deleted && p.PrivacyStrangers == "allow" && len(strangers) < 4 {
+			strangers = append(strangers, id)
+		}
+	}
+	run(t, ann, func(ctx context.Context) error {
+		m, err := ann.API().MessagesUploadMedia(ctx, &tg.MessagesUploadMediaRequest{Peer: &tg.InputPeerSelf{},
+			Media: &tg.InputMediaUploadedPhoto{File: mustUpload(ctx, t, ann.API(), pngImage(t, 50, 50))}})
+		if err != nil {
+			return err
+		}
+		p := m.(*tg.MessageMediaPhoto).Photo.(*tg.Photo)
+		photo := &tg.InputMediaPhoto{ID: &tg.InputPhoto{ID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference}}
+		// The limit is 3 strangers a day: one by text, two by photo.
+		if _, err := send(ctx, ann.API(), userInput(s, strangers[0]), "hi", randInt64()); err != nil {
+			return err
+		}
+		for i, id := range strangers[1:] {
+			_, err := ann.API().MessagesSendMedia(ctx, &tg.MessagesSendMediaRequest{Peer: userInput(s, id), RandomID: randInt64(), Media: photo})
+			if i < 2 && err != nil {
+				return err
+			}
+			if i == 2 {
+				return wantRPC(t, err, "PEER_FLOOD")
+			}
+		}
+		return nil
+	})
+	hits := s.FaultHits()
+	if len(hits) != 1 || hits[0].Method != "messages.sendMedia" || hits[0].Error != "PEER_FLOOD" {
+		t.Fatalf("hits %+v", hits)
+	}
+}
+
+func mustUpload(ctx context.Context, t *testing.T, api *tg.Client, data []byte) tg.InputFileClass {
+	f, err := uploader.NewUploader(api).FromBytes(ctx, "f", data)
+	if err != nil {
+		t.Error(err)
+	}
+	return f
+}
