@@ -27,12 +27,16 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	keyOut := fs.String("public-key-out", "", "where to write the public key PEM (default: next to --state, or a temp file)")
 	verbose := fs.Bool("v", false, "log every login, fault and session change")
 	latency := fs.Duration("latency", 0, "delay every answer by this much, like a round trip to Telegram (e.g. 50ms)")
+	fileRefTTL := fs.Duration("file-reference-ttl", 0, "make file references expire this long after they are handed out (e.g. 1h); 0 keeps them valid")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: telegramate sandbox (--world FILE | --generate members=N) [flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *fileRefTTL < 0 {
+		return fmt.Errorf("sandbox: --file-reference-ttl %s is negative; give a duration such as 1h, or 0 for references that never expire", *fileRefTTL)
 	}
 	if *latency < 0 {
 		return fmt.Errorf("sandbox: --latency %s is negative; give a delay such as 50ms, or 0 for none", *latency)
@@ -49,7 +53,7 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	s, err := Start(ctx, w, Options{Listen: *listen, Control: *control, StateFile: *state, Logger: logger, Latency: *latency})
+	s, err := Start(ctx, w, Options{Listen: *listen, Control: *control, StateFile: *state, Logger: logger, Latency: *latency, FileReferenceTTL: *fileRefTTL})
 	if err != nil {
 		return err
 	}

@@ -224,6 +224,7 @@ func TestCommandRefusesBadArguments(t *testing.T) {
 		{"--world", filepath.Join(t.TempDir(), "missing.json")},
 		{"--generate", "members=5", "--latency", "-5ms"},
 		{"--generate", "members=5", "--latency", "fast"},
+		{"--generate", "members=5", "--file-reference-ttl", "-1h"},
 	} {
 		var out, errOut syncBuffer
 		if err := RunCommand(context.Background(), args, &out, &errOut); err == nil {

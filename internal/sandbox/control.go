@@ -70,6 +70,25 @@ type controlMessage struct {
 	NoWebpage bool      `json:"no_webpage"`
 	MessageID int       `json:"message_id"`
 	Reply     bool      `json:"reply"`
+	// Media is what the message carries, null for text.
+	Media *controlMedia `json:"media"`
+}
+
+// controlMedia is a message's photo or file as the record shows it: enough
+// to tell which file arrived, not the file.
+type controlMedia struct {
+	Type     string `json:"type"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256,omitempty"`
+	FileName string `json:"file_name,omitempty"`
+	MimeType string `json:"mime_type,omitempty"`
+}
+
+func recordMedia(m *Media) *controlMedia {
+	if m == nil {
+		return nil
+	}
+	return &controlMedia{Type: m.Type, Size: m.Size, SHA256: m.SHA256, FileName: m.FileName, MimeType: m.MimeType}
 }
 
 func (s *Server) controlMux() *http.ServeMux {
@@ -83,7 +102,8 @@ func (s *Server) controlMux() *http.ServeMux {
 				"GET /counts", "GET /faults", "POST /faults", "DELETE /faults",
 				"GET /faults/hits", "POST /sessions/revoke {\"phone\"}", "POST /sessions/issue {\"phone\"}",
 				"POST /connections/drop", "GET /memory",
-				"POST /messages/write {\"from\", \"to\", \"text\", \"media\": {\"type\", \"size\"}}",
+				"POST /messages/write {\"from\", \"to\", \"text\", \"media\": {\"type\", \"size\"} or {\"type\", \"data\" (base64), \"file_name\", \"mime_type\"}}",
+				"GET /uploads", "GET /file-references", "POST /file-references {\"expire_after\"}",
 			},
 		})
 	})
@@ -138,7 +158,7 @@ func (s *Server) controlMux() *http.ServeMux {
 			}
 			out = append(out, map[string]any{"index": i, "message": controlMessage{
 				From: m.From, To: m.To, Text: m.Text, RandomID: strconv.FormatInt(m.RandomID, 10), Date: m.Date,
-				Entities: ents, NoWebpage: m.NoWebpage, MessageID: m.MessageID, Reply: m.Reply,
+				Entities: ents, NoWebpage: m.NoWebpage, MessageID: m.MessageID, Reply: m.Reply, Media: recordMedia(m.Media),
 			}})
 		}
 		writeJSON(w, http.StatusOK, out)
@@ -150,7 +170,7 @@ func (s *Server) controlMux() *http.ServeMux {
 			Text  string `json:"text"`
 			Media *Media `json:"media"`
 		}
-		data, err := readAll(http.MaxBytesReader(w, r.Body, 1<<16))
+		data, err := readAll(http.MaxBytesReader(w, r.Body, maxWriteBody))
 		if err == nil {
 			err = strictUnmarshal(data, &req)
 		}
@@ -163,7 +183,40 @@ func (s *Server) controlMux() *http.ServeMux {
 			return
 		}
 		writeJSON(w, http.StatusCreated, controlMessage{From: m.From, To: m.To, Text: m.Text,
-			RandomID: strconv.FormatInt(m.RandomID, 10), Date: m.Date, Entities: []Entity{}, MessageID: m.MessageID, Reply: m.Reply})
+			RandomID: strconv.FormatInt(m.RandomID, 10), Date: m.Date, Entities: []Entity{}, MessageID: m.MessageID, Reply: m.Reply, Media: recordMedia(m.Media)})
+	})
+	mux.HandleFunc("GET /uploads", func(w http.ResponseWriter, r *http.Request) {
+		out := map[string]int64{}
+		for id, n := range s.UploadedBytes() {
+			out[strconv.FormatInt(id, 10)] = n
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("GET /file-references", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, fileRefState(s.FileReferenceTTL()))
+	})
+	mux.HandleFunc("POST /file-references", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ExpireAfter string `json:"expire_after"`
+		}
+		data, err := readAll(http.MaxBytesReader(w, r.Body, 1<<12))
+		if err == nil {
+			err = strictUnmarshal(data, &req)
+		}
+		var d time.Duration
+		if err == nil && req.ExpireAfter != "" {
+			d, err = time.ParseDuration(req.ExpireAfter)
+			if err == nil && d <= 0 {
+				err = errors.New("not positive")
+			}
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "validation_failed",
+				`send {"expire_after": "30s"} to make file references expire 30 seconds after they are handed out, or {"expire_after": ""} to keep them valid`)
+			return
+		}
+		s.SetFileReferenceTTL(d)
+		writeJSON(w, http.StatusOK, fileRefState(d))
 	})
 	mux.HandleFunc("GET /counts", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Counts())
@@ -238,6 +291,16 @@ func (s *Server) controlMux() *http.ServeMux {
 		writeJSON(w, http.StatusOK, s.Memory())
 	})
 	return mux
+}
+
+// maxWriteBody lets POST /messages/write carry a 50 MB file in base64.
+const maxWriteBody = 72 << 20
+
+func fileRefState(d time.Duration) map[string]any {
+	if d == 0 {
+		return map[string]any{"expire_after": "", "expiring": false}
+	}
+	return map[string]any{"expire_after": d.String(), "expiring": true}
 }
 
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }

@@ -141,5 +141,6 @@ func (s *Server) dispatcher() *tg.ServerDispatcher {
 	s.registerParticipants(d)
 	s.registerMessages(d)
 	s.registerUpdates(d)
+	s.registerUpload(d)
 	return d
 }

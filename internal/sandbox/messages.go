@@ -24,6 +24,9 @@ var (
 
 func (s *Server) registerMessages(d *tg.ServerDispatcher) {
 	d.OnMessagesSendMessage(s.sendMessage)
+	d.OnMessagesSendMedia(s.sendMedia)
+	d.OnMessagesUploadMedia(s.uploadMedia)
+	d.OnMessagesGetMessages(s.getMessages)
 }
 
 // strangerDay counts the non-contacts an account wrote to on one UTC day.
@@ -79,7 +82,11 @@ func (s *Server) boxMessage(owner int64, m boxMsg) *tg.Message {
 		msg.FromID = &tg.PeerUser{UserID: owner}
 	}
 	if m.Media != nil {
-		msg.SetMedia(m.Media.tg(m))
+		if f := s.files[m.Media.File]; f != nil {
+			msg.SetMedia(s.fileMedia(f))
+		} else {
+			msg.SetMedia(m.Media.tg(m))
+		}
 	}
 	return msg
 }
@@ -119,6 +126,27 @@ func (s *Server) sendMessage(ctx context.Context, req *tg.MessagesSendMessageReq
 		return nil, err
 	}
 	me, target := s.people[c.userID], s.people[ref.user]
+	admitted, err := s.admit("messages.sendMessage", me, target)
+	if err != nil {
+		return nil, err
+	}
+	admitted()
+	out, in := s.deliver(outgoing{
+		from: me.ID, to: target.ID, text: req.Message, randomID: req.RandomID,
+		entities: ents, noWebpage: req.NoWebpage,
+	})
+	if target.ID != me.ID {
+		c.after(func() { s.push(target.ID, s.shortMessage(me.ID, in)) })
+		s.scriptReply(c, me, target)
+	}
+	return &tg.UpdateShortSentMessage{Out: true, ID: out.ID, Pts: out.Pts, PtsCount: 1, Date: out.Date, Entities: tgEntities(out.Entities)}, nil
+}
+
+// admit is Telegram's checks on whom a private message goes to, in
+// Telegram's order: a deleted account, a block, the daily limit on
+// strangers, the recipient's privacy. The answer marks the recipient as
+// written to today; call it once the message is sure to go. s.mu is held.
+func (s *Server) admit(method string, me, target *person) (func(), error) {
 	self := target.ID == me.ID
 	if target.Deleted {
 		return nil, errInputUserDeleted
@@ -136,33 +164,33 @@ func (s *Server) sendMessage(ctx context.Context, req *tg.MessagesSendMessageReq
 		}
 		if !day.Peers[target.ID] && len(day.Peers) >= limit {
 			s.log.Info("sandbox PEER_FLOOD", "user", me.ID, "strangers_today", len(day.Peers))
-			s.recordHit(me.ID, "messages.sendMessage", "PEER_FLOOD", s.now())
+			s.recordHit(me.ID, method, "PEER_FLOOD", s.now())
 			return nil, errPeerFlood
 		}
 	}
 	if target.PrivacyStrangers == "deny" && !self && !target.contacts[me.ID] {
 		return nil, errPrivacy
 	}
-	if stranger {
-		day.Peers[target.ID] = true
-	}
-	out, in := s.deliver(outgoing{
-		from: me.ID, to: target.ID, text: req.Message, randomID: req.RandomID,
-		entities: ents, noWebpage: req.NoWebpage,
-	})
-	if !self {
-		c.after(func() { s.push(target.ID, s.shortMessage(me.ID, in)) })
-		key := [2]int64{target.ID, me.ID}
-		if target.Reply != "" && !s.replied[key] {
-			s.replied[key] = true
-			if target.replyAfter <= 0 {
-				c.after(func() { s.reply(target.ID, me.ID, target.Reply) })
-			} else {
-				s.scheduleReply(pendingReply{From: target.ID, To: me.ID, Text: target.Reply, Due: s.now().Add(target.replyAfter)}, target.replyAfter)
-			}
+	return func() {
+		if stranger {
+			day.Peers[target.ID] = true
 		}
+	}, nil
+}
+
+// scriptReply sends the recipient's scripted reply to the first message
+// from me, at once or after its delay; s.mu is held.
+func (s *Server) scriptReply(c *caller, me, target *person) {
+	key := [2]int64{target.ID, me.ID}
+	if target.Reply == "" || s.replied[key] {
+		return
 	}
-	return &tg.UpdateShortSentMessage{Out: true, ID: out.ID, Pts: out.Pts, PtsCount: 1, Date: out.Date, Entities: tgEntities(out.Entities)}, nil
+	s.replied[key] = true
+	if target.replyAfter <= 0 {
+		c.after(func() { s.reply(target.ID, me.ID, target.Reply) })
+		return
+	}
+	s.scheduleReply(pendingReply{From: target.ID, To: me.ID, Text: target.Reply, Due: s.now().Add(target.replyAfter)}, target.replyAfter)
 }
 
 // duplicateSend is Telegram's answer to a random_id it has seen from this

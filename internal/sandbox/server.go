@@ -45,6 +45,9 @@ type Options struct {
 	// work do (tens to hundreds of milliseconds a call); 0 answers at once.
 	// Calls on one connection are answered one after another.
 	Latency time.Duration
+	// FileReferenceTTL makes file references expire this long after they
+	// were handed out; 0 keeps them valid (SetFileReferenceTTL).
+	FileReferenceTTL time.Duration
 }
 
 // Server is a running sandbox: one MTProto listener per data center.
@@ -66,6 +69,12 @@ type Server struct {
 	// noRandomIDDedup turns off the permanent random_id de-duplication
 	// (SetRandomIDDedup).
 	noRandomIDDedup atomic.Bool
+	// fileRefTTL is SetFileReferenceTTL's duration.
+	fileRefTTL atomic.Int64
+	refKeyOnce sync.Once
+	refKey     []byte
+	// blobs holds the bytes of stored photos and documents.
+	blobs *blobStore
 
 	mu         sync.Mutex
 	people     map[int64]*person
@@ -87,7 +96,14 @@ type Server struct {
 	exports    map[string]exportedAuth
 	hits       []FaultHit
 	pending    map[int64]*pendingReply
-	timers     map[int64]func() bool
+	// uploads are parts waiting to become a file, pendingBytes their
+	// total; uploaded counts each account's uploaded bytes.
+	uploads      map[uploadKey]*pendingUpload
+	pendingBytes int64
+	uploadSeq    int64
+	uploaded     map[int64]int64
+	files        map[int64]*storedFile
+	timers       map[int64]func() bool
 	// afterFunc starts a timer; tests replace it to fire delayed replies
 	// when they choose.
 	afterFunc func(time.Duration, func()) func() bool
@@ -156,11 +172,16 @@ func Start(ctx context.Context, w *World, opts Options) (*Server, error) {
 		floods:     map[floodKey]time.Time{},
 		pending:    map[int64]*pendingReply{},
 		timers:     map[int64]func() bool{},
+		uploads:    map[uploadKey]*pendingUpload{},
+		uploaded:   map[int64]int64{},
+		files:      map[int64]*storedFile{},
+		blobs:      newBlobStore(opts.StateFile),
 		afterFunc: func(d time.Duration, f func()) func() bool {
 			return time.AfterFunc(d, f).Stop
 		},
 	}
 	s.latency.Store(int64(opts.Latency))
+	s.SetFileReferenceTTL(opts.FileReferenceTTL)
 	s.build()
 	for _, f := range w.Faults {
 		s.faults = append(s.faults, &faultState{Fault: f, calls: map[int64]int{}})

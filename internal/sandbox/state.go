@@ -38,6 +38,9 @@ type stateFile struct {
 	// PendingReplies are scripted replies still waiting for their delay.
 	PendingReplies []*pendingReply `json:"pending_replies,omitempty"`
 	FaultHits      []FaultHit      `json:"fault_hits,omitempty"`
+	// Files are the photos and documents messages carry; their bytes are
+	// in the directory beside the state file (<state>.media, by sha256).
+	Files []*storedFile `json:"files,omitempty"`
 }
 
 type stateKey struct {
@@ -139,6 +142,9 @@ func (s *Server) restore(st *stateFile) {
 		}
 	}
 	s.hits = st.FaultHits
+	for _, f := range st.Files {
+		s.files[f.ID] = f
+	}
 }
 
 func (s *Server) snapshot() *stateFile {
@@ -184,6 +190,10 @@ func (s *Server) snapshot() *stateFile {
 		st.PendingReplies = append(st.PendingReplies, &cp)
 	}
 	st.FaultHits = append([]FaultHit(nil), s.hits...)
+	for _, f := range s.files {
+		cp := *f
+		st.Files = append(st.Files, &cp)
+	}
 	return st
 }
 

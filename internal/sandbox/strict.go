@@ -97,6 +97,15 @@ func decodeAt(path string, raw json.RawMessage, v reflect.Value) error {
 			v.Set(reflect.Zero(v.Type()))
 			return nil
 		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			// Bytes travel as base64, as encoding/json writes them.
+			var b []byte
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return fmt.Errorf("%s: %s is not base64 (standard alphabet, with padding)", where, shortJSON(raw))
+			}
+			v.SetBytes(b)
+			return nil
+		}
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil {
 			return fmt.Errorf("%s: %s is not a list", where, shortJSON(raw))
