@@ -166,3 +166,23 @@ func content(t *testing.T, c apptest.APIClient) {
 	c.Call("POST", "/suppressions", object{"username": "@henry_a11y", "reason": "asked to stop"}).Into(t, 201, nil)
 	c.Call("POST", "/webhooks", object{"url": "https://hooks.example.com/telegramate", "events": []string{"message.received"}}).Into(t, 201, nil)
 }
+
+// invitationLink invites Bob into the signed-in person's first workspace
+// and returns the one-time link (the Members page lists him as pending).
+func invitationLink(t *testing.T, c apptest.APIClient) string {
+	t.Helper()
+	var ws struct {
+		Workspaces []struct {
+			ID int64 `json:"id"`
+		} `json:"workspaces"`
+	}
+	c.Call("GET", "/workspaces", nil).Into(t, 200, &ws)
+	if len(ws.Workspaces) == 0 {
+		t.Fatal("no workspace to invite into")
+	}
+	var inv struct {
+		URL string `json:"url"`
+	}
+	c.Call("POST", fmt.Sprintf("/workspaces/%d/invitations", ws.Workspaces[0].ID), object{"email": "bob@example.com", "role": "operator"}).Into(t, 201, &inv)
+	return inv.URL
+}
