@@ -81,6 +81,7 @@ type Queries interface {
 	Retention
 	Compactor
 	Audit
+	Media
 }
 
 // User is a platform user (not a Telegram account).

@@ -106,6 +106,10 @@ func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) err
 	return s.q.ClearLoginFailures(ctx, throttleKey)
 }
 
+func (s queries) CompleteMediaFile(ctx context.Context, arg gen.CompleteMediaFileParams) (int64, error) {
+	return s.q.CompleteMediaFile(ctx, db.CompleteMediaFileParams(arg))
+}
+
 func (s queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
 	return s.q.ConversationPeersOf(ctx, accountID)
 }
@@ -134,6 +138,10 @@ func (s queries) CreateExtraction(ctx context.Context, arg gen.CreateExtractionP
 
 func (s queries) CreateInvitation(ctx context.Context, arg gen.CreateInvitationParams) (int64, error) {
 	return s.q.CreateInvitation(ctx, db.CreateInvitationParams(arg))
+}
+
+func (s queries) CreateMediaFile(ctx context.Context, arg gen.CreateMediaFileParams) (int64, error) {
+	return s.q.CreateMediaFile(ctx, db.CreateMediaFileParams(arg))
 }
 
 func (s queries) CreateMemberList(ctx context.Context, arg gen.CreateMemberListParams) (gen.MemberList, error) {
@@ -188,12 +196,20 @@ func (s queries) DeleteFinishedWebhookDeliveries(ctx context.Context, before sql
 	return s.q.DeleteFinishedWebhookDeliveries(ctx, before)
 }
 
+func (s queries) DeleteIncompleteMediaFiles(ctx context.Context, before time.Time) (int64, error) {
+	return s.q.DeleteIncompleteMediaFiles(ctx, before)
+}
+
 func (s queries) DeleteListMembers(ctx context.Context, listID int64) error {
 	return s.q.DeleteListMembers(ctx, listID)
 }
 
 func (s queries) DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error) {
 	return s.q.DeleteLoginFailuresBefore(ctx, before)
+}
+
+func (s queries) DeleteMediaFile(ctx context.Context, arg gen.DeleteMediaFileParams) (int64, error) {
+	return s.q.DeleteMediaFile(ctx, db.DeleteMediaFileParams(arg))
 }
 
 func (s queries) DeleteMemberList(ctx context.Context, arg gen.DeleteMemberListParams) (int64, error) {
@@ -353,6 +369,29 @@ func (s queries) LoginFailuresSince(ctx context.Context, arg gen.LoginFailuresSi
 	return s.q.LoginFailuresSince(ctx, db.LoginFailuresSinceParams(arg))
 }
 
+func (s queries) MediaChunk(ctx context.Context, arg gen.MediaChunkParams) ([]byte, error) {
+	return s.q.MediaChunk(ctx, db.MediaChunkParams(arg))
+}
+
+func (s queries) MediaFile(ctx context.Context, arg gen.MediaFileParams) (gen.MediaFileRow, error) {
+	r, err := s.q.MediaFile(ctx, db.MediaFileParams(arg))
+	return convMediaFileRow(r), err
+}
+
+func (s queries) MediaFileBySHA256(ctx context.Context, arg gen.MediaFileBySHA256Params) (gen.MediaFileBySHA256Row, error) {
+	r, err := s.q.MediaFileBySHA256(ctx, db.MediaFileBySHA256Params(arg))
+	return convMediaFileBySHA256Row(r), err
+}
+
+func (s queries) MediaUpload(ctx context.Context, arg gen.MediaUploadParams) (gen.MediaUpload, error) {
+	r, err := s.q.MediaUpload(ctx, db.MediaUploadParams(arg))
+	return convMediaUpload(r), err
+}
+
+func (s queries) MediaUsage(ctx context.Context, userID int64) (int64, error) {
+	return s.q.MediaUsage(ctx, userID)
+}
+
 func (s queries) MemberListByID(ctx context.Context, arg gen.MemberListByIDParams) (gen.MemberList, error) {
 	r, err := s.q.MemberListByID(ctx, db.MemberListByIDParams(arg))
 	return convMemberList(r), err
@@ -419,6 +458,10 @@ func (s queries) PruneWebhookDeliveries(ctx context.Context, arg gen.PruneWebhoo
 	return s.q.PruneWebhookDeliveries(ctx, db.PruneWebhookDeliveriesParams(arg))
 }
 
+func (s queries) PutMediaChunk(ctx context.Context, arg gen.PutMediaChunkParams) error {
+	return s.q.PutMediaChunk(ctx, db.PutMediaChunkParams(arg))
+}
+
 func (s queries) QueuedAccountCalls(ctx context.Context, node string) ([]int64, error) {
 	return s.q.QueuedAccountCalls(ctx, node)
 }
@@ -457,6 +500,10 @@ func (s queries) RevokeInvitationsTo(ctx context.Context, arg gen.RevokeInvitati
 
 func (s queries) RevokeToken(ctx context.Context, arg gen.RevokeTokenParams) (int64, error) {
 	return s.q.RevokeToken(ctx, db.RevokeTokenParams(arg))
+}
+
+func (s queries) SaveMediaUpload(ctx context.Context, arg gen.SaveMediaUploadParams) error {
+	return s.q.SaveMediaUpload(ctx, db.SaveMediaUploadParams(arg))
 }
 
 func (s queries) SessionCommit(ctx context.Context, arg gen.SessionCommitParams) error {
@@ -625,6 +672,14 @@ func convInvitationByHashRow(r db.InvitationByHashRow) gen.InvitationByHashRow {
 func convListUserSessionsRow(r db.ListUserSessionsRow) gen.ListUserSessionsRow {
 	return gen.ListUserSessionsRow(r)
 }
+
+func convMediaFileBySHA256Row(r db.MediaFileBySHA256Row) gen.MediaFileBySHA256Row {
+	return gen.MediaFileBySHA256Row(r)
+}
+
+func convMediaFileRow(r db.MediaFileRow) gen.MediaFileRow { return gen.MediaFileRow(r) }
+
+func convMediaUpload(r db.MediaUpload) gen.MediaUpload { return gen.MediaUpload(r) }
 
 func convMemberList(r db.MemberList) gen.MemberList { return gen.MemberList(r) }
 

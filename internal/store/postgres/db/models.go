@@ -290,6 +290,34 @@ type LoginFailure struct {
 	FailedAt    time.Time
 }
 
+type MediaChunk struct {
+	FileID int64
+	Idx    int64
+	Data   []byte
+}
+
+type MediaFile struct {
+	ID        int64
+	UserID    int64
+	Sha256    []byte
+	Size      int64
+	MimeType  string
+	Type      string
+	FileName  string
+	Complete  bool
+	CreatedAt time.Time
+}
+
+type MediaUpload struct {
+	AccountID     int64
+	FileID        int64
+	Kind          string
+	TelegramID    int64
+	AccessHash    int64
+	FileReference []byte
+	RefreshedAt   time.Time
+}
+
 type Member struct {
 	ID         int64
 	ListID     int64

@@ -44,6 +44,7 @@ type Querier interface {
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
 	ClaimWebhookEndpoint(ctx context.Context, arg ClaimWebhookEndpointParams) (int64, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
+	CompleteMediaFile(ctx context.Context, arg CompleteMediaFileParams) (int64, error)
 	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
@@ -52,6 +53,8 @@ type Querier interface {
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
 	CreateExtraction(ctx context.Context, arg CreateExtractionParams) (Extraction, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (int64, error)
+	// A file being written: no sha256 yet, not complete.
+	CreateMediaFile(ctx context.Context, arg CreateMediaFileParams) (int64, error)
 	CreateMemberList(ctx context.Context, arg CreateMemberListParams) (MemberList, error)
 	// A login's first step: the account exists (one id from start to finish)
 	// but holds no secret and no credentials against others until it is active.
@@ -68,11 +71,15 @@ type Querier interface {
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
 	DeleteFinishedWebhookDeliveries(ctx context.Context, before sql.NullTime) (int64, error)
+	// Files a crashed or abandoned upload left half written.
+	DeleteIncompleteMediaFiles(ctx context.Context, before time.Time) (int64, error)
 	// Members have no foreign key (see migration 00004): they go with their
 	// list, after it, so a page whose save the deletion waited for goes too
 	// (see CheckpointExtraction).
 	DeleteListMembers(ctx context.Context, listID int64) error
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
+	// Its chunks and uploads go with it (ON DELETE CASCADE).
+	DeleteMediaFile(ctx context.Context, arg DeleteMediaFileParams) (int64, error)
 	DeleteMemberList(ctx context.Context, arg DeleteMemberListParams) (int64, error)
 	DeletePendingAccount(ctx context.Context, arg DeletePendingAccountParams) (int64, error)
 	DeletePendingLogin(ctx context.Context, arg DeletePendingLoginParams) (int64, error)
@@ -113,6 +120,11 @@ type Querier interface {
 	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
 	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
+	MediaChunk(ctx context.Context, arg MediaChunkParams) ([]byte, error)
+	MediaFile(ctx context.Context, arg MediaFileParams) (MediaFileRow, error)
+	MediaFileBySHA256(ctx context.Context, arg MediaFileBySHA256Params) (MediaFileBySHA256Row, error)
+	MediaUpload(ctx context.Context, arg MediaUploadParams) (MediaUpload, error)
+	MediaUsage(ctx context.Context, userID int64) (int64, error)
 	MemberListByID(ctx context.Context, arg MemberListByIDParams) (MemberList, error)
 	// The dashboard's counts: every list, and those ready to send to (merged,
 	// or filled by a finished extraction).
@@ -137,6 +149,7 @@ type Querier interface {
 	PruneListMembers(ctx context.Context, arg PruneListMembersParams) (int64, error)
 	PruneMemberLists(ctx context.Context, arg PruneMemberListsParams) (int64, error)
 	PruneWebhookDeliveries(ctx context.Context, arg PruneWebhookDeliveriesParams) (int64, error)
+	PutMediaChunk(ctx context.Context, arg PutMediaChunkParams) error
 	QueuedAccountCalls(ctx context.Context, node string) ([]int64, error)
 	// A FLOOD_WAIT on one kind of call: the later end wins over an earlier one
 	// (two uses of the account told different waits).
@@ -154,6 +167,7 @@ type Querier interface {
 	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
 	RevokeInvitationsTo(ctx context.Context, arg RevokeInvitationsToParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
+	SaveMediaUpload(ctx context.Context, arg SaveMediaUploadParams) error
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	// Hardening (issue 10): sessions per user, login devices, the last failed
 	// log-in of a throttle key, failed Telegram login steps.
