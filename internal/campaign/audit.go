@@ -33,7 +33,7 @@ func (s *Service) record(ctx context.Context, q store.Queries, userID int64, c s
 		line += " (" + detail + ")"
 	}
 	for _, a := range c.SenderIDs {
-		if _, err := q.AddActivity(ctx, store.Activity{AccountID: a, UserID: c.UserID, Event: action, Detail: line, IP: by.IP, CreatedAt: now.UTC()}); err != nil {
+		if _, err := q.AddActivity(ctx, store.Activity{AccountID: a, UserID: c.UserID, ByUserID: by.UserID, Event: action, Detail: line, IP: by.IP, CreatedAt: now.UTC()}); err != nil {
 			return fmt.Errorf("account %d activity: %w", a, err)
 		}
 	}

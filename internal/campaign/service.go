@@ -43,7 +43,6 @@ type Accounts interface {
 	Usable(ctx context.Context, userID, accountID int64) error
 	Get(ctx context.Context, userID, accountID int64) (accounts.Account, error)
 	List(ctx context.Context, userID int64) ([]accounts.Account, error)
-	LogActivity(ctx context.Context, userID, accountID int64, event, detail, ip string) error
 }
 
 // Queue is the part of River's client the service uses.

@@ -118,7 +118,7 @@ func (s *Service) recordAnswer(ctx context.Context, tx store.Tx, userID int64, c
 	}); err != nil {
 		return err
 	}
-	if _, err := tx.AddActivity(ctx, store.Activity{AccountID: c.AccountID, UserID: c.UserID, Event: audit.AnswerSent,
+	if _, err := tx.AddActivity(ctx, store.Activity{AccountID: c.AccountID, UserID: c.UserID, ByUserID: by.UserID, Event: audit.AnswerSent,
 		Detail: "Inbox answer to " + who + " (" + detail + ")", IP: by.IP, CreatedAt: s.now().UTC()}); err != nil {
 		return fmt.Errorf("account %d activity: %w", c.AccountID, err)
 	}

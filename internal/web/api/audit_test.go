@@ -297,15 +297,24 @@ func TestAuditRecordsEveryAction(t *testing.T) {
 	}
 
 	// The account's own page lists what was done with it.
+	// Each line a person caused names them: here Ann, every time.
 	var activity struct {
 		Activity []struct {
 			Event string `json:"event"`
+			By    string `json:"by"`
+			IP    string `json:"ip"`
 		} `json:"activity"`
 	}
 	c.Call("GET", fmt.Sprintf("/accounts/%d/activity", acct), nil).Into(t, 200, &activity)
 	var events []string
 	for _, a := range activity.Activity {
 		events = append(events, a.Event)
+		if a.Event == "extraction_completed" { // the job's doing, not a person's
+			continue
+		}
+		if a.By != "ann@example.com" || a.IP != "127.0.0.1" {
+			t.Errorf("the account's %s line: by %q from %q, want Ann from 127.0.0.1", a.Event, a.By, a.IP)
+		}
 	}
 	for _, e := range []string{"connected", "extraction_started", "member_list_exported", "campaign_created", "campaign_started",
 		"campaign_paused", "campaign_cancelled", "answer_sent", "disconnected"} {
