@@ -1,14 +1,12 @@
 package campaign_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/telegram"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // The kill test runs the product's sending side in a child process (this
@@ -210,28 +209,5 @@ func TestKilledServerSendsEveryMessageOnce(t *testing.T) {
 
 func startChild(t *testing.T, conf childConf) *exec.Cmd {
 	t.Helper()
-	confJSON, _ := json.Marshal(conf)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(confJSON))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if !strings.HasPrefix(sc.Text(), "child sending") {
-				t.Log("child:", sc.Text())
-			}
-		}
-	}()
-	return cmd
+	return testkit.StartChild(t, childEnv, conf, "child sending")
 }

@@ -1,13 +1,11 @@
 package inbox_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // The kill test runs the product in a child process (this test binary,
@@ -124,28 +123,5 @@ func TestAnswerOnceAcrossKill(t *testing.T) {
 
 func startChild(t *testing.T, conf childConf) *exec.Cmd {
 	t.Helper()
-	confJSON, _ := json.Marshal(conf)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(confJSON))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if !strings.HasPrefix(sc.Text(), "child running") {
-				t.Log("child:", sc.Text())
-			}
-		}
-	}()
-	return cmd
+	return testkit.StartChild(t, childEnv, conf, "child running")
 }

@@ -27,9 +27,9 @@ func TestCampaignAPIShapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	c := apiAs(t, a, "api@example.com")
-	ann := connect(t, c, apiID, apiHash, phoneAnn)
-	bob := connect(t, c, apiID2, apiHash2, phoneBob)
+	c := a.APIAs(t, "api@example.com")
+	ann := c.Connect(apiID, apiHash, phoneAnn)
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
 	// Bob extracts and sends: the sandbox's people reply once per sender,
 	// and the browser test counts on their replies to Ann.
 	x := extractChat(t, c, bob, chatMeetup)

@@ -102,9 +102,9 @@ func TestBrowserCampaign(t *testing.T) {
 	p.has(".empty-state", "Connect an account first")
 	p.shot("campaigns-empty")
 
-	c := apiAs(t, a, "ann@example.com")
-	ann := connect(t, c, apiID, apiHash, phoneAnn)
-	bob := connect(t, c, apiID2, apiHash2, phoneBob)
+	c := a.APIAs(t, "ann@example.com")
+	ann := c.Connect(apiID, apiHash, phoneAnn)
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
 	x := extractChat(t, c, ann, chatMeetup)
 
 	// The dashboard's last step leads to the editor.
@@ -325,8 +325,8 @@ func TestBrowserFollowUpCancelledByReply(t *testing.T) {
 		chromedp.SendKeys(css("#password"), "correct horse battery"),
 	)
 	p.Load(chromedp.Click(css("#signup-submit")))
-	c := apiAs(t, a, "ann@example.com")
-	ann := connect(t, c, apiID, apiHash, phoneAnn)
+	c := a.APIAs(t, "ann@example.com")
+	ann := c.Connect(apiID, apiHash, phoneAnn)
 	x := extractChat(t, c, ann, chatMeetup)
 
 	p.Load(chromedp.Navigate(a.URL + "/campaigns/new"))

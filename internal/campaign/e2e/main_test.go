@@ -11,11 +11,8 @@ import (
 
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/sandbox"
-	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
-	"github.com/telegramate/telegramate/internal/tokens"
-	"github.com/telegramate/telegramate/internal/web/api"
 )
 
 var sbx *sandbox.Server
@@ -111,38 +108,6 @@ func freshSandbox(t *testing.T) *sandbox.Server {
 	}
 	t.Cleanup(func() { _ = sb.Close() })
 	return sb
-}
-
-// apiAs is the API with a token of the user the browser signed up as.
-func apiAs(t *testing.T, a *apptest.App, email string) apptest.APIClient {
-	t.Helper()
-	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	u, err := st.UserByEmail(context.Background(), email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := tokens.New(st).Create(context.Background(), u.ID, "tests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return apptest.APIClient{T: t, Base: a.URL, Token: tok.Reveal()}
-}
-
-// connect logs a sandbox account in through the accounts API.
-func connect(t *testing.T, c apptest.APIClient, id int, hash, phone string) int64 {
-	t.Helper()
-	var s api.LoginStep
-	c.Call("POST", "/accounts", map[string]any{"api_id": id, "api_hash": hash, "phone": "+" + phone}).Into(t, 201, &s)
-	code := string([]byte{phone[5], phone[5], phone[5], phone[5], phone[5]})
-	c.Call("POST", fmt.Sprintf("/accounts/%d/code", s.ID), map[string]string{"code": code}).Into(t, 200, &s)
-	if s.Status != "active" {
-		t.Fatalf("connect %s: %+v", phone, s)
-	}
-	return s.ID
 }
 
 // extractChat extracts a chat's members with an account and waits for the

@@ -39,8 +39,8 @@ func TestRestoreSendsNothingTwice(t *testing.T) {
 
 	old := apptest.StartApp(t, apptest.AppSandbox(t, sb))
 	addUser(t, old.Config.DataDir, "ops@example.com")
-	c := apiAs(t, old, "ops@example.com")
-	ann := connect(t, c, apiID, apiHash, phoneAnn)
+	c := old.APIAs(t, "ops@example.com")
+	ann := c.Connect(apiID, apiHash, phoneAnn)
 	x := extractChat(t, c, ann, chatMeetup)
 	var v map[string]any
 	c.Call("POST", "/campaigns", map[string]any{"name": "Restore", "message": "Hello {first_name|there}, see you Friday",
@@ -97,7 +97,7 @@ func TestRestoreSendsNothingTwice(t *testing.T) {
 		t.Fatal("Grace's reply is in the backup already; the test needs her message sent after the backup")
 	}
 	restored := apptest.StartApp(t, apptest.AppSandbox(t, sb), apptest.AppArgs("--data-dir", dir))
-	c2 := apiAs(t, restored, "ops@example.com")
+	c2 := restored.APIAs(t, "ops@example.com")
 	c2.Call("GET", fmt.Sprintf("/campaigns/%d", id), nil).Into(t, 200, &v)
 	if v["status"] != "paused" || !strings.Contains(fmt.Sprint(v["pause_reason"]), "restored from a backup taken") {
 		t.Fatalf("restored campaign: status %v, reason %q; want paused with a notice", v["status"], v["pause_reason"])

@@ -31,7 +31,7 @@ func TestWebhooksThroughTheApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	c := apiAs(t, a, "hooks@example.com")
+	c := a.APIAs(t, "hooks@example.com")
 
 	var (
 		mu     sync.Mutex
@@ -63,7 +63,7 @@ func TestWebhooksThroughTheApp(t *testing.T) {
 	secret = hook.Secret
 	mu.Unlock()
 
-	ann := connect(t, c, apiID, apiHash, phoneAnn)
+	ann := c.Connect(apiID, apiHash, phoneAnn)
 	// People without scripted replies (the other tests count on those),
 	// one of whom refuses strangers.
 	var v map[string]any

@@ -1,0 +1,46 @@
+package testkit
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// StartChild runs this test binary again as a child process, with no test
+// selected and env set to conf as JSON: the package's TestMain sees env and
+// plays the child (a node to kill mid-work, say). The child is killed when
+// the test ends. Its output goes to the test log, but for lines starting
+// with quiet (its progress chatter).
+func StartChild(t testing.TB, env string, conf any, quiet string) *exec.Cmd {
+	t.Helper()
+	confJSON, err := json.Marshal(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env+"="+string(confJSON))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if quiet == "" || !strings.HasPrefix(sc.Text(), quiet) {
+				t.Log("child:", sc.Text())
+			}
+		}
+	}()
+	return cmd
+}
