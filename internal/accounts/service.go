@@ -43,7 +43,7 @@ var _ Gateway = (*telegram.Gateway)(nil)
 
 // Options are a Service's parts.
 type Options struct {
-	Store   store.Store
+	Store   Store
 	Keyring *secrets.Keyring
 	Gateway Gateway
 	Logger  *slog.Logger
@@ -62,7 +62,7 @@ type Options struct {
 // concurrent use; between calls it keeps only a short cache of each
 // account's sessions (sessions.go).
 type Service struct {
-	st   store.Store
+	st   Store
 	keys *secrets.Keyring
 	tg   Gateway
 	log  *slog.Logger
@@ -228,9 +228,15 @@ func personOr(ctx context.Context, fallback int64) int64 {
 	return fallback
 }
 
+// activityWriter is what record writes with: the store, or a transaction
+// of it.
+type activityWriter interface {
+	AddActivity(ctx context.Context, a store.Activity) (store.Activity, error)
+}
+
 // record writes one line of the activity log. A failure to write it is
 // logged, not returned: the step it describes already happened.
-func (s *Service) record(ctx context.Context, q store.Queries, by Actor, accountID int64, event, detail string) {
+func (s *Service) record(ctx context.Context, q activityWriter, by Actor, accountID int64, event, detail string) {
 	if _, err := q.AddActivity(ctx, store.Activity{
 		AccountID: accountID, UserID: by.UserID, ByUserID: personOr(ctx, by.UserID), Event: event, Detail: detail, IP: by.IP, CreatedAt: s.now().UTC(),
 	}); err != nil {

@@ -16,11 +16,17 @@ var moves = map[string]string{
 	"cancelled": audit.CampaignCancelled,
 }
 
+// recorder is what record writes with: the store, or a transaction of it.
+type recorder interface {
+	audit.Writer
+	AddActivity(ctx context.Context, a store.Activity) (store.Activity, error)
+}
+
 // record writes a campaign's action to the workspace's audit log and to
 // the activity log of each of its sending accounts (an account's page
 // lists what was done with it), with q: the change's transaction when it
 // has one, whose error then undoes the change.
-func (s *Service) record(ctx context.Context, q store.Queries, userID int64, c store.Campaign, action, detail string) error {
+func (s *Service) record(ctx context.Context, q recorder, userID int64, c store.Campaign, action, detail string) error {
 	by := audit.ActorFrom(ctx)
 	now := s.now()
 	if err := audit.Record(ctx, q, now, userID, by, audit.Event{

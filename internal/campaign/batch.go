@@ -16,7 +16,7 @@ import (
 // commits. One transaction for the steps that are waiting pays one commit
 // for all of them — group commit.
 type batcher struct {
-	st store.Store
+	st Store
 
 	mu      sync.Mutex
 	queue   []*batchOp

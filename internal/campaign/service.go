@@ -60,7 +60,7 @@ type Options struct {
 	// Events, when set, hears of sends, failures and completions, in the
 	// transaction that records them.
 	Events   Events
-	Store    store.Store
+	Store    Store
 	Accounts Accounts
 	Logger   *slog.Logger
 	// Now is the clock; nil is time.Now.
@@ -97,7 +97,7 @@ type Options struct {
 
 // Service runs campaigns. It is safe for concurrent use.
 type Service struct {
-	st  store.Store
+	st  Store
 	acc Accounts
 	log *slog.Logger
 	o   Options

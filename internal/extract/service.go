@@ -44,7 +44,7 @@ type Options struct {
 	// that the client that works them can be built after the services
 	// whose workers it runs.
 	Queue    Queue
-	Store    store.Store
+	Store    Store
 	Accounts Accounts
 	Logger   *slog.Logger
 	// Now is the clock; nil is time.Now.
@@ -70,7 +70,7 @@ const DefaultQuotaMembers = 2_000_000
 // Service runs extractions and serves member lists. It is safe for
 // concurrent use.
 type Service struct {
-	st     store.Store
+	st     Store
 	acc    Accounts
 	log    *slog.Logger
 	now    func() time.Time

@@ -59,7 +59,7 @@ type Options struct {
 	// that the client that works them can be built after the services
 	// whose workers it runs.
 	Queue    Queue
-	Store    store.Store
+	Store    Store
 	Accounts Accounts
 	// Replies, when set, is told of every incoming message.
 	Replies Replies
@@ -79,7 +79,7 @@ type Options struct {
 
 // Service is the inbox. It is safe for concurrent use.
 type Service struct {
-	st  store.Store
+	st  Store
 	acc Accounts
 	log *slog.Logger
 	o   Options

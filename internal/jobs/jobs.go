@@ -20,12 +20,11 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/telegramate/telegramate/internal/node"
-	"github.com/telegramate/telegramate/internal/store"
 )
 
 // Options configure the client.
 type Options struct {
-	Store  store.Store
+	Store  Store
 	Logger *slog.Logger
 	// DatabaseURL, on PostgreSQL, lets River hear of new jobs at once
 	// through LISTEN/NOTIFY instead of polling every FetchPollInterval.
@@ -77,7 +76,7 @@ type Options struct {
 // on both engines.
 type Client struct {
 	*river.Client[*sql.Tx]
-	store        store.Store
+	store        Store
 	listenerPool *pgxpool.Pool
 	log          *slog.Logger
 

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-
-	"github.com/telegramate/telegramate/internal/store"
 )
 
 // PruneArgs is the periodic clean-up of rows nobody needs any more:
@@ -25,7 +23,7 @@ func prunePeriodically(every time.Duration) *river.PeriodicJob {
 
 type pruneWorker struct {
 	river.WorkerDefaults[PruneArgs]
-	store                     store.Store
+	store                     Store
 	logger                    *slog.Logger
 	now                       func() time.Time
 	loginFailureRetention     time.Duration

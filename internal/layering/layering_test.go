@@ -1,6 +1,7 @@
-// Package layering holds one test: that imports point the way the design
-// says (web → domain → store, telegram, secrets), so a shortcut through a
-// lower layer is caught when it is written, not when a reviewer reads it.
+// Package layering holds tests of the code's shape: that imports point the
+// way the design says (web → domain → store, telegram, secrets), and that
+// each domain package takes only the part of the store it uses, so a
+// shortcut is caught when it is written, not when a reviewer reads it.
 package layering
 
 import (

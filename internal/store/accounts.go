@@ -151,6 +151,9 @@ type Accounts interface {
 	// DeletePendingLoginsOfAccount drops the account's login in progress, if
 	// any (no error when there is none).
 	DeletePendingLoginsOfAccount(ctx context.Context, userID, accountID int64) error
+	// AddPendingLoginFailure counts a wrong code or 2FA password on the
+	// account's login in progress and returns the count so far.
+	AddPendingLoginFailure(ctx context.Context, userID, accountID int64) (int, error)
 	// UpdatePendingLogin saves p's code hash, session, code details, hint,
 	// state and expiry.
 	UpdatePendingLogin(ctx context.Context, p PendingLogin) error

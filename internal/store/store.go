@@ -70,7 +70,6 @@ type Queries interface {
 	Sealed
 	Accounts
 	Extractions
-	Hardening
 	Campaigns
 	Leases
 	Inbox
@@ -112,6 +111,7 @@ type Users interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	SetUserPassword(ctx context.Context, id int64, passwordHash string, now time.Time) error
+	CountAdmins(ctx context.Context) (int, error)
 }
 
 // WebSessions backs scs's session store.
@@ -122,15 +122,59 @@ type WebSessions interface {
 	SessionDelete(ctx context.Context, token string) error
 	// SessionDeleteExpired is the pruning job's work.
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
+
+	// SessionCommitOwned is SessionCommit that also records whose session
+	// it is (0 for nobody yet) and, on its first commit, when and from
+	// where it began.
+	SessionCommitOwned(ctx context.Context, s OwnedSession) error
+	// ListUserSessions lists a user's unexpired sessions, newest first.
+	ListUserSessions(ctx context.Context, userID int64, now time.Time) ([]WebSession, error)
+	// DeleteUserSession ends one of the user's sessions; another user's is
+	// ErrNotFound.
+	DeleteUserSession(ctx context.Context, userID int64, token string) error
+	// DeleteUserSessionsExcept ends every session of the user but keep
+	// ("" ends them all) and returns how many it ended.
+	DeleteUserSessionsExcept(ctx context.Context, userID int64, keep string) (int64, error)
+}
+
+// OwnedSession is a web session as committed.
+type OwnedSession struct {
+	Token     string // the hash of the cookie's value
+	Data      []byte
+	Expiry    time.Time
+	UserID    int64 // 0 while nobody is logged in
+	Now       time.Time
+	ClientIP  string
+	UserAgent string
+}
+
+// WebSession is a user's session as listed.
+type WebSession struct {
+	Token     string // the hash of the cookie's value, never the value
+	Expiry    time.Time
+	CreatedAt time.Time
+	ClientIP  string
+	UserAgent string
 }
 
 // LoginThrottle counts failed logins per key (email and client IP), in the
-// database so that every node sees the same count.
+// database so that every node sees the same count, and remembers the
+// browsers that logged in before, which are throttled on their own.
 type LoginThrottle interface {
 	AddLoginFailure(ctx context.Context, key string, at time.Time) error
 	LoginFailuresSince(ctx context.Context, key string, since time.Time) (int, error)
 	ClearLoginFailures(ctx context.Context, key string) error
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
+	// LastLoginFailure is the time of the key's newest failure, ErrNotFound
+	// when it has none.
+	LastLoginFailure(ctx context.Context, key string) (time.Time, error)
+
+	// AddLoginDevice remembers a browser that logged in as userID, by the
+	// hash of the value of its device cookie.
+	AddLoginDevice(ctx context.Context, hash []byte, userID int64, now time.Time) error
+	// LoginDeviceUser is the user a device logged in as, ErrNotFound for
+	// an unknown one.
+	LoginDeviceUser(ctx context.Context, hash []byte) (int64, error)
 }
 
 // Workspace is what several people share: on the owned tables (accounts,

@@ -56,11 +56,11 @@ const MaxExpiry = 10 * 365 * 24 * time.Hour
 var enc = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 type Service struct {
-	st  store.Store
+	st  Store
 	now func() time.Time
 }
 
-func New(st store.Store) *Service {
+func New(st Store) *Service {
 	return &Service{st: st, now: time.Now}
 }
 

@@ -60,14 +60,14 @@ type Options struct {
 }
 
 type Service struct {
-	st   store.Store
+	st   Store
 	opts Options
 
 	dummyOnce sync.Once
 	dummyHash string
 }
 
-func New(st store.Store, opts Options) *Service {
+func New(st Store, opts Options) *Service {
 	if opts.Hash == (HashParams{}) {
 		opts.Hash = DefaultHashParams
 	}

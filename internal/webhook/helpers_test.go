@@ -180,7 +180,7 @@ func newService(t *testing.T, o webhook.Options) *webhook.Service {
 	if o.Queue == nil {
 		// As the server does: the service enqueues through a client that
 		// only inserts, whatever works its jobs (startJobs).
-		q, err := jobs.New(context.Background(), jobs.Options{Store: o.Store, InsertOnly: true})
+		q, err := jobs.New(context.Background(), jobs.Options{Store: o.Store.(jobs.Store), InsertOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}

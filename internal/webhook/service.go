@@ -30,7 +30,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/telegramate/telegramate/internal/secrets"
-	"github.com/telegramate/telegramate/internal/store"
 )
 
 // Event types a user can subscribe an endpoint to.
@@ -73,7 +72,7 @@ type Options struct {
 	// that the client that works them can be built after the services
 	// whose workers it runs.
 	Queue   Queue
-	Store   store.Store
+	Store   Store
 	Keyring *secrets.Keyring
 	Logger  *slog.Logger
 	// Now is the clock; nil is time.Now.
@@ -104,7 +103,7 @@ type Options struct {
 
 // Service keeps a user's endpoints and delivers their events.
 type Service struct {
-	st  store.Store
+	st  Store
 	log *slog.Logger
 	o   Options
 
