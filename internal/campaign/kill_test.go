@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +210,5 @@ func TestKilledServerSendsEveryMessageOnce(t *testing.T) {
 
 func startChild(t *testing.T, conf childConf) *exec.Cmd {
 	t.Helper()
-	return testkit.StartChild(t, childEnv, conf, "child sending")
+	return testkit.StartChild(t, childEnv, conf, func(line string) bool { return !strings.HasPrefix(line, "child sending") })
 }

@@ -1,14 +1,12 @@
 package extract_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/telegram"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // The kill test runs the extraction in a child process (this test binary,
@@ -113,35 +112,17 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 	conf := childConf{DataDir: dir, DCs: sbx.DCs(), PublicKey: sbx.PublicKeyPEM(), Phones: e.acc.phones,
 		Sessions: map[string][]byte{phoneAnn: sessions[phoneAnn]}, PauseAt: 1000}
 	sessMu.Unlock()
-	confJSON, _ := json.Marshal(conf)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(confJSON))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
 	before := participantCalls()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	t.Cleanup(func() {
-		if !killed {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
 	paused := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			t.Log("child:", sc.Text())
-			if strings.HasPrefix(sc.Text(), "paused") {
-				paused <- sc.Text()
+	cmd := testkit.StartChild(t, childEnv, conf, func(line string) bool {
+		if strings.HasPrefix(line, "paused") {
+			select {
+			case paused <- line:
+			default:
 			}
 		}
-	}()
+		return true
+	})
 	select {
 	case <-paused:
 	case <-time.After(90 * time.Second):
@@ -151,7 +132,6 @@ func TestKilledRunResumesFromItsCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	killed = true
 	childCalls := participantCalls() - before
 
 	// What survived: the pages committed before, not the ones being

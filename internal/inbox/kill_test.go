@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +124,5 @@ func TestAnswerOnceAcrossKill(t *testing.T) {
 
 func startChild(t *testing.T, conf childConf) *exec.Cmd {
 	t.Helper()
-	return testkit.StartChild(t, childEnv, conf, "child running")
+	return testkit.StartChild(t, childEnv, conf, func(line string) bool { return !strings.HasPrefix(line, "child running") })
 }

@@ -5,16 +5,16 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 )
 
 // StartChild runs this test binary again as a child process, with no test
 // selected and env set to conf as JSON: the package's TestMain sees env and
 // plays the child (a node to kill mid-work, say). The child is killed when
-// the test ends. Its output goes to the test log, but for lines starting
-// with quiet (its progress chatter).
-func StartChild(t testing.TB, env string, conf any, quiet string) *exec.Cmd {
+// the test ends (a test may kill it sooner). Each line it prints is given
+// to onLine, which can watch for a step and says whether the line goes to
+// the test log (false for progress chatter); nil logs every line.
+func StartChild(t testing.TB, env string, conf any, onLine func(line string) (log bool)) *exec.Cmd {
 	t.Helper()
 	confJSON, err := json.Marshal(conf)
 	if err != nil {
@@ -37,7 +37,7 @@ func StartChild(t testing.TB, env string, conf any, quiet string) *exec.Cmd {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if quiet == "" || !strings.HasPrefix(sc.Text(), quiet) {
+			if onLine == nil || onLine(sc.Text()) {
 				t.Log("child:", sc.Text())
 			}
 		}
