@@ -69,7 +69,7 @@ func TestInterruptStopsSendingAtOnce(t *testing.T) {
 		t.Errorf("the log does not say what the shutdown waits for and how long at most:\n%s", log)
 	}
 
-	n = c.StartNode("solo")
+	c.StartNode("solo")
 	c.WaitCampaign(v.ID, 3*time.Minute)
 	if sent := c.CheckExactlyOnce(v.ID); sent == 0 {
 		t.Error("nothing sent")
