@@ -41,11 +41,6 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	testkit.Eventually(t, 20*time.Second, what, cond)
-}
-
 func getJSON(t *testing.T, method, url, body string, out any) int {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -79,7 +74,7 @@ func TestCommandPrintsWorkingSwitches(t *testing.T) {
 		done <- RunCommand(ctx, []string{"--generate", "members=500", "--listen", "127.0.0.1:0",
 			"--control", "127.0.0.1:0", "--state", state, "--public-key-out", keyPath}, &out, &errOut)
 	}()
-	waitFor(t, "the summary", func() bool { return strings.Contains(out.String(), "Ctrl+C") })
+	testkit.Eventually(t, 20*time.Second, "the summary", func() bool { return strings.Contains(out.String(), "Ctrl+C") })
 	text := out.String()
 	if !strings.Contains(text, "--telegram-public-key "+keyPath) || !strings.Contains(text, "api_id 1234567") {
 		t.Fatalf("summary:\n%s", text)
