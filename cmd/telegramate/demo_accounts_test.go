@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // TestDemoKeepsConnectedAccountsAcrossRestarts: a newcomer connects a
@@ -101,19 +103,17 @@ func startDemo(t *testing.T, dir, addr string) (stop func()) {
 		done <- run(ctx, []string{"demo", "--data-dir", dir, "--listen", addr, "--log-level", "warn"},
 			&env{stdin: strings.NewReader(""), stdout: &out, stderr: t.Output(), getenv: func(string) string { return "" }})
 	}()
-	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(out.String(), "Press Ctrl+C") {
+	if !testkit.Until(time.Minute, func() bool {
 		select {
 		case code := <-done:
 			cancel()
 			t.Fatalf("demo exited with %d:\n%s", code, out.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("demo not ready after a minute:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return strings.Contains(out.String(), "Press Ctrl+C")
+	}) {
+		cancel()
+		t.Fatalf("demo not ready after a minute:\n%s", out.String())
 	}
 	stopped := false
 	stop = func() {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // syncBuffer is written by the demo's goroutine and read by the test.
@@ -47,18 +49,15 @@ func TestDemoServesWithASandboxAndADemoUser(t *testing.T) {
 			&env{stdin: strings.NewReader(""), stdout: &out, stderr: t.Output(), getenv: func(string) string { return "" }})
 	}()
 
-	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(out.String(), "Press Ctrl+C") {
+	testkit.EventuallyWith(t, time.Minute, "the demo to be ready", func() (bool, string) {
 		select {
 		case code := <-done:
 			t.Fatalf("demo exited with %d:\n%s", code, out.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("demo not ready after a minute:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		s := out.String()
+		return strings.Contains(s, "Press Ctrl+C"), "\n" + s
+	})
 	summary := out.String()
 	for _, want := range []string{"http://" + addr, "demo@example.com", "API ID", "API Hash", "yellow alert",
 		"http://" + addr + "/demo/codes", "after 30ms"} {

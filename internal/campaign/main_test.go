@@ -241,20 +241,13 @@ func (e *env) list(a campaigntest.Account, chat int64) int64 {
 	if err != nil {
 		e.t.Fatalf("extract %d: %v", chat, err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	testkit.EventuallyWith(e.t, 60*time.Second, fmt.Sprintf("the extraction of %d to end", chat), func() (bool, string) {
 		x, err = e.ext.Get(context.Background(), e.user, x.ID)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if x.Final() {
-			break
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("extraction of %d did not end: %+v", chat, x)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return x.Final(), fmt.Sprintf("%+v", x)
+	})
 	if x.Status != store.ExtractionCompleted {
 		e.t.Fatalf("extraction of %d: %s %s", chat, x.Status, x.ErrorMessage)
 	}
@@ -285,20 +278,16 @@ func (e *env) start(id int64) {
 // waitFor polls the campaign until cond holds.
 func (e *env) waitFor(id int64, what string, cond func(campaign.View) bool) campaign.View {
 	e.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		v, err := e.svc.Get(context.Background(), e.user, id)
+	var v campaign.View
+	testkit.EventuallyWith(e.t, 90*time.Second, fmt.Sprintf("campaign %d: %s", id, what), func() (bool, string) {
+		var err error
+		v, err = e.svc.Get(context.Background(), e.user, id)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if cond(v) {
-			return v
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("campaign %d: gave up waiting for %s: %+v", id, what, v.Counts)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return cond(v), fmt.Sprintf("%+v", v.Counts)
+	})
+	return v
 }
 
 func (e *env) waitDone(id int64) campaign.View {

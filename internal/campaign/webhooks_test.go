@@ -3,6 +3,7 @@ package campaign_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/webhook"
 )
 
@@ -107,13 +109,10 @@ func TestCampaignEventsReachWebhook(t *testing.T) {
 			}
 			return n
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for count()[webhook.CampaignCompleted] == 0 || count()[webhook.DeliverySent] < 8 || count()[webhook.DeliveryFailed] < 2 {
-			if time.Now().After(deadline) {
-				t.Fatalf("events at the receiver after 30s: %v", count())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		testkit.EventuallyWith(t, 30*time.Second, "the campaign's events at the receiver", func() (bool, string) {
+			n := count()
+			return n[webhook.CampaignCompleted] > 0 && n[webhook.DeliverySent] >= 8 && n[webhook.DeliveryFailed] >= 2, fmt.Sprintf("%v", n)
+		})
 		if n := count(); n[webhook.DeliverySent] != 8 || n[webhook.DeliveryFailed] != 2 || n[webhook.CampaignCompleted] != 1 || len(n) != 3 {
 			t.Errorf("events %v, want 8 sent, 2 failed, 1 completed", n)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // TestGateOrder: with a call on its way, the calls waiting go one at a
@@ -32,19 +34,12 @@ func TestGateOrder(t *testing.T) {
 			leave()
 		}()
 		// Queued in this order (the gate is busy, so each waits).
-		deadline := time.Now().Add(5 * time.Second)
-		for {
+		testkit.Eventually(t, 5*time.Second, w.name+" to queue", func() bool {
 			g.mu.Lock()
 			n := g.waiting.Len()
 			g.mu.Unlock()
-			if n > 0 && n == indexOf(waiting, w.name)+1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never queued", w.name)
-			}
-			time.Sleep(time.Millisecond)
-		}
+			return n > 0 && n == indexOf(waiting, w.name)+1
+		})
 	}
 	first()
 	want := []string{"person", "answer", "page", "send 1", "send 2"}

@@ -2,6 +2,7 @@ package extract_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // env is one test's world: a fresh database with a user owning Ann's and
@@ -115,20 +117,15 @@ func (e *env) wait(id int64) store.Extraction {
 
 func (e *env) waitFor(id int64, cond func(store.Extraction) bool, what string) store.Extraction {
 	e.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		x, err := e.svc.Get(context.Background(), e.user.ID, id)
-		if err != nil {
+	var x store.Extraction
+	testkit.EventuallyWith(e.t, 90*time.Second, fmt.Sprintf("extraction %d to come %s", id, what), func() (bool, string) {
+		var err error
+		if x, err = e.svc.Get(context.Background(), e.user.ID, id); err != nil {
 			e.t.Fatal(err)
 		}
-		if cond(x) {
-			return x
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("extraction %d did not come %s within 90s: %+v", id, what, x)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return cond(x), fmt.Sprintf("%+v", x)
+	})
+	return x
 }
 
 // members reads a whole list in order of discovery.

@@ -234,20 +234,13 @@ func (e *env) account(tgUserID int64) int64 { return e.ids[tgUserID] }
 // waitFor polls cond until it holds or a minute passes.
 func (e *env) waitFor(what string, cond func() (bool, error)) {
 	e.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
+	testkit.Eventually(e.t, time.Minute, what, func() bool {
 		ok, err := cond()
 		if err != nil {
 			e.t.Fatalf("%s: %v", what, err)
 		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return ok
+	})
 }
 
 // conversationWith waits for the account's conversation with a person.

@@ -11,6 +11,7 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 type probeArgs struct {
@@ -91,23 +92,15 @@ func TestDeadNodesJobsRunAgain(t *testing.T) {
 						return nil
 					}))
 				}})
-			deadline := time.Now().Add(30 * time.Second)
-			for {
+			testkit.Eventually(t, 30*time.Second, "the dead node's running job to run again", func() bool {
 				// node-alive keeps beating; node-dead does not.
 				if err := st.NodeSeen(ctx, "node-alive"); err != nil {
 					t.Fatal(err)
 				}
 				mu.Lock()
-				done := ran["dead"]
-				mu.Unlock()
-				if done {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the dead node's running job never ran again")
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+				defer mu.Unlock()
+				return ran["dead"]
+			})
 			job, err := ins.JobGet(ctx, ids["dead"])
 			if err != nil {
 				t.Fatal(err)
@@ -123,19 +116,8 @@ func TestDeadNodesJobsRunAgain(t *testing.T) {
 			}
 			if engine == "sqlite" && !aliveRan {
 				// Made available in the same rescue as the other one.
-				waitUntil(t, func() bool { mu.Lock(); defer mu.Unlock(); return ran["alive"] })
+				testkit.Eventually(t, 30*time.Second, "the live node's job to run", func() bool { mu.Lock(); defer mu.Unlock(); return ran["alive"] })
 			}
 		})
-	}
-}
-
-func waitUntil(t *testing.T, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30s")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

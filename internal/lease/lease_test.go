@@ -3,6 +3,7 @@ package lease_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"sync"
 	"testing"
@@ -61,18 +62,16 @@ func busy(t *testing.T, err error) *apperr.Error {
 // acquireWithin polls until m gets the account.
 func acquireWithin(t *testing.T, m *lease.Manager, accountID int64) *lease.Use {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		u, err := m.Acquire(context.Background(), accountID)
-		if err == nil {
-			return u
+	var u *lease.Use
+	testkit.EventuallyWith(t, 20*time.Second, fmt.Sprintf("%s to get account %d", m.NodeID(), accountID), func() (bool, string) {
+		var err error
+		if u, err = m.Acquire(context.Background(), accountID); err == nil {
+			return true, ""
 		}
 		busy(t, err)
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never got account %d: %v", m.NodeID(), accountID, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false, err.Error()
+	})
+	return u
 }
 
 // TestTwoNodesTakeTurns: two nodes on one PostgreSQL. A holds the account

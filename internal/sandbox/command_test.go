@@ -20,6 +20,8 @@ import (
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 type syncBuffer struct {
@@ -37,17 +39,6 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func getJSON(t *testing.T, method, url, body string, out any) int {
@@ -83,7 +74,7 @@ func TestCommandPrintsWorkingSwitches(t *testing.T) {
 		done <- RunCommand(ctx, []string{"--generate", "members=500", "--listen", "127.0.0.1:0",
 			"--control", "127.0.0.1:0", "--state", state, "--public-key-out", keyPath}, &out, &errOut)
 	}()
-	waitFor(t, "the summary", func() bool { return strings.Contains(out.String(), "Ctrl+C") })
+	testkit.Eventually(t, 20*time.Second, "the summary", func() bool { return strings.Contains(out.String(), "Ctrl+C") })
 	text := out.String()
 	if !strings.Contains(text, "--telegram-public-key "+keyPath) || !strings.Contains(text, "api_id 1234567") {
 		t.Fatalf("summary:\n%s", text)

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/tg"
+
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // nodeClient is a client logged in as phone that names its node in
@@ -54,22 +57,15 @@ func getSelf(ctx context.Context, c *telegram.Client) error {
 // waitClosed polls until the record shows no open connection of the user.
 func waitClosed(t *testing.T, s *Server, user int64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.EventuallyWith(t, 10*time.Second, fmt.Sprintf("the connections of %d to close", user), func() (bool, string) {
 		open := 0
 		for _, c := range s.ConnectionLog() {
 			if c.UserID == user && c.Open() {
 				open++
 			}
 		}
-		if open == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections of %d still open", open, user)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return open == 0, fmt.Sprintf("%d still open", open)
+	})
 }
 
 func TestConnectionLogNamesNodeAndAccount(t *testing.T) {

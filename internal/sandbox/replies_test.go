@@ -215,7 +215,7 @@ func TestPendingReplySurvivesRestart(t *testing.T) {
 	// Two hours later the reply is overdue and goes out at start.
 	clock.Advance(2 * time.Hour)
 	s2 := startSandbox(t, replyWorld(t, "1h"), Options{StateFile: path, Clock: clock.Now})
-	waitFor(t, "the overdue reply", func() bool {
+	testkit.Eventually(t, 20*time.Second, "the overdue reply", func() bool {
 		msgs := s2.Messages()
 		return len(msgs) == 2 && msgs[1].Text == "STOP" && msgs[1].To == 1001
 	})

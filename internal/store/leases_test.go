@@ -3,31 +3,29 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // acquireWithin polls until holder gets the account (the other holder's
 // lease expires by the database's clock), failing after a deadline.
 func acquireWithin(t *testing.T, s store.Store, accountID int64, holder string, ttl time.Duration) store.Lease {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		l, ok, err := s.AcquireLease(context.Background(), accountID, holder, ttl)
-		if err != nil {
+	var l store.Lease
+	testkit.EventuallyWith(t, 10*time.Second, fmt.Sprintf("%s to get account %d", holder, accountID), func() (bool, string) {
+		var ok bool
+		var err error
+		if l, ok, err = s.AcquireLease(context.Background(), accountID, holder, ttl); err != nil {
 			t.Fatal(err)
 		}
-		if ok {
-			return l
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never got account %d; held: %+v", holder, accountID, l)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return ok, fmt.Sprintf("held: %+v", l)
+	})
+	return l
 }
 
 // TestAccountLease: one holder at a time; the other is refused with who
@@ -190,23 +188,15 @@ func TestNodesAndRescue(t *testing.T) {
 		// "alive", which beats, is listed. (A second, not less: on a
 		// loaded machine the statements between alive's last beat and
 		// the rescue below take a good part of 50ms.)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		testkit.EventuallyWith(t, 10*time.Second, "the dead node to leave the list", func() (bool, string) {
 			if err := s.NodeSeen(ctx, "alive"); err != nil {
 				t.Fatal(err)
 			}
-			nodes, err = s.ListNodes(ctx, time.Second)
-			if err != nil {
+			if nodes, err = s.ListNodes(ctx, time.Second); err != nil {
 				t.Fatal(err)
 			}
-			if len(nodes) == 1 && nodes[0].ID == "alive" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the dead node is still listed: %+v", nodes)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return len(nodes) == 1 && nodes[0].ID == "alive", fmt.Sprintf("still listed: %+v", nodes)
+		})
 		ids := map[string]int64{}
 		for _, by := range []string{"alive", "dead", "gone", "self"} {
 			ids[by] = insertRunningJob(t, s, by)
@@ -236,7 +226,7 @@ func TestNodesAndRescue(t *testing.T) {
 		}
 		// Forgetting by an age the live node's last beat is well within,
 		// however slow the machine: wait until "dead" is older than it.
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		testkit.EventuallyWith(t, 10*time.Second, "the dead node to leave the list a second on", func() (bool, string) {
 			if err := s.NodeSeen(ctx, "alive"); err != nil {
 				t.Fatal(err)
 			}
@@ -244,13 +234,8 @@ func TestNodesAndRescue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(nodes) == 1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the dead node is still listed a second on: %+v", nodes)
-			}
-		}
+			return len(nodes) == 1, fmt.Sprintf("still listed: %+v", nodes)
+		})
 		if n, err := s.ForgetNodes(ctx, time.Second); err != nil || n != 1 {
 			t.Fatalf("forget nodes: %d %v", n, err)
 		}

@@ -469,17 +469,10 @@ func TestStepsLeaveNoGoroutines(t *testing.T) {
 	if _, err := g.SendCode(testCtx(t), creds, "123"); err == nil {
 		t.Fatal("SendCode to a bad phone succeeded")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.EventuallyWith(t, 10*time.Second, "the clients' goroutines to end", func() (bool, string) {
 		after := clientGoroutines()
-		if len(after) <= len(before) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d client goroutines before, %d after:\n\n%s", len(before), len(after), strings.Join(after, "\n\n"))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(after) <= len(before), fmt.Sprintf("%d client goroutines before, %d after:\n\n%s", len(before), len(after), strings.Join(after, "\n\n"))
+	})
 }
 
 // clientMarks are frames only a Telegram client's goroutines have: gotd's

@@ -12,6 +12,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // TestImportDoesNotStarveOtherTenants: while one tenant imports 100,000
@@ -65,7 +66,7 @@ func TestImportDoesNotStarveOtherTenants(t *testing.T) {
 
 	// Wait for the import to be under way: ann's list starts to fill.
 	annID := userIDOf(t, e, "ann@example.com")
-	waitFor(t, "the import to start writing", func() bool {
+	testkit.Eventually(t, time.Minute, "the import to start writing", func() bool {
 		n, err := e.store.CountSuppressions(context.Background(), annID)
 		return err == nil && n > 0
 	})
@@ -114,19 +115,6 @@ func userIDOf(t *testing.T, e *env, email string) int64 {
 		t.Fatal(err)
 	}
 	return u.ID
-}
-
-// waitFor polls cond until it holds, failing the test after a minute with
-// what it was waiting for.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // apiBody sends a JSON body with a bearer token.

@@ -42,13 +42,9 @@ func TestHealthzIsTheNodesReadiness(t *testing.T) {
 	proxy.Stall()
 	c.get("/healthz").wantStatus(t, http.StatusServiceUnavailable).wantBody(t, `"reason":"database unreachable"`, `"node":"web-2"`)
 	proxy.Resume()
-	deadline := time.Now().Add(20 * time.Second)
-	for c.get("/healthz").StatusCode != http.StatusOK {
-		if time.Now().After(deadline) {
-			t.Fatal("/healthz did not recover once the database answered again")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, 20*time.Second, "/healthz to recover once the database answered again", func() bool {
+		return c.get("/healthz").StatusCode == http.StatusOK
+	})
 
 	draining.Store(true)
 	c.get("/healthz").wantStatus(t, http.StatusServiceUnavailable).wantBody(t, `"reason":"shutting down"`)

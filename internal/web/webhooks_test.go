@@ -18,6 +18,7 @@ import (
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/webhook"
 )
 
@@ -85,17 +86,10 @@ func TestWebhooksPage(t *testing.T) {
 			t.Fatalf("no test button:\n%s", page.body)
 		}
 		ann.post("/webhooks/"+id[1]+"/test", nil).wantRedirect(t, "/webhooks")
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		testkit.EventuallyWith(t, 30*time.Second, "the test event to be shown delivered", func() (bool, string) {
 			page = ann.get("/webhooks").wantStatus(t, http.StatusOK)
-			if strings.Contains(page.body, `data-state="delivered"`) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the test event is not shown delivered after 30s:\n%s", page.body)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return strings.Contains(page.body, `data-state="delivered"`), "\n" + page.body
+		})
 		page.wantBody(t, "webhook.test", `<span class="fw-semibold response-code">202</span>`)
 		if hits.Load() != 1 {
 			t.Errorf("receiver hit %d times", hits.Load())
@@ -143,17 +137,10 @@ func TestWebhooksAPI(t *testing.T) {
 
 		path := "/api/v1/webhooks/" + strconv.FormatInt(created.ID, 10)
 		ann.sendJSON(http.MethodPost, path+"/test", token, "").wantStatus(t, http.StatusAccepted).wantBody(t, `"type":"webhook.test"`)
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		testkit.EventuallyWith(t, 30*time.Second, "the test event to be delivered", func() (bool, string) {
 			r = ann.api(http.MethodGet, path+"/deliveries", token).wantStatus(t, http.StatusOK)
-			if strings.Contains(r.body, `"state":"delivered"`) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("deliveries after 30s: %s", r.body)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return strings.Contains(r.body, `"state":"delivered"`), "deliveries " + r.body
+		})
 		r.wantBody(t, `"last_status":200`, `"attempts":1`)
 
 		ann.api(http.MethodDelete, path, token).wantStatus(t, http.StatusNoContent)

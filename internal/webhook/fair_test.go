@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/webhook"
 )
 
@@ -57,13 +59,10 @@ func TestHangingTenantDoesNotDelayOthers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for hanging.Load() < int32(webhook.MaxInFlightPerUser) {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for ann's requests to hang: %d", hanging.Load())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.EventuallyWith(t, 30*time.Second, "ann's requests to hang", func() (bool, string) {
+		n := hanging.Load()
+		return n >= int32(webhook.MaxInFlightPerUser), fmt.Sprintf("%d hanging", n)
+	})
 
 	ep, secret, err := svc.Create(ctx, bea.ID, fast.URL(), []string{webhook.DeliverySent})
 	if err != nil {

@@ -223,22 +223,15 @@ func startJobs(t *testing.T, s store.Store, svc *webhook.Service) (stop func(), 
 // waitJobsDone waits until no webhook job is waiting or running.
 func waitJobsDone(t *testing.T, s store.Store) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.EventuallyWith(t, 30*time.Second, "the webhook jobs to end", func() (bool, string) {
 		var n int
 		err := s.DB().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'webhook_deliver'
 			AND state NOT IN ('completed', 'discarded', 'cancelled')`).Scan(&n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d webhook jobs still open after 30s", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return n == 0, fmt.Sprintf("%d still open", n)
+	})
 }
 
 func mustUser(t *testing.T, s store.Store, email string) store.User {
@@ -254,20 +247,16 @@ func mustUser(t *testing.T, s store.Store, email string) store.User {
 // done, or fails after a deadline.
 func waitDeliveries(t *testing.T, svc *webhook.Service, userID, endpointID int64, ok func([]store.WebhookDelivery) bool) []store.WebhookDelivery {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		list, err := svc.Deliveries(context.Background(), userID, endpointID, 200)
+	var list []store.WebhookDelivery
+	testkit.EventuallyWith(t, 30*time.Second, "the deliveries", func() (bool, string) {
+		var err error
+		list, err = svc.Deliveries(context.Background(), userID, endpointID, 200)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok(list) {
-			return list
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("deliveries not done within 30s: %+v", list)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return ok(list), fmt.Sprintf("%+v", list)
+	})
+	return list
 }
 
 func allIn(state string, n int) func([]store.WebhookDelivery) bool {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // TestCampaignAPIShapes drives a campaign through the JSON API with the
@@ -56,12 +57,10 @@ func TestCampaignAPIShapes(t *testing.T) {
 	if v["status"] != "running" && v["status"] != "completed" {
 		t.Fatalf("started: %v", v["status"])
 	}
-	for deadline := time.Now().Add(90 * time.Second); v["status"] != "completed"; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("campaign still %v: %v", v["status"], v["counts"])
-		}
+	testkit.EventuallyWith(t, 90*time.Second, "the campaign to complete", func() (bool, string) {
 		c.Call("GET", fmt.Sprintf("/campaigns/%d", id), nil).Into(t, 200, &v)
-	}
+		return v["status"] == "completed", fmt.Sprintf("still %v: %v", v["status"], v["counts"])
+	})
 	counts := v["counts"].(map[string]any)
 	for _, k := range []string{"pending", "sent", "failed", "skipped", "replied"} {
 		if _, ok := counts[k]; !ok {

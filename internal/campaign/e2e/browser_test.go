@@ -43,11 +43,9 @@ func eval[T any](p page, js string) T {
 // itself (server-sent events), at the campaign's pace.
 func (p page) waitFor(what, js string, within time.Duration) {
 	p.t.Helper()
-	for deadline := time.Now().Add(within); !eval[bool](p, js); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			p.Screenshot("failed")
-			p.t.Fatalf("%s: not within %v", what, within)
-		}
+	if !testkit.Until(within, func() bool { return eval[bool](p, js) }) {
+		p.Screenshot("failed")
+		p.t.Fatalf("%s: not within %v", what, within)
 	}
 }
 
@@ -58,14 +56,12 @@ func (p page) has(sel, want string) {
 	p.t.Helper()
 	js := fmt.Sprintf(`(function () { var e = document.querySelector(%q); return e ? e.innerText : "(no element)"; })()`, sel)
 	var got string
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if got = eval[string](p, js); strings.Contains(got, want) && got != "(no element)" {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.Screenshot("failed")
-			p.t.Fatalf("%s reads %q, want %q in it", sel, got, want)
-		}
+	if !testkit.Until(10*time.Second, func() bool {
+		got = eval[string](p, js)
+		return strings.Contains(got, want) && got != "(no element)"
+	}) {
+		p.Screenshot("failed")
+		p.t.Fatalf("%s reads %q, want %q in it", sel, got, want)
 	}
 }
 
@@ -289,23 +285,20 @@ func allowDownloads(dir string) chromedp.Action[chromedp.Void] {
 
 func readDownload(t *testing.T, dir, ext string) [][]string {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		matches, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
-		if len(matches) > 0 {
-			data, err := os.ReadFile(matches[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return rows
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s downloaded within 30s", ext)
-		}
+	var matches []string
+	testkit.Eventually(t, 30*time.Second, "a "+ext+" download", func() bool {
+		matches, _ = filepath.Glob(filepath.Join(dir, "*"+ext))
+		return len(matches) > 0
+	})
+	data, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
 	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
 
 // TestBrowserFollowUpCancelledByReply builds a 2-step campaign in the

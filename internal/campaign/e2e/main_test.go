@@ -116,12 +116,10 @@ func extractChat(t *testing.T, c apptest.APIClient, account, chat int64) extract
 	t.Helper()
 	var p extract.Progress
 	c.Call("POST", "/extractions", map[string]any{"account_id": account, "chat_id": chat}).Into(t, 201, &p)
-	for deadline := time.Now().Add(time.Minute); !p.Final(); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("extraction %d still %s after a minute", p.ID, p.Status)
-		}
+	testkit.EventuallyWith(t, time.Minute, fmt.Sprintf("extraction %d to end", p.ID), func() (bool, string) {
 		c.Call("GET", fmt.Sprintf("/extractions/%d", p.ID), nil).Into(t, 200, &p)
-	}
+		return p.Final(), fmt.Sprintf("still %s", p.Status)
+	})
 	if p.Status != "completed" {
 		t.Fatalf("extraction %+v", p)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 	"github.com/telegramate/telegramate/internal/webhook"
 )
@@ -84,11 +85,10 @@ func TestWebhooksThroughTheApp(t *testing.T) {
 	}
 	waitFor := func(what string, ok func(map[string]int) bool) {
 		t.Helper()
-		for deadline := time.Now().Add(90 * time.Second); !ok(count()); time.Sleep(100 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: events at the receiver after 90s: %v", what, count())
-			}
-		}
+		testkit.EventuallyWith(t, 90*time.Second, what, func() (bool, string) {
+			n := count()
+			return ok(n), fmt.Sprintf("events at the receiver: %v", n)
+		})
 	}
 	// Each event is a job of its own, sent as the user's share of the
 	// senders allows: they may arrive in any order.

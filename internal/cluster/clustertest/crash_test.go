@@ -1,10 +1,13 @@
 package clustertest
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -77,22 +80,18 @@ func runCrash(t *testing.T, o crash) {
 	for _, a := range c.Senders[:3] {
 		contended = append(contended, c.Extract(c.Node(o.nodes[len(o.nodes)-1]), a, CrowdChat).ID)
 	}
-	deadline := time.Now().Add(time.Minute)
 	var x Extraction
-	for {
+	testkit.EventuallyWith(t, time.Minute, "the extraction to start", func() (bool, string) {
 		var err error
 		x, err = c.Extraction(big.ID)
 		if err == nil && x.Fetched > 0 {
-			break
+			return true, ""
 		}
 		if err == nil && x.Final() {
 			t.Fatalf("the extraction ended before the kill: %+v", x)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the extraction did not start: %+v %v", x, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false, fmt.Sprintf("%+v %v", x, err)
+	})
 	// The victim: the node running the extraction if it also sends, else
 	// the node sending for the most accounts.
 	victim := c.nodeHolding(c.Extractor.TGUserID)
@@ -132,7 +131,7 @@ func runCrash(t *testing.T, o crash) {
 	if len(o.nodes) == 1 {
 		c.StartNode(victim.Name)
 	}
-	deadline = time.Now().Add(2 * takeoverTarget)
+	deadline := time.Now().Add(2 * takeoverTarget)
 	for {
 		gaps, ok := c.Takeover(held, died)
 		if ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/telegramate/telegramate/internal/extract"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 	"github.com/telegramate/telegramate/internal/web/api"
 )
@@ -20,18 +21,13 @@ import (
 // waitDone polls GET /extractions/{id} until the extraction is over.
 func (c *client) waitDone(id int64) extract.Progress {
 	c.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		var p extract.Progress
+	var p extract.Progress
+	testkit.EventuallyWith(c.t, 90*time.Second, fmt.Sprintf("extraction %d to end", id), func() (bool, string) {
+		p = extract.Progress{}
 		c.call("GET", fmt.Sprintf("/extractions/%d", id), nil).Into(c.t, 200, &p)
-		if p.Final() {
-			return p
-		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("extraction %d still %s after 90s", id, p.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return p.Final(), fmt.Sprintf("still %s", p.Status)
+	})
+	return p
 }
 
 // TestAPIExtraction runs on SQLite and PostgreSQL: chats, an extraction by

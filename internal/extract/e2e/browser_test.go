@@ -112,17 +112,12 @@ func TestBrowserExtractWatchFilterDownload(t *testing.T) {
 	dir := t.TempDir()
 	b.Do(allowDownloads(dir), chromedp.Click(css("#export-csv")))
 	var file string
-	for deadline := time.Now().Add(30 * time.Second); file == ""; {
-		matches, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
-		if len(matches) > 0 {
+	testkit.Eventually(t, 30*time.Second, "a CSV download", func() bool {
+		if matches, _ := filepath.Glob(filepath.Join(dir, "*.csv")); len(matches) > 0 {
 			file = matches[0]
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no CSV downloaded within 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return file != ""
+	})
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

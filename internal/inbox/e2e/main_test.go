@@ -75,11 +75,9 @@ func sendCampaign(t *testing.T, c apptest.APIClient, name string, account int64,
 		"pacing": map[string]any{"min_interval_seconds": 0}}).Into(t, 201, &v)
 	id := int64(v["id"].(float64))
 	c.Call("POST", fmt.Sprintf("/campaigns/%d/start", id), nil).Into(t, 200, &v)
-	for deadline := time.Now().Add(time.Minute); v["status"] != "completed"; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("campaign %s still %v: %v", name, v["status"], v["counts"])
-		}
+	testkit.EventuallyWith(t, time.Minute, "campaign "+name+" to complete", func() (bool, string) {
 		c.Call("GET", fmt.Sprintf("/campaigns/%d", id), nil).Into(t, 200, &v)
-	}
+		return v["status"] == "completed", fmt.Sprintf("still %v: %v", v["status"], v["counts"])
+	})
 	return id
 }

@@ -75,14 +75,10 @@ func TestBrowserTeamInbox(t *testing.T) {
 	}
 	// What reaches the account before its listener first read its updates
 	// state is from before the inbox started: wait for that read.
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		if _, ok, err := st.UpdatesStateOf(ctx, acct); err != nil || ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the account's listener never started")
-		}
-	}
+	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
+		_, ok, err := st.UpdatesStateOf(ctx, acct)
+		return err != nil || ok
+	})
 	st.Close()
 	bea.Load(chromedp.Navigate(a.URL + "/inbox"))
 
@@ -99,17 +95,15 @@ func TestBrowserTeamInbox(t *testing.T) {
 		} `json:"conversations"`
 	}
 	var conv int64
-	for deadline := time.Now().Add(live); conv == 0; time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("Ivy's conversation did not reach the inbox")
-		}
+	testkit.Eventually(t, live, "Ivy's conversation to reach the inbox", func() bool {
 		c.Call("GET", "/conversations", nil).Into(t, 200, &list)
 		for _, x := range list.Conversations {
 			if x.Person.UserID == ivy {
 				conv = x.ID
 			}
 		}
-	}
+		return conv != 0
+	})
 	thread := fmt.Sprintf("%s/inbox/%d", a.URL, conv)
 	ann.Load(chromedp.Navigate(thread))
 	bea.Load(chromedp.Navigate(thread))

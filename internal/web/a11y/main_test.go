@@ -79,16 +79,6 @@ func startApp(t *testing.T) *apptest.App {
 	return apptest.StartApp(t, apptest.AppSandbox(t, sbx))
 }
 
-// until polls cond until it holds, failing with what it waited for.
-func until(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(within); !cond(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-	}
-}
-
 // app is the n-th API credential set of the world (1-5).
 func app(n int) (int, string) {
 	return 2500000 + n, fmt.Sprintf("5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5%d", n)
@@ -123,7 +113,7 @@ func content(t *testing.T, c apptest.APIClient) {
 	c.Call("GET", fmt.Sprintf("/accounts/%d/chats", ann), nil).Into(t, 200, nil)
 	c.Call("POST", "/extractions", object{"account_id": ann, "chat_id": chatDevs}).Into(t, 201, &v)
 	ex := id(v)
-	until(t, "the extraction completes", time.Minute, func() bool {
+	testkit.Eventually(t, time.Minute, "the extraction completes", func() bool {
 		c.Call("GET", fmt.Sprintf("/extractions/%d", ex), nil).Into(t, 200, &v)
 		return v["status"] == "completed"
 	})
@@ -133,7 +123,7 @@ func content(t *testing.T, c apptest.APIClient) {
 	c.Call("GET", fmt.Sprintf("/accounts/%d/chats", bob), nil).Into(t, 200, nil)
 	c.Call("POST", "/extractions", object{"account_id": bob, "chat_id": chatFans}).Into(t, 201, &v)
 	waiting := id(v)
-	until(t, "Bob's extraction waits", time.Minute, func() bool {
+	testkit.Eventually(t, time.Minute, "Bob's extraction waits", func() bool {
 		c.Call("GET", fmt.Sprintf("/extractions/%d", waiting), nil).Into(t, 200, &v)
 		return v["status"] == "waiting"
 	})
@@ -143,11 +133,11 @@ func content(t *testing.T, c apptest.APIClient) {
 		"pacing": object{"min_interval_seconds": 0}}).Into(t, 201, &v)
 	done := id(v)
 	c.Call("POST", fmt.Sprintf("/campaigns/%d/start", done), nil).Into(t, 200, &v)
-	until(t, "the meetup campaign completes", time.Minute, func() bool {
+	testkit.Eventually(t, time.Minute, "the meetup campaign completes", func() bool {
 		c.Call("GET", fmt.Sprintf("/campaigns/%d", done), nil).Into(t, 200, &v)
 		return v["status"] == "completed"
 	})
-	until(t, "Grace's reply reaches the inbox", time.Minute, func() bool {
+	testkit.Eventually(t, time.Minute, "Grace's reply reaches the inbox", func() bool {
 		var l struct{ Conversations []object }
 		c.Call("GET", "/conversations", nil).Into(t, 200, &l)
 		return len(l.Conversations) > 0

@@ -345,17 +345,16 @@ func (ck *checker) submitEmpty(i int) {
 	})()`, i)))
 	// The page is replaced while this polls, so an evaluation that fails
 	// because of it counts as "not yet".
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	var err error
+	if !testkit.Until(20*time.Second, func() bool {
 		ctx, cancel := context.WithTimeout(b.Ctx(), 5*time.Second)
-		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && (!window.axeOldPage || window.axeSettled === true)`))
-		cancel()
-		if err == nil && done {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Screenshot("failed")
-			ck.t.Fatalf("the form's answer did not come within 20s (last error: %v)", err)
-		}
+		defer cancel()
+		var done bool
+		done, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && (!window.axeOldPage || window.axeSettled === true)`))
+		return err == nil && done
+	}) {
+		b.Screenshot("failed")
+		ck.t.Fatalf("the form's answer did not come within 20s (last error: %v)", err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 	"github.com/telegramate/telegramate/internal/tokens"
 )
@@ -67,14 +68,10 @@ func TestConversationsAPITeam(t *testing.T) {
 	acct := owner.Connect(2400001, "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e", "9996611501")
 	// What reaches the account before its listener first read its updates
 	// state is from before the inbox started: wait for that read.
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		if _, ok, err := st.UpdatesStateOf(ctx, acct); err != nil || ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the account's listener never started")
-		}
-	}
+	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
+		_, ok, err := st.UpdatesStateOf(ctx, acct)
+		return err != nil || ok
+	})
 	if _, err := sbx.Write(ivyTG, annTG, "Hello team", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -88,12 +85,10 @@ func TestConversationsAPITeam(t *testing.T) {
 	var l struct {
 		Conversations []conv `json:"conversations"`
 	}
-	for deadline := time.Now().Add(90 * time.Second); len(l.Conversations) == 0; time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("Ivy's conversation did not arrive")
-		}
+	testkit.Eventually(t, 90*time.Second, "Ivy's conversation", func() bool {
 		bea.Call("GET", "/conversations", nil).Into(t, 200, &l)
-	}
+		return len(l.Conversations) > 0
+	})
 	id := l.Conversations[0].ID
 	if l.Conversations[0].AssignedTo != nil {
 		t.Errorf("a new conversation is assigned: %+v", l.Conversations[0].AssignedTo)

@@ -10,6 +10,7 @@ import (
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 )
 
@@ -75,15 +76,10 @@ func TestConversationsAPIShapes(t *testing.T) {
 	var l list
 	waitList := func(what, query string, n int) {
 		t.Helper()
-		for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		testkit.EventuallyWith(t, 90*time.Second, what, func() (bool, string) {
 			c.Call("GET", "/conversations"+query, nil).Into(t, 200, &l)
-			if len(l.Conversations) == n {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %d conversations: %+v", what, len(l.Conversations), l)
-			}
-		}
+			return len(l.Conversations) == n, fmt.Sprintf("%d conversations: %+v", len(l.Conversations), l)
+		})
 	}
 	waitList("Grace's reply", "", 1)
 	grace := l.Conversations[0]
@@ -177,9 +173,9 @@ func TestConversationsAPIShapes(t *testing.T) {
 	if ans["state"] != "pending" && ans["state"] != "sending" && ans["state"] != "sent" || ans["origin"] != "answer" || ans["direction"] != "out" {
 		t.Errorf("answer %v", ans)
 	}
-	for deadline := time.Now().Add(time.Minute); ans["state"] != "sent"; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("answer still %v", ans)
+	testkit.EventuallyWith(t, time.Minute, "the answer to be sent", func() (bool, string) {
+		if ans["state"] == "sent" {
+			return true, ""
 		}
 		c.Call("GET", fmt.Sprintf("/conversations/%d/messages?limit=5", ivyID), nil).Into(t, 200, &th)
 		for _, m := range th.Messages {
@@ -187,7 +183,8 @@ func TestConversationsAPIShapes(t *testing.T) {
 				ans = m
 			}
 		}
-	}
+		return ans["state"] == "sent", fmt.Sprintf("still %v", ans)
+	})
 	if ans["telegram_message_id"] == nil {
 		t.Errorf("sent answer without Telegram's id: %v", ans)
 	}

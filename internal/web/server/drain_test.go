@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 )
 
@@ -31,17 +33,10 @@ func TestStoppingNodeDrains(t *testing.T) {
 	}
 	stopped := make(chan struct{})
 	go func() { app.Stop(); close(stopped) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.EventuallyWith(t, 10*time.Second, "/healthz to say the node is shutting down", func() (bool, string) {
 		code, body := get()
-		if code == http.StatusServiceUnavailable && strings.Contains(body, "shutting down") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz never said the node was shutting down: %d %s", code, body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "shutting down"), fmt.Sprintf("%d %s", code, body)
+	})
 	select {
 	case <-stopped:
 	case <-time.After(30 * time.Second):
