@@ -103,14 +103,14 @@ func As(err error) (*Error, bool) {
 
 // Validation is a bad-input error for one field.
 func Validation(field, message string) *Error {
-	return &Error{Code: "validation_failed", Message: message, Field: field, Status: http.StatusUnprocessableEntity}
+	return &Error{Code: CodeValidation, Message: message, Field: field, Status: http.StatusUnprocessableEntity}
 }
 
 // NotFound is returned for missing objects and for other users' objects alike,
 // so an id never reveals whether it exists.
 func NotFound(what string) *Error {
 	return &Error{
-		Code:    "not_found",
+		Code:    CodeNotFound,
 		Message: fmt.Sprintf("%s not found", what),
 		Hint:    "Check the link or id; it may have been deleted.",
 		Status:  http.StatusNotFound,

@@ -39,11 +39,11 @@ var (
 	errNotMember = &apperr.Error{Code: "not_a_member", Message: "That person is not a member of this workspace who can answer",
 		Hint:  "Assign the conversation to an operator, admin or owner of this workspace (see Members), or to nobody.",
 		Field: "user_id", Status: http.StatusUnprocessableEntity}
-	errEmptyNote = &apperr.Error{Code: "validation_failed", Message: "Write the note first",
+	errEmptyNote = &apperr.Error{Code: apperr.CodeValidation, Message: "Write the note first",
 		Hint: "The note is empty.", Field: "text", Status: http.StatusUnprocessableEntity}
-	errNoteTooLong = &apperr.Error{Code: "validation_failed", Message: "The note is too long",
+	errNoteTooLong = &apperr.Error{Code: apperr.CodeValidation, Message: "The note is too long",
 		Hint: "A note holds at most 4,096 characters; shorten it or write two.", Field: "text", Status: http.StatusUnprocessableEntity}
-	errNoPerson = &apperr.Error{Code: "validation_failed", Message: `"Mine" needs a signed-in person`,
+	errNoPerson = &apperr.Error{Code: apperr.CodeValidation, Message: `"Mine" needs a signed-in person`,
 		Hint: "Filter by assigned=unassigned or by nothing, or call as a member.", Field: "assigned", Status: http.StatusUnprocessableEntity}
 )
 
@@ -137,7 +137,7 @@ func (s *Service) AddNote(ctx context.Context, userID, id int64, text string) (N
 		return Note{}, err
 	}
 	if !utf8.ValidString(text) {
-		return Note{}, &apperr.Error{Code: "validation_failed", Message: "The note is not valid UTF-8 text",
+		return Note{}, &apperr.Error{Code: apperr.CodeValidation, Message: "The note is not valid UTF-8 text",
 			Hint: "Send the note as UTF-8.", Field: "text", Status: http.StatusUnprocessableEntity}
 	}
 	a, _ := actor.From(ctx)

@@ -41,7 +41,7 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 var (
 	errInvitationNotFound = &apperr.Error{
-		Code:    "not_found",
+		Code:    apperr.CodeNotFound,
 		Message: "This invitation link is not valid",
 		Hint:    "Check that the whole link was copied, or ask the person who invited you for a new one.",
 		Status:  http.StatusNotFound,
@@ -65,7 +65,7 @@ var (
 		Status:  http.StatusGone,
 	}
 	errPendingNotFound = &apperr.Error{
-		Code:    "not_found",
+		Code:    apperr.CodeNotFound,
 		Message: "Invitation not found",
 		Hint:    "It may have been accepted, revoked or have expired already: the members page lists the pending ones.",
 		Status:  http.StatusNotFound,

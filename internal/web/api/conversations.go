@@ -314,7 +314,7 @@ func (a *API) assignConversation(ctx context.Context, in *assignIn) (*conversati
 	var who int64
 	if in.Body.UserID != nil {
 		if who = *in.Body.UserID; who <= 0 {
-			return nil, &apperr.Error{Code: "validation_failed", Message: "user_id is a member's user id, or null",
+			return nil, &apperr.Error{Code: apperr.CodeValidation, Message: "user_id is a member's user id, or null",
 				Hint: "List the members with GET /workspaces/{id}/members.", Field: "user_id", Status: http.StatusUnprocessableEntity}
 		}
 	}

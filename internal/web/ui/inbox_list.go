@@ -81,7 +81,7 @@ func parseInboxFilter(q url.Values) (inboxFilter, error) {
 	case inbox.AssignedAll, inbox.AssignedMine, inbox.AssignedUnassigned:
 	default:
 		f.Assigned = inbox.AssignedAll
-		return f, &apperr.Error{Code: "validation_failed", Message: "Show all, mine or unassigned conversations",
+		return f, &apperr.Error{Code: apperr.CodeValidation, Message: "Show all, mine or unassigned conversations",
 			Hint: "Choose one of the tabs above the list.", Field: "assigned", Status: http.StatusUnprocessableEntity}
 	}
 	return f, nil

@@ -10,7 +10,7 @@ import (
 
 // The inbox for a team: assignment, internal notes, and who is replying.
 
-var errBadAssignee = &apperr.Error{Code: "validation_failed", Message: "Choose a member from the list, or Unassigned",
+var errBadAssignee = &apperr.Error{Code: apperr.CodeValidation, Message: "Choose a member from the list, or Unassigned",
 	Hint: "The conversation can be assigned to an operator, admin or owner of this workspace.", Field: "user_id", Status: http.StatusUnprocessableEntity}
 
 // POST /inbox/{id}/assign — assigns the conversation to the member chosen,
