@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // TestCodesAreNamed: no code outside tests compares an error's Code with a
@@ -15,7 +17,7 @@ import (
 // switch on a Code). Such a comparison goes through a named constant, so
 // renaming a code cannot leave one reader behind, silently never matching.
 func TestCodesAreNamed(t *testing.T) {
-	root := moduleRoot(t)
+	root := testkit.ModuleRoot(t)
 	fset := token.NewFileSet()
 	var bad []string
 	isCode := func(e ast.Expr) bool {
@@ -71,23 +73,5 @@ func TestCodesAreNamed(t *testing.T) {
 	for _, b := range bad {
 		rel, _ := filepath.Rel(root, b)
 		t.Errorf("%s: an error code compared with a string literal; use its named constant (apperr.Code…)", rel)
-	}
-}
-
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
 	}
 }

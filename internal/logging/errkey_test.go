@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // errKey is the one key the product logs errors under, so a search of the
@@ -24,7 +26,7 @@ var logMethods = map[string]bool{
 }
 
 func TestOneKeyForErrors(t *testing.T) {
-	root := moduleRoot(t)
+	root := testkit.ModuleRoot(t)
 	fset := token.NewFileSet()
 	var bad []string
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
@@ -95,22 +97,4 @@ func TestOneKeyForErrors(t *testing.T) {
 func isPkg(sel *ast.SelectorExpr, name string) bool {
 	id, ok := sel.X.(*ast.Ident)
 	return ok && id.Name == name
-}
-
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
 }
