@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/telegramate/telegramate/internal/testkit"
@@ -21,12 +20,7 @@ func TestFocusIsNotHiddenUnderTheNavbar(t *testing.T) {
 	a := startApp(t)
 	b := testkit.NewBrowser(t)
 	k := &keys{t: t, b: b}
-	b.Do(
-		chromedp.Navigate(a.URL+"/signup"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "nia@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
-	)
-	b.Load(chromedp.Click(chromedp.CSS("#signup-submit")))
+	signUp(b, a.URL, "nia@example.com")
 	k.open(a.URL + "/campaigns/new")
 
 	// Two Tab stops of the campaign editor, one after the other, down the

@@ -118,12 +118,7 @@ func TestKeyboardOnly(t *testing.T) {
 	a := startApp(t)
 	b := testkit.NewBrowser(t)
 	k := &keys{t: t, b: b}
-	b.Do(
-		chromedp.Navigate(a.URL+"/signup"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "kim@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
-	)
-	b.Load(chromedp.Click(chromedp.CSS("#signup-submit")))
+	signUp(b, a.URL, "kim@example.com")
 
 	// The skip link is the first stop and leads into the page.
 	k.open(a.URL + "/help")

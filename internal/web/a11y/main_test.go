@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
@@ -77,6 +78,16 @@ func TestMain(m *testing.M) {
 func startApp(t *testing.T) *apptest.App {
 	t.Helper()
 	return apptest.StartApp(t, apptest.AppSandbox(t, sbx))
+}
+
+// signUp signs a person up in b, which is then signed in as them.
+func signUp(b *testkit.Browser, base, email string) {
+	b.Do(
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+	)
+	b.Load(chromedp.Click(chromedp.CSS("#signup-submit")))
 }
 
 // app is the n-th API credential set of the world (1-5).
