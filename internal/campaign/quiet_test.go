@@ -12,13 +12,15 @@ import (
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // quietService is a campaign service over st whose Telegram gateway is
 // never called: for what needs only the database.
 func quietService(t *testing.T, st store.Store, o campaign.Options) *campaign.Service {
 	t.Helper()
-	gw, err := telegram.New(telegram.Config{})
+	dcs, key := testkit.UnreachableTelegram(t)
+	gw, err := telegram.New(telegram.Config{DCs: dcs, PublicKeyPEM: key, ConnectTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/apperr"
@@ -12,6 +13,7 @@ import (
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/telegram"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // TestSuppressionListCapped: a user's own additions stop at the cap with a
@@ -19,8 +21,10 @@ import (
 func TestSuppressionListCapped(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.SQLite(t)
-	// The gateway is never called: suppressions do not reach Telegram.
-	gw, err := telegram.New(telegram.Config{})
+	// These tests never reach Telegram; a call that tries (rotating an
+	// account) fails at once on a closed local port.
+	dcs, key := testkit.UnreachableTelegram(t)
+	gw, err := telegram.New(telegram.Config{DCs: dcs, PublicKeyPEM: key, ConnectTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

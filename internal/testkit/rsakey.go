@@ -3,6 +3,8 @@ package testkit
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"sync"
 	"testing"
 )
@@ -24,4 +26,17 @@ func RSAKey(t testing.TB) *rsa.PrivateKey {
 		t.Fatalf("rsa key: %v", rsaKey.err)
 	}
 	return rsaKey.key
+}
+
+// UnreachableTelegram is a data center list and its public key for a
+// gateway in a test that must never reach Telegram: the one DC is a closed
+// port on 127.0.0.1, so a call that does try fails at once (connection
+// refused). With telegram.Config's zero DCs such a call dialled Telegram's
+// real addresses, which tests must not, and waited out the connect timeout
+// (32 s of TestEveryRouteChecksRoles was one account rotation).
+func UnreachableTelegram(t testing.TB) (dcs map[int]string, publicKeyPEM []byte) {
+	t.Helper()
+	key := RSAKey(t)
+	return map[int]string{2: "127.0.0.1:1"},
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&key.PublicKey)})
 }

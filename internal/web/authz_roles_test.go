@@ -84,7 +84,7 @@ var lastRoutes = []string{"POST /workspaces", "POST /workspace", "POST /members/
 // least role gets through; in the other workspace Bob's objects are not
 // found. A new route fails until its fixture says what role it needs.
 func TestEveryRouteChecksRoles(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s store.Store) {
+	storetest.EachParallel(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		e := newEnv(t, s)
 		ann := e.loggedIn("ann@example.com")

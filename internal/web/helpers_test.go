@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/campaign"
@@ -61,9 +62,10 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 	}
 	d.Users = users.New(s, uo)
 	d.Tokens = tokens.New(s)
-	// These tests never reach Telegram: the gateway points at Telegram's
-	// own servers and is never called.
-	gw, err := telegram.New(telegram.Config{})
+	// These tests never reach Telegram; a call that tries (rotating an
+	// account) fails at once on a closed local port.
+	dcs, key := testkit.UnreachableTelegram(t)
+	gw, err := telegram.New(telegram.Config{DCs: dcs, PublicKeyPEM: key, ConnectTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,16 @@ func Each(t *testing.T, body func(t *testing.T, s store.Store)) {
 	t.Run("postgres", func(t *testing.T) { body(t, Postgres(t)) })
 }
 
+// EachParallel is Each with the two engines at once, for a slow test whose
+// body owns everything it touches (no package variable it writes, no
+// shared sandbox): the test takes the longer engine's time instead of the
+// sum. The test itself still runs in its turn among the package's others.
+func EachParallel(t *testing.T, body func(t *testing.T, s store.Store)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); body(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); body(t, Postgres(t)) })
+}
+
 // SQLite is a fresh, migrated SQLite store in a temporary directory
 // (copied from one migrated once per test process, see SeedSQLite).
 func SQLite(t testing.TB) store.Store {
