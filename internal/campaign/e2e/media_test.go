@@ -5,18 +5,23 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/media"
+	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 	"github.com/telegramate/telegramate/internal/web/api"
 )
@@ -150,4 +155,274 @@ func TestMediaUpload(t *testing.T) {
 
 	// Not multipart, or no file field.
 	c.Call("POST", "/media", map[string]string{"file": "x"}).APIError(t, 415, "unsupported_media_type")
+}
+
+// mediaSandbox is a fresh sandbox of the package's world with its control
+// server, whose record (GET /messages, /uploads) the media tests judge by.
+func mediaSandbox(t *testing.T) *sandbox.Server {
+	t.Helper()
+	w, err := sandbox.ParseWorld([]byte(world))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Start(t.Context(), w, sandbox.Options{Listen: "127.0.0.1:0", Control: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("sandbox: %v", err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	return sb
+}
+
+// recorded is a message as the sandbox's GET /messages shows it.
+type recorded struct {
+	From     int64  `json:"from"`
+	To       int64  `json:"to"`
+	Text     string `json:"text"`
+	RandomID string `json:"random_id"`
+	Entities []struct {
+		Type   string `json:"type"`
+		Offset int    `json:"offset"`
+		Length int    `json:"length"`
+	} `json:"entities"`
+	Media *struct {
+		Type     string `json:"type"`
+		Size     int64  `json:"size"`
+		SHA256   string `json:"sha256"`
+		FileName string `json:"file_name"`
+		MimeType string `json:"mime_type"`
+	} `json:"media"`
+}
+
+func sandboxGet(t *testing.T, sb *sandbox.Server, path string, v any) {
+	t.Helper()
+	resp, err := http.Get(sb.ControlURL() + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sentBy is what the sandbox recorded from a sender, by recipient.
+func sentBy(t *testing.T, sb *sandbox.Server, from int64) map[int64][]recorded {
+	t.Helper()
+	var list []struct {
+		Message recorded `json:"message"`
+	}
+	sandboxGet(t, sb, fmt.Sprintf("/messages?from=%d", from), &list)
+	out := map[int64][]recorded{}
+	for _, m := range list {
+		out[m.Message.To] = append(out[m.Message.To], m.Message)
+	}
+	return out
+}
+
+// uploadedBytes is what each account sent with saveFilePart and
+// saveBigFilePart, parts sent again included.
+func uploadedBytes(t *testing.T, sb *sandbox.Server) map[int64]int64 {
+	t.Helper()
+	var raw map[string]int64
+	sandboxGet(t, sb, "/uploads", &raw)
+	out := map[int64]int64{}
+	for k, v := range raw {
+		var id int64
+		fmt.Sscan(k, &id)
+		out[id] = v
+	}
+	return out
+}
+
+// runCampaign creates a campaign from body, starts it and waits for it to
+// complete.
+func runCampaign(t *testing.T, c apptest.APIClient, body map[string]any) api.Campaign {
+	t.Helper()
+	var v api.Campaign
+	c.Call("POST", "/campaigns", body).Into(t, 201, &v)
+	c.Call("POST", fmt.Sprintf("/campaigns/%d/start", v.ID), nil).Into(t, 200, &v)
+	testkit.EventuallyWith(t, 2*time.Minute, "the campaign to complete", func() (bool, string) {
+		c.Call("GET", fmt.Sprintf("/campaigns/%d", v.ID), nil).Into(t, 200, &v)
+		return v.Status == "completed", fmt.Sprintf("still %s: %+v", v.Status, v.Counts)
+	})
+	return v
+}
+
+var mediaPeople = map[int64]string{5001: "Alice", 5002: "Bruno", 5003: "Chloé", 5004: "Dmitri", 5005: "Émile", 5006: "Fatima"}
+
+// TestCampaignPhotoFromTwoAccounts sends a photo with a personalised,
+// formatted caption to six people from two accounts: each gets it once,
+// the same bytes, with their caption; each account uploads the file once
+// (the sandbox's byte count) and sends it again by reference after.
+func TestCampaignPhotoFromTwoAccounts(t *testing.T) {
+	sb := mediaSandbox(t)
+	a := startAppOn(t, sb)
+	c := mediaUser(t, a, "photo@example.com")
+	ann := c.Connect(apiID, apiHash, phoneAnn)
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
+
+	photo := testJPEG(t, 7)
+	var m api.Media
+	upload(t, c, "invite.jpg", photo).Into(t, 201, &m)
+	v := runCampaign(t, c, map[string]any{
+		"name": "Photo", "message": "Hi {first_name}, **see you** at the meetup", "media_id": m.ID,
+		"audience":           map[string]any{"usernames": []string{"alice_m", "bruno_b", "chloe_d", "dmitri_k", "emile_z", "fatima_a"}},
+		"sender_account_ids": []int64{ann, bob}, "pacing": map[string]any{"min_interval_seconds": 0}, "opt_out_footer": false,
+	})
+	if v.Counts.Sent != 6 || v.Counts.Failed != 0 || v.MediaID != m.ID || len(v.Steps) != 1 || v.Steps[0].MediaID != m.ID {
+		t.Fatalf("campaign %+v", v)
+	}
+	perSender := map[int64]int{}
+	for _, from := range []int64{4301, 4302} {
+		for to, msgs := range sentBy(t, sb, from) {
+			name, ok := mediaPeople[to]
+			if !ok {
+				t.Errorf("%d got a message from %d", to, from)
+				continue
+			}
+			if len(msgs) != 1 {
+				t.Errorf("%s got %d messages from %d, want exactly one", name, len(msgs), from)
+				continue
+			}
+			got := msgs[0]
+			perSender[from]++
+			want := "Hi " + name + ", see you at the meetup"
+			if got.Media == nil || got.Media.Type != "photo" || got.Media.SHA256 != sha(photo) || got.Text != want {
+				t.Errorf("%s got %q with %+v, want the photo (sha256 %s) captioned %q", name, got.Text, got.Media, sha(photo), want)
+			}
+			if len(got.Entities) != 1 || got.Entities[0].Type != "bold" || got.Entities[0].Offset != len([]rune("Hi "+name+", ")) || got.Entities[0].Length != 7 {
+				t.Errorf("%s's caption entities %+v", name, got.Entities)
+			}
+		}
+	}
+	if perSender[4301]+perSender[4302] != 6 || perSender[4301] == 0 || perSender[4302] == 0 {
+		t.Errorf("messages per sender %v, want the six shared by both", perSender)
+	}
+	up := uploadedBytes(t, sb)
+	for _, from := range []int64{4301, 4302} {
+		if up[from] != int64(len(photo)) {
+			t.Errorf("account %d uploaded %d bytes for %d messages, want the photo once (%d)", from, up[from], perSender[from], len(photo))
+		}
+	}
+	t.Logf("uploaded per account: %v for a %d-byte photo sent %v times", up, len(photo), perSender)
+}
+
+// TestCampaignMediaFileReferenceExpired makes file references expire a
+// second after Telegram hands them out, with two seconds between sends:
+// every reuse is refused with FILE_REFERENCE_EXPIRED, the reference is
+// refreshed, and the message goes again with its random_id, once.
+func TestCampaignMediaFileReferenceExpired(t *testing.T) {
+	sb := mediaSandbox(t)
+	a := startAppOn(t, sb)
+	c := mediaUser(t, a, "expired@example.com")
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
+	photo := testJPEG(t, 9)
+	var m api.Media
+	upload(t, c, "p.jpg", photo).Into(t, 201, &m)
+
+	// The first message goes with a reference that stays valid; the
+	// switch turns on once it is in, mid-campaign.
+	var created api.Campaign
+	c.Call("POST", "/campaigns", map[string]any{
+		"name": "Expiring", "message": "Hello {first_name}", "media_id": m.ID,
+		"audience":           map[string]any{"usernames": []string{"alice_m", "bruno_b", "chloe_d"}},
+		"sender_account_ids": []int64{bob}, "pacing": map[string]any{"min_interval_seconds": 3}, "opt_out_footer": false,
+	}).Into(t, 201, &created)
+	c.Call("POST", fmt.Sprintf("/campaigns/%d/start", created.ID), nil).Into(t, 200, nil)
+	testkit.EventuallyWith(t, time.Minute, "the first message", func() (bool, string) {
+		n := len(sentBy(t, sb, 4302))
+		return n >= 1, fmt.Sprintf("%d sent", n)
+	})
+	setTTL(t, sb, "1s")
+	var v api.Campaign
+	testkit.EventuallyWith(t, 2*time.Minute, "the campaign to complete", func() (bool, string) {
+		c.Call("GET", fmt.Sprintf("/campaigns/%d", created.ID), nil).Into(t, 200, &v)
+		return v.Status == "completed", fmt.Sprintf("still %s: %+v", v.Status, v.Counts)
+	})
+	if v.Counts.Sent != 3 || v.Counts.Failed != 0 {
+		t.Fatalf("counts %+v", v.Counts)
+	}
+	sent := sentBy(t, sb, 4302)
+	for _, to := range []int64{5001, 5002, 5003} {
+		if msgs := sent[to]; len(msgs) != 1 || msgs[0].Media == nil || msgs[0].Media.SHA256 != sha(photo) || msgs[0].Text != "Hello "+mediaPeople[to] {
+			t.Errorf("%s got %+v, want the photo once", mediaPeople[to], msgs)
+		}
+	}
+	// Each expired reference made the account upload again (the
+	// refresh); never more than once per message.
+	up := uploadedBytes(t, sb)[4302]
+	if up < 2*int64(len(photo)) || up > 3*int64(len(photo)) || up%int64(len(photo)) != 0 {
+		t.Errorf("uploaded %d bytes of a %d-byte photo for 3 messages, want a refresh after the references expired", up, len(photo))
+	}
+	t.Logf("uploaded %d bytes (%d uploads) for 3 messages with references expiring", up, up/int64(len(photo)))
+}
+
+func setTTL(t *testing.T, sb *sandbox.Server, d string) {
+	t.Helper()
+	resp, err := http.Post(sb.ControlURL()+"/file-references", "application/json", strings.NewReader(`{"expire_after": "`+d+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /file-references: %d", resp.StatusCode)
+	}
+}
+
+// TestCampaignMediaExeAsDocument sends an executable named .jpg: it goes
+// as a document with its name, never as a photo. A caption over 1,024
+// characters for one recipient is refused at save, naming them; the same
+// text without the file is a message Telegram takes.
+func TestCampaignMediaExeAsDocument(t *testing.T) {
+	sb := mediaSandbox(t)
+	a := startAppOn(t, sb)
+	c := mediaUser(t, a, "exe@example.com")
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
+	exe := fakeExe()
+	var m api.Media
+	upload(t, c, "holiday.jpg", exe).Into(t, 201, &m)
+
+	// Names are known of the people an extraction saw: the caption is
+	// checked for each of them at save.
+	x := extractChat(t, c, bob, chatMeetup)
+	long := strings.Repeat("é", 1015) + " {full_name}"
+	body := map[string]any{
+		"name": "Long", "message": long, "media_id": m.ID,
+		"audience":           map[string]any{"extraction_ids": []int64{x.ID}},
+		"sender_account_ids": []int64{bob}, "pacing": map[string]any{"min_interval_seconds": 0}, "opt_out_footer": false,
+	}
+	e := c.Call("POST", "/campaigns", body).APIError(t, 422, "validation_failed")
+	named := false
+	for _, who := range []string{"@alice_m", "@chloe_d", "@fatima_a", "@grace_h", "@kenji_s"} { // full names over 8 characters
+		named = named || strings.Contains(e.Message, " for "+who+";")
+	}
+	if !named || !strings.Contains(e.Message, "1024") {
+		t.Errorf("refusal %q, want it to name a recipient whose caption passes 1,024 characters", e.Message)
+	}
+	delete(body, "media_id")
+	c.Call("POST", "/campaigns", body).Into(t, 201, nil)
+	body["media_id"] = m.ID
+	body["steps"] = []map[string]any{{"message": "Again", "after_seconds": 60, "media_id": m.ID + 1000}}
+	body["message"] = "Photos from {first_name|}'s trip"
+	c.Call("POST", "/campaigns", body).APIError(t, 422, "validation_failed")
+
+	delete(body, "steps")
+	body["audience"] = map[string]any{"usernames": []string{"alice_m", "dmitri_k"}}
+	v := runCampaign(t, c, body)
+	if v.Counts.Sent != 2 {
+		t.Fatalf("counts %+v", v.Counts)
+	}
+	for to, msgs := range sentBy(t, sb, 4302) {
+		if len(msgs) != 1 || msgs[0].Media == nil {
+			t.Errorf("%d got %+v", to, msgs)
+			continue
+		}
+		md := msgs[0].Media
+		if md.Type != "document" || md.FileName != "holiday.jpg" || md.SHA256 != sha(exe) || strings.HasPrefix(md.MimeType, "image/") {
+			t.Errorf("%d got %+v, want the executable as a document named holiday.jpg", to, md)
+		}
+	}
 }
