@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -425,4 +426,68 @@ func TestCampaignMediaExeAsDocument(t *testing.T) {
 			t.Errorf("%d got %+v, want the executable as a document named holiday.jpg", to, md)
 		}
 	}
+}
+
+// fakeVoice starts as an Ogg Opus stream (a voice note) does.
+func fakeVoice() []byte {
+	b := append([]byte("OggS\x00\x02"), make([]byte, 22)...)
+	b = append(b, "\x13OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00"...)
+	return append(b, bytes.Repeat([]byte("opus"), 2000)...)
+}
+
+// TestCampaignMediaStepsVoiceAndBigFile sends a voice note as the first
+// message and an 11 MB file as the follow-up: the file goes up in
+// saveBigFilePart parts (past 10 MB), each file once for the account,
+// and each person gets each step once.
+func TestCampaignMediaStepsVoiceAndBigFile(t *testing.T) {
+	sb := mediaSandbox(t)
+	a := startAppOn(t, sb)
+	c := mediaUser(t, a, "steps@example.com")
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
+
+	voice := fakeVoice()
+	var v1 api.Media
+	upload(t, c, "hello.ogg", voice).Into(t, 201, &v1)
+	if v1.Type != "voice" {
+		t.Fatalf("voice note stored as %+v", v1)
+	}
+	big := make([]byte, 11<<20+12345)
+	_, _ = rand.NewChaCha8([32]byte{3}).Read(big)
+	var doc api.Media
+	upload(t, c, "slides.pdf", big).Into(t, 201, &doc)
+	if doc.Type != "document" || doc.Size != int64(len(big)) {
+		t.Fatalf("big file stored as %+v", doc)
+	}
+
+	v := runCampaign(t, c, map[string]any{
+		"name": "Steps", "message": "Hi {first_name}", "media_id": v1.ID,
+		"steps":              []map[string]any{{"message": "The slides, {first_name}", "after_seconds": 1, "media_id": doc.ID}},
+		"audience":           map[string]any{"usernames": []string{"alice_m", "bruno_b"}},
+		"sender_account_ids": []int64{bob}, "pacing": map[string]any{"min_interval_seconds": 0}, "opt_out_footer": false,
+	})
+	if v.Counts.Sent != 4 || len(v.Steps) != 2 || v.Steps[0].Sent != 2 || v.Steps[1].Sent != 2 || v.Steps[1].MediaID != doc.ID {
+		t.Fatalf("campaign %+v", v)
+	}
+	sent := sentBy(t, sb, 4302)
+	for _, to := range []int64{5001, 5002} {
+		msgs := sent[to]
+		if len(msgs) != 2 || msgs[0].Media == nil || msgs[1].Media == nil {
+			t.Errorf("%s got %+v, want the voice note then the file", mediaPeople[to], msgs)
+			continue
+		}
+		if m := msgs[0].Media; m.Type != "voice" || m.SHA256 != sha(voice) || msgs[0].Text != "Hi "+mediaPeople[to] {
+			t.Errorf("%s's first message: %q %+v", mediaPeople[to], msgs[0].Text, m)
+		}
+		if m := msgs[1].Media; m.Type != "document" || m.SHA256 != sha(big) || m.FileName != "slides.pdf" || msgs[1].Text != "The slides, "+mediaPeople[to] {
+			t.Errorf("%s's follow-up: %q %+v", mediaPeople[to], msgs[1].Text, m)
+		}
+	}
+	var counts map[string]int
+	sandboxGet(t, sb, "/counts", &counts)
+	up := uploadedBytes(t, sb)[4302]
+	if want := int64(len(voice) + len(big)); up != want || counts["upload.saveBigFilePart"] != (len(big)+media.PartSize-1)/media.PartSize {
+		t.Errorf("uploaded %d bytes in %d big parts, want each file once (%d bytes), the big one in %d parts",
+			up, counts["upload.saveBigFilePart"], want, (len(big)+media.PartSize-1)/media.PartSize)
+	}
+	t.Logf("uploaded %d bytes for 4 messages of 2 files (%d and %d bytes); calls %v", up, len(voice), len(big), counts)
 }
