@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -57,6 +58,9 @@ type Options struct {
 // Service stores attachments. It is safe for concurrent use.
 type Service struct {
 	o Options
+	// carriers holds, per account and file, the id of the last message
+	// that carried the file (see sent).
+	carriers sync.Map
 }
 
 func New(o Options) (*Service, error) {

@@ -60,10 +60,18 @@ func (s *Service) Send(ctx context.Context, api *tg.Client, req SendRequest) (tg
 	case err == nil:
 		res, err := api.MessagesSendMedia(ctx, s.sendRequest(req, existing(up)))
 		if !isFileRefError(err) {
+			s.sent(req, res)
 			return res, stats, err
 		}
-		s.o.Logger.Info("file reference refused; uploading the file again", "account", req.AccountID, "file", req.FileID, "err", err)
 		stats.Refreshed = true
+		if fresh, ok := s.refresh(ctx, api, req, up); ok {
+			res, err := api.MessagesSendMedia(ctx, s.sendRequest(req, existing(fresh)))
+			if !isFileRefError(err) {
+				s.sent(req, res)
+				return res, stats, err
+			}
+		}
+		s.o.Logger.Info("file reference refused and not refreshed; uploading the file again", "account", req.AccountID, "file", req.FileID, "err", err)
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, stats, err
 	}
@@ -80,15 +88,72 @@ func (s *Service) Send(ctx context.Context, api *tg.Client, req SendRequest) (tg
 	if err != nil {
 		return nil, stats, err
 	}
-	if u, ok := uploadOf(res, req.RandomID); ok {
-		u.AccountID, u.FileID, u.RefreshedAt = req.AccountID, req.FileID, s.o.Now().UTC()
-		// The message is sent: failing to remember the upload only costs
-		// the next message an upload of its own.
-		if err := s.o.Store.SaveMediaUpload(context.WithoutCancel(ctx), u); err != nil {
-			s.o.Logger.Warn("could not remember an account's upload", "account", req.AccountID, "file", req.FileID, slog.Any("err", err))
-		}
+	s.sent(req, res)
+	if m, ok := sentMessage(res, req.RandomID); ok {
+		s.remember(ctx, req, m.Media)
 	}
 	return res, stats, nil
+}
+
+// carrierKey names an account's file.
+type carrierKey struct{ account, file int64 }
+
+// sent notes the message that carried an account's file, so that an
+// expired file reference is refreshed by fetching that message again
+// rather than uploading the file once more. It is kept on this node only:
+// after a restart the first refresh uploads.
+func (s *Service) sent(req SendRequest, res tg.UpdatesClass) {
+	if m, ok := sentMessage(res, req.RandomID); ok {
+		s.carriers.Store(carrierKey{req.AccountID, req.FileID}, m.ID)
+	}
+}
+
+// refresh fetches the message that last carried the account's file, for
+// the fresh file reference Telegram gives with it.
+func (s *Service) refresh(ctx context.Context, api *tg.Client, req SendRequest, up store.MediaUpload) (store.MediaUpload, bool) {
+	v, ok := s.carriers.Load(carrierKey{req.AccountID, req.FileID})
+	if !ok {
+		return up, false
+	}
+	res, err := api.MessagesGetMessages(ctx, []tg.InputMessageClass{&tg.InputMessageID{ID: v.(int)}})
+	if err != nil {
+		s.o.Logger.Info("could not fetch the message carrying a file again", "account", req.AccountID, "file", req.FileID, slog.Any("err", err))
+		return up, false
+	}
+	msgs, _ := res.(interface{ GetMessages() []tg.MessageClass })
+	if msgs == nil {
+		return up, false
+	}
+	for _, mc := range msgs.GetMessages() {
+		m, ok := mc.(*tg.Message)
+		if !ok || m.Media == nil {
+			continue
+		}
+		fresh, ok := uploadOfMedia(m.Media)
+		if !ok || fresh.TelegramID != up.TelegramID || fresh.Kind != up.Kind {
+			continue
+		}
+		fresh.AccountID, fresh.FileID, fresh.RefreshedAt = req.AccountID, req.FileID, s.o.Now().UTC()
+		if err := s.o.Store.SaveMediaUpload(context.WithoutCancel(ctx), fresh); err != nil {
+			s.o.Logger.Warn("could not remember a refreshed file reference", "account", req.AccountID, "file", req.FileID, slog.Any("err", err))
+		}
+		return fresh, true
+	}
+	return up, false
+}
+
+// remember records the photo or document Telegram made of an account's
+// upload. The message is sent: failing to record it only costs the next
+// message an upload of its own.
+func (s *Service) remember(ctx context.Context, req SendRequest, m tg.MessageMediaClass) {
+	u, ok := uploadOfMedia(m)
+	if !ok {
+		return
+	}
+	u.AccountID, u.FileID, u.RefreshedAt = req.AccountID, req.FileID, s.o.Now().UTC()
+	if err := s.o.Store.SaveMediaUpload(context.WithoutCancel(ctx), u); err != nil {
+		s.o.Logger.Warn("could not remember an account's upload", "account", req.AccountID, "file", req.FileID, slog.Any("err", err))
+	}
 }
 
 func (s *Service) sendRequest(req SendRequest, m tg.InputMediaClass) *tg.MessagesSendMediaRequest {
@@ -164,34 +229,39 @@ func uploadParts(ctx context.Context, api *tg.Client, rd io.Reader, f store.Medi
 	return &tg.InputFile{ID: fileID, Parts: parts, Name: f.FileName, MD5Checksum: hex.EncodeToString(sum.Sum(nil))}, nil
 }
 
-// uploadOf finds the photo or document Telegram made of an upload in its
-// answer to sendMedia.
-func uploadOf(res tg.UpdatesClass, randomID int64) (store.MediaUpload, bool) {
-	var media []tg.MessageMediaClass
-	switch u := res.(type) {
-	case *tg.UpdateShortSentMessage:
-		if m, ok := u.GetMedia(); ok {
-			media = append(media, m)
+// sentMessage finds the message sendMedia made in its answer: the one of
+// the random_id, else the only new one.
+func sentMessage(res tg.UpdatesClass, randomID int64) (*tg.Message, bool) {
+	u, ok := res.(*tg.Updates)
+	if !ok {
+		return nil, false
+	}
+	id := 0
+	for _, x := range u.Updates {
+		if m, ok := x.(*tg.UpdateMessageID); ok && m.RandomID == randomID {
+			id = m.ID
 		}
-	case *tg.Updates:
-		for _, x := range u.Updates {
-			if n, ok := x.(*tg.UpdateNewMessage); ok {
-				if m, ok := n.Message.(*tg.Message); ok && m.Media != nil {
-					media = append(media, m.Media)
-				}
+	}
+	for _, x := range u.Updates {
+		if n, ok := x.(*tg.UpdateNewMessage); ok {
+			if m, ok := n.Message.(*tg.Message); ok && (id == 0 || m.ID == id) {
+				return m, true
 			}
 		}
 	}
-	for _, m := range media {
-		switch m := m.(type) {
-		case *tg.MessageMediaPhoto:
-			if p, ok := m.Photo.(*tg.Photo); ok {
-				return store.MediaUpload{Kind: store.MediaPhoto, TelegramID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference}, true
-			}
-		case *tg.MessageMediaDocument:
-			if d, ok := m.Document.(*tg.Document); ok {
-				return store.MediaUpload{Kind: store.MediaDocument, TelegramID: d.ID, AccessHash: d.AccessHash, FileReference: d.FileReference}, true
-			}
+	return nil, false
+}
+
+// uploadOfMedia is the photo or document of a message's media.
+func uploadOfMedia(m tg.MessageMediaClass) (store.MediaUpload, bool) {
+	switch m := m.(type) {
+	case *tg.MessageMediaPhoto:
+		if p, ok := m.Photo.(*tg.Photo); ok {
+			return store.MediaUpload{Kind: store.MediaPhoto, TelegramID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference}, true
+		}
+	case *tg.MessageMediaDocument:
+		if d, ok := m.Document.(*tg.Document); ok {
+			return store.MediaUpload{Kind: store.MediaDocument, TelegramID: d.ID, AccessHash: d.AccessHash, FileReference: d.FileReference}, true
 		}
 	}
 	return store.MediaUpload{}, false
