@@ -496,3 +496,41 @@ func TestCampaignMediaStepsVoiceAndBigFile(t *testing.T) {
 	}
 	t.Logf("uploaded %d bytes for 4 messages of 2 files (%d and %d bytes); calls %v", up, len(voice), len(big), counts)
 }
+
+// TestCampaignMediaSurvivesFaults breaks the first upload part (Telegram
+// INTERNAL) and drops the connection on a later sendMedia: the sends go
+// again with their random_ids, and each person gets the photo once.
+func TestCampaignMediaSurvivesFaults(t *testing.T) {
+	sb := mediaSandbox(t)
+	a := startAppOn(t, sb)
+	c := mediaUser(t, a, "faults@example.com")
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
+	photo := testJPEG(t, 11)
+	var m api.Media
+	upload(t, c, "p.jpg", photo).Into(t, 201, &m)
+	for _, f := range []sandbox.Fault{
+		{Method: "upload.saveFilePart", Error: "INTERNAL"},
+		{Method: "messages.sendMedia", After: 1, Error: "DROP_CONNECTION"},
+	} {
+		if err := sb.SetFault(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := runCampaign(t, c, map[string]any{
+		"name": "Faults", "message": "Hello {first_name}", "media_id": m.ID,
+		"audience":           map[string]any{"usernames": []string{"alice_m", "bruno_b", "chloe_d"}},
+		"sender_account_ids": []int64{bob}, "pacing": map[string]any{"min_interval_seconds": 0}, "opt_out_footer": false,
+	})
+	if v.Counts.Sent != 3 || v.Counts.Failed != 0 {
+		t.Fatalf("counts %+v", v.Counts)
+	}
+	sent := sentBy(t, sb, 4302)
+	for _, to := range []int64{5001, 5002, 5003} {
+		if msgs := sent[to]; len(msgs) != 1 || msgs[0].Media == nil || msgs[0].Media.SHA256 != sha(photo) {
+			t.Errorf("%s got %+v, want the photo once", mediaPeople[to], msgs)
+		}
+	}
+	var counts map[string]int
+	sandboxGet(t, sb, "/counts", &counts)
+	t.Logf("uploaded %d bytes of a %d-byte photo; calls %v", uploadedBytes(t, sb)[4302], len(photo), counts)
+}
