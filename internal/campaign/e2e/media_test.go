@@ -31,7 +31,7 @@ import (
 // as them.
 func mediaUser(t *testing.T, a *apptest.App, email string) apptest.APIClient {
 	t.Helper()
-	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
+	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, DatabaseURL: a.Config.DatabaseURL.Reveal(), NoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,8 +259,18 @@ var mediaPeople = map[int64]string{5001: "Alice", 5002: "Bruno", 5003: "Chloé",
 // the same bytes, with their caption; each account uploads the file once
 // (the sandbox's byte count) and sends it again by reference after.
 func TestCampaignPhotoFromTwoAccounts(t *testing.T) {
+	photoFromTwoAccounts(t)
+}
+
+// TestCampaignPhotoOnPostgres is the same on PostgreSQL, whose chunks
+// and uploads are bytea.
+func TestCampaignPhotoOnPostgres(t *testing.T) {
+	photoFromTwoAccounts(t, apptest.AppOnPostgres())
+}
+
+func photoFromTwoAccounts(t *testing.T, opts ...apptest.AppOption) {
 	sb := mediaSandbox(t)
-	a := startAppOn(t, sb)
+	a := startAppOn(t, sb, opts...)
 	c := mediaUser(t, a, "photo@example.com")
 	ann := c.Connect(apiID, apiHash, phoneAnn)
 	bob := c.Connect(apiID2, apiHash2, phoneBob)
