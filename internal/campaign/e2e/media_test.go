@@ -391,7 +391,8 @@ func setTTL(t *testing.T, sb *sandbox.Server, d string) {
 // TestCampaignMediaExeAsDocument sends an executable named .jpg: it goes
 // as a document with its name, never as a photo. A caption over 1,024
 // characters for one recipient is refused at save, naming them; the same
-// text without the file is a message Telegram takes.
+// text without the file is a message Telegram takes. A test send carries
+// the file and counts as the account's upload.
 func TestCampaignMediaExeAsDocument(t *testing.T) {
 	sb := mediaSandbox(t)
 	a := startAppOn(t, sb)
@@ -425,13 +426,27 @@ func TestCampaignMediaExeAsDocument(t *testing.T) {
 	body["message"] = "Photos from {first_name|}'s trip"
 	c.Call("POST", "/campaigns", body).APIError(t, 422, "validation_failed")
 
+	// A test send to Bob's Saved Messages carries the file, and is Bob's
+	// upload of it: the campaign after it uploads nothing more.
+	c.Call("POST", "/campaigns/test-send", map[string]any{"account_id": bob, "message": body["message"], "media_id": m.ID, "opt_out_footer": false}).Into(t, 204, nil)
+	saved := sentBy(t, sb, 4302)[4302]
+	if len(saved) != 1 || saved[0].Media == nil || saved[0].Media.Type != "document" || saved[0].Media.SHA256 != sha(exe) || saved[0].Text != "Photos from Bob's trip" {
+		t.Fatalf("test send %+v", saved)
+	}
+
 	delete(body, "steps")
 	body["audience"] = map[string]any{"usernames": []string{"alice_m", "dmitri_k"}}
 	v := runCampaign(t, c, body)
 	if v.Counts.Sent != 2 {
 		t.Fatalf("counts %+v", v.Counts)
 	}
+	if up := uploadedBytes(t, sb)[4302]; up != int64(len(exe)) {
+		t.Errorf("Bob uploaded %d bytes for a test send and two messages of a %d-byte file, want it once", up, len(exe))
+	}
 	for to, msgs := range sentBy(t, sb, 4302) {
+		if to == 4302 {
+			continue
+		}
 		if len(msgs) != 1 || msgs[0].Media == nil {
 			t.Errorf("%d got %+v", to, msgs)
 			continue

@@ -238,6 +238,7 @@ type testSendIn struct {
 	Body struct {
 		AccountID    int64  `json:"account_id" doc:"The account whose Saved Messages get the test"`
 		Message      string `json:"message"`
+		MediaID      int64  `json:"media_id,omitempty" doc:"A file stored with POST /media, sent with the message as its caption (the account's upload is kept: a campaign from it sends the file without uploading it again)"`
 		OptOutFooter *bool  `json:"opt_out_footer,omitempty"`
 		LinkPreview  bool   `json:"link_preview,omitempty"`
 	}
@@ -410,7 +411,7 @@ func (a *API) previewMessage(_ context.Context, in *previewIn) (*previewOut, err
 func (a *API) testSend(ctx context.Context, in *testSendIn) (*struct{}, error) {
 	footer := in.Body.OptOutFooter == nil || *in.Body.OptOutFooter
 	err := a.deps.Campaigns.TestSend(ctx, auth.WorkspaceID(ctx), in.Body.AccountID,
-		campaign.PreviewInput{Message: in.Body.Message, OptOutFooter: footer}, in.Body.LinkPreview)
+		campaign.PreviewInput{Message: in.Body.Message, OptOutFooter: footer, MediaID: in.Body.MediaID}, in.Body.LinkPreview)
 	return nil, err
 }
 

@@ -1052,20 +1052,23 @@ type AuditPage struct {
 
 // Campaign defines model for Campaign.
 type Campaign struct {
-	Accounts     *[]CampaignAcct `json:"accounts"`
-	Counts       CampaignCounts  `json:"counts"`
-	CreatedAt    time.Time       `json:"created_at"`
-	FinishedAt   *time.Time      `json:"finished_at"`
-	Id           int64           `json:"id"`
-	LinkPreview  bool            `json:"link_preview"`
-	Message      string          `json:"message"`
-	Name         string          `json:"name"`
-	OptOutFooter bool            `json:"opt_out_footer"`
-	Pacing       CampaignPacing  `json:"pacing"`
-	PauseReason  *string         `json:"pause_reason,omitempty"`
-	Plan         *CampaignPlan   `json:"plan,omitempty"`
-	Reasons      *[]CampaignWhy  `json:"reasons,omitempty"`
-	Recipients   int64           `json:"recipients"`
+	Accounts    *[]CampaignAcct `json:"accounts"`
+	Counts      CampaignCounts  `json:"counts"`
+	CreatedAt   time.Time       `json:"created_at"`
+	FinishedAt  *time.Time      `json:"finished_at"`
+	Id          int64           `json:"id"`
+	LinkPreview bool            `json:"link_preview"`
+
+	// MediaId The file the first message attaches; absent for none
+	MediaId      *int64         `json:"media_id,omitempty"`
+	Message      string         `json:"message"`
+	Name         string         `json:"name"`
+	OptOutFooter bool           `json:"opt_out_footer"`
+	Pacing       CampaignPacing `json:"pacing"`
+	PauseReason  *string        `json:"pause_reason,omitempty"`
+	Plan         *CampaignPlan  `json:"plan,omitempty"`
+	Reasons      *[]CampaignWhy `json:"reasons,omitempty"`
+	Recipients   int64          `json:"recipients"`
 
 	// ResumesAt While no account can send: the earliest time one goes on by itself; absent when each needs a person
 	ResumesAt *time.Time     `json:"resumes_at,omitempty"`
@@ -1128,6 +1131,9 @@ type CampaignIn struct {
 
 	// LinkPreview Let Telegram show a preview of the first link
 	LinkPreview *bool `json:"link_preview,omitempty"`
+
+	// MediaId A file stored with POST /media to send with the message, which becomes its caption (Telegram allows 1,024 characters in a caption, checked for every recipient)
+	MediaId *int64 `json:"media_id,omitempty"`
 
 	// Message Text with {first_name}, {last_name}, {full_name}, {username} (fallbacks: {first_name|there}) and **bold**, __italic__, ++underline++, ~~strike~~, code in backticks, [links](https://…)
 	Message string `json:"message"`
@@ -1226,7 +1232,10 @@ type CampaignStep struct {
 	Failed    int64 `json:"failed"`
 
 	// Index 1 for the first message, 2 to 4 for the follow-ups
-	Index   int64  `json:"index"`
+	Index int64 `json:"index"`
+
+	// MediaId The file the step attaches; absent for none
+	MediaId *int64 `json:"media_id,omitempty"`
 	Message string `json:"message"`
 
 	// NextDueAt When the earliest pending follow-up of this step is due
@@ -1977,6 +1986,9 @@ type StepIn struct {
 	// Example: 172800
 	AfterSeconds int64 `json:"after_seconds"`
 
+	// MediaId As media_id: a file stored with POST /media, sent with this step's message as its caption
+	MediaId *int64 `json:"media_id,omitempty"`
+
 	// Message As message: the same placeholders and formatting, checked for every recipient
 	Message string `json:"message"`
 }
@@ -1999,8 +2011,11 @@ type SuppressionsPage struct {
 // TestSendInBody defines model for TestSendInBody.
 type TestSendInBody struct {
 	// AccountId The account whose Saved Messages get the test
-	AccountId    int64  `json:"account_id"`
-	LinkPreview  *bool  `json:"link_preview,omitempty"`
+	AccountId   int64 `json:"account_id"`
+	LinkPreview *bool `json:"link_preview,omitempty"`
+
+	// MediaId A file stored with POST /media, sent with the message as its caption (the account's upload is kept: a campaign from it sends the file without uploading it again)
+	MediaId      *int64 `json:"media_id,omitempty"`
 	Message      string `json:"message"`
 	OptOutFooter *bool  `json:"opt_out_footer,omitempty"`
 }
