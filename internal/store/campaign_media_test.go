@@ -69,3 +69,30 @@ func TestCampaignMedia(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignMediaGoesWithItsWorkspace: deleting a workspace takes its
+// campaigns and files together, the files a campaign uses included.
+func TestCampaignMediaGoesWithItsWorkspace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "gone@example.com")
+		ws := ownWorkspace(t, s, u.ID)
+		acc := mustAccount(t, s, u.ID, 1, "+100")
+		c := newCampaign(t, s, ws, acc.ID)
+		f, _, err := s.PutMediaFile(ctx, newMedia(ws, "photo.jpg"), randomBytes(3, 5000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetCampaignMedia(ctx, c.ID, 1, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteWorkspace(ctx, ws); err != nil {
+			t.Fatalf("delete the workspace: %v", err)
+		}
+		for _, table := range []string{"campaign_media", "media_files", "media_chunks"} {
+			if n := countRows(t, s, table); n != 0 {
+				t.Errorf("%d %s rows left", n, table)
+			}
+		}
+	})
+}
