@@ -21,8 +21,11 @@ import (
 // Telegram's upload rules (core.telegram.org/api/files): parts of 512 KB
 // (the last may be shorter), upload.saveBigFilePart for a file past 10 MB.
 const (
-	PartSize      = 512 << 10
-	BigFileAfter  = 10 << 20
+	PartSize     = 512 << 10
+	BigFileAfter = 10 << 20
+	// MaxPhotoSize is the largest photo Telegram takes as one; a larger
+	// picture goes as a document.
+	MaxPhotoSize  = 10 << 20
 	maxFileParts  = 4000
 	fileRefPrefix = "FILE_REFERENCE_"
 )
@@ -175,16 +178,17 @@ func existing(u store.MediaUpload) tg.InputMediaClass {
 
 // uploaded is the InputMedia of freshly uploaded parts: a photo, or a
 // document with its name and type (a voice note marked as one, a video as
-// one that streams; any other file forced to show as a file).
+// one that streams; any other file, or a photo past MaxPhotoSize, forced
+// to show as a file).
 func uploaded(f store.MediaFile, in tg.InputFileClass) tg.InputMediaClass {
 	name := &tg.DocumentAttributeFilename{FileName: f.FileName}
 	doc := &tg.InputMediaUploadedDocument{File: in, MimeType: f.MIMEType}
-	switch f.Type {
-	case store.MediaPhoto:
+	switch {
+	case f.Type == store.MediaPhoto && f.Size <= MaxPhotoSize:
 		return &tg.InputMediaUploadedPhoto{File: in}
-	case store.MediaVideo:
+	case f.Type == store.MediaVideo:
 		doc.Attributes = []tg.DocumentAttributeClass{&tg.DocumentAttributeVideo{SupportsStreaming: true}, name}
-	case store.MediaVoice:
+	case f.Type == store.MediaVoice:
 		doc.Attributes = []tg.DocumentAttributeClass{&tg.DocumentAttributeAudio{Voice: true}, name}
 	default:
 		doc.ForceFile = true

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"reflect"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -104,6 +105,9 @@ func (a *API) readUpload(hctx huma.Context) (store.MediaFile, error) {
 	mt, params, err := mime.ParseMediaType(hctx.Header("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return store.MediaFile{}, errNotMultipart
+	}
+	if n, err := strconv.ParseInt(hctx.Header("Content-Length"), 10, 64); err == nil && n > a.deps.Media.MaxFileSize()+multipartSlack {
+		return store.MediaFile{}, a.deps.Media.TooLarge()
 	}
 	// The body is cut off a little past the largest file, so a client
 	// cannot keep the request going with parts that are not the file.
