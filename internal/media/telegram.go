@@ -163,10 +163,15 @@ func (s *Service) sendRequest(req SendRequest, m tg.InputMediaClass) *tg.Message
 	return &tg.MessagesSendMediaRequest{Peer: req.Peer, Media: m, Message: req.Caption, Entities: req.Entities, RandomID: req.RandomID}
 }
 
+// isFileRefError reports Telegram refusing a remembered photo or
+// document: its reference expired (refreshed, or uploaded again), or
+// Telegram no longer knows it (uploaded again).
 func isFileRefError(err error) bool {
 	rpc, ok := tgerr.As(err)
-	return ok && strings.HasPrefix(rpc.Type, fileRefPrefix)
+	return ok && (strings.HasPrefix(rpc.Type, fileRefPrefix) || staleMedia[rpc.Type])
 }
+
+var staleMedia = map[string]bool{"MEDIA_INVALID": true, "MEDIA_EMPTY": true, "PHOTO_INVALID": true, "DOCUMENT_INVALID": true}
 
 // existing names an account's earlier upload.
 func existing(u store.MediaUpload) tg.InputMediaClass {

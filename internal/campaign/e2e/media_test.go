@@ -560,4 +560,31 @@ func TestCampaignMediaSurvivesFaults(t *testing.T) {
 	var counts map[string]int
 	sandboxGet(t, sb, "/counts", &counts)
 	t.Logf("uploaded %d bytes of a %d-byte photo; calls %v", uploadedBytes(t, sb)[4302], len(photo), counts)
+
+	// A remembered upload Telegram no longer takes (MEDIA_INVALID): the
+	// next campaign gets it afresh and each person the photo once.
+	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.DB().Exec("UPDATE media_uploads SET access_hash = access_hash + 1")
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v = runCampaign(t, c, map[string]any{
+		"name": "Stale", "message": "Hello again {first_name}", "media_id": m.ID,
+		"audience":           map[string]any{"usernames": []string{"dmitri_k", "emile_z"}},
+		"sender_account_ids": []int64{bob}, "pacing": map[string]any{"min_interval_seconds": 0}, "opt_out_footer": false,
+	})
+	if v.Counts.Sent != 2 || v.Counts.Failed != 0 {
+		t.Fatalf("counts after the stale upload %+v", v.Counts)
+	}
+	sent = sentBy(t, sb, 4302)
+	for _, to := range []int64{5004, 5005} {
+		if msgs := sent[to]; len(msgs) != 1 || msgs[0].Media == nil || msgs[0].Media.SHA256 != sha(photo) {
+			t.Errorf("%s got %+v, want the photo once", mediaPeople[to], msgs)
+		}
+	}
+	t.Logf("after a stale upload: uploaded %d bytes of a %d-byte photo", uploadedBytes(t, sb)[4302], len(photo))
 }
