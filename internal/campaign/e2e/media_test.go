@@ -95,11 +95,15 @@ func sha(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// Each media test owns its sandbox (TestMediaUpload sends nothing through
+// the package's) and its app, so they run in parallel.
+
 // TestMediaUpload stores files through POST /media: the type is decided
 // from the bytes (an .exe named .jpg is a document), the same bytes are
 // one file, and a file over the size limit or past the quota is refused
 // with nothing stored.
 func TestMediaUpload(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, apptest.AppArgs("--media-max-file-size", "200000", "--media-quota", "500000"))
 	c := mediaUser(t, a, "media-upload@example.com")
 
@@ -261,12 +265,14 @@ var mediaPeople = map[int64]string{5001: "Alice", 5002: "Bruno", 5003: "Chloé",
 // the same bytes, with their caption; each account uploads the file once
 // (the sandbox's byte count) and sends it again by reference after.
 func TestCampaignPhotoFromTwoAccounts(t *testing.T) {
+	t.Parallel()
 	photoFromTwoAccounts(t)
 }
 
 // TestCampaignPhotoOnPostgres is the same on PostgreSQL, whose chunks
 // and uploads are bytea.
 func TestCampaignPhotoOnPostgres(t *testing.T) {
+	t.Parallel()
 	photoFromTwoAccounts(t, apptest.AppOnPostgres())
 }
 
@@ -329,6 +335,7 @@ func photoFromTwoAccounts(t *testing.T, opts ...apptest.AppOption) {
 // refreshed (the message that carried the file fetched again), and the
 // message goes again with its random_id, once.
 func TestCampaignMediaFileReferenceExpired(t *testing.T) {
+	t.Parallel()
 	sb := mediaSandbox(t)
 	a := startAppOn(t, sb)
 	c := mediaUser(t, a, "expired@example.com")
@@ -396,6 +403,7 @@ func setTTL(t *testing.T, sb *sandbox.Server, d string) {
 // text without the file is a message Telegram takes. A test send carries
 // the file and counts as the account's upload.
 func TestCampaignMediaExeAsDocument(t *testing.T) {
+	t.Parallel()
 	sb := mediaSandbox(t)
 	a := startAppOn(t, sb)
 	c := mediaUser(t, a, "exe@example.com")
@@ -472,6 +480,7 @@ func fakeVoice() []byte {
 // saveBigFilePart parts (past 10 MB), each file once for the account,
 // and each person gets each step once.
 func TestCampaignMediaStepsVoiceAndBigFile(t *testing.T) {
+	t.Parallel()
 	sb := mediaSandbox(t)
 	a := startAppOn(t, sb)
 	c := mediaUser(t, a, "steps@example.com")
@@ -528,6 +537,7 @@ func TestCampaignMediaStepsVoiceAndBigFile(t *testing.T) {
 // INTERNAL) and drops the connection on a later sendMedia: the sends go
 // again with their random_ids, and each person gets the photo once.
 func TestCampaignMediaSurvivesFaults(t *testing.T) {
+	t.Parallel()
 	sb := mediaSandbox(t)
 	a := startAppOn(t, sb)
 	c := mediaUser(t, a, "faults@example.com")
