@@ -431,6 +431,19 @@ func TestCampaignMediaExeAsDocument(t *testing.T) {
 	}
 	delete(body, "media_id")
 	c.Call("POST", "/campaigns", body).Into(t, 201, nil)
+	// A follow-up's caption is checked the same way, and named.
+	body["message"] = "Hi"
+	body["steps"] = []map[string]any{{"message": long, "after_seconds": 60, "media_id": m.ID}}
+	if e := c.Call("POST", "/campaigns", body).APIError(t, 422, "validation_failed"); !strings.HasPrefix(e.Message, "Step 2: ") || !strings.Contains(e.Message, "1024") {
+		t.Errorf("follow-up refusal %q", e.Message)
+	}
+	delete(body, "steps")
+	// Another workspace's file is no attachment of this one.
+	other := mediaUser(t, a, "other@example.com")
+	if e := other.Call("POST", "/campaigns", map[string]any{"name": "Theirs", "message": "Hi", "media_id": m.ID,
+		"audience": map[string]any{"usernames": []string{"alice_m"}}, "sender_account_ids": []int64{bob}}).APIError(t, 422, "validation_failed"); !strings.Contains(e.Message, "No attachment") {
+		t.Errorf("another workspace's file: %q", e.Message)
+	}
 	body["media_id"] = m.ID
 	body["steps"] = []map[string]any{{"message": "Again", "after_seconds": 60, "media_id": m.ID + 1000}}
 	body["message"] = "Photos from {first_name|}'s trip"
