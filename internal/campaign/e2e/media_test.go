@@ -611,3 +611,37 @@ func TestCampaignMediaSurvivesFaults(t *testing.T) {
 	}
 	t.Logf("after a stale upload: uploaded %d bytes of a %d-byte photo", uploadedBytes(t, sb)[4302], len(photo))
 }
+
+// TestCampaignMediaCaptionCheckedAtSend: people known by username only
+// have no name until their account looks them up at send, so a caption
+// their name takes past 1,024 characters is refused then (that person
+// fails, nothing is sent to them), and the others get theirs.
+func TestCampaignMediaCaptionCheckedAtSend(t *testing.T) {
+	t.Parallel()
+	sb := mediaSandbox(t)
+	a := startAppOn(t, sb)
+	c := mediaUser(t, a, "late@example.com")
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
+	photo := testJPEG(t, 13)
+	var m api.Media
+	upload(t, c, "p.jpg", photo).Into(t, 201, &m)
+	v := runCampaign(t, c, map[string]any{
+		"name": "Late names", "message": strings.Repeat("é", 1015) + " {full_name}", "media_id": m.ID,
+		"audience":           map[string]any{"usernames": []string{"alice_m", "bruno_b"}}, // Alice Moreau: 1,028; Bruno: 1,021
+		"sender_account_ids": []int64{bob}, "pacing": map[string]any{"min_interval_seconds": 0}, "opt_out_footer": false,
+	})
+	if v.Counts.Sent != 1 || v.Counts.Failed != 1 {
+		t.Fatalf("counts %+v, want Bruno's sent and Alice's refused", v.Counts)
+	}
+	sent := sentBy(t, sb, 4302)
+	if len(sent[5001]) != 0 || len(sent[5002]) != 1 || sent[5002][0].Media == nil {
+		t.Errorf("sent %+v, want only Bruno's photo", sent)
+	}
+	var rows []map[string]any
+	c.Call("GET", fmt.Sprintf("/campaigns/%d/deliveries?format=json", v.ID), nil).Into(t, 200, &rows)
+	for _, r := range rows {
+		if r["username"] == "alice_m" && (r["state"] != "failed" || !strings.Contains(fmt.Sprint(r["reason"]), "long")) {
+			t.Errorf("Alice's row %v", r)
+		}
+	}
+}
