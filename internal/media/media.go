@@ -273,8 +273,8 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// File is a workspace's stored file, ErrNotFound-style apperr for
-// another's, with field naming where it was asked for.
+// File is a workspace's stored file. Another workspace's, or none, is a
+// validation error on field, which names where the id was given.
 func (s *Service) File(ctx context.Context, workspaceID, id int64, field string) (store.MediaFile, error) {
 	f, err := s.o.Store.MediaFile(ctx, workspaceID, id)
 	if errors.Is(err, store.ErrNotFound) {
