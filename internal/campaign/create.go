@@ -49,8 +49,11 @@ type PacingInput struct {
 
 // CreateInput is a new campaign.
 type CreateInput struct {
-	Name             string
-	Message          string
+	Name    string
+	Message string
+	// MediaID is a stored file (POST /media) the first message attaches,
+	// with the message as its caption; 0 for none.
+	MediaID          int64
 	Audience         Audience
 	SenderAccountIDs []int64
 	Pacing           PacingInput
@@ -70,6 +73,7 @@ type CreateInput struct {
 type StepInput struct {
 	Message      string `json:"message"`
 	AfterSeconds int    `json:"after_seconds"`
+	MediaID      int64  `json:"media_id,omitempty"`
 }
 
 // MaxStepDelay is the longest wait of a follow-up after the step before.
@@ -119,6 +123,10 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 		}
 		tpls = append(tpls, t)
 	}
+	attach, err := s.attachments(ctx, userID, in)
+	if err != nil {
+		return View{}, err
+	}
 	senders, err := s.senders(ctx, userID, in.SenderAccountIDs)
 	if err != nil {
 		return View{}, err
@@ -137,7 +145,11 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 		}
 		for i, t := range tpls {
 			r := t.Render(message.Recipient{FirstName: d.FirstName, LastName: d.LastName, Username: d.Username}, opts)
-			if err := r.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName)); err != nil {
+			check := r.Check
+			if attach[i+1] != 0 {
+				check = r.CheckCaption
+			}
+			if err := check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName)); err != nil {
 				if i > 0 {
 					return View{}, stepError(i-1, err)
 				}
@@ -151,6 +163,9 @@ func (s *Service) Create(ctx context.Context, userID int64, in CreateInput) (Vie
 	saved, err := s.st.CreateCampaign(ctx, store.NewCampaign{Campaign: c, Deliveries: aud})
 	if err != nil {
 		return View{}, fmt.Errorf("create campaign: %w", err)
+	}
+	if err := s.attach(ctx, saved, attach); err != nil {
+		return View{}, err
 	}
 	s.log.Info("campaign created", "campaign", saved.ID, "user", userID, "recipients", len(aud))
 	// Made in batches by the store, with no transaction to share: recorded
@@ -239,6 +254,47 @@ func (s *Service) checkInput(userID int64, in CreateInput) (store.Campaign, erro
 		Pasted: len(in.Audience.Usernames) + len(in.Audience.UserIDs) + len(in.Audience.Refs)})
 	c.Audience = string(aud)
 	return c, nil
+}
+
+// attachments checks the files the steps attach, mapping each step (1
+// for the first message) to its file.
+func (s *Service) attachments(ctx context.Context, userID int64, in CreateInput) (map[int]int64, error) {
+	out := map[int]int64{}
+	ids := []int64{in.MediaID}
+	for _, st := range in.Steps {
+		ids = append(ids, st.MediaID)
+	}
+	for i, id := range ids {
+		field := "media_id"
+		if i > 0 {
+			field = fmt.Sprintf("steps[%d].media_id", i-1)
+		}
+		switch {
+		case id == 0:
+			continue
+		case id < 0 || s.o.Media == nil:
+			return nil, fieldError(field, fmt.Sprintf("No attachment %d", id), "Upload the file first with POST /api/v1/media and give the id it answers with.")
+		}
+		if _, err := s.o.Media.File(ctx, userID, id, field); err != nil {
+			return nil, err
+		}
+		out[i+1] = id
+	}
+	return out, nil
+}
+
+// attach records the files a saved campaign's steps attach. The campaign
+// is saved first (in batches, with no transaction to share): should this
+// fail, the draft is cancelled rather than left to send without them.
+func (s *Service) attach(ctx context.Context, c store.Campaign, files map[int]int64) error {
+	for step, id := range files {
+		if err := s.st.SetCampaignMedia(ctx, c.ID, step, id); err != nil {
+			_, cerr := s.st.SetCampaignStatus(context.WithoutCancel(ctx), c.UserID, c.ID, []string{store.CampaignDraft}, store.CampaignCancelled,
+				"Its attachments could not be saved", s.now())
+			return errors.Join(fmt.Errorf("campaign %d: attach file %d to step %d: %w", c.ID, id, step, err), cerr)
+		}
+	}
+	return nil
 }
 
 // stepError puts a message's error on follow-up i (steps[i], step i+2).

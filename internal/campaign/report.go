@@ -14,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/usertext"
@@ -184,6 +185,9 @@ type PreviewInput struct {
 	Message      string
 	OptOutFooter bool
 	Recipient    message.Recipient
+	// MediaID is a stored file a test send attaches, the message its
+	// caption; 0 for none.
+	MediaID int64
 }
 
 // Preview renders a message for one recipient, as it would be sent.
@@ -233,10 +237,34 @@ func (s *Service) TestSend(ctx context.Context, userID, accountID int64, in Prev
 	if err != nil {
 		return err
 	}
+	if in.MediaID != 0 {
+		return s.testSendMedia(ctx, userID, accountID, in.MediaID, r)
+	}
 	return s.acc.Use(telegram.WithKinds(ctx, telegram.KindSend), userID, accountID, func(ctx context.Context, api *tg.Client) error {
 		_, err := api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
 			Peer: &tg.InputPeerSelf{}, Message: r.Text, Entities: r.TG(), NoWebpage: !linkPreview, RandomID: telegram.NewRandomID(),
 		})
+		return err
+	})
+}
+
+// testSendMedia sends a test with its attachment to the account's Saved
+// Messages. It uploads the file as the campaign's first message from the
+// account would, and is remembered the same way: a campaign from the
+// account then sends it again without an upload.
+func (s *Service) testSendMedia(ctx context.Context, userID, accountID, fileID int64, r message.Rendered) error {
+	if s.o.Media == nil {
+		return fieldError("media_id", fmt.Sprintf("No attachment %d", fileID), "Upload the file first with POST /api/v1/media and give the id it answers with.")
+	}
+	if _, err := s.o.Media.File(ctx, userID, fileID, "media_id"); err != nil {
+		return err
+	}
+	if err := r.CheckCaption("you"); err != nil {
+		return err
+	}
+	return s.acc.Use(telegram.WithKinds(ctx, telegram.KindSend), userID, accountID, func(ctx context.Context, api *tg.Client) error {
+		_, _, err := s.o.Media.Send(ctx, api, media.SendRequest{WorkspaceID: userID, AccountID: accountID, FileID: fileID,
+			Peer: &tg.InputPeerSelf{}, Caption: r.Text, Entities: r.TG(), RandomID: telegram.NewRandomID()})
 		return err
 	})
 }

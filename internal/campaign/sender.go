@@ -15,6 +15,7 @@ import (
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/jobs"
 	"github.com/telegramate/telegramate/internal/lease"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -61,7 +62,9 @@ type run struct {
 	until     time.Time
 	next      time.Time // when the job should run again; zero: when woken
 	templates map[templateKey]*message.Template
-	log       *slog.Logger
+	// media maps each campaign the run sent for to its steps' files.
+	media map[int64]map[int]int64
+	log   *slog.Logger
 	// caughtUp is the latest time as of which every message Telegram had
 	// for the account is known to have been through the inbox (catchUp):
 	// a follow-up due by then is claimed knowing whether its recipient
@@ -78,7 +81,7 @@ type run struct {
 
 func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error {
 	r := &run{s: s, userID: userID, accountID: accountID, until: s.now().Add(s.o.RunBudget),
-		templates: map[templateKey]*message.Template{}, log: s.log.With(slog.Int64("account", accountID))}
+		templates: map[templateKey]*message.Template{}, media: map[int64]map[int]int64{}, log: s.log.With(slog.Int64("account", accountID))}
 	s.running.Store(accountID, struct{}{})
 	defer s.running.Delete(accountID)
 	var err error
@@ -250,7 +253,7 @@ func (r *run) do(ctx context.Context) error {
 		}
 		text, _, rerr := r.render(d, c)
 		if rerr == nil {
-			rerr = text.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName))
+			rerr = r.check(ctx, d, c, text)
 		}
 		if rerr != nil {
 			cl, err = r.step(ctx, pending, true, &answer{d: d, c: c, fail: &reasonTooLong})
@@ -310,6 +313,13 @@ type sendResult struct {
 func (r *run) deliver(ctx context.Context, d store.Delivery, c store.Campaign, text message.Rendered) sendResult {
 	r.s.inFlight.Add(1)
 	defer r.s.inFlight.Add(-1)
+	fileID, err := r.mediaOf(ctx, c, d.Step)
+	if err != nil {
+		return sendResult{err: err}
+	}
+	if fileID != 0 {
+		return r.deliverMedia(ctx, d, c, text, fileID)
+	}
 	res, err := r.api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{
 		Peer:      &tg.InputPeerUser{UserID: d.TGUserID, AccessHash: d.AccessHash},
 		Message:   text.Text,
@@ -317,6 +327,55 @@ func (r *run) deliver(ctx context.Context, d store.Delivery, c store.Campaign, t
 		NoWebpage: !c.LinkPreview,
 		RandomID:  d.RandomID,
 	})
+	if err != nil {
+		return sendResult{err: err}
+	}
+	return sendResult{messageID: sentMessageID(res, d.RandomID)}
+}
+
+// check refuses a rendered message Telegram would not take: over the
+// text limit, or the caption limit when the step attaches a file (a name
+// learnt at send, of someone known by username, can pass it).
+func (r *run) check(ctx context.Context, d store.Delivery, c store.Campaign, text message.Rendered) error {
+	who := recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName)
+	// A failed read is deliver's to report (a passing fault, the send goes
+	// again), not a reason to fail the recipient.
+	if fileID, err := r.mediaOf(ctx, c, d.Step); err == nil && fileID != 0 {
+		return text.CheckCaption(who)
+	}
+	return text.Check(who)
+}
+
+// mediaOf is the stored file a campaign's step attaches (0 for none),
+// read once per campaign and run.
+func (r *run) mediaOf(ctx context.Context, c store.Campaign, step int) (int64, error) {
+	m, ok := r.media[c.ID]
+	if !ok {
+		var err error
+		if m, err = r.s.st.CampaignMedia(ctx, c.ID); err != nil {
+			return 0, fmt.Errorf("campaign %d media: %w", c.ID, err)
+		}
+		r.media[c.ID] = m
+	}
+	return m[max(step, 1)], nil
+}
+
+// deliverMedia sends the step's file with the rendered message as its
+// caption and the delivery's random_id; the account uploads the file the
+// first time and reuses it after (media.Service.Send).
+func (r *run) deliverMedia(ctx context.Context, d store.Delivery, c store.Campaign, text message.Rendered, fileID int64) sendResult {
+	if r.s.o.Media == nil {
+		return sendResult{err: fmt.Errorf("campaign %d attaches file %d, and this node has no media service", c.ID, fileID)}
+	}
+	res, stats, err := r.s.o.Media.Send(ctx, r.api, media.SendRequest{
+		WorkspaceID: c.UserID, AccountID: d.AccountID, FileID: fileID,
+		Peer:    &tg.InputPeerUser{UserID: d.TGUserID, AccessHash: d.AccessHash},
+		Caption: text.Text, Entities: text.TG(), RandomID: d.RandomID,
+	})
+	if stats.Uploaded > 0 || stats.Refreshed {
+		r.log.Info("account uploaded a campaign's file", slog.Int64("campaign", c.ID), slog.Int64("file", fileID),
+			slog.Int64("bytes", stats.Uploaded), slog.Bool("reference_refreshed", stats.Refreshed))
+	}
 	if err != nil {
 		return sendResult{err: err}
 	}
@@ -723,7 +782,7 @@ func (r *run) send(ctx context.Context, d store.Delivery, c store.Campaign) erro
 	}
 	text, _, err := r.render(d, c)
 	if err == nil {
-		err = text.Check(recipientName(d.TGUserID, d.Username, d.FirstName, d.LastName))
+		err = r.check(ctx, d, c, text)
 	}
 	if err != nil {
 		_, err := r.step(ctx, &answer{d: d, c: c, fail: &reasonTooLong}, false)

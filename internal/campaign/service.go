@@ -32,6 +32,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/backoff"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -62,7 +63,10 @@ type Options struct {
 	Events   Events
 	Store    Store
 	Accounts Accounts
-	Logger   *slog.Logger
+	// Media holds the files campaign steps attach; nil refuses a
+	// media_id.
+	Media  *media.Service
+	Logger *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 	// Sleep waits d or until ctx ends (tests pass one that follows their

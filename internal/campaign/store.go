@@ -52,6 +52,10 @@ type Store interface {
 	UpdatesStateOf(ctx context.Context, accountID int64) (store.UpdatesState, bool, error)
 	UsageOf(ctx context.Context, userID int64) (store.Usage, error)
 
+	// from store.CampaignMedia
+	SetCampaignMedia(ctx context.Context, campaignID int64, step int, fileID int64) error
+	CampaignMedia(ctx context.Context, campaignID int64) (map[int]int64, error)
+
 	// from store.Accounts
 	AddActivity(ctx context.Context, a store.Activity) (store.Activity, error)
 

@@ -57,6 +57,8 @@ type StepView struct {
 	Index        int // 1 for the first message
 	Message      string
 	AfterSeconds int // after the step before reached a recipient; 0 for step 1
+	// MediaID is the stored file the step attaches; 0 for none.
+	MediaID int64
 	store.StepCounts
 }
 
@@ -182,6 +184,13 @@ func (s *Service) view(ctx context.Context, c store.Campaign) (View, error) {
 	}
 	if v.Steps, err = s.steps(ctx, c); err != nil {
 		return v, err
+	}
+	attached, err := s.st.CampaignMedia(ctx, c.ID)
+	if err != nil {
+		return v, err
+	}
+	for i := range v.Steps {
+		v.Steps[i].MediaID = attached[v.Steps[i].Index]
 	}
 	perAccount, err := s.st.CampaignAccountCounts(ctx, c.ID)
 	if err != nil {

@@ -66,6 +66,10 @@ type Config struct {
 	QuotaDeliveries int64
 	QuotaMembers    int64
 	DraftRetention  time.Duration
+	// MediaMaxFileSize is the largest attachment taken, MediaQuota the
+	// most a workspace's attachments may add up to (bytes).
+	MediaMaxFileSize int64
+	MediaQuota       int64
 	// WebhookAllowPrivate lets webhooks go to internal addresses
 	// (loopback, private networks, link-local, metadata services), and
 	// plain http to loopback.
@@ -154,6 +158,8 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.Int64Var(&c.QuotaDeliveries, "quota-deliveries", 2_000_000, help("the most recipients a workspace (today: a user) may hold in all its campaigns together, ended ones included", "quota-deliveries"))
 	fs.Int64Var(&c.QuotaMembers, "quota-members", 2_000_000, help("the most members a workspace (today: a user) may hold in all its member lists together; an extraction does not start once it is reached", "quota-members"))
 	fs.DurationVar(&c.DraftRetention, "draft-retention", 30*24*time.Hour, help("how long a campaign may stay an unstarted draft before it is deleted, e.g. 720h", "draft-retention"))
+	fs.Int64Var(&c.MediaMaxFileSize, "media-max-file-size", 50<<20, help("the largest file, in bytes, a campaign may attach (default 50 MB)", "media-max-file-size"))
+	fs.Int64Var(&c.MediaQuota, "media-quota", 1<<30, help("the most bytes a workspace's stored attachments may add up to (default 1 GB)", "media-quota"))
 	fs.IntVar(&c.MaxSuppressions, "max-suppressions", 1_000_000, help("the most entries a user may add to their suppression list (replies such as STOP are recorded past it)", "max-suppressions"))
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, help("let webhooks go to internal addresses (this machine, private networks, link-local and cloud metadata addresses) and plain http to loopback, for receivers beside the instance; off, a tenant's webhook cannot reach into the operator's network", "webhook-allow-private"))
 	fs.DurationVar(&c.WebhookDisableAfter, "webhook-disable-after", 24*time.Hour, help("how long a webhook may fail (timeouts, connection errors, answers other than 2xx) without a success before it is disabled and its user told; until then it backs off", "webhook-disable-after"))

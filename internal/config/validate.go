@@ -36,6 +36,12 @@ func (c *Config) validate() error {
 	if !c.server {
 		return errors.Join(errs...)
 	}
+	if c.MediaMaxFileSize < 1 {
+		bad("media-max-file-size", "%d: want at least 1 byte", c.MediaMaxFileSize)
+	}
+	if c.MediaQuota < 1 {
+		bad("media-quota", "%d: want at least 1 byte", c.MediaQuota)
+	}
 	if c.QuotaDrafts < 1 {
 		bad("quota-drafts", "%d: want at least 1", c.QuotaDrafts)
 	}

@@ -21,6 +21,10 @@ func prunePeriodically(every time.Duration) *river.PeriodicJob {
 	return Tick("prune", every, PruneArgs{})
 }
 
+// incompleteMediaAge is how long a media file may stay half written: far
+// longer than the slowest upload of the largest file takes.
+const incompleteMediaAge = 24 * time.Hour
+
 type pruneWorker struct {
 	river.WorkerDefaults[PruneArgs]
 	store                     Store
@@ -50,10 +54,16 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 	if err != nil {
 		return fmt.Errorf("prune abandoned accounts: %w", err)
 	}
-	if sessions+failures+logins+accounts > 0 {
+	// A media file is complete once its last chunk is in; one still
+	// incomplete a day on was left by a crash or a client that went away.
+	media, err := w.store.DeleteIncompleteMediaFiles(ctx, now.Add(-incompleteMediaAge))
+	if err != nil {
+		return fmt.Errorf("prune incomplete media files: %w", err)
+	}
+	if sessions+failures+logins+accounts+media > 0 {
 		w.logger.Info("pruned expired rows", slog.Int64("web_sessions", sessions),
 			slog.Int64("login_failures", failures), slog.Int64("pending_logins", logins),
-			slog.Int64("abandoned_accounts", accounts))
+			slog.Int64("abandoned_accounts", accounts), slog.Int64("incomplete_media_files", media))
 	}
 	return nil
 }

@@ -27,6 +27,9 @@ type Store interface {
 	RescueJobs(ctx context.Context, self string, deadAfter time.Duration) ([]int64, error)
 	RescueOwnJobs(ctx context.Context, self string) ([]int64, error)
 
+	// from store.Media
+	DeleteIncompleteMediaFiles(ctx context.Context, before time.Time) (int64, error)
+
 	// from store.LoginThrottle
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
 

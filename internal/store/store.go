@@ -81,6 +81,7 @@ type Queries interface {
 	Compactor
 	Audit
 	Media
+	CampaignMedia
 }
 
 // User is a platform user (not a Telegram account).

@@ -18,6 +18,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/tokens"
@@ -43,6 +44,9 @@ type Deps struct {
 	// Campaigns sends campaigns and keeps suppression lists (pages and
 	// /api/v1/campaigns, /api/v1/suppressions).
 	Campaigns *campaign.Service
+	// Media stores campaign attachments (/api/v1/media); nil leaves it
+	// out.
+	Media *media.Service
 	// Inbox holds the accounts' conversations and sends answers (pages);
 	// nil leaves the inbox pages out.
 	Inbox *inbox.Service
@@ -112,7 +116,7 @@ func New(d Deps) (http.Handler, error) {
 		wss.SetMailer(d.Mailer)
 	}
 	auditLog := audit.New(d.Store)
-	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Inbox: d.Inbox, Webhooks: d.Webhooks, Audit: auditLog, Logger: d.Logger, Version: d.Version, BaseURL: d.BaseURL})
+	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Media: d.Media, Inbox: d.Inbox, Webhooks: d.Webhooks, Audit: auditLog, Logger: d.Logger, Version: d.Version, BaseURL: d.BaseURL})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,

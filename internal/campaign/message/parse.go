@@ -15,6 +15,10 @@ import (
 // units.
 const MaxLength = 4096
 
+// MaxCaptionLength is the longest caption of a photo, video, document or
+// voice note Telegram accepts, in UTF-16 code units.
+const MaxCaptionLength = 1024
+
 // Footer is the opt-out line appended when Options.OptOutFooter is set.
 const Footer = "Reply STOP to stop receiving messages"
 

@@ -71,6 +71,16 @@ func (r Rendered) Check(recipient string) error {
 	return nil
 }
 
+// CheckCaption is Check for a message sent as an attachment's caption,
+// which Telegram holds to MaxCaptionLength.
+func (r Rendered) CheckCaption(recipient string) error {
+	if n := r.Length(); n > MaxCaptionLength {
+		return invalid(fmt.Sprintf("The message is %d characters long for %s; Telegram allows %d in the caption of an attachment", n, recipient, MaxCaptionLength),
+			fmt.Sprintf("Shorten it by %d characters (an emoji counts as 2), or send the attachment without it and the text in a follow-up.", n-MaxCaptionLength))
+	}
+	return r.Check(recipient)
+}
+
 // TG is the entities as gotd sends them.
 func (r Rendered) TG() []tg.MessageEntityClass {
 	out := make([]tg.MessageEntityClass, 0, len(r.Entities))

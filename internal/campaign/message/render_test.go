@@ -252,3 +252,28 @@ func TestRenderedCheck(t *testing.T) {
 		t.Errorf("empty: %v", err)
 	}
 }
+
+// TestRenderedCheckCaption: a caption is counted as Telegram counts, in
+// UTF-16 units (an emoji outside the BMP is 2), after the name is filled.
+func TestRenderedCheckCaption(t *testing.T) {
+	tpl, err := Parse(strings.Repeat("😀", 500) + " {first_name}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fits := tpl.Render(Recipient{FirstName: strings.Repeat("a", 23)}, Options{}) // 1000 + 1 + 23 = 1024 units
+	if len(units(fits.Text)) != MaxCaptionLength {
+		t.Fatalf("%d units", len(units(fits.Text)))
+	}
+	if err := fits.CheckCaption("@ann"); err != nil {
+		t.Errorf("1,024 units refused: %v", err)
+	}
+	over := tpl.Render(Recipient{FirstName: strings.Repeat("a", 24)}, Options{})
+	err = over.CheckCaption("@bob")
+	e, ok := apperr.As(err)
+	if !ok || e.Field != "message" || !strings.Contains(e.Message, "1025 characters long for @bob") {
+		t.Errorf("1,025 units: %v", err)
+	}
+	if err := over.Check("@bob"); err != nil {
+		t.Errorf("as a text message it fits: %v", err)
+	}
+}

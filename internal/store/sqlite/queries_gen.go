@@ -85,6 +85,11 @@ func (s queries) AutoDisableWebhookEndpoint(ctx context.Context, arg gen.AutoDis
 	return s.q.AutoDisableWebhookEndpoint(ctx, db.AutoDisableWebhookEndpointParams(arg))
 }
 
+func (s queries) CampaignMedia(ctx context.Context, campaignID int64) ([]gen.CampaignMediaRow, error) {
+	rs, err := s.q.CampaignMedia(ctx, campaignID)
+	return each(rs, convCampaignMediaRow), err
+}
+
 func (s queries) CancelAccountCall(ctx context.Context, arg gen.CancelAccountCallParams) (int64, error) {
 	return s.q.CancelAccountCall(ctx, db.CancelAccountCallParams(arg))
 }
@@ -530,6 +535,10 @@ func (s queries) SetAccountStatus(ctx context.Context, arg gen.SetAccountStatusP
 	return s.q.SetAccountStatus(ctx, db.SetAccountStatusParams(arg))
 }
 
+func (s queries) SetCampaignMedia(ctx context.Context, arg gen.SetCampaignMediaParams) error {
+	return s.q.SetCampaignMedia(ctx, db.SetCampaignMediaParams(arg))
+}
+
 func (s queries) SetExtractionJob(ctx context.Context, arg gen.SetExtractionJobParams) (int64, error) {
 	return s.q.SetExtractionJob(ctx, db.SetExtractionJobParams(arg))
 }
@@ -662,6 +671,8 @@ func convApiToken(r db.ApiToken) gen.ApiToken { return gen.ApiToken(r) }
 func convAuditActorsRow(r db.AuditActorsRow) gen.AuditActorsRow { return gen.AuditActorsRow(r) }
 
 func convAuditEvent(r db.AuditEvent) gen.AuditEvent { return gen.AuditEvent(r) }
+
+func convCampaignMediaRow(r db.CampaignMediaRow) gen.CampaignMediaRow { return gen.CampaignMediaRow(r) }
 
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
 

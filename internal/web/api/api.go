@@ -21,6 +21,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/auth"
 	"github.com/telegramate/telegramate/internal/webhook"
@@ -43,6 +44,8 @@ type Deps struct {
 	Extract *extract.Service
 	// Campaigns serves campaigns and suppressions; nil leaves them out.
 	Campaigns *campaign.Service
+	// Media serves /media; nil leaves it out.
+	Media *media.Service
 	// Inbox serves /conversations; nil leaves those endpoints out.
 	Inbox *inbox.Service
 	// Webhooks serves /webhooks; nil leaves those endpoints out.

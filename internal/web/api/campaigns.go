@@ -22,6 +22,7 @@ import (
 type CampaignIn struct {
 	Name     string `json:"name" example:"Spring meetup invite"`
 	Message  string `json:"message" doc:"Text with {first_name}, {last_name}, {full_name}, {username} (fallbacks: {first_name|there}) and **bold**, __italic__, ++underline++, ~~strike~~, code in backticks, [links](https://…)"`
+	MediaID  int64  `json:"media_id,omitempty" doc:"A file stored with POST /media to send with the message, which becomes its caption (Telegram allows 1,024 characters in a caption, checked for every recipient)"`
 	Audience struct {
 		ExtractionIDs []int64  `json:"extraction_ids,omitempty" doc:"Members of these extractions' lists"`
 		ListIDs       []int64  `json:"list_ids,omitempty" doc:"Members of these member lists (merged lists too)"`
@@ -50,6 +51,7 @@ type CampaignIn struct {
 type StepIn struct {
 	Message      string `json:"message" doc:"As message: the same placeholders and formatting, checked for every recipient"`
 	AfterSeconds int    `json:"after_seconds" minimum:"1" maximum:"7776000" example:"172800" doc:"Seconds after the step before reached the recipient (at most 90 days); the message then waits for the account's pace and window"`
+	MediaID      int64  `json:"media_id,omitempty" doc:"As media_id: a file stored with POST /media, sent with this step's message as its caption"`
 }
 
 // Campaign is a campaign as the API shows it.
@@ -61,6 +63,7 @@ type Campaign struct {
 	StatusDetail string         `json:"status_detail,omitempty" doc:"Set while the campaign runs but none of its accounts can send now: why, and when sending resumes"`
 	ResumesAt    *time.Time     `json:"resumes_at,omitempty" doc:"While no account can send: the earliest time one goes on by itself; absent when each needs a person"`
 	Message      string         `json:"message"`
+	MediaID      int64          `json:"media_id,omitempty" doc:"The file the first message attaches; absent for none"`
 	OptOutFooter bool           `json:"opt_out_footer"`
 	LinkPreview  bool           `json:"link_preview"`
 	Recipients   int            `json:"recipients"`
@@ -88,6 +91,7 @@ type CampaignStep struct {
 	Index        int        `json:"index" doc:"1 for the first message, 2 to 4 for the follow-ups"`
 	Message      string     `json:"message"`
 	AfterSeconds int        `json:"after_seconds" doc:"After the step before reached a recipient; 0 for step 1"`
+	MediaID      int64      `json:"media_id,omitempty" doc:"The file the step attaches; absent for none"`
 	Sent         int        `json:"sent"`
 	Failed       int        `json:"failed"`
 	Replied      int        `json:"replied" doc:"Recipients whose reply came after this step (it was the latest message they had)"`
@@ -178,7 +182,10 @@ func campaignBody(v campaign.View) Campaign {
 	}
 	c.Steps = []CampaignStep{}
 	for _, st := range v.Steps {
-		c.Steps = append(c.Steps, CampaignStep{Index: st.Index, Message: st.Message, AfterSeconds: st.AfterSeconds, Sent: st.Sent,
+		if st.Index == 1 {
+			c.MediaID = st.MediaID
+		}
+		c.Steps = append(c.Steps, CampaignStep{Index: st.Index, Message: st.Message, AfterSeconds: st.AfterSeconds, MediaID: st.MediaID, Sent: st.Sent,
 			Failed: st.Failed, Replied: st.Replied, Cancelled: st.Cancelled, Pending: st.Pending, NextDueAt: timePtr(st.NextDue)})
 	}
 	return c
@@ -231,6 +238,7 @@ type testSendIn struct {
 	Body struct {
 		AccountID    int64  `json:"account_id" doc:"The account whose Saved Messages get the test"`
 		Message      string `json:"message"`
+		MediaID      int64  `json:"media_id,omitempty" doc:"A file stored with POST /media, sent with the message as its caption (the account's upload is kept: a campaign from it sends the file without uploading it again)"`
 		OptOutFooter *bool  `json:"opt_out_footer,omitempty"`
 		LinkPreview  bool   `json:"link_preview,omitempty"`
 	}
@@ -279,14 +287,14 @@ func (a *API) registerCampaigns() {
 func (a *API) createCampaign(ctx context.Context, in *createCampaignIn) (*campaignOut, error) {
 	b := in.Body
 	ci := campaign.CreateInput{
-		Name: b.Name, Message: b.Message, SenderAccountIDs: b.SenderAccountIDs,
+		Name: b.Name, Message: b.Message, MediaID: b.MediaID, SenderAccountIDs: b.SenderAccountIDs,
 		Audience: campaign.Audience{ExtractionIDs: b.Audience.ExtractionIDs, ListIDs: b.Audience.ListIDs,
 			Usernames: b.Audience.Usernames, UserIDs: b.Audience.UserIDs},
 		Pacing:       campaign.PacingInput{MinIntervalSeconds: b.Pacing.MinIntervalSeconds, DailyCap: b.Pacing.DailyCap, RatePerHour: b.Pacing.RatePerHour},
 		OptOutFooter: b.OptOutFooter, LinkPreview: b.LinkPreview, StartAt: b.StartAt, FailurePercent: b.FailurePercent,
 	}
 	for _, st := range b.Steps {
-		ci.Steps = append(ci.Steps, campaign.StepInput{Message: st.Message, AfterSeconds: st.AfterSeconds})
+		ci.Steps = append(ci.Steps, campaign.StepInput{Message: st.Message, AfterSeconds: st.AfterSeconds, MediaID: st.MediaID})
 	}
 	if w := b.Pacing.Window; w != nil {
 		ci.Pacing.Window = &campaign.WindowInput{From: w.From, To: w.To, TimeZone: w.TimeZone}
@@ -403,7 +411,7 @@ func (a *API) previewMessage(_ context.Context, in *previewIn) (*previewOut, err
 func (a *API) testSend(ctx context.Context, in *testSendIn) (*struct{}, error) {
 	footer := in.Body.OptOutFooter == nil || *in.Body.OptOutFooter
 	err := a.deps.Campaigns.TestSend(ctx, auth.WorkspaceID(ctx), in.Body.AccountID,
-		campaign.PreviewInput{Message: in.Body.Message, OptOutFooter: footer}, in.Body.LinkPreview)
+		campaign.PreviewInput{Message: in.Body.Message, OptOutFooter: footer, MediaID: in.Body.MediaID}, in.Body.LinkPreview)
 	return nil, err
 }
 

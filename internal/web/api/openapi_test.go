@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -398,6 +399,15 @@ func TestEveryAnswerMatchesTheDocument(t *testing.T) {
 	for _, f := range []string{"json", "csv", "xlsx"} {
 		c.call("GET", fmt.Sprintf("/member-lists/%d/members?format=%s", merged.ID, f), nil).into(t, 200, nil)
 	}
+
+	// Media: a file stored, a body that is not a form refused.
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	part, _ := mw.CreateFormFile("file", "notes.txt")
+	_, _ = part.Write([]byte("Agenda: talks at 7, drinks after."))
+	_ = mw.Close()
+	c.raw("POST", "/media", mw.FormDataContentType(), form.Bytes()).into(t, 201, nil)
+	c.raw("POST", "/media", "text/plain", []byte("hello")).into(t, 415, nil)
 
 	// Suppressions.
 	c.call("POST", "/suppressions", map[string]any{"user_id": 5403, "reason": "asked"}).into(t, 201, nil)

@@ -6,6 +6,7 @@ func (a *API) routes() {
 	a.registerAccounts()
 	a.registerChats()
 	a.registerExtractions()
+	a.registerMedia()
 	a.registerCampaigns()
 	a.registerSuppressions()
 	a.registerConversations()

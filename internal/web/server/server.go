@@ -29,6 +29,7 @@ import (
 	"github.com/telegramate/telegramate/internal/logging"
 	"github.com/telegramate/telegramate/internal/mail"
 	"github.com/telegramate/telegramate/internal/masterkey"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/node"
 	"github.com/telegramate/telegramate/internal/opsmetrics"
 	"github.com/telegramate/telegramate/internal/outage"
@@ -155,8 +156,12 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	ops := opsmetrics.New(st, nodeGauges{leases, accountSvc})
+	mediaSvc, err := media.New(media.Options{Store: st, MaxFileSize: cfg.MediaMaxFileSize, Quota: cfg.MediaQuota, Logger: logger})
+	if err != nil {
+		return err
+	}
 	// Delivery outcomes are counted on their way to the webhooks.
-	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Queue: queue, Events: ops.Events(webhookSvc),
+	campaignSvc, err := campaign.New(campaign.Options{Store: st, Accounts: accountSvc, Queue: queue, Events: ops.Events(webhookSvc), Media: mediaSvc,
 		Logger: logger, MaxSuppressions: cfg.MaxSuppressions,
 		Quotas: campaign.Quotas{Drafts: cfg.QuotaDrafts, Deliveries: cfg.QuotaDeliveries, DraftRetention: cfg.DraftRetention}})
 	if err != nil {
@@ -247,6 +252,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		AccountService: accountSvc,
 		Extract:        extractSvc,
 		Campaigns:      campaignSvc,
+		Media:          mediaSvc,
 		Inbox:          inboxSvc,
 		Webhooks:       webhookSvc,
 		JobsUI:         jobsUI,

@@ -153,6 +153,12 @@ type Campaign struct {
 	Steps              string
 }
 
+type CampaignMedium struct {
+	CampaignID int64
+	Step       int64
+	FileID     int64
+}
+
 type CampaignSender struct {
 	CampaignID int64
 	AccountID  int64

@@ -33,6 +33,7 @@ type Querier interface {
 	// empty action, an actor of 0 and an empty target_kind mean "any".
 	AuditEventsPage(ctx context.Context, arg AuditEventsPageParams) ([]AuditEvent, error)
 	AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error)
+	CampaignMedia(ctx context.Context, campaignID int64) ([]CampaignMediaRow, error)
 	CancelAccountCall(ctx context.Context, arg CancelAccountCallParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
 	// Runs in the transaction that inserted the page's members. Members have
@@ -178,6 +179,7 @@ type Querier interface {
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
 	SetAccountStatus(ctx context.Context, arg SetAccountStatusParams) (int64, error)
+	SetCampaignMedia(ctx context.Context, arg SetCampaignMediaParams) error
 	SetExtractionJob(ctx context.Context, arg SetExtractionJobParams) (int64, error)
 	SetExtractionWaiting(ctx context.Context, arg SetExtractionWaitingParams) (int64, error)
 	SetMemberListCount(ctx context.Context, arg SetMemberListCountParams) error

@@ -428,6 +428,30 @@ func (e LoginStepStatus) Valid() bool {
 	}
 }
 
+// Defines values for MediaType.
+const (
+	Document MediaType = "document"
+	Photo    MediaType = "photo"
+	Video    MediaType = "video"
+	Voice    MediaType = "voice"
+)
+
+// Valid indicates whether the value is a known member of the MediaType enum.
+func (e MediaType) Valid() bool {
+	switch e {
+	case Document:
+		return true
+	case Photo:
+		return true
+	case Video:
+		return true
+	case Voice:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MemberRole.
 const (
 	MemberRoleAdmin    MemberRole = "admin"
@@ -1028,20 +1052,23 @@ type AuditPage struct {
 
 // Campaign defines model for Campaign.
 type Campaign struct {
-	Accounts     *[]CampaignAcct `json:"accounts"`
-	Counts       CampaignCounts  `json:"counts"`
-	CreatedAt    time.Time       `json:"created_at"`
-	FinishedAt   *time.Time      `json:"finished_at"`
-	Id           int64           `json:"id"`
-	LinkPreview  bool            `json:"link_preview"`
-	Message      string          `json:"message"`
-	Name         string          `json:"name"`
-	OptOutFooter bool            `json:"opt_out_footer"`
-	Pacing       CampaignPacing  `json:"pacing"`
-	PauseReason  *string         `json:"pause_reason,omitempty"`
-	Plan         *CampaignPlan   `json:"plan,omitempty"`
-	Reasons      *[]CampaignWhy  `json:"reasons,omitempty"`
-	Recipients   int64           `json:"recipients"`
+	Accounts    *[]CampaignAcct `json:"accounts"`
+	Counts      CampaignCounts  `json:"counts"`
+	CreatedAt   time.Time       `json:"created_at"`
+	FinishedAt  *time.Time      `json:"finished_at"`
+	Id          int64           `json:"id"`
+	LinkPreview bool            `json:"link_preview"`
+
+	// MediaId The file the first message attaches; absent for none
+	MediaId      *int64         `json:"media_id,omitempty"`
+	Message      string         `json:"message"`
+	Name         string         `json:"name"`
+	OptOutFooter bool           `json:"opt_out_footer"`
+	Pacing       CampaignPacing `json:"pacing"`
+	PauseReason  *string        `json:"pause_reason,omitempty"`
+	Plan         *CampaignPlan  `json:"plan,omitempty"`
+	Reasons      *[]CampaignWhy `json:"reasons,omitempty"`
+	Recipients   int64          `json:"recipients"`
 
 	// ResumesAt While no account can send: the earliest time one goes on by itself; absent when each needs a person
 	ResumesAt *time.Time     `json:"resumes_at,omitempty"`
@@ -1104,6 +1131,9 @@ type CampaignIn struct {
 
 	// LinkPreview Let Telegram show a preview of the first link
 	LinkPreview *bool `json:"link_preview,omitempty"`
+
+	// MediaId A file stored with POST /media to send with the message, which becomes its caption (Telegram allows 1,024 characters in a caption, checked for every recipient)
+	MediaId *int64 `json:"media_id,omitempty"`
 
 	// Message Text with {first_name}, {last_name}, {full_name}, {username} (fallbacks: {first_name|there}) and **bold**, __italic__, ++underline++, ~~strike~~, code in backticks, [links](https://…)
 	Message string `json:"message"`
@@ -1202,7 +1232,10 @@ type CampaignStep struct {
 	Failed    int64 `json:"failed"`
 
 	// Index 1 for the first message, 2 to 4 for the follow-ups
-	Index   int64  `json:"index"`
+	Index int64 `json:"index"`
+
+	// MediaId The file the step attaches; absent for none
+	MediaId *int64 `json:"media_id,omitempty"`
 	Message string `json:"message"`
 
 	// NextDueAt When the earliest pending follow-up of this step is due
@@ -1640,6 +1673,27 @@ type LoginStep struct {
 // LoginStepStatus code_sent: POST …/code next; password_needed: POST …/password next; active: done
 type LoginStepStatus string
 
+// Media defines model for Media.
+type Media struct {
+	FileName string `json:"file_name"`
+	Id       int64  `json:"id"`
+
+	// MimeType Decided from the file's bytes, not its name
+	MimeType string `json:"mime_type"`
+
+	// Sha256 Hex of the file's SHA-256: the same bytes uploaded twice are one file
+	Sha256 string `json:"sha256"`
+
+	// Size Bytes
+	Size int64 `json:"size"`
+
+	// Type What Telegram shows it as: photo (JPEG, PNG), video (MP4), voice (OGG/Opus), document (any other file, shown with its name)
+	Type MediaType `json:"type"`
+}
+
+// MediaType What Telegram shows it as: photo (JPEG, PNG), video (MP4), voice (OGG/Opus), document (any other file, shown with its name)
+type MediaType string
+
 // MediaInfo defines model for MediaInfo.
 type MediaInfo struct {
 	// Label Example: Photo, 338 KB
@@ -1932,6 +1986,9 @@ type StepIn struct {
 	// Example: 172800
 	AfterSeconds int64 `json:"after_seconds"`
 
+	// MediaId As media_id: a file stored with POST /media, sent with this step's message as its caption
+	MediaId *int64 `json:"media_id,omitempty"`
+
 	// Message As message: the same placeholders and formatting, checked for every recipient
 	Message string `json:"message"`
 }
@@ -1954,8 +2011,11 @@ type SuppressionsPage struct {
 // TestSendInBody defines model for TestSendInBody.
 type TestSendInBody struct {
 	// AccountId The account whose Saved Messages get the test
-	AccountId    int64  `json:"account_id"`
-	LinkPreview  *bool  `json:"link_preview,omitempty"`
+	AccountId   int64 `json:"account_id"`
+	LinkPreview *bool `json:"link_preview,omitempty"`
+
+	// MediaId A file stored with POST /media, sent with the message as its caption (the account's upload is kept: a campaign from it sends the file without uploading it again)
+	MediaId      *int64 `json:"media_id,omitempty"`
 	Message      string `json:"message"`
 	OptOutFooter *bool  `json:"opt_out_footer,omitempty"`
 }
@@ -2217,6 +2277,12 @@ type ListExtractionMembersParamsSort string
 // ListExtractionMembersParamsOrder defines parameters for ListExtractionMembers.
 type ListExtractionMembersParamsOrder string
 
+// UploadMediaMultipartBody defines parameters for UploadMedia.
+type UploadMediaMultipartBody struct {
+	// File The file, its name in the part's filename
+	File string `json:"file"`
+}
+
 // ListMemberListsParams defines parameters for ListMemberLists.
 type ListMemberListsParams struct {
 	// Cursor next_cursor of the previous page
@@ -2326,6 +2392,9 @@ type StartExtractionJSONRequestBody = StartExtractionInBody
 
 // AcceptInvitationJSONRequestBody defines body for AcceptInvitation for application/json ContentType.
 type AcceptInvitationJSONRequestBody = AcceptInvitationInBody
+
+// UploadMediaMultipartRequestBody defines body for UploadMedia for multipart/form-data ContentType.
+type UploadMediaMultipartRequestBody UploadMediaMultipartBody
 
 // MergeMemberListsJSONRequestBody defines body for MergeMemberLists for application/json ContentType.
 type MergeMemberListsJSONRequestBody = MergeInBody
@@ -2743,6 +2812,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadMediaWithBody Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /media (the `UploadMedia` operationId).
+	UploadMediaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMemberLists Your member lists, newest first, a page at a time (cursor, limit; next_cursor)
 	//
@@ -3774,6 +3850,23 @@ func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSON
 // Corresponds with GET /me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadMediaWithBody Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /media (the `UploadMedia` operationId).
+func (c *Client) UploadMediaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadMediaRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6286,6 +6379,35 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewUploadMediaRequestWithBody constructs an http.Request for the UploadMedia method, with any body, and a specified content type
+func NewUploadMediaRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/media")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMemberListsRequest constructs an http.Request for the ListMemberLists method
 func NewListMemberListsRequest(server string, params *ListMemberListsParams) (*http.Request, error) {
 	var err error
@@ -7786,6 +7908,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
+
+	// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /media (the `UploadMedia` operationId).
+	UploadMediaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMediaResponse, error)
 
 	// ListMemberListsWithResponse Your member lists, newest first, a page at a time (cursor, limit; next_cursor)
 	//
@@ -12669,6 +12798,124 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+// UploadMediaResponse503Headers the declared response headers of an HTTP 503 response for UploadMedia
+type UploadMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UploadMediaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Media
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ErrorResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorResponse
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ErrorResponse
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *ErrorResponse
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *ErrorResponse
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorResponse
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ErrorResponse
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UploadMediaResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UploadMediaResponse) GetJSON201() *Media {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UploadMediaResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UploadMediaResponse) GetJSON401() *ErrorResponse {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UploadMediaResponse) GetJSON403() *ErrorResponse {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UploadMediaResponse) GetJSON404() *ErrorResponse {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UploadMediaResponse) GetJSON409() *ErrorResponse {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UploadMediaResponse) GetJSON413() *ErrorResponse {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UploadMediaResponse) GetJSON415() *ErrorResponse {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UploadMediaResponse) GetJSON422() *ErrorResponse {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UploadMediaResponse) GetJSON500() *ErrorResponse {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UploadMediaResponse) GetJSON503() *ErrorResponse {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadMediaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadMediaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadMediaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadMediaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMemberListsResponse503Headers the declared response headers of an HTTP 503 response for ListMemberLists
 type ListMemberListsResponse503Headers struct {
 	RetryAfter *int
@@ -15710,6 +15957,19 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 		return nil, err
 	}
 	return ParseGetMeResponse(rsp)
+}
+
+// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /media (the `UploadMedia` operationId).
+func (c *ClientWithResponses) UploadMediaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMediaResponse, error) {
+	rsp, err := c.UploadMediaWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadMediaResponse(rsp)
 }
 
 // ListMemberListsWithResponse Your member lists, newest first, a page at a time (cursor, limit; next_cursor)
@@ -20433,6 +20693,115 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	switch {
 	case rsp.StatusCode == 503:
 		var headers GetMeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadMediaResponse parses an HTTP response from a UploadMediaWithResponse call
+func ParseUploadMediaResponse(rsp *http.Response) (*UploadMediaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadMediaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Media
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers UploadMediaResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/api"
 	"github.com/telegramate/telegramate/internal/webhook"
@@ -28,7 +29,7 @@ func main() {
 		os.Exit(2)
 	}
 	a := api.New(http.NewServeMux(), api.Deps{Tokens: new(tokens.Service), Accounts: new(accounts.Service), Extract: new(extract.Service),
-		Campaigns: new(campaign.Service), Inbox: new(inbox.Service), Webhooks: new(webhook.Service), Audit: new(audit.Log), Workspaces: new(workspaces.Service), Version: "dev"})
+		Campaigns: new(campaign.Service), Media: new(media.Service), Inbox: new(inbox.Service), Webhooks: new(webhook.Service), Audit: new(audit.Log), Workspaces: new(workspaces.Service), Version: "dev"})
 	raw, err := a.Huma().OpenAPI().Downgrade()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "specgen:", err)
