@@ -849,19 +849,19 @@ func (q queries) CampaignStepCounts(ctx context.Context, campaignID int64) ([]st
 }
 
 // The claim and the record of a send, and the release of a claim, are
-// fenced: under a lease (store.WithFence) they apply only while it is
+// fenced: under a lease (their store.Fence) they apply only while it is
 // still the account's, so a node that lost its account cannot write
 // after the next holder started. The condition is in the statement
 // itself (one round trip, and on PostgreSQL the lease row cannot change
 // between a check and the write); only a refused write asks why.
 
-func (q queries) ClaimDelivery(ctx context.Context, id int64, now time.Time) error {
-	fence, fargs, f, isFenced := q.fenced(ctx, "deliveries")
+func (q queries) ClaimDelivery(ctx context.Context, f store.Fence, id int64, now time.Time) error {
+	fence, fargs := q.fenced(f, "deliveries")
 	n, err := q.exec(ctx, "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ? "+
 		"WHERE id = ? AND state = 'pending'"+fence, append([]any{now, now, id}, fargs...)...)
 	if err == nil && n == 0 {
 		err = store.ErrConflict
-		if isFenced {
+		if !f.IsUnfenced() {
 			err = q.fenceRefused(ctx, f, err)
 		}
 	}
@@ -883,28 +883,28 @@ func (q queries) SetDeliveryPeer(ctx context.Context, id, tgUserID, accessHash i
 	return err
 }
 
-func (q queries) FinishDelivery(ctx context.Context, id int64, state, reasonCode, reason string, messageID int, now time.Time) error {
+func (q queries) FinishDelivery(ctx context.Context, f store.Fence, id int64, state, reasonCode, reason string, messageID int, now time.Time) error {
 	var sentAt any
 	if state == store.DeliverySent {
 		sentAt = now
 	}
-	fence, fargs, f, isFenced := q.fenced(ctx, "deliveries")
+	fence, fargs := q.fenced(f, "deliveries")
 	n, err := q.exec(ctx, "UPDATE deliveries SET state = ?, reason_code = ?, reason = ?, message_id = ?, sent_at = ?, updated_at = ? "+
 		"WHERE id = ? AND state IN ('sending', 'pending')"+fence, append([]any{state, reasonCode, reason, messageID, sentAt, now, id}, fargs...)...)
 	if err == nil && n == 0 {
 		err = fmt.Errorf("delivery %d is no longer open: %w", id, store.ErrConflict)
-		if isFenced {
+		if !f.IsUnfenced() {
 			err = q.fenceRefused(ctx, f, err)
 		}
 	}
 	return err
 }
 
-func (q queries) ReleaseDelivery(ctx context.Context, id int64, reasonCode, reason string, now time.Time) error {
-	fence, fargs, f, isFenced := q.fenced(ctx, "deliveries")
+func (q queries) ReleaseDelivery(ctx context.Context, f store.Fence, id int64, reasonCode, reason string, now time.Time) error {
+	fence, fargs := q.fenced(f, "deliveries")
 	n, err := q.exec(ctx, "UPDATE deliveries SET state = 'pending', reason_code = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'sending'"+fence,
 		append([]any{reasonCode, reason, now, id}, fargs...)...)
-	if err == nil && n == 0 && isFenced {
+	if err == nil && n == 0 && !f.IsUnfenced() {
 		err = q.fenceRefused(ctx, f, nil)
 	}
 	return err
