@@ -55,6 +55,10 @@ func (s queries) AddAuditEvent(ctx context.Context, arg gen.AddAuditEventParams)
 	return convAuditEvent(r), err
 }
 
+func (s queries) AddCampaignSender(ctx context.Context, arg gen.AddCampaignSenderParams) error {
+	return s.q.AddCampaignSender(ctx, db.AddCampaignSenderParams(arg))
+}
+
 func (s queries) AddLoginDevice(ctx context.Context, arg gen.AddLoginDeviceParams) error {
 	return s.q.AddLoginDevice(ctx, db.AddLoginDeviceParams(arg))
 }
@@ -85,6 +89,55 @@ func (s queries) AutoDisableWebhookEndpoint(ctx context.Context, arg gen.AutoDis
 	return s.q.AutoDisableWebhookEndpoint(ctx, db.AutoDisableWebhookEndpointParams(arg))
 }
 
+func (s queries) CampaignAccountStateCounts(ctx context.Context, campaignID int64) ([]gen.CampaignAccountStateCountsRow, error) {
+	rs, err := s.q.CampaignAccountStateCounts(ctx, campaignID)
+	return each(rs, convCampaignAccountStateCountsRow), err
+}
+
+func (s queries) CampaignOfUser(ctx context.Context, arg gen.CampaignOfUserParams) (gen.Campaign, error) {
+	r, err := s.q.CampaignOfUser(ctx, db.CampaignOfUserParams(arg))
+	return convCampaign(r), err
+}
+
+func (s queries) CampaignPendingShares(ctx context.Context, campaignID int64) ([]gen.CampaignPendingSharesRow, error) {
+	rs, err := s.q.CampaignPendingShares(ctx, campaignID)
+	return each(rs, convCampaignPendingSharesRow), err
+}
+
+func (s queries) CampaignReasonCounts(ctx context.Context, campaignID int64) ([]gen.CampaignReasonCountsRow, error) {
+	rs, err := s.q.CampaignReasonCounts(ctx, campaignID)
+	return each(rs, convCampaignReasonCountsRow), err
+}
+
+func (s queries) CampaignSenderIDs(ctx context.Context, campaignID int64) ([]int64, error) {
+	return s.q.CampaignSenderIDs(ctx, campaignID)
+}
+
+func (s queries) CampaignSends(ctx context.Context, campaignID int64) ([]gen.CampaignSendsRow, error) {
+	rs, err := s.q.CampaignSends(ctx, campaignID)
+	return each(rs, convCampaignSendsRow), err
+}
+
+func (s queries) CampaignStateCounts(ctx context.Context, campaignID int64) ([]gen.CampaignStateCountsRow, error) {
+	rs, err := s.q.CampaignStateCounts(ctx, campaignID)
+	return each(rs, convCampaignStateCountsRow), err
+}
+
+func (s queries) CampaignToWork(ctx context.Context, id int64) (gen.Campaign, error) {
+	r, err := s.q.CampaignToWork(ctx, id)
+	return convCampaign(r), err
+}
+
+func (s queries) CampaignsOfUser(ctx context.Context, userID int64) ([]gen.Campaign, error) {
+	rs, err := s.q.CampaignsOfUser(ctx, userID)
+	return each(rs, convCampaign), err
+}
+
+func (s queries) CampaignsOfUserBefore(ctx context.Context, arg gen.CampaignsOfUserBeforeParams) ([]gen.Campaign, error) {
+	rs, err := s.q.CampaignsOfUserBefore(ctx, db.CampaignsOfUserBeforeParams(arg))
+	return each(rs, convCampaign), err
+}
+
 func (s queries) CancelAccountCall(ctx context.Context, arg gen.CancelAccountCallParams) (int64, error) {
 	return s.q.CancelAccountCall(ctx, db.CancelAccountCallParams(arg))
 }
@@ -92,6 +145,18 @@ func (s queries) CancelAccountCall(ctx context.Context, arg gen.CancelAccountCal
 func (s queries) CancelExtraction(ctx context.Context, arg gen.CancelExtractionParams) (gen.Extraction, error) {
 	r, err := s.q.CancelExtraction(ctx, db.CancelExtractionParams(arg))
 	return convExtraction(r), err
+}
+
+func (s queries) CancelFollowUpsOf(ctx context.Context, arg gen.CancelFollowUpsOfParams) (int64, error) {
+	return s.q.CancelFollowUpsOf(ctx, db.CancelFollowUpsOfParams(arg))
+}
+
+func (s queries) CancelFollowUpsTo(ctx context.Context, arg gen.CancelFollowUpsToParams) (int64, error) {
+	return s.q.CancelFollowUpsTo(ctx, db.CancelFollowUpsToParams(arg))
+}
+
+func (s queries) CancelPrunedCampaign(ctx context.Context, arg gen.CancelPrunedCampaignParams) error {
+	return s.q.CancelPrunedCampaign(ctx, db.CancelPrunedCampaignParams(arg))
 }
 
 func (s queries) CheckpointExtraction(ctx context.Context, arg gen.CheckpointExtractionParams) (int64, error) {
@@ -106,8 +171,16 @@ func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) err
 	return s.q.ClearLoginFailures(ctx, throttleKey)
 }
 
+func (s queries) CompleteCampaignWhenDone(ctx context.Context, arg gen.CompleteCampaignWhenDoneParams) (int64, error) {
+	return s.q.CompleteCampaignWhenDone(ctx, db.CompleteCampaignWhenDoneParams(arg))
+}
+
 func (s queries) CompleteMediaFile(ctx context.Context, arg gen.CompleteMediaFileParams) (int64, error) {
 	return s.q.CompleteMediaFile(ctx, db.CompleteMediaFileParams(arg))
+}
+
+func (s queries) CompleteSuppression(ctx context.Context, arg gen.CompleteSuppressionParams) error {
+	return s.q.CompleteSuppression(ctx, db.CompleteSuppressionParams(arg))
 }
 
 func (s queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
@@ -122,8 +195,20 @@ func (s queries) CountAdmins(ctx context.Context) (int64, error) {
 	return s.q.CountAdmins(ctx)
 }
 
+func (s queries) CountDeliveryRetry(ctx context.Context, arg gen.CountDeliveryRetryParams) error {
+	return s.q.CountDeliveryRetry(ctx, db.CountDeliveryRetryParams(arg))
+}
+
 func (s queries) CountListMembers(ctx context.Context, listID int64) (int64, error) {
 	return s.q.CountListMembers(ctx, listID)
+}
+
+func (s queries) CountUserCampaigns(ctx context.Context, userID int64) (int64, error) {
+	return s.q.CountUserCampaigns(ctx, userID)
+}
+
+func (s queries) CountUserSuppressions(ctx context.Context, userID int64) (int64, error) {
+	return s.q.CountUserSuppressions(ctx, userID)
 }
 
 func (s queries) CreateAccount(ctx context.Context, arg gen.CreateAccountParams) (gen.TelegramAccount, error) {
@@ -228,8 +313,24 @@ func (s queries) DeletePendingLoginsOfAccount(ctx context.Context, arg gen.Delet
 	return s.q.DeletePendingLoginsOfAccount(ctx, db.DeletePendingLoginsOfAccountParams(arg))
 }
 
+func (s queries) DeletePrunedCampaigns(ctx context.Context, arg gen.DeletePrunedCampaignsParams) (int64, error) {
+	return s.q.DeletePrunedCampaigns(ctx, db.DeletePrunedCampaignsParams(arg))
+}
+
+func (s queries) DeletePrunedDeliveries(ctx context.Context, arg gen.DeletePrunedDeliveriesParams) (int64, error) {
+	return s.q.DeletePrunedDeliveries(ctx, db.DeletePrunedDeliveriesParams(arg))
+}
+
 func (s queries) DeleteStaleAccountChats(ctx context.Context, arg gen.DeleteStaleAccountChatsParams) (int64, error) {
 	return s.q.DeleteStaleAccountChats(ctx, db.DeleteStaleAccountChatsParams(arg))
+}
+
+func (s queries) DeleteSuppressionByTGID(ctx context.Context, arg gen.DeleteSuppressionByTGIDParams) (int64, error) {
+	return s.q.DeleteSuppressionByTGID(ctx, db.DeleteSuppressionByTGIDParams(arg))
+}
+
+func (s queries) DeleteSuppressionByUsername(ctx context.Context, arg gen.DeleteSuppressionByUsernameParams) (int64, error) {
+	return s.q.DeleteSuppressionByUsername(ctx, db.DeleteSuppressionByUsernameParams(arg))
 }
 
 func (s queries) DeleteUserSession(ctx context.Context, arg gen.DeleteUserSessionParams) (int64, error) {
@@ -244,6 +345,16 @@ func (s queries) DeleteWorkspace(ctx context.Context, id int64) (int64, error) {
 	return s.q.DeleteWorkspace(ctx, id)
 }
 
+func (s queries) DeliveriesAfter(ctx context.Context, arg gen.DeliveriesAfterParams) ([]gen.Delivery, error) {
+	rs, err := s.q.DeliveriesAfter(ctx, db.DeliveriesAfterParams(arg))
+	return each(rs, convDelivery), err
+}
+
+func (s queries) DeliveryRepliedBy(ctx context.Context, arg gen.DeliveryRepliedByParams) (gen.Delivery, error) {
+	r, err := s.q.DeliveryRepliedBy(ctx, db.DeliveryRepliedByParams(arg))
+	return convDelivery(r), err
+}
+
 func (s queries) DisableWebhookEndpoint(ctx context.Context, arg gen.DisableWebhookEndpointParams) (int64, error) {
 	return s.q.DisableWebhookEndpoint(ctx, db.DisableWebhookEndpointParams(arg))
 }
@@ -256,8 +367,16 @@ func (s queries) EnableWebhookEndpoint(ctx context.Context, arg gen.EnableWebhoo
 	return s.q.EnableWebhookEndpoint(ctx, db.EnableWebhookEndpointParams(arg))
 }
 
+func (s queries) EndCampaignPreparing(ctx context.Context, id int64) (int64, error) {
+	return s.q.EndCampaignPreparing(ctx, id)
+}
+
 func (s queries) EndFloodWait(ctx context.Context, arg gen.EndFloodWaitParams) (int64, error) {
 	return s.q.EndFloodWait(ctx, db.EndFloodWaitParams(arg))
+}
+
+func (s queries) EnsurePace(ctx context.Context, arg gen.EnsurePaceParams) error {
+	return s.q.EnsurePace(ctx, db.EnsurePaceParams(arg))
 }
 
 func (s queries) ExtractionByID(ctx context.Context, arg gen.ExtractionByIDParams) (gen.Extraction, error) {
@@ -275,12 +394,30 @@ func (s queries) ExtractionForWork(ctx context.Context, id int64) (gen.Extractio
 	return convExtraction(r), err
 }
 
+func (s queries) FindSuppression(ctx context.Context, arg gen.FindSuppressionParams) (gen.Suppression, error) {
+	r, err := s.q.FindSuppression(ctx, db.FindSuppressionParams(arg))
+	return convSuppression(r), err
+}
+
 func (s queries) FinishAccountCall(ctx context.Context, arg gen.FinishAccountCallParams) error {
 	return s.q.FinishAccountCall(ctx, db.FinishAccountCallParams(arg))
 }
 
 func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
 	return s.q.FinishExtraction(ctx, db.FinishExtractionParams(arg))
+}
+
+func (s queries) FirstDeliveryNotSkipped(ctx context.Context, arg gen.FirstDeliveryNotSkippedParams) (gen.Delivery, error) {
+	r, err := s.q.FirstDeliveryNotSkipped(ctx, db.FirstDeliveryNotSkippedParams(arg))
+	return convDelivery(r), err
+}
+
+func (s queries) FirstFollowUpDue(ctx context.Context, arg gen.FirstFollowUpDueParams) (sql.NullTime, error) {
+	return s.q.FirstFollowUpDue(ctx, db.FirstFollowUpDueParams(arg))
+}
+
+func (s queries) FirstStepDue(ctx context.Context, arg gen.FirstStepDueParams) (sql.NullTime, error) {
+	return s.q.FirstStepDue(ctx, db.FirstStepDueParams(arg))
 }
 
 func (s queries) ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error) {
@@ -290,6 +427,16 @@ func (s queries) ForgetAccountCalls(ctx context.Context, before time.Time) (int6
 func (s queries) GetWebhookEndpoint(ctx context.Context, arg gen.GetWebhookEndpointParams) (gen.WebhookEndpoint, error) {
 	r, err := s.q.GetWebhookEndpoint(ctx, db.GetWebhookEndpointParams(arg))
 	return convWebhookEndpoint(r), err
+}
+
+func (s queries) InsertCampaign(ctx context.Context, arg gen.InsertCampaignParams) (gen.Campaign, error) {
+	r, err := s.q.InsertCampaign(ctx, db.InsertCampaignParams(arg))
+	return convCampaign(r), err
+}
+
+func (s queries) InsertSuppression(ctx context.Context, arg gen.InsertSuppressionParams) (gen.Suppression, error) {
+	r, err := s.q.InsertSuppression(ctx, db.InsertSuppressionParams(arg))
+	return convSuppression(r), err
 }
 
 func (s queries) InvitationByHash(ctx context.Context, tokenHash []byte) (gen.InvitationByHashRow, error) {
@@ -407,6 +554,21 @@ func (s queries) MemberListsPage(ctx context.Context, arg gen.MemberListsPagePar
 	return each(rs, convMemberList), err
 }
 
+func (s queries) NextDueFollowUp(ctx context.Context, arg gen.NextDueFollowUpParams) (gen.NextDueFollowUpRow, error) {
+	r, err := s.q.NextDueFollowUp(ctx, db.NextDueFollowUpParams(arg))
+	return convNextDueFollowUpRow(r), err
+}
+
+func (s queries) NextPendingFirstStep(ctx context.Context, arg gen.NextPendingFirstStepParams) (gen.NextPendingFirstStepRow, error) {
+	r, err := s.q.NextPendingFirstStep(ctx, db.NextPendingFirstStepParams(arg))
+	return convNextPendingFirstStepRow(r), err
+}
+
+func (s queries) PaceOfAccount(ctx context.Context, accountID int64) (gen.PaceOfAccountRow, error) {
+	r, err := s.q.PaceOfAccount(ctx, accountID)
+	return convPaceOfAccountRow(r), err
+}
+
 func (s queries) PeerAccessHash(ctx context.Context, arg gen.PeerAccessHashParams) (int64, error) {
 	return s.q.PeerAccessHash(ctx, db.PeerAccessHashParams(arg))
 }
@@ -432,6 +594,10 @@ func (s queries) PruneAccountActivity(ctx context.Context, arg gen.PruneAccountA
 
 func (s queries) PruneConversations(ctx context.Context, arg gen.PruneConversationsParams) (int64, error) {
 	return s.q.PruneConversations(ctx, db.PruneConversationsParams(arg))
+}
+
+func (s queries) PruneDrafts(ctx context.Context, arg gen.PruneDraftsParams) (int64, error) {
+	return s.q.PruneDrafts(ctx, db.PruneDraftsParams(arg))
 }
 
 func (s queries) PruneFinishedCampaignDeliveries(ctx context.Context, arg gen.PruneFinishedCampaignDeliveriesParams) (int64, error) {
@@ -466,6 +632,11 @@ func (s queries) QueuedAccountCalls(ctx context.Context, node string) ([]int64, 
 	return s.q.QueuedAccountCalls(ctx, node)
 }
 
+func (s queries) RecentCampaignOutcomes(ctx context.Context, arg gen.RecentCampaignOutcomesParams) (gen.RecentCampaignOutcomesRow, error) {
+	r, err := s.q.RecentCampaignOutcomes(ctx, db.RecentCampaignOutcomesParams(arg))
+	return convRecentCampaignOutcomesRow(r), err
+}
+
 func (s queries) RecordAccountWait(ctx context.Context, arg gen.RecordAccountWaitParams) (int64, error) {
 	return s.q.RecordAccountWait(ctx, db.RecordAccountWaitParams(arg))
 }
@@ -490,6 +661,11 @@ func (s queries) RenameWorkspace(ctx context.Context, arg gen.RenameWorkspacePar
 	return s.q.RenameWorkspace(ctx, db.RenameWorkspaceParams(arg))
 }
 
+func (s queries) RepliedDeliveries(ctx context.Context, arg gen.RepliedDeliveriesParams) ([]gen.Delivery, error) {
+	rs, err := s.q.RepliedDeliveries(ctx, db.RepliedDeliveriesParams(arg))
+	return each(rs, convDelivery), err
+}
+
 func (s queries) RevokeInvitation(ctx context.Context, arg gen.RevokeInvitationParams) (int64, error) {
 	return s.q.RevokeInvitation(ctx, db.RevokeInvitationParams(arg))
 }
@@ -502,8 +678,36 @@ func (s queries) RevokeToken(ctx context.Context, arg gen.RevokeTokenParams) (in
 	return s.q.RevokeToken(ctx, db.RevokeTokenParams(arg))
 }
 
+func (s queries) RunningCampaignsOfAccount(ctx context.Context, accountID int64) ([]gen.Campaign, error) {
+	rs, err := s.q.RunningCampaignsOfAccount(ctx, accountID)
+	return each(rs, convCampaign), err
+}
+
+func (s queries) SaveAccountPace(ctx context.Context, arg gen.SaveAccountPaceParams) error {
+	return s.q.SaveAccountPace(ctx, db.SaveAccountPaceParams(arg))
+}
+
 func (s queries) SaveMediaUpload(ctx context.Context, arg gen.SaveMediaUploadParams) error {
 	return s.q.SaveMediaUpload(ctx, db.SaveMediaUploadParams(arg))
+}
+
+func (s queries) SaveUpdatesState(ctx context.Context, arg gen.SaveUpdatesStateParams) error {
+	return s.q.SaveUpdatesState(ctx, db.SaveUpdatesStateParams(arg))
+}
+
+func (s queries) ScheduledCampaignsDue(ctx context.Context, now sql.NullTime) ([]gen.Campaign, error) {
+	rs, err := s.q.ScheduledCampaignsDue(ctx, now)
+	return each(rs, convCampaign), err
+}
+
+func (s queries) SendersWithWork(ctx context.Context, repliesSince sql.NullTime) ([]gen.SendersWithWorkRow, error) {
+	rs, err := s.q.SendersWithWork(ctx, repliesSince)
+	return each(rs, convSendersWithWorkRow), err
+}
+
+func (s queries) SendingDeliveriesOf(ctx context.Context, accountID int64) ([]gen.Delivery, error) {
+	rs, err := s.q.SendingDeliveriesOf(ctx, accountID)
+	return each(rs, convDelivery), err
 }
 
 func (s queries) SessionCommit(ctx context.Context, arg gen.SessionCommitParams) error {
@@ -530,6 +734,18 @@ func (s queries) SetAccountStatus(ctx context.Context, arg gen.SetAccountStatusP
 	return s.q.SetAccountStatus(ctx, db.SetAccountStatusParams(arg))
 }
 
+func (s queries) SetCampaignNextSlot(ctx context.Context, arg gen.SetCampaignNextSlotParams) error {
+	return s.q.SetCampaignNextSlot(ctx, db.SetCampaignNextSlotParams(arg))
+}
+
+func (s queries) SetDeliveryPeerOf(ctx context.Context, arg gen.SetDeliveryPeerOfParams) error {
+	return s.q.SetDeliveryPeerOf(ctx, db.SetDeliveryPeerOfParams(arg))
+}
+
+func (s queries) SetDeliveryReply(ctx context.Context, arg gen.SetDeliveryReplyParams) error {
+	return s.q.SetDeliveryReply(ctx, db.SetDeliveryReplyParams(arg))
+}
+
 func (s queries) SetExtractionJob(ctx context.Context, arg gen.SetExtractionJobParams) (int64, error) {
 	return s.q.SetExtractionJob(ctx, db.SetExtractionJobParams(arg))
 }
@@ -550,13 +766,32 @@ func (s queries) SetWorkspaceMemberRole(ctx context.Context, arg gen.SetWorkspac
 	return s.q.SetWorkspaceMemberRole(ctx, db.SetWorkspaceMemberRoleParams(arg))
 }
 
+func (s queries) SkipPendingDeliveries(ctx context.Context, arg gen.SkipPendingDeliveriesParams) (int64, error) {
+	return s.q.SkipPendingDeliveries(ctx, db.SkipPendingDeliveriesParams(arg))
+}
+
 func (s queries) StartExtractionRun(ctx context.Context, arg gen.StartExtractionRunParams) (gen.Extraction, error) {
 	r, err := s.q.StartExtractionRun(ctx, db.StartExtractionRunParams(arg))
 	return convExtraction(r), err
 }
 
+func (s queries) StepStateCounts(ctx context.Context, campaignID int64) ([]gen.StepStateCountsRow, error) {
+	rs, err := s.q.StepStateCounts(ctx, campaignID)
+	return each(rs, convStepStateCountsRow), err
+}
+
 func (s queries) StoreUseSession(ctx context.Context, arg gen.StoreUseSessionParams) (int64, error) {
 	return s.q.StoreUseSession(ctx, db.StoreUseSessionParams(arg))
+}
+
+func (s queries) SuppressionsBefore(ctx context.Context, arg gen.SuppressionsBeforeParams) ([]gen.Suppression, error) {
+	rs, err := s.q.SuppressionsBefore(ctx, db.SuppressionsBeforeParams(arg))
+	return each(rs, convSuppression), err
+}
+
+func (s queries) SuppressionsOf(ctx context.Context, userID int64) ([]gen.Suppression, error) {
+	rs, err := s.q.SuppressionsOf(ctx, userID)
+	return each(rs, convSuppression), err
 }
 
 func (s queries) TakeAccountCall(ctx context.Context, arg gen.TakeAccountCallParams) (gen.TakeAccountCallRow, error) {
@@ -590,6 +825,11 @@ func (s queries) UpdatePendingLogin(ctx context.Context, arg gen.UpdatePendingLo
 	return s.q.UpdatePendingLogin(ctx, db.UpdatePendingLoginParams(arg))
 }
 
+func (s queries) UpdatesStateOfAccount(ctx context.Context, accountID int64) (gen.UpdatesStateOfAccountRow, error) {
+	r, err := s.q.UpdatesStateOfAccount(ctx, accountID)
+	return convUpdatesStateOfAccountRow(r), err
+}
+
 func (s queries) UpsertAccountChat(ctx context.Context, arg gen.UpsertAccountChatParams) error {
 	return s.q.UpsertAccountChat(ctx, db.UpsertAccountChatParams(arg))
 }
@@ -611,6 +851,11 @@ func (s queries) UserByEmail(ctx context.Context, email string) (gen.User, error
 func (s queries) UserByID(ctx context.Context, id int64) (gen.User, error) {
 	r, err := s.q.UserByID(ctx, id)
 	return convUser(r), err
+}
+
+func (s queries) UserUsage(ctx context.Context, userID int64) (gen.UserUsageRow, error) {
+	r, err := s.q.UserUsage(ctx, userID)
+	return convUserUsageRow(r), err
 }
 
 func (s queries) UserWorkspaces(ctx context.Context, userID int64) ([]gen.UserWorkspacesRow, error) {
@@ -663,6 +908,28 @@ func convAuditActorsRow(r db.AuditActorsRow) gen.AuditActorsRow { return gen.Aud
 
 func convAuditEvent(r db.AuditEvent) gen.AuditEvent { return gen.AuditEvent(r) }
 
+func convCampaign(r db.Campaign) gen.Campaign { return gen.Campaign(r) }
+
+func convCampaignAccountStateCountsRow(r db.CampaignAccountStateCountsRow) gen.CampaignAccountStateCountsRow {
+	return gen.CampaignAccountStateCountsRow(r)
+}
+
+func convCampaignPendingSharesRow(r db.CampaignPendingSharesRow) gen.CampaignPendingSharesRow {
+	return gen.CampaignPendingSharesRow(r)
+}
+
+func convCampaignReasonCountsRow(r db.CampaignReasonCountsRow) gen.CampaignReasonCountsRow {
+	return gen.CampaignReasonCountsRow(r)
+}
+
+func convCampaignSendsRow(r db.CampaignSendsRow) gen.CampaignSendsRow { return gen.CampaignSendsRow(r) }
+
+func convCampaignStateCountsRow(r db.CampaignStateCountsRow) gen.CampaignStateCountsRow {
+	return gen.CampaignStateCountsRow(r)
+}
+
+func convDelivery(r db.Delivery) gen.Delivery { return gen.Delivery(r) }
+
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
 
 func convInvitationByHashRow(r db.InvitationByHashRow) gen.InvitationByHashRow {
@@ -687,11 +954,35 @@ func convMemberListCountsRow(r db.MemberListCountsRow) gen.MemberListCountsRow {
 	return gen.MemberListCountsRow(r)
 }
 
+func convNextDueFollowUpRow(r db.NextDueFollowUpRow) gen.NextDueFollowUpRow {
+	return gen.NextDueFollowUpRow{Delivery: gen.Delivery(r.Delivery), Suppressed: r.Suppressed}
+}
+
+func convNextPendingFirstStepRow(r db.NextPendingFirstStepRow) gen.NextPendingFirstStepRow {
+	return gen.NextPendingFirstStepRow{Delivery: gen.Delivery(r.Delivery), Suppressed: r.Suppressed}
+}
+
+func convPaceOfAccountRow(r db.PaceOfAccountRow) gen.PaceOfAccountRow { return gen.PaceOfAccountRow(r) }
+
 func convPendingInvitationsRow(r db.PendingInvitationsRow) gen.PendingInvitationsRow {
 	return gen.PendingInvitationsRow(r)
 }
 
 func convPendingLogin(r db.PendingLogin) gen.PendingLogin { return gen.PendingLogin(r) }
+
+func convRecentCampaignOutcomesRow(r db.RecentCampaignOutcomesRow) gen.RecentCampaignOutcomesRow {
+	return gen.RecentCampaignOutcomesRow(r)
+}
+
+func convSendersWithWorkRow(r db.SendersWithWorkRow) gen.SendersWithWorkRow {
+	return gen.SendersWithWorkRow(r)
+}
+
+func convStepStateCountsRow(r db.StepStateCountsRow) gen.StepStateCountsRow {
+	return gen.StepStateCountsRow(r)
+}
+
+func convSuppression(r db.Suppression) gen.Suppression { return gen.Suppression(r) }
 
 func convTakeAccountCallRow(r db.TakeAccountCallRow) gen.TakeAccountCallRow {
 	return gen.TakeAccountCallRow(r)
@@ -703,7 +994,13 @@ func convTokenByHashRow(r db.TokenByHashRow) gen.TokenByHashRow {
 	return gen.TokenByHashRow{ApiToken: gen.ApiToken(r.ApiToken), User: gen.User(r.User), Role: r.Role}
 }
 
+func convUpdatesStateOfAccountRow(r db.UpdatesStateOfAccountRow) gen.UpdatesStateOfAccountRow {
+	return gen.UpdatesStateOfAccountRow(r)
+}
+
 func convUser(r db.User) gen.User { return gen.User(r) }
+
+func convUserUsageRow(r db.UserUsageRow) gen.UserUsageRow { return gen.UserUsageRow(r) }
 
 func convUserWorkspacesRow(r db.UserWorkspacesRow) gen.UserWorkspacesRow {
 	return gen.UserWorkspacesRow(r)

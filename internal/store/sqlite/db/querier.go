@@ -23,6 +23,7 @@ type Querier interface {
 	// The audit log (issue 19). Append-only: an insert and reads, nothing
 	// else; TestAuditLogIsAppendOnly keeps it that way.
 	AddAuditEvent(ctx context.Context, arg AddAuditEventParams) (AuditEvent, error)
+	AddCampaignSender(ctx context.Context, arg AddCampaignSenderParams) error
 	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
@@ -33,8 +34,24 @@ type Querier interface {
 	// empty action, an actor of 0 and an empty target_kind mean "any".
 	AuditEventsPage(ctx context.Context, arg AuditEventsPageParams) ([]AuditEvent, error)
 	AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error)
+	CampaignAccountStateCounts(ctx context.Context, campaignID int64) ([]CampaignAccountStateCountsRow, error)
+	CampaignOfUser(ctx context.Context, arg CampaignOfUserParams) (Campaign, error)
+	CampaignPendingShares(ctx context.Context, campaignID int64) ([]CampaignPendingSharesRow, error)
+	CampaignReasonCounts(ctx context.Context, campaignID int64) ([]CampaignReasonCountsRow, error)
+	CampaignSenderIDs(ctx context.Context, campaignID int64) ([]int64, error)
+	// Bucketing times is where the engines disagree most; the rows are few
+	// enough (one campaign's sends) to bucket in Go.
+	CampaignSends(ctx context.Context, campaignID int64) ([]CampaignSendsRow, error)
+	CampaignStateCounts(ctx context.Context, campaignID int64) ([]CampaignStateCountsRow, error)
+	CampaignToWork(ctx context.Context, id int64) (Campaign, error)
+	CampaignsOfUser(ctx context.Context, userID int64) ([]Campaign, error)
+	CampaignsOfUserBefore(ctx context.Context, arg CampaignsOfUserBeforeParams) ([]Campaign, error)
 	CancelAccountCall(ctx context.Context, arg CancelAccountCallParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
+	// CAST: see FindSuppression.
+	CancelFollowUpsOf(ctx context.Context, arg CancelFollowUpsOfParams) (int64, error)
+	CancelFollowUpsTo(ctx context.Context, arg CancelFollowUpsToParams) (int64, error)
+	CancelPrunedCampaign(ctx context.Context, arg CancelPrunedCampaignParams) error
 	// Runs in the transaction that inserted the page's members. Members have
 	// no foreign key (migration 00004); this write is what keeps them from
 	// outliving their list: it finds no row if the list (and with it the
@@ -44,12 +61,17 @@ type Querier interface {
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
 	ClaimWebhookEndpoint(ctx context.Context, arg ClaimWebhookEndpointParams) (int64, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
+	CompleteCampaignWhenDone(ctx context.Context, arg CompleteCampaignWhenDoneParams) (int64, error)
 	CompleteMediaFile(ctx context.Context, arg CompleteMediaFileParams) (int64, error)
+	CompleteSuppression(ctx context.Context, arg CompleteSuppressionParams) error
 	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
 	CountAdmins(ctx context.Context) (int64, error)
+	CountDeliveryRetry(ctx context.Context, arg CountDeliveryRetryParams) error
 	CountListMembers(ctx context.Context, listID int64) (int64, error)
+	CountUserCampaigns(ctx context.Context, userID int64) (int64, error)
+	CountUserSuppressions(ctx context.Context, userID int64) (int64, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
 	CreateExtraction(ctx context.Context, arg CreateExtractionParams) (Extraction, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (int64, error)
@@ -84,24 +106,46 @@ type Querier interface {
 	DeletePendingAccount(ctx context.Context, arg DeletePendingAccountParams) (int64, error)
 	DeletePendingLogin(ctx context.Context, arg DeletePendingLoginParams) (int64, error)
 	DeletePendingLoginsOfAccount(ctx context.Context, arg DeletePendingLoginsOfAccountParams) (int64, error)
+	DeletePrunedCampaigns(ctx context.Context, arg DeletePrunedCampaignsParams) (int64, error)
+	DeletePrunedDeliveries(ctx context.Context, arg DeletePrunedDeliveriesParams) (int64, error)
 	// The chats a refresh did not see any more (the account left them).
 	DeleteStaleAccountChats(ctx context.Context, arg DeleteStaleAccountChatsParams) (int64, error)
+	DeleteSuppressionByTGID(ctx context.Context, arg DeleteSuppressionByTGIDParams) (int64, error)
+	DeleteSuppressionByUsername(ctx context.Context, arg DeleteSuppressionByUsernameParams) (int64, error)
 	DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error)
 	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
 	DeleteWorkspace(ctx context.Context, id int64) (int64, error)
+	DeliveriesAfter(ctx context.Context, arg DeliveriesAfterParams) ([]Delivery, error)
+	// The newest delivery the account sent the person (or is sending: a reply
+	// can come before the answer is recorded) without a reply yet.
+	DeliveryRepliedBy(ctx context.Context, arg DeliveryRepliedByParams) (Delivery, error)
 	DisableWebhookEndpoint(ctx context.Context, arg DisableWebhookEndpointParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
 	EnableWebhookEndpoint(ctx context.Context, arg EnableWebhookEndpointParams) (int64, error)
+	EndCampaignPreparing(ctx context.Context, id int64) (int64, error)
 	// A use that Telegram let through after a FLOOD_WAIT's time: the account is
 	// active again, unless something graver was recorded meanwhile.
 	EndFloodWait(ctx context.Context, arg EndFloodWaitParams) (int64, error)
+	EnsurePace(ctx context.Context, arg EnsurePaceParams) error
 	ExtractionByID(ctx context.Context, arg ExtractionByIDParams) (Extraction, error)
 	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
 	ExtractionForWork(ctx context.Context, id int64) (Extraction, error)
+	// CAST: PostgreSQL types a bare "$2 <> 0" as int4, and Telegram user ids
+	// pass 2^31.
+	FindSuppression(ctx context.Context, arg FindSuppressionParams) (Suppression, error)
 	FinishAccountCall(ctx context.Context, arg FinishAccountCallParams) error
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
+	FirstDeliveryNotSkipped(ctx context.Context, arg FirstDeliveryNotSkippedParams) (Delivery, error)
+	// ORDER BY, not MIN: SQLite's aggregate loses the column's type.
+	FirstFollowUpDue(ctx context.Context, arg FirstFollowUpDueParams) (sql.NullTime, error)
+	FirstStepDue(ctx context.Context, arg FirstStepDueParams) (sql.NullTime, error)
 	ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error)
 	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
+	// Campaigns, their deliveries, the accounts' pace and updates state, and
+	// the suppression list. The statements whose text depends on the engine
+	// or on their data are in sqlstore/campaigns_dynamic.go.
+	InsertCampaign(ctx context.Context, arg InsertCampaignParams) (Campaign, error)
+	InsertSuppression(ctx context.Context, arg InsertSuppressionParams) (Suppression, error)
 	InvitationByHash(ctx context.Context, tokenHash []byte) (InvitationByHashRow, error)
 	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
@@ -130,6 +174,11 @@ type Querier interface {
 	// or filled by a finished extraction).
 	MemberListCounts(ctx context.Context, userID int64) (MemberListCountsRow, error)
 	MemberListsPage(ctx context.Context, arg MemberListsPageParams) ([]MemberList, error)
+	// The conditions of the partial index deliveries_steps_due, written out so
+	// both engines' planners use it.
+	NextDueFollowUp(ctx context.Context, arg NextDueFollowUpParams) (NextDueFollowUpRow, error)
+	NextPendingFirstStep(ctx context.Context, arg NextPendingFirstStepParams) (NextPendingFirstStepRow, error)
+	PaceOfAccount(ctx context.Context, accountID int64) (PaceOfAccountRow, error)
 	// The newest access hash an account was given for a user, found through
 	// the lists of the account's owner and (list_id, tg_user_id).
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
@@ -138,6 +187,7 @@ type Querier interface {
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
 	PruneAccountActivity(ctx context.Context, arg PruneAccountActivityParams) (int64, error)
 	PruneConversations(ctx context.Context, arg PruneConversationsParams) (int64, error)
+	PruneDrafts(ctx context.Context, arg PruneDraftsParams) (int64, error)
 	// Retention (issue 22): each prune deletes at most max_rows rows older
 	// than before, so a pass holds SQLite's writer for one small batch at a
 	// time. The outer WHERE repeats the age test: on PostgreSQL a row changed
@@ -151,6 +201,7 @@ type Querier interface {
 	PruneWebhookDeliveries(ctx context.Context, arg PruneWebhookDeliveriesParams) (int64, error)
 	PutMediaChunk(ctx context.Context, arg PutMediaChunkParams) error
 	QueuedAccountCalls(ctx context.Context, node string) ([]int64, error)
+	RecentCampaignOutcomes(ctx context.Context, arg RecentCampaignOutcomesParams) (RecentCampaignOutcomesRow, error)
 	// A FLOOD_WAIT on one kind of call: the later end wins over an earlier one
 	// (two uses of the account told different waits).
 	RecordAccountWait(ctx context.Context, arg RecordAccountWaitParams) (int64, error)
@@ -163,11 +214,18 @@ type Querier interface {
 	RemoveWorkspaceMember(ctx context.Context, arg RemoveWorkspaceMemberParams) (int64, error)
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RenameWorkspace(ctx context.Context, arg RenameWorkspaceParams) (int64, error)
+	RepliedDeliveries(ctx context.Context, arg RepliedDeliveriesParams) ([]Delivery, error)
 	// Only a pending invitation: one used, revoked or expired stays as it was.
 	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
 	RevokeInvitationsTo(ctx context.Context, arg RevokeInvitationsToParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
+	RunningCampaignsOfAccount(ctx context.Context, accountID int64) ([]Campaign, error)
+	SaveAccountPace(ctx context.Context, arg SaveAccountPaceParams) error
 	SaveMediaUpload(ctx context.Context, arg SaveMediaUploadParams) error
+	SaveUpdatesState(ctx context.Context, arg SaveUpdatesStateParams) error
+	ScheduledCampaignsDue(ctx context.Context, now sql.NullTime) ([]Campaign, error)
+	SendersWithWork(ctx context.Context, repliesSince sql.NullTime) ([]SendersWithWorkRow, error)
+	SendingDeliveriesOf(ctx context.Context, accountID int64) ([]Delivery, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	// Hardening (issue 10): sessions per user, login devices, the last failed
 	// log-in of a throttle key, failed Telegram login steps.
@@ -178,17 +236,24 @@ type Querier interface {
 	SessionDeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
 	SetAccountStatus(ctx context.Context, arg SetAccountStatusParams) (int64, error)
+	SetCampaignNextSlot(ctx context.Context, arg SetCampaignNextSlotParams) error
+	SetDeliveryPeerOf(ctx context.Context, arg SetDeliveryPeerOfParams) error
+	SetDeliveryReply(ctx context.Context, arg SetDeliveryReplyParams) error
 	SetExtractionJob(ctx context.Context, arg SetExtractionJobParams) (int64, error)
 	SetExtractionWaiting(ctx context.Context, arg SetExtractionWaitingParams) (int64, error)
 	SetMemberListCount(ctx context.Context, arg SetMemberListCountParams) error
 	SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error)
 	SetWorkspaceMemberRole(ctx context.Context, arg SetWorkspaceMemberRoleParams) (int64, error)
+	SkipPendingDeliveries(ctx context.Context, arg SkipPendingDeliveriesParams) (int64, error)
 	// A run takes over the extraction: later checkpoints must carry its token.
 	StartExtractionRun(ctx context.Context, arg StartExtractionRunParams) (Extraction, error)
+	StepStateCounts(ctx context.Context, campaignID int64) ([]StepStateCountsRow, error)
 	// A use's refreshed session, only over the login it started on: a
 	// rotation or re-login in the meantime must not be overwritten by the old
 	// session.
 	StoreUseSession(ctx context.Context, arg StoreUseSessionParams) (int64, error)
+	SuppressionsBefore(ctx context.Context, arg SuppressionsBeforeParams) ([]Suppression, error)
+	SuppressionsOf(ctx context.Context, userID int64) ([]Suppression, error)
 	TakeAccountCall(ctx context.Context, arg TakeAccountCallParams) (TakeAccountCallRow, error)
 	// Through the membership: a token of a member who was removed, or of a
 	// workspace that was deleted, finds nothing. The role is read now, so a
@@ -199,6 +264,7 @@ type Querier interface {
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
+	UpdatesStateOfAccount(ctx context.Context, accountID int64) (UpdatesStateOfAccountRow, error)
 	UpsertAccountChat(ctx context.Context, arg UpsertAccountChatParams) error
 	// Single use in one statement: of two people accepting at once, one
 	// updates the row and the other finds it used.
@@ -207,6 +273,9 @@ type Querier interface {
 	UserAccountWaits(ctx context.Context, arg UserAccountWaitsParams) ([]AccountWait, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
+	// From the campaigns' and lists' own counts, read through their user
+	// indexes: counting the rows would read every delivery.
+	UserUsage(ctx context.Context, userID int64) (UserUsageRow, error)
 	UserWorkspaces(ctx context.Context, userID int64) ([]UserWorkspacesRow, error)
 	WebhookDeliveryForWork(ctx context.Context, id int64) (WebhookDeliveryForWorkRow, error)
 	WebhookEndpointFailed(ctx context.Context, arg WebhookEndpointFailedParams) (WebhookEndpoint, error)
