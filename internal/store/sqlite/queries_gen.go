@@ -36,6 +36,11 @@ func (s queries) AccountsByStatus(ctx context.Context, status string) ([]gen.Tel
 	return each(rs, convTelegramAccount), err
 }
 
+func (s queries) AccountsWithAnswersToSend(ctx context.Context) ([]gen.AccountsWithAnswersToSendRow, error) {
+	rs, err := s.q.AccountsWithAnswersToSend(ctx)
+	return each(rs, convAccountsWithAnswersToSendRow), err
+}
+
 func (s queries) ActivateAccount(ctx context.Context, arg gen.ActivateAccountParams) (gen.TelegramAccount, error) {
 	r, err := s.q.ActivateAccount(ctx, db.ActivateAccountParams(arg))
 	return convTelegramAccount(r), err
@@ -73,6 +78,10 @@ func (s queries) AddPendingLoginFailure(ctx context.Context, arg gen.AddPendingL
 
 func (s queries) AddWorkspaceMember(ctx context.Context, arg gen.AddWorkspaceMemberParams) error {
 	return s.q.AddWorkspaceMember(ctx, db.AddWorkspaceMemberParams(arg))
+}
+
+func (s queries) AssignConversationTo(ctx context.Context, arg gen.AssignConversationToParams) (int64, error) {
+	return s.q.AssignConversationTo(ctx, db.AssignConversationToParams(arg))
 }
 
 func (s queries) AuditActors(ctx context.Context, arg gen.AuditActorsParams) ([]gen.AuditActorsRow, error) {
@@ -163,12 +172,20 @@ func (s queries) CheckpointExtraction(ctx context.Context, arg gen.CheckpointExt
 	return s.q.CheckpointExtraction(ctx, db.CheckpointExtractionParams(arg))
 }
 
+func (s queries) ClaimAnswerOf(ctx context.Context, arg gen.ClaimAnswerOfParams) (int64, error) {
+	return s.q.ClaimAnswerOf(ctx, db.ClaimAnswerOfParams(arg))
+}
+
 func (s queries) ClaimWebhookEndpoint(ctx context.Context, arg gen.ClaimWebhookEndpointParams) (int64, error) {
 	return s.q.ClaimWebhookEndpoint(ctx, db.ClaimWebhookEndpointParams(arg))
 }
 
 func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) error {
 	return s.q.ClearLoginFailures(ctx, throttleKey)
+}
+
+func (s queries) ClearTypingOf(ctx context.Context, arg gen.ClearTypingOfParams) error {
+	return s.q.ClearTypingOf(ctx, db.ClearTypingOfParams(arg))
 }
 
 func (s queries) CompleteCampaignWhenDone(ctx context.Context, arg gen.CompleteCampaignWhenDoneParams) (int64, error) {
@@ -183,8 +200,18 @@ func (s queries) CompleteSuppression(ctx context.Context, arg gen.CompleteSuppre
 	return s.q.CompleteSuppression(ctx, db.CompleteSuppressionParams(arg))
 }
 
+func (s queries) ConnectedAccountRefs(ctx context.Context) ([]gen.ConnectedAccountRefsRow, error) {
+	rs, err := s.q.ConnectedAccountRefs(ctx)
+	return each(rs, convConnectedAccountRefsRow), err
+}
+
 func (s queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
 	return s.q.ConversationPeersOf(ctx, accountID)
+}
+
+func (s queries) ConversationsChangedAfter(ctx context.Context, arg gen.ConversationsChangedAfterParams) ([]gen.ConversationsChangedAfterRow, error) {
+	rs, err := s.q.ConversationsChangedAfter(ctx, db.ConversationsChangedAfterParams(arg))
+	return each(rs, convConversationsChangedAfterRow), err
 }
 
 func (s queries) CopyListMembers(ctx context.Context, arg gen.CopyListMembersParams) (int64, error) {
@@ -195,12 +222,20 @@ func (s queries) CountAdmins(ctx context.Context) (int64, error) {
 	return s.q.CountAdmins(ctx)
 }
 
+func (s queries) CountCampaignMessages(ctx context.Context, arg gen.CountCampaignMessagesParams) (int64, error) {
+	return s.q.CountCampaignMessages(ctx, db.CountCampaignMessagesParams(arg))
+}
+
 func (s queries) CountDeliveryRetry(ctx context.Context, arg gen.CountDeliveryRetryParams) error {
 	return s.q.CountDeliveryRetry(ctx, db.CountDeliveryRetryParams(arg))
 }
 
 func (s queries) CountListMembers(ctx context.Context, listID int64) (int64, error) {
 	return s.q.CountListMembers(ctx, listID)
+}
+
+func (s queries) CountUnreadConversationsOf(ctx context.Context, userID int64) (int64, error) {
+	return s.q.CountUnreadConversationsOf(ctx, userID)
 }
 
 func (s queries) CountUserCampaigns(ctx context.Context, userID int64) (int64, error) {
@@ -321,6 +356,10 @@ func (s queries) DeletePrunedDeliveries(ctx context.Context, arg gen.DeletePrune
 	return s.q.DeletePrunedDeliveries(ctx, db.DeletePrunedDeliveriesParams(arg))
 }
 
+func (s queries) DeleteShownAnswer(ctx context.Context, arg gen.DeleteShownAnswerParams) error {
+	return s.q.DeleteShownAnswer(ctx, db.DeleteShownAnswerParams(arg))
+}
+
 func (s queries) DeleteStaleAccountChats(ctx context.Context, arg gen.DeleteStaleAccountChatsParams) (int64, error) {
 	return s.q.DeleteStaleAccountChats(ctx, db.DeleteStaleAccountChatsParams(arg))
 }
@@ -403,6 +442,10 @@ func (s queries) FinishAccountCall(ctx context.Context, arg gen.FinishAccountCal
 	return s.q.FinishAccountCall(ctx, db.FinishAccountCallParams(arg))
 }
 
+func (s queries) FinishAnswerOf(ctx context.Context, arg gen.FinishAnswerOfParams) (int64, error) {
+	return s.q.FinishAnswerOf(ctx, db.FinishAnswerOfParams(arg))
+}
+
 func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
 	return s.q.FinishExtraction(ctx, db.FinishExtractionParams(arg))
 }
@@ -429,9 +472,25 @@ func (s queries) GetWebhookEndpoint(ctx context.Context, arg gen.GetWebhookEndpo
 	return convWebhookEndpoint(r), err
 }
 
+func (s queries) InsertAnswer(ctx context.Context, arg gen.InsertAnswerParams) (int64, error) {
+	return s.q.InsertAnswer(ctx, db.InsertAnswerParams(arg))
+}
+
 func (s queries) InsertCampaign(ctx context.Context, arg gen.InsertCampaignParams) (gen.Campaign, error) {
 	r, err := s.q.InsertCampaign(ctx, db.InsertCampaignParams(arg))
 	return convCampaign(r), err
+}
+
+func (s queries) InsertConversation(ctx context.Context, arg gen.InsertConversationParams) (int64, error) {
+	return s.q.InsertConversation(ctx, db.InsertConversationParams(arg))
+}
+
+func (s queries) InsertInboxMessage(ctx context.Context, arg gen.InsertInboxMessageParams) (int64, error) {
+	return s.q.InsertInboxMessage(ctx, db.InsertInboxMessageParams(arg))
+}
+
+func (s queries) InsertNote(ctx context.Context, arg gen.InsertNoteParams) (int64, error) {
+	return s.q.InsertNote(ctx, db.InsertNoteParams(arg))
 }
 
 func (s queries) InsertSuppression(ctx context.Context, arg gen.InsertSuppressionParams) (gen.Suppression, error) {
@@ -446,6 +505,11 @@ func (s queries) InvitationByHash(ctx context.Context, tokenHash []byte) (gen.In
 
 func (s queries) LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error) {
 	return s.q.LastLoginFailure(ctx, throttleKey)
+}
+
+func (s queries) LatestDeliveryToPeer(ctx context.Context, arg gen.LatestDeliveryToPeerParams) (gen.Delivery, error) {
+	r, err := s.q.LatestDeliveryToPeer(ctx, db.LatestDeliveryToPeerParams(arg))
+	return convDelivery(r), err
 }
 
 func (s queries) ListAccountChats(ctx context.Context, arg gen.ListAccountChatsParams) ([]gen.AccountChat, error) {
@@ -516,6 +580,10 @@ func (s queries) LoginFailuresSince(ctx context.Context, arg gen.LoginFailuresSi
 	return s.q.LoginFailuresSince(ctx, db.LoginFailuresSinceParams(arg))
 }
 
+func (s queries) MarkConversationReadOf(ctx context.Context, arg gen.MarkConversationReadOfParams) (int64, error) {
+	return s.q.MarkConversationReadOf(ctx, db.MarkConversationReadOfParams(arg))
+}
+
 func (s queries) MediaChunk(ctx context.Context, arg gen.MediaChunkParams) ([]byte, error) {
 	return s.q.MediaChunk(ctx, db.MediaChunkParams(arg))
 }
@@ -562,6 +630,10 @@ func (s queries) NextDueFollowUp(ctx context.Context, arg gen.NextDueFollowUpPar
 func (s queries) NextPendingFirstStep(ctx context.Context, arg gen.NextPendingFirstStepParams) (gen.NextPendingFirstStepRow, error) {
 	r, err := s.q.NextPendingFirstStep(ctx, db.NextPendingFirstStepParams(arg))
 	return convNextPendingFirstStepRow(r), err
+}
+
+func (s queries) NoteWaitingAnswersOf(ctx context.Context, arg gen.NoteWaitingAnswersOfParams) error {
+	return s.q.NoteWaitingAnswersOf(ctx, db.NoteWaitingAnswersOfParams(arg))
 }
 
 func (s queries) PaceOfAccount(ctx context.Context, accountID int64) (gen.PaceOfAccountRow, error) {
@@ -649,6 +721,10 @@ func (s queries) RecordWebhookAttempt(ctx context.Context, arg gen.RecordWebhook
 	return s.q.RecordWebhookAttempt(ctx, db.RecordWebhookAttemptParams(arg))
 }
 
+func (s queries) ReleaseAnswerOf(ctx context.Context, arg gen.ReleaseAnswerOfParams) (int64, error) {
+	return s.q.ReleaseAnswerOf(ctx, db.ReleaseAnswerOfParams(arg))
+}
+
 func (s queries) RemoveWorkspaceMember(ctx context.Context, arg gen.RemoveWorkspaceMemberParams) (int64, error) {
 	return s.q.RemoveWorkspaceMember(ctx, db.RemoveWorkspaceMemberParams(arg))
 }
@@ -664,6 +740,10 @@ func (s queries) RenameWorkspace(ctx context.Context, arg gen.RenameWorkspacePar
 func (s queries) RepliedDeliveries(ctx context.Context, arg gen.RepliedDeliveriesParams) ([]gen.Delivery, error) {
 	rs, err := s.q.RepliedDeliveries(ctx, db.RepliedDeliveriesParams(arg))
 	return each(rs, convDelivery), err
+}
+
+func (s queries) RetryAnswerOf(ctx context.Context, arg gen.RetryAnswerOfParams) (int64, error) {
+	return s.q.RetryAnswerOf(ctx, db.RetryAnswerOfParams(arg))
 }
 
 func (s queries) RevokeInvitation(ctx context.Context, arg gen.RevokeInvitationParams) (int64, error) {
@@ -738,6 +818,14 @@ func (s queries) SetCampaignNextSlot(ctx context.Context, arg gen.SetCampaignNex
 	return s.q.SetCampaignNextSlot(ctx, db.SetCampaignNextSlotParams(arg))
 }
 
+func (s queries) SetConversationHistoryLoaded(ctx context.Context, arg gen.SetConversationHistoryLoadedParams) (int64, error) {
+	return s.q.SetConversationHistoryLoaded(ctx, db.SetConversationHistoryLoadedParams(arg))
+}
+
+func (s queries) SetConversationStatusOf(ctx context.Context, arg gen.SetConversationStatusOfParams) error {
+	return s.q.SetConversationStatusOf(ctx, db.SetConversationStatusOfParams(arg))
+}
+
 func (s queries) SetDeliveryPeerOf(ctx context.Context, arg gen.SetDeliveryPeerOfParams) error {
 	return s.q.SetDeliveryPeerOf(ctx, db.SetDeliveryPeerOfParams(arg))
 }
@@ -756,6 +844,10 @@ func (s queries) SetExtractionWaiting(ctx context.Context, arg gen.SetExtraction
 
 func (s queries) SetMemberListCount(ctx context.Context, arg gen.SetMemberListCountParams) error {
 	return s.q.SetMemberListCount(ctx, db.SetMemberListCountParams(arg))
+}
+
+func (s queries) SetTypingAt(ctx context.Context, arg gen.SetTypingAtParams) error {
+	return s.q.SetTypingAt(ctx, db.SetTypingAtParams(arg))
 }
 
 func (s queries) SetUserPassword(ctx context.Context, arg gen.SetUserPasswordParams) (int64, error) {
@@ -813,12 +905,29 @@ func (s queries) TokensPage(ctx context.Context, arg gen.TokensPageParams) ([]ge
 	return each(rs, convApiToken), err
 }
 
+func (s queries) TouchAnsweredConversation(ctx context.Context, arg gen.TouchAnsweredConversationParams) error {
+	return s.q.TouchAnsweredConversation(ctx, db.TouchAnsweredConversationParams(arg))
+}
+
+func (s queries) TouchConversationAt(ctx context.Context, arg gen.TouchConversationAtParams) error {
+	return s.q.TouchConversationAt(ctx, db.TouchConversationAtParams(arg))
+}
+
 func (s queries) TouchToken(ctx context.Context, arg gen.TouchTokenParams) error {
 	return s.q.TouchToken(ctx, db.TouchTokenParams(arg))
 }
 
+func (s queries) TypistsSince(ctx context.Context, arg gen.TypistsSinceParams) ([]gen.TypistsSinceRow, error) {
+	rs, err := s.q.TypistsSince(ctx, db.TypistsSinceParams(arg))
+	return each(rs, convTypistsSinceRow), err
+}
+
 func (s queries) UpdateAccountSession(ctx context.Context, arg gen.UpdateAccountSessionParams) (int64, error) {
 	return s.q.UpdateAccountSession(ctx, db.UpdateAccountSessionParams(arg))
+}
+
+func (s queries) UpdateConversationPeer(ctx context.Context, arg gen.UpdateConversationPeerParams) error {
+	return s.q.UpdateConversationPeer(ctx, db.UpdateConversationPeerParams(arg))
 }
 
 func (s queries) UpdatePendingLogin(ctx context.Context, arg gen.UpdatePendingLoginParams) (int64, error) {
@@ -902,6 +1011,10 @@ func convAccountChat(r db.AccountChat) gen.AccountChat { return gen.AccountChat(
 
 func convAccountWait(r db.AccountWait) gen.AccountWait { return gen.AccountWait(r) }
 
+func convAccountsWithAnswersToSendRow(r db.AccountsWithAnswersToSendRow) gen.AccountsWithAnswersToSendRow {
+	return gen.AccountsWithAnswersToSendRow(r)
+}
+
 func convApiToken(r db.ApiToken) gen.ApiToken { return gen.ApiToken(r) }
 
 func convAuditActorsRow(r db.AuditActorsRow) gen.AuditActorsRow { return gen.AuditActorsRow(r) }
@@ -926,6 +1039,14 @@ func convCampaignSendsRow(r db.CampaignSendsRow) gen.CampaignSendsRow { return g
 
 func convCampaignStateCountsRow(r db.CampaignStateCountsRow) gen.CampaignStateCountsRow {
 	return gen.CampaignStateCountsRow(r)
+}
+
+func convConnectedAccountRefsRow(r db.ConnectedAccountRefsRow) gen.ConnectedAccountRefsRow {
+	return gen.ConnectedAccountRefsRow(r)
+}
+
+func convConversationsChangedAfterRow(r db.ConversationsChangedAfterRow) gen.ConversationsChangedAfterRow {
+	return gen.ConversationsChangedAfterRow(r)
 }
 
 func convDelivery(r db.Delivery) gen.Delivery { return gen.Delivery(r) }
@@ -993,6 +1114,8 @@ func convTelegramAccount(r db.TelegramAccount) gen.TelegramAccount { return gen.
 func convTokenByHashRow(r db.TokenByHashRow) gen.TokenByHashRow {
 	return gen.TokenByHashRow{ApiToken: gen.ApiToken(r.ApiToken), User: gen.User(r.User), Role: r.Role}
 }
+
+func convTypistsSinceRow(r db.TypistsSinceRow) gen.TypistsSinceRow { return gen.TypistsSinceRow(r) }
 
 func convUpdatesStateOfAccountRow(r db.UpdatesStateOfAccountRow) gen.UpdatesStateOfAccountRow {
 	return gen.UpdatesStateOfAccountRow(r)

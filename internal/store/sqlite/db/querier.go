@@ -17,6 +17,7 @@ type Querier interface {
 	// The account's waits still running at now, by kind.
 	AccountWaits(ctx context.Context, arg AccountWaitsParams) ([]AccountWait, error)
 	AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error)
+	AccountsWithAnswersToSend(ctx context.Context) ([]AccountsWithAnswersToSendRow, error)
 	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
 	AddAccountCall(ctx context.Context, arg AddAccountCallParams) (int64, error)
 	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
@@ -28,6 +29,7 @@ type Querier interface {
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
 	AddWorkspaceMember(ctx context.Context, arg AddWorkspaceMemberParams) error
+	AssignConversationTo(ctx context.Context, arg AssignConversationToParams) (int64, error)
 	// The people who appear in a workspace's log, for the filter by person.
 	AuditActors(ctx context.Context, arg AuditActorsParams) ([]AuditActorsRow, error)
 	// A page of a workspace's log older than before_id, newest first. An
@@ -59,17 +61,25 @@ type Querier interface {
 	// it locks the row until commit, so a deletion waits and then removes the
 	// page's members too (DeleteMemberList deletes them after the list).
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
+	ClaimAnswerOf(ctx context.Context, arg ClaimAnswerOfParams) (int64, error)
 	ClaimWebhookEndpoint(ctx context.Context, arg ClaimWebhookEndpointParams) (int64, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
+	ClearTypingOf(ctx context.Context, arg ClearTypingOfParams) error
 	CompleteCampaignWhenDone(ctx context.Context, arg CompleteCampaignWhenDoneParams) (int64, error)
 	CompleteMediaFile(ctx context.Context, arg CompleteMediaFileParams) (int64, error)
 	CompleteSuppression(ctx context.Context, arg CompleteSuppressionParams) error
+	ConnectedAccountRefs(ctx context.Context) ([]ConnectedAccountRefsRow, error)
 	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
+	ConversationsChangedAfter(ctx context.Context, arg ConversationsChangedAfterParams) ([]ConversationsChangedAfterRow, error)
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
 	CountAdmins(ctx context.Context) (int64, error)
+	// A delivery still sending is the message: its answer, with the id, may
+	// come after the update that shows the message.
+	CountCampaignMessages(ctx context.Context, arg CountCampaignMessagesParams) (int64, error)
 	CountDeliveryRetry(ctx context.Context, arg CountDeliveryRetryParams) error
 	CountListMembers(ctx context.Context, listID int64) (int64, error)
+	CountUnreadConversationsOf(ctx context.Context, userID int64) (int64, error)
 	CountUserCampaigns(ctx context.Context, userID int64) (int64, error)
 	CountUserSuppressions(ctx context.Context, userID int64) (int64, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
@@ -108,6 +118,9 @@ type Querier interface {
 	DeletePendingLoginsOfAccount(ctx context.Context, arg DeletePendingLoginsOfAccountParams) (int64, error)
 	DeletePrunedCampaigns(ctx context.Context, arg DeletePrunedCampaignsParams) (int64, error)
 	DeletePrunedDeliveries(ctx context.Context, arg DeletePrunedDeliveriesParams) (int64, error)
+	// An update may have shown the sent message before its answer was
+	// recorded; the answer's row is the one to keep.
+	DeleteShownAnswer(ctx context.Context, arg DeleteShownAnswerParams) error
 	// The chats a refresh did not see any more (the account left them).
 	DeleteStaleAccountChats(ctx context.Context, arg DeleteStaleAccountChatsParams) (int64, error)
 	DeleteSuppressionByTGID(ctx context.Context, arg DeleteSuppressionByTGIDParams) (int64, error)
@@ -134,6 +147,7 @@ type Querier interface {
 	// pass 2^31.
 	FindSuppression(ctx context.Context, arg FindSuppressionParams) (Suppression, error)
 	FinishAccountCall(ctx context.Context, arg FinishAccountCallParams) error
+	FinishAnswerOf(ctx context.Context, arg FinishAnswerOfParams) (int64, error)
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
 	FirstDeliveryNotSkipped(ctx context.Context, arg FirstDeliveryNotSkippedParams) (Delivery, error)
 	// ORDER BY, not MIN: SQLite's aggregate loses the column's type.
@@ -141,13 +155,22 @@ type Querier interface {
 	FirstStepDue(ctx context.Context, arg FirstStepDueParams) (sql.NullTime, error)
 	ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error)
 	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
+	InsertAnswer(ctx context.Context, arg InsertAnswerParams) (int64, error)
 	// Campaigns, their deliveries, the accounts' pace and updates state, and
 	// the suppression list. The statements whose text depends on the engine
 	// or on their data are in sqlstore/campaigns_dynamic.go.
 	InsertCampaign(ctx context.Context, arg InsertCampaignParams) (Campaign, error)
+	// The statements of the inbox whose text does not depend on their data;
+	// the conversation list's filters and keyset, the joined reads of a
+	// conversation or a message, and the notes' page are in
+	// sqlstore/inbox_dynamic.go.
+	InsertConversation(ctx context.Context, arg InsertConversationParams) (int64, error)
+	InsertInboxMessage(ctx context.Context, arg InsertInboxMessageParams) (int64, error)
+	InsertNote(ctx context.Context, arg InsertNoteParams) (int64, error)
 	InsertSuppression(ctx context.Context, arg InsertSuppressionParams) (Suppression, error)
 	InvitationByHash(ctx context.Context, tokenHash []byte) (InvitationByHashRow, error)
 	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
+	LatestDeliveryToPeer(ctx context.Context, arg LatestDeliveryToPeerParams) (Delivery, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
 	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
 	ListActivity(ctx context.Context, arg ListActivityParams) ([]AccountActivity, error)
@@ -164,6 +187,7 @@ type Querier interface {
 	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
 	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
+	MarkConversationReadOf(ctx context.Context, arg MarkConversationReadOfParams) (int64, error)
 	MediaChunk(ctx context.Context, arg MediaChunkParams) ([]byte, error)
 	MediaFile(ctx context.Context, arg MediaFileParams) (MediaFileRow, error)
 	MediaFileBySHA256(ctx context.Context, arg MediaFileBySHA256Params) (MediaFileBySHA256Row, error)
@@ -178,6 +202,7 @@ type Querier interface {
 	// both engines' planners use it.
 	NextDueFollowUp(ctx context.Context, arg NextDueFollowUpParams) (NextDueFollowUpRow, error)
 	NextPendingFirstStep(ctx context.Context, arg NextPendingFirstStepParams) (NextPendingFirstStepRow, error)
+	NoteWaitingAnswersOf(ctx context.Context, arg NoteWaitingAnswersOfParams) error
 	PaceOfAccount(ctx context.Context, accountID int64) (PaceOfAccountRow, error)
 	// The newest access hash an account was given for a user, found through
 	// the lists of the account's owner and (list_id, tg_user_id).
@@ -211,10 +236,12 @@ type Querier interface {
 	// a later FLOOD_WAIT deadline wins over an earlier one.
 	RecordUseVerdict(ctx context.Context, arg RecordUseVerdictParams) (int64, error)
 	RecordWebhookAttempt(ctx context.Context, arg RecordWebhookAttemptParams) (int64, error)
+	ReleaseAnswerOf(ctx context.Context, arg ReleaseAnswerOfParams) (int64, error)
 	RemoveWorkspaceMember(ctx context.Context, arg RemoveWorkspaceMemberParams) (int64, error)
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RenameWorkspace(ctx context.Context, arg RenameWorkspaceParams) (int64, error)
 	RepliedDeliveries(ctx context.Context, arg RepliedDeliveriesParams) ([]Delivery, error)
+	RetryAnswerOf(ctx context.Context, arg RetryAnswerOfParams) (int64, error)
 	// Only a pending invitation: one used, revoked or expired stays as it was.
 	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
 	RevokeInvitationsTo(ctx context.Context, arg RevokeInvitationsToParams) (int64, error)
@@ -237,11 +264,14 @@ type Querier interface {
 	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
 	SetAccountStatus(ctx context.Context, arg SetAccountStatusParams) (int64, error)
 	SetCampaignNextSlot(ctx context.Context, arg SetCampaignNextSlotParams) error
+	SetConversationHistoryLoaded(ctx context.Context, arg SetConversationHistoryLoadedParams) (int64, error)
+	SetConversationStatusOf(ctx context.Context, arg SetConversationStatusOfParams) error
 	SetDeliveryPeerOf(ctx context.Context, arg SetDeliveryPeerOfParams) error
 	SetDeliveryReply(ctx context.Context, arg SetDeliveryReplyParams) error
 	SetExtractionJob(ctx context.Context, arg SetExtractionJobParams) (int64, error)
 	SetExtractionWaiting(ctx context.Context, arg SetExtractionWaitingParams) (int64, error)
 	SetMemberListCount(ctx context.Context, arg SetMemberListCountParams) error
+	SetTypingAt(ctx context.Context, arg SetTypingAtParams) error
 	SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error)
 	SetWorkspaceMemberRole(ctx context.Context, arg SetWorkspaceMemberRoleParams) (int64, error)
 	SkipPendingDeliveries(ctx context.Context, arg SkipPendingDeliveriesParams) (int64, error)
@@ -261,8 +291,12 @@ type Querier interface {
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
 	TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiToken, error)
+	TouchAnsweredConversation(ctx context.Context, arg TouchAnsweredConversationParams) error
+	TouchConversationAt(ctx context.Context, arg TouchConversationAtParams) error
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
+	TypistsSince(ctx context.Context, arg TypistsSinceParams) ([]TypistsSinceRow, error)
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
+	UpdateConversationPeer(ctx context.Context, arg UpdateConversationPeerParams) error
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
 	UpdatesStateOfAccount(ctx context.Context, accountID int64) (UpdatesStateOfAccountRow, error)
 	UpsertAccountChat(ctx context.Context, arg UpsertAccountChatParams) error
