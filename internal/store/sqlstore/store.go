@@ -2,7 +2,12 @@
 // SQLite and PostgreSQL packages. It runs sqlc's generated queries through
 // the PostgreSQL package's types (db.Querier); internal/store/sqlite adapts
 // its own generated package to that shape, so the logic here is written
-// once. What really differs per engine lives in Dialect.
+// once. What really differs per engine lives in Dialect. The statements
+// sqlc cannot write once for both engines (their text depends on their
+// data or on the engine) are hand-written with "?" parameters (rebind), in
+// one *_dynamic.go file per domain, and in leases.go (the database's
+// clock) and restores.go. All statements with a fixed text run prepared,
+// per store (stmtCache).
 package sqlstore
 
 import (
@@ -25,7 +30,7 @@ type Dialect struct {
 	// IsUniqueViolation reports whether err is a unique constraint refusal.
 	IsUniqueViolation func(error) bool
 	// Placeholder renders the n-th (1-based) bind parameter of hand-written
-	// SQL (only RewrapSealed has any).
+	// SQL (rebind).
 	Placeholder func(n int) string
 	// SerializeUsers, when set, runs first in CreateUser's transaction so
 	// that two concurrent first sign-ups cannot both become admin. SQLite
