@@ -250,3 +250,36 @@ DELETE FROM suppressions WHERE user_id = sqlc.arg(user_id) AND username = sqlc.a
 
 -- name: CountUserSuppressions :one
 SELECT COUNT(*) FROM suppressions WHERE user_id = sqlc.arg(user_id);
+
+-- name: AddFollowUp :execrows
+-- From the row as stored, in the statement: a reply recorded since prev
+-- was read (MarkReplied marks a row still sending) is seen, and the unique
+-- index on prev_id makes a second row an error rather than a second
+-- message. A person who replied or is suppressed gets the row skipped,
+-- with the reason, so each recipient's report says why their steps
+-- stopped.
+INSERT INTO deliveries (campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name,
+    state, reason_code, reason, random_id, updated_at, step, prev_id, due_at)
+SELECT p.campaign_id, p.user_id, p.account_id, p.tg_user_id, p.access_hash, p.username, p.first_name, p.last_name,
+  CASE WHEN p.replied_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+    THEN 'pending' ELSE 'skipped' END,
+  CASE WHEN p.replied_at IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+      THEN CAST(sqlc.arg(opted_out_code) AS TEXT)
+    WHEN p.replied_at IS NOT NULL THEN CAST(sqlc.arg(replied_code) AS TEXT)
+    WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+      THEN CAST(sqlc.arg(suppressed_code) AS TEXT)
+    ELSE '' END,
+  CASE WHEN p.replied_at IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+      THEN CAST(sqlc.arg(opted_out_text) AS TEXT)
+    WHEN p.replied_at IS NOT NULL THEN CAST(sqlc.arg(replied_text) AS TEXT)
+    WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+      THEN CAST(sqlc.arg(suppressed_text) AS TEXT)
+    ELSE '' END,
+  CAST(sqlc.arg(random_id) AS BIGINT), sqlc.arg(now), p.step + 1, p.id, sqlc.arg(due_at)
+FROM deliveries p WHERE p.id = sqlc.arg(prev_id) AND p.state = 'sent'
+  AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.prev_id = p.id);

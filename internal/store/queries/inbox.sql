@@ -124,3 +124,48 @@ ORDER BY t.typed_at, t.person_id;
 -- name: TouchAnsweredConversation :exec
 UPDATE conversations SET updated_at = sqlc.arg(now)
 WHERE id = (SELECT m.conversation_id FROM inbox_messages m WHERE m.id = sqlc.arg(message_id));
+
+-- name: ConversationOfUser :one
+SELECT sqlc.embed(c), CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.id = sqlc.arg(id) AND c.user_id = sqlc.arg(user_id);
+
+-- name: ConversationWithPeer :one
+SELECT sqlc.embed(c), CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.account_id = sqlc.arg(account_id) AND c.tg_user_id = sqlc.arg(tg_user_id);
+
+-- name: ConversationToWork :one
+SELECT sqlc.embed(c), CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.id = sqlc.arg(id);
+
+-- name: InboxMessageOf :one
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.id = sqlc.arg(id);
+
+-- name: InboxMessageByTGID :one
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.conversation_id = sqlc.arg(conversation_id) AND m.tg_message_id = sqlc.arg(tg_message_id);
+
+-- name: InboxMessageByRandomID :one
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.conversation_id = sqlc.arg(conversation_id) AND m.random_id = sqlc.arg(random_id);
+
+-- name: FirstPendingAnswer :one
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.account_id = sqlc.arg(account_id) AND m.state = 'pending' ORDER BY m.id LIMIT 1;
+
+-- name: SendingAnswersOf :many
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.account_id = sqlc.arg(account_id) AND m.state = 'sending' ORDER BY m.id;
+
+-- name: NoteOf :one
+SELECT sqlc.embed(n), CAST(COALESCE(u.email, '') AS TEXT) AS author_email
+FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.id = sqlc.arg(id);

@@ -64,6 +64,10 @@ func (s queries) AddCampaignSender(ctx context.Context, arg gen.AddCampaignSende
 	return s.q.AddCampaignSender(ctx, db.AddCampaignSenderParams(arg))
 }
 
+func (s queries) AddFollowUp(ctx context.Context, arg gen.AddFollowUpParams) (int64, error) {
+	return s.q.AddFollowUp(ctx, db.AddFollowUpParams(arg))
+}
+
 func (s queries) AddLoginDevice(ctx context.Context, arg gen.AddLoginDeviceParams) error {
 	return s.q.AddLoginDevice(ctx, db.AddLoginDeviceParams(arg))
 }
@@ -205,8 +209,23 @@ func (s queries) ConnectedAccountRefs(ctx context.Context) ([]gen.ConnectedAccou
 	return each(rs, convConnectedAccountRefsRow), err
 }
 
+func (s queries) ConversationOfUser(ctx context.Context, arg gen.ConversationOfUserParams) (gen.ConversationOfUserRow, error) {
+	r, err := s.q.ConversationOfUser(ctx, db.ConversationOfUserParams(arg))
+	return convConversationOfUserRow(r), err
+}
+
 func (s queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
 	return s.q.ConversationPeersOf(ctx, accountID)
+}
+
+func (s queries) ConversationToWork(ctx context.Context, id int64) (gen.ConversationToWorkRow, error) {
+	r, err := s.q.ConversationToWork(ctx, id)
+	return convConversationToWorkRow(r), err
+}
+
+func (s queries) ConversationWithPeer(ctx context.Context, arg gen.ConversationWithPeerParams) (gen.ConversationWithPeerRow, error) {
+	r, err := s.q.ConversationWithPeer(ctx, db.ConversationWithPeerParams(arg))
+	return convConversationWithPeerRow(r), err
 }
 
 func (s queries) ConversationsChangedAfter(ctx context.Context, arg gen.ConversationsChangedAfterParams) ([]gen.ConversationsChangedAfterRow, error) {
@@ -459,6 +478,11 @@ func (s queries) FirstFollowUpDue(ctx context.Context, arg gen.FirstFollowUpDueP
 	return s.q.FirstFollowUpDue(ctx, db.FirstFollowUpDueParams(arg))
 }
 
+func (s queries) FirstPendingAnswer(ctx context.Context, accountID int64) (gen.FirstPendingAnswerRow, error) {
+	r, err := s.q.FirstPendingAnswer(ctx, accountID)
+	return convFirstPendingAnswerRow(r), err
+}
+
 func (s queries) FirstStepDue(ctx context.Context, arg gen.FirstStepDueParams) (sql.NullTime, error) {
 	return s.q.FirstStepDue(ctx, db.FirstStepDueParams(arg))
 }
@@ -470,6 +494,21 @@ func (s queries) ForgetAccountCalls(ctx context.Context, before time.Time) (int6
 func (s queries) GetWebhookEndpoint(ctx context.Context, arg gen.GetWebhookEndpointParams) (gen.WebhookEndpoint, error) {
 	r, err := s.q.GetWebhookEndpoint(ctx, db.GetWebhookEndpointParams(arg))
 	return convWebhookEndpoint(r), err
+}
+
+func (s queries) InboxMessageByRandomID(ctx context.Context, arg gen.InboxMessageByRandomIDParams) (gen.InboxMessageByRandomIDRow, error) {
+	r, err := s.q.InboxMessageByRandomID(ctx, db.InboxMessageByRandomIDParams(arg))
+	return convInboxMessageByRandomIDRow(r), err
+}
+
+func (s queries) InboxMessageByTGID(ctx context.Context, arg gen.InboxMessageByTGIDParams) (gen.InboxMessageByTGIDRow, error) {
+	r, err := s.q.InboxMessageByTGID(ctx, db.InboxMessageByTGIDParams(arg))
+	return convInboxMessageByTGIDRow(r), err
+}
+
+func (s queries) InboxMessageOf(ctx context.Context, id int64) (gen.InboxMessageOfRow, error) {
+	r, err := s.q.InboxMessageOf(ctx, id)
+	return convInboxMessageOfRow(r), err
 }
 
 func (s queries) InsertAnswer(ctx context.Context, arg gen.InsertAnswerParams) (int64, error) {
@@ -632,6 +671,11 @@ func (s queries) NextPendingFirstStep(ctx context.Context, arg gen.NextPendingFi
 	return convNextPendingFirstStepRow(r), err
 }
 
+func (s queries) NoteOf(ctx context.Context, id int64) (gen.NoteOfRow, error) {
+	r, err := s.q.NoteOf(ctx, id)
+	return convNoteOfRow(r), err
+}
+
 func (s queries) NoteWaitingAnswersOf(ctx context.Context, arg gen.NoteWaitingAnswersOfParams) error {
 	return s.q.NoteWaitingAnswersOf(ctx, db.NoteWaitingAnswersOfParams(arg))
 }
@@ -783,6 +827,11 @@ func (s queries) ScheduledCampaignsDue(ctx context.Context, now sql.NullTime) ([
 func (s queries) SendersWithWork(ctx context.Context, repliesSince sql.NullTime) ([]gen.SendersWithWorkRow, error) {
 	rs, err := s.q.SendersWithWork(ctx, repliesSince)
 	return each(rs, convSendersWithWorkRow), err
+}
+
+func (s queries) SendingAnswersOf(ctx context.Context, accountID int64) ([]gen.SendingAnswersOfRow, error) {
+	rs, err := s.q.SendingAnswersOf(ctx, accountID)
+	return each(rs, convSendingAnswersOfRow), err
 }
 
 func (s queries) SendingDeliveriesOf(ctx context.Context, accountID int64) ([]gen.Delivery, error) {
@@ -1045,6 +1094,18 @@ func convConnectedAccountRefsRow(r db.ConnectedAccountRefsRow) gen.ConnectedAcco
 	return gen.ConnectedAccountRefsRow(r)
 }
 
+func convConversationOfUserRow(r db.ConversationOfUserRow) gen.ConversationOfUserRow {
+	return gen.ConversationOfUserRow{Conversation: gen.Conversation(r.Conversation), CampaignName: r.CampaignName, AccountFirstName: r.AccountFirstName, AccountLastName: r.AccountLastName, AccountUsername: r.AccountUsername, AssignedEmail: r.AssignedEmail}
+}
+
+func convConversationToWorkRow(r db.ConversationToWorkRow) gen.ConversationToWorkRow {
+	return gen.ConversationToWorkRow{Conversation: gen.Conversation(r.Conversation), CampaignName: r.CampaignName, AccountFirstName: r.AccountFirstName, AccountLastName: r.AccountLastName, AccountUsername: r.AccountUsername, AssignedEmail: r.AssignedEmail}
+}
+
+func convConversationWithPeerRow(r db.ConversationWithPeerRow) gen.ConversationWithPeerRow {
+	return gen.ConversationWithPeerRow{Conversation: gen.Conversation(r.Conversation), CampaignName: r.CampaignName, AccountFirstName: r.AccountFirstName, AccountLastName: r.AccountLastName, AccountUsername: r.AccountUsername, AssignedEmail: r.AssignedEmail}
+}
+
 func convConversationsChangedAfterRow(r db.ConversationsChangedAfterRow) gen.ConversationsChangedAfterRow {
 	return gen.ConversationsChangedAfterRow(r)
 }
@@ -1052,6 +1113,22 @@ func convConversationsChangedAfterRow(r db.ConversationsChangedAfterRow) gen.Con
 func convDelivery(r db.Delivery) gen.Delivery { return gen.Delivery(r) }
 
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
+
+func convFirstPendingAnswerRow(r db.FirstPendingAnswerRow) gen.FirstPendingAnswerRow {
+	return gen.FirstPendingAnswerRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
+
+func convInboxMessageByRandomIDRow(r db.InboxMessageByRandomIDRow) gen.InboxMessageByRandomIDRow {
+	return gen.InboxMessageByRandomIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
+
+func convInboxMessageByTGIDRow(r db.InboxMessageByTGIDRow) gen.InboxMessageByTGIDRow {
+	return gen.InboxMessageByTGIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
+
+func convInboxMessageOfRow(r db.InboxMessageOfRow) gen.InboxMessageOfRow {
+	return gen.InboxMessageOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
 
 func convInvitationByHashRow(r db.InvitationByHashRow) gen.InvitationByHashRow {
 	return gen.InvitationByHashRow(r)
@@ -1083,6 +1160,10 @@ func convNextPendingFirstStepRow(r db.NextPendingFirstStepRow) gen.NextPendingFi
 	return gen.NextPendingFirstStepRow{Delivery: gen.Delivery(r.Delivery), Suppressed: r.Suppressed}
 }
 
+func convNoteOfRow(r db.NoteOfRow) gen.NoteOfRow {
+	return gen.NoteOfRow{ConversationNote: gen.ConversationNote(r.ConversationNote), AuthorEmail: r.AuthorEmail}
+}
+
 func convPaceOfAccountRow(r db.PaceOfAccountRow) gen.PaceOfAccountRow { return gen.PaceOfAccountRow(r) }
 
 func convPendingInvitationsRow(r db.PendingInvitationsRow) gen.PendingInvitationsRow {
@@ -1097,6 +1178,10 @@ func convRecentCampaignOutcomesRow(r db.RecentCampaignOutcomesRow) gen.RecentCam
 
 func convSendersWithWorkRow(r db.SendersWithWorkRow) gen.SendersWithWorkRow {
 	return gen.SendersWithWorkRow(r)
+}
+
+func convSendingAnswersOfRow(r db.SendingAnswersOfRow) gen.SendingAnswersOfRow {
+	return gen.SendingAnswersOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
 }
 
 func convStepStateCountsRow(r db.StepStateCountsRow) gen.StepStateCountsRow {

@@ -411,6 +411,15 @@ func (q queries) NextStepDue(ctx context.Context, campaignID, accountID int64) (
 	return fromNullTime(due), due.Valid, mapErr(q.d, err)
 }
 
+func (q queries) AddNextStep(ctx context.Context, prev store.Delivery, randomID int64, dueAt, now time.Time, replied, optedOut, suppressed store.StepReason) (bool, error) {
+	n, err := q.q.AddFollowUp(ctx, gen.AddFollowUpParams{
+		OptedOutCode: optedOut.Code, RepliedCode: replied.Code, SuppressedCode: suppressed.Code,
+		OptedOutText: optedOut.Text, RepliedText: replied.Text, SuppressedText: suppressed.Text,
+		RandomID: randomID, Now: now, DueAt: nullTime(dueAt), PrevID: prev.ID,
+	})
+	return n > 0, mapErr(q.d, err)
+}
+
 func (q queries) CancelStepsTo(ctx context.Context, accountID, tgUserID int64, reasonCode, reason string, now time.Time) (int64, error) {
 	n, err := q.q.CancelFollowUpsTo(ctx, gen.CancelFollowUpsToParams{ReasonCode: reasonCode, Reason: reason, Now: now,
 		AccountID: accountID, TgUserID: tgUserID})

@@ -24,8 +24,7 @@ import (
 //     whose expiry is compared with the database's clock, written per
 //     engine (dbNow);
 //   - SetCampaignStatus sets the times the new status stamps;
-//   - SearchCampaigns' LIKE ... ESCAPE, which sqlc's SQLite parser refuses;
-//   - AddNextStep, not moved yet (the reasons in CASE branches).
+//   - SearchCampaigns' LIKE ... ESCAPE, which sqlc's SQLite parser refuses.
 
 // rebind turns "?" parameters into the engine's own.
 func (q queries) rebind(query string) string {
@@ -233,27 +232,6 @@ func (q queries) LockPace(ctx context.Context, accountID int64, now time.Time) (
 		Scan(&last, &next, &p.Day, &count)
 	p.LastSendAt, p.NextSendAt, p.DayCount = fromNullTime(last), fromNullTime(next), int(count)
 	return p, mapErr(q.d, err)
-}
-
-func (q queries) AddNextStep(ctx context.Context, prev store.Delivery, randomID int64, dueAt, now time.Time, replied, optedOut, suppressed store.StepReason) (bool, error) {
-	// From the row as stored, in the statement: a reply recorded since
-	// prev was read (MarkReplied marks a row still sending) is seen, and
-	// the unique index on prev_id makes a second row an error rather
-	// than a second message. A person who replied or is suppressed gets
-	// the row skipped, with the reason, so each recipient's report says
-	// why their steps stopped.
-	const listed = "EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND " +
-		"((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))"
-	n, err := q.exec(ctx, "INSERT INTO deliveries ("+deliveryInsertColumns+", step, prev_id, due_at) "+
-		"SELECT campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, "+
-		"CASE WHEN p.replied_at IS NULL AND NOT "+listed+" THEN 'pending' ELSE 'skipped' END, "+
-		"CASE WHEN p.replied_at IS NOT NULL AND "+listed+" THEN ? WHEN p.replied_at IS NOT NULL THEN ? WHEN "+listed+" THEN ? ELSE '' END, "+
-		"CASE WHEN p.replied_at IS NOT NULL AND "+listed+" THEN ? WHEN p.replied_at IS NOT NULL THEN ? WHEN "+listed+" THEN ? ELSE '' END, "+
-		"?, ?, step + 1, id, ? FROM deliveries p WHERE p.id = ? AND p.state = 'sent' "+
-		"AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.prev_id = p.id)",
-		optedOut.Code, replied.Code, suppressed.Code, optedOut.Text, replied.Text, suppressed.Text,
-		randomID, now, dueAt, prev.ID)
-	return n > 0, err
 }
 
 // The claim and the record of a send, and the release of a claim, are

@@ -15,6 +15,41 @@ import (
 // The inbox runs sqlc's queries (queries/inbox.sql); the statements whose
 // text depends on their data are in inbox_dynamic.go.
 
+func toConversation(c gen.Conversation, campaignName, accountFirst, accountLast, accountUsername, assignedEmail string) store.Conversation {
+	return store.Conversation{
+		ID: c.ID, UserID: c.UserID, AccountID: c.AccountID, TGUserID: c.TgUserID, AccessHash: c.AccessHash,
+		FirstName: c.FirstName, LastName: c.LastName, Username: c.Username, LastMessageAt: c.LastMessageAt.UTC(),
+		LastMessageText: c.LastMessageText, LastMessageOut: c.LastMessageOut, Unread: int(c.Unread), Status: c.Status,
+		CampaignID: c.CampaignID.Int64, CampaignName: campaignName, AccountFirstName: accountFirst, AccountLastName: accountLast,
+		AccountUsername: accountUsername, HistoryLoaded: c.HistoryLoaded, AssignedTo: c.AssignedTo.Int64, AssignedEmail: assignedEmail,
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}
+}
+
+func toInboxMessage(r gen.InboxMessage, answeredByEmail string) (store.InboxMessage, error) {
+	m := store.InboxMessage{
+		ID: r.ID, ConversationID: r.ConversationID, UserID: r.UserID, AccountID: r.AccountID, TGMessageID: int(r.TgMessageID),
+		Direction: r.Direction, Origin: r.Origin, Text: r.Text, MediaType: r.MediaType, MediaSize: r.MediaSize,
+		SentAt: r.SentAt.UTC(), State: r.State, RandomID: r.RandomID, Attempts: int(r.Attempts), ErrorCode: r.ErrorCode,
+		Error: r.Error, AnsweredBy: r.AnsweredBy.Int64, AnsweredByEmail: answeredByEmail,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.Entities != "" {
+		if err := json.Unmarshal([]byte(r.Entities), &m.Entities); err != nil {
+			return m, fmt.Errorf("inbox message %d: entities: %w", m.ID, err)
+		}
+	}
+	return m, nil
+}
+
+// inboxMessageOf converts one message read, mapping its error.
+func (q queries) inboxMessageOf(r gen.InboxMessage, email string, err error) (store.InboxMessage, error) {
+	if err != nil {
+		return store.InboxMessage{}, mapErr(q.d, err)
+	}
+	return toInboxMessage(r, email)
+}
+
 // searchText is what the search box matches a conversation's person by.
 func searchText(p store.ConversationPeer) string {
 	return strings.ToLower(strings.TrimSpace(p.FirstName + " " + p.LastName + " " + p.Username))
@@ -30,7 +65,7 @@ func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPee
 		created bool
 	)
 	err := q.inTx(ctx, func(q queries) error {
-		c, err := q.conversation(ctx, "c.account_id = ? AND c.tg_user_id = ?", p.AccountID, p.TGUserID)
+		c, err := q.ConversationOfPeer(ctx, p.AccountID, p.TGUserID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			id, err := q.q.InsertConversation(ctx, gen.InsertConversationParams{UserID: p.UserID, AccountID: p.AccountID,
@@ -40,7 +75,7 @@ func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPee
 				return mapErr(q.d, err)
 			}
 			created = true
-			out, err = q.conversation(ctx, "c.id = ?", id)
+			out, err = q.ConversationForWork(ctx, id)
 			return err
 		case err != nil:
 			return err
@@ -64,7 +99,7 @@ func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPee
 				Now: p.Now, ID: c.ID}); err != nil {
 				return mapErr(q.d, err)
 			}
-			out, err = q.conversation(ctx, "c.id = ?", c.ID)
+			out, err = q.ConversationForWork(ctx, c.ID)
 			return err
 		}
 		out = c
@@ -74,11 +109,15 @@ func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPee
 }
 
 func (q queries) ConversationByID(ctx context.Context, userID, id int64) (store.Conversation, error) {
-	return q.conversation(ctx, "c.id = ? AND c.user_id = ?", id, userID)
+	r, err := q.q.ConversationOfUser(ctx, gen.ConversationOfUserParams{ID: id, UserID: userID})
+	return toConversation(r.Conversation, r.CampaignName, r.AccountFirstName, r.AccountLastName, r.AccountUsername, r.AssignedEmail),
+		mapErr(q.d, err)
 }
 
 func (q queries) ConversationOfPeer(ctx context.Context, accountID, tgUserID int64) (store.Conversation, error) {
-	return q.conversation(ctx, "c.account_id = ? AND c.tg_user_id = ?", accountID, tgUserID)
+	r, err := q.q.ConversationWithPeer(ctx, gen.ConversationWithPeerParams{AccountID: accountID, TgUserID: tgUserID})
+	return toConversation(r.Conversation, r.CampaignName, r.AccountFirstName, r.AccountLastName, r.AccountUsername, r.AssignedEmail),
+		mapErr(q.d, err)
 }
 
 func (q queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
@@ -87,7 +126,9 @@ func (q queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]in
 }
 
 func (q queries) ConversationForWork(ctx context.Context, id int64) (store.Conversation, error) {
-	return q.conversation(ctx, "c.id = ?", id)
+	r, err := q.q.ConversationToWork(ctx, id)
+	return toConversation(r.Conversation, r.CampaignName, r.AccountFirstName, r.AccountLastName, r.AccountUsername, r.AssignedEmail),
+		mapErr(q.d, err)
 }
 
 func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (store.InboxMessage, bool, error) {
@@ -98,7 +139,8 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 	now := m.CreatedAt
 	err := q.inTx(ctx, func(q queries) error {
 		if m.TGMessageID != 0 {
-			got, err := q.inboxMessage(ctx, "conversation_id = ? AND tg_message_id = ?", m.ConversationID, m.TGMessageID)
+			r, err := q.q.InboxMessageByTGID(ctx, gen.InboxMessageByTGIDParams{ConversationID: m.ConversationID, TgMessageID: int64(m.TGMessageID)})
+			got, err := q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
 			if err == nil {
 				out = got
 				return nil
@@ -111,7 +153,8 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 			// A message the product sent: an answer is kept already
 			// under its random_id (its Telegram id comes when it is
 			// recorded sent).
-			got, err := q.inboxMessage(ctx, "conversation_id = ? AND random_id = ?", m.ConversationID, m.RandomID)
+			r, err := q.q.InboxMessageByRandomID(ctx, gen.InboxMessageByRandomIDParams{ConversationID: m.ConversationID, RandomID: m.RandomID})
+			got, err := q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
 			if err == nil {
 				out = got
 				return nil
@@ -131,7 +174,7 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 		if err := q.touchConversation(ctx, m, now); err != nil {
 			return err
 		}
-		out, err = q.inboxMessage(ctx, "id = ?", id)
+		out, err = q.InboxMessageByID(ctx, id)
 		return err
 	})
 	return out, added, err
@@ -150,7 +193,8 @@ func previewText(m store.InboxMessage) string {
 }
 
 func (q queries) InboxMessageByID(ctx context.Context, id int64) (store.InboxMessage, error) {
-	return q.inboxMessage(ctx, "id = ?", id)
+	r, err := q.q.InboxMessageOf(ctx, id)
+	return q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
 }
 
 func (q queries) MarkConversationRead(ctx context.Context, userID, id int64, now time.Time) error {
@@ -206,7 +250,7 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 		if err != nil {
 			return mapErr(q.d, err)
 		}
-		out, err = q.inboxMessage(ctx, "id = ?", id)
+		out, err = q.InboxMessageByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -216,7 +260,8 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 }
 
 func (q queries) NextPendingAnswer(ctx context.Context, accountID int64) (store.InboxMessage, error) {
-	return q.inboxMessage(ctx, "account_id = ? AND state = 'pending' ORDER BY id LIMIT 1", accountID)
+	r, err := q.q.FirstPendingAnswer(ctx, accountID)
+	return q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
 }
 
 func (q queries) ClaimAnswer(ctx context.Context, id int64, now time.Time) error {
@@ -231,7 +276,10 @@ func (q queries) ClaimAnswer(ctx context.Context, id int64, now time.Time) error
 }
 
 func (q queries) SendingAnswers(ctx context.Context, accountID int64) ([]store.InboxMessage, error) {
-	return q.inboxMessages(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE account_id = ? AND state = 'sending' ORDER BY id", accountID)
+	rs, err := q.q.SendingAnswersOf(ctx, accountID)
+	return convertAll(q.d, rs, err, func(r gen.SendingAnswersOfRow) (store.InboxMessage, error) {
+		return toInboxMessage(r.InboxMessage, r.AnsweredByEmail)
+	})
 }
 
 func (q queries) RetryAnswer(ctx context.Context, id int64, now time.Time) error {
@@ -242,7 +290,7 @@ func (q queries) RetryAnswer(ctx context.Context, id int64, now time.Time) error
 func (q queries) FinishAnswer(ctx context.Context, id int64, state string, tgMessageID int, code, reason string, now time.Time) (store.InboxMessage, error) {
 	var out store.InboxMessage
 	err := q.inTx(ctx, func(q queries) error {
-		m, err := q.inboxMessage(ctx, "id = ?", id)
+		m, err := q.InboxMessageByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -260,7 +308,7 @@ func (q queries) FinishAnswer(ctx context.Context, id int64, state string, tgMes
 		if err := q.touchAnswered(ctx, id, now); err != nil {
 			return err
 		}
-		out, err = q.inboxMessage(ctx, "id = ?", id)
+		out, err = q.InboxMessageByID(ctx, id)
 		return err
 	})
 	return out, err
@@ -316,7 +364,10 @@ func (q queries) AddNote(ctx context.Context, n store.Note) (store.Note, error) 
 		if err := q.q.TouchConversationAt(ctx, gen.TouchConversationAtParams{Now: n.CreatedAt, ID: n.ConversationID}); err != nil {
 			return mapErr(q.d, err)
 		}
-		out, err = scanNote(q.queryRow(ctx, "SELECT "+noteColumns+" FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.id = ?", id))
+		r, err := q.q.NoteOf(ctx, id)
+		out = store.Note{ID: r.ConversationNote.ID, ConversationID: r.ConversationNote.ConversationID, UserID: r.ConversationNote.UserID,
+			AuthorID: r.ConversationNote.AuthorID.Int64, AuthorEmail: r.AuthorEmail, Text: r.ConversationNote.Text,
+			CreatedAt: r.ConversationNote.CreatedAt.UTC()}
 		return mapErr(q.d, err)
 	})
 	return out, err

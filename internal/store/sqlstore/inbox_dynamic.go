@@ -20,8 +20,8 @@ import (
 //     cost what page 1 does, which one static query with
 //     "(? = 0 OR account_id = ?)" terms would not do; its limit, and the
 //     notes' page's, is written into the text (see ListConversations);
-//   - a conversation's and a message's reads share their joined columns
-//     and differ by their WHERE;
+//   - a thread's page has a keyset on (sent_at, thread order, id) only
+//     after its first page;
 //   - touchConversation's CASE on a bound boolean, which sqlc types
 //     differently per engine.
 
@@ -49,11 +49,6 @@ func scanConversation(r scanner) (store.Conversation, error) {
 	c.Unread, c.CampaignID, c.AssignedTo = int(unread), campaign.Int64, assigned.Int64
 	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = c.LastMessageAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, nil
-}
-
-func (q queries) conversation(ctx context.Context, where string, args ...any) (store.Conversation, error) {
-	c, err := scanConversation(q.queryRow(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE "+where, args...))
-	return c, mapErr(q.d, err)
 }
 
 // ListConversations names each filter's column right after user_id, so
@@ -132,11 +127,6 @@ func scanInboxMessage(r scanner) (store.InboxMessage, error) {
 func (q queries) inboxMessages(ctx context.Context, query string, args ...any) ([]store.InboxMessage, error) {
 	rows, err := q.query(ctx, query, args...)
 	return collect(q.d, rows, err, scanInboxMessage)
-}
-
-func (q queries) inboxMessage(ctx context.Context, where string, args ...any) (store.InboxMessage, error) {
-	m, err := scanInboxMessage(q.queryRow(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE "+where, args...))
-	return m, mapErr(q.d, err)
 }
 
 // touchConversation moves a conversation's last message to the newest of

@@ -25,6 +25,72 @@ func (q *Queries) AddCampaignSender(ctx context.Context, arg AddCampaignSenderPa
 	return err
 }
 
+const addFollowUp = `-- name: AddFollowUp :execrows
+INSERT INTO deliveries (campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name,
+    state, reason_code, reason, random_id, updated_at, step, prev_id, due_at)
+SELECT p.campaign_id, p.user_id, p.account_id, p.tg_user_id, p.access_hash, p.username, p.first_name, p.last_name,
+  CASE WHEN p.replied_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+    THEN 'pending' ELSE 'skipped' END,
+  CASE WHEN p.replied_at IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+      THEN CAST($1 AS TEXT)
+    WHEN p.replied_at IS NOT NULL THEN CAST($2 AS TEXT)
+    WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+      THEN CAST($3 AS TEXT)
+    ELSE '' END,
+  CASE WHEN p.replied_at IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+      THEN CAST($4 AS TEXT)
+    WHEN p.replied_at IS NOT NULL THEN CAST($5 AS TEXT)
+    WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.user_id = p.user_id AND
+      ((p.tg_user_id <> 0 AND s.tg_user_id = p.tg_user_id) OR (p.username <> '' AND s.username = p.username)))
+      THEN CAST($6 AS TEXT)
+    ELSE '' END,
+  CAST($7 AS BIGINT), $8, p.step + 1, p.id, $9
+FROM deliveries p WHERE p.id = $10 AND p.state = 'sent'
+  AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.prev_id = p.id)
+`
+
+type AddFollowUpParams struct {
+	OptedOutCode   string
+	RepliedCode    string
+	SuppressedCode string
+	OptedOutText   string
+	RepliedText    string
+	SuppressedText string
+	RandomID       int64
+	Now            time.Time
+	DueAt          sql.NullTime
+	PrevID         int64
+}
+
+// From the row as stored, in the statement: a reply recorded since prev
+// was read (MarkReplied marks a row still sending) is seen, and the unique
+// index on prev_id makes a second row an error rather than a second
+// message. A person who replied or is suppressed gets the row skipped,
+// with the reason, so each recipient's report says why their steps
+// stopped.
+func (q *Queries) AddFollowUp(ctx context.Context, arg AddFollowUpParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, addFollowUp,
+		arg.OptedOutCode,
+		arg.RepliedCode,
+		arg.SuppressedCode,
+		arg.OptedOutText,
+		arg.RepliedText,
+		arg.SuppressedText,
+		arg.RandomID,
+		arg.Now,
+		arg.DueAt,
+		arg.PrevID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const campaignAccountStateCounts = `-- name: CampaignAccountStateCounts :many
 SELECT account_id, state, COUNT(*) AS n, COUNT(replied_at) AS replied FROM deliveries
 WHERE campaign_id = $1 GROUP BY account_id, state ORDER BY account_id

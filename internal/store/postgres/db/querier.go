@@ -25,6 +25,13 @@ type Querier interface {
 	// else; TestAuditLogIsAppendOnly keeps it that way.
 	AddAuditEvent(ctx context.Context, arg AddAuditEventParams) (AuditEvent, error)
 	AddCampaignSender(ctx context.Context, arg AddCampaignSenderParams) error
+	// From the row as stored, in the statement: a reply recorded since prev
+	// was read (MarkReplied marks a row still sending) is seen, and the unique
+	// index on prev_id makes a second row an error rather than a second
+	// message. A person who replied or is suppressed gets the row skipped,
+	// with the reason, so each recipient's report says why their steps
+	// stopped.
+	AddFollowUp(ctx context.Context, arg AddFollowUpParams) (int64, error)
 	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
@@ -69,7 +76,10 @@ type Querier interface {
 	CompleteMediaFile(ctx context.Context, arg CompleteMediaFileParams) (int64, error)
 	CompleteSuppression(ctx context.Context, arg CompleteSuppressionParams) error
 	ConnectedAccountRefs(ctx context.Context) ([]ConnectedAccountRefsRow, error)
+	ConversationOfUser(ctx context.Context, arg ConversationOfUserParams) (ConversationOfUserRow, error)
 	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
+	ConversationToWork(ctx context.Context, id int64) (ConversationToWorkRow, error)
+	ConversationWithPeer(ctx context.Context, arg ConversationWithPeerParams) (ConversationWithPeerRow, error)
 	ConversationsChangedAfter(ctx context.Context, arg ConversationsChangedAfterParams) ([]ConversationsChangedAfterRow, error)
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
@@ -152,9 +162,13 @@ type Querier interface {
 	FirstDeliveryNotSkipped(ctx context.Context, arg FirstDeliveryNotSkippedParams) (Delivery, error)
 	// ORDER BY, not MIN: SQLite's aggregate loses the column's type.
 	FirstFollowUpDue(ctx context.Context, arg FirstFollowUpDueParams) (sql.NullTime, error)
+	FirstPendingAnswer(ctx context.Context, accountID int64) (FirstPendingAnswerRow, error)
 	FirstStepDue(ctx context.Context, arg FirstStepDueParams) (sql.NullTime, error)
 	ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error)
 	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
+	InboxMessageByRandomID(ctx context.Context, arg InboxMessageByRandomIDParams) (InboxMessageByRandomIDRow, error)
+	InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGIDParams) (InboxMessageByTGIDRow, error)
+	InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfRow, error)
 	InsertAnswer(ctx context.Context, arg InsertAnswerParams) (int64, error)
 	// Campaigns, their deliveries, the accounts' pace and updates state, and
 	// the suppression list. The statements whose text depends on the engine
@@ -202,6 +216,7 @@ type Querier interface {
 	// both engines' planners use it.
 	NextDueFollowUp(ctx context.Context, arg NextDueFollowUpParams) (NextDueFollowUpRow, error)
 	NextPendingFirstStep(ctx context.Context, arg NextPendingFirstStepParams) (NextPendingFirstStepRow, error)
+	NoteOf(ctx context.Context, id int64) (NoteOfRow, error)
 	NoteWaitingAnswersOf(ctx context.Context, arg NoteWaitingAnswersOfParams) error
 	PaceOfAccount(ctx context.Context, accountID int64) (PaceOfAccountRow, error)
 	// The newest access hash an account was given for a user, found through
@@ -252,6 +267,7 @@ type Querier interface {
 	SaveUpdatesState(ctx context.Context, arg SaveUpdatesStateParams) error
 	ScheduledCampaignsDue(ctx context.Context, now sql.NullTime) ([]Campaign, error)
 	SendersWithWork(ctx context.Context, repliesSince sql.NullTime) ([]SendersWithWorkRow, error)
+	SendingAnswersOf(ctx context.Context, accountID int64) ([]SendingAnswersOfRow, error)
 	SendingDeliveriesOf(ctx context.Context, accountID int64) ([]Delivery, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	// Hardening (issue 10): sessions per user, login devices, the last failed

@@ -133,6 +133,60 @@ func (q *Queries) ConnectedAccountRefs(ctx context.Context) ([]ConnectedAccountR
 	return items, nil
 }
 
+const conversationOfUser = `-- name: ConversationOfUser :one
+SELECT c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.search_text, c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, c.history_loaded, c.created_at, c.updated_at, c.assigned_to, CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.id = ?1 AND c.user_id = ?2
+`
+
+type ConversationOfUserParams struct {
+	ID     int64
+	UserID int64
+}
+
+type ConversationOfUserRow struct {
+	Conversation     Conversation
+	CampaignName     string
+	AccountFirstName string
+	AccountLastName  string
+	AccountUsername  string
+	AssignedEmail    string
+}
+
+func (q *Queries) ConversationOfUser(ctx context.Context, arg ConversationOfUserParams) (ConversationOfUserRow, error) {
+	row := q.db.QueryRowContext(ctx, conversationOfUser, arg.ID, arg.UserID)
+	var i ConversationOfUserRow
+	err := row.Scan(
+		&i.Conversation.ID,
+		&i.Conversation.UserID,
+		&i.Conversation.AccountID,
+		&i.Conversation.TgUserID,
+		&i.Conversation.AccessHash,
+		&i.Conversation.FirstName,
+		&i.Conversation.LastName,
+		&i.Conversation.Username,
+		&i.Conversation.SearchText,
+		&i.Conversation.LastMessageAt,
+		&i.Conversation.LastMessageText,
+		&i.Conversation.LastMessageOut,
+		&i.Conversation.Unread,
+		&i.Conversation.Status,
+		&i.Conversation.CampaignID,
+		&i.Conversation.HistoryLoaded,
+		&i.Conversation.CreatedAt,
+		&i.Conversation.UpdatedAt,
+		&i.Conversation.AssignedTo,
+		&i.CampaignName,
+		&i.AccountFirstName,
+		&i.AccountLastName,
+		&i.AccountUsername,
+		&i.AssignedEmail,
+	)
+	return i, err
+}
+
 const conversationPeersOf = `-- name: ConversationPeersOf :many
 SELECT tg_user_id FROM conversations WHERE account_id = ?1
 `
@@ -158,6 +212,109 @@ func (q *Queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]i
 		return nil, err
 	}
 	return items, nil
+}
+
+const conversationToWork = `-- name: ConversationToWork :one
+SELECT c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.search_text, c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, c.history_loaded, c.created_at, c.updated_at, c.assigned_to, CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.id = ?1
+`
+
+type ConversationToWorkRow struct {
+	Conversation     Conversation
+	CampaignName     string
+	AccountFirstName string
+	AccountLastName  string
+	AccountUsername  string
+	AssignedEmail    string
+}
+
+func (q *Queries) ConversationToWork(ctx context.Context, id int64) (ConversationToWorkRow, error) {
+	row := q.db.QueryRowContext(ctx, conversationToWork, id)
+	var i ConversationToWorkRow
+	err := row.Scan(
+		&i.Conversation.ID,
+		&i.Conversation.UserID,
+		&i.Conversation.AccountID,
+		&i.Conversation.TgUserID,
+		&i.Conversation.AccessHash,
+		&i.Conversation.FirstName,
+		&i.Conversation.LastName,
+		&i.Conversation.Username,
+		&i.Conversation.SearchText,
+		&i.Conversation.LastMessageAt,
+		&i.Conversation.LastMessageText,
+		&i.Conversation.LastMessageOut,
+		&i.Conversation.Unread,
+		&i.Conversation.Status,
+		&i.Conversation.CampaignID,
+		&i.Conversation.HistoryLoaded,
+		&i.Conversation.CreatedAt,
+		&i.Conversation.UpdatedAt,
+		&i.Conversation.AssignedTo,
+		&i.CampaignName,
+		&i.AccountFirstName,
+		&i.AccountLastName,
+		&i.AccountUsername,
+		&i.AssignedEmail,
+	)
+	return i, err
+}
+
+const conversationWithPeer = `-- name: ConversationWithPeer :one
+SELECT c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.search_text, c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, c.history_loaded, c.created_at, c.updated_at, c.assigned_to, CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.account_id = ?1 AND c.tg_user_id = ?2
+`
+
+type ConversationWithPeerParams struct {
+	AccountID int64
+	TgUserID  int64
+}
+
+type ConversationWithPeerRow struct {
+	Conversation     Conversation
+	CampaignName     string
+	AccountFirstName string
+	AccountLastName  string
+	AccountUsername  string
+	AssignedEmail    string
+}
+
+func (q *Queries) ConversationWithPeer(ctx context.Context, arg ConversationWithPeerParams) (ConversationWithPeerRow, error) {
+	row := q.db.QueryRowContext(ctx, conversationWithPeer, arg.AccountID, arg.TgUserID)
+	var i ConversationWithPeerRow
+	err := row.Scan(
+		&i.Conversation.ID,
+		&i.Conversation.UserID,
+		&i.Conversation.AccountID,
+		&i.Conversation.TgUserID,
+		&i.Conversation.AccessHash,
+		&i.Conversation.FirstName,
+		&i.Conversation.LastName,
+		&i.Conversation.Username,
+		&i.Conversation.SearchText,
+		&i.Conversation.LastMessageAt,
+		&i.Conversation.LastMessageText,
+		&i.Conversation.LastMessageOut,
+		&i.Conversation.Unread,
+		&i.Conversation.Status,
+		&i.Conversation.CampaignID,
+		&i.Conversation.HistoryLoaded,
+		&i.Conversation.CreatedAt,
+		&i.Conversation.UpdatedAt,
+		&i.Conversation.AssignedTo,
+		&i.CampaignName,
+		&i.AccountFirstName,
+		&i.AccountLastName,
+		&i.AccountUsername,
+		&i.AssignedEmail,
+	)
+	return i, err
 }
 
 const conversationsChangedAfter = `-- name: ConversationsChangedAfter :many
@@ -275,6 +432,172 @@ func (q *Queries) FinishAnswerOf(ctx context.Context, arg FinishAnswerOfParams) 
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const firstPendingAnswer = `-- name: FirstPendingAnswer :one
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.account_id = ?1 AND m.state = 'pending' ORDER BY m.id LIMIT 1
+`
+
+type FirstPendingAnswerRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) FirstPendingAnswer(ctx context.Context, accountID int64) (FirstPendingAnswerRow, error) {
+	row := q.db.QueryRowContext(ctx, firstPendingAnswer, accountID)
+	var i FirstPendingAnswerRow
+	err := row.Scan(
+		&i.InboxMessage.ID,
+		&i.InboxMessage.ConversationID,
+		&i.InboxMessage.UserID,
+		&i.InboxMessage.AccountID,
+		&i.InboxMessage.TgMessageID,
+		&i.InboxMessage.Direction,
+		&i.InboxMessage.Origin,
+		&i.InboxMessage.Text,
+		&i.InboxMessage.MediaType,
+		&i.InboxMessage.MediaSize,
+		&i.InboxMessage.SentAt,
+		&i.InboxMessage.State,
+		&i.InboxMessage.RandomID,
+		&i.InboxMessage.Attempts,
+		&i.InboxMessage.ErrorCode,
+		&i.InboxMessage.Error,
+		&i.InboxMessage.CreatedAt,
+		&i.InboxMessage.UpdatedAt,
+		&i.InboxMessage.Entities,
+		&i.InboxMessage.AnsweredBy,
+		&i.AnsweredByEmail,
+	)
+	return i, err
+}
+
+const inboxMessageByRandomID = `-- name: InboxMessageByRandomID :one
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.conversation_id = ?1 AND m.random_id = ?2
+`
+
+type InboxMessageByRandomIDParams struct {
+	ConversationID int64
+	RandomID       int64
+}
+
+type InboxMessageByRandomIDRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) InboxMessageByRandomID(ctx context.Context, arg InboxMessageByRandomIDParams) (InboxMessageByRandomIDRow, error) {
+	row := q.db.QueryRowContext(ctx, inboxMessageByRandomID, arg.ConversationID, arg.RandomID)
+	var i InboxMessageByRandomIDRow
+	err := row.Scan(
+		&i.InboxMessage.ID,
+		&i.InboxMessage.ConversationID,
+		&i.InboxMessage.UserID,
+		&i.InboxMessage.AccountID,
+		&i.InboxMessage.TgMessageID,
+		&i.InboxMessage.Direction,
+		&i.InboxMessage.Origin,
+		&i.InboxMessage.Text,
+		&i.InboxMessage.MediaType,
+		&i.InboxMessage.MediaSize,
+		&i.InboxMessage.SentAt,
+		&i.InboxMessage.State,
+		&i.InboxMessage.RandomID,
+		&i.InboxMessage.Attempts,
+		&i.InboxMessage.ErrorCode,
+		&i.InboxMessage.Error,
+		&i.InboxMessage.CreatedAt,
+		&i.InboxMessage.UpdatedAt,
+		&i.InboxMessage.Entities,
+		&i.InboxMessage.AnsweredBy,
+		&i.AnsweredByEmail,
+	)
+	return i, err
+}
+
+const inboxMessageByTGID = `-- name: InboxMessageByTGID :one
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.conversation_id = ?1 AND m.tg_message_id = ?2
+`
+
+type InboxMessageByTGIDParams struct {
+	ConversationID int64
+	TgMessageID    int64
+}
+
+type InboxMessageByTGIDRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGIDParams) (InboxMessageByTGIDRow, error) {
+	row := q.db.QueryRowContext(ctx, inboxMessageByTGID, arg.ConversationID, arg.TgMessageID)
+	var i InboxMessageByTGIDRow
+	err := row.Scan(
+		&i.InboxMessage.ID,
+		&i.InboxMessage.ConversationID,
+		&i.InboxMessage.UserID,
+		&i.InboxMessage.AccountID,
+		&i.InboxMessage.TgMessageID,
+		&i.InboxMessage.Direction,
+		&i.InboxMessage.Origin,
+		&i.InboxMessage.Text,
+		&i.InboxMessage.MediaType,
+		&i.InboxMessage.MediaSize,
+		&i.InboxMessage.SentAt,
+		&i.InboxMessage.State,
+		&i.InboxMessage.RandomID,
+		&i.InboxMessage.Attempts,
+		&i.InboxMessage.ErrorCode,
+		&i.InboxMessage.Error,
+		&i.InboxMessage.CreatedAt,
+		&i.InboxMessage.UpdatedAt,
+		&i.InboxMessage.Entities,
+		&i.InboxMessage.AnsweredBy,
+		&i.AnsweredByEmail,
+	)
+	return i, err
+}
+
+const inboxMessageOf = `-- name: InboxMessageOf :one
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.id = ?1
+`
+
+type InboxMessageOfRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfRow, error) {
+	row := q.db.QueryRowContext(ctx, inboxMessageOf, id)
+	var i InboxMessageOfRow
+	err := row.Scan(
+		&i.InboxMessage.ID,
+		&i.InboxMessage.ConversationID,
+		&i.InboxMessage.UserID,
+		&i.InboxMessage.AccountID,
+		&i.InboxMessage.TgMessageID,
+		&i.InboxMessage.Direction,
+		&i.InboxMessage.Origin,
+		&i.InboxMessage.Text,
+		&i.InboxMessage.MediaType,
+		&i.InboxMessage.MediaSize,
+		&i.InboxMessage.SentAt,
+		&i.InboxMessage.State,
+		&i.InboxMessage.RandomID,
+		&i.InboxMessage.Attempts,
+		&i.InboxMessage.ErrorCode,
+		&i.InboxMessage.Error,
+		&i.InboxMessage.CreatedAt,
+		&i.InboxMessage.UpdatedAt,
+		&i.InboxMessage.Entities,
+		&i.InboxMessage.AnsweredBy,
+		&i.AnsweredByEmail,
+	)
+	return i, err
 }
 
 const insertAnswer = `-- name: InsertAnswer :one
@@ -502,6 +825,31 @@ func (q *Queries) MarkConversationReadOf(ctx context.Context, arg MarkConversati
 	return result.RowsAffected()
 }
 
+const noteOf = `-- name: NoteOf :one
+SELECT n.id, n.conversation_id, n.user_id, n.author_id, n.text, n.created_at, CAST(COALESCE(u.email, '') AS TEXT) AS author_email
+FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.id = ?1
+`
+
+type NoteOfRow struct {
+	ConversationNote ConversationNote
+	AuthorEmail      string
+}
+
+func (q *Queries) NoteOf(ctx context.Context, id int64) (NoteOfRow, error) {
+	row := q.db.QueryRowContext(ctx, noteOf, id)
+	var i NoteOfRow
+	err := row.Scan(
+		&i.ConversationNote.ID,
+		&i.ConversationNote.ConversationID,
+		&i.ConversationNote.UserID,
+		&i.ConversationNote.AuthorID,
+		&i.ConversationNote.Text,
+		&i.ConversationNote.CreatedAt,
+		&i.AuthorEmail,
+	)
+	return i, err
+}
+
 const noteWaitingAnswersOf = `-- name: NoteWaitingAnswersOf :exec
 UPDATE inbox_messages SET error_code = ?1, error = ?2, updated_at = ?3
 WHERE account_id = ?4 AND state = 'pending'
@@ -564,6 +912,61 @@ func (q *Queries) RetryAnswerOf(ctx context.Context, arg RetryAnswerOfParams) (i
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const sendingAnswersOf = `-- name: SendingAnswersOf :many
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.account_id = ?1 AND m.state = 'sending' ORDER BY m.id
+`
+
+type SendingAnswersOfRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) SendingAnswersOf(ctx context.Context, accountID int64) ([]SendingAnswersOfRow, error) {
+	rows, err := q.db.QueryContext(ctx, sendingAnswersOf, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SendingAnswersOfRow{}
+	for rows.Next() {
+		var i SendingAnswersOfRow
+		if err := rows.Scan(
+			&i.InboxMessage.ID,
+			&i.InboxMessage.ConversationID,
+			&i.InboxMessage.UserID,
+			&i.InboxMessage.AccountID,
+			&i.InboxMessage.TgMessageID,
+			&i.InboxMessage.Direction,
+			&i.InboxMessage.Origin,
+			&i.InboxMessage.Text,
+			&i.InboxMessage.MediaType,
+			&i.InboxMessage.MediaSize,
+			&i.InboxMessage.SentAt,
+			&i.InboxMessage.State,
+			&i.InboxMessage.RandomID,
+			&i.InboxMessage.Attempts,
+			&i.InboxMessage.ErrorCode,
+			&i.InboxMessage.Error,
+			&i.InboxMessage.CreatedAt,
+			&i.InboxMessage.UpdatedAt,
+			&i.InboxMessage.Entities,
+			&i.InboxMessage.AnsweredBy,
+			&i.AnsweredByEmail,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const setConversationHistoryLoaded = `-- name: SetConversationHistoryLoaded :execrows
