@@ -15,10 +15,11 @@ import (
 // The campaign statements sqlc cannot write once for both engines, or
 // whose text depends on their data; the rest are in
 // queries/campaigns.sql. Each is written with "?" parameters, rebound per
-// engine, and run through the store's prepared statements (stmtCache)
-// unless its text varies with its data:
+// engine, and run through the store's prepared statements (stmtCache):
 //   - a campaign's recipients and a batch of suppressions are inserted as
-//     multi-row INSERTs (as many rows as fit in one statement);
+//     multi-row INSERTs (as many rows as fit in one statement; the
+//     recipients' are prepared once per chunk size, at most deliveryChunk,
+//     the suppressions' batch, sized by time, is not prepared);
 //   - LockPace locks the pace row with FOR UPDATE on PostgreSQL only;
 //   - the claim, record and release of a send are fenced by the lease,
 //     whose expiry is compared with the database's clock, written per

@@ -22,8 +22,7 @@ import (
 //     notes' page's, is written into the text (see ListConversations);
 //   - a thread's page has a keyset on (sent_at, thread order, id) only
 //     after its first page;
-//   - touchConversation's CASE on a bound boolean, which sqlc types
-//     differently per engine.
+//   - touchConversation, not moved yet (a CASE on a bound boolean).
 
 const conversationColumns = "c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, " +
 	"c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, " +

@@ -5,9 +5,9 @@
 // once. What really differs per engine lives in Dialect. The statements
 // sqlc cannot write once for both engines (their text depends on their
 // data or on the engine) are hand-written with "?" parameters (rebind), in
-// one *_dynamic.go file per domain, and in leases.go (the database's
-// clock) and restores.go. All statements with a fixed text run prepared,
-// per store (stmtCache).
+// one *_dynamic.go file per domain, in leases.go (the database's clock),
+// and in a few others not yet moved (restores.go, ops.go, sealed.go). All
+// statements with a fixed text run prepared, per store (stmtCache).
 package sqlstore
 
 import (
