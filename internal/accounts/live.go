@@ -103,7 +103,7 @@ func (s *Service) openLive(ctx context.Context, ref store.AccountRef, live teleg
 		use.Lose(stepErr)
 	}
 	by := Actor{UserID: ref.UserID}
-	s.finishUse(context.WithoutCancel(ctx), by, row, open.session, out, stepErr)
+	s.finishUse(context.WithoutCancel(ctx), use.Fence(), by, row, open.session, out, stepErr)
 	if cause := context.Cause(ctx); fenced || errors.Is(cause, lease.ErrLost) {
 		return lease.ErrBusy.WithRetryAfter(s.leases.TTL()).Wrap(errors.Join(cause, stepErr))
 	}
@@ -175,7 +175,7 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 			return accountError(err, s.now())
 		}
 	}
-	var used store.Fence // the lease fn ran under
+	used := store.Unfenced // the lease fn ran under, if it ran
 	stepErr := s.rt.Do(ctx, store.AccountRef{UserID: userID, AccountID: accountID}, func(ctx context.Context, api *tg.Client) error {
 		used, _ = lease.FromContext(ctx)
 		// Work holds the account firmly while it runs: the connection's
@@ -202,7 +202,7 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 			u.(*lease.Use).Lose(stepErr)
 		}
 	}
-	s.finishUse(context.WithoutCancel(ctx), Actor{UserID: userID, IP: IPFrom(ctx)}, row, nil, nil, stepErr)
+	s.finishUse(context.WithoutCancel(ctx), used, Actor{UserID: userID, IP: IPFrom(ctx)}, row, nil, nil, stepErr)
 	if fenced || errors.Is(stepErr, lease.ErrLost) {
 		return lease.ErrBusy.WithRetryAfter(s.leases.TTL()).Wrap(stepErr)
 	}

@@ -27,7 +27,7 @@ type Store interface {
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeletePendingAccount(ctx context.Context, userID, id int64) error
 	DeletePendingLoginsOfAccount(ctx context.Context, userID, accountID int64) error
-	FinishAccountUse(ctx context.Context, u store.AccountUse) (bool, error)
+	FinishAccountUse(ctx context.Context, f store.Fence, u store.AccountUse) (bool, error)
 	ListAccounts(ctx context.Context, userID int64) ([]store.Account, error)
 	ListActivity(ctx context.Context, userID, accountID int64, limit int) ([]store.Activity, error)
 	PendingLoginByAccount(ctx context.Context, userID, accountID int64) (store.PendingLogin, error)

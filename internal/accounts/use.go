@@ -50,8 +50,9 @@ func (s *Service) row(ctx context.Context, userID, accountID int64) (store.Accou
 // finishUse stores the refreshed session and Telegram's verdict, if any.
 // Uses of one account overlap (a send and a reply check, two campaigns):
 // the store compares the login generation, not the session bytes, so each
-// use's verdict lands whatever the others wrote.
-func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, before, after telegram.Session, stepErr error) {
+// use's verdict lands whatever the others wrote. f is the lease the use
+// ran under: lost since, nothing is stored.
+func (s *Service) finishUse(ctx context.Context, f store.Fence, by Actor, row store.Account, before, after telegram.Session, stepErr error) {
 	now := s.now().UTC()
 	u := store.AccountUse{ID: row.ID, LoginGeneration: row.LoginGeneration, Now: now}
 	var (
@@ -92,7 +93,7 @@ func (s *Service) finishUse(ctx context.Context, by Actor, row store.Account, be
 	if u.SessionSealed == nil && u.Verdict == "" && u.Wait == nil {
 		return
 	}
-	landed, err := s.st.FinishAccountUse(ctx, u)
+	landed, err := s.st.FinishAccountUse(ctx, f, u)
 	switch {
 	case errors.Is(err, store.ErrFenced):
 		// Another node holds the account now; what it learns counts.

@@ -26,11 +26,6 @@ type batcher struct {
 type batchOp struct {
 	fn   func(ctx context.Context, tx store.Tx) error
 	done chan error
-	// fence is the lease the step's account is held under (accounts.Use),
-	// if any: the step's fenced writes present it in the shared
-	// transaction, whose context is not the step's.
-	fence    store.Fence
-	isFenced bool
 }
 
 // maxBatch bounds one transaction's steps (and how long its locks are held).
@@ -43,7 +38,6 @@ const maxBatch = 64
 // transaction may still commit, as after any lost answer from a database.
 func (b *batcher) do(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	op := &batchOp{fn: fn, done: make(chan error, 1)}
-	op.fence, op.isFenced = store.FenceFrom(ctx)
 	b.mu.Lock()
 	b.queue = append(b.queue, op)
 	if !b.running {
@@ -87,7 +81,7 @@ func (b *batcher) commit(batch []*batchOp) {
 	if len(batch) > 1 {
 		err := b.st.InTx(ctx, func(tx store.Tx) error {
 			for _, op := range batch {
-				if err := op.fn(op.ctx(ctx), tx); err != nil {
+				if err := op.fn(ctx, tx); err != nil {
 					return err
 				}
 			}
@@ -101,14 +95,6 @@ func (b *batcher) commit(batch []*batchOp) {
 		}
 	}
 	for _, op := range batch {
-		op.done <- b.st.InTx(ctx, func(tx store.Tx) error { return op.fn(op.ctx(ctx), tx) })
+		op.done <- b.st.InTx(ctx, func(tx store.Tx) error { return op.fn(ctx, tx) })
 	}
-}
-
-// ctx is the batch's context with the step's fence.
-func (op *batchOp) ctx(batch context.Context) context.Context {
-	if !op.isFenced {
-		return batch
-	}
-	return store.WithFence(batch, op.fence)
 }

@@ -77,6 +77,9 @@ type run struct {
 	woken int64
 	// progressed: the run recorded an answer to a send.
 	progressed bool
+	// fence is the lease the account is held under while the run sends
+	// (accounts.Use): the claim and the record of each send present it.
+	fence store.Fence
 }
 
 func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error {
@@ -87,7 +90,7 @@ func (s *Service) runAccount(ctx context.Context, userID, accountID int64) error
 	var err error
 	for {
 		err = s.acc.Use(connections.WithPriority(telegram.WithKinds(ctx, sendCalls...), connections.Campaign), userID, accountID, func(ctx context.Context, api *tg.Client) error {
-			r.api = api
+			r.api, r.fence = api, lease.FenceOf(ctx)
 			return r.do(ctx)
 		})
 		// Another node holds the account a moment more (it died and its
@@ -284,7 +287,7 @@ func (r *run) do(ctx context.Context) error {
 		if res.err != nil {
 			why, refused := recipientRefusal(res.err)
 			if !refused || accountTrouble(res.err) {
-				return errors.Join(r.s.recordError(ctx, d, c, res.err), r.stop(ctx, nil, next))
+				return errors.Join(r.s.recordError(ctx, r.fence, d, c, res.err), r.stop(ctx, nil, next))
 			}
 			ans.fail = &why
 		}
@@ -405,7 +408,7 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 	err := r.s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
 		cl = claimed{}
 		for _, a := range answers {
-			if err := recordIn(ctx, tx, a, now); err != nil {
+			if err := recordIn(ctx, tx, r.fence, a, now); err != nil {
 				return err
 			}
 			if err := publishDelivery(ctx, ev, tx, a.d, a.c, a.fail, a.messageID, now); err != nil {
@@ -420,7 +423,7 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 			lastSent = now
 		}
 		var err error
-		cl, err = claimIn(ctx, tx, ev, r.accountID, now, r.caughtUp, lastSent)
+		cl, err = claimIn(ctx, tx, ev, r.fence, r.accountID, now, r.caughtUp, lastSent)
 		return err
 	})
 	if err != nil {
@@ -450,7 +453,7 @@ func (r *run) stop(ctx context.Context, pending *answer, cl claimed) error {
 		}
 	}
 	if cl.ok {
-		return r.s.st.ReleaseDelivery(ctx, cl.d.ID, "", "", r.s.now())
+		return r.s.st.ReleaseDelivery(ctx, r.fence, cl.d.ID, "", "", r.s.now())
 	}
 	return nil
 }
@@ -484,7 +487,7 @@ type claimed struct {
 // a campaign's completion after a send recorded since the last catch-up
 // (lastSent): campaign.completed counts the replies Telegram had by then,
 // not only those the inbox had stored.
-func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now, caughtUp, lastSent time.Time) (claimed, error) {
+func claimIn(ctx context.Context, tx store.Tx, ev Events, f store.Fence, accountID int64, now, caughtUp, lastSent time.Time) (claimed, error) {
 	var out claimed
 	pace, err := tx.LockPace(ctx, accountID, now)
 	if err != nil {
@@ -552,12 +555,12 @@ func claimIn(ctx context.Context, tx store.Tx, ev Events, accountID int64, now, 
 				if d.Step > 1 {
 					why = reasonStepsSupp
 				}
-				if err := tx.FinishDelivery(ctx, d.ID, store.DeliverySkipped, why.code, why.text, 0, now); err != nil {
+				if err := tx.FinishDelivery(ctx, f, d.ID, store.DeliverySkipped, why.code, why.text, 0, now); err != nil {
 					return out, err
 				}
 				continue
 			}
-			if err := tx.ClaimDelivery(ctx, d.ID, now); err != nil {
+			if err := tx.ClaimDelivery(ctx, f, d.ID, now); err != nil {
 				return out, err
 			}
 			if err := tx.SavePace(ctx, p.take(pace, now), now); err != nil {
@@ -594,11 +597,11 @@ func nextOf(ctx context.Context, tx store.Tx, c store.Campaign, accountID int64,
 // its account's next send at least its interval after the answer (the
 // claim counted from before the send; the answer is when Telegram
 // certainly has it).
-func recordIn(ctx context.Context, tx store.Tx, a *answer, now time.Time) error {
+func recordIn(ctx context.Context, tx store.Tx, f store.Fence, a *answer, now time.Time) error {
 	if a.fail != nil {
-		return tx.FinishDelivery(ctx, a.d.ID, store.DeliveryFailed, a.fail.code, a.fail.text, 0, now)
+		return tx.FinishDelivery(ctx, f, a.d.ID, store.DeliveryFailed, a.fail.code, a.fail.text, 0, now)
 	}
-	if err := tx.FinishDelivery(ctx, a.d.ID, store.DeliverySent, "", "", a.messageID, now); err != nil {
+	if err := tx.FinishDelivery(ctx, f, a.d.ID, store.DeliverySent, "", "", a.messageID, now); err != nil {
 		return err
 	}
 	if step := max(a.d.Step, 1); step <= len(a.c.Steps) {
@@ -796,7 +799,7 @@ func (r *run) send(ctx context.Context, d store.Delivery, c store.Campaign) erro
 	if res.err != nil {
 		why, refused := recipientRefusal(res.err)
 		if !refused || accountTrouble(res.err) {
-			return r.s.recordError(ctx, d, c, res.err)
+			return r.s.recordError(ctx, r.fence, d, c, res.err)
 		}
 		ans.fail = &why
 	}
@@ -808,15 +811,15 @@ func (r *run) send(ctx context.Context, d store.Delivery, c store.Campaign) erro
 // within the campaign's budget, spent when the audience was fixed).
 func (r *run) resolve(ctx context.Context, d *store.Delivery, c store.Campaign) (bool, error) {
 	if d.Username == "" {
-		return false, r.s.recordFailed(ctx, *d, c, reasonUnreachable)
+		return false, r.s.recordFailed(ctx, r.fence, *d, c, reasonUnreachable)
 	}
 	res, err := r.api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: d.Username})
 	if err != nil {
-		return false, r.s.recordError(ctx, *d, c, err)
+		return false, r.s.recordError(ctx, r.fence, *d, c, err)
 	}
 	peer, ok := res.Peer.(*tg.PeerUser)
 	if !ok {
-		return false, r.s.recordFailed(ctx, *d, c, reasonNotAPerson)
+		return false, r.s.recordFailed(ctx, r.fence, *d, c, reasonNotAPerson)
 	}
 	for _, uc := range res.Users {
 		u, ok := uc.(*tg.User)
@@ -825,9 +828,9 @@ func (r *run) resolve(ctx context.Context, d *store.Delivery, c store.Campaign) 
 		}
 		switch {
 		case u.Bot:
-			return false, r.s.recordFailed(ctx, *d, c, reasonNotAPerson)
+			return false, r.s.recordFailed(ctx, r.fence, *d, c, reasonNotAPerson)
 		case u.Deleted:
-			return false, r.s.recordFailed(ctx, *d, c, reasonDeactivated)
+			return false, r.s.recordFailed(ctx, r.fence, *d, c, reasonDeactivated)
 		}
 		d.TGUserID, d.AccessHash, d.FirstName, d.LastName = u.ID, u.AccessHash, u.FirstName, u.LastName
 		// In the sends' shared transaction: a write of its own per send
@@ -843,11 +846,11 @@ func (r *run) resolve(ctx context.Context, d *store.Delivery, c store.Campaign) 
 		if sup, err := r.s.st.IsSuppressed(ctx, d.UserID, u.ID, d.Username); err != nil {
 			return false, err
 		} else if sup {
-			return false, r.s.finish(ctx, *d, c, store.DeliverySkipped, reasonSuppressed, 0)
+			return false, r.s.finish(ctx, r.fence, *d, c, store.DeliverySkipped, reasonSuppressed, 0)
 		}
 		return true, nil
 	}
-	return false, r.s.recordFailed(ctx, *d, c, reasonNotAPerson)
+	return false, r.s.recordFailed(ctx, r.fence, *d, c, reasonNotAPerson)
 }
 
 // sentMessageID finds the id Telegram gave the message.
@@ -870,17 +873,17 @@ func sentMessageID(res tg.UpdatesClass, randomID int64) int {
 	return 0
 }
 
-func (s *Service) finish(ctx context.Context, d store.Delivery, c store.Campaign, state string, why reason, messageID int) error {
+func (s *Service) finish(ctx context.Context, f store.Fence, d store.Delivery, c store.Campaign, state string, why reason, messageID int) error {
 	now := s.now()
 	ev := s.eventSink()
 	if ev == nil || state != store.DeliveryFailed {
-		if err := s.st.FinishDelivery(ctx, d.ID, state, why.code, why.text, messageID, now); err != nil {
+		if err := s.st.FinishDelivery(ctx, f, d.ID, state, why.code, why.text, messageID, now); err != nil {
 			return fmt.Errorf("record delivery %d %s: %w", d.ID, state, err)
 		}
 		return nil
 	}
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.FinishDelivery(ctx, d.ID, state, why.code, why.text, messageID, now); err != nil {
+		if err := tx.FinishDelivery(ctx, f, d.ID, state, why.code, why.text, messageID, now); err != nil {
 			return err
 		}
 		return publishDelivery(ctx, ev, tx, d, c, &why, 0, now)
@@ -893,8 +896,8 @@ func (s *Service) finish(ctx context.Context, d store.Delivery, c store.Campaign
 
 // recordFailed ends a delivery that will never be sent, and pauses the
 // campaign if too many of its recent ones failed.
-func (s *Service) recordFailed(ctx context.Context, d store.Delivery, c store.Campaign, why reason) error {
-	if err := s.finish(ctx, d, c, store.DeliveryFailed, why, 0); err != nil {
+func (s *Service) recordFailed(ctx context.Context, f store.Fence, d store.Delivery, c store.Campaign, why reason) error {
+	if err := s.finish(ctx, f, d, c, store.DeliveryFailed, why, 0); err != nil {
 		return err
 	}
 	return s.pauseForFailures(ctx, c)
@@ -905,13 +908,13 @@ func (s *Service) recordFailed(ctx context.Context, d store.Delivery, c store.Ca
 // the account; the run stops with the error for accounts.Use to record),
 // or a passing fault (the delivery stays mid-send and goes again with its
 // random_id).
-func (s *Service) recordError(ctx context.Context, d store.Delivery, c store.Campaign, err error) error {
+func (s *Service) recordError(ctx context.Context, f store.Fence, d store.Delivery, c store.Campaign, err error) error {
 	var fw *telegram.FloodWaitError
 	now := s.now()
 	switch {
 	case errors.As(err, &fw):
 		werr := s.st.InTx(ctx, func(tx store.Tx) error {
-			if err := tx.ReleaseDelivery(ctx, d.ID, "flood_wait", "Waiting for Telegram (FLOOD_WAIT)", now); err != nil {
+			if err := tx.ReleaseDelivery(ctx, f, d.ID, "flood_wait", "Waiting for Telegram (FLOOD_WAIT)", now); err != nil {
 				return err
 			}
 			pace, err := tx.LockPace(ctx, d.AccountID, now)
@@ -925,13 +928,13 @@ func (s *Service) recordError(ctx context.Context, d store.Delivery, c store.Cam
 		})
 		return errors.Join(err, werr)
 	case errors.Is(err, telegram.ErrPeerFlood):
-		return errors.Join(err, s.st.ReleaseDelivery(ctx, d.ID, "account_limited", "Waiting: Telegram limited the sending account", now))
+		return errors.Join(err, s.st.ReleaseDelivery(ctx, f, d.ID, "account_limited", "Waiting: Telegram limited the sending account", now))
 	case errors.Is(err, telegram.ErrSessionRevoked):
-		return errors.Join(err, s.st.ReleaseDelivery(ctx, d.ID, "account_needs_login", "Waiting: the sending account must log in again", now))
+		return errors.Join(err, s.st.ReleaseDelivery(ctx, f, d.ID, "account_needs_login", "Waiting: the sending account must log in again", now))
 	}
 	if why, ok := recipientRefusal(err); ok {
 		s.log.Info("recipient refused", "campaign", c.ID, "delivery", d.ID, "reason", why.code)
-		return s.recordFailed(ctx, d, c, why)
+		return s.recordFailed(ctx, f, d, c, why)
 	}
 	return err
 }

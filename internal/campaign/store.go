@@ -29,7 +29,7 @@ type Store interface {
 	DeletePruned(ctx context.Context, limit int) (int64, error)
 	DeleteSuppression(ctx context.Context, userID, tgUserID int64, username string) error
 	DueScheduledCampaigns(ctx context.Context, now time.Time) ([]store.Campaign, error)
-	FinishDelivery(ctx context.Context, id int64, state, reasonCode, reason string, messageID int, now time.Time) error
+	FinishDelivery(ctx context.Context, f store.Fence, id int64, state, reasonCode, reason string, messageID int, now time.Time) error
 	FirstUnskippedDelivery(ctx context.Context, campaignID, afterID int64) (store.Delivery, error)
 	ForEachSuppression(ctx context.Context, userID int64, fn func(store.Suppression) error) error
 	IsSuppressed(ctx context.Context, userID, tgUserID int64, username string) (bool, error)
@@ -42,7 +42,7 @@ type Store interface {
 	PaceOf(ctx context.Context, accountID int64) (store.Pace, error)
 	PruneDraftsBefore(ctx context.Context, before, now time.Time) (int64, error)
 	RecentOutcomes(ctx context.Context, campaignID int64, n int) (failed, total int, err error)
-	ReleaseDelivery(ctx context.Context, id int64, reasonCode, reason string, now time.Time) error
+	ReleaseDelivery(ctx context.Context, f store.Fence, id int64, reasonCode, reason string, now time.Time) error
 	RetryDelivery(ctx context.Context, id int64, now time.Time) error
 	SearchCampaigns(ctx context.Context, userID int64, text string, limit int) ([]store.Campaign, error)
 	SendingDeliveries(ctx context.Context, accountID int64) ([]store.Delivery, error)

@@ -370,7 +370,7 @@ func (r *Runtime) Do(ctx context.Context, a store.AccountRef, fn func(ctx contex
 // connection's fence and ending with the connection.
 func run(ctx, connCtx context.Context, api *tg.Client, fn func(ctx context.Context, api *tg.Client) error) error {
 	if f, ok := lease.FromContext(connCtx); ok {
-		ctx = store.WithFence(ctx, f)
+		ctx = lease.WithFence(ctx, f)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/telegramate/telegramate/internal/store"
+	"github.com/telegramate/telegramate/internal/lease"
 )
 
 // Every message a campaign sends comes back through the account's
@@ -37,7 +37,7 @@ type peerSet struct {
 // mayHave reports whether the account may have a conversation with
 // tgUserID: false only when it has none for certain.
 func (k *knownPeers) mayHave(ctx context.Context, st peersReader, accountID, tgUserID int64) (bool, error) {
-	f, ok := store.FenceFrom(ctx)
+	f, ok := lease.FromContext(ctx)
 	if !ok {
 		return true, nil // not under a lease: the database says
 	}

@@ -182,12 +182,36 @@ func (u *Use) Context() context.Context { return u.ctx }
 // Token is the lease's fencing token.
 func (u *Use) Token() int64 { return u.fence.Token }
 
+// Fence is the lease as the fenced writes made under it present it.
+func (u *Use) Fence() store.Fence { return u.fence }
+
 // Release ends the use (the lease goes after the last one). Safe to call
 // twice.
 func (u *Use) Release() { u.release() }
 
+type fenceKey struct{}
+
+// WithFence is ctx carrying f, for work run on a held account's
+// connection to learn the lease it runs under (FromContext, FenceOf). The
+// store never reads it: a fenced write takes its store.Fence as an
+// argument.
+func WithFence(ctx context.Context, f store.Fence) context.Context {
+	return context.WithValue(ctx, fenceKey{}, f)
+}
+
 // FromContext is the lease a use's context runs under.
-func FromContext(ctx context.Context) (store.Fence, bool) { return store.FenceFrom(ctx) }
+func FromContext(ctx context.Context) (store.Fence, bool) {
+	f, ok := ctx.Value(fenceKey{}).(store.Fence)
+	return f, ok
+}
+
+// FenceOf is the lease ctx runs under, store.Unfenced outside any.
+func FenceOf(ctx context.Context) store.Fence {
+	if f, ok := FromContext(ctx); ok {
+		return f
+	}
+	return store.Unfenced
+}
 
 // Acquire takes the account for this node, or joins the node's current
 // use of it. Another node's lease is refused with a copy of ErrBusy that
@@ -320,7 +344,7 @@ func (m *Manager) acquire(ctx context.Context, h *hold) error {
 var errShuttingDown = errors.New("lease: the node is shutting down")
 
 func (m *Manager) use(parent context.Context, h *hold, firm int) *Use {
-	ctx, cancel := context.WithCancelCause(store.WithFence(parent, h.fence))
+	ctx, cancel := context.WithCancelCause(WithFence(parent, h.fence))
 	stop := context.AfterFunc(h.lost, func() { cancel(context.Cause(h.lost)) })
 	var once sync.Once
 	return &Use{ctx: ctx, fence: h.fence, lose: func(cause error) { m.lost(h, fmt.Errorf("%w: %w", ErrLost, cause)) }, release: func() {

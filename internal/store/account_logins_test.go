@@ -161,13 +161,13 @@ func TestFinishAccountUseKeepsEveryVerdict(t *testing.T) {
 		until := t0.Add(time.Minute)
 		// Use 1 hits a FLOOD_WAIT; use 2, started at the same time, only
 		// refreshed its session: the wait stays.
-		ok, err := s.FinishAccountUse(ctx, store.AccountUse{
+		ok, err := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{
 			ID: a.ID, LoginGeneration: gen, Verdict: store.AccountFloodWait, FloodUntil: until, StatusDetail: "FLOOD_WAIT_60", Now: t0,
 		})
 		if err != nil || !ok {
 			t.Fatalf("flood wait verdict: %v %v", ok, err)
 		}
-		if _, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, SessionSealed: []byte("session-2"), Now: t0}); err != nil {
+		if _, err := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: a.ID, LoginGeneration: gen, SessionSealed: []byte("session-2"), Now: t0}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := s.AccountByID(ctx, alice.ID, a.ID)
@@ -177,13 +177,13 @@ func TestFinishAccountUseKeepsEveryVerdict(t *testing.T) {
 		}
 		// A PEER_FLOOD from a third overlapping use is graver: it lands; a
 		// later FLOOD_WAIT does not soften it.
-		if ok, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountLimited, StatusDetail: "PEER_FLOOD", Now: t0}); err != nil || !ok {
+		if ok, err := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountLimited, StatusDetail: "PEER_FLOOD", Now: t0}); err != nil || !ok {
 			t.Fatalf("limited verdict: %v %v", ok, err)
 		}
-		if ok, _ := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountFloodWait, FloodUntil: until, Now: t0}); ok {
+		if ok, _ := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountFloodWait, FloodUntil: until, Now: t0}); ok {
 			t.Error("a FLOOD_WAIT replaced a PEER_FLOOD limit")
 		}
-		if ok, _ := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountActive, Now: until.Add(time.Hour)}); ok {
+		if ok, _ := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountActive, Now: until.Add(time.Hour)}); ok {
 			t.Error("an ended FLOOD_WAIT lifted a PEER_FLOOD limit")
 		}
 		if got, _ := s.AccountByID(ctx, alice.ID, a.ID); got.Status != store.AccountLimited || got.StatusDetail != "PEER_FLOOD" {
@@ -195,7 +195,7 @@ func TestFinishAccountUseKeepsEveryVerdict(t *testing.T) {
 		if err != nil || relogged.LoginGeneration == gen || relogged.Status != store.AccountActive {
 			t.Fatalf("re-login: %+v %v", relogged, err)
 		}
-		if ok, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, SessionSealed: []byte("stale"), Verdict: store.AccountNeedsRelogin, Now: t0}); err != nil || ok {
+		if ok, err := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: a.ID, LoginGeneration: gen, SessionSealed: []byte("stale"), Verdict: store.AccountNeedsRelogin, Now: t0}); err != nil || ok {
 			t.Errorf("stale verdict: %v %v", ok, err)
 		}
 		if got, _ := s.AccountByID(ctx, alice.ID, a.ID); string(got.SessionSealed) == "stale" || got.Status != store.AccountActive {
@@ -203,10 +203,10 @@ func TestFinishAccountUseKeepsEveryVerdict(t *testing.T) {
 		}
 		// A FLOOD_WAIT that ended: the next use through brings it back.
 		gen = relogged.LoginGeneration
-		if ok, _ := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountFloodWait, FloodUntil: until, Now: t0}); !ok {
+		if ok, _ := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountFloodWait, FloodUntil: until, Now: t0}); !ok {
 			t.Fatal("flood wait after re-login")
 		}
-		if ok, _ := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountActive, Now: until.Add(time.Second)}); !ok {
+		if ok, _ := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountActive, Now: until.Add(time.Second)}); !ok {
 			t.Error("flood wait not ended")
 		}
 		if got, _ := s.AccountByID(ctx, alice.ID, a.ID); got.Status != store.AccountActive || !got.FloodUntil.IsZero() {
@@ -215,7 +215,7 @@ func TestFinishAccountUseKeepsEveryVerdict(t *testing.T) {
 		if err := s.DisconnectAccount(ctx, alice.ID, a.ID, t0); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := s.FinishAccountUse(ctx, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountLimited, Now: t0}); err != nil || ok {
+		if ok, err := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: a.ID, LoginGeneration: gen, Verdict: store.AccountLimited, Now: t0}); err != nil || ok {
 			t.Errorf("finish on a disconnected account: %v %v", ok, err)
 		}
 		if _, err := s.ActivateAccount(ctx, alice.ID, a.ID, login(1, "9996620001")); !errors.Is(err, store.ErrNotFound) {

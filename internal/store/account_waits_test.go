@@ -21,7 +21,7 @@ func TestAccountWaitsPerKind(t *testing.T) {
 		b, _ := s.CreateAccount(ctx, bob.ID, login(2, "9996620002"))
 		wait := func(acct store.Account, kind string, until time.Time) bool {
 			t.Helper()
-			ok, err := s.FinishAccountUse(ctx, store.AccountUse{ID: acct.ID, LoginGeneration: acct.LoginGeneration, Now: t0,
+			ok, err := s.FinishAccountUse(ctx, store.Unfenced, store.AccountUse{ID: acct.ID, LoginGeneration: acct.LoginGeneration, Now: t0,
 				Wait: &store.AccountWait{Kind: kind, Until: until, Detail: "FLOOD_WAIT on " + kind}})
 			if err != nil {
 				t.Fatal(err)

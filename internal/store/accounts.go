@@ -203,9 +203,10 @@ type Accounts interface {
 	// with. A verdict is never lost to a concurrent use: it lands unless a
 	// graver one is already recorded. It reports whether the verdict
 	// landed (false after a rotation, re-login or disconnect meanwhile, or
-	// when a graver verdict stands). Under a lease (WithFence) that is no
-	// longer current it stores nothing and returns ErrFenced.
-	FinishAccountUse(ctx context.Context, u AccountUse) (bool, error)
+	// when a graver verdict stands). Under a lease f that is no longer
+	// current it stores nothing and returns ErrFenced (Unfenced: a use
+	// under no lease).
+	FinishAccountUse(ctx context.Context, f Fence, u AccountUse) (bool, error)
 	// AccountWaits are the account's waits still running at now.
 	AccountWaits(ctx context.Context, accountID int64, now time.Time) ([]AccountWait, error)
 	// UserAccountWaits are the waits still running at now of every

@@ -323,8 +323,9 @@ type Campaigns interface {
 	// CampaignStepCounts counts each step's deliveries, step 1 first.
 	CampaignStepCounts(ctx context.Context, campaignID int64) ([]StepCounts, error)
 	// ClaimDelivery marks a pending delivery sending; ErrConflict when it
-	// is no longer pending.
-	ClaimDelivery(ctx context.Context, id int64, now time.Time) error
+	// is no longer pending, ErrFenced when f is no longer the account's
+	// lease (f is Unfenced for a write under none).
+	ClaimDelivery(ctx context.Context, f Fence, id int64, now time.Time) error
 	// RetryDelivery counts one more attempt at a delivery left mid-send.
 	RetryDelivery(ctx context.Context, id int64, now time.Time) error
 	// SendingDeliveries lists an account's deliveries left mid-send.
@@ -332,11 +333,11 @@ type Campaigns interface {
 	// SetDeliveryPeer stores who a username resolved to.
 	SetDeliveryPeer(ctx context.Context, id, tgUserID, accessHash int64, firstName, lastName string, now time.Time) error
 	// FinishDelivery records a sending delivery's end: sent (messageID),
-	// failed or skipped (with the reason).
-	FinishDelivery(ctx context.Context, id int64, state, reasonCode, reason string, messageID int, now time.Time) error
+	// failed or skipped (with the reason); fenced as ClaimDelivery.
+	FinishDelivery(ctx context.Context, f Fence, id int64, state, reasonCode, reason string, messageID int, now time.Time) error
 	// ReleaseDelivery puts a sending delivery back to pending (the account
-	// must wait; nothing reached the recipient).
-	ReleaseDelivery(ctx context.Context, id int64, reasonCode, reason string, now time.Time) error
+	// must wait; nothing reached the recipient); fenced as ClaimDelivery.
+	ReleaseDelivery(ctx context.Context, f Fence, id int64, reasonCode, reason string, now time.Time) error
 	// RecentOutcomes counts the failures among a campaign's last n sent or
 	// failed deliveries.
 	RecentOutcomes(ctx context.Context, campaignID int64, n int) (failed, total int, err error)

@@ -80,23 +80,23 @@ func TestCampaignOutbox(t *testing.T) {
 			}
 			if d.Suppressed {
 				order = append(order, "skip "+d.Username)
-				if err := s.FinishDelivery(ctx, d.ID, store.DeliverySkipped, "suppressed", "On your list", 0, t0); err != nil {
+				if err := s.FinishDelivery(ctx, store.Unfenced, d.ID, store.DeliverySkipped, "suppressed", "On your list", 0, t0); err != nil {
 					t.Fatal(err)
 				}
 				continue
 			}
 			order = append(order, d.FirstName+d.Username)
-			if err := s.ClaimDelivery(ctx, d.ID, t0); err != nil {
+			if err := s.ClaimDelivery(ctx, store.Unfenced, d.ID, t0); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.ClaimDelivery(ctx, d.ID, t0); !errors.Is(err, store.ErrConflict) {
+			if err := s.ClaimDelivery(ctx, store.Unfenced, d.ID, t0); !errors.Is(err, store.ErrConflict) {
 				t.Errorf("claimed twice: %v", err)
 			}
 			if d.Username == "cara" {
 				// Left mid-send: a later run finds it.
 				continue
 			}
-			if err := s.FinishDelivery(ctx, d.ID, store.DeliverySent, "", "", 500+int(d.TGUserID), t0); err != nil {
+			if err := s.FinishDelivery(ctx, store.Unfenced, d.ID, store.DeliverySent, "", "", 500+int(d.TGUserID), t0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -117,7 +117,7 @@ func TestCampaignOutbox(t *testing.T) {
 		if d, err := s.MarkReplied(ctx, acct.ID, 13, "Who is this?", t0); err != nil || d.ID != sending[0].ID {
 			t.Errorf("a reply to a message still sending: %+v %v", d, err)
 		}
-		if err := s.FinishDelivery(ctx, sending[0].ID, store.DeliveryFailed, "privacy_restricted", "Privacy", 0, t0); err != nil {
+		if err := s.FinishDelivery(ctx, store.Unfenced, sending[0].ID, store.DeliveryFailed, "privacy_restricted", "Privacy", 0, t0); err != nil {
 			t.Fatal(err)
 		}
 		if done, err := s.CompleteCampaignIfDone(ctx, c.ID, t0); err != nil || !done {
@@ -323,10 +323,10 @@ func TestCampaignSteps(t *testing.T) {
 		why := func(code string) store.StepReason { return store.StepReason{Code: code, Text: code} }
 		send := func(d store.Delivery, at time.Time) store.Delivery {
 			t.Helper()
-			if err := s.ClaimDelivery(ctx, d.ID, at); err != nil {
+			if err := s.ClaimDelivery(ctx, store.Unfenced, d.ID, at); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.FinishDelivery(ctx, d.ID, store.DeliverySent, "", "", 7, at); err != nil {
+			if err := s.FinishDelivery(ctx, store.Unfenced, d.ID, store.DeliverySent, "", "", 7, at); err != nil {
 				t.Fatal(err)
 			}
 			d.State = store.DeliverySent

@@ -83,7 +83,7 @@ func measureGrowth(b *testing.B, s store.Store) growth {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := s.FinishDelivery(ctx, d.ID, store.DeliverySent, "", "", 100_000+i, now); err != nil {
+		if err := s.FinishDelivery(ctx, store.Unfenced, d.ID, store.DeliverySent, "", "", 100_000+i, now); err != nil {
 			b.Fatal(err)
 		}
 	}

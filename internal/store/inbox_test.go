@@ -316,10 +316,10 @@ func TestLatestDeliveryTo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ClaimDelivery(ctx, d.ID, t0); err != nil {
+		if err := s.ClaimDelivery(ctx, store.Unfenced, d.ID, t0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.FinishDelivery(ctx, d.ID, store.DeliverySent, "", "", 55, t0); err != nil {
+		if err := s.FinishDelivery(ctx, store.Unfenced, d.ID, store.DeliverySent, "", "", 55, t0); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.LatestDeliveryTo(ctx, a1.ID, 11)

@@ -39,20 +39,14 @@ type Fence struct {
 // Fence is the lease as its writes present it.
 func (l Lease) Fence() Fence { return Fence{AccountID: l.AccountID, Holder: l.Holder, Token: l.Token} }
 
-type fenceKey struct{}
+// Unfenced is the fence of a write made for an account under no lease (a
+// user's action in the web app, a test): it applies whoever holds the
+// account. Fenced writes take a Fence in their signature, so a caller
+// without a lease names this choice.
+var Unfenced = Fence{}
 
-// WithFence makes the fenced writes run with ctx (the campaign's claim and
-// record of a send, FinishAccountUse) apply only while f is the account's
-// current lease; refused, they return ErrFenced.
-func WithFence(ctx context.Context, f Fence) context.Context {
-	return context.WithValue(ctx, fenceKey{}, f)
-}
-
-// FenceFrom is the fence WithFence put in ctx.
-func FenceFrom(ctx context.Context) (Fence, bool) {
-	f, ok := ctx.Value(fenceKey{}).(Fence)
-	return f, ok
-}
+// IsUnfenced reports whether f is Unfenced.
+func (f Fence) IsUnfenced() bool { return f == Unfenced }
 
 // Node is a running `telegramate serve` process, as its heartbeat records it.
 type Node struct {

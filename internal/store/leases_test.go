@@ -126,40 +126,40 @@ func TestFencedClaimAndRecord(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatal(ok, err)
 		}
-		stale, fresh := store.WithFence(ctx, old.Fence()), store.WithFence(ctx, cur.Fence())
+		stale, fresh := old.Fence(), cur.Fence()
 
 		d, err := s.NextPendingDelivery(ctx, c.ID, acct.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ClaimDelivery(stale, d.ID, t0); !errors.Is(err, store.ErrFenced) {
+		if err := s.ClaimDelivery(ctx, stale, d.ID, t0); !errors.Is(err, store.ErrFenced) {
 			t.Fatalf("claim with a stale token: %v, want ErrFenced", err)
 		}
 		if got, _ := s.NextPendingDelivery(ctx, c.ID, acct.ID); got.ID != d.ID || got.State != store.DeliveryPending {
 			t.Fatalf("the refused claim changed the delivery: %+v", got)
 		}
-		if err := s.ClaimDelivery(fresh, d.ID, t0); err != nil {
+		if err := s.ClaimDelivery(ctx, fresh, d.ID, t0); err != nil {
 			t.Fatalf("claim with the current token: %v", err)
 		}
-		if err := s.ClaimDelivery(fresh, d.ID, t0); !errors.Is(err, store.ErrConflict) {
+		if err := s.ClaimDelivery(ctx, fresh, d.ID, t0); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("claiming twice: %v, want ErrConflict", err)
 		}
-		if err := s.FinishDelivery(stale, d.ID, store.DeliverySent, "", "", 7, t0); !errors.Is(err, store.ErrFenced) {
+		if err := s.FinishDelivery(ctx, stale, d.ID, store.DeliverySent, "", "", 7, t0); !errors.Is(err, store.ErrFenced) {
 			t.Fatalf("record with a stale token: %v, want ErrFenced", err)
 		}
-		if err := s.ReleaseDelivery(stale, d.ID, "", "", t0); !errors.Is(err, store.ErrFenced) {
+		if err := s.ReleaseDelivery(ctx, stale, d.ID, "", "", t0); !errors.Is(err, store.ErrFenced) {
 			t.Fatalf("release with a stale token: %v, want ErrFenced", err)
 		}
 		if list, _ := s.SendingDeliveries(ctx, acct.ID); len(list) != 1 || list[0].ID != d.ID {
 			t.Fatalf("refused writes changed the claimed delivery: %+v", list)
 		}
-		if err := s.FinishDelivery(fresh, d.ID, store.DeliverySent, "", "", 7, t0); err != nil {
+		if err := s.FinishDelivery(ctx, fresh, d.ID, store.DeliverySent, "", "", 7, t0); err != nil {
 			t.Fatalf("record with the current token: %v", err)
 		}
 
 		// FinishAccountUse, fenced, stores nothing for a lost lease.
 		sealed := []byte("sealed-session")
-		if _, err := s.FinishAccountUse(stale, store.AccountUse{ID: acct.ID, LoginGeneration: acct.LoginGeneration,
+		if _, err := s.FinishAccountUse(ctx, stale, store.AccountUse{ID: acct.ID, LoginGeneration: acct.LoginGeneration,
 			SessionSealed: sealed, Verdict: store.AccountLimited, StatusDetail: "PEER_FLOOD", Now: t0}); !errors.Is(err, store.ErrFenced) {
 			t.Fatalf("FinishAccountUse with a stale token: %v, want ErrFenced", err)
 		}

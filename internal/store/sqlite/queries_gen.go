@@ -36,6 +36,11 @@ func (s queries) AccountsByStatus(ctx context.Context, status string) ([]gen.Tel
 	return each(rs, convTelegramAccount), err
 }
 
+func (s queries) AccountsWithAnswersToSend(ctx context.Context) ([]gen.AccountsWithAnswersToSendRow, error) {
+	rs, err := s.q.AccountsWithAnswersToSend(ctx)
+	return each(rs, convAccountsWithAnswersToSendRow), err
+}
+
 func (s queries) ActivateAccount(ctx context.Context, arg gen.ActivateAccountParams) (gen.TelegramAccount, error) {
 	r, err := s.q.ActivateAccount(ctx, db.ActivateAccountParams(arg))
 	return convTelegramAccount(r), err
@@ -55,6 +60,14 @@ func (s queries) AddAuditEvent(ctx context.Context, arg gen.AddAuditEventParams)
 	return convAuditEvent(r), err
 }
 
+func (s queries) AddCampaignSender(ctx context.Context, arg gen.AddCampaignSenderParams) error {
+	return s.q.AddCampaignSender(ctx, db.AddCampaignSenderParams(arg))
+}
+
+func (s queries) AddFollowUp(ctx context.Context, arg gen.AddFollowUpParams) (int64, error) {
+	return s.q.AddFollowUp(ctx, db.AddFollowUpParams(arg))
+}
+
 func (s queries) AddLoginDevice(ctx context.Context, arg gen.AddLoginDeviceParams) error {
 	return s.q.AddLoginDevice(ctx, db.AddLoginDeviceParams(arg))
 }
@@ -71,6 +84,10 @@ func (s queries) AddWorkspaceMember(ctx context.Context, arg gen.AddWorkspaceMem
 	return s.q.AddWorkspaceMember(ctx, db.AddWorkspaceMemberParams(arg))
 }
 
+func (s queries) AssignConversationTo(ctx context.Context, arg gen.AssignConversationToParams) (int64, error) {
+	return s.q.AssignConversationTo(ctx, db.AssignConversationToParams(arg))
+}
+
 func (s queries) AuditActors(ctx context.Context, arg gen.AuditActorsParams) ([]gen.AuditActorsRow, error) {
 	rs, err := s.q.AuditActors(ctx, db.AuditActorsParams(arg))
 	return each(rs, convAuditActorsRow), err
@@ -85,9 +102,58 @@ func (s queries) AutoDisableWebhookEndpoint(ctx context.Context, arg gen.AutoDis
 	return s.q.AutoDisableWebhookEndpoint(ctx, db.AutoDisableWebhookEndpointParams(arg))
 }
 
+func (s queries) CampaignAccountStateCounts(ctx context.Context, campaignID int64) ([]gen.CampaignAccountStateCountsRow, error) {
+	rs, err := s.q.CampaignAccountStateCounts(ctx, campaignID)
+	return each(rs, convCampaignAccountStateCountsRow), err
+}
+
 func (s queries) CampaignMedia(ctx context.Context, campaignID int64) ([]gen.CampaignMediaRow, error) {
 	rs, err := s.q.CampaignMedia(ctx, campaignID)
 	return each(rs, convCampaignMediaRow), err
+}
+
+func (s queries) CampaignOfUser(ctx context.Context, arg gen.CampaignOfUserParams) (gen.Campaign, error) {
+	r, err := s.q.CampaignOfUser(ctx, db.CampaignOfUserParams(arg))
+	return convCampaign(r), err
+}
+
+func (s queries) CampaignPendingShares(ctx context.Context, campaignID int64) ([]gen.CampaignPendingSharesRow, error) {
+	rs, err := s.q.CampaignPendingShares(ctx, campaignID)
+	return each(rs, convCampaignPendingSharesRow), err
+}
+
+func (s queries) CampaignReasonCounts(ctx context.Context, campaignID int64) ([]gen.CampaignReasonCountsRow, error) {
+	rs, err := s.q.CampaignReasonCounts(ctx, campaignID)
+	return each(rs, convCampaignReasonCountsRow), err
+}
+
+func (s queries) CampaignSenderIDs(ctx context.Context, campaignID int64) ([]int64, error) {
+	return s.q.CampaignSenderIDs(ctx, campaignID)
+}
+
+func (s queries) CampaignSends(ctx context.Context, campaignID int64) ([]gen.CampaignSendsRow, error) {
+	rs, err := s.q.CampaignSends(ctx, campaignID)
+	return each(rs, convCampaignSendsRow), err
+}
+
+func (s queries) CampaignStateCounts(ctx context.Context, campaignID int64) ([]gen.CampaignStateCountsRow, error) {
+	rs, err := s.q.CampaignStateCounts(ctx, campaignID)
+	return each(rs, convCampaignStateCountsRow), err
+}
+
+func (s queries) CampaignToWork(ctx context.Context, id int64) (gen.Campaign, error) {
+	r, err := s.q.CampaignToWork(ctx, id)
+	return convCampaign(r), err
+}
+
+func (s queries) CampaignsOfUser(ctx context.Context, userID int64) ([]gen.Campaign, error) {
+	rs, err := s.q.CampaignsOfUser(ctx, userID)
+	return each(rs, convCampaign), err
+}
+
+func (s queries) CampaignsOfUserBefore(ctx context.Context, arg gen.CampaignsOfUserBeforeParams) ([]gen.Campaign, error) {
+	rs, err := s.q.CampaignsOfUserBefore(ctx, db.CampaignsOfUserBeforeParams(arg))
+	return each(rs, convCampaign), err
 }
 
 func (s queries) CancelAccountCall(ctx context.Context, arg gen.CancelAccountCallParams) (int64, error) {
@@ -99,8 +165,24 @@ func (s queries) CancelExtraction(ctx context.Context, arg gen.CancelExtractionP
 	return convExtraction(r), err
 }
 
+func (s queries) CancelFollowUpsOf(ctx context.Context, arg gen.CancelFollowUpsOfParams) (int64, error) {
+	return s.q.CancelFollowUpsOf(ctx, db.CancelFollowUpsOfParams(arg))
+}
+
+func (s queries) CancelFollowUpsTo(ctx context.Context, arg gen.CancelFollowUpsToParams) (int64, error) {
+	return s.q.CancelFollowUpsTo(ctx, db.CancelFollowUpsToParams(arg))
+}
+
+func (s queries) CancelPrunedCampaign(ctx context.Context, arg gen.CancelPrunedCampaignParams) error {
+	return s.q.CancelPrunedCampaign(ctx, db.CancelPrunedCampaignParams(arg))
+}
+
 func (s queries) CheckpointExtraction(ctx context.Context, arg gen.CheckpointExtractionParams) (int64, error) {
 	return s.q.CheckpointExtraction(ctx, db.CheckpointExtractionParams(arg))
+}
+
+func (s queries) ClaimAnswerOf(ctx context.Context, arg gen.ClaimAnswerOfParams) (int64, error) {
+	return s.q.ClaimAnswerOf(ctx, db.ClaimAnswerOfParams(arg))
 }
 
 func (s queries) ClaimWebhookEndpoint(ctx context.Context, arg gen.ClaimWebhookEndpointParams) (int64, error) {
@@ -111,12 +193,49 @@ func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) err
 	return s.q.ClearLoginFailures(ctx, throttleKey)
 }
 
+func (s queries) ClearTypingOf(ctx context.Context, arg gen.ClearTypingOfParams) error {
+	return s.q.ClearTypingOf(ctx, db.ClearTypingOfParams(arg))
+}
+
+func (s queries) CompleteCampaignWhenDone(ctx context.Context, arg gen.CompleteCampaignWhenDoneParams) (int64, error) {
+	return s.q.CompleteCampaignWhenDone(ctx, db.CompleteCampaignWhenDoneParams(arg))
+}
+
 func (s queries) CompleteMediaFile(ctx context.Context, arg gen.CompleteMediaFileParams) (int64, error) {
 	return s.q.CompleteMediaFile(ctx, db.CompleteMediaFileParams(arg))
 }
 
+func (s queries) CompleteSuppression(ctx context.Context, arg gen.CompleteSuppressionParams) error {
+	return s.q.CompleteSuppression(ctx, db.CompleteSuppressionParams(arg))
+}
+
+func (s queries) ConnectedAccountRefs(ctx context.Context) ([]gen.ConnectedAccountRefsRow, error) {
+	rs, err := s.q.ConnectedAccountRefs(ctx)
+	return each(rs, convConnectedAccountRefsRow), err
+}
+
+func (s queries) ConversationOfUser(ctx context.Context, arg gen.ConversationOfUserParams) (gen.ConversationOfUserRow, error) {
+	r, err := s.q.ConversationOfUser(ctx, db.ConversationOfUserParams(arg))
+	return convConversationOfUserRow(r), err
+}
+
 func (s queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
 	return s.q.ConversationPeersOf(ctx, accountID)
+}
+
+func (s queries) ConversationToWork(ctx context.Context, id int64) (gen.ConversationToWorkRow, error) {
+	r, err := s.q.ConversationToWork(ctx, id)
+	return convConversationToWorkRow(r), err
+}
+
+func (s queries) ConversationWithPeer(ctx context.Context, arg gen.ConversationWithPeerParams) (gen.ConversationWithPeerRow, error) {
+	r, err := s.q.ConversationWithPeer(ctx, db.ConversationWithPeerParams(arg))
+	return convConversationWithPeerRow(r), err
+}
+
+func (s queries) ConversationsChangedAfter(ctx context.Context, arg gen.ConversationsChangedAfterParams) ([]gen.ConversationsChangedAfterRow, error) {
+	rs, err := s.q.ConversationsChangedAfter(ctx, db.ConversationsChangedAfterParams(arg))
+	return each(rs, convConversationsChangedAfterRow), err
 }
 
 func (s queries) CopyListMembers(ctx context.Context, arg gen.CopyListMembersParams) (int64, error) {
@@ -127,8 +246,28 @@ func (s queries) CountAdmins(ctx context.Context) (int64, error) {
 	return s.q.CountAdmins(ctx)
 }
 
+func (s queries) CountCampaignMessages(ctx context.Context, arg gen.CountCampaignMessagesParams) (int64, error) {
+	return s.q.CountCampaignMessages(ctx, db.CountCampaignMessagesParams(arg))
+}
+
+func (s queries) CountDeliveryRetry(ctx context.Context, arg gen.CountDeliveryRetryParams) error {
+	return s.q.CountDeliveryRetry(ctx, db.CountDeliveryRetryParams(arg))
+}
+
 func (s queries) CountListMembers(ctx context.Context, listID int64) (int64, error) {
 	return s.q.CountListMembers(ctx, listID)
+}
+
+func (s queries) CountUnreadConversationsOf(ctx context.Context, userID int64) (int64, error) {
+	return s.q.CountUnreadConversationsOf(ctx, userID)
+}
+
+func (s queries) CountUserCampaigns(ctx context.Context, userID int64) (int64, error) {
+	return s.q.CountUserCampaigns(ctx, userID)
+}
+
+func (s queries) CountUserSuppressions(ctx context.Context, userID int64) (int64, error) {
+	return s.q.CountUserSuppressions(ctx, userID)
 }
 
 func (s queries) CreateAccount(ctx context.Context, arg gen.CreateAccountParams) (gen.TelegramAccount, error) {
@@ -233,8 +372,28 @@ func (s queries) DeletePendingLoginsOfAccount(ctx context.Context, arg gen.Delet
 	return s.q.DeletePendingLoginsOfAccount(ctx, db.DeletePendingLoginsOfAccountParams(arg))
 }
 
+func (s queries) DeletePrunedCampaigns(ctx context.Context, arg gen.DeletePrunedCampaignsParams) (int64, error) {
+	return s.q.DeletePrunedCampaigns(ctx, db.DeletePrunedCampaignsParams(arg))
+}
+
+func (s queries) DeletePrunedDeliveries(ctx context.Context, arg gen.DeletePrunedDeliveriesParams) (int64, error) {
+	return s.q.DeletePrunedDeliveries(ctx, db.DeletePrunedDeliveriesParams(arg))
+}
+
+func (s queries) DeleteShownAnswer(ctx context.Context, arg gen.DeleteShownAnswerParams) error {
+	return s.q.DeleteShownAnswer(ctx, db.DeleteShownAnswerParams(arg))
+}
+
 func (s queries) DeleteStaleAccountChats(ctx context.Context, arg gen.DeleteStaleAccountChatsParams) (int64, error) {
 	return s.q.DeleteStaleAccountChats(ctx, db.DeleteStaleAccountChatsParams(arg))
+}
+
+func (s queries) DeleteSuppressionByTGID(ctx context.Context, arg gen.DeleteSuppressionByTGIDParams) (int64, error) {
+	return s.q.DeleteSuppressionByTGID(ctx, db.DeleteSuppressionByTGIDParams(arg))
+}
+
+func (s queries) DeleteSuppressionByUsername(ctx context.Context, arg gen.DeleteSuppressionByUsernameParams) (int64, error) {
+	return s.q.DeleteSuppressionByUsername(ctx, db.DeleteSuppressionByUsernameParams(arg))
 }
 
 func (s queries) DeleteUserSession(ctx context.Context, arg gen.DeleteUserSessionParams) (int64, error) {
@@ -249,6 +408,16 @@ func (s queries) DeleteWorkspace(ctx context.Context, id int64) (int64, error) {
 	return s.q.DeleteWorkspace(ctx, id)
 }
 
+func (s queries) DeliveriesAfter(ctx context.Context, arg gen.DeliveriesAfterParams) ([]gen.Delivery, error) {
+	rs, err := s.q.DeliveriesAfter(ctx, db.DeliveriesAfterParams(arg))
+	return each(rs, convDelivery), err
+}
+
+func (s queries) DeliveryRepliedBy(ctx context.Context, arg gen.DeliveryRepliedByParams) (gen.Delivery, error) {
+	r, err := s.q.DeliveryRepliedBy(ctx, db.DeliveryRepliedByParams(arg))
+	return convDelivery(r), err
+}
+
 func (s queries) DisableWebhookEndpoint(ctx context.Context, arg gen.DisableWebhookEndpointParams) (int64, error) {
 	return s.q.DisableWebhookEndpoint(ctx, db.DisableWebhookEndpointParams(arg))
 }
@@ -261,8 +430,16 @@ func (s queries) EnableWebhookEndpoint(ctx context.Context, arg gen.EnableWebhoo
 	return s.q.EnableWebhookEndpoint(ctx, db.EnableWebhookEndpointParams(arg))
 }
 
+func (s queries) EndCampaignPreparing(ctx context.Context, id int64) (int64, error) {
+	return s.q.EndCampaignPreparing(ctx, id)
+}
+
 func (s queries) EndFloodWait(ctx context.Context, arg gen.EndFloodWaitParams) (int64, error) {
 	return s.q.EndFloodWait(ctx, db.EndFloodWaitParams(arg))
+}
+
+func (s queries) EnsurePace(ctx context.Context, arg gen.EnsurePaceParams) error {
+	return s.q.EnsurePace(ctx, db.EnsurePaceParams(arg))
 }
 
 func (s queries) ExtractionByID(ctx context.Context, arg gen.ExtractionByIDParams) (gen.Extraction, error) {
@@ -280,12 +457,39 @@ func (s queries) ExtractionForWork(ctx context.Context, id int64) (gen.Extractio
 	return convExtraction(r), err
 }
 
+func (s queries) FindSuppression(ctx context.Context, arg gen.FindSuppressionParams) (gen.Suppression, error) {
+	r, err := s.q.FindSuppression(ctx, db.FindSuppressionParams(arg))
+	return convSuppression(r), err
+}
+
 func (s queries) FinishAccountCall(ctx context.Context, arg gen.FinishAccountCallParams) error {
 	return s.q.FinishAccountCall(ctx, db.FinishAccountCallParams(arg))
 }
 
+func (s queries) FinishAnswerOf(ctx context.Context, arg gen.FinishAnswerOfParams) (int64, error) {
+	return s.q.FinishAnswerOf(ctx, db.FinishAnswerOfParams(arg))
+}
+
 func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
 	return s.q.FinishExtraction(ctx, db.FinishExtractionParams(arg))
+}
+
+func (s queries) FirstDeliveryNotSkipped(ctx context.Context, arg gen.FirstDeliveryNotSkippedParams) (gen.Delivery, error) {
+	r, err := s.q.FirstDeliveryNotSkipped(ctx, db.FirstDeliveryNotSkippedParams(arg))
+	return convDelivery(r), err
+}
+
+func (s queries) FirstFollowUpDue(ctx context.Context, arg gen.FirstFollowUpDueParams) (sql.NullTime, error) {
+	return s.q.FirstFollowUpDue(ctx, db.FirstFollowUpDueParams(arg))
+}
+
+func (s queries) FirstPendingAnswer(ctx context.Context, accountID int64) (gen.FirstPendingAnswerRow, error) {
+	r, err := s.q.FirstPendingAnswer(ctx, accountID)
+	return convFirstPendingAnswerRow(r), err
+}
+
+func (s queries) FirstStepDue(ctx context.Context, arg gen.FirstStepDueParams) (sql.NullTime, error) {
+	return s.q.FirstStepDue(ctx, db.FirstStepDueParams(arg))
 }
 
 func (s queries) ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error) {
@@ -297,6 +501,47 @@ func (s queries) GetWebhookEndpoint(ctx context.Context, arg gen.GetWebhookEndpo
 	return convWebhookEndpoint(r), err
 }
 
+func (s queries) InboxMessageByRandomID(ctx context.Context, arg gen.InboxMessageByRandomIDParams) (gen.InboxMessageByRandomIDRow, error) {
+	r, err := s.q.InboxMessageByRandomID(ctx, db.InboxMessageByRandomIDParams(arg))
+	return convInboxMessageByRandomIDRow(r), err
+}
+
+func (s queries) InboxMessageByTGID(ctx context.Context, arg gen.InboxMessageByTGIDParams) (gen.InboxMessageByTGIDRow, error) {
+	r, err := s.q.InboxMessageByTGID(ctx, db.InboxMessageByTGIDParams(arg))
+	return convInboxMessageByTGIDRow(r), err
+}
+
+func (s queries) InboxMessageOf(ctx context.Context, id int64) (gen.InboxMessageOfRow, error) {
+	r, err := s.q.InboxMessageOf(ctx, id)
+	return convInboxMessageOfRow(r), err
+}
+
+func (s queries) InsertAnswer(ctx context.Context, arg gen.InsertAnswerParams) (int64, error) {
+	return s.q.InsertAnswer(ctx, db.InsertAnswerParams(arg))
+}
+
+func (s queries) InsertCampaign(ctx context.Context, arg gen.InsertCampaignParams) (gen.Campaign, error) {
+	r, err := s.q.InsertCampaign(ctx, db.InsertCampaignParams(arg))
+	return convCampaign(r), err
+}
+
+func (s queries) InsertConversation(ctx context.Context, arg gen.InsertConversationParams) (int64, error) {
+	return s.q.InsertConversation(ctx, db.InsertConversationParams(arg))
+}
+
+func (s queries) InsertInboxMessage(ctx context.Context, arg gen.InsertInboxMessageParams) (int64, error) {
+	return s.q.InsertInboxMessage(ctx, db.InsertInboxMessageParams(arg))
+}
+
+func (s queries) InsertNote(ctx context.Context, arg gen.InsertNoteParams) (int64, error) {
+	return s.q.InsertNote(ctx, db.InsertNoteParams(arg))
+}
+
+func (s queries) InsertSuppression(ctx context.Context, arg gen.InsertSuppressionParams) (gen.Suppression, error) {
+	r, err := s.q.InsertSuppression(ctx, db.InsertSuppressionParams(arg))
+	return convSuppression(r), err
+}
+
 func (s queries) InvitationByHash(ctx context.Context, tokenHash []byte) (gen.InvitationByHashRow, error) {
 	r, err := s.q.InvitationByHash(ctx, tokenHash)
 	return convInvitationByHashRow(r), err
@@ -304,6 +549,11 @@ func (s queries) InvitationByHash(ctx context.Context, tokenHash []byte) (gen.In
 
 func (s queries) LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error) {
 	return s.q.LastLoginFailure(ctx, throttleKey)
+}
+
+func (s queries) LatestDeliveryToPeer(ctx context.Context, arg gen.LatestDeliveryToPeerParams) (gen.Delivery, error) {
+	r, err := s.q.LatestDeliveryToPeer(ctx, db.LatestDeliveryToPeerParams(arg))
+	return convDelivery(r), err
 }
 
 func (s queries) ListAccountChats(ctx context.Context, arg gen.ListAccountChatsParams) ([]gen.AccountChat, error) {
@@ -374,6 +624,10 @@ func (s queries) LoginFailuresSince(ctx context.Context, arg gen.LoginFailuresSi
 	return s.q.LoginFailuresSince(ctx, db.LoginFailuresSinceParams(arg))
 }
 
+func (s queries) MarkConversationReadOf(ctx context.Context, arg gen.MarkConversationReadOfParams) (int64, error) {
+	return s.q.MarkConversationReadOf(ctx, db.MarkConversationReadOfParams(arg))
+}
+
 func (s queries) MediaChunk(ctx context.Context, arg gen.MediaChunkParams) ([]byte, error) {
 	return s.q.MediaChunk(ctx, db.MediaChunkParams(arg))
 }
@@ -412,6 +666,30 @@ func (s queries) MemberListsPage(ctx context.Context, arg gen.MemberListsPagePar
 	return each(rs, convMemberList), err
 }
 
+func (s queries) NextDueFollowUp(ctx context.Context, arg gen.NextDueFollowUpParams) (gen.NextDueFollowUpRow, error) {
+	r, err := s.q.NextDueFollowUp(ctx, db.NextDueFollowUpParams(arg))
+	return convNextDueFollowUpRow(r), err
+}
+
+func (s queries) NextPendingFirstStep(ctx context.Context, arg gen.NextPendingFirstStepParams) (gen.NextPendingFirstStepRow, error) {
+	r, err := s.q.NextPendingFirstStep(ctx, db.NextPendingFirstStepParams(arg))
+	return convNextPendingFirstStepRow(r), err
+}
+
+func (s queries) NoteOf(ctx context.Context, id int64) (gen.NoteOfRow, error) {
+	r, err := s.q.NoteOf(ctx, id)
+	return convNoteOfRow(r), err
+}
+
+func (s queries) NoteWaitingAnswersOf(ctx context.Context, arg gen.NoteWaitingAnswersOfParams) error {
+	return s.q.NoteWaitingAnswersOf(ctx, db.NoteWaitingAnswersOfParams(arg))
+}
+
+func (s queries) PaceOfAccount(ctx context.Context, accountID int64) (gen.PaceOfAccountRow, error) {
+	r, err := s.q.PaceOfAccount(ctx, accountID)
+	return convPaceOfAccountRow(r), err
+}
+
 func (s queries) PeerAccessHash(ctx context.Context, arg gen.PeerAccessHashParams) (int64, error) {
 	return s.q.PeerAccessHash(ctx, db.PeerAccessHashParams(arg))
 }
@@ -437,6 +715,10 @@ func (s queries) PruneAccountActivity(ctx context.Context, arg gen.PruneAccountA
 
 func (s queries) PruneConversations(ctx context.Context, arg gen.PruneConversationsParams) (int64, error) {
 	return s.q.PruneConversations(ctx, db.PruneConversationsParams(arg))
+}
+
+func (s queries) PruneDrafts(ctx context.Context, arg gen.PruneDraftsParams) (int64, error) {
+	return s.q.PruneDrafts(ctx, db.PruneDraftsParams(arg))
 }
 
 func (s queries) PruneFinishedCampaignDeliveries(ctx context.Context, arg gen.PruneFinishedCampaignDeliveriesParams) (int64, error) {
@@ -471,6 +753,11 @@ func (s queries) QueuedAccountCalls(ctx context.Context, node string) ([]int64, 
 	return s.q.QueuedAccountCalls(ctx, node)
 }
 
+func (s queries) RecentCampaignOutcomes(ctx context.Context, arg gen.RecentCampaignOutcomesParams) (gen.RecentCampaignOutcomesRow, error) {
+	r, err := s.q.RecentCampaignOutcomes(ctx, db.RecentCampaignOutcomesParams(arg))
+	return convRecentCampaignOutcomesRow(r), err
+}
+
 func (s queries) RecordAccountWait(ctx context.Context, arg gen.RecordAccountWaitParams) (int64, error) {
 	return s.q.RecordAccountWait(ctx, db.RecordAccountWaitParams(arg))
 }
@@ -481,6 +768,10 @@ func (s queries) RecordUseVerdict(ctx context.Context, arg gen.RecordUseVerdictP
 
 func (s queries) RecordWebhookAttempt(ctx context.Context, arg gen.RecordWebhookAttemptParams) (int64, error) {
 	return s.q.RecordWebhookAttempt(ctx, db.RecordWebhookAttemptParams(arg))
+}
+
+func (s queries) ReleaseAnswerOf(ctx context.Context, arg gen.ReleaseAnswerOfParams) (int64, error) {
+	return s.q.ReleaseAnswerOf(ctx, db.ReleaseAnswerOfParams(arg))
 }
 
 func (s queries) RemoveWorkspaceMember(ctx context.Context, arg gen.RemoveWorkspaceMemberParams) (int64, error) {
@@ -495,6 +786,15 @@ func (s queries) RenameWorkspace(ctx context.Context, arg gen.RenameWorkspacePar
 	return s.q.RenameWorkspace(ctx, db.RenameWorkspaceParams(arg))
 }
 
+func (s queries) RepliedDeliveries(ctx context.Context, arg gen.RepliedDeliveriesParams) ([]gen.Delivery, error) {
+	rs, err := s.q.RepliedDeliveries(ctx, db.RepliedDeliveriesParams(arg))
+	return each(rs, convDelivery), err
+}
+
+func (s queries) RetryAnswerOf(ctx context.Context, arg gen.RetryAnswerOfParams) (int64, error) {
+	return s.q.RetryAnswerOf(ctx, db.RetryAnswerOfParams(arg))
+}
+
 func (s queries) RevokeInvitation(ctx context.Context, arg gen.RevokeInvitationParams) (int64, error) {
 	return s.q.RevokeInvitation(ctx, db.RevokeInvitationParams(arg))
 }
@@ -507,8 +807,41 @@ func (s queries) RevokeToken(ctx context.Context, arg gen.RevokeTokenParams) (in
 	return s.q.RevokeToken(ctx, db.RevokeTokenParams(arg))
 }
 
+func (s queries) RunningCampaignsOfAccount(ctx context.Context, accountID int64) ([]gen.Campaign, error) {
+	rs, err := s.q.RunningCampaignsOfAccount(ctx, accountID)
+	return each(rs, convCampaign), err
+}
+
+func (s queries) SaveAccountPace(ctx context.Context, arg gen.SaveAccountPaceParams) error {
+	return s.q.SaveAccountPace(ctx, db.SaveAccountPaceParams(arg))
+}
+
 func (s queries) SaveMediaUpload(ctx context.Context, arg gen.SaveMediaUploadParams) error {
 	return s.q.SaveMediaUpload(ctx, db.SaveMediaUploadParams(arg))
+}
+
+func (s queries) SaveUpdatesState(ctx context.Context, arg gen.SaveUpdatesStateParams) error {
+	return s.q.SaveUpdatesState(ctx, db.SaveUpdatesStateParams(arg))
+}
+
+func (s queries) ScheduledCampaignsDue(ctx context.Context, now sql.NullTime) ([]gen.Campaign, error) {
+	rs, err := s.q.ScheduledCampaignsDue(ctx, now)
+	return each(rs, convCampaign), err
+}
+
+func (s queries) SendersWithWork(ctx context.Context, repliesSince sql.NullTime) ([]gen.SendersWithWorkRow, error) {
+	rs, err := s.q.SendersWithWork(ctx, repliesSince)
+	return each(rs, convSendersWithWorkRow), err
+}
+
+func (s queries) SendingAnswersOf(ctx context.Context, accountID int64) ([]gen.SendingAnswersOfRow, error) {
+	rs, err := s.q.SendingAnswersOf(ctx, accountID)
+	return each(rs, convSendingAnswersOfRow), err
+}
+
+func (s queries) SendingDeliveriesOf(ctx context.Context, accountID int64) ([]gen.Delivery, error) {
+	rs, err := s.q.SendingDeliveriesOf(ctx, accountID)
+	return each(rs, convDelivery), err
 }
 
 func (s queries) SessionCommit(ctx context.Context, arg gen.SessionCommitParams) error {
@@ -539,6 +872,26 @@ func (s queries) SetCampaignMedia(ctx context.Context, arg gen.SetCampaignMediaP
 	return s.q.SetCampaignMedia(ctx, db.SetCampaignMediaParams(arg))
 }
 
+func (s queries) SetCampaignNextSlot(ctx context.Context, arg gen.SetCampaignNextSlotParams) error {
+	return s.q.SetCampaignNextSlot(ctx, db.SetCampaignNextSlotParams(arg))
+}
+
+func (s queries) SetConversationHistoryLoaded(ctx context.Context, arg gen.SetConversationHistoryLoadedParams) (int64, error) {
+	return s.q.SetConversationHistoryLoaded(ctx, db.SetConversationHistoryLoadedParams(arg))
+}
+
+func (s queries) SetConversationStatusOf(ctx context.Context, arg gen.SetConversationStatusOfParams) error {
+	return s.q.SetConversationStatusOf(ctx, db.SetConversationStatusOfParams(arg))
+}
+
+func (s queries) SetDeliveryPeerOf(ctx context.Context, arg gen.SetDeliveryPeerOfParams) error {
+	return s.q.SetDeliveryPeerOf(ctx, db.SetDeliveryPeerOfParams(arg))
+}
+
+func (s queries) SetDeliveryReply(ctx context.Context, arg gen.SetDeliveryReplyParams) error {
+	return s.q.SetDeliveryReply(ctx, db.SetDeliveryReplyParams(arg))
+}
+
 func (s queries) SetExtractionJob(ctx context.Context, arg gen.SetExtractionJobParams) (int64, error) {
 	return s.q.SetExtractionJob(ctx, db.SetExtractionJobParams(arg))
 }
@@ -551,6 +904,10 @@ func (s queries) SetMemberListCount(ctx context.Context, arg gen.SetMemberListCo
 	return s.q.SetMemberListCount(ctx, db.SetMemberListCountParams(arg))
 }
 
+func (s queries) SetTypingAt(ctx context.Context, arg gen.SetTypingAtParams) error {
+	return s.q.SetTypingAt(ctx, db.SetTypingAtParams(arg))
+}
+
 func (s queries) SetUserPassword(ctx context.Context, arg gen.SetUserPasswordParams) (int64, error) {
 	return s.q.SetUserPassword(ctx, db.SetUserPasswordParams(arg))
 }
@@ -559,13 +916,32 @@ func (s queries) SetWorkspaceMemberRole(ctx context.Context, arg gen.SetWorkspac
 	return s.q.SetWorkspaceMemberRole(ctx, db.SetWorkspaceMemberRoleParams(arg))
 }
 
+func (s queries) SkipPendingDeliveries(ctx context.Context, arg gen.SkipPendingDeliveriesParams) (int64, error) {
+	return s.q.SkipPendingDeliveries(ctx, db.SkipPendingDeliveriesParams(arg))
+}
+
 func (s queries) StartExtractionRun(ctx context.Context, arg gen.StartExtractionRunParams) (gen.Extraction, error) {
 	r, err := s.q.StartExtractionRun(ctx, db.StartExtractionRunParams(arg))
 	return convExtraction(r), err
 }
 
+func (s queries) StepStateCounts(ctx context.Context, campaignID int64) ([]gen.StepStateCountsRow, error) {
+	rs, err := s.q.StepStateCounts(ctx, campaignID)
+	return each(rs, convStepStateCountsRow), err
+}
+
 func (s queries) StoreUseSession(ctx context.Context, arg gen.StoreUseSessionParams) (int64, error) {
 	return s.q.StoreUseSession(ctx, db.StoreUseSessionParams(arg))
+}
+
+func (s queries) SuppressionsBefore(ctx context.Context, arg gen.SuppressionsBeforeParams) ([]gen.Suppression, error) {
+	rs, err := s.q.SuppressionsBefore(ctx, db.SuppressionsBeforeParams(arg))
+	return each(rs, convSuppression), err
+}
+
+func (s queries) SuppressionsOf(ctx context.Context, userID int64) ([]gen.Suppression, error) {
+	rs, err := s.q.SuppressionsOf(ctx, userID)
+	return each(rs, convSuppression), err
 }
 
 func (s queries) TakeAccountCall(ctx context.Context, arg gen.TakeAccountCallParams) (gen.TakeAccountCallRow, error) {
@@ -587,16 +963,38 @@ func (s queries) TokensPage(ctx context.Context, arg gen.TokensPageParams) ([]ge
 	return each(rs, convApiToken), err
 }
 
+func (s queries) TouchAnsweredConversation(ctx context.Context, arg gen.TouchAnsweredConversationParams) error {
+	return s.q.TouchAnsweredConversation(ctx, db.TouchAnsweredConversationParams(arg))
+}
+
+func (s queries) TouchConversationAt(ctx context.Context, arg gen.TouchConversationAtParams) error {
+	return s.q.TouchConversationAt(ctx, db.TouchConversationAtParams(arg))
+}
+
 func (s queries) TouchToken(ctx context.Context, arg gen.TouchTokenParams) error {
 	return s.q.TouchToken(ctx, db.TouchTokenParams(arg))
+}
+
+func (s queries) TypistsSince(ctx context.Context, arg gen.TypistsSinceParams) ([]gen.TypistsSinceRow, error) {
+	rs, err := s.q.TypistsSince(ctx, db.TypistsSinceParams(arg))
+	return each(rs, convTypistsSinceRow), err
 }
 
 func (s queries) UpdateAccountSession(ctx context.Context, arg gen.UpdateAccountSessionParams) (int64, error) {
 	return s.q.UpdateAccountSession(ctx, db.UpdateAccountSessionParams(arg))
 }
 
+func (s queries) UpdateConversationPeer(ctx context.Context, arg gen.UpdateConversationPeerParams) error {
+	return s.q.UpdateConversationPeer(ctx, db.UpdateConversationPeerParams(arg))
+}
+
 func (s queries) UpdatePendingLogin(ctx context.Context, arg gen.UpdatePendingLoginParams) (int64, error) {
 	return s.q.UpdatePendingLogin(ctx, db.UpdatePendingLoginParams(arg))
+}
+
+func (s queries) UpdatesStateOfAccount(ctx context.Context, accountID int64) (gen.UpdatesStateOfAccountRow, error) {
+	r, err := s.q.UpdatesStateOfAccount(ctx, accountID)
+	return convUpdatesStateOfAccountRow(r), err
 }
 
 func (s queries) UpsertAccountChat(ctx context.Context, arg gen.UpsertAccountChatParams) error {
@@ -620,6 +1018,11 @@ func (s queries) UserByEmail(ctx context.Context, email string) (gen.User, error
 func (s queries) UserByID(ctx context.Context, id int64) (gen.User, error) {
 	r, err := s.q.UserByID(ctx, id)
 	return convUser(r), err
+}
+
+func (s queries) UserUsage(ctx context.Context, userID int64) (gen.UserUsageRow, error) {
+	r, err := s.q.UserUsage(ctx, userID)
+	return convUserUsageRow(r), err
 }
 
 func (s queries) UserWorkspaces(ctx context.Context, userID int64) ([]gen.UserWorkspacesRow, error) {
@@ -666,15 +1069,77 @@ func convAccountChat(r db.AccountChat) gen.AccountChat { return gen.AccountChat(
 
 func convAccountWait(r db.AccountWait) gen.AccountWait { return gen.AccountWait(r) }
 
+func convAccountsWithAnswersToSendRow(r db.AccountsWithAnswersToSendRow) gen.AccountsWithAnswersToSendRow {
+	return gen.AccountsWithAnswersToSendRow(r)
+}
+
 func convApiToken(r db.ApiToken) gen.ApiToken { return gen.ApiToken(r) }
 
 func convAuditActorsRow(r db.AuditActorsRow) gen.AuditActorsRow { return gen.AuditActorsRow(r) }
 
 func convAuditEvent(r db.AuditEvent) gen.AuditEvent { return gen.AuditEvent(r) }
 
+func convCampaign(r db.Campaign) gen.Campaign { return gen.Campaign(r) }
+
+func convCampaignAccountStateCountsRow(r db.CampaignAccountStateCountsRow) gen.CampaignAccountStateCountsRow {
+	return gen.CampaignAccountStateCountsRow(r)
+}
+
 func convCampaignMediaRow(r db.CampaignMediaRow) gen.CampaignMediaRow { return gen.CampaignMediaRow(r) }
 
+func convCampaignPendingSharesRow(r db.CampaignPendingSharesRow) gen.CampaignPendingSharesRow {
+	return gen.CampaignPendingSharesRow(r)
+}
+
+func convCampaignReasonCountsRow(r db.CampaignReasonCountsRow) gen.CampaignReasonCountsRow {
+	return gen.CampaignReasonCountsRow(r)
+}
+
+func convCampaignSendsRow(r db.CampaignSendsRow) gen.CampaignSendsRow { return gen.CampaignSendsRow(r) }
+
+func convCampaignStateCountsRow(r db.CampaignStateCountsRow) gen.CampaignStateCountsRow {
+	return gen.CampaignStateCountsRow(r)
+}
+
+func convConnectedAccountRefsRow(r db.ConnectedAccountRefsRow) gen.ConnectedAccountRefsRow {
+	return gen.ConnectedAccountRefsRow(r)
+}
+
+func convConversationOfUserRow(r db.ConversationOfUserRow) gen.ConversationOfUserRow {
+	return gen.ConversationOfUserRow{Conversation: gen.Conversation(r.Conversation), CampaignName: r.CampaignName, AccountFirstName: r.AccountFirstName, AccountLastName: r.AccountLastName, AccountUsername: r.AccountUsername, AssignedEmail: r.AssignedEmail}
+}
+
+func convConversationToWorkRow(r db.ConversationToWorkRow) gen.ConversationToWorkRow {
+	return gen.ConversationToWorkRow{Conversation: gen.Conversation(r.Conversation), CampaignName: r.CampaignName, AccountFirstName: r.AccountFirstName, AccountLastName: r.AccountLastName, AccountUsername: r.AccountUsername, AssignedEmail: r.AssignedEmail}
+}
+
+func convConversationWithPeerRow(r db.ConversationWithPeerRow) gen.ConversationWithPeerRow {
+	return gen.ConversationWithPeerRow{Conversation: gen.Conversation(r.Conversation), CampaignName: r.CampaignName, AccountFirstName: r.AccountFirstName, AccountLastName: r.AccountLastName, AccountUsername: r.AccountUsername, AssignedEmail: r.AssignedEmail}
+}
+
+func convConversationsChangedAfterRow(r db.ConversationsChangedAfterRow) gen.ConversationsChangedAfterRow {
+	return gen.ConversationsChangedAfterRow(r)
+}
+
+func convDelivery(r db.Delivery) gen.Delivery { return gen.Delivery(r) }
+
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
+
+func convFirstPendingAnswerRow(r db.FirstPendingAnswerRow) gen.FirstPendingAnswerRow {
+	return gen.FirstPendingAnswerRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
+
+func convInboxMessageByRandomIDRow(r db.InboxMessageByRandomIDRow) gen.InboxMessageByRandomIDRow {
+	return gen.InboxMessageByRandomIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
+
+func convInboxMessageByTGIDRow(r db.InboxMessageByTGIDRow) gen.InboxMessageByTGIDRow {
+	return gen.InboxMessageByTGIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
+
+func convInboxMessageOfRow(r db.InboxMessageOfRow) gen.InboxMessageOfRow {
+	return gen.InboxMessageOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
 
 func convInvitationByHashRow(r db.InvitationByHashRow) gen.InvitationByHashRow {
 	return gen.InvitationByHashRow(r)
@@ -698,11 +1163,43 @@ func convMemberListCountsRow(r db.MemberListCountsRow) gen.MemberListCountsRow {
 	return gen.MemberListCountsRow(r)
 }
 
+func convNextDueFollowUpRow(r db.NextDueFollowUpRow) gen.NextDueFollowUpRow {
+	return gen.NextDueFollowUpRow{Delivery: gen.Delivery(r.Delivery), Suppressed: r.Suppressed}
+}
+
+func convNextPendingFirstStepRow(r db.NextPendingFirstStepRow) gen.NextPendingFirstStepRow {
+	return gen.NextPendingFirstStepRow{Delivery: gen.Delivery(r.Delivery), Suppressed: r.Suppressed}
+}
+
+func convNoteOfRow(r db.NoteOfRow) gen.NoteOfRow {
+	return gen.NoteOfRow{ConversationNote: gen.ConversationNote(r.ConversationNote), AuthorEmail: r.AuthorEmail}
+}
+
+func convPaceOfAccountRow(r db.PaceOfAccountRow) gen.PaceOfAccountRow { return gen.PaceOfAccountRow(r) }
+
 func convPendingInvitationsRow(r db.PendingInvitationsRow) gen.PendingInvitationsRow {
 	return gen.PendingInvitationsRow(r)
 }
 
 func convPendingLogin(r db.PendingLogin) gen.PendingLogin { return gen.PendingLogin(r) }
+
+func convRecentCampaignOutcomesRow(r db.RecentCampaignOutcomesRow) gen.RecentCampaignOutcomesRow {
+	return gen.RecentCampaignOutcomesRow(r)
+}
+
+func convSendersWithWorkRow(r db.SendersWithWorkRow) gen.SendersWithWorkRow {
+	return gen.SendersWithWorkRow(r)
+}
+
+func convSendingAnswersOfRow(r db.SendingAnswersOfRow) gen.SendingAnswersOfRow {
+	return gen.SendingAnswersOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+}
+
+func convStepStateCountsRow(r db.StepStateCountsRow) gen.StepStateCountsRow {
+	return gen.StepStateCountsRow(r)
+}
+
+func convSuppression(r db.Suppression) gen.Suppression { return gen.Suppression(r) }
 
 func convTakeAccountCallRow(r db.TakeAccountCallRow) gen.TakeAccountCallRow {
 	return gen.TakeAccountCallRow(r)
@@ -714,7 +1211,15 @@ func convTokenByHashRow(r db.TokenByHashRow) gen.TokenByHashRow {
 	return gen.TokenByHashRow{ApiToken: gen.ApiToken(r.ApiToken), User: gen.User(r.User), Role: r.Role}
 }
 
+func convTypistsSinceRow(r db.TypistsSinceRow) gen.TypistsSinceRow { return gen.TypistsSinceRow(r) }
+
+func convUpdatesStateOfAccountRow(r db.UpdatesStateOfAccountRow) gen.UpdatesStateOfAccountRow {
+	return gen.UpdatesStateOfAccountRow(r)
+}
+
 func convUser(r db.User) gen.User { return gen.User(r) }
+
+func convUserUsageRow(r db.UserUsageRow) gen.UserUsageRow { return gen.UserUsageRow(r) }
 
 func convUserWorkspacesRow(r db.UserWorkspacesRow) gen.UserWorkspacesRow {
 	return gen.UserWorkspacesRow(r)

@@ -242,12 +242,12 @@ func (q queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, apiID int64, ph
 	return many(q.d, rs, err, toAccount)
 }
 
-func (q queries) FinishAccountUse(ctx context.Context, u store.AccountUse) (bool, error) {
+func (q queries) FinishAccountUse(ctx context.Context, f store.Fence, u store.AccountUse) (bool, error) {
 	landed := false
 	err := q.inTx(ctx, func(q queries) error {
-		// A use under a lease (store.WithFence) that the node lost since
-		// stores nothing: the next holder's uses are the account's now.
-		if f, ok := store.FenceFrom(ctx); ok {
+		// A use under a lease that the node lost since stores nothing:
+		// the next holder's uses are the account's now.
+		if !f.IsUnfenced() {
 			if err := q.holdFence(ctx, f); err != nil {
 				return err
 			}

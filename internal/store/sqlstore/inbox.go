@@ -2,52 +2,52 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
+	gen "github.com/telegramate/telegramate/internal/store/postgres/db"
 )
 
-// The inbox is written in hand-written SQL that both engines accept, as
-// the campaigns are (see campaigns.go): the conversation list combines
-// optional filters with a keyset cursor, and each filter must reach its
-// own index for page 1,000 to cost what page 1 does, which one static
-// sqlc query with "(? = 0 OR account_id = ?)" terms would not do.
+// The inbox runs sqlc's queries (queries/inbox.sql); the statements whose
+// text depends on their data are in inbox_dynamic.go.
 
-const conversationColumns = "c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, " +
-	"c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, " +
-	"COALESCE(cp.name, ''), ta.first_name, ta.last_name, ta.username, c.history_loaded, c.assigned_to, COALESCE(au.email, ''), c.created_at, c.updated_at"
-
-const conversationFrom = " FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id" +
-	" LEFT JOIN users au ON au.id = c.assigned_to"
-
-func scanConversation(r scanner) (store.Conversation, error) {
-	var (
-		c        store.Conversation
-		campaign sql.NullInt64
-		assigned sql.NullInt64
-		unread   int64
-	)
-	err := r.Scan(&c.ID, &c.UserID, &c.AccountID, &c.TGUserID, &c.AccessHash, &c.FirstName, &c.LastName, &c.Username,
-		&c.LastMessageAt, &c.LastMessageText, &c.LastMessageOut, &unread, &c.Status, &campaign,
-		&c.CampaignName, &c.AccountFirstName, &c.AccountLastName, &c.AccountUsername, &c.HistoryLoaded,
-		&assigned, &c.AssignedEmail, &c.CreatedAt, &c.UpdatedAt)
-	if err != nil {
-		return c, err
+func toConversation(c gen.Conversation, campaignName, accountFirst, accountLast, accountUsername, assignedEmail string) store.Conversation {
+	return store.Conversation{
+		ID: c.ID, UserID: c.UserID, AccountID: c.AccountID, TGUserID: c.TgUserID, AccessHash: c.AccessHash,
+		FirstName: c.FirstName, LastName: c.LastName, Username: c.Username, LastMessageAt: c.LastMessageAt.UTC(),
+		LastMessageText: c.LastMessageText, LastMessageOut: c.LastMessageOut, Unread: int(c.Unread), Status: c.Status,
+		CampaignID: c.CampaignID.Int64, CampaignName: campaignName, AccountFirstName: accountFirst, AccountLastName: accountLast,
+		AccountUsername: accountUsername, HistoryLoaded: c.HistoryLoaded, AssignedTo: c.AssignedTo.Int64, AssignedEmail: assignedEmail,
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
-	c.Unread, c.CampaignID, c.AssignedTo = int(unread), campaign.Int64, assigned.Int64
-	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = c.LastMessageAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
-	return c, nil
 }
 
-func (q queries) conversation(ctx context.Context, where string, args ...any) (store.Conversation, error) {
-	c, err := scanConversation(q.queryRow(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE "+where, args...))
-	return c, mapErr(q.d, err)
+func toInboxMessage(r gen.InboxMessage, answeredByEmail string) (store.InboxMessage, error) {
+	m := store.InboxMessage{
+		ID: r.ID, ConversationID: r.ConversationID, UserID: r.UserID, AccountID: r.AccountID, TGMessageID: int(r.TgMessageID),
+		Direction: r.Direction, Origin: r.Origin, Text: r.Text, MediaType: r.MediaType, MediaSize: r.MediaSize,
+		SentAt: r.SentAt.UTC(), State: r.State, RandomID: r.RandomID, Attempts: int(r.Attempts), ErrorCode: r.ErrorCode,
+		Error: r.Error, AnsweredBy: r.AnsweredBy.Int64, AnsweredByEmail: answeredByEmail,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.Entities != "" {
+		if err := json.Unmarshal([]byte(r.Entities), &m.Entities); err != nil {
+			return m, fmt.Errorf("inbox message %d: entities: %w", m.ID, err)
+		}
+	}
+	return m, nil
+}
+
+// inboxMessageOf converts one message read, mapping its error.
+func (q queries) inboxMessageOf(r gen.InboxMessage, email string, err error) (store.InboxMessage, error) {
+	if err != nil {
+		return store.InboxMessage{}, mapErr(q.d, err)
+	}
+	return toInboxMessage(r, email)
 }
 
 // searchText is what the search box matches a conversation's person by.
@@ -65,20 +65,17 @@ func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPee
 		created bool
 	)
 	err := q.inTx(ctx, func(q queries) error {
-		c, err := q.conversation(ctx, "c.account_id = ? AND c.tg_user_id = ?", p.AccountID, p.TGUserID)
+		c, err := q.ConversationOfPeer(ctx, p.AccountID, p.TGUserID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			var id int64
-			err := q.queryRow(ctx, "INSERT INTO conversations (user_id, account_id, tg_user_id, access_hash, first_name, last_name, username, "+
-				"search_text, last_message_at, status, campaign_id, created_at, updated_at) "+
-				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?) RETURNING id",
-				p.UserID, p.AccountID, p.TGUserID, p.AccessHash, p.FirstName, p.LastName, p.Username,
-				searchText(p), noMessageYet, nullID(p.CampaignID), p.Now, p.Now).Scan(&id)
+			id, err := q.q.InsertConversation(ctx, gen.InsertConversationParams{UserID: p.UserID, AccountID: p.AccountID,
+				TgUserID: p.TGUserID, AccessHash: p.AccessHash, FirstName: p.FirstName, LastName: p.LastName, Username: p.Username,
+				SearchText: searchText(p), LastMessageAt: noMessageYet, CampaignID: nullID(p.CampaignID), Now: p.Now})
 			if err != nil {
 				return mapErr(q.d, err)
 			}
 			created = true
-			out, err = q.conversation(ctx, "c.id = ?", id)
+			out, err = q.ConversationForWork(ctx, id)
 			return err
 		case err != nil:
 			return err
@@ -97,12 +94,12 @@ func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPee
 		}
 		if hash != c.AccessHash || name.FirstName != c.FirstName || name.LastName != c.LastName ||
 			name.Username != c.Username || campaign != c.CampaignID {
-			if _, err := q.exec(ctx, "UPDATE conversations SET access_hash = ?, first_name = ?, last_name = ?, username = ?, "+
-				"search_text = ?, campaign_id = ?, updated_at = ? WHERE id = ?",
-				hash, name.FirstName, name.LastName, name.Username, searchText(name), nullID(campaign), p.Now, c.ID); err != nil {
-				return err
+			if err := q.q.UpdateConversationPeer(ctx, gen.UpdateConversationPeerParams{AccessHash: hash, FirstName: name.FirstName,
+				LastName: name.LastName, Username: name.Username, SearchText: searchText(name), CampaignID: nullID(campaign),
+				Now: p.Now, ID: c.ID}); err != nil {
+				return mapErr(q.d, err)
 			}
-			out, err = q.conversation(ctx, "c.id = ?", c.ID)
+			out, err = q.ConversationForWork(ctx, c.ID)
 			return err
 		}
 		out = c
@@ -112,11 +109,15 @@ func (q queries) UpsertConversation(ctx context.Context, p store.ConversationPee
 }
 
 func (q queries) ConversationByID(ctx context.Context, userID, id int64) (store.Conversation, error) {
-	return q.conversation(ctx, "c.id = ? AND c.user_id = ?", id, userID)
+	r, err := q.q.ConversationOfUser(ctx, gen.ConversationOfUserParams{ID: id, UserID: userID})
+	return toConversation(r.Conversation, r.CampaignName, r.AccountFirstName, r.AccountLastName, r.AccountUsername, r.AssignedEmail),
+		mapErr(q.d, err)
 }
 
 func (q queries) ConversationOfPeer(ctx context.Context, accountID, tgUserID int64) (store.Conversation, error) {
-	return q.conversation(ctx, "c.account_id = ? AND c.tg_user_id = ?", accountID, tgUserID)
+	r, err := q.q.ConversationWithPeer(ctx, gen.ConversationWithPeerParams{AccountID: accountID, TgUserID: tgUserID})
+	return toConversation(r.Conversation, r.CampaignName, r.AccountFirstName, r.AccountLastName, r.AccountUsername, r.AssignedEmail),
+		mapErr(q.d, err)
 }
 
 func (q queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error) {
@@ -125,114 +126,9 @@ func (q queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]in
 }
 
 func (q queries) ConversationForWork(ctx context.Context, id int64) (store.Conversation, error) {
-	return q.conversation(ctx, "c.id = ?", id)
-}
-
-// ListConversations names each filter's column right after user_id, so
-// the engine walks the index that ends in (last_message_at, id) from the
-// cursor, newest first, and stops after the page.
-func (q queries) ListConversations(ctx context.Context, userID int64, f store.ConversationFilter) ([]store.Conversation, error) {
-	where := []string{"c.user_id = ?"}
-	args := []any{userID}
-	if f.AccountID != 0 {
-		where, args = append(where, "c.account_id = ?"), append(args, f.AccountID)
-	}
-	if f.CampaignID != 0 {
-		where, args = append(where, "c.campaign_id = ?"), append(args, f.CampaignID)
-	}
-	if f.Status != "" {
-		where, args = append(where, "c.status = ?"), append(args, f.Status)
-	}
-	switch {
-	case f.AssignedTo != 0:
-		where, args = append(where, "c.assigned_to = ?"), append(args, f.AssignedTo)
-	case f.Unassigned:
-		where = append(where, "c.assigned_to IS NULL")
-	}
-	if f.Unread {
-		where = append(where, "c.unread > 0")
-	}
-	if s := strings.ToLower(strings.TrimSpace(f.Search)); s != "" {
-		like := "%" + escapeLike(s) + "%"
-		where = append(where, `(c.search_text LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM inbox_messages m `+
-			`WHERE m.conversation_id = c.id AND lower(m.text) LIKE ? ESCAPE '\'))`)
-		args = append(args, like, like)
-	}
-	if f.After.ID != 0 {
-		// (at, id) < (after.at, after.id), written so that its first term
-		// is a plain range on the index.
-		where = append(where, "c.last_message_at <= ? AND (c.last_message_at < ? OR c.id < ?)")
-		args = append(args, f.After.At, f.After.At, f.After.ID)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	// The limit is written into the query, not bound: with a bound limit
-	// PostgreSQL's generic plan looks costlier than a custom one (it
-	// cannot tell the page is small), so it plans the joins again on
-	// every call, which cost more than the query itself.
-	rows, err := q.query(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE "+strings.Join(where, " AND ")+
-		" ORDER BY c.last_message_at DESC, c.id DESC LIMIT "+strconv.Itoa(limit), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, mapErr(q.d, err)
-		}
-		out = append(out, c)
-	}
-	return out, mapErr(q.d, rows.Err())
-}
-
-const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, " +
-	"sent_at, state, random_id, attempts, error_code, error, answered_by, " +
-	"COALESCE((SELECT email FROM users WHERE users.id = inbox_messages.answered_by), ''), created_at, updated_at"
-
-func scanInboxMessage(r scanner) (store.InboxMessage, error) {
-	var (
-		m              store.InboxMessage
-		tgID, attempts int64
-		entities       string
-		answeredBy     sql.NullInt64
-	)
-	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize,
-		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &answeredBy, &m.AnsweredByEmail, &m.CreatedAt, &m.UpdatedAt)
-	m.AnsweredBy = answeredBy.Int64
-	if err == nil && entities != "" {
-		if jerr := json.Unmarshal([]byte(entities), &m.Entities); jerr != nil {
-			return m, fmt.Errorf("inbox message %d: entities: %w", m.ID, jerr)
-		}
-	}
-	m.TGMessageID, m.Attempts = int(tgID), int(attempts)
-	m.SentAt, m.CreatedAt, m.UpdatedAt = m.SentAt.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
-	return m, err
-}
-
-func (q queries) inboxMessages(ctx context.Context, query string, args ...any) ([]store.InboxMessage, error) {
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.InboxMessage
-	for rows.Next() {
-		m, err := scanInboxMessage(rows)
-		if err != nil {
-			return nil, mapErr(q.d, err)
-		}
-		out = append(out, m)
-	}
-	return out, mapErr(q.d, rows.Err())
-}
-
-func (q queries) inboxMessage(ctx context.Context, where string, args ...any) (store.InboxMessage, error) {
-	m, err := scanInboxMessage(q.queryRow(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE "+where, args...))
-	return m, mapErr(q.d, err)
+	r, err := q.q.ConversationToWork(ctx, id)
+	return toConversation(r.Conversation, r.CampaignName, r.AccountFirstName, r.AccountLastName, r.AccountUsername, r.AssignedEmail),
+		mapErr(q.d, err)
 }
 
 func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (store.InboxMessage, bool, error) {
@@ -243,7 +139,8 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 	now := m.CreatedAt
 	err := q.inTx(ctx, func(q queries) error {
 		if m.TGMessageID != 0 {
-			got, err := q.inboxMessage(ctx, "conversation_id = ? AND tg_message_id = ?", m.ConversationID, m.TGMessageID)
+			r, err := q.q.InboxMessageByTGID(ctx, gen.InboxMessageByTGIDParams{ConversationID: m.ConversationID, TgMessageID: int64(m.TGMessageID)})
+			got, err := q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
 			if err == nil {
 				out = got
 				return nil
@@ -256,7 +153,8 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 			// A message the product sent: an answer is kept already
 			// under its random_id (its Telegram id comes when it is
 			// recorded sent).
-			got, err := q.inboxMessage(ctx, "conversation_id = ? AND random_id = ?", m.ConversationID, m.RandomID)
+			r, err := q.q.InboxMessageByRandomID(ctx, gen.InboxMessageByRandomIDParams{ConversationID: m.ConversationID, RandomID: m.RandomID})
+			got, err := q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
 			if err == nil {
 				out = got
 				return nil
@@ -265,12 +163,10 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 				return err
 			}
 		}
-		var id int64
-		err := q.queryRow(ctx, "INSERT INTO inbox_messages (conversation_id, user_id, account_id, tg_message_id, direction, origin, text, "+
-			"entities, media_type, media_size, sent_at, state, random_id, created_at, updated_at) "+
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			m.ConversationID, m.UserID, m.AccountID, m.TGMessageID, m.Direction, m.Origin, m.Text, entitiesJSON(m.Entities),
-			m.MediaType, m.MediaSize, m.SentAt, m.State, m.RandomID, now, now).Scan(&id)
+		id, err := q.q.InsertInboxMessage(ctx, gen.InsertInboxMessageParams{ConversationID: m.ConversationID, UserID: m.UserID,
+			AccountID: m.AccountID, TgMessageID: int64(m.TGMessageID), Direction: m.Direction, Origin: m.Origin, Text: m.Text,
+			Entities: entitiesJSON(m.Entities), MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.SentAt, State: m.State,
+			RandomID: m.RandomID, Now: now})
 		if err != nil {
 			return mapErr(q.d, err)
 		}
@@ -278,34 +174,10 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 		if err := q.touchConversation(ctx, m, now); err != nil {
 			return err
 		}
-		out, err = q.inboxMessage(ctx, "id = ?", id)
+		out, err = q.InboxMessageByID(ctx, id)
 		return err
 	})
 	return out, added, err
-}
-
-// touchConversation moves a conversation's last message to the newest of
-// its thread in thread order (m, unless history or a late update brought
-// an older one), counts an incoming m unread, and reopens a done
-// conversation the person wrote to again.
-func (q queries) touchConversation(ctx context.Context, m store.InboxMessage, now time.Time) error {
-	in := m.Direction == store.DirectionIn
-	unread := 0
-	if in {
-		unread = 1
-	}
-	last := m
-	newest, err := q.ListInboxMessages(ctx, m.ConversationID, store.InboxMessageCursor{}, 1)
-	if err != nil {
-		return err
-	}
-	if len(newest) == 1 {
-		last = newest[0]
-	}
-	_, err = q.exec(ctx, "UPDATE conversations SET last_message_text = ?, last_message_out = ?, last_message_at = ?, "+
-		"unread = unread + ?, status = CASE WHEN ? THEN 'open' ELSE status END, updated_at = ? WHERE id = ?",
-		previewText(last), last.Direction == store.DirectionOut, last.SentAt, unread, in, now, m.ConversationID)
-	return err
 }
 
 // previewText is what the list shows of a message.
@@ -320,69 +192,45 @@ func previewText(m store.InboxMessage) string {
 	return text
 }
 
-// threadOrd orders a thread's messages of one second (Telegram dates to
-// the second) as Telegram numbered them, whenever the inbox learned of
-// them (history comes after the replies it precedes); an answer not sent
-// yet comes after them. store.InboxMessage.Ord is the same in Go.
-const threadOrd = "(CASE WHEN tg_message_id = 0 THEN 2147483648 ELSE tg_message_id END)"
-
-func (q queries) ListInboxMessages(ctx context.Context, conversationID int64, before store.InboxMessageCursor, limit int) ([]store.InboxMessage, error) {
-	if limit <= 0 {
-		limit = 50
-	}
-	if before.ID == 0 {
-		return q.inboxMessages(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE conversation_id = ? "+
-			"ORDER BY sent_at DESC, "+threadOrd+" DESC, id DESC LIMIT ?", conversationID, limit)
-	}
-	return q.inboxMessages(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE conversation_id = ? "+
-		"AND sent_at <= ? AND (sent_at < ? OR "+threadOrd+" < ? OR ("+threadOrd+" = ? AND id < ?)) "+
-		"ORDER BY sent_at DESC, "+threadOrd+" DESC, id DESC LIMIT ?",
-		conversationID, before.At, before.At, before.Ord, before.Ord, before.ID, limit)
-}
-
 func (q queries) InboxMessageByID(ctx context.Context, id int64) (store.InboxMessage, error) {
-	return q.inboxMessage(ctx, "id = ?", id)
+	r, err := q.q.InboxMessageOf(ctx, id)
+	return q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
 }
 
 func (q queries) MarkConversationRead(ctx context.Context, userID, id int64, now time.Time) error {
-	n, err := q.exec(ctx, "UPDATE conversations SET unread = 0, updated_at = ? WHERE id = ? AND user_id = ? AND unread <> 0", now, id, userID)
+	n, err := q.q.MarkConversationReadOf(ctx, gen.MarkConversationReadOfParams{Now: now, ID: id, UserID: userID})
 	if err != nil || n > 0 {
-		return err
+		return mapErr(q.d, err)
 	}
 	_, err = q.ConversationByID(ctx, userID, id)
 	return err
 }
 
 func (q queries) SetConversationStatus(ctx context.Context, userID, id int64, status string, now time.Time) (store.Conversation, error) {
-	if _, err := q.exec(ctx, "UPDATE conversations SET status = ?, updated_at = ? WHERE id = ? AND user_id = ?", status, now, id, userID); err != nil {
-		return store.Conversation{}, err
+	if err := q.q.SetConversationStatusOf(ctx, gen.SetConversationStatusOfParams{Status: status, Now: now, ID: id, UserID: userID}); err != nil {
+		return store.Conversation{}, mapErr(q.d, err)
 	}
 	return q.ConversationByID(ctx, userID, id)
 }
 
 func (q queries) SetHistoryLoaded(ctx context.Context, id int64, now time.Time) error {
-	n, err := q.exec(ctx, "UPDATE conversations SET history_loaded = ?, updated_at = ? WHERE id = ?", true, now, id)
+	n, err := q.q.SetConversationHistoryLoaded(ctx, gen.SetConversationHistoryLoadedParams{Now: now, ID: id})
 	return affected(q.d, n, err)
 }
 
 func (q queries) CountUnreadConversations(ctx context.Context, userID int64) (int, error) {
-	var n int64
-	err := q.queryRow(ctx, "SELECT COUNT(*) FROM conversations WHERE user_id = ? AND unread > 0", userID).Scan(&n)
+	n, err := q.q.CountUnreadConversationsOf(ctx, userID)
 	return int(n), mapErr(q.d, err)
 }
 
 func (q queries) LatestDeliveryTo(ctx context.Context, accountID, tgUserID int64) (store.Delivery, error) {
-	d, err := scanDelivery(q.queryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE account_id = ? AND tg_user_id = ? "+
-		"AND state IN ('sent', 'sending') ORDER BY id DESC LIMIT 1", accountID, tgUserID))
-	return d, mapErr(q.d, err)
+	r, err := q.q.LatestDeliveryToPeer(ctx, gen.LatestDeliveryToPeerParams{AccountID: accountID, TgUserID: tgUserID})
+	return one(q.d, r, err, toDelivery)
 }
 
 func (q queries) IsCampaignMessage(ctx context.Context, accountID, tgUserID int64, tgMessageID int) (bool, error) {
-	var n int64
-	// A delivery still sending is the message: its answer, with the id,
-	// may come after the update that shows the message.
-	err := q.queryRow(ctx, "SELECT COUNT(*) FROM deliveries WHERE account_id = ? AND tg_user_id = ? AND (message_id = ? OR state = 'sending')",
-		accountID, tgUserID, tgMessageID).Scan(&n)
+	n, err := q.q.CountCampaignMessages(ctx, gen.CountCampaignMessagesParams{AccountID: accountID, TgUserID: tgUserID,
+		MessageID: int64(tgMessageID)})
 	return n > 0, mapErr(q.d, err)
 }
 
@@ -396,15 +244,13 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 		// Telegram dates messages to the second: the answer is dated as it
 		// will be, so a thread sorts it among the others as Telegram does.
 		sentAt := a.Now.Truncate(time.Second)
-		var id int64
-		err = q.queryRow(ctx, "INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at, "+
-			"state, random_id, error_code, error, answered_by, created_at, updated_at) "+
-			"VALUES (?, ?, ?, 'out', 'answer', ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING id",
-			c.ID, c.UserID, c.AccountID, a.Text, entitiesJSON(a.Entities), sentAt, a.RandomID, a.ErrorCode, a.Error, nullID(a.AnsweredBy), a.Now, a.Now).Scan(&id)
+		id, err := q.q.InsertAnswer(ctx, gen.InsertAnswerParams{ConversationID: c.ID, UserID: c.UserID, AccountID: c.AccountID,
+			Text: a.Text, Entities: entitiesJSON(a.Entities), SentAt: sentAt, RandomID: a.RandomID, ErrorCode: a.ErrorCode,
+			Error: a.Error, AnsweredBy: nullID(a.AnsweredBy), Now: a.Now})
 		if err != nil {
 			return mapErr(q.d, err)
 		}
-		out, err = q.inboxMessage(ctx, "id = ?", id)
+		out, err = q.InboxMessageByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -414,13 +260,14 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 }
 
 func (q queries) NextPendingAnswer(ctx context.Context, accountID int64) (store.InboxMessage, error) {
-	return q.inboxMessage(ctx, "account_id = ? AND state = 'pending' ORDER BY id LIMIT 1", accountID)
+	r, err := q.q.FirstPendingAnswer(ctx, accountID)
+	return q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
 }
 
 func (q queries) ClaimAnswer(ctx context.Context, id int64, now time.Time) error {
-	n, err := q.exec(ctx, "UPDATE inbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending'", now, id)
+	n, err := q.q.ClaimAnswerOf(ctx, gen.ClaimAnswerOfParams{Now: now, ID: id})
 	if err != nil {
-		return err
+		return mapErr(q.d, err)
 	}
 	if n == 0 {
 		return fmt.Errorf("answer %d is no longer pending: %w", id, store.ErrConflict)
@@ -429,46 +276,46 @@ func (q queries) ClaimAnswer(ctx context.Context, id int64, now time.Time) error
 }
 
 func (q queries) SendingAnswers(ctx context.Context, accountID int64) ([]store.InboxMessage, error) {
-	return q.inboxMessages(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE account_id = ? AND state = 'sending' ORDER BY id", accountID)
+	rs, err := q.q.SendingAnswersOf(ctx, accountID)
+	return convertAll(q.d, rs, err, func(r gen.SendingAnswersOfRow) (store.InboxMessage, error) {
+		return toInboxMessage(r.InboxMessage, r.AnsweredByEmail)
+	})
 }
 
 func (q queries) RetryAnswer(ctx context.Context, id int64, now time.Time) error {
-	n, err := q.exec(ctx, "UPDATE inbox_messages SET attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'sending'", now, id)
+	n, err := q.q.RetryAnswerOf(ctx, gen.RetryAnswerOfParams{Now: now, ID: id})
 	return affected(q.d, n, err)
 }
 
 func (q queries) FinishAnswer(ctx context.Context, id int64, state string, tgMessageID int, code, reason string, now time.Time) (store.InboxMessage, error) {
 	var out store.InboxMessage
 	err := q.inTx(ctx, func(q queries) error {
-		m, err := q.inboxMessage(ctx, "id = ?", id)
+		m, err := q.InboxMessageByID(ctx, id)
 		if err != nil {
 			return err
 		}
 		if tgMessageID != 0 {
-			// An update may have shown the sent message before its answer
-			// was recorded; the answer's row is the one to keep.
-			if _, err := q.exec(ctx, "DELETE FROM inbox_messages WHERE conversation_id = ? AND tg_message_id = ? AND id <> ?",
-				m.ConversationID, tgMessageID, id); err != nil {
-				return err
+			if err := q.q.DeleteShownAnswer(ctx, gen.DeleteShownAnswerParams{ConversationID: m.ConversationID,
+				TgMessageID: int64(tgMessageID), ID: id}); err != nil {
+				return mapErr(q.d, err)
 			}
 		}
-		n, err := q.exec(ctx, "UPDATE inbox_messages SET state = ?, tg_message_id = ?, error_code = ?, error = ?, updated_at = ? "+
-			"WHERE id = ? AND state IN ('pending', 'sending')", state, tgMessageID, code, reason, now, id)
+		n, err := q.q.FinishAnswerOf(ctx, gen.FinishAnswerOfParams{State: state, TgMessageID: int64(tgMessageID), ErrorCode: code,
+			Error: reason, Now: now, ID: id})
 		if err := affected(q.d, n, err); err != nil {
 			return err
 		}
 		if err := q.touchAnswered(ctx, id, now); err != nil {
 			return err
 		}
-		out, err = q.inboxMessage(ctx, "id = ?", id)
+		out, err = q.InboxMessageByID(ctx, id)
 		return err
 	})
 	return out, err
 }
 
 func (q queries) ReleaseAnswer(ctx context.Context, id int64, code, reason string, now time.Time) error {
-	n, err := q.exec(ctx, "UPDATE inbox_messages SET state = 'pending', error_code = ?, error = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
-		code, reason, now, id)
+	n, err := q.q.ReleaseAnswerOf(ctx, gen.ReleaseAnswerOfParams{ErrorCode: code, Error: reason, Now: now, ID: id})
 	if err := affected(q.d, n, err); err != nil {
 		return err
 	}
@@ -476,68 +323,30 @@ func (q queries) ReleaseAnswer(ctx context.Context, id int64, code, reason strin
 }
 
 func (q queries) NoteWaitingAnswers(ctx context.Context, accountID int64, code, reason string, now time.Time) error {
-	_, err := q.exec(ctx, "UPDATE inbox_messages SET error_code = ?, error = ?, updated_at = ? WHERE account_id = ? AND state = 'pending'",
-		code, reason, now, accountID)
-	return err
-}
-
-func (q queries) accountRefs(ctx context.Context, query string, args ...any) ([]store.AccountRef, error) {
-	rows, err := q.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.AccountRef
-	for rows.Next() {
-		var r store.AccountRef
-		if err := rows.Scan(&r.UserID, &r.AccountID); err != nil {
-			return nil, mapErr(q.d, err)
-		}
-		out = append(out, r)
-	}
-	return out, mapErr(q.d, rows.Err())
+	return mapErr(q.d, q.q.NoteWaitingAnswersOf(ctx, gen.NoteWaitingAnswersOfParams{ErrorCode: code, Error: reason, Now: now,
+		AccountID: accountID}))
 }
 
 func (q queries) AccountsWithAnswers(ctx context.Context) ([]store.AccountRef, error) {
-	return q.accountRefs(ctx, "SELECT DISTINCT user_id, account_id FROM inbox_messages WHERE state IN ('pending', 'sending') ORDER BY account_id")
+	rs, err := q.q.AccountsWithAnswersToSend(ctx)
+	return many(q.d, rs, err, func(r gen.AccountsWithAnswersToSendRow) store.AccountRef {
+		return store.AccountRef{UserID: r.UserID, AccountID: r.AccountID}
+	})
 }
 
 func (q queries) ConversationsChangedSince(ctx context.Context, userID int64, since time.Time) ([]store.ConversationChange, error) {
-	rows, err := q.query(ctx, "SELECT id, updated_at FROM conversations WHERE user_id = ? AND updated_at > ? ORDER BY updated_at LIMIT 200", userID, since)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.ConversationChange
-	for rows.Next() {
-		var c store.ConversationChange
-		if err := rows.Scan(&c.ID, &c.At); err != nil {
-			return nil, mapErr(q.d, err)
-		}
-		c.At = c.At.UTC()
-		out = append(out, c)
-	}
-	return out, mapErr(q.d, rows.Err())
+	rs, err := q.q.ConversationsChangedAfter(ctx, gen.ConversationsChangedAfterParams{UserID: userID, Since: since})
+	return many(q.d, rs, err, func(r gen.ConversationsChangedAfterRow) store.ConversationChange {
+		return store.ConversationChange{ID: r.ID, At: r.UpdatedAt.UTC()}
+	})
 }
 
 func (q queries) AssignConversation(ctx context.Context, userID, id, assignee int64, now time.Time) (store.Conversation, error) {
-	n, err := q.exec(ctx, "UPDATE conversations SET assigned_to = ?, updated_at = ? WHERE id = ? AND user_id = ?", nullID(assignee), now, id, userID)
+	n, err := q.q.AssignConversationTo(ctx, gen.AssignConversationToParams{AssignedTo: nullID(assignee), Now: now, ID: id, UserID: userID})
 	if err := affected(q.d, n, err); err != nil {
 		return store.Conversation{}, err
 	}
 	return q.ConversationByID(ctx, userID, id)
-}
-
-const noteColumns = "n.id, n.conversation_id, n.user_id, n.author_id, COALESCE(u.email, ''), n.text, n.created_at"
-
-func scanNote(r scanner) (store.Note, error) {
-	var (
-		n      store.Note
-		author sql.NullInt64
-	)
-	err := r.Scan(&n.ID, &n.ConversationID, &n.UserID, &author, &n.AuthorEmail, &n.Text, &n.CreatedAt)
-	n.AuthorID, n.CreatedAt = author.Int64, n.CreatedAt.UTC()
-	return n, err
 }
 
 func (q queries) AddNote(ctx context.Context, n store.Note) (store.Note, error) {
@@ -546,86 +355,49 @@ func (q queries) AddNote(ctx context.Context, n store.Note) (store.Note, error) 
 		if _, err := q.ConversationByID(ctx, n.UserID, n.ConversationID); err != nil {
 			return err
 		}
-		var id int64
-		if err := q.queryRow(ctx, "INSERT INTO conversation_notes (conversation_id, user_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-			n.ConversationID, n.UserID, nullID(n.AuthorID), n.Text, n.CreatedAt).Scan(&id); err != nil {
+		id, err := q.q.InsertNote(ctx, gen.InsertNoteParams{ConversationID: n.ConversationID, UserID: n.UserID,
+			AuthorID: nullID(n.AuthorID), Text: n.Text, CreatedAt: n.CreatedAt})
+		if err != nil {
 			return mapErr(q.d, err)
 		}
 		// The thread changed: live pages on other nodes look again.
-		if _, err := q.exec(ctx, "UPDATE conversations SET updated_at = ? WHERE id = ?", n.CreatedAt, n.ConversationID); err != nil {
-			return err
+		if err := q.q.TouchConversationAt(ctx, gen.TouchConversationAtParams{Now: n.CreatedAt, ID: n.ConversationID}); err != nil {
+			return mapErr(q.d, err)
 		}
-		var err error
-		out, err = scanNote(q.queryRow(ctx, "SELECT "+noteColumns+" FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.id = ?", id))
+		r, err := q.q.NoteOf(ctx, id)
+		out = store.Note{ID: r.ConversationNote.ID, ConversationID: r.ConversationNote.ConversationID, UserID: r.ConversationNote.UserID,
+			AuthorID: r.ConversationNote.AuthorID.Int64, AuthorEmail: r.AuthorEmail, Text: r.ConversationNote.Text,
+			CreatedAt: r.ConversationNote.CreatedAt.UTC()}
 		return mapErr(q.d, err)
 	})
 	return out, err
 }
 
-func (q queries) ConversationNotes(ctx context.Context, conversationID, beforeID int64, limit int) ([]store.Note, error) {
-	if limit <= 0 {
-		limit = 50
-	}
-	where, args := "n.conversation_id = ?", []any{conversationID}
-	if beforeID != 0 {
-		where, args = where+" AND n.id < ?", append(args, beforeID)
-	}
-	rows, err := q.query(ctx, "SELECT "+noteColumns+" FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE "+where+
-		" ORDER BY n.id DESC LIMIT "+strconv.Itoa(limit), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Note
-	for rows.Next() {
-		n, err := scanNote(rows)
-		if err != nil {
-			return nil, mapErr(q.d, err)
-		}
-		out = append(out, n)
-	}
-	return out, mapErr(q.d, rows.Err())
-}
-
 func (q queries) SetTyping(ctx context.Context, userID, conversationID, personID int64, at time.Time) error {
-	_, err := q.exec(ctx, "INSERT INTO inbox_typing (conversation_id, person_id, user_id, typed_at) VALUES (?, ?, ?, ?) "+
-		"ON CONFLICT (conversation_id, person_id) DO UPDATE SET typed_at = excluded.typed_at", conversationID, personID, userID, at)
-	return mapErr(q.d, err)
+	return mapErr(q.d, q.q.SetTypingAt(ctx, gen.SetTypingAtParams{ConversationID: conversationID, PersonID: personID, UserID: userID, TypedAt: at}))
 }
 
 func (q queries) ClearTyping(ctx context.Context, conversationID, personID int64) error {
-	_, err := q.exec(ctx, "DELETE FROM inbox_typing WHERE conversation_id = ? AND person_id = ?", conversationID, personID)
-	return mapErr(q.d, err)
+	return mapErr(q.d, q.q.ClearTypingOf(ctx, gen.ClearTypingOfParams{ConversationID: conversationID, PersonID: personID}))
 }
 
 func (q queries) Typing(ctx context.Context, conversationID int64, since time.Time) ([]store.Typist, error) {
-	rows, err := q.query(ctx, "SELECT t.person_id, u.email, t.typed_at FROM inbox_typing t JOIN users u ON u.id = t.person_id "+
-		"WHERE t.conversation_id = ? AND t.typed_at > ? ORDER BY t.typed_at, t.person_id", conversationID, since)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Typist
-	for rows.Next() {
-		var t store.Typist
-		if err := rows.Scan(&t.PersonID, &t.Email, &t.TypedAt); err != nil {
-			return nil, mapErr(q.d, err)
-		}
-		t.TypedAt = t.TypedAt.UTC()
-		out = append(out, t)
-	}
-	return out, mapErr(q.d, rows.Err())
+	rs, err := q.q.TypistsSince(ctx, gen.TypistsSinceParams{ConversationID: conversationID, Since: since})
+	return many(q.d, rs, err, func(r gen.TypistsSinceRow) store.Typist {
+		return store.Typist{PersonID: r.PersonID, Email: r.Email, TypedAt: r.TypedAt.UTC()}
+	})
 }
 
 // touchAnswered marks the conversation of an answer changed.
 func (q queries) touchAnswered(ctx context.Context, messageID int64, now time.Time) error {
-	_, err := q.exec(ctx, "UPDATE conversations SET updated_at = ? WHERE id = (SELECT conversation_id FROM inbox_messages WHERE id = ?)", now, messageID)
-	return err
+	return mapErr(q.d, q.q.TouchAnsweredConversation(ctx, gen.TouchAnsweredConversationParams{Now: now, MessageID: messageID}))
 }
 
 func (q queries) ConnectedAccounts(ctx context.Context) ([]store.AccountRef, error) {
-	return q.accountRefs(ctx, "SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait', 'limited') "+
-		"AND session_sealed IS NOT NULL ORDER BY id")
+	rs, err := q.q.ConnectedAccountRefs(ctx)
+	return many(q.d, rs, err, func(r gen.ConnectedAccountRefsRow) store.AccountRef {
+		return store.AccountRef{UserID: r.UserID, AccountID: r.ID}
+	})
 }
 
 // entitiesJSON is how a message's entities are kept: ” for none.

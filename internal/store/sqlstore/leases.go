@@ -49,14 +49,13 @@ func (q queries) fenceCond(table string) string {
 		"AND fence.account_id = ? AND fence.holder = ? AND fence.token = ? AND fence.expires_at > " + q.dbNow() + ")"
 }
 
-// fenced adds ctx's fence (if any) to a write on table: the condition to
+// fenced adds f (unless Unfenced) to a write on table: the condition to
 // append to its WHERE and its arguments.
-func (q queries) fenced(ctx context.Context, table string) (cond string, args []any, f store.Fence, ok bool) {
-	f, ok = store.FenceFrom(ctx)
-	if !ok {
-		return "", nil, f, false
+func (q queries) fenced(f store.Fence, table string) (cond string, args []any) {
+	if f.IsUnfenced() {
+		return "", nil
 	}
-	return " AND " + q.fenceCond(table), []any{f.AccountID, f.Holder, f.Token}, f, true
+	return " AND " + q.fenceCond(table), []any{f.AccountID, f.Holder, f.Token}
 }
 
 // fenceRefused explains a fenced write that changed nothing: ErrFenced

@@ -132,7 +132,7 @@ func (q queries) OpenMediaFile(ctx context.Context, userID, id int64) (store.Med
 	if err != nil {
 		return store.MediaFile{}, nil, err
 	}
-	pool := newQueries(q.d, q.db, nil)
+	pool := q.pool()
 	return f, &mediaReader{ctx: ctx, q: pool, file: f}, nil
 }
 

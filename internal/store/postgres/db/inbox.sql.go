@@ -7,7 +7,185 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"time"
 )
+
+const accountsWithAnswersToSend = `-- name: AccountsWithAnswersToSend :many
+SELECT DISTINCT user_id, account_id FROM inbox_messages WHERE state IN ('pending', 'sending') ORDER BY account_id
+`
+
+type AccountsWithAnswersToSendRow struct {
+	UserID    int64
+	AccountID int64
+}
+
+func (q *Queries) AccountsWithAnswersToSend(ctx context.Context) ([]AccountsWithAnswersToSendRow, error) {
+	rows, err := q.db.QueryContext(ctx, accountsWithAnswersToSend)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AccountsWithAnswersToSendRow{}
+	for rows.Next() {
+		var i AccountsWithAnswersToSendRow
+		if err := rows.Scan(&i.UserID, &i.AccountID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const assignConversationTo = `-- name: AssignConversationTo :execrows
+UPDATE conversations SET assigned_to = $1, updated_at = $2
+WHERE id = $3 AND user_id = $4
+`
+
+type AssignConversationToParams struct {
+	AssignedTo sql.NullInt64
+	Now        time.Time
+	ID         int64
+	UserID     int64
+}
+
+func (q *Queries) AssignConversationTo(ctx context.Context, arg AssignConversationToParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, assignConversationTo,
+		arg.AssignedTo,
+		arg.Now,
+		arg.ID,
+		arg.UserID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const claimAnswerOf = `-- name: ClaimAnswerOf :execrows
+UPDATE inbox_messages SET state = 'sending', attempts = attempts + 1, updated_at = $1
+WHERE id = $2 AND state = 'pending'
+`
+
+type ClaimAnswerOfParams struct {
+	Now time.Time
+	ID  int64
+}
+
+func (q *Queries) ClaimAnswerOf(ctx context.Context, arg ClaimAnswerOfParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, claimAnswerOf, arg.Now, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const clearTypingOf = `-- name: ClearTypingOf :exec
+DELETE FROM inbox_typing WHERE conversation_id = $1 AND person_id = $2
+`
+
+type ClearTypingOfParams struct {
+	ConversationID int64
+	PersonID       int64
+}
+
+func (q *Queries) ClearTypingOf(ctx context.Context, arg ClearTypingOfParams) error {
+	_, err := q.db.ExecContext(ctx, clearTypingOf, arg.ConversationID, arg.PersonID)
+	return err
+}
+
+const connectedAccountRefs = `-- name: ConnectedAccountRefs :many
+SELECT user_id, id FROM telegram_accounts WHERE status IN ('active', 'flood_wait', 'limited')
+  AND session_sealed IS NOT NULL ORDER BY id
+`
+
+type ConnectedAccountRefsRow struct {
+	UserID int64
+	ID     int64
+}
+
+func (q *Queries) ConnectedAccountRefs(ctx context.Context) ([]ConnectedAccountRefsRow, error) {
+	rows, err := q.db.QueryContext(ctx, connectedAccountRefs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ConnectedAccountRefsRow{}
+	for rows.Next() {
+		var i ConnectedAccountRefsRow
+		if err := rows.Scan(&i.UserID, &i.ID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const conversationOfUser = `-- name: ConversationOfUser :one
+SELECT c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.search_text, c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, c.history_loaded, c.created_at, c.updated_at, c.assigned_to, CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.id = $1 AND c.user_id = $2
+`
+
+type ConversationOfUserParams struct {
+	ID     int64
+	UserID int64
+}
+
+type ConversationOfUserRow struct {
+	Conversation     Conversation
+	CampaignName     string
+	AccountFirstName string
+	AccountLastName  string
+	AccountUsername  string
+	AssignedEmail    string
+}
+
+func (q *Queries) ConversationOfUser(ctx context.Context, arg ConversationOfUserParams) (ConversationOfUserRow, error) {
+	row := q.db.QueryRowContext(ctx, conversationOfUser, arg.ID, arg.UserID)
+	var i ConversationOfUserRow
+	err := row.Scan(
+		&i.Conversation.ID,
+		&i.Conversation.UserID,
+		&i.Conversation.AccountID,
+		&i.Conversation.TgUserID,
+		&i.Conversation.AccessHash,
+		&i.Conversation.FirstName,
+		&i.Conversation.LastName,
+		&i.Conversation.Username,
+		&i.Conversation.SearchText,
+		&i.Conversation.LastMessageAt,
+		&i.Conversation.LastMessageText,
+		&i.Conversation.LastMessageOut,
+		&i.Conversation.Unread,
+		&i.Conversation.Status,
+		&i.Conversation.CampaignID,
+		&i.Conversation.HistoryLoaded,
+		&i.Conversation.CreatedAt,
+		&i.Conversation.UpdatedAt,
+		&i.Conversation.AssignedTo,
+		&i.CampaignName,
+		&i.AccountFirstName,
+		&i.AccountLastName,
+		&i.AccountUsername,
+		&i.AssignedEmail,
+	)
+	return i, err
+}
 
 const conversationPeersOf = `-- name: ConversationPeersOf :many
 SELECT tg_user_id FROM conversations WHERE account_id = $1
@@ -34,4 +212,920 @@ func (q *Queries) ConversationPeersOf(ctx context.Context, accountID int64) ([]i
 		return nil, err
 	}
 	return items, nil
+}
+
+const conversationToWork = `-- name: ConversationToWork :one
+SELECT c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.search_text, c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, c.history_loaded, c.created_at, c.updated_at, c.assigned_to, CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.id = $1
+`
+
+type ConversationToWorkRow struct {
+	Conversation     Conversation
+	CampaignName     string
+	AccountFirstName string
+	AccountLastName  string
+	AccountUsername  string
+	AssignedEmail    string
+}
+
+func (q *Queries) ConversationToWork(ctx context.Context, id int64) (ConversationToWorkRow, error) {
+	row := q.db.QueryRowContext(ctx, conversationToWork, id)
+	var i ConversationToWorkRow
+	err := row.Scan(
+		&i.Conversation.ID,
+		&i.Conversation.UserID,
+		&i.Conversation.AccountID,
+		&i.Conversation.TgUserID,
+		&i.Conversation.AccessHash,
+		&i.Conversation.FirstName,
+		&i.Conversation.LastName,
+		&i.Conversation.Username,
+		&i.Conversation.SearchText,
+		&i.Conversation.LastMessageAt,
+		&i.Conversation.LastMessageText,
+		&i.Conversation.LastMessageOut,
+		&i.Conversation.Unread,
+		&i.Conversation.Status,
+		&i.Conversation.CampaignID,
+		&i.Conversation.HistoryLoaded,
+		&i.Conversation.CreatedAt,
+		&i.Conversation.UpdatedAt,
+		&i.Conversation.AssignedTo,
+		&i.CampaignName,
+		&i.AccountFirstName,
+		&i.AccountLastName,
+		&i.AccountUsername,
+		&i.AssignedEmail,
+	)
+	return i, err
+}
+
+const conversationWithPeer = `-- name: ConversationWithPeer :one
+SELECT c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.search_text, c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, c.history_loaded, c.created_at, c.updated_at, c.assigned_to, CAST(COALESCE(cp.name, '') AS TEXT) AS campaign_name, ta.first_name AS account_first_name,
+  ta.last_name AS account_last_name, ta.username AS account_username, CAST(COALESCE(au.email, '') AS TEXT) AS assigned_email
+FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+  LEFT JOIN users au ON au.id = c.assigned_to
+WHERE c.account_id = $1 AND c.tg_user_id = $2
+`
+
+type ConversationWithPeerParams struct {
+	AccountID int64
+	TgUserID  int64
+}
+
+type ConversationWithPeerRow struct {
+	Conversation     Conversation
+	CampaignName     string
+	AccountFirstName string
+	AccountLastName  string
+	AccountUsername  string
+	AssignedEmail    string
+}
+
+func (q *Queries) ConversationWithPeer(ctx context.Context, arg ConversationWithPeerParams) (ConversationWithPeerRow, error) {
+	row := q.db.QueryRowContext(ctx, conversationWithPeer, arg.AccountID, arg.TgUserID)
+	var i ConversationWithPeerRow
+	err := row.Scan(
+		&i.Conversation.ID,
+		&i.Conversation.UserID,
+		&i.Conversation.AccountID,
+		&i.Conversation.TgUserID,
+		&i.Conversation.AccessHash,
+		&i.Conversation.FirstName,
+		&i.Conversation.LastName,
+		&i.Conversation.Username,
+		&i.Conversation.SearchText,
+		&i.Conversation.LastMessageAt,
+		&i.Conversation.LastMessageText,
+		&i.Conversation.LastMessageOut,
+		&i.Conversation.Unread,
+		&i.Conversation.Status,
+		&i.Conversation.CampaignID,
+		&i.Conversation.HistoryLoaded,
+		&i.Conversation.CreatedAt,
+		&i.Conversation.UpdatedAt,
+		&i.Conversation.AssignedTo,
+		&i.CampaignName,
+		&i.AccountFirstName,
+		&i.AccountLastName,
+		&i.AccountUsername,
+		&i.AssignedEmail,
+	)
+	return i, err
+}
+
+const conversationsChangedAfter = `-- name: ConversationsChangedAfter :many
+SELECT id, updated_at FROM conversations WHERE user_id = $1 AND updated_at > $2
+ORDER BY updated_at LIMIT 200
+`
+
+type ConversationsChangedAfterParams struct {
+	UserID int64
+	Since  time.Time
+}
+
+type ConversationsChangedAfterRow struct {
+	ID        int64
+	UpdatedAt time.Time
+}
+
+func (q *Queries) ConversationsChangedAfter(ctx context.Context, arg ConversationsChangedAfterParams) ([]ConversationsChangedAfterRow, error) {
+	rows, err := q.db.QueryContext(ctx, conversationsChangedAfter, arg.UserID, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ConversationsChangedAfterRow{}
+	for rows.Next() {
+		var i ConversationsChangedAfterRow
+		if err := rows.Scan(&i.ID, &i.UpdatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const countCampaignMessages = `-- name: CountCampaignMessages :one
+SELECT COUNT(*) FROM deliveries WHERE account_id = $1 AND tg_user_id = $2
+  AND (message_id = $3 OR state = 'sending')
+`
+
+type CountCampaignMessagesParams struct {
+	AccountID int64
+	TgUserID  int64
+	MessageID int64
+}
+
+// A delivery still sending is the message: its answer, with the id, may
+// come after the update that shows the message.
+func (q *Queries) CountCampaignMessages(ctx context.Context, arg CountCampaignMessagesParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, countCampaignMessages, arg.AccountID, arg.TgUserID, arg.MessageID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const countUnreadConversationsOf = `-- name: CountUnreadConversationsOf :one
+SELECT COUNT(*) FROM conversations WHERE user_id = $1 AND unread > 0
+`
+
+func (q *Queries) CountUnreadConversationsOf(ctx context.Context, userID int64) (int64, error) {
+	row := q.db.QueryRowContext(ctx, countUnreadConversationsOf, userID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const deleteShownAnswer = `-- name: DeleteShownAnswer :exec
+DELETE FROM inbox_messages WHERE conversation_id = $1 AND tg_message_id = $2
+  AND id <> $3
+`
+
+type DeleteShownAnswerParams struct {
+	ConversationID int64
+	TgMessageID    int64
+	ID             int64
+}
+
+// An update may have shown the sent message before its answer was
+// recorded; the answer's row is the one to keep.
+func (q *Queries) DeleteShownAnswer(ctx context.Context, arg DeleteShownAnswerParams) error {
+	_, err := q.db.ExecContext(ctx, deleteShownAnswer, arg.ConversationID, arg.TgMessageID, arg.ID)
+	return err
+}
+
+const finishAnswerOf = `-- name: FinishAnswerOf :execrows
+UPDATE inbox_messages SET state = $1, tg_message_id = $2, error_code = $3,
+  error = $4, updated_at = $5
+WHERE id = $6 AND state IN ('pending', 'sending')
+`
+
+type FinishAnswerOfParams struct {
+	State       string
+	TgMessageID int64
+	ErrorCode   string
+	Error       string
+	Now         time.Time
+	ID          int64
+}
+
+func (q *Queries) FinishAnswerOf(ctx context.Context, arg FinishAnswerOfParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, finishAnswerOf,
+		arg.State,
+		arg.TgMessageID,
+		arg.ErrorCode,
+		arg.Error,
+		arg.Now,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const firstPendingAnswer = `-- name: FirstPendingAnswer :one
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.account_id = $1 AND m.state = 'pending' ORDER BY m.id LIMIT 1
+`
+
+type FirstPendingAnswerRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) FirstPendingAnswer(ctx context.Context, accountID int64) (FirstPendingAnswerRow, error) {
+	row := q.db.QueryRowContext(ctx, firstPendingAnswer, accountID)
+	var i FirstPendingAnswerRow
+	err := row.Scan(
+		&i.InboxMessage.ID,
+		&i.InboxMessage.ConversationID,
+		&i.InboxMessage.UserID,
+		&i.InboxMessage.AccountID,
+		&i.InboxMessage.TgMessageID,
+		&i.InboxMessage.Direction,
+		&i.InboxMessage.Origin,
+		&i.InboxMessage.Text,
+		&i.InboxMessage.MediaType,
+		&i.InboxMessage.MediaSize,
+		&i.InboxMessage.SentAt,
+		&i.InboxMessage.State,
+		&i.InboxMessage.RandomID,
+		&i.InboxMessage.Attempts,
+		&i.InboxMessage.ErrorCode,
+		&i.InboxMessage.Error,
+		&i.InboxMessage.CreatedAt,
+		&i.InboxMessage.UpdatedAt,
+		&i.InboxMessage.Entities,
+		&i.InboxMessage.AnsweredBy,
+		&i.AnsweredByEmail,
+	)
+	return i, err
+}
+
+const inboxMessageByRandomID = `-- name: InboxMessageByRandomID :one
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.conversation_id = $1 AND m.random_id = $2
+`
+
+type InboxMessageByRandomIDParams struct {
+	ConversationID int64
+	RandomID       int64
+}
+
+type InboxMessageByRandomIDRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) InboxMessageByRandomID(ctx context.Context, arg InboxMessageByRandomIDParams) (InboxMessageByRandomIDRow, error) {
+	row := q.db.QueryRowContext(ctx, inboxMessageByRandomID, arg.ConversationID, arg.RandomID)
+	var i InboxMessageByRandomIDRow
+	err := row.Scan(
+		&i.InboxMessage.ID,
+		&i.InboxMessage.ConversationID,
+		&i.InboxMessage.UserID,
+		&i.InboxMessage.AccountID,
+		&i.InboxMessage.TgMessageID,
+		&i.InboxMessage.Direction,
+		&i.InboxMessage.Origin,
+		&i.InboxMessage.Text,
+		&i.InboxMessage.MediaType,
+		&i.InboxMessage.MediaSize,
+		&i.InboxMessage.SentAt,
+		&i.InboxMessage.State,
+		&i.InboxMessage.RandomID,
+		&i.InboxMessage.Attempts,
+		&i.InboxMessage.ErrorCode,
+		&i.InboxMessage.Error,
+		&i.InboxMessage.CreatedAt,
+		&i.InboxMessage.UpdatedAt,
+		&i.InboxMessage.Entities,
+		&i.InboxMessage.AnsweredBy,
+		&i.AnsweredByEmail,
+	)
+	return i, err
+}
+
+const inboxMessageByTGID = `-- name: InboxMessageByTGID :one
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.conversation_id = $1 AND m.tg_message_id = $2
+`
+
+type InboxMessageByTGIDParams struct {
+	ConversationID int64
+	TgMessageID    int64
+}
+
+type InboxMessageByTGIDRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGIDParams) (InboxMessageByTGIDRow, error) {
+	row := q.db.QueryRowContext(ctx, inboxMessageByTGID, arg.ConversationID, arg.TgMessageID)
+	var i InboxMessageByTGIDRow
+	err := row.Scan(
+		&i.InboxMessage.ID,
+		&i.InboxMessage.ConversationID,
+		&i.InboxMessage.UserID,
+		&i.InboxMessage.AccountID,
+		&i.InboxMessage.TgMessageID,
+		&i.InboxMessage.Direction,
+		&i.InboxMessage.Origin,
+		&i.InboxMessage.Text,
+		&i.InboxMessage.MediaType,
+		&i.InboxMessage.MediaSize,
+		&i.InboxMessage.SentAt,
+		&i.InboxMessage.State,
+		&i.InboxMessage.RandomID,
+		&i.InboxMessage.Attempts,
+		&i.InboxMessage.ErrorCode,
+		&i.InboxMessage.Error,
+		&i.InboxMessage.CreatedAt,
+		&i.InboxMessage.UpdatedAt,
+		&i.InboxMessage.Entities,
+		&i.InboxMessage.AnsweredBy,
+		&i.AnsweredByEmail,
+	)
+	return i, err
+}
+
+const inboxMessageOf = `-- name: InboxMessageOf :one
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.id = $1
+`
+
+type InboxMessageOfRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfRow, error) {
+	row := q.db.QueryRowContext(ctx, inboxMessageOf, id)
+	var i InboxMessageOfRow
+	err := row.Scan(
+		&i.InboxMessage.ID,
+		&i.InboxMessage.ConversationID,
+		&i.InboxMessage.UserID,
+		&i.InboxMessage.AccountID,
+		&i.InboxMessage.TgMessageID,
+		&i.InboxMessage.Direction,
+		&i.InboxMessage.Origin,
+		&i.InboxMessage.Text,
+		&i.InboxMessage.MediaType,
+		&i.InboxMessage.MediaSize,
+		&i.InboxMessage.SentAt,
+		&i.InboxMessage.State,
+		&i.InboxMessage.RandomID,
+		&i.InboxMessage.Attempts,
+		&i.InboxMessage.ErrorCode,
+		&i.InboxMessage.Error,
+		&i.InboxMessage.CreatedAt,
+		&i.InboxMessage.UpdatedAt,
+		&i.InboxMessage.Entities,
+		&i.InboxMessage.AnsweredBy,
+		&i.AnsweredByEmail,
+	)
+	return i, err
+}
+
+const insertAnswer = `-- name: InsertAnswer :one
+INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at,
+    state, random_id, error_code, error, answered_by, created_at, updated_at)
+VALUES ($1, $2, $3, 'out', 'answer', $4, $5,
+    $6, 'pending', $7, $8, $9, $10,
+    $11, $11)
+RETURNING id
+`
+
+type InsertAnswerParams struct {
+	ConversationID int64
+	UserID         int64
+	AccountID      int64
+	Text           string
+	Entities       string
+	SentAt         time.Time
+	RandomID       int64
+	ErrorCode      string
+	Error          string
+	AnsweredBy     sql.NullInt64
+	Now            time.Time
+}
+
+func (q *Queries) InsertAnswer(ctx context.Context, arg InsertAnswerParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, insertAnswer,
+		arg.ConversationID,
+		arg.UserID,
+		arg.AccountID,
+		arg.Text,
+		arg.Entities,
+		arg.SentAt,
+		arg.RandomID,
+		arg.ErrorCode,
+		arg.Error,
+		arg.AnsweredBy,
+		arg.Now,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const insertConversation = `-- name: InsertConversation :one
+
+INSERT INTO conversations (user_id, account_id, tg_user_id, access_hash, first_name, last_name, username,
+    search_text, last_message_at, status, campaign_id, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5,
+    $6, $7, $8, $9, 'open',
+    $10, $11, $11)
+RETURNING id
+`
+
+type InsertConversationParams struct {
+	UserID        int64
+	AccountID     int64
+	TgUserID      int64
+	AccessHash    int64
+	FirstName     string
+	LastName      string
+	Username      string
+	SearchText    string
+	LastMessageAt time.Time
+	CampaignID    sql.NullInt64
+	Now           time.Time
+}
+
+// The statements of the inbox whose text does not depend on their data;
+// the conversation list's filters and keyset, the joined reads of a
+// conversation or a message, and the notes' page are in
+// sqlstore/inbox_dynamic.go.
+func (q *Queries) InsertConversation(ctx context.Context, arg InsertConversationParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, insertConversation,
+		arg.UserID,
+		arg.AccountID,
+		arg.TgUserID,
+		arg.AccessHash,
+		arg.FirstName,
+		arg.LastName,
+		arg.Username,
+		arg.SearchText,
+		arg.LastMessageAt,
+		arg.CampaignID,
+		arg.Now,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const insertInboxMessage = `-- name: InsertInboxMessage :one
+INSERT INTO inbox_messages (conversation_id, user_id, account_id, tg_message_id, direction, origin, text,
+    entities, media_type, media_size, sent_at, state, random_id, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5,
+    $6, $7, $8, $9, $10, $11,
+    $12, $13, $14, $14)
+RETURNING id
+`
+
+type InsertInboxMessageParams struct {
+	ConversationID int64
+	UserID         int64
+	AccountID      int64
+	TgMessageID    int64
+	Direction      string
+	Origin         string
+	Text           string
+	Entities       string
+	MediaType      string
+	MediaSize      int64
+	SentAt         time.Time
+	State          string
+	RandomID       int64
+	Now            time.Time
+}
+
+func (q *Queries) InsertInboxMessage(ctx context.Context, arg InsertInboxMessageParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, insertInboxMessage,
+		arg.ConversationID,
+		arg.UserID,
+		arg.AccountID,
+		arg.TgMessageID,
+		arg.Direction,
+		arg.Origin,
+		arg.Text,
+		arg.Entities,
+		arg.MediaType,
+		arg.MediaSize,
+		arg.SentAt,
+		arg.State,
+		arg.RandomID,
+		arg.Now,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const insertNote = `-- name: InsertNote :one
+INSERT INTO conversation_notes (conversation_id, user_id, author_id, text, created_at)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id
+`
+
+type InsertNoteParams struct {
+	ConversationID int64
+	UserID         int64
+	AuthorID       sql.NullInt64
+	Text           string
+	CreatedAt      time.Time
+}
+
+func (q *Queries) InsertNote(ctx context.Context, arg InsertNoteParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, insertNote,
+		arg.ConversationID,
+		arg.UserID,
+		arg.AuthorID,
+		arg.Text,
+		arg.CreatedAt,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const latestDeliveryToPeer = `-- name: LatestDeliveryToPeer :one
+SELECT id, campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, state, reason_code, reason, random_id, message_id, attempts, claimed_at, sent_at, replied_at, reply_text, updated_at, step, prev_id, due_at FROM deliveries WHERE account_id = $1 AND tg_user_id = $2
+  AND state IN ('sent', 'sending')
+ORDER BY id DESC LIMIT 1
+`
+
+type LatestDeliveryToPeerParams struct {
+	AccountID int64
+	TgUserID  int64
+}
+
+func (q *Queries) LatestDeliveryToPeer(ctx context.Context, arg LatestDeliveryToPeerParams) (Delivery, error) {
+	row := q.db.QueryRowContext(ctx, latestDeliveryToPeer, arg.AccountID, arg.TgUserID)
+	var i Delivery
+	err := row.Scan(
+		&i.ID,
+		&i.CampaignID,
+		&i.UserID,
+		&i.AccountID,
+		&i.TgUserID,
+		&i.AccessHash,
+		&i.Username,
+		&i.FirstName,
+		&i.LastName,
+		&i.State,
+		&i.ReasonCode,
+		&i.Reason,
+		&i.RandomID,
+		&i.MessageID,
+		&i.Attempts,
+		&i.ClaimedAt,
+		&i.SentAt,
+		&i.RepliedAt,
+		&i.ReplyText,
+		&i.UpdatedAt,
+		&i.Step,
+		&i.PrevID,
+		&i.DueAt,
+	)
+	return i, err
+}
+
+const markConversationReadOf = `-- name: MarkConversationReadOf :execrows
+UPDATE conversations SET unread = 0, updated_at = $1
+WHERE id = $2 AND user_id = $3 AND unread <> 0
+`
+
+type MarkConversationReadOfParams struct {
+	Now    time.Time
+	ID     int64
+	UserID int64
+}
+
+func (q *Queries) MarkConversationReadOf(ctx context.Context, arg MarkConversationReadOfParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, markConversationReadOf, arg.Now, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const noteOf = `-- name: NoteOf :one
+SELECT n.id, n.conversation_id, n.user_id, n.author_id, n.text, n.created_at, CAST(COALESCE(u.email, '') AS TEXT) AS author_email
+FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.id = $1
+`
+
+type NoteOfRow struct {
+	ConversationNote ConversationNote
+	AuthorEmail      string
+}
+
+func (q *Queries) NoteOf(ctx context.Context, id int64) (NoteOfRow, error) {
+	row := q.db.QueryRowContext(ctx, noteOf, id)
+	var i NoteOfRow
+	err := row.Scan(
+		&i.ConversationNote.ID,
+		&i.ConversationNote.ConversationID,
+		&i.ConversationNote.UserID,
+		&i.ConversationNote.AuthorID,
+		&i.ConversationNote.Text,
+		&i.ConversationNote.CreatedAt,
+		&i.AuthorEmail,
+	)
+	return i, err
+}
+
+const noteWaitingAnswersOf = `-- name: NoteWaitingAnswersOf :exec
+UPDATE inbox_messages SET error_code = $1, error = $2, updated_at = $3
+WHERE account_id = $4 AND state = 'pending'
+`
+
+type NoteWaitingAnswersOfParams struct {
+	ErrorCode string
+	Error     string
+	Now       time.Time
+	AccountID int64
+}
+
+func (q *Queries) NoteWaitingAnswersOf(ctx context.Context, arg NoteWaitingAnswersOfParams) error {
+	_, err := q.db.ExecContext(ctx, noteWaitingAnswersOf,
+		arg.ErrorCode,
+		arg.Error,
+		arg.Now,
+		arg.AccountID,
+	)
+	return err
+}
+
+const releaseAnswerOf = `-- name: ReleaseAnswerOf :execrows
+UPDATE inbox_messages SET state = 'pending', error_code = $1, error = $2, updated_at = $3
+WHERE id = $4 AND state = 'sending'
+`
+
+type ReleaseAnswerOfParams struct {
+	ErrorCode string
+	Error     string
+	Now       time.Time
+	ID        int64
+}
+
+func (q *Queries) ReleaseAnswerOf(ctx context.Context, arg ReleaseAnswerOfParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, releaseAnswerOf,
+		arg.ErrorCode,
+		arg.Error,
+		arg.Now,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const retryAnswerOf = `-- name: RetryAnswerOf :execrows
+UPDATE inbox_messages SET attempts = attempts + 1, updated_at = $1 WHERE id = $2 AND state = 'sending'
+`
+
+type RetryAnswerOfParams struct {
+	Now time.Time
+	ID  int64
+}
+
+func (q *Queries) RetryAnswerOf(ctx context.Context, arg RetryAnswerOfParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, retryAnswerOf, arg.Now, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const sendingAnswersOf = `-- name: SendingAnswersOf :many
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+FROM inbox_messages m WHERE m.account_id = $1 AND m.state = 'sending' ORDER BY m.id
+`
+
+type SendingAnswersOfRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+}
+
+func (q *Queries) SendingAnswersOf(ctx context.Context, accountID int64) ([]SendingAnswersOfRow, error) {
+	rows, err := q.db.QueryContext(ctx, sendingAnswersOf, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SendingAnswersOfRow{}
+	for rows.Next() {
+		var i SendingAnswersOfRow
+		if err := rows.Scan(
+			&i.InboxMessage.ID,
+			&i.InboxMessage.ConversationID,
+			&i.InboxMessage.UserID,
+			&i.InboxMessage.AccountID,
+			&i.InboxMessage.TgMessageID,
+			&i.InboxMessage.Direction,
+			&i.InboxMessage.Origin,
+			&i.InboxMessage.Text,
+			&i.InboxMessage.MediaType,
+			&i.InboxMessage.MediaSize,
+			&i.InboxMessage.SentAt,
+			&i.InboxMessage.State,
+			&i.InboxMessage.RandomID,
+			&i.InboxMessage.Attempts,
+			&i.InboxMessage.ErrorCode,
+			&i.InboxMessage.Error,
+			&i.InboxMessage.CreatedAt,
+			&i.InboxMessage.UpdatedAt,
+			&i.InboxMessage.Entities,
+			&i.InboxMessage.AnsweredBy,
+			&i.AnsweredByEmail,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const setConversationHistoryLoaded = `-- name: SetConversationHistoryLoaded :execrows
+UPDATE conversations SET history_loaded = TRUE, updated_at = $1 WHERE id = $2
+`
+
+type SetConversationHistoryLoadedParams struct {
+	Now time.Time
+	ID  int64
+}
+
+func (q *Queries) SetConversationHistoryLoaded(ctx context.Context, arg SetConversationHistoryLoadedParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, setConversationHistoryLoaded, arg.Now, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const setConversationStatusOf = `-- name: SetConversationStatusOf :exec
+UPDATE conversations SET status = $1, updated_at = $2 WHERE id = $3 AND user_id = $4
+`
+
+type SetConversationStatusOfParams struct {
+	Status string
+	Now    time.Time
+	ID     int64
+	UserID int64
+}
+
+func (q *Queries) SetConversationStatusOf(ctx context.Context, arg SetConversationStatusOfParams) error {
+	_, err := q.db.ExecContext(ctx, setConversationStatusOf,
+		arg.Status,
+		arg.Now,
+		arg.ID,
+		arg.UserID,
+	)
+	return err
+}
+
+const setTypingAt = `-- name: SetTypingAt :exec
+INSERT INTO inbox_typing (conversation_id, person_id, user_id, typed_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (conversation_id, person_id) DO UPDATE SET typed_at = excluded.typed_at
+`
+
+type SetTypingAtParams struct {
+	ConversationID int64
+	PersonID       int64
+	UserID         int64
+	TypedAt        time.Time
+}
+
+func (q *Queries) SetTypingAt(ctx context.Context, arg SetTypingAtParams) error {
+	_, err := q.db.ExecContext(ctx, setTypingAt,
+		arg.ConversationID,
+		arg.PersonID,
+		arg.UserID,
+		arg.TypedAt,
+	)
+	return err
+}
+
+const touchAnsweredConversation = `-- name: TouchAnsweredConversation :exec
+UPDATE conversations SET updated_at = $1
+WHERE id = (SELECT m.conversation_id FROM inbox_messages m WHERE m.id = $2)
+`
+
+type TouchAnsweredConversationParams struct {
+	Now       time.Time
+	MessageID int64
+}
+
+func (q *Queries) TouchAnsweredConversation(ctx context.Context, arg TouchAnsweredConversationParams) error {
+	_, err := q.db.ExecContext(ctx, touchAnsweredConversation, arg.Now, arg.MessageID)
+	return err
+}
+
+const touchConversationAt = `-- name: TouchConversationAt :exec
+UPDATE conversations SET updated_at = $1 WHERE id = $2
+`
+
+type TouchConversationAtParams struct {
+	Now time.Time
+	ID  int64
+}
+
+func (q *Queries) TouchConversationAt(ctx context.Context, arg TouchConversationAtParams) error {
+	_, err := q.db.ExecContext(ctx, touchConversationAt, arg.Now, arg.ID)
+	return err
+}
+
+const typistsSince = `-- name: TypistsSince :many
+SELECT t.person_id, u.email, t.typed_at FROM inbox_typing t JOIN users u ON u.id = t.person_id
+WHERE t.conversation_id = $1 AND t.typed_at > $2
+ORDER BY t.typed_at, t.person_id
+`
+
+type TypistsSinceParams struct {
+	ConversationID int64
+	Since          time.Time
+}
+
+type TypistsSinceRow struct {
+	PersonID int64
+	Email    string
+	TypedAt  time.Time
+}
+
+func (q *Queries) TypistsSince(ctx context.Context, arg TypistsSinceParams) ([]TypistsSinceRow, error) {
+	rows, err := q.db.QueryContext(ctx, typistsSince, arg.ConversationID, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TypistsSinceRow{}
+	for rows.Next() {
+		var i TypistsSinceRow
+		if err := rows.Scan(&i.PersonID, &i.Email, &i.TypedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const updateConversationPeer = `-- name: UpdateConversationPeer :exec
+UPDATE conversations SET access_hash = $1, first_name = $2, last_name = $3,
+  username = $4, search_text = $5, campaign_id = $6, updated_at = $7
+WHERE id = $8
+`
+
+type UpdateConversationPeerParams struct {
+	AccessHash int64
+	FirstName  string
+	LastName   string
+	Username   string
+	SearchText string
+	CampaignID sql.NullInt64
+	Now        time.Time
+	ID         int64
+}
+
+func (q *Queries) UpdateConversationPeer(ctx context.Context, arg UpdateConversationPeerParams) error {
+	_, err := q.db.ExecContext(ctx, updateConversationPeer,
+		arg.AccessHash,
+		arg.FirstName,
+		arg.LastName,
+		arg.Username,
+		arg.SearchText,
+		arg.CampaignID,
+		arg.Now,
+		arg.ID,
+	)
+	return err
 }

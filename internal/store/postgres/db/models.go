@@ -216,7 +216,7 @@ type Delivery struct {
 	RepliedAt  sql.NullTime
 	ReplyText  string
 	UpdatedAt  time.Time
-	Step       int32
+	Step       int64
 	PrevID     int64
 	DueAt      sql.NullTime
 }

@@ -17,25 +17,51 @@ type Querier interface {
 	// The account's waits still running at now, by kind.
 	AccountWaits(ctx context.Context, arg AccountWaitsParams) ([]AccountWait, error)
 	AccountsByStatus(ctx context.Context, status string) ([]TelegramAccount, error)
+	AccountsWithAnswersToSend(ctx context.Context) ([]AccountsWithAnswersToSendRow, error)
 	ActivateAccount(ctx context.Context, arg ActivateAccountParams) (TelegramAccount, error)
 	AddAccountCall(ctx context.Context, arg AddAccountCallParams) (int64, error)
 	AddActivity(ctx context.Context, arg AddActivityParams) (AccountActivity, error)
 	// The audit log (issue 19). Append-only: an insert and reads, nothing
 	// else; TestAuditLogIsAppendOnly keeps it that way.
 	AddAuditEvent(ctx context.Context, arg AddAuditEventParams) (AuditEvent, error)
+	AddCampaignSender(ctx context.Context, arg AddCampaignSenderParams) error
+	// From the row as stored, in the statement: a reply recorded since prev
+	// was read (MarkReplied marks a row still sending) is seen, and the unique
+	// index on prev_id makes a second row an error rather than a second
+	// message. A person who replied or is suppressed gets the row skipped,
+	// with the reason, so each recipient's report says why their steps
+	// stopped.
+	AddFollowUp(ctx context.Context, arg AddFollowUpParams) (int64, error)
 	AddLoginDevice(ctx context.Context, arg AddLoginDeviceParams) error
 	AddLoginFailure(ctx context.Context, arg AddLoginFailureParams) error
 	AddPendingLoginFailure(ctx context.Context, arg AddPendingLoginFailureParams) (int64, error)
 	AddWorkspaceMember(ctx context.Context, arg AddWorkspaceMemberParams) error
+	AssignConversationTo(ctx context.Context, arg AssignConversationToParams) (int64, error)
 	// The people who appear in a workspace's log, for the filter by person.
 	AuditActors(ctx context.Context, arg AuditActorsParams) ([]AuditActorsRow, error)
 	// A page of a workspace's log older than before_id, newest first. An
 	// empty action, an actor of 0 and an empty target_kind mean "any".
 	AuditEventsPage(ctx context.Context, arg AuditEventsPageParams) ([]AuditEvent, error)
 	AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error)
+	CampaignAccountStateCounts(ctx context.Context, campaignID int64) ([]CampaignAccountStateCountsRow, error)
 	CampaignMedia(ctx context.Context, campaignID int64) ([]CampaignMediaRow, error)
+	CampaignOfUser(ctx context.Context, arg CampaignOfUserParams) (Campaign, error)
+	CampaignPendingShares(ctx context.Context, campaignID int64) ([]CampaignPendingSharesRow, error)
+	CampaignReasonCounts(ctx context.Context, campaignID int64) ([]CampaignReasonCountsRow, error)
+	CampaignSenderIDs(ctx context.Context, campaignID int64) ([]int64, error)
+	// Bucketing times is where the engines disagree most; the rows are few
+	// enough (one campaign's sends) to bucket in Go.
+	CampaignSends(ctx context.Context, campaignID int64) ([]CampaignSendsRow, error)
+	CampaignStateCounts(ctx context.Context, campaignID int64) ([]CampaignStateCountsRow, error)
+	CampaignToWork(ctx context.Context, id int64) (Campaign, error)
+	CampaignsOfUser(ctx context.Context, userID int64) ([]Campaign, error)
+	CampaignsOfUserBefore(ctx context.Context, arg CampaignsOfUserBeforeParams) ([]Campaign, error)
 	CancelAccountCall(ctx context.Context, arg CancelAccountCallParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
+	// CAST: see FindSuppression.
+	CancelFollowUpsOf(ctx context.Context, arg CancelFollowUpsOfParams) (int64, error)
+	CancelFollowUpsTo(ctx context.Context, arg CancelFollowUpsToParams) (int64, error)
+	CancelPrunedCampaign(ctx context.Context, arg CancelPrunedCampaignParams) error
 	// Runs in the transaction that inserted the page's members. Members have
 	// no foreign key (migration 00004); this write is what keeps them from
 	// outliving their list: it finds no row if the list (and with it the
@@ -43,14 +69,30 @@ type Querier interface {
 	// it locks the row until commit, so a deletion waits and then removes the
 	// page's members too (DeleteMemberList deletes them after the list).
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
+	ClaimAnswerOf(ctx context.Context, arg ClaimAnswerOfParams) (int64, error)
 	ClaimWebhookEndpoint(ctx context.Context, arg ClaimWebhookEndpointParams) (int64, error)
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
+	ClearTypingOf(ctx context.Context, arg ClearTypingOfParams) error
+	CompleteCampaignWhenDone(ctx context.Context, arg CompleteCampaignWhenDoneParams) (int64, error)
 	CompleteMediaFile(ctx context.Context, arg CompleteMediaFileParams) (int64, error)
+	CompleteSuppression(ctx context.Context, arg CompleteSuppressionParams) error
+	ConnectedAccountRefs(ctx context.Context) ([]ConnectedAccountRefsRow, error)
+	ConversationOfUser(ctx context.Context, arg ConversationOfUserParams) (ConversationOfUserRow, error)
 	ConversationPeersOf(ctx context.Context, accountID int64) ([]int64, error)
+	ConversationToWork(ctx context.Context, id int64) (ConversationToWorkRow, error)
+	ConversationWithPeer(ctx context.Context, arg ConversationWithPeerParams) (ConversationWithPeerRow, error)
+	ConversationsChangedAfter(ctx context.Context, arg ConversationsChangedAfterParams) ([]ConversationsChangedAfterRow, error)
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
 	CountAdmins(ctx context.Context) (int64, error)
+	// A delivery still sending is the message: its answer, with the id, may
+	// come after the update that shows the message.
+	CountCampaignMessages(ctx context.Context, arg CountCampaignMessagesParams) (int64, error)
+	CountDeliveryRetry(ctx context.Context, arg CountDeliveryRetryParams) error
 	CountListMembers(ctx context.Context, listID int64) (int64, error)
+	CountUnreadConversationsOf(ctx context.Context, userID int64) (int64, error)
+	CountUserCampaigns(ctx context.Context, userID int64) (int64, error)
+	CountUserSuppressions(ctx context.Context, userID int64) (int64, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
 	CreateExtraction(ctx context.Context, arg CreateExtractionParams) (Extraction, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (int64, error)
@@ -85,26 +127,65 @@ type Querier interface {
 	DeletePendingAccount(ctx context.Context, arg DeletePendingAccountParams) (int64, error)
 	DeletePendingLogin(ctx context.Context, arg DeletePendingLoginParams) (int64, error)
 	DeletePendingLoginsOfAccount(ctx context.Context, arg DeletePendingLoginsOfAccountParams) (int64, error)
+	DeletePrunedCampaigns(ctx context.Context, arg DeletePrunedCampaignsParams) (int64, error)
+	DeletePrunedDeliveries(ctx context.Context, arg DeletePrunedDeliveriesParams) (int64, error)
+	// An update may have shown the sent message before its answer was
+	// recorded; the answer's row is the one to keep.
+	DeleteShownAnswer(ctx context.Context, arg DeleteShownAnswerParams) error
 	// The chats a refresh did not see any more (the account left them).
 	DeleteStaleAccountChats(ctx context.Context, arg DeleteStaleAccountChatsParams) (int64, error)
+	DeleteSuppressionByTGID(ctx context.Context, arg DeleteSuppressionByTGIDParams) (int64, error)
+	DeleteSuppressionByUsername(ctx context.Context, arg DeleteSuppressionByUsernameParams) (int64, error)
 	DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error)
 	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
 	DeleteWorkspace(ctx context.Context, id int64) (int64, error)
+	DeliveriesAfter(ctx context.Context, arg DeliveriesAfterParams) ([]Delivery, error)
+	// The newest delivery the account sent the person (or is sending: a reply
+	// can come before the answer is recorded) without a reply yet.
+	DeliveryRepliedBy(ctx context.Context, arg DeliveryRepliedByParams) (Delivery, error)
 	DisableWebhookEndpoint(ctx context.Context, arg DisableWebhookEndpointParams) (int64, error)
 	DisconnectAccount(ctx context.Context, arg DisconnectAccountParams) (int64, error)
 	EnableWebhookEndpoint(ctx context.Context, arg EnableWebhookEndpointParams) (int64, error)
+	EndCampaignPreparing(ctx context.Context, id int64) (int64, error)
 	// A use that Telegram let through after a FLOOD_WAIT's time: the account is
 	// active again, unless something graver was recorded meanwhile.
 	EndFloodWait(ctx context.Context, arg EndFloodWaitParams) (int64, error)
+	EnsurePace(ctx context.Context, arg EnsurePaceParams) error
 	ExtractionByID(ctx context.Context, arg ExtractionByIDParams) (Extraction, error)
 	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
 	ExtractionForWork(ctx context.Context, id int64) (Extraction, error)
+	// CAST: PostgreSQL types a bare "$2 <> 0" as int4, and Telegram user ids
+	// pass 2^31.
+	FindSuppression(ctx context.Context, arg FindSuppressionParams) (Suppression, error)
 	FinishAccountCall(ctx context.Context, arg FinishAccountCallParams) error
+	FinishAnswerOf(ctx context.Context, arg FinishAnswerOfParams) (int64, error)
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
+	FirstDeliveryNotSkipped(ctx context.Context, arg FirstDeliveryNotSkippedParams) (Delivery, error)
+	// ORDER BY, not MIN: SQLite's aggregate loses the column's type.
+	FirstFollowUpDue(ctx context.Context, arg FirstFollowUpDueParams) (sql.NullTime, error)
+	FirstPendingAnswer(ctx context.Context, accountID int64) (FirstPendingAnswerRow, error)
+	FirstStepDue(ctx context.Context, arg FirstStepDueParams) (sql.NullTime, error)
 	ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error)
 	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
+	InboxMessageByRandomID(ctx context.Context, arg InboxMessageByRandomIDParams) (InboxMessageByRandomIDRow, error)
+	InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGIDParams) (InboxMessageByTGIDRow, error)
+	InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfRow, error)
+	InsertAnswer(ctx context.Context, arg InsertAnswerParams) (int64, error)
+	// Campaigns, their deliveries, the accounts' pace and updates state, and
+	// the suppression list. The statements whose text depends on the engine
+	// or on their data are in sqlstore/campaigns_dynamic.go.
+	InsertCampaign(ctx context.Context, arg InsertCampaignParams) (Campaign, error)
+	// The statements of the inbox whose text does not depend on their data;
+	// the conversation list's filters and keyset, the joined reads of a
+	// conversation or a message, and the notes' page are in
+	// sqlstore/inbox_dynamic.go.
+	InsertConversation(ctx context.Context, arg InsertConversationParams) (int64, error)
+	InsertInboxMessage(ctx context.Context, arg InsertInboxMessageParams) (int64, error)
+	InsertNote(ctx context.Context, arg InsertNoteParams) (int64, error)
+	InsertSuppression(ctx context.Context, arg InsertSuppressionParams) (Suppression, error)
 	InvitationByHash(ctx context.Context, tokenHash []byte) (InvitationByHashRow, error)
 	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
+	LatestDeliveryToPeer(ctx context.Context, arg LatestDeliveryToPeerParams) (Delivery, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
 	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
 	ListActivity(ctx context.Context, arg ListActivityParams) ([]AccountActivity, error)
@@ -121,6 +202,7 @@ type Querier interface {
 	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
 	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
+	MarkConversationReadOf(ctx context.Context, arg MarkConversationReadOfParams) (int64, error)
 	MediaChunk(ctx context.Context, arg MediaChunkParams) ([]byte, error)
 	MediaFile(ctx context.Context, arg MediaFileParams) (MediaFileRow, error)
 	MediaFileBySHA256(ctx context.Context, arg MediaFileBySHA256Params) (MediaFileBySHA256Row, error)
@@ -131,6 +213,13 @@ type Querier interface {
 	// or filled by a finished extraction).
 	MemberListCounts(ctx context.Context, userID int64) (MemberListCountsRow, error)
 	MemberListsPage(ctx context.Context, arg MemberListsPageParams) ([]MemberList, error)
+	// The conditions of the partial index deliveries_steps_due, written out so
+	// both engines' planners use it.
+	NextDueFollowUp(ctx context.Context, arg NextDueFollowUpParams) (NextDueFollowUpRow, error)
+	NextPendingFirstStep(ctx context.Context, arg NextPendingFirstStepParams) (NextPendingFirstStepRow, error)
+	NoteOf(ctx context.Context, id int64) (NoteOfRow, error)
+	NoteWaitingAnswersOf(ctx context.Context, arg NoteWaitingAnswersOfParams) error
+	PaceOfAccount(ctx context.Context, accountID int64) (PaceOfAccountRow, error)
 	// The newest access hash an account was given for a user, found through
 	// the lists of the account's owner and (list_id, tg_user_id).
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
@@ -139,6 +228,7 @@ type Querier interface {
 	PendingLoginByID(ctx context.Context, arg PendingLoginByIDParams) (PendingLogin, error)
 	PruneAccountActivity(ctx context.Context, arg PruneAccountActivityParams) (int64, error)
 	PruneConversations(ctx context.Context, arg PruneConversationsParams) (int64, error)
+	PruneDrafts(ctx context.Context, arg PruneDraftsParams) (int64, error)
 	// Retention (issue 22): each prune deletes at most max_rows rows older
 	// than before, so a pass holds SQLite's writer for one small batch at a
 	// time. The outer WHERE repeats the age test: on PostgreSQL a row changed
@@ -152,6 +242,7 @@ type Querier interface {
 	PruneWebhookDeliveries(ctx context.Context, arg PruneWebhookDeliveriesParams) (int64, error)
 	PutMediaChunk(ctx context.Context, arg PutMediaChunkParams) error
 	QueuedAccountCalls(ctx context.Context, node string) ([]int64, error)
+	RecentCampaignOutcomes(ctx context.Context, arg RecentCampaignOutcomesParams) (RecentCampaignOutcomesRow, error)
 	// A FLOOD_WAIT on one kind of call: the later end wins over an earlier one
 	// (two uses of the account told different waits).
 	RecordAccountWait(ctx context.Context, arg RecordAccountWaitParams) (int64, error)
@@ -161,14 +252,24 @@ type Querier interface {
 	// a later FLOOD_WAIT deadline wins over an earlier one.
 	RecordUseVerdict(ctx context.Context, arg RecordUseVerdictParams) (int64, error)
 	RecordWebhookAttempt(ctx context.Context, arg RecordWebhookAttemptParams) (int64, error)
+	ReleaseAnswerOf(ctx context.Context, arg ReleaseAnswerOfParams) (int64, error)
 	RemoveWorkspaceMember(ctx context.Context, arg RemoveWorkspaceMemberParams) (int64, error)
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RenameWorkspace(ctx context.Context, arg RenameWorkspaceParams) (int64, error)
+	RepliedDeliveries(ctx context.Context, arg RepliedDeliveriesParams) ([]Delivery, error)
+	RetryAnswerOf(ctx context.Context, arg RetryAnswerOfParams) (int64, error)
 	// Only a pending invitation: one used, revoked or expired stays as it was.
 	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
 	RevokeInvitationsTo(ctx context.Context, arg RevokeInvitationsToParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
+	RunningCampaignsOfAccount(ctx context.Context, accountID int64) ([]Campaign, error)
+	SaveAccountPace(ctx context.Context, arg SaveAccountPaceParams) error
 	SaveMediaUpload(ctx context.Context, arg SaveMediaUploadParams) error
+	SaveUpdatesState(ctx context.Context, arg SaveUpdatesStateParams) error
+	ScheduledCampaignsDue(ctx context.Context, now sql.NullTime) ([]Campaign, error)
+	SendersWithWork(ctx context.Context, repliesSince sql.NullTime) ([]SendersWithWorkRow, error)
+	SendingAnswersOf(ctx context.Context, accountID int64) ([]SendingAnswersOfRow, error)
+	SendingDeliveriesOf(ctx context.Context, accountID int64) ([]Delivery, error)
 	SessionCommit(ctx context.Context, arg SessionCommitParams) error
 	// Hardening (issue 10): sessions per user, login devices, the last failed
 	// log-in of a throttle key, failed Telegram login steps.
@@ -180,17 +281,27 @@ type Querier interface {
 	SessionFind(ctx context.Context, arg SessionFindParams) ([]byte, error)
 	SetAccountStatus(ctx context.Context, arg SetAccountStatusParams) (int64, error)
 	SetCampaignMedia(ctx context.Context, arg SetCampaignMediaParams) error
+	SetCampaignNextSlot(ctx context.Context, arg SetCampaignNextSlotParams) error
+	SetConversationHistoryLoaded(ctx context.Context, arg SetConversationHistoryLoadedParams) (int64, error)
+	SetConversationStatusOf(ctx context.Context, arg SetConversationStatusOfParams) error
+	SetDeliveryPeerOf(ctx context.Context, arg SetDeliveryPeerOfParams) error
+	SetDeliveryReply(ctx context.Context, arg SetDeliveryReplyParams) error
 	SetExtractionJob(ctx context.Context, arg SetExtractionJobParams) (int64, error)
 	SetExtractionWaiting(ctx context.Context, arg SetExtractionWaitingParams) (int64, error)
 	SetMemberListCount(ctx context.Context, arg SetMemberListCountParams) error
+	SetTypingAt(ctx context.Context, arg SetTypingAtParams) error
 	SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error)
 	SetWorkspaceMemberRole(ctx context.Context, arg SetWorkspaceMemberRoleParams) (int64, error)
+	SkipPendingDeliveries(ctx context.Context, arg SkipPendingDeliveriesParams) (int64, error)
 	// A run takes over the extraction: later checkpoints must carry its token.
 	StartExtractionRun(ctx context.Context, arg StartExtractionRunParams) (Extraction, error)
+	StepStateCounts(ctx context.Context, campaignID int64) ([]StepStateCountsRow, error)
 	// A use's refreshed session, only over the login it started on: a
 	// rotation or re-login in the meantime must not be overwritten by the old
 	// session.
 	StoreUseSession(ctx context.Context, arg StoreUseSessionParams) (int64, error)
+	SuppressionsBefore(ctx context.Context, arg SuppressionsBeforeParams) ([]Suppression, error)
+	SuppressionsOf(ctx context.Context, userID int64) ([]Suppression, error)
 	TakeAccountCall(ctx context.Context, arg TakeAccountCallParams) (TakeAccountCallRow, error)
 	// Through the membership: a token of a member who was removed, or of a
 	// workspace that was deleted, finds nothing. The role is read now, so a
@@ -198,9 +309,14 @@ type Querier interface {
 	TokenByHash(ctx context.Context, tokenHash []byte) (TokenByHashRow, error)
 	TokenExists(ctx context.Context, arg TokenExistsParams) (int64, error)
 	TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiToken, error)
+	TouchAnsweredConversation(ctx context.Context, arg TouchAnsweredConversationParams) error
+	TouchConversationAt(ctx context.Context, arg TouchConversationAtParams) error
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
+	TypistsSince(ctx context.Context, arg TypistsSinceParams) ([]TypistsSinceRow, error)
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
+	UpdateConversationPeer(ctx context.Context, arg UpdateConversationPeerParams) error
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)
+	UpdatesStateOfAccount(ctx context.Context, accountID int64) (UpdatesStateOfAccountRow, error)
 	UpsertAccountChat(ctx context.Context, arg UpsertAccountChatParams) error
 	// Single use in one statement: of two people accepting at once, one
 	// updates the row and the other finds it used.
@@ -209,6 +325,9 @@ type Querier interface {
 	UserAccountWaits(ctx context.Context, arg UserAccountWaitsParams) ([]AccountWait, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
+	// From the campaigns' and lists' own counts, read through their user
+	// indexes: counting the rows would read every delivery.
+	UserUsage(ctx context.Context, userID int64) (UserUsageRow, error)
 	UserWorkspaces(ctx context.Context, userID int64) ([]UserWorkspacesRow, error)
 	WebhookDeliveryForWork(ctx context.Context, id int64) (WebhookDeliveryForWorkRow, error)
 	WebhookEndpointFailed(ctx context.Context, arg WebhookEndpointFailedParams) (WebhookEndpoint, error)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
@@ -34,16 +33,6 @@ func (q queries) conn() utcArgs {
 	return utcArgs{q.db}
 }
 
-// insertStmts caches SQLite's page INSERT per pool and row count: parsing
-// a statement of thousands of parameters again for every page costs more
-// than the insert itself. database/sql prepares it once per connection.
-var insertStmts sync.Map // insertKey → *sql.Stmt
-
-type insertKey struct {
-	db   *sql.DB
-	rows int
-}
-
 // SQLite binds every parameter with a call into the engine, and binding is
 // a third of a member's insert, so a page binds what is the same for all
 // its members (list, account, fetch time) once, and the six flags as one
@@ -61,11 +50,10 @@ const (
 	insertMembersTail = ") AS v WHERE true ON CONFLICT (list_id, tg_user_id) DO NOTHING"
 )
 
+// insertStmt is SQLite's page INSERT of rows members, prepared once per
+// store and size: parsing a statement of thousands of parameters again for
+// every page costs more than the insert itself.
 func (q queries) insertStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
-	k := insertKey{q.db, rows}
-	if st, ok := insertStmts.Load(k); ok {
-		return st.(*sql.Stmt), nil
-	}
 	var b strings.Builder
 	b.WriteString(insertMembersSelect)
 	for i := range rows {
@@ -82,15 +70,8 @@ func (q queries) insertStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
 		b.WriteByte(')')
 	}
 	b.WriteString(insertMembersTail)
-	st, err := q.db.PrepareContext(ctx, b.String())
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := insertStmts.LoadOrStore(k, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
+	// Cached: the texts are at most insertChunk, one per size of chunk.
+	return q.stmts.stmt(ctx, q.tx, b.String())
 }
 
 // insertMembers adds members to a list, skipping users already in it, and
@@ -120,9 +101,6 @@ func (q queries) insertMembers(ctx context.Context, listID int64, members []stor
 		st, err := q.insertStmt(ctx, len(chunk))
 		if err != nil {
 			return added, fmt.Errorf("insert members: %w", mapErr(q.d, err))
-		}
-		if q.tx != nil {
-			st = q.tx.StmtContext(ctx, st)
 		}
 		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
