@@ -615,18 +615,29 @@ func (q queries) SuppressionsPage(ctx context.Context, userID, beforeID int64, l
 	return many(q.d, rs, err, toSuppression)
 }
 
+// ForEachSuppression walks the list a keyset page at a time, newest
+// first: an export of a million entries holds one page, never the list.
 func (q queries) ForEachSuppression(ctx context.Context, userID int64, fn func(store.Suppression) error) error {
-	list, err := q.ListSuppressions(ctx, userID)
-	if err != nil {
-		return err
-	}
-	for _, s := range list {
-		if err := fn(s); err != nil {
+	var before int64
+	for {
+		page, err := q.SuppressionsPage(ctx, userID, before, suppressionWalkPage)
+		if err != nil {
 			return err
 		}
+		for _, s := range page {
+			if err := fn(s); err != nil {
+				return err
+			}
+		}
+		if len(page) < suppressionWalkPage {
+			return nil
+		}
+		before = page[len(page)-1].ID
 	}
-	return nil
 }
+
+// suppressionWalkPage is how many entries ForEachSuppression reads at once.
+const suppressionWalkPage = 1000
 
 func (q queries) DeleteSuppression(ctx context.Context, userID, tgUserID int64, username string) error {
 	var (
