@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,48 +25,28 @@ var wideStoreAllowed = map[string]bool{
 }
 
 func TestDomainsTakeANarrowStore(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]bool{}
 	fset := token.NewFileSet()
-	for _, top := range []string{"cmd", "internal"} {
-		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if name := d.Name(); name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-				return nil
-			}
-			rel, _ := filepath.Rel(root, filepath.Dir(path))
-			pkg := filepath.ToSlash(rel)
-			seen[pkg] = true
-			// The store's own packages are the wide store.
-			if pkg == "internal/store" || strings.HasPrefix(pkg, "internal/store/") || wideStoreAllowed[pkg] {
-				return nil
-			}
-			f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-			if err != nil {
-				return err
-			}
-			for _, line := range wideStoreUses(fset, f) {
-				fileRel, _ := filepath.Rel(root, path)
-				t.Errorf("%s:%d names store.Store; declare the part of the store package %s uses (see internal/inbox/store.go)",
-					filepath.ToSlash(fileRel), line, pkg)
-			}
+	eachGoFile(t, func(path, rel string) error {
+		if strings.HasSuffix(path, "_test.go") {
 			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
-	}
+		pkg := filepath.ToSlash(filepath.Dir(rel))
+		seen[pkg] = true
+		// The store's own packages are the wide store.
+		if pkg == "internal/store" || strings.HasPrefix(pkg, "internal/store/") || wideStoreAllowed[pkg] {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, line := range wideStoreUses(fset, f) {
+			t.Errorf("%s:%d names store.Store; declare the part of the store package %s uses (see internal/inbox/store.go)",
+				rel, line, pkg)
+		}
+		return nil
+	})
 	for pkg := range wideStoreAllowed {
 		if !seen[pkg] {
 			t.Errorf("allowed package %s not found; update the list", pkg)

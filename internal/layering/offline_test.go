@@ -4,8 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -17,53 +15,34 @@ import (
 // called). Such a call also waited out the connect timeout: 32 s of one
 // test was an account rotation dialling out.
 func TestTestsNeverDialTelegram(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	fset := token.NewFileSet()
-	for _, top := range []string{"cmd", "internal"} {
-		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
+	eachGoFile(t, func(path, rel string) error {
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.CompositeLit)
+			if !ok || !isTelegramConfig(lit.Type) {
+				return true
 			}
-			if d.IsDir() {
-				if name := d.Name(); name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !strings.HasSuffix(path, "_test.go") {
-				return nil
-			}
-			f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-			if err != nil {
-				return err
-			}
-			ast.Inspect(f, func(n ast.Node) bool {
-				lit, ok := n.(*ast.CompositeLit)
-				if !ok || !isTelegramConfig(lit.Type) {
-					return true
-				}
-				for _, el := range lit.Elts {
-					if kv, ok := el.(*ast.KeyValueExpr); ok {
-						if key, ok := kv.Key.(*ast.Ident); ok && key.Name == "DCs" {
-							return true
-						}
+			for _, el := range lit.Elts {
+				if kv, ok := el.(*ast.KeyValueExpr); ok {
+					if key, ok := kv.Key.(*ast.Ident); ok && key.Name == "DCs" {
+						return true
 					}
 				}
-				rel, _ := filepath.Rel(root, path)
-				t.Errorf("%s:%d: telegram.Config without DCs dials Telegram's real servers; "+
-					"use the sandbox's DCs, or testkit.UnreachableTelegram for a gateway the test never calls",
-					filepath.ToSlash(rel), fset.Position(lit.Pos()).Line)
-				return true
-			})
-			return nil
+			}
+			t.Errorf("%s:%d: telegram.Config without DCs dials Telegram's real servers; "+
+				"use the sandbox's DCs, or testkit.UnreachableTelegram for a gateway the test never calls",
+				rel, fset.Position(lit.Pos()).Line)
+			return true
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+		return nil
+	})
 }
 
 func isTelegramConfig(e ast.Expr) bool {
