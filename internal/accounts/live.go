@@ -175,7 +175,7 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 			return accountError(err, s.now())
 		}
 	}
-	used := store.Unfenced // the lease fn ran under, if it ran
+	var used store.Fence // the lease fn ran under, if it ran
 	stepErr := s.rt.Do(ctx, store.AccountRef{UserID: userID, AccountID: accountID}, func(ctx context.Context, api *tg.Client) error {
 		used, _ = lease.FromContext(ctx)
 		// Work holds the account firmly while it runs: the connection's
@@ -202,7 +202,11 @@ func (s *Service) Use(ctx context.Context, userID, accountID int64, fn func(ctx 
 			u.(*lease.Use).Lose(stepErr)
 		}
 	}
-	s.finishUse(context.WithoutCancel(ctx), used, Actor{UserID: userID, IP: IPFrom(ctx)}, row, nil, nil, stepErr)
+	// Unfenced: by now the connection fn ran on may have ended and given
+	// its lease back (it stops on PEER_FLOOD), and Telegram's verdict on
+	// the account holds whoever holds it next. A lease taken over by
+	// another node has already refused the work's own fenced writes.
+	s.finishUse(context.WithoutCancel(ctx), store.Unfenced, Actor{UserID: userID, IP: IPFrom(ctx)}, row, nil, nil, stepErr)
 	if fenced || errors.Is(stepErr, lease.ErrLost) {
 		return lease.ErrBusy.WithRetryAfter(s.leases.TTL()).Wrap(stepErr)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/audit"
+	"github.com/telegramate/telegramate/internal/lease"
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -408,5 +409,41 @@ func TestOverlappingUsesKeepEveryVerdict(t *testing.T) {
 	}
 	if a.Status != accounts.StatusLimited {
 		t.Errorf("after a PEER_FLOOD in an overlapping use the account is %q, want limited", a.Status)
+	}
+}
+
+// TestVerdictLandsAfterTheLeaseEnded: a use meets PEER_FLOOD after the
+// account's lease has ended under it (its connection stopped and gave the
+// lease back, as a connection does on PEER_FLOOD). No other node holds the
+// account, so Telegram's verdict must still be stored: the account is
+// limited. Fencing the verdict with the ended lease dropped it (seen in CI
+// under load, where the connection's release won the race).
+func TestVerdictLandsAfterTheLeaseEnded(t *testing.T) {
+	e := sqliteEnv(t)
+	ctx := ctxFor(t)
+	t.Cleanup(sbx.ClearFaults)
+	acct := e.connect(e.ann, appF, phoneCleo, "")
+	err := e.svc.Use(ctx, e.ann.UserID, acct.ID, func(ctx context.Context, api *tg.Client) error {
+		f, ok := lease.FromContext(ctx)
+		if !ok {
+			return errors.New("the use runs under no lease")
+		}
+		if err := e.st.ReleaseLease(context.Background(), f); err != nil {
+			return err
+		}
+		if err := sbx.SetFault(sandbox.Fault{Method: "users.getUsers", Error: "PEER_FLOOD"}); err != nil {
+			return err
+		}
+		return selfCheck(3003)(ctx, api)
+	})
+	if !errors.Is(err, telegram.ErrPeerFlood) {
+		t.Fatalf("use: %v, want PEER_FLOOD", err)
+	}
+	a, err := e.svc.Get(ctx, e.ann.UserID, acct.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != accounts.StatusLimited {
+		t.Errorf("after a PEER_FLOOD met once the lease had ended the account is %q, want limited", a.Status)
 	}
 }
