@@ -32,9 +32,14 @@ var listenerPolls atomic.Int64
 // once and then waits 50 ms for its next read, which this cuts short.
 const onePoll = 40 * time.Millisecond
 
-// slowPollRetry reads once more this long after a write, in case the read
-// just after it did not finish within onePoll (a loaded machine).
-const slowPollRetry = 250 * time.Millisecond
+// slowPollRetries are the reads after a notifying write whose read found
+// nothing: on a loaded machine a read can wait for a connection past
+// onePoll, and a notification missed then waited for the idle poll (a job
+// not run for minutes; seen in CI). Each is allowed retryPoll.
+var slowPollRetries = []time.Duration{250 * time.Millisecond, time.Second, 3 * time.Second}
+
+// retryPoll bounds one retry's read.
+const retryPoll = 500 * time.Millisecond
 
 // wokenDriver is River's SQLite driver with the woken listener.
 type wokenDriver struct {
@@ -120,13 +125,18 @@ type wokenListener struct {
 // batches), or every idleListenPoll, until one comes. River's notifier
 // calls it again every 5 s (to ping): that alone reads nothing.
 func (l *wokenListener) WaitForNotification(ctx context.Context) (*riverdriver.Notification, error) {
-	var retry <-chan time.Time
+	var (
+		retry   <-chan time.Time
+		retries []time.Duration // after retry, while nothing is found
+		bound   = onePoll
+	)
 	for {
 		// Taken before reading: a write during the read wakes the next.
 		wake := l.written()
 		if l.more || l.notified.Swap(false) || time.Since(l.lastPoll) >= l.idle {
 			l.lastPoll = time.Now()
-			n, err := l.pollOnce(ctx)
+			n, err := l.pollOnce(ctx, bound)
+			bound = onePoll
 			l.more = n != nil
 			if n != nil || err != nil {
 				return n, err
@@ -139,11 +149,14 @@ func (l *wokenListener) WaitForNotification(ctx context.Context) (*riverdriver.N
 			return nil, ctx.Err()
 		case <-wake:
 			if l.notified.Load() {
-				retry = time.After(slowPollRetry)
+				retry, retries = time.After(slowPollRetries[0]), slowPollRetries[1:]
 			}
 		case <-retry:
 			retry = nil
-			l.more = true // one more read, in case the last one was cut short
+			if len(retries) > 0 {
+				retry, retries = time.After(retries[0]), retries[1:]
+			}
+			l.more, bound = true, retryPoll // read again, in case the last one was cut short
 		case <-idle.C:
 		}
 		idle.Stop()
@@ -151,9 +164,9 @@ func (l *wokenListener) WaitForNotification(ctx context.Context) (*riverdriver.N
 }
 
 // pollOnce is one read of the notifications: nil, nil when none is there.
-func (l *wokenListener) pollOnce(ctx context.Context) (*riverdriver.Notification, error) {
+func (l *wokenListener) pollOnce(ctx context.Context, bound time.Duration) (*riverdriver.Notification, error) {
 	listenerPolls.Add(1)
-	pctx, cancel := context.WithTimeout(ctx, onePoll)
+	pctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	n, err := l.Listener.WaitForNotification(pctx)
 	switch {

@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
@@ -77,5 +80,54 @@ func TestSQLiteListenerWokenByNotifyingWrites(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	if n := listenerPolls.Load() - before; n > 3 {
 		t.Errorf("the listener read River's notifications %d times in 3 idle seconds, want at most 3 (River's own reads every 50 ms)", n)
+	}
+}
+
+// slowListener is River's listener on a loaded machine: its first reads
+// outlast their bound, and only a later one finds the notification.
+type slowListener struct {
+	riverdriver.Listener
+	slow  int // reads that outlast their bound
+	reads atomic.Int32
+}
+
+func (l *slowListener) WaitForNotification(ctx context.Context) (*riverdriver.Notification, error) {
+	if int(l.reads.Add(1)) <= l.slow {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return &riverdriver.Notification{Topic: "insert", Payload: "{}"}, nil
+}
+
+// TestNotificationFoundWhenReadsAreSlow: the reads after a notifying
+// write can wait past their bound on a loaded machine (CI: a job not run
+// within 30 s of its commit). The listener reads again, more patiently,
+// until the notification is found, instead of leaving it to the idle poll.
+func TestNotificationFoundWhenReadsAreSlow(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		written = make(chan struct{})
+	)
+	notified := &atomic.Bool{}
+	slow := &slowListener{slow: 2}
+	l := &wokenListener{Listener: slow, notified: notified, idle: 10 * time.Minute, lastPoll: time.Now(),
+		written: func() <-chan struct{} {
+			mu.Lock()
+			defer mu.Unlock()
+			return written
+		}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	go func() {
+		time.Sleep(100 * time.Millisecond) // the listener waits for a write
+		notified.Store(true)
+		mu.Lock()
+		close(written) // the notifying write ended
+		written = make(chan struct{})
+		mu.Unlock()
+	}()
+	n, err := l.WaitForNotification(ctx)
+	if err != nil || n == nil {
+		t.Fatalf("after %d reads: %v, %v; want the notification", slow.reads.Load(), n, err)
 	}
 }
