@@ -283,3 +283,20 @@ SELECT p.campaign_id, p.user_id, p.account_id, p.tg_user_id, p.access_hash, p.us
   CAST(sqlc.arg(random_id) AS BIGINT), sqlc.arg(now), p.step + 1, p.id, sqlc.arg(due_at)
 FROM deliveries p WHERE p.id = sqlc.arg(prev_id) AND p.state = 'sent'
   AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.prev_id = p.id);
+
+-- SetCampaignStatus moves a campaign from the status it was read in; one
+-- statement per kind of move, so each stays static.
+
+-- name: MoveCampaignStatus :execrows
+UPDATE campaigns SET status = sqlc.arg(status), pause_reason = sqlc.arg(reason), updated_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
+
+-- name: StartCampaignStatus :execrows
+UPDATE campaigns SET status = sqlc.arg(status), pause_reason = sqlc.arg(reason), updated_at = sqlc.arg(now),
+    started_at = COALESCE(started_at, sqlc.arg(now))
+WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
+
+-- name: FinishCampaignStatus :execrows
+UPDATE campaigns SET status = sqlc.arg(status), pause_reason = sqlc.arg(reason), updated_at = sqlc.arg(now),
+    finished_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);

@@ -38,3 +38,6 @@ WHERE workspace_id = sqlc.arg(workspace_id) AND user_id = sqlc.arg(user_id);
 
 -- name: RemoveWorkspaceMember :execrows
 DELETE FROM workspace_members WHERE workspace_id = sqlc.arg(workspace_id) AND user_id = sqlc.arg(user_id);
+
+-- name: UnassignConversationsOf :exec
+UPDATE conversations SET assigned_to = NULL WHERE user_id = sqlc.arg(workspace_id) AND assigned_to = sqlc.arg(user_id);

@@ -102,6 +102,10 @@ func (s queries) AutoDisableWebhookEndpoint(ctx context.Context, arg gen.AutoDis
 	return s.q.AutoDisableWebhookEndpoint(ctx, db.AutoDisableWebhookEndpointParams(arg))
 }
 
+func (s queries) BackupTakenAt(ctx context.Context) (time.Time, error) {
+	return s.q.BackupTakenAt(ctx)
+}
+
 func (s queries) CampaignAccountStateCounts(ctx context.Context, campaignID int64) ([]gen.CampaignAccountStateCountsRow, error) {
 	rs, err := s.q.CampaignAccountStateCounts(ctx, campaignID)
 	return each(rs, convCampaignAccountStateCountsRow), err
@@ -125,6 +129,10 @@ func (s queries) CampaignPendingShares(ctx context.Context, campaignID int64) ([
 func (s queries) CampaignReasonCounts(ctx context.Context, campaignID int64) ([]gen.CampaignReasonCountsRow, error) {
 	rs, err := s.q.CampaignReasonCounts(ctx, campaignID)
 	return each(rs, convCampaignReasonCountsRow), err
+}
+
+func (s queries) CampaignSenderAccounts(ctx context.Context, campaignID int64) ([]int64, error) {
+	return s.q.CampaignSenderAccounts(ctx, campaignID)
 }
 
 func (s queries) CampaignSenderIDs(ctx context.Context, campaignID int64) ([]int64, error) {
@@ -156,6 +164,10 @@ func (s queries) CampaignsOfUserBefore(ctx context.Context, arg gen.CampaignsOfU
 	return each(rs, convCampaign), err
 }
 
+func (s queries) CampaignsToPauseOnRestore(ctx context.Context, now sql.NullTime) ([]int64, error) {
+	return s.q.CampaignsToPauseOnRestore(ctx, now)
+}
+
 func (s queries) CancelAccountCall(ctx context.Context, arg gen.CancelAccountCallParams) (int64, error) {
 	return s.q.CancelAccountCall(ctx, db.CancelAccountCallParams(arg))
 }
@@ -185,8 +197,16 @@ func (s queries) ClaimAnswerOf(ctx context.Context, arg gen.ClaimAnswerOfParams)
 	return s.q.ClaimAnswerOf(ctx, db.ClaimAnswerOfParams(arg))
 }
 
+func (s queries) ClaimRestoredDelivery(ctx context.Context, arg gen.ClaimRestoredDeliveryParams) error {
+	return s.q.ClaimRestoredDelivery(ctx, db.ClaimRestoredDeliveryParams(arg))
+}
+
 func (s queries) ClaimWebhookEndpoint(ctx context.Context, arg gen.ClaimWebhookEndpointParams) (int64, error) {
 	return s.q.ClaimWebhookEndpoint(ctx, db.ClaimWebhookEndpointParams(arg))
+}
+
+func (s queries) ClearCampaignRestored(ctx context.Context, id int64) error {
+	return s.q.ClearCampaignRestored(ctx, id)
 }
 
 func (s queries) ClearLoginFailures(ctx context.Context, throttleKey string) error {
@@ -242,12 +262,30 @@ func (s queries) CopyListMembers(ctx context.Context, arg gen.CopyListMembersPar
 	return s.q.CopyListMembers(ctx, db.CopyListMembersParams(arg))
 }
 
+func (s queries) CountAccountsByStatus(ctx context.Context) ([]gen.CountAccountsByStatusRow, error) {
+	rs, err := s.q.CountAccountsByStatus(ctx)
+	return each(rs, convCountAccountsByStatusRow), err
+}
+
 func (s queries) CountAdmins(ctx context.Context) (int64, error) {
 	return s.q.CountAdmins(ctx)
 }
 
+func (s queries) CountAutoDisabledEndpoints(ctx context.Context) (int64, error) {
+	return s.q.CountAutoDisabledEndpoints(ctx)
+}
+
+func (s queries) CountAutoPausedCampaigns(ctx context.Context, pausedByHand string) (int64, error) {
+	return s.q.CountAutoPausedCampaigns(ctx, pausedByHand)
+}
+
 func (s queries) CountCampaignMessages(ctx context.Context, arg gen.CountCampaignMessagesParams) (int64, error) {
 	return s.q.CountCampaignMessages(ctx, db.CountCampaignMessagesParams(arg))
+}
+
+func (s queries) CountCampaignsByStatus(ctx context.Context) ([]gen.CountCampaignsByStatusRow, error) {
+	rs, err := s.q.CountCampaignsByStatus(ctx)
+	return each(rs, convCountCampaignsByStatusRow), err
 }
 
 func (s queries) CountDeliveryRetry(ctx context.Context, arg gen.CountDeliveryRetryParams) error {
@@ -268,6 +306,11 @@ func (s queries) CountUserCampaigns(ctx context.Context, userID int64) (int64, e
 
 func (s queries) CountUserSuppressions(ctx context.Context, userID int64) (int64, error) {
 	return s.q.CountUserSuppressions(ctx, userID)
+}
+
+func (s queries) CountWebhookDeliveriesByState(ctx context.Context) ([]gen.CountWebhookDeliveriesByStateRow, error) {
+	rs, err := s.q.CountWebhookDeliveriesByState(ctx)
+	return each(rs, convCountWebhookDeliveriesByStateRow), err
 }
 
 func (s queries) CreateAccount(ctx context.Context, arg gen.CreateAccountParams) (gen.TelegramAccount, error) {
@@ -470,6 +513,10 @@ func (s queries) FinishAnswerOf(ctx context.Context, arg gen.FinishAnswerOfParam
 	return s.q.FinishAnswerOf(ctx, db.FinishAnswerOfParams(arg))
 }
 
+func (s queries) FinishCampaignStatus(ctx context.Context, arg gen.FinishCampaignStatusParams) (int64, error) {
+	return s.q.FinishCampaignStatus(ctx, db.FinishCampaignStatusParams(arg))
+}
+
 func (s queries) FinishExtraction(ctx context.Context, arg gen.FinishExtractionParams) (int64, error) {
 	return s.q.FinishExtraction(ctx, db.FinishExtractionParams(arg))
 }
@@ -488,6 +535,11 @@ func (s queries) FirstPendingAnswer(ctx context.Context, accountID int64) (gen.F
 	return convFirstPendingAnswerRow(r), err
 }
 
+func (s queries) FirstPendingDeliveries(ctx context.Context, arg gen.FirstPendingDeliveriesParams) ([]gen.Delivery, error) {
+	rs, err := s.q.FirstPendingDeliveries(ctx, db.FirstPendingDeliveriesParams(arg))
+	return each(rs, convDelivery), err
+}
+
 func (s queries) FirstStepDue(ctx context.Context, arg gen.FirstStepDueParams) (sql.NullTime, error) {
 	return s.q.FirstStepDue(ctx, db.FirstStepDueParams(arg))
 }
@@ -499,6 +551,10 @@ func (s queries) ForgetAccountCalls(ctx context.Context, before time.Time) (int6
 func (s queries) GetWebhookEndpoint(ctx context.Context, arg gen.GetWebhookEndpointParams) (gen.WebhookEndpoint, error) {
 	r, err := s.q.GetWebhookEndpoint(ctx, db.GetWebhookEndpointParams(arg))
 	return convWebhookEndpoint(r), err
+}
+
+func (s queries) HandleBackupMark(ctx context.Context, now sql.NullTime) error {
+	return s.q.HandleBackupMark(ctx, now)
 }
 
 func (s queries) InboxMessageByRandomID(ctx context.Context, arg gen.InboxMessageByRandomIDParams) (gen.InboxMessageByRandomIDRow, error) {
@@ -624,6 +680,10 @@ func (s queries) LoginFailuresSince(ctx context.Context, arg gen.LoginFailuresSi
 	return s.q.LoginFailuresSince(ctx, db.LoginFailuresSinceParams(arg))
 }
 
+func (s queries) MarkBackup(ctx context.Context, takenAt time.Time) error {
+	return s.q.MarkBackup(ctx, takenAt)
+}
+
 func (s queries) MarkConversationReadOf(ctx context.Context, arg gen.MarkConversationReadOfParams) (int64, error) {
 	return s.q.MarkConversationReadOf(ctx, db.MarkConversationReadOfParams(arg))
 }
@@ -666,6 +726,10 @@ func (s queries) MemberListsPage(ctx context.Context, arg gen.MemberListsPagePar
 	return each(rs, convMemberList), err
 }
 
+func (s queries) MoveCampaignStatus(ctx context.Context, arg gen.MoveCampaignStatusParams) (int64, error) {
+	return s.q.MoveCampaignStatus(ctx, db.MoveCampaignStatusParams(arg))
+}
+
 func (s queries) NextDueFollowUp(ctx context.Context, arg gen.NextDueFollowUpParams) (gen.NextDueFollowUpRow, error) {
 	r, err := s.q.NextDueFollowUp(ctx, db.NextDueFollowUpParams(arg))
 	return convNextDueFollowUpRow(r), err
@@ -688,6 +752,10 @@ func (s queries) NoteWaitingAnswersOf(ctx context.Context, arg gen.NoteWaitingAn
 func (s queries) PaceOfAccount(ctx context.Context, accountID int64) (gen.PaceOfAccountRow, error) {
 	r, err := s.q.PaceOfAccount(ctx, accountID)
 	return convPaceOfAccountRow(r), err
+}
+
+func (s queries) PauseRestoredCampaign(ctx context.Context, arg gen.PauseRestoredCampaignParams) error {
+	return s.q.PauseRestoredCampaign(ctx, db.PauseRestoredCampaignParams(arg))
 }
 
 func (s queries) PeerAccessHash(ctx context.Context, arg gen.PeerAccessHashParams) (int64, error) {
@@ -758,6 +826,10 @@ func (s queries) RecentCampaignOutcomes(ctx context.Context, arg gen.RecentCampa
 	return convRecentCampaignOutcomesRow(r), err
 }
 
+func (s queries) ReclaimSendingDeliveries(ctx context.Context, arg gen.ReclaimSendingDeliveriesParams) (int64, error) {
+	return s.q.ReclaimSendingDeliveries(ctx, db.ReclaimSendingDeliveriesParams(arg))
+}
+
 func (s queries) RecordAccountWait(ctx context.Context, arg gen.RecordAccountWaitParams) (int64, error) {
 	return s.q.RecordAccountWait(ctx, db.RecordAccountWaitParams(arg))
 }
@@ -789,6 +861,11 @@ func (s queries) RenameWorkspace(ctx context.Context, arg gen.RenameWorkspacePar
 func (s queries) RepliedDeliveries(ctx context.Context, arg gen.RepliedDeliveriesParams) ([]gen.Delivery, error) {
 	rs, err := s.q.RepliedDeliveries(ctx, db.RepliedDeliveriesParams(arg))
 	return each(rs, convDelivery), err
+}
+
+func (s queries) RestoredCampaign(ctx context.Context, id int64) (gen.RestoredCampaignRow, error) {
+	r, err := s.q.RestoredCampaign(ctx, id)
+	return convRestoredCampaignRow(r), err
 }
 
 func (s queries) RetryAnswerOf(ctx context.Context, arg gen.RetryAnswerOfParams) (int64, error) {
@@ -920,6 +997,14 @@ func (s queries) SkipPendingDeliveries(ctx context.Context, arg gen.SkipPendingD
 	return s.q.SkipPendingDeliveries(ctx, db.SkipPendingDeliveriesParams(arg))
 }
 
+func (s queries) SkipRestoredDelivery(ctx context.Context, arg gen.SkipRestoredDeliveryParams) error {
+	return s.q.SkipRestoredDelivery(ctx, db.SkipRestoredDeliveryParams(arg))
+}
+
+func (s queries) StartCampaignStatus(ctx context.Context, arg gen.StartCampaignStatusParams) (int64, error) {
+	return s.q.StartCampaignStatus(ctx, db.StartCampaignStatusParams(arg))
+}
+
 func (s queries) StartExtractionRun(ctx context.Context, arg gen.StartExtractionRunParams) (gen.Extraction, error) {
 	r, err := s.q.StartExtractionRun(ctx, db.StartExtractionRunParams(arg))
 	return convExtraction(r), err
@@ -978,6 +1063,14 @@ func (s queries) TouchToken(ctx context.Context, arg gen.TouchTokenParams) error
 func (s queries) TypistsSince(ctx context.Context, arg gen.TypistsSinceParams) ([]gen.TypistsSinceRow, error) {
 	rs, err := s.q.TypistsSince(ctx, db.TypistsSinceParams(arg))
 	return each(rs, convTypistsSinceRow), err
+}
+
+func (s queries) UnassignConversationsOf(ctx context.Context, arg gen.UnassignConversationsOfParams) error {
+	return s.q.UnassignConversationsOf(ctx, db.UnassignConversationsOfParams(arg))
+}
+
+func (s queries) UnhandledBackupTakenAt(ctx context.Context) (time.Time, error) {
+	return s.q.UnhandledBackupTakenAt(ctx)
 }
 
 func (s queries) UpdateAccountSession(ctx context.Context, arg gen.UpdateAccountSessionParams) (int64, error) {
@@ -1121,6 +1214,18 @@ func convConversationsChangedAfterRow(r db.ConversationsChangedAfterRow) gen.Con
 	return gen.ConversationsChangedAfterRow(r)
 }
 
+func convCountAccountsByStatusRow(r db.CountAccountsByStatusRow) gen.CountAccountsByStatusRow {
+	return gen.CountAccountsByStatusRow(r)
+}
+
+func convCountCampaignsByStatusRow(r db.CountCampaignsByStatusRow) gen.CountCampaignsByStatusRow {
+	return gen.CountCampaignsByStatusRow(r)
+}
+
+func convCountWebhookDeliveriesByStateRow(r db.CountWebhookDeliveriesByStateRow) gen.CountWebhookDeliveriesByStateRow {
+	return gen.CountWebhookDeliveriesByStateRow(r)
+}
+
 func convDelivery(r db.Delivery) gen.Delivery { return gen.Delivery(r) }
 
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
@@ -1185,6 +1290,10 @@ func convPendingLogin(r db.PendingLogin) gen.PendingLogin { return gen.PendingLo
 
 func convRecentCampaignOutcomesRow(r db.RecentCampaignOutcomesRow) gen.RecentCampaignOutcomesRow {
 	return gen.RecentCampaignOutcomesRow(r)
+}
+
+func convRestoredCampaignRow(r db.RestoredCampaignRow) gen.RestoredCampaignRow {
+	return gen.RestoredCampaignRow(r)
 }
 
 func convSendersWithWorkRow(r db.SendersWithWorkRow) gen.SendersWithWorkRow {

@@ -348,20 +348,18 @@ func (q queries) SetCampaignStatus(ctx context.Context, userID, id int64, from [
 		if !ok {
 			return fmt.Errorf("campaign %d is %s: %w", id, c.Status, store.ErrConflict)
 		}
-		set := "status = ?, pause_reason = ?, updated_at = ?"
-		args := []any{status, reason, now}
+		move := gen.MoveCampaignStatusParams{Status: status, Reason: reason, Now: now, ID: id, FromStatus: c.Status}
+		var n int64
 		switch status {
 		case store.CampaignRunning:
-			set += ", started_at = COALESCE(started_at, ?)"
-			args = append(args, now)
+			n, err = q.q.StartCampaignStatus(ctx, gen.StartCampaignStatusParams(move))
 		case store.CampaignCompleted, store.CampaignCancelled:
-			set += ", finished_at = ?"
-			args = append(args, now)
+			n, err = q.q.FinishCampaignStatus(ctx, gen.FinishCampaignStatusParams(move))
+		default:
+			n, err = q.q.MoveCampaignStatus(ctx, move)
 		}
-		args = append(args, id, c.Status)
-		n, err := q.exec(ctx, "UPDATE campaigns SET "+set+" WHERE id = ? AND status = ?", args...)
 		if err != nil {
-			return err
+			return mapErr(q.d, err)
 		}
 		if n == 0 {
 			return store.ErrConflict

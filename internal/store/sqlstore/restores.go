@@ -8,17 +8,17 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
+	gen "github.com/telegramate/telegramate/internal/store/postgres/db"
 )
 
+// Restores run sqlc's queries (queries/restores.sql).
+
 func (q queries) MarkBackup(ctx context.Context, takenAt time.Time) error {
-	_, err := q.exec(ctx, "INSERT INTO backup_marks (id, taken_at) VALUES (1, ?) "+
-		"ON CONFLICT (id) DO UPDATE SET taken_at = excluded.taken_at, handled_at = NULL", takenAt)
-	return err
+	return mapErr(q.d, q.q.MarkBackup(ctx, takenAt))
 }
 
 func (q queries) BackupTakenAt(ctx context.Context) (time.Time, error) {
-	var taken time.Time
-	err := q.queryRow(ctx, "SELECT taken_at FROM backup_marks WHERE id = 1").Scan(&taken)
+	taken, err := q.q.BackupTakenAt(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}
@@ -28,39 +28,26 @@ func (q queries) BackupTakenAt(ctx context.Context) (time.Time, error) {
 func (q queries) HandleRestore(ctx context.Context, reason func(backupAt time.Time) string, now time.Time) (store.Restore, error) {
 	var out store.Restore
 	err := q.inTx(ctx, func(q queries) error {
-		var taken time.Time
-		err := q.queryRow(ctx, "SELECT taken_at FROM backup_marks WHERE id = 1 AND handled_at IS NULL").Scan(&taken)
+		taken, err := q.q.UnhandledBackupTakenAt(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return mapErr(q.d, err)
 		}
-		rows, err := q.query(ctx, "SELECT id FROM campaigns WHERE status = 'running' OR (status = 'scheduled' AND start_at <= ?) ORDER BY id", now)
+		ids, err := q.q.CampaignsToPauseOnRestore(ctx, nullTime(now))
 		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			return mapErr(q.d, err)
 		}
 		for _, id := range ids {
-			if _, err := q.exec(ctx, "UPDATE campaigns SET status = 'paused', pause_reason = ?, restored_backup_at = ?, restored_at = ?, updated_at = ? WHERE id = ?",
-				reason(Time(taken)), taken, now, now, id); err != nil {
-				return fmt.Errorf("pause campaign %d: %w", id, err)
+			if err := q.q.PauseRestoredCampaign(ctx, gen.PauseRestoredCampaignParams{
+				Reason: reason(Time(taken)), BackupAt: nullTime(taken), Now: nullTime(now), ID: id,
+			}); err != nil {
+				return fmt.Errorf("pause campaign %d: %w", id, mapErr(q.d, err))
 			}
 		}
-		if _, err := q.exec(ctx, "UPDATE backup_marks SET handled_at = ? WHERE id = 1", now); err != nil {
-			return err
+		if err := q.q.HandleBackupMark(ctx, nullTime(now)); err != nil {
+			return mapErr(q.d, err)
 		}
 		out = store.Restore{BackupAt: Time(taken), RestoredAt: Time(now), Paused: ids}
 		return nil
@@ -69,65 +56,46 @@ func (q queries) HandleRestore(ctx context.Context, reason func(backupAt time.Ti
 }
 
 func (q queries) RestoredCampaign(ctx context.Context, campaignID int64) (store.Restore, error) {
-	var backup, restored sql.NullTime
-	err := q.queryRow(ctx, "SELECT restored_backup_at, restored_at FROM campaigns WHERE id = ?", campaignID).Scan(&backup, &restored)
+	r, err := q.q.RestoredCampaign(ctx, campaignID)
 	if err != nil {
 		return store.Restore{}, mapErr(q.d, err)
 	}
-	return store.Restore{BackupAt: fromNullTime(backup), RestoredAt: fromNullTime(restored)}, nil
+	return store.Restore{BackupAt: fromNullTime(r.RestoredBackupAt), RestoredAt: fromNullTime(r.RestoredAt)}, nil
 }
 
 func (q queries) RecheckRestored(ctx context.Context, campaignID int64, perAccount int, claimedAt time.Time, reasonCode, reason string, now time.Time) (checked, skipped int, err error) {
 	err = q.inTx(ctx, func(q queries) error {
-		n, err := q.exec(ctx, "UPDATE deliveries SET claimed_at = ?, updated_at = ? WHERE campaign_id = ? AND state = 'sending'",
-			claimedAt, now, campaignID)
+		n, err := q.q.ReclaimSendingDeliveries(ctx, gen.ReclaimSendingDeliveriesParams{ClaimedAt: nullTime(claimedAt), Now: now, CampaignID: campaignID})
 		if err != nil {
-			return err
+			return mapErr(q.d, err)
 		}
 		checked = int(n)
-		rows, err := q.query(ctx, "SELECT account_id FROM campaign_senders WHERE campaign_id = ? ORDER BY account_id", campaignID)
+		accounts, err := q.q.CampaignSenderAccounts(ctx, campaignID)
 		if err != nil {
-			return err
-		}
-		var accounts []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			accounts = append(accounts, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			return mapErr(q.d, err)
 		}
 		for _, a := range accounts {
 			// The claim order: the first pending ones are those the old
 			// node may have sent after the backup.
-			list, err := q.deliveries(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE campaign_id = ? AND account_id = ? AND state = 'pending' "+
-				"ORDER BY id LIMIT ?", campaignID, a, perAccount)
+			list, err := q.q.FirstPendingDeliveries(ctx, gen.FirstPendingDeliveriesParams{CampaignID: campaignID, AccountID: a, MaxRows: int64(perAccount)})
 			if err != nil {
-				return err
+				return mapErr(q.d, err)
 			}
 			for _, d := range list {
 				if d.AccessHash == 0 {
-					if _, err := q.exec(ctx, "UPDATE deliveries SET state = 'skipped', reason_code = ?, reason = ?, updated_at = ? WHERE id = ?",
-						reasonCode, reason, now, d.ID); err != nil {
-						return err
+					if err := q.q.SkipRestoredDelivery(ctx, gen.SkipRestoredDeliveryParams{ReasonCode: reasonCode, Reason: reason, Now: now, ID: d.ID}); err != nil {
+						return mapErr(q.d, err)
 					}
 					skipped++
 					continue
 				}
-				if _, err := q.exec(ctx, "UPDATE deliveries SET state = 'sending', claimed_at = ?, updated_at = ? WHERE id = ?",
-					claimedAt, now, d.ID); err != nil {
-					return err
+				if err := q.q.ClaimRestoredDelivery(ctx, gen.ClaimRestoredDeliveryParams{ClaimedAt: nullTime(claimedAt), Now: now, ID: d.ID}); err != nil {
+					return mapErr(q.d, err)
 				}
 				checked++
 			}
 		}
-		_, err = q.exec(ctx, "UPDATE campaigns SET restored_backup_at = NULL, restored_at = NULL WHERE id = ?", campaignID)
-		return err
+		return mapErr(q.d, q.q.ClearCampaignRestored(ctx, campaignID))
 	})
 	return checked, skipped, err
 }

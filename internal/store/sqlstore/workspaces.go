@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
@@ -86,7 +87,6 @@ func (q queries) RemoveWorkspaceMember(ctx context.Context, workspaceID, userID 
 		}
 		// Their conversations go back to the team: assigned to someone who
 		// left, nobody would answer them.
-		_, err = q.exec(ctx, "UPDATE conversations SET assigned_to = NULL WHERE user_id = ? AND assigned_to = ?", workspaceID, userID)
-		return err
+		return mapErr(q.d, q.q.UnassignConversationsOf(ctx, gen.UnassignConversationsOfParams{WorkspaceID: workspaceID, UserID: sql.NullInt64{Int64: userID, Valid: true}}))
 	})
 }

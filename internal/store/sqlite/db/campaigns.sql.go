@@ -879,6 +879,34 @@ func (q *Queries) FindSuppression(ctx context.Context, arg FindSuppressionParams
 	return i, err
 }
 
+const finishCampaignStatus = `-- name: FinishCampaignStatus :execrows
+UPDATE campaigns SET status = ?1, pause_reason = ?2, updated_at = ?3,
+    finished_at = ?3
+WHERE id = ?4 AND status = ?5
+`
+
+type FinishCampaignStatusParams struct {
+	Status     string
+	Reason     string
+	Now        time.Time
+	ID         int64
+	FromStatus string
+}
+
+func (q *Queries) FinishCampaignStatus(ctx context.Context, arg FinishCampaignStatusParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, finishCampaignStatus,
+		arg.Status,
+		arg.Reason,
+		arg.Now,
+		arg.ID,
+		arg.FromStatus,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const firstDeliveryNotSkipped = `-- name: FirstDeliveryNotSkipped :one
 SELECT id, campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, state, reason_code, reason, random_id, message_id, attempts, claimed_at, sent_at, replied_at, reply_text, updated_at, step, prev_id, due_at FROM deliveries WHERE campaign_id = ?1 AND id > ?2
   AND state <> 'skipped' ORDER BY id LIMIT 1
@@ -1080,6 +1108,36 @@ func (q *Queries) InsertSuppression(ctx context.Context, arg InsertSuppressionPa
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const moveCampaignStatus = `-- name: MoveCampaignStatus :execrows
+
+UPDATE campaigns SET status = ?1, pause_reason = ?2, updated_at = ?3
+WHERE id = ?4 AND status = ?5
+`
+
+type MoveCampaignStatusParams struct {
+	Status     string
+	Reason     string
+	Now        time.Time
+	ID         int64
+	FromStatus string
+}
+
+// SetCampaignStatus moves a campaign from the status it was read in; one
+// statement per kind of move, so each stays static.
+func (q *Queries) MoveCampaignStatus(ctx context.Context, arg MoveCampaignStatusParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, moveCampaignStatus,
+		arg.Status,
+		arg.Reason,
+		arg.Now,
+		arg.ID,
+		arg.FromStatus,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const nextDueFollowUp = `-- name: NextDueFollowUp :one
@@ -1645,6 +1703,34 @@ func (q *Queries) SkipPendingDeliveries(ctx context.Context, arg SkipPendingDeli
 		arg.Reason,
 		arg.Now,
 		arg.CampaignID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const startCampaignStatus = `-- name: StartCampaignStatus :execrows
+UPDATE campaigns SET status = ?1, pause_reason = ?2, updated_at = ?3,
+    started_at = COALESCE(started_at, ?3)
+WHERE id = ?4 AND status = ?5
+`
+
+type StartCampaignStatusParams struct {
+	Status     string
+	Reason     string
+	Now        time.Time
+	ID         int64
+	FromStatus string
+}
+
+func (q *Queries) StartCampaignStatus(ctx context.Context, arg StartCampaignStatusParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, startCampaignStatus,
+		arg.Status,
+		arg.Reason,
+		arg.Now,
+		arg.ID,
+		arg.FromStatus,
 	)
 	if err != nil {
 		return 0, err

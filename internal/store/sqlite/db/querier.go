@@ -43,11 +43,13 @@ type Querier interface {
 	// empty action, an actor of 0 and an empty target_kind mean "any".
 	AuditEventsPage(ctx context.Context, arg AuditEventsPageParams) ([]AuditEvent, error)
 	AutoDisableWebhookEndpoint(ctx context.Context, arg AutoDisableWebhookEndpointParams) (int64, error)
+	BackupTakenAt(ctx context.Context) (time.Time, error)
 	CampaignAccountStateCounts(ctx context.Context, campaignID int64) ([]CampaignAccountStateCountsRow, error)
 	CampaignMedia(ctx context.Context, campaignID int64) ([]CampaignMediaRow, error)
 	CampaignOfUser(ctx context.Context, arg CampaignOfUserParams) (Campaign, error)
 	CampaignPendingShares(ctx context.Context, campaignID int64) ([]CampaignPendingSharesRow, error)
 	CampaignReasonCounts(ctx context.Context, campaignID int64) ([]CampaignReasonCountsRow, error)
+	CampaignSenderAccounts(ctx context.Context, campaignID int64) ([]int64, error)
 	CampaignSenderIDs(ctx context.Context, campaignID int64) ([]int64, error)
 	// Bucketing times is where the engines disagree most; the rows are few
 	// enough (one campaign's sends) to bucket in Go.
@@ -56,6 +58,7 @@ type Querier interface {
 	CampaignToWork(ctx context.Context, id int64) (Campaign, error)
 	CampaignsOfUser(ctx context.Context, userID int64) ([]Campaign, error)
 	CampaignsOfUserBefore(ctx context.Context, arg CampaignsOfUserBeforeParams) ([]Campaign, error)
+	CampaignsToPauseOnRestore(ctx context.Context, now sql.NullTime) ([]int64, error)
 	CancelAccountCall(ctx context.Context, arg CancelAccountCallParams) (int64, error)
 	CancelExtraction(ctx context.Context, arg CancelExtractionParams) (Extraction, error)
 	// CAST: see FindSuppression.
@@ -70,7 +73,9 @@ type Querier interface {
 	// page's members too (DeleteMemberList deletes them after the list).
 	CheckpointExtraction(ctx context.Context, arg CheckpointExtractionParams) (int64, error)
 	ClaimAnswerOf(ctx context.Context, arg ClaimAnswerOfParams) (int64, error)
+	ClaimRestoredDelivery(ctx context.Context, arg ClaimRestoredDeliveryParams) error
 	ClaimWebhookEndpoint(ctx context.Context, arg ClaimWebhookEndpointParams) (int64, error)
+	ClearCampaignRestored(ctx context.Context, id int64) error
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
 	ClearTypingOf(ctx context.Context, arg ClearTypingOfParams) error
 	CompleteCampaignWhenDone(ctx context.Context, arg CompleteCampaignWhenDoneParams) (int64, error)
@@ -84,15 +89,21 @@ type Querier interface {
 	ConversationsChangedAfter(ctx context.Context, arg ConversationsChangedAfterParams) ([]ConversationsChangedAfterRow, error)
 	// Merging: the first list to bring a user wins, duplicates are skipped.
 	CopyListMembers(ctx context.Context, arg CopyListMembersParams) (int64, error)
+	// Counts an operator's metrics read (see sqlstore/ops.go).
+	CountAccountsByStatus(ctx context.Context) ([]CountAccountsByStatusRow, error)
 	CountAdmins(ctx context.Context) (int64, error)
+	CountAutoDisabledEndpoints(ctx context.Context) (int64, error)
+	CountAutoPausedCampaigns(ctx context.Context, pausedByHand string) (int64, error)
 	// A delivery still sending is the message: its answer, with the id, may
 	// come after the update that shows the message.
 	CountCampaignMessages(ctx context.Context, arg CountCampaignMessagesParams) (int64, error)
+	CountCampaignsByStatus(ctx context.Context) ([]CountCampaignsByStatusRow, error)
 	CountDeliveryRetry(ctx context.Context, arg CountDeliveryRetryParams) error
 	CountListMembers(ctx context.Context, listID int64) (int64, error)
 	CountUnreadConversationsOf(ctx context.Context, userID int64) (int64, error)
 	CountUserCampaigns(ctx context.Context, userID int64) (int64, error)
 	CountUserSuppressions(ctx context.Context, userID int64) (int64, error)
+	CountWebhookDeliveriesByState(ctx context.Context) ([]CountWebhookDeliveriesByStateRow, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
 	CreateExtraction(ctx context.Context, arg CreateExtractionParams) (Extraction, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (int64, error)
@@ -159,14 +170,17 @@ type Querier interface {
 	FindSuppression(ctx context.Context, arg FindSuppressionParams) (Suppression, error)
 	FinishAccountCall(ctx context.Context, arg FinishAccountCallParams) error
 	FinishAnswerOf(ctx context.Context, arg FinishAnswerOfParams) (int64, error)
+	FinishCampaignStatus(ctx context.Context, arg FinishCampaignStatusParams) (int64, error)
 	FinishExtraction(ctx context.Context, arg FinishExtractionParams) (int64, error)
 	FirstDeliveryNotSkipped(ctx context.Context, arg FirstDeliveryNotSkippedParams) (Delivery, error)
 	// ORDER BY, not MIN: SQLite's aggregate loses the column's type.
 	FirstFollowUpDue(ctx context.Context, arg FirstFollowUpDueParams) (sql.NullTime, error)
 	FirstPendingAnswer(ctx context.Context, accountID int64) (FirstPendingAnswerRow, error)
+	FirstPendingDeliveries(ctx context.Context, arg FirstPendingDeliveriesParams) ([]Delivery, error)
 	FirstStepDue(ctx context.Context, arg FirstStepDueParams) (sql.NullTime, error)
 	ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error)
 	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
+	HandleBackupMark(ctx context.Context, now sql.NullTime) error
 	InboxMessageByRandomID(ctx context.Context, arg InboxMessageByRandomIDParams) (InboxMessageByRandomIDRow, error)
 	InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGIDParams) (InboxMessageByTGIDRow, error)
 	InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfRow, error)
@@ -202,6 +216,8 @@ type Querier interface {
 	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
 	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
+	// The first start on a database restored from a backup (see sqlstore/restores.go).
+	MarkBackup(ctx context.Context, takenAt time.Time) error
 	MarkConversationReadOf(ctx context.Context, arg MarkConversationReadOfParams) (int64, error)
 	MediaChunk(ctx context.Context, arg MediaChunkParams) ([]byte, error)
 	MediaFile(ctx context.Context, arg MediaFileParams) (MediaFileRow, error)
@@ -213,6 +229,9 @@ type Querier interface {
 	// or filled by a finished extraction).
 	MemberListCounts(ctx context.Context, userID int64) (MemberListCountsRow, error)
 	MemberListsPage(ctx context.Context, arg MemberListsPageParams) ([]MemberList, error)
+	// SetCampaignStatus moves a campaign from the status it was read in; one
+	// statement per kind of move, so each stays static.
+	MoveCampaignStatus(ctx context.Context, arg MoveCampaignStatusParams) (int64, error)
 	// The conditions of the partial index deliveries_steps_due, written out so
 	// both engines' planners use it.
 	NextDueFollowUp(ctx context.Context, arg NextDueFollowUpParams) (NextDueFollowUpRow, error)
@@ -220,6 +239,7 @@ type Querier interface {
 	NoteOf(ctx context.Context, id int64) (NoteOfRow, error)
 	NoteWaitingAnswersOf(ctx context.Context, arg NoteWaitingAnswersOfParams) error
 	PaceOfAccount(ctx context.Context, accountID int64) (PaceOfAccountRow, error)
+	PauseRestoredCampaign(ctx context.Context, arg PauseRestoredCampaignParams) error
 	// The newest access hash an account was given for a user, found through
 	// the lists of the account's owner and (list_id, tg_user_id).
 	PeerAccessHash(ctx context.Context, arg PeerAccessHashParams) (int64, error)
@@ -243,6 +263,7 @@ type Querier interface {
 	PutMediaChunk(ctx context.Context, arg PutMediaChunkParams) error
 	QueuedAccountCalls(ctx context.Context, node string) ([]int64, error)
 	RecentCampaignOutcomes(ctx context.Context, arg RecentCampaignOutcomesParams) (RecentCampaignOutcomesRow, error)
+	ReclaimSendingDeliveries(ctx context.Context, arg ReclaimSendingDeliveriesParams) (int64, error)
 	// A FLOOD_WAIT on one kind of call: the later end wins over an earlier one
 	// (two uses of the account told different waits).
 	RecordAccountWait(ctx context.Context, arg RecordAccountWaitParams) (int64, error)
@@ -257,6 +278,7 @@ type Querier interface {
 	RenameMemberList(ctx context.Context, arg RenameMemberListParams) (int64, error)
 	RenameWorkspace(ctx context.Context, arg RenameWorkspaceParams) (int64, error)
 	RepliedDeliveries(ctx context.Context, arg RepliedDeliveriesParams) ([]Delivery, error)
+	RestoredCampaign(ctx context.Context, id int64) (RestoredCampaignRow, error)
 	RetryAnswerOf(ctx context.Context, arg RetryAnswerOfParams) (int64, error)
 	// Only a pending invitation: one used, revoked or expired stays as it was.
 	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
@@ -293,6 +315,8 @@ type Querier interface {
 	SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error)
 	SetWorkspaceMemberRole(ctx context.Context, arg SetWorkspaceMemberRoleParams) (int64, error)
 	SkipPendingDeliveries(ctx context.Context, arg SkipPendingDeliveriesParams) (int64, error)
+	SkipRestoredDelivery(ctx context.Context, arg SkipRestoredDeliveryParams) error
+	StartCampaignStatus(ctx context.Context, arg StartCampaignStatusParams) (int64, error)
 	// A run takes over the extraction: later checkpoints must carry its token.
 	StartExtractionRun(ctx context.Context, arg StartExtractionRunParams) (Extraction, error)
 	StepStateCounts(ctx context.Context, campaignID int64) ([]StepStateCountsRow, error)
@@ -313,6 +337,8 @@ type Querier interface {
 	TouchConversationAt(ctx context.Context, arg TouchConversationAtParams) error
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
 	TypistsSince(ctx context.Context, arg TypistsSinceParams) ([]TypistsSinceRow, error)
+	UnassignConversationsOf(ctx context.Context, arg UnassignConversationsOfParams) error
+	UnhandledBackupTakenAt(ctx context.Context) (time.Time, error)
 	UpdateAccountSession(ctx context.Context, arg UpdateAccountSessionParams) (int64, error)
 	UpdateConversationPeer(ctx context.Context, arg UpdateConversationPeerParams) error
 	UpdatePendingLogin(ctx context.Context, arg UpdatePendingLoginParams) (int64, error)

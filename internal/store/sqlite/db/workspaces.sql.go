@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -112,6 +113,20 @@ func (q *Queries) SetWorkspaceMemberRole(ctx context.Context, arg SetWorkspaceMe
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const unassignConversationsOf = `-- name: UnassignConversationsOf :exec
+UPDATE conversations SET assigned_to = NULL WHERE user_id = ?1 AND assigned_to = ?2
+`
+
+type UnassignConversationsOfParams struct {
+	WorkspaceID int64
+	UserID      sql.NullInt64
+}
+
+func (q *Queries) UnassignConversationsOf(ctx context.Context, arg UnassignConversationsOfParams) error {
+	_, err := q.db.ExecContext(ctx, unassignConversationsOf, arg.WorkspaceID, arg.UserID)
+	return err
 }
 
 const userWorkspaces = `-- name: UserWorkspaces :many
