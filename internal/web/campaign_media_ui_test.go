@@ -168,18 +168,18 @@ func TestCampaignEditorAttachments(t *testing.T) {
 
 		// The stored bytes: the photo inline as itself, the executable a
 		// download the browser must not sniff.
-		got := ann.get("/media/" + photoID).wantStatus(t, http.StatusOK)
+		got := ann.get("/media/"+photoID).wantStatus(t, http.StatusOK)
 		if got.Header.Get("Content-Type") != "image/jpeg" || !strings.HasPrefix(got.Header.Get("Content-Disposition"), "inline") ||
 			got.Header.Get("X-Content-Type-Options") != "nosniff" || got.body != string(photo) {
 			t.Errorf("photo served as %v (%d bytes)", got.Header, len(got.body))
 		}
-		got = ann.get("/media/" + exeID[1]).wantStatus(t, http.StatusOK)
+		got = ann.get("/media/"+exeID[1]).wantStatus(t, http.StatusOK)
 		if got.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(got.Header.Get("Content-Disposition"), "attachment") ||
 			got.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("executable named .jpg served as %v", got.Header)
 		}
 		bob := e.loggedIn("bob@example.com")
-		bob.get("/media/" + photoID).wantStatus(t, http.StatusNotFound)
+		bob.get("/media/"+photoID).wantStatus(t, http.StatusNotFound)
 		// Nor can another workspace's file be attached by its id.
 		bob.postMultipart("/campaigns", url.Values{"attach": {"1"}, "media_id": {photoID}}, nil).wantStatus(t, http.StatusUnprocessableEntity).
 			wantBody(t, "No attachment "+photoID)
