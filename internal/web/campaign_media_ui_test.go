@@ -173,6 +173,7 @@ func TestCampaignEditorAttachments(t *testing.T) {
 			got.Header.Get("X-Content-Type-Options") != "nosniff" || got.body != string(photo) {
 			t.Errorf("photo served as %v (%d bytes)", got.Header, len(got.body))
 		}
+		ann.get("/media/"+photoID, "If-None-Match", got.Header.Get("ETag")).wantStatus(t, http.StatusNotModified)
 		got = ann.get("/media/"+exeID[1]).wantStatus(t, http.StatusOK)
 		if got.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(got.Header.Get("Content-Disposition"), "attachment") ||
 			got.Header.Get("X-Content-Type-Options") != "nosniff" {

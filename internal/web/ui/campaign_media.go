@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -206,8 +207,16 @@ func (h *Handler) mediaFile(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	// A file id is never reused for other bytes.
-	hd.Set("Cache-Control", "private, max-age=86400")
+	// Checked again each time (an id may name another workspace's file
+	// after a switch, or another file once this one is deleted), and not
+	// sent again while its bytes are the same.
+	etag := `"` + hex.EncodeToString(f.SHA256) + `"`
+	hd.Set("Cache-Control", "private, no-cache")
+	hd.Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	if r.Method == http.MethodHead {
 		return
 	}
