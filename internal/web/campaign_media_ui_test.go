@@ -155,6 +155,12 @@ func TestCampaignEditorAttachments(t *testing.T) {
 		r.wantBody(t, `id="attachment-error"`, `data-code="quota_exceeded"`, "does not fit in the workspace", `value="Kept"`)
 		noCampaigns()
 
+		// Refused for another field, the form keeps the attachment.
+		r = ann.postMultipart("/campaigns", url.Values{"name": {"No sender"}, "message": {"Hi"}, "recipients": {"@alice_m"}, "media_id": {photoID}}, nil).
+			wantStatus(t, http.StatusUnprocessableEntity)
+		r.wantBody(t, "Choose at least one account to send from", `name="media_id" value="`+photoID+`"`, "Attached: <strong><bdi>meetup.jpg</bdi></strong>")
+		noCampaigns()
+
 		// Remove takes the attachment off without saving.
 		r = ann.postMultipart("/campaigns", url.Values{"remove_media": {"1"}, "media_id": {photoID}, "name": {"Kept"}}, nil).wantStatus(t, http.StatusOK)
 		r.wantNoBody(t, `name="media_id" value=`, "Attached:")

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/telegramate/telegramate/internal/testkit"
+	"github.com/telegramate/telegramate/internal/testkit/axe"
 )
 
 // TestBrowserCampaignPhoto attaches a photo in the campaign editor, sees
@@ -63,6 +64,13 @@ func TestBrowserCampaignPhoto(t *testing.T) {
 		t.Errorf("attaching lost what was typed: %q", v)
 	}
 	mediaID := eval[string](p, `document.querySelector("input[name=media_id]").value`)
+	// The editor with a file attached meets WCAG 2.1 AA (the a11y suite
+	// sees it only fresh and refused).
+	for _, v := range axe.Run(p.Browser) {
+		if v.Serious() {
+			t.Errorf("the editor with an attachment: %s", v)
+		}
+	}
 
 	// The live preview keeps the photo and the caption limit as the text
 	// changes.
