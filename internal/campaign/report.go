@@ -185,19 +185,25 @@ type PreviewInput struct {
 	Message      string
 	OptOutFooter bool
 	Recipient    message.Recipient
-	// MediaID is a stored file a test send attaches, the message its
-	// caption; 0 for none.
+	// MediaID is a stored file the message goes with as its caption (a
+	// test send attaches it); 0 for none.
 	MediaID int64
 }
 
-// Preview renders a message for one recipient, as it would be sent.
+// Preview renders a message for one recipient, as it would be sent: held
+// to the caption limit when it goes with an attachment, with the words
+// Create uses at save.
 func (s *Service) Preview(in PreviewInput) (message.Rendered, error) {
 	t, err := message.Parse(in.Message)
 	if err != nil {
 		return message.Rendered{}, err
 	}
 	r := t.Render(in.Recipient, message.Options{OptOutFooter: in.OptOutFooter})
-	return r, r.Check(recipientName(0, in.Recipient.Username, in.Recipient.FirstName, in.Recipient.LastName))
+	check := r.Check
+	if in.MediaID != 0 {
+		check = r.CheckCaption
+	}
+	return r, check(recipientName(0, in.Recipient.Username, in.Recipient.FirstName, in.Recipient.LastName))
 }
 
 // PreviewFor renders a campaign's message for one of its recipients.

@@ -79,7 +79,7 @@ func newEnv(t *testing.T, s store.Store, opts ...option) *env {
 	if d.Extract, err = extract.New(extract.Options{Store: s, Accounts: d.AccountService}); err != nil {
 		t.Fatal(err)
 	}
-	if d.Campaigns, err = campaign.New(campaign.Options{Store: s, Accounts: d.AccountService}); err != nil {
+	if d.Campaigns, err = campaign.New(campaign.Options{Store: s, Accounts: d.AccountService, Media: d.Media}); err != nil {
 		t.Fatal(err)
 	}
 	if d.Inbox, err = inbox.New(inbox.Options{Store: s, Accounts: d.AccountService}); err != nil {

@@ -126,6 +126,7 @@ func New(d Deps) (http.Handler, error) {
 		AccountService: d.AccountService,
 		Extract:        d.Extract,
 		Campaigns:      d.Campaigns,
+		Media:          d.Media,
 		Inbox:          d.Inbox,
 		Webhooks:       d.Webhooks,
 		Audit:          auditLog,

@@ -6,8 +6,15 @@
 package a11y_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"mime/multipart"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -161,7 +168,9 @@ func content(t *testing.T, c apptest.APIClient) {
 		"pacing": object{"min_interval_seconds": 30}}).Into(t, 201, &v)
 	running := id(v)
 	c.Call("POST", fmt.Sprintf("/campaigns/%d/start", running), nil).Into(t, 200, &v)
-	c.Call("POST", "/campaigns", object{"name": "Autumn draft", "message": "Hi {first_name}!",
+	// The draft attaches a photo, so its page shows one and links to the
+	// stored file.
+	c.Call("POST", "/campaigns", object{"name": "Autumn draft", "message": "Hi {first_name}!", "media_id": uploadPhoto(t, c),
 		"audience": object{"usernames": []string{"@henry_a11y"}}, "sender_account_ids": []int64{ann}}).Into(t, 201, &v)
 
 	c.Call("POST", "/suppressions", object{"username": "@henry_a11y", "reason": "asked to stop"}).Into(t, 201, nil)
@@ -186,4 +195,36 @@ func invitationLink(t *testing.T, c apptest.APIClient) string {
 	}
 	c.Call("POST", fmt.Sprintf("/workspaces/%d/invitations", ws.Workspaces[0].ID), object{"email": "bob@example.com", "role": "operator"}).Into(t, 201, &inv)
 	return inv.URL
+}
+
+// uploadPhoto stores a small JPEG through POST /media and returns its id.
+func uploadPhoto(t *testing.T, c apptest.APIClient) int64 {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 48, 32))
+	for y := range 32 {
+		for x := range 48 {
+			img.Set(x, y, color.RGBA{uint8(5 * x), 120, uint8(7 * y), 255})
+		}
+	}
+	var pic, body bytes.Buffer
+	if err := jpeg.Encode(&pic, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	w := multipart.NewWriter(&body)
+	part, _ := w.CreateFormFile("file", "autumn.jpg")
+	part.Write(pic.Bytes())
+	w.Close()
+	req, _ := http.NewRequest("POST", c.Base+"/api/v1/media", &body)
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m struct{ ID int64 }
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != 201 || m.ID == 0 {
+		t.Fatalf("upload: %d %v", resp.StatusCode, err)
+	}
+	return m.ID
 }

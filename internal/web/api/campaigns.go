@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/store"
@@ -223,6 +224,7 @@ type previewIn struct {
 		FirstName    string `json:"first_name,omitempty"`
 		LastName     string `json:"last_name,omitempty"`
 		Username     string `json:"username,omitempty"`
+		MediaID      int64  `json:"media_id,omitempty" doc:"A file stored with POST /media that the message goes with: the text is then a caption, held to 1,024 characters"`
 	}
 }
 
@@ -230,7 +232,7 @@ type previewOut struct {
 	Body struct {
 		Text     string           `json:"text"`
 		Entities []message.Entity `json:"entities"`
-		Length   int              `json:"length" doc:"As Telegram counts it (UTF-16 code units); at most 4,096"`
+		Length   int              `json:"length" doc:"As Telegram counts it (UTF-16 code units); at most 4,096, or 1,024 with media_id"`
 	}
 }
 
@@ -392,9 +394,17 @@ func (a *API) listReplies(ctx context.Context, in *campaignIDIn) (*repliesOut, e
 }
 
 // POST /campaigns/preview
-func (a *API) previewMessage(_ context.Context, in *previewIn) (*previewOut, error) {
+func (a *API) previewMessage(ctx context.Context, in *previewIn) (*previewOut, error) {
 	footer := in.Body.OptOutFooter == nil || *in.Body.OptOutFooter
-	r, err := a.deps.Campaigns.Preview(campaign.PreviewInput{Message: in.Body.Message, OptOutFooter: footer,
+	if id := in.Body.MediaID; id != 0 {
+		if a.deps.Media == nil || id < 0 {
+			return nil, apperr.Validation("media_id", fmt.Sprintf("No attachment %d", id))
+		}
+		if _, err := a.deps.Media.File(ctx, auth.WorkspaceID(ctx), id, "media_id"); err != nil {
+			return nil, err
+		}
+	}
+	r, err := a.deps.Campaigns.Preview(campaign.PreviewInput{Message: in.Body.Message, OptOutFooter: footer, MediaID: in.Body.MediaID,
 		Recipient: message.Recipient{FirstName: in.Body.FirstName, LastName: in.Body.LastName, Username: in.Body.Username}})
 	if err != nil {
 		return nil, err

@@ -49,3 +49,16 @@ func TestUploadRouteRemovesItsTemporaryFiles(t *testing.T) {
 		t.Fatalf("%d temporary files left after the request, e.g. %s", len(left), left[0].Name())
 	}
 }
+
+// TestUploadRouteTooLargeSaysItsLimit: a form with files refused for its
+// size says the route's own limit, not the few hundred KB of other forms.
+func TestUploadRouteTooLargeSaysItsLimit(t *testing.T) {
+	o := routeOpts{bodyLimit: DefaultBodyLimit}
+	if e := tooLargeFor(o); e != errBodyTooLarge {
+		t.Errorf("a form without files is refused as %q", e.Message)
+	}
+	withUpload(210 << 20)(&o)
+	if e := tooLargeFor(o); e.Message != "The form with its files is larger than 210 MB, the most this page takes" || e.Code != errBodyTooLarge.Code {
+		t.Errorf("a form with files is refused as %q (%s)", e.Message, e.Code)
+	}
+}

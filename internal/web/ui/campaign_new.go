@@ -49,6 +49,12 @@ type editorData struct {
 	// cannot show it again, so the page asks for it once more.
 	FileDropped bool
 	Preview     previewData
+	// Attached are the files the steps attach (by step, 1 for the first
+	// message), stored already and carried by the form's hidden ids.
+	Attached map[int]*attachmentView
+	// MaxFileSize is the media service's limit in words; "" when this
+	// instance takes no attachments.
+	MaxFileSize string
 }
 
 // listChoice is a member list in the picker, with what tells it from
@@ -131,7 +137,7 @@ func (d *editorData) StepSlots() []stepSlot {
 // removeStep takes follow-up n out of the form, moving the later ones up.
 func removeStep(f url.Values, n int) {
 	for k := n; k <= store.MaxSteps; k++ {
-		for _, field := range []string{"message", "after", "unit"} {
+		for _, field := range []string{"message", "after", "unit", "media_id"} {
 			from, to := fmt.Sprintf("step%d_%s", k+1, field), fmt.Sprintf("step%d_%s", k, field)
 			if k < store.MaxSteps && f.Has(from) {
 				f[to] = f[from]
@@ -150,13 +156,22 @@ func stepInputs(f url.Values) ([]campaign.StepInput, error) {
 	for n := 2; n <= store.MaxSteps; n++ {
 		k := fmt.Sprintf("step%d_", n)
 		msg := f.Get(k + "message")
+		field := fmt.Sprintf("steps[%d]", n-2)
+		mid, err := mediaID(f, n)
+		if err != nil {
+			return nil, err
+		}
 		if strings.TrimSpace(msg) == "" {
+			if mid != 0 {
+				e := apperr.Validation(field+".message", fmt.Sprintf("Step %d has an attachment but no message", n))
+				e.Hint = "Write the message it goes with, or remove the attachment."
+				return nil, e
+			}
 			if gap == 0 {
 				gap = n
 			}
 			continue
 		}
-		field := fmt.Sprintf("steps[%d]", n-2)
 		if gap != 0 {
 			e := apperr.Validation(field+".message", fmt.Sprintf("Step %d has a message but step %d has none", n, gap))
 			e.Hint = fmt.Sprintf("Write step %d first, or remove step %d.", gap, n)
@@ -177,7 +192,7 @@ func stepInputs(f url.Values) ([]campaign.StepInput, error) {
 			e.Hint = "Shorten it."
 			return nil, e
 		}
-		out = append(out, campaign.StepInput{Message: msg, AfterSeconds: after * unit})
+		out = append(out, campaign.StepInput{Message: msg, AfterSeconds: after * unit, MediaID: mid})
 	}
 	return out, nil
 }
@@ -305,6 +320,10 @@ func (h *Handler) newCampaign(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "error", p, err)
 		return
 	}
+	if err := h.loadAttachments(r.Context(), workspaceID(r), &d); err != nil {
+		h.renderError(w, r, "error", p, err)
+		return
+	}
 	p.Data = &d
 	h.render(w, r, http.StatusOK, "campaign_new", p)
 }
@@ -323,22 +342,35 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "error", p, err)
 		return
 	}
+	// Chosen files are stored first, whatever the button: a form that
+	// comes back (an error, a removed step) keeps them by id, as a
+	// browser cannot keep a chosen file.
+	attErr := h.storeAttachments(r, d.Form)
+	if v := d.Form.Get("remove_media"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= store.MaxSteps {
+			_, hidden, _ := attachmentFields(n)
+			d.Form.Del(hidden)
+		}
+	}
 	if v := d.Form.Get("remove_step"); v != "" {
 		// Removing a follow-up without JavaScript: the same form again
 		// without it; nothing is saved.
 		if n, err := strconv.Atoi(v); err == nil && n >= 2 && n <= store.MaxSteps {
 			removeStep(d.Form, n)
 		}
-		d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
-		d.Preview = h.preview(d.Form)
-		h.render(w, r, http.StatusOK, "campaign_new", p)
-		return
 	}
-	if d.Form.Get("find_lists") != "" {
-		// The picker's search without JavaScript: the same form again,
-		// as typed, with the lists found; nothing is saved.
+	if err := h.loadAttachments(r.Context(), workspaceID(r), &d); attErr == nil {
+		attErr = err
+	}
+	// Attaching, removing an attachment or a step, and the picker's search
+	// without JavaScript show the same form again; nothing is saved.
+	if attErr != nil || d.Form.Get("remove_step") != "" || d.Form.Get("find_lists") != "" || d.Form.Get("attach") != "" || d.Form.Get("remove_media") != "" {
 		d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
-		d.Preview = h.preview(d.Form)
+		d.Preview = h.preview(r, d.Form)
+		if attErr != nil {
+			h.renderError(w, r, "campaign_new", p, attErr)
+			return
+		}
 		h.render(w, r, http.StatusOK, "campaign_new", p)
 		return
 	}
@@ -359,7 +391,7 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 		d.ListsInvalid = true
 	}
 	d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
-	d.Preview = h.preview(d.Form)
+	d.Preview = h.preview(r, d.Form)
 	h.renderError(w, r, "campaign_new", p, err)
 }
 
@@ -383,6 +415,7 @@ var editorFields = map[string]bool{
 	"pacing.window.from": true, "pacing.window.to": true, "pacing.window.time_zone": true, "start_at": true, "failure_percent": true,
 	"steps[0].message": true, "steps[1].message": true, "steps[2].message": true,
 	"steps[0].after_seconds": true, "steps[1].after_seconds": true, "steps[2].after_seconds": true,
+	"media_id": true, "steps[0].media_id": true, "steps[1].media_id": true, "steps[2].media_id": true,
 }
 
 // campaignInput reads the editor's form into what Create takes.
@@ -410,6 +443,9 @@ func (h *Handler) campaignInput(r *http.Request, d *editorData) (campaign.Create
 		return in, err
 	}
 	in.Audience.Refs = refs
+	if in.MediaID, err = mediaID(f, 1); err != nil {
+		return in, err
+	}
 	if in.Steps, err = stepInputs(f); err != nil {
 		return in, err
 	}

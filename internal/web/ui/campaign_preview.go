@@ -21,6 +21,9 @@ type previewData struct {
 	For    string // whom it is rendered for
 	Empty  bool   // nothing typed yet
 	Err    *apperr.Error
+	// Att is the file the message goes with, its caption then held to
+	// message.MaxCaptionLength; nil for none.
+	Att *attachmentView
 }
 
 // Over reports a text longer than Telegram takes.
@@ -33,19 +36,28 @@ func sampleRecipient(f url.Values) message.Recipient {
 		Username: strings.TrimPrefix(strings.TrimSpace(f.Get("sample_username")), "@")}
 }
 
-// preview renders the form's message for its sample recipient.
-func (h *Handler) preview(f url.Values) previewData {
+// preview renders the form's message for its sample recipient, with the
+// first message's attachment (the form's media_id) when it has one.
+func (h *Handler) preview(r *http.Request, f url.Values) previewData {
 	rcpt := sampleRecipient(f)
 	p := previewData{Max: message.MaxLength, For: strings.TrimSpace(rcpt.FirstName + " " + rcpt.LastName)}
 	if p.For == "" {
 		p.For = "a recipient without a name"
 	}
+	var in campaign.PreviewInput
+	if id, err := mediaID(f, 1); err == nil && id != 0 && h.Media != nil {
+		// A file not the workspace's shows nothing here; saving says why.
+		if mf, err := h.Media.File(r.Context(), workspaceID(r), id, "media_id"); err == nil {
+			p.Att, p.Max, in.MediaID = attachmentOf(mf), message.MaxCaptionLength, id
+		}
+	}
 	if strings.TrimSpace(f.Get("message")) == "" {
 		p.Empty = true
 		return p
 	}
-	r, err := h.Campaigns.Preview(campaign.PreviewInput{Message: f.Get("message"), OptOutFooter: f.Get("opt_out_footer") == "on", Recipient: rcpt})
-	p.HTML, p.Length = template.HTML(r.HTML()), r.Length() // r.HTML escapes the text
+	in.Message, in.OptOutFooter, in.Recipient = f.Get("message"), f.Get("opt_out_footer") == "on", rcpt
+	rd, err := h.Campaigns.Preview(in)
+	p.HTML, p.Length = template.HTML(rd.HTML()), rd.Length() // HTML escapes the text
 	if err != nil {
 		if e, ok := apperr.As(err); ok {
 			p.Err = e
@@ -58,7 +70,7 @@ func (h *Handler) preview(f url.Values) previewData {
 
 // POST /campaigns/preview — the editor's live preview (htmx).
 func (h *Handler) previewCampaign(w http.ResponseWriter, r *http.Request) {
-	h.writeFragment(w, r, "campaign_new", "campaign-preview", h.preview(r.PostForm))
+	h.writeFragment(w, r, "campaign_new", "campaign-preview", h.preview(r, r.PostForm))
 }
 
 // testSendData is the answer to "Send a test".
@@ -81,8 +93,11 @@ func (h *Handler) testSendCampaign(w http.ResponseWriter, r *http.Request) {
 		err = gerr
 	} else {
 		d.Account = a.Name
-		err = h.Campaigns.TestSend(r.Context(), workspaceID(r), id,
-			campaign.PreviewInput{Message: f.Get("message"), OptOutFooter: f.Get("opt_out_footer") == "on"}, f.Get("link_preview") == "on")
+		var mid int64
+		if mid, err = mediaID(f, 1); err == nil {
+			err = h.Campaigns.TestSend(r.Context(), workspaceID(r), id,
+				campaign.PreviewInput{Message: f.Get("message"), OptOutFooter: f.Get("opt_out_footer") == "on", MediaID: mid}, f.Get("link_preview") == "on")
+		}
 	}
 	if err != nil {
 		e, ok := apperr.As(err)

@@ -102,7 +102,12 @@ type campaignPageData struct {
 	PreviewLen int
 	PreviewFor string
 	Senders    string
+	// Attachments are the steps' files, by step index.
+	Attachments map[int]*attachmentView
 }
+
+// Attachment is step n's file; nil for none.
+func (d campaignPageData) Attachment(n int) *attachmentView { return d.Attachments[n] }
 
 // Progress is the live blocks' data.
 func (d campaignPageData) Progress() campaignProgress { return d.campaignProgress }
@@ -206,6 +211,7 @@ func (h *Handler) showCampaign(w http.ResponseWriter, r *http.Request) {
 			names = append(names, usertext.Isolate(a.Name)) // each apart from the others
 		}
 		d.Senders = strings.Join(names, ", ")
+		d.Attachments, err = h.stepAttachments(r.Context(), workspaceID(r), d.Steps)
 	}
 	if err != nil {
 		h.renderError(w, r, "error", p, err)
@@ -314,4 +320,24 @@ func reportName(name string) string {
 		return "campaign"
 	}
 	return name
+}
+
+// stepAttachments are the files a campaign's steps attach, by step.
+func (h *Handler) stepAttachments(ctx context.Context, uid int64, steps []campaign.StepView) (map[int]*attachmentView, error) {
+	out := map[int]*attachmentView{}
+	for _, st := range steps {
+		if st.MediaID == 0 {
+			continue
+		}
+		if h.Media == nil {
+			out[st.Index] = &attachmentView{ID: st.MediaID, Name: fmt.Sprintf("file %d", st.MediaID), Label: "file"}
+			continue
+		}
+		f, err := h.Media.File(ctx, uid, st.MediaID, "media_id")
+		if err != nil {
+			return nil, err
+		}
+		out[st.Index] = attachmentOf(f)
+	}
+	return out, nil
 }

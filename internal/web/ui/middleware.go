@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/actor"
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/usertext"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
@@ -285,7 +287,7 @@ func (h *Handler) bodyLimits(o routeOpts, next http.Handler) http.Handler {
 			h.renderError(w, r, "error", &Page{Title: e.Message}, e)
 		}
 		if r.ContentLength > o.bodyLimit {
-			fail(errBodyTooLarge)
+			fail(tooLargeFor(o))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, o.bodyLimit)
@@ -301,7 +303,11 @@ func (h *Handler) bodyLimits(o routeOpts, next http.Handler) http.Handler {
 				if r.MultipartForm != nil {
 					_ = r.MultipartForm.RemoveAll()
 				}
-				fail(formError(err))
+				e := formError(err)
+				if errors.Is(e, errBodyTooLarge) {
+					e = tooLargeFor(o).Wrap(err)
+				}
+				fail(e)
 				return
 			}
 			defer func() { _ = r.MultipartForm.RemoveAll() }()
@@ -340,6 +346,18 @@ func nulInForm(r *http.Request) (string, bool) {
 
 func hasBody(r *http.Request) bool {
 	return r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch
+}
+
+// tooLargeFor is the refusal of a body over a route's limit: a form
+// with files says how much it takes, not the few hundred KB of others.
+func tooLargeFor(o routeOpts) *apperr.Error {
+	if !o.multipart {
+		return errBodyTooLarge
+	}
+	e := *errBodyTooLarge
+	e.Message = fmt.Sprintf("The form with its files is larger than %s, the most this page takes", media.HumanBytes(o.bodyLimit))
+	e.Hint = "Go back and choose smaller files; each field beside a file input says the largest it takes."
+	return &e
 }
 
 func formError(err error) *apperr.Error {

@@ -54,7 +54,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "GET /campaigns", h.campaigns)
 	h.private(mux, "GET /campaigns/new", h.newCampaign, needs(actor.Operator))
 	h.private(mux, "GET /campaigns/new/lists", h.campaignListPicker, needs(actor.Operator))
-	h.private(mux, "POST /campaigns", h.createCampaign, withUpload(campaignUploadLimit), needs(actor.Operator))
+	h.private(mux, "POST /campaigns", h.createCampaign, withUpload(h.campaignFormLimit()), needs(actor.Operator))
 	h.private(mux, "POST /campaigns/preview", h.previewCampaign, needs(actor.Operator))
 	h.private(mux, "POST /campaigns/test-send", h.testSendCampaign, needs(actor.Operator))
 	h.private(mux, "GET /campaigns/{id}", h.showCampaign)
@@ -65,6 +65,9 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.private(mux, "POST /campaigns/{id}/pause", h.pauseCampaign, needs(actor.Operator))
 	h.private(mux, "POST /campaigns/{id}/resume", h.resumeCampaign, needs(actor.Operator))
 	h.private(mux, "POST /campaigns/{id}/cancel", h.cancelCampaign, needs(actor.Operator))
+	if h.Media != nil {
+		h.private(mux, "GET /media/{id}", h.mediaFile)
+	}
 	if h.Inbox != nil {
 		h.private(mux, "GET /inbox", h.inboxPage)
 		h.private(mux, "GET /inbox/events", h.inboxEvents, stream())

@@ -19,6 +19,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/users"
 	"github.com/telegramate/telegramate/internal/webhook"
@@ -39,6 +40,9 @@ type Deps struct {
 	Extract *extract.Service
 	// Campaigns sends campaigns and keeps suppression lists.
 	Campaigns *campaign.Service
+	// Media stores the files campaign messages attach; nil leaves the
+	// editor's attachment fields out.
+	Media *media.Service
 	// Inbox holds every private conversation of the user's accounts and
 	// sends the answers; nil leaves the inbox pages, the navigation's
 	// badge and the dashboard's unread conversations out.

@@ -1835,8 +1835,11 @@ type PasswordInBody struct {
 
 // PreviewInBody defines model for PreviewInBody.
 type PreviewInBody struct {
-	FirstName    *string `json:"first_name,omitempty"`
-	LastName     *string `json:"last_name,omitempty"`
+	FirstName *string `json:"first_name,omitempty"`
+	LastName  *string `json:"last_name,omitempty"`
+
+	// MediaId A file stored with POST /media that the message goes with: the text is then a caption, held to 1,024 characters
+	MediaId      *int64  `json:"media_id,omitempty"`
 	Message      string  `json:"message"`
 	OptOutFooter *bool   `json:"opt_out_footer,omitempty"`
 	Username     *string `json:"username,omitempty"`
@@ -1846,7 +1849,7 @@ type PreviewInBody struct {
 type PreviewOutBody struct {
 	Entities *[]Entity `json:"entities"`
 
-	// Length As Telegram counts it (UTF-16 code units); at most 4,096
+	// Length As Telegram counts it (UTF-16 code units); at most 4,096, or 1,024 with media_id
 	Length int64  `json:"length"`
 	Text   string `json:"text"`
 }
