@@ -65,7 +65,7 @@ func BenchmarkCampaignMediaThroughput(b *testing.B) {
 		b.Run(engine, func(b *testing.B) {
 			var (
 				st   store.Store
-				conf = childConf{Media: true, Heap: true}
+				conf = childConf{Media: true, Heap: true, Listen: true}
 			)
 			if engine == "sqlite" {
 				conf.DataDir = b.TempDir()
@@ -91,6 +91,11 @@ func benchVideo(size int) []byte {
 	copy(v, "\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41")
 	return v
 }
+
+// benchMediaText sends the same campaign without its video (information:
+// what the sending process's heap grows by without an attachment, and
+// the campaign's pace then).
+var benchMediaText = os.Getenv("MEDIA_BENCH_TEXT") != ""
 
 func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 	const accounts = 5
@@ -128,9 +133,13 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 
 	b.ResetTimer()
 	for range b.N {
-		v := e.create(campaign.CreateInput{Message: "Hi {first_name|there}, a short note.", MediaID: f.ID, Audience: campaign.Audience{ListIDs: lists},
+		in := campaign.CreateInput{Message: "Hi {first_name|there}, a short note.", MediaID: f.ID, Audience: campaign.Audience{ListIDs: lists},
 			SenderAccountIDs: senders, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(10_000)},
-			FailurePercent: intp(100)})
+			FailurePercent: intp(100)}
+		if benchMediaText {
+			in.MediaID = 0
+		}
+		v := e.create(in)
 		var (
 			heap  atomic.Int64
 			ready = make(chan struct{})
@@ -175,7 +184,7 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 		got := map[int64]int{}
 		for _, a := range accts {
 			for _, m := range e.sentBy(a.TGUserID) {
-				if m.Media == nil || m.Media.SHA256 != sum {
+				if !benchMediaText && (m.Media == nil || m.Media.SHA256 != sum) {
 					b.Errorf("%d got %+v from %d, want the video", m.To, m.Media, a.TGUserID)
 				}
 				got[m.To]++
@@ -190,7 +199,12 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 			b.Errorf("%d people got the video, %d sent", len(got), v.Counts.Sent)
 		}
 
+		plainStart := time.Now()
 		plain := plainMediaLoop(b, e, st, accts, lists, video)
+		// Information: each side's pace once its files are up, from the
+		// first message to the last as the sandbox dated them.
+		campaignSends := sendWindow(e, accts, start, plainStart)
+		plainSends := sendWindow(e, accts, plainStart, time.Now())
 		sent := v.Counts.Sent + v.Counts.Failed
 		b.ReportMetric(float64(sent)/took.Seconds(), "campaign_msgs/s")
 		b.ReportMetric(float64(plain.sent)/plain.took.Seconds(), "plain_msgs/s")
@@ -199,9 +213,42 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 		b.ReportMetric(float64(most)/(1<<20), "uploaded_MB/account")
 		b.ReportMetric(float64(total)/(1<<20), "uploaded_MB")
 		b.ReportMetric(float64(heap.Load())/(1<<20), "heap_growth_MB")
+		b.ReportMetric(campaignSends.rate()/plainSends.rate(), "sends_ratio")
+		b.Logf("sends after the uploads: campaign %d in %v, plain loop %d in %v", campaignSends.n, campaignSends.d, plainSends.n, plainSends.d)
 		b.Logf("%d messages in %v (plain loop: %d in %v); uploaded %d bytes of a %d-byte video from %d accounts; child heap peak +%d bytes",
 			sent, took, plain.sent, plain.took, total, size, len(accts), heap.Load())
 	}
+}
+
+// window is messages sent over a stretch of time.
+type window struct {
+	n int
+	d time.Duration
+}
+
+// rate counts the first message as the stretch's start: n-1 sends in d.
+func (w window) rate() float64 { return float64(w.n-1) / w.d.Seconds() }
+
+// sendWindow is the accounts' messages the sandbox dated from from to
+// to: how many, and from the first to the last.
+func sendWindow(e *env, accts []campaigntest.Account, from, to time.Time) window {
+	var first, last time.Time
+	n := 0
+	for _, a := range accts {
+		for _, m := range e.sentBy(a.TGUserID) {
+			if m.Date.Before(from) || m.Date.After(to) {
+				continue
+			}
+			n++
+			if first.IsZero() || m.Date.Before(first) {
+				first = m.Date
+			}
+			if m.Date.After(last) {
+				last = m.Date
+			}
+		}
+	}
+	return window{n, last.Sub(first)}
 }
 
 // plainMediaLoop is the media baseline: each account uploads the video
