@@ -126,8 +126,11 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The child works the campaign's jobs from here on.
+	// The child works the campaign's jobs and holds the accounts from here
+	// on: with this process's runtime keeping them live, the child's
+	// sender jobs would wait for their leases.
 	e.stopJobs()
+	e.acc.Close()
 	e.sbx.SetLatency(20 * time.Millisecond)
 	conf.DCs, conf.PublicKey, conf.UserID = e.sbx.DCs(), e.sbx.PublicKeyPEM(), e.user
 

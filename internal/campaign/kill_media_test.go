@@ -51,7 +51,10 @@ func TestKilledServerSendsMediaOnce(t *testing.T) {
 	parts := (len(file) + media.PartSize - 1) / media.PartSize
 	v := e.create(campaign.CreateInput{Message: "Hello {first_name|there}, the report", MediaID: f.ID, Audience: campaign.Audience{ListIDs: []int64{l1, l2}},
 		SenderAccountIDs: []int64{e.account(sam), e.account(sid)}, Pacing: campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(1000)}})
+	// The child sends and holds the accounts' connections, so a kill cuts
+	// off the upload and the sends it makes.
 	e.stopJobs()
+	e.acc.Close()
 	// 20 ms round trips, the second half after the work is done: a kill
 	// as a message lands finds its answer not yet recorded, and a part
 	// takes long enough for a kill to fall between two.
