@@ -59,7 +59,9 @@ func mediaBenchSize(b *testing.B) (members int, size int) {
 // Reported: uploaded_MB/account (the most any account uploaded; the
 // target is the file once), ratio (campaign msgs/s ÷ the loop's; target
 // ≥ 0.95), heap_growth_MB (the child's heap in use at its peak over its
-// level before the campaign; target < 64).
+// level before the campaign; target < 64). Run it once (-benchtime 1x):
+// a later round's accounts send the document they already made, and the
+// figures reported are the last round's.
 func BenchmarkCampaignMediaThroughput(b *testing.B) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
@@ -182,11 +184,15 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 			up := after[a.TGUserID] - before[a.TGUserID]
 			most, total = max(most, up), total+up
 		}
+		plainStart := time.Now()
 		// Judged as the tests judge: each recipient sent to has the
 		// video once.
 		got := map[int64]int{}
 		for _, a := range accts {
 			for _, m := range e.sentBy(a.TGUserID) {
+				if m.Date.Before(start) || m.Date.After(plainStart) {
+					continue // an earlier round's, or the loop's
+				}
 				if !benchMediaText && (m.Media == nil || m.Media.SHA256 != sum) {
 					b.Errorf("%d got %+v from %d, want the video", m.To, m.Media, a.TGUserID)
 				}
@@ -202,7 +208,6 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 			b.Errorf("%d people got the video, %d sent", len(got), v.Counts.Sent)
 		}
 
-		plainStart := time.Now()
 		plain := plainMediaLoop(b, e, st, accts, lists, video)
 		// Information: each side's pace once its files are up, from the
 		// first message to the last as the sandbox dated them.
