@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
@@ -38,6 +40,16 @@ type childConf struct {
 	// Listen: the child keeps the accounts' updates too (the inbox), as
 	// the server does on the connection it sends on.
 	Listen bool
+	// DatabaseURL opens PostgreSQL instead of DataDir's SQLite.
+	DatabaseURL string
+	// Media gives the child a media service, for campaigns that attach
+	// files.
+	Media bool
+	// Heap: the child prints "heap N" each time its heap in use reaches a
+	// new peak, N bytes above what it was before its first job (the
+	// media benchmark's memory figure is the sending process's alone,
+	// not the sandbox's, which holds every uploaded file).
+	Heap bool
 }
 
 func runChild() int {
@@ -48,7 +60,7 @@ func runChild() int {
 	}
 	fail := func(err error) int { fmt.Println("child:", err); return 1 }
 	ctx := context.Background()
-	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: c.DataDir, NoMigrate: true})
+	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, NoMigrate: true})
 	if err != nil {
 		return fail(err)
 	}
@@ -71,6 +83,11 @@ func runChild() int {
 	o := campaign.Options{Store: st, Accounts: acc, Queue: queue, RunBudget: 30 * time.Second}
 	if os.Getenv("CAMPAIGN_TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if c.Media {
+		if o.Media, err = media.New(media.Options{Store: st, Logger: o.Logger}); err != nil {
+			return fail(err)
+		}
 	}
 	svc, err := campaign.New(o)
 	if err != nil {
@@ -98,6 +115,9 @@ func runChild() int {
 		if _, err := svc.Start(ctx, c.UserID, c.Start); err != nil {
 			return fail(err)
 		}
+	}
+	if c.Heap {
+		go reportHeapPeaks()
 	}
 	fmt.Println("child sending")
 	select {} // until killed
@@ -205,6 +225,23 @@ func TestKilledServerSendsEveryMessageOnce(t *testing.T) {
 	t.Logf("%d of %d messages were sent again after a kill (Telegram dropped the duplicates)", resent, v.Counts.Sent)
 	if resent == 0 {
 		t.Error("no kill landed between a message's delivery and its record: the test proved nothing")
+	}
+}
+
+// reportHeapPeaks prints the heap in use's growth over its level now,
+// at each new peak, sampled every 20 ms.
+func reportHeapPeaks() {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	start, peak := m.HeapInuse, m.HeapInuse
+	fmt.Println("heap 0")
+	for range time.Tick(20 * time.Millisecond) {
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse > peak {
+			peak = m.HeapInuse
+			fmt.Println("heap", peak-start)
+		}
 	}
 }
 
