@@ -20,6 +20,7 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/message"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/usertext"
@@ -45,13 +46,25 @@ const maxAnswerLength = 4096
 // account that cannot send now (limited by PEER_FLOOD, waiting out a
 // FLOOD_WAIT, needing a login) keeps the answer pending and says why.
 func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text string) (Message, error) {
+	return s.AnswerFile(ctx, userID, conversationID, text, 0)
+}
+
+// AnswerFile is Answer attaching the workspace's stored file fileID (0
+// for none), with text as its caption (which may then be empty). The file
+// is sent exactly once as the text is: uploaded by the account if it has
+// not been, then sent with the answer's random_id.
+func (s *Service) AnswerFile(ctx context.Context, userID, conversationID int64, text string, fileID int64) (Message, error) {
 	if err := actor.Require(ctx, actor.Operator); err != nil {
 		return Message{}, err
 	}
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" && fileID == 0 {
 		return Message{}, errEmptyAnswer
 	}
-	if len(utf16.Encode([]rune(text))) > maxAnswerLength {
+	n := len(utf16.Encode([]rune(text)))
+	if fileID != 0 && n > message.MaxCaptionLength {
+		return Message{}, errCaptionTooLong(n)
+	}
+	if n > maxAnswerLength {
 		return Message{}, errAnswerTooLong
 	}
 	if err := usertext.CheckNUL("text", text); err != nil {
@@ -61,15 +74,28 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 	if err != nil {
 		return Message{}, err
 	}
-	r, err := formatAnswer(text, c)
-	if err != nil {
-		return Message{}, err
+	var r message.Rendered
+	if fileID == 0 || strings.TrimSpace(text) != "" {
+		if r, err = formatAnswer(text, c, fileID != 0); err != nil {
+			return Message{}, err
+		}
+	}
+	var file store.MediaFile
+	if fileID != 0 {
+		if s.o.Media == nil {
+			return Message{}, errNoMedia
+		}
+		// Another workspace's file is refused as if it did not exist.
+		if file, err = s.o.Media.File(ctx, c.UserID, fileID, "media_id"); err != nil {
+			return Message{}, err
+		}
 	}
 	q, err := s.jobs()
 	if err != nil {
 		return Message{}, err
 	}
-	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: r.Text, Entities: storeEntities(r.Entities), RandomID: telegram.NewRandomID(), Now: s.now()}
+	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: r.Text, Entities: storeEntities(r.Entities), RandomID: telegram.NewRandomID(),
+		MediaFileID: file.ID, MediaType: file.Type, MediaSize: file.Size, Now: s.now()}
 	person, isPerson := actor.From(ctx)
 	a.AnsweredBy = person.UserID
 	if uerr := s.acc.Usable(telegram.WithKinds(ctx, telegram.KindSend), userID, c.AccountID); uerr != nil {
@@ -113,6 +139,9 @@ func (s *Service) recordAnswer(ctx context.Context, tx store.Tx, userID int64, c
 	by := audit.ActorFrom(ctx)
 	who := peerName(c)
 	detail := fmt.Sprintf("Message %d, %d characters", m.ID, utf8.RuneCountInString(m.Text))
+	if m.MediaFileID != 0 {
+		detail += fmt.Sprintf(", with %s %q", m.MediaType, m.MediaFileName)
+	}
 	if err := audit.Record(ctx, tx, s.now(), userID, by, audit.Event{
 		Action: audit.AnswerSent, TargetKind: audit.TargetChat, TargetID: c.ID, TargetLabel: who, Detail: detail,
 	}); err != nil {
@@ -146,13 +175,13 @@ func (s *Service) PreviewAnswer(ctx context.Context, userID, conversationID int6
 	if err != nil {
 		return message.Rendered{}, err
 	}
-	return formatAnswer(text, c)
+	return formatAnswer(text, c, false)
 }
 
 // formatAnswer parses an answer with the campaign editor's syntax and
-// renders it for the conversation's person. An answer once went out with
-// its **stars** as typed.
-func formatAnswer(text string, c store.Conversation) (message.Rendered, error) {
+// renders it for the conversation's person, as a file's caption when
+// caption. An answer once went out with its **stars** as typed.
+func formatAnswer(text string, c store.Conversation, caption bool) (message.Rendered, error) {
 	t, err := message.Parse(text)
 	if err != nil {
 		return message.Rendered{}, onText(err)
@@ -161,6 +190,9 @@ func formatAnswer(text string, c store.Conversation) (message.Rendered, error) {
 	name := strings.TrimSpace(c.FirstName + " " + c.LastName)
 	if name == "" {
 		name = "this person"
+	}
+	if caption {
+		return r, onText(r.CheckCaption(name))
 	}
 	return r, onText(r.Check(name))
 }
@@ -315,7 +347,26 @@ func (s *Service) sendAnswer(ctx context.Context, api *tg.Client, m store.InboxM
 		return s.finishAnswer(ctx, c, m, store.AnswerFailed, 0, "unreachable",
 			"Telegram has not told this account who the person is; wait for their next message")
 	}
-	id, err := telegram.SendText(ctx, api, c.TGUserID, c.AccessHash, m.Text, message.Rendered{Entities: messageEntities(m.Entities)}.TG(), m.RandomID)
+	entities := message.Rendered{Entities: messageEntities(m.Entities)}.TG()
+	var id int
+	if m.MediaFileID != 0 {
+		if s.o.Media == nil {
+			return s.finishAnswer(ctx, c, m, store.AnswerFailed, 0, "no_media", "This instance was started without file sending; write the answer again without the file")
+		}
+		var res tg.UpdatesClass
+		var stats media.SendStats
+		res, stats, err = s.o.Media.Send(ctx, api, media.SendRequest{WorkspaceID: c.UserID, AccountID: c.AccountID, FileID: m.MediaFileID,
+			Peer: &tg.InputPeerUser{UserID: c.TGUserID, AccessHash: c.AccessHash}, Caption: m.Text, Entities: entities, RandomID: m.RandomID})
+		if stats.Uploaded > 0 || stats.Refreshed {
+			s.log.Info("account uploaded an answer's file", slog.Int64("message", m.ID), slog.Int64("file", m.MediaFileID),
+				slog.Int64("bytes", stats.Uploaded), slog.Bool("reference_refreshed", stats.Refreshed))
+		}
+		if err == nil {
+			id = telegram.SentMessageID(res, m.RandomID)
+		}
+	} else {
+		id, err = telegram.SendText(ctx, api, c.TGUserID, c.AccessHash, m.Text, entities, m.RandomID)
+	}
 	if err == nil {
 		return s.finishAnswer(ctx, c, m, store.AnswerSent, id, "", "")
 	}

@@ -1,9 +1,11 @@
 package inbox
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/campaign/message"
 )
 
 var (
@@ -16,6 +18,17 @@ var (
 	errAnswerTooLong = &apperr.Error{Code: apperr.CodeValidation, Message: "The message is too long",
 		Hint: "Telegram takes at most 4,096 characters; shorten it or send it in two parts.", Field: "text", Status: http.StatusUnprocessableEntity}
 )
+
+// errCaptionTooLong refuses the text of an answer with a file past
+// Telegram's caption limit (n is its length as Telegram counts).
+func errCaptionTooLong(n int) *apperr.Error {
+	return &apperr.Error{Code: apperr.CodeValidation, Message: fmt.Sprintf("The message is %d characters long; Telegram allows %d beside a file", n, message.MaxCaptionLength),
+		Hint:  fmt.Sprintf("Shorten it by %d characters (an emoji counts as 2), or send the file with a short caption and the rest in a second answer.", n-message.MaxCaptionLength),
+		Field: "text", Status: http.StatusUnprocessableEntity}
+}
+
+var errNoMedia = &apperr.Error{Code: apperr.CodeValidation, Message: "This instance cannot send files",
+	Hint: "It was started without file storage; send the answer as text.", Field: "media_id", Status: http.StatusUnprocessableEntity}
 
 func errBadFilter(field, msg string) *apperr.Error {
 	return &apperr.Error{Code: apperr.CodeValidation, Message: "The filter is not valid: " + msg,

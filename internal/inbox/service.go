@@ -28,6 +28,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/telegramate/telegramate/internal/campaign/message"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/telegram"
 )
@@ -75,6 +76,9 @@ type Options struct {
 	// ReadOnTelegram marks a conversation read on Telegram too
 	// (messages.readHistory) when it is read in the product.
 	ReadOnTelegram bool
+	// Media stores and sends the files answers attach; nil refuses an
+	// answer with a file.
+	Media *media.Service
 }
 
 // Service is the inbox. It is safe for concurrent use.
@@ -208,7 +212,14 @@ func (m Message) Incoming() bool { return m.Direction == store.DirectionIn }
 
 // MediaLabel is the placeholder shown for a media message ("Photo, 1.2 MB"),
 // "" when it has none.
-func (m Message) MediaLabel() string { return mediaLabel(m.MediaType, m.MediaSize) }
+func (m Message) MediaLabel() string {
+	label := mediaLabel(m.MediaType, m.MediaSize)
+	if m.MediaFileName != "" && label != "" {
+		// An answer's file is named as it was attached.
+		label = m.MediaFileName + " (" + label + ")"
+	}
+	return label
+}
 
 // Filter selects a page of the list.
 type Filter struct {

@@ -125,7 +125,11 @@ type InboxMessage struct {
 	Entities  []TextEntity
 	MediaType string // "" for none; "photo", "video", "document", …
 	MediaSize int64  // bytes, when known
-	SentAt    time.Time
+	// MediaFileID is the stored file an answer attaches (0 for none);
+	// MediaFileName is its name.
+	MediaFileID   int64
+	MediaFileName string
+	SentAt        time.Time
 	// Answers only.
 	State     string
 	RandomID  int64
@@ -195,6 +199,11 @@ type NewAnswer struct {
 	Text           string
 	Entities       []TextEntity
 	RandomID       int64
+	// MediaFileID is the workspace's stored file it attaches (0 for none),
+	// with the file's type and size, shown until it is sent.
+	MediaFileID int64
+	MediaType   string
+	MediaSize   int64
 	// AnsweredBy is the person who wrote it; 0 for none (a background
 	// caller).
 	AnsweredBy int64

@@ -104,22 +104,28 @@ func SendText(ctx context.Context, api *tg.Client, userID, accessHash int64, tex
 	if err != nil {
 		return 0, err
 	}
+	return SentMessageID(res, randomID), nil
+}
+
+// SentMessageID is the id of the message a send of randomID made, as
+// Telegram's answer tells it; 0 when it does not.
+func SentMessageID(res tg.UpdatesClass, randomID int64) int {
 	switch u := res.(type) {
 	case *tg.UpdateShortSentMessage:
-		return u.ID, nil
+		return u.ID
 	case *tg.Updates:
 		for _, x := range u.Updates {
 			if m, ok := x.(*tg.UpdateMessageID); ok && m.RandomID == randomID {
-				return m.ID, nil
+				return m.ID
 			}
 		}
 		for _, x := range u.Updates {
 			if m, ok := x.(*tg.UpdateNewMessage); ok {
-				return m.Message.GetID(), nil
+				return m.Message.GetID()
 			}
 		}
 	}
-	return 0, nil
+	return 0
 }
 
 // privateMessages keeps the messages of private chats with people.

@@ -53,10 +53,10 @@ SELECT COUNT(*) FROM deliveries WHERE account_id = sqlc.arg(account_id) AND tg_u
 
 -- name: InsertAnswer :one
 INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at,
-    state, random_id, error_code, error, answered_by, created_at, updated_at)
+    state, random_id, error_code, error, answered_by, media_file_id, media_type, media_size, created_at, updated_at)
 VALUES (sqlc.arg(conversation_id), sqlc.arg(user_id), sqlc.arg(account_id), 'out', 'answer', sqlc.arg(text), sqlc.arg(entities),
     sqlc.arg(sent_at), 'pending', sqlc.arg(random_id), sqlc.arg(error_code), sqlc.arg(error), sqlc.narg(answered_by),
-    sqlc.arg(now), sqlc.arg(now))
+    sqlc.narg(media_file_id), sqlc.arg(media_type), sqlc.arg(media_size), sqlc.arg(now), sqlc.arg(now))
 RETURNING id;
 
 -- name: ClaimAnswerOf :execrows
@@ -147,23 +147,28 @@ FROM conversations c JOIN telegram_accounts ta ON ta.id = c.account_id LEFT JOIN
 WHERE c.id = sqlc.arg(id);
 
 -- name: InboxMessageOf :one
-SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.id = sqlc.arg(id);
 
 -- name: InboxMessageByTGID :one
-SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.conversation_id = sqlc.arg(conversation_id) AND m.tg_message_id = sqlc.arg(tg_message_id);
 
 -- name: InboxMessageByRandomID :one
-SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.conversation_id = sqlc.arg(conversation_id) AND m.random_id = sqlc.arg(random_id);
 
 -- name: FirstPendingAnswer :one
-SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.account_id = sqlc.arg(account_id) AND m.state = 'pending' ORDER BY m.id LIMIT 1;
 
 -- name: SendingAnswersOf :many
-SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.account_id = sqlc.arg(account_id) AND m.state = 'sending' ORDER BY m.id;
 
 -- name: NoteOf :one

@@ -1231,19 +1231,19 @@ func convDelivery(r db.Delivery) gen.Delivery { return gen.Delivery(r) }
 func convExtraction(r db.Extraction) gen.Extraction { return gen.Extraction(r) }
 
 func convFirstPendingAnswerRow(r db.FirstPendingAnswerRow) gen.FirstPendingAnswerRow {
-	return gen.FirstPendingAnswerRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+	return gen.FirstPendingAnswerRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
 
 func convInboxMessageByRandomIDRow(r db.InboxMessageByRandomIDRow) gen.InboxMessageByRandomIDRow {
-	return gen.InboxMessageByRandomIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+	return gen.InboxMessageByRandomIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
 
 func convInboxMessageByTGIDRow(r db.InboxMessageByTGIDRow) gen.InboxMessageByTGIDRow {
-	return gen.InboxMessageByTGIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+	return gen.InboxMessageByTGIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
 
 func convInboxMessageOfRow(r db.InboxMessageOfRow) gen.InboxMessageOfRow {
-	return gen.InboxMessageOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+	return gen.InboxMessageOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
 
 func convInvitationByHashRow(r db.InvitationByHashRow) gen.InvitationByHashRow {
@@ -1301,7 +1301,7 @@ func convSendersWithWorkRow(r db.SendersWithWorkRow) gen.SendersWithWorkRow {
 }
 
 func convSendingAnswersOfRow(r db.SendingAnswersOfRow) gen.SendingAnswersOfRow {
-	return gen.SendingAnswersOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail}
+	return gen.SendingAnswersOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
 
 func convStepStateCountsRow(r db.StepStateCountsRow) gen.StepStateCountsRow {

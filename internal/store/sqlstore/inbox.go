@@ -26,12 +26,13 @@ func toConversation(c gen.Conversation, campaignName, accountFirst, accountLast,
 	}
 }
 
-func toInboxMessage(r gen.InboxMessage, answeredByEmail string) (store.InboxMessage, error) {
+func toInboxMessage(r gen.InboxMessage, answeredByEmail, mediaFileName string) (store.InboxMessage, error) {
 	m := store.InboxMessage{
 		ID: r.ID, ConversationID: r.ConversationID, UserID: r.UserID, AccountID: r.AccountID, TGMessageID: int(r.TgMessageID),
 		Direction: r.Direction, Origin: r.Origin, Text: r.Text, MediaType: r.MediaType, MediaSize: r.MediaSize,
 		SentAt: r.SentAt.UTC(), State: r.State, RandomID: r.RandomID, Attempts: int(r.Attempts), ErrorCode: r.ErrorCode,
 		Error: r.Error, AnsweredBy: r.AnsweredBy.Int64, AnsweredByEmail: answeredByEmail,
+		MediaFileID: r.MediaFileID.Int64, MediaFileName: mediaFileName,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.Entities != "" {
@@ -43,11 +44,11 @@ func toInboxMessage(r gen.InboxMessage, answeredByEmail string) (store.InboxMess
 }
 
 // inboxMessageOf converts one message read, mapping its error.
-func (q queries) inboxMessageOf(r gen.InboxMessage, email string, err error) (store.InboxMessage, error) {
+func (q queries) inboxMessageOf(r gen.InboxMessage, email, mediaFileName string, err error) (store.InboxMessage, error) {
 	if err != nil {
 		return store.InboxMessage{}, mapErr(q.d, err)
 	}
-	return toInboxMessage(r, email)
+	return toInboxMessage(r, email, mediaFileName)
 }
 
 // searchText is what the search box matches a conversation's person by.
@@ -140,7 +141,7 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 	err := q.inTx(ctx, func(q queries) error {
 		if m.TGMessageID != 0 {
 			r, err := q.q.InboxMessageByTGID(ctx, gen.InboxMessageByTGIDParams{ConversationID: m.ConversationID, TgMessageID: int64(m.TGMessageID)})
-			got, err := q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
+			got, err := q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, r.MediaFileName, err)
 			if err == nil {
 				out = got
 				return nil
@@ -154,7 +155,7 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 			// under its random_id (its Telegram id comes when it is
 			// recorded sent).
 			r, err := q.q.InboxMessageByRandomID(ctx, gen.InboxMessageByRandomIDParams{ConversationID: m.ConversationID, RandomID: m.RandomID})
-			got, err := q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
+			got, err := q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, r.MediaFileName, err)
 			if err == nil {
 				out = got
 				return nil
@@ -194,7 +195,7 @@ func previewText(m store.InboxMessage) string {
 
 func (q queries) InboxMessageByID(ctx context.Context, id int64) (store.InboxMessage, error) {
 	r, err := q.q.InboxMessageOf(ctx, id)
-	return q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
+	return q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, r.MediaFileName, err)
 }
 
 func (q queries) MarkConversationRead(ctx context.Context, userID, id int64, now time.Time) error {
@@ -246,7 +247,8 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 		sentAt := a.Now.Truncate(time.Second)
 		id, err := q.q.InsertAnswer(ctx, gen.InsertAnswerParams{ConversationID: c.ID, UserID: c.UserID, AccountID: c.AccountID,
 			Text: a.Text, Entities: entitiesJSON(a.Entities), SentAt: sentAt, RandomID: a.RandomID, ErrorCode: a.ErrorCode,
-			Error: a.Error, AnsweredBy: nullID(a.AnsweredBy), Now: a.Now})
+			Error: a.Error, AnsweredBy: nullID(a.AnsweredBy), MediaFileID: nullID(a.MediaFileID), MediaType: a.MediaType,
+			MediaSize: a.MediaSize, Now: a.Now})
 		if err != nil {
 			return mapErr(q.d, err)
 		}
@@ -261,7 +263,7 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 
 func (q queries) NextPendingAnswer(ctx context.Context, accountID int64) (store.InboxMessage, error) {
 	r, err := q.q.FirstPendingAnswer(ctx, accountID)
-	return q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, err)
+	return q.inboxMessageOf(r.InboxMessage, r.AnsweredByEmail, r.MediaFileName, err)
 }
 
 func (q queries) ClaimAnswer(ctx context.Context, id int64, now time.Time) error {
@@ -278,7 +280,7 @@ func (q queries) ClaimAnswer(ctx context.Context, id int64, now time.Time) error
 func (q queries) SendingAnswers(ctx context.Context, accountID int64) ([]store.InboxMessage, error) {
 	rs, err := q.q.SendingAnswersOf(ctx, accountID)
 	return convertAll(q.d, rs, err, func(r gen.SendingAnswersOfRow) (store.InboxMessage, error) {
-		return toInboxMessage(r.InboxMessage, r.AnsweredByEmail)
+		return toInboxMessage(r.InboxMessage, r.AnsweredByEmail, r.MediaFileName)
 	})
 }
 

@@ -101,7 +101,8 @@ func (q queries) ListConversations(ctx context.Context, userID int64, f store.Co
 
 const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, " +
 	"sent_at, state, random_id, attempts, error_code, error, answered_by, " +
-	"COALESCE((SELECT email FROM users WHERE users.id = inbox_messages.answered_by), ''), created_at, updated_at"
+	"COALESCE((SELECT email FROM users WHERE users.id = inbox_messages.answered_by), ''), created_at, updated_at, media_file_id, " +
+	"COALESCE((SELECT file_name FROM media_files WHERE media_files.id = inbox_messages.media_file_id), '')"
 
 func scanInboxMessage(r scanner) (store.InboxMessage, error) {
 	var (
@@ -109,10 +110,12 @@ func scanInboxMessage(r scanner) (store.InboxMessage, error) {
 		tgID, attempts int64
 		entities       string
 		answeredBy     sql.NullInt64
+		mediaFile      sql.NullInt64
 	)
 	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize,
-		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &answeredBy, &m.AnsweredByEmail, &m.CreatedAt, &m.UpdatedAt)
-	m.AnsweredBy = answeredBy.Int64
+		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &answeredBy, &m.AnsweredByEmail, &m.CreatedAt, &m.UpdatedAt,
+		&mediaFile, &m.MediaFileName)
+	m.AnsweredBy, m.MediaFileID = answeredBy.Int64, mediaFile.Int64
 	if err == nil && entities != "" {
 		if jerr := json.Unmarshal([]byte(entities), &m.Entities); jerr != nil {
 			return m, fmt.Errorf("inbox message %d: entities: %w", m.ID, jerr)

@@ -97,6 +97,9 @@ type MediaInfo struct {
 	Type  string `json:"type" example:"photo"`
 	Size  int64  `json:"size" doc:"Bytes; 0 when Telegram did not say"`
 	Label string `json:"label" example:"Photo, 338 KB"`
+	// An answer's attachment names its stored file.
+	FileID   int64  `json:"file_id,omitempty" doc:"The stored file an answer attaches (POST /api/v1/media)"`
+	FileName string `json:"file_name,omitempty" doc:"The name of the file an answer attaches"`
 }
 
 type Problem struct {
@@ -135,7 +138,7 @@ func messageBody(m inbox.Message) ConversationMessage {
 	out := ConversationMessage{ID: m.ID, Direction: m.Direction, Origin: m.Origin, Text: m.Text, Date: m.SentAt.UTC(),
 		TelegramMessageID: m.TGMessageID, State: m.State}
 	if m.MediaType != "" {
-		out.Media = &MediaInfo{Type: m.MediaType, Size: m.MediaSize, Label: m.MediaLabel()}
+		out.Media = &MediaInfo{Type: m.MediaType, Size: m.MediaSize, Label: m.MediaLabel(), FileID: m.MediaFileID, FileName: m.MediaFileName}
 	}
 	if m.ErrorCode != "" {
 		out.Error = &Problem{Code: m.ErrorCode, Message: m.Error}
@@ -186,7 +189,8 @@ type messagesOut struct {
 type answerIn struct {
 	ID   int64 `path:"id" doc:"The conversation's id"`
 	Body struct {
-		Text string `json:"text" doc:"The answer, sent as the conversation's account, written as a campaign's message: **bold**, __italic__, [text](https://…), code in backticks, a backslash before a mark to show it as typed, and {first_name|fallback} placeholders filled in for the person; at most 4,096 characters once rendered"`
+		Text    string `json:"text" required:"false" doc:"The answer, sent as the conversation's account, written as a campaign's message: **bold**, __italic__, [text](https://…), code in backticks, a backslash before a mark to show it as typed, and {first_name|fallback} placeholders filled in for the person; at most 4,096 characters once rendered, or 1,024 as the caption of a file; may be empty when media_id is given"`
+		MediaID int64  `json:"media_id,omitempty" doc:"A file of the workspace's (its id from POST /api/v1/media) sent with the text as its caption, exactly once as the text is"`
 	}
 }
 
@@ -292,7 +296,7 @@ func (a *API) listConversationMessages(ctx context.Context, in *listMessagesIn) 
 
 // POST /conversations/{id}/messages
 func (a *API) answerConversation(ctx context.Context, in *answerIn) (*messageOut, error) {
-	m, err := a.deps.Inbox.Answer(ctx, auth.WorkspaceID(ctx), in.ID, in.Body.Text)
+	m, err := a.deps.Inbox.AnswerFile(ctx, auth.WorkspaceID(ctx), in.ID, in.Body.Text, in.Body.MediaID)
 	if err != nil {
 		return nil, err
 	}

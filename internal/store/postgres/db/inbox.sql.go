@@ -435,13 +435,15 @@ func (q *Queries) FinishAnswerOf(ctx context.Context, arg FinishAnswerOfParams) 
 }
 
 const firstPendingAnswer = `-- name: FirstPendingAnswer :one
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.account_id = $1 AND m.state = 'pending' ORDER BY m.id LIMIT 1
 `
 
 type FirstPendingAnswerRow struct {
 	InboxMessage    InboxMessage
 	AnsweredByEmail string
+	MediaFileName   string
 }
 
 func (q *Queries) FirstPendingAnswer(ctx context.Context, accountID int64) (FirstPendingAnswerRow, error) {
@@ -468,13 +470,16 @@ func (q *Queries) FirstPendingAnswer(ctx context.Context, accountID int64) (Firs
 		&i.InboxMessage.UpdatedAt,
 		&i.InboxMessage.Entities,
 		&i.InboxMessage.AnsweredBy,
+		&i.InboxMessage.MediaFileID,
 		&i.AnsweredByEmail,
+		&i.MediaFileName,
 	)
 	return i, err
 }
 
 const inboxMessageByRandomID = `-- name: InboxMessageByRandomID :one
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.conversation_id = $1 AND m.random_id = $2
 `
 
@@ -486,6 +491,7 @@ type InboxMessageByRandomIDParams struct {
 type InboxMessageByRandomIDRow struct {
 	InboxMessage    InboxMessage
 	AnsweredByEmail string
+	MediaFileName   string
 }
 
 func (q *Queries) InboxMessageByRandomID(ctx context.Context, arg InboxMessageByRandomIDParams) (InboxMessageByRandomIDRow, error) {
@@ -512,13 +518,16 @@ func (q *Queries) InboxMessageByRandomID(ctx context.Context, arg InboxMessageBy
 		&i.InboxMessage.UpdatedAt,
 		&i.InboxMessage.Entities,
 		&i.InboxMessage.AnsweredBy,
+		&i.InboxMessage.MediaFileID,
 		&i.AnsweredByEmail,
+		&i.MediaFileName,
 	)
 	return i, err
 }
 
 const inboxMessageByTGID = `-- name: InboxMessageByTGID :one
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.conversation_id = $1 AND m.tg_message_id = $2
 `
 
@@ -530,6 +539,7 @@ type InboxMessageByTGIDParams struct {
 type InboxMessageByTGIDRow struct {
 	InboxMessage    InboxMessage
 	AnsweredByEmail string
+	MediaFileName   string
 }
 
 func (q *Queries) InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGIDParams) (InboxMessageByTGIDRow, error) {
@@ -556,19 +566,23 @@ func (q *Queries) InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGID
 		&i.InboxMessage.UpdatedAt,
 		&i.InboxMessage.Entities,
 		&i.InboxMessage.AnsweredBy,
+		&i.InboxMessage.MediaFileID,
 		&i.AnsweredByEmail,
+		&i.MediaFileName,
 	)
 	return i, err
 }
 
 const inboxMessageOf = `-- name: InboxMessageOf :one
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.id = $1
 `
 
 type InboxMessageOfRow struct {
 	InboxMessage    InboxMessage
 	AnsweredByEmail string
+	MediaFileName   string
 }
 
 func (q *Queries) InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfRow, error) {
@@ -595,17 +609,19 @@ func (q *Queries) InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfR
 		&i.InboxMessage.UpdatedAt,
 		&i.InboxMessage.Entities,
 		&i.InboxMessage.AnsweredBy,
+		&i.InboxMessage.MediaFileID,
 		&i.AnsweredByEmail,
+		&i.MediaFileName,
 	)
 	return i, err
 }
 
 const insertAnswer = `-- name: InsertAnswer :one
 INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at,
-    state, random_id, error_code, error, answered_by, created_at, updated_at)
+    state, random_id, error_code, error, answered_by, media_file_id, media_type, media_size, created_at, updated_at)
 VALUES ($1, $2, $3, 'out', 'answer', $4, $5,
     $6, 'pending', $7, $8, $9, $10,
-    $11, $11)
+    $11, $12, $13, $14, $14)
 RETURNING id
 `
 
@@ -620,6 +636,9 @@ type InsertAnswerParams struct {
 	ErrorCode      string
 	Error          string
 	AnsweredBy     sql.NullInt64
+	MediaFileID    sql.NullInt64
+	MediaType      string
+	MediaSize      int64
 	Now            time.Time
 }
 
@@ -635,6 +654,9 @@ func (q *Queries) InsertAnswer(ctx context.Context, arg InsertAnswerParams) (int
 		arg.ErrorCode,
 		arg.Error,
 		arg.AnsweredBy,
+		arg.MediaFileID,
+		arg.MediaType,
+		arg.MediaSize,
 		arg.Now,
 	)
 	var id int64
@@ -915,13 +937,15 @@ func (q *Queries) RetryAnswerOf(ctx context.Context, arg RetryAnswerOfParams) (i
 }
 
 const sendingAnswersOf = `-- name: SendingAnswersOf :many
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.account_id = $1 AND m.state = 'sending' ORDER BY m.id
 `
 
 type SendingAnswersOfRow struct {
 	InboxMessage    InboxMessage
 	AnsweredByEmail string
+	MediaFileName   string
 }
 
 func (q *Queries) SendingAnswersOf(ctx context.Context, accountID int64) ([]SendingAnswersOfRow, error) {
@@ -954,7 +978,9 @@ func (q *Queries) SendingAnswersOf(ctx context.Context, accountID int64) ([]Send
 			&i.InboxMessage.UpdatedAt,
 			&i.InboxMessage.Entities,
 			&i.InboxMessage.AnsweredBy,
+			&i.InboxMessage.MediaFileID,
 			&i.AnsweredByEmail,
+			&i.MediaFileName,
 		); err != nil {
 			return nil, err
 		}

@@ -275,6 +275,7 @@ type InboxMessage struct {
 	UpdatedAt      time.Time
 	Entities       string
 	AnsweredBy     sql.NullInt64
+	MediaFileID    sql.NullInt64
 }
 
 type InboxTyping struct {
