@@ -17,6 +17,7 @@ import (
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/jobs"
+	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
@@ -98,20 +99,24 @@ type env struct {
 	camp *campaign.Service
 	svc  *inbox.Service
 	jobs *jobs.Client
-	user int64
-	ids  map[int64]int64 // Telegram user id → account id
-	o    inbox.Options
+	// media stores the files answers attach (the service's, when the
+	// test gave none).
+	media *media.Service
+	user  int64
+	ids   map[int64]int64 // Telegram user id → account id
+	o     inbox.Options
 	// setup runs on each new inbox service before its jobs start.
 	setup []func(*inbox.Service)
 }
 
 // services is the product's services, wired as the server wires them.
 type services struct {
-	acc  *accounts.Service
-	ext  *extract.Service
-	camp *campaign.Service
-	svc  *inbox.Service
-	jobs *jobs.Client
+	acc   *accounts.Service
+	ext   *extract.Service
+	camp  *campaign.Service
+	svc   *inbox.Service
+	jobs  *jobs.Client
+	media *media.Service
 }
 
 func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o inbox.Options, setup ...func(*inbox.Service)) (services, error) {
@@ -136,7 +141,13 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 		return out, err
 	}
 
-	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.acc, Queue: queue, Logger: o.Logger}); err != nil {
+	if o.Media == nil {
+		if o.Media, err = media.New(media.Options{Store: st, Logger: o.Logger}); err != nil {
+			return out, err
+		}
+	}
+	out.media = o.Media
+	if out.camp, err = campaign.New(campaign.Options{Store: st, Accounts: out.acc, Queue: queue, Logger: o.Logger, Media: o.Media}); err != nil {
 		return out, err
 	}
 	o.Store, o.Accounts, o.Replies, o.Queue = st, out.acc, out.camp, queue
@@ -217,7 +228,7 @@ func (e *env) start() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.acc, e.ext, e.camp, e.svc, e.jobs = s.acc, s.ext, s.camp, s.svc, s.jobs
+	e.acc, e.ext, e.camp, e.svc, e.jobs, e.media = s.acc, s.ext, s.camp, s.svc, s.jobs, s.media
 	e.t.Cleanup(func() { e.stop() })
 }
 
