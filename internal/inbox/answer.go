@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -54,31 +55,9 @@ func (s *Service) Answer(ctx context.Context, userID, conversationID int64, text
 // is sent exactly once as the text is: uploaded by the account if it has
 // not been, then sent with the answer's random_id.
 func (s *Service) AnswerFile(ctx context.Context, userID, conversationID int64, text string, fileID int64) (Message, error) {
-	if err := actor.Require(ctx, actor.Operator); err != nil {
-		return Message{}, err
-	}
-	if strings.TrimSpace(text) == "" && fileID == 0 {
-		return Message{}, errEmptyAnswer
-	}
-	n := len(utf16.Encode([]rune(text)))
-	if fileID != 0 && n > message.MaxCaptionLength {
-		return Message{}, errCaptionTooLong(n)
-	}
-	if n > maxAnswerLength {
-		return Message{}, errAnswerTooLong
-	}
-	if err := usertext.CheckNUL("text", text); err != nil {
-		return Message{}, err
-	}
-	c, err := s.conversation(ctx, userID, conversationID)
+	c, r, err := s.checkAnswer(ctx, userID, conversationID, text, fileID != 0)
 	if err != nil {
 		return Message{}, err
-	}
-	var r message.Rendered
-	if fileID == 0 || strings.TrimSpace(text) != "" {
-		if r, err = formatAnswer(text, c, fileID != 0); err != nil {
-			return Message{}, err
-		}
 	}
 	var file store.MediaFile
 	if fileID != 0 {
@@ -131,6 +110,67 @@ func (s *Service) AnswerFile(ctx context.Context, userID, conversationID int64, 
 	}
 	s.publish(Event{Kind: EventAnswer, UserID: userID, AccountID: c.AccountID, ConversationID: c.ID, MessageID: m.ID})
 	return Message{m}, nil
+}
+
+// checkAnswer refuses an answer that cannot be sent as written (with a
+// file, when withFile) before anything is stored, and renders it for the
+// conversation's person.
+func (s *Service) checkAnswer(ctx context.Context, userID, conversationID int64, text string, withFile bool) (store.Conversation, message.Rendered, error) {
+	var r message.Rendered
+	if err := actor.Require(ctx, actor.Operator); err != nil {
+		return store.Conversation{}, r, err
+	}
+	if strings.TrimSpace(text) == "" && !withFile {
+		return store.Conversation{}, r, errEmptyAnswer
+	}
+	n := len(utf16.Encode([]rune(text)))
+	if withFile && n > message.MaxCaptionLength {
+		return store.Conversation{}, r, errCaptionTooLong(n)
+	}
+	if n > maxAnswerLength {
+		return store.Conversation{}, r, errAnswerTooLong
+	}
+	if err := usertext.CheckNUL("text", text); err != nil {
+		return store.Conversation{}, r, err
+	}
+	c, err := s.conversation(ctx, userID, conversationID)
+	if err != nil {
+		return c, r, err
+	}
+	if !withFile || strings.TrimSpace(text) != "" {
+		if r, err = formatAnswer(text, c, withFile); err != nil {
+			return c, r, err
+		}
+	}
+	return c, r, nil
+}
+
+// AnswerUpload is AnswerFile with a file given whole (a page's form): the
+// answer is checked first, then the file is stored as POST /api/v1/media
+// stores it (the same limits and refusals, on field "file"), then the
+// answer is written. A refused answer stores no file.
+func (s *Service) AnswerUpload(ctx context.Context, userID, conversationID int64, text, fileName string, file io.Reader) (Message, error) {
+	if s.o.Media == nil {
+		return Message{}, errNoMedia
+	}
+	c, _, err := s.checkAnswer(ctx, userID, conversationID, text, true)
+	if err != nil {
+		return Message{}, err
+	}
+	f, err := s.o.Media.Put(ctx, c.UserID, fileName, file)
+	if err != nil {
+		return Message{}, err
+	}
+	return s.AnswerFile(ctx, userID, conversationID, text, f.ID)
+}
+
+// MaxFileSize is the largest file an answer may attach; 0 when this
+// instance sends none.
+func (s *Service) MaxFileSize() int64 {
+	if s.o.Media == nil {
+		return 0
+	}
+	return s.o.Media.MaxFileSize()
 }
 
 // recordAnswer writes an answer to the workspace's audit log and to the

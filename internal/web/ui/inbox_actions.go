@@ -23,15 +23,43 @@ func (h *Handler) answerConversation(w http.ResponseWriter, r *http.Request) {
 	text := r.PostFormValue("text")
 	var answer inbox.Message
 	if err == nil {
-		answer, err = h.Inbox.Answer(r.Context(), workspaceID(r), id, text)
+		answer, err = h.answerWithFile(r, id, text)
 	}
 	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Field == "media_id" {
+			err = e.OnField("file")
+		}
 		h.renderConversation(w, r, 0, text, err)
 		return
 	}
 	// The answer is the link's target: the browser scrolls to it and gives
 	// it focus, where its state shows (WCAG 2.4.3).
 	redirect(w, r, fmt.Sprintf("%s#message-%d", conversationURL(id), answer.ID))
+}
+
+// answerWithFile writes the form's answer, with the file chosen in
+// "Attach a file" when there is one (stored as POST /api/v1/media stores
+// it, its text then a caption).
+func (h *Handler) answerWithFile(r *http.Request, id int64, text string) (inbox.Message, error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 || r.MultipartForm.File["file"][0].Filename == "" {
+		return h.Inbox.Answer(r.Context(), workspaceID(r), id, text)
+	}
+	fh := r.MultipartForm.File["file"][0]
+	if fh.Size == 0 {
+		return inbox.Message{}, apperr.Validation("file", "The file is empty")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return inbox.Message{}, fmt.Errorf("open the uploaded file: %w", err)
+	}
+	defer f.Close()
+	return h.Inbox.AnswerUpload(r.Context(), workspaceID(r), id, text, fh.Filename, f)
+}
+
+// answerBodyLimit is what the answer form may send: the largest file the
+// instance takes, and the text and the form's parts beside it.
+func (h *Handler) answerBodyLimit() int64 {
+	return h.Inbox.MaxFileSize() + DefaultBodyLimit
 }
 
 // POST /inbox/{id}/preview — the answer as the person will read it,

@@ -132,6 +132,9 @@ type conversationData struct {
 	NoteText string
 	// CanWrite is false for a viewer: no reply, note or assignment forms.
 	CanWrite bool
+	// MaxFile is the largest file an answer attaches ("50 MB"); "" when
+	// this instance sends no files (no "Attach a file" then).
+	MaxFile string
 }
 
 // SyntaxHelp is the formatting guide beside the answer, the campaign
@@ -285,6 +288,9 @@ func (h *Handler) renderConversationWith(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	d.Avatar, d.AccountID, d.Live, d.Text, d.NoteText, d.CanWrite = avatarOf(c), c.AccountID, before == "", text, noteText, canWrite(r)
+	if n := h.Inbox.MaxFileSize(); n > 0 {
+		d.MaxFile = strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MB"
+	}
 	if d.Preview, err = h.answerPreview(r.Context(), workspaceID(r), c.ID, text); err != nil {
 		h.renderError(w, r, "error", p, formErr(err))
 		return
