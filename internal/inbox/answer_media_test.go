@@ -85,6 +85,7 @@ func (e *env) waitSent(id int64) store.InboxMessage {
 // once, as the file stored (judged from the sandbox's record: type, size,
 // sha256, name, caption), and the thread shows each answer's attachment.
 func TestAnswerWithFileReachesThePersonOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
 		e := newEnv(t, st, inbox.Options{})
@@ -159,6 +160,7 @@ func TestAnswerWithFileReachesThePersonOnce(t *testing.T) {
 // Telegram's work and the record, the sent answer is put back mid-send and
 // goes once more (the account's upload reused). The person has it once.
 func TestAnswerWithFileRetriedOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := storetest.SQLite(t)
 	e := newEnv(t, st, inbox.Options{})
@@ -207,6 +209,7 @@ func TestAnswerWithFileRetriedOnce(t *testing.T) {
 // another workspace (or none) are refused on their field, and nothing is
 // stored or sent.
 func TestAnswerWithFileRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := storetest.SQLite(t)
 	e := newEnv(t, st, inbox.Options{})
