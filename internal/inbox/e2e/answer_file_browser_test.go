@@ -2,8 +2,10 @@ package e2e_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/testkit"
 )
 
@@ -32,13 +35,28 @@ func TestBrowserAnswerWithFile(t *testing.T) {
 	)
 	p.Load(chromedp.Click(css("#signup-submit")))
 	c := a.APIAs(t, "files@example.com")
-	ann := c.Connect(apiID, apiHash, phoneAnn)
-	sendCampaign(t, c, "Agenda", ann, sendTo)
+	bob := c.Connect(apiID2, apiHash2, phoneBob)
+	// What reaches the account before its listener first read its updates
+	// state is from before the inbox started: wait for that read.
+	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
+		_, ok, err := st.UpdatesStateOf(context.Background(), bob)
+		return err != nil || ok
+	})
+	st.Close()
+	// Jonas writes first (the other tests' people answer campaigns once
+	// per account, and this test leaves their replies to them).
+	if _, err := sbx.Write(jonas, tgBob, "Is there an agenda?", nil); err != nil {
+		t.Fatal(err)
+	}
 
 	p.Load(chromedp.Navigate(a.URL + "/inbox"))
-	p.WaitJS("Grace's conversation", `!!document.querySelector(`+"`"+conversationOf(grace)+"`"+`)`, live)
-	p.Load(clickLive(conversationOf(grace)))
-	p.WaitText("#person-name", "Grace Hopper", 10*time.Second)
+	p.WaitJS("Jonas's conversation", fmt.Sprintf(`!!document.querySelector(%q)`, conversationOf(jonas)), live)
+	p.Load(clickLive(conversationOf(jonas)))
+	p.WaitText("#person-name", "Jonas", 10*time.Second)
 
 	// A document only this test sends, so the record tells its message.
 	agenda := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("10:00 welcome, 10:30 talks, 12:00 lunch\n"), 2000)...)
@@ -73,7 +91,7 @@ func TestBrowserAnswerWithFile(t *testing.T) {
 		t.Errorf("the sandbox got the file %d times, want once", n)
 	}
 	for _, m := range sbx.Messages() {
-		if m.Media != nil && m.Media.SHA256 == sha && (m.From != tgAnn || m.To != grace || m.Media.FileName != "agenda.pdf" || m.Media.Type != "document" || m.Text != "The agenda for Friday") {
+		if m.Media != nil && m.Media.SHA256 == sha && (m.From != tgBob || m.To != jonas || m.Media.FileName != "agenda.pdf" || m.Media.Type != "document" || m.Text != "The agenda for Friday") {
 			t.Errorf("the file arrived as %+v (%+v)", m, m.Media)
 		}
 	}
@@ -81,6 +99,9 @@ func TestBrowserAnswerWithFile(t *testing.T) {
 		t.Errorf("browser problems: %q", pr)
 	}
 }
+
+// jonas writes to Bob first, in this test only.
+const jonas = 5110
 
 // sentWithFile counts the sandbox's messages carrying the file of sha.
 func sentWithFile(sha string) int {
