@@ -62,7 +62,7 @@ func (a *API) registerMedia() {
 		return
 	}
 	op := operation("Media")("upload-media", http.MethodPost, "/media",
-		"Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), "+
+		"Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), "+
 			"and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)",
 		http.StatusCreated)
 	// No format "binary" on the file: huma writes it as 3.1's
