@@ -1006,8 +1006,11 @@ type AddSuppressionInBody struct {
 
 // AnswerInBody defines model for AnswerInBody.
 type AnswerInBody struct {
-	// Text The answer, sent as the conversation's account, written as a campaign's message: **bold**, __italic__, [text](https://…), code in backticks, a backslash before a mark to show it as typed, and {first_name|fallback} placeholders filled in for the person; at most 4,096 characters once rendered
-	Text string `json:"text"`
+	// MediaId A file of the workspace's (its id from POST /api/v1/media) sent with the text as its caption, exactly once as the text is
+	MediaId *int64 `json:"media_id,omitempty"`
+
+	// Text The answer, sent as the conversation's account, written as a campaign's message: **bold**, __italic__, [text](https://…), code in backticks, a backslash before a mark to show it as typed, and {first_name|fallback} placeholders filled in for the person; at most 4,096 characters once rendered, or 1,024 as the caption of a file; may be empty when media_id is given
+	Text *string `json:"text,omitempty"`
 }
 
 // AssignInBody defines model for AssignInBody.
@@ -1696,6 +1699,12 @@ type MediaType string
 
 // MediaInfo defines model for MediaInfo.
 type MediaInfo struct {
+	// FileId The stored file an answer attaches (POST /api/v1/media)
+	FileId *int64 `json:"file_id,omitempty"`
+
+	// FileName The name of the file an answer attaches
+	FileName *string `json:"file_name,omitempty"`
+
 	// Label Example: Photo, 338 KB
 	Label string `json:"label"`
 
@@ -2816,7 +2825,7 @@ type ClientInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UploadMediaWithBody Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+	// UploadMediaWithBody Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3863,7 +3872,7 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
-// UploadMediaWithBody Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+// UploadMediaWithBody Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
 //
 // Takes any type of body and a specified content type.
 //
@@ -7912,7 +7921,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
-	// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+	// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15962,7 +15971,7 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
-// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
