@@ -90,8 +90,14 @@ func (s *Service) AnswerFile(ctx context.Context, userID, conversationID int64, 
 		if m, err = tx.CreateAnswer(ctx, a); err != nil {
 			return err
 		}
-		if _, err = q.InsertTx(ctx, tx.SQL(), AnswerArgs{AccountID: c.AccountID, UserID: userID}, nil); err != nil {
+		res, err := q.InsertTx(ctx, tx.SQL(), AnswerArgs{AccountID: c.AccountID, UserID: userID}, nil)
+		if err != nil {
 			return err
+		}
+		if jobs.RanPastLastLook(res) {
+			if _, err = q.InsertTx(ctx, tx.SQL(), AnswerArgs{AccountID: c.AccountID, UserID: userID, Again: true}, nil); err != nil {
+				return err
+			}
 		}
 		return s.recordAnswer(ctx, tx, userID, c, m)
 	})
@@ -341,6 +347,9 @@ func (s *Service) sendAnswers(ctx context.Context, userID, accountID int64) erro
 		// and enqueued none: go again.
 		if _, err := s.st.NextPendingAnswer(ctx, accountID); err == nil {
 			return river.JobSnooze(0)
+		}
+		if s.afterLastLook != nil {
+			s.afterLastLook()
 		}
 		return nil
 	}

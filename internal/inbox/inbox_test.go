@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -419,4 +420,64 @@ func TestCampaignMessageJoinsConversationStartedAfter(t *testing.T) {
 		}
 		return false, nil
 	})
+}
+
+// TestAnswerWrittenAsTheRunEnds: an answer written after the account's
+// answering run looked for answers the last time, while River still
+// counts its job running, goes at once, not at the next tick (an hour
+// here; a minute in the product). River took its job for a duplicate of
+// the running one.
+func TestAnswerWrittenAsTheRunEnds(t *testing.T) {
+	ctx := context.Background()
+	var (
+		conv   atomic.Int64
+		owner  atomic.Int64
+		once   sync.Once
+		second = make(chan int64, 1)
+	)
+	e := newEnvTicking(t, storetest.SQLite(t), inbox.Options{}, time.Hour, func(s *inbox.Service) {
+		inbox.SetAfterLastLook(s, func() {
+			id := conv.Load()
+			if id == 0 {
+				return
+			}
+			once.Do(func() {
+				m, err := s.Answer(ctx, owner.Load(), id, "And a second thing")
+				if err != nil {
+					t.Errorf("second answer: %v", err)
+				}
+				second <- m.ID
+			})
+		})
+	})
+	e.listening(sam.TGUserID)
+	// The tick runs once when the jobs start (once River elects its
+	// leader); after that, nothing but the answer's own job sends it.
+	e.waitFor("the first tick", func() (bool, error) {
+		var n int
+		err := e.st.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM river_job WHERE kind = 'inbox_tick' AND state = 'completed'").Scan(&n)
+		return n > 0, err
+	})
+	if _, err := e.sbx.Write(stranger, sam.TGUserID, "hello?", nil); err != nil {
+		t.Fatal(err)
+	}
+	c := e.conversationWith(sam.TGUserID, stranger)
+	owner.Store(e.user)
+	conv.Store(c.ID)
+	if _, err := e.svc.Answer(ctx, e.user, c.ID, "Hello!"); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	select {
+	case id = <-second:
+	case <-time.After(time.Minute):
+		t.Fatal("the first answering run never ended")
+	}
+	e.waitFor("the answer written as the run ended sent", func() (bool, error) {
+		m, err := e.st.InboxMessageByID(ctx, id)
+		return m.State == store.AnswerSent, err
+	})
+	if got := e.sentTo(sam.TGUserID, stranger); len(got) != 2 {
+		t.Errorf("sent %d messages, want the two answers once each", len(got))
+	}
 }

@@ -48,7 +48,7 @@ func runChild() int {
 		fmt.Println("child:", err)
 		return 1
 	}
-	if _, err := wire(ctx, st, keys, c, inbox.Options{}); err != nil {
+	if _, err := wire(ctx, st, keys, c, inbox.Options{}, 300*time.Millisecond); err != nil {
 		fmt.Println("child:", err)
 		return 1
 	}

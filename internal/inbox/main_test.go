@@ -107,6 +107,8 @@ type env struct {
 	o     inbox.Options
 	// setup runs on each new inbox service before its jobs start.
 	setup []func(*inbox.Service)
+	// tick is how often the periodic jobs run.
+	tick time.Duration
 }
 
 // services is the product's services, wired as the server wires them.
@@ -119,7 +121,7 @@ type services struct {
 	media *media.Service
 }
 
-func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o inbox.Options, setup ...func(*inbox.Service)) (services, error) {
+func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o inbox.Options, tick time.Duration, setup ...func(*inbox.Service)) (services, error) {
 	var out services
 	gw, err := telegram.New(telegram.Config{DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), ConnectTimeout: 10 * time.Second})
 	if err != nil {
@@ -165,7 +167,7 @@ func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o
 			inbox.Register(w, out.svc)
 		},
 		Queues:            inbox.Queues(campaign.Queues(jobs.DefaultQueues())),
-		PeriodicJobs:      append(campaign.PeriodicJobs(300*time.Millisecond), inbox.PeriodicJobs(300*time.Millisecond)...),
+		PeriodicJobs:      append(campaign.PeriodicJobs(tick), inbox.PeriodicJobs(tick)...),
 		FetchPollInterval: 100 * time.Millisecond,
 		// A killed child's jobs come back soon (the kill test).
 		RescueStuckJobsAfter: time.Minute,
@@ -189,6 +191,12 @@ type DCs interface {
 
 func newEnv(t testing.TB, st store.Store, o inbox.Options, setup ...func(*inbox.Service)) *env {
 	t.Helper()
+	return newEnvTicking(t, st, o, 300*time.Millisecond, setup...)
+}
+
+// newEnvTicking is newEnv with the periodic jobs every tick.
+func newEnvTicking(t testing.TB, st store.Store, o inbox.Options, tick time.Duration, setup ...func(*inbox.Service)) *env {
+	t.Helper()
 	ctx := context.Background()
 	// A world of its own: starting a sandbox fills the world's defaults
 	// in, and tests run side by side (storetest.Each).
@@ -209,7 +217,7 @@ func newEnv(t testing.TB, st store.Store, o inbox.Options, setup ...func(*inbox.
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, sbx: sbx, st: st, keys: keys, user: u.ID, ids: map[int64]int64{}, o: o, setup: setup}
+	e := &env{t: t, sbx: sbx, st: st, keys: keys, user: u.ID, ids: map[int64]int64{}, o: o, setup: setup, tick: tick}
 	for _, a := range []campaigntest.Account{sam, sid, sue} {
 		row, err := campaigntest.Connect(ctx, st, keys, sbx, u.ID, a, time.Now())
 		if err != nil {
@@ -224,7 +232,7 @@ func newEnv(t testing.TB, st store.Store, o inbox.Options, setup ...func(*inbox.
 // start runs the product's services (again, after stop).
 func (e *env) start() {
 	e.t.Helper()
-	s, err := wire(context.Background(), e.st, e.keys, e.sbx, e.o, e.setup...)
+	s, err := wire(context.Background(), e.st, e.keys, e.sbx, e.o, e.tick, e.setup...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

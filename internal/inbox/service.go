@@ -102,6 +102,9 @@ type Service struct {
 	// beforeSend, when set (tests), runs after an answer is claimed and
 	// committed, before it leaves.
 	beforeSend func(m store.InboxMessage)
+	// afterLastLook, when set (tests), runs when an answering run found
+	// no answer left, before River marks its job completed.
+	afterLastLook func()
 }
 
 // New returns a Service.

@@ -23,6 +23,18 @@ import (
 type AccountArgs struct {
 	AccountID int64 `json:"account_id"`
 	UserID    int64 `json:"user_id"`
+	// Again marks the job enqueued behind a running one (see
+	// RanPastLastLook); unique apart from it.
+	Again bool `json:"again,omitempty"`
+}
+
+// RanPastLastLook tells whether River took an insert for a duplicate of
+// the account's job while it runs. That job may have looked for work
+// for the last time already (River marks it completed a moment after it
+// returns), so the work written now would wait for the next tick: the
+// caller enqueues the same job with Again set, to run after it.
+func RanPastLastLook(res *rivertype.JobInsertResult) bool {
+	return res != nil && res.UniqueSkippedAsDuplicate && res.Job != nil && res.Job.State == rivertype.JobStateRunning
 }
 
 // OnePerAccount are the insert options of such a job on queue: one per
