@@ -75,6 +75,10 @@ type Options struct {
 	// ReadOnTelegram marks a conversation read on Telegram too
 	// (messages.readHistory) when it is read in the product.
 	ReadOnTelegram bool
+	// MediaCacheSize caps the bytes of incoming photos and files kept
+	// after their first view (default DefaultMediaCacheSize); the ones
+	// viewed least recently go first.
+	MediaCacheSize int64
 }
 
 // Service is the inbox. It is safe for concurrent use.
@@ -110,6 +114,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.MediaCacheSize <= 0 {
+		o.MediaCacheSize = DefaultMediaCacheSize
 	}
 	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, live: newBroker()}, nil
 }

@@ -125,6 +125,11 @@ type InboxMessage struct {
 	Entities  []TextEntity
 	MediaType string // "" for none; "photo", "video", "document", …
 	MediaSize int64  // bytes, when known
+	// MediaMIME and MediaFileName are what Telegram said of the file (a
+	// photo is image/jpeg; a document its type and name as sent); the
+	// bytes are fetched on first view (InboxMedia).
+	MediaMIME     string
+	MediaFileName string
 	SentAt    time.Time
 	// Answers only.
 	State     string

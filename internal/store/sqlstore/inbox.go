@@ -30,6 +30,7 @@ func toInboxMessage(r gen.InboxMessage, answeredByEmail string) (store.InboxMess
 	m := store.InboxMessage{
 		ID: r.ID, ConversationID: r.ConversationID, UserID: r.UserID, AccountID: r.AccountID, TGMessageID: int(r.TgMessageID),
 		Direction: r.Direction, Origin: r.Origin, Text: r.Text, MediaType: r.MediaType, MediaSize: r.MediaSize,
+		MediaMIME: r.MediaMime, MediaFileName: r.MediaFileName,
 		SentAt: r.SentAt.UTC(), State: r.State, RandomID: r.RandomID, Attempts: int(r.Attempts), ErrorCode: r.ErrorCode,
 		Error: r.Error, AnsweredBy: r.AnsweredBy.Int64, AnsweredByEmail: answeredByEmail,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -165,7 +166,7 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 		}
 		id, err := q.q.InsertInboxMessage(ctx, gen.InsertInboxMessageParams{ConversationID: m.ConversationID, UserID: m.UserID,
 			AccountID: m.AccountID, TgMessageID: int64(m.TGMessageID), Direction: m.Direction, Origin: m.Origin, Text: m.Text,
-			Entities: entitiesJSON(m.Entities), MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.SentAt, State: m.State,
+			Entities: entitiesJSON(m.Entities), MediaType: m.MediaType, MediaSize: m.MediaSize, MediaMime: m.MediaMIME, MediaFileName: m.MediaFileName, SentAt: m.SentAt, State: m.State,
 			RandomID: m.RandomID, Now: now})
 		if err != nil {
 			return mapErr(q.d, err)

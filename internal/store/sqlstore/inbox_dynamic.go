@@ -99,7 +99,7 @@ func (q queries) ListConversations(ctx context.Context, userID int64, f store.Co
 	return collect(q.d, rows, err, scanConversation)
 }
 
-const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, " +
+const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, media_mime, media_file_name, " +
 	"sent_at, state, random_id, attempts, error_code, error, answered_by, " +
 	"COALESCE((SELECT email FROM users WHERE users.id = inbox_messages.answered_by), ''), created_at, updated_at"
 
@@ -110,7 +110,7 @@ func scanInboxMessage(r scanner) (store.InboxMessage, error) {
 		entities       string
 		answeredBy     sql.NullInt64
 	)
-	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize,
+	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize, &m.MediaMIME, &m.MediaFileName,
 		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &answeredBy, &m.AnsweredByEmail, &m.CreatedAt, &m.UpdatedAt)
 	m.AnsweredBy = answeredBy.Int64
 	if err == nil && entities != "" {
