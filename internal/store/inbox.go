@@ -130,7 +130,7 @@ type InboxMessage struct {
 	// bytes are fetched on first view (InboxMedia).
 	MediaMIME     string
 	MediaFileName string
-	SentAt    time.Time
+	SentAt        time.Time
 	// Answers only.
 	State     string
 	RandomID  int64
