@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,6 +53,29 @@ type MediaFile struct {
 	// bytes are one: anything else is served as a download.
 	Inline bool
 	Body   io.Reader
+}
+
+// Header sets the headers a file is served with: its type as its bytes
+// say, never sniffed again by the browser, shown in the page only when
+// Inline, else a download under its name.
+func (f MediaFile) Header(h http.Header) {
+	disposition := "attachment"
+	if f.Inline {
+		disposition = "inline"
+	}
+	h.Set("Content-Type", f.MIMEType)
+	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	h.Set("X-Content-Type-Options", "nosniff")
+	cd := mime.FormatMediaType(disposition, map[string]string{"filename": f.FileName})
+	if cd == "" {
+		// A name it cannot write (a control character): the file goes
+		// all the same, unnamed, never inline by accident.
+		cd = disposition
+	}
+	h.Set("Content-Disposition", cd)
+	// The same message's file never changes; the member's browser may
+	// keep it, no shared cache may.
+	h.Set("Cache-Control", "private, max-age=86400")
 }
 
 // downloadable kinds have a file behind them; a location, a contact or a

@@ -217,6 +217,15 @@ func (m Message) Incoming() bool { return m.Direction == store.DirectionIn }
 // "" when it has none.
 func (m Message) MediaLabel() string { return mediaLabel(m.MediaType, m.MediaSize) }
 
+// MediaSizeLabel is the file's size as people read it ("1.2 MB"), "" when
+// Telegram did not say.
+func (m Message) MediaSizeLabel() string {
+	if m.MediaSize <= 0 {
+		return ""
+	}
+	return formatSize(m.MediaSize)
+}
+
 // Filter selects a page of the list.
 type Filter struct {
 	AccountID  int64
