@@ -78,7 +78,7 @@ func viewMedia(v *messageView, m inbox.Message) {
 	case "photo":
 		v.Show = "photo"
 		if m.MediaFileName != "" {
-			v.Show = "file"
+			v.Show, v.MediaIcon = "file", "paperclip"
 		}
 	case "video", "video_message", "animation":
 		v.Show = "video"
