@@ -34,7 +34,7 @@ func picture(t *testing.T, w, h int) []byte {
 	return b.Bytes()
 }
 
-// TestBrowserIncomingPhoto: Ivy sends Ann's account a photo and an
+// TestBrowserIncomingPhoto: Kai sends Ann's account a photo and an
 // executable named photo.jpg. The thread shows the photo's thumbnail
 // (fetched from Telegram on this first view), which links to the full
 // size; the executable is a download link, and both the page's link and
@@ -62,10 +62,10 @@ func TestBrowserIncomingPhoto(t *testing.T) {
 	st.Close()
 
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), bytes.Repeat([]byte{0x90}, 5000)...)
-	if _, err := sbx.Write(ivy, tgAnn, "", &sandbox.Media{Type: "photo", Data: picture(t, 900, 600)}); err != nil {
+	if _, err := sbx.Write(kai, tgAnn, "", &sandbox.Media{Type: "photo", Data: picture(t, 900, 600)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sbx.Write(ivy, tgAnn, "the venue's plan", &sandbox.Media{Type: "document", Data: exe, FileName: "photo.jpg", MimeType: "image/jpeg"}); err != nil {
+	if _, err := sbx.Write(kai, tgAnn, "the venue's plan", &sandbox.Media{Type: "document", Data: exe, FileName: "photo.jpg", MimeType: "image/jpeg"}); err != nil {
 		t.Fatal(err)
 	}
 	var list struct {
@@ -80,10 +80,10 @@ func TestBrowserIncomingPhoto(t *testing.T) {
 		} `json:"conversations"`
 	}
 	var conv int64
-	testkit.Eventually(t, live, "Ivy's photo and file to reach the inbox", func() bool {
+	testkit.Eventually(t, live, "Kai's photo and file to reach the inbox", func() bool {
 		c.Call("GET", "/conversations", nil).Into(t, 200, &list)
 		for _, x := range list.Conversations {
-			if x.Person.UserID == ivy && x.LastMessage.Text == "the venue's plan" {
+			if x.Person.UserID == kai && x.LastMessage.Text == "the venue's plan" {
 				conv = x.ID
 			}
 		}

@@ -244,7 +244,7 @@ func (a *API) registerConversations() {
 		"Content-Disposition":    {Description: "inline for a photo, video or voice note; attachment with the file name for anything else", Schema: &huma.Schema{Type: huma.TypeString}},
 		"X-Content-Type-Options": {Description: "Always nosniff", Schema: &huma.Schema{Type: huma.TypeString}},
 	}, Content: map[string]*huma.MediaType{
-		"application/octet-stream": {Schema: &huma.Schema{Type: huma.TypeString, Description: "The file's bytes, under the type its bytes show (image/jpeg, video/mp4, audio/ogg, application/pdf, …)"}},
+		"*/*": {Schema: &huma.Schema{Type: huma.TypeString, Description: "The file's bytes, under the type its bytes show (image/jpeg, video/mp4, audio/ogg, application/pdf, …)"}},
 	}}}
 	huma.Register(a.huma, media, a.conversationMessageMedia)
 	huma.Register(a.huma, op("done-conversation", http.MethodPost, "/conversations/{id}/done",
