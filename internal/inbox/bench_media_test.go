@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -21,7 +22,8 @@ import (
 // photo.
 func bigJPEG(b testing.TB) []byte {
 	b.Helper()
-	side := 2600
+	const limit = 10 << 20
+	side := 3600
 	for {
 		img := image.NewRGBA(image.Rect(0, 0, side, side))
 		r := rand.New(rand.NewPCG(7, 7))
@@ -34,10 +36,11 @@ func bigJPEG(b testing.TB) []byte {
 		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
 			b.Fatal(err)
 		}
-		if buf.Len() <= 10<<20 {
+		if buf.Len() <= limit && buf.Len() > limit*9/10 {
 			return buf.Bytes()
 		}
-		side -= 100
+		// Bytes grow with the pixels: aim at 95% of the limit.
+		side = int(float64(side) * math.Sqrt(0.95*limit/float64(buf.Len())))
 	}
 }
 
