@@ -184,6 +184,13 @@ func (s *Service) fetchMedia(ctx context.Context, c store.Conversation, m store.
 		if err != nil {
 			return err
 		}
+		if f.Size > s.o.MediaCacheSize {
+			// Every view is served from the cache: a file it cannot hold
+			// would push everything else out and still not fit.
+			return &apperr.Error{Code: media.CodeTooLarge, Status: http.StatusUnprocessableEntity,
+				Message: fmt.Sprintf("This file (%s) is larger than the inbox's cache of incoming files (%s)", formatSize(f.Size), formatSize(s.o.MediaCacheSize)),
+				Hint:    "Open it in the account's Telegram app, or ask the operator for a larger --inbox-media-cache."}
+		}
 		// Telegram's parts go into the cache as they come, through a
 		// pipe: one part in memory at a time.
 		pr, pw := io.Pipe()

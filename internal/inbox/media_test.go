@@ -233,6 +233,15 @@ func TestIncomingMediaCacheCapped(t *testing.T) {
 	if n := e.sbx.Counts()["upload.getFile"]; n == before {
 		t.Error("the least recently used file was still cached past the cap")
 	}
+	// A file larger than the whole cache is refused, not fetched.
+	_, big, _ := e.written(&sandbox.Media{Type: "document", Data: testPDF(3<<20 + 1), FileName: "big.pdf"})
+	before = e.sbx.Counts()["upload.getFile"]
+	if _, err := e.svc.Media(context.Background(), e.user, c.ID, big.ID, ""); !isCode(err, "file_too_large") {
+		t.Errorf("a file past the cache's size: %v, want file_too_large", err)
+	}
+	if n := e.sbx.Counts()["upload.getFile"]; n != before {
+		t.Errorf("a file past the cache's size was downloaded (%d getFile calls)", n-before)
+	}
 }
 
 func isCode(err error, code string) bool {
