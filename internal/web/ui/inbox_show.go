@@ -41,7 +41,7 @@ type messageView struct {
 	ThumbURL string
 	FileName string
 	FileSize string
-	At        time.Time
+	At       time.Time
 	// State is an answer's: pending, sending, sent or failed; "" for
 	// other messages.
 	State  string
