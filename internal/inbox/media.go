@@ -126,8 +126,7 @@ func (s *Service) Media(ctx context.Context, userID, conversationID, messageID i
 	}
 	e, body, err := s.st.OpenInboxMedia(ctx, m.ID, variant, s.now())
 	if errors.Is(err, store.ErrNotFound) {
-		e, err = s.fetchMedia(ctx, c, m, variant)
-		if err == nil {
+		if _, err = s.fetchMedia(ctx, c, m, variant); err == nil {
 			e, body, err = s.st.OpenInboxMedia(ctx, m.ID, variant, s.now())
 		}
 	}
