@@ -70,6 +70,9 @@ type Config struct {
 	// most a workspace's attachments may add up to (bytes).
 	MediaMaxFileSize int64
 	MediaQuota       int64
+	// InboxMediaCache caps the bytes of incoming photos and files kept
+	// after their first view; the least recently viewed go first.
+	InboxMediaCache int64
 	// WebhookAllowPrivate lets webhooks go to internal addresses
 	// (loopback, private networks, link-local, metadata services), and
 	// plain http to loopback.
@@ -160,6 +163,7 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.DurationVar(&c.DraftRetention, "draft-retention", 30*24*time.Hour, help("how long a campaign may stay an unstarted draft before it is deleted, e.g. 720h", "draft-retention"))
 	fs.Int64Var(&c.MediaMaxFileSize, "media-max-file-size", 50<<20, help("the largest file, in bytes, a campaign may attach (default 50 MB)", "media-max-file-size"))
 	fs.Int64Var(&c.MediaQuota, "media-quota", 1<<30, help("the most bytes a workspace's stored attachments may add up to (default 1 GB)", "media-quota"))
+	fs.Int64Var(&c.InboxMediaCache, "inbox-media-cache", 512<<20, help("the most bytes of incoming photos and files the inbox keeps after their first view, fetched again from Telegram once evicted, least recently viewed first (default 512 MB)", "inbox-media-cache"))
 	fs.IntVar(&c.MaxSuppressions, "max-suppressions", 1_000_000, help("the most entries a user may add to their suppression list (replies such as STOP are recorded past it)", "max-suppressions"))
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, help("let webhooks go to internal addresses (this machine, private networks, link-local and cloud metadata addresses) and plain http to loopback, for receivers beside the instance; off, a tenant's webhook cannot reach into the operator's network", "webhook-allow-private"))
 	fs.DurationVar(&c.WebhookDisableAfter, "webhook-disable-after", 24*time.Hour, help("how long a webhook may fail (timeouts, connection errors, answers other than 2xx) without a success before it is disabled and its user told; until then it backs off", "webhook-disable-after"))

@@ -42,6 +42,9 @@ func (c *Config) validate() error {
 	if c.MediaQuota < 1 {
 		bad("media-quota", "%d: want at least 1 byte", c.MediaQuota)
 	}
+	if c.InboxMediaCache < 1 {
+		bad("inbox-media-cache", "%d: want at least 1 byte", c.InboxMediaCache)
+	}
 	if c.QuotaDrafts < 1 {
 		bad("quota-drafts", "%d: want at least 1", c.QuotaDrafts)
 	}

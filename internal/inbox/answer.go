@@ -62,7 +62,7 @@ func (s *Service) AnswerFile(ctx context.Context, userID, conversationID int64, 
 	var file store.MediaFile
 	if fileID != 0 {
 		if s.o.Media == nil {
-			return Message{}, errNoMedia
+			return Message{}, errNoFileStorage
 		}
 		// Another workspace's file is refused as if it did not exist.
 		if file, err = s.o.Media.File(ctx, c.UserID, fileID, "media_id"); err != nil {
@@ -157,7 +157,7 @@ func (s *Service) checkAnswer(ctx context.Context, userID, conversationID int64,
 // answer is written. A refused answer stores no file.
 func (s *Service) AnswerUpload(ctx context.Context, userID, conversationID int64, text, fileName string, file io.Reader) (Message, error) {
 	if s.o.Media == nil {
-		return Message{}, errNoMedia
+		return Message{}, errNoFileStorage
 	}
 	c, _, err := s.checkAnswer(ctx, userID, conversationID, text, true)
 	if err != nil {

@@ -3,11 +3,6 @@ package inbox_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"strings"
 	"testing"
 	"time"
@@ -18,32 +13,6 @@ import (
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 )
-
-// testJPEG is a real JPEG photo (the sandbox makes its sizes from it).
-func testJPEG(t testing.TB, seed uint8) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
-	for y := range 240 {
-		for x := range 320 {
-			img.Set(x, y, color.RGBA{uint8(x) + seed, uint8(y), seed, 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// testPDF is a document's bytes (sniffed as application/pdf).
-func testPDF(n int) []byte {
-	return append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("terms and conditions\n"), n)...)
-}
-
-func sha(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
 
 // put stores a file in the env's workspace.
 func (e *env) put(name string, data []byte) store.MediaFile {
@@ -90,7 +59,7 @@ func TestAnswerWithFileReachesThePersonOnce(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, st, inbox.Options{})
 		c := e.strangerConversation()
-		photo, pdf := testJPEG(t, 3), testPDF(4000)
+		photo, pdf := testJPEG(t, 320, 240+3), testPDF(84009)
 		pf, df := e.put("beach.jpg", photo), e.put("terms.pdf", pdf)
 		if pf.Type != store.MediaPhoto || df.Type != store.MediaDocument {
 			t.Fatalf("stored as %s and %s, want a photo and a document", pf.Type, df.Type)
@@ -165,7 +134,7 @@ func TestAnswerWithFileRetriedOnce(t *testing.T) {
 	st := storetest.SQLite(t)
 	e := newEnv(t, st, inbox.Options{})
 	c := e.strangerConversation()
-	pdf := testPDF(30000) // two upload parts
+	pdf := testPDF(630009) // two upload parts
 	f := e.put("brochure.pdf", pdf)
 	if err := e.sbx.SetFault(sandbox.Fault{Method: "messages.sendMedia", Error: "INTERNAL", Phone: sam.Phone}); err != nil {
 		t.Fatal(err)
@@ -214,12 +183,12 @@ func TestAnswerWithFileRefused(t *testing.T) {
 	st := storetest.SQLite(t)
 	e := newEnv(t, st, inbox.Options{})
 	c := e.strangerConversation()
-	f := e.put("beach.jpg", testJPEG(t, 1))
+	f := e.put("beach.jpg", testJPEG(t, 320, 240+1))
 	other, err := st.CreateUser(ctx, store.NewUser{Email: "other@example.com", PasswordHash: "x", Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign, err := e.media.Put(ctx, other.ID, "theirs.pdf", bytes.NewReader(testPDF(10)))
+	foreign, err := e.media.Put(ctx, other.ID, "theirs.pdf", bytes.NewReader(testPDF(219)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func errCaptionTooLong(n int) *apperr.Error {
 		Field: "text", Status: http.StatusUnprocessableEntity}
 }
 
-var errNoMedia = &apperr.Error{Code: apperr.CodeValidation, Message: "This instance cannot send files",
+var errNoFileStorage = &apperr.Error{Code: apperr.CodeValidation, Message: "This instance cannot send files",
 	Hint: "It was started without file storage; send the answer as text.", Field: "media_id", Status: http.StatusUnprocessableEntity}
 
 func errBadFilter(field, msg string) *apperr.Error {

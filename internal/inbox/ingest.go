@@ -115,7 +115,8 @@ func (s *Service) store(ctx context.Context, userID, accountID int64, peer store
 		}
 		row, added, err = tx.AddInboxMessage(ctx, store.InboxMessage{
 			ConversationID: c.ID, UserID: userID, AccountID: accountID, TGMessageID: m.ID, Direction: dir, Origin: origin,
-			Text: m.Text, Entities: storeEntities(message.FromTG(m.Text, m.Entities)), MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.Date, CreatedAt: now, RandomID: m.RandomID,
+			Text: m.Text, Entities: storeEntities(message.FromTG(m.Text, m.Entities)), MediaType: m.MediaType, MediaSize: m.MediaSize,
+			MediaMIME: m.MediaMIME, MediaFileName: m.MediaFileName, SentAt: m.Date, CreatedAt: now, RandomID: m.RandomID,
 		})
 		if err != nil || !added || !live {
 			return err

@@ -79,6 +79,10 @@ type Options struct {
 	// Media stores and sends the files answers attach; nil refuses an
 	// answer with a file.
 	Media *media.Service
+	// MediaCacheSize caps the bytes of incoming photos and files kept
+	// after their first view (default DefaultMediaCacheSize); the ones
+	// viewed least recently go first.
+	MediaCacheSize int64
 }
 
 // Service is the inbox. It is safe for concurrent use.
@@ -117,6 +121,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.MediaCacheSize <= 0 {
+		o.MediaCacheSize = DefaultMediaCacheSize
 	}
 	return &Service{st: o.Store, acc: o.Accounts, log: o.Logger, o: o, live: newBroker()}, nil
 }
@@ -222,6 +229,15 @@ func (m Message) MediaLabel() string {
 		label = m.MediaFileName + " (" + label + ")"
 	}
 	return label
+}
+
+// MediaSizeLabel is the file's size as people read it ("1.2 MB"), "" when
+// Telegram did not say.
+func (m Message) MediaSizeLabel() string {
+	if m.MediaSize <= 0 {
+		return ""
+	}
+	return formatSize(m.MediaSize)
 }
 
 // Filter selects a page of the list.

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
@@ -37,6 +38,13 @@ type Store interface {
 	SetHistoryLoaded(ctx context.Context, id int64, now time.Time) error
 	SetTyping(ctx context.Context, userID, conversationID, personID int64, at time.Time) error
 	Typing(ctx context.Context, conversationID int64, since time.Time) ([]store.Typist, error)
+
+	InboxMessageByID(ctx context.Context, id int64) (store.InboxMessage, error)
+
+	// from store.InboxMedia
+	PutInboxMedia(ctx context.Context, e store.NewInboxMediaEntry, r io.Reader) (store.InboxMediaEntry, error)
+	OpenInboxMedia(ctx context.Context, messageID int64, variant string, now time.Time) (store.InboxMediaEntry, io.Reader, error)
+	EvictInboxMedia(ctx context.Context, limit, keep int64, staleBefore time.Time) (int, error)
 
 	// from store.Campaigns
 	AddSuppression(ctx context.Context, s store.Suppression) (store.Suppression, bool, error)

@@ -32,3 +32,21 @@ func (s *Server) ChatMembers(chatID int64) []ChatMember {
 	}
 	return out
 }
+
+// PhotoSizes lists the sizes the sandbox made of a stored photo (Media.File
+// of a message's record), each by its letter with the sha256 of the JPEG
+// upload.getFile serves for it, so a test can judge a downloaded size
+// byte for byte; nil for a document or an unknown file.
+func (s *Server) PhotoSizes(fileID int64) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.files[fileID]
+	if f == nil || !f.Photo {
+		return nil
+	}
+	out := make(map[string]string, len(f.Sizes))
+	for _, z := range f.Sizes {
+		out[z.Type] = z.SHA256
+	}
+	return out
+}

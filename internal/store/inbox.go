@@ -125,8 +125,12 @@ type InboxMessage struct {
 	Entities  []TextEntity
 	MediaType string // "" for none; "photo", "video", "document", …
 	MediaSize int64  // bytes, when known
-	// MediaFileID is the stored file an answer attaches (0 for none);
-	// MediaFileName is its name.
+	// MediaMIME and MediaFileName are what Telegram said of the file (a
+	// photo is image/jpeg; a document its type and name as sent); the
+	// bytes are fetched on first view (InboxMedia). An answer's file is
+	// MediaFileID, the stored file it attaches (0 for none), named as
+	// it was stored.
+	MediaMIME     string
 	MediaFileID   int64
 	MediaFileName string
 	SentAt        time.Time

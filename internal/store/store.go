@@ -88,6 +88,7 @@ type Queries interface {
 	Audit
 	Media
 	CampaignMedia
+	InboxMedia
 }
 
 // User is a platform user (not a Telegram account).

@@ -27,6 +27,11 @@ type PrivateMessage struct {
 	// or "media"; MediaSize is in bytes when Telegram said.
 	MediaType string
 	MediaSize int64
+	// MediaMIME and MediaFileName are what Telegram said of the file
+	// (image/jpeg for a photo); the bytes are fetched with MessageMedia
+	// and Download when someone opens it.
+	MediaMIME     string
+	MediaFileName string
 	// The person, when the update or answer named them (AccessHash 0 and
 	// empty names when not).
 	AccessHash int64
@@ -149,6 +154,7 @@ func privateMessages(msgs []tg.MessageClass, users []tg.UserClass) []PrivateMess
 		pm := PrivateMessage{ID: m.ID, PeerID: peer.UserID, Out: m.Out, Text: m.Message, Entities: m.Entities, Date: unixTime(m.Date)}
 		if media, ok := m.GetMedia(); ok {
 			pm.MediaType, pm.MediaSize = mediaOf(media)
+			pm.MediaMIME, pm.MediaFileName = fileOf(media)
 		}
 		if u := byID[peer.UserID]; u != nil {
 			if u.Bot || u.Self {
@@ -195,6 +201,26 @@ func mediaOf(m tg.MessageMediaClass) (string, int64) {
 		return "", 0 // a link preview is part of the text
 	}
 	return "media", 0
+}
+
+// fileOf is the MIME type and file name of a message's photo or file.
+func fileOf(m tg.MessageMediaClass) (mimeType, name string) {
+	switch v := m.(type) {
+	case *tg.MessageMediaPhoto:
+		if _, ok := v.Photo.(*tg.Photo); ok {
+			return "image/jpeg", ""
+		}
+	case *tg.MessageMediaDocument:
+		if d, ok := v.Document.(*tg.Document); ok {
+			for _, a := range d.Attributes {
+				if f, ok := a.(*tg.DocumentAttributeFilename); ok {
+					name = f.FileName
+				}
+			}
+			return d.MimeType, name
+		}
+	}
+	return "", ""
 }
 
 func documentKind(d *tg.Document) string {

@@ -355,3 +355,53 @@ func TestInboxSaysWhereItStarts(t *testing.T) {
 		ann.get("/inbox").wantStatus(t, http.StatusOK).wantBody(t, `id="inbox-starts"`, says, "Hal")
 	})
 }
+
+// TestConversationShowsMedia: a thread shows a photo as its thumbnail
+// linking to the full size, plays a video and a voice note, and links a
+// document (and a file that only calls itself an image) by its name and
+// size, each through the conversation's media route; a location has no
+// file and stays a label. Another workspace's member is refused the route.
+func TestConversationShowsMedia(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ann := e.loggedIn("ann@example.com")
+		bob := e.loggedIn("bob@example.com")
+		acct := senderOf(t, e, "ann@example.com", 2000212, "Ann")
+		media := func(kind string, size int64, mime, name string) store.InboxMessage {
+			m := in("")
+			m.MediaType, m.MediaSize, m.MediaMIME, m.MediaFileName = kind, size, mime, name
+			return m
+		}
+		id := seedChat(t, e, "ann@example.com", time.Now().UTC().Add(-time.Hour), chat{account: acct, tgUser: 5008, first: "Kai",
+			msgs: []store.InboxMessage{
+				media("photo", 1258291, "image/jpeg", ""),
+				media("video", 3<<20, "video/mp4", "clip.mp4"),
+				media("voice", 40000, "audio/ogg", ""),
+				media("document", 300000, "application/pdf", "report.pdf"),
+				media("photo", 70000, "image/jpeg", "photo.jpg"),
+				media("location", 0, "", ""),
+			}})
+		r := ann.get(fmt.Sprintf("/inbox/%d", id)).wantStatus(t, http.StatusOK)
+		base := fmt.Sprintf("/inbox/%d/messages/", id)
+		for _, want := range []string{
+			`data-media="photo"`, `?variant=thumb"`, `alt="Photo, 1.2 MB: open it in full size"`,
+			`<video controls`, `<audio controls`, `download>report.pdf</a>`, `(293 KB)`, `download>photo.jpg</a>`, "Location",
+		} {
+			if !strings.Contains(r.body, want) {
+				t.Errorf("the thread lacks %q", want)
+			}
+		}
+		if n := strings.Count(r.body, base); n < 7 {
+			t.Errorf("%d links to the media route, want the photo's two and one for each of 4 other files and more", n)
+		}
+		if strings.Count(r.body, `?variant=thumb"`) != 1 {
+			t.Error("a file that calls itself photo.jpg is shown as a picture: only the Telegram photo may be")
+		}
+		// The media route as another workspace's member: not found.
+		first := regexp.MustCompile(regexp.QuoteMeta(base) + `(\d+)/media`).FindStringSubmatch(r.body)
+		if first == nil {
+			t.Fatal("no media link")
+		}
+		bob.get(base+first[1]+"/media").wantStatus(t, http.StatusNotFound)
+	})
+}

@@ -49,7 +49,7 @@ func clickLive(sel string) chromedp.Action[chromedp.Void] {
 // TestBrowserInbox walks the inbox: replies to two accounts' campaigns and
 // a stranger's first message appear in the open inbox without a reload;
 // the account filter narrows it; reading a conversation shows the thread
-// in both directions (a photo as its placeholder) and marks it read; an
+// in both directions (a photo as its thumbnail) and marks it read; an
 // answer goes out once and its state turns to sent by itself; a new
 // message appears in the open thread; done moves it out of the open list.
 // The same conversation pages are then used at a phone's width.
@@ -95,7 +95,7 @@ func TestBrowserInbox(t *testing.T) {
 	}
 
 	// Grace sends a photo; the navigation counts unread conversations.
-	if _, err := sbx.Write(grace, tgAnn, "", &sandbox.Media{Type: "photo", Size: 1258291}); err != nil {
+	if _, err := sbx.Write(grace, tgAnn, "", &sandbox.Media{Type: "photo", Data: picture(t, 900, 600)}); err != nil {
 		t.Fatal(err)
 	}
 	p.WaitText(conversationOf(grace)+" .conv-last", "photo", live)
@@ -118,7 +118,8 @@ func TestBrowserInbox(t *testing.T) {
 	p.WaitText("#person-name", "Grace Hopper", 10*time.Second)
 	p.WaitText(`#thread .msg[data-origin="campaign"]`, "Hi Grace, our meetup is on Friday.", 10*time.Second)
 	p.WaitText(`#thread .msg[data-origin="person"]`, "Thanks, I'll be there!", 5*time.Second)
-	p.WaitText(`#thread .msg-media`, "Photo, 1.2 MB", 5*time.Second)
+	p.WaitText(`#thread .msg-media`, "Photo, ", 5*time.Second)
+	p.WaitJS("the photo's thumbnail", `(() => { const i = document.querySelector('#thread [data-media="photo"] img'); return !!i && i.complete && i.naturalWidth > 0; })()`, live)
 	p.WaitText("#conversation-campaign", "Friday meetup", 5*time.Second)
 	if p.is(`!!document.querySelector("#nav-unread") && document.querySelector("#nav-unread").innerText.startsWith("3")`) {
 		t.Error("the badge still counts the conversation being read")

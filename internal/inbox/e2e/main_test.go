@@ -29,6 +29,7 @@ const (
 	grace  = 5107 // replies to a campaign
 	henry  = 5108 // replies to a campaign
 	ivy    = 5109 // writes first
+	kai    = 5111 // sends Ann a photo and a file (TestBrowserIncomingPhoto only)
 	sendTo = "@grace_h"
 )
 
@@ -44,7 +45,8 @@ const world = `{
     {"id": 5107, "first_name": "Grace", "last_name": "Hopper", "username": "grace_h", "reply": "Thanks, I'll be there!"},
     {"id": 5108, "first_name": "Henry", "username": "henry_h", "reply": "What time does it start?"},
     {"id": 5109, "first_name": "Ivy", "last_name": "Stone", "username": "ivy_s"},
-    {"id": 5110, "first_name": "Jonas", "username": "jonas_j"}
+    {"id": 5110, "first_name": "Jonas", "username": "jonas_j"},
+    {"id": 5111, "first_name": "Kai", "username": "kai_k"}
   ]
 }`
 

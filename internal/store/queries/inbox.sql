@@ -21,9 +21,10 @@ WHERE id = sqlc.arg(id);
 
 -- name: InsertInboxMessage :one
 INSERT INTO inbox_messages (conversation_id, user_id, account_id, tg_message_id, direction, origin, text,
-    entities, media_type, media_size, sent_at, state, random_id, created_at, updated_at)
+    entities, media_type, media_size, media_mime, media_file_name, sent_at, state, random_id, created_at, updated_at)
 VALUES (sqlc.arg(conversation_id), sqlc.arg(user_id), sqlc.arg(account_id), sqlc.arg(tg_message_id), sqlc.arg(direction),
-    sqlc.arg(origin), sqlc.arg(text), sqlc.arg(entities), sqlc.arg(media_type), sqlc.arg(media_size), sqlc.arg(sent_at),
+    sqlc.arg(origin), sqlc.arg(text), sqlc.arg(entities), sqlc.arg(media_type), sqlc.arg(media_size), sqlc.arg(media_mime),
+    sqlc.arg(media_file_name), sqlc.arg(sent_at),
     sqlc.arg(state), sqlc.arg(random_id), sqlc.arg(now), sqlc.arg(now))
 RETURNING id;
 

@@ -221,6 +221,10 @@ func (s queries) CompleteCampaignWhenDone(ctx context.Context, arg gen.CompleteC
 	return s.q.CompleteCampaignWhenDone(ctx, db.CompleteCampaignWhenDoneParams(arg))
 }
 
+func (s queries) CompleteInboxMediaEntry(ctx context.Context, arg gen.CompleteInboxMediaEntryParams) (int64, error) {
+	return s.q.CompleteInboxMediaEntry(ctx, db.CompleteInboxMediaEntryParams(arg))
+}
+
 func (s queries) CompleteMediaFile(ctx context.Context, arg gen.CompleteMediaFileParams) (int64, error) {
 	return s.q.CompleteMediaFile(ctx, db.CompleteMediaFileParams(arg))
 }
@@ -323,6 +327,10 @@ func (s queries) CreateExtraction(ctx context.Context, arg gen.CreateExtractionP
 	return convExtraction(r), err
 }
 
+func (s queries) CreateInboxMediaEntry(ctx context.Context, arg gen.CreateInboxMediaEntryParams) (int64, error) {
+	return s.q.CreateInboxMediaEntry(ctx, db.CreateInboxMediaEntryParams(arg))
+}
+
 func (s queries) CreateInvitation(ctx context.Context, arg gen.CreateInvitationParams) (int64, error) {
 	return s.q.CreateInvitation(ctx, db.CreateInvitationParams(arg))
 }
@@ -381,6 +389,14 @@ func (s queries) DeleteExpiredPendingLogins(ctx context.Context, now time.Time) 
 
 func (s queries) DeleteFinishedWebhookDeliveries(ctx context.Context, before sql.NullTime) (int64, error) {
 	return s.q.DeleteFinishedWebhookDeliveries(ctx, before)
+}
+
+func (s queries) DeleteInboxMediaEntry(ctx context.Context, id int64) (int64, error) {
+	return s.q.DeleteInboxMediaEntry(ctx, id)
+}
+
+func (s queries) DeleteIncompleteInboxMedia(ctx context.Context, before time.Time) (int64, error) {
+	return s.q.DeleteIncompleteInboxMedia(ctx, before)
 }
 
 func (s queries) DeleteIncompleteMediaFiles(ctx context.Context, before time.Time) (int64, error) {
@@ -557,6 +573,19 @@ func (s queries) HandleBackupMark(ctx context.Context, now sql.NullTime) error {
 	return s.q.HandleBackupMark(ctx, now)
 }
 
+func (s queries) InboxMediaCacheSize(ctx context.Context) (int64, error) {
+	return s.q.InboxMediaCacheSize(ctx)
+}
+
+func (s queries) InboxMediaChunk(ctx context.Context, arg gen.InboxMediaChunkParams) ([]byte, error) {
+	return s.q.InboxMediaChunk(ctx, db.InboxMediaChunkParams(arg))
+}
+
+func (s queries) InboxMediaEntry(ctx context.Context, arg gen.InboxMediaEntryParams) (gen.InboxMediaEntryRow, error) {
+	r, err := s.q.InboxMediaEntry(ctx, db.InboxMediaEntryParams(arg))
+	return convInboxMediaEntryRow(r), err
+}
+
 func (s queries) InboxMessageByRandomID(ctx context.Context, arg gen.InboxMessageByRandomIDParams) (gen.InboxMessageByRandomIDRow, error) {
 	r, err := s.q.InboxMessageByRandomID(ctx, db.InboxMessageByRandomIDParams(arg))
 	return convInboxMessageByRandomIDRow(r), err
@@ -610,6 +639,11 @@ func (s queries) LastLoginFailure(ctx context.Context, throttleKey string) (time
 func (s queries) LatestDeliveryToPeer(ctx context.Context, arg gen.LatestDeliveryToPeerParams) (gen.Delivery, error) {
 	r, err := s.q.LatestDeliveryToPeer(ctx, db.LatestDeliveryToPeerParams(arg))
 	return convDelivery(r), err
+}
+
+func (s queries) LeastUsedInboxMediaEntry(ctx context.Context, keep int64) (gen.LeastUsedInboxMediaEntryRow, error) {
+	r, err := s.q.LeastUsedInboxMediaEntry(ctx, keep)
+	return convLeastUsedInboxMediaEntryRow(r), err
 }
 
 func (s queries) ListAccountChats(ctx context.Context, arg gen.ListAccountChatsParams) ([]gen.AccountChat, error) {
@@ -811,6 +845,10 @@ func (s queries) PruneMemberLists(ctx context.Context, arg gen.PruneMemberListsP
 
 func (s queries) PruneWebhookDeliveries(ctx context.Context, arg gen.PruneWebhookDeliveriesParams) (int64, error) {
 	return s.q.PruneWebhookDeliveries(ctx, db.PruneWebhookDeliveriesParams(arg))
+}
+
+func (s queries) PutInboxMediaChunk(ctx context.Context, arg gen.PutInboxMediaChunkParams) error {
+	return s.q.PutInboxMediaChunk(ctx, db.PutInboxMediaChunkParams(arg))
 }
 
 func (s queries) PutMediaChunk(ctx context.Context, arg gen.PutMediaChunkParams) error {
@@ -1056,6 +1094,10 @@ func (s queries) TouchConversationAt(ctx context.Context, arg gen.TouchConversat
 	return s.q.TouchConversationAt(ctx, db.TouchConversationAtParams(arg))
 }
 
+func (s queries) TouchInboxMediaEntry(ctx context.Context, arg gen.TouchInboxMediaEntryParams) error {
+	return s.q.TouchInboxMediaEntry(ctx, db.TouchInboxMediaEntryParams(arg))
+}
+
 func (s queries) TouchToken(ctx context.Context, arg gen.TouchTokenParams) error {
 	return s.q.TouchToken(ctx, db.TouchTokenParams(arg))
 }
@@ -1234,6 +1276,10 @@ func convFirstPendingAnswerRow(r db.FirstPendingAnswerRow) gen.FirstPendingAnswe
 	return gen.FirstPendingAnswerRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
 
+func convInboxMediaEntryRow(r db.InboxMediaEntryRow) gen.InboxMediaEntryRow {
+	return gen.InboxMediaEntryRow(r)
+}
+
 func convInboxMessageByRandomIDRow(r db.InboxMessageByRandomIDRow) gen.InboxMessageByRandomIDRow {
 	return gen.InboxMessageByRandomIDRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
@@ -1248,6 +1294,10 @@ func convInboxMessageOfRow(r db.InboxMessageOfRow) gen.InboxMessageOfRow {
 
 func convInvitationByHashRow(r db.InvitationByHashRow) gen.InvitationByHashRow {
 	return gen.InvitationByHashRow(r)
+}
+
+func convLeastUsedInboxMediaEntryRow(r db.LeastUsedInboxMediaEntryRow) gen.LeastUsedInboxMediaEntryRow {
+	return gen.LeastUsedInboxMediaEntryRow(r)
 }
 
 func convListUserSessionsRow(r db.ListUserSessionsRow) gen.ListUserSessionsRow {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,10 +31,13 @@ func toInboxMessage(r gen.InboxMessage, answeredByEmail, mediaFileName string) (
 	m := store.InboxMessage{
 		ID: r.ID, ConversationID: r.ConversationID, UserID: r.UserID, AccountID: r.AccountID, TGMessageID: int(r.TgMessageID),
 		Direction: r.Direction, Origin: r.Origin, Text: r.Text, MediaType: r.MediaType, MediaSize: r.MediaSize,
+		// An incoming file is named as Telegram named it; an answer's as
+		// it was stored.
+		MediaMIME: r.MediaMime, MediaFileName: cmp.Or(r.MediaFileName, mediaFileName),
 		SentAt: r.SentAt.UTC(), State: r.State, RandomID: r.RandomID, Attempts: int(r.Attempts), ErrorCode: r.ErrorCode,
 		Error: r.Error, AnsweredBy: r.AnsweredBy.Int64, AnsweredByEmail: answeredByEmail,
-		MediaFileID: r.MediaFileID.Int64, MediaFileName: mediaFileName,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		MediaFileID: r.MediaFileID.Int64,
+		CreatedAt:   r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.Entities != "" {
 		if err := json.Unmarshal([]byte(r.Entities), &m.Entities); err != nil {
@@ -166,7 +170,7 @@ func (q queries) AddInboxMessage(ctx context.Context, m store.InboxMessage) (sto
 		}
 		id, err := q.q.InsertInboxMessage(ctx, gen.InsertInboxMessageParams{ConversationID: m.ConversationID, UserID: m.UserID,
 			AccountID: m.AccountID, TgMessageID: int64(m.TGMessageID), Direction: m.Direction, Origin: m.Origin, Text: m.Text,
-			Entities: entitiesJSON(m.Entities), MediaType: m.MediaType, MediaSize: m.MediaSize, SentAt: m.SentAt, State: m.State,
+			Entities: entitiesJSON(m.Entities), MediaType: m.MediaType, MediaSize: m.MediaSize, MediaMime: m.MediaMIME, MediaFileName: m.MediaFileName, SentAt: m.SentAt, State: m.State,
 			RandomID: m.RandomID, Now: now})
 		if err != nil {
 			return mapErr(q.d, err)

@@ -99,7 +99,7 @@ func (q queries) ListConversations(ctx context.Context, userID int64, f store.Co
 	return collect(q.d, rows, err, scanConversation)
 }
 
-const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, " +
+const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, media_mime, media_file_name, " +
 	"sent_at, state, random_id, attempts, error_code, error, answered_by, " +
 	"COALESCE((SELECT email FROM users WHERE users.id = inbox_messages.answered_by), ''), created_at, updated_at, media_file_id, " +
 	"COALESCE((SELECT file_name FROM media_files WHERE media_files.id = inbox_messages.media_file_id), '')"
@@ -112,10 +112,15 @@ func scanInboxMessage(r scanner) (store.InboxMessage, error) {
 		answeredBy     sql.NullInt64
 		mediaFile      sql.NullInt64
 	)
-	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize,
+	var answerFile string
+	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize, &m.MediaMIME, &m.MediaFileName,
 		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &answeredBy, &m.AnsweredByEmail, &m.CreatedAt, &m.UpdatedAt,
-		&mediaFile, &m.MediaFileName)
+		&mediaFile, &answerFile)
 	m.AnsweredBy, m.MediaFileID = answeredBy.Int64, mediaFile.Int64
+	if m.MediaFileName == "" {
+		// An answer's file is named as it was stored.
+		m.MediaFileName = answerFile
+	}
 	if err == nil && entities != "" {
 		if jerr := json.Unmarshal([]byte(entities), &m.Entities); jerr != nil {
 			return m, fmt.Errorf("inbox message %d: entities: %w", m.ID, jerr)

@@ -160,6 +160,24 @@ func content(t *testing.T, c apptest.APIClient) {
 		c.Call("GET", "/conversations", nil).Into(t, 200, &l)
 		return len(l.Conversations) > 0
 	})
+	// Grace then sends a photo and a file: the thread shows the one and
+	// links the other (both are served by the media route).
+	if _, err := sbx.Write(grace, tgAnn, "", &sandbox.Media{Type: "photo", Data: smallJPEG(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sbx.Write(grace, tgAnn, "The agenda", &sandbox.Media{Type: "document", Data: []byte("%PDF-1.4\n%agenda\n"),
+		FileName: "agenda.pdf", MimeType: "application/pdf"}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, time.Minute, "Grace's photo and file reach the inbox", func() bool {
+		var l struct {
+			Conversations []struct {
+				LastMessage struct{ Text string } `json:"last_message"`
+			}
+		}
+		c.Call("GET", "/conversations", nil).Into(t, 200, &l)
+		return len(l.Conversations) > 0 && l.Conversations[0].LastMessage.Text == "The agenda"
+	})
 
 	// Thirty seconds between two messages keeps this one running for the
 	// whole test.
@@ -227,4 +245,20 @@ func uploadPhoto(t *testing.T, c apptest.APIClient) int64 {
 		t.Fatalf("upload: %d %v", resp.StatusCode, err)
 	}
 	return m.ID
+}
+
+// smallJPEG is a picture Telegram takes as a photo.
+func smallJPEG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 480, 320))
+	for y := range 320 {
+		for x := range 480 {
+			img.Set(x, y, color.RGBA{uint8(x / 2), uint8(y / 2), 200, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

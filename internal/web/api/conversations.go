@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -237,6 +238,19 @@ func (a *API) registerConversations() {
 		"A conversation's messages, newest first; the first page loads Telegram's history the first time and marks the conversation read", 0), a.listConversationMessages)
 	huma.Register(a.huma, op("answer-conversation", http.MethodPost, "/conversations/{id}/messages",
 		"Answer as the conversation's account: the answer is stored (pending) and sent exactly once", http.StatusCreated), a.answerConversation)
+	media := op("get-conversation-message-media", http.MethodGet, "/conversations/{id}/messages/{message_id}/media",
+		"The photo or file of a message a person sent: fetched from Telegram through the conversation's account on its first view, then from the instance's cache", 0)
+	media.Description = "The bytes, with Content-Type decided from them (not from the sender's claim) and X-Content-Type-Options: nosniff. " +
+		"A photo, video, voice note or audio whose bytes are one is sent inline; anything else (documents, and a file whose bytes " +
+		"do not match what it says it is) with Content-Disposition: attachment and its file name. variant=thumb is a photo's small size. " +
+		"404 not_found when the message has no photo or file; a Telegram failure answers 502, a flood wait 429 with Retry-After."
+	media.Responses = map[string]*huma.Response{"200": {Description: "The file", Headers: map[string]*huma.Param{
+		"Content-Disposition":    {Description: "inline for a photo, video or voice note; attachment with the file name for anything else", Schema: &huma.Schema{Type: huma.TypeString}},
+		"X-Content-Type-Options": {Description: "Always nosniff", Schema: &huma.Schema{Type: huma.TypeString}},
+	}, Content: map[string]*huma.MediaType{
+		"*/*": {Schema: &huma.Schema{Type: huma.TypeString, Description: "The file's bytes, under the type its bytes show (image/jpeg, video/mp4, audio/ogg, application/pdf, …)"}},
+	}}}
+	huma.Register(a.huma, media, a.conversationMessageMedia)
 	huma.Register(a.huma, op("done-conversation", http.MethodPost, "/conversations/{id}/done",
 		"Mark a conversation done; a new message from the person opens it again", 0), a.doneConversation)
 	huma.Register(a.huma, op("reopen-conversation", http.MethodPost, "/conversations/{id}/reopen", "Open a done conversation again", 0), a.reopenConversation)
@@ -301,6 +315,33 @@ func (a *API) answerConversation(ctx context.Context, in *answerIn) (*messageOut
 		return nil, err
 	}
 	return &messageOut{Body: messageBody(m)}, nil
+}
+
+type messageMediaIn struct {
+	ID        int64  `path:"id" doc:"The conversation's id"`
+	MessageID int64  `path:"message_id" doc:"The message's id (id in the messages list)"`
+	Variant   string `query:"variant" enum:"thumb,full" default:"full" doc:"thumb: a photo's small size (for a preview); full: the file itself"`
+}
+
+// GET /conversations/{id}/messages/{message_id}/media
+func (a *API) conversationMessageMedia(ctx context.Context, in *messageMediaIn) (*huma.StreamResponse, error) {
+	// Fetched (or opened in the cache) before the answer starts: a
+	// refusal still has its status.
+	f, err := a.deps.Inbox.Media(ctx, auth.WorkspaceID(ctx), in.ID, in.MessageID, in.Variant)
+	if err != nil {
+		return nil, err
+	}
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		h := http.Header{}
+		f.Header(h)
+		for k := range h {
+			hctx.SetHeader(k, h.Get(k))
+		}
+		hctx.SetStatus(http.StatusOK)
+		if _, err := io.Copy(hctx.BodyWriter(), f.Body); err != nil {
+			auth.NoteError(hctx.Context(), err)
+		}
+	}}, nil
 }
 
 // POST /conversations/{id}/done

@@ -170,7 +170,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	// The inbox owns every account's incoming messages: it tells the
 	// campaigns of replies.
 	inboxSvc, err := inbox.New(inbox.Options{Store: st, Accounts: accountSvc, Queue: queue, Replies: campaignSvc, Logger: logger,
-		OptOutKeywords: cfg.OptOutList(), ReadOnTelegram: cfg.InboxReadOnTelegram, Lag: ops.InboxLag, Media: mediaSvc})
+		OptOutKeywords: cfg.OptOutList(), ReadOnTelegram: cfg.InboxReadOnTelegram, Lag: ops.InboxLag, Media: mediaSvc,
+		MediaCacheSize: cfg.InboxMediaCache})
 	if err != nil {
 		return err
 	}

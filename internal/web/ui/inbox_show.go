@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
@@ -31,7 +32,16 @@ type messageView struct {
 	HTML      template.HTML
 	Media     string // the placeholder's label: "Photo, 1.2 MB"; "" for none
 	MediaIcon string
-	At        time.Time
+	// Show is how the file is shown: "photo" (its thumbnail, a link to
+	// the full size), "video", "audio" (a player), "file" (a download
+	// link); "" for media with no file (a location) or none.
+	Show string
+	// MediaURL serves the file; ThumbURL a photo's small size.
+	MediaURL string
+	ThumbURL string
+	FileName string
+	FileSize string
+	At       time.Time
 	// State is an answer's: pending, sending, sent or failed; "" for
 	// other messages.
 	State  string
@@ -53,7 +63,52 @@ func viewMessage(m inbox.Message) messageView {
 	if v.At.IsZero() {
 		v.At = m.CreatedAt
 	}
+	viewMedia(&v, m)
 	return v
+}
+
+// viewMedia says how a message's file is shown. A photo is a Telegram
+// photo (no file name); a file that only calls itself an image is a
+// download, whatever its name says.
+func viewMedia(v *messageView, m inbox.Message) {
+	if m.TGMessageID == 0 {
+		return
+	}
+	switch m.MediaType {
+	case "photo":
+		v.Show = "photo"
+		if m.MediaFileName != "" {
+			v.Show, v.MediaIcon = "file", "paperclip"
+		}
+	case "video", "video_message", "animation":
+		v.Show = "video"
+	case "voice", "audio":
+		v.Show = "audio"
+	case "document", "sticker":
+		v.Show = "file"
+	default:
+		return
+	}
+	v.MediaURL = "/inbox/" + strconv.FormatInt(m.ConversationID, 10) + "/messages/" + strconv.FormatInt(m.ID, 10) + "/media"
+	v.ThumbURL = v.MediaURL + "?variant=thumb"
+	v.FileName = m.MediaFileName
+	if v.FileName == "" {
+		v.FileName = mediaLabelKind(m.MediaType)
+	}
+	v.FileSize = m.MediaSizeLabel()
+}
+
+func mediaLabelKind(kind string) string {
+	switch kind {
+	case "video_message":
+		return "Video message"
+	case "voice":
+		return "Voice note"
+	}
+	if kind == "" {
+		return "File"
+	}
+	return strings.ToUpper(kind[:1]) + kind[1:]
 }
 
 func mediaIcon(kind string) string {

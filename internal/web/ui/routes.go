@@ -74,6 +74,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 		h.private(mux, "GET /inbox/campaigns", h.inboxCampaignPicker)
 		h.private(mux, "GET /inbox/{id}", h.showConversation)
 		h.private(mux, "GET /inbox/{id}/events", h.conversationEvents, stream())
+		h.private(mux, "GET /inbox/{id}/messages/{message_id}/media", h.conversationMedia)
 		h.private(mux, "POST /inbox/{id}/messages", h.answerConversation, needs(actor.Operator), withUpload(h.answerBodyLimit()))
 		h.private(mux, "POST /inbox/{id}/preview", h.previewAnswer, needs(actor.Operator))
 		h.private(mux, "POST /inbox/{id}/done", h.conversationDone, needs(actor.Operator))

@@ -435,7 +435,7 @@ func (q *Queries) FinishAnswerOf(ctx context.Context, arg FinishAnswerOfParams) 
 }
 
 const firstPendingAnswer = `-- name: FirstPendingAnswer :one
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_mime, m.media_file_name, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
   CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.account_id = $1 AND m.state = 'pending' ORDER BY m.id LIMIT 1
 `
@@ -470,6 +470,8 @@ func (q *Queries) FirstPendingAnswer(ctx context.Context, accountID int64) (Firs
 		&i.InboxMessage.UpdatedAt,
 		&i.InboxMessage.Entities,
 		&i.InboxMessage.AnsweredBy,
+		&i.InboxMessage.MediaMime,
+		&i.InboxMessage.MediaFileName,
 		&i.InboxMessage.MediaFileID,
 		&i.AnsweredByEmail,
 		&i.MediaFileName,
@@ -478,7 +480,7 @@ func (q *Queries) FirstPendingAnswer(ctx context.Context, accountID int64) (Firs
 }
 
 const inboxMessageByRandomID = `-- name: InboxMessageByRandomID :one
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_mime, m.media_file_name, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
   CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.conversation_id = $1 AND m.random_id = $2
 `
@@ -518,6 +520,8 @@ func (q *Queries) InboxMessageByRandomID(ctx context.Context, arg InboxMessageBy
 		&i.InboxMessage.UpdatedAt,
 		&i.InboxMessage.Entities,
 		&i.InboxMessage.AnsweredBy,
+		&i.InboxMessage.MediaMime,
+		&i.InboxMessage.MediaFileName,
 		&i.InboxMessage.MediaFileID,
 		&i.AnsweredByEmail,
 		&i.MediaFileName,
@@ -526,7 +530,7 @@ func (q *Queries) InboxMessageByRandomID(ctx context.Context, arg InboxMessageBy
 }
 
 const inboxMessageByTGID = `-- name: InboxMessageByTGID :one
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_mime, m.media_file_name, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
   CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.conversation_id = $1 AND m.tg_message_id = $2
 `
@@ -566,6 +570,8 @@ func (q *Queries) InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGID
 		&i.InboxMessage.UpdatedAt,
 		&i.InboxMessage.Entities,
 		&i.InboxMessage.AnsweredBy,
+		&i.InboxMessage.MediaMime,
+		&i.InboxMessage.MediaFileName,
 		&i.InboxMessage.MediaFileID,
 		&i.AnsweredByEmail,
 		&i.MediaFileName,
@@ -574,7 +580,7 @@ func (q *Queries) InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGID
 }
 
 const inboxMessageOf = `-- name: InboxMessageOf :one
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_mime, m.media_file_name, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
   CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.id = $1
 `
@@ -609,6 +615,8 @@ func (q *Queries) InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfR
 		&i.InboxMessage.UpdatedAt,
 		&i.InboxMessage.Entities,
 		&i.InboxMessage.AnsweredBy,
+		&i.InboxMessage.MediaMime,
+		&i.InboxMessage.MediaFileName,
 		&i.InboxMessage.MediaFileID,
 		&i.AnsweredByEmail,
 		&i.MediaFileName,
@@ -713,10 +721,11 @@ func (q *Queries) InsertConversation(ctx context.Context, arg InsertConversation
 
 const insertInboxMessage = `-- name: InsertInboxMessage :one
 INSERT INTO inbox_messages (conversation_id, user_id, account_id, tg_message_id, direction, origin, text,
-    entities, media_type, media_size, sent_at, state, random_id, created_at, updated_at)
+    entities, media_type, media_size, media_mime, media_file_name, sent_at, state, random_id, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5,
     $6, $7, $8, $9, $10, $11,
-    $12, $13, $14, $14)
+    $12, $13,
+    $14, $15, $16, $16)
 RETURNING id
 `
 
@@ -731,6 +740,8 @@ type InsertInboxMessageParams struct {
 	Entities       string
 	MediaType      string
 	MediaSize      int64
+	MediaMime      string
+	MediaFileName  string
 	SentAt         time.Time
 	State          string
 	RandomID       int64
@@ -749,6 +760,8 @@ func (q *Queries) InsertInboxMessage(ctx context.Context, arg InsertInboxMessage
 		arg.Entities,
 		arg.MediaType,
 		arg.MediaSize,
+		arg.MediaMime,
+		arg.MediaFileName,
 		arg.SentAt,
 		arg.State,
 		arg.RandomID,
@@ -937,7 +950,7 @@ func (q *Queries) RetryAnswerOf(ctx context.Context, arg RetryAnswerOfParams) (i
 }
 
 const sendingAnswersOf = `-- name: SendingAnswersOf :many
-SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_mime, m.media_file_name, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
   CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
 FROM inbox_messages m WHERE m.account_id = $1 AND m.state = 'sending' ORDER BY m.id
 `
@@ -978,6 +991,8 @@ func (q *Queries) SendingAnswersOf(ctx context.Context, accountID int64) ([]Send
 			&i.InboxMessage.UpdatedAt,
 			&i.InboxMessage.Entities,
 			&i.InboxMessage.AnsweredBy,
+			&i.InboxMessage.MediaMime,
+			&i.InboxMessage.MediaFileName,
 			&i.InboxMessage.MediaFileID,
 			&i.AnsweredByEmail,
 			&i.MediaFileName,

@@ -79,6 +79,7 @@ type Querier interface {
 	ClearLoginFailures(ctx context.Context, throttleKey string) error
 	ClearTypingOf(ctx context.Context, arg ClearTypingOfParams) error
 	CompleteCampaignWhenDone(ctx context.Context, arg CompleteCampaignWhenDoneParams) (int64, error)
+	CompleteInboxMediaEntry(ctx context.Context, arg CompleteInboxMediaEntryParams) (int64, error)
 	CompleteMediaFile(ctx context.Context, arg CompleteMediaFileParams) (int64, error)
 	CompleteSuppression(ctx context.Context, arg CompleteSuppressionParams) error
 	ConnectedAccountRefs(ctx context.Context) ([]ConnectedAccountRefsRow, error)
@@ -106,6 +107,10 @@ type Querier interface {
 	CountWebhookDeliveriesByState(ctx context.Context) ([]CountWebhookDeliveriesByStateRow, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) (TelegramAccount, error)
 	CreateExtraction(ctx context.Context, arg CreateExtractionParams) (Extraction, error)
+	// The inbox's cache of incoming media (issue 20): files fetched from
+	// Telegram on first view, kept chunked, evicted least recently used first.
+	// An entry being written: not complete, so not found and not counted.
+	CreateInboxMediaEntry(ctx context.Context, arg CreateInboxMediaEntryParams) (int64, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (int64, error)
 	// A file being written: no sha256 yet, not complete.
 	CreateMediaFile(ctx context.Context, arg CreateMediaFileParams) (int64, error)
@@ -125,6 +130,10 @@ type Querier interface {
 	DeleteAbandonedPendingAccounts(ctx context.Context, before time.Time) (int64, error)
 	DeleteExpiredPendingLogins(ctx context.Context, now time.Time) (int64, error)
 	DeleteFinishedWebhookDeliveries(ctx context.Context, before sql.NullTime) (int64, error)
+	// Its chunks go with it (ON DELETE CASCADE).
+	DeleteInboxMediaEntry(ctx context.Context, id int64) (int64, error)
+	// Entries a crashed or abandoned fetch left half written.
+	DeleteIncompleteInboxMedia(ctx context.Context, before time.Time) (int64, error)
 	// Files a crashed or abandoned upload left half written.
 	DeleteIncompleteMediaFiles(ctx context.Context, before time.Time) (int64, error)
 	// Members have no foreign key (see migration 00004): they go with their
@@ -181,6 +190,9 @@ type Querier interface {
 	ForgetAccountCalls(ctx context.Context, before time.Time) (int64, error)
 	GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error)
 	HandleBackupMark(ctx context.Context, now sql.NullTime) error
+	InboxMediaCacheSize(ctx context.Context) (int64, error)
+	InboxMediaChunk(ctx context.Context, arg InboxMediaChunkParams) ([]byte, error)
+	InboxMediaEntry(ctx context.Context, arg InboxMediaEntryParams) (InboxMediaEntryRow, error)
 	InboxMessageByRandomID(ctx context.Context, arg InboxMessageByRandomIDParams) (InboxMessageByRandomIDRow, error)
 	InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGIDParams) (InboxMessageByTGIDRow, error)
 	InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfRow, error)
@@ -200,6 +212,8 @@ type Querier interface {
 	InvitationByHash(ctx context.Context, tokenHash []byte) (InvitationByHashRow, error)
 	LastLoginFailure(ctx context.Context, throttleKey string) (time.Time, error)
 	LatestDeliveryToPeer(ctx context.Context, arg LatestDeliveryToPeerParams) (Delivery, error)
+	// The entry to evict first: used least recently, never the one kept.
+	LeastUsedInboxMediaEntry(ctx context.Context, keep int64) (LeastUsedInboxMediaEntryRow, error)
 	ListAccountChats(ctx context.Context, arg ListAccountChatsParams) ([]AccountChat, error)
 	ListAccounts(ctx context.Context, userID int64) ([]TelegramAccount, error)
 	ListActivity(ctx context.Context, arg ListActivityParams) ([]AccountActivity, error)
@@ -260,6 +274,7 @@ type Querier interface {
 	PruneListMembers(ctx context.Context, arg PruneListMembersParams) (int64, error)
 	PruneMemberLists(ctx context.Context, arg PruneMemberListsParams) (int64, error)
 	PruneWebhookDeliveries(ctx context.Context, arg PruneWebhookDeliveriesParams) (int64, error)
+	PutInboxMediaChunk(ctx context.Context, arg PutInboxMediaChunkParams) error
 	PutMediaChunk(ctx context.Context, arg PutMediaChunkParams) error
 	QueuedAccountCalls(ctx context.Context, node string) ([]int64, error)
 	RecentCampaignOutcomes(ctx context.Context, arg RecentCampaignOutcomesParams) (RecentCampaignOutcomesRow, error)
@@ -335,6 +350,7 @@ type Querier interface {
 	TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiToken, error)
 	TouchAnsweredConversation(ctx context.Context, arg TouchAnsweredConversationParams) error
 	TouchConversationAt(ctx context.Context, arg TouchConversationAtParams) error
+	TouchInboxMediaEntry(ctx context.Context, arg TouchInboxMediaEntryParams) error
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
 	TypistsSince(ctx context.Context, arg TypistsSinceParams) ([]TypistsSinceRow, error)
 	UnassignConversationsOf(ctx context.Context, arg UnassignConversationsOfParams) error

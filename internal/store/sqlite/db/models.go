@@ -254,6 +254,23 @@ type Extraction struct {
 	FinishedAt      sql.NullTime
 }
 
+type InboxMediaCache struct {
+	ID         int64
+	MessageID  int64
+	Variant    string
+	Size       int64
+	MimeType   string
+	Complete   bool
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+}
+
+type InboxMediaChunk struct {
+	EntryID int64
+	Idx     int64
+	Data    []byte
+}
+
 type InboxMessage struct {
 	ID             int64
 	ConversationID int64
@@ -275,6 +292,8 @@ type InboxMessage struct {
 	UpdatedAt      time.Time
 	Entities       string
 	AnsweredBy     sql.NullInt64
+	MediaMime      string
+	MediaFileName  string
 	MediaFileID    sql.NullInt64
 }
 

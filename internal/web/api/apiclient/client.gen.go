@@ -764,6 +764,24 @@ func (e ListConversationsParamsAssigned) Valid() bool {
 	}
 }
 
+// Defines values for GetConversationMessageMediaParamsVariant.
+const (
+	Full  GetConversationMessageMediaParamsVariant = "full"
+	Thumb GetConversationMessageMediaParamsVariant = "thumb"
+)
+
+// Valid indicates whether the value is a known member of the GetConversationMessageMediaParamsVariant enum.
+func (e GetConversationMessageMediaParamsVariant) Valid() bool {
+	switch e {
+	case Full:
+		return true
+	case Thumb:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListExtractionMembersParamsFormat.
 const (
 	ListExtractionMembersParamsFormatCsv  ListExtractionMembersParamsFormat = "csv"
@@ -2236,6 +2254,15 @@ type ListConversationMessagesParams struct {
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// GetConversationMessageMediaParams defines parameters for GetConversationMessageMedia.
+type GetConversationMessageMediaParams struct {
+	// Variant thumb: a photo's small size (for a preview); full: the file itself
+	Variant *GetConversationMessageMediaParamsVariant `form:"variant,omitempty" json:"variant,omitempty"`
+}
+
+// GetConversationMessageMediaParamsVariant defines parameters for GetConversationMessageMedia.
+type GetConversationMessageMediaParamsVariant string
+
 // ListConversationNotesParams defines parameters for ListConversationNotes.
 type ListConversationNotesParams struct {
 	// Cursor next_cursor of the previous (newer) page
@@ -2745,6 +2772,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /conversations/{id}/messages (the `AnswerConversation` operationId).
 	AnswerConversation(ctx context.Context, id int64, body AnswerConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConversationMessageMedia The photo or file of a message a person sent: fetched from Telegram through the conversation's account on its first view, then from the instance's cache
+	//
+	// The bytes, with Content-Type decided from them (not from the sender's claim) and X-Content-Type-Options: nosniff. A photo, video, voice note or audio whose bytes are one is sent inline; anything else (documents, and a file whose bytes do not match what it says it is) with Content-Disposition: attachment and its file name. variant=thumb is a photo's small size. 404 not_found when the message has no photo or file; a Telegram failure answers 502, a flood wait 429 with Retry-After.
+	//
+	// Corresponds with GET /conversations/{id}/messages/{message_id}/media (the `GetConversationMessageMedia` operationId).
+	GetConversationMessageMedia(ctx context.Context, id int64, messageId int64, params *GetConversationMessageMediaParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListConversationNotes A conversation's internal notes, newest first (notes are not in the messages list)
 	//
@@ -3653,6 +3687,23 @@ func (c *Client) AnswerConversationWithBody(ctx context.Context, id int64, conte
 // Corresponds with POST /conversations/{id}/messages (the `AnswerConversation` operationId).
 func (c *Client) AnswerConversation(ctx context.Context, id int64, body AnswerConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAnswerConversationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConversationMessageMedia The photo or file of a message a person sent: fetched from Telegram through the conversation's account on its first view, then from the instance's cache
+//
+// The bytes, with Content-Type decided from them (not from the sender's claim) and X-Content-Type-Options: nosniff. A photo, video, voice note or audio whose bytes are one is sent inline; anything else (documents, and a file whose bytes do not match what it says it is) with Content-Disposition: attachment and its file name. variant=thumb is a photo's small size. 404 not_found when the message has no photo or file; a Telegram failure answers 502, a flood wait 429 with Retry-After.
+//
+// Corresponds with GET /conversations/{id}/messages/{message_id}/media (the `GetConversationMessageMedia` operationId).
+func (c *Client) GetConversationMessageMedia(ctx context.Context, id int64, messageId int64, params *GetConversationMessageMediaParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConversationMessageMediaRequest(c.Server, id, messageId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5842,6 +5893,74 @@ func NewAnswerConversationRequestWithBody(server string, id int64, contentType s
 	return req, nil
 }
 
+// NewGetConversationMessageMediaRequest constructs an http.Request for the GetConversationMessageMedia method
+func NewGetConversationMessageMediaRequest(server string, id int64, messageId int64, params *GetConversationMessageMediaParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "message_id", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/conversations/%s/messages/%s/media", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Variant != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "variant", *params.Variant, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListConversationNotesRequest constructs an http.Request for the ListConversationNotes method
 func NewListConversationNotesRequest(server string, id int64, params *ListConversationNotesParams) (*http.Request, error) {
 	var err error
@@ -7827,6 +7946,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /conversations/{id}/messages (the `AnswerConversation` operationId).
 	AnswerConversationWithResponse(ctx context.Context, id int64, body AnswerConversationJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerConversationResponse, error)
+
+	// GetConversationMessageMediaWithResponse The photo or file of a message a person sent: fetched from Telegram through the conversation's account on its first view, then from the instance's cache
+	//
+	// The bytes, with Content-Type decided from them (not from the sender's claim) and X-Content-Type-Options: nosniff. A photo, video, voice note or audio whose bytes are one is sent inline; anything else (documents, and a file whose bytes do not match what it says it is) with Content-Disposition: attachment and its file name. variant=thumb is a photo's small size. 404 not_found when the message has no photo or file; a Telegram failure answers 502, a flood wait 429 with Retry-After.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /conversations/{id}/messages/{message_id}/media (the `GetConversationMessageMedia` operationId).
+	GetConversationMessageMediaWithResponse(ctx context.Context, id int64, messageId int64, params *GetConversationMessageMediaParams, reqEditors ...RequestEditorFn) (*GetConversationMessageMediaResponse, error)
 
 	// ListConversationNotesWithResponse A conversation's internal notes, newest first (notes are not in the messages list)
 	//
@@ -11743,6 +11871,125 @@ func (r AnswerConversationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AnswerConversationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetConversationMessageMediaResponse200Headers the declared response headers of an HTTP 200 response for GetConversationMessageMedia
+type GetConversationMessageMediaResponse200Headers struct {
+	ContentDisposition  *string
+	XContentTypeOptions *string
+}
+
+// GetConversationMessageMediaResponse429Headers the declared response headers of an HTTP 429 response for GetConversationMessageMedia
+type GetConversationMessageMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetConversationMessageMediaResponse503Headers the declared response headers of an HTTP 503 response for GetConversationMessageMedia
+type GetConversationMessageMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetConversationMessageMediaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ErrorResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorResponse
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ErrorResponse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorResponse
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *ErrorResponse
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ErrorResponse
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetConversationMessageMediaResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetConversationMessageMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetConversationMessageMediaResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON401() *ErrorResponse {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON403() *ErrorResponse {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON404() *ErrorResponse {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON422() *ErrorResponse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON429() *ErrorResponse {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON500() *ErrorResponse {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON502() *ErrorResponse {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetConversationMessageMediaResponse) GetJSON503() *ErrorResponse {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConversationMessageMediaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConversationMessageMediaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConversationMessageMediaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConversationMessageMediaResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15800,6 +16047,21 @@ func (c *ClientWithResponses) AnswerConversationWithResponse(ctx context.Context
 	return ParseAnswerConversationResponse(rsp)
 }
 
+// GetConversationMessageMediaWithResponse The photo or file of a message a person sent: fetched from Telegram through the conversation's account on its first view, then from the instance's cache
+//
+// The bytes, with Content-Type decided from them (not from the sender's claim) and X-Content-Type-Options: nosniff. A photo, video, voice note or audio whose bytes are one is sent inline; anything else (documents, and a file whose bytes do not match what it says it is) with Content-Disposition: attachment and its file name. variant=thumb is a photo's small size. 404 not_found when the message has no photo or file; a Telegram failure answers 502, a flood wait 429 with Retry-After.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /conversations/{id}/messages/{message_id}/media (the `GetConversationMessageMedia` operationId).
+func (c *ClientWithResponses) GetConversationMessageMediaWithResponse(ctx context.Context, id int64, messageId int64, params *GetConversationMessageMediaParams, reqEditors ...RequestEditorFn) (*GetConversationMessageMediaResponse, error) {
+	rsp, err := c.GetConversationMessageMedia(ctx, id, messageId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConversationMessageMediaResponse(rsp)
+}
+
 // ListConversationNotesWithResponse A conversation's internal notes, newest first (notes are not in the messages list)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -19728,6 +19990,128 @@ func ParseAnswerConversationResponse(rsp *http.Response) (*AnswerConversationRes
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers AnswerConversationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetConversationMessageMediaResponse parses an HTTP response from a GetConversationMessageMediaWithResponse call
+func ParseGetConversationMessageMediaResponse(rsp *http.Response) (*GetConversationMessageMediaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConversationMessageMediaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetConversationMessageMediaResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetConversationMessageMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetConversationMessageMediaResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -1,0 +1,250 @@
+package inbox_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/store/storetest"
+)
+
+// Test files whose bytes are what they claim (or, for the .exe, not).
+func testJPEG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), uint8(rnd.IntN(64)), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func noise(seed uint64, n int) []byte {
+	b := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, seed))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// testMP4 sniffs as video/mp4 (an ftyp box first).
+func testMP4(n int) []byte {
+	head := []byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")
+	return append(head, noise(3, n-len(head))...)
+}
+
+// testOpus sniffs as a voice note (an Ogg page with an Opus header).
+func testOpus(n int) []byte {
+	head := append([]byte("OggS\x00\x02"), make([]byte, 22)...)
+	head = append(head, []byte("OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00")...)
+	return append(head, noise(4, n-len(head))...)
+}
+
+func testPDF(n int) []byte {
+	head := []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	return append(head, noise(5, n-len(head))...)
+}
+
+// testEXE is a Windows executable's first bytes.
+func testEXE(n int) []byte {
+	head := []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00")
+	return append(head, noise(6, n-len(head))...)
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// written writes a message with a file from the stranger to Sam and
+// waits for it in the conversation.
+func (e *env) written(media *sandbox.Media) (inbox.Conversation, inbox.Message, sandbox.Message) {
+	e.t.Helper()
+	seen := map[int64]bool{}
+	if page, err := e.svc.List(context.Background(), e.user, inbox.Filter{AccountID: e.account(sam.TGUserID)}); err == nil && len(page.Conversations) > 0 {
+		for _, m := range e.thread(page.Conversations[0].ID) {
+			seen[m.ID] = true
+		}
+	}
+	rec, err := e.sbx.Write(stranger, sam.TGUserID, "", media)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := e.conversationWith(sam.TGUserID, stranger)
+	var got inbox.Message
+	e.waitFor("the "+media.Type+" in the inbox", func() (bool, error) {
+		for _, m := range e.thread(c.ID) {
+			// Not by its type: a file that calls itself image/jpeg is
+			// labelled a photo.
+			if !seen[m.ID] && m.Incoming() && m.MediaType != "" {
+				got = m
+			}
+		}
+		return got.ID != 0, nil
+	})
+	return c, got, rec
+}
+
+// fetch reads one size of a message's file through the service.
+func (e *env) fetch(c inbox.Conversation, m inbox.Message, variant string) (inbox.MediaFile, []byte) {
+	e.t.Helper()
+	f, err := e.svc.Media(context.Background(), e.user, c.ID, m.ID, variant)
+	if err != nil {
+		e.t.Fatalf("%s %s of message %d: %v", m.MediaType, variant, m.ID, err)
+	}
+	b, err := io.ReadAll(f.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if int64(len(b)) != f.Size {
+		e.t.Errorf("%s %s: %d bytes read, %d said", m.MediaType, variant, len(b), f.Size)
+	}
+	return f, b
+}
+
+// TestIncomingMediaShownAndDownloaded: a stranger sends a photo, a video,
+// a voice note and a document; each is fetched through the account's
+// connection on its first view, byte for byte what the sandbox keeps, and
+// served again from the cache without asking Telegram. A photo, video
+// and voice note are shown inline; a document, and an executable that
+// calls itself photo.jpg, are downloads.
+func TestIncomingMediaShownAndDownloaded(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	e.listening(sam.TGUserID)
+	photo := testJPEG(t, 1000, 750)
+
+	c, pm, rec := e.written(&sandbox.Media{Type: "photo", Data: photo})
+	if pm.MediaMIME != "image/jpeg" {
+		t.Errorf("photo stored as %q", pm.MediaMIME)
+	}
+	thumb, thumbBytes := e.fetch(c, pm, inbox.MediaThumb)
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(thumbBytes))
+	if err != nil || cfg.Width != 320 || !thumb.Inline || thumb.MIMEType != "image/jpeg" {
+		t.Errorf("thumbnail %dx%d (%v), %+v: want a 320-pixel JPEG shown inline", cfg.Width, cfg.Height, err, thumb)
+	}
+	full, fullBytes := e.fetch(c, pm, inbox.MediaFull)
+	sizes := e.sbx.PhotoSizes(rec.Media.File)
+	// Telegram keeps a photo as sizes it encodes itself: the largest
+	// (here "y", the picture's own 1000×750) is the full photo.
+	if sha(fullBytes) != sizes["y"] || !full.Inline || full.MIMEType != "image/jpeg" {
+		t.Errorf("full photo sha256 %s, want the sandbox's largest size %s (sizes %v); %+v", sha(fullBytes), sizes["y"], sizes, full)
+	}
+	if sha(thumbBytes) != sizes["m"] {
+		t.Errorf("thumbnail sha256 %s, want the sandbox's %q size %s", sha(thumbBytes), "m", sizes["m"])
+	}
+
+	cases := []struct {
+		media      sandbox.Media
+		mime, name string
+		inline     bool
+	}{
+		{sandbox.Media{Type: "video", Data: testMP4(2<<20 + 12345), FileName: "clip.mp4"}, "video/mp4", "clip.mp4", true},
+		{sandbox.Media{Type: "voice", Data: testOpus(40000)}, "audio/ogg", "", true},
+		{sandbox.Media{Type: "document", Data: testPDF(300000), FileName: "report.pdf", MimeType: "application/pdf"}, "application/pdf", "report.pdf", false},
+		// An executable that says it is a JPEG: its bytes decide.
+		{sandbox.Media{Type: "document", Data: testEXE(70000), FileName: "photo.jpg", MimeType: "image/jpeg"}, "application/octet-stream", "photo.jpg", false},
+		{sandbox.Media{Type: "video", Data: testEXE(70000), FileName: "holiday.mp4"}, "application/octet-stream", "holiday.mp4", false},
+	}
+	for _, tc := range cases {
+		want := sha(tc.media.Data)
+		_, m, _ := e.written(&tc.media)
+		f, b := e.fetch(c, m, inbox.MediaFull)
+		if sha(b) != want {
+			t.Errorf("%s %q: sha256 %s, want the written bytes' %s", tc.media.Type, tc.media.FileName, sha(b), want)
+		}
+		if f.MIMEType != tc.mime || f.Inline != tc.inline || tc.name != "" && f.FileName != tc.name {
+			t.Errorf("%s %q served as %q inline=%v name %q, want %q inline=%v", tc.media.Type, tc.media.FileName, f.MIMEType, f.Inline, f.FileName,
+				tc.mime, tc.inline)
+		}
+		if tc.name != "" && m.MediaFileName != tc.name {
+			t.Errorf("%s: file name %q kept, want %q", tc.media.Type, m.MediaFileName, tc.name)
+		}
+		if _, err := e.svc.Media(ctx, e.user, c.ID, m.ID, inbox.MediaThumb); !isCode(err, apperr.CodeNotFound) {
+			t.Errorf("%s: thumbnail of a file without one: %v, want not_found", tc.media.Type, err)
+		}
+	}
+
+	// Second views come from the cache: Telegram is not asked again.
+	counts := e.sbx.Counts()
+	for range 2 {
+		if _, b := e.fetch(c, pm, inbox.MediaFull); sha(b) != sizes["y"] {
+			t.Errorf("full photo from the cache: sha256 %s", sha(b))
+		}
+		e.fetch(c, pm, inbox.MediaThumb)
+	}
+	after := e.sbx.Counts()
+	if after["upload.getFile"] != counts["upload.getFile"] || after["messages.getMessages"] != counts["messages.getMessages"] {
+		t.Errorf("views from the cache reached Telegram: getFile %d → %d, getMessages %d → %d", counts["upload.getFile"], after["upload.getFile"],
+			counts["messages.getMessages"], after["messages.getMessages"])
+	}
+
+	// A text message has nothing to open; another conversation's message
+	// is not found through this one.
+	if _, err := e.sbx.Write(stranger, sam.TGUserID, "did you get them?", nil); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the text", func() (bool, error) { th := e.thread(c.ID); return th[len(th)-1].Text == "did you get them?", nil })
+	th := e.thread(c.ID)
+	if _, err := e.svc.Media(ctx, e.user, c.ID, th[len(th)-1].ID, ""); !isCode(err, apperr.CodeNotFound) {
+		t.Errorf("media of a text message: %v, want not_found", err)
+	}
+	if _, err := e.svc.Media(ctx, e.user, c.ID+1000, pm.ID, ""); !isCode(err, apperr.CodeNotFound) {
+		t.Errorf("media through another conversation: %v, want not_found", err)
+	}
+	if _, err := e.svc.Media(ctx, e.user, c.ID, pm.ID, "huge"); !isCode(err, apperr.CodeValidation) {
+		t.Errorf("an unknown variant: %v, want validation_failed", err)
+	}
+}
+
+// TestIncomingMediaCacheCapped: past the cache's cap the file viewed least
+// recently is dropped, and viewing it again fetches it again.
+func TestIncomingMediaCacheCapped(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{MediaCacheSize: 3 << 20})
+	e.listening(sam.TGUserID)
+	c, first, _ := e.written(&sandbox.Media{Type: "document", Data: testPDF(2 << 20), FileName: "a.pdf"})
+	_, second, _ := e.written(&sandbox.Media{Type: "document", Data: testPDF(2<<20 + 1), FileName: "b.pdf"})
+	e.fetch(c, first, "")
+	e.fetch(c, second, "") // 4 MB past a 3 MB cap: the first goes
+	before := e.sbx.Counts()["upload.getFile"]
+	e.fetch(c, second, "")
+	if n := e.sbx.Counts()["upload.getFile"]; n != before {
+		t.Errorf("the file just fetched was not kept: %d getFile calls for a second view", n-before)
+	}
+	e.fetch(c, first, "")
+	if n := e.sbx.Counts()["upload.getFile"]; n == before {
+		t.Error("the least recently used file was still cached past the cap")
+	}
+	// A file larger than the whole cache is refused, not fetched.
+	_, big, _ := e.written(&sandbox.Media{Type: "document", Data: testPDF(3<<20 + 1), FileName: "big.pdf"})
+	before = e.sbx.Counts()["upload.getFile"]
+	if _, err := e.svc.Media(context.Background(), e.user, c.ID, big.ID, ""); !isCode(err, "file_too_large") {
+		t.Errorf("a file past the cache's size: %v, want file_too_large", err)
+	}
+	if n := e.sbx.Counts()["upload.getFile"]; n != before {
+		t.Errorf("a file past the cache's size was downloaded (%d getFile calls)", n-before)
+	}
+}
+
+func isCode(err error, code string) bool {
+	var e *apperr.Error
+	return errors.As(err, &e) && e.Code == code
+}
