@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -196,5 +197,57 @@ func TestMediaFilesOutliveNoUse(t *testing.T) {
 		}
 		_ = w.CloseWithError(errors.New("gone"))
 		<-done
+	})
+}
+
+// TestMediaReaderParts: a file read back in an upload's 512 KB parts,
+// from its start or after a seek, and in small reads, is its bytes.
+func TestMediaReaderParts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "parts@example.com")
+		ws := ownWorkspace(t, s, u.ID)
+		const size = 3*store.MediaChunkSize + 12345
+		want, _ := io.ReadAll(randomBytes(9, size))
+		f, _, err := s.PutMediaFile(ctx, newMedia(ws, "p.mp4"), bytes.NewReader(want))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, from := range []int64{0, 512 << 10, 5 * 512 << 10} {
+			_, r, err := s.OpenMediaFile(ctx, ws, f.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if from > 0 {
+				if _, err := r.(io.Seeker).Seek(from, io.SeekStart); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []byte
+			buf := make([]byte, 512<<10)
+			for {
+				n, err := io.ReadFull(r, buf)
+				got = append(got, buf[:n]...)
+				if err == io.EOF || err == io.ErrUnexpectedEOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Equal(got, want[from:]) {
+				t.Errorf("from %d: %d bytes read, not the file's %d from there", from, len(got), len(want[from:]))
+			}
+			// Small reads after a part read mid-chunk.
+			_, r, _ = s.OpenMediaFile(ctx, ws, f.ID)
+			head := make([]byte, 512<<10)
+			if _, err := io.ReadFull(r, head); err != nil {
+				t.Fatal(err)
+			}
+			rest, err := io.ReadAll(r)
+			if err != nil || !bytes.Equal(append(head, rest...), want) {
+				t.Errorf("a part then small reads: %d bytes, %v", len(head)+len(rest), err)
+			}
+		}
 	})
 }
