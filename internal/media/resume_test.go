@@ -27,8 +27,10 @@ type partsTelegram struct {
 	want   []byte // the file's bytes
 	files  map[int64]map[int][]byte
 	failAt int // the part whose first try fails; -1 for none
-	calls  []string
-	bytes  int64
+	// failSend fails the first sendMedia as a dropped connection would.
+	failSend bool
+	calls    []string
+	bytes    int64
 }
 
 func (f *partsTelegram) part(id int64, part int, data []byte) error {
@@ -58,6 +60,10 @@ func (f *partsTelegram) Invoke(_ context.Context, input bin.Encoder, output bin.
 		}
 		output.(*tg.BoolBox).Bool = &tg.BoolTrue{}
 	case *tg.MessagesSendMediaRequest:
+		if f.failSend {
+			f.failSend = false
+			return errors.New("connection lost")
+		}
 		var in tg.InputFileClass
 		switch m := req.Media.(type) {
 		case *tg.InputMediaUploadedDocument:
@@ -122,6 +128,9 @@ func TestSendResumesAnUpload(t *testing.T) {
 		{"small file", 3<<20 + 100, 5, false},
 		{"big file", 12<<20 + 777, 9, false},
 		{"big file Telegram forgot", 12<<20 + 777, 9, true},
+		// Every part in, the send cut off: the next sends them as they are.
+		{"small file, send cut off", 3<<20 + 100, -1, false},
+		{"big file, send cut off", 12<<20 + 777, -1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want, _ := io.ReadAll(io.LimitReader(rand.NewChaCha8([32]byte{7}), tc.size))
@@ -131,13 +140,17 @@ func TestSendResumesAnUpload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fake := &partsTelegram{want: want, files: map[int64]map[int][]byte{}, failAt: tc.failAt}
+			fake := &partsTelegram{want: want, files: map[int64]map[int][]byte{}, failAt: tc.failAt, failSend: tc.failAt < 0}
 			api := tg.NewClient(fake)
 			req := SendRequest{WorkspaceID: 1, AccountID: 9, FileID: 3, Peer: &tg.InputPeerUser{UserID: 5, AccessHash: 6}, Caption: "Hi", RandomID: 11}
 			if _, _, err := s.Send(context.Background(), api, req); err == nil {
 				t.Fatal("the cut-off upload sent")
 			}
+			parts := int((tc.size + PartSize - 1) / PartSize)
 			recorded := tc.failAt / progressEvery * progressEvery
+			if tc.failAt < 0 {
+				recorded = parts
+			}
 			p, err := st.MediaUploadProgress(context.Background(), 9, 3)
 			if err != nil || p.Parts != recorded || p.Big != (tc.size > BigFileAfter) {
 				t.Fatalf("progress after the cut %+v %v, want %d parts", p, err, recorded)
@@ -151,12 +164,11 @@ func TestSendResumesAnUpload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			parts := int((tc.size + PartSize - 1) / PartSize)
 			var wantCalls []string
 			for i := recorded; i < parts; i++ {
 				wantCalls = append(wantCalls, fmt.Sprintf("%d/%d", firstID, i))
 			}
-			wantBytes := tc.size - int64(recorded)*PartSize
+			wantBytes := max(0, tc.size-int64(recorded)*PartSize)
 			if tc.forget {
 				// Refused: once more from part 0 under a new id.
 				if len(fake.calls) <= len(wantCalls) {

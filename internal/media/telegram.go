@@ -286,7 +286,7 @@ type uploadState struct {
 func (u uploadState) send(ctx context.Context, api *tg.Client, rd io.Reader, save func(done int)) (tg.InputFileClass, int64, error) {
 	sum := md5.New() // #nosec G401
 	if u.from > 0 {
-		skip := int64(u.from) * PartSize
+		skip := min(int64(u.from)*PartSize, u.file.Size)
 		var err error
 		if sk, ok := rd.(io.Seeker); ok && u.big {
 			_, err = sk.Seek(skip, io.SeekStart)
