@@ -25,6 +25,9 @@ func prunePeriodically(every time.Duration) *river.PeriodicJob {
 // longer than the slowest upload of the largest file takes.
 const incompleteMediaAge = 24 * time.Hour
 
+// unusedMediaAge is how long a stored file no campaign attaches is kept.
+const unusedMediaAge = 24 * time.Hour
+
 type pruneWorker struct {
 	river.WorkerDefaults[PruneArgs]
 	store                     Store
@@ -60,10 +63,18 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 	if err != nil {
 		return fmt.Errorf("prune incomplete media files: %w", err)
 	}
-	if sessions+failures+logins+accounts+media > 0 {
+	// A file attached in the editor and never saved with a campaign, or
+	// left by deleted campaigns, would hold the workspace's quota for good.
+	// A day is longer than anyone edits a campaign before saving it.
+	unused, err := w.store.DeleteUnusedMediaFiles(ctx, now.Add(-unusedMediaAge))
+	if err != nil {
+		return fmt.Errorf("prune unused media files: %w", err)
+	}
+	if sessions+failures+logins+accounts+media+unused > 0 {
 		w.logger.Info("pruned expired rows", slog.Int64("web_sessions", sessions),
 			slog.Int64("login_failures", failures), slog.Int64("pending_logins", logins),
-			slog.Int64("abandoned_accounts", accounts), slog.Int64("incomplete_media_files", media))
+			slog.Int64("abandoned_accounts", accounts), slog.Int64("incomplete_media_files", media),
+			slog.Int64("unused_media_files", unused))
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ type Store interface {
 
 	// from store.Media
 	DeleteIncompleteMediaFiles(ctx context.Context, before time.Time) (int64, error)
+	DeleteUnusedMediaFiles(ctx context.Context, before time.Time) (int64, error)
 
 	// from store.LoginThrottle
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)

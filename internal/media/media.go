@@ -42,6 +42,9 @@ type Store interface {
 	MediaUsage(ctx context.Context, userID int64) (int64, error)
 	SaveMediaUpload(ctx context.Context, u store.MediaUpload) error
 	MediaUpload(ctx context.Context, accountID, fileID int64) (store.MediaUpload, error)
+	SaveMediaUploadProgress(ctx context.Context, p store.MediaUploadProgress) error
+	MediaUploadProgress(ctx context.Context, accountID, fileID int64) (store.MediaUploadProgress, error)
+	DeleteMediaUploadProgress(ctx context.Context, accountID, fileID int64) error
 }
 
 // Options are a Service's parts and limits.

@@ -19,8 +19,9 @@ import (
 // can tell the sender's memory from the file's.
 type streamStore struct {
 	Store
-	file    store.MediaFile
-	uploads map[int64]store.MediaUpload
+	file     store.MediaFile
+	uploads  map[int64]store.MediaUpload
+	progress map[int64]store.MediaUploadProgress
 }
 
 func (s *streamStore) OpenMediaFile(_ context.Context, _, id int64) (store.MediaFile, io.Reader, error) {
@@ -40,6 +41,28 @@ func (s *streamStore) MediaUpload(_ context.Context, accountID, fileID int64) (s
 
 func (s *streamStore) SaveMediaUpload(_ context.Context, u store.MediaUpload) error {
 	s.uploads[u.AccountID] = u
+	delete(s.progress, u.AccountID)
+	return nil
+}
+
+func (s *streamStore) SaveMediaUploadProgress(_ context.Context, p store.MediaUploadProgress) error {
+	if s.progress == nil {
+		s.progress = map[int64]store.MediaUploadProgress{}
+	}
+	s.progress[p.AccountID] = p
+	return nil
+}
+
+func (s *streamStore) MediaUploadProgress(_ context.Context, accountID, fileID int64) (store.MediaUploadProgress, error) {
+	p, ok := s.progress[accountID]
+	if !ok || p.FileID != fileID {
+		return store.MediaUploadProgress{}, store.ErrNotFound
+	}
+	return p, nil
+}
+
+func (s *streamStore) DeleteMediaUploadProgress(_ context.Context, accountID, _ int64) error {
+	delete(s.progress, accountID)
 	return nil
 }
 

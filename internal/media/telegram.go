@@ -44,7 +44,7 @@ type SendRequest struct {
 }
 
 // SendStats says what a send cost: bytes uploaded (0 when the account's
-// earlier upload was reused) and whether a file reference was refreshed.
+// earlier upload was reused, less than the file when one resumed) and whether a file reference was refreshed.
 type SendStats struct {
 	Uploaded  int64
 	Refreshed bool
@@ -53,9 +53,11 @@ type SendStats struct {
 // Send sends a stored file with its caption through api, an account's
 // connection. The account uploads the file the first time (in parts read
 // from the store as they go) and remembers the photo or document Telegram
-// made of it; later messages send that again. A file reference Telegram
-// calls expired is refreshed by uploading again, and the message goes
-// again with its random_id.
+// made of it; later messages send that again. An upload cut off (a crash,
+// a lost connection) goes on from where its recorded progress says, and
+// from the start once more if Telegram refuses the parts it had. A file
+// reference Telegram calls expired is refreshed by uploading again, and
+// the message goes again with its random_id.
 func (s *Service) Send(ctx context.Context, api *tg.Client, req SendRequest) (tg.UpdatesClass, SendStats, error) {
 	var stats SendStats
 	up, err := s.o.Store.MediaUpload(ctx, req.AccountID, req.FileID)
@@ -78,22 +80,32 @@ func (s *Service) Send(ctx context.Context, api *tg.Client, req SendRequest) (tg
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, stats, err
 	}
-	f, rd, err := s.o.Store.OpenMediaFile(ctx, req.WorkspaceID, req.FileID)
-	if err != nil {
-		return nil, stats, fmt.Errorf("open media file %d: %w", req.FileID, err)
+	in, n, resumed, err := s.upload(ctx, api, req, true)
+	stats.Uploaded += n
+	var res tg.UpdatesClass
+	if err == nil {
+		res, err = api.MessagesSendMedia(ctx, s.sendRequest(req, in))
 	}
-	in, err := uploadParts(ctx, api, rd, f)
-	if err != nil {
-		return nil, stats, err
+	if resumed && isUploadRefused(err) {
+		// Telegram no longer has the parts sent before (it forgets unused
+		// ones after a while), or not all of them: once more from the
+		// start, under a new file id.
+		s.o.Logger.Info("a resumed upload was refused; uploading the file again from its start", "account", req.AccountID, "file", req.FileID, slog.Any("err", err))
+		in, n, _, err = s.upload(ctx, api, req, false)
+		stats.Uploaded += n
+		if err == nil {
+			res, err = api.MessagesSendMedia(ctx, s.sendRequest(req, in))
+		}
 	}
-	stats.Uploaded = f.Size
-	res, err := api.MessagesSendMedia(ctx, s.sendRequest(req, uploaded(f, in)))
 	if err != nil {
 		return nil, stats, err
 	}
 	s.sent(req, res)
 	if m, ok := sentMessage(res, req.RandomID); ok {
 		s.remember(ctx, req, m.Media)
+	} else if err := s.o.Store.DeleteMediaUploadProgress(context.WithoutCancel(ctx), req.AccountID, req.FileID); err != nil {
+		// The message took the parts: resuming them would only be refused.
+		s.o.Logger.Warn("could not forget a finished upload", "account", req.AccountID, "file", req.FileID, slog.Any("err", err))
 	}
 	return res, stats, nil
 }
@@ -202,40 +214,122 @@ func uploaded(f store.MediaFile, in tg.InputFileClass) tg.InputMediaClass {
 	return doc
 }
 
-// uploadParts sends the file in PartSize parts as rd yields them, one part
-// in memory at a time.
-func uploadParts(ctx context.Context, api *tg.Client, rd io.Reader, f store.MediaFile) (tg.InputFileClass, error) {
+// progressEvery is how many parts go up between two records of an
+// upload's progress: a crash sends at most that many parts again (2 MB),
+// for one small write per 2 MB rather than one per part, which on SQLite
+// would queue behind the campaign's own writes for every 512 KB.
+const progressEvery = 4
+
+// upload uploads the request's file and returns the InputMedia that sends
+// it, with the bytes it sent. With resume, an upload of the file by the
+// account that a crash or an error cut off goes on from the part after
+// the last one recorded, under its file id (resumed is true then);
+// otherwise, or when there is none, it begins at part 0 under a new id.
+func (s *Service) upload(ctx context.Context, api *tg.Client, req SendRequest, resume bool) (in tg.InputMediaClass, sent int64, resumed bool, err error) {
+	f, rd, err := s.o.Store.OpenMediaFile(ctx, req.WorkspaceID, req.FileID)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("open media file %d: %w", req.FileID, err)
+	}
 	parts := int((f.Size + PartSize - 1) / PartSize)
 	if parts == 0 || parts > maxFileParts {
-		return nil, fmt.Errorf("media file %d: %d bytes cannot be uploaded in %d parts of %d", f.ID, f.Size, maxFileParts, PartSize)
+		return nil, 0, false, fmt.Errorf("media file %d: %d bytes cannot be uploaded in %d parts of %d", f.ID, f.Size, maxFileParts, PartSize)
 	}
-	big := f.Size > BigFileAfter
-	var idb [8]byte
-	if _, err := rand.Read(idb[:]); err != nil {
-		return nil, err
-	}
-	fileID := int64(binary.LittleEndian.Uint64(idb[:]) >> 1)
-	sum := md5.New() // #nosec G401
-	buf := make([]byte, PartSize)
-	for part := range parts {
-		n, err := io.ReadFull(rd, buf)
-		if err != nil && !(errors.Is(err, io.ErrUnexpectedEOF) && part == parts-1) {
-			return nil, fmt.Errorf("media file %d, part %d: %w", f.ID, part, err)
+	u := uploadState{file: f, parts: parts, big: f.Size > BigFileAfter}
+	prog, err := s.o.Store.MediaUploadProgress(ctx, req.AccountID, req.FileID)
+	switch {
+	case err == nil && resume && prog.Big == u.big && prog.Parts > 0 && prog.Parts <= parts:
+		u.id, u.from, resumed = prog.UploadID, prog.Parts, true
+		s.o.Logger.Info("resuming an upload", "account", req.AccountID, "file", req.FileID, "part", u.from, "parts", parts)
+	case err == nil:
+		if err := s.o.Store.DeleteMediaUploadProgress(ctx, req.AccountID, req.FileID); err != nil {
+			return nil, 0, false, err
 		}
-		if !big {
-			sum.Write(buf[:n])
-			_, err = api.UploadSaveFilePart(ctx, &tg.UploadSaveFilePartRequest{FileID: fileID, FilePart: part, Bytes: buf[:n]})
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, 0, false, err
+	}
+	if !resumed {
+		var idb [8]byte
+		if _, err := rand.Read(idb[:]); err != nil {
+			return nil, 0, false, err
+		}
+		u.id = int64(binary.LittleEndian.Uint64(idb[:]) >> 1)
+	}
+	save := func(done int) {
+		// Losing a record only costs a crash a few more parts.
+		if err := s.o.Store.SaveMediaUploadProgress(ctx, store.MediaUploadProgress{AccountID: req.AccountID, FileID: req.FileID,
+			UploadID: u.id, Big: u.big, Parts: done, UpdatedAt: s.o.Now().UTC()}); err != nil {
+			s.o.Logger.Warn("could not record an upload's progress", "account", req.AccountID, "file", req.FileID, slog.Any("err", err))
+		}
+	}
+	file, sent, err := u.send(ctx, api, rd, save)
+	if err != nil {
+		return nil, sent, resumed, err
+	}
+	return uploaded(f, file), sent, resumed, nil
+}
+
+// uploadState is one upload of a file: its file id, and the first part
+// still to send.
+type uploadState struct {
+	file  store.MediaFile
+	parts int
+	big   bool
+	id    int64
+	from  int
+}
+
+// send sends the file's parts from u.from in PartSize parts as rd yields
+// them, one part in memory at a time, calling save with the parts done
+// every progressEvery parts and at the end. A small file's MD5 covers
+// every part, so the parts sent before are read again for it; a big file
+// has none and skips them.
+func (u uploadState) send(ctx context.Context, api *tg.Client, rd io.Reader, save func(done int)) (tg.InputFileClass, int64, error) {
+	sum := md5.New() // #nosec G401
+	if u.from > 0 {
+		skip := min(int64(u.from)*PartSize, u.file.Size)
+		var err error
+		if sk, ok := rd.(io.Seeker); ok && u.big {
+			_, err = sk.Seek(skip, io.SeekStart)
 		} else {
-			_, err = api.UploadSaveBigFilePart(ctx, &tg.UploadSaveBigFilePartRequest{FileID: fileID, FilePart: part, FileTotalParts: parts, Bytes: buf[:n]})
+			_, err = io.CopyN(sum, rd, skip)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("upload part %d of %d: %w", part+1, parts, err)
+			return nil, 0, fmt.Errorf("media file %d, to part %d: %w", u.file.ID, u.from, err)
 		}
 	}
-	if big {
-		return &tg.InputFileBig{ID: fileID, Parts: parts, Name: f.FileName}, nil
+	var sent int64
+	buf := make([]byte, PartSize)
+	for part := u.from; part < u.parts; part++ {
+		n, err := io.ReadFull(rd, buf)
+		if err != nil && !(errors.Is(err, io.ErrUnexpectedEOF) && part == u.parts-1) {
+			return nil, sent, fmt.Errorf("media file %d, part %d: %w", u.file.ID, part, err)
+		}
+		if !u.big {
+			sum.Write(buf[:n])
+			_, err = api.UploadSaveFilePart(ctx, &tg.UploadSaveFilePartRequest{FileID: u.id, FilePart: part, Bytes: buf[:n]})
+		} else {
+			_, err = api.UploadSaveBigFilePart(ctx, &tg.UploadSaveBigFilePartRequest{FileID: u.id, FilePart: part, FileTotalParts: u.parts, Bytes: buf[:n]})
+		}
+		if err != nil {
+			return nil, sent, fmt.Errorf("upload part %d of %d: %w", part+1, u.parts, err)
+		}
+		sent += int64(n)
+		if done := part + 1; done%progressEvery == 0 || done == u.parts {
+			save(done)
+		}
 	}
-	return &tg.InputFile{ID: fileID, Parts: parts, Name: f.FileName, MD5Checksum: hex.EncodeToString(sum.Sum(nil))}, nil
+	if u.big {
+		return &tg.InputFileBig{ID: u.id, Parts: u.parts, Name: u.file.FileName}, sent, nil
+	}
+	return &tg.InputFile{ID: u.id, Parts: u.parts, Name: u.file.FileName, MD5Checksum: hex.EncodeToString(sum.Sum(nil))}, sent, nil
+}
+
+// isUploadRefused reports Telegram refusing an uploaded file or one of its
+// parts: a part it does not have (FILE_PART_3_MISSING), parts that do not
+// add up, a checksum that does not match.
+func isUploadRefused(err error) bool {
+	rpc, ok := tgerr.As(err)
+	return ok && (strings.HasPrefix(rpc.Type, "FILE_PART") || rpc.Type == "MD5_CHECKSUM_INVALID" || rpc.Type == "FILE_ID_INVALID")
 }
 
 // sentMessage finds the message sendMedia made in its answer: the one of

@@ -61,10 +61,23 @@ type MediaUpload struct {
 	RefreshedAt   time.Time
 }
 
+// MediaUploadProgress is an account's upload of a file to Telegram still in
+// flight: Parts parts (from the first) went up under UploadID, the file id
+// the client chose, the big way (saveBigFilePart) or not.
+type MediaUploadProgress struct {
+	AccountID int64
+	FileID    int64
+	UploadID  int64
+	Big       bool
+	Parts     int
+	UpdatedAt time.Time
+}
+
 type Media interface {
 	// PutMediaFile stores what r yields, chunk by chunk, hashing as it
 	// writes. When the workspace already holds the same bytes it returns
-	// that file (its name and type as first stored) and true. An error
+	// that file (its name and type as first stored, CreatedAt now f.Now,
+	// so DeleteUnusedMediaFiles sees it as new) and true. An error
 	// from r, or ErrMediaQuota, is returned as is, and leaves no row or
 	// chunk behind (a crash can: DeleteIncompleteMediaFiles clears those).
 	// A half-written file is invisible to every other method.
@@ -83,8 +96,22 @@ type Media interface {
 	// DeleteIncompleteMediaFiles deletes the files whose writing began
 	// before before and never finished, returning how many.
 	DeleteIncompleteMediaFiles(ctx context.Context, before time.Time) (int64, error)
-	// SaveMediaUpload records (or replaces) an account's upload of a file.
+	// DeleteUnusedMediaFiles deletes the complete files that no campaign
+	// attaches and that were stored (or stored again) before before,
+	// returning how many.
+	DeleteUnusedMediaFiles(ctx context.Context, before time.Time) (int64, error)
+	// SaveMediaUpload records (or replaces) an account's upload of a file,
+	// and forgets the progress of that upload.
 	SaveMediaUpload(ctx context.Context, u MediaUpload) error
+	// SaveMediaUploadProgress records (or replaces) how far an account's
+	// upload of a file got.
+	SaveMediaUploadProgress(ctx context.Context, p MediaUploadProgress) error
+	// MediaUploadProgress is ErrNotFound when no upload of the file by the
+	// account is in flight.
+	MediaUploadProgress(ctx context.Context, accountID, fileID int64) (MediaUploadProgress, error)
+	// DeleteMediaUploadProgress forgets an upload in flight; none is no
+	// error.
+	DeleteMediaUploadProgress(ctx context.Context, accountID, fileID int64) error
 	// MediaUpload is ErrNotFound until the account has uploaded the file.
 	MediaUpload(ctx context.Context, accountID, fileID int64) (MediaUpload, error)
 }

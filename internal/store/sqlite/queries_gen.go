@@ -415,6 +415,14 @@ func (s queries) DeleteMediaFile(ctx context.Context, arg gen.DeleteMediaFilePar
 	return s.q.DeleteMediaFile(ctx, db.DeleteMediaFileParams(arg))
 }
 
+func (s queries) DeleteMediaFileIfUnused(ctx context.Context, id int64) (int64, error) {
+	return s.q.DeleteMediaFileIfUnused(ctx, id)
+}
+
+func (s queries) DeleteMediaUploadProgress(ctx context.Context, arg gen.DeleteMediaUploadProgressParams) error {
+	return s.q.DeleteMediaUploadProgress(ctx, db.DeleteMediaUploadProgressParams(arg))
+}
+
 func (s queries) DeleteMemberList(ctx context.Context, arg gen.DeleteMemberListParams) (int64, error) {
 	return s.q.DeleteMemberList(ctx, db.DeleteMemberListParams(arg))
 }
@@ -453,6 +461,10 @@ func (s queries) DeleteSuppressionByTGID(ctx context.Context, arg gen.DeleteSupp
 
 func (s queries) DeleteSuppressionByUsername(ctx context.Context, arg gen.DeleteSuppressionByUsernameParams) (int64, error) {
 	return s.q.DeleteSuppressionByUsername(ctx, db.DeleteSuppressionByUsernameParams(arg))
+}
+
+func (s queries) DeleteUnusedMediaFiles(ctx context.Context, before time.Time) (int64, error) {
+	return s.q.DeleteUnusedMediaFiles(ctx, before)
 }
 
 func (s queries) DeleteUserSession(ctx context.Context, arg gen.DeleteUserSessionParams) (int64, error) {
@@ -514,6 +526,14 @@ func (s queries) ExtractionByListID(ctx context.Context, arg gen.ExtractionByLis
 func (s queries) ExtractionForWork(ctx context.Context, id int64) (gen.Extraction, error) {
 	r, err := s.q.ExtractionForWork(ctx, id)
 	return convExtraction(r), err
+}
+
+func (s queries) FilesOfFinishedCampaigns(ctx context.Context, before sql.NullTime) ([]int64, error) {
+	return s.q.FilesOfFinishedCampaigns(ctx, before)
+}
+
+func (s queries) FilesOfPrunedCampaigns(ctx context.Context, reason string) ([]int64, error) {
+	return s.q.FilesOfPrunedCampaigns(ctx, reason)
 }
 
 func (s queries) FindSuppression(ctx context.Context, arg gen.FindSuppressionParams) (gen.Suppression, error) {
@@ -741,6 +761,11 @@ func (s queries) MediaUpload(ctx context.Context, arg gen.MediaUploadParams) (ge
 	return convMediaUpload(r), err
 }
 
+func (s queries) MediaUploadProgress(ctx context.Context, arg gen.MediaUploadProgressParams) (gen.MediaUploadProgress, error) {
+	r, err := s.q.MediaUploadProgress(ctx, db.MediaUploadProgressParams(arg))
+	return convMediaUploadProgress(r), err
+}
+
 func (s queries) MediaUsage(ctx context.Context, userID int64) (int64, error) {
 	return s.q.MediaUsage(ctx, userID)
 }
@@ -935,6 +960,10 @@ func (s queries) SaveMediaUpload(ctx context.Context, arg gen.SaveMediaUploadPar
 	return s.q.SaveMediaUpload(ctx, db.SaveMediaUploadParams(arg))
 }
 
+func (s queries) SaveMediaUploadProgress(ctx context.Context, arg gen.SaveMediaUploadProgressParams) error {
+	return s.q.SaveMediaUploadProgress(ctx, db.SaveMediaUploadProgressParams(arg))
+}
+
 func (s queries) SaveUpdatesState(ctx context.Context, arg gen.SaveUpdatesStateParams) error {
 	return s.q.SaveUpdatesState(ctx, db.SaveUpdatesStateParams(arg))
 }
@@ -1096,6 +1125,11 @@ func (s queries) TouchConversationAt(ctx context.Context, arg gen.TouchConversat
 
 func (s queries) TouchInboxMediaEntry(ctx context.Context, arg gen.TouchInboxMediaEntryParams) error {
 	return s.q.TouchInboxMediaEntry(ctx, db.TouchInboxMediaEntryParams(arg))
+}
+
+func (s queries) TouchMediaFileBySHA256(ctx context.Context, arg gen.TouchMediaFileBySHA256Params) (gen.TouchMediaFileBySHA256Row, error) {
+	r, err := s.q.TouchMediaFileBySHA256(ctx, db.TouchMediaFileBySHA256Params(arg))
+	return convTouchMediaFileBySHA256Row(r), err
 }
 
 func (s queries) TouchToken(ctx context.Context, arg gen.TouchTokenParams) error {
@@ -1312,6 +1346,10 @@ func convMediaFileRow(r db.MediaFileRow) gen.MediaFileRow { return gen.MediaFile
 
 func convMediaUpload(r db.MediaUpload) gen.MediaUpload { return gen.MediaUpload(r) }
 
+func convMediaUploadProgress(r db.MediaUploadProgress) gen.MediaUploadProgress {
+	return gen.MediaUploadProgress(r)
+}
+
 func convMemberList(r db.MemberList) gen.MemberList { return gen.MemberList(r) }
 
 func convMemberListCountsRow(r db.MemberListCountsRow) gen.MemberListCountsRow {
@@ -1368,6 +1406,10 @@ func convTelegramAccount(r db.TelegramAccount) gen.TelegramAccount { return gen.
 
 func convTokenByHashRow(r db.TokenByHashRow) gen.TokenByHashRow {
 	return gen.TokenByHashRow{ApiToken: gen.ApiToken(r.ApiToken), User: gen.User(r.User), Role: r.Role}
+}
+
+func convTouchMediaFileBySHA256Row(r db.TouchMediaFileBySHA256Row) gen.TouchMediaFileBySHA256Row {
+	return gen.TouchMediaFileBySHA256Row(r)
 }
 
 func convTypistsSinceRow(r db.TypistsSinceRow) gen.TypistsSinceRow { return gen.TypistsSinceRow(r) }

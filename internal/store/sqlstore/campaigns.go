@@ -207,8 +207,18 @@ func (q queries) DeletePruned(ctx context.Context, limit int) (int64, error) {
 	if err != nil || n > 0 {
 		return n, mapErr(q.d, err)
 	}
-	n, err = q.q.DeletePrunedCampaigns(ctx, gen.DeletePrunedCampaignsParams{Reason: store.PrunedReason, MaxRows: int64(limit)})
-	return n, mapErr(q.d, err)
+	// As PruneFinishedCampaigns: a file goes with its last campaign.
+	err = q.inTx(ctx, func(q queries) error {
+		files, err := q.q.FilesOfPrunedCampaigns(ctx, store.PrunedReason)
+		if err != nil {
+			return mapErr(q.d, err)
+		}
+		if n, err = q.q.DeletePrunedCampaigns(ctx, gen.DeletePrunedCampaignsParams{Reason: store.PrunedReason, MaxRows: int64(limit)}); err != nil {
+			return mapErr(q.d, err)
+		}
+		return q.deleteFilesIfUnused(ctx, files)
+	})
+	return n, err
 }
 
 func (q queries) CompleteCampaignIfDone(ctx context.Context, id int64, now time.Time) (bool, error) {

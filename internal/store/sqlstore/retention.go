@@ -19,8 +19,21 @@ func (q queries) PruneFinishedCampaigns(ctx context.Context, before time.Time, m
 	if err != nil || n >= int64(max) {
 		return n, mapErr(q.d, err)
 	}
-	c, err := q.q.PruneFinishedCampaigns(ctx, gen.PruneFinishedCampaignsParams{Before: nullTime(before), MaxRows: int64(max) - n})
-	return n + c, mapErr(q.d, err)
+	// A file goes with the last campaign that attaches it, in the same
+	// transaction, so no file outlives its use and none is taken from a
+	// campaign that still has it.
+	var c int64
+	err = q.inTx(ctx, func(q queries) error {
+		files, err := q.q.FilesOfFinishedCampaigns(ctx, nullTime(before))
+		if err != nil {
+			return mapErr(q.d, err)
+		}
+		if c, err = q.q.PruneFinishedCampaigns(ctx, gen.PruneFinishedCampaignsParams{Before: nullTime(before), MaxRows: int64(max) - n}); err != nil {
+			return mapErr(q.d, err)
+		}
+		return q.deleteFilesIfUnused(ctx, files)
+	})
+	return n + c, err
 }
 
 func (q queries) PruneMemberLists(ctx context.Context, before time.Time, max int) (int64, error) {

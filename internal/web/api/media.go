@@ -63,7 +63,8 @@ func (a *API) registerMedia() {
 	}
 	op := operation("Media")("upload-media", http.MethodPost, "/media",
 		"Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), "+
-			"and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)",
+			"and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default). "+
+			"A file goes with the last campaign or answer that attaches it, and one nothing attaches is deleted a day after it was last uploaded",
 		http.StatusCreated)
 	// No format "binary" on the file: huma writes it as 3.1's
 	// contentMediaType, which the document's 3.0 form must not hold.

@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -86,6 +87,110 @@ func (q *Queries) DeleteMediaFile(ctx context.Context, arg DeleteMediaFileParams
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const deleteMediaFileIfUnused = `-- name: DeleteMediaFileIfUnused :execrows
+DELETE FROM media_files WHERE media_files.id = $1
+  AND NOT EXISTS (SELECT 1 FROM campaign_media cm WHERE cm.file_id = media_files.id)
+  AND NOT EXISTS (SELECT 1 FROM inbox_messages m WHERE m.media_file_id = media_files.id)
+`
+
+func (q *Queries) DeleteMediaFileIfUnused(ctx context.Context, id int64) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deleteMediaFileIfUnused, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const deleteMediaUploadProgress = `-- name: DeleteMediaUploadProgress :exec
+DELETE FROM media_upload_progress WHERE account_id = $1 AND file_id = $2
+`
+
+type DeleteMediaUploadProgressParams struct {
+	AccountID int64
+	FileID    int64
+}
+
+func (q *Queries) DeleteMediaUploadProgress(ctx context.Context, arg DeleteMediaUploadProgressParams) error {
+	_, err := q.db.ExecContext(ctx, deleteMediaUploadProgress, arg.AccountID, arg.FileID)
+	return err
+}
+
+const deleteUnusedMediaFiles = `-- name: DeleteUnusedMediaFiles :execrows
+DELETE FROM media_files WHERE media_files.complete = TRUE AND media_files.created_at < $1
+  AND NOT EXISTS (SELECT 1 FROM campaign_media cm WHERE cm.file_id = media_files.id)
+  AND NOT EXISTS (SELECT 1 FROM inbox_messages m WHERE m.media_file_id = media_files.id)
+`
+
+// Complete files no campaign or answer attaches, stored before before:
+// attached in an editor and abandoned, or left by campaigns deleted since.
+func (q *Queries) DeleteUnusedMediaFiles(ctx context.Context, before time.Time) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deleteUnusedMediaFiles, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const filesOfFinishedCampaigns = `-- name: FilesOfFinishedCampaigns :many
+SELECT DISTINCT cm.file_id FROM campaign_media cm JOIN campaigns c ON c.id = cm.campaign_id
+WHERE c.status IN ('completed', 'cancelled') AND c.finished_at < $1
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id)
+`
+
+// The files of the campaigns PruneFinishedCampaigns may delete next.
+func (q *Queries) FilesOfFinishedCampaigns(ctx context.Context, before sql.NullTime) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, filesOfFinishedCampaigns, before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var file_id int64
+		if err := rows.Scan(&file_id); err != nil {
+			return nil, err
+		}
+		items = append(items, file_id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const filesOfPrunedCampaigns = `-- name: FilesOfPrunedCampaigns :many
+SELECT DISTINCT cm.file_id FROM campaign_media cm JOIN campaigns c ON c.id = cm.campaign_id
+WHERE c.status = 'cancelled' AND c.pause_reason = $1
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id)
+`
+
+// The files of the campaigns DeletePrunedCampaigns may delete next.
+func (q *Queries) FilesOfPrunedCampaigns(ctx context.Context, reason string) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, filesOfPrunedCampaigns, reason)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var file_id int64
+		if err := rows.Scan(&file_id); err != nil {
+			return nil, err
+		}
+		items = append(items, file_id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const mediaChunk = `-- name: MediaChunk :one
@@ -203,6 +308,30 @@ func (q *Queries) MediaUpload(ctx context.Context, arg MediaUploadParams) (Media
 	return i, err
 }
 
+const mediaUploadProgress = `-- name: MediaUploadProgress :one
+SELECT account_id, file_id, upload_id, big, parts, updated_at FROM media_upload_progress
+WHERE account_id = $1 AND file_id = $2
+`
+
+type MediaUploadProgressParams struct {
+	AccountID int64
+	FileID    int64
+}
+
+func (q *Queries) MediaUploadProgress(ctx context.Context, arg MediaUploadProgressParams) (MediaUploadProgress, error) {
+	row := q.db.QueryRowContext(ctx, mediaUploadProgress, arg.AccountID, arg.FileID)
+	var i MediaUploadProgress
+	err := row.Scan(
+		&i.AccountID,
+		&i.FileID,
+		&i.UploadID,
+		&i.Big,
+		&i.Parts,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const mediaUsage = `-- name: MediaUsage :one
 SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS used FROM media_files
 WHERE user_id = $1 AND complete = TRUE
@@ -259,4 +388,74 @@ func (q *Queries) SaveMediaUpload(ctx context.Context, arg SaveMediaUploadParams
 		arg.RefreshedAt,
 	)
 	return err
+}
+
+const saveMediaUploadProgress = `-- name: SaveMediaUploadProgress :exec
+INSERT INTO media_upload_progress (account_id, file_id, upload_id, big, parts, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (account_id, file_id) DO UPDATE SET
+    upload_id = excluded.upload_id, big = excluded.big, parts = excluded.parts, updated_at = excluded.updated_at
+`
+
+type SaveMediaUploadProgressParams struct {
+	AccountID int64
+	FileID    int64
+	UploadID  int64
+	Big       bool
+	Parts     int64
+	UpdatedAt time.Time
+}
+
+func (q *Queries) SaveMediaUploadProgress(ctx context.Context, arg SaveMediaUploadProgressParams) error {
+	_, err := q.db.ExecContext(ctx, saveMediaUploadProgress,
+		arg.AccountID,
+		arg.FileID,
+		arg.UploadID,
+		arg.Big,
+		arg.Parts,
+		arg.UpdatedAt,
+	)
+	return err
+}
+
+const touchMediaFileBySHA256 = `-- name: TouchMediaFileBySHA256 :one
+UPDATE media_files SET created_at = $1
+WHERE user_id = $2 AND sha256 = $3 AND complete = TRUE
+RETURNING id, user_id, sha256, size, mime_type, type, file_name, created_at
+`
+
+type TouchMediaFileBySHA256Params struct {
+	Now    time.Time
+	UserID int64
+	Sha256 []byte
+}
+
+type TouchMediaFileBySHA256Row struct {
+	ID        int64
+	UserID    int64
+	Sha256    []byte
+	Size      int64
+	MimeType  string
+	Type      string
+	FileName  string
+	CreatedAt time.Time
+}
+
+// The bytes stored again: the file is as new to the prune of unused files
+// (DeleteUnusedMediaFiles), in the same statement that finds it, so the
+// prune cannot take it between the look-up and its use.
+func (q *Queries) TouchMediaFileBySHA256(ctx context.Context, arg TouchMediaFileBySHA256Params) (TouchMediaFileBySHA256Row, error) {
+	row := q.db.QueryRowContext(ctx, touchMediaFileBySHA256, arg.Now, arg.UserID, arg.Sha256)
+	var i TouchMediaFileBySHA256Row
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Sha256,
+		&i.Size,
+		&i.MimeType,
+		&i.Type,
+		&i.FileName,
+		&i.CreatedAt,
+	)
+	return i, err
 }

@@ -143,6 +143,8 @@ type Querier interface {
 	DeleteLoginFailuresBefore(ctx context.Context, before time.Time) (int64, error)
 	// Its chunks and uploads go with it (ON DELETE CASCADE).
 	DeleteMediaFile(ctx context.Context, arg DeleteMediaFileParams) (int64, error)
+	DeleteMediaFileIfUnused(ctx context.Context, id int64) (int64, error)
+	DeleteMediaUploadProgress(ctx context.Context, arg DeleteMediaUploadProgressParams) error
 	DeleteMemberList(ctx context.Context, arg DeleteMemberListParams) (int64, error)
 	DeletePendingAccount(ctx context.Context, arg DeletePendingAccountParams) (int64, error)
 	DeletePendingLogin(ctx context.Context, arg DeletePendingLoginParams) (int64, error)
@@ -156,6 +158,9 @@ type Querier interface {
 	DeleteStaleAccountChats(ctx context.Context, arg DeleteStaleAccountChatsParams) (int64, error)
 	DeleteSuppressionByTGID(ctx context.Context, arg DeleteSuppressionByTGIDParams) (int64, error)
 	DeleteSuppressionByUsername(ctx context.Context, arg DeleteSuppressionByUsernameParams) (int64, error)
+	// Complete files no campaign or answer attaches, stored before before:
+	// attached in an editor and abandoned, or left by campaigns deleted since.
+	DeleteUnusedMediaFiles(ctx context.Context, before time.Time) (int64, error)
 	DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error)
 	DeleteUserSessionsExcept(ctx context.Context, arg DeleteUserSessionsExceptParams) (int64, error)
 	DeleteWorkspace(ctx context.Context, id int64) (int64, error)
@@ -174,6 +179,10 @@ type Querier interface {
 	ExtractionByID(ctx context.Context, arg ExtractionByIDParams) (Extraction, error)
 	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
 	ExtractionForWork(ctx context.Context, id int64) (Extraction, error)
+	// The files of the campaigns PruneFinishedCampaigns may delete next.
+	FilesOfFinishedCampaigns(ctx context.Context, before sql.NullTime) ([]int64, error)
+	// The files of the campaigns DeletePrunedCampaigns may delete next.
+	FilesOfPrunedCampaigns(ctx context.Context, reason string) ([]int64, error)
 	// CAST: PostgreSQL types a bare "$2 <> 0" as int4, and Telegram user ids
 	// pass 2^31.
 	FindSuppression(ctx context.Context, arg FindSuppressionParams) (Suppression, error)
@@ -237,6 +246,7 @@ type Querier interface {
 	MediaFile(ctx context.Context, arg MediaFileParams) (MediaFileRow, error)
 	MediaFileBySHA256(ctx context.Context, arg MediaFileBySHA256Params) (MediaFileBySHA256Row, error)
 	MediaUpload(ctx context.Context, arg MediaUploadParams) (MediaUpload, error)
+	MediaUploadProgress(ctx context.Context, arg MediaUploadProgressParams) (MediaUploadProgress, error)
 	MediaUsage(ctx context.Context, userID int64) (int64, error)
 	MemberListByID(ctx context.Context, arg MemberListByIDParams) (MemberList, error)
 	// The dashboard's counts: every list, and those ready to send to (merged,
@@ -302,6 +312,7 @@ type Querier interface {
 	RunningCampaignsOfAccount(ctx context.Context, accountID int64) ([]Campaign, error)
 	SaveAccountPace(ctx context.Context, arg SaveAccountPaceParams) error
 	SaveMediaUpload(ctx context.Context, arg SaveMediaUploadParams) error
+	SaveMediaUploadProgress(ctx context.Context, arg SaveMediaUploadProgressParams) error
 	SaveUpdatesState(ctx context.Context, arg SaveUpdatesStateParams) error
 	ScheduledCampaignsDue(ctx context.Context, now sql.NullTime) ([]Campaign, error)
 	SendersWithWork(ctx context.Context, repliesSince sql.NullTime) ([]SendersWithWorkRow, error)
@@ -351,6 +362,10 @@ type Querier interface {
 	TouchAnsweredConversation(ctx context.Context, arg TouchAnsweredConversationParams) error
 	TouchConversationAt(ctx context.Context, arg TouchConversationAtParams) error
 	TouchInboxMediaEntry(ctx context.Context, arg TouchInboxMediaEntryParams) error
+	// The bytes stored again: the file is as new to the prune of unused files
+	// (DeleteUnusedMediaFiles), in the same statement that finds it, so the
+	// prune cannot take it between the look-up and its use.
+	TouchMediaFileBySHA256(ctx context.Context, arg TouchMediaFileBySHA256Params) (TouchMediaFileBySHA256Row, error)
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
 	TypistsSince(ctx context.Context, arg TypistsSinceParams) ([]TypistsSinceRow, error)
 	UnassignConversationsOf(ctx context.Context, arg UnassignConversationsOfParams) error

@@ -344,6 +344,15 @@ type MediaUpload struct {
 	RefreshedAt   time.Time
 }
 
+type MediaUploadProgress struct {
+	AccountID int64
+	FileID    int64
+	UploadID  int64
+	Big       bool
+	Parts     int64
+	UpdatedAt time.Time
+}
+
 type Member struct {
 	ID         int64
 	ListID     int64

@@ -2859,7 +2859,7 @@ type ClientInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UploadMediaWithBody Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+	// UploadMediaWithBody Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default). A file goes with the last campaign or answer that attaches it, and one nothing attaches is deleted a day after it was last uploaded
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3923,7 +3923,7 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
-// UploadMediaWithBody Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+// UploadMediaWithBody Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default). A file goes with the last campaign or answer that attaches it, and one nothing attaches is deleted a day after it was last uploaded
 //
 // Takes any type of body and a specified content type.
 //
@@ -8049,7 +8049,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
-	// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+	// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default). A file goes with the last campaign or answer that attaches it, and one nothing attaches is deleted a day after it was last uploaded
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16233,7 +16233,7 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
-// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default)
+// UploadMediaWithBodyWithResponse Store a file to attach to campaign messages and inbox answers (form field file): its type is decided from its bytes (photo, video, document or voice), and the same bytes uploaded again are the same file. Refused past the instance's size limit (50 MB by default) or the workspace's quota (1 GB by default). A file goes with the last campaign or answer that attaches it, and one nothing attaches is deleted a day after it was last uploaded
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
