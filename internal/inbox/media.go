@@ -83,6 +83,9 @@ func (f MediaFile) Header(h http.Header) {
 var downloadable = map[string]bool{"photo": true, "video": true, "voice": true, "audio": true, "document": true,
 	"sticker": true, "animation": true, "video_message": true}
 
+// HasFile tells whether the message carries a file Media can serve.
+func (m Message) HasFile() bool { return downloadable[m.MediaType] && m.TGMessageID != 0 }
+
 // showable kinds may be shown in the page when their bytes agree.
 var showable = map[string]bool{"photo": true, "video": true, "voice": true, "audio": true, "video_message": true, "animation": true}
 

@@ -83,6 +83,9 @@ type Deps struct {
 	// Health names the node and says when it is shutting down, for
 	// /healthz.
 	Health Health
+	// MediaLinks opens the links webhooks carry to a message's media
+	// (the instance's keys, which sealed them); nil serves none.
+	MediaLinks *secrets.Keyring
 }
 
 // New builds the whole HTTP handler.
@@ -116,7 +119,8 @@ func New(d Deps) (http.Handler, error) {
 		wss.SetMailer(d.Mailer)
 	}
 	auditLog := audit.New(d.Store)
-	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Media: d.Media, Inbox: d.Inbox, Webhooks: d.Webhooks, Audit: auditLog, Logger: d.Logger, Version: d.Version, BaseURL: d.BaseURL})
+	api.New(mux, api.Deps{Tokens: d.Tokens, Workspaces: wss, Accounts: d.AccountService, Extract: d.Extract, Campaigns: d.Campaigns, Media: d.Media, Inbox: d.Inbox, Webhooks: d.Webhooks, Audit: auditLog, Logger: d.Logger, Version: d.Version, BaseURL: d.BaseURL,
+		MediaLinks: d.MediaLinks})
 
 	pages, err := ui.New(ui.Deps{
 		Users:          d.Users,

@@ -1,16 +1,21 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/medialink"
+	"github.com/telegramate/telegramate/internal/sandbox"
+	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/testkit"
@@ -131,5 +136,123 @@ func TestWebhooksThroughTheApp(t *testing.T) {
 		if err := json.Unmarshal(data, &m); err != nil || m.AccountID != ann || m.Text != "Thanks, see you there" || m.From.UserID != 5001 {
 			t.Errorf("message.received %s: %v", data, err)
 		}
+	}
+}
+
+// TestWebhookMediaLink: a person sends a file; message.received carries
+// its type, name and size and a link that downloads it without a token
+// (the same bytes, as an attachment under its name). A changed link is
+// refused, and one past its expiry says so.
+func TestWebhookMediaLink(t *testing.T) {
+	t.Parallel()
+	sb := freshSandbox(t)
+	a := startAppOn(t, sb, apptest.AppArgs("--webhook-allow-private"))
+	c := mediaUser(t, a, "links@example.com")
+	var (
+		mu     sync.Mutex
+		events []webhook.Event
+	)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev webhook.Event
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+	}))
+	t.Cleanup(rcv.Close)
+	c.Call("POST", "/webhooks", map[string]any{"url": rcv.URL, "events": []string{"message.received"}}).Into(t, 201, nil)
+	acct := c.Connect(apiID, apiHash, phoneAnn)
+	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
+		_, ok, err := st.UpdatesStateOf(context.Background(), acct)
+		return err != nil || ok
+	})
+	st.Close()
+
+	contract := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("the terms of our agreement\n"), 2000)...)
+	if _, err := sb.Write(5001, 4301, "Signed", &sandbox.Media{Type: "document", Data: contract, FileName: "contract.pdf", MimeType: "application/pdf"}); err != nil {
+		t.Fatal(err)
+	}
+	type media struct {
+		Type, MIMEType, FileName, URL string
+		Size                          int64
+		URLExpiresAt                  time.Time
+	}
+	var got media
+	testkit.Eventually(t, 90*time.Second, "message.received with the file", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ev := range events {
+			raw, _ := json.Marshal(ev.Data)
+			var m struct {
+				Media *struct {
+					Type         string    `json:"type"`
+					MIMEType     string    `json:"mime_type"`
+					FileName     string    `json:"file_name"`
+					URL          string    `json:"url"`
+					Size         int64     `json:"size"`
+					URLExpiresAt time.Time `json:"url_expires_at"`
+				} `json:"media"`
+			}
+			if json.Unmarshal(raw, &m) == nil && m.Media != nil {
+				got = media(*m.Media)
+				return true
+			}
+		}
+		return false
+	})
+	if got.Type != "document" || got.MIMEType != "application/pdf" || got.FileName != "contract.pdf" || got.Size != int64(len(contract)) ||
+		!strings.HasPrefix(got.URL, a.URL+medialink.Path) || time.Until(got.URLExpiresAt) < 24*time.Hour {
+		t.Fatalf("media object %+v; want the document, its name and size, a link on %s working for a day", got, a.URL)
+	}
+
+	resp, err := http.Get(got.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || sha(body) != sha(contract) || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "contract.pdf") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("GET the link: %d %v, %d bytes (sha %s, want %s)", resp.StatusCode, resp.Header, len(body), sha(body), sha(contract))
+	}
+
+	tok := strings.TrimPrefix(got.URL, a.URL+medialink.Path)
+	changed := []byte(tok)
+	changed[len(changed)/2] ^= 1
+	status := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.Error.Code
+	}
+	if code, what := status(a.URL + medialink.Path + string(changed)); code != 404 || what != "not_found" {
+		t.Errorf("a changed link: %d %s, want 404 not_found", code, what)
+	}
+	keys, err := secrets.LoadKeyring(a.Config.KeyOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := medialink.Open(keys, tok, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Expires = time.Now().Add(-time.Minute)
+	old, err := medialink.Seal(keys, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, what := status(a.URL + medialink.Path + old); code != 410 || what != "link_expired" {
+		t.Errorf("an expired link: %d %s, want 410 link_expired", code, what)
 	}
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/telegramate/telegramate/internal/extract"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/media"
+	"github.com/telegramate/telegramate/internal/medialink"
+	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/auth"
 	"github.com/telegramate/telegramate/internal/webhook"
@@ -57,6 +59,9 @@ type Deps struct {
 	// BaseURL starts the links the API hands out (invitations); empty
 	// takes the request's own address.
 	BaseURL string
+	// MediaLinks, with Inbox, serves the links webhooks carry to a
+	// message's media (medialink.Path); nil leaves them out.
+	MediaLinks *secrets.Keyring
 }
 
 type API struct {
@@ -95,6 +100,9 @@ func New(mux *http.ServeMux, deps Deps) *API {
 	a.documentErrors()
 
 	mux.HandleFunc("GET "+Prefix+"/docs", serveDocs)
+	if deps.Inbox != nil && deps.MediaLinks != nil {
+		mux.HandleFunc("GET "+medialink.Path+"{token}", a.serveMediaLink)
+	}
 	// Anything else under /api/ answers in the API's error shape too. This
 	// catch-all matches every method, which keeps the mux from answering
 	// 405 itself, so it asks the mux which methods the path has.

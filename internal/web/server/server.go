@@ -30,6 +30,7 @@ import (
 	"github.com/telegramate/telegramate/internal/mail"
 	"github.com/telegramate/telegramate/internal/masterkey"
 	"github.com/telegramate/telegramate/internal/media"
+	"github.com/telegramate/telegramate/internal/medialink"
 	"github.com/telegramate/telegramate/internal/node"
 	"github.com/telegramate/telegramate/internal/opsmetrics"
 	"github.com/telegramate/telegramate/internal/outage"
@@ -175,7 +176,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	inboxSvc.OnMessageTx(inboxToWebhooks(webhookSvc))
+	listenAddr := cfg.Listen
+	if o.Listener != nil {
+		listenAddr = o.Listener.Addr().String()
+	}
+	links := &mediaLinks{keys: keys, base: linkBase(cfg.BaseURL, listenAddr), ttl: medialink.DefaultTTL, now: time.Now}
+	inboxSvc.OnMessageTx(inboxToWebhooks(webhookSvc, links))
 	inboxSvc.OnAnswerTx(answersToWebhooks(webhookSvc))
 	// Before any job runs: on a restored database, what was running waits
 	// for a person.
@@ -265,6 +271,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		Routes:         o.Routes,
 		MetricsToken:   cfg.MetricsToken,
 		ServeMetrics:   func(h http.Handler) { metricsHandler = h },
+		MediaLinks:     keys,
 	})
 	if err != nil {
 		return err

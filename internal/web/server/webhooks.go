@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/inbox"
+	"github.com/telegramate/telegramate/internal/medialink"
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/webhook"
@@ -56,7 +59,7 @@ type accountEvent struct {
 // that stores the message: a message a person wrote to one of the user's
 // accounts becomes message.received. An error rolls the message back; it
 // is stored, and announced, when Telegram brings it again.
-func inboxToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
+func inboxToWebhooks(hooks *webhook.Service, links *mediaLinks) inbox.MessageTxHook {
 	return func(ctx context.Context, tx store.Tx, c inbox.Conversation, m inbox.Message) error {
 		if !m.Incoming() {
 			return nil
@@ -68,7 +71,14 @@ func inboxToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
 			data.AssignedTo = &memberEvent{UserID: c.AssignedTo, Email: c.AssignedEmail}
 		}
 		if m.MediaType != "" {
-			data.Media = &mediaEvent{Type: m.MediaType, Size: m.MediaSize}
+			data.Media = &mediaEvent{Type: m.MediaType, MIMEType: m.MediaMIME, Size: m.MediaSize, FileName: m.MediaFileName}
+			if m.HasFile() && links != nil {
+				url, expires, err := links.of(c, m)
+				if err != nil {
+					return fmt.Errorf("media link of message %d: %w", m.ID, err)
+				}
+				data.Media.URL, data.Media.URLExpiresAt = url, &expires
+			}
 		}
 		if err := hooks.PublishTx(ctx, tx, c.UserID, webhook.MessageReceived, data); err != nil {
 			return fmt.Errorf("webhook event %s of conversation %d: %w", webhook.MessageReceived, c.ID, err)
@@ -141,6 +151,45 @@ type personEvent struct {
 }
 
 type mediaEvent struct {
-	Type string `json:"type"`
-	Size int64  `json:"size,omitempty"`
+	Type     string `json:"type"`
+	MIMEType string `json:"mime_type,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	FileName string `json:"file_name,omitempty"`
+	// URL downloads the file without a token until URLExpiresAt.
+	URL          string     `json:"url,omitempty"`
+	URLExpiresAt *time.Time `json:"url_expires_at,omitempty"`
+}
+
+// mediaLinks makes the links message.received carries to a message's
+// file (medialink), on the address people reach the instance at.
+type mediaLinks struct {
+	keys *secrets.Keyring
+	base string
+	ttl  time.Duration
+	now  func() time.Time
+}
+
+func (l *mediaLinks) of(c inbox.Conversation, m inbox.Message) (string, time.Time, error) {
+	expires := l.now().Add(l.ttl).Truncate(time.Second).UTC()
+	tok, err := medialink.Seal(l.keys, medialink.Link{WorkspaceID: c.UserID, ConversationID: c.ID, MessageID: m.ID, Expires: expires})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return l.base + medialink.Path + tok, expires, nil
+}
+
+// linkBase is where links point: --base-url, else the address the node
+// listens on (a wildcard host named as localhost, for the demo).
+func linkBase(baseURL string, addr string) string {
+	if baseURL != "" {
+		return strings.TrimSuffix(baseURL, "/")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

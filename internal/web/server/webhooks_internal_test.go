@@ -47,7 +47,7 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 	}
 
 	onAnswer := answersToWebhooks(hooks)
-	onMessage := inboxToWebhooks(hooks)
+	onMessage := inboxToWebhooks(hooks, nil)
 	conv := inbox.Conversation{Conversation: store.Conversation{ID: 5, UserID: u.ID, AccountID: 3, TGUserID: 9001,
 		Username: "pia", FirstName: "Pia", CampaignID: 2, AssignedTo: 44, AssignedEmail: "bea@example.com"}}
 	for _, m := range []store.InboxMessage{
