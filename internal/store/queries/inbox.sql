@@ -175,3 +175,33 @@ FROM inbox_messages m WHERE m.account_id = sqlc.arg(account_id) AND m.state = 's
 -- name: NoteOf :one
 SELECT sqlc.embed(n), CAST(COALESCE(u.email, '') AS TEXT) AS author_email
 FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.id = sqlc.arg(id);
+
+-- A thread's messages newest first, in thread order: Telegram dates to the
+-- second, so messages of one second go as Telegram numbered them (an
+-- answer not sent yet, numbered 0, after them); store.InboxMessage.Ord is
+-- the same in Go.
+
+-- name: NewestInboxMessages :many
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
+FROM inbox_messages m WHERE m.conversation_id = sqlc.arg(conversation_id)
+ORDER BY m.sent_at DESC, (CASE WHEN m.tg_message_id = 0 THEN 2147483648 ELSE m.tg_message_id END) DESC, m.id DESC
+LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);
+
+-- name: InboxMessagesBefore :many
+SELECT sqlc.embed(m), CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
+FROM inbox_messages m WHERE m.conversation_id = sqlc.arg(conversation_id) AND m.sent_at <= sqlc.arg(before_at)
+  AND (m.sent_at < sqlc.arg(before_at)
+    OR (CASE WHEN m.tg_message_id = 0 THEN 2147483648 ELSE m.tg_message_id END) < sqlc.arg(before_ord)
+    OR ((CASE WHEN m.tg_message_id = 0 THEN 2147483648 ELSE m.tg_message_id END) = sqlc.arg(before_ord) AND m.id < sqlc.arg(before_id)))
+ORDER BY m.sent_at DESC, (CASE WHEN m.tg_message_id = 0 THEN 2147483648 ELSE m.tg_message_id END) DESC, m.id DESC
+LIMIT CAST(sqlc.arg(max_rows) AS BIGINT);
+
+-- name: TouchConversationLast :exec
+-- The conversation's last message is the newest of its thread; an
+-- incoming one counts unread and reopens a done conversation.
+UPDATE conversations SET last_message_text = sqlc.arg(last_text), last_message_out = sqlc.arg(last_out),
+  last_message_at = sqlc.arg(last_at), unread = unread + sqlc.arg(unread_add),
+  status = CASE WHEN sqlc.arg(unread_add) > 0 THEN 'open' ELSE status END, updated_at = sqlc.arg(now)
+WHERE id = sqlc.arg(id);

@@ -621,6 +621,11 @@ func (s queries) InboxMessageOf(ctx context.Context, id int64) (gen.InboxMessage
 	return convInboxMessageOfRow(r), err
 }
 
+func (s queries) InboxMessagesBefore(ctx context.Context, arg gen.InboxMessagesBeforeParams) ([]gen.InboxMessagesBeforeRow, error) {
+	rs, err := s.q.InboxMessagesBefore(ctx, db.InboxMessagesBeforeParams(arg))
+	return each(rs, convInboxMessagesBeforeRow), err
+}
+
 func (s queries) InsertAnswer(ctx context.Context, arg gen.InsertAnswerParams) (int64, error) {
 	return s.q.InsertAnswer(ctx, db.InsertAnswerParams(arg))
 }
@@ -787,6 +792,11 @@ func (s queries) MemberListsPage(ctx context.Context, arg gen.MemberListsPagePar
 
 func (s queries) MoveCampaignStatus(ctx context.Context, arg gen.MoveCampaignStatusParams) (int64, error) {
 	return s.q.MoveCampaignStatus(ctx, db.MoveCampaignStatusParams(arg))
+}
+
+func (s queries) NewestInboxMessages(ctx context.Context, arg gen.NewestInboxMessagesParams) ([]gen.NewestInboxMessagesRow, error) {
+	rs, err := s.q.NewestInboxMessages(ctx, db.NewestInboxMessagesParams(arg))
+	return each(rs, convNewestInboxMessagesRow), err
 }
 
 func (s queries) NextDueFollowUp(ctx context.Context, arg gen.NextDueFollowUpParams) (gen.NextDueFollowUpRow, error) {
@@ -1123,6 +1133,10 @@ func (s queries) TouchConversationAt(ctx context.Context, arg gen.TouchConversat
 	return s.q.TouchConversationAt(ctx, db.TouchConversationAtParams(arg))
 }
 
+func (s queries) TouchConversationLast(ctx context.Context, arg gen.TouchConversationLastParams) error {
+	return s.q.TouchConversationLast(ctx, db.TouchConversationLastParams(arg))
+}
+
 func (s queries) TouchInboxMediaEntry(ctx context.Context, arg gen.TouchInboxMediaEntryParams) error {
 	return s.q.TouchInboxMediaEntry(ctx, db.TouchInboxMediaEntryParams(arg))
 }
@@ -1326,6 +1340,10 @@ func convInboxMessageOfRow(r db.InboxMessageOfRow) gen.InboxMessageOfRow {
 	return gen.InboxMessageOfRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
 
+func convInboxMessagesBeforeRow(r db.InboxMessagesBeforeRow) gen.InboxMessagesBeforeRow {
+	return gen.InboxMessagesBeforeRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
+}
+
 func convInvitationByHashRow(r db.InvitationByHashRow) gen.InvitationByHashRow {
 	return gen.InvitationByHashRow(r)
 }
@@ -1354,6 +1372,10 @@ func convMemberList(r db.MemberList) gen.MemberList { return gen.MemberList(r) }
 
 func convMemberListCountsRow(r db.MemberListCountsRow) gen.MemberListCountsRow {
 	return gen.MemberListCountsRow(r)
+}
+
+func convNewestInboxMessagesRow(r db.NewestInboxMessagesRow) gen.NewestInboxMessagesRow {
+	return gen.NewestInboxMessagesRow{InboxMessage: gen.InboxMessage(r.InboxMessage), AnsweredByEmail: r.AnsweredByEmail, MediaFileName: r.MediaFileName}
 }
 
 func convNextDueFollowUpRow(r db.NextDueFollowUpRow) gen.NextDueFollowUpRow {

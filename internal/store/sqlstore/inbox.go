@@ -414,3 +414,61 @@ func entitiesJSON(list []store.TextEntity) string {
 	b, _ := json.Marshal(list) // plain fields: cannot fail
 	return string(b)
 }
+
+// touchConversation moves a conversation's last message to the newest of
+// its thread in thread order (m, unless history or a late update brought
+// an older one), counts an incoming m unread, and reopens a done
+// conversation the person wrote to again.
+func (q queries) touchConversation(ctx context.Context, m store.InboxMessage, now time.Time) error {
+	var unread int64
+	if m.Direction == store.DirectionIn {
+		unread = 1
+	}
+	last := m
+	newest, err := q.ListInboxMessages(ctx, m.ConversationID, store.InboxMessageCursor{}, 1)
+	if err != nil {
+		return err
+	}
+	if len(newest) == 1 {
+		last = newest[0]
+	}
+	return mapErr(q.d, q.q.TouchConversationLast(ctx, gen.TouchConversationLastParams{LastText: previewText(last),
+		LastOut: last.Direction == store.DirectionOut, LastAt: last.SentAt, UnreadAdd: unread, Now: now, ID: m.ConversationID}))
+}
+
+// ListInboxMessages pages a thread newest first, in thread order (see
+// NewestInboxMessages in queries/inbox.sql).
+func (q queries) ListInboxMessages(ctx context.Context, conversationID int64, before store.InboxMessageCursor, limit int) ([]store.InboxMessage, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	if before.ID == 0 {
+		rs, err := q.q.NewestInboxMessages(ctx, gen.NewestInboxMessagesParams{ConversationID: conversationID, MaxRows: int64(limit)})
+		return inboxMessageRows(q, rs, err)
+	}
+	rs, err := q.q.InboxMessagesBefore(ctx, gen.InboxMessagesBeforeParams{ConversationID: conversationID, BeforeAt: before.At,
+		BeforeOrd: before.Ord, BeforeID: before.ID, MaxRows: int64(limit)})
+	return inboxMessageRows(q, rs, err)
+}
+
+// inboxMessageRow is any of the generated rows of a message with its
+// answerer's email and its answer file's name (alike field for field).
+type inboxMessageRow interface {
+	gen.NewestInboxMessagesRow | gen.InboxMessagesBeforeRow
+}
+
+func inboxMessageRows[R inboxMessageRow](q queries, rs []R, err error) ([]store.InboxMessage, error) {
+	if err != nil {
+		return nil, mapErr(q.d, err)
+	}
+	out := make([]store.InboxMessage, 0, len(rs))
+	for _, r := range rs {
+		row := gen.NewestInboxMessagesRow(r)
+		m, err := toInboxMessage(row.InboxMessage, row.AnsweredByEmail, row.MediaFileName)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

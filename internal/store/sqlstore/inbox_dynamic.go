@@ -3,11 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/telegramate/telegramate/internal/store"
 )
@@ -20,9 +17,7 @@ import (
 //     cost what page 1 does, which one static query with
 //     "(? = 0 OR account_id = ?)" terms would not do; its limit, and the
 //     notes' page's, is written into the text (see ListConversations);
-//   - a thread's page has a keyset on (sent_at, thread order, id) only
-//     after its first page;
-//   - touchConversation, not moved yet (a CASE on a bound boolean).
+//   - the notes' page takes its keyset only after its first page.
 
 const conversationColumns = "c.id, c.user_id, c.account_id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, " +
 	"c.last_message_at, c.last_message_text, c.last_message_out, c.unread, c.status, c.campaign_id, " +
@@ -97,87 +92,6 @@ func (q queries) ListConversations(ctx context.Context, userID int64, f store.Co
 	rows, err := q.query(ctx, "SELECT "+conversationColumns+conversationFrom+" WHERE "+strings.Join(where, " AND ")+
 		" ORDER BY c.last_message_at DESC, c.id DESC LIMIT "+strconv.Itoa(limit), args...)
 	return collect(q.d, rows, err, scanConversation)
-}
-
-const inboxMessageColumns = "id, conversation_id, user_id, account_id, tg_message_id, direction, origin, text, entities, media_type, media_size, media_mime, media_file_name, " +
-	"sent_at, state, random_id, attempts, error_code, error, answered_by, " +
-	"COALESCE((SELECT email FROM users WHERE users.id = inbox_messages.answered_by), ''), created_at, updated_at, media_file_id, " +
-	"COALESCE((SELECT file_name FROM media_files WHERE media_files.id = inbox_messages.media_file_id), '')"
-
-func scanInboxMessage(r scanner) (store.InboxMessage, error) {
-	var (
-		m              store.InboxMessage
-		tgID, attempts int64
-		entities       string
-		answeredBy     sql.NullInt64
-		mediaFile      sql.NullInt64
-	)
-	var answerFile string
-	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.AccountID, &tgID, &m.Direction, &m.Origin, &m.Text, &entities, &m.MediaType, &m.MediaSize, &m.MediaMIME, &m.MediaFileName,
-		&m.SentAt, &m.State, &m.RandomID, &attempts, &m.ErrorCode, &m.Error, &answeredBy, &m.AnsweredByEmail, &m.CreatedAt, &m.UpdatedAt,
-		&mediaFile, &answerFile)
-	m.AnsweredBy, m.MediaFileID = answeredBy.Int64, mediaFile.Int64
-	if m.MediaFileName == "" {
-		// An answer's file is named as it was stored.
-		m.MediaFileName = answerFile
-	}
-	if err == nil && entities != "" {
-		if jerr := json.Unmarshal([]byte(entities), &m.Entities); jerr != nil {
-			return m, fmt.Errorf("inbox message %d: entities: %w", m.ID, jerr)
-		}
-	}
-	m.TGMessageID, m.Attempts = int(tgID), int(attempts)
-	m.SentAt, m.CreatedAt, m.UpdatedAt = m.SentAt.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
-	return m, err
-}
-
-func (q queries) inboxMessages(ctx context.Context, query string, args ...any) ([]store.InboxMessage, error) {
-	rows, err := q.query(ctx, query, args...)
-	return collect(q.d, rows, err, scanInboxMessage)
-}
-
-// touchConversation moves a conversation's last message to the newest of
-// its thread in thread order (m, unless history or a late update brought
-// an older one), counts an incoming m unread, and reopens a done
-// conversation the person wrote to again.
-func (q queries) touchConversation(ctx context.Context, m store.InboxMessage, now time.Time) error {
-	in := m.Direction == store.DirectionIn
-	unread := 0
-	if in {
-		unread = 1
-	}
-	last := m
-	newest, err := q.ListInboxMessages(ctx, m.ConversationID, store.InboxMessageCursor{}, 1)
-	if err != nil {
-		return err
-	}
-	if len(newest) == 1 {
-		last = newest[0]
-	}
-	_, err = q.exec(ctx, "UPDATE conversations SET last_message_text = ?, last_message_out = ?, last_message_at = ?, "+
-		"unread = unread + ?, status = CASE WHEN ? THEN 'open' ELSE status END, updated_at = ? WHERE id = ?",
-		previewText(last), last.Direction == store.DirectionOut, last.SentAt, unread, in, now, m.ConversationID)
-	return err
-}
-
-// threadOrd orders a thread's messages of one second (Telegram dates to
-// the second) as Telegram numbered them, whenever the inbox learned of
-// them (history comes after the replies it precedes); an answer not sent
-// yet comes after them. store.InboxMessage.Ord is the same in Go.
-const threadOrd = "(CASE WHEN tg_message_id = 0 THEN 2147483648 ELSE tg_message_id END)"
-
-func (q queries) ListInboxMessages(ctx context.Context, conversationID int64, before store.InboxMessageCursor, limit int) ([]store.InboxMessage, error) {
-	if limit <= 0 {
-		limit = 50
-	}
-	if before.ID == 0 {
-		return q.inboxMessages(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE conversation_id = ? "+
-			"ORDER BY sent_at DESC, "+threadOrd+" DESC, id DESC LIMIT ?", conversationID, limit)
-	}
-	return q.inboxMessages(ctx, "SELECT "+inboxMessageColumns+" FROM inbox_messages WHERE conversation_id = ? "+
-		"AND sent_at <= ? AND (sent_at < ? OR "+threadOrd+" < ? OR ("+threadOrd+" = ? AND id < ?)) "+
-		"ORDER BY sent_at DESC, "+threadOrd+" DESC, id DESC LIMIT ?",
-		conversationID, before.At, before.At, before.Ord, before.Ord, before.ID, limit)
 }
 
 const noteColumns = "n.id, n.conversation_id, n.user_id, n.author_id, COALESCE(u.email, ''), n.text, n.created_at"

@@ -624,6 +624,86 @@ func (q *Queries) InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfR
 	return i, err
 }
 
+const inboxMessagesBefore = `-- name: InboxMessagesBefore :many
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_mime, m.media_file_name, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
+FROM inbox_messages m WHERE m.conversation_id = $1 AND m.sent_at <= $2
+  AND (m.sent_at < $2
+    OR (CASE WHEN m.tg_message_id = 0 THEN 2147483648 ELSE m.tg_message_id END) < $3
+    OR ((CASE WHEN m.tg_message_id = 0 THEN 2147483648 ELSE m.tg_message_id END) = $3 AND m.id < $4))
+ORDER BY m.sent_at DESC, (CASE WHEN m.tg_message_id = 0 THEN 2147483648 ELSE m.tg_message_id END) DESC, m.id DESC
+LIMIT CAST($5 AS BIGINT)
+`
+
+type InboxMessagesBeforeParams struct {
+	ConversationID int64
+	BeforeAt       time.Time
+	BeforeOrd      int64
+	BeforeID       int64
+	MaxRows        int64
+}
+
+type InboxMessagesBeforeRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+	MediaFileName   string
+}
+
+func (q *Queries) InboxMessagesBefore(ctx context.Context, arg InboxMessagesBeforeParams) ([]InboxMessagesBeforeRow, error) {
+	rows, err := q.db.QueryContext(ctx, inboxMessagesBefore,
+		arg.ConversationID,
+		arg.BeforeAt,
+		arg.BeforeOrd,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []InboxMessagesBeforeRow{}
+	for rows.Next() {
+		var i InboxMessagesBeforeRow
+		if err := rows.Scan(
+			&i.InboxMessage.ID,
+			&i.InboxMessage.ConversationID,
+			&i.InboxMessage.UserID,
+			&i.InboxMessage.AccountID,
+			&i.InboxMessage.TgMessageID,
+			&i.InboxMessage.Direction,
+			&i.InboxMessage.Origin,
+			&i.InboxMessage.Text,
+			&i.InboxMessage.MediaType,
+			&i.InboxMessage.MediaSize,
+			&i.InboxMessage.SentAt,
+			&i.InboxMessage.State,
+			&i.InboxMessage.RandomID,
+			&i.InboxMessage.Attempts,
+			&i.InboxMessage.ErrorCode,
+			&i.InboxMessage.Error,
+			&i.InboxMessage.CreatedAt,
+			&i.InboxMessage.UpdatedAt,
+			&i.InboxMessage.Entities,
+			&i.InboxMessage.AnsweredBy,
+			&i.InboxMessage.MediaMime,
+			&i.InboxMessage.MediaFileName,
+			&i.InboxMessage.MediaFileID,
+			&i.AnsweredByEmail,
+			&i.MediaFileName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const insertAnswer = `-- name: InsertAnswer :one
 INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at,
     state, random_id, error_code, error, answered_by, media_file_id, media_type, media_size, created_at, updated_at)
@@ -858,6 +938,79 @@ func (q *Queries) MarkConversationReadOf(ctx context.Context, arg MarkConversati
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const newestInboxMessages = `-- name: NewestInboxMessages :many
+
+SELECT m.id, m.conversation_id, m.user_id, m.account_id, m.tg_message_id, m.direction, m.origin, m.text, m.media_type, m.media_size, m.sent_at, m.state, m.random_id, m.attempts, m.error_code, m.error, m.created_at, m.updated_at, m.entities, m.answered_by, m.media_mime, m.media_file_name, m.media_file_id, CAST(COALESCE((SELECT u.email FROM users u WHERE u.id = m.answered_by), '') AS TEXT) AS answered_by_email,
+  CAST(COALESCE((SELECT f.file_name FROM media_files f WHERE f.id = m.media_file_id), '') AS TEXT) AS media_file_name
+FROM inbox_messages m WHERE m.conversation_id = $1
+ORDER BY m.sent_at DESC, (CASE WHEN m.tg_message_id = 0 THEN 2147483648 ELSE m.tg_message_id END) DESC, m.id DESC
+LIMIT CAST($2 AS BIGINT)
+`
+
+type NewestInboxMessagesParams struct {
+	ConversationID int64
+	MaxRows        int64
+}
+
+type NewestInboxMessagesRow struct {
+	InboxMessage    InboxMessage
+	AnsweredByEmail string
+	MediaFileName   string
+}
+
+// A thread's messages newest first, in thread order: Telegram dates to the
+// second, so messages of one second go as Telegram numbered them (an
+// answer not sent yet, numbered 0, after them); store.InboxMessage.Ord is
+// the same in Go.
+func (q *Queries) NewestInboxMessages(ctx context.Context, arg NewestInboxMessagesParams) ([]NewestInboxMessagesRow, error) {
+	rows, err := q.db.QueryContext(ctx, newestInboxMessages, arg.ConversationID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NewestInboxMessagesRow{}
+	for rows.Next() {
+		var i NewestInboxMessagesRow
+		if err := rows.Scan(
+			&i.InboxMessage.ID,
+			&i.InboxMessage.ConversationID,
+			&i.InboxMessage.UserID,
+			&i.InboxMessage.AccountID,
+			&i.InboxMessage.TgMessageID,
+			&i.InboxMessage.Direction,
+			&i.InboxMessage.Origin,
+			&i.InboxMessage.Text,
+			&i.InboxMessage.MediaType,
+			&i.InboxMessage.MediaSize,
+			&i.InboxMessage.SentAt,
+			&i.InboxMessage.State,
+			&i.InboxMessage.RandomID,
+			&i.InboxMessage.Attempts,
+			&i.InboxMessage.ErrorCode,
+			&i.InboxMessage.Error,
+			&i.InboxMessage.CreatedAt,
+			&i.InboxMessage.UpdatedAt,
+			&i.InboxMessage.Entities,
+			&i.InboxMessage.AnsweredBy,
+			&i.InboxMessage.MediaMime,
+			&i.InboxMessage.MediaFileName,
+			&i.InboxMessage.MediaFileID,
+			&i.AnsweredByEmail,
+			&i.MediaFileName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const noteOf = `-- name: NoteOf :one
@@ -1097,6 +1250,36 @@ type TouchConversationAtParams struct {
 
 func (q *Queries) TouchConversationAt(ctx context.Context, arg TouchConversationAtParams) error {
 	_, err := q.db.ExecContext(ctx, touchConversationAt, arg.Now, arg.ID)
+	return err
+}
+
+const touchConversationLast = `-- name: TouchConversationLast :exec
+UPDATE conversations SET last_message_text = $1, last_message_out = $2,
+  last_message_at = $3, unread = unread + $4,
+  status = CASE WHEN $4 > 0 THEN 'open' ELSE status END, updated_at = $5
+WHERE id = $6
+`
+
+type TouchConversationLastParams struct {
+	LastText  string
+	LastOut   bool
+	LastAt    time.Time
+	UnreadAdd int64
+	Now       time.Time
+	ID        int64
+}
+
+// The conversation's last message is the newest of its thread; an
+// incoming one counts unread and reopens a done conversation.
+func (q *Queries) TouchConversationLast(ctx context.Context, arg TouchConversationLastParams) error {
+	_, err := q.db.ExecContext(ctx, touchConversationLast,
+		arg.LastText,
+		arg.LastOut,
+		arg.LastAt,
+		arg.UnreadAdd,
+		arg.Now,
+		arg.ID,
+	)
 	return err
 }
 

@@ -205,6 +205,7 @@ type Querier interface {
 	InboxMessageByRandomID(ctx context.Context, arg InboxMessageByRandomIDParams) (InboxMessageByRandomIDRow, error)
 	InboxMessageByTGID(ctx context.Context, arg InboxMessageByTGIDParams) (InboxMessageByTGIDRow, error)
 	InboxMessageOf(ctx context.Context, id int64) (InboxMessageOfRow, error)
+	InboxMessagesBefore(ctx context.Context, arg InboxMessagesBeforeParams) ([]InboxMessagesBeforeRow, error)
 	InsertAnswer(ctx context.Context, arg InsertAnswerParams) (int64, error)
 	// Campaigns, their deliveries, the accounts' pace and updates state, and
 	// the suppression list. The statements whose text depends on the engine
@@ -256,6 +257,11 @@ type Querier interface {
 	// SetCampaignStatus moves a campaign from the status it was read in; one
 	// statement per kind of move, so each stays static.
 	MoveCampaignStatus(ctx context.Context, arg MoveCampaignStatusParams) (int64, error)
+	// A thread's messages newest first, in thread order: Telegram dates to the
+	// second, so messages of one second go as Telegram numbered them (an
+	// answer not sent yet, numbered 0, after them); store.InboxMessage.Ord is
+	// the same in Go.
+	NewestInboxMessages(ctx context.Context, arg NewestInboxMessagesParams) ([]NewestInboxMessagesRow, error)
 	// The conditions of the partial index deliveries_steps_due, written out so
 	// both engines' planners use it.
 	NextDueFollowUp(ctx context.Context, arg NextDueFollowUpParams) (NextDueFollowUpRow, error)
@@ -361,6 +367,9 @@ type Querier interface {
 	TokensPage(ctx context.Context, arg TokensPageParams) ([]ApiToken, error)
 	TouchAnsweredConversation(ctx context.Context, arg TouchAnsweredConversationParams) error
 	TouchConversationAt(ctx context.Context, arg TouchConversationAtParams) error
+	// The conversation's last message is the newest of its thread; an
+	// incoming one counts unread and reopens a done conversation.
+	TouchConversationLast(ctx context.Context, arg TouchConversationLastParams) error
 	TouchInboxMediaEntry(ctx context.Context, arg TouchInboxMediaEntryParams) error
 	// The bytes stored again: the file is as new to the prune of unused files
 	// (DeleteUnusedMediaFiles), in the same statement that finds it, so the
