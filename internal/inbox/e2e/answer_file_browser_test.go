@@ -84,7 +84,9 @@ func TestBrowserAnswerWithFile(t *testing.T) {
 	p.Do(chromedp.SetUploadFiles(css("#answer-file"), []string{path}))
 	p.Load(chromedp.Click(css("#send-answer")))
 	p.WaitJS("the answer with its file sent", `(function () { var m = Array.from(document.querySelectorAll('#thread .msg[data-origin="answer"]')); return m.length === 1 && m[0].dataset.state === "sent"; })()`, live)
-	p.WaitText(`#thread .msg[data-origin="answer"] .msg-media`, "agenda.pdf (Document, ", 5*time.Second)
+	// Sent, it is a download like any file in the thread, named and sized.
+	p.WaitText(`#thread .msg[data-origin="answer"] .msg-media a[download]`, "agenda.pdf", 5*time.Second)
+	p.WaitText(`#thread .msg[data-origin="answer"] .msg-media`, " KB)", 5*time.Second)
 	p.WaitText(`#thread .msg[data-origin="answer"]`, "The agenda for Friday", 5*time.Second)
 	p.shot("answer-file-sent")
 	if n := sentWithFile(sha); n != 1 {
