@@ -24,7 +24,9 @@ import (
 //   - the claim, record and release of a send are fenced by the lease,
 //     whose expiry is compared with the database's clock, written per
 //     engine (dbNow);
-//   - SetCampaignStatus sets the times the new status stamps;
+//   - SetCampaignStatus reads the status it moves from and picks one of
+//     three static UPDATEs (queries/campaigns.sql) by the times the new
+//     status stamps: it is here for the read, not for its SQL;
 //   - SearchCampaigns' LIKE ... ESCAPE, which sqlc's SQLite parser refuses.
 
 // rebind turns "?" parameters into the engine's own.
@@ -186,34 +188,6 @@ func (q queries) insertDeliveries(ctx context.Context, c store.Campaign, ds []st
 		}
 	}
 	return nil
-}
-
-const deliveryColumns = "id, campaign_id, user_id, account_id, tg_user_id, access_hash, username, first_name, last_name, " +
-	"state, reason_code, reason, random_id, message_id, attempts, claimed_at, sent_at, replied_at, reply_text, updated_at, " +
-	"step, prev_id, due_at"
-
-func scanDelivery(r scanner, extra ...any) (store.Delivery, error) {
-	var (
-		d                           store.Delivery
-		claimed, sent, replied, due sql.NullTime
-		messageID, attempts, step   int64
-	)
-	dest := append([]any{&d.ID, &d.CampaignID, &d.UserID, &d.AccountID, &d.TGUserID, &d.AccessHash, &d.Username,
-		&d.FirstName, &d.LastName, &d.State, &d.ReasonCode, &d.Reason, &d.RandomID, &messageID, &attempts,
-		&claimed, &sent, &replied, &d.ReplyText, &d.UpdatedAt, &step, &d.PrevID, &due}, extra...)
-	if err := r.Scan(dest...); err != nil {
-		return d, err
-	}
-	d.MessageID, d.Attempts, d.Step = int(messageID), int(attempts), int(step)
-	d.ClaimedAt, d.SentAt, d.RepliedAt = fromNullTime(claimed), fromNullTime(sent), fromNullTime(replied)
-	d.DueAt = fromNullTime(due)
-	d.UpdatedAt = d.UpdatedAt.UTC()
-	return d, nil
-}
-
-func (q queries) deliveries(ctx context.Context, query string, args ...any) ([]store.Delivery, error) {
-	rows, err := q.query(ctx, query, args...)
-	return collect(q.d, rows, err, func(r scanner) (store.Delivery, error) { return scanDelivery(r) })
 }
 
 func (q queries) LockPace(ctx context.Context, accountID int64, now time.Time) (store.Pace, error) {
