@@ -10,9 +10,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"io"
 	"math/rand/v2"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,32 +38,6 @@ func mediaUser(t *testing.T, a *apptest.App, email string) apptest.APIClient {
 		t.Fatal(err)
 	}
 	return a.APIAs(t, email)
-}
-
-// upload posts a file as POST /media's multipart form.
-func upload(t *testing.T, c apptest.APIClient, name string, data []byte) apptest.Response {
-	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	part, err := w.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	part.Write(data)
-	w.Close()
-	req, err := http.NewRequest("POST", c.Base+"/api/v1/media", &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return apptest.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
 // testJPEG is a real JPEG photo (the sandbox makes its sizes from it).
@@ -109,33 +81,33 @@ func TestMediaUpload(t *testing.T) {
 
 	photo := testJPEG(t, 1)
 	var m api.Media
-	upload(t, c, "meetup.jpg", photo).Into(t, 201, &m)
+	c.Upload("meetup.jpg", photo).Into(t, 201, &m)
 	if m.Type != "photo" || m.MIMEType != "image/jpeg" || m.Size != int64(len(photo)) || m.SHA256 != sha(photo) || m.FileName != "meetup.jpg" || m.ID == 0 {
 		t.Errorf("photo stored as %+v", m)
 	}
 	var again api.Media
-	upload(t, c, "other-name.jpg", photo).Into(t, 201, &again)
+	c.Upload("other-name.jpg", photo).Into(t, 201, &again)
 	if again.ID != m.ID {
 		t.Errorf("the same bytes again are file %d, want %d", again.ID, m.ID)
 	}
 
 	exe := fakeExe()
 	var doc api.Media
-	upload(t, c, "holiday.jpg", exe).Into(t, 201, &doc)
+	c.Upload("holiday.jpg", exe).Into(t, 201, &doc)
 	if doc.Type != "document" || doc.MIMEType == "image/jpeg" {
 		t.Errorf("an executable named .jpg stored as %+v, want a document that is no image", doc)
 	}
 
 	big := bytes.Repeat([]byte("0123456789abcdef"), 200000/16+1)
-	e := upload(t, c, "big.txt", big).APIError(t, 413, media.CodeTooLarge)
+	e := c.Upload("big.txt", big).APIError(t, 413, media.CodeTooLarge)
 	if !strings.Contains(e.Message, "larger than 195.3 KB") || e.Hint == "" {
 		t.Errorf("refusal %+v", e)
 	}
 	// Far past the limit, the request's length alone refuses it.
-	upload(t, c, "bigger.txt", bytes.Repeat(big, 2)).APIError(t, 413, media.CodeTooLarge)
+	c.Upload("bigger.txt", bytes.Repeat(big, 2)).APIError(t, 413, media.CodeTooLarge)
 	// Up to the quota (500,000 bytes), then refused.
 	for i := range 3 {
-		r := upload(t, c, "part.bin", bytes.Repeat([]byte{byte(i + 1)}, 190000))
+		r := c.Upload("part.bin", bytes.Repeat([]byte{byte(i + 1)}, 190000))
 		if i < 2 {
 			r.Into(t, 201, nil)
 			continue
@@ -285,7 +257,7 @@ func photoFromTwoAccounts(t *testing.T, opts ...apptest.AppOption) {
 
 	photo := testJPEG(t, 7)
 	var m api.Media
-	upload(t, c, "invite.jpg", photo).Into(t, 201, &m)
+	c.Upload("invite.jpg", photo).Into(t, 201, &m)
 	v := runCampaign(t, c, map[string]any{
 		"name": "Photo", "message": "Hi {first_name}, **see you** at the meetup", "media_id": m.ID,
 		"audience":           map[string]any{"usernames": []string{"alice_m", "bruno_b", "chloe_d", "dmitri_k", "emile_z", "fatima_a"}},
@@ -342,7 +314,7 @@ func TestCampaignMediaFileReferenceExpired(t *testing.T) {
 	bob := c.Connect(apiID2, apiHash2, phoneBob)
 	photo := testJPEG(t, 9)
 	var m api.Media
-	upload(t, c, "p.jpg", photo).Into(t, 201, &m)
+	c.Upload("p.jpg", photo).Into(t, 201, &m)
 
 	// The first message goes with a reference that stays valid; the
 	// switch turns on once it is in, mid-campaign.
@@ -410,7 +382,7 @@ func TestCampaignMediaExeAsDocument(t *testing.T) {
 	bob := c.Connect(apiID2, apiHash2, phoneBob)
 	exe := fakeExe()
 	var m api.Media
-	upload(t, c, "holiday.jpg", exe).Into(t, 201, &m)
+	c.Upload("holiday.jpg", exe).Into(t, 201, &m)
 
 	// Names are known of the people an extraction saw: the caption is
 	// checked for each of them at save.
@@ -501,14 +473,14 @@ func TestCampaignMediaStepsVoiceAndBigFile(t *testing.T) {
 
 	voice := fakeVoice()
 	var v1 api.Media
-	upload(t, c, "hello.ogg", voice).Into(t, 201, &v1)
+	c.Upload("hello.ogg", voice).Into(t, 201, &v1)
 	if v1.Type != "voice" {
 		t.Fatalf("voice note stored as %+v", v1)
 	}
 	big := make([]byte, 11<<20+12345)
 	_, _ = rand.NewChaCha8([32]byte{3}).Read(big)
 	var doc api.Media
-	upload(t, c, "slides.pdf", big).Into(t, 201, &doc)
+	c.Upload("slides.pdf", big).Into(t, 201, &doc)
 	if doc.Type != "document" || doc.Size != int64(len(big)) {
 		t.Fatalf("big file stored as %+v", doc)
 	}
@@ -557,7 +529,7 @@ func TestCampaignMediaSurvivesFaults(t *testing.T) {
 	bob := c.Connect(apiID2, apiHash2, phoneBob)
 	photo := testJPEG(t, 11)
 	var m api.Media
-	upload(t, c, "p.jpg", photo).Into(t, 201, &m)
+	c.Upload("p.jpg", photo).Into(t, 201, &m)
 	for _, f := range []sandbox.Fault{
 		{Method: "upload.saveFilePart", Error: "INTERNAL"},
 		{Method: "messages.sendMedia", After: 1, Error: "DROP_CONNECTION"},
@@ -624,7 +596,7 @@ func TestCampaignMediaCaptionCheckedAtSend(t *testing.T) {
 	bob := c.Connect(apiID2, apiHash2, phoneBob)
 	photo := testJPEG(t, 13)
 	var m api.Media
-	upload(t, c, "p.jpg", photo).Into(t, 201, &m)
+	c.Upload("p.jpg", photo).Into(t, 201, &m)
 	v := runCampaign(t, c, map[string]any{
 		"name": "Late names", "message": strings.Repeat("é", 1015) + " {full_name}", "media_id": m.ID,
 		"audience":           map[string]any{"usernames": []string{"alice_m", "bruno_b"}}, // Alice Moreau: 1,028; Bruno: 1,021

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"reflect"
 	"testing"
@@ -33,13 +34,37 @@ type Response struct {
 func (c APIClient) Call(method, path string, body any) Response {
 	c.T.Helper()
 	var rd io.Reader
+	contentType := ""
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			c.T.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
+		rd, contentType = bytes.NewReader(b), "application/json"
 	}
+	return c.send(method, path, contentType, rd)
+}
+
+// Upload posts a file as POST /media's multipart form (field "file").
+func (c APIClient) Upload(name string, data []byte) Response {
+	c.T.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	part, err := w.CreateFormFile("file", name)
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	if _, err := part.Write(data); err != nil {
+		c.T.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		c.T.Fatal(err)
+	}
+	return c.send("POST", "/media", w.FormDataContentType(), &body)
+}
+
+func (c APIClient) send(method, path, contentType string, rd io.Reader) Response {
+	c.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, c.Base+"/api/v1"+path, rd)
@@ -47,8 +72,8 @@ func (c APIClient) Call(method, path string, body any) Response {
 		c.T.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -8,13 +8,10 @@ package a11y_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"mime/multipart"
-	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -218,32 +215,8 @@ func invitationLink(t *testing.T, c apptest.APIClient) string {
 // uploadPhoto stores a small JPEG through POST /media and returns its id.
 func uploadPhoto(t *testing.T, c apptest.APIClient) int64 {
 	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 48, 32))
-	for y := range 32 {
-		for x := range 48 {
-			img.Set(x, y, color.RGBA{uint8(5 * x), 120, uint8(7 * y), 255})
-		}
-	}
-	var pic, body bytes.Buffer
-	if err := jpeg.Encode(&pic, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	w := multipart.NewWriter(&body)
-	part, _ := w.CreateFormFile("file", "autumn.jpg")
-	part.Write(pic.Bytes())
-	w.Close()
-	req, _ := http.NewRequest("POST", c.Base+"/api/v1/media", &body)
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var m struct{ ID int64 }
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != 201 || m.ID == 0 {
-		t.Fatalf("upload: %d %v", resp.StatusCode, err)
-	}
+	c.Upload("autumn.jpg", smallJPEG(t)).Into(t, 201, &m)
 	return m.ID
 }
 

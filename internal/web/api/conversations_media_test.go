@@ -6,9 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -24,30 +21,10 @@ import (
 // its id.
 func uploadMedia(t *testing.T, c apptest.APIClient, name string, data []byte) int64 {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	part, err := w.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	part.Write(data)
-	w.Close()
-	req, err := http.NewRequest("POST", c.Base+"/api/v1/media", &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	var f struct {
 		ID int64 `json:"id"`
 	}
-	apptest.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}.Into(t, 201, &f)
+	c.Upload(name, data).Into(t, 201, &f)
 	return f.ID
 }
 
