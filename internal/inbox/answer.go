@@ -216,12 +216,12 @@ func peerName(c store.Conversation) string {
 // it: the text written as a campaign's message is (**bold**, links,
 // {first_name|fallback} …) rendered for them. The error says what to fix
 // (the rendered part is still filled when it can be).
-func (s *Service) PreviewAnswer(ctx context.Context, userID, conversationID int64, text string) (message.Rendered, error) {
+func (s *Service) PreviewAnswer(ctx context.Context, userID, conversationID int64, text string, withFile bool) (message.Rendered, error) {
 	c, err := s.conversation(ctx, userID, conversationID)
 	if err != nil {
 		return message.Rendered{}, err
 	}
-	return formatAnswer(text, c, false)
+	return formatAnswer(text, c, withFile)
 }
 
 // formatAnswer parses an answer with the campaign editor's syntax and

@@ -71,6 +71,9 @@ func TestBrowserAnswerWithFile(t *testing.T) {
 	p.WaitJS("the attach field", `!!document.querySelector("#answer-file") && document.querySelector("#reply-form").enctype === "multipart/form-data"`, 5*time.Second)
 	p.Do(chromedp.SetValue(css("#text"), strings.Repeat("a", 1025)))
 	p.Do(chromedp.SetUploadFiles(css("#answer-file"), []string{path}))
+	// With a file chosen, the preview counts a caption.
+	p.WaitText("#answer-preview-length", "1025 / 1024 characters", 10*time.Second)
+	p.WaitText("#answer-preview-error", "1024", 5*time.Second)
 	p.ExpectProblem("status of 422") // the refused form comes back as 422
 	p.Load(chromedp.Click(css("#send-answer")))
 	p.WaitText("#reply-form .invalid-feedback", "Telegram allows 1024 beside a file", 10*time.Second)

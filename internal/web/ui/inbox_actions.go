@@ -70,7 +70,9 @@ func (h *Handler) previewAnswer(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "error", &Page{Title: "Conversation", Nav: "inbox"}, err)
 		return
 	}
-	p, err := h.answerPreview(r.Context(), workspaceID(r), id, r.PostFormValue("text"))
+	// with_file says a file is chosen (the page's script sets it): the
+	// text is then its caption, held to Telegram's caption limit.
+	p, err := h.answerPreview(r.Context(), workspaceID(r), id, r.PostFormValue("text"), r.PostFormValue("with_file") != "")
 	if err != nil {
 		h.renderError(w, r, "error", &Page{Title: "Conversation", Nav: "inbox"}, err)
 		return
@@ -80,13 +82,16 @@ func (h *Handler) previewAnswer(w http.ResponseWriter, r *http.Request) {
 
 // answerPreview renders an answer for the conversation's person; an
 // error of the text itself is the preview's, any other is returned.
-func (h *Handler) answerPreview(ctx context.Context, uid, id int64, text string) (previewData, error) {
+func (h *Handler) answerPreview(ctx context.Context, uid, id int64, text string, withFile bool) (previewData, error) {
 	p := previewData{Max: message.MaxLength}
+	if withFile {
+		p.Max = message.MaxCaptionLength
+	}
 	if strings.TrimSpace(text) == "" {
 		p.Empty = true
 		return p, nil
 	}
-	rendered, err := h.Inbox.PreviewAnswer(ctx, uid, id, text)
+	rendered, err := h.Inbox.PreviewAnswer(ctx, uid, id, text, withFile)
 	p.HTML, p.Length = template.HTML(rendered.HTML()), rendered.Length() // HTML escapes the text
 	if e, ok := apperr.As(err); ok && e.Field == "text" {
 		p.Err = e

@@ -346,7 +346,8 @@ func (h *Handler) renderConversationWith(w http.ResponseWriter, r *http.Request,
 	if n := h.Inbox.MaxFileSize(); n > 0 {
 		d.MaxFile = strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MB"
 	}
-	if d.Preview, err = h.answerPreview(r.Context(), workspaceID(r), c.ID, text); err != nil {
+	// A form that comes back has no file chosen (browsers do not keep it).
+	if d.Preview, err = h.answerPreview(r.Context(), workspaceID(r), c.ID, text, false); err != nil {
 		h.renderError(w, r, "error", p, formErr(err))
 		return
 	}

@@ -251,3 +251,15 @@ document.addEventListener("keydown", function (e) {
     kept.delete(e.target);
   });
 })();
+
+// An inbox answer with a file chosen is the file's caption: the preview
+// counts it against Telegram's caption limit (1,024, not 4,096). The file
+// itself is not sent for a preview, only that there is one.
+document.addEventListener("change", function (e) {
+  if (!e.target || e.target.id !== "answer-file") return;
+  var flag = document.getElementById("answer-with-file");
+  var text = document.getElementById("text");
+  if (!flag || !text) return;
+  flag.value = e.target.files && e.target.files.length > 0 ? "1" : "";
+  text.dispatchEvent(new Event("change", { bubbles: true }));
+});
