@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
+	"github.com/telegramate/telegramate/internal/medialink"
 	"github.com/telegramate/telegramate/internal/web/api"
 	"github.com/telegramate/telegramate/internal/web/auth"
 )
@@ -187,8 +188,12 @@ func warnTLSWithoutBaseURL(logger *slog.Logger, next http.Handler) http.Handler 
 }
 
 // loggedPath is the path as the request log keeps it: an invitation's
-// link is a credential until used, so its token is left out.
+// link is a credential until used, and a webhook's media link until it
+// expires, so their tokens are left out.
 func loggedPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, medialink.Path); ok && rest != "" {
+		return medialink.Path + "[token]"
+	}
 	if rest, ok := strings.CutPrefix(p, "/invite/"); ok && rest != "" {
 		_, tail, _ := strings.Cut(rest, "/")
 		if tail != "" {
