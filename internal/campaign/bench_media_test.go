@@ -150,6 +150,7 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 			ready = make(chan struct{})
 			once  sync.Once
 		)
+		spawned := time.Now()
 		child := testkit.StartChild(b, childEnv, conf, func(line string) bool {
 			switch {
 			case strings.HasPrefix(line, "child sending"):
@@ -167,6 +168,23 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 		case <-time.After(2 * time.Minute):
 			b.Fatal("the child did not start")
 		}
+		// The loop's clock starts with its clients connected; so does the
+		// campaign's: each account's connection from the child is open
+		// and has made a call as the account.
+		testkit.Eventually(b, time.Minute, "the child's accounts connected", func() bool {
+			live := map[int64]bool{}
+			for _, c := range e.sbx.ConnectionLog() {
+				if c.Open() && c.UserID != 0 && c.Opened.After(spawned) {
+					live[c.UserID] = true
+				}
+			}
+			for _, a := range accts {
+				if !live[a.TGUserID] {
+					return false
+				}
+			}
+			return true
+		})
 		before := e.sbx.UploadedBytes()
 		start := time.Now()
 		e.start(v.ID)
