@@ -30,9 +30,6 @@ SELECT restored_backup_at, restored_at FROM campaigns WHERE id = sqlc.arg(id);
 UPDATE deliveries SET claimed_at = sqlc.arg(claimed_at), updated_at = sqlc.arg(now)
 WHERE campaign_id = sqlc.arg(campaign_id) AND state = 'sending';
 
--- name: CampaignSenderAccounts :many
-SELECT account_id FROM campaign_senders WHERE campaign_id = sqlc.arg(campaign_id) ORDER BY account_id;
-
 -- name: FirstPendingDeliveries :many
 SELECT * FROM deliveries
 WHERE campaign_id = sqlc.arg(campaign_id) AND account_id = sqlc.arg(account_id) AND state = 'pending'

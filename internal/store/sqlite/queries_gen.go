@@ -131,10 +131,6 @@ func (s queries) CampaignReasonCounts(ctx context.Context, campaignID int64) ([]
 	return each(rs, convCampaignReasonCountsRow), err
 }
 
-func (s queries) CampaignSenderAccounts(ctx context.Context, campaignID int64) ([]int64, error) {
-	return s.q.CampaignSenderAccounts(ctx, campaignID)
-}
-
 func (s queries) CampaignSenderIDs(ctx context.Context, campaignID int64) ([]int64, error) {
 	return s.q.CampaignSenderIDs(ctx, campaignID)
 }

@@ -70,7 +70,7 @@ func (q queries) RecheckRestored(ctx context.Context, campaignID int64, perAccou
 			return mapErr(q.d, err)
 		}
 		checked = int(n)
-		accounts, err := q.q.CampaignSenderAccounts(ctx, campaignID)
+		accounts, err := q.q.CampaignSenderIDs(ctx, campaignID)
 		if err != nil {
 			return mapErr(q.d, err)
 		}

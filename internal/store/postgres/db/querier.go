@@ -49,7 +49,6 @@ type Querier interface {
 	CampaignOfUser(ctx context.Context, arg CampaignOfUserParams) (Campaign, error)
 	CampaignPendingShares(ctx context.Context, campaignID int64) ([]CampaignPendingSharesRow, error)
 	CampaignReasonCounts(ctx context.Context, campaignID int64) ([]CampaignReasonCountsRow, error)
-	CampaignSenderAccounts(ctx context.Context, campaignID int64) ([]int64, error)
 	CampaignSenderIDs(ctx context.Context, campaignID int64) ([]int64, error)
 	// Bucketing times is where the engines disagree most; the rows are few
 	// enough (one campaign's sends) to bucket in Go.

@@ -22,33 +22,6 @@ func (q *Queries) BackupTakenAt(ctx context.Context) (time.Time, error) {
 	return taken_at, err
 }
 
-const campaignSenderAccounts = `-- name: CampaignSenderAccounts :many
-SELECT account_id FROM campaign_senders WHERE campaign_id = $1 ORDER BY account_id
-`
-
-func (q *Queries) CampaignSenderAccounts(ctx context.Context, campaignID int64) ([]int64, error) {
-	rows, err := q.db.QueryContext(ctx, campaignSenderAccounts, campaignID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []int64{}
-	for rows.Next() {
-		var account_id int64
-		if err := rows.Scan(&account_id); err != nil {
-			return nil, err
-		}
-		items = append(items, account_id)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const campaignsToPauseOnRestore = `-- name: CampaignsToPauseOnRestore :many
 SELECT id FROM campaigns
 WHERE status = 'running' OR (status = 'scheduled' AND start_at <= $1)
