@@ -125,6 +125,20 @@ func TestBrowserTeamInbox(t *testing.T) {
 	bea.WaitText("#thread .msg.note", "VIP customer: offer the Friday discount", 10*time.Second)
 	bea.WaitText("#thread .msg.note .note-label", "Note · only your team sees this", 5*time.Second)
 	bea.WaitText("#thread .msg.note .note-author", "bea@example.com", 5*time.Second)
+	// The page says "Note added" where focus is: the flash, on screen,
+	// and nothing of the conversation's header (its Assign button) is
+	// under the sticky navigation. Sent back to "#note-form" instead,
+	// the page scrolled there after the flash took focus and lost it, and
+	// a click on Assign landed on the navigation.
+	onScreen := `(function () {
+		var nav = document.querySelector("nav.app-navbar").getBoundingClientRect().bottom;
+		return document.activeElement.id === "flash" &&
+			document.querySelector("#flash").getBoundingClientRect().top >= nav &&
+			document.querySelector("#assign-submit").getBoundingClientRect().top >= nav;
+	})()`
+	if !bea.is(onScreen) {
+		t.Error("after adding a note, the focused flash or the Assign button is off screen or under the navigation")
+	}
 	ann.WaitText("#thread .msg.note", "VIP customer: offer the Friday discount", live)
 	ann.WaitText("#thread .msg.note .note-author", "bea@example.com", 5*time.Second)
 

@@ -53,7 +53,7 @@ func (h *Handler) addConversationNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.flash(r, "success", "Note added. Only your team sees it.")
-	redirect(w, r, conversationURL(id)+"#note-form")
+	redirect(w, r, conversationURL(id))
 }
 
 // POST /inbox/{id}/typing — the person is typing an answer here (htmx,
