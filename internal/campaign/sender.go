@@ -407,24 +407,36 @@ func (r *run) step(ctx context.Context, pending *answer, claim bool, more ...*an
 	ev := r.s.eventSink()
 	err := r.s.batch.do(ctx, func(ctx context.Context, tx store.Tx) error {
 		cl = claimed{}
+		// The pace is locked once for the answers and the claim: each
+		// statement is a round trip to PostgreSQL, in the transaction
+		// every sending account waits for.
+		pace, err := tx.LockPace(ctx, r.accountID, now)
+		if err != nil {
+			return err
+		}
+		moved := false
 		for _, a := range answers {
-			if err := recordIn(ctx, tx, r.fence, a, now); err != nil {
+			if err := recordIn(ctx, tx, r.fence, a, &pace, now); err != nil {
 				return err
 			}
+			moved = moved || a.fail == nil
 			if err := publishDelivery(ctx, ev, tx, a.d, a.c, a.fail, a.messageID, now); err != nil {
 				return err
 			}
 		}
-		if !claim {
-			return nil
+		if claim {
+			lastSent := r.lastSent
+			if len(answers) > 0 {
+				lastSent = now
+			}
+			if cl, err = claimIn(ctx, tx, ev, r.fence, r.accountID, pace, now, r.caughtUp, lastSent); err != nil || cl.ok {
+				return err // a claim saves the pace, with the answers' moves
+			}
 		}
-		lastSent := r.lastSent
-		if len(answers) > 0 {
-			lastSent = now
+		if moved {
+			return tx.SavePace(ctx, pace, now)
 		}
-		var err error
-		cl, err = claimIn(ctx, tx, ev, r.fence, r.accountID, now, r.caughtUp, lastSent)
-		return err
+		return nil
 	})
 	if err != nil {
 		return claimed{}, fmt.Errorf("account %d: record and claim: %w", r.accountID, err)
@@ -487,12 +499,10 @@ type claimed struct {
 // a campaign's completion after a send recorded since the last catch-up
 // (lastSent): campaign.completed counts the replies Telegram had by then,
 // not only those the inbox had stored.
-func claimIn(ctx context.Context, tx store.Tx, ev Events, f store.Fence, accountID int64, now, caughtUp, lastSent time.Time) (claimed, error) {
+//
+// pace is the account's, locked in tx; a claim saves it moved.
+func claimIn(ctx context.Context, tx store.Tx, ev Events, f store.Fence, accountID int64, pace store.Pace, now, caughtUp, lastSent time.Time) (claimed, error) {
 	var out claimed
-	pace, err := tx.LockPace(ctx, accountID, now)
-	if err != nil {
-		return out, err
-	}
 	camps, err := tx.RunningCampaignsOf(ctx, accountID)
 	if err != nil {
 		return out, err
@@ -596,8 +606,9 @@ func nextOf(ctx context.Context, tx store.Tx, c store.Campaign, accountID int64,
 // recordIn stores Telegram's answer to one send. A message sent keeps
 // its account's next send at least its interval after the answer (the
 // claim counted from before the send; the answer is when Telegram
-// certainly has it).
-func recordIn(ctx context.Context, tx store.Tx, f store.Fence, a *answer, now time.Time) error {
+// certainly has it): pace, the account's locked in tx, moves, and the
+// caller saves it.
+func recordIn(ctx context.Context, tx store.Tx, f store.Fence, a *answer, pace *store.Pace, now time.Time) error {
 	if a.fail != nil {
 		return tx.FinishDelivery(ctx, f, a.d.ID, store.DeliveryFailed, a.fail.code, a.fail.text, 0, now)
 	}
@@ -617,17 +628,13 @@ func recordIn(ctx context.Context, tx store.Tx, f store.Fence, a *answer, now ti
 	// The next send, of this campaign or another one on the account, is
 	// paced from now: the message reached Telegram somewhere between its
 	// claim and this answer.
-	pace, err := tx.LockPace(ctx, a.d.AccountID, now)
-	if err != nil {
-		return err
-	}
 	if now.After(pace.LastSendAt) {
 		pace.LastSendAt = now
 	}
 	if next := now.Add(time.Duration(a.c.MinIntervalSeconds) * time.Second); next.After(pace.NextSendAt) {
 		pace.NextSendAt = next
 	}
-	return tx.SavePace(ctx, pace, now)
+	return nil
 }
 
 // resumeInterrupted finishes the account's sends that a crash, a dropped

@@ -121,9 +121,14 @@ ORDER BY s.account_id;
 SELECT c.* FROM campaigns c JOIN campaign_senders s ON s.campaign_id = c.id
 WHERE s.account_id = sqlc.arg(account_id) AND c.status = 'running' ORDER BY c.started_at, c.id;
 
--- name: EnsurePace :exec
+-- name: LockAccountPace :one
+-- The account's pace, its row made if missing and locked to the end of
+-- the transaction (on PostgreSQL a conflicting upsert locks the row as
+-- SELECT ... FOR UPDATE would; SQLite's writer is alone anyway): one
+-- round trip where a separate insert and select took two.
 INSERT INTO account_pace (account_id, updated_at) VALUES (sqlc.arg(account_id), sqlc.arg(now))
-ON CONFLICT (account_id) DO NOTHING;
+ON CONFLICT (account_id) DO UPDATE SET updated_at = account_pace.updated_at
+RETURNING last_send_at, next_send_at, day, day_count;
 
 -- name: PaceOfAccount :one
 SELECT last_send_at, next_send_at, day, day_count FROM account_pace WHERE account_id = sqlc.arg(account_id);

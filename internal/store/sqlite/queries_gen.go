@@ -505,10 +505,6 @@ func (s queries) EndFloodWait(ctx context.Context, arg gen.EndFloodWaitParams) (
 	return s.q.EndFloodWait(ctx, db.EndFloodWaitParams(arg))
 }
 
-func (s queries) EnsurePace(ctx context.Context, arg gen.EnsurePaceParams) error {
-	return s.q.EnsurePace(ctx, db.EnsurePaceParams(arg))
-}
-
 func (s queries) ExtractionByID(ctx context.Context, arg gen.ExtractionByIDParams) (gen.Extraction, error) {
 	r, err := s.q.ExtractionByID(ctx, db.ExtractionByIDParams(arg))
 	return convExtraction(r), err
@@ -725,6 +721,11 @@ func (s queries) LiveAccountByAPIIDOrPhone(ctx context.Context, arg gen.LiveAcco
 func (s queries) LiveAccountsByAPIIDOrPhone(ctx context.Context, arg gen.LiveAccountsByAPIIDOrPhoneParams) ([]gen.TelegramAccount, error) {
 	rs, err := s.q.LiveAccountsByAPIIDOrPhone(ctx, db.LiveAccountsByAPIIDOrPhoneParams(arg))
 	return each(rs, convTelegramAccount), err
+}
+
+func (s queries) LockAccountPace(ctx context.Context, arg gen.LockAccountPaceParams) (gen.LockAccountPaceRow, error) {
+	r, err := s.q.LockAccountPace(ctx, db.LockAccountPaceParams(arg))
+	return convLockAccountPaceRow(r), err
 }
 
 func (s queries) LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error) {
@@ -1350,6 +1351,10 @@ func convLeastUsedInboxMediaEntryRow(r db.LeastUsedInboxMediaEntryRow) gen.Least
 
 func convListUserSessionsRow(r db.ListUserSessionsRow) gen.ListUserSessionsRow {
 	return gen.ListUserSessionsRow(r)
+}
+
+func convLockAccountPaceRow(r db.LockAccountPaceRow) gen.LockAccountPaceRow {
+	return gen.LockAccountPaceRow(r)
 }
 
 func convMediaFileBySHA256Row(r db.MediaFileBySHA256Row) gen.MediaFileBySHA256Row {

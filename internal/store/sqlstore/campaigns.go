@@ -381,6 +381,12 @@ func (q queries) RunningCampaignsOf(ctx context.Context, accountID int64) ([]sto
 	return convertAll(q.d, rs, err, toCampaign)
 }
 
+func (q queries) LockPace(ctx context.Context, accountID int64, now time.Time) (store.Pace, error) {
+	r, err := q.q.LockAccountPace(ctx, gen.LockAccountPaceParams{AccountID: accountID, Now: now})
+	return store.Pace{AccountID: accountID, LastSendAt: fromNullTime(r.LastSendAt), NextSendAt: fromNullTime(r.NextSendAt),
+		Day: r.Day, DayCount: int(r.DayCount)}, mapErr(q.d, err)
+}
+
 func (q queries) PaceOf(ctx context.Context, accountID int64) (store.Pace, error) {
 	r, err := q.q.PaceOfAccount(ctx, accountID)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -190,25 +190,6 @@ func (q queries) insertDeliveries(ctx context.Context, c store.Campaign, ds []st
 	return nil
 }
 
-func (q queries) LockPace(ctx context.Context, accountID int64, now time.Time) (store.Pace, error) {
-	if err := q.q.EnsurePace(ctx, gen.EnsurePaceParams{AccountID: accountID, Now: now}); err != nil {
-		return store.Pace{}, mapErr(q.d, err)
-	}
-	lock := ""
-	if q.d.Name == "postgres" {
-		lock = " FOR UPDATE"
-	}
-	var (
-		p          = store.Pace{AccountID: accountID}
-		last, next sql.NullTime
-		count      int64
-	)
-	err := q.queryRow(ctx, "SELECT last_send_at, next_send_at, day, day_count FROM account_pace WHERE account_id = ?"+lock, accountID).
-		Scan(&last, &next, &p.Day, &count)
-	p.LastSendAt, p.NextSendAt, p.DayCount = fromNullTime(last), fromNullTime(next), int(count)
-	return p, mapErr(q.d, err)
-}
-
 // The claim and the record of a send, and the release of a claim, are
 // fenced: under a lease (their store.Fence) they apply only while it is
 // still the account's, so a node that lost its account cannot write

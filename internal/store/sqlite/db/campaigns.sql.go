@@ -835,21 +835,6 @@ func (q *Queries) EndCampaignPreparing(ctx context.Context, id int64) (int64, er
 	return result.RowsAffected()
 }
 
-const ensurePace = `-- name: EnsurePace :exec
-INSERT INTO account_pace (account_id, updated_at) VALUES (?1, ?2)
-ON CONFLICT (account_id) DO NOTHING
-`
-
-type EnsurePaceParams struct {
-	AccountID int64
-	Now       time.Time
-}
-
-func (q *Queries) EnsurePace(ctx context.Context, arg EnsurePaceParams) error {
-	_, err := q.db.ExecContext(ctx, ensurePace, arg.AccountID, arg.Now)
-	return err
-}
-
 const findSuppression = `-- name: FindSuppression :one
 SELECT id, user_id, tg_user_id, username, reason, created_at FROM suppressions WHERE user_id = ?1 AND
   ((CAST(?2 AS BIGINT) <> 0 AND tg_user_id = ?2)
@@ -1106,6 +1091,40 @@ func (q *Queries) InsertSuppression(ctx context.Context, arg InsertSuppressionPa
 		&i.Username,
 		&i.Reason,
 		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const lockAccountPace = `-- name: LockAccountPace :one
+INSERT INTO account_pace (account_id, updated_at) VALUES (?1, ?2)
+ON CONFLICT (account_id) DO UPDATE SET updated_at = account_pace.updated_at
+RETURNING last_send_at, next_send_at, day, day_count
+`
+
+type LockAccountPaceParams struct {
+	AccountID int64
+	Now       time.Time
+}
+
+type LockAccountPaceRow struct {
+	LastSendAt sql.NullTime
+	NextSendAt sql.NullTime
+	Day        string
+	DayCount   int64
+}
+
+// The account's pace, its row made if missing and locked to the end of
+// the transaction (on PostgreSQL a conflicting upsert locks the row as
+// SELECT ... FOR UPDATE would; SQLite's writer is alone anyway): one
+// round trip where a separate insert and select took two.
+func (q *Queries) LockAccountPace(ctx context.Context, arg LockAccountPaceParams) (LockAccountPaceRow, error) {
+	row := q.db.QueryRowContext(ctx, lockAccountPace, arg.AccountID, arg.Now)
+	var i LockAccountPaceRow
+	err := row.Scan(
+		&i.LastSendAt,
+		&i.NextSendAt,
+		&i.Day,
+		&i.DayCount,
 	)
 	return i, err
 }

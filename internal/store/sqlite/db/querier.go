@@ -174,7 +174,6 @@ type Querier interface {
 	// A use that Telegram let through after a FLOOD_WAIT's time: the account is
 	// active again, unless something graver was recorded meanwhile.
 	EndFloodWait(ctx context.Context, arg EndFloodWaitParams) (int64, error)
-	EnsurePace(ctx context.Context, arg EnsurePaceParams) error
 	ExtractionByID(ctx context.Context, arg ExtractionByIDParams) (Extraction, error)
 	ExtractionByListID(ctx context.Context, arg ExtractionByListIDParams) (Extraction, error)
 	ExtractionForWork(ctx context.Context, id int64) (Extraction, error)
@@ -237,6 +236,11 @@ type Querier interface {
 	// login still in progress ('pending') holds neither.
 	LiveAccountByAPIIDOrPhone(ctx context.Context, arg LiveAccountByAPIIDOrPhoneParams) (TelegramAccount, error)
 	LiveAccountsByAPIIDOrPhone(ctx context.Context, arg LiveAccountsByAPIIDOrPhoneParams) ([]TelegramAccount, error)
+	// The account's pace, its row made if missing and locked to the end of
+	// the transaction (on PostgreSQL a conflicting upsert locks the row as
+	// SELECT ... FOR UPDATE would; SQLite's writer is alone anyway): one
+	// round trip where a separate insert and select took two.
+	LockAccountPace(ctx context.Context, arg LockAccountPaceParams) (LockAccountPaceRow, error)
 	LoginDeviceUser(ctx context.Context, tokenHash []byte) (int64, error)
 	LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error)
 	// The first start on a database restored from a backup (see sqlstore/restores.go).
