@@ -74,7 +74,7 @@ func (s *Service) AnswerFile(ctx context.Context, userID, conversationID int64, 
 		return Message{}, err
 	}
 	a := store.NewAnswer{UserID: userID, ConversationID: c.ID, Text: r.Text, Entities: storeEntities(r.Entities), RandomID: telegram.NewRandomID(),
-		MediaFileID: file.ID, MediaType: file.Type, MediaSize: file.Size, Now: s.now()}
+		MediaFileID: file.ID, MediaType: file.Type, MediaSize: file.Size, MediaMIME: file.MIMEType, MediaFileName: file.FileName, Now: s.now()}
 	person, isPerson := actor.From(ctx)
 	a.AnsweredBy = person.UserID
 	if uerr := s.acc.Usable(telegram.WithKinds(ctx, telegram.KindSend), userID, c.AccountID); uerr != nil {

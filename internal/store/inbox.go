@@ -205,9 +205,11 @@ type NewAnswer struct {
 	RandomID       int64
 	// MediaFileID is the workspace's stored file it attaches (0 for none),
 	// with the file's type and size, shown until it is sent.
-	MediaFileID int64
-	MediaType   string
-	MediaSize   int64
+	MediaFileID   int64
+	MediaType     string
+	MediaSize     int64
+	MediaMIME     string
+	MediaFileName string
 	// AnsweredBy is the person who wrote it; 0 for none (a background
 	// caller).
 	AnsweredBy int64

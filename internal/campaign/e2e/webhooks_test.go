@@ -142,7 +142,8 @@ func TestWebhooksThroughTheApp(t *testing.T) {
 // TestWebhookMediaLink: a person sends a file; message.received carries
 // its type, name and size and a link that downloads it without a token
 // (the same bytes, as an attachment under its name). A changed link is
-// refused, and one past its expiry says so.
+// refused, and one past its expiry says so. An answer with a file is
+// announced the same way by answer.sent.
 func TestWebhookMediaLink(t *testing.T) {
 	t.Parallel()
 	sb := freshSandbox(t)
@@ -160,7 +161,7 @@ func TestWebhookMediaLink(t *testing.T) {
 		mu.Unlock()
 	}))
 	t.Cleanup(rcv.Close)
-	c.Call("POST", "/webhooks", map[string]any{"url": rcv.URL, "events": []string{"message.received"}}).Into(t, 201, nil)
+	c.Call("POST", "/webhooks", map[string]any{"url": rcv.URL, "events": []string{"message.received", "answer.sent"}}).Into(t, 201, nil)
 	acct := c.Connect(apiID, apiHash, phoneAnn)
 	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
 	if err != nil {
@@ -181,44 +182,65 @@ func TestWebhookMediaLink(t *testing.T) {
 		Size                          int64
 		URLExpiresAt                  time.Time
 	}
-	var got media
-	testkit.Eventually(t, 90*time.Second, "message.received with the file", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, ev := range events {
-			raw, _ := json.Marshal(ev.Data)
-			var m struct {
-				Media *struct {
-					Type         string    `json:"type"`
-					MIMEType     string    `json:"mime_type"`
-					FileName     string    `json:"file_name"`
-					URL          string    `json:"url"`
-					Size         int64     `json:"size"`
-					URLExpiresAt time.Time `json:"url_expires_at"`
-				} `json:"media"`
+	var conv int64
+	mediaOf := func(typ string) media {
+		t.Helper()
+		var got media
+		testkit.Eventually(t, 90*time.Second, typ+" with the file", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, ev := range events {
+				raw, _ := json.Marshal(ev.Data)
+				var m struct {
+					ConversationID int64 `json:"conversation_id"`
+					Media          *struct {
+						Type         string    `json:"type"`
+						MIMEType     string    `json:"mime_type"`
+						FileName     string    `json:"file_name"`
+						URL          string    `json:"url"`
+						Size         int64     `json:"size"`
+						URLExpiresAt time.Time `json:"url_expires_at"`
+					} `json:"media"`
+				}
+				if ev.Type == typ && json.Unmarshal(raw, &m) == nil && m.Media != nil {
+					got, conv = media(*m.Media), m.ConversationID
+					return true
+				}
 			}
-			if json.Unmarshal(raw, &m) == nil && m.Media != nil {
-				got = media(*m.Media)
-				return true
-			}
+			return false
+		})
+		return got
+	}
+	// download checks that a media object names the file and that its link
+	// serves the exact bytes as an attachment under the file's name.
+	download := func(got media, typ, mimeType, name string, want []byte) {
+		t.Helper()
+		if got.Type != typ || got.MIMEType != mimeType || got.FileName != name || got.Size != int64(len(want)) ||
+			!strings.HasPrefix(got.URL, a.URL+medialink.Path) || time.Until(got.URLExpiresAt) < 24*time.Hour {
+			t.Fatalf("media object %+v; want the %s %s, its size, a link on %s working for a day", got, typ, name, a.URL)
 		}
-		return false
-	})
-	if got.Type != "document" || got.MIMEType != "application/pdf" || got.FileName != "contract.pdf" || got.Size != int64(len(contract)) ||
-		!strings.HasPrefix(got.URL, a.URL+medialink.Path) || time.Until(got.URLExpiresAt) < 24*time.Hour {
-		t.Fatalf("media object %+v; want the document, its name and size, a link on %s working for a day", got, a.URL)
+		resp, err := http.Get(got.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || sha(body) != sha(want) || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), name) || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("GET the link: %d %v, %d bytes (sha %s, want %s)", resp.StatusCode, resp.Header, len(body), sha(body), sha(want))
+		}
 	}
+	got := mediaOf("message.received")
+	download(got, "document", "application/pdf", "contract.pdf", contract)
 
-	resp, err := http.Get(got.URL)
-	if err != nil {
-		t.Fatal(err)
+	// The answer, with a file of ours: answer.sent carries it the same way.
+	invoice := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("invoice line\n"), 3000)...)
+	var up struct {
+		ID int64 `json:"id"`
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || sha(body) != sha(contract) || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
-		!strings.Contains(resp.Header.Get("Content-Disposition"), "contract.pdf") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
-		t.Fatalf("GET the link: %d %v, %d bytes (sha %s, want %s)", resp.StatusCode, resp.Header, len(body), sha(body), sha(contract))
-	}
+	c.Upload("invoice.pdf", invoice).Into(t, 201, &up)
+	c.Call("POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"text": "Here is the invoice", "media_id": up.ID}).Into(t, 201, nil)
+	download(mediaOf("answer.sent"), "document", "application/pdf", "invoice.pdf", invoice)
 
 	tok := strings.TrimPrefix(got.URL, a.URL+medialink.Path)
 	changed := []byte(tok)

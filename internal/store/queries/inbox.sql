@@ -54,10 +54,10 @@ SELECT COUNT(*) FROM deliveries WHERE account_id = sqlc.arg(account_id) AND tg_u
 
 -- name: InsertAnswer :one
 INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at,
-    state, random_id, error_code, error, answered_by, media_file_id, media_type, media_size, created_at, updated_at)
+    state, random_id, error_code, error, answered_by, media_file_id, media_type, media_size, media_mime, media_file_name, created_at, updated_at)
 VALUES (sqlc.arg(conversation_id), sqlc.arg(user_id), sqlc.arg(account_id), 'out', 'answer', sqlc.arg(text), sqlc.arg(entities),
     sqlc.arg(sent_at), 'pending', sqlc.arg(random_id), sqlc.arg(error_code), sqlc.arg(error), sqlc.narg(answered_by),
-    sqlc.narg(media_file_id), sqlc.arg(media_type), sqlc.arg(media_size), sqlc.arg(now), sqlc.arg(now))
+    sqlc.narg(media_file_id), sqlc.arg(media_type), sqlc.arg(media_size), sqlc.arg(media_mime), sqlc.arg(media_file_name), sqlc.arg(now), sqlc.arg(now))
 RETURNING id;
 
 -- name: ClaimAnswerOf :execrows

@@ -252,7 +252,7 @@ func (q queries) CreateAnswer(ctx context.Context, a store.NewAnswer) (store.Inb
 		id, err := q.q.InsertAnswer(ctx, gen.InsertAnswerParams{ConversationID: c.ID, UserID: c.UserID, AccountID: c.AccountID,
 			Text: a.Text, Entities: entitiesJSON(a.Entities), SentAt: sentAt, RandomID: a.RandomID, ErrorCode: a.ErrorCode,
 			Error: a.Error, AnsweredBy: nullID(a.AnsweredBy), MediaFileID: nullID(a.MediaFileID), MediaType: a.MediaType,
-			MediaSize: a.MediaSize, Now: a.Now})
+			MediaSize: a.MediaSize, MediaMime: a.MediaMIME, MediaFileName: a.MediaFileName, Now: a.Now})
 		if err != nil {
 			return mapErr(q.d, err)
 		}

@@ -182,7 +182,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	links := &mediaLinks{keys: keys, base: linkBase(cfg.BaseURL, listenAddr), ttl: medialink.DefaultTTL, now: time.Now}
 	inboxSvc.OnMessageTx(inboxToWebhooks(webhookSvc, links))
-	inboxSvc.OnAnswerTx(answersToWebhooks(webhookSvc))
+	inboxSvc.OnAnswerTx(answersToWebhooks(webhookSvc, links))
 	// Before any job runs: on a restored database, what was running waits
 	// for a person.
 	if err := campaignSvc.HandleRestore(ctx); err != nil {

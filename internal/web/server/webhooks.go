@@ -70,15 +70,9 @@ func inboxToWebhooks(hooks *webhook.Service, links *mediaLinks) inbox.MessageTxH
 		if c.AssignedTo != 0 {
 			data.AssignedTo = &memberEvent{UserID: c.AssignedTo, Email: c.AssignedEmail}
 		}
-		if m.MediaType != "" {
-			data.Media = &mediaEvent{Type: m.MediaType, MIMEType: m.MediaMIME, Size: m.MediaSize, FileName: m.MediaFileName}
-			if m.HasFile() && links != nil {
-				url, expires, err := links.of(c, m)
-				if err != nil {
-					return fmt.Errorf("media link of message %d: %w", m.ID, err)
-				}
-				data.Media.URL, data.Media.URLExpiresAt = url, &expires
-			}
+		var err error
+		if data.Media, err = mediaOf(c, m, links); err != nil {
+			return err
 		}
 		if err := hooks.PublishTx(ctx, tx, c.UserID, webhook.MessageReceived, data); err != nil {
 			return fmt.Errorf("webhook event %s of conversation %d: %w", webhook.MessageReceived, c.ID, err)
@@ -87,9 +81,27 @@ func inboxToWebhooks(hooks *webhook.Service, links *mediaLinks) inbox.MessageTxH
 	}
 }
 
+// mediaOf is the media object of a message's photo or file, with a link
+// to download it once Telegram has the message; nil for text.
+func mediaOf(c inbox.Conversation, m inbox.Message, links *mediaLinks) (*mediaEvent, error) {
+	if m.MediaType == "" {
+		return nil, nil
+	}
+	e := &mediaEvent{Type: m.MediaType, MIMEType: m.MediaMIME, Size: m.MediaSize, FileName: m.MediaFileName}
+	if m.HasFile() && links != nil {
+		url, expires, err := links.of(c, m)
+		if err != nil {
+			return nil, fmt.Errorf("media link of message %d: %w", m.ID, err)
+		}
+		e.URL, e.URLExpiresAt = url, &expires
+	}
+	return e, nil
+}
+
 // answersToWebhooks is the inbox's answer hook, inside the transaction
-// that records an answer sent: it becomes answer.sent, naming who wrote it.
-func answersToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
+// that records an answer sent: it becomes answer.sent, naming who wrote it
+// and carrying its file as message.received does.
+func answersToWebhooks(hooks *webhook.Service, links *mediaLinks) inbox.MessageTxHook {
 	return func(ctx context.Context, tx store.Tx, c inbox.Conversation, m inbox.Message) error {
 		data := answerEvent{ID: m.ID, ConversationID: c.ID, AccountID: c.AccountID, CampaignID: c.CampaignID,
 			To:   personEvent{UserID: c.TGUserID, Username: c.Username, FirstName: c.FirstName, LastName: c.LastName},
@@ -99,6 +111,10 @@ func answersToWebhooks(hooks *webhook.Service) inbox.MessageTxHook {
 		}
 		if c.AssignedTo != 0 {
 			data.AssignedTo = &memberEvent{UserID: c.AssignedTo, Email: c.AssignedEmail}
+		}
+		var err error
+		if data.Media, err = mediaOf(c, m, links); err != nil {
+			return err
 		}
 		if err := hooks.PublishTx(ctx, tx, c.UserID, webhook.AnswerSent, data); err != nil {
 			return fmt.Errorf("webhook event %s of answer %d: %w", webhook.AnswerSent, m.ID, err)
@@ -115,6 +131,7 @@ type answerEvent struct {
 	CampaignID     int64        `json:"campaign_id,omitempty"`
 	To             personEvent  `json:"to"`
 	Text           string       `json:"text"`
+	Media          *mediaEvent  `json:"media,omitempty"`
 	MessageID      int          `json:"message_id"`
 	SentAt         time.Time    `json:"sent_at"`
 	AnsweredBy     *memberEvent `json:"answered_by"`

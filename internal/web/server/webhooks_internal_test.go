@@ -46,7 +46,7 @@ func TestDomainEventsBecomeWebhookEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	onAnswer := answersToWebhooks(hooks)
+	onAnswer := answersToWebhooks(hooks, nil)
 	onMessage := inboxToWebhooks(hooks, nil)
 	conv := inbox.Conversation{Conversation: store.Conversation{ID: 5, UserID: u.ID, AccountID: 3, TGUserID: 9001,
 		Username: "pia", FirstName: "Pia", CampaignID: 2, AssignedTo: 44, AssignedEmail: "bea@example.com"}}

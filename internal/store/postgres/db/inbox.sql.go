@@ -706,10 +706,10 @@ func (q *Queries) InboxMessagesBefore(ctx context.Context, arg InboxMessagesBefo
 
 const insertAnswer = `-- name: InsertAnswer :one
 INSERT INTO inbox_messages (conversation_id, user_id, account_id, direction, origin, text, entities, sent_at,
-    state, random_id, error_code, error, answered_by, media_file_id, media_type, media_size, created_at, updated_at)
+    state, random_id, error_code, error, answered_by, media_file_id, media_type, media_size, media_mime, media_file_name, created_at, updated_at)
 VALUES ($1, $2, $3, 'out', 'answer', $4, $5,
     $6, 'pending', $7, $8, $9, $10,
-    $11, $12, $13, $14, $14)
+    $11, $12, $13, $14, $15, $16, $16)
 RETURNING id
 `
 
@@ -727,6 +727,8 @@ type InsertAnswerParams struct {
 	MediaFileID    sql.NullInt64
 	MediaType      string
 	MediaSize      int64
+	MediaMime      string
+	MediaFileName  string
 	Now            time.Time
 }
 
@@ -745,6 +747,8 @@ func (q *Queries) InsertAnswer(ctx context.Context, arg InsertAnswerParams) (int
 		arg.MediaFileID,
 		arg.MediaType,
 		arg.MediaSize,
+		arg.MediaMime,
+		arg.MediaFileName,
 		arg.Now,
 	)
 	var id int64
