@@ -247,9 +247,10 @@ func documentKind(d *tg.Document) string {
 		return "video"
 	case strings.HasPrefix(d.MimeType, "audio/"):
 		return "audio"
-	case strings.HasPrefix(d.MimeType, "image/"):
-		return "photo"
 	}
+	// An image sent as a file (uncompressed, under its name) stays a
+	// file, as Telegram's apps show it: it has no photo sizes to show
+	// inline, and its sender chose a download.
 	return "document"
 }
 

@@ -27,6 +27,7 @@ func TestMediaOf(t *testing.T) {
 		{doc("video/mp4", &tg.DocumentAttributeAnimated{}), "animation", 4096},
 		{doc("application/pdf", &tg.DocumentAttributeFilename{FileName: "a.pdf"}), "document", 4096},
 		{doc("video/webm"), "video", 4096},
+		{doc("image/png", &tg.DocumentAttributeFilename{FileName: "scan.png"}, &tg.DocumentAttributeImageSize{W: 800, H: 600}), "document", 4096},
 		{&tg.MessageMediaGeo{}, "location", 0},
 		{&tg.MessageMediaContact{}, "contact", 0},
 		{&tg.MessageMediaPoll{}, "poll", 0},
