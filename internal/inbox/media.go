@@ -29,6 +29,10 @@ const DefaultMediaCacheSize = 512 << 20
 // account's connection; a longer one answers flood_wait with its time.
 const mediaFloodWaitMax = 5 * time.Second
 
+// mediaFetchMax bounds one download from Telegram into the cache (50 MB
+// at a slow 100 KB/s is under ten minutes).
+const mediaFetchMax = 10 * time.Minute
+
 // staleMediaAfter is when a cache entry left half written (a node died
 // mid-fetch) is cleared.
 const staleMediaAfter = time.Hour
@@ -129,7 +133,23 @@ func (s *Service) Media(ctx context.Context, userID, conversationID, messageID i
 	}
 	e, body, err := s.st.OpenInboxMedia(ctx, m.ID, variant, s.now())
 	if errors.Is(err, store.ErrNotFound) {
-		if _, err = s.fetchMedia(ctx, c, m, variant); err == nil {
+		// Views of a file not cached yet (a team opening the same
+		// conversation) wait for one download instead of each asking
+		// Telegram for it. It runs to its end if the first viewer leaves:
+		// the others still wait for it, and the cache keeps it.
+		key := strconv.FormatInt(m.ID, 10) + "/" + variant
+		ch := s.fetches.DoChan(key, func() (any, error) {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mediaFetchMax)
+			defer cancel()
+			return s.fetchMedia(ctx, c, m, variant)
+		})
+		select {
+		case r := <-ch:
+			err = r.Err
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err == nil {
 			e, body, err = s.st.OpenInboxMedia(ctx, m.ID, variant, s.now())
 		}
 	}

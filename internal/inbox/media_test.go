@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"io"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/telegramate/telegramate/internal/apperr"
@@ -93,7 +94,7 @@ func (e *env) written(media *sandbox.Media) (inbox.Conversation, inbox.Message, 
 	e.waitFor("the "+media.Type+" in the inbox", func() (bool, error) {
 		for _, m := range e.thread(c.ID) {
 			// Not by its type: a file that calls itself image/jpeg is
-			// labelled a photo.
+			// a document.
 			if !seen[m.ID] && m.Incoming() && m.MediaType != "" {
 				got = m
 			}
@@ -241,6 +242,39 @@ func TestIncomingMediaCacheCapped(t *testing.T) {
 	}
 	if n := e.sbx.Counts()["upload.getFile"]; n != before {
 		t.Errorf("a file past the cache's size was downloaded (%d getFile calls)", n-before)
+	}
+}
+
+// TestIncomingMediaViewedAtOnce: four people open the same file, not
+// cached yet, at the same time; Telegram is asked for it once, and each
+// of them gets all of it.
+func TestIncomingMediaViewedAtOnce(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	e.listening(sam.TGUserID)
+	c, first, _ := e.written(&sandbox.Media{Type: "document", Data: testPDF(2 << 20), FileName: "a.pdf"})
+	before := e.sbx.Counts()["upload.getFile"]
+	e.fetch(c, first, "")
+	once := e.sbx.Counts()["upload.getFile"] - before
+
+	data := testPDF(2<<20 + 7)
+	_, second, _ := e.written(&sandbox.Media{Type: "document", Data: data, FileName: "b.pdf"})
+	before = e.sbx.Counts()["upload.getFile"]
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			f, err := e.svc.Media(context.Background(), e.user, c.ID, second.ID, "")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if b, err := io.ReadAll(f.Body); err != nil || sha(b) != sha(data) {
+				t.Errorf("a view read %d bytes (%v), not the file", len(b), err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := e.sbx.Counts()["upload.getFile"] - before; n != once {
+		t.Errorf("four views at once made %d getFile calls, want %d (one download)", n, once)
 	}
 }
 

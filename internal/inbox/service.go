@@ -21,6 +21,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+
+	"golang.org/x/sync/singleflight"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -102,6 +104,9 @@ type Service struct {
 	// known are the people each account held here has a conversation
 	// with (known.go).
 	known knownPeers
+	// fetches joins the views of one file that is not cached yet into
+	// one download (media.go).
+	fetches singleflight.Group
 
 	// beforeSend, when set (tests), runs after an answer is claimed and
 	// committed, before it leaves.
