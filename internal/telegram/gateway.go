@@ -29,6 +29,7 @@ type Gateway struct {
 	dialTimeout    time.Duration
 	connectTimeout time.Duration
 	stepTimeout    time.Duration
+	otherDCIdle    time.Duration
 }
 
 // New checks cfg (DC addresses, public keys) and returns a Gateway.
@@ -43,6 +44,7 @@ func New(cfg Config) (*Gateway, error) {
 		dialTimeout:    cfg.DialTimeout,
 		connectTimeout: cfg.ConnectTimeout,
 		stepTimeout:    cfg.StepTimeout,
+		otherDCIdle:    cfg.OtherDCIdle,
 	}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
@@ -55,6 +57,9 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if g.stepTimeout <= 0 {
 		g.stepTimeout = 60 * time.Second
+	}
+	if g.otherDCIdle <= 0 {
+		g.otherDCIdle = otherDCIdle
 	}
 	version := cfg.AppVersion
 	if version == "" {
@@ -159,13 +164,15 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		Middlewares:         mws,
 	})
 
+	others := newOtherDCs(client, mws, g.net.has, g.otherDCIdle)
 	var (
 		ran   bool
 		fnErr error
 	)
 	runErr := client.Run(ctx, func(ctx context.Context) error {
+		defer others.close()
 		ran = true
-		fnErr = fn(ctx, client.API())
+		fnErr = fn(WithOtherDCs(ctx, others.open), client.API())
 		return fnErr
 	})
 	out := storage.Bytes()
