@@ -339,3 +339,28 @@ func TestIncomingMediaFromAnUnreachableDC(t *testing.T) {
 	}
 	e.waitFor("the text", func() (bool, error) { th := e.thread(c.ID); return th[len(th)-1].Text == "did it arrive?", nil })
 }
+
+// TestIncomingMediaWhenDC2RefusesTheAuthorization: the account's
+// authorization cannot be transferred to the file's DC (Telegram refuses
+// auth.importAuthorization there): the view says which data center failed
+// and what to do, and the next view, once it is accepted, has the file.
+func TestIncomingMediaWhenDC2RefusesTheAuthorization(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	e.listening(sam.TGUserID)
+	c, pm, rec := e.writtenBy(farAway, &sandbox.Media{Type: "photo", Data: testJPEG(t, 400, 300)})
+	if err := e.sbx.SetFault(sandbox.Fault{Method: "auth.importAuthorization", Error: "400:AUTH_BYTES_INVALID"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := e.svc.Media(ctx, e.user, c.ID, pm.ID, inbox.MediaFull)
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.CodeTelegramUnavailable || !strings.Contains(ae.Message, "data center 2") ||
+		!strings.Contains(err.Error(), "AUTH_BYTES_INVALID") {
+		t.Fatalf("a file whose DC refuses the authorization: %v, want telegram_unavailable naming DC 2 and Telegram's refusal", err)
+	}
+	e.sbx.ClearFaults()
+	if _, b := e.fetch(c, pm, inbox.MediaFull); sha(b) != e.sbx.PhotoSizes(rec.Media.File)["x"] && sha(b) != e.sbx.PhotoSizes(rec.Media.File)["y"] {
+		t.Errorf("after the refusal ended: sha256 %s, sizes %v", sha(b), e.sbx.PhotoSizes(rec.Media.File))
+	}
+}

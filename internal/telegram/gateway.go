@@ -164,7 +164,7 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		Middlewares:         mws,
 	})
 
-	others := newOtherDCs(client, mws, g.net.has, g.otherDCIdle)
+	others := newOtherDCs(client, mws, g.net.has, g.otherDCIdle, g.connectTimeout)
 	var (
 		ran   bool
 		fnErr error

@@ -67,6 +67,9 @@ type otherDCs struct {
 	mws    []telegram.Middleware
 	has    func(dc int) bool
 	idle   time.Duration
+	// connectTimeout bounds opening a connection (the authorization's
+	// transfer included).
+	connectTimeout time.Duration
 
 	opening sync.Mutex // one connection opened at a time: rare, and never twice to one DC
 	mu      sync.Mutex
@@ -81,8 +84,8 @@ type dcConn struct {
 	timer *time.Timer
 }
 
-func newOtherDCs(client *telegram.Client, mws []telegram.Middleware, has func(int) bool, idle time.Duration) *otherDCs {
-	return &otherDCs{client: client, mws: mws, has: has, idle: idle, conns: map[int]*dcConn{}}
+func newOtherDCs(client *telegram.Client, mws []telegram.Middleware, has func(int) bool, idle, connectTimeout time.Duration) *otherDCs {
+	return &otherDCs{client: client, mws: mws, has: has, idle: idle, connectTimeout: connectTimeout, conns: map[int]*dcConn{}}
 }
 
 func (o *otherDCs) open(ctx context.Context, dc int) (*tg.Client, func(), error) {
@@ -97,7 +100,11 @@ func (o *otherDCs) open(ctx context.Context, dc int) (*tg.Client, func(), error)
 	if c, err := o.reuse(dc); c != nil || err != nil {
 		return o.use(dc, c, err)
 	}
-	inv, err := o.client.DC(ctx, dc, 1)
+	// Bounded as connecting is: a DC that does not answer must not hold
+	// the view (nor the next one, waiting to open) for ever.
+	dctx, cancel := context.WithTimeout(ctx, o.connectTimeout)
+	defer cancel()
+	inv, err := o.client.DC(dctx, dc, 1)
 	if err != nil {
 		// auth.exportAuthorization went through the client's middlewares:
 		// Telegram's verdict on the account (a FLOOD_WAIT, a revoked
