@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/gotd/td/exchange"
@@ -149,7 +150,11 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 	if o.floodWaitMax > 0 {
 		mws = append(mws, floodWaitMiddleware(o.floodWaitMax, realSleep))
 	}
-	mws = append(append(mws, o.mws...), classifyMiddleware(), nulMiddleware())
+	mws = append(mws, o.mws...)
+	// Another DC's calls pass the same waits and gate, and an error of
+	// their own before the classification (otherdc.go).
+	outer := slices.Clone(mws)
+	mws = append(mws, classifyMiddleware(), nulMiddleware())
 	client := telegram.NewClient(creds.APIID, creds.APIHash.Reveal(), telegram.Options{
 		PublicKeys:          g.net.publicKeys,
 		DC:                  g.net.dc,
@@ -164,7 +169,7 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		Middlewares:         mws,
 	})
 
-	others := newOtherDCs(client, mws, g.net.has, g.otherDCIdle, g.connectTimeout)
+	others := newOtherDCs(client, outer, g.net.has, g.otherDCIdle, g.connectTimeout)
 	var (
 		ran   bool
 		fnErr error

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 )
 
 // Telegram keeps a file on the data center of whoever uploaded it, and
@@ -82,6 +85,31 @@ type dcConn struct {
 	api   *tg.Client
 	users int
 	timer *time.Timer
+	// lost: the DC no longer takes the authorization; closed at once
+	// after its use, the next is opened (and authorised) again.
+	lost   bool
+	closed bool
+}
+
+// authLost keeps a 401 of another DC (its copy of the authorization
+// dropped) from reading as the account's session revoked: the account's
+// own DC decides that. The connection is opened again next time.
+func (o *otherDCs) authLost(dc int, c *dcConn) telegram.Middleware {
+	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
+		return func(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
+			err := next.Invoke(ctx, input, output)
+			rpc, ok := tgerr.As(err)
+			if !ok || rpc.Code != 401 {
+				return err
+			}
+			o.mu.Lock()
+			c.lost = true
+			o.mu.Unlock()
+			// Telegram's error as text only: classified, it would be the
+			// account's.
+			return &FileDCError{DC: dc, Err: fmt.Errorf("DC %d no longer takes the account's authorization (%s); it is transferred again on the next try", dc, rpc.Type)}
+		}
+	})
 }
 
 func newOtherDCs(client *telegram.Client, mws []telegram.Middleware, has func(int) bool, idle, connectTimeout time.Duration) *otherDCs {
@@ -111,7 +139,9 @@ func (o *otherDCs) open(ctx context.Context, dc int) (*tg.Client, func(), error)
 		// session) is in the chain, classified, as any of its calls'.
 		return nil, nil, &FileDCError{DC: dc, Err: err}
 	}
-	c := &dcConn{inv: inv, api: tg.NewClient(chain(inv, o.mws)), users: 1}
+	c := &dcConn{inv: inv, users: 1}
+	mws := append(slices.Clone(o.mws), o.authLost(dc, c), classifyMiddleware(), nulMiddleware())
+	c.api = tg.NewClient(chain(inv, mws))
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
@@ -131,7 +161,7 @@ func (o *otherDCs) reuse(dc int) (*dcConn, error) {
 		return nil, &FileDCError{DC: dc, Err: errors.New("the account's connection ended")}
 	}
 	c := o.conns[dc]
-	if c == nil {
+	if c == nil || c.lost {
 		return nil, nil
 	}
 	c.users++
@@ -157,7 +187,7 @@ func (o *otherDCs) release(dc int, c *dcConn) {
 		o.mu.Unlock()
 		return
 	}
-	if o.idle > 0 && !o.closed {
+	if o.idle > 0 && !o.closed && !c.lost {
 		c.timer = time.AfterFunc(o.idle, func() { o.drop(dc, c) })
 		o.mu.Unlock()
 		return
@@ -169,26 +199,37 @@ func (o *otherDCs) release(dc int, c *dcConn) {
 // drop closes c if nobody uses it.
 func (o *otherDCs) drop(dc int, c *dcConn) {
 	o.mu.Lock()
-	if c.users > 0 || o.conns[dc] != c {
+	if c.users > 0 || c.closed {
 		o.mu.Unlock()
 		return
 	}
-	delete(o.conns, dc)
+	c.closed = true
+	if o.conns[dc] == c {
+		delete(o.conns, dc)
+	}
 	o.mu.Unlock()
 	_ = c.inv.Close()
 }
 
-// close ends every connection: the client is done.
+// close ends every connection kept: the client is done (one in use, or
+// one replaced after its authorization was lost, is closed by its last
+// release, or with the client).
 func (o *otherDCs) close() {
 	o.mu.Lock()
 	o.closed = true
-	conns := o.conns
-	o.conns = map[int]*dcConn{}
-	o.mu.Unlock()
-	for _, c := range conns {
-		if c.timer != nil {
-			c.timer.Stop()
+	var idle []*dcConn
+	for dc, c := range o.conns {
+		if c.users == 0 && !c.closed {
+			c.closed = true
+			if c.timer != nil {
+				c.timer.Stop()
+			}
+			idle = append(idle, c)
 		}
+		delete(o.conns, dc)
+	}
+	o.mu.Unlock()
+	for _, c := range idle {
 		_ = c.inv.Close()
 	}
 }

@@ -3,7 +3,9 @@ package telegram
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -16,7 +18,8 @@ import (
 // TestDownloadFromAnotherDC: Bob (DC 2) sends Ivy (DC 1) a document,
 // kept on DC 2. Download fetches it, byte for byte, over one connection of
 // Ivy's client to DC 2, which a second download reuses while it is kept
-// and which closes with the client.
+// and which closes with the client. A 401 there is no revoked session
+// of the account's: the next download authorises a new connection.
 func TestDownloadFromAnotherDC(t *testing.T) {
 	g, err := New(Config{DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), ConnectTimeout: 10 * time.Second, OtherDCIdle: time.Hour})
 	if err != nil {
@@ -69,6 +72,26 @@ func TestDownloadFromAnotherDC(t *testing.T) {
 		}
 		if n := farConns(false); n != 1 {
 			return fmt.Errorf("%d connections of Ivy's to DC 2 for two downloads, want one kept and reused", n)
+		}
+
+		// DC 2 drops its copy of the authorization: that is no revoked
+		// session of the account's, and the next download authorises a
+		// new connection there.
+		if err := sbx.SetFault(sandbox.Fault{Method: "upload.getFile", Error: "401:AUTH_KEY_UNREGISTERED", Phone: phoneIvy}); err != nil {
+			return err
+		}
+		_, err = Download(ctx, api, f, io.Discard)
+		sbx.ClearFaults()
+		var dcErr *FileDCError
+		if !errors.As(err, &dcErr) || dcErr.DC != 2 || errors.Is(err, ErrSessionRevoked) {
+			return fmt.Errorf("a 401 of DC 2: %v, want a FileDCError of DC 2, not a revoked session", err)
+		}
+		var b bytes.Buffer
+		if _, err := Download(ctx, api, f, &b); err != nil || !bytes.Equal(b.Bytes(), data) {
+			return fmt.Errorf("after DC 2 dropped the authorization: %d bytes, %v", b.Len(), err)
+		}
+		if n := farConns(false); n != 2 {
+			return fmt.Errorf("%d connections of Ivy's to DC 2, want a second after the first lost its authorization", n)
 		}
 		return nil
 	})
