@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"github.com/gotd/td/tg"
 
@@ -44,16 +45,18 @@ func (s *Service) holderElsewhere(ctx context.Context, accountID int64) (string,
 // was made, and the account is to be taken here as usual.
 func (s *Service) useRelayed(ctx context.Context, a store.AccountRef, holder string, fn func(ctx context.Context, api *tg.Client) error) (made bool, err error) {
 	floodMax := telegram.FloodWaitMaxOf(ctx)
-	var moved bool
-	api := telegram.RelayedClient(func(ctx context.Context, body []byte) ([]byte, error) {
+	var moved atomic.Bool
+	send := func(ctx context.Context, body []byte) ([]byte, error) {
 		out, err := s.relay.Call(ctx, a, holder, body, floodMax)
 		if errors.Is(err, relay.ErrMoved) || errors.Is(err, relay.ErrNotTaken) {
-			moved = true
+			moved.Store(true)
 		}
 		return out, err
-	})
-	err = fn(ctx, api)
-	if moved {
+	}
+	// A file kept on another DC is downloaded by the holder too, on its
+	// client's connection there.
+	err = fn(telegram.WithOtherDCs(ctx, telegram.RelayedOtherDCs(send)), telegram.RelayedClient(send))
+	if moved.Load() {
 		return false, nil
 	}
 	return true, err

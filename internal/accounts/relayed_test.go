@@ -1,8 +1,10 @@
 package accounts_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/connections"
 	"github.com/telegramate/telegramate/internal/lease"
+	"github.com/telegramate/telegramate/internal/sandbox"
 	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/testkit"
@@ -33,7 +36,7 @@ func nodeTTL(t *testing.T, e *env, id, url string, ttl time.Duration) *accounts.
 	}
 	t.Cleanup(leases.Close)
 	gw, err := telegram.New(telegram.Config{DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), Logger: slog.New(slog.DiscardHandler),
-		ConnectTimeout: 10 * time.Second, NodeID: id})
+		ConnectTimeout: 10 * time.Second, NodeID: id, OtherDCIdle: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,5 +154,84 @@ func TestWantedAccountGivenWhenWorkEnds(t *testing.T) {
 	t.Logf("node B had the account %s after A's work ended", after.Round(time.Millisecond))
 	if after > 10*time.Second {
 		t.Errorf("node B had the account %s after A's work ended, as at A's next renewal (every %s): asking once is not enough", after.Round(time.Second), ttl/3)
+	}
+}
+
+// TestFileOnAnotherDCDownloadedThroughTheHolder: Bob (DC 2) sends Ann
+// (DC 1, held by node A) a document, which Telegram keeps on DC 2. A
+// person's download of it on node B is made by node A, on its client's
+// connection to DC 2 (authorised by the transfer of Ann's authorization),
+// byte for byte, and closed once idle; node B opens no connection of
+// Ann's, on any DC.
+func TestFileOnAnotherDCDownloadedThroughTheHolder(t *testing.T) {
+	st, url := storetest.PostgresURL(t)
+	e := newEnv(t, st)
+	acct := e.connect(e.ann, appA, phoneAnn, "")
+	a := node(t, e, "node-a", url)
+	testkit.Eventually(t, 30*time.Second, "node A connects the account", func() bool { return a.Live(acct.ID) })
+	b := node(t, e, "node-b", url)
+
+	// The sandbox is the package's: earlier tests' connections of Ann's
+	// are in its record too.
+	since := time.Now()
+	const bob = 3002
+	data := bytes.Repeat([]byte("far away file "), 100_000) // two parts
+	if _, err := sbx.Write(bob, acct.TGUserID, "", &sandbox.Media{Type: "document", Data: data, FileName: "far.bin", MimeType: "application/octet-stream"}); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	err := b.Use(ctxFor(t), e.ann.UserID, acct.ID, func(ctx context.Context, api *tg.Client) error {
+		res, err := api.MessagesGetDialogs(ctx, &tg.MessagesGetDialogsRequest{OffsetPeer: &tg.InputPeerEmpty{}, Limit: 100})
+		if err != nil {
+			return err
+		}
+		top := 0
+		for _, dc := range res.(interface{ GetDialogs() []tg.DialogClass }).GetDialogs() {
+			if d, ok := dc.(*tg.Dialog); ok {
+				if p, ok := d.Peer.(*tg.PeerUser); ok && p.UserID == bob {
+					top = d.TopMessage
+				}
+			}
+		}
+		f, err := telegram.MessageFile(ctx, api, top, false)
+		if err != nil {
+			return err
+		}
+		if f.DC != 2 {
+			return fmt.Errorf("the file is on DC %d, want Bob's 2", f.DC)
+		}
+		_, err = telegram.Download(ctx, api, f, &got)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("a download on node B of a file on DC 2: %v", err)
+	}
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Fatalf("downloaded %d bytes, want the %d written", got.Len(), len(data))
+	}
+	far := false
+	for _, c := range sbx.ConnectionLog() {
+		if c.Opened.Before(since) {
+			continue
+		}
+		if c.UserID == acct.TGUserID && c.Node == "node-b" {
+			t.Fatalf("node B opened a connection of the account: %+v", c)
+		}
+		far = far || c.UserID == acct.TGUserID && c.DC == 2 && c.Node == "node-a"
+	}
+	if !far {
+		t.Fatal("no connection of the account's on DC 2 from node A in the data center's record")
+	}
+	// Closed once idle, while A's live connection stays.
+	testkit.Eventually(t, 30*time.Second, "node A's connection to DC 2 closed", func() bool {
+		for _, c := range sbx.ConnectionLog() {
+			if c.UserID == acct.TGUserID && c.DC == 2 && c.Open() && !c.Opened.Before(since) {
+				return false
+			}
+		}
+		return true
+	})
+	if !a.Live(acct.ID) {
+		t.Error("node A's live connection of the account ended")
 	}
 }

@@ -372,6 +372,11 @@ func run(ctx, connCtx context.Context, api *tg.Client, fn func(ctx context.Conte
 	if f, ok := lease.FromContext(connCtx); ok {
 		ctx = lease.WithFence(ctx, f)
 	}
+	if open, ok := telegram.OtherDCsOf(connCtx); ok {
+		// A file kept on another DC comes over the connection's own
+		// client, authorised there.
+		ctx = telegram.WithOtherDCs(ctx, open)
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := context.AfterFunc(connCtx, func() { cancel(context.Cause(connCtx)) })

@@ -45,10 +45,11 @@ const (
 	quiet    = 8006 // never replies
 	stranger = 8020 // not in any chat: writes first
 	nulName  = 8022 // U+0000 in the first name, not in any chat
+	farAway  = 8023 // on DC 2 (the accounts are on DC 1), not in any chat
 )
 
 const worldJSON = `{
-  "dcs": [1],
+  "dcs": [1, 2],
   "apps": [
     {"api_id": 2100001, "api_hash": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"},
     {"api_id": 2100002, "api_hash": "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"},
@@ -65,7 +66,8 @@ const worldJSON = `{
     {"id": 8006, "first_name": "Quinn"},
     {"id": 8020, "first_name": "Stella", "last_name": "Ranger", "username": "stella_r"},
     {"id": 8021, "first_name": "Tom"},
-    {"id": 8022, "first_name": "Nu\u0000ll", "username": "nul_writer"}
+    {"id": 8022, "first_name": "Nu\u0000ll", "username": "nul_writer"},
+    {"id": 8023, "first_name": "Farah", "username": "farah_far", "dc": 2}
   ],
   "chats": [
     {"id": 9001, "type": "supergroup", "title": "Meetup", "creator": 7001,
@@ -109,6 +111,9 @@ type env struct {
 	setup []func(*inbox.Service)
 	// tick is how often the periodic jobs run.
 	tick time.Duration
+	// dcs, when set, is what the product is configured with instead of
+	// the sandbox's whole list.
+	dcs DCs
 }
 
 // services is the product's services, wired as the server wires them.
@@ -123,7 +128,10 @@ type services struct {
 
 func wire(ctx context.Context, st store.Store, keys *secrets.Keyring, sbx DCs, o inbox.Options, tick time.Duration, setup ...func(*inbox.Service)) (services, error) {
 	var out services
-	gw, err := telegram.New(telegram.Config{DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), ConnectTimeout: 10 * time.Second})
+	// A connection to another DC (a file kept there) is closed soon after
+	// its use, so a test sees it closed.
+	gw, err := telegram.New(telegram.Config{DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), ConnectTimeout: 10 * time.Second,
+		OtherDCIdle: 200 * time.Millisecond})
 	if err != nil {
 		return out, err
 	}
@@ -232,7 +240,11 @@ func newEnvTicking(t testing.TB, st store.Store, o inbox.Options, tick time.Dura
 // start runs the product's services (again, after stop).
 func (e *env) start() {
 	e.t.Helper()
-	s, err := wire(context.Background(), e.st, e.keys, e.sbx, e.o, e.tick, e.setup...)
+	var dcs DCs = e.sbx
+	if e.dcs != nil {
+		dcs = e.dcs
+	}
+	s, err := wire(context.Background(), e.st, e.keys, dcs, e.o, e.tick, e.setup...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -243,6 +243,21 @@ func (s *Service) fetchMedia(ctx context.Context, c store.Conversation, m store.
 
 // mediaError says what a failed fetch means to the person viewing it.
 func (s *Service) mediaError(c store.Conversation, m store.InboxMessage, variant string, err error) error {
+	var (
+		far *telegram.FileDCError
+		fw  *telegram.FloodWaitError
+	)
+	if errors.As(err, &far) && !errors.As(err, &fw) && !errors.Is(err, telegram.ErrSessionRevoked) {
+		// Before Use's answer: a DC the node cannot reach is not the
+		// account's problem (a FLOOD_WAIT or a revoked session on the
+		// authorization's transfer is, as Use says), and the person
+		// should know which failed.
+		s.log.Warn("inbox media not fetched", slog.Int64("conversation", c.ID), slog.Int64("message", m.ID), slog.Any("err", err))
+		return (&apperr.Error{Code: apperr.CodeTelegramUnavailable, Status: http.StatusBadGateway,
+			Message: fmt.Sprintf("Telegram keeps this file on its data center %d, which could not be reached", far.DC),
+			Hint: "Try again in a minute. If it keeps failing, the operator should check that this server reaches that data center " +
+				"(--telegram-dc lists the addresses); meanwhile open the file in the account's Telegram app."}).Wrap(err)
+	}
 	if _, ok := apperr.As(err); ok {
 		return err // the account cannot be used now: Use said why and what to do
 	}
@@ -253,10 +268,10 @@ func (s *Service) mediaError(c store.Conversation, m store.InboxMessage, variant
 		return errFileGone
 	}
 	s.log.Warn("inbox media not fetched", slog.Int64("conversation", c.ID), slog.Int64("message", m.ID), slog.Any("err", err))
-	if rpc, ok := tgerr.As(err); ok && strings.HasPrefix(rpc.Type, "FILE_MIGRATE") {
+	if rpc, ok := tgerr.As(err); ok && rpc.Type == "FILE_MIGRATE" {
 		return (&apperr.Error{Code: apperr.CodeTelegramUnavailable, Status: http.StatusBadGateway,
-			Message: "Telegram keeps this file on another data center, which the inbox cannot fetch from yet",
-			Hint:    "Open it in the account's Telegram app."}).Wrap(err)
+			Message: fmt.Sprintf("Telegram sent the inbox on to data center %d for this file, which did not serve it either", rpc.Argument),
+			Hint:    "Try again in a minute; meanwhile open it in the account's Telegram app."}).Wrap(err)
 	}
 	return (&apperr.Error{Code: apperr.CodeTelegramUnavailable, Status: http.StatusBadGateway,
 		Message: "Telegram did not hand over the file",

@@ -11,8 +11,10 @@ import (
 	"image/jpeg"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/apperr"
 	"github.com/telegramate/telegramate/internal/inbox"
@@ -79,17 +81,23 @@ func sha(b []byte) string {
 // waits for it in the conversation.
 func (e *env) written(media *sandbox.Media) (inbox.Conversation, inbox.Message, sandbox.Message) {
 	e.t.Helper()
+	return e.writtenBy(stranger, media)
+}
+
+// writtenBy is written from another person.
+func (e *env) writtenBy(from int64, media *sandbox.Media) (inbox.Conversation, inbox.Message, sandbox.Message) {
+	e.t.Helper()
 	seen := map[int64]bool{}
 	if page, err := e.svc.List(context.Background(), e.user, inbox.Filter{AccountID: e.account(sam.TGUserID)}); err == nil && len(page.Conversations) > 0 {
 		for _, m := range e.thread(page.Conversations[0].ID) {
 			seen[m.ID] = true
 		}
 	}
-	rec, err := e.sbx.Write(stranger, sam.TGUserID, "", media)
+	rec, err := e.sbx.Write(from, sam.TGUserID, "", media)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	c := e.conversationWith(sam.TGUserID, stranger)
+	c := e.conversationWith(sam.TGUserID, from)
 	var got inbox.Message
 	e.waitFor("the "+media.Type+" in the inbox", func() (bool, error) {
 		for _, m := range e.thread(c.ID) {
@@ -107,7 +115,10 @@ func (e *env) written(media *sandbox.Media) (inbox.Conversation, inbox.Message, 
 // fetch reads one size of a message's file through the service.
 func (e *env) fetch(c inbox.Conversation, m inbox.Message, variant string) (inbox.MediaFile, []byte) {
 	e.t.Helper()
-	f, err := e.svc.Media(context.Background(), e.user, c.ID, m.ID, variant)
+	// Bounded: a fetch that hangs fails the test with what it waited for.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f, err := e.svc.Media(ctx, e.user, c.ID, m.ID, variant)
 	if err != nil {
 		e.t.Fatalf("%s %s of message %d: %v", m.MediaType, variant, m.ID, err)
 	}
@@ -281,4 +292,109 @@ func TestIncomingMediaViewedAtOnce(t *testing.T) {
 func isCode(err error, code string) bool {
 	var e *apperr.Error
 	return errors.As(err, &e) && e.Code == code
+}
+
+// TestIncomingMediaFromAnotherDC: a person on DC 2 sends Sam (DC 1) a
+// photo and a document. Telegram keeps them on DC 2, whose getFile alone
+// serves them (FILE_MIGRATE_2 on DC 1): the inbox fetches them through
+// Sam's own client, authorised on DC 2 (auth.exportAuthorization and
+// importAuthorization, no new login), byte for byte, and closes that
+// connection after the download; Sam's live connection on DC 1 stays
+// the one it was.
+func TestIncomingMediaFromAnotherDC(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	e.listening(sam.TGUserID)
+	c, pm, rec := e.writtenBy(farAway, &sandbox.Media{Type: "photo", Data: testJPEG(t, 1000, 750)})
+	sizes := e.sbx.PhotoSizes(rec.Media.File)
+	if _, thumb := e.fetch(c, pm, inbox.MediaThumb); sha(thumb) != sizes["m"] {
+		t.Errorf("thumbnail sha256 %s, want the sandbox's %q size %s", sha(thumb), "m", sizes["m"])
+	}
+	if _, full := e.fetch(c, pm, inbox.MediaFull); sha(full) != sizes["y"] {
+		t.Errorf("full photo sha256 %s, want the sandbox's largest size %s", sha(full), sizes["y"])
+	}
+	// Three parts of upload.getFile, all on DC 2.
+	doc := testPDF(2<<20 + 4321)
+	_, dm, _ := e.writtenBy(farAway, &sandbox.Media{Type: "document", Data: doc, FileName: "far.pdf", MimeType: "application/pdf"})
+	if f, b := e.fetch(c, dm, inbox.MediaFull); sha(b) != sha(doc) || f.FileName != "far.pdf" {
+		t.Errorf("document sha256 %s name %q, want the written bytes' %s", sha(b), f.FileName, sha(doc))
+	}
+
+	var home, far []sandbox.Connection
+	for _, cn := range e.sbx.ConnectionLog() {
+		switch {
+		case cn.UserID == sam.TGUserID && cn.DC == 1:
+			home = append(home, cn)
+		case cn.UserID == sam.TGUserID && cn.DC == 2:
+			far = append(far, cn)
+		}
+	}
+	if len(home) != 1 || !home[0].Open() {
+		t.Errorf("Sam's connections on DC 1: %+v, want the one live connection", home)
+	}
+	if len(far) == 0 {
+		t.Fatal("no connection of Sam's on DC 2 in the data center's record")
+	}
+	e.waitFor("the connections to DC 2 closed", func() (bool, error) {
+		for _, cn := range e.sbx.ConnectionLog() {
+			if cn.UserID == sam.TGUserID && cn.DC == 2 && cn.Open() {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
+
+// onlyDC1 configures the product with the sandbox's DC 1 alone.
+type onlyDC1 struct{ *sandbox.Server }
+
+func (o onlyDC1) DCs() map[int]string { return map[int]string{1: o.Server.DCs()[1]} }
+
+// TestIncomingMediaFromAnUnreachableDC: a file kept on a data center the
+// product cannot reach is refused with what failed and what to do, and
+// the account's other work goes on.
+func TestIncomingMediaFromAnUnreachableDC(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	e.stop()
+	e.dcs = onlyDC1{e.sbx}
+	e.start()
+	e.listening(sam.TGUserID)
+	c, pm, _ := e.writtenBy(farAway, &sandbox.Media{Type: "photo", Data: testJPEG(t, 400, 300)})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := e.svc.Media(ctx, e.user, c.ID, pm.ID, inbox.MediaFull)
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.CodeTelegramUnavailable || !strings.Contains(ae.Message, "data center 2") ||
+		!strings.Contains(ae.Hint, "--telegram-dc") {
+		t.Fatalf("a file on an unreachable DC: %v (%+v), want telegram_unavailable naming DC 2 and --telegram-dc", err, ae)
+	}
+	// The account still works: its text messages still come.
+	if _, err := e.sbx.Write(farAway, sam.TGUserID, "did it arrive?", nil); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the text", func() (bool, error) { th := e.thread(c.ID); return th[len(th)-1].Text == "did it arrive?", nil })
+}
+
+// TestIncomingMediaWhenDC2RefusesTheAuthorization: the account's
+// authorization cannot be transferred to the file's DC (Telegram refuses
+// auth.importAuthorization there): the view says which data center failed
+// and what to do, and the next view, once it is accepted, has the file.
+func TestIncomingMediaWhenDC2RefusesTheAuthorization(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), inbox.Options{})
+	e.listening(sam.TGUserID)
+	c, pm, rec := e.writtenBy(farAway, &sandbox.Media{Type: "photo", Data: testJPEG(t, 400, 300)})
+	if err := e.sbx.SetFault(sandbox.Fault{Method: "auth.importAuthorization", Error: "400:AUTH_BYTES_INVALID"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := e.svc.Media(ctx, e.user, c.ID, pm.ID, inbox.MediaFull)
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.CodeTelegramUnavailable || !strings.Contains(ae.Message, "data center 2") ||
+		!strings.Contains(err.Error(), "AUTH_BYTES_INVALID") {
+		t.Fatalf("a file whose DC refuses the authorization: %v, want telegram_unavailable naming DC 2 and Telegram's refusal", err)
+	}
+	e.sbx.ClearFaults()
+	if _, b := e.fetch(c, pm, inbox.MediaFull); sha(b) != e.sbx.PhotoSizes(rec.Media.File)["x"] && sha(b) != e.sbx.PhotoSizes(rec.Media.File)["y"] {
+		t.Errorf("after the refusal ended: sha256 %s, sizes %v", sha(b), e.sbx.PhotoSizes(rec.Media.File))
+	}
 }

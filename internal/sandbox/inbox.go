@@ -34,7 +34,9 @@ func (s *Server) Write(from, to int64, text string, media *Media) (Message, erro
 		return Message{}, fmt.Errorf("from %d and to %d must be two different users of the world", from, to)
 	}
 	if media != nil && media.Data != nil {
-		f, err := s.writtenFile(b.DC, media)
+		// Telegram keeps a file on the data center of whoever uploaded
+		// it: the writer's, which the reader reaches with FILE_MIGRATE.
+		f, err := s.writtenFile(a.DC, media)
 		if err != nil {
 			return Message{}, err
 		}

@@ -401,6 +401,7 @@ func (s *Server) getFile(ctx context.Context, req *tg.UploadGetFileRequest) (tg.
 		sum   string
 		mtime int
 		typ   tg.StorageFileTypeClass
+		dc    int
 	)
 	s.mu.Lock()
 	switch l := req.Location.(type) {
@@ -410,6 +411,7 @@ func (s *Server) getFile(ctx context.Context, req *tg.UploadGetFileRequest) (tg.
 			s.mu.Unlock()
 			return nil, locationErr(err)
 		}
+		dc = f.DC
 		for _, z := range f.Sizes {
 			if z.Type == l.ThumbSize {
 				sum = z.SHA256
@@ -422,6 +424,7 @@ func (s *Server) getFile(ctx context.Context, req *tg.UploadGetFileRequest) (tg.
 			s.mu.Unlock()
 			return nil, locationErr(err)
 		}
+		dc = f.DC
 		// Documents have no thumbnails here: only the file itself.
 		if l.ThumbSize == "" {
 			sum = f.SHA256
@@ -431,6 +434,12 @@ func (s *Server) getFile(ctx context.Context, req *tg.UploadGetFileRequest) (tg.
 	s.mu.Unlock()
 	if sum == "" {
 		return nil, errLocationInvalid
+	}
+	if here := callerFrom(ctx).ref.DC; dc != 0 && dc != here {
+		// As Telegram: the file is served only by the data center that
+		// keeps it, to a connection authorised there
+		// (auth.exportAuthorization here, auth.importAuthorization there).
+		return nil, rpcErr(303, fmt.Sprintf("FILE_MIGRATE_%d", dc))
 	}
 	data, err := s.blobs.readAt(sum, req.Offset, req.Limit)
 	if err != nil {

@@ -885,3 +885,64 @@ func mustUpload(ctx context.Context, t *testing.T, api *tg.Client, data []byte) 
 	}
 	return f
 }
+
+// TestGetFileOnAnotherDC: a file is kept on the data center of whoever
+// sent it (Bob's DC 2, written to Ann on DC 1). upload.getFile on Ann's
+// own DC answers FILE_MIGRATE_2 (code 303), as Telegram does; a
+// connection to DC 2 authorised by auth.exportAuthorization and
+// importAuthorization (gotd's own, following the migration) serves the
+// exact bytes.
+func TestGetFileOnAnotherDC(t *testing.T) {
+	s := startSandbox(t, testWorld(t), Options{})
+	data := randomBytes(300*1024, 23)
+	rec, err := s.Write(1002, 1001, "", &Media{Type: "document", Data: data, FileName: "far.bin", MimeType: "application/octet-stream"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := loggedIn(t, s, annPhone)
+	run(t, ann, func(ctx context.Context) error {
+		h, err := ann.API().MessagesGetHistory(ctx, &tg.MessagesGetHistoryRequest{Peer: userInput(s, 1002), Limit: 10})
+		if err != nil {
+			return err
+		}
+		d, err := messageDocument(h.(*tg.MessagesMessages).Messages[0].(*tg.Message))
+		if err != nil {
+			return err
+		}
+		if d.DCID != 2 {
+			return fmt.Errorf("document on DC %d, want the writer's 2", d.DCID)
+		}
+		// A pool on the account's own DC makes the call as sent: gotd's
+		// client would follow the migration by itself.
+		home, err := ann.Pool(1)
+		if err != nil {
+			return err
+		}
+		defer home.Close()
+		_, err = tg.NewClient(home).UploadGetFile(ctx, &tg.UploadGetFileRequest{Location: docLocation(d), Limit: 1 << 20})
+		var te *tgerr.Error
+		if !errors.As(err, &te) || te.Code != 303 || te.Type != "FILE_MIGRATE" || te.Argument != 2 {
+			return fmt.Errorf("getFile on DC 1: %v, want 303 FILE_MIGRATE_2", err)
+		}
+		far, err := ann.DC(ctx, 2, 1)
+		if err != nil {
+			return err
+		}
+		defer far.Close()
+		b, err := download(ctx, tg.NewClient(far), docLocation(d))
+		if err != nil || sha256Hex(b) != rec.Media.SHA256 {
+			return fmt.Errorf("from DC 2: %d bytes (sha256 %s, want %s), %v", len(b), sha256Hex(b), rec.Media.SHA256, err)
+		}
+		return nil
+	})
+	// The DC 2 connection served Ann: it was authorised by the import.
+	var far []Connection
+	for _, c := range s.ConnectionLog() {
+		if c.DC == 2 && c.UserID == 1001 {
+			far = append(far, c)
+		}
+	}
+	if len(far) == 0 {
+		t.Errorf("no connection of Ann's on DC 2 in the record: %+v", s.ConnectionLog())
+	}
+}

@@ -51,6 +51,9 @@ type Config struct {
 	// StepTimeout bounds one login or account step when the caller's
 	// context has no deadline (default 60s). Run is not bounded.
 	StepTimeout time.Duration
+	// OtherDCIdle is how long a connection to another data center (for a
+	// file kept there) stays after its last use (default 20s).
+	OtherDCIdle time.Duration
 }
 
 // ParseDC parses one --telegram-dc value, "ID=HOST:PORT".

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 )
 
 // FilePart is the most upload.getFile hands out at once (1 MB): a file is
@@ -124,13 +125,45 @@ func pickSize(sizes []tg.PhotoSizeClass, thumb bool) (photoSize, bool) {
 }
 
 // Download writes a file to w as upload.getFile hands it out, in parts of
-// FilePart, one in memory at a time, and returns the bytes written. A file
-// kept on another data center (FILE_MIGRATE_X) or behind a CDN is
-// refused: the call goes through the account's own connection.
+// FilePart, one in memory at a time, and returns the bytes written. The
+// parts come from the data center that keeps the file (f.DC), over the
+// account's own connection when it is the account's DC, else over a
+// connection of the account's client to that DC (OtherDCs in ctx; without
+// it, the account's connection, where gotd follows FILE_MIGRATE itself).
+// A FILE_MIGRATE there is followed once more. A file behind a CDN is
+// refused.
 func Download(ctx context.Context, api *tg.Client, f File, w io.Writer) (int64, error) {
+	open, others := OtherDCsOf(ctx)
+	release := func() {}
+	defer func() { release() }()
+	at := func(dc int) error {
+		if !others || dc == 0 {
+			return nil
+		}
+		a, r, err := open(ctx, dc)
+		if err != nil {
+			return err
+		}
+		release()
+		api, release = a, r
+		return nil
+	}
+	if err := at(f.DC); err != nil {
+		return 0, err
+	}
 	var offset int64
+	moved := false
 	for {
 		res, err := api.UploadGetFile(ctx, &tg.UploadGetFileRequest{Location: f.Location, Offset: offset, Limit: FilePart})
+		if dc, migrate := fileMigrate(err); migrate && others && !moved {
+			// The file is not where the message said: Telegram names
+			// the right DC.
+			moved = true
+			if err := at(dc); err != nil {
+				return offset, err
+			}
+			continue
+		}
 		if err != nil {
 			return offset, fmt.Errorf("telegram upload.getFile at %d: %w", offset, err)
 		}
@@ -148,4 +181,13 @@ func Download(ctx context.Context, api *tg.Client, f File, w io.Writer) (int64, 
 			return offset, nil
 		}
 	}
+}
+
+// fileMigrate is the DC a FILE_MIGRATE_X names.
+func fileMigrate(err error) (int, bool) {
+	rpc, ok := tgerr.As(err)
+	if !ok || rpc.Type != "FILE_MIGRATE" || rpc.Argument <= 0 {
+		return 0, false
+	}
+	return rpc.Argument, true
 }

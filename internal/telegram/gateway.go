@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/gotd/td/exchange"
@@ -29,6 +30,7 @@ type Gateway struct {
 	dialTimeout    time.Duration
 	connectTimeout time.Duration
 	stepTimeout    time.Duration
+	otherDCIdle    time.Duration
 }
 
 // New checks cfg (DC addresses, public keys) and returns a Gateway.
@@ -43,6 +45,7 @@ func New(cfg Config) (*Gateway, error) {
 		dialTimeout:    cfg.DialTimeout,
 		connectTimeout: cfg.ConnectTimeout,
 		stepTimeout:    cfg.StepTimeout,
+		otherDCIdle:    cfg.OtherDCIdle,
 	}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
@@ -55,6 +58,9 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if g.stepTimeout <= 0 {
 		g.stepTimeout = 60 * time.Second
+	}
+	if g.otherDCIdle <= 0 {
+		g.otherDCIdle = otherDCIdle
 	}
 	version := cfg.AppVersion
 	if version == "" {
@@ -144,7 +150,11 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 	if o.floodWaitMax > 0 {
 		mws = append(mws, floodWaitMiddleware(o.floodWaitMax, realSleep))
 	}
-	mws = append(append(mws, o.mws...), classifyMiddleware(), nulMiddleware())
+	mws = append(mws, o.mws...)
+	// Another DC's calls pass the same waits and gate, and an error of
+	// their own before the classification (otherdc.go).
+	outer := slices.Clone(mws)
+	mws = append(mws, classifyMiddleware(), nulMiddleware())
 	client := telegram.NewClient(creds.APIID, creds.APIHash.Reveal(), telegram.Options{
 		PublicKeys:          g.net.publicKeys,
 		DC:                  g.net.dc,
@@ -159,13 +169,15 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		Middlewares:         mws,
 	})
 
+	others := newOtherDCs(client, outer, g.net.has, g.otherDCIdle, g.connectTimeout)
 	var (
 		ran   bool
 		fnErr error
 	)
 	runErr := client.Run(ctx, func(ctx context.Context) error {
+		defer others.close()
 		ran = true
-		fnErr = fn(ctx, client.API())
+		fnErr = fn(WithOtherDCs(ctx, others.open), client.API())
 		return fnErr
 	})
 	out := storage.Bytes()

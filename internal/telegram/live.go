@@ -337,16 +337,25 @@ func (s *sentIDs) take(id int) int64 {
 	return r
 }
 
-// gateMiddleware makes every call pass the gate.
+type inGateKey struct{}
+
+// gateMiddleware makes every call pass the gate. A call gotd makes while
+// making one that holds the gate (auth.exportAuthorization when it
+// follows a FILE_MIGRATE by itself) goes on without waiting for it: it
+// would wait for ever for the call it is part of.
 func gateMiddleware(g Gate) telegram.Middleware {
+	held := new(byte) // this gate's mark in a call's context
 	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
 		return func(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
+			if ctx.Value(inGateKey{}) == held {
+				return next.Invoke(ctx, input, output)
+			}
 			leave, err := g.Enter(ctx)
 			if err != nil {
 				return err
 			}
 			defer leave()
-			return next.Invoke(ctx, input, output)
+			return next.Invoke(context.WithValue(ctx, inGateKey{}, held), input, output)
 		}
 	})
 }
