@@ -178,17 +178,30 @@ func (b *Browser) Screenshot(name string) string {
 
 // Problems are the uncaught exceptions and console errors so far (a script
 // that failed to load, a Content-Security-Policy violation, …), except
-// those a test said to expect.
+// those a test said to expect, and htmx's log of a request it aborted.
 func (b *Browser) Problems() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []string
 	for _, p := range b.problems {
+		if isAbortLog(p) {
+			continue
+		}
 		if !slices.ContainsFunc(b.expected, func(e string) bool { return strings.Contains(p, e) }) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// isAbortLog tells htmx's two console errors for a request it aborted
+// ("htmx:sendAbort", and "htmx:afterRequest" beside it): a newer preview
+// replacing one still on its way (hx-sync="this:replace"), or the page
+// left by a click while one was. Neither is a failure; a request that
+// failed logs htmx:sendError, htmx:responseError or htmx:timeout beside
+// its afterRequest, and those stay problems.
+func isAbortLog(p string) bool {
+	return strings.Contains(p, "htmx:sendAbort") || strings.Contains(p, "htmx:afterRequest")
 }
 
 // ExpectProblem makes Problems skip console errors containing substr, such
