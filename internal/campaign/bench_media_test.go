@@ -241,6 +241,12 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 		b.ReportMetric(float64(heap.Load())/(1<<20), "heap_growth_MB")
 		b.ReportMetric(campaignSends.rate()/plainSends.rate(), "sends_ratio")
 		b.Logf("sends after the uploads: campaign %d in %v, plain loop %d in %v", campaignSends.n, campaignSends.d, plainSends.n, plainSends.d)
+		// Where the rest of each side's time goes: before its first
+		// message (uploads; for the campaign its start too), and after
+		// its last (the campaign's completion).
+		b.Logf("to the first message: campaign %v, plain loop %v; last message to completed: campaign %v",
+			campaignSends.first.Sub(start).Round(time.Millisecond), plainSends.first.Sub(plainStart).Round(time.Millisecond),
+			start.Add(took).Sub(campaignSends.last).Round(time.Millisecond))
 		b.Logf("%d messages in %v (plain loop: %d in %v); uploaded %d bytes of a %d-byte video from %d accounts; child heap peak +%d bytes",
 			sent, took, plain.sent, plain.took, total, size, len(accts), heap.Load())
 	}
@@ -248,8 +254,9 @@ func benchMediaThroughput(b *testing.B, st store.Store, conf childConf) {
 
 // window is messages sent over a stretch of time.
 type window struct {
-	n int
-	d time.Duration
+	n           int
+	d           time.Duration
+	first, last time.Time
 }
 
 // rate counts the first message as the stretch's start: n-1 sends in d.
@@ -274,7 +281,7 @@ func sendWindow(e *env, accts []campaigntest.Account, from, to time.Time) window
 			}
 		}
 	}
-	return window{n, last.Sub(first)}
+	return window{n, last.Sub(first), first, last}
 }
 
 // plainMediaLoop is the media baseline: each account uploads the video
