@@ -45,6 +45,10 @@ func (s *Service) LiveCount() int { return s.rt.Count() }
 // Live reports whether the account's connection is up on this node.
 func (s *Service) Live(accountID int64) bool { return s.rt.Live(accountID) }
 
+// StoreUpdatesStates stores the live connections' updates states now
+// rather than at the runtime's next tick (connections.Runtime.StoreStates).
+func (s *Service) StoreUpdatesStates(ctx context.Context) { s.rt.StoreStates(ctx) }
+
 // wake tells the runtime an account may have become connectable.
 func (s *Service) wake() { s.rt.Wake() }
 

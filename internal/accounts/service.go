@@ -52,6 +52,9 @@ type Options struct {
 	// Leases gives this node the accounts it uses, one node per account
 	// at a time (nil: lease.Default, the process's on Store).
 	Leases *lease.Manager
+	// UpdatesFlushEvery is how often the live connections' updates
+	// states are stored (0: every second).
+	UpdatesFlushEvery time.Duration
 	// DatabaseURL is PostgreSQL's, when several nodes may run: a
 	// person's call on a node that does not hold the account is then
 	// made by the node that does (package relay). Empty on SQLite.
@@ -96,7 +99,7 @@ func New(o Options) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	rt, err := connections.New(connections.Options{Store: o.Store, Open: s.openLive, Logger: s.log, Now: s.now,
+	rt, err := connections.New(connections.Options{Store: o.Store, Open: s.openLive, Logger: s.log, Now: s.now, FlushEvery: o.UpdatesFlushEvery,
 		Connected: func(ctx context.Context) ([]store.AccountRef, error) { return s.st.ConnectedAccounts(ctx) }})
 	if err != nil {
 		return nil, err

@@ -1,11 +1,15 @@
 package campaign_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/telegramate/telegramate/internal/accounts"
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/store"
@@ -68,4 +72,48 @@ func TestCompletedCountsRepliesTelegramHad(t *testing.T) {
 			t.Errorf("campaign.completed counts %d replied, want Ann's and Dan's 2 (Telegram had both before the campaign completed)", got[0].Counts.Replied)
 		}
 	})
+}
+
+// lockedBuffer is a log the services write to from their goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestCompletionStoresTheUpdatesState: before it completes, a campaign
+// waits until the account's updates are stored up to what Telegram has.
+// The connection stores its state on a tick (every second; an hour here),
+// so the wait stores it itself: the campaign completes caught up, not
+// after its 20 s wait gave up (and every completion and follow-up no
+// longer waits up to a second for the tick).
+func TestCompletionStoresTheUpdatesState(t *testing.T) {
+	var logs lockedBuffer
+	e := newEnv(t, storetest.SQLite(t), campaign.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+		func(o *accounts.Options) { o.UpdatesFlushEvery = time.Hour })
+	v := e.create(campaign.CreateInput{
+		Message:          "Hi {first_name|there}, see you at the meetup",
+		Audience:         campaign.Audience{ListIDs: []int64{e.list(sam, chatMeetup)}},
+		SenderAccountIDs: []int64{e.account(sam)},
+		Pacing:           campaign.PacingInput{MinIntervalSeconds: intp(0), DailyCap: intp(100)},
+	})
+	e.start(v.ID)
+	v = e.waitDone(v.ID)
+	if v.Status != store.CampaignCompleted {
+		t.Fatalf("campaign %s: %+v", v.Status, v.Counts)
+	}
+	if strings.Contains(logs.String(), "not caught up") {
+		t.Errorf("the campaign completed without its account's updates caught up:\n%s", logs.String())
+	}
 }

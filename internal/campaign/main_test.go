@@ -129,9 +129,9 @@ var tickEvery = 300 * time.Millisecond
 
 var testKey = secrets.Key{ID: "test", Secret: bytes.Repeat([]byte{9}, secrets.KeySize)}
 
-func newEnv(t *testing.T, st store.Store, o campaign.Options) *env {
+func newEnv(t *testing.T, st store.Store, o campaign.Options, accOpts ...func(*accounts.Options)) *env {
 	t.Helper()
-	e := newEnvFor(t, st, o, world)
+	e := newEnvFor(t, st, o, world, accOpts...)
 	for _, a := range []campaigntest.Account{sam, sid, sue} {
 		row, err := campaigntest.Connect(context.Background(), st, e.keys, e.sbx, e.user, a, time.Now())
 		if err != nil {
@@ -142,7 +142,7 @@ func newEnv(t *testing.T, st store.Store, o campaign.Options) *env {
 	return e
 }
 
-func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.World) *env {
+func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.World, accOpts ...func(*accounts.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	sbx, err := sandbox.Start(ctx, world, sandbox.Options{Listen: "127.0.0.1:0", Key: testkit.RSAKey(t)})
@@ -158,7 +158,11 @@ func newEnvFor(t testing.TB, st store.Store, o campaign.Options, world *sandbox.
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := accounts.New(accounts.Options{Store: st, Keyring: keys, Gateway: gw})
+	ao := accounts.Options{Store: st, Keyring: keys, Gateway: gw}
+	for _, f := range accOpts {
+		f(&ao)
+	}
+	acc, err := accounts.New(ao)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -677,9 +677,8 @@ func (r *run) resumeInterrupted(ctx context.Context) error {
 
 // catchUpWait is how long a run waits for the account's updates to catch
 // up before a follow-up; catchUpRetry how long it then waits to try
-// again. The state is stored about every second (connections'
-// FlushEvery), so a wait of this length means the inbox is stuck or
-// not listening.
+// again. The state is stored as the wait begins and every 100 ms of it,
+// so a wait of this length means the inbox is stuck or not listening.
 const (
 	catchUpWait  = 20 * time.Second
 	catchUpRetry = 30 * time.Second
@@ -699,6 +698,10 @@ func (r *run) catchUp(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("account %d: read Telegram's updates state before a follow-up or a campaign's end: %w", r.accountID, err)
 	}
 	for {
+		// The state the connection holds is stored about every second;
+		// stored now, a caught-up account is seen at once instead of up
+		// to a second after its last send.
+		r.s.acc.StoreUpdatesStates(ctx)
 		have, ok, err := r.s.st.UpdatesStateOf(ctx, r.accountID)
 		if err != nil {
 			return false, err

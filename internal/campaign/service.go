@@ -44,6 +44,7 @@ type Accounts interface {
 	Usable(ctx context.Context, userID, accountID int64) error
 	Get(ctx context.Context, userID, accountID int64) (accounts.Account, error)
 	List(ctx context.Context, userID int64) ([]accounts.Account, error)
+	StoreUpdatesStates(ctx context.Context)
 }
 
 // Queue is the part of River's client the service uses.

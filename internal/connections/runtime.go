@@ -144,6 +144,12 @@ func New(o Options) (*Runtime, error) {
 	return r, nil
 }
 
+// StoreStates stores now the updates states written since they were last
+// stored, instead of at the next FlushEvery: for a caller that reads the
+// stored state to know the account's messages are all in (a campaign
+// before a follow-up or its end).
+func (r *Runtime) StoreStates(ctx context.Context) { r.states.flush(ctx) }
+
 // Close ends every connection and stores the updates states.
 func (r *Runtime) Close() {
 	r.cancel()
