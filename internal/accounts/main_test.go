@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,14 +72,14 @@ type env struct {
 	st   store.Store
 	keys *secrets.Keyring
 	gw   *telegram.Gateway
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 	ann  accounts.Actor // a platform user
 	bea  accounts.Actor // another one
 }
 
 func newEnv(t testing.TB, st store.Store) *env {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	gw, err := telegram.New(telegram.Config{
 		DCs: sbx.DCs(), PublicKeyPEM: sbx.PublicKeyPEM(), Logger: logger, ConnectTimeout: 10 * time.Second,
@@ -163,21 +162,4 @@ func (e *env) events(by accounts.Actor, id int64) []string {
 		out = append(out, list[i].Event)
 	}
 	return out
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package campaign_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/telegramate/telegramate/internal/inbox"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storetest"
+	"github.com/telegramate/telegramate/internal/testkit"
 )
 
 // events records what the campaign publishes, as the webhook outbox
@@ -74,24 +74,6 @@ func TestCompletedCountsRepliesTelegramHad(t *testing.T) {
 	})
 }
 
-// lockedBuffer is a log the services write to from their goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestCompletionStoresTheUpdatesState: before it completes, a campaign
 // waits until the account's updates are stored up to what Telegram has.
 // The connection stores its state on a tick (every second; an hour here),
@@ -99,7 +81,7 @@ func (l *lockedBuffer) String() string {
 // after its 20 s wait gave up (and every completion and follow-up no
 // longer waits up to a second for the tick).
 func TestCompletionStoresTheUpdatesState(t *testing.T) {
-	var logs lockedBuffer
+	var logs testkit.SyncBuffer
 	e := newEnv(t, storetest.SQLite(t), campaign.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
 		func(o *accounts.Options) { o.UpdatesFlushEvery = time.Hour })
 	v := e.create(campaign.CreateInput{

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,23 +21,6 @@ import (
 
 	"github.com/telegramate/telegramate/internal/testkit"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 func getJSON(t *testing.T, method, url, body string, out any) int {
 	t.Helper()
@@ -68,7 +49,7 @@ func TestCommandPrintsWorkingSwitches(t *testing.T) {
 	keyPath := filepath.Join(dir, "key.pem")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- RunCommand(ctx, []string{"--generate", "members=500", "--listen", "127.0.0.1:0",
@@ -217,7 +198,7 @@ func TestCommandRefusesBadArguments(t *testing.T) {
 		{"--generate", "members=5", "--latency", "fast"},
 		{"--generate", "members=5", "--file-reference-ttl", "-1h"},
 	} {
-		var out, errOut syncBuffer
+		var out, errOut testkit.SyncBuffer
 		if err := RunCommand(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("RunCommand(%q) accepted", args)
 		}

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 )
 
@@ -19,7 +19,7 @@ import (
 func TestLoginThrottleBehindTrustedProxy(t *testing.T) {
 	for name, opts := range map[string][]apptest.AppOption{"sqlite": nil, "postgres": {apptest.AppOnPostgres()}} {
 		t.Run(name, func(t *testing.T) {
-			logs := &lockedBuffer{}
+			logs := &testkit.SyncBuffer{}
 			a := apptest.StartApp(t, append(opts, apptest.AppArgs("--trusted-proxies", "127.0.0.1"), apptest.AppLogTo(logs))...)
 			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			post := func(path, from string, form url.Values) int {
@@ -57,7 +57,7 @@ func TestLoginThrottleBehindTrustedProxy(t *testing.T) {
 		})
 	}
 	t.Run("untrusted", func(t *testing.T) {
-		logs := &lockedBuffer{}
+		logs := &testkit.SyncBuffer{}
 		a := apptest.StartApp(t, apptest.AppLogTo(logs))
 		req, _ := http.NewRequest("GET", a.URL+"/login", nil)
 		req.Header.Set("X-Forwarded-For", "198.51.100.9")
@@ -70,21 +70,4 @@ func TestLoginThrottleBehindTrustedProxy(t *testing.T) {
 			t.Errorf("X-Forwarded-For believed without --trusted-proxies:\n%s", b)
 		}
 	})
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
 }

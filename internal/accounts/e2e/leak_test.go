@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegramate/telegramate/internal/accounts/accountstest"
 	"github.com/telegramate/telegramate/internal/secrets"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 )
 
@@ -24,7 +25,7 @@ import (
 // session, auth key, login code or 2FA password may be found there, in
 // plain text, hex or base64.
 func TestNothingTheAppWritesHoldsASecret(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	a := startApp(t, apptest.AppLogLevel("debug"), apptest.AppLogTo(logs))
 	var written []response
 	keep := func(r response) response { written = append(written, r); return r }

@@ -71,7 +71,7 @@ func TestLoginStepsOnTwoNodes(t *testing.T) {
 // codes or the passwords is in the database files or in the app's logs at
 // debug level (gotd's included).
 func TestSecretsNeverStoredOrLogged(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	a := startApp(t, apptest.AppLogLevel("debug"), apptest.AppLogTo(logs))
 	c := newUser(t, a, "gus@example.com")
 	var s api.LoginStep

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 // answering, /healthz with 503 "shutting down" (so a reverse proxy takes
 // it out), and then stops.
 func TestStoppingNodeDrains(t *testing.T) {
-	var logs lockedBuffer
+	var logs testkit.SyncBuffer
 	app := apptest.StartApp(t, apptest.AppArgs("--drain-delay", "3s", "--node-id", "web-1"), apptest.AppLogLevel("debug"), apptest.AppLogTo(&logs))
 	get := func() (int, string) {
 		resp, err := http.Get(app.URL + "/healthz")
@@ -48,21 +47,4 @@ func TestStoppingNodeDrains(t *testing.T) {
 			t.Errorf("draining logged an error: %s", line)
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

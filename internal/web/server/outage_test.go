@@ -27,7 +27,7 @@ func TestDatabaseOutageIsLoggedOnce(t *testing.T) {
 	}
 	proxy := testkit.StartProxy(t, u.Host)
 	u.Host = proxy.Addr()
-	var logs lockedBuffer
+	var logs testkit.SyncBuffer
 	app := apptest.StartApp(t, apptest.AppOnPostgres(), apptest.AppArgs("--database-url", u.String()), apptest.AppLogTo(&logs),
 		apptest.AppLogLevel("debug"))
 
