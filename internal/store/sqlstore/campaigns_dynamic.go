@@ -20,7 +20,6 @@ import (
 //     multi-row INSERTs (as many rows as fit in one statement; the
 //     recipients' are prepared once per chunk size, at most deliveryChunk,
 //     the suppressions' batch, sized by time, is not prepared);
-//   - LockPace locks the pace row with FOR UPDATE on PostgreSQL only;
 //   - the claim, record and release of a send are fenced by the lease,
 //     whose expiry is compared with the database's clock, written per
 //     engine (dbNow);
