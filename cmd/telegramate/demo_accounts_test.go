@@ -97,7 +97,7 @@ func TestDemoKeepsConnectedAccountsAcrossRestarts(t *testing.T) {
 func startDemo(t *testing.T, dir, addr string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"demo", "--data-dir", dir, "--listen", addr, "--log-level", "warn"},

@@ -1,36 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/telegramate/telegramate/internal/testkit"
 )
-
-// syncBuffer is written by the demo's goroutine and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestDemoServesWithASandboxAndADemoUser(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -42,7 +22,7 @@ func TestDemoServesWithASandboxAndADemoUser(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"demo", "--data-dir", t.TempDir(), "--listen", addr, "--log-level", "warn"},
@@ -100,7 +80,7 @@ func TestDemoServesWithASandboxAndADemoUser(t *testing.T) {
 }
 
 func TestDemoRefusesANegativeLatency(t *testing.T) {
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	code := run(context.Background(), []string{"demo", "--data-dir", t.TempDir(), "--latency", "-1s"},
 		&env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }})
 	if code == 0 || !strings.Contains(errOut.String(), "--latency -1s is negative") {

@@ -1,13 +1,11 @@
 package outage_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,23 +13,6 @@ import (
 	"github.com/telegramate/telegramate/internal/outage"
 	"github.com/telegramate/telegramate/internal/testkit"
 )
-
-type buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 var errDown = errors.New("dial tcp: connection refused")
 
@@ -42,7 +23,7 @@ var errDown = errors.New("dial tcp: connection refused")
 // lines it kept; an error unrelated to the database after the settling
 // time is logged as it was.
 func TestOneLineEachWay(t *testing.T) {
-	var out buffer
+	var out testkit.SyncBuffer
 	base := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var up atomic.Bool
 	tr := outage.New(outage.Options{Logger: base, IsOutage: func(err error) bool { return errors.Is(err, errDown) },
@@ -97,7 +78,7 @@ func TestOneLineEachWay(t *testing.T) {
 // too) while the database answers its probe is logged as it was, and no
 // "database unavailable" line is written.
 func TestOtherServicesErrorIsNoOutage(t *testing.T) {
-	var out buffer
+	var out testkit.SyncBuffer
 	base := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	tr := outage.New(outage.Options{Logger: base, IsOutage: func(err error) bool { return errors.Is(err, errDown) },
 		Hint: "start the database", ProbeEvery: 50 * time.Millisecond, Settle: 20 * time.Millisecond})

@@ -4,34 +4,17 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/testkit/apptest"
 )
-
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestStartAppOnSeededSQLite: the app's own new data directory starts with
 // a migrated copy (nothing left to migrate) and serves; a data directory
 // the test gives is left as it is (the app migrates it itself).
 func TestStartAppOnSeededSQLite(t *testing.T) {
-	var logs logBuffer
+	var logs testkit.SyncBuffer
 	a := apptest.StartApp(t, apptest.AppLogTo(&logs))
 	if strings.Contains(logs.String(), "database migrated") {
 		t.Errorf("the app's new SQLite database was migrated at start, not seeded: %s", logs.String())
@@ -47,7 +30,7 @@ func TestStartAppOnSeededSQLite(t *testing.T) {
 	}
 	a.Stop()
 
-	var own logBuffer
+	var own testkit.SyncBuffer
 	apptest.StartApp(t, apptest.AppArgs("--data-dir", t.TempDir()), apptest.AppLogTo(&own))
 	if !strings.Contains(own.String(), "database migrated") {
 		t.Errorf("a data directory the test gave was not migrated by the app: %s", own.String())
