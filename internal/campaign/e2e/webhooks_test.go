@@ -163,15 +163,7 @@ func TestWebhookMediaLink(t *testing.T) {
 	t.Cleanup(rcv.Close)
 	c.Call("POST", "/webhooks", map[string]any{"url": rcv.URL, "events": []string{"message.received", "answer.sent"}}).Into(t, 201, nil)
 	acct := c.Connect(apiID, apiHash, phoneAnn)
-	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
-		_, ok, err := st.UpdatesStateOf(context.Background(), acct)
-		return err != nil || ok
-	})
-	st.Close()
+	a.WaitListening(t, acct)
 
 	contract := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("the terms of our agreement\n"), 2000)...)
 	if _, err := sb.Write(5001, 4301, "Signed", &sandbox.Media{Type: "document", Data: contract, FileName: "contract.pdf", MimeType: "application/pdf"}); err != nil {

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/testkit"
 )
 
@@ -36,17 +34,7 @@ func TestBrowserAnswerWithFile(t *testing.T) {
 	p.Load(chromedp.Click(css("#signup-submit")))
 	c := a.APIAs(t, "files@example.com")
 	bob := c.Connect(apiID2, apiHash2, phoneBob)
-	// What reaches the account before its listener first read its updates
-	// state is from before the inbox started: wait for that read.
-	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
-		_, ok, err := st.UpdatesStateOf(context.Background(), bob)
-		return err != nil || ok
-	})
-	st.Close()
+	a.WaitListening(t, bob)
 	// Jonas writes first (the other tests' people answer campaigns once
 	// per account, and this test leaves their replies to them).
 	if _, err := sbx.Write(jonas, tgBob, "Is there an agenda?", nil); err != nil {

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"fmt"
 	"image"
@@ -15,7 +14,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/telegramate/telegramate/internal/sandbox"
-	"github.com/telegramate/telegramate/internal/store/storeopen"
 	"github.com/telegramate/telegramate/internal/testkit"
 )
 
@@ -51,15 +49,7 @@ func TestBrowserIncomingPhoto(t *testing.T) {
 	p.Load(chromedp.Click(css("#signup-submit")))
 	c := a.APIAs(t, "ann@example.com")
 	acct := c.Connect(apiID, apiHash, phoneAnn)
-	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, NoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
-		_, ok, err := st.UpdatesStateOf(context.Background(), acct)
-		return err != nil || ok
-	})
-	st.Close()
+	a.WaitListening(t, acct)
 
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), bytes.Repeat([]byte{0x90}, 5000)...)
 	if _, err := sbx.Write(kai, tgAnn, "", &sandbox.Media{Type: "photo", Data: picture(t, 900, 600)}); err != nil {

@@ -73,12 +73,7 @@ func TestBrowserTeamInbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// What reaches the account before its listener first read its updates
-	// state is from before the inbox started: wait for that read.
-	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
-		_, ok, err := st.UpdatesStateOf(ctx, acct)
-		return err != nil || ok
-	})
+	a.WaitListening(t, acct)
 	st.Close()
 	bea.Load(chromedp.Navigate(a.URL + "/inbox"))
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/testkit"
 	"github.com/telegramate/telegramate/internal/tokens"
 	"github.com/telegramate/telegramate/internal/web/api"
 )
@@ -28,6 +30,22 @@ func (a *App) APIAs(t testing.TB, email string) APIClient {
 		t.Fatal(err)
 	}
 	return APIClient{T: t, Base: a.URL, Token: tok.Reveal()}
+}
+
+// WaitListening waits until the account's listener has first read its
+// updates state: what reaches the account before is from before the inbox
+// started, and is not brought to it.
+func (a *App) WaitListening(t testing.TB, accountID int64) {
+	t.Helper()
+	st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: a.Config.DataDir, DatabaseURL: a.Config.DatabaseURL.Reveal(), NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
+		_, ok, err := st.UpdatesStateOf(context.Background(), accountID)
+		return err != nil || ok
+	})
 }
 
 // Connect logs a sandbox account in through the accounts API, with the

@@ -66,12 +66,7 @@ func TestConversationsAPITeam(t *testing.T) {
 	owner := a.APIAs(t, "owner@example.com")
 	bea, vic := as("bea@example.com", "operator"), as("vic@example.com", "viewer")
 	acct := owner.Connect(2400001, "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e", "9996611501")
-	// What reaches the account before its listener first read its updates
-	// state is from before the inbox started: wait for that read.
-	testkit.Eventually(t, time.Minute, "the account's listener to start", func() bool {
-		_, ok, err := st.UpdatesStateOf(ctx, acct)
-		return err != nil || ok
-	})
+	a.WaitListening(t, acct)
 	if _, err := sbx.Write(ivyTG, annTG, "Hello team", nil); err != nil {
 		t.Fatal(err)
 	}
