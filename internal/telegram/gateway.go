@@ -197,19 +197,23 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		return out, fmt.Errorf("telegram: no answer in time: %w (%w: %v)", ErrUnavailable, ctx.Err(), fnErr)
 	case fnErr != nil:
 		return out, fnErr
-	case ran || runErr == nil:
+	case ran:
 		// fn's work is done; a hiccup while closing changes nothing for
 		// the caller.
 		if runErr != nil {
 			g.log.Debug("telegram client closed with error", slog.Any("err", runErr))
 		}
 		return out, nil
+	// fn never ran: no connection came up. gotd's Run returns nil when its
+	// context ends first, which is no success.
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return out, fmt.Errorf("telegram: no connection in time: %w (%w)", ErrUnavailable, ctx.Err())
 	case ctx.Err() != nil:
 		return out, fmt.Errorf("telegram: %w", ctx.Err())
-	case !ran:
-		return out, connectError(runErr)
+	case runErr == nil:
+		return out, fmt.Errorf("telegram: the client stopped before it connected: %w", ErrUnavailable)
 	default:
-		return out, fmt.Errorf("telegram: %w", runErr)
+		return out, connectError(runErr)
 	}
 }
 

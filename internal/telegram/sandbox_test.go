@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"strings"
@@ -539,5 +540,56 @@ func TestCallCutByTheClosingClientIsUnavailable(t *testing.T) {
 	})
 	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a call cut by the closing client at the step's deadline: %v, want ErrUnavailable (and the deadline)", err)
+	}
+}
+
+// TestNoConnectionInTimeIsAnError: a data center that accepts the
+// connection and never answers leaves the step without a connection when
+// its time runs out. That is Telegram unreachable, never a sent code:
+// gotd's Run ends without an error when its context does before it
+// connected, and SendCode used to return an empty Pending as success (the
+// person waited for a code that was never sent).
+func TestNoConnectionInTimeIsAnError(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	g, err := New(Config{DCs: map[int]string{1: silent.Addr().String()}, PublicKeyPEM: sbx.PublicKeyPEM()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		want error
+	}{
+		{"the step's time ran out", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(testCtx(t), 2*time.Second)
+		}, context.DeadlineExceeded},
+		{"the caller went away", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(testCtx(t))
+			time.AfterFunc(2*time.Second, cancel)
+			return ctx, cancel
+		}, context.Canceled},
+	} {
+		ctx, cancel := c.ctx()
+		p, err := g.SendCode(ctx, creds, phoneIvy)
+		cancel()
+		if err == nil || !errors.Is(err, c.want) {
+			t.Errorf("%s: SendCode returned %+v, %v; want an error with %v", c.name, p, err, c.want)
+		}
+		if errors.Is(c.want, context.DeadlineExceeded) && !errors.Is(err, ErrUnavailable) {
+			t.Errorf("%s: %v, want ErrUnavailable", c.name, err)
+		}
 	}
 }

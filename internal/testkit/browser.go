@@ -1,12 +1,14 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -97,7 +99,7 @@ func (b *Browser) Do(steps ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		b.Screenshot("failed")
+		b.failed()
 		b.t.Fatalf("browser: %v", err)
 	}
 }
@@ -111,7 +113,7 @@ func (b *Browser) Load(steps ...chromedp.Action[chromedp.Void]) int64 {
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, steps...)
 	if err != nil {
-		b.Screenshot("failed")
+		b.failed()
 		b.t.Fatalf("browser: %v", err)
 	}
 	if resp == nil {
@@ -174,6 +176,22 @@ func (b *Browser) Screenshot(name string) string {
 		b.t.Errorf("screenshot %s: %v", name, err)
 	}
 	return path
+}
+
+// failed saves a "failed" screenshot and this process's goroutines beside
+// it: a step that timed out is most often a server (in this process) that
+// waited on something, and the dump says on what.
+func (b *Browser) failed() {
+	b.t.Helper()
+	b.Screenshot("failed")
+	var dump bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&dump, 2); err != nil {
+		return
+	}
+	path := filepath.Join(b.dir, fmt.Sprintf("%02d-goroutines.txt", b.n))
+	if err := os.WriteFile(path, dump.Bytes(), 0o644); err == nil {
+		b.t.Logf("goroutines when the step failed: %s", path)
+	}
 }
 
 // Problems are the uncaught exceptions and console errors so far (a script
@@ -252,7 +270,7 @@ func Eval[T any](b *Browser, js string, opts ...chromedp.EvaluateOption) T {
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
-		b.Screenshot("failed")
+		b.failed()
 		b.t.Fatalf("browser: evaluate %s: %v", js, err)
 	}
 	return v
@@ -264,7 +282,7 @@ func (b *Browser) WaitJS(what, js string, within time.Duration) {
 	b.t.Helper()
 	for deadline := time.Now().Add(within); !Eval[bool](b, js); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			b.Screenshot("failed")
+			b.failed()
 			b.t.Fatalf("browser: %s: not within %v", what, within)
 		}
 	}
@@ -282,7 +300,7 @@ func (b *Browser) WaitText(selector, want string, within time.Duration) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.Screenshot("failed")
+			b.failed()
 			b.t.Fatalf("browser: %s reads %q, want %q in it", selector, got, want)
 		}
 	}

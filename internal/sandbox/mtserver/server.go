@@ -187,37 +187,88 @@ func (s *Server) lookupKey(id [8]byte) (crypto.AuthKey, bool) {
 }
 
 // Serve accepts connections until ctx is cancelled or l fails.
+//
+// The transport header is read on each connection's own goroutine, with a
+// deadline: gotd's transport.Listener reads it inside Accept, so one client
+// that connected and sent nothing held every later client of this data
+// center at the door (a login's first call waited until the test gave up).
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	tl := transport.Listen(l)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	stop := context.AfterFunc(ctx, func() { _ = tl.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = l.Close() })
 	defer stop()
 	for {
-		c, err := tl.Accept()
+		raw, err := l.Accept()
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				s.closeAll()
 				return nil
 			}
-			// A client that hung up before sending a transport header.
 			s.log.Debug("accept", slog.Any("err", err))
 			continue
-		}
-		cn := &conn{Conn: c, id: connSeq.Add(1)}
-		s.mu.Lock()
-		s.conns[cn] = struct{}{}
-		s.mu.Unlock()
-		if s.obs != nil {
-			s.obs.ConnOpened(s.dc, cn.id)
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c, err := s.handshake(ctx, raw)
+			if err != nil {
+				// A client that hung up, or stayed silent, before its
+				// transport header.
+				s.log.Debug("transport header", slog.Any("err", err))
+				return
+			}
+			cn := &conn{Conn: c, id: connSeq.Add(1)}
+			s.mu.Lock()
+			s.conns[cn] = struct{}{}
+			s.mu.Unlock()
+			if s.obs != nil {
+				s.obs.ConnOpened(s.dc, cn.id)
+			}
 			s.serveConn(ctx, cn)
 		}()
 	}
 }
+
+// headerTimeout bounds the wait for a new connection's transport header;
+// gotd sends it with its first bytes.
+const headerTimeout = 10 * time.Second
+
+// handshake reads raw's transport header (the codec is the client's
+// choice) through gotd's listener, given just this one connection.
+func (s *Server) handshake(ctx context.Context, raw net.Conn) (transport.Conn, error) {
+	stop := context.AfterFunc(ctx, func() { _ = raw.Close() })
+	defer stop()
+	if err := raw.SetReadDeadline(time.Now().Add(headerTimeout)); err != nil {
+		_ = raw.Close()
+		return nil, err
+	}
+	c, err := transport.Listen(&oneConn{c: raw}).Accept()
+	if err != nil {
+		return nil, err // Accept closed raw
+	}
+	if err := raw.SetReadDeadline(time.Time{}); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// oneConn is a net.Listener whose only connection is c.
+type oneConn struct {
+	c    net.Conn
+	done bool
+}
+
+func (o *oneConn) Accept() (net.Conn, error) {
+	if o.done {
+		return nil, net.ErrClosed
+	}
+	o.done = true
+	return o.c, nil
+}
+
+func (o *oneConn) Close() error   { return nil }
+func (o *oneConn) Addr() net.Addr { return o.c.LocalAddr() }
 
 func (s *Server) closeAll() {
 	s.mu.Lock()
