@@ -133,15 +133,20 @@ func (s *Service) Media(ctx context.Context, userID, conversationID, messageID i
 	}
 	e, body, err := s.st.OpenInboxMedia(ctx, m.ID, variant, s.now())
 	if errors.Is(err, store.ErrNotFound) {
+		key := strconv.FormatInt(m.ID, 10) + "/" + variant
+		if f, ok := s.failedFetches.Load(key); ok && s.now().Before(f.(fetchFailure).until) {
+			return MediaFile{}, f.(fetchFailure).err
+		}
 		// Views of a file not cached yet (a team opening the same
 		// conversation) wait for one download instead of each asking
 		// Telegram for it. It runs to its end if the first viewer leaves:
 		// the others still wait for it, and the cache keeps it.
-		key := strconv.FormatInt(m.ID, 10) + "/" + variant
 		ch := s.fetches.DoChan(key, func() (any, error) {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mediaFetchMax)
 			defer cancel()
-			return s.fetchMedia(ctx, c, m, variant)
+			e, err := s.fetchMedia(ctx, c, m, variant)
+			s.rememberFailure(key, err)
+			return e, err
 		})
 		select {
 		case r := <-ch:
@@ -157,6 +162,38 @@ func (s *Service) Media(ctx context.Context, userID, conversationID, messageID i
 		return MediaFile{}, err
 	}
 	return serveMedia(m, variant, e, body)
+}
+
+// fetchFailure is a fetch that failed for good, answered again until
+// until.
+type fetchFailure struct {
+	err   error
+	until time.Time
+}
+
+// A fetch that failed for good is answered from memory for
+// failedFetchFor (on this node), so that the views after it (a thread's
+// thumbnails, on every load of the page) do not each ask Telegram again:
+// a file Telegram no longer has, a photo without a thumbnail, a file too
+// large for the cache. Other failures are not remembered: their "try
+// again" must reach Telegram, and an account that cannot be used is
+// answered by Use without it.
+const failedFetchFor = time.Hour
+
+func (s *Service) rememberFailure(key string, err error) {
+	e, _ := apperr.As(err)
+	if !errors.Is(err, errFileGone) && !errors.Is(err, errNoThumb) && (e == nil || e.Code != media.CodeTooLarge) {
+		return
+	}
+	now := s.now()
+	// The map holds only live failures: the expired go as new ones come.
+	s.failedFetches.Range(func(k, v any) bool {
+		if !now.Before(v.(fetchFailure).until) {
+			s.failedFetches.Delete(k)
+		}
+		return true
+	})
+	s.failedFetches.Store(key, fetchFailure{err: err, until: now.Add(failedFetchFor)})
 }
 
 // serveMedia decides, from the first bytes, what the file is shown as.

@@ -228,7 +228,8 @@ func TestIncomingMediaShownAndDownloaded(t *testing.T) {
 }
 
 // TestIncomingMediaCacheCapped: past the cache's cap the file viewed least
-// recently is dropped, and viewing it again fetches it again.
+// recently is dropped, and viewing it again fetches it again. A file larger
+// than the whole cache is refused, and its next views do not ask Telegram.
 func TestIncomingMediaCacheCapped(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t), inbox.Options{MediaCacheSize: 3 << 20})
 	e.listening(sam.TGUserID)
@@ -253,6 +254,17 @@ func TestIncomingMediaCacheCapped(t *testing.T) {
 	}
 	if n := e.sbx.Counts()["upload.getFile"]; n != before {
 		t.Errorf("a file past the cache's size was downloaded (%d getFile calls)", n-before)
+	}
+	// Its next views are answered without asking Telegram again (a page
+	// showing it asks on every load).
+	asked := e.sbx.Counts()["messages.getMessages"]
+	for range 3 {
+		if _, err := e.svc.Media(context.Background(), e.user, c.ID, big.ID, ""); !isCode(err, "file_too_large") {
+			t.Errorf("a file past the cache's size, viewed again: %v, want file_too_large", err)
+		}
+	}
+	if n := e.sbx.Counts()["messages.getMessages"] - asked; n != 0 {
+		t.Errorf("three more views of a file past the cache's size asked Telegram %d times, want none", n)
 	}
 }
 

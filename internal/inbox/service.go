@@ -107,6 +107,9 @@ type Service struct {
 	// fetches joins the views of one file that is not cached yet into
 	// one download (media.go).
 	fetches singleflight.Group
+	// failedFetches remembers the fetches that failed, for a while
+	// (media.go).
+	failedFetches sync.Map // fetch key → fetchFailure
 
 	// beforeSend, when set (tests), runs after an answer is claimed and
 	// committed, before it leaves.

@@ -279,10 +279,15 @@ type uploadState struct {
 }
 
 // send sends the file's parts from u.from in PartSize parts as rd yields
-// them, one part in memory at a time, calling save with the parts done
-// every progressEvery parts and at the end. A small file's MD5 covers
-// every part, so the parts sent before are read again for it; a big file
-// has none and skips them.
+// them, calling save with the parts done every progressEvery parts and at
+// the end. A small file's MD5 covers every part, so the parts sent before
+// are read again for it; a big file has none and skips them.
+//
+// The next part is read from the store while this one is on its way, and
+// a progress record is written while the next parts are: with a 20 ms round
+// trip, reading and recording in turn with the sends made an account's
+// first message wait for all of its reads and writes on top of the
+// upload. Two parts are in memory at a time, never the file.
 func (u uploadState) send(ctx context.Context, api *tg.Client, rd io.Reader, save func(done int)) (tg.InputFileClass, int64, error) {
 	sum := md5.New() // #nosec G401
 	if u.from > 0 {
@@ -297,31 +302,101 @@ func (u uploadState) send(ctx context.Context, api *tg.Client, rd io.Reader, sav
 			return nil, 0, fmt.Errorf("media file %d, to part %d: %w", u.file.ID, u.from, err)
 		}
 	}
+	next, stop := readAhead(ctx, rd, u.parts-u.from)
+	defer stop()
+	var saving chan struct{} // closed when the last progress record is written
+	defer func() {
+		if saving != nil {
+			<-saving
+		}
+	}()
 	var sent int64
-	buf := make([]byte, PartSize)
 	for part := u.from; part < u.parts; part++ {
-		n, err := io.ReadFull(rd, buf)
+		p, ok := <-next
+		if !ok { // ctx ended
+			return nil, sent, fmt.Errorf("media file %d, part %d: %w", u.file.ID, part, context.Cause(ctx))
+		}
+		n, err := p.n, p.err
 		if err != nil && !(errors.Is(err, io.ErrUnexpectedEOF) && part == u.parts-1) {
 			return nil, sent, fmt.Errorf("media file %d, part %d: %w", u.file.ID, part, err)
 		}
 		if !u.big {
-			sum.Write(buf[:n])
-			_, err = api.UploadSaveFilePart(ctx, &tg.UploadSaveFilePartRequest{FileID: u.id, FilePart: part, Bytes: buf[:n]})
+			sum.Write(p.buf[:n])
+			_, err = api.UploadSaveFilePart(ctx, &tg.UploadSaveFilePartRequest{FileID: u.id, FilePart: part, Bytes: p.buf[:n]})
 		} else {
-			_, err = api.UploadSaveBigFilePart(ctx, &tg.UploadSaveBigFilePartRequest{FileID: u.id, FilePart: part, FileTotalParts: u.parts, Bytes: buf[:n]})
+			_, err = api.UploadSaveBigFilePart(ctx, &tg.UploadSaveBigFilePartRequest{FileID: u.id, FilePart: part, FileTotalParts: u.parts, Bytes: p.buf[:n]})
 		}
+		p.done()
 		if err != nil {
 			return nil, sent, fmt.Errorf("upload part %d of %d: %w", part+1, u.parts, err)
 		}
 		sent += int64(n)
 		if done := part + 1; done%progressEvery == 0 || done == u.parts {
-			save(done)
+			// One record at a time, in order: the last one written is
+			// the furthest.
+			if saving != nil {
+				<-saving
+			}
+			saving = make(chan struct{})
+			go func(ch chan struct{}) {
+				defer close(ch)
+				save(done)
+			}(saving)
 		}
 	}
 	if u.big {
 		return &tg.InputFileBig{ID: u.id, Parts: u.parts, Name: u.file.FileName}, sent, nil
 	}
 	return &tg.InputFile{ID: u.id, Parts: u.parts, Name: u.file.FileName, MD5Checksum: hex.EncodeToString(sum.Sum(nil))}, sent, nil
+}
+
+// readPart is one part read ahead; done gives its buffer back for the
+// part after the next.
+type readPart struct {
+	buf  []byte
+	n    int
+	err  error
+	done func()
+}
+
+// readAhead reads count parts of rd on a goroutine of its own, one part
+// ahead of the caller, into two buffers that take turns. A read error
+// ends it after that part; next is closed when it ends. stop ends it and waits until it no longer
+// reads rd, whose reads go to the store.
+func readAhead(ctx context.Context, rd io.Reader, count int) (next <-chan readPart, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan readPart)
+	free := make(chan []byte, 2)
+	for range min(count, 2) {
+		free <- make([]byte, PartSize)
+	}
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		defer close(out)
+		for range count {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				return
+			}
+			n, err := io.ReadFull(rd, buf)
+			p := readPart{buf: buf, n: n, err: err, done: func() { free <- buf }}
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out, func() {
+		cancel()
+		<-ended
+	}
 }
 
 // isUploadRefused reports Telegram refusing an uploaded file or one of its

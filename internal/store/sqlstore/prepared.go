@@ -23,10 +23,32 @@ type stmtCache struct {
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt
 	closed bool
+	// aside are the statements being prepared for the pool on the side
+	// (stmt); Close ends them (stop) and waits for them, so that nothing
+	// opens a connection once the store is closed.
+	aside sync.WaitGroup
+	stop  context.Context
+	end   context.CancelFunc
 }
 
 func newStmtCache(d *Dialect, db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, d: d, m: map[string]*sql.Stmt{}}
+	stop, end := context.WithCancel(context.Background())
+	return &stmtCache{db: db, d: d, m: map[string]*sql.Stmt{}, stop: stop, end: end}
+}
+
+// prepareAside prepares query for the pool on a goroutine of its own,
+// unless the cache is closed.
+func (c *stmtCache) prepareAside(query string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.aside.Go(func() {
+		if prepared, err := c.db.PrepareContext(c.stop, query); err == nil {
+			c.keep(query, prepared)
+		}
+	})
 }
 
 func (c *stmtCache) load(query string) (*sql.Stmt, bool) {
@@ -63,11 +85,7 @@ func (c *stmtCache) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.St
 		// once), nobody moves until busy_timeout. Prepare on the
 		// transaction's own connection this time, and cache one for the
 		// pool on the side.
-		go func() {
-			if prepared, err := c.db.PrepareContext(context.WithoutCancel(ctx), query); err == nil {
-				c.keep(query, prepared)
-			}
-		}()
+		c.prepareAside(query)
 		prepared, err := tx.PrepareContext(ctx, query)
 		return prepared, mapErr(c.d, err)
 	}
@@ -84,11 +102,16 @@ func (c *stmtCache) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.St
 	return st, nil
 }
 
-// Close closes the statements; later ones are not cached.
+// Close closes the statements, once those prepared on the side are done;
+// later ones are not cached.
 func (c *stmtCache) Close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.end()
+	c.aside.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var errs []error
 	for _, st := range c.m {
 		errs = append(errs, st.Close())

@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"time"
@@ -114,10 +115,13 @@ func RequestInfoFrom(ctx context.Context) *RequestInfo {
 }
 
 // NoteError records an internal error for the request's log line; the
-// client only ever sees a generic message for it.
+// client only ever sees a generic message for it. Errors noted after the
+// first are added to it, never in its place: the first is the cause (a
+// page that failed, then could not count its unread badge either, logged
+// only the badge's error).
 func NoteError(ctx context.Context, err error) {
 	if info := RequestInfoFrom(ctx); info != nil && err != nil {
-		info.Err = err
+		info.Err = errors.Join(info.Err, err)
 	}
 }
 

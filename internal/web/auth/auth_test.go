@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -19,5 +20,19 @@ func TestUserCarriesNoPasswordHash(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%+v %#v", *u, *u); strings.Contains(s, "argon2id") {
 		t.Errorf("the request's user carries the password hash: %s", s)
+	}
+}
+
+// TestNoteErrorKeepsTheCause: an error noted after the first joins it,
+// and the first, the cause, stays in the request's log line.
+func TestNoteErrorKeepsTheCause(t *testing.T) {
+	info := &RequestInfo{}
+	ctx := WithRequestInfo(context.Background(), info)
+	cause := errors.New("begin: context canceled")
+	NoteError(ctx, cause)
+	NoteError(ctx, errors.New("unread conversations: context canceled"))
+	NoteError(ctx, nil)
+	if !errors.Is(info.Err, cause) || !strings.Contains(info.Err.Error(), "unread conversations") {
+		t.Errorf("noted %q, want the cause and the later error", info.Err)
 	}
 }
