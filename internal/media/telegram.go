@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
@@ -261,10 +262,13 @@ func (s *Service) upload(ctx context.Context, api *tg.Client, req SendRequest, r
 			s.o.Logger.Warn("could not record an upload's progress", "account", req.AccountID, "file", req.FileID, slog.Any("err", err))
 		}
 	}
+	started := time.Now()
 	file, sent, err := u.send(ctx, api, rd, save)
 	if err != nil {
 		return nil, sent, resumed, err
 	}
+	s.o.Logger.Info("file uploaded", "account", req.AccountID, "file", req.FileID, "bytes", sent, "parts", parts-u.from,
+		"took", time.Since(started).Round(time.Millisecond))
 	return uploaded(f, file), sent, resumed, nil
 }
 

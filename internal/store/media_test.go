@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"testing"
@@ -342,6 +343,57 @@ func TestMediaUploads(t *testing.T) {
 		}
 		if n := countRows(t, s, "media_uploads"); n != 0 {
 			t.Errorf("%d uploads outlive their file", n)
+		}
+	})
+}
+
+// TestMediaChunksReadOnceForAllReaders: readers of one file (a campaign's
+// accounts uploading it at once) share the chunks read last; past the few
+// kept, a chunk is read from the database again. Shown by taking the
+// chunks' rows away behind the store's back after one reader read them.
+func TestMediaChunksReadOnceForAllReaders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ws := ownWorkspace(t, s, mustUser(t, s, "alice@example.com").ID)
+		for _, c := range []struct {
+			name   string
+			size   int64
+			shared bool
+		}{
+			{"a few chunks", 3*store.MediaChunkSize + 5, true},
+			{"more than are kept", 12 * store.MediaChunkSize, false},
+		} {
+			f, _, err := s.PutMediaFile(ctx, newMedia(ws, c.name), randomBytes(byte(c.size), c.size))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, first, err := s.OpenMediaFile(ctx, ws, f.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, second, err := s.OpenMediaFile(ctx, ws, f.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := sum(t, iotest.OneByteReader(io.LimitReader(first, 100)))
+			rest, _ := sum(t, first)
+			if _, err := s.DB().ExecContext(ctx, fmt.Sprintf("DELETE FROM media_chunks WHERE file_id = %d", f.ID)); err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(second)
+			switch {
+			case c.shared && err != nil:
+				t.Errorf("%s: the second reader read the database again: %v", c.name, err)
+			case c.shared:
+				if h := sha256.Sum256(got[:100]); !bytes.Equal(h[:], want) {
+					t.Errorf("%s: the second reader read other bytes", c.name)
+				}
+				if h := sha256.Sum256(got[100:]); !bytes.Equal(h[:], rest) {
+					t.Errorf("%s: the second reader read other bytes", c.name)
+				}
+			case !errors.Is(err, store.ErrNotFound):
+				t.Errorf("%s: a chunk past the kept ones read as %v, want ErrNotFound from the database", c.name, err)
+			}
 		}
 	})
 }

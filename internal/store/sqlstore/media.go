@@ -144,9 +144,12 @@ func (q queries) OpenMediaFile(ctx context.Context, userID, id int64) (store.Med
 // io.Seeker too, so an upload that resumes reads only what it still has
 // to send.
 type mediaReader struct {
-	ctx   context.Context
-	q     queries
-	file  store.MediaFile
+	ctx  context.Context
+	q    queries
+	file store.MediaFile
+	// cache, when set (the store's readers), holds whole chunks shared
+	// by every reader; Reads are copied from them.
+	cache *chunkCache
 	read  int64 // the offset of the next byte to hand out
 	buf   []byte
 	chunk []byte // the unread rest of buf
@@ -162,7 +165,9 @@ func (m *mediaReader) Read(p []byte) (int, error) {
 		}
 		idx, off := m.read/store.MediaChunkSize, m.read%store.MediaChunkSize
 		var err error
-		if len(p) >= directRead {
+		if m.cache != nil {
+			err = m.sharedChunk(idx, off)
+		} else if len(p) >= directRead {
 			n := int(min(int64(len(p)), store.MediaChunkSize-off, m.file.Size-m.read))
 			err = m.load(idx, off, p[:n])
 			if err == nil {
@@ -180,6 +185,20 @@ func (m *mediaReader) Read(p []byte) (int, error) {
 	m.chunk = m.chunk[n:]
 	m.read += int64(n)
 	return n, nil
+}
+
+// sharedChunk points chunk at the rest of chunk idx from off, as the
+// cache keeps it.
+func (m *mediaReader) sharedChunk(idx, off int64) error {
+	b, err := m.cache.get(chunkKey{m.file.ID, idx}, func() ([]byte, error) {
+		b := make([]byte, min(store.MediaChunkSize, m.file.Size-idx*store.MediaChunkSize))
+		return b, m.load(idx, 0, b)
+	})
+	if err != nil {
+		return err
+	}
+	m.chunk = b[off:]
+	return nil
 }
 
 // loadChunk reads the rest of chunk idx from off into buf.

@@ -52,6 +52,8 @@ type Store struct {
 	// before the queued ones: the lease renewal's (RenewLeases).
 	urgent  *sql.DB
 	urgentQ queries
+	// chunks are the media chunks read last (media_chunks.go).
+	chunks *chunkCache
 }
 
 // SetUrgent gives the store the pool RenewLeases writes through; the store
@@ -80,7 +82,7 @@ func New(db *sql.DB, d *Dialect, logger *slog.Logger) *Store {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{queries: newQueries(newStmtCache(d, db), nil), db: db, logger: logger}
+	return &Store{queries: newQueries(newStmtCache(d, db), nil), db: db, logger: logger, chunks: newChunkCache()}
 }
 
 func (s *Store) Dialect() string                { return s.d.Name }
