@@ -22,8 +22,13 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // stepTimeout bounds one Do, so a page that never shows what a test waits
-// for fails the test instead of hanging the suite.
-const stepTimeout = 30 * time.Second
+// for fails the test instead of hanging the suite. It is long because a
+// step may wait on a Telegram login: each new auth key has the client
+// factor the sandbox's pq, as with Telegram (gotd's DecomposePQ, 30–190 ms
+// alone), which takes 1.6–2.4 s under -race on an idle machine, and a
+// login may make two keys (the phone's DC). Under CI's load a connect
+// form's POST took 29.6 s, and a 30 s bound failed TestKeyboardOnly.
+const stepTimeout = 90 * time.Second
 
 // Browser is a headless Debian chromium driven by chromedp, with a fresh
 // profile, saving screenshots as the test's artifacts.
