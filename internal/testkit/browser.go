@@ -22,12 +22,11 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // stepTimeout bounds one Do, so a page that never shows what a test waits
-// for fails the test instead of hanging the suite. It is long because a
-// step may wait on a Telegram login: each new auth key has the client
-// factor the sandbox's pq, as with Telegram (gotd's DecomposePQ, 30–190 ms
-// alone), which takes 1.6–2.4 s under -race on an idle machine, and a
-// login may make two keys (the phone's DC). Under CI's load a connect
-// form's POST took 29.6 s, and a 30 s bound failed TestKeyboardOnly.
+// for fails the test instead of hanging the suite. It leaves room for a
+// step that waits on a Telegram login under CI's load: a connect form's
+// POST took 29.6 s there, when each new auth key cost the client seconds
+// of factoring under -race (the sandbox now offers a pq that is quick to
+// factor, mtserver/pq.go), and a 30 s bound failed TestKeyboardOnly.
 const stepTimeout = 90 * time.Second
 
 // Browser is a headless Debian chromium driven by chromedp, with a fresh

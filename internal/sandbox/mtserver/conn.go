@@ -83,7 +83,7 @@ func (s *Server) handleFrame(ctx context.Context, c *conn, b *bin.Buffer) error 
 }
 
 func (s *Server) runExchange(ctx context.Context, c *conn, first *bin.Buffer) error {
-	bc := &bufferedConn{Conn: c.Conn, pending: [][]byte{first.Copy()}}
+	bc := exchangeConn{&bufferedConn{Conn: c.Conn, pending: [][]byte{first.Copy()}}}
 	res, err := exchange.NewExchanger(bc, s.dc).
 		WithRand(s.cipher.Rand()).
 		Server(s.key).

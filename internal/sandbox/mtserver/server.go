@@ -8,7 +8,9 @@
 // wrong mutex, which the race detector reports as soon as two clients connect;
 // it routes replies by session id to the first connection that used it; and it
 // closes the connection on any method it has no handler for. This package fixes
-// those four things and nothing else.
+// those four things, reads each connection's transport header on the
+// connection's own goroutine (gotd's listener reads it in Accept), and offers
+// a pq that is quick to factor (pq.go).
 package mtserver
 
 import (
