@@ -365,8 +365,8 @@ type readPart struct {
 
 // readAhead reads count parts of rd on a goroutine of its own, one part
 // ahead of the caller, into two buffers that take turns. A read error
-// ends it after that part; next is closed when it ends. stop ends it and waits until it no longer
-// reads rd, whose reads go to the store.
+// ends it after that part; next is closed when it ends. stop ends it and
+// waits until it no longer reads rd, whose reads go to the store.
 func readAhead(ctx context.Context, rd io.Reader, count int) (next <-chan readPart, stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan readPart)
