@@ -188,14 +188,22 @@ func (m *mediaReader) Read(p []byte) (int, error) {
 }
 
 // sharedChunk points chunk at the rest of chunk idx from off, as the
-// cache keeps it.
+// cache keeps it. A chunk found kept is served only while the file is
+// still there (its row, one primary-key read), however it was deleted.
 func (m *mediaReader) sharedChunk(idx, off int64) error {
+	read := false
 	b, err := m.cache.get(chunkKey{m.file.ID, idx}, func() ([]byte, error) {
+		read = true
 		b := make([]byte, min(store.MediaChunkSize, m.file.Size-idx*store.MediaChunkSize))
 		return b, m.load(idx, 0, b)
 	})
 	if err != nil {
 		return err
+	}
+	if !read {
+		if _, err := m.q.MediaFile(m.ctx, m.file.UserID, m.file.ID); err != nil {
+			return err
+		}
 	}
 	m.chunk = b[off:]
 	return nil

@@ -19,10 +19,10 @@ import (
 // cores the uploads' encryption needs, before a campaign's first
 // messages). A chunk is read once while it is wanted (concurrent misses
 // wait for one read), and the last few stay. Stored files never change,
-// so a kept chunk is never stale.
+// so a kept chunk is never stale; a deleted file is the reader's to see
+// (mediaReader.sharedChunk).
 type chunkCache struct {
 	mu    sync.Mutex
-	max   int
 	kept  map[chunkKey][]byte
 	order []chunkKey // least recently used first
 	reads singleflight.Group
@@ -35,7 +35,7 @@ type chunkKey struct{ file, idx int64 }
 const keptChunks = 8
 
 func newChunkCache() *chunkCache {
-	return &chunkCache{max: keptChunks, kept: map[chunkKey][]byte{}}
+	return &chunkCache{kept: map[chunkKey][]byte{}}
 }
 
 // get returns chunk k, whole, reading it with read when it is not kept.
@@ -58,7 +58,7 @@ func (c *chunkCache) get(k chunkKey, read func() ([]byte, error)) ([]byte, error
 		if _, ok := c.kept[k]; !ok {
 			c.kept[k] = b
 			c.order = append(c.order, k)
-			for len(c.order) > c.max {
+			for len(c.order) > keptChunks {
 				delete(c.kept, c.order[0])
 				c.order = c.order[1:]
 			}
@@ -69,22 +69,6 @@ func (c *chunkCache) get(k chunkKey, read func() ([]byte, error)) ([]byte, error
 		return nil, err
 	}
 	return v.([]byte), nil
-}
-
-// drop forgets the chunks of a deleted file, so that a reader half way
-// through it learns it is gone. A file deleted through another node's
-// store may still be read from chunks kept here a moment; nothing opens
-// it again (OpenMediaFile reads its row first).
-func (c *chunkCache) drop(file int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.order = slices.DeleteFunc(c.order, func(k chunkKey) bool {
-		if k.file == file {
-			delete(c.kept, k)
-			return true
-		}
-		return false
-	})
 }
 
 // touch moves k to the most recently used end; c.mu is held.
@@ -101,13 +85,4 @@ func (s *Store) OpenMediaFile(ctx context.Context, userID, id int64) (store.Medi
 		return store.MediaFile{}, nil, err
 	}
 	return f, &mediaReader{ctx: ctx, q: s.queries.pool(), file: f, cache: s.chunks}, nil
-}
-
-// DeleteMediaFile deletes the file and the chunks of it kept here.
-func (s *Store) DeleteMediaFile(ctx context.Context, userID, id int64) error {
-	if err := s.queries.DeleteMediaFile(ctx, userID, id); err != nil {
-		return err
-	}
-	s.chunks.drop(id)
-	return nil
 }
