@@ -58,7 +58,14 @@ func ValidateURL(raw string, allowPrivate bool) (string, error) {
 			return "", apperr.Validation("url", "The URL's port is not valid")
 		}
 	}
-	return u.String(), nil
+	// A host that parses only in its raw form (a zone of bytes that are not
+	// UTF-8, "[1::%25\x85]") is written back escaped in a way url.Parse
+	// refuses: what is stored must parse again.
+	out := u.String()
+	if _, err := url.Parse(out); err != nil {
+		return "", apperr.Validation("url", "That is not a URL: enter one such as https://example.com/telegramate")
+	}
+	return out, nil
 }
 
 var errInternalURL = &apperr.Error{Code: apperr.CodeValidation, Field: "url", Status: http.StatusUnprocessableEntity,
