@@ -244,6 +244,7 @@ func plainLoopWith(b *testing.B, e *env, st store.Store, accts []campaigntest.Ac
 		}
 		clients[i] = telegram.NewClient(int(a.APIID), a.APIHash, telegram.Options{
 			DC: 1, DCList: e.dcList(), PublicKeys: e.publicKeys(), SessionStorage: storage, NoUpdates: true,
+			CompressThreshold: loopCompressThreshold,
 		})
 	}
 	var took time.Duration

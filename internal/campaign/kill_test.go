@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -50,6 +51,12 @@ type childConf struct {
 	// media benchmark's memory figure is the sending process's alone,
 	// not the sandbox's, which holds every uploaded file).
 	Heap bool
+	// Commands: the child reads "start N" lines on its standard input
+	// and starts campaign N itself, as a person's Start does on the
+	// node that sends: its jobs hear of the campaign's jobs at once,
+	// where a Start in the test's process would reach them at the
+	// child's next poll.
+	Commands bool
 }
 
 func runChild() int {
@@ -94,7 +101,7 @@ func runChild() int {
 		return fail(err)
 	}
 	jc, err := jobs.New(ctx, jobs.Options{
-		Store: st, Register: func(w *river.Workers) { campaign.Register(w, svc) },
+		Store: st, DatabaseURL: c.DatabaseURL, Register: func(w *river.Workers) { campaign.Register(w, svc) },
 		Queues: campaign.Queues(jobs.DefaultQueues()), PeriodicJobs: campaign.PeriodicJobs(300 * time.Millisecond),
 		FetchPollInterval: 100 * time.Millisecond, RescueStuckJobsAfter: time.Minute,
 	})
@@ -120,6 +127,21 @@ func runChild() int {
 		go reportHeapPeaks()
 	}
 	fmt.Println("child sending")
+	if c.Commands {
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			var id int64
+			if _, err := fmt.Sscanf(sc.Text(), "start %d", &id); err != nil {
+				fmt.Println("child: command:", err)
+				continue
+			}
+			if _, err := svc.Start(ctx, c.UserID, id); err != nil {
+				fmt.Println("child: start:", err)
+				continue
+			}
+			fmt.Println("child started", id)
+		}
+	}
 	select {} // until killed
 }
 

@@ -102,8 +102,10 @@ type Server struct {
 	pendingBytes int64
 	uploadSeq    int64
 	uploaded     map[int64]int64
-	files        map[int64]*storedFile
-	timers       map[int64]func() bool
+	// uploadedPacked is the part of uploaded that came gzip_packed.
+	uploadedPacked map[int64]int64
+	files          map[int64]*storedFile
+	timers         map[int64]func() bool
 	// afterFunc starts a timer; tests replace it to fire delayed replies
 	// when they choose.
 	afterFunc func(time.Duration, func()) func() bool
@@ -156,26 +158,27 @@ func Start(ctx context.Context, w *World, opts Options) (*Server, error) {
 		opts.Clock = time.Now
 	}
 	s := &Server{
-		opts:       opts,
-		world:      w,
-		log:        opts.Logger,
-		now:        opts.Clock,
-		dcs:        map[int]*dcServer{},
-		codes:      map[string]*pendingCode{},
-		lastCodes:  map[string]string{},
-		auths:      map[keyRef]*authz{},
-		boxes:      map[int64]*box{},
-		sentRandom: map[randKey]int{},
-		strangers:  map[int64]*strangerDay{},
-		replied:    map[[2]int64]bool{},
-		counts:     map[string]int{},
-		floods:     map[floodKey]time.Time{},
-		pending:    map[int64]*pendingReply{},
-		timers:     map[int64]func() bool{},
-		uploads:    map[uploadKey]*pendingUpload{},
-		uploaded:   map[int64]int64{},
-		files:      map[int64]*storedFile{},
-		blobs:      newBlobStore(opts.StateFile),
+		opts:           opts,
+		world:          w,
+		log:            opts.Logger,
+		now:            opts.Clock,
+		dcs:            map[int]*dcServer{},
+		codes:          map[string]*pendingCode{},
+		lastCodes:      map[string]string{},
+		auths:          map[keyRef]*authz{},
+		boxes:          map[int64]*box{},
+		sentRandom:     map[randKey]int{},
+		strangers:      map[int64]*strangerDay{},
+		replied:        map[[2]int64]bool{},
+		counts:         map[string]int{},
+		floods:         map[floodKey]time.Time{},
+		pending:        map[int64]*pendingReply{},
+		timers:         map[int64]func() bool{},
+		uploads:        map[uploadKey]*pendingUpload{},
+		uploaded:       map[int64]int64{},
+		uploadedPacked: map[int64]int64{},
+		files:          map[int64]*storedFile{},
+		blobs:          newBlobStore(opts.StateFile),
 		afterFunc: func(d time.Duration, f func()) func() bool {
 			return time.AfterFunc(d, f).Stop
 		},

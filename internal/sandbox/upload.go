@@ -118,6 +118,9 @@ func (s *Server) savePart(c *caller, fileID int64, part, total int, data []byte,
 	s.uploadSeq++
 	u.seq = s.uploadSeq
 	s.uploaded[c.userID] += int64(len(data))
+	if c.req != nil && c.req.Packed {
+		s.uploadedPacked[c.userID] += int64(len(data))
+	}
 	s.dropOldUploads(key)
 	return true, nil
 }
@@ -233,4 +236,13 @@ func (s *Server) UploadedBytes() map[int64]int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return maps.Clone(s.uploaded)
+}
+
+// UploadedPackedBytes is the part of UploadedBytes that came gzip_packed:
+// a client compressing file parts, which are mostly compressed already
+// (photos, video, archives), spends its CPU and ours for nothing.
+func (s *Server) UploadedPackedBytes() map[int64]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.uploadedPacked)
 }

@@ -167,6 +167,14 @@ func (g *Gateway) run(ctx context.Context, creds Credentials, session Session, o
 		DialTimeout:         g.dialTimeout,
 		ReconnectionBackoff: giveUpAfter(g.connectTimeout),
 		Middlewares:         mws,
+		// Nothing goes gzip_packed. gotd packs every message past 1 KB,
+		// so each 512 KB file part was copied, checksummed and run
+		// through deflate to save nothing (photos, video and archives
+		// are compressed already), on the CPU that also encrypts it:
+		// the parts of five accounts uploading at once kept two cores
+		// busy. Telegram's own clients send file parts as they are; a
+		// message's text is at most 4,096 characters.
+		CompressThreshold: -1,
 	})
 
 	others := newOtherDCs(client, outer, g.net.has, g.otherDCIdle, g.connectTimeout)

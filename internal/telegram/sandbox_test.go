@@ -38,6 +38,7 @@ const (
 	phoneIvy   = "9996611009" // DC 1, Run
 	phoneJo    = "9996611010" // DC 1, other devices
 	phoneKim   = "9996611011" // DC 1, goroutine leaks
+	phoneLou   = "9996611012" // DC 1, file parts
 	testWorldJ = `{
 	  "dcs": [1, 2],
 	  "apps": [{"api_id": 1234567, "api_hash": "0123456789abcdef0123456789abcdef"}],
@@ -52,7 +53,8 @@ const (
 	    {"id": 1008, "phone": "9996611008", "first_name": "Hal", "dc": 1},
 	    {"id": 1009, "phone": "9996611009", "first_name": "Ivy", "dc": 1},
 	    {"id": 1010, "phone": "9996611010", "first_name": "Jo", "dc": 1},
-	    {"id": 1011, "phone": "9996611011", "first_name": "Kim", "dc": 1}
+	    {"id": 1011, "phone": "9996611011", "first_name": "Kim", "dc": 1},
+	    {"id": 1012, "phone": "9996611012", "first_name": "Lou", "dc": 1}
 	  ]
 	}`
 )
@@ -386,6 +388,28 @@ func TestRunClassifiesAndReturnsSession(t *testing.T) {
 	var fw *FloodWaitError
 	if !errors.As(err, &fw) || fw.Method != "users.getUsers" || fw.Wait != time.Second {
 		t.Fatalf("Run without HonourFloodWait: %v, want FLOOD_WAIT of 1s", err)
+	}
+}
+
+// TestFilePartsGoAsTheyAre: a file part reaches Telegram as it is, not
+// gzip_packed, even one that would compress well.
+func TestFilePartsGoAsTheyAre(t *testing.T) {
+	g := gateway(t)
+	ctx := testCtx(t)
+	res := login(t, g, phoneLou)
+	part := make([]byte, 512<<10) // zeros: deflate would take them to almost nothing
+	_, err := g.Run(ctx, creds, res.Session, func(ctx context.Context, api *tg.Client) error {
+		_, err := api.UploadSaveBigFilePart(ctx, &tg.UploadSaveBigFilePartRequest{FileID: 7, FilePart: 0, FileTotalParts: 2, Bytes: part})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sbx.UploadedBytes()[1012]; got != int64(len(part)) {
+		t.Fatalf("the sandbox got %d bytes of parts, want %d", got, len(part))
+	}
+	if got := sbx.UploadedPackedBytes()[1012]; got != 0 {
+		t.Fatalf("%d bytes of file parts came gzip_packed, want none", got)
 	}
 }
 

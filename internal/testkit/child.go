@@ -3,6 +3,7 @@ package testkit
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"testing"
@@ -16,6 +17,20 @@ import (
 // the test log (false for progress chatter); nil logs every line.
 func StartChild(t testing.TB, env string, conf any, onLine func(line string) (log bool)) *exec.Cmd {
 	t.Helper()
+	cmd, _ := startChild(t, env, conf, onLine, false)
+	return cmd
+}
+
+// StartChildWithInput is StartChild with a pipe to the child's standard
+// input, for a test that tells the child what to do and when (start a
+// campaign in the child, as a person would on the node that sends it).
+func StartChildWithInput(t testing.TB, env string, conf any, onLine func(line string) (log bool)) (*exec.Cmd, io.WriteCloser) {
+	t.Helper()
+	return startChild(t, env, conf, onLine, true)
+}
+
+func startChild(t testing.TB, env string, conf any, onLine func(line string) (log bool), input bool) (*exec.Cmd, io.WriteCloser) {
+	t.Helper()
 	confJSON, err := json.Marshal(conf)
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +42,12 @@ func StartChild(t testing.TB, env string, conf any, onLine func(line string) (lo
 		t.Fatal(err)
 	}
 	cmd.Stderr = os.Stderr
+	var in io.WriteCloser
+	if input {
+		if in, err = cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,5 +63,5 @@ func StartChild(t testing.TB, env string, conf any, onLine func(line string) (lo
 			}
 		}
 	}()
-	return cmd
+	return cmd, in
 }

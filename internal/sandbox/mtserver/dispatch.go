@@ -39,7 +39,7 @@ func (s *Server) dispatch(ctx context.Context, sess *session, msgID int64, b *bi
 		if err := content.Decode(b); err != nil {
 			return err
 		}
-		return s.dispatch(ctx, sess, msgID, &bin.Buffer{Buf: content.Data})
+		return s.dispatch(context.WithValue(ctx, packedKey{}, true), sess, msgID, &bin.Buffer{Buf: content.Data})
 	case mt.PingRequestTypeID:
 		var req mt.PingRequest
 		if err := req.Decode(b); err != nil {
@@ -73,6 +73,9 @@ func (s *Server) dispatch(ctx context.Context, sess *session, msgID int64, b *bi
 	}
 	return s.call(ctx, sess, msgID, b)
 }
+
+// packedKey marks the context of a message that came inside gzip_packed.
+type packedKey struct{}
 
 // queryPeek stops decoding of an invokeWith* wrapper at its inner query,
 // leaving the buffer positioned on it (the query is always the last field).
@@ -142,6 +145,7 @@ func (s *Server) call(ctx context.Context, sess *session, msgID int64, b *bin.Bu
 		TypeID:    id,
 		Body:      b,
 		ConnID:    connID,
+		Packed:    ctx.Value(packedKey{}) != nil,
 		Init:      init,
 	}
 	res, err := s.handler.Handle(ctx, req)

@@ -60,6 +60,9 @@ type Request struct {
 	Body      *bin.Buffer
 	// ConnID is the connection the call came on (see ConnObserver).
 	ConnID int64
+	// Packed: the call came gzip_packed, as a client may send any message
+	// (gotd packs each one past 1 KB unless told not to).
+	Packed bool
 	// Init is the last initConnection the client sent with this auth key
 	// (zero before the first one); Telegram ties device info and api_id to it.
 	Init InitInfo
