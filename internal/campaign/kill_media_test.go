@@ -14,7 +14,6 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign"
 	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/store"
-	"github.com/telegramate/telegramate/internal/store/storeopen"
 )
 
 // TestKilledServerSendsMediaOnce kills the sending process with SIGKILL
@@ -26,18 +25,22 @@ import (
 // delivery; each account's upload went on after the kill from the part
 // after the last one it had recorded, under the same file id, so the
 // parts recorded before the kill did not go up again and no account sent
-// more than the file and the few parts sent since its last record.
+// more than the file and the few parts sent since its last record. On
+// both engines, the child opening the parent's database.
 func TestKilledServerSendsMediaOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	dir := t.TempDir()
-	ctx := context.Background()
-	st, err := storeopen.Open(ctx, storeopen.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			st, conf := killStore(t, engine)
+			testKilledServerSendsMediaOnce(t, st, conf)
+		})
 	}
-	t.Cleanup(func() { st.Close() })
+}
+
+func testKilledServerSendsMediaOnce(t *testing.T, st store.Store, conf childConf) {
+	ctx := context.Background()
 	ms, err := media.New(media.Options{Store: st})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +67,7 @@ func TestKilledServerSendsMediaOnce(t *testing.T) {
 	// takes long enough for a kill to fall between two.
 	e.sbx.SetLatency(10 * time.Millisecond)
 	e.sbx.SetAnswerDelay(10 * time.Millisecond)
-	conf := childConf{DataDir: dir, DCs: e.sbx.DCs(), PublicKey: e.sbx.PublicKeyPEM(), UserID: e.user, Start: v.ID, Media: true}
+	conf.DCs, conf.PublicKey, conf.UserID, conf.Start, conf.Media = e.sbx.DCs(), e.sbx.PublicKeyPEM(), e.user, v.ID, true
 	sent := func() int { return len(e.sentBy(sam.TGUserID)) + len(e.sentBy(sid.TGUserID)) }
 	bigParts := func() int { return e.sbx.Counts()["upload.saveBigFilePart"] }
 
@@ -84,24 +87,18 @@ func TestKilledServerSendsMediaOnce(t *testing.T) {
 		}
 		_ = cmd.Wait()
 		t.Logf("killed child %d %s: %d parts uploaded, %d messages sent, %v uploaded", i, what, bigParts(), sent(), e.sbx.UploadedBytes())
-		// As TestKilledServerSendsEveryMessageOnce: do now what River's
-		// rescuer would do after the job's timeout, and free the
-		// leadership the dead process held.
-		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', '-1 second') WHERE state = 'running'`); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().ExecContext(ctx, `DELETE FROM river_leader`); err != nil {
-			t.Fatal(err)
-		}
+		rescue(t, st)
 	}
 
-	// progress is the parts each account has recorded of its upload.
+	// progress is the parts each account has recorded of its upload. (The
+	// statements here are written with $n parameters, which both engines
+	// read.)
 	accounts := map[int64]int64{sam.TGUserID: e.account(sam), sid.TGUserID: e.account(sid)}
 	progress := func() map[int64]int {
 		out := map[int64]int{}
 		for tgID, id := range accounts {
 			var n int
-			err := st.DB().QueryRowContext(ctx, `SELECT parts FROM media_upload_progress WHERE account_id = ? AND file_id = ?`, id, f.ID).Scan(&n)
+			err := st.DB().QueryRowContext(ctx, `SELECT parts FROM media_upload_progress WHERE account_id = $1 AND file_id = $2`, id, f.ID).Scan(&n)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				t.Fatal(err)
 			}
@@ -182,7 +179,7 @@ func TestKilledServerSendsMediaOnce(t *testing.T) {
 			extra, cut, parts, partsBefore, recorded, fewParts)
 	}
 	var resent int
-	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE campaign_id = ? AND attempts > 1`, v.ID).Scan(&resent); err != nil {
+	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE campaign_id = $1 AND attempts > 1`, v.ID).Scan(&resent); err != nil {
 		t.Fatal(err)
 	}
 	// A send is one sendMedia unless a kill caught it on its way: then it

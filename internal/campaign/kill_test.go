@@ -23,6 +23,7 @@ import (
 	"github.com/telegramate/telegramate/internal/secrets"
 	"github.com/telegramate/telegramate/internal/store"
 	"github.com/telegramate/telegramate/internal/store/storeopen"
+	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/telegram"
 	"github.com/telegramate/telegramate/internal/testkit"
 )
@@ -194,15 +195,7 @@ func TestKilledServerSendsEveryMessageOnce(t *testing.T) {
 		}
 		_ = cmd.Wait()
 		t.Logf("killed child %d after %d messages", i, sent())
-		// River gives a dead worker's job back only after its timeout and a
-		// retry's backoff (minutes): do now what its rescuer would do then,
-		// and free the leadership the dead process held.
-		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', '-1 second') WHERE state = 'running'`); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().ExecContext(ctx, `DELETE FROM river_leader`); err != nil {
-			t.Fatal(err)
-		}
+		rescue(t, st)
 	}
 
 	v, err = e.svc.Get(ctx, e.user, v.ID)
@@ -264,6 +257,58 @@ func reportHeapPeaks() {
 			peak = m.HeapInuse
 			fmt.Println("heap", peak-start)
 		}
+	}
+}
+
+// killStore is a kill test's database on engine ("sqlite" or
+// "postgres"), fresh and migrated, and a child conf that opens it.
+func killStore(t *testing.T, engine string) (store.Store, childConf) {
+	t.Helper()
+	var conf childConf
+	switch engine {
+	case "sqlite":
+		conf.DataDir = t.TempDir()
+		storetest.SeedSQLite(t, conf.DataDir)
+		st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: conf.DataDir, NoMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st, conf
+	case "postgres":
+		var st store.Store
+		st, conf.DatabaseURL = storetest.PostgresURL(t)
+		return st, conf
+	}
+	t.Fatalf("no engine %q", engine)
+	return nil, conf
+}
+
+// rescue does at once, after a child's kill, what would happen soon
+// after: it makes the dead child's running jobs available again (the
+// nodes' rescuer does as the next SQLite node starts, and on PostgreSQL
+// 10 s after the dead node's last heartbeat) and frees the River
+// leadership the child held. The child's account leases are left to the
+// product: a starting SQLite node ends them (one node), and on
+// PostgreSQL the next child waits for them to run out (up to 15 s by the
+// database's clock), as a node taking over from a dead one does.
+func rescue(t *testing.T, st store.Store) {
+	t.Helper()
+	var due string // a second ago, in the engine's SQL (River's column, River's format)
+	switch st.Dialect() {
+	case "sqlite":
+		due = `datetime('now', '-1 second')`
+	case "postgres":
+		due = `now() - interval '1 second'`
+	default:
+		t.Fatalf("no rescue for engine %q", st.Dialect())
+	}
+	ctx := context.Background()
+	if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = `+due+` WHERE state = 'running'`); err != nil {
+		t.Fatalf("rescue the dead child's jobs: %v", err)
+	}
+	if _, err := st.DB().ExecContext(ctx, `DELETE FROM river_leader`); err != nil {
+		t.Fatalf("free the dead child's leadership: %v", err)
 	}
 }
 

@@ -214,14 +214,7 @@ func TestKilledServerSendsEveryStepOnce(t *testing.T) {
 		}
 		_ = cmd.Wait()
 		t.Logf("killed child %d after %d messages", i, sent())
-		// As TestKilledServerSendsEveryMessageOnce: do now what River's
-		// rescuer would do minutes later.
-		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', '-1 second') WHERE state = 'running'`); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().ExecContext(ctx, `DELETE FROM river_leader`); err != nil {
-			t.Fatal(err)
-		}
+		rescue(t, st)
 	}
 	v, err = e.svc.Get(ctx, e.user, v.ID)
 	if err != nil {
