@@ -188,12 +188,24 @@ type PreviewInput struct {
 	// MediaID is a stored file the message goes with as its caption (a
 	// test send attaches it); 0 for none.
 	MediaID int64
+	// Step is the campaign step the message is: 2 to store.MaxSteps for a
+	// follow-up, whose errors then name it as Create's do ("Step 2: …",
+	// on steps[0].message); 0 or 1 for the first message.
+	Step int
 }
 
 // Preview renders a message for one recipient, as it would be sent: held
 // to the caption limit when it goes with an attachment, with the words
 // Create uses at save.
 func (s *Service) Preview(in PreviewInput) (message.Rendered, error) {
+	r, err := preview(in)
+	if err != nil && in.Step > 1 {
+		err = stepError(in.Step-2, err)
+	}
+	return r, err
+}
+
+func preview(in PreviewInput) (message.Rendered, error) {
 	t, err := message.Parse(in.Message)
 	if err != nil {
 		return message.Rendered{}, err

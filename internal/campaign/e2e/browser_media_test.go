@@ -118,3 +118,83 @@ func TestBrowserCampaignPhoto(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserFollowUpPreview writes a follow-up in the campaign editor and
+// watches its own live preview follow the typing (rendered for the sample
+// recipient, who can be renamed), show the photo attached to it, hold its
+// text to the caption limit in the words the save uses, and drop the
+// footer when it is switched off; the first message's preview stays its
+// own. The editor in that state meets WCAG 2.1 AA.
+func TestBrowserFollowUpPreview(t *testing.T) {
+	// typed tells step 2's preview its message changed, as typing does.
+	typed := chromedp.Evaluate[chromedp.Void](`document.querySelector("#step2_message").dispatchEvent(new Event("input", {bubbles: true}))`)
+	t.Parallel()
+	a := startApp(t)
+	p := page{Browser: testkit.NewBrowser(t), t: t}
+	css := p.css
+	p.Do(
+		chromedp.Navigate(a.URL+"/signup"),
+		chromedp.SendKeys(css("#email"), "steps@example.com"),
+		chromedp.SendKeys(css("#password"), "correct horse battery"),
+	)
+	p.Load(chromedp.Click(css("#signup-submit")))
+	path := filepath.Join(t.TempDir(), "reminder.jpg")
+	if err := os.WriteFile(path, testJPEG(t, 7), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	p.Load(chromedp.Navigate(a.URL + "/campaigns/new"))
+	// Open step 2 and type its message: its preview follows.
+	p.Do(chromedp.Click(css("#step-2 > summary")))
+	p.has("#step2-preview-empty", "Type the message to see it as Ann would.")
+	p.Do(
+		chromedp.SendKeys(css("#message"), "Hi {first_name|there}"),
+		chromedp.SendKeys(css("#step2_message"), "Still on, **{first_name|there}**?"),
+	)
+	p.waitFor("step 2's preview", `(document.querySelector("#step2-preview-text b") || {}).textContent === "Ann"`, 10*time.Second)
+	p.has("#step2-preview-text", "Reply STOP to stop receiving messages")
+	p.has("#step2-preview-length", "/ 4096 characters")
+	p.has("#preview-text", "Hi Ann")
+	if eval[bool](p, `document.querySelector("#preview-text").innerText.includes("Still on")`) {
+		t.Error("step 2's message shows in the first message's preview")
+	}
+	// Another sample recipient: step 2's preview is rendered for them too.
+	p.Do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#sample_name").value = ""`), chromedp.SendKeys(css("#sample_name"), "Bea"))
+	p.waitFor("step 2's preview for Bea", `(document.querySelector("#step2-preview-text b") || {}).textContent === "Bea"`, 10*time.Second)
+
+	// Attach a photo to step 2: the form comes back with it in step 2's
+	// preview, and the step's text now a caption.
+	p.Do(chromedp.SetUploadFiles(css("#step2_attachment"), []string{path}))
+	p.Load(chromedp.Click(css("#attach-2")))
+	p.has("#step2_attachment-attached", "Attached: reminder.jpg (photo, ")
+	p.waitFor("the photo in step 2's preview", `(function () { var i = document.querySelector("#step2-preview-photo"); return !!i && i.complete && i.naturalWidth === 320; })()`, 10*time.Second)
+	p.has("#step2-preview-text b", "Bea")
+	p.has("#step2-preview-length", "/ 1024 characters in a caption")
+	if eval[bool](p, `!!document.querySelector("#preview-photo")`) {
+		t.Error("step 2's photo shows in the first message's preview")
+	}
+
+	// Too long for a caption, as typed: the save's words, in step 2's
+	// preview; the photo stays.
+	p.Do(chromedp.SetValue(css("#step2_message"), "Still on, **{first_name|there}**?"+strings.Repeat("!", 1000)), typed)
+	p.has("#step2-preview-error", "Step 2: The message is 1053 characters long for @ann; Telegram allows 1024 in the caption of an attachment")
+	p.has("#step2-preview-length", "1053 / 1024 characters in a caption")
+	p.waitFor("the photo still in step 2's preview", `!!document.querySelector("#step2-preview-photo")`, 10*time.Second)
+	if eval[bool](p, `!!document.querySelector("#preview-error")`) {
+		t.Error("step 2's error shows in the first message's preview")
+	}
+	for _, v := range axe.Run(p.Browser) {
+		if v.Serious() {
+			t.Errorf("the editor with a follow-up's preview: %s", v)
+		}
+	}
+	p.shot("editor-follow-up-too-long")
+
+	// Shortened, and without the footer: the preview clears and drops it.
+	p.Do(chromedp.SetValue(css("#step2_message"), "Still on, **{first_name|there}**?"), typed)
+	p.waitFor("step 2's preview to clear", `!document.querySelector("#step2-preview-error")`, 10*time.Second)
+	p.Do(chromedp.Click(css("#opt_out_footer")))
+	p.waitFor("step 2's preview without the footer", `(function () { var e = document.querySelector("#step2-preview-text"); return !!e && !e.innerText.includes("Reply STOP"); })()`, 10*time.Second)
+	p.has("#step2-preview-text", "Still on, Bea?")
+	p.shot("editor-follow-up")
+}

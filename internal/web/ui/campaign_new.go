@@ -48,7 +48,10 @@ type editorData struct {
 	// FileDropped says a file was sent with a refused form: a browser
 	// cannot show it again, so the page asks for it once more.
 	FileDropped bool
-	Preview     previewData
+	// Preview is the first message's live preview; StepPreviews are the
+	// follow-ups' (by step, 2 to store.MaxSteps).
+	Preview      previewData
+	StepPreviews map[int]previewData
 	// Attached are the files the steps attach (by step, 1 for the first
 	// message), stored already and carried by the form's hidden ids.
 	Attached map[int]*attachmentView
@@ -107,6 +110,8 @@ type stepSlot struct {
 	Unit    string // "hours" or "days"
 	// Field is where Create puts this step's errors (steps[N-2]).
 	Field string
+	// Preview is the step's live preview.
+	Preview previewData
 }
 
 // Filled reports whether the step will be sent.
@@ -122,7 +127,8 @@ func (d *editorData) StepSlots() []stepSlot {
 	for n := 2; n <= store.MaxSteps; n++ {
 		k := fmt.Sprintf("step%d_", n)
 		sl := stepSlot{N: n, Message: d.Form.Get(k + "message"), After: d.Form.Get(k + "after"), Unit: d.Form.Get(k + "unit"),
-			Field: fmt.Sprintf("steps[%d]", n-2)}
+			Field: fmt.Sprintf("steps[%d]", n-2), Preview: d.StepPreviews[n]}
+		sl.Preview.Step = n // its ids are the step's, whatever was rendered
 		if sl.After == "" {
 			sl.After = "2"
 		}
@@ -324,6 +330,7 @@ func (h *Handler) newCampaign(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, "error", p, err)
 		return
 	}
+	h.fillPreviews(r, &d)
 	p.Data = &d
 	h.render(w, r, http.StatusOK, "campaign_new", p)
 }
@@ -366,7 +373,7 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 	// without JavaScript show the same form again; nothing is saved.
 	if attErr != nil || d.Form.Get("remove_step") != "" || d.Form.Get("find_lists") != "" || d.Form.Get("attach") != "" || d.Form.Get("remove_media") != "" {
 		d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
-		d.Preview = h.preview(r, d.Form)
+		h.fillPreviews(r, &d)
 		if attErr != nil {
 			h.renderError(w, r, "campaign_new", p, attErr)
 			return
@@ -391,7 +398,7 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 		d.ListsInvalid = true
 	}
 	d.FileDropped = r.MultipartForm != nil && len(r.MultipartForm.File["recipients_file"]) > 0
-	d.Preview = h.preview(r, d.Form)
+	h.fillPreviews(r, &d)
 	h.renderError(w, r, "campaign_new", p, err)
 }
 
