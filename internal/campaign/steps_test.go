@@ -304,7 +304,7 @@ func TestFollowUpWaitsForTheWindow(t *testing.T) {
 			t.Fatalf("the window opens at %s, %s from now; want tomorrow at %s", opens, d, from)
 		}
 		// The run saw step 2 due and chose to wait for the window.
-		testkit.Eventually(t, 30*time.Second, "the sending run waits for the window to open", func() bool {
+		testkit.Eventually(t, 90*time.Second, "the sending run waits for the window to open", func() bool {
 			w := waits.Load()
 			return w != nil && w.Equal(opens)
 		})

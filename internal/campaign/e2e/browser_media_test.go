@@ -28,12 +28,7 @@ func TestBrowserCampaignPhoto(t *testing.T) {
 	p := page{Browser: testkit.NewBrowser(t), t: t}
 	css := p.css
 
-	p.Do(
-		chromedp.Navigate(a.URL+"/signup"),
-		chromedp.SendKeys(css("#email"), "poster@example.com"),
-		chromedp.SendKeys(css("#password"), "correct horse battery"),
-	)
-	p.Load(chromedp.Click(css("#signup-submit")))
+	p.signUp(a.URL, "poster@example.com")
 	c := a.APIAs(t, "poster@example.com")
 	ann := c.Connect(apiID, apiHash, phoneAnn)
 
@@ -132,12 +127,7 @@ func TestBrowserFollowUpPreview(t *testing.T) {
 	a := startApp(t)
 	p := page{Browser: testkit.NewBrowser(t), t: t}
 	css := p.css
-	p.Do(
-		chromedp.Navigate(a.URL+"/signup"),
-		chromedp.SendKeys(css("#email"), "steps@example.com"),
-		chromedp.SendKeys(css("#password"), "correct horse battery"),
-	)
-	p.Load(chromedp.Click(css("#signup-submit")))
+	p.signUp(a.URL, "steps@example.com")
 	path := filepath.Join(t.TempDir(), "reminder.jpg")
 	if err := os.WriteFile(path, testJPEG(t, 7), 0o600); err != nil {
 		t.Fatal(err)

@@ -27,6 +27,17 @@ type page struct {
 
 func (p page) css(s string) chromedp.CSS { return chromedp.CSS(s) }
 
+// signUp makes an account for email on the app at base, through its form,
+// and lands on the page that follows.
+func (p page) signUp(base, email string) {
+	p.Do(
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(p.css("#email"), email),
+		chromedp.SendKeys(p.css("#password"), "correct horse battery"),
+	)
+	p.Load(chromedp.Click(p.css("#signup-submit")))
+}
+
 // eval runs a script and returns its value.
 func eval[T any](p page, js string) T {
 	p.t.Helper()
@@ -88,12 +99,7 @@ func TestBrowserCampaign(t *testing.T) {
 	p := page{Browser: testkit.NewBrowser(t), t: t}
 	css := p.css
 
-	p.Do(
-		chromedp.Navigate(a.URL+"/signup"),
-		chromedp.SendKeys(css("#email"), "ann@example.com"),
-		chromedp.SendKeys(css("#password"), "correct horse battery"),
-	)
-	p.Load(chromedp.Click(css("#signup-submit")))
+	p.signUp(a.URL, "ann@example.com")
 	p.Load(chromedp.Navigate(a.URL + "/campaigns"))
 	p.has(".empty-state", "Connect an account first")
 	p.shot("campaigns-empty")
@@ -312,12 +318,7 @@ func TestBrowserFollowUpCancelledByReply(t *testing.T) {
 	a := startAppOn(t, freshSandbox(t))
 	p := page{Browser: testkit.NewBrowser(t), t: t}
 	css := p.css
-	p.Do(
-		chromedp.Navigate(a.URL+"/signup"),
-		chromedp.SendKeys(css("#email"), "ann@example.com"),
-		chromedp.SendKeys(css("#password"), "correct horse battery"),
-	)
-	p.Load(chromedp.Click(css("#signup-submit")))
+	p.signUp(a.URL, "ann@example.com")
 	c := a.APIAs(t, "ann@example.com")
 	ann := c.Connect(apiID, apiHash, phoneAnn)
 	x := extractChat(t, c, ann, chatMeetup)
