@@ -46,10 +46,12 @@ func TestCampaignFollowUpPreviewCaptionLimit(t *testing.T) {
 		r = ann.post("/campaigns/preview?step=2", form, "HX-Request", "true").wantStatus(t, http.StatusOK)
 		r.wantBody(t, `<div id="step2-preview"`, `data-length="1100" data-max="1024"`, `id="step2-preview-photo"`,
 			"1100 / 1024 characters in a caption", `id="step2-preview-error" data-code="validation_failed"`,
-			"Step 2: The message is 1100 characters long for Ann; Telegram allows 1024 in the caption of an attachment")
+			"Step 2: The message is 1100 characters long for Ann; Telegram allows 1024 in the caption of an attachment",
+			// The problem is in the step's live region, read out as it appears.
+			`<div id="step2-preview-status" role="status"><div class="alert alert-danger small mt-2 mb-0 py-2" id="step2-preview-error"`)
 		r.wantNoBody(t, `id="campaign-preview"`, `id="preview-error"`, "<html")
 		r = ann.post("/campaigns/preview", form, "HX-Request", "true").wantStatus(t, http.StatusOK)
-		r.wantBody(t, `<div id="campaign-preview"`, "1100 / 4096 characters")
+		r.wantBody(t, `<div id="campaign-preview"`, "1100 / 4096 characters", `<div id="preview-status" role="status"></div>`)
 		r.wantNoBody(t, "preview-error", "in a caption")
 		// Without its attachment the follow-up is a text of up to 4,096.
 		form.Del("step2_media_id")
@@ -85,9 +87,13 @@ func TestCampaignFollowUpPreviewShowsItsAttachment(t *testing.T) {
 	ann := e.loggedIn("ann@example.com")
 
 	page := ann.get("/campaigns/new").wantStatus(t, http.StatusOK)
-	page.wantBody(t, `<div id="campaign-preview"`, `id="preview-empty">Type the message to see it as Ann would.`)
+	// Each preview is morphed into place, so its live region stays the
+	// node a screen reader watches.
+	page.wantBody(t, `<div id="campaign-preview"`, `id="preview-empty">Type the message to see it as Ann would.`,
+		`hx-target="#campaign-preview" hx-swap="morph:outerHTML"`, `<div id="preview-status" role="status"></div>`)
 	for n := 2; n <= store.MaxSteps; n++ {
-		page.wantBody(t, fmt.Sprintf(`hx-post="/campaigns/preview?step=%d"`, n), fmt.Sprintf(`hx-target="#step%d-preview"`, n),
+		page.wantBody(t, fmt.Sprintf(`hx-post="/campaigns/preview?step=%d"`, n), fmt.Sprintf(`hx-target="#step%d-preview" hx-swap="morph:outerHTML"`, n),
+			fmt.Sprintf(`<div id="step%d-preview-status" role="status"></div>`, n),
 			fmt.Sprintf(`hx-params="step%d_message,opt_out_footer,sample_name,sample_username,step%d_media_id"`, n, n),
 			fmt.Sprintf(`<div id="step%d-preview" class="campaign-preview" data-step="%d"`, n, n),
 			fmt.Sprintf(`id="step%d-preview-empty">Type the message to see it as Ann would.`, n),

@@ -165,9 +165,15 @@ func TestBrowserFollowUpPreview(t *testing.T) {
 	}
 
 	// Too long for a caption, as typed: the save's words, in step 2's
-	// preview; the photo stays.
-	p.Do(chromedp.SetValue(css("#step2_message"), "Still on, **{first_name|there}**?"+strings.Repeat("!", 1000)), typed)
+	// preview's live region, which is the node it was before the update
+	// (morphed, not replaced: a screen reader reads out what appears in a
+	// live region it already knows, not in a new one); the photo stays.
+	p.Do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#step2-preview-status").kept = true`),
+		chromedp.SetValue(css("#step2_message"), "Still on, **{first_name|there}**?"+strings.Repeat("!", 1000)), typed)
 	p.has("#step2-preview-error", "Step 2: The message is 1053 characters long for @ann; Telegram allows 1024 in the caption of an attachment")
+	if !eval[bool](p, `(function () { var s = document.querySelector("#step2-preview-status"); return s.kept === true && s.getAttribute("role") === "status" && !!s.querySelector("#step2-preview-error"); })()`) {
+		t.Error("step 2's error did not appear in the live region the page had before it: a screen reader would not read it out")
+	}
 	p.has("#step2-preview-length", "1053 / 1024 characters in a caption")
 	p.waitFor("the photo still in step 2's preview", `!!document.querySelector("#step2-preview-photo")`, 10*time.Second)
 	if eval[bool](p, `!!document.querySelector("#preview-error")`) {
