@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/gotd/td/session"
@@ -115,9 +114,47 @@ func AuthKey(sessionBlob []byte) ([]byte, error) {
 type Secret struct {
 	Name  string
 	Value []byte
-	// Token: match only where no digit touches it (login codes are short
-	// digit runs that could occur inside unrelated numbers).
+	// Token: match only where no digit touches it and not inside a hex
+	// string (login codes are short digit runs that occur by chance inside
+	// unrelated numbers, and in hex digests and ids: one CI run in many
+	// found "77777" in the database that way).
 	Token bool
+}
+
+// minHexRun is the shortest run of hex digits taken for encoded data (a
+// digest, an id) rather than text a code could have been written into.
+const minHexRun = 16
+
+// tokenAt finds needle in haystack where no digit touches it and the run
+// of hex digits around it is shorter than minHexRun.
+func tokenAt(haystack, needle []byte) (int, bool) {
+	isHex := func(b byte) bool { return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F' }
+	for from := 0; ; {
+		i := bytes.Index(haystack[from:], needle)
+		if i < 0 {
+			return 0, false
+		}
+		at, end := from+i, from+i+len(needle)
+		from = at + 1
+		if at > 0 && '0' <= haystack[at-1] && haystack[at-1] <= '9' || end < len(haystack) && '0' <= haystack[end] && haystack[end] <= '9' {
+			continue
+		}
+		lo, hi := at, end
+		for lo > 0 && isHex(haystack[lo-1]) {
+			lo--
+		}
+		for hi < len(haystack) && isHex(haystack[hi]) {
+			hi++
+		}
+		if hi-lo < minHexRun {
+			return at, true
+		}
+	}
+}
+
+// around is the bytes about a match, for the report.
+func around(b []byte, at, n int) []byte {
+	return b[max(0, at-24):min(len(b), at+n+24)]
 }
 
 // Leaks lists which secrets occur in haystack (named by where), in plain
@@ -135,9 +172,8 @@ func Leaks(where string, haystack []byte, secrets []Secret) []string {
 				continue
 			}
 			if s.Token && enc == "plain" {
-				re := regexp.MustCompile(`(^|[^0-9])` + regexp.QuoteMeta(string(needle)) + `([^0-9]|$)`)
-				if re.Match(haystack) {
-					found = append(found, fmt.Sprintf("%s (%s) in %s", s.Name, enc, where))
+				if at, ok := tokenAt(haystack, needle); ok {
+					found = append(found, fmt.Sprintf("%s (%s) in %s, at byte %d: %q", s.Name, enc, where, at, around(haystack, at, len(needle))))
 				}
 				continue
 			}
