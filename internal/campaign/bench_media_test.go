@@ -21,8 +21,6 @@ import (
 	"github.com/telegramate/telegramate/internal/campaign/campaigntest"
 	"github.com/telegramate/telegramate/internal/media"
 	"github.com/telegramate/telegramate/internal/store"
-	"github.com/telegramate/telegramate/internal/store/storeopen"
-	"github.com/telegramate/telegramate/internal/store/storetest"
 	"github.com/telegramate/telegramate/internal/testkit"
 )
 
@@ -65,21 +63,8 @@ func mediaBenchSize(b *testing.B) (members int, size int) {
 func BenchmarkCampaignMediaThroughput(b *testing.B) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
-			var (
-				st   store.Store
-				conf = childConf{Media: true, Heap: true, Listen: true, Commands: true}
-			)
-			if engine == "sqlite" {
-				conf.DataDir = b.TempDir()
-				storetest.SeedSQLite(b, conf.DataDir)
-				var err error
-				if st, err = storeopen.Open(context.Background(), storeopen.Options{DataDir: conf.DataDir, NoMigrate: true}); err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { st.Close() })
-			} else {
-				st, conf.DatabaseURL = storetest.PostgresURL(b)
-			}
+			st, conf := killStore(b, engine)
+			conf.Media, conf.Heap, conf.Listen, conf.Commands = true, true, true, true
 			benchMediaThroughput(b, st, conf)
 		})
 	}

@@ -262,26 +262,17 @@ func reportHeapPeaks() {
 
 // killStore is a kill test's database on engine ("sqlite" or
 // "postgres"), fresh and migrated, and a child conf that opens it.
-func killStore(t *testing.T, engine string) (store.Store, childConf) {
+func killStore(t testing.TB, engine string) (st store.Store, conf childConf) {
 	t.Helper()
-	var conf childConf
 	switch engine {
 	case "sqlite":
-		conf.DataDir = t.TempDir()
-		storetest.SeedSQLite(t, conf.DataDir)
-		st, err := storeopen.Open(context.Background(), storeopen.Options{DataDir: conf.DataDir, NoMigrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st, conf
+		st, conf.DataDir = storetest.SQLiteDir(t)
 	case "postgres":
-		var st store.Store
 		st, conf.DatabaseURL = storetest.PostgresURL(t)
-		return st, conf
+	default:
+		t.Fatalf("no engine %q", engine)
 	}
-	t.Fatalf("no engine %q", engine)
-	return nil, conf
+	return st, conf
 }
 
 // rescue does at once, after a child's kill, what would happen soon

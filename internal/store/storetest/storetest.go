@@ -40,9 +40,17 @@ func EachParallel(t *testing.T, body func(t *testing.T, s store.Store)) {
 // (copied from one migrated once per test process, see SeedSQLite).
 func SQLite(t testing.TB) store.Store {
 	t.Helper()
+	s, _ := SQLiteDir(t)
+	return s
+}
+
+// SQLiteDir is SQLite and its data directory, for code that opens the
+// database itself (a child process), as PostgresURL is for PostgreSQL.
+func SQLiteDir(t testing.TB) (store.Store, string) {
+	t.Helper()
 	dir := t.TempDir()
 	SeedSQLite(t, dir)
-	return open(t, storeopen.Options{DataDir: dir, NoMigrate: true})
+	return open(t, storeopen.Options{DataDir: dir, NoMigrate: true}), dir
 }
 
 var sqliteTemplate struct {
